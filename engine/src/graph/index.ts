@@ -1,1 +1,21 @@
+/**
+ * `messagefoundry/graph`: the registry graph model, its validation rules, transport JSON Schemas,
+ * renderers and diff. Pure (no I/O) — safe for the language server, the extension and webviews.
+ */
+export * from "./codes.js";
+export { diffGraphs, type EdgeRef, type GraphDiff, type NodeChange, type NodeRef } from "./diff.js";
+export {
+  type CastResult,
+  castEnvValue,
+  ENV_CASTS,
+  type EnvResolution,
+  isEnvRef,
+  overrideVarName,
+  resolveEnvRef,
+} from "./env.js";
+export { canonicalGraph, graphToDot, graphToJson, graphToMermaid } from "./render.js";
+export * from "./rules.js";
+export * from "./schemas.js";
+export { suggest } from "./suggest.js";
 export * from "./types.js";
+export { checkSchema, type SchemaIssue } from "./validate-schema.js";

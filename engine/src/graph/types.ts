@@ -28,7 +28,14 @@ export interface EnvRef {
 export type EnvCast = "string" | "int" | "float" | "bool" | "json";
 
 /** A connection setting as declared: a literal or an env reference (resolved per environment). */
-export type SettingValue = string | number | boolean | null | EnvRef | SettingValue[] | { [key: string]: SettingValue };
+export type SettingValue =
+  | string
+  | number
+  | boolean
+  | null
+  | EnvRef
+  | SettingValue[]
+  | { [key: string]: SettingValue };
 
 export interface GraphNode {
   kind: NodeKind;
@@ -44,6 +51,11 @@ export interface GraphNode {
   settings?: Record<string, SettingValue>;
   /** Connection nodes only: per-connection options (inbound: contentType, ack, strict...; outbound: retry...). */
   options?: Record<string, SettingValue>;
+  /**
+   * Optional (added for precise diagnostics): span of each declared key's value, keyed `settings.<key>`
+   * or `options.<key>` (e.g. `settings.port`), so schema problems point at the offending value.
+   */
+  keyLocations?: Record<string, SourceLocation>;
 }
 
 export type EdgeKind = "inbound-router" | "router-handler" | "handler-outbound";

@@ -1,0 +1,73 @@
+/** `messagefoundry dryrun`: run messages through routers and handlers with no store, network or ACK. */
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { type DryRunResult, dryRunFile, loadConfig } from "../config/index.js";
+import { type CliIo, configDir, EXIT, formatProblem, json, pickEnv, UserError } from "./io.js";
+
+function formatResult(r: DryRunResult): string {
+  const head = `${r.source}#${r.index} ${r.messageType ?? ""} ${r.controlId ?? ""} via ${r.inbound}: ${r.disposition}`;
+  const lines = [head.replace(/\s+/g, " ")];
+  if (r.error) lines.push(`  error (${r.error.stage}): ${r.error.message}`);
+  for (const h of r.handlers)
+    lines.push(`  handler ${h.name}: ${h.disposition}${h.error ? ` — ${h.error}` : ""}`);
+  for (const d of r.deliveries) {
+    lines.push(`  → ${d.outbound} (${d.bytes} bytes, from ${d.handler})`);
+    if (d.payload !== undefined) lines.push(`    ${d.payload.replace(/\r\n|\r|\n/g, "\n    ").trimEnd()}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function register(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command("dryrun")
+    .description(
+      "Run messages through the same routing and transform code as live traffic (no store/network/ACK).",
+    )
+    .option("-c, --config <dir>", "config directory", ".")
+    .option("-e, --env <env>", "environment; default MEFOR_ENV or dev")
+    .requiredOption("-m, --messages <files...>", "message files (HL7 files may hold several messages)")
+    .option("-i, --inbound <name>", "inbound the messages arrive on (required when there are several)")
+    .option("--json", "print results as JSON")
+    .option("--show-phi", "include message bodies in the output (they may contain PHI)")
+    .action(
+      async (opts: {
+        config: string;
+        env?: string;
+        messages: string[];
+        inbound?: string;
+        json?: boolean;
+        showPhi?: boolean;
+      }) => {
+        const dir = configDir(io, opts.config);
+        const env = pickEnv(io, dir, opts.env);
+        const r = await loadConfig(dir, { ...(env !== undefined ? { env } : {}), processEnv: io.env });
+        const blocking = r.problems.filter((p) => p.code === "MF-LOAD-BUNDLE" || p.code === "MF-LOAD-EXEC");
+        if (blocking.length > 0) {
+          for (const p of blocking) io.err(`${formatProblem(p)}\n`);
+          throw new UserError("the config does not load; fix the problems above", EXIT.FAILED);
+        }
+        const inbounds = [...r.registry.inbounds.keys()];
+        const inbound = opts.inbound ?? (inbounds.length === 1 ? inbounds[0] : undefined);
+        if (inbound === undefined) {
+          throw new UserError(`several inbounds; pass --inbound (one of: ${inbounds.join(", ") || "none"})`);
+        }
+        if (!r.registry.inbounds.has(inbound)) {
+          throw new UserError(`unknown inbound "${inbound}" (known: ${inbounds.join(", ") || "none"})`);
+        }
+        const results: DryRunResult[] = [];
+        for (const f of opts.messages) {
+          const abs = resolve(io.cwd, f);
+          if (!existsSync(abs)) throw new UserError(`message file not found: ${f}`);
+          results.push(
+            ...(await dryRunFile(r.registry, inbound, readFileSync(abs), f, {
+              showPhi: opts.showPhi === true,
+            })),
+          );
+        }
+        if (opts.json) io.out(json({ env: env ?? null, inbound, results }));
+        else for (const res of results) io.out(formatResult(res));
+        setExit(results.some((x) => x.disposition === "ERROR") ? EXIT.FAILED : EXIT.OK);
+      },
+    );
+}

@@ -1,0 +1,151 @@
+/**
+ * Dry-run: messages through the same router/handler steps as live traffic (pipeline/steps.ts), with no
+ * store, network or ACK. Bodies appear in the result only when `showPhi` is set.
+ */
+import { createHash } from "node:crypto";
+import { decodeHl7Bytes, parseBatch } from "../hl7/index.js";
+import { runHandler, runRouter, type StepError, toHandlerInput } from "../pipeline/steps.js";
+import type { Registry } from "./registry.js";
+
+export type Disposition = "UNROUTED" | "FILTERED" | "PROCESSED" | "ERROR";
+
+export interface DryRunDelivery {
+  handler: string;
+  outbound: string;
+  bytes: number;
+  sha256: string;
+  /** The payload as text; only with showPhi. */
+  payload?: string;
+}
+
+export interface DryRunHandler {
+  name: string;
+  disposition: "FILTERED" | "PROCESSED" | "ERROR";
+  error?: string;
+}
+
+export interface DryRunResult {
+  /** Label of the input (file path as given) and the message's index within it. */
+  source: string;
+  index: number;
+  inbound: string;
+  messageType?: string;
+  controlId?: string;
+  disposition: Disposition;
+  router?: string;
+  handlers: DryRunHandler[];
+  deliveries: DryRunDelivery[];
+  error?: StepError;
+}
+
+export interface DryRunOptions {
+  showPhi?: boolean;
+}
+
+/** Split one input file into message byte strings according to the inbound's content type. */
+export function splitMessages(contentType: string, bytes: Buffer): Buffer[] {
+  if (contentType === "hl7v2") {
+    let msgs: string[] = [];
+    try {
+      msgs = parseBatch(decodeHl7Bytes(bytes)).map((m) => m.encode());
+    } catch {
+      msgs = [];
+    }
+    // Not HL7 at all: hand the bytes through so the parse step reports the error as a disposition.
+    return msgs.length > 0 ? msgs.map((m) => Buffer.from(m, "utf8")) : [bytes];
+  }
+  return [bytes];
+}
+
+function payloadText(p: Buffer | string): string {
+  return typeof p === "string" ? p : p.toString("utf8");
+}
+
+export async function dryRunMessage(
+  registry: Registry,
+  inboundName: string,
+  bytes: Buffer,
+  source: string,
+  index: number,
+  opts: DryRunOptions = {},
+): Promise<DryRunResult> {
+  const base: DryRunResult = {
+    source,
+    index,
+    inbound: inboundName,
+    disposition: "ERROR",
+    handlers: [],
+    deliveries: [],
+  };
+  const inbound = registry.inbounds.get(inboundName);
+  if (!inbound)
+    return ordered({ ...base, error: { stage: "route", message: `unknown inbound "${inboundName}"` } });
+  const input = toHandlerInput(inbound.options.contentType, bytes);
+  if (!input.ok) return ordered({ ...base, error: input.error });
+  const msg = input.message;
+  if ("messageType" in msg) {
+    base.messageType = msg.messageType;
+    if (msg.controlId !== undefined) base.controlId = msg.controlId;
+  }
+  const routed = await runRouter(registry, inboundName, msg);
+  if (!routed.ok) return ordered({ ...base, error: routed.error });
+  base.router = routed.router;
+  if (routed.handlers.length === 0) return ordered({ ...base, disposition: "UNROUTED" });
+  let firstError: StepError | undefined;
+  for (const name of routed.handlers) {
+    const r = await runHandler(registry, name, msg);
+    if (!r.ok) {
+      firstError ??= r.error;
+      base.handlers.push({ name, disposition: "ERROR", error: r.error.message });
+      continue;
+    }
+    base.handlers.push({ name, disposition: r.sends.length > 0 ? "PROCESSED" : "FILTERED" });
+    for (const s of r.sends) {
+      const buf = typeof s.payload === "string" ? Buffer.from(s.payload, "utf8") : s.payload;
+      const d: DryRunDelivery = {
+        handler: name,
+        outbound: s.outbound,
+        bytes: buf.length,
+        sha256: createHash("sha256").update(buf).digest("hex"),
+      };
+      if (opts.showPhi) d.payload = payloadText(s.payload);
+      base.deliveries.push(d);
+    }
+  }
+  if (firstError) return ordered({ ...base, disposition: "ERROR", error: firstError });
+  return ordered({ ...base, disposition: base.deliveries.length > 0 ? "PROCESSED" : "FILTERED" });
+}
+
+/** Fixed key order so `dryrun --json` is stable and fixture-pinnable. */
+function ordered(r: DryRunResult): DryRunResult {
+  const out: DryRunResult = {
+    source: r.source,
+    index: r.index,
+    inbound: r.inbound,
+    disposition: r.disposition,
+  } as DryRunResult;
+  if (r.messageType !== undefined) out.messageType = r.messageType;
+  if (r.controlId !== undefined) out.controlId = r.controlId;
+  if (r.router !== undefined) out.router = r.router;
+  out.handlers = r.handlers;
+  out.deliveries = r.deliveries;
+  if (r.error !== undefined) out.error = r.error;
+  return out;
+}
+
+/** Dry-run every message of one input file. */
+export async function dryRunFile(
+  registry: Registry,
+  inboundName: string,
+  bytes: Buffer,
+  source: string,
+  opts: DryRunOptions = {},
+): Promise<DryRunResult[]> {
+  const contentType = registry.inbounds.get(inboundName)?.options.contentType ?? "hl7v2";
+  const out: DryRunResult[] = [];
+  const parts = splitMessages(contentType, bytes);
+  for (let i = 0; i < parts.length; i++) {
+    out.push(await dryRunMessage(registry, inboundName, parts[i] as Buffer, source, i, opts));
+  }
+  return out;
+}

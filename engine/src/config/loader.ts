@@ -1,0 +1,491 @@
+/**
+ * The loader: config dir → Registry + RegistryGraph + problems. Bundles the entry modules with esbuild
+ * (CJS, in memory), runs the bundle with `messagefoundry` bound to this load's Collector, then joins
+ * what ran with static facts (extract.ts) and connections.toml to place every node and edge exactly.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire, SourceMap } from "node:module";
+import { join, relative, resolve, sep } from "node:path";
+import vm from "node:vm";
+import * as esbuild from "esbuild";
+import {
+  type EnvUse,
+  type GraphEdge,
+  type GraphNode,
+  isEnvRef,
+  isTransport,
+  type Problem,
+  type RegistryGraph,
+  resolveEnvRef,
+  type SettingValue,
+  type SourceLocation,
+  sortProblems,
+  validateGraph,
+} from "../graph/index.js";
+import * as hl7 from "../hl7/index.js";
+import { createApi, file, http, loopback, mllp, rest, send, tcp } from "./api.js";
+import { type Callsite, Collector, type ConnectionDecl } from "./collector.js";
+import { applyOverrides, loadEnvironments } from "./environments.js";
+import { extractCalls, findCall, type StaticCall } from "./extract.js";
+import { pointLocation } from "./locations.js";
+import { RawMessage } from "./raw-message.js";
+import {
+  DEFAULT_RETRY,
+  type HandlerDef,
+  type InboundDef,
+  type OutboundDef,
+  type Registry,
+  type RouterDef,
+} from "./registry.js";
+import { CONNECTIONS_FILE, readConnectionsToml, type TomlConnection } from "./toml.js";
+import type { AckMode, ContentType, RetryPolicy } from "./types.js";
+
+export interface LoadOptions {
+  /** Environment whose values resolve env(); without it env refs stay unresolved and env checks are skipped. */
+  env?: string;
+  /** Where MEFOR_VALUE_* overrides come from (default process.env). */
+  processEnv?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface LoadResult {
+  registry: Registry;
+  graph: RegistryGraph;
+  /** Every problem, sorted by position. `hasErrors` is true when any has severity error. */
+  problems: Problem[];
+  hasErrors: boolean;
+  /** Environment values used (after overrides), for tools that show them. */
+  environments: Record<string, Record<string, unknown>>;
+}
+
+const SKIP_DIRS = new Set(["node_modules", "tests", "environments", "codesets", "dist"]);
+
+/** Entry modules: `*.ts` at any depth, except `_`-prefixed files/dirs, dot dirs, tests/, node_modules. */
+export function findEntryModules(configDir: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const ent of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      if (ent.name.startsWith("_") || ent.name.startsWith(".")) continue;
+      const full = join(dir, ent.name);
+      if (ent.isDirectory()) {
+        if (!SKIP_DIRS.has(ent.name)) walk(full);
+      } else if (ent.name.endsWith(".ts") && !ent.name.endsWith(".d.ts")) out.push(full);
+    }
+  };
+  walk(configDir);
+  return out;
+}
+
+function relPath(configDir: string, abs: string): string {
+  return relative(configDir, abs).split(sep).join("/");
+}
+
+let loadSeq = 0;
+
+interface Bundle {
+  code: string;
+  map: SourceMap | undefined;
+  filename: string;
+  /** Relative paths of every source in the bundle (entries and helpers). */
+  sources: string[];
+}
+
+async function bundle(
+  configDir: string,
+  entries: string[],
+  problems: Problem[],
+): Promise<Bundle | undefined> {
+  const stdin = entries.map((e) => `import ${JSON.stringify(`./${relPath(configDir, e)}`)};`).join("\n");
+  try {
+    const result = await esbuild.build({
+      stdin: {
+        contents: stdin,
+        resolveDir: configDir,
+        sourcefile: "__messagefoundry_entry__.ts",
+        loader: "ts",
+      },
+      absWorkingDir: configDir,
+      outfile: join(configDir, "__messagefoundry_bundle__.js"),
+      bundle: true,
+      write: false,
+      format: "cjs",
+      platform: "node",
+      target: "node20",
+      sourcemap: "external",
+      packages: "external",
+      logLevel: "silent",
+    });
+    const js = result.outputFiles.find((f) => f.path.endsWith(".js"));
+    const mapFile = result.outputFiles.find((f) => f.path.endsWith(".map"));
+    const mapJson = mapFile ? (JSON.parse(mapFile.text) as { sources: string[] }) : undefined;
+    return {
+      code: js?.text ?? "",
+      map: mapJson ? new SourceMap(mapJson as ConstructorParameters<typeof SourceMap>[0]) : undefined,
+      filename: `messagefoundry-config-${++loadSeq}.cjs`,
+      sources: (mapJson?.sources ?? []).filter((s) => !s.includes("__messagefoundry_entry__")),
+    };
+  } catch (e) {
+    const failure = e as esbuild.BuildFailure;
+    for (const err of failure.errors ?? []) {
+      const l = err.location;
+      problems.push({
+        code: "MF-LOAD-BUNDLE",
+        severity: "error",
+        message: err.text,
+        hint: "Fix the syntax or import error; `messagefoundry check` type-checks the config too.",
+        location: l
+          ? {
+              file: l.file,
+              line: l.line,
+              column: l.column + 1,
+              endLine: l.line,
+              endColumn: l.column + 1 + Math.max(1, l.length),
+            }
+          : pointLocation("", 1, 1),
+      });
+    }
+    if (!failure.errors) throw e;
+    return undefined;
+  }
+}
+
+/** Find the config-code frame on the current stack and map it to the original source. */
+function makeLocator(b: Bundle): () => Callsite | undefined {
+  return () => {
+    const prev = Error.prepareStackTrace;
+    const limit = Error.stackTraceLimit;
+    let sites: NodeJS.CallSite[] = [];
+    Error.prepareStackTrace = (_e, s) => s;
+    Error.stackTraceLimit = 30;
+    try {
+      const holder: { stack?: unknown } = {};
+      Error.captureStackTrace(holder);
+      sites = holder.stack as NodeJS.CallSite[];
+    } finally {
+      Error.prepareStackTrace = prev;
+      Error.stackTraceLimit = limit;
+    }
+    const frame = sites.find((s) => s.getFileName() === b.filename);
+    if (!frame || !b.map) return undefined;
+    const entry = b.map.findEntry((frame.getLineNumber() ?? 1) - 1, (frame.getColumnNumber() ?? 1) - 1);
+    if (!entry || !("originalSource" in entry) || !entry.originalSource) return undefined;
+    return {
+      file: entry.originalSource.split(sep).join("/"),
+      line: entry.originalLine + 1,
+      column: entry.originalColumn + 1,
+    };
+  };
+}
+
+function mapErrorStack(err: unknown, b: Bundle): Callsite | undefined {
+  const stack = err instanceof Error ? (err.stack ?? "") : "";
+  const esc = b.filename.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const m = new RegExp(`${esc}:(\\d+):(\\d+)`).exec(stack);
+  if (!m || !b.map) return undefined;
+  const entry = b.map.findEntry(Number(m[1]) - 1, Number(m[2]) - 1);
+  if (!entry || !("originalSource" in entry) || !entry.originalSource) return undefined;
+  return { file: entry.originalSource, line: entry.originalLine + 1, column: entry.originalColumn + 1 };
+}
+
+function execute(configDir: string, b: Bundle, collector: Collector, problems: Problem[]): void {
+  const api = createApi(collector);
+  const root = { ...hlApi(), ...api };
+  const userRequire = createRequire(join(configDir, "__messagefoundry_bundle__.js"));
+  const req = (id: string): unknown => {
+    if (id === "messagefoundry") return root;
+    if (id === "messagefoundry/hl7") return hl7;
+    return userRequire(id);
+  };
+  const module = { exports: {} as object };
+  try {
+    const fn = vm.runInThisContext(
+      `(function (require, module, exports, __filename, __dirname) {${b.code}\n})`,
+      {
+        filename: b.filename,
+      },
+    ) as (r: typeof req, m: typeof module, e: object, f: string, d: string) => void;
+    fn(req, module, module.exports, join(configDir, "__messagefoundry_bundle__.js"), configDir);
+  } catch (e) {
+    const site = mapErrorStack(e, b);
+    problems.push({
+      code: "MF-LOAD-EXEC",
+      severity: "error",
+      message: `config threw while loading: ${e instanceof Error ? e.message : String(e)}`,
+      hint: "Declarations run at load time; keep top-level code to declarations and pure setup.",
+      location: site ? pointLocation(site.file, site.line, site.column) : pointLocation("", 1, 1),
+    });
+  }
+}
+
+/** The non-declaration exports a config may use from `messagefoundry` (HL7 helpers, RawMessage, send...). */
+function hlApi(): Record<string, unknown> {
+  return { ...hl7, RawMessage, ...pureApi };
+}
+
+// Factories and send are pure and identical for every load.
+const pureApi: Record<string, unknown> = { mllp, tcp, file, http, rest, loopback, send };
+
+function siteLoc(site: Callsite | undefined): SourceLocation {
+  return site ? pointLocation(site.file, site.line, site.column) : pointLocation("", 1, 1);
+}
+
+function staticFor(
+  calls: Map<string, StaticCall[]>,
+  kind: StaticCall["kind"],
+  site: Callsite | undefined,
+): StaticCall | undefined {
+  if (!site) return undefined;
+  return findCall(calls.get(site.file) ?? [], kind, site.line, site.column);
+}
+
+function connectionNode(d: ConnectionDecl, st: StaticCall | undefined): GraphNode {
+  const location = st?.nameLocation ?? siteLoc(d.site);
+  const node: GraphNode = {
+    kind: d.kind,
+    name: d.name,
+    origin: "ts",
+    location,
+    declaration: st?.call ?? location,
+    transport: d.transport,
+    settings: d.settings,
+    options: d.options,
+  };
+  if (st && Object.keys(st.keyLocations).length > 0) node.keyLocations = st.keyLocations;
+  return node;
+}
+
+function tomlNode(t: TomlConnection): GraphNode {
+  return {
+    kind: t.kind,
+    name: t.name,
+    origin: "toml",
+    location: t.location,
+    declaration: t.declaration,
+    transport: t.transport,
+    settings: t.settings,
+    options: t.options,
+    keyLocations: t.keyLocations,
+  };
+}
+
+function resolveValue(v: SettingValue, values: Readonly<Record<string, unknown>> | undefined): unknown {
+  if (isEnvRef(v)) {
+    if (values === undefined) return v;
+    const r = resolveEnvRef(v, values);
+    return r.ok ? r.value : undefined;
+  }
+  if (Array.isArray(v)) return v.map((x) => resolveValue(x, values));
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const r = resolveValue(x, values);
+      if (r !== undefined) out[k] = r;
+    }
+    return out;
+  }
+  return v;
+}
+
+/** Load a config dir. Never throws for config mistakes: they come back as problems. */
+export async function loadConfig(dir: string, opts: LoadOptions = {}): Promise<LoadResult> {
+  const configDir = resolve(dir);
+  if (!existsSync(configDir)) throw new Error(`config dir not found: ${dir}`);
+  const problems: Problem[] = [];
+  const entries = findEntryModules(configDir);
+  const b = entries.length > 0 ? await bundle(configDir, entries, problems) : undefined;
+  const collector = new Collector(configDir, b ? makeLocator(b) : undefined);
+  if (b) execute(configDir, b, collector, problems);
+
+  // Static facts for every source that ran (entries and helpers).
+  const calls = new Map<string, StaticCall[]>();
+  for (const rel of b?.sources ?? []) {
+    const abs = join(configDir, rel);
+    if (existsSync(abs) && rel.endsWith(".ts")) calls.set(rel, extractCalls(readFileSync(abs, "utf8"), rel));
+  }
+
+  const nodes: GraphNode[] = [];
+  const edges: GraphEdge[] = [];
+  const envUses: EnvUse[] = [];
+  const fnLocs = new Map<string, SourceLocation>();
+
+  for (const p of collector.problems) {
+    problems.push({
+      code: "MF-DECLARATION",
+      severity: "error",
+      message: p.message,
+      location: siteLoc(p.site),
+      ...(p.hint ? { hint: p.hint } : {}),
+    });
+  }
+  for (const d of collector.connections) {
+    const st = staticFor(calls, d.kind, d.site);
+    const node = connectionNode(d, st);
+    nodes.push(node);
+    if (d.kind === "inbound") {
+      const router = d.options.router;
+      if (typeof router === "string") {
+        edges.push({
+          kind: "inbound-router",
+          from: d.name,
+          to: router,
+          dynamic: false,
+          location: st?.keyLocations["options.router"] ?? node.location,
+          origin: "ts",
+        });
+      }
+    }
+  }
+  for (const d of collector.functions) {
+    const st = staticFor(calls, d.kind, d.site);
+    const location = st?.nameLocation ?? siteLoc(d.site);
+    fnLocs.set(`${d.kind}:${d.name}`, location);
+    nodes.push({ kind: d.kind, name: d.name, origin: "ts", location, declaration: st?.call ?? location });
+    const edgeKind = d.kind === "router" ? "router-handler" : "handler-outbound";
+    const targets = st ? st.targets : [{ name: null, location }];
+    for (const t of targets) {
+      edges.push({
+        kind: edgeKind,
+        from: d.name,
+        to: t.name,
+        dynamic: t.name === null,
+        location: t.location,
+        origin: "ts",
+      });
+    }
+  }
+  for (const u of collector.envUses) {
+    const st = staticFor(calls, "env", u.site);
+    envUses.push({
+      key: u.key,
+      hasDefault: u.hasDefault,
+      location: st?.nameLocation ?? siteLoc(u.site),
+      ...(u.cast ? { cast: u.cast } : {}),
+    });
+  }
+
+  // connections.toml: same nodes, origin "toml".
+  const tomlPath = join(configDir, CONNECTIONS_FILE);
+  const toml = existsSync(tomlPath)
+    ? readConnectionsToml(readFileSync(tomlPath, "utf8"))
+    : { connections: [], problems: [] };
+  problems.push(...toml.problems);
+  for (const t of toml.connections) {
+    nodes.push(tomlNode(t));
+    if (t.router) {
+      edges.push({
+        kind: "inbound-router",
+        from: t.name,
+        to: t.router.name,
+        dynamic: false,
+        location: t.router.location,
+        origin: "toml",
+      });
+    }
+    envUses.push(
+      ...t.envUses.map((u) => ({
+        key: u.key,
+        hasDefault: u.hasDefault,
+        location: u.location,
+        ...(u.cast ? { cast: u.cast } : {}),
+      })),
+    );
+  }
+
+  const graph: RegistryGraph = { version: 1, nodes, edges, envUses };
+  const envs = loadEnvironments(configDir);
+  problems.push(...envs.problems);
+  const environments = { ...envs.values };
+  const processEnv = opts.processEnv ?? process.env;
+  if (opts.env !== undefined && environments[opts.env] !== undefined) {
+    environments[opts.env] = applyOverrides(
+      environments[opts.env] ?? {},
+      envUses.map((u) => u.key),
+      processEnv,
+    );
+  }
+  problems.push(
+    ...validateGraph(graph, { environments, ...(opts.env !== undefined ? { selectedEnv: opts.env } : {}) }),
+  );
+
+  const values = opts.env !== undefined ? environments[opts.env] : undefined;
+  const registry = buildRegistry(configDir, opts.env, graph, values, collector, fnLocs);
+  const sorted = sortProblems(problems);
+  return {
+    registry,
+    graph,
+    problems: sorted,
+    hasErrors: sorted.some((p) => p.severity === "error"),
+    environments,
+  };
+}
+
+function retryOf(v: SettingValue | undefined): RetryPolicy {
+  const r = (v !== null && typeof v === "object" && !Array.isArray(v) ? v : {}) as Record<string, unknown>;
+  const num = (k: keyof RetryPolicy) => (typeof r[k] === "number" ? (r[k] as number) : DEFAULT_RETRY[k]);
+  return {
+    attempts: num("attempts"),
+    baseMs: num("baseMs"),
+    multiplier: num("multiplier"),
+    capMs: num("capMs"),
+  };
+}
+
+function buildRegistry(
+  configDir: string,
+  env: string | undefined,
+  graph: RegistryGraph,
+  values: Readonly<Record<string, unknown>> | undefined,
+  collector: Collector,
+  fnLocs: Map<string, SourceLocation>,
+): Registry {
+  const inbounds = new Map<string, InboundDef>();
+  const outbounds = new Map<string, OutboundDef>();
+  const routers = new Map<string, RouterDef>();
+  const handlers = new Map<string, HandlerDef>();
+  // First declaration wins; duplicates are reported as MF-DUPLICATE-NAME.
+  for (const n of graph.nodes) {
+    if ((n.kind !== "inbound" && n.kind !== "outbound") || !isTransport(n.transport ?? "")) continue;
+    const settings = resolveValue(n.settings ?? {}, values) as Record<string, unknown>;
+    const o = resolveValue(n.options ?? {}, values) as Record<string, unknown>;
+    const base = {
+      name: n.name,
+      transport: n.transport as InboundDef["transport"],
+      settings,
+      origin: n.origin,
+      location: n.location,
+    };
+    const str = (k: string) => (typeof o[k] === "string" ? (o[k] as string) : undefined);
+    if (n.kind === "inbound" && !inbounds.has(n.name)) {
+      inbounds.set(n.name, {
+        ...base,
+        options: {
+          router: str("router") ?? "",
+          contentType: (str("contentType") ?? "hl7v2") as ContentType,
+          ack: (str("ack") ?? "original") as AckMode,
+          strict: o.strict === true,
+          ...(str("hl7Version") ? { hl7Version: str("hl7Version") as string } : {}),
+          ...(str("description") ? { description: str("description") as string } : {}),
+        },
+      });
+    } else if (n.kind === "outbound" && !outbounds.has(n.name)) {
+      outbounds.set(n.name, {
+        ...base,
+        options: {
+          retry: retryOf(n.options?.retry),
+          ordering: str("ordering") === "unordered" ? "unordered" : "fifo",
+          contentType: (str("contentType") ?? "hl7v2") as ContentType,
+          ...(str("description") ? { description: str("description") as string } : {}),
+        },
+      });
+    }
+  }
+  for (const f of collector.functions) {
+    const location = fnLocs.get(`${f.kind}:${f.name}`) ?? pointLocation("", 1, 1);
+    if (f.kind === "router" && !routers.has(f.name))
+      routers.set(f.name, { name: f.name, fn: f.fn as RouterDef["fn"], location });
+    if (f.kind === "handler" && !handlers.has(f.name))
+      handlers.set(f.name, { name: f.name, fn: f.fn as HandlerDef["fn"], location });
+  }
+  return { configDir, env, inbounds, outbounds, routers, handlers, graph };
+}

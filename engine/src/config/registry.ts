@@ -1,0 +1,64 @@
+/**
+ * The runtime Registry: what the pipeline and `serve` consume — resolved connections, options with
+ * defaults applied, router/handler functions, and the graph they came from.
+ */
+import type { Origin, RegistryGraph, SourceLocation } from "../graph/index.js";
+import type { TransportName } from "../graph/schemas.js";
+import type { AckMode, AnyMessage, ContentType, HandlerFn, RetryPolicy, RouterFn } from "./types.js";
+
+export interface InboundDef {
+  name: string;
+  transport: TransportName;
+  /** Settings with env() values resolved for the loaded environment. */
+  settings: Readonly<Record<string, unknown>>;
+  options: {
+    router: string;
+    contentType: ContentType;
+    ack: AckMode;
+    strict: boolean;
+    hl7Version?: string;
+    description?: string;
+  };
+  origin: Origin;
+  location: SourceLocation;
+}
+
+export interface OutboundDef {
+  name: string;
+  transport: TransportName;
+  settings: Readonly<Record<string, unknown>>;
+  options: {
+    retry: RetryPolicy;
+    ordering: "fifo" | "unordered";
+    contentType: ContentType;
+    description?: string;
+  };
+  origin: Origin;
+  location: SourceLocation;
+}
+
+export interface RouterDef {
+  name: string;
+  fn: RouterFn<AnyMessage>;
+  location: SourceLocation;
+}
+
+export interface HandlerDef {
+  name: string;
+  fn: HandlerFn<AnyMessage>;
+  location: SourceLocation;
+}
+
+export interface Registry {
+  /** Absolute config dir. */
+  readonly configDir: string;
+  /** Environment the settings were resolved for (undefined: none selected; env refs left unresolved). */
+  readonly env: string | undefined;
+  readonly inbounds: ReadonlyMap<string, InboundDef>;
+  readonly outbounds: ReadonlyMap<string, OutboundDef>;
+  readonly routers: ReadonlyMap<string, RouterDef>;
+  readonly handlers: ReadonlyMap<string, HandlerDef>;
+  readonly graph: RegistryGraph;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 1000, multiplier: 2, capMs: 300_000 };

@@ -1,0 +1,187 @@
+/**
+ * Authoring types: what a config module writes. Settings interfaces are closed (no index signature) so a
+ * misspelt key is a TypeScript excess-property error in the user's editor.
+ */
+import type { EnvCast, EnvRef } from "../graph/index.js";
+import type { Message } from "../hl7/index.js";
+import type { RawMessage } from "./raw-message.js";
+
+/** A value written literally or taken from the environment with env(). */
+export type Setting<T> = T | EnvValue<T>;
+
+/** What env() returns: an env reference, resolved per environment by the loader. */
+export interface EnvValue<T> extends EnvRef {
+  /** Phantom: the type the value has once resolved. */
+  readonly __type?: T;
+}
+
+/** Secrets: only env() allowed — a literal is a type error. */
+export type Secret = EnvValue<string>;
+
+/** TLS with PEM file paths. A listener needs cert + key; a client may set ca/servername, or cert + key for mTLS. */
+export interface TlsSettings {
+  cert?: Setting<string>;
+  key?: Setting<string>;
+  ca?: Setting<string>;
+  passphrase?: Secret;
+  requireClientCert?: Setting<boolean>;
+  servername?: Setting<string>;
+  rejectUnauthorized?: Setting<boolean>;
+  minVersion?: Setting<"TLSv1.2" | "TLSv1.3">;
+}
+
+/** Settings shared by MLLP and TCP (see graph/schemas.ts for what each does and its default). */
+interface StreamSettings {
+  host?: Setting<string>;
+  port: Setting<number>;
+  maxFrameBytes?: Setting<number>;
+  idleTimeoutMs?: Setting<number>;
+  maxConnections?: Setting<number>;
+  ackTimeoutMs?: Setting<number>;
+  connectTimeoutMs?: Setting<number>;
+  reconnectBaseMs?: Setting<number>;
+  reconnectMaxMs?: Setting<number>;
+  keepAlive?: Setting<boolean>;
+  reingressTo?: Setting<string>;
+  tls?: TlsSettings;
+}
+
+export interface MllpSettings extends StreamSettings {
+  expectAck?: Setting<boolean>;
+}
+
+export interface TcpSettings extends StreamSettings {
+  framing?: Setting<"mllp" | "newline" | "length-prefixed">;
+  delimiter?: Setting<string>;
+  reply?: Setting<"none" | "raw" | "ack">;
+}
+
+export interface FileSettings {
+  path: Setting<string>;
+  pattern?: Setting<string>;
+  pollMs?: Setting<number>;
+  moveTo?: Setting<string>;
+  deleteAfterRead?: Setting<boolean>;
+  errorTo?: Setting<string>;
+  stableMs?: Setting<number>;
+  maxFileBytes?: Setting<number>;
+  onExists?: Setting<"suffix" | "overwrite" | "wait">;
+  fsync?: Setting<boolean>;
+  filename?: Setting<string>;
+  encoding?: Setting<"utf-8" | "latin1" | "ascii">;
+}
+
+export interface HttpSettings {
+  host?: Setting<string>;
+  port: Setting<number>;
+  path?: Setting<string>;
+  maxBodyBytes?: Setting<number>;
+  idleTimeoutMs?: Setting<number>;
+  tls?: TlsSettings;
+  token?: Secret;
+}
+
+export interface RestSettings {
+  url: Setting<string>;
+  method?: Setting<"POST" | "PUT" | "PATCH">;
+  headers?: Record<string, Setting<string>>;
+  timeoutMs?: Setting<number>;
+  username?: Setting<string>;
+  password?: Secret;
+  token?: Secret;
+  reingressTo?: Setting<string>;
+}
+
+export interface LoopbackSettings {
+  target?: Setting<string>;
+}
+
+export interface TransportSettingsMap {
+  mllp: MllpSettings;
+  tcp: TcpSettings;
+  file: FileSettings;
+  http: HttpSettings;
+  rest: RestSettings;
+  loopback: LoopbackSettings;
+}
+
+/** What a connection factory returns; passed to inbound()/outbound(). */
+export interface Connection<T extends keyof TransportSettingsMap = keyof TransportSettingsMap> {
+  readonly transport: T;
+  readonly settings: TransportSettingsMap[T];
+}
+
+/** Connections that can listen / poll for inbound traffic. */
+export type InboundConnection = Connection<"mllp" | "tcp" | "file" | "http" | "loopback">;
+/** Connections that can deliver. */
+export type OutboundConnection = Connection<"mllp" | "tcp" | "file" | "rest" | "loopback">;
+
+export type ContentType = "hl7v2" | "json" | "xml" | "x12" | "text" | "binary";
+export type AckMode = "original" | "enhanced" | "none";
+
+export interface InboundOptions {
+  /** Name of the router that sees every message from this inbound. */
+  router: string;
+  /** Default `hl7v2`: routers get a `Message`; anything else gives a `RawMessage`. */
+  contentType?: ContentType;
+  /** HL7 acknowledgement mode (default `original`; `none` sends no ACK). */
+  ack?: AckMode;
+  /** Opt-in strict HL7 validation (NAK on failure). */
+  strict?: boolean;
+  /** HL7 version to validate against when strict (defaults to MSH-12). */
+  hl7Version?: string;
+  description?: string;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  baseMs: number;
+  multiplier: number;
+  capMs: number;
+}
+
+export interface OutboundOptions {
+  retry?: Partial<RetryPolicy>;
+  /** `fifo` (default) delivers in order per destination; `unordered` allows parallel delivery. */
+  ordering?: "fifo" | "unordered";
+  contentType?: ContentType;
+  description?: string;
+}
+
+export type AnyMessage = Message | RawMessage;
+
+/** A delivery: payload for one outbound. */
+export interface Send {
+  readonly kind: "send";
+  readonly outbound: string;
+  readonly payload: Buffer | string;
+}
+
+// biome-ignore lint/suspicious/noConfusingVoidType: a router written with no return statement returns void
+export type RouterResult = string | readonly string[] | null | undefined | void;
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that filters by not returning returns void
+export type HandlerResult = Send | readonly Send[] | null | undefined | void;
+
+export type RouterFn<M extends AnyMessage = Message> = (msg: M) => RouterResult | Promise<RouterResult>;
+export type HandlerFn<M extends AnyMessage = Message> = (msg: M) => HandlerResult | Promise<HandlerResult>;
+
+/** Casts accepted by env(): the graph's cast names or the JS constructors. */
+export type CastArg = EnvCast | NumberConstructor | StringConstructor | BooleanConstructor;
+
+export type CastResultType<C> = C extends NumberConstructor | "int" | "float"
+  ? number
+  : C extends BooleanConstructor | "bool"
+    ? boolean
+    : C extends "json"
+      ? unknown
+      : string;
+
+/** A code set from codesets/<name>.(toml|json|csv): code → value lookups. */
+export interface CodeSet {
+  readonly name: string;
+  get(code: string): string | undefined;
+  has(code: string): boolean;
+  /** The mapped value, or `fallback` (default: the code itself) when unmapped. */
+  map(code: string, fallback?: string): string;
+  entries(): [string, string][];
+}

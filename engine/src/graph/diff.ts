@@ -1,0 +1,76 @@
+/** Differences between two registry graphs (what a config promotion would change). Pure. */
+import type { GraphEdge, GraphNode, NodeKind, RegistryGraph } from "./types.js";
+
+export interface NodeRef {
+  kind: NodeKind;
+  name: string;
+}
+
+export interface NodeChange extends NodeRef {
+  /** Which parts differ: `transport`, `settings`, `options`, `edges`. */
+  fields: string[];
+}
+
+export interface EdgeRef {
+  kind: GraphEdge["kind"];
+  from: string;
+  to: string | null;
+}
+
+export interface GraphDiff {
+  added: NodeRef[];
+  removed: NodeRef[];
+  changed: NodeChange[];
+  edgesAdded: EdgeRef[];
+  edgesRemoved: EdgeRef[];
+}
+
+const key = (n: NodeRef) => `${n.kind}\u0000${n.name}`;
+const edgeKey = (e: EdgeRef) => `${e.kind}\u0000${e.from}\u0000${e.to ?? "\u0001dynamic"}`;
+
+/** Deterministic JSON (sorted keys) so key order in a declaration doesn't count as a change. */
+function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stable(o[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
+
+function outgoing(graph: RegistryGraph, n: GraphNode): string {
+  const edges = graph.edges
+    .filter((e) => e.from === n.name && e.kind.startsWith(`${n.kind}-`))
+    .map((e) => edgeKey(e))
+    .sort();
+  return edges.join("|");
+}
+
+/** Locations are ignored: moving a declaration is not a change in behaviour. */
+export function diffGraphs(before: RegistryGraph, after: RegistryGraph): GraphDiff {
+  const a = new Map(before.nodes.map((n) => [key(n), n]));
+  const b = new Map(after.nodes.map((n) => [key(n), n]));
+  const ref = (n: GraphNode): NodeRef => ({ kind: n.kind, name: n.name });
+  const diff: GraphDiff = { added: [], removed: [], changed: [], edgesAdded: [], edgesRemoved: [] };
+  for (const [k, n] of b) if (!a.has(k)) diff.added.push(ref(n));
+  for (const [k, n] of a) if (!b.has(k)) diff.removed.push(ref(n));
+  for (const [k, nb] of b) {
+    const na = a.get(k);
+    if (na === undefined) continue;
+    const fields: string[] = [];
+    if ((na.transport ?? null) !== (nb.transport ?? null)) fields.push("transport");
+    if (stable(na.settings ?? {}) !== stable(nb.settings ?? {})) fields.push("settings");
+    if (stable(na.options ?? {}) !== stable(nb.options ?? {})) fields.push("options");
+    if (outgoing(before, na) !== outgoing(after, nb)) fields.push("edges");
+    if (fields.length > 0) diff.changed.push({ ...ref(nb), fields });
+  }
+  const ea = new Map(before.edges.map((e) => [edgeKey(e), e]));
+  const eb = new Map(after.edges.map((e) => [edgeKey(e), e]));
+  for (const [k, e] of eb) if (!ea.has(k)) diff.edgesAdded.push({ kind: e.kind, from: e.from, to: e.to });
+  for (const [k, e] of ea) if (!eb.has(k)) diff.edgesRemoved.push({ kind: e.kind, from: e.from, to: e.to });
+  return diff;
+}

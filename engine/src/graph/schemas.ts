@@ -1,0 +1,304 @@
+/**
+ * One JSON Schema per transport, as plain JSON data: the factories, the connections.toml editor and the
+ * language server all validate against these. `x-mf-secret` marks settings that may only come from env();
+ * `x-mf-required-outbound` lists settings required only when the connection is an outbound.
+ *
+ * Adding a setting or a transport — change together:
+ *  1. the schema here (the rule MF-SETTINGS-SCHEMA, the TOML editor and the language server follow);
+ *  2. the matching settings interface in config/types.ts (so a typo stays a TypeScript error);
+ *  3. a factory in config/api.ts for a new transport, and its connector in transports/.
+ */
+
+export interface JsonSchema {
+  type?: "string" | "integer" | "number" | "boolean" | "object" | "array";
+  description?: string;
+  enum?: readonly (string | number | boolean)[];
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  properties?: Record<string, JsonSchema>;
+  required?: readonly string[];
+  additionalProperties?: boolean | JsonSchema;
+  items?: JsonSchema;
+  default?: unknown;
+  "x-mf-secret"?: boolean;
+  "x-mf-required-outbound"?: readonly string[];
+  "x-mf-required-inbound"?: readonly string[];
+  /** Which directions may use this transport. */
+  "x-mf-directions"?: readonly ("inbound" | "outbound")[];
+}
+
+const port: JsonSchema = { type: "integer", minimum: 1, maximum: 65535, description: "TCP port" };
+const host: JsonSchema = {
+  type: "string",
+  minLength: 1,
+  description: "Host name or IP (inbound: bind address, default 0.0.0.0)",
+};
+const timeoutMs: JsonSchema = { type: "integer", minimum: 1, description: "Timeout in milliseconds" };
+const durationMs: JsonSchema = { type: "integer", minimum: 0, description: "Milliseconds (0 = off)" };
+
+/** TLS for a listener (MLLP, TCP, HTTP inbound): PEM file paths. */
+const tlsServer: JsonSchema = {
+  type: "object",
+  description: "Serve TLS with this certificate and key (PEM file paths)",
+  properties: {
+    cert: { type: "string", minLength: 1, description: "Certificate chain (PEM file path)" },
+    key: { type: "string", minLength: 1, description: "Private key (PEM file path)" },
+    ca: { type: "string", minLength: 1, description: "CA bundle to verify client certificates" },
+    passphrase: { type: "string", minLength: 1, "x-mf-secret": true },
+    requireClientCert: { type: "boolean", default: false, description: "Mutual TLS" },
+    minVersion: { type: "string", enum: ["TLSv1.2", "TLSv1.3"], default: "TLSv1.2" },
+  },
+  required: ["cert", "key"],
+  additionalProperties: false,
+};
+
+/**
+ * TLS for a stream connection (MLLP, TCP): a listener needs cert + key (the connector checks that);
+ * a client may add ca / servername / rejectUnauthorized, or cert + key for mutual TLS.
+ */
+const tlsStream: JsonSchema = {
+  type: "object",
+  description: "TLS: inbound {cert, key, ca?, requireClientCert?}; outbound {ca?, servername?, cert?, key?}",
+  properties: {
+    ...tlsServer.properties,
+    servername: {
+      type: "string",
+      minLength: 1,
+      description: "Outbound: name expected in the server certificate",
+    },
+    rejectUnauthorized: { type: "boolean", default: true, description: "Outbound: refuse untrusted servers" },
+  },
+  additionalProperties: false,
+};
+
+/** Settings shared by the stream transports (MLLP and TCP), inbound and outbound. */
+const streamProperties = {
+  host,
+  port,
+  maxFrameBytes: { type: "integer", minimum: 1, default: 16777216, description: "Largest accepted frame" },
+  idleTimeoutMs: {
+    ...durationMs,
+    default: 0,
+    description: "Inbound: close idle connections after this long",
+  },
+  maxConnections: {
+    ...durationMs,
+    default: 0,
+    description: "Inbound: concurrent connections (0 = no limit)",
+  },
+  ackTimeoutMs: { ...timeoutMs, default: 30000, description: "Outbound: wait this long for the reply" },
+  connectTimeoutMs: { ...timeoutMs, default: 10000 },
+  reconnectBaseMs: { ...durationMs, default: 500, description: "Outbound: first reconnect delay" },
+  reconnectMaxMs: { ...durationMs, default: 30000, description: "Outbound: longest reconnect delay" },
+  keepAlive: { type: "boolean", default: true },
+  reingressTo: {
+    type: "string",
+    minLength: 1,
+    description: "Outbound: hand the reply to this loopback inbound",
+  },
+  tls: tlsStream,
+} satisfies Record<string, JsonSchema>;
+
+export const TRANSPORT_SCHEMAS = {
+  mllp: {
+    type: "object",
+    description: "HL7 v2 over MLLP (TCP with 0x0B/0x1C0x0D framing)",
+    properties: {
+      ...streamProperties,
+      expectAck: {
+        type: "boolean",
+        default: true,
+        description: "Outbound: read an HL7 ACK for each message",
+      },
+    },
+    required: ["port"],
+    additionalProperties: false,
+    "x-mf-required-outbound": ["host"],
+    "x-mf-directions": ["inbound", "outbound"],
+  },
+  tcp: {
+    type: "object",
+    description: "Raw TCP with a framing preset (newline by default)",
+    properties: {
+      ...streamProperties,
+      framing: {
+        type: "string",
+        enum: ["mllp", "newline", "length-prefixed"],
+        default: "newline",
+        description: "Frame preset (length-prefixed: 4-byte big-endian length)",
+      },
+      delimiter: { type: "string", minLength: 1, description: "Custom frame delimiter (instead of framing)" },
+      reply: {
+        type: "string",
+        enum: ["none", "raw", "ack"],
+        default: "none",
+        description: "What to answer per frame",
+      },
+    },
+    required: ["port"],
+    additionalProperties: false,
+    "x-mf-required-outbound": ["host"],
+    "x-mf-directions": ["inbound", "outbound"],
+  },
+  file: {
+    type: "object",
+    description: "Inbound: poll a directory for files. Outbound: write one file per message.",
+    properties: {
+      path: { type: "string", minLength: 1, description: "Directory to read from / write to" },
+      pattern: {
+        type: "string",
+        minLength: 1,
+        default: "*",
+        description: "Inbound: glob of files to pick up",
+      },
+      pollMs: { type: "integer", minimum: 10, default: 1000, description: "Inbound: polling interval" },
+      moveTo: { type: "string", minLength: 1, description: "Inbound: move processed files here" },
+      deleteAfterRead: { type: "boolean", default: false },
+      errorTo: { type: "string", minLength: 1, description: "Inbound: move files the engine refused here" },
+      stableMs: {
+        type: "integer",
+        minimum: 0,
+        default: 1000,
+        description: "Inbound: a file must be unchanged this long before it is read",
+      },
+      maxFileBytes: {
+        type: "integer",
+        minimum: 1,
+        default: 67108864,
+        description: "Inbound: largest file read",
+      },
+      onExists: {
+        type: "string",
+        enum: ["suffix", "overwrite", "wait"],
+        default: "suffix",
+        description: "Outbound: when the file name is taken",
+      },
+      fsync: {
+        type: "boolean",
+        default: true,
+        description: "Outbound: fsync each file before renaming it in",
+      },
+      filename: {
+        type: "string",
+        minLength: 1,
+        default: "{controlId}.hl7",
+        description: "Outbound: file name template ({controlId}, {messageType}, {timestamp}, {seq})",
+      },
+      encoding: { type: "string", enum: ["utf-8", "latin1", "ascii"], default: "utf-8" },
+    },
+    required: ["path"],
+    additionalProperties: false,
+    "x-mf-directions": ["inbound", "outbound"],
+  },
+  http: {
+    type: "object",
+    description: "Inbound REST intake: POST bodies become messages",
+    properties: {
+      host,
+      port,
+      path: { type: "string", minLength: 1, default: "/", description: "Request path to accept" },
+      maxBodyBytes: { type: "integer", minimum: 1, default: 10485760 },
+      idleTimeoutMs: { ...timeoutMs, default: 5000 },
+      tls: tlsServer,
+      token: {
+        type: "string",
+        minLength: 1,
+        "x-mf-secret": true,
+        description: "Bearer token callers must send",
+      },
+    },
+    required: ["port"],
+    additionalProperties: false,
+    "x-mf-directions": ["inbound"],
+  },
+  rest: {
+    type: "object",
+    description: "Outbound REST: each message is sent as an HTTP request body",
+    properties: {
+      url: { type: "string", minLength: 1, description: "Target URL (http or https)" },
+      method: { type: "string", enum: ["POST", "PUT", "PATCH"], default: "POST" },
+      headers: { type: "object", additionalProperties: { type: "string" } },
+      timeoutMs: { ...timeoutMs, default: 30000 },
+      username: { type: "string", minLength: 1 },
+      password: { type: "string", minLength: 1, "x-mf-secret": true },
+      token: { type: "string", minLength: 1, "x-mf-secret": true, description: "Bearer token" },
+      reingressTo: {
+        type: "string",
+        minLength: 1,
+        description: "Hand the response body to this loopback inbound",
+      },
+    },
+    required: ["url"],
+    additionalProperties: false,
+    "x-mf-directions": ["outbound"],
+  },
+  loopback: {
+    type: "object",
+    description: "In-process hand-off: an outbound that feeds a named inbound (no network)",
+    properties: {
+      target: { type: "string", minLength: 1, description: "Outbound: name of the inbound to feed" },
+    },
+    additionalProperties: false,
+    "x-mf-required-outbound": ["target"],
+    "x-mf-directions": ["inbound", "outbound"],
+  },
+} as const satisfies Record<string, JsonSchema>;
+
+export type TransportName = keyof typeof TRANSPORT_SCHEMAS;
+export const TRANSPORTS = Object.keys(TRANSPORT_SCHEMAS) as TransportName[];
+
+export function isTransport(name: string): name is TransportName {
+  return Object.hasOwn(TRANSPORT_SCHEMAS, name);
+}
+
+/** Secret setting keys of a transport (values must be env references). */
+export function secretKeys(transport: TransportName): string[] {
+  const props: Record<string, JsonSchema> = TRANSPORT_SCHEMAS[transport].properties;
+  return Object.entries(props)
+    .filter(([, s]) => s["x-mf-secret"] === true)
+    .map(([k]) => k);
+}
+
+/** Inbound/outbound options as JSON Schemas (used for connections.toml and by the language server). */
+export const INBOUND_OPTIONS_SCHEMA: JsonSchema = {
+  type: "object",
+  properties: {
+    router: { type: "string", minLength: 1 },
+    contentType: {
+      type: "string",
+      enum: ["hl7v2", "json", "xml", "x12", "text", "binary"],
+      default: "hl7v2",
+    },
+    ack: { type: "string", enum: ["original", "enhanced", "none"], default: "original" },
+    strict: { type: "boolean", default: false },
+    hl7Version: { type: "string", minLength: 1 },
+    description: { type: "string" },
+  },
+  required: ["router"],
+  additionalProperties: false,
+};
+
+export const OUTBOUND_OPTIONS_SCHEMA: JsonSchema = {
+  type: "object",
+  properties: {
+    retry: {
+      type: "object",
+      properties: {
+        attempts: { type: "integer", minimum: 0, default: 5 },
+        baseMs: { type: "integer", minimum: 1, default: 1000 },
+        multiplier: { type: "number", minimum: 1, default: 2 },
+        capMs: { type: "integer", minimum: 1, default: 300000 },
+      },
+      additionalProperties: false,
+    },
+    ordering: { type: "string", enum: ["fifo", "unordered"], default: "fifo" },
+    contentType: {
+      type: "string",
+      enum: ["hl7v2", "json", "xml", "x12", "text", "binary"],
+      default: "hl7v2",
+    },
+    description: { type: "string" },
+  },
+  additionalProperties: false,
+};

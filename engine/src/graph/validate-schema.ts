@@ -1,0 +1,78 @@
+/** A small JSON Schema checker covering the subset our transport schemas use. Pure. */
+import type { JsonSchema } from "./schemas.js";
+import { suggest } from "./suggest.js";
+
+export interface SchemaIssue {
+  /** Setting path, e.g. `port` or `headers.X-Api`; empty for the object itself. */
+  path: string;
+  message: string;
+}
+
+function typeOf(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
+  return typeof v;
+}
+
+function join(path: string, key: string): string {
+  return path === "" ? key : `${path}.${key}`;
+}
+
+/**
+ * Check `value` against `schema`. `skip(value)` returns true for values that cannot be judged yet
+ * (unresolved env references), which are then accepted.
+ */
+export function checkSchema(
+  schema: JsonSchema,
+  value: unknown,
+  skip: (v: unknown) => boolean = () => false,
+  path = "",
+): SchemaIssue[] {
+  if (skip(value)) return [];
+  const issues: SchemaIssue[] = [];
+  const actual = typeOf(value);
+  if (schema.type !== undefined) {
+    const ok = schema.type === actual || (schema.type === "number" && actual === "integer");
+    if (!ok) return [{ path, message: `expected ${schema.type}, got ${actual}` }];
+  }
+  if (schema.enum !== undefined && !schema.enum.includes(value as string)) {
+    issues.push({ path, message: `must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}` });
+  }
+  if (typeof value === "number") {
+    if (schema.minimum !== undefined && value < schema.minimum)
+      issues.push({ path, message: `must be ≥ ${schema.minimum}` });
+    if (schema.maximum !== undefined && value > schema.maximum)
+      issues.push({ path, message: `must be ≤ ${schema.maximum}` });
+  }
+  if (typeof value === "string" && schema.minLength !== undefined && value.length < schema.minLength) {
+    issues.push({ path, message: "must not be empty" });
+  }
+  if (actual === "array" && schema.items !== undefined) {
+    (value as unknown[]).forEach((item, i) => {
+      issues.push(...checkSchema(schema.items as JsonSchema, item, skip, join(path, String(i))));
+    });
+  }
+  if (actual === "object") {
+    const obj = value as Record<string, unknown>;
+    for (const key of schema.required ?? []) {
+      if (obj[key] === undefined) issues.push({ path: join(path, key), message: "is required" });
+    }
+    const props = schema.properties ?? {};
+    for (const [key, v] of Object.entries(obj)) {
+      if (v === undefined) continue;
+      const sub = props[key];
+      if (sub !== undefined) issues.push(...checkSchema(sub, v, skip, join(path, key)));
+      else if (schema.additionalProperties === false) {
+        const close = suggest(key, Object.keys(props));
+        issues.push({
+          path: join(path, key),
+          message: `is not a known setting${close !== undefined ? ` (did you mean "${close}"?)` : ""}`,
+        });
+      } else if (typeof schema.additionalProperties === "object") {
+        issues.push(...checkSchema(schema.additionalProperties, v, skip, join(path, key)));
+      }
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,179 @@
+/** Every validation rule, through the real loader, with the exact span each problem points at. */
+import assert from "node:assert/strict";
+import { after, describe, it } from "mocha";
+import { loadConfig } from "../../src/config/index.js";
+import { brief, cleanupConfigs, posOf, span, writeConfig } from "./helpers.js";
+
+const IMPORTS = `import { env, file, handler, http, inbound, mllp, outbound, rest, router, send } from "messagefoundry";\n`;
+
+async function problems(
+  files: Record<string, string>,
+  env?: string,
+  processEnv: Record<string, string> = {},
+) {
+  const dir = writeConfig(files);
+  const r = await loadConfig(dir, { ...(env ? { env } : {}), processEnv });
+  return r.problems.map(brief);
+}
+
+describe("graph rules (exact positions)", () => {
+  after(cleanupConfigs);
+
+  const base = `${IMPORTS}inbound("IB_A", mllp({ port: 2600 }), { router: "r_a" });
+router("r_a", () => ["h_a"]);
+handler("h_a", (msg) => send("OB_A", msg));
+outbound("OB_A", file({ path: "out" }));
+`;
+
+  it("a clean config has no problems", async () => {
+    assert.deepEqual(await problems({ "a.ts": base }), []);
+  });
+
+  it("MF-DUPLICATE-NAME across TypeScript and TOML, with the first declaration as related", async () => {
+    const toml = `[[outbound]]\nname = "OB_A"\ntransport = "file"\n[outbound.settings]\npath = "x"\n`;
+    const dir = writeConfig({ "a.ts": base, "connections.toml": toml });
+    const r = await loadConfig(dir, { processEnv: {} });
+    assert.deepEqual(r.problems.map(brief), [
+      `${span("connections.toml", toml, '"OB_A"')} MF-DUPLICATE-NAME`,
+    ]);
+    const rel = r.problems[0]?.related?.[0]?.location;
+    assert.equal(
+      `${rel?.file}:${rel?.line}:${rel?.column}`,
+      span("a.ts", base, '"OB_A"', 1).replace(/-\d+$/, ""),
+    );
+  });
+
+  it("MF-UNKNOWN-ROUTER points at the router name and suggests the close one", async () => {
+    const text = base.replace('{ router: "r_a" }', '{ router: "r_b" }');
+    const dir = writeConfig({ "a.ts": text });
+    const r = await loadConfig(dir, { processEnv: {} });
+    const unknown = r.problems.filter((p) => p.code === "MF-UNKNOWN-ROUTER");
+    assert.deepEqual(unknown.map(brief), [`${span("a.ts", text, '"r_b"')} MF-UNKNOWN-ROUTER`]);
+    assert.match(unknown[0]?.hint ?? "", /r_a/);
+    // r_a is now unreachable (warning)
+    assert.ok(r.problems.some((p) => p.code === "MF-UNREACHABLE" && p.severity === "warning"));
+  });
+
+  it("MF-UNKNOWN-HANDLER at the literal returned by the router", async () => {
+    const text = base.replace('() => ["h_a"]', '(m) => (m.get("MSH-9.2") === "A01" ? ["h_a"] : ["h_zz"])');
+    assert.deepEqual(await problems({ "a.ts": text }), [
+      `${span("a.ts", text, '"h_zz"')} MF-UNKNOWN-HANDLER`,
+    ]);
+  });
+
+  it("MF-UNKNOWN-OUTBOUND at the send target literal", async () => {
+    const text = `${base}handler("h_b", (msg) => [send("OB_A", msg), send("OB_NOPE", msg)]);\nrouter("r_b", () => "h_b");\ninbound("IB_B", mllp({ port: 2601 }), { router: "r_b" });\n`;
+    assert.deepEqual(await problems({ "a.ts": text }), [
+      `${span("a.ts", text, '"OB_NOPE"')} MF-UNKNOWN-OUTBOUND`,
+    ]);
+  });
+
+  it("MF-PORT-CLASH at the second port value, also when the port comes from env", async () => {
+    const text = `${base}inbound("IB_B", http({ port: env("b_port", "int") }), { router: "r_a", contentType: "json" });\n`;
+    const env = { "environments/dev.toml": "b_port = 2600\n" };
+    assert.deepEqual(await problems({ "a.ts": text, ...env }, "dev"), [
+      `${span("a.ts", text, 'env("b_port", "int")')} MF-PORT-CLASH`,
+    ]);
+  });
+
+  it("MF-ENV-MISSING and MF-ENV-CAST at the env key, per environment", async () => {
+    const text = `${IMPORTS}outbound("OB_X", mllp({ host: env("x_host"), port: env("x_port", "int") }));\n`;
+    const files = { "a.ts": text, "environments/dev.toml": 'x_port = "not-a-number"\n' };
+    const got = await problems(files, "dev");
+    assert.deepEqual(
+      got.filter((p) => !p.endsWith("MF-UNREACHABLE")),
+      [`${span("a.ts", text, '"x_host"')} MF-ENV-MISSING`, `${span("a.ts", text, '"x_port"')} MF-ENV-CAST`],
+    );
+  });
+
+  it("MF-ENV-UNKNOWN when the selected environment has no file", async () => {
+    const text = `${IMPORTS}outbound("OB_X", mllp({ host: env("x_host"), port: 1 }));\n`;
+    const got = await problems({ "a.ts": text, "environments/dev.toml": "x_host = 'h'\n" }, "qa");
+    assert.ok(got.includes(`${span("a.ts", text, '"x_host"')} MF-ENV-UNKNOWN`), got.join("\n"));
+  });
+
+  it("MF-SETTINGS-SCHEMA at the offending setting value (TS) and key (TOML)", async () => {
+    const text = base.replace("mllp({ port: 2600 })", "mllp({ port: 70000 })");
+    assert.deepEqual(await problems({ "a.ts": text }), [`${span("a.ts", text, "70000")} MF-SETTINGS-SCHEMA`]);
+    const toml = `[[inbound]]\nname = "IB_T"\ntransport = "tcp"\nrouter = "r_a"\n[inbound.settings]\nport = "2601"\n`;
+    const got = await problems({ "a.ts": base, "connections.toml": toml });
+    assert.deepEqual(got, [`${span("connections.toml", toml, '"2601"')} MF-SETTINGS-SCHEMA`]);
+  });
+
+  it("MF-SETTINGS-SCHEMA: a missing required outbound host is reported at the declaration", async () => {
+    const text = base.replace('file({ path: "out" })', "mllp({ port: 2700 })");
+    const got = await problems({ "a.ts": text });
+    assert.equal(got.length, 1);
+    assert.match(got[0] ?? "", /^a\.ts:5:1-\d+ MF-SETTINGS-SCHEMA$/);
+  });
+
+  it("MF-SECRET-LITERAL when a secret is a literal in TOML", async () => {
+    const toml = `[[outbound]]\nname = "OB_R"\ntransport = "rest"\n[outbound.settings]\nurl = "http://127.0.0.1:1/x"\ntoken = "s3cret"\n`;
+    const got = await problems({ "a.ts": base, "connections.toml": toml });
+    assert.ok(
+      got.includes(`${span("connections.toml", toml, '"s3cret"')} MF-SECRET-LITERAL`),
+      got.join("\n"),
+    );
+  });
+
+  it("MF-UNKNOWN-TRANSPORT in TOML points at the transport value", async () => {
+    const toml = `[[outbound]]\nname = "OB_Q"\ntransport = "smtp"\n`;
+    const got = await problems({ "a.ts": base, "connections.toml": toml });
+    assert.ok(
+      got.includes(`${span("connections.toml", toml, '"smtp"')} MF-UNKNOWN-TRANSPORT`),
+      got.join("\n"),
+    );
+  });
+
+  it("MF-UNREACHABLE (warning) for a handler no router returns and an outbound nobody sends to", async () => {
+    const text = `${base}handler("h_lonely", () => []);\noutbound("OB_LONELY", rest({ url: "http://127.0.0.1:9/" }));\n`;
+    assert.deepEqual(await problems({ "a.ts": text }), [
+      `${span("a.ts", text, '"h_lonely"')} MF-UNREACHABLE`,
+      `${span("a.ts", text, '"OB_LONELY"')} MF-UNREACHABLE`,
+    ]);
+  });
+
+  it("MF-TOML-SYNTAX at the line/column of the TOML error", async () => {
+    const got = await problems({ "a.ts": base, "connections.toml": '[[outbound]]\nname = "OB_Z\n' });
+    assert.equal(got.length, 1);
+    assert.match(got[0] ?? "", /^connections\.toml:2:\d+-\d+ MF-TOML-SYNTAX$/);
+  });
+
+  it("MF-LOAD-BUNDLE at the syntax error and MF-LOAD-EXEC at the throwing line", async () => {
+    const bad = `${IMPORTS}inbound("IB_X", mllp({ port: 1 }), { router: "r" ;\n`;
+    const got = await problems({ "a.ts": bad });
+    assert.equal(got.length, 1);
+    assert.match(got[0] ?? "", /^a\.ts:2:\d+-\d+ MF-LOAD-BUNDLE$/);
+    const throws = `${IMPORTS}const x: { y?: { z: number } } = {};\nconsole.log(x.y!.z);\n`;
+    const got2 = await problems({ "a.ts": throws });
+    assert.equal(got2.length, 1);
+    assert.match(got2[0] ?? "", /^a\.ts:3:\d+-\d+ MF-LOAD-EXEC$/);
+  });
+
+  it("MF-OPTIONS at a misspelt TOML option key's value; MF-DECLARATION at a call with a bad name", async () => {
+    const toml = `[[inbound]]\nname = "IB_O"\ntransport = "mllp"\nrouter = "r_a"\ncontnetType = "json"\n[inbound.settings]\nport = 2609\n`;
+    const got = await problems({ "a.ts": base, "connections.toml": toml });
+    assert.deepEqual(got, [`${span("connections.toml", toml, '"json"')} MF-OPTIONS`]);
+    const text = `${base}router("", () => []);\n`;
+    const p = posOf(text, 'router("",');
+    assert.deepEqual(await problems({ "a.ts": text }), [
+      `a.ts:${p.line}:${p.column}-${p.column} MF-DECLARATION`,
+    ]);
+  });
+
+  it("computed names give dynamic edges and no false unknown/unreachable problems", async () => {
+    const text = `${IMPORTS}const pick = (s: string) => \`h_\${s}\`;
+inbound("IB_D", mllp({ port: 2600 }), { router: "r_d" });
+router("r_d", (m) => [pick(m.get("MSH-9.2") ?? "x")]);
+handler("h_A01", (m) => send("OB_D", m));
+outbound("OB_D", file({ path: "o" }));
+`;
+    const dir = writeConfig({ "a.ts": text });
+    const r = await loadConfig(dir, { processEnv: {} });
+    assert.deepEqual(r.problems, []);
+    const dyn = r.graph.edges.filter((e) => e.dynamic);
+    assert.equal(dyn.length, 1);
+    assert.equal(dyn[0]?.to, null);
+    assert.equal(dyn[0]?.kind, "router-handler");
+  });
+});
