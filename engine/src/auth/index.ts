@@ -1,0 +1,64 @@
+/**
+ * Face of the auth core: users, sessions, RBAC, MFA and the audit log, framework-free.
+ * The API adapts AuthService to routes; the CLI calls the admin functions. Storage is the
+ * AuthRepository interface, implemented over SQLite by SqliteAuthRepository.
+ */
+
+export type { AdminOptions } from "./admin.js";
+export {
+  auditVerify,
+  cliActor,
+  mfaDisable,
+  mfaEnroll,
+  userAdd,
+  userDisable,
+  userEnable,
+  userList,
+  userPasswd,
+  userSetRole,
+} from "./admin.js";
+export { AUDIT_ACTIONS, type AuditAction } from "./audit-actions.js";
+export {
+  type AuditDraft,
+  type AuditEntry,
+  type AuditHead,
+  type AuditVerification,
+  canonicalJson,
+  GENESIS_HASH,
+  verifyChain,
+} from "./audit-chain.js";
+export { AUTH_ERROR_CODES, AUTH_ERROR_STATUS, AuthError, type AuthErrorCode, isAuthError } from "./errors.js";
+export { checkPasswordPolicy, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./password.js";
+export {
+  can,
+  isPermission,
+  isRole,
+  PERMISSIONS,
+  type Permission,
+  permissionsOf,
+  ROLES,
+  type Role,
+} from "./permissions.js";
+export { type AuthPolicy, DEFAULT_AUTH_POLICY } from "./policy.js";
+export type {
+  AuditQuery,
+  AuthRepository,
+  NewUser,
+  SessionRecord,
+  ThrottleRecord,
+  UserPatch,
+  UserRecord,
+} from "./repository.js";
+export {
+  AuthService,
+  type AuthServiceOptions,
+  type LoginRequest,
+  type LoginResult,
+} from "./service.js";
+export { type ClientInfo, isRecentAuth, type Session } from "./session.js";
+export { AUTH_SCHEMA_VERSION, migrateAuthSchema } from "./sqlite-migrations.js";
+export { SqliteAuthRepository } from "./sqlite-repository.js";
+export { type PasswordInputOptions, readPasswordFromStdin } from "./stdin.js";
+export type { TotpEnrolment } from "./totp.js";
+export { isValidUsername } from "./username.js";
+export { UserAdmin, type UserAdminOptions, type UserSummary } from "./users.js";
