@@ -1,0 +1,152 @@
+/**
+ * REST outbound over the global fetch: 2xx ok; 408, 429, 5xx and network errors retry; other
+ * statuses are permanent (the request itself is wrong, resending cannot help).
+ */
+import { errorText } from "./errors.js";
+import { type LoopbackHub, reingress } from "./loopback.js";
+import { SettingsReader } from "./settings.js";
+import { OutboundStats } from "./stats.js";
+import type {
+  ConnectorDefinition,
+  ConnectorLog,
+  OutboundConnector,
+  OutboundState,
+  RawSettings,
+  SendMeta,
+  SendResult,
+} from "./types.js";
+import { guessContentType, SerialQueue } from "./util.js";
+
+export interface RestOutboundSettings {
+  url: string;
+  /** Default POST. */
+  method: "POST" | "PUT" | "PATCH";
+  /** Extra request headers (e.g. Authorization). Content-Type defaults to a guess from the body. */
+  headers: Record<string, string>;
+  /** Sent as `Authorization: Bearer …` (from env()). */
+  token?: string;
+  /** Sent as HTTP Basic authorization (password from env()). */
+  username?: string;
+  password?: string;
+  /** Whole-request timeout; expiry retries. Default 30 s. */
+  timeoutMs: number;
+  /** Name of a loopback inbound to hand each 2xx response body to. */
+  reingressTo?: string;
+}
+
+export function readRestOutbound(name: string, raw: RawSettings): RestOutboundSettings {
+  const r = new SettingsReader(name, raw);
+  const url = r.str("url");
+  const parsed = URL.canParse(url)
+    ? new URL(url)
+    : r.fail("url", `is not a valid URL (got ${JSON.stringify(url)})`);
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") r.fail("url", "must be http: or https:");
+  const headers = r.stringMap("headers");
+  const token = r.optStr("token");
+  const username = r.optStr("username");
+  const password = r.optStr("password");
+  if ((username === undefined) !== (password === undefined)) r.fail("username", "and password go together");
+  const explicit = Object.keys(headers).some((k) => k.toLowerCase() === "authorization");
+  if ([token !== undefined, username !== undefined, explicit].filter(Boolean).length > 1) {
+    r.fail("token", "use one of token, username/password or an Authorization header");
+  }
+  return {
+    url,
+    method: r.oneOf("method", ["POST", "PUT", "PATCH"] as const, "POST"),
+    headers,
+    token,
+    username,
+    password,
+    timeoutMs: r.int("timeoutMs", { def: 30_000, min: 1 }),
+    reingressTo: r.optStr("reingressTo"),
+  };
+}
+
+/** Maps an HTTP status to a delivery outcome. */
+export function statusResult(status: number): SendResult["status"] {
+  if (status >= 200 && status < 300) return "ok";
+  if (status === 408 || status === 429 || status >= 500) return "retry";
+  return "permanent";
+}
+
+export class RestOutbound implements OutboundConnector {
+  readonly type = "rest";
+  private readonly stats = new OutboundStats();
+  private readonly queue = new SerialQueue();
+  private readonly closing = new AbortController();
+
+  constructor(
+    readonly name: string,
+    private readonly settings: RestOutboundSettings,
+    private readonly log: ConnectorLog,
+    private readonly hub: LoopbackHub,
+  ) {}
+
+  get state(): OutboundState {
+    return this.stats.snapshot();
+  }
+
+  send(payload: Buffer, meta: SendMeta): Promise<SendResult> {
+    return this.queue.run(async () => {
+      const result = await this.request(payload);
+      if (result.status === "ok" && this.settings.reingressTo) {
+        const err = await reingress(this.hub, this.settings.reingressTo, result.reply, this.name);
+        if (err) Object.assign(result, { status: "retry", error: err });
+      }
+      this.stats.result(result.status === "ok", result.error);
+      const fields = { connection: this.name, messageId: meta.messageId, status: result.status };
+      if (result.status === "ok") this.log.debug(fields, "delivered");
+      else this.log.warn({ ...fields, error: result.error }, "delivery failed");
+      return result;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.idle();
+    this.closing.abort();
+    this.stats.status = "closed";
+  }
+
+  private async request(payload: Buffer): Promise<SendResult> {
+    const s = this.settings;
+    const headers = new Headers(s.headers);
+    if (!headers.has("content-type")) headers.set("content-type", guessContentType(payload));
+    if (s.token) headers.set("authorization", `Bearer ${s.token}`);
+    if (s.username !== undefined) {
+      headers.set("authorization", `Basic ${Buffer.from(`${s.username}:${s.password}`).toString("base64")}`);
+    }
+    const signal = AbortSignal.any([AbortSignal.timeout(s.timeoutMs), this.closing.signal]);
+    this.stats.bytesOut(payload.length);
+    try {
+      // Payloads are never SharedArrayBuffer-backed; the cast only narrows Buffer's generic for BodyInit.
+      const body = payload as Uint8Array<ArrayBuffer>;
+      const res = await fetch(s.url, { method: s.method, headers, body, signal });
+      const reply = Buffer.from(await res.arrayBuffer());
+      this.stats.bytesIn(reply.length);
+      this.stats.status = "connected";
+      const status = statusResult(res.status);
+      return {
+        status,
+        ...(reply.length ? { reply } : {}),
+        ...(status === "ok" ? {} : { error: `HTTP ${res.status}` }),
+      };
+    } catch (err) {
+      this.stats.status = "error";
+      const text =
+        err instanceof Error && err.name === "TimeoutError"
+          ? `no response within ${s.timeoutMs} ms`
+          : netError(err);
+      return { status: "retry", error: text };
+    }
+  }
+}
+
+/** fetch wraps socket errors as `TypeError: fetch failed` with the real one in `cause`. */
+function netError(err: unknown): string {
+  const cause = err instanceof Error ? (err as Error & { cause?: unknown }).cause : undefined;
+  return cause ? errorText(cause) : errorText(err);
+}
+
+export const restConnector: ConnectorDefinition = {
+  outbound: (name, raw, deps) => new RestOutbound(name, readRestOutbound(name, raw), deps.log, deps.loopback),
+};

@@ -1,0 +1,233 @@
+/**
+ * A framed socket listener shared by the MLLP and TCP inbounds: many concurrent connections, one
+ * payload at a time per connection (so replies go out in order and intake order is arrival order),
+ * idle timeout, frame size limit, optional TLS, graceful stop.
+ */
+import net from "node:net";
+import tls from "node:tls";
+import { errorText } from "./errors.js";
+import type { Framing } from "./framing.js";
+import type { SettingsReader } from "./settings.js";
+import { InboundStats } from "./stats.js";
+import { loadServerTls, readTlsServer, type TlsServerSettings } from "./tls.js";
+import type { InboundConnector, InboundContext, InboundState } from "./types.js";
+import { remoteOf, SerialQueue } from "./util.js";
+
+export interface StreamInboundSettings {
+  /** Interface to bind; default `0.0.0.0`. */
+  host: string;
+  /** Port to listen on; 0 picks a free port (see `state.port`). */
+  port: number;
+  tls?: TlsServerSettings;
+  /** A frame larger than this closes the connection with a logged error. Default 16 MiB. */
+  maxFrameBytes: number;
+  /** Close a connection silent for this long (no payload in flight); 0 = never. Default 0. */
+  idleTimeoutMs: number;
+  /** Refuse connections beyond this many; 0 = unlimited. Default 0. */
+  maxConnections: number;
+  /** How long `stop()` waits for in-flight payloads before closing sockets hard. Default 10 s. */
+  stopGraceMs: number;
+}
+
+export function readStreamInbound(r: SettingsReader): StreamInboundSettings {
+  return {
+    host: r.str("host", "0.0.0.0"),
+    port: r.port(),
+    tls: readTlsServer(r),
+    maxFrameBytes: r.int("maxFrameBytes", { def: 16 * 1024 * 1024, min: 1 }),
+    idleTimeoutMs: r.int("idleTimeoutMs", { def: 0, min: 0 }),
+    maxConnections: r.int("maxConnections", { def: 0, min: 0 }),
+    stopGraceMs: r.int("stopGraceMs", { def: 10_000, min: 0 }),
+  };
+}
+
+/** Frames queued on one connection before reading pauses (backpressure on a pipelining sender). */
+const MAX_PENDING = 32;
+
+interface Conn {
+  socket: net.Socket;
+  pending: number;
+  /** The peer sent FIN: finish pending payloads, then close. */
+  ended: boolean;
+}
+
+export class StreamInbound implements InboundConnector {
+  private readonly stats = new InboundStats();
+  private server: net.Server | undefined;
+  private ctx: InboundContext | undefined;
+  private readonly conns = new Set<Conn>();
+  private readonly raw = new Set<net.Socket>();
+  private stopping = false;
+
+  constructor(
+    readonly type: string,
+    readonly name: string,
+    private readonly settings: StreamInboundSettings,
+    private readonly framing: Framing,
+  ) {}
+
+  get state(): InboundState {
+    return this.stats.snapshot();
+  }
+
+  async start(ctx: InboundContext): Promise<void> {
+    if (this.server) throw new Error(`${this.type} inbound ${this.name} is already started`);
+    this.ctx = ctx;
+    this.stopping = false;
+    const s = this.settings;
+    const onConn = (socket: net.Socket) => this.accept(socket);
+    const server = s.tls
+      ? tls.createServer(await loadServerTls(s.tls, `${this.type} inbound ${this.name}`), onConn) // no half-open over TLS: a failed handshake must close
+      : net.createServer({ allowHalfOpen: true }, onConn);
+    if (s.maxConnections > 0) server.maxConnections = s.maxConnections;
+    server.on("tlsClientError", (err: Error, socket: tls.TLSSocket) => {
+      socket.destroy();
+      ctx.log.warn({ connection: this.name, error: errorText(err) }, "TLS handshake failed");
+    });
+    // Every raw socket, handshaking or not, so a stop past its grace period can close them all.
+    server.on("connection", (socket: net.Socket) => {
+      this.raw.add(socket);
+      socket.on("close", () => this.raw.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(s.port, s.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    }).catch((err: unknown) => {
+      this.stats.status = "error";
+      this.stats.error(errorText(err));
+      throw new Error(
+        `${this.type} inbound ${this.name}: cannot listen on ${s.host}:${s.port}: ${errorText(err)}`,
+      );
+    });
+    server.on("error", (err) => {
+      this.stats.status = "error";
+      this.stats.error(errorText(err));
+      ctx.log.error({ connection: this.name, error: errorText(err) }, "listener error");
+    });
+    this.server = server;
+    const port = (server.address() as net.AddressInfo).port;
+    this.stats.port = port;
+    this.stats.status = "listening";
+    ctx.log.info(
+      { connection: this.name, transport: this.type, host: s.host, port, tls: !!s.tls },
+      "inbound listening",
+    );
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.stopping = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const c of this.conns) {
+      c.socket.pause();
+      if (c.pending === 0) this.close(c);
+    }
+    const grace = setTimeout(() => {
+      for (const c of this.conns) c.socket.destroy();
+      for (const raw of this.raw) raw.destroy();
+    }, this.settings.stopGraceMs);
+    await closed;
+    clearTimeout(grace);
+    this.server = undefined;
+    this.stats.status = "stopped";
+    this.stats.port = undefined;
+    this.ctx?.log.info({ connection: this.name, transport: this.type }, "inbound stopped");
+  }
+
+  private accept(socket: net.Socket): void {
+    const ctx = this.ctx!;
+    const log = ctx.log;
+    const remote = remoteOf(socket.remoteAddress, socket.remotePort);
+    const conn: Conn = { socket, pending: 0, ended: false };
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    this.conns.add(conn);
+    this.stats.opened();
+    log.debug({ connection: this.name, remote }, "connection opened");
+    const decoder = this.framing.decoder(this.settings.maxFrameBytes);
+    const queue = new SerialQueue();
+    socket.setNoDelay(true);
+    if (this.settings.idleTimeoutMs > 0) {
+      socket.setTimeout(this.settings.idleTimeoutMs, () => {
+        if (conn.pending > 0) return; // waiting on our intake, not on the peer
+        log.info({ connection: this.name, remote }, "idle timeout; closing connection");
+        socket.destroy();
+      });
+    }
+    socket.on("data", (chunk: Buffer) => {
+      this.stats.bytesIn(chunk.length);
+      let frames: Buffer[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        this.stats.error(errorText(err));
+        log.error(
+          { connection: this.name, remote, error: errorText(err) },
+          "framing error; closing connection",
+        );
+        socket.destroy();
+        return;
+      }
+      for (const frame of frames) {
+        conn.pending++;
+        if (conn.pending >= MAX_PENDING) socket.pause();
+        void queue
+          .run(() => this.handle(conn, frame, remote))
+          .finally(() => {
+            conn.pending--;
+            if (conn.pending === 0 && (conn.ended || this.stopping)) this.close(conn);
+            else if (conn.pending < MAX_PENDING / 2 && !this.stopping) socket.resume();
+          });
+      }
+    });
+    socket.on("end", () => {
+      conn.ended = true;
+      if (conn.pending === 0) this.close(conn);
+    });
+    socket.on("error", (err) => {
+      log.debug({ connection: this.name, remote, error: errorText(err) }, "connection error");
+    });
+    socket.on("close", () => {
+      this.conns.delete(conn);
+      this.stats.closed();
+      log.debug({ connection: this.name, remote }, "connection closed");
+    });
+  }
+
+  private async handle(conn: Conn, frame: Buffer, remote: string | undefined): Promise<void> {
+    const { socket } = conn;
+    if (socket.destroyed) return; // no way to reply: the sender will resend it
+    this.stats.message();
+    const ctx = this.ctx!;
+    try {
+      const result = await ctx.receive(frame, { remote, transport: this.type });
+      if (result.reply && socket.writable) {
+        const out = this.framing.encode(result.reply);
+        socket.write(out);
+        this.stats.bytesOut(out.length);
+      }
+    } catch (err) {
+      // Nothing was committed, so nothing may be ACKed: drop the connection and let the sender retry.
+      this.stats.error(errorText(err));
+      ctx.log.error(
+        { connection: this.name, remote, error: errorText(err) },
+        "intake failed; closing connection without reply",
+      );
+      socket.destroy();
+    }
+  }
+
+  /** Flush what was written, then close. */
+  private close(conn: Conn): void {
+    const { socket } = conn;
+    if (socket.destroyed) return;
+    if (socket.writable) socket.end(() => socket.destroy());
+    else socket.destroy();
+  }
+}

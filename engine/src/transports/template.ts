@@ -1,0 +1,46 @@
+/**
+ * Filename templates for the File outbound: `{MSH-10}.hl7`, `{messageId}.json`, `out/{date}/{controlId}.hl7`.
+ * Values come from the send's `filenameHint` map (e.g. `MSH-10`, `messageType`), then `messageId`,
+ * `controlId`, `timestamp` (yyyyMMddHHmmssSSS, UTC), `date` (yyyyMMdd), `time` (HHmmss) and `seq`
+ * (the connector's write counter since start). Values are sanitised so a field
+ * value can never name a path outside the destination directory.
+ */
+import type { SendMeta } from "./types.js";
+
+export class TemplateError extends Error {
+  override readonly name = "TemplateError";
+}
+
+const PLACEHOLDER = /\{([^{}]+)\}/g;
+
+export function templateKeys(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+}
+
+export function renderFilename(template: string, meta: SendMeta, now = new Date(), seq?: number): string {
+  const iso = now.toISOString().replace(/[-:TZ.]/g, ""); // yyyyMMddHHmmssSSS
+  const builtins: Record<string, string | undefined> = {
+    messageId: meta.messageId,
+    controlId: meta.controlId,
+    timestamp: iso,
+    date: iso.slice(0, 8),
+    time: iso.slice(8, 14),
+    seq: seq === undefined ? undefined : String(seq),
+  };
+  const out = template.replace(PLACEHOLDER, (_, key: string) => {
+    const v = meta.filenameHint?.[key] ?? builtins[key];
+    if (v === undefined || v === "") throw new TemplateError(`filename template has no value for {${key}}`);
+    return sanitise(v);
+  });
+  const parts = out.split("/");
+  if (out.startsWith("/") || parts.some((p) => p === "" || p === "." || p === "..")) {
+    throw new TemplateError(`filename template yields an unsafe path`);
+  }
+  return out;
+}
+
+/** Keeps letters, digits, `.`, `_`, `-`; everything else (separators, slashes, spaces) becomes `_`. */
+function sanitise(value: string): string {
+  const s = value.replace(/[^A-Za-z0-9._-]/g, "_");
+  return /^\.+$/.test(s) ? s.replace(/\./g, "_") : s;
+}

@@ -1,0 +1,137 @@
+/**
+ * The connector contract. Connectors move bytes: they do not parse, persist or decide ACKs.
+ * The pipeline's intake behind `InboundContext.receive` persists each payload durably and returns
+ * the reply (ACK or NAK) only after commit; the connector's one job is to carry that reply back.
+ */
+import type { LoopbackHub } from "./loopback.js";
+
+/** Structured logger (pino-compatible subset). Never pass message bodies. */
+export interface ConnectorLog {
+  debug(obj: Record<string, unknown>, msg?: string): void;
+  info(obj: Record<string, unknown>, msg?: string): void;
+  warn(obj: Record<string, unknown>, msg?: string): void;
+  error(obj: Record<string, unknown>, msg?: string): void;
+}
+
+export interface ReceiveMeta {
+  /** `host:port` of the peer for socket transports; the sending outbound's name for loopback. */
+  remote?: string;
+  /** The connector type that received it (`mllp`, `tcp`, `http`, `file`, `loopback`). */
+  transport: string;
+  /** File inbound: the source file's base name. */
+  filename?: string;
+  /** HTTP inbound: the request's Content-Type header. */
+  contentType?: string;
+}
+
+export interface ReceiveResult {
+  /** Bytes to send back (an ACK or NAK); absent when nothing is to be sent (ACK mode none). */
+  reply?: Buffer;
+  /** True when the payload was committed durably. A File inbound only moves/deletes when true. */
+  accepted: boolean;
+  /** HTTP inbound: the response status (default 200 when accepted, 400 otherwise). */
+  httpStatus?: number;
+  /** HTTP inbound: the reply's Content-Type (default guessed from the reply's first bytes). */
+  contentType?: string;
+}
+
+export interface InboundContext {
+  /** The inbound connection's name, e.g. `IB_ACME_ADT`. */
+  name: string;
+  /**
+   * Hands one payload to the intake. Resolves after the durable commit (or with a NAK). A rejection
+   * means nothing was committed: socket connectors then close the connection without replying, so the
+   * sender retries; a File inbound leaves the file for the next poll.
+   */
+  receive(payload: Buffer, meta: ReceiveMeta): Promise<ReceiveResult>;
+  log: ConnectorLog;
+}
+
+export type InboundStatus = "stopped" | "listening" | "error";
+
+export interface InboundState {
+  status: InboundStatus;
+  /** Open connections now (socket transports). */
+  connections: number;
+  /** Connections accepted since start. */
+  totalConnections: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Payloads handed to `receive`. */
+  messages: number;
+  /** Epoch ms of the last byte or payload seen. */
+  lastActivity?: number;
+  /** The last error, for health displays. */
+  lastError?: string;
+  /** Socket listeners: the bound port (useful with `port: 0`). */
+  port?: number;
+}
+
+export interface InboundConnector {
+  readonly type: string;
+  readonly name: string;
+  start(ctx: InboundContext): Promise<void>;
+  /** Graceful: stop accepting, let in-flight payloads finish and their replies go out, then close. */
+  stop(): Promise<void>;
+  readonly state: InboundState;
+}
+
+export interface SendMeta {
+  /** The store's message id (stable across retries). */
+  messageId: string;
+  /** MSH-10 when the payload is HL7. */
+  controlId?: string;
+  /** Values for filename templates, e.g. `{ "MSH-10": "ABC123", messageId: "42" }`. */
+  filenameHint?: Record<string, string>;
+}
+
+export type SendStatus = "ok" | "retry" | "permanent";
+
+export interface SendResult {
+  /** ok: delivered; retry: try again later (transport error, AE, timeout); permanent: dead-letter (AR). */
+  status: SendStatus;
+  /** The destination's reply (ACK bytes, HTTP body), stored with the delivery. */
+  reply?: Buffer;
+  /** A short reason without message content. */
+  error?: string;
+}
+
+export type OutboundStatus = "idle" | "connected" | "error" | "closed";
+
+export interface OutboundState {
+  status: OutboundStatus;
+  sent: number;
+  failed: number;
+  bytesOut: number;
+  bytesIn: number;
+  lastActivity?: number;
+  lastError?: string;
+}
+
+export interface OutboundConnector {
+  readonly type: string;
+  readonly name: string;
+  /** One call at a time per connector is the pipeline's lane; connectors also serialise internally. */
+  send(payload: Buffer, meta: SendMeta): Promise<SendResult>;
+  /** Finishes the in-flight send, then releases connections. */
+  close(): Promise<void>;
+  readonly state: OutboundState;
+}
+
+/** What a factory gets besides its settings. */
+export interface ConnectorDeps {
+  log: ConnectorLog;
+  /** The in-process hub for loopback inbounds and `reingressTo`. */
+  loopback: LoopbackHub;
+}
+
+/** Settings as the config loader hands them over: env refs resolved, plain values. */
+export type RawSettings = Readonly<Record<string, unknown>>;
+
+export type InboundFactory = (name: string, settings: RawSettings, deps: ConnectorDeps) => InboundConnector;
+export type OutboundFactory = (name: string, settings: RawSettings, deps: ConnectorDeps) => OutboundConnector;
+
+export interface ConnectorDefinition {
+  inbound?: InboundFactory;
+  outbound?: OutboundFactory;
+}
