@@ -17,6 +17,8 @@ const common = {
   // Bundle engine modules (messagefoundry/hl7, messagefoundry/graph) from source.
   conditions: ["source"],
   absWorkingDir: root,
+  // hl7/definitions.ts reads import.meta only under Node ESM; in CJS/browser bundles it is unused.
+  logOverride: { "empty-import-meta": "silent" },
 };
 
 const builds = [];
