@@ -1,0 +1,151 @@
+/**
+ * Per outbound: the delivery worker drains its FIFO lane. It delivers claimed rows strictly in order;
+ * a transient failure puts the head back with a backoff and releases the rest of the batch (nothing
+ * behind the head may overtake it), a permanent failure dead-letters the row and the lane moves on.
+ * Results are committed in small groups, so a crash re-sends at most the last few (at-least-once).
+ */
+import type { ClaimedRow, DeliveryResult, Store } from "../store/index.js";
+import { afterFailure, checkRetryPolicy, DEFAULT_RETRY } from "./retry.js";
+import type { DeliverFn, DeliverOutcome, PipelineLog, RetryPolicy } from "./types.js";
+import { describeError, type StepResult, startLoop, type WorkerHandle, workerOwner } from "./worker-loop.js";
+
+export interface DeliveryWorkerOptions {
+  store: Store;
+  signal?: AbortSignal;
+  retry?: RetryPolicy;
+  /** Rows per claim (default 64). */
+  batchSize?: number;
+  /** Claim lease (default 5 min: a batch to a slow destination can take a while). */
+  leaseMs?: number;
+  /** Poll fallback (default 1000 ms). */
+  pollMs?: number;
+  /** Commit delivery results at least this often within a batch (default 20 ms). */
+  flushMs?: number;
+  log?: PipelineLog;
+  owner?: string;
+}
+
+const noLog: PipelineLog = { debug() {}, info() {}, warn() {}, error() {} };
+
+export function startDeliveryWorker(
+  outbound: string,
+  deliver: DeliverFn,
+  opts: DeliveryWorkerOptions,
+): WorkerHandle {
+  const store = opts.store;
+  const owner = opts.owner ?? workerOwner("delivery", outbound);
+  const policy = checkRetryPolicy(opts.retry ?? DEFAULT_RETRY);
+  const limit = opts.batchSize ?? 64;
+  const leaseMs = opts.leaseMs ?? 300_000;
+  const flushMs = opts.flushMs ?? 20;
+  const log = opts.log ?? noLog;
+
+  const attemptOne = async (row: ClaimedRow): Promise<DeliverOutcome> => {
+    try {
+      const meta = {
+        messageId: String(row.messageId),
+        rowId: row.rowId,
+        attempt: row.attempts + 1,
+        ...(row.controlId !== null ? { controlId: row.controlId } : {}),
+        ...(row.handler !== null ? { handler: row.handler } : {}),
+      };
+      return await deliver(outbound, row.payload, meta);
+    } catch (error) {
+      // A connector that throws is a transport failure: transient.
+      return { status: "retry", error: describeError(error) };
+    }
+  };
+
+  const step = async (signal: AbortSignal): Promise<StepResult> => {
+    const rows = await store.claimOutbound(outbound, { owner, limit, leaseMs });
+    try {
+      return await deliverBatch(rows, signal);
+    } catch (error) {
+      // A failed commit must not leave the lane's head leased to us: give the claims back (rows
+      // already committed are unaffected; delivered-but-unrecorded ones are re-sent: at-least-once).
+      await store
+        .releaseClaims(
+          owner,
+          rows.map((r) => r.rowId),
+        )
+        .catch(() => 0);
+      throw error;
+    }
+  };
+
+  const deliverBatch = async (rows: ClaimedRow[], signal: AbortSignal): Promise<StepResult> => {
+    if (rows.length === 0) {
+      const head = await store.laneHead(outbound);
+      if (!head) return { busy: false };
+      // Sleep until the head's backoff ends (or another holder's lease runs out).
+      const wakeAt = head.state === "pending" ? head.nextAttemptAt : (head.leaseUntil ?? Date.now() + 1000);
+      return { busy: false, wakeAt };
+    }
+    let pending: DeliveryResult[] = [];
+    let lastFlush = Date.now();
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const batch = pending;
+      pending = [];
+      lastFlush = Date.now();
+      await store.completeDelivery(owner, batch);
+    };
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as ClaimedRow;
+      if (signal.aborted) {
+        await flush();
+        await store.releaseClaims(
+          owner,
+          rows.slice(i).map((r) => r.rowId),
+        );
+        return { busy: false };
+      }
+      const out = await attemptOne(row);
+      const attempt = row.attempts + 1;
+      const error = out.error ?? (out.status === "ok" ? "" : `delivery ${out.status}`);
+      const reply = out.reply ? { reply: out.reply } : {};
+      if (out.status === "ok") {
+        pending.push({ rowId: row.rowId, status: "ok", ...reply });
+      } else if (out.status === "permanent") {
+        log.warn({ outbound, messageId: row.messageId, rowId: row.rowId, attempt, error }, "dead-lettered");
+        pending.push({ rowId: row.rowId, status: "dead", error, ...reply });
+      } else {
+        const next = afterFailure(policy, attempt, Date.now());
+        if ("giveUp" in next) {
+          log.warn(
+            { outbound, messageId: row.messageId, rowId: row.rowId, attempt, error },
+            "retries exhausted",
+          );
+          pending.push({ rowId: row.rowId, status: "dead", error: `retries exhausted: ${error}`, ...reply });
+        } else {
+          log.info(
+            { outbound, messageId: row.messageId, rowId: row.rowId, attempt, error },
+            "delivery will retry",
+          );
+          pending.push({ rowId: row.rowId, status: "retry", error, nextAttemptAt: next.retryAt, ...reply });
+          await flush();
+          // Nothing behind the head may overtake it.
+          await store.releaseClaims(
+            owner,
+            rows.slice(i + 1).map((r) => r.rowId),
+          );
+          return { busy: false, wakeAt: next.retryAt };
+        }
+      }
+      if (Date.now() - lastFlush >= flushMs) await flush();
+    }
+    await flush();
+    return { busy: true };
+  };
+
+  return startLoop({
+    name: `delivery:${outbound}`,
+    store,
+    stage: "outbound",
+    conn: outbound,
+    step,
+    pollMs: opts.pollMs ?? 1000,
+    log,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+}

@@ -1,0 +1,26 @@
+/**
+ * The pipeline's queue logic, written against narrow function seams (RouteFn, TransformFn, DeliverFn)
+ * so the registry runner wires in the config and the transports:
+ *   intake (receive → group commit → ACK), per inbound a router worker and a transform worker,
+ *   per outbound a delivery worker (FIFO lane, retries, dead letters), and the retention job.
+ */
+export { type DeliveryWorkerOptions, startDeliveryWorker } from "./delivery-worker.js";
+export {
+  type AckMode,
+  createIntake,
+  HL7_CONTENT_TYPE,
+  type InboundOptions,
+  type Intake,
+  type IntakeResult,
+  type ValidationProblem,
+} from "./intake.js";
+export { purgeExpired, type RetentionJob, type RetentionOptions, startRetention } from "./retention.js";
+export { afterFailure, backoffDelay, checkRetryPolicy, DEFAULT_RETRY, RetryPolicyError } from "./retry.js";
+export {
+  envelopeOf,
+  type StageWorkerOptions,
+  startRouterWorker,
+  startTransformWorker,
+} from "./stage-workers.js";
+export * from "./types.js";
+export { describeError, type WorkerHandle, workerOwner } from "./worker-loop.js";

@@ -1,0 +1,175 @@
+/**
+ * Intake: the listener-side half of the pipeline. HL7 is decoded (MSH-18), parsed, optionally
+ * validated strictly, persisted through the store's group commit, and only then ACKed. Decode, parse
+ * and validation failures NAK at once and are still recorded (disposition ERROR): nothing is lost.
+ * Other content types are persisted raw and get no HL7 ACK (the HTTP connector answers after commit).
+ * A store failure rejects the promise: nothing was committed, so the connector must not ACK.
+ */
+import {
+  type AckCode,
+  type AckError,
+  buildAck,
+  buildNakFromBytes,
+  decodeHl7Bytes,
+  encodeHl7Text,
+  Hl7ParseError,
+  type Message,
+  parse,
+} from "../hl7/index.js";
+import type { Disposition, Store } from "../store/index.js";
+import { describeError } from "./worker-loop.js";
+
+export const HL7_CONTENT_TYPE = "hl7v2";
+
+export type AckMode = "original" | "enhanced" | "none";
+
+/** One strict-validation finding, shaped for an ERR segment. */
+export interface ValidationProblem {
+  message: string;
+  /** Field path such as `PID-3`. */
+  location?: string;
+  /** HL7 table 0357 code (default 207). */
+  code?: string;
+  severity?: "error" | "warning" | "info";
+}
+
+export interface InboundOptions {
+  /** `hl7v2` (default) or any other content type, persisted raw. */
+  contentType?: string;
+  /** HL7 ACK mode (default original). */
+  ack?: AckMode;
+  /**
+   * Strict validation (the inbound's `strict` option), e.g. `(m) => validateStrict(m, { version })`.
+   * Any problem of severity error (the default) NAKs the message with AE.
+   */
+  validate?: (msg: Message) => readonly ValidationProblem[];
+}
+
+export interface IntakeResult {
+  /** The ACK or NAK bytes to send back; absent for ACK mode none and for non-HL7 content. */
+  reply?: Buffer;
+  /** True when the message was committed as RECEIVED (safe to ACK / answer 200 / delete the file). */
+  accepted: boolean;
+  /** RECEIVED, or ERROR for a recorded rejection. */
+  disposition: Disposition;
+  messageId: number;
+  /** Why it was rejected (no message content). */
+  error?: string;
+}
+
+export interface Intake {
+  receive(inbound: string, bytes: Buffer, options?: InboundOptions): Promise<IntakeResult>;
+}
+
+export function createIntake(store: Store): Intake {
+  return { receive: (inbound, bytes, options = {}) => receive(store, inbound, bytes, options) };
+}
+
+async function receive(
+  store: Store,
+  inbound: string,
+  bytes: Buffer,
+  opts: InboundOptions,
+): Promise<IntakeResult> {
+  const contentType = opts.contentType ?? HL7_CONTENT_TYPE;
+  if (contentType !== HL7_CONTENT_TYPE) {
+    const r = await store.enqueueIngress({ inbound, raw: bytes, contentType });
+    return { accepted: true, disposition: r.disposition, messageId: r.messageId };
+  }
+  const mode = opts.ack ?? "original";
+
+  let text: string;
+  let msg: Message;
+  try {
+    text = decodeHl7Bytes(bytes);
+  } catch (error) {
+    const why = `cannot decode message bytes: ${describeError(error)}`;
+    return reject(store, inbound, bytes, undefined, why, nakText("", mode, "reject", { message: why }));
+  }
+  try {
+    msg = parse(text);
+  } catch (error) {
+    const at = error instanceof Hl7ParseError ? ` at offset ${error.offset}` : "";
+    const why = `cannot parse HL7${at}: ${describeError(error)}`;
+    return reject(
+      store,
+      inbound,
+      bytes,
+      undefined,
+      why,
+      nakText(text, mode, "reject", { code: "100", message: why }),
+    );
+  }
+
+  if (opts.validate) {
+    let problems: readonly ValidationProblem[];
+    try {
+      problems = opts.validate(msg).filter((p) => (p.severity ?? "error") === "error");
+    } catch (error) {
+      problems = [{ message: `strict validation failed: ${describeError(error)}` }];
+    }
+    const first = problems[0];
+    if (first) {
+      const more = problems.length > 1 ? ` (+${problems.length - 1} more)` : "";
+      const why = `strict validation: ${first.location ? `${first.location}: ` : ""}${first.message}${more}`;
+      const err: AckError = { message: first.message, code: first.code ?? "207" };
+      if (first.location) err.location = first.location;
+      return reject(store, inbound, bytes, msg, why, ackText(msg, mode, "error", err));
+    }
+  }
+
+  const r = await store.enqueueIngress({
+    inbound,
+    raw: bytes,
+    contentType,
+    messageType: msg.messageType || undefined,
+    controlId: msg.controlId,
+  });
+  const result: IntakeResult = { accepted: true, disposition: r.disposition, messageId: r.messageId };
+  const ack = ackText(msg, mode, "accept");
+  if (ack !== undefined) result.reply = encodeHl7Text(ack);
+  return result;
+}
+
+async function reject(
+  store: Store,
+  inbound: string,
+  bytes: Buffer,
+  msg: Message | undefined,
+  why: string,
+  nak: string | undefined,
+): Promise<IntakeResult> {
+  const r = await store.recordRejected({
+    inbound,
+    raw: bytes,
+    contentType: HL7_CONTENT_TYPE,
+    error: why,
+    messageType: msg?.messageType || undefined,
+    controlId: msg?.controlId,
+  });
+  const result: IntakeResult = {
+    accepted: false,
+    disposition: r.disposition,
+    messageId: r.messageId,
+    error: why,
+  };
+  if (nak !== undefined) result.reply = encodeHl7Text(nak);
+  return result;
+}
+
+type Outcome = "accept" | "error" | "reject";
+
+function ackCode(mode: "original" | "enhanced", outcome: Outcome): AckCode {
+  if (mode === "enhanced") return outcome === "accept" ? "CA" : outcome === "error" ? "CE" : "CR";
+  return outcome === "accept" ? "AA" : outcome === "error" ? "AE" : "AR";
+}
+
+function ackText(msg: Message, mode: AckMode, outcome: Outcome, error?: AckError): string | undefined {
+  if (mode === "none") return undefined;
+  return buildAck(msg, { code: ackCode(mode, outcome), mode, ...(error ? { error } : {}) }).encode();
+}
+
+function nakText(raw: string, mode: AckMode, outcome: Outcome, error: AckError): string | undefined {
+  if (mode === "none") return undefined;
+  return buildNakFromBytes(raw, { code: ackCode(mode, outcome), error });
+}

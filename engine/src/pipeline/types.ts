@@ -1,0 +1,78 @@
+/**
+ * The pipeline's narrow seams. Routers, handlers and connectors reach the queue only through these
+ * function types, so the registry runner (config) and the transports plug in without the queue
+ * knowing either.
+ */
+
+/** What a router or handler is given: one message's payload plus its identity. Never logged. */
+export interface PayloadEnvelope {
+  messageId: number;
+  inbound: string;
+  /** `hl7v2` or another content type (then the body is opaque bytes). */
+  contentType: string;
+  /** Raw bytes as received (router, transform). */
+  body: Buffer;
+  receivedAt: number;
+  controlId: string | null;
+  messageType: string | null;
+}
+
+export type RouteOutcome = { handlers: string[] } | { error: string };
+/** The inbound's router: which handlers see this message. An empty list means UNROUTED. */
+export type RouteFn = (inbound: string, input: PayloadEnvelope) => Promise<RouteOutcome>;
+
+export interface SendRequest {
+  outbound: string;
+  payload: Buffer;
+}
+export type TransformOutcome = { sends: SendRequest[] } | { error: string };
+/** One handler: filter (no sends), transform, send. */
+export type TransformFn = (handler: string, input: PayloadEnvelope) => Promise<TransformOutcome>;
+
+/** Shaped to pass straight to an outbound connector's `send` (its `SendMeta`). */
+export interface DeliverMeta {
+  /** The store's message id, as a string (stable across retries and replays). */
+  messageId: string;
+  /** The outbound row being delivered. */
+  rowId: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  controlId?: string;
+  handler?: string;
+}
+
+export interface DeliverOutcome {
+  /** ok: delivered; retry: transient (AE, transport error, timeout); permanent: dead-letter now (AR). */
+  status: "ok" | "retry" | "permanent";
+  reply?: Buffer;
+  /** A short reason without message content. */
+  error?: string;
+}
+export type DeliverFn = (outbound: string, payload: Buffer, meta: DeliverMeta) => Promise<DeliverOutcome>;
+
+/** Exponential backoff for transient delivery failures. */
+export interface RetryPolicy {
+  /** Total attempts including the first; `Infinity` retries forever (the head keeps blocking its lane). */
+  attempts: number;
+  /** Delay after the first failure. */
+  baseMs: number;
+  /** Growth per further failure. */
+  multiplier: number;
+  /** Upper bound of any one delay. */
+  capMs: number;
+}
+
+/** Structured logger (pino-compatible subset). Never pass message bodies. */
+export interface PipelineLog {
+  debug(obj: Record<string, unknown>, msg?: string): void;
+  info(obj: Record<string, unknown>, msg?: string): void;
+  warn(obj: Record<string, unknown>, msg?: string): void;
+  error(obj: Record<string, unknown>, msg?: string): void;
+}
+
+export const silentLog: PipelineLog = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};

@@ -1,0 +1,44 @@
+/**
+ * Bookkeeping shared by the Store implementations: counter deltas applied at the end of a
+ * transaction, and wake-ups delivered after it committed.
+ */
+import type { Disposition, Stage } from "./types.js";
+
+export type Counter = "received" | "processed" | "errored" | "filtered" | "unrouted" | "delivered" | "failed";
+export const COUNTERS: readonly Counter[] = [
+  "received",
+  "processed",
+  "errored",
+  "filtered",
+  "unrouted",
+  "delivered",
+  "failed",
+];
+export const FINAL_COUNTER: Partial<Record<Disposition, Counter>> = {
+  PROCESSED: "processed",
+  ERROR: "errored",
+  FILTERED: "filtered",
+  UNROUTED: "unrouted",
+};
+
+/** Work collected inside one transaction and applied at its end (counters) or after commit (wakes). */
+export class TxnEffects {
+  counters = new Map<string, Record<Counter, number>>();
+  wakes = new Set<string>();
+  /** Next free id per table (SQLite: read once per transaction, max(id)+1 under the write lock). */
+  ids = new Map<string, number>();
+  constructor(readonly now: number) {}
+  count(conn: string, counter: Counter): void {
+    let c = this.counters.get(conn);
+    if (!c) {
+      c = { received: 0, processed: 0, errored: 0, filtered: 0, unrouted: 0, delivered: 0, failed: 0 };
+      this.counters.set(conn, c);
+    }
+    c[counter]++;
+  }
+  wake(stage: Stage, conn: string): void {
+    this.wakes.add(`${stage}\u0000${conn}`);
+  }
+}
+
+export const CANCELLED = "cancelled by operator";

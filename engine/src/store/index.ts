@@ -1,0 +1,25 @@
+/**
+ * The store: a durable staged queue (ingress → routed → outbound) and the message log, with bodies
+ * encrypted at rest. The pipeline codes against `Store`; `openSqliteStore` is the embedded implementation.
+ */
+export {
+  aesGcmCodec,
+  type BodyCodec,
+  BodyDecodeError,
+  type BodyRecoder,
+  codecFromEnv,
+  generateStoreKey,
+  keyIdFor,
+  makeStoreKey,
+  parseStoreKey,
+  plainCodec,
+  rotateKey,
+  STORE_KEY_BYTES,
+  type StoreKey,
+  StoreKeyError,
+} from "./crypto.js";
+export { decideDisposition, type RowTally } from "./disposition.js";
+export { openPgStore, PgStore, type PgStoreOptions } from "./pg-store.js";
+export { STORE_SCHEMA_VERSION, StoreSchemaError } from "./sqlite-schema.js";
+export { openSqliteStore, SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
+export * from "./types.js";

@@ -1,0 +1,107 @@
+/**
+ * Versioned migrations for the PostgreSQL store: the same tables as SQLite, with sequences (ids are
+ * drawn before the insert because the row identity is each ciphertext's associated data) and BYTEA.
+ */
+import type { PoolClient } from "pg";
+import { StoreSchemaError } from "./sqlite-schema.js";
+
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE SEQUENCE messages_id_seq;
+  CREATE TABLE messages (
+    id BIGINT PRIMARY KEY,
+    inbound TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    control_id TEXT,
+    message_type TEXT,
+    content_type TEXT NOT NULL,
+    raw BYTEA NOT NULL,
+    disposition TEXT NOT NULL,
+    error TEXT,
+    run INTEGER NOT NULL DEFAULT 1,
+    updated_at BIGINT NOT NULL
+  );
+  CREATE INDEX messages_received ON messages(received_at);
+  CREATE INDEX messages_inbound ON messages(inbound, id);
+  CREATE INDEX messages_control ON messages(control_id);
+  CREATE INDEX messages_disposition ON messages(disposition, id);
+
+  CREATE SEQUENCE stage_rows_id_seq;
+  CREATE TABLE stage_rows (
+    id BIGINT PRIMARY KEY,
+    message_id BIGINT NOT NULL,
+    run INTEGER NOT NULL,
+    stage TEXT NOT NULL,
+    conn TEXT NOT NULL,
+    handler TEXT,
+    parent_id BIGINT,
+    state TEXT NOT NULL,
+    payload BYTEA,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL DEFAULT 0,
+    claimed_by TEXT,
+    lease_until BIGINT,
+    error TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+  CREATE INDEX stage_open ON stage_rows(stage, conn, id) WHERE state IN ('pending', 'claimed');
+  CREATE INDEX stage_message ON stage_rows(message_id);
+  CREATE INDEX stage_dead ON stage_rows(id) WHERE state = 'dead';
+
+  CREATE SEQUENCE events_id_seq;
+  CREATE TABLE events (
+    id BIGINT PRIMARY KEY,
+    message_id BIGINT NOT NULL,
+    row_id BIGINT,
+    at BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    stage TEXT,
+    conn TEXT,
+    detail TEXT,
+    reply BYTEA
+  );
+  CREATE INDEX events_message ON events(message_id, id);
+
+  CREATE TABLE conn_stats (
+    conn TEXT PRIMARY KEY,
+    received BIGINT NOT NULL DEFAULT 0,
+    processed BIGINT NOT NULL DEFAULT 0,
+    errored BIGINT NOT NULL DEFAULT 0,
+    filtered BIGINT NOT NULL DEFAULT 0,
+    unrouted BIGINT NOT NULL DEFAULT 0,
+    delivered BIGINT NOT NULL DEFAULT 0,
+    failed BIGINT NOT NULL DEFAULT 0,
+    last_activity BIGINT NOT NULL DEFAULT 0
+  );
+  `,
+];
+
+/** Brings the schema up to date under an advisory lock (several engines may start at once). */
+export async function migratePg(c: PoolClient): Promise<number> {
+  await c.query("BEGIN");
+  try {
+    await c.query("SELECT pg_advisory_xact_lock(hashtext('messagefoundry-store-migrate'))");
+    await c.query(`CREATE TABLE IF NOT EXISTS store_schema_version (
+      version INTEGER NOT NULL, applied_at BIGINT NOT NULL)`);
+    const r = await c.query<{ v: number | null }>("SELECT max(version) AS v FROM store_schema_version");
+    const current = r.rows[0]?.v ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new StoreSchemaError(
+        `store schema version ${current} is newer than this engine supports (${MIGRATIONS.length})`,
+      );
+    }
+    for (let v = current + 1; v <= MIGRATIONS.length; v++) {
+      await c.query(MIGRATIONS[v - 1] as string);
+      await c.query("INSERT INTO store_schema_version (version, applied_at) VALUES ($1, $2)", [
+        v,
+        Date.now(),
+      ]);
+    }
+    await c.query("COMMIT");
+  } catch (error) {
+    await c.query("ROLLBACK");
+    throw error;
+  }
+  return MIGRATIONS.length;
+}

@@ -1,0 +1,104 @@
+/**
+ * Versioned migrations for the SQLite store. Each entry runs once, in order, inside a transaction,
+ * and bumps `store_schema_version` (namespaced: the auth tables keep their own migrations in the same file).
+ */
+import type Database from "better-sqlite3";
+
+const MIGRATIONS: readonly string[] = [
+  // 1: messages, stage rows, history, counters.
+  `
+  CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    inbound TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    control_id TEXT,
+    message_type TEXT,
+    content_type TEXT NOT NULL,
+    raw BLOB NOT NULL,
+    disposition TEXT NOT NULL,
+    error TEXT,
+    run INTEGER NOT NULL DEFAULT 1,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX messages_received ON messages(received_at);
+  CREATE INDEX messages_inbound ON messages(inbound, id);
+  CREATE INDEX messages_control ON messages(control_id);
+  CREATE INDEX messages_disposition ON messages(disposition, id);
+
+  CREATE TABLE stage_rows (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL,
+    run INTEGER NOT NULL,
+    stage TEXT NOT NULL,
+    conn TEXT NOT NULL,
+    handler TEXT,
+    parent_id INTEGER,
+    state TEXT NOT NULL,
+    payload BLOB,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT,
+    lease_until INTEGER,
+    error TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  -- Open rows only: the claim index stays as small as the queue, however long the history grows.
+  CREATE INDEX stage_open ON stage_rows(stage, conn, id) WHERE state IN ('pending', 'claimed');
+  CREATE INDEX stage_message ON stage_rows(message_id);
+  CREATE INDEX stage_dead ON stage_rows(id) WHERE state = 'dead';
+
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL,
+    row_id INTEGER,
+    at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    stage TEXT,
+    conn TEXT,
+    detail TEXT,
+    reply BLOB
+  );
+  CREATE INDEX events_message ON events(message_id, id);
+
+  CREATE TABLE conn_stats (
+    conn TEXT PRIMARY KEY,
+    received INTEGER NOT NULL DEFAULT 0,
+    processed INTEGER NOT NULL DEFAULT 0,
+    errored INTEGER NOT NULL DEFAULT 0,
+    filtered INTEGER NOT NULL DEFAULT 0,
+    unrouted INTEGER NOT NULL DEFAULT 0,
+    delivered INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    last_activity INTEGER NOT NULL DEFAULT 0
+  );
+  `,
+];
+
+export const STORE_SCHEMA_VERSION = MIGRATIONS.length;
+
+export class StoreSchemaError extends Error {
+  override name = "StoreSchemaError";
+}
+
+/** Brings the schema up to date; refuses a file written by a newer engine. Returns the version. */
+export function migrate(db: Database.Database): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS store_schema_version (
+    version INTEGER NOT NULL, applied_at INTEGER NOT NULL)`);
+  const row = db.prepare("SELECT max(version) AS v FROM store_schema_version").get() as { v: number | null };
+  const current = row.v ?? 0;
+  if (current > MIGRATIONS.length) {
+    throw new StoreSchemaError(
+      `store schema version ${current} is newer than this engine supports (${MIGRATIONS.length})`,
+    );
+  }
+  const insert = db.prepare("INSERT INTO store_schema_version (version, applied_at) VALUES (?, ?)");
+  for (let v = current + 1; v <= MIGRATIONS.length; v++) {
+    const sql = MIGRATIONS[v - 1] as string;
+    db.transaction(() => {
+      db.exec(sql);
+      insert.run(v, Date.now());
+    }).immediate();
+  }
+  return MIGRATIONS.length;
+}

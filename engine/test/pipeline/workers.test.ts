@@ -1,0 +1,247 @@
+import assert from "node:assert/strict";
+import {
+  createIntake,
+  type DeliverFn,
+  type DeliverOutcome,
+  type PayloadEnvelope,
+  type RetryPolicy,
+  type RouteFn,
+  startDeliveryWorker,
+  startRouterWorker,
+  startTransformWorker,
+  type TransformFn,
+  type WorkerHandle,
+} from "../../src/pipeline/index.js";
+import type { Disposition } from "../../src/store/index.js";
+import type { StoreHarness } from "../store/contract.js";
+import { pgHarness, sqliteHarness } from "../store/harnesses.js";
+import { adt, buf, eventually } from "../store/helpers.js";
+
+const FAST_RETRY: RetryPolicy = { attempts: 5, baseMs: 5, multiplier: 2, capMs: 50 };
+
+/** The user's pure router: every message goes to handler `h` except control ids listed as unrouted. */
+const routeToH: RouteFn = async (_inbound, input) =>
+  input.controlId?.startsWith("UNROUTED") ? { handlers: [] } : { handlers: ["h"] };
+
+/** The user's handler: upper-cases the family name and sends to the outbounds named in the control id. */
+function sendTo(...outbounds: string[]): TransformFn {
+  return async (_handler, input: PayloadEnvelope) => {
+    if (input.controlId?.startsWith("FILTER")) return { sends: [] };
+    const text = input.body.toString("latin1").replace("TEST^PATIENT", "TEST^PATIENT-T");
+    return { sends: outbounds.map((outbound) => ({ outbound, payload: Buffer.from(text, "latin1") })) };
+  };
+}
+
+/** A downstream that records what it received, in order, and answers per a script. */
+class Downstream {
+  received: string[] = [];
+  constructor(
+    private answer: (controlId: string, attempt: number) => DeliverOutcome | Promise<DeliverOutcome>,
+  ) {}
+  deliver: DeliverFn = async (_outbound, payload, meta) => {
+    const out = await this.answer(meta.controlId ?? "", meta.attempt);
+    if (out.status === "ok") this.received.push(meta.controlId ?? "");
+    assert.ok(payload.toString("latin1").includes("TEST^PATIENT-T"));
+    return out;
+  };
+  setAnswer(answer: (controlId: string, attempt: number) => DeliverOutcome | Promise<DeliverOutcome>) {
+    this.answer = answer;
+  }
+}
+
+const ok = (): DeliverOutcome => ({ status: "ok", reply: buf("MSH|^~\\&|\rMSA|AA") });
+
+for (const [kind, open] of [
+  ["sqlite", sqliteHarness],
+  ["postgres", pgHarness],
+] as const) {
+  describe(`pipeline workers on ${kind}`, () => {
+    let t: StoreHarness;
+    let workers: WorkerHandle[];
+    beforeEach(async () => {
+      t = await open();
+      workers = [];
+    });
+    afterEach(async () => {
+      await Promise.all(workers.map((w) => w.stop()));
+      await t.cleanup();
+    });
+
+    function run(opts: {
+      route?: RouteFn;
+      transform?: TransformFn;
+      outbounds: Record<string, Downstream>;
+      retry?: RetryPolicy;
+      callTimeoutMs?: number;
+    }) {
+      const common = { store: t.store, pollMs: 200, callTimeoutMs: opts.callTimeoutMs ?? 30_000 };
+      workers.push(startRouterWorker("IB_TEST", opts.route ?? routeToH, common));
+      workers.push(
+        startTransformWorker("IB_TEST", opts.transform ?? sendTo(...Object.keys(opts.outbounds)), common),
+      );
+      for (const [name, d] of Object.entries(opts.outbounds)) {
+        workers.push(
+          startDeliveryWorker(name, d.deliver, {
+            store: t.store,
+            pollMs: 200,
+            retry: opts.retry ?? FAST_RETRY,
+          }),
+        );
+      }
+    }
+
+    async function send(...controlIds: string[]): Promise<number[]> {
+      const intake = createIntake(t.store);
+      const ids: number[] = [];
+      for (const c of controlIds) ids.push((await intake.receive("IB_TEST", buf(adt(c)))).messageId);
+      return ids;
+    }
+
+    async function dispositions(ids: number[]): Promise<Disposition[]> {
+      return Promise.all(ids.map(async (id) => (await t.store.getMessage(id))?.disposition ?? "RECEIVED"));
+    }
+
+    async function settle(ids: number[], expected: Disposition[]): Promise<void> {
+      await eventually(
+        async () => {
+          const d = await dispositions(ids);
+          return d.every((x, i) => x === expected[i]);
+        },
+        `dispositions ${expected.join(",")}`,
+      );
+      assert.deepEqual(await dispositions(ids), expected);
+    }
+
+    it("routes, transforms and delivers every message in order: PROCESSED", async () => {
+      const sink = new Downstream(ok);
+      run({ outbounds: { OB_A: sink } });
+      const cids = Array.from({ length: 30 }, (_, i) => `M${i}`);
+      const ids = await send(...cids);
+      await settle(
+        ids,
+        ids.map(() => "PROCESSED"),
+      );
+      assert.deepEqual(sink.received, cids);
+      const c = (await t.store.stats()).connections;
+      assert.equal(c.find((x) => x.conn === "IB_TEST")?.processed, 30);
+      assert.equal(c.find((x) => x.conn === "OB_A")?.delivered, 30);
+    });
+
+    it("retries an AE with backoff, holding its lane, then delivers everything in order", async () => {
+      const sink = new Downstream((cid, attempt) =>
+        cid === "R0" && attempt < 3 ? { status: "retry", error: "AE from receiver" } : ok(),
+      );
+      run({ outbounds: { OB_A: sink } });
+      const ids = await send("R0", "R1", "R2", "R3");
+      await settle(ids, ["PROCESSED", "PROCESSED", "PROCESSED", "PROCESSED"]);
+      assert.deepEqual(sink.received, ["R0", "R1", "R2", "R3"]);
+      const m = await t.store.getMessage(ids[0] ?? 0);
+      assert.deepEqual(
+        m?.history.filter((e) => e.stage === "outbound").map((e) => e.kind),
+        ["delivery-retry", "delivery-retry", "delivered"],
+      );
+      assert.equal(m?.rows.find((r) => r.stage === "outbound")?.attempts, 3);
+    });
+
+    it("dead-letters an AR at once while its siblings flow", async () => {
+      const sink = new Downstream((cid) =>
+        cid === "POISON" ? { status: "permanent", error: "AR from receiver" } : ok(),
+      );
+      run({ outbounds: { OB_A: sink } });
+      const ids = await send("A1", "POISON", "A2");
+      await settle(ids, ["PROCESSED", "ERROR", "PROCESSED"]);
+      assert.deepEqual(sink.received, ["A1", "A2"]);
+      const poison = await t.store.getMessage(ids[1] ?? 0);
+      assert.equal(poison?.error, "AR from receiver");
+      assert.equal(poison?.rows.find((r) => r.stage === "outbound")?.attempts, 1);
+      const dead = await t.store.listDeadLetters({ conn: "OB_A" });
+      assert.deepEqual(
+        dead.map((r) => r.messageId),
+        [ids[1]],
+      );
+    });
+
+    it("dead-letters after the retry attempts run out", async () => {
+      const sink = new Downstream(() => ({ status: "retry", error: "connection refused" }));
+      run({ outbounds: { OB_A: sink }, retry: { attempts: 3, baseMs: 1, multiplier: 2, capMs: 4 } });
+      const ids = await send("DOWN1");
+      await settle(ids, ["ERROR"]);
+      const m = await t.store.getMessage(ids[0] ?? 0);
+      assert.equal(m?.error, "retries exhausted: connection refused");
+      assert.equal(m?.rows.find((r) => r.stage === "outbound")?.attempts, 3);
+    });
+
+    it("a slow destination never stalls another", async () => {
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const slow = new Downstream(async () => {
+        await gate;
+        return ok();
+      });
+      const fast = new Downstream(ok);
+      run({ outbounds: { OB_SLOW: slow, OB_FAST: fast } });
+      const ids = await send("F1", "F2", "F3");
+      await eventually(() => fast.received.length === 3, "fast destination got all three");
+      assert.deepEqual(slow.received, []);
+      assert.deepEqual(await dispositions(ids), ["ROUTED", "ROUTED", "ROUTED"]);
+      release();
+      await settle(ids, ["PROCESSED", "PROCESSED", "PROCESSED"]);
+      assert.deepEqual(slow.received, ["F1", "F2", "F3"]);
+    });
+
+    it("a throwing router or a hung handler errors only its own message", async () => {
+      const sink = new Downstream(ok);
+      const route: RouteFn = async (inbound, input) => {
+        if (input.controlId === "BADROUTE") throw new Error("router bug");
+        return routeToH(inbound, input);
+      };
+      const inner = sendTo("OB_A");
+      const transform: TransformFn = (handler, input) =>
+        input.controlId === "HANG" ? new Promise(() => {}) : inner(handler, input);
+      run({ route, transform, outbounds: { OB_A: sink }, callTimeoutMs: 50 });
+      const ids = await send("G1", "BADROUTE", "HANG", "G2", "UNROUTED1", "FILTER1");
+      await settle(ids, ["PROCESSED", "ERROR", "ERROR", "PROCESSED", "UNROUTED", "FILTERED"]);
+      assert.deepEqual(sink.received, ["G1", "G2"]);
+      assert.match((await t.store.getMessage(ids[1] ?? 0))?.error ?? "", /router failed: Error: router bug/);
+      assert.match((await t.store.getMessage(ids[2] ?? 0))?.error ?? "", /did not finish within 50 ms/);
+    });
+
+    it("replays a dead letter once the destination is fixed", async () => {
+      const sink = new Downstream(() => ({ status: "permanent", error: "AR" }));
+      run({ outbounds: { OB_A: sink } });
+      const ids = await send("REPLAY1");
+      await settle(ids, ["ERROR"]);
+      sink.setAnswer(ok);
+      assert.equal(await t.store.replayMessage(ids[0] ?? 0), true);
+      await settle(ids, ["PROCESSED"]);
+      assert.deepEqual(sink.received, ["REPLAY1"]);
+      const m = await t.store.getMessage(ids[0] ?? 0);
+      assert.equal(m?.run, 2);
+    });
+
+    it("stops cleanly mid-lane, leaving no row claimed, and resumes in order", async () => {
+      let calls = 0;
+      const sink = new Downstream(async () => {
+        calls++;
+        await new Promise((r) => setTimeout(r, 5));
+        return ok();
+      });
+      run({ outbounds: { OB_A: sink } });
+      const cids = Array.from({ length: 40 }, (_, i) => `S${i}`);
+      const ids = await send(...cids);
+      await eventually(() => calls >= 3, "some deliveries started");
+      await Promise.all(workers.map((w) => w.stop()));
+      workers = [];
+      const claimed = await t.query("SELECT count(*) AS n FROM stage_rows WHERE state = 'claimed'");
+      assert.equal(Number(claimed[0]?.n), 0);
+      run({ outbounds: { OB_A: sink } });
+      await settle(
+        ids,
+        ids.map(() => "PROCESSED"),
+      );
+      assert.deepEqual(sink.received, cids);
+    });
+  });
+}

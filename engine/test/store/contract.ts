@@ -1,0 +1,393 @@
+/**
+ * The Store contract suite: every implementation (SQLite, PostgreSQL) runs these same tests through
+ * a harness that opens a fresh, real database and can simulate a crash.
+ */
+import assert from "node:assert/strict";
+import type { ClaimedRow, Store } from "../../src/store/index.js";
+import { adt, buf } from "./helpers.js";
+
+export interface StoreHarness {
+  store: Store;
+  /** Drops the connection without completing anything (a crash) and opens the same database again. */
+  reopen(): Promise<Store>;
+  /** Reads through a second, independent connection; `?` placeholders. */
+  query(sql: string, ...args: (string | number)[]): Promise<Record<string, unknown>[]>;
+  cleanup(): Promise<void>;
+}
+
+const OWNER = "test-worker";
+const claim = { owner: OWNER, limit: 100, leaseMs: 60_000 };
+
+/** Drives one message through ingress and routing by hand, returning its routed rows. */
+async function routeAll(store: Store, inbound: string, handlers: (row: ClaimedRow) => string[]) {
+  const rows = await store.claimIngress(inbound, claim);
+  await store.completeRouting(
+    OWNER,
+    rows.map((r) => ({ rowId: r.rowId, handlers: handlers(r) })),
+  );
+  return store.claimRouted(inbound, claim);
+}
+
+export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<StoreHarness>): void {
+  describe(`Store contract: ${kind}`, () => {
+    let t: StoreHarness;
+    beforeEach(async () => {
+      t = await open();
+    });
+    afterEach(async () => {
+      await t.cleanup();
+    });
+    const count = async (sql: string, ...args: (string | number)[]) =>
+      Number((await t.query(sql, ...args))[0]?.n);
+
+    describe("group commit", () => {
+      it("resolves only after the arrival is committed, with concurrent arrivals in one transaction", async () => {
+        const committed = () => count("SELECT count(*) AS n FROM messages");
+        const arrivals = Array.from({ length: 50 }, (_, i) =>
+          t.store.enqueueIngress({ inbound: "IB_TEST", raw: buf(adt(`C${i}`)), controlId: `C${i}` }),
+        );
+        // Nothing is committed until the group commit runs (observable without a network round trip).
+        if (kind === "sqlite") assert.equal(await committed(), 0);
+        // When the FIRST arrival resolves, all 50 are already committed: they shared one transaction.
+        const first = await arrivals[0];
+        assert.equal(await committed(), 50);
+        assert.equal(first?.disposition, "RECEIVED");
+        const all = await Promise.all(arrivals);
+        assert.deepEqual(
+          all.map((r) => r.messageId),
+          all.map((_, i) => (first?.messageId ?? 0) + i),
+        );
+      });
+
+      it("keeps committed arrivals across a close and reopen", async () => {
+        const { messageId } = await t.store.enqueueIngress({ inbound: "IB_TEST", raw: buf(adt("KEEP1")) });
+        await t.reopen();
+        const m = await t.store.getMessage(messageId);
+        assert.equal(m?.disposition, "RECEIVED");
+        assert.equal((await t.store.getMessageRaw(messageId))?.toString("latin1"), adt("KEEP1"));
+        assert.equal(m?.rows.length, 1);
+        assert.equal(m?.rows[0]?.stage, "ingress");
+      });
+
+      it("records a rejected arrival with disposition ERROR and no stage row", async () => {
+        const r = await t.store.recordRejected({
+          inbound: "IB_TEST",
+          raw: buf("garbage"),
+          error: "cannot parse",
+        });
+        assert.equal(r.disposition, "ERROR");
+        const m = await t.store.getMessage(r.messageId);
+        assert.equal(m?.error, "cannot parse");
+        assert.equal(m?.rows.length, 0);
+        assert.deepEqual(await t.store.claimIngress("IB_TEST", claim), []);
+      });
+    });
+
+    describe("handoffs", () => {
+      it("writes routed rows and completes ingress in one step; a re-run after a crash lands the same result", async () => {
+        const { messageId } = await t.store.enqueueIngress({ inbound: "IB_TEST", raw: buf(adt("H1")) });
+        // Worker A claims, then the process "crashes" before completing the handoff.
+        const claimedByA = await t.store.claimIngress("IB_TEST", { ...claim, owner: "A" });
+        assert.equal(claimedByA.length, 1);
+        await t.reopen();
+        // On restart the abandoned claim is recovered and the handoff re-runs.
+        assert.equal(await t.store.recoverLeases({ all: true }), 1);
+        const rows = await t.store.claimIngress("IB_TEST", { ...claim, owner: "B" });
+        assert.equal(rows.length, 1);
+        assert.equal(rows[0]?.payload.toString("latin1"), adt("H1"));
+        assert.equal(
+          await t.store.completeRouting("B", [{ rowId: rows[0]?.rowId ?? 0, handlers: ["h1", "h2"] }]),
+          1,
+        );
+        // The stale worker's late completion is a no-op: no duplicate routed rows.
+        assert.equal(
+          await t.store.completeRouting("A", [{ rowId: claimedByA[0]?.rowId ?? 0, handlers: ["h1", "h2"] }]),
+          0,
+        );
+        const m = await t.store.getMessage(messageId);
+        assert.equal(m?.disposition, "ROUTED");
+        assert.deepEqual(
+          m?.rows.filter((r) => r.stage === "routed").map((r) => r.handler),
+          ["h1", "h2"],
+        );
+      });
+
+      it("recovers a row whose lease ran out, and ignores the first worker's completion", async () => {
+        await t.store.enqueueIngress({ inbound: "IB_TEST", raw: buf(adt("L1")) });
+        const now = Date.now();
+        const a = await t.store.claimIngress("IB_TEST", { owner: "A", limit: 10, leaseMs: 1000, now });
+        assert.equal(a.length, 1);
+        assert.deepEqual(
+          await t.store.claimIngress("IB_TEST", { owner: "B", limit: 10, leaseMs: 1000, now }),
+          [],
+        );
+        const b = await t.store.claimIngress("IB_TEST", {
+          owner: "B",
+          limit: 10,
+          leaseMs: 1000,
+          now: now + 1001,
+        });
+        assert.deepEqual(
+          b.map((r) => r.rowId),
+          a.map((r) => r.rowId),
+        );
+        assert.equal(await t.store.completeRouting("A", [{ rowId: a[0]?.rowId ?? 0, handlers: [] }]), 0);
+        assert.equal(await t.store.completeRouting("B", [{ rowId: b[0]?.rowId ?? 0, handlers: [] }]), 1);
+      });
+    });
+
+    describe("finalizer", () => {
+      it("ROUTED → PROCESSED once every send is delivered", async () => {
+        const { messageId } = await t.store.enqueueIngress({ inbound: "IB_TEST", raw: buf(adt("P1")) });
+        const routed = await routeAll(t.store, "IB_TEST", () => ["h1"]);
+        await t.store.completeTransform(OWNER, [
+          { rowId: routed[0]?.rowId ?? 0, sends: [{ outbound: "OB_A", payload: buf("OUT-A") }] },
+        ]);
+        assert.equal((await t.store.getMessage(messageId))?.disposition, "ROUTED");
+        const out = await t.store.claimOutbound("OB_A", claim);
+        assert.equal(out[0]?.payload.toString(), "OUT-A");
+        await t.store.completeDelivery(OWNER, [
+          { rowId: out[0]?.rowId ?? 0, status: "ok", reply: buf("MSA|AA") },
+        ]);
+        const m = await t.store.getMessage(messageId);
+        assert.equal(m?.disposition, "PROCESSED");
+        assert.equal((await t.store.getRowReply(out[0]?.rowId ?? 0))?.toString(), "MSA|AA");
+        assert.deepEqual(
+          m?.history.map((e) => e.kind),
+          ["routed", "transformed", "delivered", "disposition"],
+        );
+      });
+
+      it("UNROUTED when the router selects no handler; FILTERED when handlers send nothing", async () => {
+        const u = await t.store.enqueueIngress({ inbound: "IB_U", raw: buf(adt("U1")) });
+        await routeAll(t.store, "IB_U", () => []);
+        assert.equal((await t.store.getMessage(u.messageId))?.disposition, "UNROUTED");
+
+        const f = await t.store.enqueueIngress({ inbound: "IB_F", raw: buf(adt("F1")) });
+        const routed = await routeAll(t.store, "IB_F", () => ["h1", "h2"]);
+        await t.store.completeTransform(
+          OWNER,
+          routed.map((r) => ({ rowId: r.rowId, sends: [] })),
+        );
+        assert.equal((await t.store.getMessage(f.messageId))?.disposition, "FILTERED");
+      });
+
+      it("ERROR when routing fails, a handler fails, or a delivery dead-letters", async () => {
+        const r = await t.store.enqueueIngress({ inbound: "IB_R", raw: buf(adt("E1")) });
+        const rows = await t.store.claimIngress("IB_R", claim);
+        await t.store.completeRouting(OWNER, [{ rowId: rows[0]?.rowId ?? 0, error: "router threw" }]);
+        const mr = await t.store.getMessage(r.messageId);
+        assert.equal(mr?.disposition, "ERROR");
+        assert.equal(mr?.error, "router threw");
+
+        const h = await t.store.enqueueIngress({ inbound: "IB_H", raw: buf(adt("E2")) });
+        const routed = await routeAll(t.store, "IB_H", () => ["ok", "bad"]);
+        await t.store.completeTransform(
+          OWNER,
+          routed.map((x) =>
+            x.handler === "bad" ? { rowId: x.rowId, error: "handler threw" } : { rowId: x.rowId, sends: [] },
+          ),
+        );
+        assert.equal((await t.store.getMessage(h.messageId))?.disposition, "ERROR");
+
+        const d = await t.store.enqueueIngress({ inbound: "IB_D", raw: buf(adt("E3")) });
+        const routedD = await routeAll(t.store, "IB_D", () => ["h"]);
+        await t.store.completeTransform(OWNER, [
+          { rowId: routedD[0]?.rowId ?? 0, sends: [{ outbound: "OB_D", payload: buf("X") }] },
+        ]);
+        const out = await t.store.claimOutbound("OB_D", claim);
+        await t.store.completeDelivery(OWNER, [{ rowId: out[0]?.rowId ?? 0, status: "dead", error: "AR" }]);
+        assert.equal((await t.store.getMessage(d.messageId))?.disposition, "ERROR");
+        const dead = await t.store.listDeadLetters({ conn: "OB_D" });
+        assert.deepEqual(
+          dead.map((x) => x.id),
+          [out[0]?.rowId],
+        );
+      });
+    });
+
+    describe("outbound lanes", () => {
+      async function queue(n: number, outbound = "OB_LANE"): Promise<number[]> {
+        for (let i = 0; i < n; i++) await t.store.enqueueIngress({ inbound: "IB_Q", raw: buf(adt(`Q${i}`)) });
+        const routed = await routeAll(t.store, "IB_Q", () => ["h"]);
+        await t.store.completeTransform(
+          OWNER,
+          routed.map((r, i) => ({ rowId: r.rowId, sends: [{ outbound, payload: buf(`P${i}`) }] })),
+        );
+        return (await t.store.listMessages({ inbound: "IB_Q" })).map((m) => m.id);
+      }
+
+      it("keeps the head blocking its lane while it backs off, then delivers in order", async () => {
+        await queue(3);
+        const now = Date.now();
+        const first = await t.store.claimOutbound("OB_LANE", { ...claim, now });
+        assert.deepEqual(
+          first.map((r) => r.payload.toString()),
+          ["P0", "P1", "P2"],
+        );
+        const [head, ...rest] = first;
+        await t.store.completeDelivery(OWNER, [
+          { rowId: head?.rowId ?? 0, status: "retry", error: "AE", nextAttemptAt: now + 5000 },
+        ]);
+        await t.store.releaseClaims(
+          OWNER,
+          rest.map((r) => r.rowId),
+        );
+        // Nothing may overtake the retrying head.
+        assert.deepEqual(await t.store.claimOutbound("OB_LANE", { ...claim, now: now + 10 }), []);
+        assert.equal((await t.store.laneHead("OB_LANE"))?.nextAttemptAt, now + 5000);
+        const again = await t.store.claimOutbound("OB_LANE", { ...claim, now: now + 5000 });
+        assert.deepEqual(
+          again.map((r) => [r.payload.toString(), r.attempts]),
+          [
+            ["P0", 1],
+            ["P1", 0],
+            ["P2", 0],
+          ],
+        );
+      });
+
+      it("moves on past a dead-lettered head, and other lanes flow independently", async () => {
+        await queue(2);
+        await t.store.enqueueIngress({ inbound: "IB_O", raw: buf(adt("O1")) });
+        const routed = await routeAll(t.store, "IB_O", () => ["h"]);
+        await t.store.completeTransform(OWNER, [
+          { rowId: routed[0]?.rowId ?? 0, sends: [{ outbound: "OB_OTHER", payload: buf("OTHER") }] },
+        ]);
+        const now = Date.now();
+        const head = (await t.store.claimOutbound("OB_LANE", { ...claim, limit: 1, now }))[0];
+        await t.store.completeDelivery(OWNER, [
+          { rowId: head?.rowId ?? 0, status: "retry", error: "down", nextAttemptAt: now + 60_000 },
+        ]);
+        // OB_LANE is blocked, OB_OTHER is not.
+        assert.equal((await t.store.claimOutbound("OB_OTHER", { ...claim, now })).length, 1);
+        const h2 = (await t.store.claimOutbound("OB_LANE", { ...claim, limit: 1, now: now + 60_000 }))[0];
+        await t.store.completeDelivery(OWNER, [{ rowId: h2?.rowId ?? 0, status: "dead", error: "AR" }]);
+        const next = await t.store.claimOutbound("OB_LANE", { ...claim, now: now + 60_000 });
+        assert.deepEqual(
+          next.map((r) => r.payload.toString()),
+          ["P1"],
+        );
+      });
+    });
+
+    describe("operator actions", () => {
+      async function deadLetter(): Promise<{ messageId: number; rowId: number }> {
+        const { messageId } = await t.store.enqueueIngress({ inbound: "IB_X", raw: buf(adt("X1")) });
+        const routed = await routeAll(t.store, "IB_X", () => ["h"]);
+        await t.store.completeTransform(OWNER, [
+          { rowId: routed[0]?.rowId ?? 0, sends: [{ outbound: "OB_X", payload: buf("PAYLOAD-X") }] },
+        ]);
+        const out = await t.store.claimOutbound("OB_X", claim);
+        await t.store.completeDelivery(OWNER, [{ rowId: out[0]?.rowId ?? 0, status: "dead", error: "AR" }]);
+        return { messageId, rowId: out[0]?.rowId ?? 0 };
+      }
+
+      it("resends one outbound row at the tail of its lane", async () => {
+        const { messageId, rowId } = await deadLetter();
+        const copy = await t.store.resendOutbound(rowId);
+        assert.ok(copy !== undefined && copy > rowId);
+        assert.equal((await t.store.getMessage(messageId))?.disposition, "ROUTED");
+        const out = await t.store.claimOutbound("OB_X", claim);
+        assert.deepEqual(
+          out.map((r) => [r.rowId, r.payload.toString()]),
+          [[copy, "PAYLOAD-X"]],
+        );
+        await t.store.completeDelivery(OWNER, [{ rowId: copy ?? 0, status: "ok" }]);
+        const m = await t.store.getMessage(messageId);
+        assert.equal(m?.disposition, "PROCESSED");
+        assert.equal(m?.rows.find((r) => r.id === rowId)?.state, "replaced");
+        assert.equal(await t.store.resendOutbound(copy ?? 0).then((x) => typeof x), "number");
+      });
+
+      it("replays a message from ingress as a new run, keeping the old rows as history", async () => {
+        const { messageId } = await deadLetter();
+        assert.equal(await t.store.replayMessage(messageId), true);
+        const m = await t.store.getMessage(messageId);
+        assert.equal(m?.disposition, "RECEIVED");
+        assert.equal(m?.run, 2);
+        assert.equal(m?.error, null);
+        const rows = await t.store.claimIngress("IB_X", claim);
+        assert.equal(rows.length, 1);
+        await t.store.completeRouting(OWNER, [{ rowId: rows[0]?.rowId ?? 0, handlers: [] }]);
+        const after = await t.store.getMessage(messageId);
+        assert.equal(after?.disposition, "UNROUTED");
+        assert.ok((after?.rows.length ?? 0) >= 4);
+        assert.equal(await t.store.replayMessage(999_999), false);
+      });
+
+      it("cancels a message's open rows: disposition ERROR, nothing left to claim", async () => {
+        const { messageId } = await t.store.enqueueIngress({ inbound: "IB_C", raw: buf(adt("C1")) });
+        const routed = await routeAll(t.store, "IB_C", () => ["h"]);
+        await t.store.completeTransform(OWNER, [
+          { rowId: routed[0]?.rowId ?? 0, sends: [{ outbound: "OB_C", payload: buf("C") }] },
+        ]);
+        assert.equal(await t.store.cancelMessage(messageId), 1);
+        const m = await t.store.getMessage(messageId);
+        assert.equal(m?.disposition, "ERROR");
+        assert.equal(m?.error, "cancelled by operator");
+        assert.deepEqual(await t.store.claimOutbound("OB_C", claim), []);
+        assert.equal(await t.store.cancelRow(m?.rows[0]?.id ?? 0), false);
+      });
+    });
+
+    describe("monitoring and retention", () => {
+      it("counts per connection and reports queue depth per stage and lane", async () => {
+        for (const id of ["S1", "S2", "S3"])
+          await t.store.enqueueIngress({ inbound: "IB_S", raw: buf(adt(id)) });
+        await t.store.recordRejected({ inbound: "IB_S", raw: buf("bad"), error: "parse" });
+        const rows = await t.store.claimIngress("IB_S", { ...claim, limit: 2 });
+        await t.store.completeRouting(OWNER, [
+          { rowId: rows[0]?.rowId ?? 0, handlers: [] },
+          { rowId: rows[1]?.rowId ?? 0, handlers: ["h"] },
+        ]);
+        const s = await t.store.stats();
+        const c = s.connections.find((x) => x.conn === "IB_S");
+        assert.equal(c?.received, 4);
+        assert.equal(c?.errored, 1);
+        assert.equal(c?.unrouted, 1);
+        assert.ok((c?.lastActivity ?? 0) > 0);
+        assert.deepEqual(
+          s.depth.sort((a, b) => a.stage.localeCompare(b.stage)),
+          [
+            { stage: "ingress", conn: "IB_S", pending: 1, claimed: 0 },
+            { stage: "routed", conn: "IB_S", pending: 1, claimed: 0 },
+          ],
+        );
+      });
+
+      it("purges final messages past retention in batches and keeps in-flight ones", async () => {
+        const old = Date.now() - 10 * 86_400_000;
+        for (let i = 0; i < 5; i++) {
+          await t.store.enqueueIngress({ inbound: "IB_P", raw: buf(adt(`OLD${i}`)), receivedAt: old });
+        }
+        const inflight = await t.store.enqueueIngress({
+          inbound: "IB_P2",
+          raw: buf(adt("INFLIGHT")),
+          receivedAt: old,
+        });
+        const fresh = await t.store.enqueueIngress({ inbound: "IB_P", raw: buf(adt("NEW")) });
+        await routeAll(t.store, "IB_P", () => []);
+        const cutoff = Date.now() - 86_400_000;
+        assert.equal(await t.store.purgeBatch({ before: cutoff, batchSize: 2 }), 2);
+        assert.equal(await t.store.purgeBatch({ before: cutoff, batchSize: 2 }), 2);
+        assert.equal(await t.store.purgeBatch({ before: cutoff, batchSize: 2 }), 1);
+        assert.equal(await t.store.purgeBatch({ before: cutoff, batchSize: 2 }), 0);
+        const left = (await t.store.listMessages()).map((m) => m.id).sort((a, b) => a - b);
+        assert.deepEqual(left, [inflight.messageId, fresh.messageId]);
+        assert.equal(
+          await count("SELECT count(*) AS n FROM events WHERE message_id < ?", inflight.messageId),
+          0,
+        );
+      });
+
+      it("records the schema version once and reopens without re-migrating", async () => {
+        const versions = async () =>
+          (await t.query("SELECT version FROM store_schema_version")).map((r) => r.version);
+        assert.deepEqual(await versions(), [1]);
+        await t.reopen();
+        assert.deepEqual(await versions(), [1]);
+      });
+    });
+  });
+}

@@ -1,0 +1,65 @@
+/** Opens each Store implementation on a fresh, real database for the shared suites. */
+import { randomBytes } from "node:crypto";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { aesGcmCodec, makeStoreKey, openPgStore, type PgStore } from "../../src/store/index.js";
+import type { StoreHarness } from "./contract.js";
+import { tempStore } from "./helpers.js";
+
+/** The machine's PostgreSQL (trust auth); override with MEFOR_TEST_PG. */
+export const PG_CONNECTION = process.env.MEFOR_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/test";
+
+export async function sqliteHarness(): Promise<StoreHarness> {
+  const t = tempStore();
+  let reader: Database.Database | undefined;
+  return {
+    get store() {
+      return t.store;
+    },
+    async reopen() {
+      return t.reopen();
+    },
+    async query(sql: string, ...args: (string | number)[]) {
+      reader ??= new Database(t.path, { readonly: true });
+      return reader.prepare(sql).all(...args) as Record<string, unknown>[];
+    },
+    async cleanup() {
+      reader?.close();
+      await t.cleanup();
+    },
+  };
+}
+
+/** A fresh schema per test, dropped afterwards. */
+export async function pgHarness(): Promise<StoreHarness> {
+  const schema = `mf_test_${randomBytes(6).toString("hex")}`;
+  const codec = aesGcmCodec(makeStoreKey(randomBytes(32)));
+  const open = () => openPgStore({ connectionString: PG_CONNECTION, schema, codec });
+  let store: PgStore = await open();
+  const reader = new pg.Client({ connectionString: PG_CONNECTION, options: `-c search_path=${schema}` });
+  await reader.connect();
+  return {
+    get store() {
+      return store;
+    },
+    async reopen() {
+      // A crash: the pool goes away without completing anything in flight.
+      await store.pool.end();
+      store = await open();
+      return store;
+    },
+    async query(sql: string, ...args: (string | number)[]) {
+      let i = 0;
+      const r = await reader.query(
+        sql.replace(/\?/g, () => `$${++i}`),
+        args,
+      );
+      return r.rows;
+    },
+    async cleanup() {
+      await store.close().catch(() => undefined);
+      await reader.query(`DROP SCHEMA ${schema} CASCADE`);
+      await reader.end();
+    },
+  };
+}

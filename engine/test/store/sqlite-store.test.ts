@@ -1,0 +1,4 @@
+import { storeContract } from "./contract.js";
+import { sqliteHarness } from "./harnesses.js";
+
+storeContract("sqlite", sqliteHarness);
