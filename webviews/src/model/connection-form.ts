@@ -1,0 +1,172 @@
+/**
+ * The connections form's rules, generated from messagefoundry/graph's JSON Schemas: which inputs a
+ * connection gets, how typed text becomes a setting value, and what is wrong with an entry (checked as
+ * the user types). Pure; shares the engine's schema checker so the form and the loader agree.
+ */
+import {
+  checkSchema,
+  INBOUND_OPTIONS_SCHEMA,
+  isEnvRef,
+  isTransport,
+  type JsonSchema,
+  OUTBOUND_OPTIONS_SCHEMA,
+  type SettingValue,
+  TRANSPORT_SCHEMAS,
+  TRANSPORTS,
+} from "messagefoundry/graph";
+import type { Direction, FormConnection } from "../protocol/connectionsEditor.js";
+
+export interface FieldSpec {
+  /** Where the value lives in the entry: `settings` table or a top-level option. */
+  group: "settings" | "options";
+  key: string;
+  schema: JsonSchema;
+  required: boolean;
+  /** Only an env reference is allowed (passwords, tokens). */
+  secret: boolean;
+}
+
+/** One problem with the entry; `path` is `name`, `transport`, `settings.port`, `options.router`... */
+export interface FormIssue {
+  path: string;
+  message: string;
+}
+
+export function transportsFor(direction: Direction): string[] {
+  return TRANSPORTS.filter((t) => {
+    const dirs = (TRANSPORT_SCHEMAS[t] as JsonSchema)["x-mf-directions"];
+    return !dirs || dirs.includes(direction);
+  });
+}
+
+function settingsSchema(transport: string): JsonSchema | undefined {
+  return isTransport(transport) ? (TRANSPORT_SCHEMAS[transport] as JsonSchema) : undefined;
+}
+
+function optionsSchema(direction: Direction): JsonSchema {
+  return direction === "inbound" ? INBOUND_OPTIONS_SCHEMA : OUTBOUND_OPTIONS_SCHEMA;
+}
+
+function requiredSettings(schema: JsonSchema, direction: Direction): Set<string> {
+  const extra = direction === "inbound" ? schema["x-mf-required-inbound"] : schema["x-mf-required-outbound"];
+  return new Set([...(schema.required ?? []), ...(extra ?? [])]);
+}
+
+/** The inputs for a connection: its transport's settings, then its direction's options. */
+export function fieldsFor(direction: Direction, transport: string): FieldSpec[] {
+  const out: FieldSpec[] = [];
+  const settings = settingsSchema(transport);
+  if (settings) {
+    const required = requiredSettings(settings, direction);
+    for (const [key, schema] of Object.entries(settings.properties ?? {})) {
+      out.push({
+        group: "settings",
+        key,
+        schema,
+        required: required.has(key),
+        secret: schema["x-mf-secret"] === true,
+      });
+    }
+  }
+  const options = optionsSchema(direction);
+  const required = new Set(options.required ?? []);
+  for (const [key, schema] of Object.entries(options.properties ?? {})) {
+    out.push({ group: "options", key, schema, required: required.has(key), secret: false });
+  }
+  return out;
+}
+
+/**
+ * Typed text → setting value for a scalar schema. Empty text means "unset" (undefined). Returns an
+ * error message instead of a value when the text cannot be that type.
+ */
+export function parseInput(schema: JsonSchema, text: string): { value?: SettingValue; error?: string } {
+  const t = text.trim();
+  if (t === "") return {};
+  switch (schema.type) {
+    case "integer":
+      return /^-?\d+$/.test(t) ? { value: Number(t) } : { error: "must be a whole number" };
+    case "number":
+      return Number.isFinite(Number(t)) ? { value: Number(t) } : { error: "must be a number" };
+    case "boolean":
+      return t === "true" || t === "false" ? { value: t === "true" } : { error: "must be true or false" };
+    default:
+      return { value: text };
+  }
+}
+
+/** Text shown in an input for a value (env references are edited as their key). */
+export function formatValue(value: SettingValue | undefined): string {
+  if (value === undefined || value === null) return "";
+  if (isEnvRef(value)) return value.env;
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+const NAME_PREFIX: Record<Direction, string> = { inbound: "IB_", outbound: "OB_" };
+
+/** Everything wrong with one entry, in form order. `others` are the document's other connections. */
+export function validateConnection(
+  conn: FormConnection,
+  others: readonly FormConnection[],
+  envKeys?: readonly string[],
+): FormIssue[] {
+  const issues: FormIssue[] = [];
+  if (conn.name.trim() === "") issues.push({ path: "name", message: "is required" });
+  else if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(conn.name)) {
+    issues.push({ path: "name", message: "use letters, digits and _ (e.g. IB_ACME_ADT)" });
+  } else if (!conn.name.startsWith(NAME_PREFIX[conn.direction])) {
+    issues.push({
+      path: "name",
+      message: `${conn.direction} names start with ${NAME_PREFIX[conn.direction]} by convention`,
+    });
+  }
+  if (others.some((o) => o !== conn && o.direction === conn.direction && o.name === conn.name)) {
+    issues.push({ path: "name", message: `another ${conn.direction} is named "${conn.name}"` });
+  }
+  const settings = settingsSchema(conn.transport);
+  if (!settings) {
+    issues.push({ path: "transport", message: `must be one of ${transportsFor(conn.direction).join(", ")}` });
+  } else {
+    if (!transportsFor(conn.direction).includes(conn.transport)) {
+      issues.push({
+        path: "transport",
+        message: `${conn.transport} cannot be used for an ${conn.direction}`,
+      });
+    }
+    for (const i of checkSchema(settings, conn.settings, isEnvRef))
+      issues.push({ path: `settings.${i.path}`, message: i.message });
+    for (const key of requiredSettings(settings, conn.direction)) {
+      if (conn.settings[key] === undefined && !(settings.required ?? []).includes(key)) {
+        issues.push({ path: `settings.${key}`, message: `is required for an ${conn.direction}` });
+      }
+    }
+    for (const [key, schema] of Object.entries(settings.properties ?? {})) {
+      const v = conn.settings[key];
+      if (schema["x-mf-secret"] === true && v !== undefined && !isEnvRef(v)) {
+        issues.push({
+          path: `settings.${key}`,
+          message: 'is a secret: use an env reference ({ env = "KEY" })',
+        });
+      }
+    }
+  }
+  for (const i of checkSchema(optionsSchema(conn.direction), conn.fields, isEnvRef)) {
+    issues.push({ path: `options.${i.path}`, message: i.message });
+  }
+  if (envKeys) {
+    const check = (group: string, values: Record<string, SettingValue>) => {
+      for (const [key, v] of Object.entries(values)) {
+        if (isEnvRef(v) && !envKeys.includes(v.env)) {
+          issues.push({
+            path: `${group}.${key}`,
+            message: `env key "${v.env}" is not defined in any environment file`,
+          });
+        }
+      }
+    };
+    check("settings", conn.settings);
+    check("options", conn.fields);
+  }
+  return issues;
+}

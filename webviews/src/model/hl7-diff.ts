@@ -1,0 +1,162 @@
+/**
+ * HL7-aware before/after diff for the Test Bench: segments are aligned by name (longest common
+ * subsequence, so an inserted or deleted segment does not shift everything after it), then fields by
+ * number and repetitions by index. Values are compared structurally (components and subcomponents),
+ * so a message re-encoded with other separators (read from each MSH) differs only where content does.
+ * Pure; runs in Node and in the browser.
+ */
+import { type FieldNode, type MessageNode, parseStructure, type SegmentNode } from "./hl7-structure.js";
+
+export type DiffStatus = "same" | "changed" | "added" | "removed";
+
+export interface FieldChange {
+  /** Field path with segment occurrence when > 1 and repetition when the field repeats, e.g. `PID-5`, `OBX[2]-5[2]`. */
+  path: string;
+  status: Exclude<DiffStatus, "same">;
+  /** Value as written in `before` (its own separators); undefined when added. */
+  before?: string;
+  /** Value as written in `after`; undefined when removed. */
+  after?: string;
+}
+
+export interface SegmentDiff {
+  name: string;
+  status: DiffStatus;
+  /** 1-based occurrence in before / after (absent when the segment is only on the other side). */
+  beforeOccurrence?: number;
+  afterOccurrence?: number;
+  before?: string;
+  after?: string;
+  /** Changed repetitions, in field order; empty when `status` is `same`. */
+  changes: FieldChange[];
+}
+
+export interface MessageDiff {
+  segments: SegmentDiff[];
+  /** Number of changed field repetitions plus added/removed segments. */
+  changeCount: number;
+  /** Problems reading either side (e.g. "after: no MSH segment"). */
+  problems: string[];
+}
+
+/** Content of one repetition as nested arrays (components → subcomponents), separator-independent. */
+function repKey(field: FieldNode, r: number): string | undefined {
+  const rep = field.repetitions[r];
+  if (!rep) return undefined;
+  return JSON.stringify(rep.components.map((c) => c.subcomponents.map((s) => s.value)));
+}
+
+/** An empty trailing field or repetition equals an absent one (`PID|1|` vs `PID|1`). */
+function isEmptyKey(key: string | undefined): boolean {
+  return key === undefined || key === '[[""]]';
+}
+
+function segmentPath(seg: SegmentNode): string {
+  return seg.occurrence > 1 ? `${seg.name}[${seg.occurrence}]` : seg.name;
+}
+
+function diffFields(before: SegmentNode, after: SegmentNode): FieldChange[] {
+  const changes: FieldChange[] = [];
+  const count = Math.max(before.fields.length, after.fields.length);
+  for (let i = 0; i < count; i++) {
+    const fb = before.fields[i];
+    const fa = after.fields[i];
+    const number = (fb ?? fa)?.number ?? i + 1;
+    const reps = Math.max(fb?.repetitions.length ?? 0, fa?.repetitions.length ?? 0);
+    for (let r = 0; r < reps; r++) {
+      const kb = fb ? repKey(fb, r) : undefined;
+      const ka = fa ? repKey(fa, r) : undefined;
+      if (kb === ka || (isEmptyKey(kb) && isEmptyKey(ka))) continue;
+      const repeats = reps > 1;
+      const path = `${segmentPath(after)}-${number}${repeats ? `[${r + 1}]` : ""}`;
+      const vb = isEmptyKey(kb) ? undefined : fb?.repetitions[r]?.value;
+      const va = isEmptyKey(ka) ? undefined : fa?.repetitions[r]?.value;
+      const status = vb === undefined ? "added" : va === undefined ? "removed" : "changed";
+      const change: FieldChange = { path, status };
+      if (vb !== undefined) change.before = vb;
+      if (va !== undefined) change.after = va;
+      changes.push(change);
+    }
+  }
+  return changes;
+}
+
+/** Longest common subsequence of segment names → aligned pairs (index or -1 for a gap). */
+function align(a: SegmentNode[], b: SegmentNode[]): [number, number][] {
+  const n = a.length;
+  const m = b.length;
+  const table: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) {
+    const row = table[i]!;
+    const next = table[i + 1]!;
+    for (let j = m - 1; j >= 0; j--) {
+      row[j] = a[i]!.name === b[j]!.name ? next[j + 1]! + 1 : Math.max(next[j]!, row[j + 1]!);
+    }
+  }
+  const pairs: [number, number][] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    if (a[i]!.name === b[j]!.name) pairs.push([i++, j++]);
+    else if (table[i + 1]![j]! >= table[i]![j + 1]!) pairs.push([i++, -1]);
+    else pairs.push([-1, j++]);
+  }
+  while (i < n) pairs.push([i++, -1]);
+  while (j < m) pairs.push([-1, j++]);
+  return pairs;
+}
+
+function firstMessage(text: string, side: string, problems: string[]): MessageNode | undefined {
+  const structure = parseStructure(text);
+  for (const p of structure.problems) problems.push(`${side}: ${p.message} (offset ${p.offset})`);
+  if (structure.messages.length > 1)
+    problems.push(`${side}: holds ${structure.messages.length} messages; comparing the first`);
+  return structure.messages[0];
+}
+
+/** Diffs the first message of `before` against the first message of `after`. */
+export function diffHl7(before: string, after: string): MessageDiff {
+  const problems: string[] = [];
+  const mb = firstMessage(before, "before", problems);
+  const ma = firstMessage(after, "after", problems);
+  const sb = mb?.segments ?? [];
+  const sa = ma?.segments ?? [];
+  const segments: SegmentDiff[] = [];
+  let changeCount = 0;
+  for (const [i, j] of align(sb, sa)) {
+    const b = i >= 0 ? sb[i] : undefined;
+    const a = j >= 0 ? sa[j] : undefined;
+    if (b && a) {
+      const changes = diffFields(b, a);
+      changeCount += changes.length;
+      segments.push({
+        name: a.name,
+        status: changes.length === 0 ? "same" : "changed",
+        beforeOccurrence: b.occurrence,
+        afterOccurrence: a.occurrence,
+        before: b.value,
+        after: a.value,
+        changes,
+      });
+    } else if (b) {
+      changeCount++;
+      segments.push({
+        name: b.name,
+        status: "removed",
+        beforeOccurrence: b.occurrence,
+        before: b.value,
+        changes: [],
+      });
+    } else if (a) {
+      changeCount++;
+      segments.push({
+        name: a.name,
+        status: "added",
+        afterOccurrence: a.occurrence,
+        after: a.value,
+        changes: [],
+      });
+    }
+  }
+  return { segments, changeCount, problems };
+}

@@ -1,0 +1,43 @@
+/**
+ * Parse tree view: shows one HL7 message as segments → fields → repetitions → components → subcomponents.
+ * The view parses the text itself (messagefoundry/hl7); the host only hands over text and cursor moves.
+ */
+import type { HostErrorMessage, OffsetRange, ReadyMessage } from "./common.js";
+
+/** Host → view: show this text. */
+export interface ParseTreeLoad {
+  type: "load";
+  /** The message text (a whole .hl7 file, a selection, or a message fetched from the engine). */
+  text: string;
+  /**
+   * Document offset of `text[0]`: added to every `reveal` range and subtracted from every `selectOffset`,
+   * so both directions speak document offsets. 0 for a whole file.
+   */
+  baseOffset: number;
+  /** Shown as the tree's caption, e.g. the file name or "Message 42 (engine)". */
+  title: string;
+  /** The text is not in an editor (a message from the engine): the view shows no reveal affordance. */
+  readOnly?: boolean;
+}
+
+/** Host → view: the editor cursor moved to this document offset; the view selects and expands the node. */
+export interface ParseTreeSelectOffset {
+  type: "selectOffset";
+  offset: number;
+}
+
+export type ParseTreeToView = ParseTreeLoad | ParseTreeSelectOffset | HostErrorMessage;
+
+/** View → host: select this document range in the editor (the user clicked or pressed Enter on a node). */
+export interface ParseTreeReveal extends OffsetRange {
+  type: "reveal";
+}
+
+/** View → host: put this text on the clipboard (`vscode.env.clipboard`, which works in every webview). */
+export interface ParseTreeCopy {
+  type: "copy";
+  /** A field path such as `PID-5.1` or `OBX[2]-5`. */
+  text: string;
+}
+
+export type ParseTreeFromView = ReadyMessage | ParseTreeReveal | ParseTreeCopy;

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { describe, it } from "mocha";
+import {
+  fieldsFor,
+  formatValue,
+  parseInput,
+  transportsFor,
+  validateConnection,
+} from "../src/model/connection-form.js";
+import type { FormConnection } from "../src/protocol/connectionsEditor.js";
+
+function conn(over: Partial<FormConnection>): FormConnection {
+  return {
+    direction: "inbound",
+    index: 0,
+    name: "IB_ACME_ADT",
+    transport: "mllp",
+    settings: { port: 2600 },
+    fields: { router: "acme_adt_router" },
+    line: 1,
+    ...over,
+  };
+}
+
+describe("connection-form", () => {
+  it("generates the mllp settings and the direction's options from the schemas", () => {
+    const specs = fieldsFor("outbound", "mllp");
+    const port = specs.find((s) => s.key === "port")!;
+    assert.deepEqual([port.group, port.required, port.schema.type], ["settings", true, "integer"]);
+    assert.equal(specs.find((s) => s.key === "host")?.required, true, "host is required for an outbound");
+    assert.equal(fieldsFor("inbound", "mllp").find((s) => s.key === "host")?.required, false);
+    assert.ok(specs.some((s) => s.group === "options" && s.key === "retry"));
+    assert.ok(
+      fieldsFor("inbound", "mllp").some((s) => s.group === "options" && s.key === "router" && s.required),
+    );
+  });
+
+  it("marks secrets, and only offers transports usable in the direction", () => {
+    const rest = fieldsFor("outbound", "rest");
+    assert.equal(rest.find((s) => s.key === "token")?.secret, true);
+    assert.ok(transportsFor("outbound").includes("rest"));
+    assert.ok(!transportsFor("inbound").includes("rest"));
+  });
+
+  it("parses typed text by schema type, with a reason when it cannot", () => {
+    assert.deepEqual(parseInput({ type: "integer" }, " 2601 "), { value: 2601 });
+    assert.deepEqual(parseInput({ type: "integer" }, "26x"), { error: "must be a whole number" });
+    assert.deepEqual(parseInput({ type: "boolean" }, "true"), { value: true });
+    assert.deepEqual(parseInput({ type: "string" }, ""), {});
+    assert.equal(formatValue({ env: "acme_host" }), "acme_host");
+  });
+
+  it("accepts a valid entry and reports every problem of a broken one by path", () => {
+    assert.deepEqual(validateConnection(conn({}), []), []);
+    const broken = conn({ name: "acme adt", settings: { port: 70000, bogus: 1 }, fields: {} });
+    const issues = validateConnection(broken, [broken]);
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ["name", "settings.port", "settings.bogus", "options.router"],
+    );
+    // The schema messages come from messagefoundry/graph's checker; the form shows them as they are.
+    assert.equal(issues[0]?.message, "use letters, digits and _ (e.g. IB_ACME_ADT)");
+    assert.equal(issues[1]?.message, "must be ≤ 65535");
+    assert.equal(issues[3]?.message, "is required");
+  });
+
+  it("requires env references for secrets and known env keys, and unique names", () => {
+    const rest = conn({
+      direction: "outbound",
+      name: "OB_ACME_REST",
+      transport: "rest",
+      settings: { url: { env: "acme_url" }, token: "s3cret" },
+      fields: {},
+    });
+    const twin = { ...rest, index: 1 };
+    assert.deepEqual(
+      validateConnection(rest, [rest, twin], ["other_key"]).map((i) => `${i.path}: ${i.message}`),
+      [
+        'name: another outbound is named "OB_ACME_REST"',
+        'settings.token: is a secret: use an env reference ({ env = "KEY" })',
+        'settings.url: env key "acme_url" is not defined in any environment file',
+      ],
+    );
+  });
+});

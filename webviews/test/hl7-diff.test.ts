@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { describe, it } from "mocha";
+import { diffHl7 } from "../src/model/hl7-diff.js";
+import { parseStructure } from "../src/model/hl7-structure.js";
+
+const BEFORE = [
+  "MSH|^~\\&|SENDER|FAC|RECV|FAC|20260101120000||ADT^A01|MSG0001|P|2.5.1",
+  "PID|1||12345^^^HOSP^MR~67890^^^OTHER^MR||TEST^PATIENT^A||19800101|F",
+  "NK1|1|TEST^SPOUSE|SPO",
+  "PV1|1|I|WARD^101^A",
+].join("\r");
+
+describe("hl7-structure", () => {
+  it("splits with offsets that point at the text, MSH-1 and MSH-2 unsplit", () => {
+    const { messages, problems } = parseStructure(BEFORE);
+    assert.deepEqual(problems, []);
+    const msh = messages[0]!.segments[0]!;
+    assert.equal(msh.fields[0]!.value, "|");
+    assert.equal(msh.fields[1]!.value, "^~\\&");
+    assert.equal(msh.fields[1]!.repetitions[0]!.components.length, 1);
+    assert.equal(msh.fields[8]!.number, 9);
+    assert.equal(msh.fields[8]!.value, "ADT^A01");
+    const pid = messages[0]!.segments[1]!;
+    const family = pid.fields[4]!.repetitions[0]!.components[0]!;
+    assert.equal(BEFORE.slice(family.start, family.end), "TEST");
+    const second = pid.fields[2]!.repetitions[1]!;
+    assert.equal(BEFORE.slice(second.start, second.end), "67890^^^OTHER^MR");
+  });
+
+  it("reads separators from MSH, not assumed", () => {
+    const text = "MSH#*@!%#A#B\rPID#1##X*Y%Q@Z";
+    const pid = parseStructure(text).messages[0]!.segments[1]!;
+    const field = pid.fields[2]!;
+    assert.deepEqual(
+      field.repetitions.map((r) => r.value),
+      ["X*Y%Q", "Z"],
+    );
+    assert.deepEqual(
+      field.repetitions[0]!.components[1]!.subcomponents.map((s) => s.value),
+      ["Y", "Q"],
+    );
+  });
+
+  it("reports segments before MSH and text without MSH with positions", () => {
+    assert.deepEqual(parseStructure("PID|1\rMSH|^~\\&|A").problems, [
+      { offset: 0, message: 'segment "PID" before any MSH segment' },
+    ]);
+    assert.equal(
+      parseStructure("hello").problems[0]?.message,
+      "no MSH segment: this is not an HL7 v2 message",
+    );
+  });
+});
+
+describe("hl7-diff", () => {
+  it("finds nothing between equal messages, even across line endings", () => {
+    const diff = diffHl7(BEFORE, BEFORE.replaceAll("\r", "\r\n"));
+    assert.equal(diff.changeCount, 0);
+    assert.ok(diff.segments.every((s) => s.status === "same"));
+  });
+
+  it("reports a changed component at field level with both values", () => {
+    const after = BEFORE.replace("TEST^PATIENT^A", "TEST^PATIENT^B");
+    const diff = diffHl7(BEFORE, after);
+    assert.equal(diff.changeCount, 1);
+    const pid = diff.segments.find((s) => s.name === "PID")!;
+    assert.equal(pid.status, "changed");
+    assert.deepEqual(pid.changes, [
+      { path: "PID-5", status: "changed", before: "TEST^PATIENT^A", after: "TEST^PATIENT^B" },
+    ]);
+  });
+
+  it("aligns repetitions by index", () => {
+    const after = BEFORE.replace("~67890^^^OTHER^MR", "~67890^^^OTHER^MR~555^^^NEW^MR");
+    const pid = diffHl7(BEFORE, after).segments.find((s) => s.name === "PID")!;
+    assert.deepEqual(pid.changes, [{ path: "PID-3[3]", status: "added", after: "555^^^NEW^MR" }]);
+  });
+
+  it("aligns segments by name so an inserted segment does not shift the rest", () => {
+    const after = BEFORE.replace("NK1|", "ZPI|1|EXTRA\rNK1|");
+    const diff = diffHl7(BEFORE, after);
+    assert.deepEqual(
+      diff.segments.map((s) => [s.name, s.status]),
+      [
+        ["MSH", "same"],
+        ["PID", "same"],
+        ["ZPI", "added"],
+        ["NK1", "same"],
+        ["PV1", "same"],
+      ],
+    );
+    assert.equal(diff.changeCount, 1);
+  });
+
+  it("reports a removed segment and a removed field", () => {
+    const after = BEFORE.replace("\rNK1|1|TEST^SPOUSE|SPO", "").replace("|19800101|F", "|19800101");
+    const diff = diffHl7(BEFORE, after);
+    assert.deepEqual(
+      diff.segments.filter((s) => s.status !== "same").map((s) => [s.name, s.status, s.changes]),
+      [
+        ["PID", "changed", [{ path: "PID-8", status: "removed", before: "F" }]],
+        ["NK1", "removed", []],
+      ],
+    );
+  });
+
+  it("compares content, not separators: a message re-encoded with other separators is equal", () => {
+    const other = BEFORE.replace("MSH|^~\\&|", "MSH|*#\\@|")
+      .replaceAll("^", "*")
+      .replace("12345***HOSP*MR~67890", "12345***HOSP*MR#67890");
+    const diff = diffHl7(BEFORE, other);
+    // Only MSH-2 (the encoding characters themselves) differs.
+    assert.deepEqual(
+      diff.segments.flatMap((s) => s.changes.map((c) => c.path)),
+      ["MSH-2"],
+    );
+  });
+
+  it("treats a trailing empty field as absent and numbers repeated segments", () => {
+    const before = "MSH|^~\\&|A\rOBX|1|ST|X||one\rOBX|2|ST|X||two";
+    const after = "MSH|^~\\&|A|\rOBX|1|ST|X||one\rOBX|2|ST|X||TWO";
+    const diff = diffHl7(before, after);
+    assert.deepEqual(
+      diff.segments.flatMap((s) => s.changes),
+      [{ path: "OBX[2]-5", status: "changed", before: "two", after: "TWO" }],
+    );
+  });
+
+  it("explains unreadable input instead of throwing", () => {
+    const diff = diffHl7("not hl7", BEFORE);
+    assert.deepEqual(diff.problems, ["before: no MSH segment: this is not an HL7 v2 message (offset 0)"]);
+    assert.ok(diff.segments.every((s) => s.status === "added"));
+  });
+});

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { describe, it } from "mocha";
+import {
+  buildParseTree,
+  displayValue,
+  findNodes,
+  MASK,
+  type Namer,
+  nodePathAt,
+} from "../src/model/parse-tree.js";
+
+const TEXT =
+  "MSH|^~\\&|S|F|R|F|20260101||ADT^A01|1|P|2.5.1\rPID|1||12345^^^HOSP^MR~678&X||TEST^PATIENT\rOBX|1\rOBX|2|ST";
+
+const namer: Namer = {
+  segment: (s) => (s === "PID" ? "Patient Identification" : undefined),
+  field: (s, f) => (s === "PID" && f === 5 ? { name: "Patient Name", type: "XPN" } : undefined),
+  component: (t, c) => (t === "XPN" && c === 1 ? { name: "Family Name", type: "FN" } : undefined),
+};
+
+describe("parse-tree model", () => {
+  const tree = buildParseTree(TEXT, namer);
+
+  it("labels nodes with paths, names and types", () => {
+    const pid = tree.root[1]!;
+    assert.equal(pid.name, "Patient Identification");
+    const pid5 = pid.children[4]!;
+    assert.deepEqual(
+      [pid5.path, pid5.name, pid5.type, pid5.value],
+      ["PID-5", "Patient Name", "XPN", "TEST^PATIENT"],
+    );
+    assert.deepEqual([pid5.children[0]!.path, pid5.children[0]!.name], ["PID-5.1", "Family Name"]);
+    assert.equal(tree.version, "2.5.1");
+  });
+
+  it("shows repetitions only when a field repeats, and subcomponents", () => {
+    const pid3 = tree.root[1]!.children[2]!;
+    assert.deepEqual(
+      pid3.children.map((n) => n.path),
+      ["PID-3[1]", "PID-3[2]"],
+    );
+    const rep2 = pid3.children[1]!;
+    assert.deepEqual(
+      rep2.children[0]!.children.map((n) => [n.path, n.value]),
+      [
+        ["PID-3[2].1.1", "678"],
+        ["PID-3[2].1.2", "X"],
+      ],
+    );
+    assert.equal(tree.root[3]!.path, "OBX[2]");
+  });
+
+  it("finds the deepest node under an offset", () => {
+    const chain = nodePathAt(tree.root, TEXT.indexOf("PATIENT") + 1);
+    assert.deepEqual(
+      chain.map((n) => n.path),
+      ["PID", "PID-5", "PID-5.2"],
+    );
+  });
+
+  it("finds fields by path prefix or by name", () => {
+    assert.deepEqual(
+      findNodes(tree.root, "patient name").map((n) => n.path),
+      ["PID-5"],
+    );
+    assert.ok(findNodes(tree.root, "OBX[2]-2").some((n) => n.path === "OBX[2]-2"));
+    assert.deepEqual(findNodes(tree.root, "  "), []);
+  });
+
+  it("masks identifier fields and never shows a whole segment's text", () => {
+    const pid = tree.root[1]!;
+    assert.equal(displayValue(pid.children[4]!, true), MASK);
+    assert.equal(displayValue(pid.children[4]!.children[0]!, true), MASK);
+    assert.equal(displayValue(pid.children[4]!, false), "TEST^PATIENT");
+    assert.equal(displayValue(pid.children[0]!, true), "1");
+    assert.equal(displayValue(pid, false), "");
+  });
+
+  it("groups a batch by message", () => {
+    const batch = buildParseTree(`${TEXT}\r${TEXT}`);
+    assert.deepEqual(
+      batch.root.map((n) => [n.kind, n.path, n.name]),
+      [
+        ["message", "Message 1", "ADT^A01"],
+        ["message", "Message 2", "ADT^A01"],
+      ],
+    );
+  });
+});
