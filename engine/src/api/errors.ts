@@ -1,0 +1,94 @@
+/**
+ * The API's one registry of error codes. Every failure leaves the API as
+ * `{ error: { code, message } }` with the status listed here, so clients branch on `code`
+ * and never on message text. Auth core codes map by dropping their `AUTH_` prefix.
+ */
+import { AuthError } from "../auth/index.js";
+
+export const API_ERRORS = {
+  BAD_REQUEST: 400,
+  VALIDATION_FAILED: 400,
+  INVALID_CURSOR: 400,
+  INVALID_BUNDLE: 400,
+  UNAUTHENTICATED: 401,
+  SESSION_INVALID: 401,
+  SESSION_EXPIRED: 401,
+  INVALID_CREDENTIALS: 401,
+  MFA_REQUIRED: 401,
+  MFA_INVALID: 401,
+  FORBIDDEN: 403,
+  /** Recent re-authentication needed (POST /auth/reauth, then retry). 403, not 401: the session is fine. */
+  REAUTH_REQUIRED: 403,
+  MFA_ENROLMENT_REQUIRED: 403,
+  NOT_FOUND: 404,
+  MESSAGE_NOT_FOUND: 404,
+  ROW_NOT_FOUND: 404,
+  CONNECTION_NOT_FOUND: 404,
+  STAGE_NOT_FOUND: 404,
+  VERSION_NOT_FOUND: 404,
+  CONFLICT: 409,
+  /** The staged config has error-severity problems and cannot be promoted. */
+  CONFIG_INVALID: 422,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  ACCOUNT_LOCKED: 429,
+  INTERNAL: 500,
+  /** The swap failed and the previous graph was restored. */
+  PROMOTE_FAILED: 500,
+  /** The engine part behind this route is not running (e.g. no config loaded yet). */
+  UNAVAILABLE: 503,
+  // Auth core codes that only the user-admin side produces, kept so every AuthError maps.
+  PASSWORD_POLICY: 400,
+  INVALID_USERNAME: 400,
+  INVALID_ROLE: 400,
+  USER_EXISTS: 409,
+  USER_NOT_FOUND: 404,
+  SCHEMA_TOO_NEW: 500,
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+export interface ErrorBody {
+  error: { code: ApiErrorCode; message: string };
+}
+
+/** A failure with a stable code. Services throw it too (e.g. STAGE_NOT_FOUND). */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  readonly code: ApiErrorCode;
+  /** Seconds for a Retry-After header (lockout). */
+  readonly retryAfterS: number | undefined;
+
+  constructor(code: ApiErrorCode, message: string, opts?: { retryAfterS?: number }) {
+    super(message);
+    this.code = code;
+    this.retryAfterS = opts?.retryAfterS;
+  }
+
+  get statusCode(): number {
+    return API_ERRORS[this.code];
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+export function isApiError(err: unknown, code?: ApiErrorCode): err is ApiError {
+  return err instanceof ApiError && (code === undefined || err.code === code);
+}
+
+/** AUTH_X → X with the API's status (REAUTH_REQUIRED becomes 403, see above). */
+export function fromAuthError(err: AuthError): ApiError {
+  const code = err.code.replace(/^AUTH_/, "") as ApiErrorCode & string;
+  const known: ApiErrorCode = code in API_ERRORS ? code : "FORBIDDEN";
+  const retryAfterS =
+    err.retryAfterMs !== undefined ? Math.max(1, Math.ceil(err.retryAfterMs / 1000)) : undefined;
+  return new ApiError(known, err.message, retryAfterS !== undefined ? { retryAfterS } : undefined);
+}
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof AuthError) return fromAuthError(err);
+  return new ApiError("INTERNAL", "internal error");
+}

@@ -1,0 +1,65 @@
+/** POST /auth/login, /auth/logout, /auth/reauth and GET /auth/session, adapting the auth core. */
+import type { FastifyPluginAsync } from "fastify";
+import type { Session } from "../../auth/index.js";
+import { toApiError } from "../errors.js";
+import { loginSchema, logoutSchema, reauthSchema, sessionSchema } from "../schemas/auth.js";
+import { iso } from "../schemas/common.js";
+import { sessionOf } from "../security.js";
+import type { AuthPort } from "../services.js";
+
+export function sessionView(s: Session) {
+  return {
+    expiresAt: iso(s.expiresAt),
+    absoluteExpiresAt: iso(s.absoluteExpiresAt),
+    lastAuthAt: iso(s.lastAuthAt),
+    user: { name: s.username, role: s.role, permissions: [...s.permissions], mfa: s.mfa },
+  };
+}
+
+interface LoginBody {
+  username: string;
+  password: string;
+  totp?: string;
+}
+
+export const authRoutes: FastifyPluginAsync<{ auth: AuthPort }> = async (app, { auth }) => {
+  app.post<{ Body: LoginBody }>(
+    "/auth/login",
+    { schema: loginSchema, config: { public: true } },
+    async (req) => {
+      const { username, password, totp } = req.body;
+      const ua = req.headers["user-agent"];
+      try {
+        const { token, session } = await auth.login({
+          username,
+          password,
+          totp,
+          client: { address: req.ip, userAgent: typeof ua === "string" ? ua : undefined },
+        });
+        return { token, ...sessionView(session) };
+      } catch (err) {
+        throw toApiError(err);
+      }
+    },
+  );
+
+  app.post("/auth/logout", { schema: logoutSchema, config: { authenticated: true } }, async (req) => ({
+    ok: auth.logout(req.bearer),
+  }));
+
+  app.post<{ Body: { password: string; totp?: string } }>(
+    "/auth/reauth",
+    { schema: reauthSchema, config: { authenticated: true } },
+    async (req) => {
+      try {
+        return sessionView(await auth.reauthenticate(req.bearer, req.body.password, req.body.totp));
+      } catch (err) {
+        throw toApiError(err);
+      }
+    },
+  );
+
+  app.get("/auth/session", { schema: sessionSchema, config: { authenticated: true } }, async (req) =>
+    sessionView(sessionOf(req)),
+  );
+};

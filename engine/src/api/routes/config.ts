@@ -1,0 +1,136 @@
+/** GET /graph, GET /config/active, POST /config/stage|promote|rollback, GET /config/history. */
+import type { FastifyPluginAsync } from "fastify";
+import { AUDIT_ACTIONS, type AuditAction, type Session } from "../../auth/index.js";
+import { ApiError, toApiError } from "../errors.js";
+import { iso } from "../schemas/common.js";
+import {
+  activeSchema,
+  graphSchema,
+  historySchema,
+  MAX_BUNDLE_BYTES,
+  promoteSchema,
+  rollbackSchema,
+  stageSchema,
+} from "../schemas/config.js";
+import { sessionOf } from "../security.js";
+import type { ConfigFiles, ConfigVersion, EngineServices } from "../services.js";
+
+function versionView(v: ConfigVersion) {
+  return { ...v, promotedAt: iso(v.promotedAt), rolledBackFrom: v.rolledBackFrom ?? null };
+}
+
+/**
+ * A bundle path must stay inside the config dir once written: relative, forward slashes, no `.`/`..`
+ * segments, no drive letters or control characters. Throws INVALID_BUNDLE naming the path.
+ */
+export function checkBundle(files: ConfigFiles): void {
+  let bytes = 0;
+  for (const [path, content] of Object.entries(files)) {
+    const segments = path.split("/");
+    const bad =
+      path.startsWith("/") ||
+      path.includes("\\") ||
+      /^[A-Za-z]:/.test(path) ||
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+      /[\u0000-\u001f]/.test(path) ||
+      segments.some((s) => s === "" || s === "." || s === "..");
+    if (bad) {
+      throw new ApiError(
+        "INVALID_BUNDLE",
+        `bundle path ${JSON.stringify(path)} must be relative with forward slashes and no "." or ".." segments`,
+      );
+    }
+    bytes += Buffer.byteLength(content, "utf8");
+  }
+  if (bytes > MAX_BUNDLE_BYTES) {
+    throw new ApiError("INVALID_BUNDLE", `bundle is ${bytes} bytes; the limit is ${MAX_BUNDLE_BYTES}`);
+  }
+}
+
+type Deps = Pick<EngineServices, "auth" | "config">;
+
+export const configRoutes: FastifyPluginAsync<Deps> = async (app, { auth, config }) => {
+  /** A failed promote/rollback is audited too (outcome "failed" and the code), then answered as usual. */
+  async function audited<T>(
+    session: Session,
+    action: AuditAction,
+    target: string,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      auth.recordAudit(session, action, target, { outcome: "failed", code: toApiError(err).code });
+      throw err;
+    }
+  }
+
+  app.get("/graph", { schema: graphSchema, config: { permission: "monitoring:read" } }, async () =>
+    config.graph(),
+  );
+
+  app.get("/config/active", { schema: activeSchema, config: { permission: "monitoring:read" } }, async () => {
+    const active = await config.active();
+    return { active: active ? versionView(active) : null };
+  });
+
+  app.get(
+    "/config/history",
+    { schema: historySchema, config: { permission: "monitoring:read" } },
+    async () => ({
+      items: (await config.history()).map(versionView),
+    }),
+  );
+
+  app.post<{ Body: { files: ConfigFiles } }>(
+    "/config/stage",
+    // JSON escaping can double a bundle's size on the wire.
+    { schema: stageSchema, config: { permission: "config:stage" }, bodyLimit: 2 * MAX_BUNDLE_BYTES + 65536 },
+    async (req) => {
+      const session = sessionOf(req);
+      checkBundle(req.body.files);
+      const staged = await config.stage(req.body.files, session.username);
+      auth.recordAudit(session, AUDIT_ACTIONS.configStaged, `stage:${staged.stageId}`, {
+        contentHash: staged.contentHash,
+        files: Object.keys(req.body.files).length,
+        hasErrors: staged.hasErrors,
+      });
+      return { ...staged, expiresAt: iso(staged.expiresAt) };
+    },
+  );
+
+  app.post<{ Body: { stageId: string } }>(
+    "/config/promote",
+    { schema: promoteSchema, config: { permission: "config:deploy", reauth: true } },
+    async (req) => {
+      const session = sessionOf(req);
+      const version = await audited(session, AUDIT_ACTIONS.configPromoted, `stage:${req.body.stageId}`, () =>
+        config.promote(req.body.stageId, session.username),
+      );
+      auth.recordAudit(session, AUDIT_ACTIONS.configPromoted, `config:${version.versionId}`, {
+        stageId: req.body.stageId,
+        contentHash: version.contentHash,
+      });
+      return versionView(version);
+    },
+  );
+
+  app.post<{ Body: { versionId: string } }>(
+    "/config/rollback",
+    { schema: rollbackSchema, config: { permission: "config:deploy", reauth: true } },
+    async (req) => {
+      const session = sessionOf(req);
+      const version = await audited(
+        session,
+        AUDIT_ACTIONS.configRolledBack,
+        `config:${req.body.versionId}`,
+        () => config.rollback(req.body.versionId, session.username),
+      );
+      auth.recordAudit(session, AUDIT_ACTIONS.configRolledBack, `config:${version.versionId}`, {
+        to: req.body.versionId,
+        contentHash: version.contentHash,
+      });
+      return versionView(version);
+    },
+  );
+};

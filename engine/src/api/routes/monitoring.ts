@@ -1,0 +1,59 @@
+/** GET /connections, GET /stats, POST /connections/:name/start|stop. */
+import type { FastifyPluginAsync } from "fastify";
+import { AUDIT_ACTIONS } from "../../auth/index.js";
+import { ApiError } from "../errors.js";
+import { iso, isoOrNull } from "../schemas/common.js";
+import { connectionsSchema, controlSchema, statsSchema } from "../schemas/monitoring.js";
+import { sessionOf } from "../security.js";
+import type { ConnectionStatus, EngineServices, EngineStats } from "../services.js";
+
+export function statsView(s: EngineStats) {
+  return {
+    at: iso(s.at),
+    totals: s.totals,
+    connections: s.connections.map((c) => ({ ...c, lastActivity: isoOrNull(c.lastActivity) })),
+    depth: s.depth,
+  };
+}
+
+function connectionView(c: ConnectionStatus) {
+  return { ...c, error: c.error ?? null, lastActivity: isoOrNull(c.lastActivity) };
+}
+
+type Deps = Pick<EngineServices, "auth" | "monitoring" | "connections">;
+
+export const monitoringRoutes: FastifyPluginAsync<Deps> = async (app, { auth, monitoring, connections }) => {
+  app.get(
+    "/connections",
+    { schema: connectionsSchema, config: { permission: "monitoring:read" } },
+    async () => ({
+      items: (await monitoring.connections()).map(connectionView),
+    }),
+  );
+
+  app.get("/stats", { schema: statsSchema, config: { permission: "monitoring:read" } }, async () =>
+    statsView(await monitoring.stats()),
+  );
+
+  for (const action of ["start", "stop"] as const) {
+    app.post<{ Params: { name: string } }>(
+      `/connections/:name/${action}`,
+      {
+        schema: { ...controlSchema, summary: `${action} a connection` },
+        config: { permission: "connections:control" },
+      },
+      async (req) => {
+        const { name } = req.params;
+        const state = await connections[action](name);
+        if (state === undefined) throw new ApiError("CONNECTION_NOT_FOUND", `no connection named "${name}"`);
+        auth.recordAudit(
+          sessionOf(req),
+          action === "start" ? AUDIT_ACTIONS.connectionStarted : AUDIT_ACTIONS.connectionStopped,
+          `connection:${name}`,
+          { state },
+        );
+        return { name, state };
+      },
+    );
+  }
+};

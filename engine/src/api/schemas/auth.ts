@@ -1,0 +1,81 @@
+/** Schemas of /auth/*. */
+import { PERMISSIONS, ROLES } from "../../auth/index.js";
+import { isoTime } from "./common.js";
+
+const user = {
+  type: "object",
+  required: ["name", "role", "permissions", "mfa"],
+  properties: {
+    name: { type: "string" },
+    role: { type: "string", enum: [...ROLES] },
+    permissions: { type: "array", items: { type: "string", enum: [...PERMISSIONS] } },
+    mfa: { type: "boolean" },
+  },
+} as const;
+
+const sessionInfo = {
+  type: "object",
+  required: ["expiresAt", "absoluteExpiresAt", "lastAuthAt", "user"],
+  properties: {
+    expiresAt: {
+      ...isoTime,
+      description: "idle expiry; each request pushes it out (up to absoluteExpiresAt)",
+    },
+    absoluteExpiresAt: isoTime,
+    lastAuthAt: { ...isoTime, description: "last password entry; sensitive actions need it recent" },
+    user,
+  },
+} as const;
+
+const totp = {
+  type: "string",
+  minLength: 1,
+  maxLength: 16,
+  description: "6-digit TOTP code when MFA is enrolled",
+};
+
+export const loginSchema = {
+  tags: ["auth"],
+  summary: "Log in; returns a bearer token for the Authorization header",
+  body: {
+    type: "object",
+    required: ["username", "password"],
+    additionalProperties: false,
+    properties: {
+      username: { type: "string", minLength: 1, maxLength: 128 },
+      password: { type: "string", minLength: 1, maxLength: 4096 },
+      totp,
+    },
+  },
+  response: {
+    200: {
+      type: "object",
+      required: ["token", ...sessionInfo.required],
+      properties: { token: { type: "string" }, ...sessionInfo.properties },
+    },
+  },
+} as const;
+
+export const logoutSchema = {
+  tags: ["auth"],
+  summary: "End this session",
+  response: { 200: { type: "object", required: ["ok"], properties: { ok: { type: "boolean" } } } },
+} as const;
+
+export const reauthSchema = {
+  tags: ["auth"],
+  summary: "Confirm the password (and TOTP) for sensitive actions: promote, rollback, raw view, replay",
+  body: {
+    type: "object",
+    required: ["password"],
+    additionalProperties: false,
+    properties: { password: { type: "string", minLength: 1, maxLength: 4096 }, totp },
+  },
+  response: { 200: sessionInfo },
+} as const;
+
+export const sessionSchema = {
+  tags: ["auth"],
+  summary: "The current session and its user",
+  response: { 200: sessionInfo },
+} as const;

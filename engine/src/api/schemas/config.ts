@@ -1,0 +1,222 @@
+/** Schemas of /graph and /config/*. */
+import { isoTime } from "./common.js";
+
+const location = {
+  type: "object",
+  required: ["file", "line", "column", "endLine", "endColumn"],
+  properties: {
+    file: { type: "string" },
+    line: { type: "integer" },
+    column: { type: "integer" },
+    endLine: { type: "integer" },
+    endColumn: { type: "integer" },
+  },
+} as const;
+
+/** Settings/options are declared by the user: any JSON, env references unresolved. */
+const anyObject = { type: "object", additionalProperties: true } as const;
+
+const graph = {
+  type: "object",
+  required: ["version", "nodes", "edges", "envUses"],
+  properties: {
+    version: { type: "integer" },
+    nodes: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["kind", "name", "origin", "location"],
+        properties: {
+          kind: { type: "string", enum: ["inbound", "outbound", "router", "handler"] },
+          name: { type: "string" },
+          origin: { type: "string", enum: ["ts", "toml"] },
+          location,
+          declaration: location,
+          transport: { type: "string" },
+          settings: anyObject,
+          options: anyObject,
+          keyLocations: { type: "object", additionalProperties: location },
+        },
+      },
+    },
+    edges: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["kind", "from", "to", "dynamic", "location", "origin"],
+        properties: {
+          kind: { type: "string", enum: ["inbound-router", "router-handler", "handler-outbound"] },
+          from: { type: "string" },
+          to: { type: ["string", "null"] },
+          dynamic: { type: "boolean" },
+          location,
+          origin: { type: "string", enum: ["ts", "toml"] },
+        },
+      },
+    },
+    envUses: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["key", "hasDefault", "location"],
+        properties: {
+          key: { type: "string" },
+          cast: { type: "string" },
+          hasDefault: { type: "boolean" },
+          location,
+        },
+      },
+    },
+  },
+} as const;
+
+const problem = {
+  type: "object",
+  required: ["code", "severity", "message", "location"],
+  properties: {
+    code: { type: "string" },
+    severity: { type: "string", enum: ["error", "warning", "info"] },
+    message: { type: "string" },
+    hint: { type: "string" },
+    location,
+    related: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["message", "location"],
+        properties: { message: { type: "string" }, location },
+      },
+    },
+  },
+} as const;
+
+const nodeRef = {
+  type: "object",
+  required: ["kind", "name"],
+  properties: { kind: { type: "string" }, name: { type: "string" } },
+} as const;
+const edgeRef = {
+  type: "object",
+  required: ["kind", "from", "to"],
+  properties: { kind: { type: "string" }, from: { type: "string" }, to: { type: ["string", "null"] } },
+} as const;
+
+const changes = {
+  type: "object",
+  required: ["added", "removed", "changed", "edgesAdded", "edgesRemoved"],
+  properties: {
+    added: { type: "array", items: nodeRef },
+    removed: { type: "array", items: nodeRef },
+    changed: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["kind", "name", "fields"],
+        properties: { ...nodeRef.properties, fields: { type: "array", items: { type: "string" } } },
+      },
+    },
+    edgesAdded: { type: "array", items: edgeRef },
+    edgesRemoved: { type: "array", items: edgeRef },
+  },
+} as const;
+
+const version = {
+  type: "object",
+  required: ["versionId", "contentHash", "promotedBy", "promotedAt"],
+  properties: {
+    versionId: { type: "string" },
+    contentHash: { type: "string" },
+    promotedBy: { type: "string" },
+    promotedAt: isoTime,
+    rolledBackFrom: { type: ["string", "null"] },
+  },
+} as const;
+
+export const graphSchema = {
+  tags: ["config"],
+  summary: "The running registry graph (same JSON as `messagefoundry graph --json`)",
+  response: { 200: graph },
+} as const;
+
+export const activeSchema = {
+  tags: ["config"],
+  summary: "The running config version: id, content hash, who promoted it and when",
+  response: {
+    200: {
+      type: "object",
+      required: ["active"],
+      properties: { active: { ...version, type: ["object", "null"] } },
+    },
+  },
+} as const;
+
+/** Bundle limits: a config dir is source text, not data. */
+export const MAX_BUNDLE_FILES = 2000;
+export const MAX_BUNDLE_BYTES = 16 * 1024 * 1024;
+
+export const stageSchema = {
+  tags: ["config"],
+  summary:
+    "Upload a config bundle (the config dir's files); it is loaded and validated in isolation against this engine's environment",
+  body: {
+    type: "object",
+    required: ["files"],
+    additionalProperties: false,
+    properties: {
+      files: {
+        type: "object",
+        description: "relative path (forward slashes) → file content",
+        minProperties: 1,
+        maxProperties: MAX_BUNDLE_FILES,
+        propertyNames: { type: "string", minLength: 1, maxLength: 512 },
+        additionalProperties: { type: "string" },
+      },
+    },
+  },
+  response: {
+    200: {
+      type: "object",
+      required: ["stageId", "contentHash", "problems", "hasErrors", "changes", "expiresAt"],
+      properties: {
+        stageId: { type: "string" },
+        contentHash: { type: "string" },
+        problems: { type: "array", items: problem },
+        hasErrors: { type: "boolean" },
+        changes,
+        expiresAt: isoTime,
+      },
+    },
+  },
+} as const;
+
+export const promoteSchema = {
+  tags: ["config"],
+  summary: "Hot-swap the running graph to a staged bundle (audited; needs a recent re-authentication)",
+  body: {
+    type: "object",
+    required: ["stageId"],
+    additionalProperties: false,
+    properties: { stageId: { type: "string", minLength: 1, maxLength: 200 } },
+  },
+  response: { 200: version },
+} as const;
+
+export const historySchema = {
+  tags: ["config"],
+  summary: "Promoted versions, newest first",
+  response: {
+    200: { type: "object", required: ["items"], properties: { items: { type: "array", items: version } } },
+  },
+} as const;
+
+export const rollbackSchema = {
+  tags: ["config"],
+  summary: "Promote an earlier version again (audited; needs a recent re-authentication)",
+  body: {
+    type: "object",
+    required: ["versionId"],
+    additionalProperties: false,
+    properties: { versionId: { type: "string", minLength: 1, maxLength: 200 } },
+  },
+  response: { 200: version },
+} as const;

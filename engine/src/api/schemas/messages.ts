@@ -1,0 +1,190 @@
+/** Schemas of /messages, /outbound-rows and /dead-letters. */
+import { idParams, isoTime, nullableIsoTime, pageOf, pageQuery } from "./common.js";
+
+const disposition = {
+  type: "string",
+  enum: ["RECEIVED", "ROUTED", "UNROUTED", "FILTERED", "PROCESSED", "ERROR"],
+} as const;
+const stage = { type: "string", enum: ["ingress", "routed", "outbound"] } as const;
+
+/** A list row: identity and state only. No body, no patient data, no error text (it may quote fields). */
+const messageRow = {
+  type: "object",
+  required: ["id", "connection", "receivedAt", "controlId", "messageType", "disposition", "hasError", "run"],
+  properties: {
+    id: { type: "integer" },
+    connection: { type: "string" },
+    receivedAt: isoTime,
+    controlId: { type: ["string", "null"] },
+    messageType: { type: ["string", "null"] },
+    contentType: { type: "string" },
+    disposition,
+    hasError: { type: "boolean" },
+    run: { type: "integer", description: "1 for the first run, +1 per replay" },
+    updatedAt: isoTime,
+  },
+} as const;
+
+const stageRow = {
+  type: "object",
+  required: ["id", "messageId", "stage", "connection", "state", "attempts"],
+  properties: {
+    id: { type: "integer" },
+    messageId: { type: "integer" },
+    run: { type: "integer" },
+    stage,
+    connection: { type: "string" },
+    handler: { type: ["string", "null"] },
+    parentId: { type: ["integer", "null"] },
+    state: { type: "string", enum: ["pending", "claimed", "done", "dead", "cancelled", "replaced"] },
+    attempts: { type: "integer" },
+    nextAttemptAt: nullableIsoTime,
+    error: { type: ["string", "null"] },
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  },
+} as const;
+
+const historyEvent = {
+  type: "object",
+  required: ["id", "at", "kind"],
+  properties: {
+    id: { type: "integer" },
+    rowId: { type: ["integer", "null"] },
+    at: isoTime,
+    kind: { type: "string" },
+    stage: { type: ["string", "null"] },
+    connection: { type: ["string", "null"] },
+    detail: { type: ["string", "null"] },
+    hasReply: { type: "boolean" },
+  },
+} as const;
+
+const timeQuery = { type: "string", format: "date-time" } as const;
+
+export const listMessagesSchema = {
+  tags: ["messages"],
+  summary: "Messages, newest first (metadata only)",
+  querystring: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      connection: { type: "string", maxLength: 200 },
+      disposition,
+      messageType: { type: "string", maxLength: 50 },
+      controlId: { type: "string", maxLength: 200 },
+      from: { ...timeQuery, description: "received at or after (inclusive)" },
+      to: { ...timeQuery, description: "received before (exclusive)" },
+      ...pageQuery,
+    },
+  },
+  response: { 200: pageOf(messageRow) },
+} as const;
+
+export const getMessageSchema = {
+  tags: ["messages"],
+  summary: "One message: metadata, stage rows and history (no body)",
+  params: idParams,
+  response: {
+    200: {
+      type: "object",
+      required: [...messageRow.required, "error", "rows", "history"],
+      properties: {
+        ...messageRow.properties,
+        error: { type: ["string", "null"] },
+        rows: { type: "array", items: stageRow },
+        history: { type: "array", items: historyEvent },
+      },
+    },
+  },
+} as const;
+
+export const rawMessageSchema = {
+  tags: ["messages"],
+  summary: "The body as received (audited; needs a recent re-authentication)",
+  params: idParams,
+  response: {
+    200: {
+      type: "object",
+      required: ["id", "contentType", "encoding", "body"],
+      properties: {
+        id: { type: "integer" },
+        contentType: { type: "string" },
+        encoding: {
+          type: "string",
+          enum: ["utf8", "base64"],
+          description: "utf8 when the bytes are valid UTF-8",
+        },
+        body: { type: "string" },
+      },
+    },
+  },
+} as const;
+
+export const replaySchema = {
+  tags: ["messages"],
+  summary: "Re-run a message from ingress (audited; needs a recent re-authentication)",
+  params: idParams,
+  response: {
+    202: {
+      type: "object",
+      required: ["id", "queued"],
+      properties: { id: { type: "integer" }, queued: { type: "boolean" } },
+    },
+  },
+} as const;
+
+export const resendSchema = {
+  tags: ["messages"],
+  summary:
+    "Queue a copy of one outbound row at the tail of its lane (audited; needs a recent re-authentication)",
+  params: idParams,
+  response: {
+    202: {
+      type: "object",
+      required: ["id", "newRowId"],
+      properties: { id: { type: "integer" }, newRowId: { type: "integer" } },
+    },
+  },
+} as const;
+
+const deadLetterFilter = {
+  connection: { type: "string", maxLength: 200 },
+  stage,
+} as const;
+
+export const deadLettersSchema = {
+  tags: ["messages"],
+  summary: "Dead-lettered rows, newest first",
+  querystring: {
+    type: "object",
+    additionalProperties: false,
+    properties: { ...deadLetterFilter, ...pageQuery },
+  },
+  response: { 200: pageOf(stageRow) },
+} as const;
+
+export const replayDeadLettersSchema = {
+  tags: ["messages"],
+  summary: "Queue matching dead letters again (audited; needs a recent re-authentication)",
+  body: {
+    type: "object",
+    required: ["filter"],
+    additionalProperties: false,
+    properties: {
+      filter: { type: "object", additionalProperties: false, properties: deadLetterFilter },
+      max: { type: "integer", minimum: 1, maximum: 10000, default: 1000 },
+    },
+  },
+  response: {
+    202: {
+      type: "object",
+      required: ["replayed", "skipped", "truncated"],
+      properties: {
+        replayed: { type: "integer" },
+        skipped: { type: "integer" },
+        truncated: { type: "boolean" },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,104 @@
+/** Schemas of /health, /connections, /stats and /ws/stats. */
+import { isoTime, nameParams, nullableIsoTime } from "./common.js";
+
+const counts = {
+  type: "object",
+  required: ["received", "processed", "errored", "filtered", "unrouted", "delivered", "failed"],
+  properties: {
+    received: { type: "integer" },
+    processed: { type: "integer" },
+    errored: { type: "integer" },
+    filtered: { type: "integer" },
+    unrouted: { type: "integer" },
+    delivered: { type: "integer" },
+    failed: { type: "integer" },
+  },
+} as const;
+
+const state = { type: "string", enum: ["running", "stopped", "starting", "stopping", "error"] } as const;
+
+const connection = {
+  type: "object",
+  required: ["name", "direction", "transport", "state", "counts", "lastActivity", "queueDepth"],
+  properties: {
+    name: { type: "string" },
+    direction: { type: "string", enum: ["inbound", "outbound"] },
+    transport: { type: "string" },
+    state,
+    error: { type: ["string", "null"] },
+    counts,
+    lastActivity: nullableIsoTime,
+    queueDepth: { type: "integer", description: "open rows (pending + claimed) for this connection" },
+  },
+} as const;
+
+export const statsBody = {
+  type: "object",
+  required: ["at", "totals", "connections", "depth"],
+  properties: {
+    at: isoTime,
+    totals: counts,
+    connections: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["name", "counts", "lastActivity"],
+        properties: { name: { type: "string" }, counts, lastActivity: nullableIsoTime },
+      },
+    },
+    depth: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["stage", "connection", "pending", "claimed"],
+        properties: {
+          stage: { type: "string", enum: ["ingress", "routed", "outbound"] },
+          connection: { type: "string" },
+          pending: { type: "integer" },
+          claimed: { type: "integer" },
+        },
+      },
+    },
+  },
+} as const;
+
+export const healthSchema = {
+  tags: ["monitoring"],
+  summary: "Liveness: status and version only (no authentication, no data)",
+  response: {
+    200: {
+      type: "object",
+      required: ["status", "version"],
+      properties: { status: { type: "string", enum: ["ok"] }, version: { type: "string" } },
+    },
+  },
+} as const;
+
+export const connectionsSchema = {
+  tags: ["monitoring"],
+  summary: "Every connection: state, counters, last activity, queue depth",
+  response: {
+    200: { type: "object", required: ["items"], properties: { items: { type: "array", items: connection } } },
+  },
+} as const;
+
+export const statsSchema = {
+  tags: ["monitoring"],
+  summary: "Counters per connection and queue depth per stage",
+  response: { 200: statsBody },
+} as const;
+
+export const statsFeedSchema = {
+  tags: ["monitoring"],
+  summary:
+    "WebSocket: the GET /stats body pushed every second. Bearer token in the Authorization header at upgrade; " +
+    "re-checked each tick; closes 4401 when the session ends, 4403 when the permission is gone",
+} as const;
+
+export const controlSchema = {
+  tags: ["connections"],
+  params: nameParams,
+  response: {
+    200: { type: "object", required: ["name", "state"], properties: { name: { type: "string" }, state } },
+  },
+} as const;

@@ -1,0 +1,169 @@
+/**
+ * What the routes need from the running engine, as narrow interfaces. The API knows nothing of
+ * how the engine is wired: `serve` passes an implementation over the real parts (the store adapter
+ * in store-services.ts covers messages and counters; the registry runner covers connections and config).
+ * Times are epoch milliseconds here; the routes render them as ISO 8601.
+ * Services signal "not found" by returning undefined and domain failures by throwing ApiError.
+ */
+import type { AuthService } from "../auth/index.js";
+import type { GraphDiff, Problem, RegistryGraph } from "../graph/index.js";
+import type { Disposition, MessageDetail, MessageSummary, Stage, StageRowInfo } from "../store/index.js";
+
+export type { Disposition, MessageDetail, MessageSummary, Stage, StageRowInfo };
+
+/** Keyset page request: ids strictly below `before`, newest first. The API turns it into opaque cursors. */
+export interface PageRequest {
+  before?: number;
+  limit: number;
+}
+
+export type ConnectionDirection = "inbound" | "outbound";
+export type ConnectionState = "running" | "stopped" | "starting" | "stopping" | "error";
+
+export interface ConnectionCounts {
+  received: number;
+  processed: number;
+  errored: number;
+  filtered: number;
+  unrouted: number;
+  delivered: number;
+  failed: number;
+}
+
+export interface ConnectionStatus {
+  name: string;
+  direction: ConnectionDirection;
+  transport: string;
+  state: ConnectionState;
+  /** Why the connection is in `error` (no message content). */
+  error?: string | null;
+  counts: ConnectionCounts;
+  /** Epoch ms of the last message touching this connection; null when none yet. */
+  lastActivity: number | null;
+  /** Open rows (pending + claimed) queued for this connection across stages. */
+  queueDepth: number;
+}
+
+export interface QueueDepthEntry {
+  stage: Stage;
+  connection: string;
+  pending: number;
+  claimed: number;
+}
+
+export interface EngineStats {
+  /** When the counters were read. */
+  at: number;
+  totals: ConnectionCounts;
+  connections: { name: string; counts: ConnectionCounts; lastActivity: number | null }[];
+  depth: QueueDepthEntry[];
+}
+
+export interface MonitoringService {
+  connections(): Promise<ConnectionStatus[]>;
+  stats(): Promise<EngineStats>;
+}
+
+export interface ConnectionControl {
+  /** The state after the request, or undefined for an unknown connection. */
+  start(name: string): Promise<ConnectionState | undefined>;
+  stop(name: string): Promise<ConnectionState | undefined>;
+}
+
+export interface MessageQuery {
+  /** The inbound connection the message arrived on. */
+  connection?: string;
+  disposition?: Disposition;
+  messageType?: string;
+  controlId?: string;
+  /** Epoch ms, inclusive. */
+  from?: number;
+  /** Epoch ms, exclusive. */
+  to?: number;
+}
+
+export interface DeadLetterQuery {
+  connection?: string;
+  stage?: Stage;
+}
+
+export interface RawBody {
+  contentType: string;
+  body: Buffer;
+}
+
+export interface BulkReplayResult {
+  /** Dead rows queued again (outbound rows resent, earlier-stage rows replayed from ingress). */
+  replayed: number;
+  /** Rows that could not be queued again (e.g. the message was purged meanwhile). */
+  skipped: number;
+  /** True when the per-request cap stopped the run; call again for the rest. */
+  truncated: boolean;
+}
+
+export interface MessagesService {
+  list(query: MessageQuery, page: PageRequest): Promise<MessageSummary[]>;
+  get(id: number): Promise<MessageDetail | undefined>;
+  /** The body as received, decrypted. The route audits every call. */
+  raw(id: number): Promise<RawBody | undefined>;
+  /** Re-runs the message from ingress; false when unknown. */
+  replay(id: number): Promise<boolean>;
+  /** Queues a copy of one outbound row; the new row id, or undefined when unknown/not an outbound row. */
+  resend(outboundRowId: number): Promise<number | undefined>;
+  deadLetters(query: DeadLetterQuery, page: PageRequest): Promise<StageRowInfo[]>;
+  replayDeadLetters(query: DeadLetterQuery, max: number): Promise<BulkReplayResult>;
+}
+
+export interface ConfigVersion {
+  versionId: string;
+  /** SHA-256 (hex) over the bundle's sorted paths and contents. */
+  contentHash: string;
+  promotedBy: string;
+  promotedAt: number;
+  /** Set when this version was made by rolling back to an earlier one. */
+  rolledBackFrom?: string | null;
+}
+
+export interface StageResult {
+  stageId: string;
+  contentHash: string;
+  /** Problems found loading the bundle against this engine's environment. */
+  problems: Problem[];
+  /** True when any problem has severity error (promote will be refused). */
+  hasErrors: boolean;
+  /** What promoting would change against the running graph. */
+  changes: GraphDiff;
+  /** When the stage is forgotten if not promoted. */
+  expiresAt: number;
+}
+
+/** A config bundle: the config dir's files, keyed by forward-slash relative path. */
+export type ConfigFiles = Record<string, string>;
+
+export interface ConfigService {
+  /** The running graph; throws ApiError UNAVAILABLE when no config is loaded. */
+  graph(): Promise<RegistryGraph>;
+  active(): Promise<ConfigVersion | undefined>;
+  /** Loads and validates the bundle in isolation (never touches the running graph). */
+  stage(files: ConfigFiles, actor: string): Promise<StageResult>;
+  /** Hot-swaps to a staged bundle. Throws STAGE_NOT_FOUND, CONFIG_INVALID or PROMOTE_FAILED. */
+  promote(stageId: string, actor: string): Promise<ConfigVersion>;
+  /** Newest first. */
+  history(): Promise<ConfigVersion[]>;
+  /** Promotes an earlier version again. Throws VERSION_NOT_FOUND or PROMOTE_FAILED. */
+  rollback(versionId: string, actor: string): Promise<ConfigVersion>;
+}
+
+/** The subset of the auth core the API calls (the real AuthService satisfies it). */
+export type AuthPort = Pick<
+  AuthService,
+  "login" | "authenticate" | "logout" | "reauthenticate" | "requireRecentAuth" | "recordAudit" | "policy"
+>;
+
+export interface EngineServices {
+  auth: AuthPort;
+  monitoring: MonitoringService;
+  connections: ConnectionControl;
+  messages: MessagesService;
+  config: ConfigService;
+}

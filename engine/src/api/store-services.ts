@@ -1,0 +1,151 @@
+/**
+ * The message and counter services over the real Store. The registry runner adds what only it knows
+ * (which connections exist, their direction, transport and state) through `describe`.
+ */
+import type { ConnectionCounters, Store, StoreStats } from "../store/index.js";
+import type {
+  BulkReplayResult,
+  ConnectionCounts,
+  ConnectionDirection,
+  ConnectionState,
+  ConnectionStatus,
+  DeadLetterQuery,
+  EngineStats,
+  MessagesService,
+  MonitoringService,
+} from "./services.js";
+
+const ZERO: ConnectionCounts = {
+  received: 0,
+  processed: 0,
+  errored: 0,
+  filtered: 0,
+  unrouted: 0,
+  delivered: 0,
+  failed: 0,
+};
+
+function countsOf(c: ConnectionCounters | undefined): ConnectionCounts {
+  if (!c) return { ...ZERO };
+  const { received, processed, errored, filtered, unrouted, delivered, failed } = c;
+  return { received, processed, errored, filtered, unrouted, delivered, failed };
+}
+
+export function statsFromStore(s: StoreStats, at: number): EngineStats {
+  const totals = { ...ZERO };
+  const connections = s.connections.map((c) => {
+    const counts = countsOf(c);
+    for (const k of Object.keys(totals) as (keyof ConnectionCounts)[]) totals[k] += counts[k];
+    return { name: c.conn, counts, lastActivity: c.lastActivity > 0 ? c.lastActivity : null };
+  });
+  const depth = s.depth.map((d) => ({
+    stage: d.stage,
+    connection: d.conn,
+    pending: d.pending,
+    claimed: d.claimed,
+  }));
+  return { at, totals, connections, depth };
+}
+
+export interface ConnectionDescription {
+  name: string;
+  direction: ConnectionDirection;
+  transport: string;
+  state: ConnectionState;
+  error?: string | null;
+}
+
+export function storeMonitoring(
+  store: Pick<Store, "stats">,
+  describe: () => ConnectionDescription[],
+  now: () => number = Date.now,
+): MonitoringService {
+  return {
+    async stats() {
+      return statsFromStore(await store.stats(), now());
+    },
+    async connections(): Promise<ConnectionStatus[]> {
+      const s = await store.stats();
+      const byName = new Map(s.connections.map((c) => [c.conn, c]));
+      return describe().map((d) => {
+        const c = byName.get(d.name);
+        const queueDepth = s.depth
+          .filter((q) => q.conn === d.name)
+          .reduce((n, q) => n + q.pending + q.claimed, 0);
+        return {
+          ...d,
+          counts: countsOf(c),
+          lastActivity: c && c.lastActivity > 0 ? c.lastActivity : null,
+          queueDepth,
+        };
+      });
+    },
+  };
+}
+
+const BULK_BATCH = 200;
+
+export function storeMessages(store: Store): MessagesService {
+  return {
+    list(q, p) {
+      return store.listMessages({
+        ...(q.connection !== undefined && { inbound: q.connection }),
+        ...(q.disposition !== undefined && { disposition: q.disposition }),
+        ...(q.messageType !== undefined && { messageType: q.messageType }),
+        ...(q.controlId !== undefined && { controlId: q.controlId }),
+        ...(q.from !== undefined && { from: q.from }),
+        ...(q.to !== undefined && { to: q.to }),
+        ...(p.before !== undefined && { beforeId: p.before }),
+        limit: p.limit,
+      });
+    },
+    get: (id) => store.getMessage(id),
+    async raw(id) {
+      const m = await store.getMessage(id);
+      if (!m) return undefined;
+      const body = await store.getMessageRaw(id);
+      return body ? { contentType: m.contentType, body } : undefined;
+    },
+    replay: (id) => store.replayMessage(id),
+    async resend(rowId) {
+      return store.resendOutbound(rowId);
+    },
+    deadLetters(q, p) {
+      return store.listDeadLetters({
+        ...(q.connection !== undefined && { conn: q.connection }),
+        ...(q.stage !== undefined && { stage: q.stage }),
+        ...(p.before !== undefined && { beforeId: p.before }),
+        limit: p.limit,
+      });
+    },
+    async replayDeadLetters(q: DeadLetterQuery, max: number): Promise<BulkReplayResult> {
+      const result: BulkReplayResult = { replayed: 0, skipped: 0, truncated: false };
+      // Keyset walk, newest first, so rows that stay dead (a failed resend) are never revisited.
+      let before: number | undefined;
+      const seenMessages = new Set<number>();
+      for (;;) {
+        const rows = await this.deadLetters(
+          q,
+          before === undefined ? { limit: BULK_BATCH } : { before, limit: BULK_BATCH },
+        );
+        for (const row of rows) {
+          if (result.replayed + result.skipped >= max) {
+            result.truncated = true;
+            return result;
+          }
+          // An outbound row is resent on its lane; an earlier-stage failure re-runs its message once.
+          const ok =
+            row.stage === "outbound"
+              ? (await store.resendOutbound(row.id)) !== undefined
+              : !seenMessages.has(row.messageId) && (await store.replayMessage(row.messageId));
+          seenMessages.add(row.messageId);
+          if (ok) result.replayed++;
+          else result.skipped++;
+        }
+        const last = rows[rows.length - 1];
+        if (!last || rows.length < BULK_BATCH) return result;
+        before = last.id;
+      }
+    },
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * One real engine API per test: a real SQLite store (encrypted bodies) in a temp dir with the auth
+ * tables in the same file, the real AuthService on a hand-driven clock, the app listening on an
+ * ephemeral loopback port, and plain `fetch` as the client.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { buildApp, StageArea, storeMessages, storeMonitoring } from "../../src/api/index.js";
+import {
+  type AuthPolicy,
+  AuthService,
+  ROLES,
+  type Role,
+  SqliteAuthRepository,
+  UserAdmin,
+} from "../../src/auth/index.js";
+import { aesGcmCodec, makeStoreKey, openSqliteStore, type SqliteStore } from "../../src/store/index.js";
+import { CHEAP_HASH, Clock, PASSWORD, totpAt } from "../auth/helpers.js";
+import { MemoryConfig, MemoryConnections } from "./memory-services.js";
+
+export { PASSWORD };
+
+export interface Reply {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: JSON bodies are asserted field by field in tests
+  body: any;
+  headers: Headers;
+}
+
+export interface CallOptions {
+  token?: string | undefined;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Harness {
+  app: FastifyInstance;
+  base: string;
+  clock: Clock;
+  auth: AuthService;
+  users: UserAdmin;
+  store: SqliteStore;
+  connections: MemoryConnections;
+  config: MemoryConfig;
+  dir: string;
+  adminSecret: string;
+  call(method: string, path: string, opts?: CallOptions): Promise<Reply>;
+  /** Logs in the user named after the role (administrators with a fresh TOTP code). */
+  login(role: Role): Promise<string>;
+  /** The next TOTP code for the administrator (advances the clock one step so codes are never reused). */
+  adminTotp(): string;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  policy?: Partial<AuthPolicy>;
+  statsIntervalMs?: number;
+}
+
+export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), "mf-api-"));
+  const store = openSqliteStore({
+    path: join(dir, "store.db"),
+    codec: aesGcmCodec(makeStoreKey(randomBytes(32))),
+  });
+  const clock = new Clock();
+  const repo = new SqliteAuthRepository(store.db);
+  const policy = { hash: CHEAP_HASH, ...opts.policy };
+  const auth = new AuthService(repo, { policy, now: clock.now });
+  const users = new UserAdmin(repo, { policy, now: clock.now });
+  for (const role of ROLES) await users.add("test-setup", role, role, PASSWORD);
+  const adminSecret = users.enrolMfa("test-setup", "administrator").secret;
+
+  const connections = new MemoryConnections([
+    { name: "IB_TEST_ADT", direction: "inbound", transport: "mllp", state: "running" },
+    { name: "OB_TEST_ADT", direction: "outbound", transport: "mllp", state: "running" },
+  ]);
+  const area = new StageArea({ root: dir, processEnv: {}, now: clock.now });
+  const config = new MemoryConfig(area, clock.now);
+  const app = buildApp(
+    {
+      auth,
+      monitoring: storeMonitoring(store, () => connections.list.map((c) => ({ ...c }))),
+      connections,
+      messages: storeMessages(store),
+      config,
+    },
+    { version: "9.9.9-test", statsIntervalMs: opts.statsIntervalMs ?? 1000 },
+  );
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const addr = app.server.address();
+  if (addr === null || typeof addr === "string") throw new Error("no TCP address");
+  const base = `http://127.0.0.1:${addr.port}`;
+
+  const h: Harness = {
+    app,
+    base,
+    clock,
+    auth,
+    users,
+    store,
+    connections,
+    config,
+    dir,
+    adminSecret,
+    async call(method, path, o = {}) {
+      const headers: Record<string, string> = { ...o.headers };
+      if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`;
+      let body: string | undefined;
+      if (o.body !== undefined) {
+        headers["content-type"] = "application/json";
+        body = JSON.stringify(o.body);
+      }
+      const res = await fetch(base + path, { method, headers, ...(body !== undefined && { body }) });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    },
+    adminTotp() {
+      clock.advance(30_000);
+      return totpAt(adminSecret, clock.t);
+    },
+    async login(role) {
+      const body: Record<string, string> = { username: role, password: PASSWORD };
+      if (role === "administrator") body.totp = h.adminTotp();
+      const r = await h.call("POST", "/auth/login", { body });
+      if (r.status !== 200) throw new Error(`login ${role}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.token as string;
+    },
+    async close() {
+      await app.close();
+      area.dispose();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+/** A synthetic ADT^A01 (invented patient TEST^PATIENT). */
+export function adt(controlId: string, family = "TEST"): string {
+  return [
+    `MSH|^~\\&|SENDAPP|SENDFAC|RECVAPP|RECVFAC|20260101120000||ADT^A01|${controlId}|P|2.5`,
+    "EVN|A01|20260101120000",
+    `PID|1||MRN${controlId}^^^HOSP^MR||${family}^PATIENT||19800101|F`,
+  ].join("\r");
+}
+
+/** Receives a message through the real store's group commit. */
+export async function receive(
+  h: Harness,
+  controlId: string,
+  family = "TEST",
+  inbound = "IB_TEST_ADT",
+): Promise<number> {
+  const r = await h.store.enqueueIngress({
+    inbound,
+    raw: Buffer.from(adt(controlId, family), "utf8"),
+    controlId,
+    messageType: "ADT^A01",
+  });
+  return r.messageId;
+}
+
+/** Drives one message through routing and transform to a dead-lettered outbound row. Returns its row id. */
+export async function deadLetterOutbound(
+  h: Harness,
+  controlId: string,
+): Promise<{ messageId: number; rowId: number }> {
+  const messageId = await receive(h, controlId);
+  const owner = "test-worker";
+  const claim = { owner, limit: 10, leaseMs: 60_000 };
+  const [ing] = await h.store.claimIngress("IB_TEST_ADT", claim);
+  if (!ing) throw new Error("no ingress row");
+  await h.store.completeRouting(owner, [{ rowId: ing.rowId, handlers: ["H_TEST"] }]);
+  const [routed] = await h.store.claimRouted("IB_TEST_ADT", claim);
+  if (!routed) throw new Error("no routed row");
+  await h.store.completeTransform(owner, [
+    { rowId: routed.rowId, sends: [{ outbound: "OB_TEST_ADT", payload: routed.payload }] },
+  ]);
+  const [out] = await h.store.claimOutbound("OB_TEST_ADT", claim);
+  if (!out) throw new Error("no outbound row");
+  await h.store.completeDelivery(owner, [{ rowId: out.rowId, status: "dead", error: "AR from receiver" }]);
+  return { messageId, rowId: out.rowId };
+}
+
+/** Fills a route's `:params` with plausible values. */
+export function concrete(url: string): string {
+  return url.replace(/:id\b/g, "1").replace(/:name\b/g, "IB_TEST_ADT");
+}

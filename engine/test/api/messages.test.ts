@@ -1,0 +1,209 @@
+/** Messages, dead letters, connections and counters through the real store. */
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, it } from "mocha";
+import { AUDIT_ACTIONS } from "../../src/auth/index.js";
+import { deadLetterOutbound, type Harness, receive, startApi } from "./helpers.js";
+
+describe("api/messages", () => {
+  let h: Harness;
+  let viewer: string;
+  let operator: string;
+  beforeEach(async () => {
+    h = await startApi();
+    viewer = await h.login("viewer");
+    operator = await h.login("operator");
+  });
+  afterEach(() => h.close());
+
+  const lastAudit = (action: string) => h.auth.listAudit({ limit: 1000, action }).at(-1);
+
+  it("lists metadata only: no patient data in list rows", async () => {
+    const id = await receive(h, "MSG0001", "SECRETFAMILY");
+    const res = await h.call("GET", "/messages", { token: viewer });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.items.length, 1);
+    const row = res.body.items[0];
+    assert.equal(row.id, id);
+    assert.equal(row.connection, "IB_TEST_ADT");
+    assert.equal(row.controlId, "MSG0001");
+    assert.equal(row.messageType, "ADT^A01");
+    assert.equal(row.disposition, "RECEIVED");
+    assert.equal(row.hasError, false);
+    assert.ok(!JSON.stringify(res.body).includes("SECRETFAMILY"));
+    const detail = await h.call("GET", `/messages/${id}`, { token: viewer });
+    assert.ok(!JSON.stringify(detail.body).includes("SECRETFAMILY"));
+    assert.ok(Array.isArray(detail.body.history));
+    assert.equal(detail.body.rows[0].stage, "ingress");
+    assert.equal(detail.body.rows[0].state, "pending");
+  });
+
+  it("filters by connection, control id, type, disposition and time; pages by cursor", async () => {
+    for (let i = 1; i <= 5; i++) await receive(h, `PG000${i}`);
+    await receive(h, "OTHER01", "TEST", "IB_OTHER");
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const q: string = `/messages?connection=IB_TEST_ADT&limit=2${cursor ? `&cursor=${cursor}` : ""}`;
+      const res = await h.call("GET", q, { token: viewer });
+      assert.equal(res.status, 200);
+      seen.push(...res.body.items.map((m: { controlId: string }) => m.controlId));
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor);
+    assert.deepEqual(seen, ["PG0005", "PG0004", "PG0003", "PG0002", "PG0001"]);
+    assert.equal(pages, 3);
+
+    const byId = await h.call("GET", "/messages?controlId=OTHER01", { token: viewer });
+    assert.deepEqual(
+      byId.body.items.map((m: { connection: string }) => m.connection),
+      ["IB_OTHER"],
+    );
+    assert.equal(
+      (await h.call("GET", "/messages?messageType=ORU%5ER01", { token: viewer })).body.items.length,
+      0,
+    );
+    assert.equal(
+      (await h.call("GET", "/messages?disposition=RECEIVED", { token: viewer })).body.items.length,
+      6,
+    );
+    assert.equal(
+      (await h.call("GET", "/messages?disposition=ERROR", { token: viewer })).body.items.length,
+      0,
+    );
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    assert.equal((await h.call("GET", `/messages?from=${future}`, { token: viewer })).body.items.length, 0);
+    assert.equal((await h.call("GET", `/messages?to=${future}`, { token: viewer })).body.items.length, 6);
+
+    const bad = await h.call("GET", "/messages?cursor=bm9wZQ", { token: viewer });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, "INVALID_CURSOR");
+  });
+
+  it("raw view returns the body to messages:raw, audited with the acting user", async () => {
+    const id = await receive(h, "RAW0001");
+    assert.equal((await h.call("GET", `/messages/${id}/raw`, { token: viewer })).status, 403);
+    const res = await h.call("GET", `/messages/${id}/raw`, { token: operator });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.encoding, "utf8");
+    assert.equal(res.body.contentType, "hl7v2");
+    assert.match(res.body.body, /^MSH\|\^~\\&\|/);
+    assert.match(res.body.body, /TEST\^PATIENT/);
+    const audit = lastAudit(AUDIT_ACTIONS.messageRawViewed);
+    assert.equal(audit?.actor, "operator");
+    assert.equal(audit?.target, `message:${id}`);
+    assert.ok(!(audit?.details ?? "").includes("PATIENT"));
+
+    assert.equal(
+      (await h.call("GET", "/messages/999/raw", { token: operator })).body.error.code,
+      "MESSAGE_NOT_FOUND",
+    );
+  });
+
+  it("replay re-runs a message and is audited", async () => {
+    const id = await receive(h, "RPL0001");
+    const res = await h.call("POST", `/messages/${id}/replay`, { token: operator });
+    assert.equal(res.status, 202);
+    assert.deepEqual(res.body, { id, queued: true });
+    const detail = await h.call("GET", `/messages/${id}`, { token: operator });
+    assert.equal(detail.body.run, 2);
+    assert.equal(lastAudit(AUDIT_ACTIONS.messageReplayed)?.target, `message:${id}`);
+    assert.equal((await h.call("POST", "/messages/4242/replay", { token: operator })).status, 404);
+  });
+
+  it("lists dead letters, resends one, and replays the rest in bulk — all audited", async () => {
+    const a = await deadLetterOutbound(h, "DL0001");
+    const b = await deadLetterOutbound(h, "DL0002");
+    const c = await deadLetterOutbound(h, "DL0003");
+    const list = await h.call("GET", "/dead-letters?connection=OB_TEST_ADT", { token: viewer });
+    assert.deepEqual(
+      list.body.items.map((r: { id: number }) => r.id),
+      [c.rowId, b.rowId, a.rowId],
+    );
+    assert.equal(list.body.items[0].error, "AR from receiver");
+    const detail = await h.call("GET", `/messages/${a.messageId}`, { token: viewer });
+    assert.ok(detail.body.history.some((e: { kind: string }) => e.kind === "dead-letter"));
+    assert.equal(detail.body.disposition, "ERROR");
+    assert.equal(
+      (await h.call("GET", "/messages?disposition=ERROR", { token: viewer })).body.items.length,
+      3,
+    );
+
+    const resend = await h.call("POST", `/outbound-rows/${a.rowId}/resend`, { token: operator });
+    assert.equal(resend.status, 202);
+    assert.ok(resend.body.newRowId > c.rowId);
+    assert.equal(lastAudit(AUDIT_ACTIONS.outboundResent)?.target, `row:${a.rowId}`);
+    assert.equal(
+      (await h.call("POST", "/outbound-rows/9999/resend", { token: operator })).body.error.code,
+      "ROW_NOT_FOUND",
+    );
+
+    const bulk = await h.call("POST", "/dead-letters/replay", {
+      token: operator,
+      body: { filter: { connection: "OB_TEST_ADT" } },
+    });
+    assert.equal(bulk.status, 202);
+    assert.deepEqual(bulk.body, { replayed: 2, skipped: 0, truncated: false });
+    assert.equal((await h.call("GET", "/dead-letters", { token: viewer })).body.items.length, 0);
+    const audit = lastAudit(AUDIT_ACTIONS.deadLettersReplayed);
+    assert.equal(audit?.actor, "operator");
+    assert.equal(JSON.parse(audit?.details ?? "{}").replayed, 2);
+  });
+
+  it("bulk replay stops at max and says so", async () => {
+    await deadLetterOutbound(h, "MX0001");
+    await deadLetterOutbound(h, "MX0002");
+    const res = await h.call("POST", "/dead-letters/replay", {
+      token: operator,
+      body: { filter: {}, max: 1 },
+    });
+    assert.deepEqual(res.body, { replayed: 1, skipped: 0, truncated: true });
+  });
+});
+
+describe("api/monitoring", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startApi();
+  });
+  afterEach(() => h.close());
+
+  it("connections carry state, counters, last activity and queue depth from the store", async () => {
+    await receive(h, "MON0001");
+    await receive(h, "MON0002");
+    const token = await h.login("viewer");
+    const res = await h.call("GET", "/connections", { token });
+    assert.equal(res.status, 200);
+    const ib = res.body.items.find((c: { name: string }) => c.name === "IB_TEST_ADT");
+    assert.equal(ib.state, "running");
+    assert.equal(ib.direction, "inbound");
+    assert.equal(ib.counts.received, 2);
+    assert.equal(ib.queueDepth, 2);
+    assert.ok(Date.parse(ib.lastActivity) > 0);
+    const ob = res.body.items.find((c: { name: string }) => c.name === "OB_TEST_ADT");
+    assert.equal(ob.lastActivity, null);
+
+    const stats = await h.call("GET", "/stats", { token });
+    assert.equal(stats.body.totals.received, 2);
+    assert.deepEqual(stats.body.depth, [
+      { stage: "ingress", connection: "IB_TEST_ADT", pending: 2, claimed: 0 },
+    ]);
+  });
+
+  it("start/stop change a connection's state, audited; unknown names are 404", async () => {
+    const token = await h.login("operator");
+    const stop = await h.call("POST", "/connections/OB_TEST_ADT/stop", { token });
+    assert.deepEqual(stop.body, { name: "OB_TEST_ADT", state: "stopped" });
+    const list = await h.call("GET", "/connections", { token });
+    assert.equal(list.body.items.find((c: { name: string }) => c.name === "OB_TEST_ADT").state, "stopped");
+    assert.equal(
+      h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.connectionStopped }).at(-1)?.actor,
+      "operator",
+    );
+    const start = await h.call("POST", "/connections/OB_TEST_ADT/start", { token });
+    assert.equal(start.body.state, "running");
+    const unknown = await h.call("POST", "/connections/OB_NOPE/start", { token });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error.code, "CONNECTION_NOT_FOUND");
+  });
+});
