@@ -37,6 +37,11 @@ export const CODES = {
   "MF-DECLARATION": { severity: "error", title: "A declaration was called with invalid arguments" },
   "MF-TYPECHECK": { severity: "error", title: "TypeScript type error in the config" },
   "MF-FIXTURE": { severity: "error", title: "A tests/ fixture did not produce its expected output" },
+  "MF-HL7-PATH": { severity: "error", title: "An HL7 field path does not exist in the message's version" },
+  "MF-LS-INTERNAL": {
+    severity: "error",
+    title: "The language server failed to analyse a file (a bug: please report it)",
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type ProblemCode = keyof typeof CODES;

@@ -1,0 +1,35 @@
+/** What one config file contributes: graph pieces plus the extra facts the language features need. */
+import type { EnvUse, GraphEdge, GraphNode, SourceLocation } from "messagefoundry/graph";
+
+/** An HL7 field path literal in `msg.get("PID-5.1")` and friends. */
+export interface Hl7PathUse {
+  path: string;
+  location: SourceLocation;
+  /** The router or handler whose body holds it (its inbound decides the HL7 version). */
+  owner?: string;
+}
+
+/** A problem found while reading one file (syntax, schema), already positioned. */
+export interface FileProblem {
+  code: string;
+  severity: "error" | "warning" | "info";
+  message: string;
+  location: SourceLocation;
+}
+
+export interface FileFacts {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  envUses: EnvUse[];
+  hl7Paths: Hl7PathUse[];
+  /** Z-segments the file declares (`msg.addSegment("ZPI")` anywhere in the config). */
+  zSegments: string[];
+  problems: FileProblem[];
+}
+
+export function emptyFacts(): FileFacts {
+  return { nodes: [], edges: [], envUses: [], hl7Paths: [], zSegments: [], problems: [] };
+}
+
+/** Looks like an HL7 field path (`PID-5.1`, `OBX[2]-5`); tryParseFieldPath decides if it is one. */
+export const HL7_PATH_RE = /^[A-Z][A-Z0-9]{2}[-.[]/;

@@ -1,0 +1,118 @@
+/** Open .hl7 files: symbols per message and segment, folding per message, hover by MSH-12 version, problems. */
+import { locate, type Message, parseBatchFile } from "messagefoundry/hl7";
+import type { FileProblem } from "./facts.js";
+import { describePath, type Hl7Dictionary, resolvePath } from "./hl7Paths.js";
+import type { SymbolInfo } from "./navigation.js";
+import { LineIndex } from "./text.js";
+
+/** Strict-validation problems of one message, positioned in the file's text. */
+export type Hl7Validator = (
+  msg: Message,
+  version: string,
+) => { message: string; start: number; end: number; code: string }[];
+
+export class Hl7File {
+  readonly messages: Message[];
+  private readonly index: LineIndex;
+  private readonly issues: { code: string; message: string; start: number; end: number }[];
+
+  constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {
+    const batch = parseBatchFile(text);
+    this.messages = batch.messages;
+    this.issues = [...batch.issues, ...batch.messages.flatMap((m) => m.issues)];
+    this.index = new LineIndex(text);
+  }
+
+  private messageAt(offset: number): Message | undefined {
+    return this.messages.find((m) => offset >= m.start && offset <= m.end);
+  }
+
+  symbols(): SymbolInfo[] {
+    return this.messages.map((m) => {
+      const tree = m.tree();
+      const loc = this.index.location(this.file, m.start, trimEnd(this.text, m.end));
+      return {
+        name: `${m.messageType || "message"}${m.controlId ? ` ${m.controlId}` : ""}`,
+        kind: "message",
+        ...(m.version ? { detail: `HL7 v${m.version}` } : {}),
+        location: loc,
+        selection: this.index.location(this.file, m.start, m.start + 3),
+        children: tree.segments.map((s) => {
+          const l = this.index.location(this.file, s.start, s.end);
+          return {
+            name: s.occurrence > 1 ? `${s.name}[${s.occurrence}]` : s.name,
+            kind: "segment" as const,
+            location: l,
+            selection: this.index.location(this.file, s.start, s.start + s.name.length),
+          };
+        }),
+      };
+    });
+  }
+
+  /** An empty span (e.g. a missing trailing field) is widened to the character before it, on its line. */
+  private span(start: number, end: number) {
+    if (end <= start + 1 && (start >= this.text.length || /[\r\n]/.test(this.text[start] ?? ""))) {
+      return this.index.location(this.file, Math.max(0, start - 1), start);
+    }
+    return this.index.location(this.file, start, Math.max(end, start + 1));
+  }
+
+  /** One fold per message, from its MSH line to its last segment line (0-based lines). */
+  folds(): { startLine: number; endLine: number }[] {
+    return this.messages
+      .map((m) => ({
+        startLine: this.index.position(m.start).line,
+        endLine: this.index.position(trimEnd(this.text, m.end)).line,
+      }))
+      .filter((f) => f.endLine > f.startLine);
+  }
+
+  hover(dict: Hl7Dictionary, offset: number): { markdown: string; start: number; end: number } | undefined {
+    const m = this.messageAt(offset);
+    if (!m) return undefined;
+    const at = locate(m.tree(), offset);
+    if (!at) return undefined;
+    const node = at.subcomponent ?? at.component ?? at.field ?? at.segment;
+    // Name the element without repetition/occurrence brackets so the definitions lookup is plain.
+    const path = at.path.replace(/\[\d+\]/g, "");
+    const version = dict.resolveVersion(m.version);
+    if (!at.field) {
+      const seg = dict.segment(version, at.segment.name);
+      const markdown = seg
+        ? `**${seg.name}** — ${seg.description} (HL7 v${version})`
+        : `**${at.segment.name}** — not defined in HL7 v${version}`;
+      return { markdown, start: at.segment.start, end: at.segment.start + at.segment.name.length };
+    }
+    const r = resolvePath(dict, path, m.version, new Set());
+    const markdown = r.error ? `**${at.path}** — ${r.error.message}` : describePath(at.path, r);
+    return { markdown, start: node.start, end: node.end };
+  }
+
+  problems(validate?: Hl7Validator, dict?: Hl7Dictionary): FileProblem[] {
+    const out: FileProblem[] = this.issues.map((i) => ({
+      code: i.code,
+      severity: "warning",
+      message: i.message,
+      location: this.span(i.start, i.end),
+    }));
+    if (validate)
+      for (const m of this.messages)
+        for (const p of validate(m, dict?.resolveVersion(m.version) ?? m.version ?? ""))
+          out.push({
+            code: p.code,
+            severity: "error",
+            message: p.message,
+            location: this.span(p.start, p.end),
+          });
+    return out;
+  }
+}
+
+function trimEnd(text: string, end: number): number {
+  while (end > 0 && (text[end - 1] === "\r" || text[end - 1] === "\n")) end--;
+  return end;
+}

@@ -1,0 +1,25 @@
+/**
+ * The analysis core: a pure function of config file texts (no LSP, no I/O beyond the injected FsHost
+ * used for TypeScript's lib and typings). The LSP adapter (../lsp) is its only user.
+ */
+export { type CodeAction, codeActions } from "./actions.js";
+export { type CompletionEntry, type CompletionKind, complete } from "./completion.js";
+export type { FileProblem } from "./facts.js";
+export { engineDictionary, engineValidator } from "./hl7Dictionary.js";
+export { Hl7File, type Hl7Validator } from "./hl7Files.js";
+export { DEFAULT_HL7_VERSION, type ElementInfo, type Hl7Dictionary, type SegmentInfo } from "./hl7Paths.js";
+export { type HoverResult, hover } from "./hover.js";
+export { Analysis, ConfigModel, type FileRole, roleOf } from "./model.js";
+export {
+  definition,
+  documentSymbols,
+  prepareRename,
+  type RenameResult,
+  references,
+  rename,
+  type SymbolInfo,
+  type TextEdit,
+  workspaceSymbols,
+} from "./navigation.js";
+export { LineIndex } from "./text.js";
+export type { FsHost } from "./typecheck.js";

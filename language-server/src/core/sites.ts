@@ -1,0 +1,67 @@
+/** Name sites: every place a registry name or env key is declared or referenced, and what is at an offset. */
+import type { GraphNode, NodeKind, SourceLocation } from "messagefoundry/graph";
+import type { Hl7PathUse } from "./facts.js";
+import type { Analysis, ConfigModel } from "./model.js";
+import { contains, LineIndex } from "./text.js";
+
+export const EDGE_TARGET: Record<string, NodeKind> = {
+  "inbound-router": "router",
+  "router-handler": "handler",
+  "handler-outbound": "outbound",
+};
+
+export type Site =
+  | {
+      type: "node";
+      kind: NodeKind;
+      name: string;
+      location: SourceLocation;
+      declaration: boolean;
+      node?: GraphNode;
+    }
+  | { type: "env"; name: string; location: SourceLocation; declaration: boolean }
+  | { type: "hl7"; use: Hl7PathUse; location: SourceLocation };
+
+/** All sites of the config (declarations first, then references), in a stable order. */
+export function allSites(a: Analysis): Site[] {
+  const out: Site[] = [];
+  for (const n of a.graph.nodes)
+    out.push({ type: "node", kind: n.kind, name: n.name, location: n.location, declaration: true, node: n });
+  for (const e of a.graph.edges)
+    if (!e.dynamic && e.to !== null)
+      out.push({
+        type: "node",
+        kind: EDGE_TARGET[e.kind] as NodeKind,
+        name: e.to,
+        location: e.location,
+        declaration: false,
+      });
+  for (const f of a.envFiles)
+    for (const [key, location] of f.keys) out.push({ type: "env", name: key, location, declaration: true });
+  for (const u of a.graph.envUses)
+    out.push({ type: "env", name: u.key, location: u.location, declaration: false });
+  for (const facts of a.facts.values())
+    for (const use of facts.hl7Paths) out.push({ type: "hl7", use, location: use.location });
+  return out;
+}
+
+/** The site under the cursor in `file`, if any. */
+export function siteAt(model: ConfigModel, file: string, offset: number): Site | undefined {
+  const text = model.text(file);
+  if (text === undefined) return undefined;
+  const index = new LineIndex(text);
+  return allSites(model.analysis()).find(
+    (s) => s.location.file === file && contains(index, s.location, offset),
+  );
+}
+
+/** Sites that name the same thing as `site` (same kind and name, or same env key). */
+export function sameTarget(a: Analysis, site: Site): Site[] {
+  if (site.type === "hl7") return [site];
+  return allSites(a).filter(
+    (s) =>
+      s.type === site.type &&
+      s.name === site.name &&
+      (s.type !== "node" || site.type !== "node" || s.kind === site.kind),
+  );
+}
