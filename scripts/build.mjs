@@ -1,6 +1,6 @@
 // Bundles the VS Code extension, the language server and each webview into dist/ with esbuild.
 // The engine is built separately by `tsc -b` (engine/dist) because it ships as its own npm package.
-import { existsSync, readdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import * as esbuild from "esbuild";
 
@@ -59,6 +59,18 @@ if (existsSync(viewsDir)) {
     });
   }
 }
+
+// The language server type-checks config modules with the bundled TypeScript, which looks for its
+// lib.*.d.ts beside itself: ship them next to dist/language-server.js (the .vsix has no node_modules).
+function copyTypeScriptLibs() {
+  const from = join(root, "node_modules/typescript/lib");
+  mkdirSync(join(root, "dist"), { recursive: true });
+  for (const file of readdirSync(from)) {
+    if (/^lib\..*\.d\.ts$/.test(file) || file === "lib.d.ts")
+      copyFileSync(join(from, file), join(root, "dist", file));
+  }
+}
+if (existsSync(join(root, "language-server/src/server.ts"))) copyTypeScriptLibs();
 
 if (watch) {
   for (const options of builds) {

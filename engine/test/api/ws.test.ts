@@ -1,28 +1,15 @@
 /** WebSocket /ws/stats through the real `ws` client: auth at upgrade, pushes, closes when the session ends. */
 import assert from "node:assert/strict";
-import type { IncomingMessage } from "node:http";
-import { createRequire } from "node:module";
 import { afterEach, beforeEach, describe, it } from "mocha";
+import { WebSocket } from "ws";
 import { WS_CLOSE } from "../../src/api/index.js";
 import { type Harness, receive, startApi } from "./helpers.js";
-
-/** The part of the `ws` client used here (the package ships no TypeScript types in this repo). */
-interface WsClient {
-  on(event: "open", cb: () => void): void;
-  on(event: "message", cb: (data: Buffer) => void): void;
-  on(event: "close", cb: (code: number, reason: Buffer) => void): void;
-  on(event: "unexpected-response", cb: (req: unknown, res: IncomingMessage) => void): void;
-  on(event: "error", cb: (err: Error) => void): void;
-  close(): void;
-}
-type WsCtor = new (url: string, opts: { headers: Record<string, string> }) => WsClient;
-const WebSocket = createRequire(import.meta.url)("ws") as WsCtor;
 
 interface Feed {
   messages: unknown[];
   next(): Promise<unknown>;
   closed: Promise<{ code: number; reason: string }>;
-  ws: WsClient;
+  ws: WebSocket;
 }
 
 function open(h: Harness, token?: string): Promise<Feed> {

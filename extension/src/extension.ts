@@ -1,0 +1,121 @@
+/**
+ * MessageFoundry for VS Code — the thin client. Activation (lazy: a workspace with connections.toml,
+ * an environments/ folder or a messagefoundry.config setting, or an .hl7 file) wires up the language
+ * server, the commands, the custom editor, the panels and the engine views. Language work happens in
+ * the server; config code only ever runs in the engine's CLI.
+ */
+import * as vscode from "vscode";
+import type { LanguageClient } from "vscode-languageclient/node";
+import { createLanguageClient } from "./lsp/index.js";
+import {
+  ConnectionsTree,
+  DeadLettersTree,
+  EngineSession,
+  EngineStatusBar,
+  registerEngineCommands,
+} from "./ops/index.js";
+import { makeCliRunner, type Services } from "./services.js";
+import {
+  ConnectionsEditorProvider,
+  GraphPanel,
+  ParseTreePanel,
+  PromotePanel,
+  TestBenchPanel,
+} from "./views/index.js";
+import { runConnectionWizard, runRouteWizard } from "./wizard/index.js";
+import { pickConfigDir } from "./workspace/index.js";
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel("MessageFoundry", { log: true });
+  const session = new EngineSession(context.secrets, context.workspaceState);
+  const services: Services = {
+    extensionUri: context.extensionUri,
+    languageClient: () => client,
+    engine: session,
+    output,
+    cli: makeCliRunner(context.extensionUri, output),
+  };
+  const connections = new ConnectionsTree(session);
+  const deadLetters = new DeadLettersTree(session);
+  const connectionsView = vscode.window.createTreeView("messagefoundry.connections", {
+    treeDataProvider: connections,
+  });
+  connectionsView.onDidChangeVisibility((e) => connections.setVisible(e.visible));
+
+  /** Runs a command that needs a config dir; says so instead of failing silently when there is none. */
+  const withConfig =
+    (fn: (dir: vscode.Uri, arg?: unknown) => Promise<void> | void) => async (arg?: unknown) => {
+      const hint = arg instanceof vscode.Uri ? arg : undefined;
+      const dir = await pickConfigDir(hint);
+      if (!dir) return;
+      try {
+        await fn(dir, arg);
+      } catch (err) {
+        output.error(err instanceof Error ? err.message : String(err));
+        void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+      }
+    };
+
+  context.subscriptions.push(
+    output,
+    session,
+    connections,
+    deadLetters,
+    connectionsView,
+    vscode.window.registerTreeDataProvider("messagefoundry.deadLetters", deadLetters),
+    new EngineStatusBar(session),
+    ConnectionsEditorProvider.register(context.extensionUri),
+    ...registerEngineCommands({ extensionUri: context.extensionUri, session, connections, deadLetters }),
+    vscode.commands.registerCommand(
+      "messagefoundry.wizard.route",
+      withConfig((dir) => runRouteWizard(services, dir)),
+    ),
+    vscode.commands.registerCommand(
+      "messagefoundry.wizard.connection",
+      withConfig((dir) => runConnectionWizard(services, dir)),
+    ),
+    vscode.commands.registerCommand(
+      "messagefoundry.graph.show",
+      withConfig((dir) => GraphPanel.show(services, dir)),
+    ),
+    vscode.commands.registerCommand(
+      "messagefoundry.testBench.show",
+      withConfig((dir, arg) =>
+        TestBenchPanel.show(services, dir, arg instanceof vscode.Uri ? arg : undefined),
+      ),
+    ),
+    vscode.commands.registerCommand(
+      "messagefoundry.promote",
+      withConfig((dir) => PromotePanel.show(services, dir)),
+    ),
+    vscode.commands.registerCommand("messagefoundry.parseTree.show", async (arg?: unknown) => {
+      let editor = vscode.window.activeTextEditor;
+      if (arg instanceof vscode.Uri && editor?.document.uri.toString() !== arg.toString()) {
+        editor = await vscode.window.showTextDocument(arg);
+      }
+      if (!editor) {
+        void vscode.window.showInformationMessage("Open an .hl7 file (or select a message) first.");
+        return;
+      }
+      ParseTreePanel.show(context.extensionUri, ParseTreePanel.fromEditor(editor));
+    }),
+    vscode.commands.registerCommand("messagefoundry.server.restart", async () => {
+      await client?.restart();
+    }),
+  );
+
+  client = createLanguageClient(context);
+  try {
+    await client.start();
+  } catch (err) {
+    // The commands that do not need the server (engine, parse tree) keep working.
+    output.error(`The language server did not start: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}

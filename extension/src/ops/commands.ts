@@ -1,0 +1,161 @@
+/**
+ * Engine commands: pick the engine, sign in/out, start/stop a connection, browse and open messages
+ * (the raw body is fetched — and audited by the engine — only when the user opens one), replay, and
+ * roll back the running config.
+ */
+import * as vscode from "vscode";
+import type { MessageSummary } from "../engine/api.js";
+import { EngineError } from "../engine/client.js";
+import { parseQuery } from "../engine/query.js";
+import { runRollback } from "../promote/index.js";
+import { ParseTreePanel } from "../views/parseTreePanel.js";
+import { type EngineSession, messageOf } from "./session.js";
+import type { ConnectionsTree, DeadLettersTree, EngineNode } from "./trees.js";
+
+export function registerEngineCommands(deps: {
+  extensionUri: vscode.Uri;
+  session: EngineSession;
+  connections: ConnectionsTree;
+  deadLetters: DeadLettersTree;
+}): vscode.Disposable[] {
+  const { session } = deps;
+  const refreshAll = () => {
+    deps.connections.refresh();
+    deps.deadLetters.refresh();
+  };
+  /** Runs an engine call; a refused token is forgotten so the next action asks to sign in. */
+  const guarded = async <T>(work: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof EngineError && err.needsSignIn) {
+        const target = session.current();
+        if (target) await session.forget(target);
+        const again = await vscode.window.showWarningMessage(`${err.message} Sign in again?`, "Sign in");
+        if (again === "Sign in") await session.signIn();
+        return undefined;
+      }
+      void vscode.window.showErrorMessage(messageOf(err));
+      return undefined;
+    }
+  };
+  const messageId = (node: EngineNode | undefined): string | undefined =>
+    node?.kind === "message" ? node.message.id : undefined;
+
+  const openMessage = async (id: string, label: string) => {
+    const client = await session.signedInClient();
+    if (!client) return;
+    const text = await guarded(() => client.rawMessage(id));
+    if (text === undefined) return;
+    ParseTreePanel.show(deps.extensionUri, { text, baseOffset: 0, title: label });
+  };
+
+  return [
+    vscode.commands.registerCommand("messagefoundry.engine.menu", async () => {
+      const target = session.current();
+      const token = target ? await session.token(target) : undefined;
+      const pick = await vscode.window.showQuickPick(
+        [
+          { label: "$(server) Select engine…", id: "select" },
+          token
+            ? { label: "$(sign-out) Sign out", id: "signOut" }
+            : { label: "$(sign-in) Sign in…", id: "signIn" },
+          { label: "$(search) Find messages…", id: "find" },
+          { label: "$(history) Roll back config…", id: "rollback" },
+        ],
+        {
+          placeHolder: target
+            ? `${target.name} (${target.environment}) — ${target.url}`
+            : "No engine configured",
+        },
+      );
+      if (pick) await vscode.commands.executeCommand(`messagefoundry.engine.${pick.id}`);
+    }),
+    vscode.commands.registerCommand("messagefoundry.engine.select", () => session.select()),
+    vscode.commands.registerCommand("messagefoundry.engine.signIn", async () => {
+      if (await session.signIn()) refreshAll();
+    }),
+    vscode.commands.registerCommand("messagefoundry.engine.signOut", () => session.signOut()),
+    vscode.commands.registerCommand("messagefoundry.engine.refresh", refreshAll),
+    vscode.commands.registerCommand("messagefoundry.connection.start", async (node?: EngineNode) => {
+      if (node?.kind !== "connection") return;
+      const client = await session.signedInClient();
+      if (client && (await guarded(() => client.startConnection(node.status.name))) !== undefined)
+        refreshAll();
+    }),
+    vscode.commands.registerCommand("messagefoundry.connection.stop", async (node?: EngineNode) => {
+      if (node?.kind !== "connection") return;
+      const client = await session.signedInClient();
+      if (client && (await guarded(() => client.stopConnection(node.status.name))) !== undefined)
+        refreshAll();
+    }),
+    vscode.commands.registerCommand("messagefoundry.message.open", async (node?: EngineNode) => {
+      const id = messageId(node);
+      if (id) await openMessage(id, `Message ${id} (${session.current()?.name ?? "engine"})`);
+    }),
+    vscode.commands.registerCommand("messagefoundry.message.replay", async (node?: EngineNode) => {
+      const id = messageId(node);
+      if (!id) return;
+      const ok = await vscode.window.showWarningMessage(`Replay message ${id}?`, { modal: true }, "Replay");
+      if (ok !== "Replay") return;
+      const client = await session.signedInClient();
+      if (client && (await guarded(() => client.replay(id))) !== undefined) {
+        vscode.window.setStatusBarMessage(`Message ${id} queued for replay`, 3000);
+        refreshAll();
+      }
+    }),
+    vscode.commands.registerCommand("messagefoundry.engine.find", async () => {
+      const client = await session.signedInClient();
+      if (!client) return;
+      const typed = await vscode.window.showInputBox({
+        title: "Find messages",
+        prompt:
+          "Filter: connection=IB_ACME_ADT type=ADT^A01 disposition=ERROR controlId=123 (any combination)",
+        ignoreFocusOut: true,
+      });
+      if (typed === undefined) return;
+      const query = parseQuery(typed);
+      const page = await guarded(() => client.messages({ ...query, limit: 200 }));
+      if (!page) return;
+      const pick = await vscode.window.showQuickPick(
+        page.items.map((m: MessageSummary) => ({
+          label: m.messageType ?? m.id,
+          description: [m.connection, m.disposition, m.controlId].filter(Boolean).join(" · "),
+          detail: m.summary,
+          id: m.id,
+        })),
+        { placeHolder: `${page.items.length} message(s)`, matchOnDescription: true },
+      );
+      if (pick) await openMessage(pick.id, `Message ${pick.id}`);
+    }),
+    vscode.commands.registerCommand("messagefoundry.engine.rollback", async () => {
+      const client = await session.signedInClient();
+      if (!client) return;
+      const result = await runRollback({
+        client,
+        pickVersion: async (history, active) => {
+          const pick = await vscode.window.showQuickPick(
+            history
+              .filter((h) => h.versionId !== active?.versionId)
+              .map((h) => ({
+                label: h.versionId,
+                description: [h.promotedBy, h.promotedAt].filter(Boolean).join(" · "),
+                version: h,
+              })),
+            { placeHolder: `Roll back from ${active?.versionId ?? "the running config"} to…` },
+          );
+          if (!pick) return undefined;
+          const ok = await vscode.window.showWarningMessage(
+            `Roll back ${session.current()?.name ?? "the engine"} to ${pick.label}?`,
+            { modal: true },
+            "Roll back",
+          );
+          return ok === "Roll back" ? pick.version : undefined;
+        },
+      });
+      if (result.ok)
+        void vscode.window.showInformationMessage(`Config ${result.active.versionId} is now active.`);
+      else if (result.message !== "Rollback cancelled.") void vscode.window.showErrorMessage(result.message);
+    }),
+  ];
+}

@@ -1,0 +1,5 @@
+/** Operating a running engine from VS Code: session (targets, SecretStorage token), status bar, trees, commands. */
+export { registerEngineCommands } from "./commands.js";
+export { EngineSession, messageOf } from "./session.js";
+export { EngineStatusBar } from "./statusBar.js";
+export { ConnectionsTree, DeadLettersTree, type EngineNode } from "./trees.js";

@@ -1,0 +1,145 @@
+/**
+ * The engine the extension is talking to: targets from `messagefoundry.engines`, the chosen one kept in
+ * workspace state, and its token in SecretStorage (never in settings or logs). Sign-in asks for the
+ * username, password and — when the engine requires it — a TOTP code.
+ */
+import * as vscode from "vscode";
+import { EngineClient, EngineError } from "../engine/client.js";
+import { type EngineTarget, parseTargets, tokenKey } from "../engine/targets.js";
+
+const CURRENT_KEY = "messagefoundry.currentEngine";
+
+export class EngineSession implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when the target, the token or the target list changes. */
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly state: vscode.Memento,
+  ) {
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration("messagefoundry.engines")) this.changed.fire();
+      }),
+      secrets.onDidChange((e) => {
+        if (e.key.startsWith("messagefoundry.token:")) this.changed.fire();
+      }),
+    );
+  }
+
+  targets(): EngineTarget[] {
+    const { targets, problems } = parseTargets(
+      vscode.workspace.getConfiguration("messagefoundry").get("engines"),
+    );
+    if (problems.length > 0) void vscode.window.showWarningMessage(problems.join(" "));
+    return targets;
+  }
+
+  current(): EngineTarget | undefined {
+    const all = this.targets();
+    const name = this.state.get<string>(CURRENT_KEY);
+    return all.find((t) => t.name === name) ?? all[0];
+  }
+
+  async select(): Promise<EngineTarget | undefined> {
+    const target = await this.pick("Which engine?");
+    if (target) {
+      await this.state.update(CURRENT_KEY, target.name);
+      this.changed.fire();
+    }
+    return target;
+  }
+
+  async pick(placeHolder: string): Promise<EngineTarget | undefined> {
+    const all = this.targets();
+    if (all.length <= 1) return all[0];
+    const items = all.map((t) => ({ label: t.name, description: `${t.environment} · ${t.url}`, target: t }));
+    return (await vscode.window.showQuickPick(items, { placeHolder }))?.target;
+  }
+
+  async token(target: EngineTarget): Promise<string | undefined> {
+    return this.secrets.get(tokenKey(target));
+  }
+
+  /** A client for the target with its stored token (which may be missing or expired). */
+  async client(target = this.current()): Promise<EngineClient | undefined> {
+    if (!target) return undefined;
+    return new EngineClient({ url: target.url, token: await this.token(target) });
+  }
+
+  /** A client that is signed in: the stored token, or a sign-in now. Undefined when the user gives up. */
+  async signedInClient(target = this.current()): Promise<EngineClient | undefined> {
+    if (!target) return undefined;
+    const client = await this.client(target);
+    if (client?.token) return client;
+    return (await this.signIn(target)) ? this.client(target) : undefined;
+  }
+
+  async signIn(target = this.current()): Promise<boolean> {
+    if (!target) return false;
+    const username = await vscode.window.showInputBox({
+      title: `Sign in to ${target.name}`,
+      prompt: `User name on ${target.url}`,
+      ignoreFocusOut: true,
+    });
+    if (!username) return false;
+    const password = await vscode.window.showInputBox({
+      title: `Sign in to ${target.name}`,
+      prompt: `Password for ${username}`,
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (password === undefined) return false;
+    const client = new EngineClient({ url: target.url });
+    try {
+      await this.store(target, await client.login({ username, password }));
+      return true;
+    } catch (err) {
+      if (err instanceof EngineError && /MFA|TOTP/i.test(`${err.code} ${err.message}`)) {
+        const totp = await vscode.window.showInputBox({
+          title: `Sign in to ${target.name}`,
+          prompt: "Authenticator code (TOTP)",
+          validateInput: (v) => (/^\d{6,8}$/.test(v) ? undefined : "Enter the 6-digit code."),
+          ignoreFocusOut: true,
+        });
+        if (!totp) return false;
+        try {
+          await this.store(target, await client.login({ username, password, totp }));
+          return true;
+        } catch (again) {
+          void vscode.window.showErrorMessage(`Sign-in failed: ${messageOf(again)}`);
+          return false;
+        }
+      }
+      void vscode.window.showErrorMessage(`Sign-in failed: ${messageOf(err)}`);
+      return false;
+    }
+  }
+
+  async signOut(target = this.current()): Promise<void> {
+    if (!target) return;
+    const client = await this.client(target);
+    if (client?.token) await client.logout().catch(() => undefined);
+    await this.secrets.delete(tokenKey(target));
+  }
+
+  /** Forget a token the engine refused, so the next action asks to sign in. */
+  async forget(target: EngineTarget): Promise<void> {
+    await this.secrets.delete(tokenKey(target));
+  }
+
+  private async store(target: EngineTarget, token: string): Promise<void> {
+    await this.secrets.store(tokenKey(target), token);
+    vscode.window.setStatusBarMessage(`Signed in to ${target.name}`, 3000);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,178 @@
+/**
+ * Engine tree views: connections with live counters (WS /ws/stats), recent messages per connection and
+ * dead letters. Summaries come masked from the engine; bodies are only fetched when the user opens one.
+ */
+import * as vscode from "vscode";
+import type { ConnectionStatus, MessageSummary, StatsFrame } from "../engine/api.js";
+import { EngineError } from "../engine/client.js";
+import type { StatsSubscription } from "../engine/statsSocket.js";
+import type { EngineSession } from "./session.js";
+
+export type EngineNode =
+  | { kind: "connection"; status: ConnectionStatus }
+  | { kind: "message"; message: MessageSummary; dead: boolean }
+  | { kind: "info"; label: string; command?: vscode.Command };
+
+function counts(c: ConnectionStatus): string {
+  const parts = Object.entries(c.counts ?? {}).map(([k, v]) => `${k} ${v}`);
+  if (c.queueDepth !== undefined) parts.push(`queue ${c.queueDepth}`);
+  return parts.join(" · ");
+}
+
+function infoFor(err: unknown): EngineNode {
+  if (err instanceof EngineError && err.needsSignIn) {
+    return {
+      kind: "info",
+      label: "Sign in to see the engine",
+      command: { command: "messagefoundry.engine.signIn", title: "Sign in" },
+    };
+  }
+  return { kind: "info", label: err instanceof Error ? err.message : String(err) };
+}
+
+function toItem(node: EngineNode): vscode.TreeItem {
+  switch (node.kind) {
+    case "info": {
+      const item = new vscode.TreeItem(node.label);
+      if (node.command) item.command = node.command;
+      return item;
+    }
+    case "connection": {
+      const c = node.status;
+      const item = new vscode.TreeItem(c.name, vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `conn:${c.name}`;
+      item.description = [c.state, counts(c)].filter(Boolean).join(" — ");
+      item.contextValue = `connection.${c.state === "running" ? "running" : "stopped"}`;
+      item.iconPath = new vscode.ThemeIcon(
+        c.direction === "outbound" ? "arrow-right" : "arrow-left",
+        c.state === "running" ? undefined : new vscode.ThemeColor("disabledForeground"),
+      );
+      item.tooltip = c.lastActivity ? `Last activity ${c.lastActivity}` : undefined;
+      return item;
+    }
+    case "message": {
+      const m = node.message;
+      const item = new vscode.TreeItem(m.messageType ?? m.id);
+      item.id = `${node.dead ? "dead" : "msg"}:${m.id}`;
+      item.description = [m.disposition, m.controlId, m.receivedAt].filter(Boolean).join(" · ");
+      item.tooltip = m.summary;
+      item.contextValue = node.dead ? "deadLetter" : "message";
+      item.iconPath = new vscode.ThemeIcon(node.dead || m.disposition === "ERROR" ? "error" : "mail");
+      item.command = {
+        command: "messagefoundry.message.open",
+        title: "Open in parse tree",
+        arguments: [node],
+      };
+      return item;
+    }
+  }
+}
+
+/** Connections with live counters; each expands to its recent messages. */
+export class ConnectionsTree implements vscode.TreeDataProvider<EngineNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<EngineNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private live = new Map<string, ConnectionStatus>();
+  private subscription: StatsSubscription | undefined;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+
+  constructor(private readonly session: EngineSession) {
+    this.disposables.push(session.onDidChange(() => this.restart()));
+  }
+
+  /** Called when the view becomes visible: the feed only runs while someone is looking. */
+  setVisible(visible: boolean): void {
+    if (visible) this.restart();
+    else this.stop();
+  }
+
+  private stop(): void {
+    this.subscription?.dispose();
+    this.subscription = undefined;
+  }
+
+  private restart(): void {
+    this.stop();
+    this.live.clear();
+    this.changed.fire(undefined);
+    void this.session.client().then((client) => {
+      if (!client?.token) return;
+      this.subscription = client.subscribeStats(
+        (frame: StatsFrame) => {
+          for (const c of frame.connections ?? []) this.live.set(c.name, { ...this.live.get(c.name), ...c });
+          this.changed.fire(undefined);
+        },
+        (err) => {
+          if (err) void vscode.window.setStatusBarMessage(`MessageFoundry stats: ${err.message}`, 5000);
+        },
+      );
+    });
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: EngineNode): vscode.TreeItem {
+    return toItem(node);
+  }
+
+  async getChildren(node?: EngineNode): Promise<EngineNode[]> {
+    const client = await this.session.client();
+    if (!client) return [{ kind: "info", label: "No engine configured (messagefoundry.engines)" }];
+    try {
+      if (!node) {
+        const list = await client.connections();
+        return list.map((c) => ({ kind: "connection", status: { ...c, ...this.live.get(c.name) } }));
+      }
+      if (node.kind === "connection") {
+        const page = await client.messages({ connection: node.status.name, limit: 50 });
+        return page.items.map((m) => ({ kind: "message", message: m, dead: false }));
+      }
+      return [];
+    } catch (err) {
+      return [infoFor(err)];
+    }
+  }
+
+  dispose(): void {
+    this.stop();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+export class DeadLettersTree implements vscode.TreeDataProvider<EngineNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<EngineNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly session: EngineSession) {
+    this.subscription = session.onDidChange(() => this.refresh());
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: EngineNode): vscode.TreeItem {
+    return toItem(node);
+  }
+
+  async getChildren(node?: EngineNode): Promise<EngineNode[]> {
+    if (node) return [];
+    const client = await this.session.client();
+    if (!client) return [];
+    try {
+      const page = await client.deadLetters({ limit: 100 });
+      if (page.items.length === 0) return [{ kind: "info", label: "No dead letters" }];
+      return page.items.map((m) => ({ kind: "message", message: m, dead: true }));
+    } catch (err) {
+      return [infoFor(err)];
+    }
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

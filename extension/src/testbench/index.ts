@@ -1,0 +1,2 @@
+/** Test Bench ↔ CLI contract (pure): dry-run output, fixture files, check outcomes. */
+export { fixtureFiles, fixtureStem, readCheck, readDryRun, readFixtureSpec } from "./fixtures.js";

@@ -1,0 +1,143 @@
+/**
+ * Wizard answers → files. The TypeScript module holds the router and handlers (the logic a developer
+ * will later edit by hand, so it reads like hand-written code); new connections go to connections.toml
+ * as data, appended after whatever the user already has so comments and layout are untouched.
+ */
+
+import type {
+  ConnectionAnswers,
+  FieldMapping,
+  FilterRule,
+  GeneratedFiles,
+  HandlerAnswers,
+  RouteAnswers,
+  SettingInput,
+} from "./types.js";
+import { parseEnvInput } from "./validate.js";
+
+const q = (s: string) => JSON.stringify(s);
+
+/** The route as one readable module plus the connections.toml text to append. */
+export function generateRoute(a: RouteAnswers): GeneratedFiles {
+  const hl7 = (a.inbound.contentType ?? "hl7v2") === "hl7v2";
+  const imports = ["handler", "router", "send"];
+  const lines: string[] = [];
+  const outbounds = [...new Set(a.handlers.flatMap((h) => h.outbounds))];
+  lines.push(`// Route ${a.inbound.name} → ${a.router.name} → ${outbounds.join(", ")}.`);
+  const tomlNames = [a.inbound.name, ...a.newOutbounds.map((o) => o.name)].join(", ");
+  lines.push(
+    `// Written by the MessageFoundry Route Wizard; edit freely. ${tomlNames}: see connections.toml.`,
+  );
+  lines.push(`import { ${imports.join(", ")} } from "messagefoundry";`);
+  lines.push("");
+  lines.push(...routerLines(a, hl7));
+  for (const h of a.handlers) {
+    lines.push("");
+    lines.push(...handlerLines(h, hl7));
+  }
+  lines.push("");
+  const toml = [a.inbound, ...a.newOutbounds].map(connectionToml).join("");
+  return { module: { path: a.moduleFile, text: lines.join("\n") }, tomlAppend: toml };
+}
+
+function routerLines(a: RouteAnswers, hl7: boolean): string[] {
+  const targets = `[${a.handlers.map((h) => q(h.name)).join(", ")}]`;
+  if (!hl7) {
+    return [`router(${q(a.router.name)}, () => ${targets});`];
+  }
+  const types = a.router.messageTypes.map(q).join(", ");
+  return [
+    `// Message types this route accepts (MSH-9); anything else is left unrouted.`,
+    `const ACCEPTED = new Set([${types}]);`,
+    "",
+    `router(${q(a.router.name)}, (msg) => (ACCEPTED.has(msg.messageType) ? ${targets} : []));`,
+  ];
+}
+
+function handlerLines(h: HandlerAnswers, hl7: boolean): string[] {
+  const body: string[] = [];
+  if (hl7 && h.filter) body.push(...filterLines(h.filter));
+  if (hl7 && h.mappings.length > 0) {
+    body.push("  // Field mappings.");
+    for (const m of h.mappings) body.push(`  ${mappingLine(m)}`);
+  }
+  const sends = h.outbounds.map((o) => `send(${q(o)}, msg)`);
+  body.push(sends.length === 1 ? `  return ${sends[0]};` : `  return [${sends.join(", ")}];`);
+  return [`handler(${q(h.name)}, (msg) => {`, ...body, "});"];
+}
+
+function filterLines(f: FilterRule): string[] {
+  const get = `msg.get(${q(f.path)})`;
+  const value = q(f.value ?? "");
+  switch (f.op) {
+    case "equals":
+      return [
+        `  // Keep only messages where ${f.path} is ${value}.`,
+        `  if (${get} !== ${value}) return [];`,
+      ];
+    case "notEquals":
+      return [`  // Drop messages where ${f.path} is ${value}.`, `  if (${get} === ${value}) return [];`];
+    case "present":
+      return [`  // Keep only messages that have ${f.path}.`, `  if (!${get}) return [];`];
+    case "absent":
+      return [`  // Drop messages that have ${f.path}.`, `  if (${get}) return [];`];
+  }
+}
+
+function mappingLine(m: FieldMapping): string {
+  if (m.from === undefined) return `msg.set(${q(m.target)}, ${q(m.value ?? "")});`;
+  const source = `msg.get(${q(m.from)})`;
+  switch (m.transform) {
+    case "upper":
+      return `msg.set(${q(m.target)}, ${source}?.toUpperCase());`;
+    case "lower":
+      return `msg.set(${q(m.target)}, ${source}?.toLowerCase());`;
+    case "trim":
+      return `msg.set(${q(m.target)}, ${source}?.trim());`;
+    default:
+      return `msg.set(${q(m.target)}, ${source});`;
+  }
+}
+
+/** A TOML value for a typed setting: numbers stay numbers, `env:KEY` becomes an env table. */
+function tomlValue(input: SettingInput, cast?: "int"): string {
+  if (typeof input === "number") return String(input);
+  const ref = parseEnvInput(input);
+  if (ref) return cast ? `{ env = ${q(ref.env)}, cast = "int" }` : `{ env = ${q(ref.env)} }`;
+  if (cast === "int" && /^\d+$/.test(input.trim())) return input.trim();
+  return q(input); // JSON string escapes are valid TOML basic-string escapes.
+}
+
+/** One `[[inbound]]` / `[[outbound]]` table, with a blank line before it. */
+export function connectionToml(c: ConnectionAnswers): string {
+  const settings: string[] = [];
+  if (c.host !== undefined) settings.push(`host = ${tomlValue(c.host)}`);
+  if (c.port !== undefined) settings.push(`port = ${tomlValue(c.port, "int")}`);
+  if (c.path !== undefined) settings.push(`path = ${q(c.path)}`);
+  if (c.url !== undefined) settings.push(`url = ${tomlValue(c.url)}`);
+  const lines = ["", `[[${c.direction}]]`, `name = ${q(c.name)}`, `transport = ${q(c.transport)}`];
+  if (c.direction === "inbound") {
+    if (c.router) lines.push(`router = ${q(c.router)}`);
+    lines.push(`contentType = ${q(c.contentType ?? "hl7v2")}`);
+  }
+  // A settings sub-table, as in the samples: one setting per line reads and diffs best.
+  lines.push(`[${c.direction}.settings]`, ...settings);
+  return `${lines.join("\n")}\n`;
+}
+
+/** The Connection Wizard's result: one table to append. */
+export function generateConnection(c: ConnectionAnswers): string {
+  return connectionToml(c);
+}
+
+/**
+ * What to insert at the end of an existing connections.toml (or the whole text of a new one) so the
+ * appended tables start on a fresh line.
+ */
+export function appendToToml(existing: string | undefined, tables: string): string {
+  if (tables === "") return "";
+  if (existing === undefined || existing.trim() === "") {
+    return `# Connections as data (MessageFoundry).\n${tables}`;
+  }
+  return existing.endsWith("\n") ? tables : `\n${tables}`;
+}

@@ -1,0 +1,21 @@
+/**
+ * The wizards' pure model: answers → generated files, and each step's validation against a graph.
+ * No vscode import here (or below), so it is unit-tested in plain Node.
+ */
+export { appendToToml, connectionToml, generateConnection, generateRoute } from "./generate.js";
+export * from "./types.js";
+export {
+  checkConnectionName,
+  checkFieldPath,
+  checkFunctionName,
+  checkModuleFile,
+  checkPort,
+  PREFIX,
+  parseEnvInput,
+  parseMessageTypes,
+  type StepIssue,
+  suggestNames,
+  validateConnection,
+  validateHandler,
+  validateRoute,
+} from "./validate.js";

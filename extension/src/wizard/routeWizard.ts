@@ -1,0 +1,323 @@
+/**
+ * The Route Wizard: inbound (transport, port or path, content type) → router (message types) → handler
+ * (filter and field mappings picked from the HL7 definitions) → outbound(s) (existing or new) → module
+ * file. Every step validates against the live graph from the language server; Back returns to the
+ * previous step with its answer kept. The result is written with one WorkspaceEdit and opened.
+ */
+import type { RegistryGraph } from "messagefoundry/graph";
+import * as vscode from "vscode";
+import { requestGraph } from "../lsp/graph.js";
+import type { Services } from "../services.js";
+import { configFiles } from "../workspace/configDirs.js";
+import { catalogFor, fieldChoices } from "./catalog.js";
+import { askConnectionSettings, askTransport } from "./connectionSteps.js";
+import {
+  CONTENT_TYPES,
+  type ContentType,
+  checkConnectionName,
+  checkFieldPath,
+  checkFunctionName,
+  checkModuleFile,
+  type FieldMapping,
+  type FilterRule,
+  generateRoute,
+  parseMessageTypes,
+  type RouteAnswers,
+  suggestNames,
+  validateRoute,
+} from "./model.js";
+import { BackSignal, type PickItem, runSteps, type Step, type StepInput } from "./steps.js";
+import { writeWizardResult } from "./write.js";
+
+interface State {
+  partner: string;
+  message: string;
+  answers: RouteAnswers;
+  newOutbound: boolean;
+}
+
+const NEW_OUTBOUND = "\u0000new";
+
+export async function runRouteWizard(services: Services, configDir: vscode.Uri): Promise<void> {
+  const live = await requestGraph(services.languageClient(), configDir);
+  if (!live) {
+    void vscode.window.showWarningMessage(
+      "The language server has not loaded this config yet; names and ports are checked without the live graph.",
+    );
+  }
+  const graph: RegistryGraph | undefined = live?.graph;
+  const existingFiles = await configFiles(configDir);
+  const version =
+    vscode.workspace.getConfiguration("messagefoundry", configDir).get<string>("hl7Version") || "2.5";
+  const catalog = catalogFor(version);
+  const state: State = {
+    partner: "",
+    message: "ADT",
+    newOutbound: false,
+    answers: {
+      inbound: { direction: "inbound", name: "", transport: "mllp", contentType: "hl7v2" },
+      router: { name: "", messageTypes: [] },
+      handlers: [{ name: "", mappings: [], outbounds: [] }],
+      newOutbounds: [],
+      moduleFile: "",
+    },
+  };
+  const names = () => suggestNames(state.partner, state.message);
+  const hl7 = () => (state.answers.inbound.contentType ?? "hl7v2") === "hl7v2";
+
+  const steps: Step<State>[] = [
+    async (input, s) => {
+      s.partner = await input.text({
+        prompt: "Partner (the system on the other end), e.g. ACME",
+        value: s.partner,
+        validate: (v) =>
+          /^[A-Za-z][A-Za-z0-9 _-]*$/.test(v.trim()) ? undefined : "Letters, digits, spaces, _ or -.",
+      });
+    },
+    async (input, s) => {
+      s.message = await input.text({
+        prompt: "Message family, e.g. ADT, ORU, ORM",
+        value: s.message,
+        validate: (v) => (/^[A-Za-z0-9]+$/.test(v.trim()) ? undefined : "Letters and digits only, e.g. ADT."),
+      });
+    },
+    async (input, s) => {
+      s.answers.inbound.transport = await askTransport(input, "inbound", s.answers.inbound.transport);
+    },
+    async (input, s) => {
+      const a = s.answers.inbound;
+      a.name = await input.text({
+        prompt: "Inbound connection name ([TYPE]_[PARTNER]_[MESSAGE])",
+        value: a.name || names().inbound,
+        validate: (v) => checkConnectionName(v, "inbound", graph),
+      });
+    },
+    async (input, s) => {
+      await askConnectionSettings(input, s.answers.inbound, graph);
+    },
+    async (input, s) => {
+      s.answers.inbound.contentType = await input.pick<ContentType>({
+        placeholder: "What does this inbound receive?",
+        items: CONTENT_TYPES.map((t) => ({
+          label: t,
+          value: t,
+          description: t === "hl7v2" ? "HL7 v2 (default)" : "",
+        })),
+        activeValue: s.answers.inbound.contentType ?? "hl7v2",
+      });
+    },
+    async (input, s) => {
+      s.answers.router.name = await input.text({
+        prompt: "Router name",
+        value: s.answers.router.name || names().router,
+        validate: (v) => checkFunctionName(v, "router", graph),
+      });
+      s.answers.inbound.router = s.answers.router.name;
+    },
+    async (input, s) => {
+      if (!hl7()) {
+        s.answers.router.messageTypes = [];
+        return;
+      }
+      const typed = await input.text({
+        prompt: "Message types this route accepts (MSH-9), comma-separated",
+        value:
+          s.answers.router.messageTypes.join(", ") ||
+          `${s.message.toUpperCase()}^A01, ${s.message.toUpperCase()}^A04`,
+        validate: (v) => {
+          const r = parseMessageTypes(v);
+          return "error" in r ? r.error : undefined;
+        },
+      });
+      const parsed = parseMessageTypes(typed);
+      s.answers.router.messageTypes = "types" in parsed ? parsed.types : [];
+    },
+    async (input, s) => {
+      const h = s.answers.handlers[0]!;
+      h.name = await input.text({
+        prompt: "Handler name",
+        value: h.name || names().handler,
+        validate: (v) => checkFunctionName(v, "handler", graph),
+      });
+    },
+    async (input, s) => {
+      if (!hl7()) return;
+      const h = s.answers.handlers[0]!;
+      const filter = await askFilter(
+        input,
+        h.filter,
+        () => fieldChoices(version, s.answers.router.messageTypes),
+        catalog,
+      );
+      if (filter) h.filter = filter;
+      else delete h.filter;
+    },
+    async (input, s) => {
+      if (!hl7()) return;
+      const h = s.answers.handlers[0]!;
+      h.mappings = await askMappings(
+        input,
+        h.mappings,
+        () => fieldChoices(version, s.answers.router.messageTypes),
+        catalog,
+      );
+    },
+    async (input, s) => {
+      const existing = (graph?.nodes ?? []).filter((n) => n.kind === "outbound");
+      const items: PickItem<string>[] = [
+        { label: "$(add) New outbound connection…", value: NEW_OUTBOUND, alwaysShow: true },
+        ...existing.map((n) => ({ label: n.name, description: n.transport ?? "", value: n.name })),
+      ];
+      const picked = await input.pickMany({
+        placeholder: "Send to which outbound(s)? (Space toggles, Enter accepts)",
+        items,
+        selected: [...s.answers.handlers[0]!.outbounds, ...(s.newOutbound ? [NEW_OUTBOUND] : [])],
+      });
+      s.newOutbound = picked.includes(NEW_OUTBOUND);
+      s.answers.handlers[0]!.outbounds = picked.filter((p) => p !== NEW_OUTBOUND);
+    },
+    async (input, s) => {
+      if (!s.newOutbound) {
+        s.answers.newOutbounds = [];
+        return;
+      }
+      const prev = s.answers.newOutbounds[0];
+      const o = prev ?? { direction: "outbound" as const, name: "", transport: "mllp" as const };
+      o.transport = await askTransport(input, "outbound", o.transport);
+      o.name = await input.text({
+        prompt: "New outbound connection name",
+        value: o.name || names().outbound,
+        validate: (v) => checkConnectionName(v, "outbound", graph),
+      });
+      await askConnectionSettings(input, o, graph);
+      s.answers.newOutbounds = [o];
+      const h = s.answers.handlers[0]!;
+      if (!h.outbounds.includes(o.name)) h.outbounds.unshift(o.name);
+    },
+    async (input, s) => {
+      s.answers.moduleFile = await input.text({
+        prompt: "New module file (relative to the config dir)",
+        value: s.answers.moduleFile || names().moduleFile,
+        validate: (v) => checkModuleFile(v, existingFiles),
+      });
+    },
+  ];
+
+  if (!(await runSteps(steps, state, "New Route"))) return;
+  const issues = validateRoute(state.answers, graph, { catalog, existingFiles });
+  if (issues.length > 0) {
+    void vscode.window.showErrorMessage(
+      `The route was not written: ${issues.map((i) => i.message).join(" ")}`,
+    );
+    return;
+  }
+  await writeWizardResult(configDir, generateRoute(state.answers));
+}
+
+async function askFilter(
+  input: StepInput,
+  current: FilterRule | undefined,
+  choices: () => { path: string; description: string }[],
+  catalog: ReturnType<typeof catalogFor>,
+): Promise<FilterRule | undefined> {
+  type Op = FilterRule["op"] | "none";
+  const op = await input.pick<Op>({
+    placeholder: "Filter: which messages does the handler keep?",
+    items: [
+      { label: "Keep every message", value: "none" },
+      { label: "Keep when a field equals a value", value: "equals" },
+      { label: "Drop when a field equals a value", value: "notEquals" },
+      { label: "Keep when a field has a value", value: "present" },
+      { label: "Drop when a field has a value", value: "absent" },
+    ],
+    activeValue: current?.op ?? "none",
+  });
+  if (op === "none") return undefined;
+  const path = await pickField(input, "Filter on which field?", current?.path, choices, catalog);
+  if (op === "present" || op === "absent") return { path, op };
+  const value = await input.text({
+    prompt: `Value of ${path}`,
+    value: current?.value ?? "",
+    validate: () => undefined,
+  });
+  return { path, op, value };
+}
+
+async function askMappings(
+  input: StepInput,
+  current: FieldMapping[],
+  choices: () => { path: string; description: string }[],
+  catalog: ReturnType<typeof catalogFor>,
+): Promise<FieldMapping[]> {
+  const mappings = [...current];
+  for (;;) {
+    const action = await input.pick<number | "add" | "done">({
+      placeholder: `Field mappings (${mappings.length}) — pick one to remove it`,
+      items: [
+        {
+          label: `$(check) Done (${mappings.length} mapping${mappings.length === 1 ? "" : "s"})`,
+          value: "done",
+        },
+        { label: "$(add) Add a field mapping…", value: "add" },
+        ...mappings.map((m, i) => ({ label: `$(trash) ${describeMapping(m)}`, value: i })),
+      ],
+    });
+    if (action === "done") return mappings;
+    if (typeof action === "number") {
+      mappings.splice(action, 1);
+      continue;
+    }
+    try {
+      const target = await pickField(input, "Set which field?", undefined, choices, catalog);
+      const kind = await input.pick<"copy" | "upper" | "lower" | "trim" | "value">({
+        placeholder: `${target} gets…`,
+        items: [
+          { label: "A constant value", value: "value" },
+          { label: "A copy of another field", value: "copy" },
+          { label: "Another field, upper-cased", value: "upper" },
+          { label: "Another field, lower-cased", value: "lower" },
+          { label: "Another field, trimmed", value: "trim" },
+        ],
+      });
+      if (kind === "value") {
+        const value = await input.text({ prompt: `Value for ${target}`, validate: () => undefined });
+        mappings.push({ target, value });
+      } else {
+        const from = await pickField(input, `Copy ${target} from which field?`, target, choices, catalog);
+        mappings.push(kind === "copy" ? { target, from } : { target, from, transform: kind });
+      }
+    } catch (err) {
+      if (!(err instanceof BackSignal)) throw err; // Back inside "add" returns to the mapping list.
+    }
+  }
+}
+
+function describeMapping(m: FieldMapping): string {
+  if (m.from === undefined) return `${m.target} = "${m.value ?? ""}"`;
+  return m.transform ? `${m.target} = ${m.transform}(${m.from})` : `${m.target} = ${m.from}`;
+}
+
+/** A field from the definitions, or typed (e.g. a Z-segment or a subcomponent), validated. */
+async function pickField(
+  input: StepInput,
+  placeholder: string,
+  current: string | undefined,
+  choices: () => { path: string; description: string }[],
+  catalog: ReturnType<typeof catalogFor>,
+): Promise<string> {
+  const OTHER = "\u0000other";
+  const picked = await input.pick<string>({
+    placeholder: `${placeholder} (type to filter, e.g. PID-5 or "name")`,
+    items: [
+      { label: "$(edit) Type a field path…", value: OTHER, alwaysShow: true },
+      ...choices().map((c) => ({ label: c.path, description: c.description, value: c.path })),
+    ],
+    ...(current ? { activeValue: current } : {}),
+  });
+  if (picked !== OTHER) return picked;
+  return input.text({
+    prompt: "Field path, e.g. PID-5.1 or ZPI-2",
+    value: current ?? "",
+    validate: (v) => checkFieldPath(v, catalog),
+  });
+}

@@ -1,0 +1,184 @@
+/**
+ * Native multi-step input: one QuickPick or InputBox at a time with a Back button (and Esc to cancel),
+ * keyboard-first. A wizard is a list of step functions over a shared state; Back re-runs the previous
+ * step with the state as it was answered, so the user sees their earlier answer pre-filled.
+ */
+import * as vscode from "vscode";
+
+export class BackSignal extends Error {
+  constructor() {
+    super("back");
+  }
+}
+export class CancelSignal extends Error {
+  constructor() {
+    super("cancelled");
+  }
+}
+
+export type Step<S> = (input: StepInput, state: S) => Promise<void>;
+
+export interface PickItem<T> extends vscode.QuickPickItem {
+  value: T;
+}
+
+/** Runs steps in order; Back goes one step back, Esc cancels. Returns false when cancelled. */
+export async function runSteps<S>(steps: Step<S>[], state: S, title: string): Promise<boolean> {
+  const snapshots: S[] = [];
+  let i = 0;
+  while (i < steps.length) {
+    const input = new StepInput(title, i + 1, steps.length, i > 0);
+    snapshots[i] = structuredClone(state);
+    try {
+      await steps[i]!(input, state);
+      i++;
+    } catch (err) {
+      if (err instanceof BackSignal) {
+        i = Math.max(0, i - 1);
+        Object.assign(state as object, structuredClone(snapshots[i]));
+        continue;
+      }
+      if (err instanceof CancelSignal) return false;
+      throw err;
+    }
+  }
+  return true;
+}
+
+export class StepInput {
+  constructor(
+    private readonly title: string,
+    private readonly step: number,
+    private readonly totalSteps: number,
+    private readonly canGoBack: boolean,
+  ) {}
+
+  /** A single choice. `validate` may refuse an item (shown as the placeholder message). */
+  pick<T>(opts: {
+    placeholder: string;
+    items: PickItem<T>[];
+    activeValue?: T;
+    validate?: (value: T) => string | undefined;
+  }): Promise<T> {
+    return this.run<T, vscode.QuickPick<PickItem<T>>>(
+      vscode.window.createQuickPick<PickItem<T>>(),
+      (qp, done, fail) => {
+        qp.placeholder = opts.placeholder;
+        qp.items = opts.items;
+        const active = opts.items.find((i) => i.value === opts.activeValue);
+        if (active) qp.activeItems = [active];
+        return [
+          qp.onDidAccept(() => {
+            const item = qp.selectedItems[0] ?? qp.activeItems[0];
+            if (!item) return;
+            const problem = opts.validate?.(item.value);
+            if (problem) {
+              qp.placeholder = problem;
+              return;
+            }
+            done(item.value);
+          }),
+          qp.onDidHide(() => fail(new CancelSignal())),
+        ];
+      },
+    );
+  }
+
+  /** Several choices (Space toggles, Enter accepts). */
+  pickMany<T>(opts: {
+    placeholder: string;
+    items: PickItem<T>[];
+    selected?: T[];
+    allowNone?: boolean;
+  }): Promise<T[]> {
+    return this.run<T[], vscode.QuickPick<PickItem<T>>>(
+      vscode.window.createQuickPick<PickItem<T>>(),
+      (qp, done, fail) => {
+        qp.canSelectMany = true;
+        qp.placeholder = opts.placeholder;
+        qp.items = opts.items;
+        qp.selectedItems = opts.items.filter((i) => opts.selected?.includes(i.value));
+        return [
+          qp.onDidAccept(() => {
+            // Keyboard-first: with nothing ticked, Enter takes the highlighted item (type to filter, Enter).
+            const active = qp.activeItems[0];
+            if (qp.selectedItems.length === 0 && active) {
+              done([active.value]);
+              return;
+            }
+            if (qp.selectedItems.length === 0 && !opts.allowNone) {
+              qp.placeholder = "Select at least one (Space toggles), then Enter.";
+              return;
+            }
+            done(qp.selectedItems.map((i) => i.value));
+          }),
+          qp.onDidHide(() => fail(new CancelSignal())),
+        ];
+      },
+    );
+  }
+
+  /** Free text, validated as the user types (the message shows under the box). */
+  text(opts: {
+    prompt: string;
+    value?: string;
+    placeholder?: string;
+    validate: (value: string) => string | undefined;
+  }): Promise<string> {
+    return this.run<string, vscode.InputBox>(vscode.window.createInputBox(), (box, done, fail) => {
+      box.prompt = opts.prompt;
+      box.value = opts.value ?? "";
+      box.placeholder = opts.placeholder;
+      // The prompt stays visible until the user types: an error before any input only gets in the way.
+      let touched = false;
+      const check = () => {
+        const problem = opts.validate(box.value);
+        box.validationMessage = touched ? problem : undefined;
+        return problem;
+      };
+      return [
+        box.onDidChangeValue(() => {
+          touched = true;
+          check();
+        }),
+        box.onDidAccept(() => {
+          touched = true;
+          if (!check()) done(box.value.trim());
+        }),
+        box.onDidHide(() => fail(new CancelSignal())),
+      ];
+    });
+  }
+
+  private run<T, Q extends vscode.QuickPick<vscode.QuickPickItem> | vscode.InputBox>(
+    widget: Q,
+    wire: (widget: Q, done: (value: T) => void, fail: (err: Error) => void) => vscode.Disposable[],
+  ): Promise<T> {
+    widget.title = this.title;
+    widget.step = this.step;
+    widget.totalSteps = this.totalSteps;
+    widget.ignoreFocusOut = true;
+    widget.buttons = this.canGoBack ? [vscode.QuickInputButtons.Back] : [];
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        for (const d of disposables) d.dispose();
+        widget.dispose();
+        fn();
+      };
+      const disposables = wire(
+        widget,
+        (value) => finish(() => resolve(value)),
+        (err) => finish(() => reject(err)),
+      );
+      disposables.push(
+        widget.onDidTriggerButton((b) => {
+          if (b === vscode.QuickInputButtons.Back) finish(() => reject(new BackSignal()));
+        }),
+      );
+      widget.show();
+    });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The answers a Route or Connection Wizard collects. Plain data: the QuickPick flow fills it in step by
+ * step, the pure validators check each step against the live graph, and the generators turn it into files.
+ */
+
+export type Direction = "inbound" | "outbound";
+
+export const INBOUND_TRANSPORTS = ["mllp", "tcp", "http", "file"] as const;
+export const OUTBOUND_TRANSPORTS = ["mllp", "tcp", "rest", "file"] as const;
+export type Transport = (typeof INBOUND_TRANSPORTS)[number] | (typeof OUTBOUND_TRANSPORTS)[number];
+
+export const CONTENT_TYPES = ["hl7v2", "json", "xml", "x12", "text", "binary"] as const;
+export type ContentType = (typeof CONTENT_TYPES)[number];
+
+/**
+ * A setting as the user typed it: a literal, or `env:KEY` for a value taken from environments/<env>.toml
+ * (the way secrets and per-environment hosts are written).
+ */
+export type SettingInput = string | number;
+
+export interface ConnectionAnswers {
+  direction: Direction;
+  name: string;
+  transport: Transport;
+  /** Listener port (inbound mllp/tcp/http) or peer port (outbound mllp/tcp). */
+  port?: SettingInput;
+  /** Peer host (outbound mllp/tcp). */
+  host?: SettingInput;
+  /** Directory (file) or URL path (inbound http). */
+  path?: string;
+  /** Target URL (outbound rest). */
+  url?: SettingInput;
+  /** Inbound only; defaults to hl7v2. */
+  contentType?: ContentType;
+  /** Inbound only: the router it feeds. */
+  router?: string;
+}
+
+/** Keep a message only when the condition holds; otherwise the handler filters it out (returns []). */
+export interface FilterRule {
+  path: string;
+  op: "equals" | "notEquals" | "present" | "absent";
+  value?: string;
+}
+
+/** Set `target` from another field (optionally reshaped) or from a constant. */
+export interface FieldMapping {
+  target: string;
+  from?: string;
+  value?: string;
+  transform?: "upper" | "lower" | "trim";
+}
+
+export interface HandlerAnswers {
+  name: string;
+  filter?: FilterRule;
+  mappings: FieldMapping[];
+  /** Names of the outbounds it sends to (existing ones or ones created by this wizard). */
+  outbounds: string[];
+}
+
+export interface RouteAnswers {
+  inbound: ConnectionAnswers;
+  router: { name: string; messageTypes: string[] };
+  handlers: HandlerAnswers[];
+  /** Outbounds this wizard creates (existing ones are only referenced by name from handlers). */
+  newOutbounds: ConnectionAnswers[];
+  /** Path of the new module, relative to the config dir (e.g. `acme_adt.ts`). */
+  moduleFile: string;
+}
+
+/** Looks up the fields of a segment for one HL7 version (backed by messagefoundry/hl7 getDefinitions). */
+export interface FieldCatalog {
+  /** The segment's fields in order (index 0 is field 1), or undefined when the segment is unknown. */
+  fields(segment: string): readonly { name: string; dataType?: string }[] | undefined;
+}
+
+/** What the wizard writes: one new TypeScript module and text appended to connections.toml. */
+export interface GeneratedFiles {
+  module: { path: string; text: string };
+  /** Text to append to connections.toml (empty when the route creates no new connection). */
+  tomlAppend: string;
+}

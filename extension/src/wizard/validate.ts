@@ -1,0 +1,262 @@
+/**
+ * Per-step validation of wizard answers against the live registry graph. Each check returns a message
+ * for the InputBox (`validateInput` shows it under the box) or undefined when the value is fine, so the
+ * same functions serve the interactive flow and the whole-answer check before anything is written.
+ */
+import type { GraphNode, NodeKind, RegistryGraph } from "messagefoundry/graph";
+import type { ConnectionAnswers, Direction, FieldCatalog, HandlerAnswers, RouteAnswers } from "./types.js";
+
+/** `[TYPE]_[PARTNER]_[MESSAGE]`: IB/OB, then at least two upper-case words (`IB_ACME_ADT`). */
+const CONNECTION_NAME = /^(IB|OB)_[A-Z0-9]+(?:_[A-Z0-9]+)+$/;
+/** Routers and handlers are snake_case (`acme_adt_router`). */
+const FUNCTION_NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
+/** `ADT^A01`, optionally with the message structure (`ADT^A04^ADT_A01`). */
+const MESSAGE_TYPE = /^[A-Z0-9]{3}\^[A-Z0-9]{3}(?:\^[A-Z0-9_]{3,7})?$/;
+/** `PID-5`, `PID-5.1`, `PID-5.1.2`, `OBX[2]-5`, `PID-3[1].1`. */
+const FIELD_PATH = /^([A-Z][A-Z0-9]{2})(?:\[(\d+)\])?-(\d+)(?:\[(\d+)\])?(?:\.(\d+))?(?:\.(\d+))?$/;
+const LISTENING_TRANSPORTS = new Set(["mllp", "tcp", "http"]);
+
+export const PREFIX: Record<Direction, "IB" | "OB"> = { inbound: "IB", outbound: "OB" };
+
+/** Names the wizard proposes for a partner and message (`ACME`, `ADT`). */
+export function suggestNames(partner: string, message: string) {
+  const p = partner
+    .trim()
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, "_");
+  const m = message
+    .trim()
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, "_");
+  const lower = `${p}_${m}`.toLowerCase();
+  return {
+    inbound: `IB_${p}_${m}`,
+    outbound: `OB_${p}_${m}`,
+    router: `${lower}_router`,
+    handler: `${lower}_handler`,
+    moduleFile: `${lower}.ts`,
+  };
+}
+
+function nodesOf(graph: RegistryGraph | undefined, kind: NodeKind): GraphNode[] {
+  return graph ? graph.nodes.filter((n) => n.kind === kind) : [];
+}
+
+function declaredAt(node: GraphNode): string {
+  return `${node.location.file}:${node.location.line}`;
+}
+
+/** A new connection's name: convention, direction prefix, unique among the graph's and this wizard's. */
+export function checkConnectionName(
+  name: string,
+  direction: Direction,
+  graph: RegistryGraph | undefined,
+  pending: readonly string[] = [],
+): string | undefined {
+  if (name.trim() === "") return "A name is required.";
+  if (!CONNECTION_NAME.test(name)) {
+    return `Use the naming convention [TYPE]_[PARTNER]_[MESSAGE] in capitals, e.g. ${PREFIX[direction]}_ACME_ADT.`;
+  }
+  if (!name.startsWith(`${PREFIX[direction]}_`)) {
+    return `An ${direction} connection's name starts with ${PREFIX[direction]}_.`;
+  }
+  const existing = nodesOf(graph, direction).find((n) => n.name === name);
+  if (existing) return `${name} already exists (${declaredAt(existing)}).`;
+  if (pending.includes(name)) return `${name} is already used in this wizard.`;
+  return undefined;
+}
+
+/** A new router or handler name: snake_case and unique within its kind. */
+export function checkFunctionName(
+  name: string,
+  kind: "router" | "handler",
+  graph: RegistryGraph | undefined,
+  pending: readonly string[] = [],
+): string | undefined {
+  if (name.trim() === "") return "A name is required.";
+  if (!FUNCTION_NAME.test(name)) return `Use lower-case snake_case for a ${kind}, e.g. acme_adt_${kind}.`;
+  const existing = nodesOf(graph, kind).find((n) => n.name === name);
+  if (existing) return `A ${kind} named ${name} already exists (${declaredAt(existing)}).`;
+  if (pending.includes(name)) return `${name} is already used in this wizard.`;
+  return undefined;
+}
+
+/** `env:KEY` references an environment value; anything else is a literal. */
+export function parseEnvInput(input: string): { env: string } | undefined {
+  const m = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(input.trim());
+  return m ? { env: m[1]! } : undefined;
+}
+
+function literalPort(value: unknown): number | undefined {
+  return typeof value === "number" ? value : undefined;
+}
+
+/**
+ * A port as typed: 1–65535 or `env:KEY`. For an inbound listener it must not collide with another
+ * listener in the graph or in this wizard (`pendingPorts`).
+ */
+export function checkPort(
+  input: string,
+  opts: { listening: boolean; graph?: RegistryGraph | undefined; pendingPorts?: readonly number[] },
+): string | undefined {
+  const text = input.trim();
+  if (text === "") return "A port is required.";
+  if (parseEnvInput(text)) return undefined;
+  if (!/^\d+$/.test(text)) return "Enter a port number (1–65535) or env:KEY.";
+  const port = Number(text);
+  if (port < 1 || port > 65535) return "A port is between 1 and 65535.";
+  if (!opts.listening) return undefined;
+  for (const node of nodesOf(opts.graph, "inbound")) {
+    if (!LISTENING_TRANSPORTS.has(node.transport ?? "")) continue;
+    if (literalPort(node.settings?.port) === port) {
+      return `Port ${port} is already used by ${node.name} (${declaredAt(node)}).`;
+    }
+  }
+  if (opts.pendingPorts?.includes(port)) return `Port ${port} is already used in this wizard.`;
+  return undefined;
+}
+
+/** `ADT^A01, ADT^A04` → the list, or an error naming the first bad entry. */
+export function parseMessageTypes(input: string): { types: string[] } | { error: string } {
+  const types = input
+    .split(/[\s,;]+/)
+    .map((t) => t.trim().toUpperCase())
+    .filter((t) => t !== "");
+  if (types.length === 0) return { error: "Enter at least one message type, e.g. ADT^A01." };
+  const bad = types.find((t) => !MESSAGE_TYPE.test(t));
+  if (bad) return { error: `"${bad}" is not a message type like ADT^A01.` };
+  return { types: [...new Set(types)] };
+}
+
+/** An HL7 field path; with a catalog, the segment and field must exist in the message version. */
+export function checkFieldPath(path: string, catalog?: FieldCatalog): string | undefined {
+  const m = FIELD_PATH.exec(path.trim());
+  if (!m) return `"${path}" is not a field path like PID-5 or PID-5.1.`;
+  const segment = m[1]!;
+  const field = Number(m[3]);
+  if (field < 1) return "Field numbers start at 1.";
+  if (!catalog || segment.startsWith("Z")) return undefined; // Z-segments are site-defined.
+  const fields = catalog.fields(segment);
+  if (!fields) return `Unknown segment ${segment} in this HL7 version.`;
+  if (field > fields.length)
+    return `${segment} has ${fields.length} fields; ${segment}-${field} does not exist.`;
+  return undefined;
+}
+
+/** A module path relative to the config dir: `*.ts`, no `..`, not a helper, not already there. */
+export function checkModuleFile(path: string, existingFiles: readonly string[] = []): string | undefined {
+  const p = path.trim().replace(/\\/g, "/");
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_./-]*\.ts$/.test(p) || p.split("/").includes("..")) {
+    return "Enter a relative path ending in .ts, e.g. acme_adt.ts.";
+  }
+  if ((p.split("/").pop() ?? "").startsWith("_"))
+    return "Files starting with _ are helpers and are not loaded.";
+  if (existingFiles.includes(p)) return `${p} already exists.`;
+  return undefined;
+}
+
+export interface StepIssue {
+  step: "inbound" | "router" | "handler" | "outbound" | "module";
+  message: string;
+}
+
+/** One connection's answers: name, settings that its transport needs, ports. */
+export function validateConnection(
+  c: ConnectionAnswers,
+  graph: RegistryGraph | undefined,
+  pending: { names?: readonly string[]; ports?: readonly number[] } = {},
+): string[] {
+  const problems: string[] = [];
+  const nameIssue = checkConnectionName(c.name, c.direction, graph, pending.names);
+  if (nameIssue) problems.push(nameIssue);
+  const needsPort =
+    c.transport === "mllp" || c.transport === "tcp" || (c.transport === "http" && c.direction === "inbound");
+  if (needsPort) {
+    const issue = checkPort(String(c.port ?? ""), {
+      listening: c.direction === "inbound",
+      graph,
+      pendingPorts: pending.ports,
+    });
+    if (issue) problems.push(`${c.name}: ${issue}`);
+  }
+  if (c.direction === "outbound" && (c.transport === "mllp" || c.transport === "tcp") && !c.host) {
+    problems.push(`${c.name}: a host is required.`);
+  }
+  if (c.transport === "file" && !c.path) problems.push(`${c.name}: a directory is required.`);
+  if (c.transport === "rest" && !c.url) problems.push(`${c.name}: a URL is required.`);
+  if (c.direction === "inbound" && !c.router) problems.push(`${c.name}: an inbound names its router.`);
+  return problems;
+}
+
+export function validateHandler(
+  h: HandlerAnswers,
+  knownOutbounds: ReadonlySet<string>,
+  catalog?: FieldCatalog,
+): string[] {
+  const problems: string[] = [];
+  const paths = [
+    ...(h.filter ? [h.filter.path] : []),
+    ...h.mappings.flatMap((m) => [m.target, ...(m.from ? [m.from] : [])]),
+  ];
+  for (const p of paths) {
+    const issue = checkFieldPath(p, catalog);
+    if (issue) problems.push(`${h.name}: ${issue}`);
+  }
+  for (const m of h.mappings) {
+    if (m.from === undefined && m.value === undefined) {
+      problems.push(`${h.name}: mapping to ${m.target} needs a source field or a value.`);
+    }
+  }
+  if (h.filter && (h.filter.op === "equals" || h.filter.op === "notEquals") && h.filter.value === undefined) {
+    problems.push(`${h.name}: the filter on ${h.filter.path} needs a value.`);
+  }
+  if (h.outbounds.length === 0) problems.push(`${h.name}: pick at least one outbound.`);
+  for (const o of h.outbounds) {
+    if (!knownOutbounds.has(o)) problems.push(`${h.name}: unknown outbound ${o}.`);
+  }
+  return problems;
+}
+
+/** Everything at once, as the wizard does before writing: each step's problems, in step order. */
+export function validateRoute(
+  a: RouteAnswers,
+  graph: RegistryGraph | undefined,
+  opts: { catalog?: FieldCatalog; existingFiles?: readonly string[] } = {},
+): StepIssue[] {
+  const issues: StepIssue[] = [];
+  const add = (step: StepIssue["step"], messages: string[]) => {
+    for (const message of messages) issues.push({ step, message });
+  };
+  add("inbound", validateConnection(a.inbound, graph));
+  if (a.inbound.router !== a.router.name) {
+    add("inbound", [`${a.inbound.name} must name the router ${a.router.name}.`]);
+  }
+  const routerIssue = checkFunctionName(a.router.name, "router", graph);
+  add("router", routerIssue ? [routerIssue] : []);
+  const typesIssue = a.router.messageTypes.length === 0 ? "Pick at least one message type." : undefined;
+  const badType = a.router.messageTypes.map((t) => parseMessageTypes(t)).find((r) => "error" in r);
+  add("router", [typesIssue, badType && "error" in badType ? badType.error : undefined].filter(isString));
+
+  const outboundNames = new Set(nodesOf(graph, "outbound").map((n) => n.name));
+  const seenOutbounds: string[] = [];
+  for (const o of a.newOutbounds) {
+    add("outbound", validateConnection(o, graph, { names: seenOutbounds }));
+    seenOutbounds.push(o.name);
+    outboundNames.add(o.name);
+  }
+  if (a.handlers.length === 0) add("handler", ["Add at least one handler."]);
+  const seenHandlers: string[] = [];
+  for (const h of a.handlers) {
+    const nameIssue = checkFunctionName(h.name, "handler", graph, seenHandlers);
+    add("handler", nameIssue ? [nameIssue] : []);
+    seenHandlers.push(h.name);
+    add("handler", validateHandler(h, outboundNames, opts.catalog));
+  }
+  const fileIssue = checkModuleFile(a.moduleFile, opts.existingFiles);
+  add("module", fileIssue ? [fileIssue] : []);
+  return issues;
+}
+
+function isString(v: string | undefined): v is string {
+  return typeof v === "string";
+}

@@ -1,0 +1,55 @@
+/**
+ * Writes a wizard's result as one WorkspaceEdit (one undo step, nothing saved behind the user's back):
+ * the new module and the tables appended to connections.toml, then opens them.
+ */
+import * as vscode from "vscode";
+import { appendToToml, type GeneratedFiles } from "./model.js";
+
+export async function writeWizardResult(
+  configDir: vscode.Uri,
+  files: Partial<GeneratedFiles>,
+): Promise<void> {
+  const edit = new vscode.WorkspaceEdit();
+  const toOpen: vscode.Uri[] = [];
+  /** Documents with the user's own unsaved edits are left unsaved: saving them is the user's call. */
+  const dirtyBefore = new Set(
+    vscode.workspace.textDocuments.filter((d) => d.isDirty).map((d) => d.uri.toString()),
+  );
+  if (files.module) {
+    const uri = vscode.Uri.joinPath(configDir, files.module.path);
+    edit.createFile(uri, { ignoreIfExists: false, contents: Buffer.from(files.module.text, "utf8") });
+    toOpen.push(uri);
+  }
+  if (files.tomlAppend) {
+    const uri = vscode.Uri.joinPath(configDir, "connections.toml");
+    const existing = await readIfExists(uri);
+    const insert = appendToToml(existing?.getText(), files.tomlAppend);
+    if (existing) {
+      edit.insert(uri, existing.lineAt(existing.lineCount - 1).range.end, insert);
+    } else {
+      edit.createFile(uri, { ignoreIfExists: false, contents: Buffer.from(insert, "utf8") });
+    }
+    toOpen.push(uri);
+  }
+  if (!(await vscode.workspace.applyEdit(edit))) {
+    void vscode.window.showErrorMessage(
+      "The wizard's files could not be written (does the module already exist?).",
+    );
+    return;
+  }
+  for (const [i, uri] of toOpen.entries()) {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    // Saved so the CLI (dry-run, validate) sees the route on disk, not only the language server.
+    if (!dirtyBefore.has(uri.toString())) await doc.save();
+    await vscode.window.showTextDocument(doc, { preview: false, preserveFocus: i < toOpen.length - 1 });
+  }
+}
+
+async function readIfExists(uri: vscode.Uri): Promise<vscode.TextDocument | undefined> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+  } catch {
+    return undefined;
+  }
+  return vscode.workspace.openTextDocument(uri);
+}
