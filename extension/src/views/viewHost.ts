@@ -6,50 +6,28 @@
  */
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
-import { isTagged, type ViewId } from "../../../webviews/src/protocol/index.js";
+import { isTagged, type ViewId, viewHtml } from "../../../webviews/src/protocol/index.js";
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist", "webviews")] };
 }
 
+/** The view's page with the strict CSP proven by the webviews' browser tests (webviews/src/protocol/html.ts). */
 export function renderHtml(
   webview: vscode.Webview,
   extensionUri: vscode.Uri,
   view: ViewId,
   title: string,
 ): string {
-  const nonce = randomBytes(16).toString("base64");
   const root = vscode.Uri.joinPath(extensionUri, "dist", "webviews");
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(root, `${view}.js`));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(root, `${view}.css`));
-  const src = webview.cspSource;
-  const csp = [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}' ${src}`,
-    // Lit and monaco inject styles at run time; they stay limited to this document.
-    `style-src ${src} 'unsafe-inline'`,
-    `font-src ${src}`,
-    `img-src ${src} data:`,
-    `worker-src ${src} blob:`,
-  ].join("; ");
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>${escapeHtml(title)}</title>
-</head>
-<body data-view="${view}">
-<div id="app"></div>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
+  return viewHtml({
+    view,
+    title,
+    cspSource: webview.cspSource,
+    nonce: randomBytes(16).toString("base64"),
+    scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(root, `${view}.js`)).toString(),
+    styleUri: webview.asWebviewUri(vscode.Uri.joinPath(root, `${view}.css`)).toString(),
+  });
 }
 
 /**
