@@ -121,6 +121,50 @@ describe("language server: diagnostics", () => {
     await client.settle(env);
   });
 
+  it("never asks for a secret in an environment file, and reports one written there at its key", async () => {
+    client = await check("basic", {}, (c) => c.open("routes/acme.ts"));
+    const ts = client
+      .readDisk("routes/acme.ts")
+      .replace("{ handler, router, send }", "{ env, handler, http, inbound, router, send }");
+    const web = `${ts}inbound("IB_ACME_WEB", http({ host: env("acme_web_host"), port: 2604, token: env("acme_web_token") }), { router: "acme_adt_router", contentType: "json" });\n`;
+    await client.change("routes/acme.ts", web);
+    // The plain env key is missing from both files; the secret token is not "missing" from any of them.
+    const missingHost = [
+      '10:42-10:55 MF-ENV-MISSING env value "acme_web_host" is not set for environment "dev"',
+      '10:42-10:55 MF-ENV-MISSING env value "acme_web_host" is not set for environment "prod"',
+    ];
+    await client.settle({ "routes/acme.ts": missingHost });
+    // Nor does the "add to every environment file" fix offer itself at the secret.
+    const tokenAt = client.position("routes/acme.ts", "acme_web_token", 0, web);
+    const fixes = await client.request<unknown[]>("textDocument/codeAction", {
+      textDocument: { uri: client.uri("routes/acme.ts") },
+      range: { start: tokenAt, end: tokenAt },
+      context: { diagnostics: [] },
+    });
+    assert.deepEqual(fixes, []);
+
+    // A nested secret in connections.toml (tls.passphrase) is marked too.
+    const toml = client
+      .readDisk("connections.toml")
+      .replace(
+        "port = 2600",
+        'port = 2600\ntls = { cert = "c.pem", key = "k.pem", passphrase = { env = "acme_tls_pass" } }',
+      );
+    await client.open("connections.toml", toml);
+    await client.settle({ "routes/acme.ts": missingHost });
+
+    // Written into an environment file (unsaved): an error at the key there, pointing back at the use.
+    const dev = `${client.readDisk("environments/dev.toml")}acme_web_token = "leaked"\nacme_tls_pass = "leaked"\n`;
+    await client.open("environments/dev.toml", dev);
+    await client.settle({
+      "environments/dev.toml": [
+        '3:1-3:15 MF-SECRET-IN-FILE secret env value "acme_web_token" is set in environments/dev.toml [-> routes/acme.ts:10:83]',
+        '4:1-4:14 MF-SECRET-IN-FILE secret env value "acme_tls_pass" is set in environments/dev.toml [-> connections.toml:9:62]',
+      ],
+      "routes/acme.ts": missingHost,
+    });
+  });
+
   it("reports strict-validation errors in an open .hl7 file, and clears them on close", async () => {
     client = await check(
       "hl7",

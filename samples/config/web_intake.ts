@@ -1,7 +1,10 @@
 // JSON intake over HTTP: a registration form posts JSON; we turn it into an ADT^A04 for the EMR.
-import { env, handler, http, inbound, parse, type RawMessage, router, send } from "messagefoundry";
+// No bearer token, so it listens on this machine only. To require one, add
+// `token: env("web_intake_token")` and set MEFOR_VALUE_WEB_INTAKE_TOKEN in the engine's environment:
+// a secret never goes in environments/*.toml (validate reports MF-SECRET-IN-FILE).
+import { handler, http, inbound, parse, type RawMessage, router, send } from "messagefoundry";
 
-inbound("IB_WEB_JSON", http({ port: 2603, path: "/register", token: env("web_intake_token") }), {
+inbound("IB_WEB_JSON", http({ host: "127.0.0.1", port: 2603, path: "/register" }), {
   router: "web_json_router",
   contentType: "json",
 });

@@ -2,7 +2,7 @@
  * The authoring API bound to one Collector. The loader hands a fresh binding to each load's config
  * code as the `messagefoundry` module, so declarations from different loads never mix.
  */
-import type { EnvCast, SettingValue } from "../graph/index.js";
+import { type EnvCast, type SettingValue, secretEnvRefs } from "../graph/index.js";
 import type { Message } from "../hl7/index.js";
 import { loadCodeSet } from "./codesets.js";
 import type { Collector } from "./collector.js";
@@ -133,6 +133,9 @@ export function createApi(c: Collector): AuthoringApi {
       );
       return;
     }
+    // env() ran before this call; mark the uses whose reference this connection puts in a secret setting.
+    const secrets = new Set<object>(secretEnvRefs(conn.transport, conn.settings));
+    for (const u of c.envUses) if (secrets.has(u.ref)) u.secret = true;
     c.connections.push({
       kind,
       name,
@@ -160,17 +163,19 @@ export function createApi(c: Collector): AuthoringApi {
       const castN = castName(cast);
       if (typeof key !== "string" || key === "")
         c.declarationProblem("env(): the key must be a non-empty string");
-      c.envUses.push({
-        key,
-        hasDefault: defaultValue !== undefined,
-        site: c.locate(),
-        ...(castN ? { cast: castN } : {}),
-      });
-      return {
+      const ref = {
         env: key,
         ...(castN ? { cast: castN } : {}),
         ...(defaultValue !== undefined ? { default: defaultValue as string | number | boolean } : {}),
       };
+      c.envUses.push({
+        key,
+        hasDefault: defaultValue !== undefined,
+        site: c.locate(),
+        ref,
+        ...(castN ? { cast: castN } : {}),
+      });
+      return ref;
     },
     codeSet: (name) => loadCodeSet(c.configDir, name),
   };

@@ -36,6 +36,10 @@ export interface EnvUseDecl {
   cast?: EnvCast;
   hasDefault: boolean;
   site: Callsite | undefined;
+  /** The reference env() returned, so a connection can recognise it in its settings. */
+  ref: object;
+  /** Set when a connection put `ref` in a secret setting (`x-mf-secret`). */
+  secret?: boolean;
 }
 
 export class Collector {

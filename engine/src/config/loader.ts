@@ -361,6 +361,7 @@ export async function loadConfig(dir: string, opts: LoadOptions = {}): Promise<L
       hasDefault: u.hasDefault,
       location: st?.nameLocation ?? siteLoc(u.site),
       ...(u.cast ? { cast: u.cast } : {}),
+      ...(u.secret ? { secret: true } : {}),
     });
   }
 
@@ -388,6 +389,7 @@ export async function loadConfig(dir: string, opts: LoadOptions = {}): Promise<L
         hasDefault: u.hasDefault,
         location: u.location,
         ...(u.cast ? { cast: u.cast } : {}),
+        ...(u.secret ? { secret: true } : {}),
       })),
     );
   }
@@ -398,14 +400,25 @@ export async function loadConfig(dir: string, opts: LoadOptions = {}): Promise<L
   const environments = { ...envs.values };
   const processEnv = opts.processEnv ?? process.env;
   if (opts.env !== undefined && environments[opts.env] !== undefined) {
+    // A secret never resolves from a file (MF-SECRET-IN-FILE reports one there): only MEFOR_VALUE_*.
+    const secrets = new Set(envUses.filter((u) => u.secret).map((u) => u.key));
+    const fromFile = Object.fromEntries(
+      Object.entries(environments[opts.env] ?? {}).filter(([k]) => !secrets.has(k)),
+    );
     environments[opts.env] = applyOverrides(
-      environments[opts.env] ?? {},
+      fromFile,
       envUses.map((u) => u.key),
       processEnv,
     );
   }
   problems.push(
-    ...validateGraph(graph, { environments, ...(opts.env !== undefined ? { selectedEnv: opts.env } : {}) }),
+    ...validateGraph(graph, {
+      environments,
+      fileValues: envs.values,
+      fileKeyLocations: envs.keyLocations,
+      processEnv,
+      ...(opts.env !== undefined ? { selectedEnv: opts.env } : {}),
+    }),
   );
 
   const values = opts.env !== undefined ? environments[opts.env] : undefined;

@@ -4,7 +4,7 @@
  */
 import { parse as parseToml, TomlError } from "smol-toml";
 import type { EnvCast, Problem, SettingValue, SourceLocation } from "../graph/index.js";
-import { ENV_CASTS } from "../graph/index.js";
+import { ENV_CASTS, isSecretSetting } from "../graph/index.js";
 import { pointLocation, spanLocation } from "./locations.js";
 
 export const CONNECTIONS_FILE = "connections.toml";
@@ -20,7 +20,7 @@ export interface TomlConnection {
   keyLocations: Record<string, SourceLocation>;
   /** Router named by an inbound, with the span of its value. */
   router?: { name: string; location: SourceLocation };
-  envUses: { key: string; cast?: EnvCast; hasDefault: boolean; location: SourceLocation }[];
+  envUses: { key: string; cast?: EnvCast; hasDefault: boolean; location: SourceLocation; secret?: boolean }[];
 }
 
 interface EntrySpan {
@@ -124,9 +124,22 @@ function scan(text: string, file: string): EntrySpan[] {
 
 const TOP_KEYS = new Set(["name", "transport", "settings", "router"]);
 
-function collectEnvRefs(v: unknown, out: { key: string; cast?: EnvCast; hasDefault: boolean }[]): void {
+interface EnvRefFound {
+  key: string;
+  cast?: EnvCast;
+  hasDefault: boolean;
+  secret?: boolean;
+}
+
+/** Env refs in document order; `secretAt` says whether a settings path is an `x-mf-secret` setting. */
+function collectEnvRefs(
+  v: unknown,
+  out: EnvRefFound[],
+  secretAt: (path: string[]) => boolean = () => false,
+  path: string[] = [],
+): void {
   if (Array.isArray(v)) {
-    for (const x of v) collectEnvRefs(x, out);
+    for (const x of v) collectEnvRefs(x, out, () => false, path);
   } else if (v !== null && typeof v === "object") {
     const o = v as Record<string, unknown>;
     if (typeof o.env === "string") {
@@ -134,9 +147,10 @@ function collectEnvRefs(v: unknown, out: { key: string; cast?: EnvCast; hasDefau
         key: o.env,
         hasDefault: o.default !== undefined,
         ...(typeof o.cast === "string" ? { cast: o.cast as EnvCast } : {}),
+        ...(secretAt(path) ? { secret: true } : {}),
       });
     } else {
-      for (const x of Object.values(o)) collectEnvRefs(x, out);
+      for (const [k, x] of Object.entries(o)) collectEnvRefs(x, out, secretAt, [...path, k]);
     }
   }
 }
@@ -235,8 +249,8 @@ export function readConnectionsToml(text: string, file = CONNECTIONS_FILE): Toml
       else if (head !== undefined && head !== "name" && head !== "settings")
         keyLocations[`options.${head}`] ??= loc;
     }
-    const refs: { key: string; cast?: EnvCast; hasDefault: boolean }[] = [];
-    collectEnvRefs(settings, refs);
+    const refs: EnvRefFound[] = [];
+    collectEnvRefs(settings, refs, (path) => isSecretSetting(transport, path));
     collectEnvRefs(options, refs);
     const envUses = refs.map((r, i) => {
       const loc = span.envKeys.filter((e) => e.key === r.key)[

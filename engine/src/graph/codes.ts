@@ -28,6 +28,10 @@ export const CODES = {
     severity: "error",
     title: "A secret setting is written as a literal instead of env()",
   },
+  "MF-SECRET-IN-FILE": {
+    severity: "error",
+    title: "A secret's env key has a value in an environments/<env>.toml file",
+  },
   "MF-OPTIONS": { severity: "error", title: "Inbound/outbound options are invalid" },
   "MF-UNREACHABLE": { severity: "warning", title: "A node no message can reach" },
   "MF-TOML-SYNTAX": { severity: "error", title: "A TOML file does not parse" },

@@ -3,7 +3,7 @@
  * and the language server. Each rule returns positioned problems with a stable code and a fix hint.
  */
 import { CODES, type ProblemCode } from "./codes.js";
-import { isEnvRef, resolveEnvRef } from "./env.js";
+import { castEnvValue, isEnvRef, overrideVarName, resolveEnvRef } from "./env.js";
 import {
   INBOUND_OPTIONS_SCHEMA,
   isTransport,
@@ -14,6 +14,7 @@ import {
 } from "./schemas.js";
 import { suggest } from "./suggest.js";
 import type {
+  EnvUse,
   GraphEdge,
   GraphNode,
   NodeKind,
@@ -30,6 +31,18 @@ export interface RuleContext {
   environments: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** The environment being validated; env checks are skipped when absent. */
   selectedEnv?: string;
+  /**
+   * What each environments/<env>.toml itself holds, before MEFOR_VALUE_* overrides (where a secret must
+   * never be). Defaults to `environments` — right for the language server, which applies no overrides.
+   */
+  fileValues?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Span of each top-level key in environments/<env>.toml, when the caller knows it. */
+  fileKeyLocations?: Readonly<Record<string, Readonly<Record<string, SourceLocation>>>>;
+  /**
+   * The engine's process environment. Secret env values come only from its MEFOR_VALUE_<KEY>; without it
+   * (the editor) a secret's value cannot be known and is not checked.
+   */
+  processEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 export type Rule = (graph: RegistryGraph, ctx: RuleContext) => Problem[];
@@ -154,6 +167,41 @@ export const portClashes: Rule = (graph, ctx) => {
   return out;
 };
 
+/** Env keys used by a secret setting anywhere: their value is a secret, whoever else reads it. */
+function secretUses(graph: RegistryGraph): Map<string, EnvUse[]> {
+  const out = new Map<string, EnvUse[]>();
+  for (const u of graph.envUses) {
+    if (u.secret !== true) continue;
+    const list = out.get(u.key);
+    if (list === undefined) out.set(u.key, [u]);
+    else list.push(u);
+  }
+  return out;
+}
+
+/** A secret env value: never from environments/*.toml, only from MEFOR_VALUE_<KEY> in the process env. */
+function secretValue(use: EnvUse, env: string, processEnv: Readonly<Record<string, string | undefined>>) {
+  const variable = overrideVarName(use.key);
+  const raw = processEnv[variable];
+  if (raw === undefined) {
+    if (use.hasDefault) return undefined;
+    return problem(
+      "MF-ENV-MISSING",
+      `secret env value "${use.key}" is not set for environment "${env}"`,
+      use.location,
+      `Set ${variable} in the engine's environment (secrets never go in environment files).`,
+    );
+  }
+  const cast = castEnvValue(raw, use.cast);
+  if (cast.ok) return undefined;
+  return problem(
+    "MF-ENV-CAST",
+    `env value "${use.key}": ${cast.message} (environment "${env}")`,
+    use.location,
+    `Fix ${variable} in the engine's environment so it is a valid ${use.cast}.`,
+  );
+}
+
 export const envValues: Rule = (graph, ctx) => {
   if (ctx.selectedEnv === undefined) return [];
   const values = ctx.environments[ctx.selectedEnv];
@@ -169,8 +217,16 @@ export const envValues: Rule = (graph, ctx) => {
       ),
     ];
   }
+  const secrets = secretUses(graph);
   const out: Problem[] = [];
   for (const use of graph.envUses) {
+    if (secrets.has(use.key)) {
+      // Never looked up in environment files (a value there is MF-SECRET-IN-FILE); the editor has no
+      // process env, so there a secret is not "missing" at all.
+      const p = ctx.processEnv && secretValue(use, ctx.selectedEnv, ctx.processEnv);
+      if (p) out.push(p);
+      continue;
+    }
     const r = resolveEnvRef({ env: use.key, ...(use.cast ? { cast: use.cast } : {}) }, values);
     if (r.ok) continue;
     if (r.reason === "missing" && use.hasDefault) continue;
@@ -189,6 +245,34 @@ export const envValues: Rule = (graph, ctx) => {
             `Fix ${use.key} in environments/${ctx.selectedEnv}.toml so it is a valid ${use.cast}.`,
           ),
     );
+  }
+  return out;
+};
+
+/** A secret's key written into any environment file (committed with the config): always an error. */
+export const secretsInFiles: Rule = (graph, ctx) => {
+  const secrets = secretUses(graph);
+  if (secrets.size === 0) return [];
+  const out: Problem[] = [];
+  const files = ctx.fileValues ?? ctx.environments;
+  for (const env of Object.keys(files).sort()) {
+    const values = files[env] ?? {};
+    for (const [key, uses] of secrets) {
+      if (!Object.hasOwn(values, key)) continue;
+      const at = ctx.fileKeyLocations?.[env]?.[key];
+      const related = uses
+        .filter((u) => u.location !== (at ?? uses[0]?.location))
+        .map((u) => ({ message: `"${key}" is used by a secret setting here`, location: u.location }));
+      out.push(
+        problem(
+          "MF-SECRET-IN-FILE",
+          `secret env value "${key}" is set in environments/${env}.toml`,
+          at ?? (uses[0] as EnvUse).location,
+          `Remove it from environments/${env}.toml and set ${overrideVarName(key)} in the engine's environment.`,
+          related,
+        ),
+      );
+    }
   }
   return out;
 };
@@ -325,6 +409,7 @@ export const RULES: readonly Rule[] = [
   unknownOutbounds,
   portClashes,
   envValues,
+  secretsInFiles,
   settingsSchemas,
   unreachable,
 ];

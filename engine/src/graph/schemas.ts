@@ -9,6 +9,9 @@
  *  3. a factory in config/api.ts for a new transport, and its connector in transports/.
  */
 
+import { isEnvRef } from "./env.js";
+import type { EnvRef } from "./types.js";
+
 export interface JsonSchema {
   type?: "string" | "integer" | "number" | "boolean" | "object" | "array";
   description?: string;
@@ -258,6 +261,36 @@ export function secretKeys(transport: TransportName): string[] {
   return Object.entries(props)
     .filter(([, s]) => s["x-mf-secret"] === true)
     .map(([k]) => k);
+}
+
+/** True when the setting at `path` (e.g. `["token"]`, `["tls", "passphrase"]`) is marked `x-mf-secret`. */
+export function isSecretSetting(transport: string, path: readonly string[]): boolean {
+  if (!isTransport(transport) || path.length === 0) return false;
+  let s: JsonSchema | undefined = TRANSPORT_SCHEMAS[transport];
+  for (const key of path) {
+    const props: Record<string, JsonSchema> | undefined = s?.properties;
+    s = props !== undefined && Object.hasOwn(props, key) ? props[key] : undefined;
+    if (s === undefined) return false;
+  }
+  return s["x-mf-secret"] === true;
+}
+
+/**
+ * The env references sitting in secret settings of `transport` — the very objects found in `settings`,
+ * so a caller can match them by identity against the env() calls that made them.
+ */
+export function secretEnvRefs(transport: string, settings: unknown): EnvRef[] {
+  const out: EnvRef[] = [];
+  const walk = (v: unknown, path: string[]): void => {
+    if (isEnvRef(v)) {
+      if (isSecretSetting(transport, path)) out.push(v);
+      return;
+    }
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return;
+    for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+  };
+  walk(settings, []);
+  return out;
 }
 
 /** Inbound/outbound options as JSON Schemas (used for connections.toml and by the language server). */

@@ -79,6 +79,11 @@ export interface EnvUse {
   cast?: EnvCast;
   hasDefault: boolean;
   location: SourceLocation;
+  /**
+   * Optional: the ref sits in a secret setting (`x-mf-secret`, e.g. http `token`, tls `passphrase`).
+   * Its value comes only from MEFOR_VALUE_<KEY> in the engine's environment, never from environments/*.toml.
+   */
+  secret?: boolean;
 }
 
 export interface RegistryGraph {

@@ -92,6 +92,91 @@ outbound("OB_A", file({ path: "out" }));
     assert.ok(got.includes(`${span("a.ts", text, '"x_host"')} MF-ENV-UNKNOWN`), got.join("\n"));
   });
 
+  describe("secret settings (x-mf-secret): values only from MEFOR_VALUE_<KEY>", () => {
+    const text = `${base}inbound("IB_H", http({ port: 2650, token: env("h_token"), tls: { cert: "c.pem", key: "k.pem", passphrase: env("h_pass") } }), { router: "r_a", contentType: "json" });\n`;
+    const toml = `[[outbound]]\nname = "OB_R"\ntransport = "rest"\n[outbound.settings]\nurl = { env = "r_url" }\npassword = { env = "r_pass" }\n`;
+    const dev = `# dev\nr_url = "http://127.0.0.1:9/"\n  h_token = "leaked"\n`;
+    const prod = `r_url = "https://r.example.test/"\nr_pass = 'leaked'\n[table]\nh_pass = "not top-level"\n`;
+    const files = { "a.ts": text, "connections.toml": toml };
+    const secretVars = { MEFOR_VALUE_H_TOKEN: "t0k", MEFOR_VALUE_H_PASS: "p", MEFOR_VALUE_R_PASS: "r" };
+    const quiet = (got: string[]) => got.filter((p) => !p.endsWith("MF-UNREACHABLE"));
+
+    it("marks env uses in secret settings (TS and TOML, nested tls.passphrase) and no others", async () => {
+      const r = await loadConfig(writeConfig(files), { processEnv: {} });
+      assert.deepEqual(
+        r.graph.envUses.map((u) => `${u.key}:${u.secret === true}`),
+        ["h_token:true", "h_pass:true", "r_url:false", "r_pass:true"],
+      );
+    });
+
+    it("MF-SECRET-IN-FILE at the key in every environment file, also without a selected environment", async () => {
+      const all = { ...files, "environments/dev.toml": dev, "environments/prod.toml": prod };
+      const r = await loadConfig(writeConfig(all), { processEnv: {} });
+      const secret = r.problems.filter((p) => p.code === "MF-SECRET-IN-FILE");
+      assert.deepEqual(secret.map(brief), [
+        `${span("environments/dev.toml", dev, "h_token")} MF-SECRET-IN-FILE`,
+        `${span("environments/prod.toml", prod, "r_pass")} MF-SECRET-IN-FILE`,
+      ]);
+      assert.equal(
+        secret[0]?.hint,
+        "Remove it from environments/dev.toml and set MEFOR_VALUE_H_TOKEN in the engine's environment.",
+      );
+      assert.equal(secret[0]?.severity, "error");
+      assert.deepEqual(
+        secret[0]?.related?.map((x) => `${x.location.file}:${x.location.line}:${x.location.column}`),
+        [span("a.ts", text, '"h_token"').replace(/-\d+$/, "")],
+      );
+      // A [table] key of the same name is not a top-level value: prod's h_pass is no secret in a file.
+      assert.equal(
+        secret.some((p) => p.message.includes("h_pass")),
+        false,
+      );
+    });
+
+    it("MF-ENV-MISSING for a secret asks for MEFOR_VALUE_<KEY>, even when an environment file has it", async () => {
+      const all = { ...files, "environments/dev.toml": dev };
+      const got = await loadConfig(writeConfig(all), { env: "dev", processEnv: {} });
+      assert.deepEqual(quiet(got.problems.map(brief)), [
+        `${span("a.ts", text, '"h_token"')} MF-ENV-MISSING`,
+        `${span("a.ts", text, '"h_pass"')} MF-ENV-MISSING`,
+        `${span("connections.toml", toml, '"r_pass"')} MF-ENV-MISSING`,
+        `${span("environments/dev.toml", dev, "h_token")} MF-SECRET-IN-FILE`,
+      ]);
+      const missing = got.problems.find((p) => p.code === "MF-ENV-MISSING");
+      assert.equal(missing?.message, 'secret env value "h_token" is not set for environment "dev"');
+      assert.equal(
+        missing?.hint,
+        "Set MEFOR_VALUE_H_TOKEN in the engine's environment (secrets never go in environment files).",
+      );
+    });
+
+    it("resolves secrets from MEFOR_VALUE_<KEY> only: clean, and the file's value is never used", async () => {
+      const clean = { ...files, "environments/dev.toml": 'r_url = "http://127.0.0.1:9/"\n' };
+      const ok = await loadConfig(writeConfig(clean), { env: "dev", processEnv: secretVars });
+      assert.deepEqual(quiet(ok.problems.map(brief)), []);
+      assert.equal(ok.registry.inbounds.get("IB_H")?.settings.token, "t0k");
+      assert.equal(ok.registry.outbounds.get("OB_R")?.settings.password, "r");
+
+      const leaked = { ...files, "environments/dev.toml": dev };
+      const r = await loadConfig(writeConfig(leaked), { env: "dev", processEnv: {} });
+      assert.equal(r.registry.inbounds.get("IB_H")?.settings.token, undefined);
+    });
+
+    it("MF-ENV-CAST for a secret names its MEFOR_VALUE_<KEY>", async () => {
+      const t = `${base}outbound("OB_S", rest({ url: "http://127.0.0.1:9/", token: env("s_token", "json") }));\n`;
+      const r = await loadConfig(writeConfig({ "a.ts": t, "environments/dev.toml": "" }), {
+        env: "dev",
+        processEnv: { MEFOR_VALUE_S_TOKEN: "{nope" },
+      });
+      const cast = r.problems.filter((p) => p.code === "MF-ENV-CAST");
+      assert.deepEqual(cast.map(brief), [`${span("a.ts", t, '"s_token"')} MF-ENV-CAST`]);
+      assert.equal(
+        cast[0]?.hint,
+        "Fix MEFOR_VALUE_S_TOKEN in the engine's environment so it is a valid json.",
+      );
+    });
+  });
+
   it("MF-SETTINGS-SCHEMA at the offending setting value (TS) and key (TOML)", async () => {
     const text = base.replace("mllp({ port: 2600 })", "mllp({ port: 70000 })");
     assert.deepEqual(await problems({ "a.ts": text }), [`${span("a.ts", text, "70000")} MF-SETTINGS-SCHEMA`]);

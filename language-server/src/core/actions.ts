@@ -64,7 +64,9 @@ export function codeActions(model: ConfigModel, file: string, range: SourceLocat
           u.location.line === p.location.line &&
           u.location.column === p.location.column,
       );
-      if (!use || seenEnv.has(use.key)) continue;
+      // A secret never goes in an environment file, so there is nothing to add for it.
+      if (!use || seenEnv.has(use.key) || a.graph.envUses.some((u) => u.key === use.key && u.secret))
+        continue;
       seenEnv.add(use.key);
       const placeholder =
         use.cast === "int" || use.cast === "float" ? "0" : use.cast === "bool" ? "false" : '""';

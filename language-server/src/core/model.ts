@@ -9,6 +9,7 @@ import {
   type NodeKind,
   type Problem,
   type RegistryGraph,
+  type SourceLocation,
   sortProblems,
   validateGraph,
 } from "messagefoundry/graph";
@@ -93,8 +94,13 @@ export class Analysis {
   problems(): Map<string, Problem[]> {
     if (this.problemsByFile) return this.problemsByFile;
     const environments: Record<string, Record<string, unknown>> = {};
-    for (const e of this.envFiles) environments[e.env] = e.values;
-    const all: Problem[] = validateGraph(this.graph, { environments });
+    const fileKeyLocations: Record<string, Record<string, SourceLocation>> = {};
+    for (const e of this.envFiles) {
+      environments[e.env] = e.values;
+      fileKeyLocations[e.env] = Object.fromEntries(e.keys);
+    }
+    // No processEnv here: a secret's value lives on the engine's host, so it is never "missing" in the editor.
+    const all: Problem[] = validateGraph(this.graph, { environments, fileKeyLocations });
     // "Missing from any environment file": check each environment, not only a selected one.
     for (const env of Object.keys(environments))
       all.push(...envValues(this.graph, { environments, selectedEnv: env }));

@@ -1,5 +1,11 @@
 /** connections.toml → graph nodes/edges with positions, plus schema problems at the offending key. */
-import type { EnvUse, GraphNode, SettingValue, SourceLocation } from "messagefoundry/graph";
+import {
+  type EnvUse,
+  type GraphNode,
+  isSecretSetting,
+  type SettingValue,
+  type SourceLocation,
+} from "messagefoundry/graph";
 import { parse, TomlError } from "smol-toml";
 import { emptyFacts, type FileFacts } from "./facts.js";
 import { LineIndex } from "./text.js";
@@ -137,7 +143,11 @@ export function extractConnections(file: string, text: string): FileFacts {
           location: valLoc(routerKey),
           origin: "toml",
         });
-      collectEnv(entry.settings, [...base, "settings"], scan, index, file, facts.envUses);
+      const settingsPath = [...base, "settings"];
+      // A ref in a secret setting (`x-mf-secret`) is marked so its key is never looked up in environment files.
+      const transport = typeof entry.transport === "string" ? entry.transport : "";
+      const secretAt = (path: string[]) => isSecretSetting(transport, path.slice(settingsPath.length));
+      collectEnv(entry.settings, settingsPath, scan, index, file, facts.envUses, secretAt);
     });
   }
   return facts;
@@ -159,6 +169,7 @@ function collectEnv(
   index: LineIndex,
   file: string,
   out: EnvUse[],
+  secretAt: (path: string[]) => boolean = () => false,
 ) {
   if (!isRecord(v)) return;
   if (typeof v.env === "string") {
@@ -170,10 +181,11 @@ function collectEnv(
       location: index.location(file, k.valueStart, k.valueEnd),
     };
     if (typeof v.cast === "string") use.cast = v.cast as EnvUse["cast"];
+    if (secretAt(path)) use.secret = true;
     out.push(use);
     return;
   }
-  for (const [k, sub] of Object.entries(v)) collectEnv(sub, [...path, k], scan, index, file, out);
+  for (const [k, sub] of Object.entries(v)) collectEnv(sub, [...path, k], scan, index, file, out, secretAt);
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {

@@ -3,13 +3,14 @@
  * only — config code is never executed. Names must be string literals to be checked statically;
  * anything else becomes a dynamic edge, checked by the engine at run time.
  */
-import type {
-  EnvCast,
-  EnvUse,
-  GraphEdge,
-  NodeKind,
-  SettingValue,
-  SourceLocation,
+import {
+  type EnvCast,
+  type EnvUse,
+  type GraphEdge,
+  isSecretSetting,
+  type NodeKind,
+  type SettingValue,
+  type SourceLocation,
 } from "messagefoundry/graph";
 import ts from "typescript";
 import { emptyFacts, type FileFacts, HL7_PATH_RE } from "./facts.js";
@@ -111,6 +112,23 @@ export function extractModule(
     return out;
   };
 
+  /** env() calls written directly in a secret setting (`x-mf-secret`) of a connection literal. */
+  const secretEnvCalls = new Set<ts.Node>();
+  const markSecrets = (transport: string, obj: ts.ObjectLiteralExpression, path: string[]) => {
+    for (const p of obj.properties) {
+      if (!ts.isPropertyAssignment(p)) continue;
+      const key = propName(p.name);
+      if (key === undefined) continue;
+      let v: ts.Expression = p.initializer;
+      while (ts.isAsExpression(v) || ts.isParenthesizedExpression(v) || ts.isSatisfiesExpression(v))
+        v = v.expression;
+      if (ts.isObjectLiteralExpression(v)) markSecrets(transport, v, [...path, key]);
+      else if (ts.isCallExpression(v) && calleeName(v) === "env" && !isMethodCall(v)) {
+        if (isSecretSetting(transport, [...path, key])) secretEnvCalls.add(v);
+      }
+    }
+  };
+
   const addEdge = (kind: GraphEdge["kind"], from: string, target: ts.Expression) => {
     if (isStringLike(target))
       facts.edges.push({
@@ -147,6 +165,7 @@ export function extractModule(
         if (settingsArg && ts.isObjectLiteralExpression(settingsArg)) {
           node.settings = object(settingsArg);
           keyAt(settingsArg, "settings", keyLocations);
+          if (transport) markSecrets(transport, settingsArg, []);
         }
       }
       const opts = call.arguments[2];
@@ -220,6 +239,7 @@ export function extractModule(
           const use: EnvUse = { key: key.text, hasDefault: n.arguments.length >= 3, location: litLoc(key) };
           const cast = castOf(n.arguments[1]);
           if (cast) use.cast = cast;
+          if (secretEnvCalls.has(n)) use.secret = true;
           facts.envUses.push(use);
         }
       } else if (method && (name === "get" || name === "set" || name === "getAll")) {
