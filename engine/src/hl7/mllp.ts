@@ -14,6 +14,16 @@ export interface MllpDecoderOptions {
   maxFrameBytes?: number;
 }
 
+/** A frame dropped for exceeding `maxFrameBytes`: the error and the frame's first bytes (for a NAK). */
+export interface MllpDroppedFrame {
+  error: MllpFrameError;
+  /** The first bytes of the dropped frame (at most maxFrameBytes, capped at 64 KiB): MSH for the NAK. */
+  head: Buffer;
+}
+
+/** Largest `head` kept from a dropped frame: MSH fits many times over, a huge limit does not pin memory. */
+const HEAD_BYTES = 64 * 1024;
+
 export class MllpDecoder {
   readonly maxFrameBytes: number;
   /** Bytes seen outside any frame (noise, keep-alives, a dropped oversized frame). */
@@ -21,8 +31,12 @@ export class MllpDecoder {
   private parts: Buffer[] = [];
   private size = 0;
   private inFrame = false;
-  /** An FS was the last byte of the previous chunk; the CR may come in the next one. */
-  private pendingEnd = false;
+  /**
+   * The last byte seen ended a frame (FS): a CR right after it is the frame's trailer. The frame is
+   * complete at FS already, so a sender that never sends the CR (or sends it later) is not left
+   * waiting for its ACK.
+   */
+  private afterEnd = false;
 
   constructor(opts: MllpDecoderOptions = {}) {
     this.maxFrameBytes = opts.maxFrameBytes ?? 16 * 1024 * 1024;
@@ -37,18 +51,34 @@ export class MllpDecoder {
    * Feeds bytes; returns the payloads of every frame completed by them. Throws MllpFrameError when a
    * frame exceeds maxFrameBytes, after reading the whole chunk: the oversized frame is dropped, the
    * decoder skips to the next start block and stays usable, and frames completed by the same chunk
-   * are on the error's `frames`.
+   * are on the error's `frames` (use `decode` to learn where the dropped frame was among them).
    */
   push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
     let tooLarge: MllpFrameError | undefined;
+    for (const item of this.decode(chunk)) {
+      if (Buffer.isBuffer(item)) out.push(item);
+      else tooLarge ??= item.error;
+    }
+    if (tooLarge) {
+      tooLarge.frames = out;
+      throw tooLarge;
+    }
+    return out;
+  }
+
+  /**
+   * Like `push`, but never throws for size: returns completed payloads and dropped oversized frames
+   * in wire order, so a listener can reply to each in turn. The decoder stays usable after a drop.
+   */
+  decode(chunk: Buffer): (Buffer | MllpDroppedFrame)[] {
+    const out: (Buffer | MllpDroppedFrame)[] = [];
     let pos = 0;
     const n = chunk.length;
     while (pos < n) {
-      if (this.pendingEnd) {
-        this.pendingEnd = false;
+      if (this.afterEnd) {
+        this.afterEnd = false;
         if (chunk[pos] === MLLP_CR) pos++;
-        this.finish(out);
         continue;
       }
       if (!this.inFrame) {
@@ -74,46 +104,40 @@ export class MllpDecoder {
         continue;
       }
       if (!this.append(chunk, pos, stop)) {
-        tooLarge = new MllpFrameError(
+        const frameBytes = this.size + (stop - pos);
+        const error = new MllpFrameError(
           `MLLP frame exceeds the ${this.maxFrameBytes}-byte limit; frame dropped`,
-          this.size + (stop - pos),
+          frameBytes,
           this.maxFrameBytes,
         );
-        this.discardedBytes += this.size + (stop - pos);
+        out.push({ error, head: this.head(chunk, pos, stop) });
+        this.discardedBytes += frameBytes;
         this.reset();
-        pos = e < 0 ? n : e + 1;
+        // The rest of the dropped frame is skipped as bytes outside frames, up to the next start block.
+        if (e < 0) break;
+        pos = e + 1;
+        this.afterEnd = true;
         continue;
       }
       if (e < 0) break;
       pos = e + 1;
-      if (pos >= n) {
-        this.pendingEnd = true;
-        break;
-      }
-      if (chunk[pos] === MLLP_CR) pos++;
-      this.finish(out);
-    }
-    if (tooLarge) {
-      tooLarge.frames = out;
-      throw tooLarge;
+      out.push(this.take());
+      this.afterEnd = true;
     }
     return out;
   }
 
   /**
-   * The peer closed the stream: returns a frame whose FS arrived without its trailing CR, and drops
-   * (and counts) any unterminated partial frame. The decoder is empty afterwards.
+   * The peer closed the stream: drops (and counts) an unterminated partial frame and returns the
+   * frames still held (none: a frame completes at its FS). The decoder is empty afterwards.
    */
   end(): Buffer[] {
-    const out: Buffer[] = [];
-    if (this.pendingEnd) {
-      this.pendingEnd = false;
-      this.finish(out);
-    } else if (this.inFrame) {
+    if (this.inFrame) {
       this.discardedBytes += this.size + 1; // the start block too
       this.reset();
     }
-    return out;
+    this.afterEnd = false;
+    return [];
   }
 
   /** Adds bytes to the current frame; false when that would exceed the limit. */
@@ -126,9 +150,17 @@ export class MllpDecoder {
     return true;
   }
 
-  private finish(out: Buffer[]): void {
-    out.push(this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size));
+  /** The first bytes of the frame being dropped: what was buffered plus this chunk's part. */
+  private head(chunk: Buffer, from: number, to: number): Buffer {
+    const limit = Math.min(this.maxFrameBytes, HEAD_BYTES);
+    // concat copies only up to the given length, so a huge dropped frame costs at most `limit` bytes.
+    return Buffer.concat([...this.parts, chunk.subarray(from, to)], Math.min(limit, this.size + (to - from)));
+  }
+
+  private take(): Buffer {
+    const frame = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
     this.reset();
+    return frame;
   }
 
   private reset(): void {

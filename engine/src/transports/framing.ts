@@ -6,9 +6,33 @@ import { encodeMllp, MllpDecoder } from "../hl7/index.js";
 import { FrameError } from "./errors.js";
 import type { SettingsReader } from "./settings.js";
 
+/** A frame dropped for breaking the size limit, reported so the listener can NAK and record it. */
+export interface FrameRejection {
+  /** Stable code, e.g. `MLLP_FRAME_TOO_LARGE`, `FRAME_TOO_LARGE`. */
+  code: string;
+  /** Short text without payload content. */
+  message: string;
+  /** Bytes of the frame seen when it was dropped (more may follow; they are skipped). */
+  bytesSeen: number;
+  /** The frame's first bytes (at most the size limit): enough for MSH when building a NAK. */
+  head: Buffer;
+}
+
+export type DecodedFrame = { payload: Buffer } | { rejected: FrameRejection };
+
 export interface FrameDecoder {
   /** Feeds a chunk; returns the payloads of frames completed by it. Throws when a frame breaks the limit. */
   push(chunk: Buffer): Buffer[];
+  /** Like `push` but never throws for size: payloads and rejections in wire order. */
+  decode(chunk: Buffer): DecodedFrame[];
+  /** The peer closed: returns frames still completable; an unterminated partial frame is dropped. */
+  end(): Buffer[];
+  /**
+   * True when the decoder finds the next frame reliably after a rejection (MLLP: the next start
+   * block), so the connection can carry on; false when the byte stream is out of step (newline,
+   * length prefix) and the connection must close after the reply.
+   */
+  readonly resyncs: boolean;
 }
 
 export interface Framing {
@@ -22,7 +46,7 @@ export type FramingSetting = "mllp" | "newline" | "length-prefixed" | { start: n
 
 export const mllpFraming: Framing = {
   name: "mllp",
-  decoder: (maxFrameBytes) => new MllpDecoder({ maxFrameBytes }),
+  decoder: (maxFrameBytes) => new MllpFrameDecoder(maxFrameBytes),
   encode: (payload) => encodeMllp(payload),
 };
 
@@ -84,6 +108,69 @@ export function readFraming(r: SettingsReader, def: FramingSetting = "mllp"): Fr
   return { start: bytes("start", true), end: bytes("end", false) };
 }
 
+/** The HL7 core's MllpDecoder behind the FrameDecoder face. */
+class MllpFrameDecoder implements FrameDecoder {
+  readonly resyncs = true;
+  private readonly d: MllpDecoder;
+  constructor(maxFrameBytes: number) {
+    this.d = new MllpDecoder({ maxFrameBytes });
+  }
+  push(chunk: Buffer): Buffer[] {
+    return this.d.push(chunk);
+  }
+  decode(chunk: Buffer): DecodedFrame[] {
+    return this.d.decode(chunk).map((item) =>
+      Buffer.isBuffer(item)
+        ? { payload: item }
+        : {
+            rejected: {
+              code: item.error.code,
+              message: item.error.message,
+              bytesSeen: item.error.frameBytes,
+              head: item.head,
+            },
+          },
+    );
+  }
+  end(): Buffer[] {
+    return this.d.end();
+  }
+}
+
+/**
+ * Decoders that stop at an oversized frame: `scan` fills `out` and returns a rejection (after which
+ * its buffer is cleared and the stream is out of step) or nothing.
+ */
+abstract class StoppingDecoder implements FrameDecoder {
+  readonly resyncs = false;
+  protected abstract scan(chunk: Buffer, out: Buffer[]): FrameRejection | undefined;
+
+  push(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    const rejected = this.scan(chunk, out);
+    if (rejected) throw new FrameError(rejected.message);
+    return out;
+  }
+
+  decode(chunk: Buffer): DecodedFrame[] {
+    const out: Buffer[] = [];
+    const rejected = this.scan(chunk, out);
+    const items: DecodedFrame[] = out.map((payload) => ({ payload }));
+    if (rejected) items.push({ rejected });
+    return items;
+  }
+
+  /** A frame without its end sequence is incomplete: nothing to return. */
+  end(): Buffer[] {
+    return [];
+  }
+}
+
+/** The first `max` bytes of a dropped frame (capped), for the NAK. */
+function headOf(data: Buffer, max: number): Buffer {
+  return Buffer.from(data.subarray(0, Math.min(max, 64 * 1024)));
+}
+
 /** A byte accumulator that grows by doubling, so a large frame in small chunks costs O(n), not O(n²). */
 class ByteBuffer {
   private data = Buffer.alloc(0);
@@ -132,82 +219,86 @@ class ByteBuffer {
  * Frames bounded by an optional start sequence and a required end sequence. Without a start
  * sequence, a frame begins right after the previous end (newline style).
  */
-class DelimitedDecoder implements FrameDecoder {
+class DelimitedDecoder extends StoppingDecoder {
   private readonly buf = new ByteBuffer();
   private inFrame: boolean;
   /** Inside the current frame, where the search for the end sequence resumes. */
   private scanned = 0;
 
   constructor(
-    private readonly start: Buffer,
-    private readonly end: Buffer,
+    private readonly startSeq: Buffer,
+    private readonly endSeq: Buffer,
     private readonly max: number,
     private readonly dropCrAndEmpty: boolean,
   ) {
-    this.inFrame = start.length === 0;
+    super();
+    this.inFrame = startSeq.length === 0;
   }
 
-  push(chunk: Buffer): Buffer[] {
-    const out: Buffer[] = [];
+  protected scan(chunk: Buffer, out: Buffer[]): FrameRejection | undefined {
     this.buf.append(chunk);
     for (;;) {
       const data = this.buf.view();
       if (!this.inFrame) {
-        const s = data.indexOf(this.start);
+        const s = data.indexOf(this.startSeq);
         if (s < 0) {
           // Junk outside frames: keep only a possible partial start sequence.
-          this.buf.consume(Math.max(0, data.length - (this.start.length - 1)));
+          this.buf.consume(Math.max(0, data.length - (this.startSeq.length - 1)));
           break;
         }
-        this.buf.consume(s + this.start.length);
+        this.buf.consume(s + this.startSeq.length);
         this.inFrame = true;
         this.scanned = 0;
         continue;
       }
-      const e = data.indexOf(this.end, this.scanned);
+      const e = data.indexOf(this.endSeq, this.scanned);
       if (e < 0) {
         if (data.length > this.max)
-          return this.tooLarge(`frame exceeds ${this.max} bytes without an end sequence`);
-        this.scanned = Math.max(0, data.length - (this.end.length - 1));
+          return this.tooLarge(`frame exceeds ${this.max} bytes without an end sequence`, data.length);
+        this.scanned = Math.max(0, data.length - (this.endSeq.length - 1));
         break;
       }
-      if (e > this.max) return this.tooLarge(`frame of ${e} bytes exceeds ${this.max} bytes`);
+      if (e > this.max) return this.tooLarge(`frame of ${e} bytes exceeds ${this.max} bytes`, e);
       let frame = data.subarray(0, e);
       if (this.dropCrAndEmpty && frame[frame.length - 1] === 0x0d) frame = frame.subarray(0, -1);
       if (!(this.dropCrAndEmpty && frame.length === 0)) out.push(Buffer.from(frame));
-      this.buf.consume(e + this.end.length);
-      this.inFrame = this.start.length === 0;
+      this.buf.consume(e + this.endSeq.length);
+      this.inFrame = this.startSeq.length === 0;
       this.scanned = 0;
     }
-    return out;
+    return undefined;
   }
 
-  private tooLarge(message: string): never {
+  private tooLarge(message: string, bytesSeen: number): FrameRejection {
+    const head = headOf(this.buf.view(), this.max);
     this.buf.clear();
-    this.inFrame = this.start.length === 0;
+    this.inFrame = this.startSeq.length === 0;
     this.scanned = 0;
-    throw new FrameError(message);
+    return { code: "FRAME_TOO_LARGE", message, bytesSeen, head };
   }
 }
 
-class LengthPrefixedDecoder implements FrameDecoder {
+class LengthPrefixedDecoder extends StoppingDecoder {
   private readonly buf = new ByteBuffer();
-  constructor(private readonly max: number) {}
+  constructor(private readonly max: number) {
+    super();
+  }
 
-  push(chunk: Buffer): Buffer[] {
-    const out: Buffer[] = [];
+  protected scan(chunk: Buffer, out: Buffer[]): FrameRejection | undefined {
     this.buf.append(chunk);
     while (this.buf.length >= 4) {
       const data = this.buf.view();
       const len = data.readUInt32BE(0);
       if (len > this.max) {
+        const head = headOf(data.subarray(4), this.max);
         this.buf.clear();
-        throw new FrameError(`length prefix ${len} exceeds ${this.max} bytes`);
+        const message = `length prefix ${len} exceeds ${this.max} bytes`;
+        return { code: "FRAME_TOO_LARGE", message, bytesSeen: data.length - 4, head };
       }
       if (data.length - 4 < len) break;
       out.push(Buffer.from(data.subarray(4, 4 + len)));
       this.buf.consume(4 + len);
     }
-    return out;
+    return undefined;
   }
 }

@@ -8,7 +8,14 @@ export type { FileInboundSettings } from "./file-inbound.js";
 export { FileInbound } from "./file-inbound.js";
 export type { FileOutboundSettings } from "./file-outbound.js";
 export { FileOutbound } from "./file-outbound.js";
-export { type Framing, type FramingSetting, framingFrom } from "./framing.js";
+export {
+  type DecodedFrame,
+  type FrameDecoder,
+  type FrameRejection,
+  type Framing,
+  type FramingSetting,
+  framingFrom,
+} from "./framing.js";
 export { HttpInbound, type HttpInboundSettings, readHttpInbound } from "./http.js";
 export {
   defaultLoopbackHub,
@@ -54,6 +61,7 @@ export type {
   InboundConnector,
   InboundContext,
   InboundFactory,
+  InboundRejection,
   InboundState,
   InboundStatus,
   OutboundConnector,

@@ -1,6 +1,7 @@
 /**
  * REST outbound over the global fetch: 2xx ok; 408, 429, 5xx and network errors retry; other
- * statuses are permanent (the request itself is wrong, resending cannot help).
+ * statuses are permanent (the request itself is wrong, resending cannot help). Redirects are not
+ * followed: a 3xx is permanent with its Location in the error.
  */
 import { errorText } from "./errors.js";
 import { type LoopbackHub, reingress } from "./loopback.js";
@@ -91,7 +92,19 @@ export class RestOutbound implements OutboundConnector {
       const result = await this.request(payload);
       if (result.status === "ok" && this.settings.reingressTo) {
         const err = await reingress(this.hub, this.settings.reingressTo, result.reply, this.name);
-        if (err) Object.assign(result, { status: "retry", error: err });
+        // Delivered already: a retry would send it twice. Keep ok, say why in the stored error.
+        if (err) {
+          result.error = `reply not re-ingressed: ${err}`;
+          this.log.warn(
+            {
+              connection: this.name,
+              messageId: meta.messageId,
+              reingressTo: this.settings.reingressTo,
+              error: err,
+            },
+            "delivered, but the response could not be re-ingressed",
+          );
+        }
       }
       this.stats.result(result.status === "ok", result.error);
       const fields = { connection: this.name, messageId: meta.messageId, status: result.status };
@@ -120,15 +133,22 @@ export class RestOutbound implements OutboundConnector {
     try {
       // Payloads are never SharedArrayBuffer-backed; the cast only narrows Buffer's generic for BodyInit.
       const body = payload as Uint8Array<ArrayBuffer>;
-      const res = await fetch(s.url, { method: s.method, headers, body, signal });
+      // Never follow redirects: a 301/302/303 would turn the POST into a body-less GET and the
+      // message would count as delivered. A 3xx is reported (permanent) for a human to fix the url.
+      const res = await fetch(s.url, { method: s.method, headers, body, signal, redirect: "manual" });
       const reply = Buffer.from(await res.arrayBuffer());
       this.stats.bytesIn(reply.length);
       this.stats.status = "connected";
       const status = statusResult(res.status);
+      const location = res.headers.get("location");
+      const error =
+        res.status >= 300 && res.status < 400 && location !== null
+          ? `HTTP ${res.status} → ${location}`
+          : `HTTP ${res.status}`;
       return {
         status,
         ...(reply.length ? { reply } : {}),
-        ...(status === "ok" ? {} : { error: `HTTP ${res.status}` }),
+        ...(status === "ok" ? {} : { error }),
       };
     } catch (err) {
       this.stats.status = "error";

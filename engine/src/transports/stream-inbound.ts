@@ -10,7 +10,7 @@ import type { Framing } from "./framing.js";
 import type { SettingsReader } from "./settings.js";
 import { InboundStats } from "./stats.js";
 import { loadServerTls, readTlsServer, type TlsServerSettings } from "./tls.js";
-import type { InboundConnector, InboundContext, InboundState } from "./types.js";
+import type { InboundConnector, InboundContext, InboundRejection, InboundState } from "./types.js";
 import { remoteOf, SerialQueue } from "./util.js";
 
 export interface StreamInboundSettings {
@@ -19,7 +19,10 @@ export interface StreamInboundSettings {
   /** Port to listen on; 0 picks a free port (see `state.port`). */
   port: number;
   tls?: TlsServerSettings;
-  /** A frame larger than this closes the connection with a logged error. Default 16 MiB. */
+  /**
+   * Largest frame accepted. Default 16 MiB. A larger one is handed to `ctx.reject` (recorded, NAKed)
+   * when the pipeline provides it; otherwise the connection closes with a logged error.
+   */
   maxFrameBytes: number;
   /** Close a connection silent for this long (no payload in flight); 0 = never. Default 0. */
   idleTimeoutMs: number;
@@ -49,6 +52,8 @@ interface Conn {
   pending: number;
   /** The peer sent FIN: finish pending payloads, then close. */
   ended: boolean;
+  /** After a rejection the framing cannot recover from: ignore further bytes, close after the reply. */
+  discard: boolean;
 }
 
 export class StreamInbound implements InboundConnector {
@@ -142,7 +147,7 @@ export class StreamInbound implements InboundConnector {
     const ctx = this.ctx!;
     const log = ctx.log;
     const remote = remoteOf(socket.remoteAddress, socket.remotePort);
-    const conn: Conn = { socket, pending: 0, ended: false };
+    const conn: Conn = { socket, pending: 0, ended: false, discard: false };
     if (this.stopping) {
       socket.destroy();
       return;
@@ -160,34 +165,53 @@ export class StreamInbound implements InboundConnector {
         socket.destroy();
       });
     }
+    // Payloads and rejections share one queue, so replies leave in arrival order.
+    const enqueue = (job: () => Promise<void>) => {
+      conn.pending++;
+      if (conn.pending >= MAX_PENDING) socket.pause();
+      void queue.run(job).finally(() => {
+        conn.pending--;
+        if (conn.pending === 0 && (conn.ended || this.stopping)) this.close(conn);
+        else if (conn.pending < MAX_PENDING / 2 && !this.stopping && !conn.discard) socket.resume();
+      });
+    };
     socket.on("data", (chunk: Buffer) => {
       this.stats.bytesIn(chunk.length);
-      let frames: Buffer[];
-      try {
-        frames = decoder.push(chunk);
-      } catch (err) {
-        this.stats.error(errorText(err));
-        log.error(
-          { connection: this.name, remote, error: errorText(err) },
-          "framing error; closing connection",
-        );
-        socket.destroy();
-        return;
-      }
-      for (const frame of frames) {
-        conn.pending++;
-        if (conn.pending >= MAX_PENDING) socket.pause();
-        void queue
-          .run(() => this.handle(conn, frame, remote))
-          .finally(() => {
-            conn.pending--;
-            if (conn.pending === 0 && (conn.ended || this.stopping)) this.close(conn);
-            else if (conn.pending < MAX_PENDING / 2 && !this.stopping) socket.resume();
-          });
+      if (conn.discard) return;
+      for (const item of decoder.decode(chunk)) {
+        if ("payload" in item) {
+          const frame = item.payload;
+          enqueue(() => this.handle(conn, frame, remote));
+          continue;
+        }
+        const reason = item.rejected;
+        this.stats.error(reason.message);
+        const fields = {
+          connection: this.name,
+          remote,
+          error: reason.message,
+          bytesSeen: reason.bytesSeen,
+        };
+        if (!ctx.reject) {
+          log.error(fields, "framing error; closing connection");
+          socket.destroy();
+          return;
+        }
+        log.warn(fields, "frame over the size limit; rejecting it");
+        const resyncs = decoder.resyncs;
+        enqueue(() => this.reject(conn, reason, remote, resyncs));
+        if (!resyncs) {
+          // The byte stream is out of step: read no more frames, close after the reply.
+          conn.discard = true;
+          socket.pause();
+          return;
+        }
       }
     });
     socket.on("end", () => {
       conn.ended = true;
+      // A frame whose trailer never came is still the peer's last message.
+      if (!conn.discard) for (const frame of decoder.end()) enqueue(() => this.handle(conn, frame, remote));
       if (conn.pending === 0) this.close(conn);
     });
     socket.on("error", (err) => {
@@ -218,6 +242,35 @@ export class StreamInbound implements InboundConnector {
       ctx.log.error(
         { connection: this.name, remote, error: errorText(err) },
         "intake failed; closing connection without reply",
+      );
+      socket.destroy();
+    }
+  }
+
+  /** Hands a dropped oversized frame to `ctx.reject` and sends its reply (normally an AR NAK). */
+  private async reject(
+    conn: Conn,
+    reason: InboundRejection,
+    remote: string | undefined,
+    resyncs: boolean,
+  ): Promise<void> {
+    const { socket } = conn;
+    if (socket.destroyed) return;
+    const ctx = this.ctx!;
+    try {
+      const result = await ctx.reject!(reason, { remote, transport: this.type });
+      if (result.reply && socket.writable) {
+        const out = this.framing.encode(result.reply);
+        socket.write(out);
+        this.stats.bytesOut(out.length);
+      }
+      if (!resyncs) this.close(conn);
+    } catch (err) {
+      // Not recorded, so not NAKed either: drop the connection like a failed intake.
+      this.stats.error(errorText(err));
+      ctx.log.error(
+        { connection: this.name, remote, error: errorText(err) },
+        "recording an oversized frame failed; closing connection without reply",
       );
       socket.destroy();
     }

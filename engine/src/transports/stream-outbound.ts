@@ -55,14 +55,43 @@ export function readStreamOutbound(r: SettingsReader): StreamOutboundSettings {
   return s;
 }
 
+/** Reads MSA-1 and MSA-2 of a reply; undefined when it is not HL7 at all. */
+function readMsa(reply: Buffer): { code?: string; controlId?: string } | undefined {
+  try {
+    const msg = parse(decodeHl7Bytes(reply));
+    return { code: msg.get("MSA-1")?.trim().toUpperCase(), controlId: msg.get("MSA-2")?.trim() };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * MSH-10 of an HL7 payload, read from the first segment without a full parse: the field separator
+ * is the byte after `MSH`, and MSH-10 is the 10th field counting MSH-1 (the separator itself).
+ */
+export function sentControlId(payload: Buffer): string | undefined {
+  let at = 0;
+  while (at < payload.length && (payload[at] === 0x0d || payload[at] === 0x0a || payload[at] === 0x20)) at++;
+  if (payload.length < at + 4 || payload.toString("latin1", at, at + 3) !== "MSH") return undefined;
+  const sep = payload[at + 3]!;
+  let eol = payload.length;
+  for (let i = at + 4; i < payload.length; i++) {
+    if (payload[i] === 0x0d || payload[i] === 0x0a) {
+      eol = i;
+      break;
+    }
+  }
+  // Separators and the control id are ASCII in every HL7 charset, so latin1 is a safe view.
+  const fields = payload.toString("latin1", at, eol).split(String.fromCharCode(sep));
+  const id = fields[9]?.trim();
+  return id ? id : undefined;
+}
+
 /** Maps an HL7 ACK's MSA-1: AA/CA ok, AE/CE retry, AR/CR permanent; anything unreadable retries. */
 export function ackResult(reply: Buffer): SendResult {
-  let code: string | undefined;
-  try {
-    code = parse(decodeHl7Bytes(reply)).get("MSA-1")?.trim().toUpperCase();
-  } catch {
-    return { status: "retry", reply, error: "reply is not an HL7 message" };
-  }
+  const msa = readMsa(reply);
+  if (!msa) return { status: "retry", reply, error: "reply is not an HL7 message" };
+  const code = msa.code;
   switch (code) {
     case "AA":
     case "CA":
@@ -78,10 +107,19 @@ export function ackResult(reply: Buffer): SendResult {
   }
 }
 
+/** Decides whether a reply frame answers the message in flight; false: log it and keep waiting. */
+type ReplyMatch = (reply: Buffer) => boolean;
+
+interface Waiter {
+  resolve(b: Buffer): void;
+  reject(e: Error): void;
+  matches?: ReplyMatch;
+}
+
 /** One live connection and the reply it is waiting for. */
 class Link {
   private readonly decoder: FrameDecoder;
-  private waiter: { resolve(b: Buffer): void; reject(e: Error): void } | undefined;
+  private waiter: Waiter | undefined;
   closed = false;
 
   constructor(
@@ -94,18 +132,17 @@ class Link {
     this.decoder = framing.decoder(maxFrameBytes);
     socket.on("data", (chunk: Buffer) => {
       stats.bytesIn(chunk.length);
-      let frames: Buffer[];
-      try {
-        frames = this.decoder.push(chunk);
-      } catch (err) {
-        this.fail(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
-      for (const f of frames) {
+      for (const item of this.decoder.decode(chunk)) {
+        if ("rejected" in item) {
+          this.fail(new Error(`reply ${item.rejected.message}`));
+          return;
+        }
         const w = this.waiter;
-        this.waiter = undefined;
-        if (w) w.resolve(f);
-        else this.onUnsolicited();
+        if (!w) this.onUnsolicited();
+        else if (!w.matches || w.matches(item.payload)) {
+          this.waiter = undefined;
+          w.resolve(item.payload);
+        }
       }
     });
     socket.on("error", (err) => this.fail(err));
@@ -127,8 +164,11 @@ class Link {
     });
   }
 
-  /** Writes a frame and waits for the next reply frame. */
-  exchange(frame: Buffer, timeoutMs: number): Promise<Buffer> {
+  /**
+   * Writes a frame and waits for the next reply frame that `matches` accepts (any frame without it),
+   * until `timeoutMs` after the write.
+   */
+  exchange(frame: Buffer, timeoutMs: number, matches?: ReplyMatch): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;
@@ -144,6 +184,7 @@ class Link {
           clearTimeout(timer);
           reject(e);
         },
+        matches,
       };
       this.write(frame).catch((e: Error) => this.fail(e));
     });
@@ -188,10 +229,23 @@ export class StreamOutbound implements OutboundConnector {
   }
 
   private async sendOne(payload: Buffer, meta: SendMeta): Promise<SendResult> {
-    const result = await this.attempt(payload);
+    const result = await this.attempt(payload, meta);
     if (result.status === "ok" && this.settings.reingressTo) {
       const err = await reingress(this.hub, this.settings.reingressTo, result.reply, this.name);
-      if (err) Object.assign(result, { status: "retry", error: err });
+      // The destination has accepted the message: a retry would deliver it twice. The reply is
+      // stored with the delivery and the error says why it was not re-ingressed.
+      if (err) {
+        result.error = `reply not re-ingressed: ${err}`;
+        this.log.warn(
+          {
+            connection: this.name,
+            messageId: meta.messageId,
+            reingressTo: this.settings.reingressTo,
+            error: err,
+          },
+          "delivered, but the reply could not be re-ingressed",
+        );
+      }
     }
     this.stats.result(result.status === "ok", result.error);
     const fields = { connection: this.name, messageId: meta.messageId, status: result.status };
@@ -200,7 +254,7 @@ export class StreamOutbound implements OutboundConnector {
     return result;
   }
 
-  private async attempt(payload: Buffer): Promise<SendResult> {
+  private async attempt(payload: Buffer, meta: SendMeta): Promise<SendResult> {
     let link: Link;
     try {
       link = await this.connected();
@@ -216,11 +270,37 @@ export class StreamOutbound implements OutboundConnector {
         await link.write(frame);
         return { status: "ok" };
       }
-      const reply = await link.exchange(frame, this.settings.ackTimeoutMs);
-      return this.replyMode === "ack" ? ackResult(reply) : { status: "ok", reply };
+      if (this.replyMode === "raw") {
+        return { status: "ok", reply: await link.exchange(frame, this.settings.ackTimeoutMs) };
+      }
+      const reply = await link.exchange(frame, this.settings.ackTimeoutMs, this.ackMatcher(payload, meta));
+      return ackResult(reply);
     } catch (err) {
       return { status: "retry", error: errorText(err) };
     }
+  }
+
+  /**
+   * Accepts only an ACK whose MSA-2 is the sent MSH-10, so a stray or duplicate ACK cannot shift
+   * every later ACK by one. A reply without MSA-2 (or that is not HL7) is still taken as the answer
+   * and mapped by ackResult; a payload without MSH-10 (and no SendMeta.controlId) or a batch takes
+   * the next reply, as there is nothing to match against.
+   */
+  private ackMatcher(payload: Buffer, meta: SendMeta): ReplyMatch | undefined {
+    // A batch (FHS/BHS) may be acknowledged per batch or per message: nothing reliable to match.
+    const first = payload.toString("latin1", 0, 3);
+    if (first === "FHS" || first === "BHS") return undefined;
+    const expected = sentControlId(payload) ?? meta.controlId;
+    if (!expected) return undefined;
+    return (reply) => {
+      const got = readMsa(reply)?.controlId;
+      if (!got || got === expected) return true;
+      this.log.warn(
+        { connection: this.name, messageId: meta.messageId, expected, got },
+        "ACK MSA-2 does not match the message in flight; ignored",
+      );
+      return false;
+    };
   }
 
   private async connected(): Promise<Link> {

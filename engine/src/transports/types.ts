@@ -35,6 +35,21 @@ export interface ReceiveResult {
   contentType?: string;
 }
 
+/** A payload the connector dropped before it could be handed to `receive` (so far: over the size limit). */
+export interface InboundRejection {
+  /** Stable code: `MLLP_FRAME_TOO_LARGE` (mllp framing) or `FRAME_TOO_LARGE` (other framings). */
+  code: string;
+  /** Short reason without payload content, e.g. `MLLP frame exceeds the 1048576-byte limit; frame dropped`. */
+  message: string;
+  /** Bytes of the frame seen when it was dropped (the sender may still be sending the rest). */
+  bytesSeen: number;
+  /**
+   * The frame's first bytes, at most the size limit (and 64 KiB): normally the MSH segment, so the
+   * intake can build an AR NAK that names the message (`buildNakFromBytes`). May be cut mid-segment.
+   */
+  head: Buffer;
+}
+
 export interface InboundContext {
   /** The inbound connection's name, e.g. `IB_ACME_ADT`. */
   name: string;
@@ -44,6 +59,15 @@ export interface InboundContext {
    * sender retries; a File inbound leaves the file for the next poll.
    */
   receive(payload: Buffer, meta: ReceiveMeta): Promise<ReceiveResult>;
+  /**
+   * Optional: called (in reply order, between the payloads around it) when a socket inbound drops a
+   * frame over `maxFrameBytes`. The intake records it (an ERROR message with the size note) and
+   * resolves with the reply to send, normally an AR NAK. MLLP then keeps the connection open (the
+   * decoder resynchronises on the next start block); other framings close it after the reply, as
+   * the byte stream is out of step. A rejection closes the connection without a reply. When absent,
+   * the connection is closed with a logged error and nothing is recorded.
+   */
+  reject?(reason: InboundRejection, meta: ReceiveMeta): Promise<{ reply?: Buffer }>;
   log: ConnectorLog;
 }
 

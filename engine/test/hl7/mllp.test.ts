@@ -39,15 +39,39 @@ describe("hl7 MLLP framing", () => {
     assert.equal(d.discardedBytes, 1);
   });
 
-  it("end() completes a frame whose CR never came and drops an unterminated one", () => {
+  it("completes a frame on FS without waiting for the CR, and swallows a CR that follows later", () => {
     const d = new MllpDecoder();
-    assert.deepEqual(d.push(Buffer.from([VT, 0x61, FS])), []);
-    assert.equal(d.hasPartialFrame, true);
-    assert.deepEqual(d.end().map(String), ["a"]);
+    assert.deepEqual(d.push(Buffer.from([VT, 0x61, FS])).map(String), ["a"]);
+    assert.equal(d.hasPartialFrame, false);
+    assert.deepEqual(d.push(Buffer.from([CR, VT, 0x62, FS, CR])).map(String), ["b"]);
+    assert.equal(d.discardedBytes, 0, "the late CR is part of the frame trailer, not noise");
+    // Only one CR is swallowed; a second one is noise outside frames.
+    d.push(Buffer.from([VT, 0x63, FS]));
+    d.push(Buffer.from([CR, CR]));
+    assert.equal(d.discardedBytes, 1);
+  });
+
+  it("end() drops (and counts) an unterminated frame", () => {
+    const d = new MllpDecoder();
     d.push(Buffer.from([VT, 0x62, 0x63]));
+    assert.equal(d.hasPartialFrame, true);
     assert.deepEqual(d.end(), []);
     assert.equal(d.discardedBytes, 3);
     assert.equal(d.hasPartialFrame, false);
+  });
+
+  it("decode() reports frames and oversized drops in wire order, with the dropped frame's head", () => {
+    const d = new MllpDecoder({ maxFrameBytes: 8 });
+    const items = d.decode(
+      Buffer.concat([encodeMllp("ok"), encodeMllp("MSH|far too long"), encodeMllp("next")]),
+    );
+    assert.equal(items.length, 3);
+    assert.equal(String(items[0]), "ok");
+    const drop = items[1];
+    assert.ok(drop && !Buffer.isBuffer(drop));
+    assert.ok(drop.error instanceof MllpFrameError && drop.error.frameBytes > 8);
+    assert.equal(drop.head.toString(), "MSH|far ");
+    assert.equal(String(items[2]), "next");
   });
 
   it("fails loudly on an oversized frame, then resynchronises", () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createInbound, createOutbound, LoopbackHub, type ReceiveMeta } from "../../src/transports/index.js";
-import { ackBytes, adt, context, controlIdOf, mllpPeer } from "./helpers.js";
+import { ackBytes, adt, captureLog, context, controlIdOf, mllpPeer } from "./helpers.js";
 
 describe("transports/loopback", () => {
   it("an MLLP outbound with reingressTo hands the captured reply to the loopback inbound", async () => {
@@ -36,8 +36,9 @@ describe("transports/loopback", () => {
     }
   });
 
-  it("a reply that cannot be re-ingressed is a retry, never dropped silently", async () => {
+  it("a reply that cannot be re-ingressed keeps the delivery ok, with the error noted and logged", async () => {
     const hub = new LoopbackHub();
+    const log = captureLog();
     const peer = await mllpPeer((f) => ackBytes(f));
     const ob = createOutbound(
       "tcp",
@@ -49,12 +50,19 @@ describe("transports/loopback", () => {
         reply: "raw",
         reingressTo: "IB_NOT_RUNNING",
       },
-      { loopback: hub },
+      { loopback: hub, log },
     );
     try {
       const r = await ob.send(Buffer.from(adt("RTE2")), { messageId: "2" });
-      assert.equal(r.status, "retry");
+      // The destination accepted it: a retry would send it twice.
+      assert.equal(r.status, "ok");
+      assert.equal(controlIdOf(r.reply!), "RTE2", "the reply is kept with the delivery");
       assert.match(r.error!, /loopback inbound IB_NOT_RUNNING is not running/);
+      assert.equal(ob.state.sent, 1);
+      const warn = log.entries.find((e) => e.level === "warn" && /re-ingress/.test(e.msg ?? ""));
+      assert.ok(warn, "a warning is logged");
+      assert.equal(warn.obj.messageId, "2");
+      assert.ok(!JSON.stringify(log.entries).includes("TEST^PATIENT"), "ids only, no bodies");
     } finally {
       await ob.close();
       await peer.close();
@@ -81,6 +89,30 @@ describe("transports/loopback", () => {
     } finally {
       await ob.close();
       await loop.stop();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it("a REST response that cannot be re-ingressed keeps the delivery ok, with the error noted", async () => {
+    const log = captureLog();
+    const server = http.createServer((_req, res) => res.end('{"eligible":true}'));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const ob = createOutbound(
+      "rest",
+      "OB_REST",
+      { url, reingressTo: "IB_ABSENT" },
+      { loopback: new LoopbackHub(), log },
+    );
+    try {
+      const r = await ob.send(Buffer.from("{}"), { messageId: "4" });
+      assert.equal(r.status, "ok");
+      assert.equal(r.reply?.toString(), '{"eligible":true}');
+      assert.match(r.error!, /IB_ABSENT is not running/);
+      assert.ok(log.entries.some((e) => e.level === "warn" && e.obj.messageId === "4"));
+    } finally {
+      await ob.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     }

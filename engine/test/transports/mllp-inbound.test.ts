@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
-import { encodeMllp } from "../../src/hl7/index.js";
-import { createInbound, type InboundConnector } from "../../src/transports/index.js";
+import { encodeMllp, parse } from "../../src/hl7/index.js";
+import {
+  createInbound,
+  type InboundConnector,
+  type InboundRejection,
+  type ReceiveMeta,
+} from "../../src/transports/index.js";
 import { ackingIntake, adt, context, controlIdOf, RawMllpClient, until } from "./helpers.js";
 
 describe("transports/mllp inbound", () => {
@@ -108,6 +113,93 @@ describe("transports/mllp inbound", () => {
     other.write(encodeMllp("MSH|^~\\&|A|B|C|D|||ADT^A01|S1|P|2.5"));
     await other.waitFrames(1);
     other.close();
+  });
+
+  it("completes a frame on <FS> even when the trailing CR never comes", async () => {
+    const intake = ackingIntake();
+    const { port } = await startInbound({}, intake.receive);
+    const client = await RawMllpClient.connect(port);
+    // A sender that ends its frame with FS alone and then waits for the ACK.
+    client.write(Buffer.concat([Buffer.from([0x0b]), Buffer.from(adt("NOCR1")), Buffer.from([0x1c])]));
+    const [reply] = await client.waitFrames(1);
+    assert.equal(controlIdOf(reply!), "NOCR1");
+    // The CR arriving late is swallowed, not taken as noise before the next frame's ACK.
+    client.write(Buffer.concat([Buffer.from("\r"), encodeMllp(adt("NOCR2"))]));
+    const frames = await client.waitFrames(2);
+    assert.equal(controlIdOf(frames[1]!), "NOCR2");
+    assert.deepEqual(
+      intake.received.map((r) => r.payload.toString()),
+      [adt("NOCR1"), adt("NOCR2")],
+    );
+    client.close();
+  });
+
+  it("processes a CR-less last frame when the peer half-closes right after it", async () => {
+    const intake = ackingIntake();
+    const { port } = await startInbound({}, intake.receive);
+    const client = await RawMllpClient.connect(port);
+    client.socket.end(Buffer.concat([Buffer.from([0x0b]), Buffer.from(adt("LAST1")), Buffer.from([0x1c])]));
+    const [reply] = await client.waitFrames(1);
+    assert.equal(controlIdOf(reply!), "LAST1");
+    assert.equal(intake.received.length, 1);
+    await client.closed;
+  });
+
+  it("with ctx.reject, NAKs an oversized frame in reply order and keeps serving the connection", async () => {
+    const intake = ackingIntake();
+    const rejected: { reason: InboundRejection; meta: ReceiveMeta }[] = [];
+    inbound = createInbound("mllp", "IB_TEST_ADT", { host: "127.0.0.1", port: 0, maxFrameBytes: 200 });
+    const ctx = context(intake.receive);
+    ctx.reject = async (reason, meta) => {
+      rejected.push({ reason, meta });
+      return { reply: Buffer.from("MSH|^~\\&|||||||ACK|NAK1|P|2.5.1\rMSA|AR|BIG1") };
+    };
+    await inbound.start(ctx);
+    const client = await RawMllpClient.connect(inbound.state.port!);
+    // Before, oversized and after in one write: replies must come back in that order.
+    client.write(
+      Buffer.concat([
+        encodeMllp(adt("BEFORE1")),
+        encodeMllp(adt("BIG1", "X".repeat(400))),
+        encodeMllp(adt("AFTER1")),
+      ]),
+    );
+    const frames = await client.waitFrames(3);
+    assert.equal(controlIdOf(frames[0]!), "BEFORE1");
+    assert.match(frames[1]!.toString(), /MSA\|AR\|BIG1/);
+    assert.equal(controlIdOf(frames[2]!), "AFTER1");
+    // The connection stays usable after the NAK.
+    client.write(encodeMllp(adt("AFTER2")));
+    assert.equal(controlIdOf((await client.waitFrames(4))[3]!), "AFTER2");
+    assert.equal(rejected.length, 1);
+    const { reason, meta } = rejected[0]!;
+    assert.equal(reason.code, "MLLP_FRAME_TOO_LARGE");
+    assert.match(reason.message, /200-byte limit/);
+    assert.ok(reason.bytesSeen > 200, `bytesSeen ${reason.bytesSeen}`);
+    assert.ok(reason.head.length > 0 && reason.head.length <= 200);
+    assert.match(reason.head.toString(), /^MSH\|[^\r]*\|BIG1\|/, "the head carries MSH for the NAK");
+    assert.equal(meta.transport, "mllp");
+    assert.match(meta.remote!, /^127\.0\.0\.1:\d+$/);
+    assert.deepEqual(
+      intake.received.map((r) => parse(r.payload.toString()).controlId),
+      ["BEFORE1", "AFTER1", "AFTER2"],
+    );
+    assert.ok(!JSON.stringify(ctx.log.entries).includes("TEST^PATIENT"), "no message body in logs");
+    client.close();
+  });
+
+  it("closes without a reply when ctx.reject fails", async () => {
+    inbound = createInbound("mllp", "IB_TEST_ADT", { host: "127.0.0.1", port: 0, maxFrameBytes: 64 });
+    const ctx = context(ackingIntake().receive);
+    ctx.reject = async () => {
+      throw new Error("store unavailable");
+    };
+    await inbound.start(ctx);
+    const client = await RawMllpClient.connect(inbound.state.port!);
+    client.write(encodeMllp(adt("BIG2")));
+    await client.closed;
+    assert.equal(client.frames.length, 0);
+    assert.ok(ctx.log.entries.some((e) => e.level === "error" && e.obj.error === "store unavailable"));
   });
 
   it("closes a connection idle longer than idleTimeoutMs", async () => {

@@ -93,6 +93,49 @@ describe("transports/mllp outbound", () => {
     assert.equal(p.connections, 2, "a fresh connection after the timeout");
   });
 
+  it("ignores a reply whose MSA-2 is not the sent MSH-10 and waits for the matching one", async () => {
+    let n = 0;
+    const p = await peer((f) => {
+      // First message: a stray ACK for some other message, then its own ACK.
+      if (n++ === 0)
+        return Buffer.concat([ackBytes(adt("STRAY9")), Buffer.from([0x1c, 0x0d, 0x0b]), ackBytes(f)]);
+      return ackBytes(f, "AR");
+    });
+    const log = captureLog();
+    const ob = createOutbound(
+      "mllp",
+      "OB_TEST_ADT",
+      { host: "127.0.0.1", port: p.port, ackTimeoutMs: 5_000 },
+      { log },
+    );
+    cleanups.push(() => ob.close());
+    const first = await ob.send(Buffer.from(adt("M1")), meta("M1"));
+    assert.equal(first.status, "ok");
+    assert.equal(parse(first.reply!.toString()).get("MSA-2"), "M1");
+    // The next ACK is not shifted by the stray one.
+    const second = await ob.send(Buffer.from(adt("M2")), meta("M2"));
+    assert.equal(second.status, "permanent");
+    assert.equal(parse(second.reply!.toString()).get("MSA-2"), "M2");
+    const ignored = log.entries.find((e) => e.msg?.includes("does not match"));
+    assert.ok(ignored, "the mismatched ACK is logged");
+    assert.deepEqual([ignored.obj.expected, ignored.obj.got], ["M1", "STRAY9"]);
+    assert.ok(!JSON.stringify(log.entries).includes("TEST^PATIENT"), "ids only, no bodies");
+  });
+
+  it("matches on the payload's MSH-10 when SendMeta has no controlId, and times out on mismatches only", async () => {
+    const p = await peer(() => ackBytes(adt("OTHER1")));
+    const ob = outbound(p.port, { ackTimeoutMs: 150 });
+    const r = await ob.send(Buffer.from(adt("P1")), { messageId: "7" });
+    assert.equal(r.status, "retry");
+    assert.match(r.error!, /no reply within 150 ms/);
+  });
+
+  it("takes an ACK without MSA-2 as the reply (nothing to compare)", async () => {
+    const p = await peer(() => Buffer.from("MSH|^~\\&|R|F|S|F|20260101||ACK|A1|P|2.5.1\rMSA|AA"));
+    const r = await outbound(p.port).send(Buffer.from(adt("NOMSA2")), meta("NOMSA2"));
+    assert.equal(r.status, "ok");
+  });
+
   it("reconnects after the peer restarts", async () => {
     const first = await mllpPeer((f) => ackBytes(f));
     const port = first.port;

@@ -102,6 +102,23 @@ describe("transports/rest outbound", () => {
     assert.deepEqual([r.status, r.error, r.reply?.toString()], ["permanent", "HTTP 422", "bad field PID-5"]);
   });
 
+  it("does not follow redirects: a 3xx is permanent and names the location", async () => {
+    for (const code of [301, 302, 303, 307, 308]) {
+      seen.length = 0;
+      respond = (req, res) => {
+        if (req.url === "/moved") res.writeHead(200).end("followed");
+        else res.writeHead(code, { location: "/moved" }).end();
+      };
+      const r = await rest().send(Buffer.from(adt("REDIR1")), { messageId: String(code) });
+      assert.deepEqual([r.status, r.error], ["permanent", `HTTP ${code} → /moved`], `status ${code}`);
+      assert.deepEqual(
+        seen.map((x) => [x.method, x.url]),
+        [["POST", "/intake?x=1"]],
+        `status ${code}: only the original request`,
+      );
+    }
+  });
+
   it("a refused connection and a timeout are retries", async () => {
     const closed = await freePort();
     const r1 = await createOutbound("rest", "OB_DOWN", { url: `http://127.0.0.1:${closed}/` }).send(

@@ -196,6 +196,42 @@ describe("transports/tcp over sockets", () => {
     sock.destroy();
   });
 
+  it("newline inbound with ctx.reject: replies to earlier lines, NAKs the oversized one, then closes", async () => {
+    const received: string[] = [];
+    const rejected: { code: string; bytesSeen: number; head: string }[] = [];
+    const ib = createInbound("tcp", "IB_TEST_TCP", {
+      host: "127.0.0.1",
+      port: 0,
+      framing: "newline",
+      maxFrameBytes: 16,
+    });
+    open.push(ib);
+    const ctx = context(async (payload) => {
+      received.push(payload.toString());
+      return { accepted: true, reply: Buffer.from(`ack:${payload}`) };
+    });
+    ctx.reject = async (reason) => {
+      rejected.push({ code: reason.code, bytesSeen: reason.bytesSeen, head: reason.head.toString() });
+      return { reply: Buffer.from("nak:too-large") };
+    };
+    await ib.start(ctx);
+    const sock = net.connect({ host: "127.0.0.1", port: ib.state.port! });
+    let replies = "";
+    sock.on("data", (c) => {
+      replies += c.toString();
+    });
+    const closed = new Promise<void>((r) => sock.on("close", () => r()));
+    // The stream after an oversized line cannot be trusted: "late" must not be taken as a message.
+    sock.write(`short\n${"x".repeat(40)}\nlate\n`);
+    await closed;
+    assert.equal(replies, "ack:short\nnak:too-large\n");
+    assert.deepEqual(received, ["short"]);
+    assert.equal(rejected.length, 1);
+    assert.equal(rejected[0]!.code, "FRAME_TOO_LARGE");
+    assert.ok(rejected[0]!.bytesSeen > 16);
+    assert.equal(rejected[0]!.head, "x".repeat(16));
+  });
+
   it('outbound with reply "ack" reads MSA-1 like MLLP', async () => {
     const peer = await mllpPeer((f) => ackBytes(f, "AR"));
     try {
