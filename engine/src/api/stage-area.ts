@@ -1,13 +1,16 @@
 /**
- * Staged config bundles: each upload is written to its own temp dir, loaded by the real loader
- * against this engine's environment, diffed against the running graph and kept (with its files)
- * until promoted or expired. Nothing here touches the running registry; promote is the runner's job.
+ * Staged config bundles: each upload is written to its own temp dir, loaded against this engine's
+ * environment in a worker thread (config/isolated-load.ts: no engine secrets in its env, a heap
+ * limit, a wall-clock timeout), diffed against the running graph and kept (with its files) until
+ * promoted or expired. Only data comes back from the worker — no router/handler functions — so
+ * promote loads the kept files (`dir`) for real. Nothing here touches the running registry.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
-import { type LoadResult, loadConfig } from "../config/index.js";
+import type { ResourceLimits } from "node:worker_threads";
+import { type IsolatedLoadResult, loadConfigIsolated } from "../config/isolated-load.js";
 import { diffGraphs, type RegistryGraph } from "../graph/index.js";
 import { ApiError } from "./errors.js";
 import type { ConfigFiles, StageResult } from "./services.js";
@@ -15,9 +18,9 @@ import type { ConfigFiles, StageResult } from "./services.js";
 export interface StagedBundle {
   result: StageResult;
   files: ConfigFiles;
-  /** The loaded bundle (registry, graph, problems); the runner swaps this in on promote. */
-  load: LoadResult;
-  /** Directory the bundle was written to (removed when the stage is dropped). */
+  /** What the isolated load found (graph, problems, hasErrors) — data only, nothing runnable. */
+  load: IsolatedLoadResult;
+  /** Directory the bundle was written to; promote loads it from here. Removed when the stage is dropped. */
   dir: string;
   stagedBy: string;
 }
@@ -31,6 +34,12 @@ export interface StageAreaOptions {
   now?: () => number;
   /** Parent of the per-stage dirs (default the OS temp dir). */
   root?: string;
+  /** Wall-clock limit for loading a staged bundle (default 30 s). */
+  loadTimeoutMs?: number;
+  /** Heap/stack limits of the loading worker (default config/isolated-load's). */
+  resourceLimits?: ResourceLimits;
+  /** Node options of the loading worker (default inherited). */
+  execArgv?: string[];
 }
 
 /** SHA-256 over sorted `path\0content\0` pairs: the same bundle always hashes the same. */
@@ -67,9 +76,13 @@ export class StageArea {
         mkdirSync(dirname(target), { recursive: true });
         writeFileSync(target, content);
       }
-      const load = await loadConfig(dir, {
-        ...(this.#opts.env !== undefined && { env: this.#opts.env }),
-        ...(this.#opts.processEnv !== undefined && { processEnv: this.#opts.processEnv }),
+      const o = this.#opts;
+      const load = await loadConfigIsolated(dir, {
+        ...(o.env !== undefined && { env: o.env }),
+        ...(o.processEnv !== undefined && { processEnv: o.processEnv }),
+        ...(o.loadTimeoutMs !== undefined && { timeoutMs: o.loadTimeoutMs }),
+        ...(o.resourceLimits !== undefined && { resourceLimits: o.resourceLimits }),
+        ...(o.execArgv !== undefined && { execArgv: o.execArgv }),
       });
       const empty: RegistryGraph = { version: 1, nodes: [], edges: [], envUses: [] };
       const result: StageResult = {

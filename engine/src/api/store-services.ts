@@ -84,6 +84,10 @@ export function storeMonitoring(
 }
 
 const BULK_BATCH = 200;
+/** Rows between event-loop turns in a bulk replay: each row is a synchronous store transaction. */
+const YIELD_EVERY = 100;
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export function storeMessages(store: Store): MessagesService {
   return {
@@ -122,6 +126,7 @@ export function storeMessages(store: Store): MessagesService {
       const result: BulkReplayResult = { replayed: 0, skipped: 0, truncated: false };
       // Keyset walk, newest first, so rows that stay dead (a failed resend) are never revisited.
       let before: number | undefined;
+      let done = 0;
       const seenMessages = new Set<number>();
       for (;;) {
         const rows = await this.deadLetters(
@@ -141,6 +146,8 @@ export function storeMessages(store: Store): MessagesService {
           seenMessages.add(row.messageId);
           if (ok) result.replayed++;
           else result.skipped++;
+          // Up to 10,000 rows per request: let intake, ACKs and other requests run in between.
+          if (++done % YIELD_EVERY === 0) await yieldToLoop();
         }
         const last = rows[rows.length - 1];
         if (!last || rows.length < BULK_BATCH) return result;

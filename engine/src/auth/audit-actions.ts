@@ -18,6 +18,8 @@ export const AUDIT_ACTIONS = {
   mfaEnrolled: "user.mfa_enroll",
   mfaDisabled: "user.mfa_disable",
   messageRawViewed: "message.raw_view",
+  /** Error/detail text (it can quote the message) shown to a messages:raw holder. */
+  messageErrorViewed: "message.error_view",
   messageReplayed: "message.replay",
   outboundResent: "message.resend",
   deadLettersReplayed: "message.bulk_replay",

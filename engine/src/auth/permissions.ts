@@ -24,10 +24,12 @@ const grants: Record<Role, readonly Permission[]> = {
   administrator: PERMISSIONS,
   // Runs the engine day to day: watches, inspects and replays messages, starts/stops connections.
   operator: ["monitoring:read", "messages:read", "messages:raw", "messages:replay", "connections:control"],
-  // Release manager: stages and promotes reviewed config; no access to message content.
+  // Release manager: stages and promotes reviewed config (both run its code); no message content.
   deployer: ["monitoring:read", "config:stage", "config:deploy"],
-  // Authors config: may stage to validate against the engine, never promote or see raw bodies.
-  developer: ["monitoring:read", "messages:read", "config:stage"],
+  // Authors config: watches the engine and its message log. No config:stage: staging runs the
+  // uploaded code inside the engine process, with its file-system rights (see README) — developers
+  // validate with `messagefoundry check` / dry-run locally and hand the bundle to a deployer.
+  developer: ["monitoring:read", "messages:read"],
   viewer: ["monitoring:read", "messages:read"],
   // Reads the audit trail; deliberately no message access.
   auditor: ["audit:read", "monitoring:read"],

@@ -55,6 +55,11 @@ export interface AuditQuery {
 export interface AuthRepository {
   /** Runs `fn` atomically; nested calls join the outer transaction. `fn` must not be async. */
   transaction<T>(fn: () => T): T;
+  /**
+   * Runs read-only `fn` over one consistent snapshot without taking the write lock, so a long
+   * read (audit verify) neither waits for nor blocks writers. `fn` must not be async.
+   */
+  readTransaction<T>(fn: () => T): T;
 
   findUserByName(name: string): UserRecord | undefined;
   findUserById(id: number): UserRecord | undefined;

@@ -238,8 +238,8 @@ export class AuthService {
   }
 
   verifyAudit(): AuditVerification {
-    // One transaction so the head and the rows are read from the same snapshot.
-    return this.#repo.transaction(() => verifyChain(this.#repo.iterateAudit(), this.#repo.auditHead()));
+    // One read snapshot for the head and the rows; no write lock (it may walk a long log).
+    return this.#repo.readTransaction(() => verifyChain(this.#repo.iterateAudit(), this.#repo.auditHead()));
   }
 
   /** Deletes expired sessions and stale throttle records; call periodically. */

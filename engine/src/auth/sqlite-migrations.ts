@@ -76,7 +76,19 @@ export const AUTH_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ??
  * Brings the auth tables up to {@link AUTH_SCHEMA_VERSION}; a no-op when they are current.
  * One IMMEDIATE transaction, so an engine and a CLI starting together cannot both migrate.
  */
+/** The applied auth schema version, or 0; undefined when the version table does not exist yet. */
+function appliedVersion(db: BetterSqlite3.Database): number | undefined {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'auth_schema_version'")
+    .get();
+  if (!table) return undefined;
+  const row = db.prepare("SELECT MAX(version) AS v FROM auth_schema_version").get() as { v: number | null };
+  return row.v ?? 0;
+}
+
 export function migrateAuthSchema(db: BetterSqlite3.Database): void {
+  // Up to date: a plain read, so opening the tables (e.g. `audit verify`) takes no write lock.
+  if (appliedVersion(db) === AUTH_SCHEMA_VERSION) return;
   db.transaction(() => {
     db.exec(
       "CREATE TABLE IF NOT EXISTS auth_schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",

@@ -160,6 +160,11 @@ export class SqliteAuthRepository implements AuthRepository {
     return this.#db.transaction(fn).immediate();
   }
 
+  readTransaction<T>(fn: () => T): T {
+    // DEFERRED: under WAL the first read pins a snapshot and no lock is taken on the shared file.
+    return this.#db.transaction(fn).deferred();
+  }
+
   findUserByName(name: string): UserRecord | undefined {
     const row = this.#s.userByName.get(name);
     return row && toUser(row);

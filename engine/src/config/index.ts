@@ -34,6 +34,14 @@ export {
   fixtureProblems,
   runFixture,
 } from "./fixtures.js";
+export {
+  DEFAULT_LOAD_LIMITS,
+  DEFAULT_LOAD_TIMEOUT_MS,
+  type IsolatedLoadOptions,
+  type IsolatedLoadResult,
+  loadConfigIsolated,
+  scrubEnv,
+} from "./isolated-load.js";
 export { findEntryModules, type LoadOptions, type LoadResult, loadConfig } from "./loader.js";
 export { RawMessage } from "./raw-message.js";
 export {

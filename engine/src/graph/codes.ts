@@ -38,6 +38,8 @@ export const CODES = {
   "MF-TOML-ENTRY": { severity: "error", title: "A connections.toml entry is malformed" },
   "MF-LOAD-BUNDLE": { severity: "error", title: "A config module does not compile" },
   "MF-LOAD-EXEC": { severity: "error", title: "A config module threw while loading" },
+  "MF-LOAD-TIMEOUT": { severity: "error", title: "A staged config did not finish loading in time" },
+  "MF-LOAD-LIMIT": { severity: "error", title: "A staged config exceeded its memory limit while loading" },
   "MF-DECLARATION": { severity: "error", title: "A declaration was called with invalid arguments" },
   "MF-TYPECHECK": { severity: "error", title: "TypeScript type error in the config" },
   "MF-FIXTURE": { severity: "error", title: "A tests/ fixture did not produce its expected output" },

@@ -1,5 +1,7 @@
 /** Stage → promote → rollback over HTTP: real loader for staging, the in-memory runner stand-in for the swap. */
 import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "mocha";
 import { AUDIT_ACTIONS } from "../../src/auth/index.js";
 import { type Harness, PASSWORD, startApi } from "./helpers.js";
@@ -47,7 +49,7 @@ describe("api/config", () => {
   });
 
   it("stages a bundle: problems and the changes against the running graph, audited", async () => {
-    const res = await stage(V1, developer);
+    const res = await stage(V1);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.hasErrors, false);
     assert.match(res.body.contentHash, /^[0-9a-f]{64}$/);
@@ -56,7 +58,7 @@ describe("api/config", () => {
       ["handler:test_adt_handler", "inbound:IB_TEST_ADT", "outbound:OB_TEST_ADT", "router:test_adt_router"],
     );
     const audit = h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.configStaged }).at(-1);
-    assert.equal(audit?.actor, "developer");
+    assert.equal(audit?.actor, "deployer");
     assert.equal(audit?.target, `stage:${res.body.stageId}`);
   });
 
@@ -82,25 +84,42 @@ describe("api/config", () => {
     }
   });
 
-  it("developers may stage but not promote; promote needs a recent re-authentication", async () => {
-    const staged = await stage(V1, developer);
-    const denied = await h.call("POST", "/config/promote", {
+  it("staging runs config code, so it needs config:stage (not developers) and a recent re-authentication", async () => {
+    const denied = await stage(V1, developer);
+    assert.equal(denied.status, 403);
+    assert.equal(denied.body.error.code, "FORBIDDEN");
+    h.clock.advance(h.auth.policy.recentAuthMs + 1);
+    const stale = await stage(V1);
+    assert.equal(stale.status, 403);
+    assert.equal(stale.body.error.code, "REAUTH_REQUIRED");
+    await h.call("POST", "/auth/reauth", { token: deployer, body: { password: PASSWORD } });
+    const staged = await stage(V1);
+    assert.equal(staged.status, 200);
+    const promoteDenied = await h.call("POST", "/config/promote", {
       token: developer,
       body: { stageId: staged.body.stageId },
     });
-    assert.equal(denied.status, 403);
+    assert.equal(promoteDenied.status, 403);
     h.clock.advance(h.auth.policy.recentAuthMs + 1);
-    const stale = await h.call("POST", "/config/promote", {
+    const promoteStale = await h.call("POST", "/config/promote", {
       token: deployer,
       body: { stageId: staged.body.stageId },
     });
-    assert.equal(stale.body.error.code, "REAUTH_REQUIRED");
+    assert.equal(promoteStale.body.error.code, "REAUTH_REQUIRED");
     await h.call("POST", "/auth/reauth", { token: deployer, body: { password: PASSWORD } });
     const ok = await h.call("POST", "/config/promote", {
       token: deployer,
       body: { stageId: staged.body.stageId },
     });
     assert.equal(ok.status, 200);
+  });
+
+  it("the staged bundle's files stay on disk until promoted, for the runner to load", async () => {
+    const staged = await stage(V1);
+    const kept = h.config.stagedDir(staged.body.stageId);
+    assert.equal(readFileSync(join(kept, "adt.ts"), "utf8"), V1["adt.ts"]);
+    await h.call("POST", "/config/promote", { token: deployer, body: { stageId: staged.body.stageId } });
+    assert.equal(existsSync(kept), false);
   });
 
   it("promote → history → stage a change → promote → rollback, each audited with the actor", async () => {
@@ -184,5 +203,53 @@ describe("api/config", () => {
     );
     const audit = h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.configPromoted }).at(-1);
     assert.deepEqual(JSON.parse(audit?.details ?? "{}"), { outcome: "failed", code: "PROMOTE_FAILED" });
+  });
+});
+
+describe("api/config: staging is isolated from the engine", () => {
+  const SECRET = "c3RvcmUta2V5LXN0b3JlLWtleS1zdG9yZS1rZXktMzI=";
+  let h: Harness;
+  let deployer: string;
+  beforeEach(async () => {
+    h = await startApi({
+      stage: {
+        processEnv: { MEFOR_STORE_KEY: SECRET, MEFOR_STORE_OLD_KEYS: SECRET, MEFOR_VALUE_TEST_HOST: "h" },
+      },
+    });
+    deployer = await h.login("deployer");
+  });
+  afterEach(() => h.close());
+
+  it("an endless loop in staged config times out (MF-LOAD-TIMEOUT) while the API keeps answering", async () => {
+    const spin = { "spin.ts": `${IMPORTS}router("test_router", () => []);\nwhile (true) {}\n` };
+    await h.close();
+    h = await startApi({ stage: { loadTimeoutMs: 2000 } });
+    deployer = await h.login("deployer");
+    const pending = h.call("POST", "/config/stage", { token: deployer, body: { files: spin } });
+    const health = await h.call("GET", "/health");
+    assert.equal(health.status, 200);
+    const res = await pending;
+    assert.equal(res.status, 200);
+    assert.equal(res.body.hasErrors, true);
+    assert.deepEqual(
+      res.body.problems.map((p: { code: string; message: string }) => [p.code, p.message]),
+      [["MF-LOAD-TIMEOUT", "config did not finish loading within 2 s"]],
+    );
+    const promote = await h.call("POST", "/config/promote", {
+      token: deployer,
+      body: { stageId: res.body.stageId },
+    });
+    assert.equal(promote.body.error.code, "CONFIG_INVALID");
+  });
+
+  it("staged config code cannot read the engine's store keys", async () => {
+    const spy = { "spy.ts": `throw new Error("ENV=" + JSON.stringify(process.env));\n` };
+    const res = await h.call("POST", "/config/stage", { token: deployer, body: { files: spy } });
+    assert.equal(res.status, 200);
+    const text = JSON.stringify(res.body);
+    assert.match(text, /MEFOR_VALUE_TEST_HOST/, "the config did report its environment");
+    assert.ok(!text.includes(SECRET));
+    assert.ok(!text.includes("MEFOR_STORE_KEY"));
+    assert.ok(!text.includes("MEFOR_STORE_OLD_KEYS"));
   });
 });

@@ -8,7 +8,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { buildApp, StageArea, storeMessages, storeMonitoring } from "../../src/api/index.js";
+import {
+  buildApp,
+  StageArea,
+  type StageAreaOptions,
+  storeMessages,
+  storeMonitoring,
+} from "../../src/api/index.js";
 import {
   type AuthPolicy,
   AuthService,
@@ -58,6 +64,8 @@ export interface Harness {
 export interface HarnessOptions {
   policy?: Partial<AuthPolicy>;
   statsIntervalMs?: number;
+  /** StageArea options over the defaults (temp root, empty processEnv, the test clock). */
+  stage?: StageAreaOptions;
 }
 
 export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
@@ -78,7 +86,7 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
     { name: "IB_TEST_ADT", direction: "inbound", transport: "mllp", state: "running" },
     { name: "OB_TEST_ADT", direction: "outbound", transport: "mllp", state: "running" },
   ]);
-  const area = new StageArea({ root: dir, processEnv: {}, now: clock.now });
+  const area = new StageArea({ root: dir, processEnv: {}, now: clock.now, ...opts.stage });
   const config = new MemoryConfig(area, clock.now);
   const app = buildApp(
     {
@@ -189,4 +197,40 @@ export async function deadLetterOutbound(
 /** Fills a route's `:params` with plausible values. */
 export function concrete(url: string): string {
   return url.replace(/:id\b/g, "1").replace(/:name\b/g, "IB_TEST_ADT");
+}
+
+/** Dead-letters `n` outbound rows (one message each) in a few batched store calls. Returns the message ids. */
+export async function deadLetterMany(h: Harness, n: number, prefix = "BULK"): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) ids.push(await receive(h, `${prefix}${String(i).padStart(5, "0")}`));
+  const owner = "test-worker";
+  const claim = { owner, limit: n, leaseMs: 60_000 };
+  const ing = await h.store.claimIngress("IB_TEST_ADT", claim);
+  await h.store.completeRouting(
+    owner,
+    ing.map((r) => ({ rowId: r.rowId, handlers: ["H_TEST"] })),
+  );
+  const routed = await h.store.claimRouted("IB_TEST_ADT", claim);
+  await h.store.completeTransform(
+    owner,
+    routed.map((r) => ({ rowId: r.rowId, sends: [{ outbound: "OB_TEST_ADT", payload: r.payload }] })),
+  );
+  // FIFO lanes hand out one row at a time.
+  for (;;) {
+    const out = await h.store.claimOutbound("OB_TEST_ADT", claim);
+    if (out.length === 0) break;
+    await h.store.completeDelivery(
+      owner,
+      out.map((r) => ({ rowId: r.rowId, status: "dead" as const, error: "AR from receiver" })),
+    );
+  }
+  return ids;
+}
+
+/** Makes every audit append fail (a real SQLite error) until the returned function is called. */
+export function breakAudit(h: Harness): () => void {
+  h.store.db.exec(
+    "CREATE TEMP TRIGGER test_audit_down BEFORE INSERT ON main.auth_audit BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END",
+  );
+  return () => h.store.db.exec("DROP TRIGGER temp.test_audit_down");
 }

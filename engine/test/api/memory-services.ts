@@ -77,6 +77,10 @@ export class MemoryConfig implements ConfigService {
       this.#area.drop(stageId),
     );
   }
+  /** Where a stage's files are kept (what the runner loads on promote). */
+  stagedDir(stageId: string): string {
+    return this.#area.get(stageId).dir;
+  }
   async history(): Promise<ConfigVersion[]> {
     return this.versions.map((v) => this.#plain(v));
   }

@@ -1,8 +1,16 @@
 /** Messages, dead letters, connections and counters through the real store. */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "mocha";
+import { storeMessages } from "../../src/api/index.js";
 import { AUDIT_ACTIONS } from "../../src/auth/index.js";
-import { deadLetterOutbound, type Harness, receive, startApi } from "./helpers.js";
+import {
+  breakAudit,
+  deadLetterMany,
+  deadLetterOutbound,
+  type Harness,
+  receive,
+  startApi,
+} from "./helpers.js";
 
 describe("api/messages", () => {
   let h: Harness;
@@ -120,7 +128,16 @@ describe("api/messages", () => {
       list.body.items.map((r: { id: number }) => r.id),
       [c.rowId, b.rowId, a.rowId],
     );
-    assert.equal(list.body.items[0].error, "AR from receiver");
+    // Error text can quote the message: only messages:raw sees it (audited), messages:read sees that there is one.
+    assert.equal(list.body.items[0].error, undefined);
+    assert.equal(list.body.items[0].hasError, true);
+    assert.ok(!JSON.stringify(list.body).includes("AR from receiver"));
+    const full = await h.call("GET", "/dead-letters?connection=OB_TEST_ADT", { token: operator });
+    assert.equal(full.body.items[0].error, "AR from receiver");
+    const viewed = lastAudit(AUDIT_ACTIONS.messageErrorViewed);
+    assert.equal(viewed?.actor, "operator");
+    assert.equal(viewed?.target, "dead-letters");
+    assert.deepEqual(JSON.parse(viewed?.details ?? "{}"), { rows: 3 });
     const detail = await h.call("GET", `/messages/${a.messageId}`, { token: viewer });
     assert.ok(detail.body.history.some((e: { kind: string }) => e.kind === "dead-letter"));
     assert.equal(detail.body.disposition, "ERROR");
@@ -145,9 +162,117 @@ describe("api/messages", () => {
     assert.equal(bulk.status, 202);
     assert.deepEqual(bulk.body, { replayed: 2, skipped: 0, truncated: false });
     assert.equal((await h.call("GET", "/dead-letters", { token: viewer })).body.items.length, 0);
-    const audit = lastAudit(AUDIT_ACTIONS.deadLettersReplayed);
+    const bulkAudits = h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.deadLettersReplayed });
+    assert.deepEqual(
+      bulkAudits.map((e) => [e.actor, JSON.parse(e.details ?? "{}")]),
+      [
+        ["operator", { filter: { connection: "OB_TEST_ADT" }, max: 1000, outcome: "started" }],
+        [
+          "operator",
+          {
+            filter: { connection: "OB_TEST_ADT" },
+            outcome: "done",
+            replayed: 2,
+            skipped: 0,
+            truncated: false,
+          },
+        ],
+      ],
+    );
+  });
+
+  it("error text and history detail reach only messages:raw holders, and that view is audited", async () => {
+    const { messageId, rowId } = await deadLetterOutbound(h, "ERR0001");
+    const before = h.auth.listAudit({ limit: 1000 }).length;
+    const seen = await h.call("GET", `/messages/${messageId}`, { token: viewer });
+    assert.equal(seen.status, 200);
+    assert.ok(!JSON.stringify(seen.body).includes("AR from receiver"), JSON.stringify(seen.body));
+    assert.equal(seen.body.hasError, true);
+    assert.equal(seen.body.errorStage, "outbound");
+    assert.equal(seen.body.error, undefined);
+    const dead = seen.body.rows.find((r: { id: number }) => r.id === rowId);
+    assert.deepEqual(
+      [dead.stage, dead.state, dead.hasError, dead.error],
+      ["outbound", "dead", true, undefined],
+    );
+    const event = seen.body.history.find((e: { kind: string }) => e.kind === "dead-letter");
+    assert.deepEqual([event.hasDetail, event.detail], [true, undefined]);
+    assert.equal(h.auth.listAudit({ limit: 1000 }).length, before, "a redacted view is not audited");
+
+    const full = await h.call("GET", `/messages/${messageId}`, { token: operator });
+    assert.equal(full.status, 200);
+    assert.equal(full.body.rows.find((r: { id: number }) => r.id === rowId).error, "AR from receiver");
+    assert.ok(
+      full.body.history.some((e: { detail: string | null }) => e.detail?.includes("AR from receiver")),
+    );
+    const audit = lastAudit(AUDIT_ACTIONS.messageErrorViewed);
     assert.equal(audit?.actor, "operator");
-    assert.equal(JSON.parse(audit?.details ?? "{}").replayed, 2);
+    assert.equal(audit?.target, `message:${messageId}`);
+    assert.ok(!(audit?.details ?? "").includes("AR from receiver"));
+  });
+
+  it("an error-text view that cannot be audited is refused", async () => {
+    const { messageId } = await deadLetterOutbound(h, "ERR0002");
+    const restore = breakAudit(h);
+    try {
+      const res = await h.call("GET", `/messages/${messageId}`, { token: operator });
+      assert.equal(res.status, 500);
+      assert.ok(!JSON.stringify(res.body).includes("AR from receiver"));
+    } finally {
+      restore();
+    }
+  });
+
+  it("replay, resend and bulk replay are audited before they act: no audit, no action", async () => {
+    const { messageId, rowId } = await deadLetterOutbound(h, "AUD0001");
+    const restore = breakAudit(h);
+    try {
+      assert.equal((await h.call("POST", `/messages/${messageId}/replay`, { token: operator })).status, 500);
+      assert.equal((await h.call("POST", `/outbound-rows/${rowId}/resend`, { token: operator })).status, 500);
+      const bulk = await h.call("POST", "/dead-letters/replay", { token: operator, body: { filter: {} } });
+      assert.equal(bulk.status, 500);
+    } finally {
+      restore();
+    }
+    const m = await h.store.getMessage(messageId);
+    assert.equal(m?.run, 1, "not replayed");
+    assert.deepEqual(
+      m?.rows.map((r) => [r.stage, r.state]),
+      [
+        ["ingress", "done"],
+        ["routed", "done"],
+        ["outbound", "dead"],
+      ],
+      "nothing resent",
+    );
+  });
+
+  it("a replay of an unknown message is audited as failed", async () => {
+    assert.equal((await h.call("POST", "/messages/4242/replay", { token: operator })).status, 404);
+    const entries = h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.messageReplayed });
+    assert.deepEqual(
+      entries.map((e) => [e.target, JSON.parse(e.details ?? "{}")]),
+      [
+        ["message:4242", {}],
+        ["message:4242", { outcome: "failed", code: "MESSAGE_NOT_FOUND" }],
+      ],
+    );
+  });
+
+  it("bulk replay lets other work run between batches of rows", async () => {
+    await deadLetterMany(h, 250);
+    let turns = 0;
+    let spinning = true;
+    const spin = (): void => {
+      turns++;
+      if (spinning) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const result = await storeMessages(h.store).replayDeadLetters({}, 10_000);
+    const during = turns;
+    spinning = false;
+    assert.deepEqual(result, { replayed: 250, skipped: 0, truncated: false });
+    assert.ok(during >= 2, `the event loop turned ${during} times during a 250-row replay`);
   });
 
   it("bulk replay stops at max and says so", async () => {

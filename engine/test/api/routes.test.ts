@@ -91,6 +91,7 @@ describe("api/routes: deny by default", () => {
       "GET /messages/:id/raw",
       "POST /config/promote",
       "POST /config/rollback",
+      "POST /config/stage",
       "POST /dead-letters/replay",
       "POST /messages/:id/replay",
       "POST /outbound-rows/:id/resend",

@@ -176,6 +176,23 @@ describe("auth/audit", () => {
     }
   });
 
+  it("audit verify reads without taking the write lock: it works while the engine is writing", () => {
+    // The engine holds the write lock (a transaction in progress); the CLI must not queue behind it
+    // nor make the engine queue behind a long verify.
+    const cli = new Database(f.file, { timeout: 0 });
+    f.db.exec("BEGIN IMMEDIATE");
+    try {
+      f.db.prepare("DELETE FROM auth_throttle").run();
+      const result = auditVerify(cli);
+      assert.equal(result.ok, true);
+      assert.equal(result.entries, 9);
+      assert.equal(new AuthService(new SqliteAuthRepository(cli)).verifyAudit().ok, true);
+    } finally {
+      f.db.exec("ROLLBACK");
+      cli.close();
+    }
+  });
+
   it("a second connection (another process) continues the same chain", () => {
     const other = new Database(f.file);
     try {

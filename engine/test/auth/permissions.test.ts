@@ -15,7 +15,8 @@ const EXPECTED: Record<Role, readonly Permission[]> = {
   administrator: [...PERMISSIONS],
   operator: ["monitoring:read", "messages:read", "messages:raw", "messages:replay", "connections:control"],
   deployer: ["monitoring:read", "config:stage", "config:deploy"],
-  developer: ["monitoring:read", "messages:read", "config:stage"],
+  // No config:stage: staging runs the uploaded code inside the engine process (see the auth README).
+  developer: ["monitoring:read", "messages:read"],
   viewer: ["monitoring:read", "messages:read"],
   auditor: ["monitoring:read", "audit:read"],
 };

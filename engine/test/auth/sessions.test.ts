@@ -17,7 +17,7 @@ describe("auth/sessions", () => {
   it("authenticates a bearer token to the user's session and permissions", () => {
     const session = f.auth.authenticate(token);
     assert.equal(session.username, "dev.jones");
-    assert.deepEqual([...session.permissions].sort(), ["config:stage", "messages:read", "monitoring:read"]);
+    assert.deepEqual([...session.permissions].sort(), ["messages:read", "monitoring:read"]);
     assert.equal(session.expiresAt, f.clock.t + 30 * MIN);
     assert.equal(session.absoluteExpiresAt, f.clock.t + 12 * 60 * MIN);
   });
@@ -88,16 +88,17 @@ describe("auth/sessions", () => {
   });
 
   it("a role change applies to open sessions immediately", () => {
-    f.users.setRole("admin", "dev.jones", "viewer");
+    f.users.setRole("admin", "dev.jones", "auditor");
     const session = f.auth.authenticate(token);
-    assert.equal(session.role, "viewer");
-    assert.ok(!session.permissions.includes("config:stage"));
+    assert.equal(session.role, "auditor");
+    assert.ok(!session.permissions.includes("messages:read"));
+    assert.ok(session.permissions.includes("audit:read"));
   });
 
   it("requirePermission enforces the role's permissions", async () => {
     const session = f.auth.authenticate(token);
-    f.auth.requirePermission(session, "config:stage");
-    await rejectsWith(() => f.auth.requirePermission(session, "config:deploy"), "AUTH_FORBIDDEN");
+    f.auth.requirePermission(session, "messages:read");
+    await rejectsWith(() => f.auth.requirePermission(session, "config:stage"), "AUTH_FORBIDDEN");
   });
 
   it("sweep removes expired sessions and stale throttle records", async () => {

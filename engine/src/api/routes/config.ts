@@ -84,8 +84,13 @@ export const configRoutes: FastifyPluginAsync<Deps> = async (app, { auth, config
 
   app.post<{ Body: { files: ConfigFiles } }>(
     "/config/stage",
-    // JSON escaping can double a bundle's size on the wire.
-    { schema: stageSchema, config: { permission: "config:stage" }, bodyLimit: 2 * MAX_BUNDLE_BYTES + 65536 },
+    {
+      schema: stageSchema,
+      // Staging runs the bundle's code (in a worker, see config/isolated-load.ts): re-auth like promote.
+      config: { permission: "config:stage", reauth: true },
+      // JSON escaping can double a bundle's size on the wire.
+      bodyLimit: 2 * MAX_BUNDLE_BYTES + 65536,
+    },
     async (req) => {
       const session = sessionOf(req);
       checkBundle(req.body.files);

@@ -1,10 +1,15 @@
 /**
  * Message log: list (metadata only), detail with history, the raw body (audited), replay, resend,
- * dead letters and their bulk replay. Body access and every re-queue is audited with the acting user.
+ * dead letters and their bulk replay. Body access and every re-queue is audited with the acting
+ * user, before it happens: an audit failure stops the view or the action.
+ *
+ * Error text (messages.error, stage_rows.error, event details) can quote the message — a JSON parse
+ * error quotes its start, a receiver's NAK may echo fields — so it is patient data: only callers
+ * holding messages:raw get it, audited; messages:read gets that there is one and where.
  */
-import type { FastifyPluginAsync } from "fastify";
-import { AUDIT_ACTIONS } from "../../auth/index.js";
-import { ApiError } from "../errors.js";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { AUDIT_ACTIONS, type AuditAction, can, type Session } from "../../auth/index.js";
+import { ApiError, toApiError } from "../errors.js";
 import { page } from "../pagination.js";
 import { iso, isoOrNull } from "../schemas/common.js";
 import {
@@ -18,9 +23,11 @@ import {
 } from "../schemas/messages.js";
 import { sessionOf } from "../security.js";
 import type {
+  AuthPort,
   DeadLetterQuery,
   Disposition,
   EngineServices,
+  MessageDetail,
   MessageQuery,
   MessageSummary,
   Stage,
@@ -43,8 +50,23 @@ function rowView(m: MessageSummary) {
   };
 }
 
-function stageRowView(r: StageRowInfo) {
+/** Whether this caller may read error/detail text (it can quote the message). */
+function seesErrorText(req: FastifyRequest): boolean {
+  return can(sessionOf(req).role, "messages:raw");
+}
+
+/** Where the message failed: the newest row with an error, else ingress when only the message has one. */
+function errorStage(m: MessageDetail): Stage | null {
+  const failed = m.rows
+    .filter((r) => r.error !== null)
+    .sort((a, b) => b.updatedAt - a.updatedAt || b.id - a.id);
+  return failed[0]?.stage ?? (m.error !== null ? "ingress" : null);
+}
+
+function stageRowView(r: StageRowInfo, withText: boolean) {
   return {
+    ...(withText && { error: r.error }),
+    hasError: r.error !== null,
     id: r.id,
     messageId: r.messageId,
     run: r.run,
@@ -55,7 +77,6 @@ function stageRowView(r: StageRowInfo) {
     state: r.state,
     attempts: r.attempts,
     nextAttemptAt: isoOrNull(r.nextAttemptAt),
-    error: r.error,
     createdAt: iso(r.createdAt),
     updatedAt: iso(r.updatedAt),
   };
@@ -103,6 +124,27 @@ function toDeadLetterQuery(q: { connection?: string; stage?: Stage }): DeadLette
 type Deps = Pick<EngineServices, "auth" | "messages">;
 type IdParams = { Params: { id: number } };
 
+/**
+ * Audits `action` before running it (no audit, no action); a failure of the action itself is
+ * audited too, with its code, then answered as usual.
+ */
+async function auditedAction<T>(
+  auth: AuthPort,
+  session: Session,
+  action: AuditAction,
+  target: string,
+  details: Record<string, unknown> | undefined,
+  run: () => Promise<T>,
+): Promise<T> {
+  auth.recordAudit(session, action, target, details);
+  try {
+    return await run();
+  } catch (err) {
+    auth.recordAudit(session, action, target, { outcome: "failed", code: toApiError(err).code });
+    throw err;
+  }
+}
+
 export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messages }) => {
   app.get<{ Querystring: ListQuery }>(
     "/messages",
@@ -120,10 +162,20 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
     async (req) => {
       const m = await messages.get(req.params.id);
       if (!m) throw new ApiError("MESSAGE_NOT_FOUND", `no message ${req.params.id}`);
+      const withText = seesErrorText(req);
+      const texts = [m.error, ...m.rows.map((r) => r.error), ...m.history.map((e) => e.detail)];
+      const shown = texts.filter((t) => t !== null).length;
+      // Audited before the text leaves, like a raw view; a view without text is not PHI.
+      if (withText && shown > 0) {
+        auth.recordAudit(sessionOf(req), AUDIT_ACTIONS.messageErrorViewed, `message:${m.id}`, {
+          texts: shown,
+        });
+      }
       return {
         ...rowView(m),
-        error: m.error,
-        rows: m.rows.map(stageRowView),
+        ...(withText && { error: m.error }),
+        errorStage: errorStage(m),
+        rows: m.rows.map((r) => stageRowView(r, withText)),
         history: m.history.map((e) => ({
           id: e.id,
           rowId: e.rowId,
@@ -131,7 +183,8 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
           kind: e.kind,
           stage: e.stage,
           connection: e.conn,
-          detail: e.detail,
+          ...(withText && { detail: e.detail }),
+          hasDetail: e.detail !== null,
           hasReply: e.hasReply,
         })),
       };
@@ -158,8 +211,16 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
     { schema: replaySchema, config: { permission: "messages:replay", reauth: true } },
     async (req, reply) => {
       const { id } = req.params;
-      if (!(await messages.replay(id))) throw new ApiError("MESSAGE_NOT_FOUND", `no message ${id}`);
-      auth.recordAudit(sessionOf(req), AUDIT_ACTIONS.messageReplayed, `message:${id}`);
+      await auditedAction(
+        auth,
+        sessionOf(req),
+        AUDIT_ACTIONS.messageReplayed,
+        `message:${id}`,
+        undefined,
+        async () => {
+          if (!(await messages.replay(id))) throw new ApiError("MESSAGE_NOT_FOUND", `no message ${id}`);
+        },
+      );
       return reply.code(202).send({ id, queued: true });
     },
   );
@@ -169,9 +230,18 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
     { schema: resendSchema, config: { permission: "messages:replay", reauth: true } },
     async (req, reply) => {
       const { id } = req.params;
-      const newRowId = await messages.resend(id);
-      if (newRowId === undefined) throw new ApiError("ROW_NOT_FOUND", `no outbound row ${id}`);
-      auth.recordAudit(sessionOf(req), AUDIT_ACTIONS.outboundResent, `row:${id}`, { newRowId });
+      const newRowId = await auditedAction(
+        auth,
+        sessionOf(req),
+        AUDIT_ACTIONS.outboundResent,
+        `row:${id}`,
+        undefined,
+        async () => {
+          const n = await messages.resend(id);
+          if (n === undefined) throw new ApiError("ROW_NOT_FOUND", `no outbound row ${id}`);
+          return n;
+        },
+      );
       return reply.code(202).send({ id, newRowId });
     },
   );
@@ -182,7 +252,12 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
     async (req) => {
       const query = toDeadLetterQuery(req.query);
       const res = await page(req.query.cursor, req.query.limit, (p) => messages.deadLetters(query, p));
-      return { items: res.items.map(stageRowView), nextCursor: res.nextCursor };
+      const withText = seesErrorText(req);
+      const shown = withText ? res.items.filter((r) => r.error !== null).length : 0;
+      if (shown > 0) {
+        auth.recordAudit(sessionOf(req), AUDIT_ACTIONS.messageErrorViewed, "dead-letters", { rows: shown });
+      }
+      return { items: res.items.map((r) => stageRowView(r, withText)), nextCursor: res.nextCursor };
     },
   );
 
@@ -190,10 +265,21 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
     "/dead-letters/replay",
     { schema: replayDeadLettersSchema, config: { permission: "messages:replay", reauth: true } },
     async (req, reply) => {
+      const session = sessionOf(req);
       const filter = toDeadLetterQuery(req.body.filter);
-      const result = await messages.replayDeadLetters(filter, req.body.max ?? 1000);
-      auth.recordAudit(sessionOf(req), AUDIT_ACTIONS.deadLettersReplayed, "dead-letters", {
+      const max = req.body.max ?? 1000;
+      const result = await auditedAction(
+        auth,
+        session,
+        AUDIT_ACTIONS.deadLettersReplayed,
+        "dead-letters",
+        { filter, max, outcome: "started" },
+        () => messages.replayDeadLetters(filter, max),
+      );
+      // What it did, for the trail: a second entry (the first proves intent even if this one is lost).
+      auth.recordAudit(session, AUDIT_ACTIONS.deadLettersReplayed, "dead-letters", {
         filter,
+        outcome: "done",
         ...result,
       });
       return reply.code(202).send(result);

@@ -25,9 +25,15 @@ const messageRow = {
   },
 } as const;
 
+/** Error/detail text can quote the message: present only for callers holding messages:raw (audited). */
+const errorText = {
+  type: ["string", "null"],
+  description: "Only for callers holding messages:raw (the view is audited); it can quote the message",
+} as const;
+
 const stageRow = {
   type: "object",
-  required: ["id", "messageId", "stage", "connection", "state", "attempts"],
+  required: ["id", "messageId", "stage", "connection", "state", "attempts", "hasError"],
   properties: {
     id: { type: "integer" },
     messageId: { type: "integer" },
@@ -39,7 +45,8 @@ const stageRow = {
     state: { type: "string", enum: ["pending", "claimed", "done", "dead", "cancelled", "replaced"] },
     attempts: { type: "integer" },
     nextAttemptAt: nullableIsoTime,
-    error: { type: ["string", "null"] },
+    hasError: { type: "boolean" },
+    error: errorText,
     createdAt: isoTime,
     updatedAt: isoTime,
   },
@@ -47,7 +54,7 @@ const stageRow = {
 
 const historyEvent = {
   type: "object",
-  required: ["id", "at", "kind"],
+  required: ["id", "at", "kind", "hasDetail"],
   properties: {
     id: { type: "integer" },
     rowId: { type: ["integer", "null"] },
@@ -55,7 +62,8 @@ const historyEvent = {
     kind: { type: "string" },
     stage: { type: ["string", "null"] },
     connection: { type: ["string", "null"] },
-    detail: { type: ["string", "null"] },
+    hasDetail: { type: "boolean" },
+    detail: errorText,
     hasReply: { type: "boolean" },
   },
 } as const;
@@ -83,15 +91,17 @@ export const listMessagesSchema = {
 
 export const getMessageSchema = {
   tags: ["messages"],
-  summary: "One message: metadata, stage rows and history (no body)",
+  summary:
+    "One message: metadata, stage rows and history (no body; error text only with messages:raw, audited)",
   params: idParams,
   response: {
     200: {
       type: "object",
-      required: [...messageRow.required, "error", "rows", "history"],
+      required: [...messageRow.required, "errorStage", "rows", "history"],
       properties: {
         ...messageRow.properties,
-        error: { type: ["string", "null"] },
+        errorStage: { anyOf: [stage, { type: "null" }], description: "Where it failed, when hasError" },
+        error: errorText,
         rows: { type: "array", items: stageRow },
         history: { type: "array", items: historyEvent },
       },
@@ -155,7 +165,7 @@ const deadLetterFilter = {
 
 export const deadLettersSchema = {
   tags: ["messages"],
-  summary: "Dead-lettered rows, newest first",
+  summary: "Dead-lettered rows, newest first (error text only with messages:raw, audited)",
   querystring: {
     type: "object",
     additionalProperties: false,
