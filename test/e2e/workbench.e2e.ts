@@ -1,0 +1,361 @@
+/**
+ * MessageFoundry in a real VS Code: code-server 4.100.3 (VS Code 1.100.3) with the packaged .vsix,
+ * driven in headless Chromium. A user's day in order: a config repo (a copy of samples/ with
+ * `messagefoundry` installed) → break a name and see the language server's diagnostic → build a route
+ * with the Route Wizard (and see it in the graph) → edit its connection in the connections.toml form →
+ * read a message in the parse tree → dry-run it in the Test Bench → Stage → Promote to an engine the
+ * test started → roll back. Run with `npm run test:e2e` (test/e2e/run.sh).
+ *
+ * Each step screenshots into test-artifacts/e2e/; a failing step also keeps `FAILED-<step>.png` and the
+ * VS Code logs there, and the progress log on stderr shows the last gesture before it stopped.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEngine, type TestEngineProcess } from "./engine.js";
+import {
+  buildAndPackage,
+  type CodeServer,
+  freePort,
+  keepLogs,
+  log,
+  makeWorkspace,
+  resetArtifacts,
+  startCodeServer,
+  textOf,
+  Workbench,
+} from "./harness.js";
+
+describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
+  // One-time costs (build, package, VS Code start) are in `before`; each step has its own budget below.
+  this.timeout(120_000);
+  let root: string;
+  let configDir: string;
+  let messagesDir: string;
+  let engine: TestEngineProcess | undefined;
+  let server: CodeServer | undefined;
+  let wb: Workbench;
+  /** The engine's version before a successful promote, which the rollback returns to. */
+  let bootVersion: { versionId: string; contentHash: string } | undefined;
+
+  before(async function () {
+    this.timeout(420_000);
+    resetArtifacts();
+    root = mkdtempSync(join(tmpdir(), "mf-e2e-"));
+    const vsix = await buildAndPackage(root);
+    const ws = await makeWorkspace(root);
+    configDir = ws.configDir;
+    messagesDir = ws.messagesDir;
+    engine = await startEngine({ root, configDir });
+    server = await startCodeServer({
+      root,
+      vsix,
+      workspace: ws.workspace,
+      settings: {
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": false,
+        "workbench.enableExperiments": false,
+        "telemetry.telemetryLevel": "off",
+        "extensions.ignoreRecommendations": true,
+        "extensions.autoCheckUpdates": false,
+        "update.mode": "none",
+        "files.autoSave": "off",
+        "messagefoundry.engines": [{ name: "e2e", url: engine.url, environment: "dev" }],
+      },
+    });
+    wb = await Workbench.open(server.url, ws.workspace);
+    log("workbench ready");
+  });
+
+  afterEach(async function () {
+    const test = this.currentTest;
+    if (test?.state !== "failed" || !wb) return;
+    const name = test.title.replace(/[^a-z0-9]+/gi, "-").slice(0, 60);
+    await wb.screenshot(`FAILED-${name}`).catch(() => undefined);
+    log(`failed in "${test.title}"; quick input: ${await wb.quickInputText()}`);
+    keepLogs(server, name, engine?.logFile);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await wb?.close().catch(() => undefined);
+    await server?.stop();
+    await engine?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it("shows the language server's diagnostic for a broken router name, and clears it when fixed", async () => {
+    await wb.quickOpen("adt.ts");
+    // Type in the editor (not on disk), so the diagnostic comes from the open document's text: go to
+    // the end of the inbound's router name and turn "acme_adt_router" into "acme_adt_routr".
+    const lines = readFileSync(join(configDir, "adt.ts"), "utf8").split("\n");
+    const line = lines.findIndex((l) => l.includes('router: "acme_adt_router"'));
+    assert.ok(line >= 0, "samples/config/adt.ts wires IB_ACME_ADT to acme_adt_router");
+    const column = (lines[line] ?? "").indexOf('acme_adt_router"') + "acme_adt_router".length + 1;
+    await wb.goTo(line + 1, column);
+    await wb.page.keyboard.press("Backspace");
+    await wb.page.keyboard.press("Backspace");
+    await wb.page.keyboard.type("r");
+    const rows = await wb.waitForProblem(/acme_adt_routr/);
+    const row = rows.find((r) => /acme_adt_routr/.test(r)) ?? "";
+    log(`problem: ${row.replace(/\s+/g, " ")}`);
+    assert.match(row, /messagefoundry\(?MF-UNKNOWN-ROUTER/, "the MessageFoundry language server reports it");
+    assert.match(row, /Did you mean "acme_adt_router"/);
+    await wb.screenshot("1-diagnostic");
+
+    // Fixing the name (and saving) clears the diagnostic.
+    await wb.goTo(line + 1, column - 1);
+    await wb.page.keyboard.press("Backspace");
+    await wb.page.keyboard.type("er");
+    await wb.page.keyboard.press("Control+S");
+    await wb.waitForNoProblem(/acme_adt_routr/);
+    assert.match(readFileSync(join(configDir, "adt.ts"), "utf8"), /router: "acme_adt_router"/);
+  });
+
+  it("builds a route with the Route Wizard, checking names and ports against the live graph", async () => {
+    // Free now, so the engine can listen there once the route is promoted.
+    const newPort = await freePort();
+    await wb.runCommand("MessageFoundry: New Route…");
+    // While the empty value is invalid VS Code shows the validation message instead of the prompt.
+    await wb.answer(/Partner|title: New Route \(1\//, "E2E");
+    await wb.answer(/Message family/, "ADT");
+    await wb.answer(/How does this inbound connection receive/); // mllp
+    await wb.answer(/Inbound connection name/); // the suggested IB_E2E_ADT
+
+    // A port the samples already listen on is refused, naming who has it.
+    const acmePort = /port: (\d+)/.exec(readFileSync(join(configDir, "adt.ts"), "utf8"))?.[1] ?? "";
+    await wb.waitForQuickInput(/Port to listen on/);
+    await wb.page.locator(".quick-input-widget input").fill(acmePort);
+    await wb.waitForQuickInput(new RegExp(`Port ${acmePort} is already used by IB_ACME_ADT`));
+    await wb.screenshot("2a-route-wizard-port-taken");
+    await wb.page.locator(".quick-input-widget input").fill(String(newPort));
+    await wb.answer(/Port to listen on/);
+
+    await wb.answer(/What does this inbound receive/); // hl7v2
+    await wb.answer(/Router name/); // e2e_adt_router
+    // Back returns to the previous step with its answer kept.
+    await wb.waitForQuickInput(/Message types this route accepts/);
+    await wb.page.locator(".quick-input-widget .codicon-quick-input-back").click();
+    await wb.waitForQuickInput(/Router name/);
+    assert.equal(await wb.page.locator(".quick-input-widget input").inputValue(), "e2e_adt_router");
+    await wb.answer(/Router name/);
+    await wb.answer(/Message types this route accepts/); // ADT^A01, ADT^A04
+    await wb.answer(/Handler name/); // e2e_adt_handler
+    await wb.answer(/Filter: which messages/); // keep every message
+
+    // One field mapping picked from the HL7 definitions: MSH-5 (receiving application) = a constant.
+    await wb.waitForQuickInput(/Field mappings \(0\)/);
+    await wb.pick("Add a field mapping", /Add a field mapping/);
+    await wb.waitForQuickInput(/Set which field\?/);
+    await wb.pick("MSH-5", /Receiving Application/i);
+    await wb.answer(/MSH-5 gets/); // a constant value (first)
+    await wb.answer(/Value for MSH-5/, "E2E_EMR");
+    await wb.answer(/Field mappings \(1\)/); // Done
+
+    await wb.waitForQuickInput(/Send to which outbound/);
+    await wb.page.locator(".quick-input-widget input").fill("OB_EMR_ADT");
+    await wb.check("OB_EMR_ADT");
+    await wb.page.keyboard.press("Enter");
+    await wb.answer(/New module file/); // e2e_adt.ts
+
+    // The wizard writes both files as one edit, saves them and opens them; connections.toml comes last.
+    await wb.tab("e2e_adt.ts").waitFor({ timeout: 30_000 });
+    await wb.tab("connections.toml").waitFor({ timeout: 30_000 });
+    await wb.page
+      .locator(".tabs-container .tab.active:not(.dirty)", { hasText: "connections.toml" })
+      .waitFor();
+    const moduleText = readFileSync(join(configDir, "e2e_adt.ts"), "utf8");
+    log(`generated e2e_adt.ts:\n${moduleText}`);
+    assert.match(moduleText, /router\(\s*"e2e_adt_router"/);
+    assert.match(moduleText, /handler\(\s*"e2e_adt_handler"/);
+    assert.match(moduleText, /"MSH-5",\s*"E2E_EMR"/);
+    assert.match(moduleText, /send\(\s*"OB_EMR_ADT"/);
+    const toml = readFileSync(join(configDir, "connections.toml"), "utf8");
+    assert.match(toml, new RegExp(`"IB_E2E_ADT"[\\s\\S]*?port = ${newPort}`));
+    assert.match(toml, /# /, "the comments already in connections.toml are kept");
+
+    await wb.tab("e2e_adt.ts").click();
+    await wb.hidePanel();
+    await wb.screenshot("2-route-wizard");
+
+    // The generated module is opened clean. The graph view is drawn from the language server's
+    // analysis, so once it shows the new router the Problems panel is current for the new files too.
+    await wb.runCommand("MessageFoundry: Show Graph");
+    const graph = await wb.webview("graph");
+    await graph.locator("text.label", { hasText: "e2e_adt_router" }).first().waitFor({ timeout: 60_000 });
+    await wb.hidePanel();
+    await wb.screenshot("2b-graph");
+    const rows = await wb.problems();
+    log(`problems after the wizard: ${JSON.stringify(rows)}`);
+    assert.deepEqual(
+      rows.filter((r) => /e2e_adt|IB_E2E_ADT|OB_EMR_ADT/.test(r)),
+      [],
+      "the generated route has no diagnostics",
+    );
+  });
+
+  it("edits the new connection in the connections.toml form editor, keeping the file's comments", async () => {
+    // The wizard opened connections.toml as text; reopen it with the visual editor, as a user would.
+    await wb.tab("connections.toml").click();
+    await wb.runCommand("View: Reopen Editor With...");
+    await wb.pick("MessageFoundry Connections", /MessageFoundry Connections/);
+    const form = await wb.webview("connectionsEditor");
+    await form.locator('#list .conn[data-name="IB_E2E_ADT"]').click({ timeout: 30_000 });
+    // The field is a <vscode-textfield>; its <input> sits in an open shadow root.
+    const port = form.locator("#f-settings-port input");
+    await port.waitFor();
+    const movedPort = await freePort();
+    // One atomic fill: the form re-renders when the host's late `context` message arrives, and keystrokes
+    // typed before that are lost (reported to the webviews owner).
+    await port.fill(String(movedPort));
+    assert.equal(await port.inputValue(), String(movedPort));
+    await port.press("Enter");
+    // The form's change is a WorkspaceEdit on the document: the tab turns dirty until saved.
+    await wb.page.locator(".tabs-container .tab.active.dirty", { hasText: "connections.toml" }).waitFor();
+    await wb.page.keyboard.press("Control+S");
+    await wb.page
+      .locator(".tabs-container .tab.active:not(.dirty)", { hasText: "connections.toml" })
+      .waitFor();
+    const toml = readFileSync(join(configDir, "connections.toml"), "utf8");
+    assert.match(toml, new RegExp(`"IB_E2E_ADT"[\\s\\S]*?port = ${movedPort}`));
+    assert.match(toml, /^# Connections as data/m, "the file's leading comment is kept");
+    await wb.hidePanel();
+    await wb.screenshot("2c-connections-editor");
+  });
+
+  it("shows an .hl7 file in the parse tree, with names from the definitions and selection sync", async () => {
+    await wb.quickOpen("adt_a01.hl7");
+    await wb.runCommand("MessageFoundry: Show HL7 Parse Tree");
+    const tree = await wb.webview("parseTree");
+    const pid5 = tree.locator('vscode-tree-item[data-id$="PID[1]/5"]').first();
+    await pid5.waitFor({ timeout: 30_000 });
+    assert.match(await textOf(pid5.locator(":scope > .name")), /Patient Name/);
+    // Identifiers are masked on screen by default.
+    assert.match(await textOf(pid5.locator(':scope > [slot="description"]')), /XPN = •••/);
+    // Clicking a node selects its text in the editor: the status bar counts the field's characters.
+    const pid = readFileSync(join(messagesDir, "adt_a01.hl7"), "utf8")
+      .split(/\r\n|\r|\n/)
+      .find((l) => l.startsWith("PID|"));
+    const patientName = pid?.split("|")[5] ?? "";
+    assert.ok(patientName.length > 0, "samples/messages/adt_a01.hl7 has a PID-5");
+    await pid5.locator(":scope > .path").click();
+    await wb.page
+      .locator(".statusbar-item", { hasText: `(${patientName.length} selected)` })
+      .first()
+      .waitFor({ timeout: 15_000 });
+    await wb.hidePanel();
+    await wb.screenshot("3-parse-tree");
+  });
+
+  it("dry-runs a sample through the graph in the Test Bench and saves it as a fixture", async () => {
+    await wb.runCommand("MessageFoundry: Open Test Bench");
+    const bench = await wb.webview("testBench");
+    await bench.locator("#cases .case", { hasText: "adt_a01.hl7" }).first().click({ timeout: 30_000 });
+    await bench
+      .locator(".monaco-editor .view-lines", { hasText: "MSH" })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    // Several inbounds: the bench asks which one the message arrives on (its picker, or a quick pick).
+    const picker = bench.locator("#inbound:not(.hidden)");
+    if (await picker.isVisible()) {
+      await picker.evaluate((el) => {
+        const select = el as HTMLElement & { value: string };
+        select.value = "IB_ACME_ADT";
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    }
+    await bench.locator("#run:not([disabled])").click({ timeout: 30_000 });
+    if (!(await picker.isVisible())) await wb.answer(/Which inbound/, "IB_ACME_ADT");
+    await bench.locator("#run-summary, .notice").first().waitFor({ timeout: 90_000 });
+    const notice = bench.locator(".notice");
+    if ((await notice.count()) > 0) assert.fail(`the Test Bench reported: ${await textOf(notice.first())}`);
+    assert.match(await textOf(bench.locator("#run-summary")), /PROCESSED/);
+    log(`run summary: ${await textOf(bench.locator("#run-summary"))}`);
+    // The EMR copy carries the handler's change, shown as an HL7-aware diff.
+    const emr = bench.locator('.delivery[data-outbound="OB_EMR_ADT"]');
+    await emr.waitFor();
+    assert.match(await textOf(emr), /MSH-5/);
+    await wb.hidePanel();
+    await wb.screenshot("4-test-bench");
+
+    const before = readdirSync(join(configDir, "tests"));
+    await bench.locator("#save-fixture").click();
+    await wb.answer(/Fixture name/); // the suggested name
+    const deadline = Date.now() + 30_000;
+    let added: string[] = [];
+    while (added.length === 0 && Date.now() < deadline) {
+      added = readdirSync(join(configDir, "tests")).filter((f) => !before.includes(f) && f.endsWith(".json"));
+      if (added.length === 0) await wb.page.waitForTimeout(250);
+    }
+    assert.equal(added.length, 1, "saving the case wrote one fixture under tests/");
+
+    await bench.locator("#run-all").click();
+    const summary = bench.locator("#outcome-summary");
+    await summary.waitFor({ timeout: 90_000 });
+    const text = await textOf(summary);
+    log(`fixtures: ${text}`);
+    const m = /(\d+) of (\d+) passed/.exec(text);
+    assert.ok(m, `a pass/fail summary, got ${JSON.stringify(text)}`);
+    assert.equal(m[1], m[2], "every fixture, the new one included, passes");
+    await wb.screenshot("4b-test-bench-fixtures");
+  });
+
+  it("stages and promotes the config to the engine the test started", async () => {
+    if (!engine) throw new Error("no engine");
+    const e = engine;
+    log(`promoting to the engine at ${e.url}`);
+    const before = await e.active();
+    assert.ok(before, "the engine started with an active version");
+    await wb.runCommand("MessageFoundry: Stage → Promote…");
+    await wb.answer(/User name/, e.username);
+    await wb.answer(/Password/, e.password);
+    // The engine asks for the second factor; the code is computed when the prompt shows.
+    await wb.waitForQuickInput(/Authenticator code/);
+    await wb.answer(/Authenticator code/, await e.totp());
+    const view = await wb.webview("promote", 90_000);
+    // The review shows what changes: the route the wizard added is in the summary. A failed step shows
+    // a notice instead; stop there with its text.
+    await view
+      .locator(".notice")
+      .or(view.getByText(/IB_E2E_ADT|e2e_adt/))
+      .first()
+      .waitFor({ timeout: 90_000 });
+    const notice = view.locator(".notice");
+    if ((await notice.count()) > 0) assert.fail(`the Promote view reported: ${await textOf(notice.first())}`);
+    await wb.screenshot("5a-promote-review");
+    await view.locator("#confirm:not([disabled])").click({ timeout: 30_000 });
+    // VS Code's own modal asks once more before anything changes on the engine.
+    await wb.page
+      .locator(".monaco-dialog-box")
+      .getByRole("button", { name: "Promote" })
+      .click({ timeout: 30_000 });
+    const toast = await wb.notification(/is active/);
+    log(`notification: ${toast}`);
+    await wb.screenshot("5-promoted");
+    const after = await e.active();
+    assert.ok(after, "the engine reports an active version");
+    assert.notEqual(after.versionId, before.versionId, "promote made a new version active");
+    assert.notEqual(after.contentHash, before.contentHash, "the promoted config is the edited one");
+    assert.match(toast, new RegExp(after.versionId));
+    bootVersion = before;
+  });
+
+  it("rolls the engine back to the version it booted with", async () => {
+    if (!engine || !bootVersion) throw new Error("not run: the promote above did not complete");
+    const boot = bootVersion;
+    await wb.runCommand("Notifications: Clear All Notifications");
+    await wb.runCommand("MessageFoundry: Roll Back Engine Config…");
+    await wb.waitForQuickInput(/Roll back from/);
+    await wb.pick(boot.versionId, new RegExp(`^\\s*${boot.versionId}(?!\\d)`)); // "v1", not "v10"
+    await wb.page
+      .locator(".monaco-dialog-box")
+      .getByRole("button", { name: "Roll back" })
+      .click({ timeout: 30_000 });
+    const toast = await wb.notification(/is now active/);
+    log(`notification: ${toast}`);
+    const active = await engine.active();
+    assert.equal(active?.contentHash, boot.contentHash, "the engine runs the boot config again");
+    await wb.screenshot("6-rolled-back");
+  });
+});
