@@ -61,4 +61,14 @@ export interface Registry {
   readonly graph: RegistryGraph;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 1000, multiplier: 2, capMs: 300_000 };
+/**
+ * Transient failures retry forever by default: the head keeps blocking its lane, so a short outage
+ * never dead-letters an A01 and then delivers its A08 (FIFO). Dead letters come from permanent
+ * failures (AR) or an explicit `attempts` limit. The delivery worker uses this same policy.
+ */
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: Number.POSITIVE_INFINITY,
+  baseMs: 1000,
+  multiplier: 2,
+  capMs: 60_000,
+};

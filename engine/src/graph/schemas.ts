@@ -318,10 +318,15 @@ export const OUTBOUND_OPTIONS_SCHEMA: JsonSchema = {
     retry: {
       type: "object",
       properties: {
-        attempts: { type: "integer", minimum: 0, default: 5 },
+        attempts: {
+          type: "integer",
+          minimum: 0,
+          description:
+            "Give up (dead-letter) after this many transient failures; omit to retry until delivered",
+        },
         baseMs: { type: "integer", minimum: 1, default: 1000 },
         multiplier: { type: "number", minimum: 1, default: 2 },
-        capMs: { type: "integer", minimum: 1, default: 300000 },
+        capMs: { type: "integer", minimum: 1, default: 60000 },
       },
       additionalProperties: false,
     },

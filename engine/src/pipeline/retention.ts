@@ -13,12 +13,19 @@ export interface RetentionOptions {
   batchSize?: number;
 }
 
-/** Purges everything received before `now - retentionMs`; returns how many messages went. */
-export async function purgeExpired(store: Store, opts: RetentionOptions & { now?: number }): Promise<number> {
+/**
+ * Purges everything received before `now - retentionMs`; returns how many messages went. Stops between
+ * batches once `signal` is aborted (shutdown must not wait for a purge of millions of rows).
+ */
+export async function purgeExpired(
+  store: Store,
+  opts: RetentionOptions & { now?: number; signal?: AbortSignal },
+): Promise<number> {
   const before = (opts.now ?? Date.now()) - opts.retentionMs;
   const batchSize = opts.batchSize ?? 200;
   let total = 0;
   for (;;) {
+    if (opts.signal?.aborted) return total;
     const n = await store.purgeBatch({ before, batchSize });
     total += n;
     if (n < batchSize) return total;
@@ -40,7 +47,7 @@ export function startRetention(
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
-    running = purgeExpired(store, opts)
+    running = purgeExpired(store, { ...opts, signal: ctrl.signal })
       .then((n) => {
         if (n > 0) opts.log?.info({ purged: n }, "retention purge");
       })

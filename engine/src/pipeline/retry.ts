@@ -1,7 +1,8 @@
 /** The backoff schedule: pure, so the delivery worker and the tests agree on every delay. */
 import type { RetryPolicy } from "./types.js";
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseMs: 1000, multiplier: 2, capMs: 60_000 };
+/** One default for the loader and the delivery worker: see config/registry.ts. */
+export { DEFAULT_RETRY } from "../config/registry.js";
 
 export class RetryPolicyError extends Error {
   override name = "RetryPolicyError";

@@ -1,7 +1,12 @@
 /**
  * Per inbound: the router worker (ingress → routed) and the transform worker (routed → outbound).
- * Each claims a batch, runs the user's pure function per row, and hands the whole batch off in one
+ * Each claims a batch, runs the user's pure function per row, and hands the batch off in one
  * transaction. A throwing, failing or hung router/handler errors only its own message.
+ *
+ * The transform worker runs each handler's rows as its own sequence (in order), concurrently with the
+ * other handlers, and claims no new rows for a handler still busy: a hung handler stalls only itself.
+ * No row is started unless its call (bounded by `callTimeoutMs`) ends before the batch's lease does;
+ * the rest of the batch is given back and claimed again.
  */
 import type { ClaimedRow, RoutingResult, Store, TransformResult } from "../store/index.js";
 import type { PayloadEnvelope, PipelineLog, RouteFn, TransformFn } from "./types.js";
@@ -12,7 +17,10 @@ export interface StageWorkerOptions {
   signal?: AbortSignal;
   /** Rows per claim/handoff transaction (default 64). */
   batchSize?: number;
-  /** Claim lease (default 60 s); a crashed worker's rows become claimable after it. */
+  /**
+   * Claim lease (default 60 s, at least callTimeoutMs + 2 × min(5 s, callTimeoutMs)); a crashed worker's rows become
+   * claimable after it. A batch never runs past it: rows that could not finish in time are released.
+   */
   leaseMs?: number;
   /** Poll fallback (default 1000 ms). */
   pollMs?: number;
@@ -68,29 +76,75 @@ async function handOff(store: Store, owner: string, rows: ClaimedRow[], complete
   }
 }
 
+function timing(opts: StageWorkerOptions) {
+  const callTimeoutMs = opts.callTimeoutMs ?? 30_000;
+  // A row may start only while a call started now ends this long before the lease does (time for
+  // the handoff); the lease always has room for at least one call.
+  const marginMs = Math.min(5_000, callTimeoutMs);
+  const leaseMs = Math.max(opts.leaseMs ?? 60_000, callTimeoutMs + 2 * marginMs);
+  return { callTimeoutMs, leaseMs, marginMs };
+}
+
+/**
+ * Runs `call` for the rows in order while each would end within the lease taken at `claimedAt`
+ * (the first row always runs: the lease is at least one call long); returns the results and the rows
+ * left unstarted (to release).
+ */
+async function runWithinLease<R>(
+  rows: ClaimedRow[],
+  claimedAt: number,
+  t: { callTimeoutMs: number; leaseMs: number; marginMs: number },
+  signal: AbortSignal,
+  call: (row: ClaimedRow) => Promise<R>,
+): Promise<{ results: R[]; unstarted: ClaimedRow[] }> {
+  const lastStart = claimedAt + t.leaseMs - t.callTimeoutMs - t.marginMs;
+  const results: R[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0 && (signal.aborted || Date.now() > lastStart)) return { results, unstarted: rows.slice(i) };
+    results.push(await call(rows[i] as ClaimedRow));
+  }
+  return { results, unstarted: [] };
+}
+
+async function release(store: Store, owner: string, rows: ClaimedRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await store.releaseClaims(
+    owner,
+    rows.map((r) => r.rowId),
+  );
+}
+
 export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWorkerOptions): WorkerHandle {
   const store = opts.store;
   const owner = opts.owner ?? workerOwner("router", inbound);
   const limit = opts.batchSize ?? 64;
-  const leaseMs = opts.leaseMs ?? 60_000;
-  const callTimeoutMs = opts.callTimeoutMs ?? 30_000;
-  const step = async (): Promise<StepResult> => {
-    const rows = await store.claimIngress(inbound, { owner, limit, leaseMs });
+  const t = timing(opts);
+  const step = async (signal: AbortSignal): Promise<StepResult> => {
+    const claimedAt = Date.now();
+    const rows = await store.claimIngress(inbound, { owner, limit, leaseMs: t.leaseMs });
     if (rows.length === 0) return { busy: false };
-    const results: RoutingResult[] = [];
-    for (const row of rows) {
-      try {
-        const out = await withTimeout(route(inbound, envelopeOf(row)), callTimeoutMs, "router");
-        results.push(
-          "error" in out
+    const { results, unstarted } = await runWithinLease(
+      rows,
+      claimedAt,
+      t,
+      signal,
+      async (row): Promise<RoutingResult> => {
+        try {
+          const out = await withTimeout(route(inbound, envelopeOf(row)), t.callTimeoutMs, "router");
+          return "error" in out
             ? { rowId: row.rowId, error: out.error }
-            : { rowId: row.rowId, handlers: out.handlers },
-        );
-      } catch (error) {
-        results.push({ rowId: row.rowId, error: `router failed: ${describeError(error)}` });
-      }
+            : { rowId: row.rowId, handlers: out.handlers };
+        } catch (error) {
+          return { rowId: row.rowId, error: `router failed: ${describeError(error)}` };
+        }
+      },
+    );
+    // Commit what ran before giving the rest back, so nothing released can overtake it.
+    try {
+      await handOff(store, owner, rows.slice(0, results.length), () => store.completeRouting(owner, results));
+    } finally {
+      await release(store, owner, unstarted);
     }
-    await handOff(store, owner, rows, () => store.completeRouting(owner, results));
     return { busy: true };
   };
   return startLoop({
@@ -113,38 +167,98 @@ export function startTransformWorker(
   const store = opts.store;
   const owner = opts.owner ?? workerOwner("transform", inbound);
   const limit = opts.batchSize ?? 64;
-  const leaseMs = opts.leaseMs ?? 60_000;
-  const callTimeoutMs = opts.callTimeoutMs ?? 30_000;
-  const step = async (): Promise<StepResult> => {
-    const rows = await store.claimRouted(inbound, { owner, limit, leaseMs });
-    if (rows.length === 0) return { busy: false };
-    const results: TransformResult[] = [];
-    for (const row of rows) {
-      const handler = row.handler ?? "";
-      try {
-        const out = await withTimeout(
-          transform(handler, envelopeOf(row)),
-          callTimeoutMs,
-          `handler ${handler}`,
-        );
-        results.push(
-          "error" in out ? { rowId: row.rowId, error: out.error } : { rowId: row.rowId, sends: out.sends },
-        );
-      } catch (error) {
-        results.push({ rowId: row.rowId, error: `handler failed: ${describeError(error)}` });
-      }
+  const t = timing(opts);
+  const log = opts.log ?? noLog;
+  /** Handlers with a batch in flight: their newer rows wait, so each handler's output stays in order. */
+  const busy = new Map<string, Promise<void>>();
+  let wakeLoop: () => void = () => {};
+
+  const runHandler = async (handler: string, rows: ClaimedRow[], claimedAt: number, signal: AbortSignal) => {
+    const { results, unstarted } = await runWithinLease(
+      rows,
+      claimedAt,
+      t,
+      signal,
+      async (row): Promise<TransformResult> => {
+        try {
+          const out = await withTimeout(
+            transform(handler, envelopeOf(row)),
+            t.callTimeoutMs,
+            `handler ${handler}`,
+          );
+          return "error" in out
+            ? { rowId: row.rowId, error: out.error }
+            : { rowId: row.rowId, sends: out.sends };
+        } catch (error) {
+          return { rowId: row.rowId, error: `handler failed: ${describeError(error)}` };
+        }
+      },
+    );
+    try {
+      await handOff(store, owner, rows.slice(0, results.length), () =>
+        store.completeTransform(owner, results),
+      );
+    } finally {
+      await release(store, owner, unstarted);
     }
-    await handOff(store, owner, rows, () => store.completeTransform(owner, results));
+  };
+
+  const step = async (signal: AbortSignal): Promise<StepResult> => {
+    const claimedAt = Date.now();
+    const rows = await store.claimRouted(inbound, {
+      owner,
+      limit,
+      leaseMs: t.leaseMs,
+      ...(busy.size > 0 ? { excludeHandlers: [...busy.keys()] } : {}),
+    });
+    if (rows.length === 0) return { busy: false };
+    const byHandler = new Map<string, ClaimedRow[]>();
+    for (const row of rows) {
+      const h = row.handler ?? "";
+      let list = byHandler.get(h);
+      if (!list) {
+        list = [];
+        byHandler.set(h, list);
+      }
+      list.push(row);
+    }
+    for (const [handler, list] of byHandler) {
+      const run = runHandler(handler, list, claimedAt, signal)
+        .catch((error: unknown) =>
+          // The claims were given back (handOff); the rows run again on a later step.
+          log.error({ worker: `transform:${inbound}`, handler, err: describeError(error) }, "handoff failed"),
+        )
+        .finally(() => {
+          busy.delete(handler);
+          wakeLoop();
+        });
+      busy.set(handler, run);
+    }
     return { busy: true };
   };
-  return startLoop({
+  const loop = startLoop({
     name: `transform:${inbound}`,
     store,
     stage: "routed",
     conn: inbound,
     step,
     pollMs: opts.pollMs ?? 1000,
-    log: opts.log ?? noLog,
+    log,
+    bindWake: (wake) => {
+      wakeLoop = wake;
+    },
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
+  // Stopping waits for every handler's in-flight call and handoff, not only the claiming loop.
+  const done = loop.done.then(async () => {
+    while (busy.size > 0) await Promise.all(busy.values());
+  });
+  return {
+    name: loop.name,
+    done,
+    stop() {
+      void loop.stop();
+      return done;
+    },
+  };
 }

@@ -29,6 +29,8 @@ export interface LoopOptions {
   /** Poll fallback when no wake-up arrives (another process wrote, a lease ran out). */
   pollMs: number;
   log: PipelineLog;
+  /** Receives the loop's wake function (work finishing outside a step can end the loop's sleep). */
+  bindWake?: (wake: () => void) => void;
 }
 
 const PROCESS_TAG = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
@@ -55,6 +57,7 @@ export function startLoop(opts: LoopOptions): WorkerHandle {
     wakeSleeper?.();
   };
   const unsubscribe = opts.store.onWake(opts.stage, opts.conn, wake);
+  opts.bindWake?.(wake);
   signal.addEventListener("abort", wake, { once: true });
 
   const sleep = (ms: number) =>

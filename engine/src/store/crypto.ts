@@ -73,7 +73,10 @@ export function generateStoreKey(): string {
  * MEFOR_STORE_OLD_KEYS (comma-separated, still readable). Without a key it refuses unless the engine
  * was explicitly started insecure.
  */
-export function codecFromEnv(env: NodeJS.ProcessEnv, opts: { insecure?: boolean } = {}): BodyCodec {
+export function codecFromEnv(
+  env: NodeJS.ProcessEnv,
+  opts: { insecure?: boolean; allowPlaintext?: boolean } = {},
+): BodyCodec {
   const value = env.MEFOR_STORE_KEY;
   if (value === undefined || value.trim() === "") {
     if (opts.insecure) return plainCodec();
@@ -87,7 +90,15 @@ export function codecFromEnv(env: NodeJS.ProcessEnv, opts: { insecure?: boolean 
     .split(",")
     .filter((s) => s.trim() !== "")
     .map((s, i) => parseStoreKey(s, `MEFOR_STORE_OLD_KEYS[${i}]`));
-  return aesGcmCodec(current, old);
+  return aesGcmCodec(current, old, opts.allowPlaintext ? { allowPlaintext: true } : {});
+}
+
+export interface AesGcmOptions {
+  /**
+   * Also read pass-through (plaintext) rows. Only for the explicit migration from an engine that ran
+   * insecure (`rotateKey` sets it); otherwise a row rewritten as plaintext would bypass the tag check.
+   */
+  allowPlaintext?: boolean;
 }
 
 /** Pass-through: only when the engine was explicitly started insecure. It cannot read ciphertexts. */
@@ -108,8 +119,11 @@ export function plainCodec(): BodyCodec {
   };
 }
 
-/** AES-256-GCM under `current`; `old` keys (and `current`) decrypt. Plaintext rows stay readable. */
-export function aesGcmCodec(current: StoreKey, old: StoreKey[] = []): BodyCodec {
+/**
+ * AES-256-GCM under `current`; `old` keys (and `current`) decrypt. Plaintext rows are refused unless
+ * `allowPlaintext` (the migration flag) is set.
+ */
+export function aesGcmCodec(current: StoreKey, old: StoreKey[] = [], opts: AesGcmOptions = {}): BodyCodec {
   const keys = new Map<string, Buffer>();
   for (const k of old) keys.set(k.id, k.key);
   keys.set(current.id, current.key);
@@ -137,7 +151,10 @@ export function aesGcmCodec(current: StoreKey, old: StoreKey[] = []): BodyCodec 
     },
     decode(stored, aad) {
       const kind = stored[0];
-      if (kind === PLAIN) return stored.subarray(1);
+      if (kind === PLAIN) {
+        if (opts.allowPlaintext) return stored.subarray(1);
+        throw new BodyDecodeError(`${aad}: body is not encrypted, but a store key is configured`);
+      }
       if (kind !== AES_GCM || stored.length < 2) throw new BodyDecodeError(`${aad}: unknown body format`);
       const idLen = stored[1] ?? 0;
       const idEnd = 2 + idLen;
@@ -186,7 +203,8 @@ export async function rotateKey(
   newKey: StoreKey,
   opts: { batchSize?: number } = {},
 ): Promise<number> {
-  const codec = aesGcmCodec(newKey, oldKeys);
+  // The explicit migration path: plaintext rows (an engine that ran insecure) get encrypted here.
+  const codec = aesGcmCodec(newKey, oldKeys, { allowPlaintext: true });
   const batchSize = opts.batchSize ?? 500;
   let changed = 0;
   let cursor: string | undefined;

@@ -44,7 +44,7 @@ export class GroupCommitter<I, R> {
       try {
         results = this.write(batch.map((w) => w.item));
       } catch (error) {
-        for (const w of batch) w.reject(error);
+        this.#oneByOne(batch, error);
         continue;
       }
       for (let i = 0; i < batch.length; i++) batch[i]?.resolve(results[i] as R);
@@ -53,6 +53,24 @@ export class GroupCommitter<I, R> {
         this.#scheduled = true;
         setImmediate(() => this.flush());
         return;
+      }
+    }
+  }
+
+  /**
+   * The batch's transaction failed (and rolled back): one bad arrival must not NAK its neighbours,
+   * so each item is written again in a transaction of its own and only the failing ones are rejected.
+   */
+  #oneByOne(batch: Waiting<I, R>[], error: unknown): void {
+    if (batch.length === 1) {
+      batch[0]?.reject(error);
+      return;
+    }
+    for (const w of batch) {
+      try {
+        w.resolve(this.write([w.item])[0] as R);
+      } catch (e) {
+        w.reject(e);
       }
     }
   }
@@ -93,7 +111,18 @@ export class AsyncGroupCommitter<I, R> {
         const results = await this.write(batch.map((w) => w.item));
         for (let i = 0; i < batch.length; i++) batch[i]?.resolve(results[i] as R);
       } catch (error) {
-        for (const w of batch) w.reject(error);
+        if (batch.length === 1) {
+          batch[0]?.reject(error);
+          continue;
+        }
+        // One bad arrival must not fail its neighbours: retry each in its own transaction.
+        for (const w of batch) {
+          try {
+            w.resolve((await this.write([w.item]))[0] as R);
+          } catch (e) {
+            w.reject(e);
+          }
+        }
       }
     }
     this.#running = undefined;

@@ -3,6 +3,7 @@
  * encrypted at rest. The pipeline codes against `Store`; `openSqliteStore` is the embedded implementation.
  */
 export {
+  type AesGcmOptions,
   aesGcmCodec,
   type BodyCodec,
   BodyDecodeError,

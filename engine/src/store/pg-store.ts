@@ -6,12 +6,13 @@
  * Wake-ups are in-process; other processes' rows are found by the workers' poll fallback.
  */
 import pg from "pg";
-import type { BodyCodec } from "./crypto.js";
+import { type BodyCodec, BodyDecodeError } from "./crypto.js";
 import { decideDisposition, type RowTally } from "./disposition.js";
 import { CANCELLED, COUNTERS, FINAL_COUNTER, TxnEffects } from "./effects.js";
 import { AsyncGroupCommitter } from "./group-commit.js";
 import { Notifier } from "./notifier.js";
 import { migratePg } from "./pg-schema.js";
+import { openText, recodeText, sealText, textAad } from "./sealed-text.js";
 import type {
   ClaimedRow,
   ClaimOptions,
@@ -49,6 +50,12 @@ export interface PgStoreOptions {
   /** Pool size (default 4). */
   poolSize?: number;
   maxGroupSize?: number;
+  /**
+   * Told about a connection that failed while idle in the pool (the database restarted, a network
+   * blip). The pool drops that connection and opens a new one on demand; without a listener the error
+   * would crash the process. Default: ignored.
+   */
+  onPoolError?: (error: Error) => void;
 }
 
 type Client = pg.PoolClient;
@@ -94,6 +101,8 @@ export class PgStore implements Store {
       options: `-c search_path=${schema}`,
       types,
     });
+    const onPoolError = opts.onPoolError ?? (() => undefined);
+    this.pool.on("error", (error) => onPoolError(error));
     this.#ingress = new AsyncGroupCommitter((items) => this.#writeArrivals(items), opts.maxGroupSize ?? 1000);
   }
 
@@ -114,7 +123,12 @@ export class PgStore implements Store {
   async #tx<T>(body: (c: Client, fx: TxnEffects) => Promise<T>): Promise<T> {
     const fx = new TxnEffects(Date.now());
     const c = await this.pool.connect();
+    // A connection lost between two statements emits 'error' on the client; the next query rejects
+    // anyway, so the event only needs a listener (an unheard 'error' event would crash the process).
+    const onClientError = () => undefined;
+    c.on("error", onClientError);
     let result: T;
+    let broken: Error | undefined;
     try {
       await c.query("BEGIN");
       result = await body(c, fx);
@@ -132,16 +146,58 @@ export class PgStore implements Store {
       }
       await c.query("COMMIT");
     } catch (error) {
-      await c.query("ROLLBACK").catch(() => undefined);
+      // A failed ROLLBACK leaves the connection in an unknown state: destroy it, never reuse it.
+      await c.query("ROLLBACK").catch((e: unknown) => {
+        broken = e instanceof Error ? e : new Error(String(e));
+      });
       throw error;
     } finally {
-      c.release();
+      c.removeListener("error", onClientError);
+      c.release(broken);
     }
     for (const key of fx.wakes) {
       const [stage, conn] = key.split("\u0000") as [Stage, string];
       this.#notifier.notify(stage, conn);
     }
     return result;
+  }
+
+  /**
+   * Locks the messages (in id order, so two transactions never deadlock) before any of their rows
+   * change. Every transaction that closes, cancels, replaces or adds rows of a message holds this lock
+   * through the finalizer, so under READ COMMITTED the tally of the second of two concurrent
+   * completions sees the first one's committed row: no message stays ROUTED forever.
+   */
+  async #lockMessages(c: Client, messageIds: number[]): Promise<void> {
+    if (messageIds.length === 0) return;
+    await c.query("SELECT id FROM messages WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", [
+      messageIds,
+    ]);
+  }
+
+  /** `#lockMessages` for the messages owning these stage rows (a row's message never changes). */
+  async #lockMessagesOfRows(c: Client, rowIds: number[]): Promise<void> {
+    if (rowIds.length === 0) return;
+    await c.query(
+      `SELECT id FROM messages WHERE id IN (SELECT message_id FROM stage_rows WHERE id = ANY($1::bigint[]))
+       ORDER BY id FOR UPDATE`,
+      [rowIds],
+    );
+  }
+
+  /** Error and detail texts can quote patient data: sealed like bodies, under their own AAD. */
+  #seal(text: string | null, table: "messages" | "stage_rows" | "events", id: number): string | null {
+    return sealText(this.#codec, text, textAad(table, id));
+  }
+
+  readonly #open = (stored: string | null, aad: string): string | null => openText(this.#codec, stored, aad);
+
+  async #setMessageError(c: Client, error: string, now: number, messageId: number): Promise<void> {
+    await c.query("UPDATE messages SET error = $1, updated_at = $2 WHERE id = $3", [
+      this.#seal(error, "messages", messageId),
+      now,
+      messageId,
+    ]);
   }
 
   async #nextId(c: Client, table: "messages" | "stage_rows" | "events"): Promise<number> {
@@ -198,7 +254,7 @@ export class PgStore implements Store {
     await c.query(
       `INSERT INTO events (id, message_id, row_id, at, kind, stage, conn, detail, reply)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [id, messageId, rowId, fx.now, kind, stage, conn, detail, stored],
+      [id, messageId, rowId, fx.now, kind, stage, conn, this.#seal(detail, "events", id), stored],
     );
   }
 
@@ -233,7 +289,7 @@ export class PgStore implements Store {
             item.contentType ?? "hl7v2",
             this.#codec.encode(item.raw, `messages:${id}`),
             disposition,
-            error,
+            this.#seal(error, "messages", id),
             fx.now,
           ],
         );
@@ -275,7 +331,7 @@ export class PgStore implements Store {
 
   #claim(stage: Stage, conn: string, opts: ClaimOptions, fifo: boolean): Promise<ClaimedRow[]> {
     const now = opts.now ?? Date.now();
-    return this.#tx(async (c) => {
+    return this.#tx(async (c, fx) => {
       // A lane is claimed by one transaction at a time, so its head rule holds across engines.
       if (fifo) await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`lane:${conn}`]);
       const r = await c.query<{
@@ -299,8 +355,9 @@ export class PgStore implements Store {
            m.control_id, m.message_type, m.received_at
          FROM stage_rows r JOIN messages m ON m.id = r.message_id
          WHERE r.stage = $1 AND r.conn = $2 AND r.state IN ('pending', 'claimed')
+           AND (r.handler IS NULL OR NOT (r.handler = ANY($4::text[])))
          ORDER BY r.id LIMIT $3 ${fifo ? "" : "FOR UPDATE OF r SKIP LOCKED"}`,
-        [stage, conn, opts.limit],
+        [stage, conn, opts.limit, [...(opts.excludeHandlers ?? [])]],
       );
       const out: ClaimedRow[] = [];
       for (const row of r.rows) {
@@ -308,13 +365,23 @@ export class PgStore implements Store {
         if (fifo && (leased || row.next_attempt_at > now)) break;
         if (leased) continue;
         const aad = row.from_raw ? `messages:${row.message_id}` : `stage_rows:${row.id}`;
+        let payload: Buffer;
+        try {
+          payload = this.#codec.decode(row.body, aad);
+        } catch (error) {
+          if (!(error instanceof BodyDecodeError)) throw error;
+          // One undecryptable row must not block its lane forever (a throw here would roll the claim
+          // back and retry it every poll): dead-letter it and go on.
+          await this.#deadUndecryptable(c, fx, { id: row.id, messageId: row.message_id, stage, conn }, error);
+          continue;
+        }
         out.push({
           rowId: row.id,
           messageId: row.message_id,
           stage,
           conn,
           handler: row.handler,
-          payload: this.#codec.decode(row.body, aad),
+          payload,
           attempts: row.attempts,
           inbound: row.inbound,
           contentType: row.content_type,
@@ -332,6 +399,24 @@ export class PgStore implements Store {
       }
       return out;
     });
+  }
+
+  async #deadUndecryptable(
+    c: Client,
+    fx: TxnEffects,
+    row: { id: number; messageId: number; stage: Stage; conn: string },
+    cause: BodyDecodeError,
+  ): Promise<void> {
+    const error = `undecryptable: ${cause.message}`;
+    await c.query(
+      `UPDATE stage_rows SET state = 'dead', error = $1, claimed_by = NULL, lease_until = NULL, updated_at = $2
+       WHERE id = $3`,
+      [this.#seal(error, "stage_rows", row.id), fx.now, row.id],
+    );
+    await this.#setMessageError(c, error, fx.now, row.messageId);
+    await this.#event(c, fx, row.messageId, row.id, "dead-letter", row.stage, row.conn, error);
+    if (row.stage === "outbound") fx.count(row.conn, "failed");
+    await this.#finalize(c, fx, row.messageId);
   }
 
   releaseClaims(owner: string, rowIds: number[]): Promise<number> {
@@ -388,23 +473,23 @@ export class PgStore implements Store {
       `UPDATE stage_rows SET state = $1, attempts = attempts + $2, error = $3, claimed_by = NULL,
          lease_until = NULL, updated_at = $4
        WHERE id = $5 AND state = 'claimed' AND claimed_by = $6 ${ROW_RETURNING}`,
-      [state, attemptInc, error, now, rowId, owner],
+      [state, attemptInc, this.#seal(error, "stage_rows", rowId), now, rowId, owner],
     );
     return r.rows[0];
   }
 
   async #failed(c: Client, fx: TxnEffects, rowId: number, row: RowCtx, kind: EventKind, error: string) {
-    await c.query("UPDATE messages SET error = $1, updated_at = $2 WHERE id = $3", [
-      error,
-      fx.now,
-      row.message_id,
-    ]);
+    await this.#setMessageError(c, error, fx.now, row.message_id);
     const detail = row.stage === "routed" ? `${row.handler}: ${error}` : error;
     await this.#event(c, fx, row.message_id, rowId, kind, row.stage, row.conn, detail);
   }
 
   completeRouting(owner: string, results: RoutingResult[]): Promise<number> {
     return this.#tx(async (c, fx) => {
+      await this.#lockMessagesOfRows(
+        c,
+        results.map((r) => r.rowId),
+      );
       let applied = 0;
       for (const res of results) {
         const failed = "error" in res;
@@ -460,6 +545,10 @@ export class PgStore implements Store {
 
   completeTransform(owner: string, results: TransformResult[]): Promise<number> {
     return this.#tx(async (c, fx) => {
+      await this.#lockMessagesOfRows(
+        c,
+        results.map((r) => r.rowId),
+      );
       let applied = 0;
       for (const res of results) {
         const failed = "error" in res;
@@ -509,6 +598,10 @@ export class PgStore implements Store {
 
   completeDelivery(owner: string, results: DeliveryResult[]): Promise<number> {
     return this.#tx(async (c, fx) => {
+      await this.#lockMessagesOfRows(
+        c,
+        results.map((r) => r.rowId),
+      );
       let applied = 0;
       for (const res of results) {
         let row: RowCtx | undefined;
@@ -517,7 +610,7 @@ export class PgStore implements Store {
             `UPDATE stage_rows SET state = 'pending', attempts = attempts + 1, next_attempt_at = $1, error = $2,
                claimed_by = NULL, lease_until = NULL, updated_at = $3
              WHERE id = $4 AND state = 'claimed' AND claimed_by = $5 ${ROW_RETURNING}`,
-            [res.nextAttemptAt, res.error, fx.now, res.rowId, owner],
+            [res.nextAttemptAt, this.#seal(res.error, "stage_rows", res.rowId), fx.now, res.rowId, owner],
           );
           row = r.rows[0];
         } else {
@@ -563,11 +656,7 @@ export class PgStore implements Store {
             res.reply,
           );
         } else {
-          await c.query("UPDATE messages SET error = $1, updated_at = $2 WHERE id = $3", [
-            res.error,
-            fx.now,
-            row.message_id,
-          ]);
+          await this.#setMessageError(c, res.error, fx.now, row.message_id);
           const detail = `attempt ${attempt}: ${res.error}`;
           await this.#event(
             c,
@@ -591,6 +680,8 @@ export class PgStore implements Store {
   // ---- the finalizer ----------------------------------------------------------------------------
 
   async #finalize(c: Client, fx: TxnEffects, messageId: number): Promise<void> {
+    // Normally already held (taken first by the caller); re-taking a held lock is free.
+    await this.#lockMessages(c, [messageId]);
     const r = await c.query<RowTally & { disposition: Disposition; inbound: string }>(
       `SELECT m.disposition, m.inbound, r.stage, r.state, count(r.id) AS n
        FROM messages m LEFT JOIN stage_rows r ON r.message_id = m.id AND r.run = m.run
@@ -628,7 +719,7 @@ export class PgStore implements Store {
       if (!m) return false;
       await c.query(
         `UPDATE stage_rows SET state = 'replaced', claimed_by = NULL, lease_until = NULL, updated_at = $1
-         WHERE message_id = $2 AND state IN ('pending', 'claimed')`,
+         WHERE message_id = $2 AND state IN ('pending', 'claimed', 'dead')`,
         [fx.now, messageId],
       );
       const run = m.run + 1;
@@ -652,6 +743,7 @@ export class PgStore implements Store {
 
   resendOutbound(rowId: number): Promise<number | undefined> {
     return this.#tx(async (c, fx) => {
+      await this.#lockMessagesOfRows(c, [rowId]);
       const r = await c.query<{
         message_id: number;
         stage: Stage;
@@ -695,6 +787,7 @@ export class PgStore implements Store {
 
   cancelMessage(messageId: number): Promise<number> {
     return this.#tx(async (c, fx) => {
+      await this.#lockMessages(c, [messageId]);
       const r = await c.query<{ id: number; stage: Stage; conn: string }>(
         `SELECT r.id, r.stage, r.conn FROM stage_rows r JOIN messages m ON m.id = r.message_id
          WHERE r.message_id = $1 AND r.run = m.run AND r.state IN ('pending', 'claimed') FOR UPDATE OF r`,
@@ -708,6 +801,7 @@ export class PgStore implements Store {
 
   cancelRow(rowId: number): Promise<boolean> {
     return this.#tx(async (c, fx) => {
+      await this.#lockMessagesOfRows(c, [rowId]);
       const r = await c.query<{ message_id: number; stage: Stage; conn: string; state: RowState }>(
         "SELECT message_id, stage, conn, state FROM stage_rows WHERE id = $1 FOR UPDATE",
         [rowId],
@@ -724,13 +818,9 @@ export class PgStore implements Store {
     await c.query(
       `UPDATE stage_rows SET state = 'cancelled', error = $1, claimed_by = NULL, lease_until = NULL, updated_at = $2
        WHERE id = $3`,
-      [CANCELLED, fx.now, r.id],
+      [this.#seal(CANCELLED, "stage_rows", r.id), fx.now, r.id],
     );
-    await c.query("UPDATE messages SET error = $1, updated_at = $2 WHERE id = $3", [
-      CANCELLED,
-      fx.now,
-      messageId,
-    ]);
+    await this.#setMessageError(c, CANCELLED, fx.now, messageId);
     await this.#event(c, fx, messageId, r.id, "cancelled", r.stage, r.conn, null);
     fx.wake(r.stage, r.conn);
   }
@@ -758,10 +848,14 @@ export class PgStore implements Store {
       kind: e.kind,
       stage: e.stage,
       conn: e.conn,
-      detail: e.detail,
+      detail: this.#open(e.detail, textAad("events", e.id)),
       hasReply: e.has_reply,
     }));
-    return { ...toSummary(msg), rows: rows.rows.map(toRowInfo), history };
+    return {
+      ...toSummary(msg, this.#open),
+      rows: rows.rows.map((r) => toRowInfo(r, this.#open)),
+      history,
+    };
   }
 
   async listMessages(f: MessageFilter = {}): Promise<MessageSummary[]> {
@@ -785,7 +879,7 @@ export class PgStore implements Store {
        ORDER BY id DESC LIMIT $${args.length}`,
       args,
     );
-    return r.rows.map(toSummary);
+    return r.rows.map((m) => toSummary(m, this.#open));
   }
 
   async getMessageRaw(messageId: number): Promise<Buffer | undefined> {
@@ -824,7 +918,8 @@ export class PgStore implements Store {
   }
 
   async listDeadLetters(f: DeadLetterFilter = {}): Promise<StageRowInfo[]> {
-    const where = ["state = 'dead'"];
+    // Only the current run's: an earlier run's dead letters were superseded by a replay.
+    const where = ["state = 'dead'", "run = (SELECT m.run FROM messages m WHERE m.id = message_id)"];
     const args: (string | number)[] = [];
     for (const [column, op, value] of [
       ["conn", "=", f.conn],
@@ -840,7 +935,7 @@ export class PgStore implements Store {
       `SELECT ${ROW_COLUMNS} FROM stage_rows WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT $${args.length}`,
       args,
     );
-    return r.rows.map(toRowInfo);
+    return r.rows.map((row) => toRowInfo(row, this.#open));
   }
 
   async stats(): Promise<StoreStats> {
@@ -895,27 +990,28 @@ export class PgStore implements Store {
     limit: number,
     recode: (stored: Buffer, aad: string) => Buffer | undefined,
   ): Promise<string | undefined> {
-    const tables = ["messages", "stage_rows", "events"] as const;
-    const columns = { messages: "raw", stage_rows: "payload", events: "reply" } as const;
-    const [table = "messages", after = "0"] = (cursor ?? "messages:0").split(":");
-    const t = tables.indexOf(table as (typeof tables)[number]);
-    if (t < 0) return Promise.reject(new Error(`bad rotation cursor ${cursor}`));
-    const name = tables[t] as (typeof tables)[number];
-    const column = columns[name];
+    const [phaseName = "messages", after = "0"] = (cursor ?? "messages:0").split(":");
+    const t = RECODE_PHASES.findIndex((p) => p.name === phaseName);
+    const phase = RECODE_PHASES[t];
+    if (!phase) return Promise.reject(new Error(`bad rotation cursor ${cursor}`));
+    const { table, column } = phase;
     return this.#tx(async (c) => {
-      const r = await c.query<{ id: number; body: Buffer }>(
-        `SELECT id, ${column} AS body FROM ${name} WHERE id > $1 AND ${column} IS NOT NULL
+      const r = await c.query<{ id: number; body: Buffer | string }>(
+        `SELECT id, ${column} AS body FROM ${table} WHERE id > $1 AND ${column} IS NOT NULL
          ORDER BY id LIMIT $2 FOR UPDATE`,
         [Number(after), limit],
       );
       for (const row of r.rows) {
-        const next = recode(row.body, `${name}:${row.id}`);
-        if (next) await c.query(`UPDATE ${name} SET ${column} = $1 WHERE id = $2`, [next, row.id]);
+        const next =
+          typeof row.body === "string"
+            ? recodeText(row.body, textAad(table, row.id), recode)
+            : recode(row.body, `${table}:${row.id}`);
+        if (next) await c.query(`UPDATE ${table} SET ${column} = $1 WHERE id = $2`, [next, row.id]);
       }
       const last = r.rows[r.rows.length - 1];
-      if (last && r.rows.length === limit) return `${name}:${last.id}`;
-      const nextTable = tables[t + 1];
-      return nextTable ? `${nextTable}:0` : undefined;
+      if (last && r.rows.length === limit) return `${phase.name}:${last.id}`;
+      const nextPhase = RECODE_PHASES[t + 1];
+      return nextPhase ? `${nextPhase.name}:0` : undefined;
     });
   }
 
@@ -931,12 +1027,22 @@ export class PgStore implements Store {
   }
 }
 
+/** What key rotation re-encodes, in order: bodies, then the sealed texts. */
+const RECODE_PHASES = [
+  { name: "messages", table: "messages", column: "raw" },
+  { name: "stage_rows", table: "stage_rows", column: "payload" },
+  { name: "events", table: "events", column: "reply" },
+  { name: "messages_error", table: "messages", column: "error" },
+  { name: "stage_rows_error", table: "stage_rows", column: "error" },
+  { name: "events_detail", table: "events", column: "detail" },
+] as const;
+
 function pageSize(limit: number | undefined): number {
   return Math.max(1, Math.min(1000, Math.floor(limit ?? 100)));
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a pg result row, typed by the column list above
-function toSummary(m: any): MessageSummary {
+function toSummary(m: any, open: (stored: string | null, aad: string) => string | null): MessageSummary {
   return {
     id: m.id,
     inbound: m.inbound,
@@ -945,14 +1051,14 @@ function toSummary(m: any): MessageSummary {
     messageType: m.message_type,
     contentType: m.content_type,
     disposition: m.disposition,
-    error: m.error,
+    error: open(m.error, textAad("messages", m.id)),
     run: m.run,
     updatedAt: m.updated_at,
   };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a pg result row, typed by the column list above
-function toRowInfo(r: any): StageRowInfo {
+function toRowInfo(r: any, open: (stored: string | null, aad: string) => string | null): StageRowInfo {
   return {
     id: r.id,
     messageId: r.message_id,
@@ -966,7 +1072,7 @@ function toRowInfo(r: any): StageRowInfo {
     nextAttemptAt: r.next_attempt_at,
     claimedBy: r.claimed_by,
     leaseUntil: r.lease_until,
-    error: r.error,
+    error: open(r.error, textAad("stage_rows", r.id)),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

@@ -19,6 +19,10 @@ import type {
 
 const MAX_PAGE = 1000;
 
+/** Opens a sealed error/detail text (identity when the store runs without a key). */
+export type OpenText = (stored: string | null, aad: string) => string | null;
+const asIs: OpenText = (stored) => stored;
+
 interface MessageRecord {
   id: number;
   inbound: string;
@@ -55,7 +59,7 @@ const MESSAGE_COLUMNS = `id, inbound, received_at, control_id, message_type, con
 const ROW_COLUMNS = `id, message_id, run, stage, conn, handler, parent_id, state, attempts, next_attempt_at,
   claimed_by, lease_until, error, created_at, updated_at`;
 
-function toSummary(m: MessageRecord): MessageSummary {
+function toSummary(m: MessageRecord, open: OpenText): MessageSummary {
   return {
     id: m.id,
     inbound: m.inbound,
@@ -64,13 +68,13 @@ function toSummary(m: MessageRecord): MessageSummary {
     messageType: m.message_type,
     contentType: m.content_type,
     disposition: m.disposition,
-    error: m.error,
+    error: open(m.error, `messages:${m.id}:error`),
     run: m.run,
     updatedAt: m.updated_at,
   };
 }
 
-function toRowInfo(r: RowRecord): StageRowInfo {
+function toRowInfo(r: RowRecord, open: OpenText): StageRowInfo {
   return {
     id: r.id,
     messageId: r.message_id,
@@ -84,7 +88,7 @@ function toRowInfo(r: RowRecord): StageRowInfo {
     nextAttemptAt: r.next_attempt_at,
     claimedBy: r.claimed_by,
     leaseUntil: r.lease_until,
-    error: r.error,
+    error: open(r.error, `stage_rows:${r.id}:error`),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -94,7 +98,11 @@ function pageSize(limit: number | undefined): number {
   return Math.max(1, Math.min(MAX_PAGE, Math.floor(limit ?? 100)));
 }
 
-export function readMessageDetail(db: Database.Database, id: number): MessageDetail | undefined {
+export function readMessageDetail(
+  db: Database.Database,
+  id: number,
+  open: OpenText = asIs,
+): MessageDetail | undefined {
   const m = db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`).get(id) as
     | MessageRecord
     | undefined;
@@ -126,13 +134,17 @@ export function readMessageDetail(db: Database.Database, id: number): MessageDet
     kind: e.kind,
     stage: e.stage,
     conn: e.conn,
-    detail: e.detail,
+    detail: open(e.detail, `events:${e.id}:detail`),
     hasReply: e.has_reply === 1,
   }));
-  return { ...toSummary(m), rows: rows.map(toRowInfo), history };
+  return { ...toSummary(m, open), rows: rows.map((r) => toRowInfo(r, open)), history };
 }
 
-export function readMessages(db: Database.Database, f: MessageFilter): MessageSummary[] {
+export function readMessages(
+  db: Database.Database,
+  f: MessageFilter,
+  open: OpenText = asIs,
+): MessageSummary[] {
   const where: string[] = [];
   const args: (string | number)[] = [];
   const add = (sql: string, value: string | number | undefined) => {
@@ -149,11 +161,16 @@ export function readMessages(db: Database.Database, f: MessageFilter): MessageSu
   add("id < ?", f.beforeId);
   const sql = `SELECT ${MESSAGE_COLUMNS} FROM messages ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
     ORDER BY id DESC LIMIT ?`;
-  return (db.prepare(sql).all(...args, pageSize(f.limit)) as MessageRecord[]).map(toSummary);
+  return (db.prepare(sql).all(...args, pageSize(f.limit)) as MessageRecord[]).map((m) => toSummary(m, open));
 }
 
-export function readDeadLetters(db: Database.Database, f: DeadLetterFilter): StageRowInfo[] {
-  const where = ["state = 'dead'"];
+export function readDeadLetters(
+  db: Database.Database,
+  f: DeadLetterFilter,
+  open: OpenText = asIs,
+): StageRowInfo[] {
+  // Only the current run's: an earlier run's dead letters were superseded by a replay.
+  const where = ["state = 'dead'", "run = (SELECT m.run FROM messages m WHERE m.id = message_id)"];
   const args: (string | number)[] = [];
   if (f.conn !== undefined) {
     where.push("conn = ?");
@@ -168,7 +185,7 @@ export function readDeadLetters(db: Database.Database, f: DeadLetterFilter): Sta
     args.push(f.beforeId);
   }
   const sql = `SELECT ${ROW_COLUMNS} FROM stage_rows WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ?`;
-  return (db.prepare(sql).all(...args, pageSize(f.limit)) as RowRecord[]).map(toRowInfo);
+  return (db.prepare(sql).all(...args, pageSize(f.limit)) as RowRecord[]).map((r) => toRowInfo(r, open));
 }
 
 export function readConnectionCounters(db: Database.Database): ConnectionCounters[] {

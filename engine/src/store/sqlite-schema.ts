@@ -73,6 +73,14 @@ const MIGRATIONS: readonly string[] = [
     last_activity INTEGER NOT NULL DEFAULT 0
   );
   `,
+  // 2: ids from a sequence that never goes back: max(id)+1 reused the ids of purged messages, so an
+  // audit entry `message:<id>` could point at another patient's message.
+  `
+  CREATE TABLE id_seq (name TEXT PRIMARY KEY, last INTEGER NOT NULL);
+  INSERT INTO id_seq (name, last) SELECT 'messages', coalesce(max(id), 0) FROM messages;
+  INSERT INTO id_seq (name, last) SELECT 'stage_rows', coalesce(max(id), 0) FROM stage_rows;
+  INSERT INTO id_seq (name, last) SELECT 'events', coalesce(max(id), 0) FROM events;
+  `,
 ];
 
 export const STORE_SCHEMA_VERSION = MIGRATIONS.length;
@@ -93,9 +101,12 @@ export function migrate(db: Database.Database): number {
     );
   }
   const insert = db.prepare("INSERT INTO store_schema_version (version, applied_at) VALUES (?, ?)");
+  const applied = db.prepare("SELECT count(*) FROM store_schema_version WHERE version = ?").pluck();
   for (let v = current + 1; v <= MIGRATIONS.length; v++) {
     const sql = MIGRATIONS[v - 1] as string;
     db.transaction(() => {
+      // Another connection (a delivery thread opening the same file) may have applied it meanwhile.
+      if ((applied.get(v) as number) > 0) return;
       db.exec(sql);
       insert.run(v, Date.now());
     }).immediate();

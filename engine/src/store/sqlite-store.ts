@@ -6,15 +6,17 @@
  * for); worker handoffs run with synchronous=NORMAL — in WAL mode a power loss can only roll those back
  * to an earlier, consistent state that still holds every ACKed ingress row, and they simply re-run.
  *
- * Row ids are assigned here (max(id)+1 inside the write transaction) because the row identity is the
- * associated data of each ciphertext and must be known before the insert.
+ * Row ids are assigned here (from the `id_seq` table, inside the write transaction) because the row
+ * identity is the associated data of each ciphertext and must be known before the insert. Ids are
+ * never reused, even after a purge: audit entries name messages by id.
  */
 import Database from "better-sqlite3";
-import type { BodyCodec } from "./crypto.js";
+import { type BodyCodec, BodyDecodeError } from "./crypto.js";
 import { decideDisposition, type RowTally } from "./disposition.js";
 import { CANCELLED, COUNTERS, FINAL_COUNTER, TxnEffects } from "./effects.js";
 import { GroupCommitter } from "./group-commit.js";
 import { Notifier } from "./notifier.js";
+import { openText, recodeText, sealText, textAad } from "./sealed-text.js";
 import { readConnectionCounters, readDeadLetters, readMessageDetail, readMessages } from "./sqlite-read.js";
 import { migrate } from "./sqlite-schema.js";
 import type {
@@ -90,6 +92,8 @@ export class SqliteStore implements Store {
   readonly #notifier = new Notifier();
   readonly #ingress: GroupCommitter<IngressInput | RejectedInput, IngressReceipt>;
   readonly #s: ReturnType<typeof prepare>;
+  /** Reads a sealed error/detail text back (see sealed-text.ts). */
+  readonly #open = (stored: string | null, aad: string): string | null => openText(this.#codec, stored, aad);
   #closed = false;
 
   constructor(opts: SqliteStoreOptions) {
@@ -136,7 +140,7 @@ export class SqliteStore implements Store {
             item.contentType ?? "hl7v2",
             this.#codec.encode(item.raw, `messages:${id}`),
             disposition,
-            error,
+            sealText(this.#codec, error, textAad("messages", id)),
             fx.now,
           );
           fx.count(item.inbound, "received");
@@ -184,21 +188,32 @@ export class SqliteStore implements Store {
     const now = opts.now ?? Date.now();
     const fx = new TxnEffects(now);
     return this.#txn(fx, () => {
-      const rows = this.#s.selectOpen.all(stage, conn, opts.limit) as OpenRow[];
+      const exclude = opts.excludeHandlers?.length ? JSON.stringify(opts.excludeHandlers) : null;
+      const rows = this.#s.selectOpen.all(stage, conn, exclude, exclude, opts.limit) as OpenRow[];
       const out: ClaimedRow[] = [];
       for (const r of rows) {
         const leased = r.state === "claimed" && (r.lease_until ?? 0) > now;
         if (fifo && (leased || r.next_attempt_at > now)) break; // the head blocks its lane
         if (leased) continue;
-        this.#s.claimRow.run(opts.owner, now + opts.leaseMs, now, r.id);
         const aad = r.from_raw ? `messages:${r.message_id}` : `stage_rows:${r.id}`;
+        let payload: Buffer;
+        try {
+          payload = this.#codec.decode(r.body, aad);
+        } catch (error) {
+          if (!(error instanceof BodyDecodeError)) throw error;
+          // One undecryptable row must not block its lane forever (a throw here would roll the claim
+          // back and retry it every poll): dead-letter it and go on.
+          this.#deadUndecryptable({ id: r.id, messageId: r.message_id, stage, conn }, error, fx);
+          continue;
+        }
+        this.#s.claimRow.run(opts.owner, now + opts.leaseMs, now, r.id);
         out.push({
           rowId: r.id,
           messageId: r.message_id,
           stage,
           conn,
           handler: r.handler,
-          payload: this.#codec.decode(r.body, aad),
+          payload,
           attempts: r.attempts,
           inbound: r.inbound,
           contentType: r.content_type,
@@ -209,6 +224,19 @@ export class SqliteStore implements Store {
       }
       return out;
     });
+  }
+
+  #deadUndecryptable(
+    row: { id: number; messageId: number; stage: Stage; conn: string },
+    cause: BodyDecodeError,
+    fx: TxnEffects,
+  ): void {
+    const error = `undecryptable: ${cause.message}`;
+    this.#s.deadRow.run(this.#seal(error, "stage_rows", row.id), fx.now, row.id);
+    this.#setMessageError(error, fx.now, row.messageId);
+    this.#event(row.messageId, row.id, "dead-letter", row.stage, row.conn, error, fx);
+    if (row.stage === "outbound") fx.count(row.conn, "failed");
+    this.#finalize(row.messageId, fx);
   }
 
   releaseClaims(owner: string, rowIds: number[]): Promise<number> {
@@ -352,9 +380,13 @@ export class SqliteStore implements Store {
         for (const res of results) {
           const row =
             res.status === "retry"
-              ? (s.retryHeld.get(res.nextAttemptAt, res.error, fx.now, res.rowId, owner) as
-                  | RowForComplete
-                  | undefined)
+              ? (s.retryHeld.get(
+                  res.nextAttemptAt,
+                  this.#seal(res.error, "stage_rows", res.rowId),
+                  fx.now,
+                  res.rowId,
+                  owner,
+                ) as RowForComplete | undefined)
               : this.#closeHeld(
                   res.rowId,
                   owner,
@@ -391,7 +423,7 @@ export class SqliteStore implements Store {
               res.reply,
             );
           } else {
-            s.setMessageError.run(res.error, fx.now, row.message_id);
+            this.#setMessageError(res.error, fx.now, row.message_id);
             this.#event(
               row.message_id,
               res.rowId,
@@ -423,12 +455,13 @@ export class SqliteStore implements Store {
     error: string | null,
     now: number,
   ): RowForComplete | undefined {
-    return this.#s.closeHeld.get(state, attemptInc, error, now, rowId, owner) as RowForComplete | undefined;
+    const sealed = this.#seal(error, "stage_rows", rowId);
+    return this.#s.closeHeld.get(state, attemptInc, sealed, now, rowId, owner) as RowForComplete | undefined;
   }
 
   /** History and message error for a row that `#closeHeld` just dead-lettered. */
   #failed(rowId: number, row: RowForComplete, kind: EventKind, error: string, fx: TxnEffects): void {
-    this.#s.setMessageError.run(error, fx.now, row.message_id);
+    this.#setMessageError(error, fx.now, row.message_id);
     const detail = row.stage === "routed" ? `${row.handler}: ${error}` : error;
     this.#event(row.message_id, rowId, kind, row.stage, row.conn, detail, fx);
   }
@@ -546,8 +579,8 @@ export class SqliteStore implements Store {
   }
 
   #cancel(messageId: number, r: { id: number; stage: Stage; conn: string }, fx: TxnEffects): void {
-    this.#s.cancelRow.run(CANCELLED, fx.now, r.id);
-    this.#s.setMessageError.run(CANCELLED, fx.now, messageId);
+    this.#s.cancelRow.run(this.#seal(CANCELLED, "stage_rows", r.id), fx.now, r.id);
+    this.#setMessageError(CANCELLED, fx.now, messageId);
     this.#event(messageId, r.id, "cancelled", r.stage, r.conn, null, fx);
     // A delivery worker may be sleeping on this row's backoff: wake it so the lane moves on.
     fx.wake(r.stage, r.conn);
@@ -556,37 +589,37 @@ export class SqliteStore implements Store {
   // ---- reads --------------------------------------------------------------------------------------
 
   getMessage(messageId: number): Promise<MessageDetail | undefined> {
-    return Promise.resolve(readMessageDetail(this.db, messageId));
+    return Promise.resolve(readMessageDetail(this.db, messageId, this.#open));
   }
 
   listMessages(filter: MessageFilter = {}): Promise<MessageSummary[]> {
-    return Promise.resolve(readMessages(this.db, filter));
+    return Promise.resolve(readMessages(this.db, filter, this.#open));
   }
 
-  getMessageRaw(messageId: number): Promise<Buffer | undefined> {
+  async getMessageRaw(messageId: number): Promise<Buffer | undefined> {
     const raw = this.#s.messageRaw.get(messageId) as Buffer | undefined;
-    return Promise.resolve(raw && this.#codec.decode(raw, `messages:${messageId}`));
+    return raw && this.#codec.decode(raw, `messages:${messageId}`);
   }
 
-  getRowPayload(rowId: number): Promise<Buffer | undefined> {
+  async getRowPayload(rowId: number): Promise<Buffer | undefined> {
     const r = this.#s.rowPayload.get(rowId) as { message_id: number; payload: Buffer | null } | undefined;
-    if (!r) return Promise.resolve(undefined);
+    if (!r) return undefined;
     if (r.payload === null) return this.getMessageRaw(r.message_id);
-    return Promise.resolve(this.#codec.decode(r.payload, `stage_rows:${rowId}`));
+    return this.#codec.decode(r.payload, `stage_rows:${rowId}`);
   }
 
-  getRowReply(rowId: number): Promise<Buffer | undefined> {
+  async getRowReply(rowId: number): Promise<Buffer | undefined> {
     const r = this.#s.lastReply.get(rowId, rowId) as { id: number; reply: Buffer } | undefined;
-    return Promise.resolve(r && this.#codec.decode(r.reply, `events:${r.id}`));
+    return r && this.#codec.decode(r.reply, `events:${r.id}`);
   }
 
-  getEventReply(eventId: number): Promise<Buffer | undefined> {
+  async getEventReply(eventId: number): Promise<Buffer | undefined> {
     const reply = this.#s.eventReply.get(eventId) as Buffer | null | undefined;
-    return Promise.resolve(reply ? this.#codec.decode(reply, `events:${eventId}`) : undefined);
+    return reply ? this.#codec.decode(reply, `events:${eventId}`) : undefined;
   }
 
   listDeadLetters(filter: DeadLetterFilter = {}): Promise<StageRowInfo[]> {
-    return Promise.resolve(readDeadLetters(this.db, filter));
+    return Promise.resolve(readDeadLetters(this.db, filter, this.#open));
   }
 
   stats(): Promise<StoreStats> {
@@ -627,30 +660,30 @@ export class SqliteStore implements Store {
     limit: number,
     recode: (stored: Buffer, aad: string) => Buffer | undefined,
   ): Promise<string | undefined> {
-    const tables = ["messages", "stage_rows", "events"] as const;
-    const [table = "messages", after = "0"] = (cursor ?? "messages:0").split(":");
-    const t = tables.indexOf(table as (typeof tables)[number]);
-    if (t < 0) return Promise.reject(new Error(`bad rotation cursor ${cursor}`));
-    const column = { messages: "raw", stage_rows: "payload", events: "reply" }[
-      tables[t] as (typeof tables)[number]
-    ];
-    const name = tables[t] as string;
+    const [phaseName = "messages", after = "0"] = (cursor ?? "messages:0").split(":");
+    const t = RECODE_PHASES.findIndex((p) => p.name === phaseName);
+    const phase = RECODE_PHASES[t];
+    if (!phase) return Promise.reject(new Error(`bad rotation cursor ${cursor}`));
+    const { table, column } = phase;
     const select = this.db.prepare(
-      `SELECT id, ${column} AS body FROM ${name} WHERE id > ? AND ${column} IS NOT NULL ORDER BY id LIMIT ?`,
+      `SELECT id, ${column} AS body FROM ${table} WHERE id > ? AND ${column} IS NOT NULL ORDER BY id LIMIT ?`,
     );
-    const update = this.db.prepare(`UPDATE ${name} SET ${column} = ? WHERE id = ?`);
+    const update = this.db.prepare(`UPDATE ${table} SET ${column} = ? WHERE id = ?`);
     const fx = new TxnEffects(Date.now());
     return Promise.resolve(
       this.#txn(fx, () => {
-        const rows = select.all(Number(after), limit) as { id: number; body: Buffer }[];
+        const rows = select.all(Number(after), limit) as { id: number; body: Buffer | string }[];
         for (const r of rows) {
-          const next = recode(r.body, `${name}:${r.id}`);
+          const next =
+            typeof r.body === "string"
+              ? recodeText(r.body, textAad(table, r.id), recode)
+              : recode(r.body, `${table}:${r.id}`);
           if (next) update.run(next, r.id);
         }
         const last = rows[rows.length - 1];
-        if (last && rows.length === limit) return `${name}:${last.id}`;
-        const nextTable = tables[t + 1];
-        return nextTable ? `${nextTable}:0` : undefined;
+        if (last && rows.length === limit) return `${phase.name}:${last.id}`;
+        const nextPhase = RECODE_PHASES[t + 1];
+        return nextPhase ? `${nextPhase.name}:0` : undefined;
       }),
     );
   }
@@ -669,15 +702,23 @@ export class SqliteStore implements Store {
     return Promise.resolve();
   }
 
-  /** Runs `body` in one transaction, then applies counters inside it and wakes workers after commit. */
+  /**
+   * Runs `body` in one transaction, then applies counters inside it and wakes workers after commit.
+   * BEGIN IMMEDIATE: every transaction here writes, and a deferred one that reads first (max id,
+   * claims) cannot be upgraded once another connection (a delivery thread, the CLI) has committed —
+   * SQLite answers SQLITE_BUSY at once instead of waiting out busy_timeout.
+   */
   #txn<T>(fx: TxnEffects, body: () => T): T {
-    const result = this.db.transaction(() => {
-      const r = body();
-      for (const [conn, c] of fx.counters) {
-        this.#s.bumpCounters.run(conn, ...COUNTERS.map((k) => c[k]), fx.now);
-      }
-      return r;
-    })();
+    const result = this.db
+      .transaction(() => {
+        const r = body();
+        for (const [table, next] of fx.ids) this.#s.saveSeq.run(table, next - 1);
+        for (const [conn, c] of fx.counters) {
+          this.#s.bumpCounters.run(conn, ...COUNTERS.map((k) => c[k]), fx.now);
+        }
+        return r;
+      })
+      .immediate();
     for (const key of fx.wakes) {
       const [stage, conn] = key.split("\u0000") as [Stage, string];
       this.#notifier.notify(stage, conn);
@@ -687,7 +728,12 @@ export class SqliteStore implements Store {
 
   #nextId(table: "messages" | "stage_rows" | "events", fx: TxnEffects): number {
     let next = fx.ids.get(table);
-    if (next === undefined) next = ((this.#s.maxId[table].get() as number | null) ?? 0) + 1;
+    if (next === undefined) {
+      // max() as well: rows written by an engine from before the sequence existed.
+      const seq = (this.#s.readSeq.get(table) as number | undefined) ?? 0;
+      const max = (this.#s.maxId[table].get() as number | null) ?? 0;
+      next = Math.max(seq, max) + 1;
+    }
     fx.ids.set(table, next + 1);
     return next;
   }
@@ -704,9 +750,29 @@ export class SqliteStore implements Store {
   ): void {
     const id = this.#nextId("events", fx);
     const stored = reply && reply.length > 0 ? this.#codec.encode(reply, `events:${id}`) : null;
-    this.#s.insertEvent.run(id, messageId, rowId, fx.now, kind, stage, conn, detail, stored);
+    const text = this.#seal(detail, "events", id);
+    this.#s.insertEvent.run(id, messageId, rowId, fx.now, kind, stage, conn, text, stored);
+  }
+
+  /** Error and detail texts can quote patient data: sealed like bodies, under their own AAD. */
+  #seal(text: string | null, table: "messages" | "stage_rows" | "events", id: number): string | null {
+    return sealText(this.#codec, text, textAad(table, id));
+  }
+
+  #setMessageError(error: string, now: number, messageId: number): void {
+    this.#s.setMessageError.run(this.#seal(error, "messages", messageId), now, messageId);
   }
 }
+
+/** What key rotation re-encodes, in order: bodies, then the sealed texts. */
+const RECODE_PHASES = [
+  { name: "messages", table: "messages", column: "raw" },
+  { name: "stage_rows", table: "stage_rows", column: "payload" },
+  { name: "events", table: "events", column: "reply" },
+  { name: "messages_error", table: "messages", column: "error" },
+  { name: "stage_rows_error", table: "stage_rows", column: "error" },
+  { name: "events_detail", table: "events", column: "detail" },
+] as const;
 
 /** Inserts a pending stage row; `now` is both its created and updated time. */
 function insertRow(db: Database.Database) {
@@ -735,6 +801,11 @@ function prepare(db: Database.Database) {
   const maxId = (table: string) => db.prepare(`SELECT max(id) FROM ${table}`).pluck();
   return {
     maxId: { messages: maxId("messages"), stage_rows: maxId("stage_rows"), events: maxId("events") },
+    readSeq: db.prepare("SELECT last FROM id_seq WHERE name = ?").pluck(),
+    saveSeq: db.prepare(
+      `INSERT INTO id_seq (name, last) VALUES (?, ?)
+       ON CONFLICT (name) DO UPDATE SET last = max(last, excluded.last)`,
+    ),
     insertMessage: db.prepare(
       `INSERT INTO messages (id, inbound, received_at, control_id, message_type, content_type, raw,
          disposition, error, run, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
@@ -749,7 +820,9 @@ function prepare(db: Database.Database) {
          r.payload IS NULL AS from_raw, coalesce(r.payload, m.raw) AS body, m.inbound, m.content_type,
          m.control_id, m.message_type, m.received_at
        FROM stage_rows r JOIN messages m ON m.id = r.message_id
-       WHERE r.stage = ? AND r.conn = ? AND r.state IN ('pending', 'claimed') ORDER BY r.id LIMIT ?`,
+       WHERE r.stage = ? AND r.conn = ? AND r.state IN ('pending', 'claimed')
+         AND (? IS NULL OR r.handler IS NULL OR r.handler NOT IN (SELECT value FROM json_each(?)))
+       ORDER BY r.id LIMIT ?`,
     ),
     claimRow: db.prepare(
       `UPDATE stage_rows SET state = 'claimed', claimed_by = ?, lease_until = ?, updated_at = ? WHERE id = ?`,
@@ -785,10 +858,16 @@ function prepare(db: Database.Database) {
       `UPDATE stage_rows SET state = 'cancelled', error = ?, claimed_by = NULL, lease_until = NULL,
          updated_at = ? WHERE id = ?`,
     ),
+    deadRow: db.prepare(
+      `UPDATE stage_rows SET state = 'dead', error = ?, claimed_by = NULL, lease_until = NULL, updated_at = ?
+       WHERE id = ?`,
+    ),
     markReplaced: db.prepare(`UPDATE stage_rows SET state = 'replaced', updated_at = ? WHERE id = ?`),
+    // Dead letters too: a replay supersedes them, so a later bulk replay of /dead-letters cannot
+    // deliver the same message again from an earlier run.
     replaceOpenRows: db.prepare(
       `UPDATE stage_rows SET state = 'replaced', claimed_by = NULL, lease_until = NULL, updated_at = ?
-       WHERE message_id = ? AND state IN ('pending', 'claimed')`,
+       WHERE message_id = ? AND state IN ('pending', 'claimed', 'dead')`,
     ),
     openRowsOfMessage: db.prepare(
       `SELECT r.id, r.stage, r.conn FROM stage_rows r JOIN messages m ON m.id = r.message_id

@@ -79,6 +79,11 @@ export interface ClaimOptions {
   leaseMs: number;
   /** Clock for tests; defaults to Date.now(). */
   now?: number;
+  /**
+   * Routed claims: skip rows of these handlers (the transform worker's handlers still busy with an
+   * earlier batch, so one slow handler neither stalls its siblings nor runs out of order).
+   */
+  excludeHandlers?: readonly string[];
 }
 
 export type RoutingResult = { rowId: number; handlers: string[] } | { rowId: number; error: string };

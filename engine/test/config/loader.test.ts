@@ -97,7 +97,7 @@ retry = { attempts = 3, baseMs = 100 }
       attempts: 3,
       baseMs: 100,
       multiplier: 2,
-      capMs: 300000,
+      capMs: 60000,
     });
     assert.deepEqual(a.graph.envUses.map((u) => u.key).sort(), b.graph.envUses.map((u) => u.key).sort());
   });
@@ -164,7 +164,7 @@ outbound("OB_R", file({ path: "out" }), { ordering: "unordered" });
     });
     assert.equal(r.registry.inbounds.get("IB_R")?.transport, "mllp");
     assert.deepEqual(r.registry.outbounds.get("OB_R")?.options, {
-      retry: { attempts: 5, baseMs: 1000, multiplier: 2, capMs: 300000 },
+      retry: { attempts: Number.POSITIVE_INFINITY, baseMs: 1000, multiplier: 2, capMs: 60000 },
       ordering: "unordered",
       contentType: "hl7v2",
     });

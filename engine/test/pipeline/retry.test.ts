@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { afterFailure, backoffDelay, checkRetryPolicy, RetryPolicyError } from "../../src/pipeline/index.js";
+import {
+  afterFailure,
+  backoffDelay,
+  checkRetryPolicy,
+  DEFAULT_RETRY,
+  RetryPolicyError,
+} from "../../src/pipeline/index.js";
 
 describe("retry backoff", () => {
   const policy = { attempts: 6, baseMs: 1000, multiplier: 2, capMs: 10_000 };
@@ -22,6 +28,13 @@ describe("retry backoff", () => {
     assert.deepEqual(afterFailure({ ...policy, attempts: Number.POSITIVE_INFINITY }, 1000, 0), {
       retryAt: 10_000,
     });
+  });
+
+  it("by default never dead-letters a transient failure (a short outage must not break FIFO)", () => {
+    assert.equal(checkRetryPolicy(DEFAULT_RETRY), DEFAULT_RETRY);
+    for (const attempt of [10, 11, 100, 10_000]) {
+      assert.deepEqual(afterFailure(DEFAULT_RETRY, attempt, 0), { retryAt: DEFAULT_RETRY.capMs });
+    }
   });
 
   it("rejects a nonsensical policy, naming the field", () => {

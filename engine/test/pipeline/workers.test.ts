@@ -208,6 +208,60 @@ for (const [kind, open] of [
       assert.match((await t.store.getMessage(ids[2] ?? 0))?.error ?? "", /did not finish within 50 ms/);
     });
 
+    it("a hung handler stalls neither its sibling handlers nor later messages for them", async () => {
+      let open: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const fast = new Downstream(ok);
+      const slow = new Downstream(ok);
+      const inner = { fast: sendTo("OB_FAST"), slow: sendTo("OB_SLOW") };
+      const transform: TransformFn = async (handler, input) => {
+        if (handler === "slow") await gate;
+        return inner[handler as "fast" | "slow"](handler, input);
+      };
+      const route: RouteFn = async () => ({ handlers: ["fast", "slow"] });
+      run({ route, transform, outbounds: { OB_FAST: fast, OB_SLOW: slow } });
+      const first = await send("H1", "H2");
+      await eventually(() => fast.received.length === 2, "the fast handler's first batch delivered");
+      // Messages arriving while "slow" still hangs on its first batch flow through "fast" too.
+      const later = await send("H3");
+      await eventually(() => fast.received.length === 3, "the fast handler's later message delivered");
+      assert.deepEqual(slow.received, []);
+      open();
+      const ids = [...first, ...later];
+      await settle(ids, ["PROCESSED", "PROCESSED", "PROCESSED"]);
+      assert.deepEqual(fast.received, ["H1", "H2", "H3"]);
+      assert.deepEqual(slow.received, ["H1", "H2", "H3"]);
+    });
+
+    it("never runs a handler on a row whose claim lease has run out", async () => {
+      const expired: number[] = [];
+      const inner = sendTo("OB_A");
+      const transform: TransformFn = async (handler, input) => {
+        await new Promise((r) => setTimeout(r, 25));
+        const rows = await t.query(
+          "SELECT lease_until FROM stage_rows WHERE message_id = ? AND stage = 'routed'",
+          input.messageId,
+        );
+        if (Number(rows[0]?.lease_until) <= Date.now()) expired.push(input.messageId);
+        return inner(handler, input);
+      };
+      const sink = new Downstream(ok);
+      const common = { store: t.store, pollMs: 200, callTimeoutMs: 40, leaseMs: 200 };
+      const ids = await send(...Array.from({ length: 20 }, (_, i) => `LEASE${i}`));
+      workers.push(startRouterWorker("IB_TEST", routeToH, common));
+      workers.push(startTransformWorker("IB_TEST", transform, common));
+      workers.push(
+        startDeliveryWorker("OB_A", sink.deliver, { store: t.store, pollMs: 200, retry: FAST_RETRY }),
+      );
+      await settle(
+        ids,
+        ids.map(() => "PROCESSED"),
+      );
+      assert.deepEqual(expired, []);
+    });
+
     it("replays a dead letter once the destination is fixed", async () => {
       const sink = new Downstream(() => ({ status: "permanent", error: "AR" }));
       run({ outbounds: { OB_A: sink } });

@@ -12,6 +12,8 @@ export interface StoreHarness {
   reopen(): Promise<Store>;
   /** Reads through a second, independent connection; `?` placeholders. */
   query(sql: string, ...args: (string | number)[]): Promise<Record<string, unknown>[]>;
+  /** Writes through a second connection (tampering, as an attacker or a broken disk would). */
+  exec(sql: string, ...args: (string | number | Buffer)[]): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -67,6 +69,24 @@ export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<S
         assert.equal((await t.store.getMessageRaw(messageId))?.toString("latin1"), adt("KEEP1"));
         assert.equal(m?.rows.length, 1);
         assert.equal(m?.rows[0]?.stage, "ingress");
+      });
+
+      it("a bad arrival is rejected alone; the others in its group commit are committed", async () => {
+        const good = (cid: string) =>
+          t.store.enqueueIngress({ inbound: "IB_G", raw: buf(adt(cid)), controlId: cid });
+        // A NULL inbound violates NOT NULL: the batch's transaction fails.
+        const bad = { inbound: null, raw: buf(adt("BAD")) } as unknown as Parameters<
+          Store["enqueueIngress"]
+        >[0];
+        const results = await Promise.allSettled([good("G1"), t.store.enqueueIngress(bad), good("G2")]);
+        assert.deepEqual(
+          results.map((r) => r.status),
+          ["fulfilled", "rejected", "fulfilled"],
+        );
+        assert.deepEqual((await t.store.listMessages({ inbound: "IB_G" })).map((m) => m.controlId).sort(), [
+          "G1",
+          "G2",
+        ]);
       });
 
       it("records a rejected arrival with disposition ERROR and no stage row", async () => {
@@ -316,6 +336,29 @@ export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<S
         assert.equal(await t.store.replayMessage(999_999), false);
       });
 
+      it("a replay supersedes the earlier run's dead letters, so a bulk replay cannot resend them", async () => {
+        const { messageId, rowId } = await deadLetter();
+        assert.deepEqual(
+          (await t.store.listDeadLetters()).map((r) => r.id),
+          [rowId],
+        );
+        assert.equal(await t.store.replayMessage(messageId), true);
+        assert.deepEqual(await t.store.listDeadLetters(), []);
+        const m = await t.store.getMessage(messageId);
+        assert.equal(m?.rows.find((r) => r.id === rowId)?.state, "replaced");
+        // The new run dead-letters again: only its own row is listed.
+        const routed = await routeAll(t.store, "IB_X", () => ["h"]);
+        await t.store.completeTransform(OWNER, [
+          { rowId: routed[0]?.rowId ?? 0, sends: [{ outbound: "OB_X", payload: buf("PAYLOAD-X") }] },
+        ]);
+        const out = await t.store.claimOutbound("OB_X", claim);
+        await t.store.completeDelivery(OWNER, [{ rowId: out[0]?.rowId ?? 0, status: "dead", error: "AR" }]);
+        assert.deepEqual(
+          (await t.store.listDeadLetters()).map((r) => r.id),
+          [out[0]?.rowId],
+        );
+      });
+
       it("cancels a message's open rows: disposition ERROR, nothing left to claim", async () => {
         const { messageId } = await t.store.enqueueIngress({ inbound: "IB_C", raw: buf(adt("C1")) });
         const routed = await routeAll(t.store, "IB_C", () => ["h"]);
@@ -328,6 +371,89 @@ export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<S
         assert.equal(m?.error, "cancelled by operator");
         assert.deepEqual(await t.store.claimOutbound("OB_C", claim), []);
         assert.equal(await t.store.cancelRow(m?.rows[0]?.id ?? 0), false);
+      });
+    });
+
+    describe("error and detail texts at rest", () => {
+      it("are sealed in the database (they can quote patient data) and read back in the clear", async () => {
+        const quote = "Unexpected token in JSON at position 0: MSH|^~\\&|TEST^PATIENT";
+        const rej = await t.store.recordRejected({ inbound: "IB_T", raw: buf("x"), error: quote });
+        await t.store.enqueueIngress({ inbound: "IB_T", raw: buf(adt("T1")) });
+        const routed = await routeAll(t.store, "IB_T", () => ["h"]);
+        await t.store.completeTransform(OWNER, [
+          { rowId: routed[0]?.rowId ?? 0, error: `handler: ${quote}` },
+        ]);
+        const stored = [
+          ...(await t.query("SELECT error AS v FROM messages")),
+          ...(await t.query("SELECT error AS v FROM stage_rows")),
+          ...(await t.query("SELECT detail AS v FROM events")),
+        ].map((r) => String(r.v));
+        assert.ok(stored.length >= 5);
+        assert.equal(
+          stored.some((v) => v.includes("TEST^PATIENT")),
+          false,
+        );
+        const m = await t.store.getMessage(rej.messageId);
+        assert.equal(m?.error, quote);
+        assert.equal(m?.history[0]?.detail, quote);
+        const failed = await t.store.getMessage(routed[0]?.messageId ?? 0);
+        assert.equal(failed?.error, `handler: ${quote}`);
+        assert.equal(failed?.rows.find((r) => r.stage === "routed")?.error, `handler: ${quote}`);
+        assert.deepEqual(
+          failed?.history.map((e) => e.detail),
+          ["h", `h: handler: ${quote}`, "ERROR"],
+        );
+        assert.equal((await t.store.listMessages({ inbound: "IB_T" }))[1]?.error, quote);
+        assert.equal((await t.store.listDeadLetters())[0]?.error, `handler: ${quote}`);
+        // A sealed text moved onto another row does not open there.
+        await t.exec(
+          "UPDATE messages SET error = (SELECT error FROM messages WHERE id = ?) WHERE id = ?",
+          rej.messageId,
+          failed?.id ?? 0,
+        );
+        assert.match((await t.store.getMessage(failed?.id ?? 0))?.error ?? "", /^\[unreadable: /);
+      });
+    });
+
+    describe("undecryptable rows", () => {
+      const garbage = Buffer.concat([Buffer.from([1, 4]), Buffer.from("dead"), Buffer.alloc(40, 7)]);
+
+      it("dead-letters an undecryptable ingress row and claims the rest", async () => {
+        const a = await t.store.enqueueIngress({ inbound: "IB_BAD", raw: buf(adt("BAD1")) });
+        const b = await t.store.enqueueIngress({ inbound: "IB_BAD", raw: buf(adt("OK1")) });
+        await t.exec("UPDATE messages SET raw = ? WHERE id = ?", garbage, a.messageId);
+        const rows = await t.store.claimIngress("IB_BAD", claim);
+        assert.deepEqual(
+          rows.map((r) => r.messageId),
+          [b.messageId],
+        );
+        const m = await t.store.getMessage(a.messageId);
+        assert.equal(m?.disposition, "ERROR");
+        assert.match(m?.error ?? "", /^undecryptable: messages:\d+: /);
+        assert.equal(m?.rows[0]?.state, "dead");
+        assert.deepEqual(await t.store.claimIngress("IB_BAD", claim), []);
+      });
+
+      it("an undecryptable head does not block its outbound lane", async () => {
+        for (const cid of ["L1", "L2"])
+          await t.store.enqueueIngress({ inbound: "IB_BL", raw: buf(adt(cid)) });
+        const routed = await routeAll(t.store, "IB_BL", () => ["h"]);
+        await t.store.completeTransform(
+          OWNER,
+          routed.map((r, i) => ({ rowId: r.rowId, sends: [{ outbound: "OB_BL", payload: buf(`P${i}`) }] })),
+        );
+        const lane = await t.query("SELECT id FROM stage_rows WHERE conn = 'OB_BL' ORDER BY id");
+        await t.exec("UPDATE stage_rows SET payload = ? WHERE id = ?", garbage, Number(lane[0]?.id));
+        const out = await t.store.claimOutbound("OB_BL", claim);
+        assert.deepEqual(
+          out.map((r) => r.payload.toString()),
+          ["P1"],
+        );
+        assert.deepEqual(
+          (await t.store.listDeadLetters({ conn: "OB_BL" })).map((r) => r.id),
+          [Number(lane[0]?.id)],
+        );
+        assert.equal((await t.store.stats()).connections.find((c) => c.conn === "OB_BL")?.failed, 1);
       });
     });
 
@@ -381,12 +507,44 @@ export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<S
         );
       });
 
+      it("never reuses a message id after a purge (audit entries name messages by id)", async () => {
+        const old = Date.now() - 10 * 86_400_000;
+        const a = await t.store.recordRejected({
+          inbound: "IB_ID",
+          raw: buf("x"),
+          error: "e",
+          receivedAt: old,
+        });
+        const b = await t.store.recordRejected({
+          inbound: "IB_ID",
+          raw: buf("y"),
+          error: "e",
+          receivedAt: old,
+        });
+        assert.equal(await t.store.purgeBatch({ before: Date.now() - 86_400_000 }), 2);
+        await t.reopen();
+        const c = await t.store.enqueueIngress({ inbound: "IB_ID", raw: buf(adt("ID3")) });
+        assert.ok(
+          c.messageId > b.messageId,
+          `id ${c.messageId} reused (purged ${a.messageId}, ${b.messageId})`,
+        );
+        const rows = await t.query("SELECT id FROM stage_rows WHERE message_id = ?", c.messageId);
+        const events = await t.store.getMessage(c.messageId);
+        assert.equal(rows.length, 1);
+        assert.equal(events?.id, c.messageId);
+      });
+
       it("records the schema version once and reopens without re-migrating", async () => {
         const versions = async () =>
-          (await t.query("SELECT version FROM store_schema_version")).map((r) => r.version);
-        assert.deepEqual(await versions(), [1]);
+          (await t.query("SELECT version FROM store_schema_version ORDER BY version")).map((r) => r.version);
+        const before = await versions();
+        assert.ok(before.length >= 1);
+        assert.deepEqual(
+          before,
+          before.map((_, i) => i + 1),
+        );
         await t.reopen();
-        assert.deepEqual(await versions(), [1]);
+        assert.deepEqual(await versions(), before);
       });
     });
   });

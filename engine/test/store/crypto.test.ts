@@ -68,6 +68,19 @@ describe("encryption at rest", () => {
     assert.equal(fileBytes(t).includes(MARKER), false);
   });
 
+  it("a marker quoted in error texts never appears in the SQLite file either", async () => {
+    t = tempStore();
+    const r = await t.store.recordRejected({
+      inbound: "IB_E",
+      raw: buf("{"),
+      error: `bad JSON near ${MARKER}`,
+    });
+    await t.store.close();
+    assert.equal(fileBytes(t).includes(MARKER), false);
+    const store = t.reopen();
+    assert.equal((await store.getMessage(r.messageId))?.error, `bad JSON near ${MARKER}`);
+  });
+
   it("the same flow with the insecure pass-through codec does leak the marker (the check can fail)", async () => {
     t = tempStore(plainCodec());
     await flowWithMarker(t);
@@ -90,6 +103,32 @@ describe("encryption at rest", () => {
     assert.throws(() => plainCodec().decode(sealed, "messages:1"), /without a store key/);
   });
 
+  it("with a key configured, refuses a plaintext row (tamper bypass) unless migrating", () => {
+    const codec = aesGcmCodec(makeStoreKey(randomBytes(32)));
+    const plain = plainCodec().encode(buf("MSH|FORGED"), "messages:1");
+    assert.throws(() => codec.decode(plain, "messages:1"), /not encrypted, but a store key is configured/);
+    const migrating = aesGcmCodec(makeStoreKey(randomBytes(32)), [], { allowPlaintext: true });
+    assert.equal(migrating.decode(plain, "messages:1").toString(), "MSH|FORGED");
+    const k = generateStoreKey();
+    assert.throws(() => codecFromEnv({ MEFOR_STORE_KEY: k }).decode(plain, "messages:1"), BodyDecodeError);
+    assert.equal(
+      codecFromEnv({ MEFOR_STORE_KEY: k }, { allowPlaintext: true }).decode(plain, "messages:1").toString(),
+      "MSH|FORGED",
+    );
+  });
+
+  it("rotateKey encrypts the bodies of a store that ran insecure (the explicit migration)", async () => {
+    t = tempStore(plainCodec());
+    const id = await flowWithMarker(t);
+    await t.store.close();
+    const key = makeStoreKey(randomBytes(32));
+    t.codec = aesGcmCodec(key);
+    const store = t.reopen();
+    await assert.rejects(store.getMessageRaw(id), /not encrypted/);
+    assert.ok((await rotateKey(store, [], key)) >= 3);
+    assert.ok((await store.getMessageRaw(id))?.toString("latin1").includes(MARKER));
+  });
+
   it("parses MEFOR_STORE_KEY and refuses to run without one unless insecure", () => {
     const k = generateStoreKey();
     assert.equal(parseStoreKey(k).key.length, 32);
@@ -108,8 +147,8 @@ describe("encryption at rest", () => {
     const id = await flowWithMarker(t);
     const rowsBefore = await t.store.getMessage(id);
     const changed = await rotateKey(t.store, [oldKey], newKey, { batchSize: 1 });
-    // raw + outbound payload + delivery reply
-    assert.equal(changed, 3);
+    // raw + outbound payload + delivery reply, then the sealed history details
+    assert.equal(changed, 3 + (rowsBefore?.history.length ?? 0));
     await t.store.close();
     t.codec = aesGcmCodec(newKey);
     const store = t.reopen();
@@ -117,6 +156,10 @@ describe("encryption at rest", () => {
     const outRow = rowsBefore?.rows.find((r) => r.stage === "outbound");
     assert.ok((await store.getRowPayload(outRow?.id ?? 0))?.toString("latin1").includes("PID|X"));
     assert.equal((await store.getRowReply(outRow?.id ?? 0))?.toString(), `MSA|AA|${MARKER}`);
+    assert.deepEqual(
+      (await store.getMessage(id))?.history.map((e) => e.detail),
+      rowsBefore?.history.map((e) => e.detail),
+    );
     assert.equal(await rotateKey(store, [oldKey], newKey), 0);
   });
 });

@@ -23,6 +23,14 @@ export async function sqliteHarness(): Promise<StoreHarness> {
       reader ??= new Database(t.path, { readonly: true });
       return reader.prepare(sql).all(...args) as Record<string, unknown>[];
     },
+    async exec(sql: string, ...args: (string | number | Buffer)[]) {
+      const writer = new Database(t.path);
+      try {
+        writer.prepare(sql).run(...args);
+      } finally {
+        writer.close();
+      }
+    },
     async cleanup() {
       reader?.close();
       await t.cleanup();
@@ -55,6 +63,13 @@ export async function pgHarness(): Promise<StoreHarness> {
         args,
       );
       return r.rows;
+    },
+    async exec(sql: string, ...args: (string | number | Buffer)[]) {
+      let i = 0;
+      await reader.query(
+        sql.replace(/\?/g, () => `$${++i}`),
+        args,
+      );
     },
     async cleanup() {
       await store.close().catch(() => undefined);

@@ -1,0 +1,47 @@
+/**
+ * Encryption at rest for short texts that can quote patient data: a message's error, a stage row's
+ * error, a history event's detail (e.g. a JSON.parse error quotes the start of the message). They are
+ * sealed with the body codec under their own associated data (`messages:42:error`,
+ * `stage_rows:7:error`, `events:9:detail`), so a sealed text cannot be swapped with a body or another
+ * row's text. Stored in the existing TEXT columns as a marker plus base64, so no migration is needed;
+ * a text without the marker was written before this existed and is returned as is.
+ */
+import { type BodyCodec, BodyDecodeError } from "./crypto.js";
+
+const SEALED = "\u0001mf1:";
+
+/** The AAD of a sealed text column. */
+export const textAad = (table: "messages" | "stage_rows" | "events", id: number): string =>
+  `${table}:${id}:${table === "events" ? "detail" : "error"}`;
+
+export function sealText(codec: BodyCodec, text: string | null, aad: string): string | null {
+  if (text === null || !codec.encrypted) return text;
+  return SEALED + codec.encode(Buffer.from(text, "utf8"), aad).toString("base64");
+}
+
+/** The readable text; an undecryptable one becomes a placeholder so one bad row never hides the rest. */
+export function openText(codec: BodyCodec, stored: string | null, aad: string): string | null {
+  if (stored === null || !stored.startsWith(SEALED)) return stored;
+  try {
+    return codec.decode(Buffer.from(stored.slice(SEALED.length), "base64"), aad).toString("utf8");
+  } catch (error) {
+    if (error instanceof BodyDecodeError) return `[unreadable: ${error.message}]`;
+    throw error;
+  }
+}
+
+/**
+ * Key rotation for a stored text: hands `recode` the sealed bytes (or a legacy plain text in the
+ * pass-through layout, so rotation also encrypts it) and reseals what comes back.
+ */
+export function recodeText(
+  stored: string,
+  aad: string,
+  recode: (stored: Buffer, aad: string) => Buffer | undefined,
+): string | undefined {
+  const bytes = stored.startsWith(SEALED)
+    ? Buffer.from(stored.slice(SEALED.length), "base64")
+    : Buffer.concat([Buffer.from([0]), Buffer.from(stored, "utf8")]);
+  const next = recode(bytes, aad);
+  return next && SEALED + next.toString("base64");
+}
