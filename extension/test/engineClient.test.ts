@@ -1,47 +1,102 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import { createServer } from "node:net";
 import {
   EngineClient,
   EngineError,
   parseTargets,
+  rawText,
   type StatsFrame,
   StatsSocketError,
 } from "../src/engine/index.js";
-import { startTestEngine, TEST_USER, type TestEngine } from "./support/testEngine.js";
+import {
+  ADMIN,
+  DEPLOYER,
+  freePort,
+  OPERATOR,
+  type RealEngine,
+  startRealEngine,
+} from "./support/realEngine.js";
 
-describe("engine client against a real HTTP engine", () => {
-  let engine: TestEngine;
-  beforeEach(async () => {
-    engine = await startTestEngine();
+/** The engine's re-authentication window is 5 minutes by default. */
+const PAST_REAUTH_WINDOW = 6 * 60_000;
+
+describe("engine client against the real engine API", () => {
+  let engine: RealEngine;
+  before(async () => {
+    engine = await startRealEngine();
   });
-  afterEach(() => engine.close());
+  after(() => engine?.close());
+
+  const signedIn = async (user = DEPLOYER, totp?: string) => {
+    const client = new EngineClient({ url: engine.url });
+    await client.login({ ...user, ...(totp ? { totp } : {}) });
+    return client;
+  };
 
   it("reports health without a token", async () => {
     const client = new EngineClient({ url: `${engine.url}/` });
-    assert.deepEqual(await client.health(), { status: "ok" });
-    assert.equal(engine.requests[0]?.auth, undefined);
+    assert.deepEqual(await client.health(), { status: "ok", version: "0.0.0-ext-test" });
   });
 
-  it("signs in with username, password and TOTP and sends the token as a bearer header", async () => {
-    const client = new EngineClient({ url: engine.url });
-    const token = await client.login(TEST_USER);
-    assert.match(token, /^tok-/);
+  it("signs in and reads connections, the session and the running config in the engine's shapes", async () => {
+    const client = await signedIn();
+    assert.ok(client.token);
     const conns = await client.connections();
-    assert.equal(conns[0]?.name, "IB_TEST_ADT");
-    assert.equal(engine.requests.at(-1)?.auth, `Bearer ${token}`);
+    assert.deepEqual(
+      conns.map((c) => [c.name, c.direction, c.transport, c.state]),
+      [
+        ["IB_TEST_ADT", "inbound", "mllp", "running"],
+        ["OB_TEST_SINK", "outbound", "mllp", "running"],
+      ],
+    );
+    assert.equal(typeof conns[0]?.counts.received, "number");
+    assert.equal(typeof conns[0]?.queueDepth, "number");
+    const session = await client.session();
+    assert.deepEqual(session.user.name, "deployer");
+    assert.equal(session.user.mfa, false);
+    // GET /config/active wraps the version: { active: {...} }.
+    const active = await client.activeConfig();
+    assert.ok(active, "the engine booted a config version");
+    assert.match(active.versionId, /\S/);
+    assert.match(active.contentHash, /\S/);
+    assert.equal(active.promotedBy, "test-setup");
+    assert.ok(!Number.isNaN(Date.parse(active.promotedAt)));
+    assert.deepEqual(
+      (await client.history()).map((v) => v.versionId),
+      [active.versionId],
+    );
+    const graph = await client.graph();
+    assert.ok(graph.nodes.some((n) => n.kind === "router" && n.name === "test_router"));
+  });
+
+  it("asks for the TOTP code of an MFA user: MFA_REQUIRED, then signs in with it", async () => {
+    const client = new EngineClient({ url: engine.url });
+    await assert.rejects(client.login(ADMIN), (err: unknown) => {
+      assert.ok(err instanceof EngineError);
+      assert.equal(err.code, "MFA_REQUIRED");
+      assert.equal(err.needsSignIn, false);
+      return true;
+    });
+    await client.login({ ...ADMIN, totp: engine.adminTotp() });
+    assert.equal((await client.session()).user.mfa, true);
   });
 
   it("turns the engine's error body into an EngineError with its code", async () => {
     const client = new EngineClient({ url: engine.url });
-    await assert.rejects(client.login({ username: "deployer", password: "nope" }), (err: unknown) => {
+    await assert.rejects(client.login({ username: "deployer", password: "wrong-password" }), {
+      code: "INVALID_CREDENTIALS",
+      status: 401,
+    });
+    await assert.rejects(client.connections(), (err: unknown) => {
       assert.ok(err instanceof EngineError);
-      assert.equal(err.code, "AUTH_INVALID");
-      assert.equal(err.message, "Wrong username or password.");
+      assert.equal(err.code, "UNAUTHENTICATED");
       assert.equal(err.needsSignIn, true);
       return true;
     });
-    await assert.rejects(client.connections(), { code: "AUTH_REQUIRED", status: 401 });
+    const stale = new EngineClient({ url: engine.url, token: "not-a-token" });
+    await assert.rejects(
+      stale.connections(),
+      (err: unknown) => err instanceof EngineError && err.needsSignIn,
+    );
   });
 
   it("reports an unreachable engine as UNREACHABLE, not a bare fetch error", async () => {
@@ -57,19 +112,82 @@ describe("engine client against a real HTTP engine", () => {
   });
 
   it("lists messages with a filter, fetches the raw body and replays", async () => {
-    const client = new EngineClient({ url: engine.url });
-    await client.login(TEST_USER);
-    const page = await client.messages({ connection: "IB_TEST_ADT", limit: 10 });
-    assert.equal(page.items[0]?.id, "m1");
-    assert.ok(engine.requests.some((r) => r.path === "/messages?connection=IB_TEST_ADT&limit=10"));
-    assert.match(await client.rawMessage("m1"), /^MSH\|\^~\\&\|/);
-    assert.deepEqual(await client.replay("m1"), { replayed: "m1" });
-    assert.deepEqual(await client.deadLetters(), { items: [], nextCursor: null });
+    const id = await engine.receive("CLIENT0001");
+    const client = await signedIn(OPERATOR);
+    const page = await client.messages({ connection: "IB_TEST_ADT", controlId: "CLIENT0001", limit: 10 });
+    assert.equal(page.nextCursor, null);
+    assert.equal(page.items.length, 1);
+    const row = page.items[0]!;
+    assert.equal(row.id, id);
+    assert.equal(row.connection, "IB_TEST_ADT");
+    assert.equal(row.messageType, "ADT^A01");
+    const raw = await client.rawMessage(id);
+    assert.equal(raw.encoding, "utf8");
+    assert.match(rawText(raw), /^MSH\|\^~\\&\|SENDER\|/);
+    assert.deepEqual(await client.replay(id), { id, queued: true });
+    const detail = await client.message(id);
+    assert.equal(detail.id, id);
+    assert.ok(Array.isArray(detail.history));
+    const dead = await client.deadLetters({ connection: "OB_TEST_SINK" });
+    assert.ok(Array.isArray(dead.items));
+  });
+
+  it("re-authenticates when a sensitive action answers REAUTH_REQUIRED, then retries once", async () => {
+    const id = await engine.receive("CLIENT0002");
+    const client = await signedIn(OPERATOR);
+    engine.advance(PAST_REAUTH_WINDOW);
+    // Without a prompt the refusal reaches the caller; the session itself is fine.
+    await assert.rejects(client.rawMessage(id), (err: unknown) => {
+      assert.ok(err instanceof EngineError);
+      assert.equal(err.code, "REAUTH_REQUIRED");
+      assert.equal(err.status, 403);
+      assert.equal(err.needsSignIn, false);
+      return true;
+    });
+    const asked: { user: string; mfa: boolean }[] = [];
+    client.reauthPrompt = async (req) => {
+      asked.push(req);
+      return { password: DEPLOYER.password };
+    };
+    assert.match(rawText(await client.rawMessage(id)), /CLIENT0002/);
+    assert.deepEqual(asked, [{ user: "operator", mfa: false }]);
+    // Now recent: no second prompt.
+    await client.replay(id);
+    assert.equal(asked.length, 1);
+  });
+
+  it("asks an MFA user for the TOTP code too when re-authenticating", async () => {
+    const client = await signedIn(ADMIN, engine.adminTotp());
+    engine.advance(PAST_REAUTH_WINDOW);
+    const asked: { user: string; mfa: boolean }[] = [];
+    client.reauthPrompt = async (req) => {
+      asked.push(req);
+      return { password: ADMIN.password, totp: engine.adminTotp() };
+    };
+    const id = await engine.receive("CLIENT0003");
+    assert.deepEqual(await client.replay(id), { id, queued: true });
+    assert.deepEqual(asked, [{ user: "administrator", mfa: true }]);
+  });
+
+  it("stops when the user declines to re-authenticate, and reports a wrong password as such", async () => {
+    const id = await engine.receive("CLIENT0004");
+    const client = await signedIn(OPERATOR);
+    engine.advance(PAST_REAUTH_WINDOW);
+    client.reauthPrompt = async () => undefined;
+    await assert.rejects(client.replay(id), { code: "REAUTH_CANCELLED" });
+    client.reauthPrompt = async () => ({ password: "wrong-password" });
+    await assert.rejects(client.replay(id), (err: unknown) => {
+      assert.ok(err instanceof EngineError);
+      assert.equal(err.code, "INVALID_CREDENTIALS");
+      assert.equal(err.needsSignIn, false, "a mistyped password does not end the session");
+      return true;
+    });
+    assert.equal((await client.session()).user.name, "operator");
   });
 
   it("streams live counters over /ws/stats with the bearer token", async () => {
-    const client = new EngineClient({ url: engine.url });
-    await client.login(TEST_USER);
+    await engine.receive("CLIENT0005");
+    const client = await signedIn();
     const frames: StatsFrame[] = [];
     await new Promise<void>((resolve) => {
       const sub = client.subscribeStats((f) => {
@@ -80,7 +198,10 @@ describe("engine client against a real HTTP engine", () => {
         }
       });
     });
-    assert.equal(frames[1]?.connections?.[0]?.counts?.received, 2);
+    // The GET /stats body: counters per connection (those that have seen traffic) and totals.
+    assert.ok(frames[1]?.connections.some((c) => c.name === "IB_TEST_ADT"));
+    assert.ok((frames[1]?.totals.received ?? 0) >= 1);
+    assert.ok(!Number.isNaN(Date.parse(frames[1]?.at ?? "")));
   });
 
   it("tells the caller when the stats feed refuses the token and does not retry", async () => {
@@ -122,13 +243,3 @@ describe("engine targets setting", () => {
     ]);
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -4,43 +4,47 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Problem } from "messagefoundry/graph";
 import type { PromoteState } from "../../webviews/src/protocol/index.js";
+import type { StageResult } from "../src/engine/api.js";
 import { EngineClient } from "../src/engine/index.js";
-import { collectBundle, runPromote, runRollback, toNodeRef } from "../src/promote/index.js";
-import { startTestEngine, TEST_USER, type TestEngine } from "./support/testEngine.js";
+import { collectBundle, runPromote, runRollback, toNodeRef, toSummary } from "../src/promote/index.js";
+import { configFiles, DEPLOYER, type RealEngine, startRealEngine, writeFiles } from "./support/realEngine.js";
 
 const problem = (severity: Problem["severity"], code = "MF-TEST"): Problem => ({
   code,
   severity,
   message: `a ${severity}`,
-  location: { file: "acme.ts", line: 3, column: 1, endLine: 3, endColumn: 5 },
+  location: { file: "routes.ts", line: 3, column: 1, endLine: 3, endColumn: 5 },
 });
 
-describe("Stage → Promote orchestration against a real HTTP engine", () => {
-  let engine: TestEngine;
+describe("Stage → Promote orchestration against the real engine API", () => {
+  let engine: RealEngine;
   let dir: string;
   const target = { name: "staging", url: "", environment: "staging" };
 
-  beforeEach(async () => {
-    engine = await startTestEngine();
+  before(async () => {
+    engine = await startRealEngine();
     target.url = engine.url;
+  });
+  after(() => engine?.close());
+  beforeEach(() => {
+    // The local config: the engine's boot config plus a second outbound the handler also sends to.
     dir = mkdtempSync(join(tmpdir(), "mf-promote-"));
-    writeFileSync(join(dir, "acme.ts"), 'router("acme_adt_router", () => []);\n');
-    writeFileSync(join(dir, "connections.toml"), "# none\n");
+    writeFiles(dir, configFiles({ ...engine.ports, tag: "V2", extraOutbound: true }));
   });
-  afterEach(async () => {
-    await engine.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const signedIn = async () => {
     const client = new EngineClient({ url: engine.url });
-    await client.login(TEST_USER);
+    await client.login(DEPLOYER);
     return client;
   };
+  const active = async () => (await (await signedIn()).activeConfig())!;
 
-  it("validates, stages the bundle, shows the summary, promotes on confirm and reports the new version", async () => {
+  it("validates, stages the bundle, shows the engine's changes, promotes on confirm and reports the new version", async () => {
+    const before = await active();
     const states: PromoteState[] = [];
     let reviewed: PromoteState | undefined;
+    const promoted: string[] = [];
     const final = await runPromote({
       validateLocal: async () => [problem("warning")],
       pickTarget: async () => target,
@@ -51,41 +55,48 @@ describe("Stage → Promote orchestration against a real HTTP engine", () => {
         return review.summary?.stagedVersion;
       },
       onState: (s) => states.push(s),
+      onPromoted: (v) => promoted.push(v.versionId),
     });
     assert.deepEqual(
       states.map((s) => s.step),
       ["validate", "pickTarget", "stage", "review", "confirm", "promote", "done"],
     );
     assert.equal(final.step, "done");
-    assert.equal(final.promotedVersion, "v2");
-    assert.equal(engine.active.versionId, "v2");
-    assert.deepEqual(reviewed?.summary?.added, [{ kind: "handler", name: "acme.ts" }]);
-    assert.equal(reviewed?.summary?.activeVersion, "v1");
+    const now = await active();
+    assert.notEqual(now.versionId, before.versionId);
+    assert.notEqual(now.contentHash, before.contentHash);
+    assert.equal(final.promotedVersion, now.versionId);
+    assert.deepEqual(promoted, [now.versionId]);
+    assert.equal(now.promotedBy, "deployer");
+    assert.equal(reviewed?.summary?.activeVersion, before.versionId);
+    assert.deepEqual(reviewed?.summary?.added, [{ kind: "outbound", name: "OB_TEST_COPY" }]);
+    assert.deepEqual(reviewed?.summary?.removed, []);
+    const handler = reviewed?.summary?.changed.find((c) => c.name === "test_handler");
+    assert.ok(handler, "the handler that now also sends to OB_TEST_COPY is listed as changed");
+    assert.equal(handler.kind, "handler");
     assert.equal(reviewed?.problems[0]?.severity, "warning");
-    const stageCall = engine.requests.find((r) => r.path === "/config/stage");
-    assert.deepEqual(Object.keys((stageCall?.body as { files: object } | undefined)?.files ?? {}).sort(), [
-      "acme.ts",
-      "connections.toml",
-    ]);
   });
 
   it("sends nothing to the engine when local validation finds an error", async () => {
+    const before = await active();
     const final = await runPromote({
       validateLocal: async () => [problem("error", "MF-UNKNOWN-ROUTER")],
       pickTarget: async () => assert.fail("must not pick a target"),
       collectBundle: () => collectBundle(dir),
-      clientFor: signedIn,
+      clientFor: async () => assert.fail("must not reach the engine"),
       confirm: async () => assert.fail("must not confirm"),
     });
     assert.equal(final.step, "failed");
     assert.equal(final.failedAt, "validate");
     assert.equal(final.problems[0]?.code, "MF-UNKNOWN-ROUTER");
-    assert.equal(final.problems[0]?.file, "acme.ts");
-    assert.equal(engine.requests.length, 0);
+    assert.equal(final.problems[0]?.file, "routes.ts");
+    assert.deepEqual(await active(), before);
   });
 
   it("stops at review when the engine reports errors for its environment, without promoting", async () => {
-    engine.stageProblems = [problem("error", "MF-ENV-MISSING")];
+    const before = await active();
+    // The engine resolves env() against the bundle's environments/<its env>.toml: without it, an error.
+    rmSync(join(dir, "environments"), { recursive: true });
     const final = await runPromote({
       validateLocal: async () => [],
       pickTarget: async () => target,
@@ -94,12 +105,15 @@ describe("Stage → Promote orchestration against a real HTTP engine", () => {
       confirm: async () => assert.fail("must not confirm a blocked stage"),
     });
     assert.equal(final.step, "review");
-    assert.equal(final.problems[0]?.code, "MF-ENV-MISSING");
-    assert.equal(engine.active.versionId, "v1");
-    assert.ok(!engine.requests.some((r) => r.path === "/config/promote"));
+    assert.ok(
+      final.problems.some((p) => p.severity === "error" && p.code === "MF-ENV-UNKNOWN"),
+      JSON.stringify(final.problems),
+    );
+    assert.deepEqual(await active(), before);
   });
 
   it("cancels without promoting when the user declines", async () => {
+    const before = await active();
     const final = await runPromote({
       validateLocal: async () => [],
       pickTarget: async () => target,
@@ -108,7 +122,7 @@ describe("Stage → Promote orchestration against a real HTTP engine", () => {
       confirm: async () => undefined,
     });
     assert.equal(final.step, "cancelled");
-    assert.equal(engine.active.versionId, "v1");
+    assert.deepEqual(await active(), before);
   });
 
   it("fails with the engine's message when the token is refused", async () => {
@@ -121,27 +135,49 @@ describe("Stage → Promote orchestration against a real HTTP engine", () => {
     });
     assert.equal(final.step, "failed");
     assert.equal(final.failedAt, "stage");
-    assert.equal(final.error, "Sign in first.");
+    assert.match(final.error ?? "", /session|token/i);
   });
 
-  it("rolls back to a picked version and reports it active", async () => {
+  it("re-authenticates when staging answers REAUTH_REQUIRED, then carries on", async () => {
     const client = await signedIn();
-    await runPromote({
+    engine.advance(6 * 60_000);
+    let asked = 0;
+    client.reauthPrompt = async () => {
+      asked++;
+      return { password: DEPLOYER.password };
+    };
+    const final = await runPromote({
       validateLocal: async () => [],
       pickTarget: async () => target,
       collectBundle: () => collectBundle(dir),
       clientFor: async () => client,
-      confirm: async (r) => r.summary?.stagedVersion,
+      confirm: async () => undefined,
     });
-    assert.equal(engine.active.versionId, "v2");
+    assert.equal(final.step, "cancelled", `got ${final.step}: ${final.error ?? ""}`);
+    assert.ok(final.summary?.stagedVersion, "the bundle was staged after re-authenticating");
+    assert.equal(asked, 1);
+  });
+
+  it("rolls back to a picked version and reports it active", async () => {
+    const client = await signedIn();
+    const boot = (await client.history()).at(-1)!;
+    // Make sure something other than the boot version runs (this test may run on its own).
+    if ((await client.activeConfig())?.versionId === boot.versionId) {
+      const staged = await client.stage(collectBundle(dir));
+      await client.promote(staged.stageId);
+    }
     const result = await runRollback({
       client,
-      pickVersion: async (history, active) => {
-        assert.equal(active?.versionId, "v2");
-        return history.find((h) => h.versionId === "v1");
+      pickVersion: async (history, current) => {
+        assert.notEqual(current?.versionId, boot.versionId);
+        assert.equal(history[0]?.versionId, current?.versionId, "history is newest first");
+        return history.find((h) => h.versionId === boot.versionId);
       },
     });
-    assert.deepEqual(result, { ok: true, active: { versionId: "v1", promotedBy: "bootstrap" } });
+    assert.ok(result.ok, result.ok ? "" : result.message);
+    const now = await client.activeConfig();
+    assert.equal(now?.contentHash, boot.contentHash);
+    assert.equal(result.active.versionId, now?.versionId);
   });
 });
 
@@ -181,15 +217,54 @@ describe("config bundle", () => {
   });
 });
 
-describe("stage summary entries", () => {
-  it("reads objects and plain names", () => {
+describe("stage changes → the review's summary", () => {
+  const staged = (changes: Partial<StageResult["changes"]>): StageResult => ({
+    stageId: "s1",
+    contentHash: "h",
+    problems: [],
+    hasErrors: false,
+    expiresAt: "2026-01-01T00:00:00.000Z",
+    changes: { added: [], removed: [], changed: [], edgesAdded: [], edgesRemoved: [], ...changes },
+  });
+
+  it("keeps the engine's node kinds and changed fields", () => {
     assert.deepEqual(toNodeRef({ kind: "router", name: "acme_adt_router" }), {
       kind: "router",
       name: "acme_adt_router",
     });
-    assert.deepEqual(toNodeRef("IB_ACME_ADT"), { kind: "inbound", name: "IB_ACME_ADT" });
-    assert.deepEqual(toNodeRef("OB_ACME_ADT"), { kind: "outbound", name: "OB_ACME_ADT" });
-    assert.deepEqual(toNodeRef("handler:acme_x"), { kind: "handler", name: "acme_x" });
-    assert.deepEqual(toNodeRef("acme_adt_router"), { kind: "router", name: "acme_adt_router" });
+    const summary = toSummary(
+      staged({
+        added: [{ kind: "inbound", name: "IB_NEW" }],
+        removed: [{ kind: "outbound", name: "OB_OLD" }],
+        changed: [{ kind: "inbound", name: "IB_ACME_ADT", fields: ["settings.port"] }],
+      }),
+      { versionId: "v1", contentHash: "h0", promotedBy: "x", promotedAt: "2026-01-01T00:00:00.000Z" },
+    );
+    assert.deepEqual(summary, {
+      activeVersion: "v1",
+      stagedVersion: "s1",
+      added: [{ kind: "inbound", name: "IB_NEW" }],
+      removed: [{ kind: "outbound", name: "OB_OLD" }],
+      changed: [{ kind: "inbound", name: "IB_ACME_ADT", changes: ["settings.port"] }],
+    });
+  });
+
+  it("shows rewiring on the node it starts from, unless that node is itself added or removed", () => {
+    const summary = toSummary(
+      staged({
+        added: [{ kind: "router", name: "new_router" }],
+        edgesAdded: [
+          { kind: "handler-outbound", from: "h1", to: "OB_X" },
+          { kind: "router-handler", from: "new_router", to: "h1" },
+        ],
+        edgesRemoved: [{ kind: "inbound-router", from: "IB_A", to: "old_router" }],
+      }),
+      undefined,
+    );
+    assert.equal(summary.activeVersion, undefined);
+    assert.deepEqual(summary.changed, [
+      { kind: "handler", name: "h1", changes: ["adds handler-outbound → OB_X"] },
+      { kind: "inbound", name: "IB_A", changes: ["removes inbound-router → old_router"] },
+    ]);
   });
 });

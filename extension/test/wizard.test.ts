@@ -10,6 +10,7 @@ import {
   type FieldCatalog,
   generateConnection,
   generateRoute,
+  InputValidation,
   parseMessageTypes,
   type RouteAnswers,
   suggestNames,
@@ -294,5 +295,25 @@ describe("wizard file generation", () => {
     assert.equal(appendToToml("# mine\n", table), table);
     assert.equal(appendToToml(undefined, table), `# Connections as data (MessageFoundry).\n${table}`);
     assert.equal(appendToToml("x\n", ""), "");
+  });
+});
+
+describe("wizard input validation display", () => {
+  const partner = (v: string) =>
+    /^[A-Za-z][A-Za-z0-9 _-]*$/.test(v.trim()) ? undefined : "Letters, digits, spaces, _ or -.";
+
+  it("shows the prompt, not the rule, for an empty first step (VS Code echoes the initial value)", () => {
+    const v = new InputValidation("", partner);
+    assert.equal(v.onChange(""), undefined, "the echo of the initial value is not typing");
+    assert.equal(v.onChange("1"), "Letters, digits, spaces, _ or -.");
+    assert.equal(v.onChange("ACME"), undefined);
+    assert.equal(v.onChange(""), "Letters, digits, spaces, _ or -.", "cleared after typing: say why");
+  });
+
+  it("checks on Enter even when nothing was typed, and keeps a pre-filled answer quiet", () => {
+    assert.equal(new InputValidation("", partner).onAccept(""), "Letters, digits, spaces, _ or -.");
+    const back = new InputValidation("ACME", partner);
+    assert.equal(back.onChange("ACME"), undefined);
+    assert.equal(back.onAccept("ACME"), undefined);
   });
 });

@@ -6,6 +6,7 @@ import {
   findNodes,
   MASK,
   type Namer,
+  nodeForSelection,
   nodePathAt,
 } from "../src/model/parse-tree.js";
 
@@ -56,6 +57,22 @@ describe("parse-tree model", () => {
       chain.map((n) => n.path),
       ["PID", "PID-5", "PID-5.2"],
     );
+  });
+
+  it("locates an editor selection by its start and extent, not by the cursor at its end", () => {
+    const start = TEXT.indexOf("TEST^PATIENT");
+    const end = start + "TEST^PATIENT".length;
+    const pid5 = nodePathAt(tree.root, start).find((n) => n.path === "PID-5");
+    // The cursor of a selected PID-5 sits at its end, inside PID-5.2: the selection is PID-5.
+    assert.equal(nodePathAt(tree.root, end).at(-1)?.path, "PID-5.2");
+    assert.equal(nodeForSelection(tree.root, start, end)?.path, "PID-5");
+    // The echo of the view's own reveal keeps the node it selected.
+    assert.equal(nodeForSelection(tree.root, start, end, pid5), pid5);
+    // A selection inside one component is that component; an empty one is the cursor's node.
+    assert.equal(nodeForSelection(tree.root, start, start + 4)?.path, "PID-5.1");
+    assert.equal(nodeForSelection(tree.root, end - 2)?.path, "PID-5.2");
+    // A selection across fields is their segment.
+    assert.equal(nodeForSelection(tree.root, TEXT.indexOf("12345"), end)?.path, "PID");
   });
 
   it("finds fields by path prefix or by name", () => {

@@ -4,19 +4,31 @@
  * with a stable code: the engine's own `{error:{code,message}}`, or UNREACHABLE / BAD_RESPONSE.
  */
 import type {
-  ActiveConfig,
+  ActiveConfigResponse,
+  ConfigVersion,
+  ConnectionControlResult,
   ConnectionStatus,
+  DeadLetterQuery,
   EngineGraph,
   Health,
   LoginRequest,
+  LoginResult,
+  MessageDetail,
   MessageQuery,
   MessageSummary,
   Page,
-  PromoteResult,
+  RawMessage,
+  ReauthRequest,
+  ReplayResult,
+  SessionInfo,
   StageResult,
+  StageRow,
   StatsFrame,
 } from "./api.js";
 import { openStatsSocket, type StatsSubscription } from "./statsSocket.js";
+
+/** Codes of a 401 that mean the token itself is gone: the user has to sign in again. */
+const SESSION_GONE = new Set(["UNAUTHENTICATED", "SESSION_INVALID", "SESSION_EXPIRED"]);
 
 export class EngineError extends Error {
   constructor(
@@ -29,11 +41,20 @@ export class EngineError extends Error {
     this.name = "EngineError";
   }
 
-  /** The engine refused the token (missing, expired, revoked): the user has to sign in again. */
+  /**
+   * The engine refused the token (missing, expired, revoked): the user has to sign in again. A wrong
+   * password on re-authentication is a 401 too, but the session is still good.
+   */
   get needsSignIn(): boolean {
-    return this.status === 401;
+    return this.status === 401 && SESSION_GONE.has(this.code);
   }
 }
+
+/**
+ * Asks the user to confirm who they are for a sensitive action (403 REAUTH_REQUIRED): the password,
+ * and a TOTP code when `mfa`. Undefined = the user declined.
+ */
+export type ReauthPrompt = (request: { user: string; mfa: boolean }) => Promise<ReauthRequest | undefined>;
 
 export interface EngineClientOptions {
   /** e.g. `http://127.0.0.1:8765` (a trailing slash is fine). */
@@ -41,16 +62,20 @@ export interface EngineClientOptions {
   token?: string | undefined;
   /** Per-request timeout; the engine is local or on the LAN, so a few seconds is plenty. */
   timeoutMs?: number;
+  /** Without it a REAUTH_REQUIRED answer is thrown like any other error. */
+  reauth?: ReauthPrompt;
 }
 
 export class EngineClient {
   readonly baseUrl: string;
   token: string | undefined;
+  reauthPrompt: ReauthPrompt | undefined;
   private readonly timeoutMs: number;
 
   constructor(opts: EngineClientOptions) {
     this.baseUrl = opts.url.replace(/\/+$/, "");
     this.token = opts.token;
+    this.reauthPrompt = opts.reauth;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
@@ -60,8 +85,8 @@ export class EngineClient {
 
   /** Signs in and keeps the token on this client; the caller stores it (SecretStorage). */
   async login(credentials: LoginRequest): Promise<string> {
-    const body = await this.request<{ token?: unknown }>("POST", "/auth/login", credentials, { auth: false });
-    if (typeof body.token !== "string")
+    const body = await this.request<LoginResult>("POST", "/auth/login", credentials, { auth: false });
+    if (typeof body?.token !== "string")
       throw new EngineError("BAD_RESPONSE", "Login returned no token.", 200);
     this.token = body.token;
     return body.token;
@@ -75,83 +100,75 @@ export class EngineClient {
     }
   }
 
-  connections(): Promise<ConnectionStatus[]> {
-    return this.request<ConnectionStatus[] | { connections: ConnectionStatus[] }>("GET", "/connections").then(
-      (b) => (Array.isArray(b) ? b : b.connections),
-    );
+  session(): Promise<SessionInfo> {
+    return this.request("GET", "/auth/session");
+  }
+
+  /** Confirms the password (and TOTP) so sensitive actions are allowed for a few minutes. */
+  reauthenticate(credentials: ReauthRequest): Promise<SessionInfo> {
+    return this.request("POST", "/auth/reauth", credentials, { reauth: false });
+  }
+
+  async connections(): Promise<ConnectionStatus[]> {
+    return (await this.request<{ items: ConnectionStatus[] }>("GET", "/connections")).items;
   }
 
   stats(): Promise<StatsFrame> {
     return this.request("GET", "/stats");
   }
 
-  startConnection(name: string): Promise<unknown> {
+  startConnection(name: string): Promise<ConnectionControlResult> {
     return this.request("POST", `/connections/${encodeURIComponent(name)}/start`);
   }
 
-  stopConnection(name: string): Promise<unknown> {
+  stopConnection(name: string): Promise<ConnectionControlResult> {
     return this.request("POST", `/connections/${encodeURIComponent(name)}/stop`);
   }
 
   messages(query: MessageQuery = {}): Promise<Page<MessageSummary>> {
-    return this.request<Page<MessageSummary> | MessageSummary[]>(
-      "GET",
-      `/messages${queryString(query)}`,
-    ).then(toPage);
+    return this.request("GET", `/messages${queryString(query)}`);
   }
 
-  message(id: string): Promise<MessageSummary & Record<string, unknown>> {
-    return this.request("GET", `/messages/${encodeURIComponent(id)}`);
+  message(id: number): Promise<MessageDetail> {
+    return this.request("GET", `/messages/${id}`);
   }
 
-  /** The message body as text (audited by the engine). */
-  async rawMessage(id: string): Promise<string> {
-    const res = await this.send("GET", `/messages/${encodeURIComponent(id)}/raw`);
-    const type = res.headers.get("content-type") ?? "";
-    if (type.includes("application/json")) {
-      const body = (await res.json()) as { raw?: unknown; body?: unknown; text?: unknown };
-      const text = body.raw ?? body.body ?? body.text;
-      if (typeof text !== "string")
-        throw new EngineError("BAD_RESPONSE", "The raw message had no text.", 200);
-      return text;
-    }
-    return res.text();
+  /** The message body as received (audited by the engine; needs a recent re-authentication). */
+  rawMessage(id: number): Promise<RawMessage> {
+    return this.request("GET", `/messages/${id}/raw`);
   }
 
-  replay(id: string): Promise<unknown> {
-    return this.request("POST", `/messages/${encodeURIComponent(id)}/replay`);
+  replay(id: number): Promise<ReplayResult> {
+    return this.request("POST", `/messages/${id}/replay`);
   }
 
-  deadLetters(query: MessageQuery = {}): Promise<Page<MessageSummary>> {
-    return this.request<Page<MessageSummary> | MessageSummary[]>(
-      "GET",
-      `/dead-letters${queryString(query)}`,
-    ).then(toPage);
+  deadLetters(query: DeadLetterQuery = {}): Promise<Page<StageRow>> {
+    return this.request("GET", `/dead-letters${queryString(query)}`);
   }
 
   graph(): Promise<EngineGraph> {
     return this.request("GET", "/graph");
   }
 
-  activeConfig(): Promise<ActiveConfig> {
-    return this.request("GET", "/config/active");
+  /** The running config version, or undefined before any was promoted. */
+  async activeConfig(): Promise<ConfigVersion | undefined> {
+    return (await this.request<ActiveConfigResponse>("GET", "/config/active")).active ?? undefined;
   }
 
   stage(files: Record<string, string>): Promise<StageResult> {
     return this.request("POST", "/config/stage", { files });
   }
 
-  promote(stageId: string): Promise<PromoteResult> {
+  promote(stageId: string): Promise<ConfigVersion> {
     return this.request("POST", "/config/promote", { stageId });
   }
 
-  history(): Promise<ActiveConfig[]> {
-    return this.request<ActiveConfig[] | { items: ActiveConfig[] }>("GET", "/config/history").then((b) =>
-      Array.isArray(b) ? b : b.items,
-    );
+  /** Promoted versions, newest first. */
+  async history(): Promise<ConfigVersion[]> {
+    return (await this.request<{ items: ConfigVersion[] }>("GET", "/config/history")).items;
   }
 
-  rollback(versionId: string): Promise<PromoteResult> {
+  rollback(versionId: string): Promise<ConfigVersion> {
     return this.request("POST", "/config/rollback", { versionId });
   }
 
@@ -165,9 +182,9 @@ export class EngineClient {
     method: string,
     path: string,
     body?: unknown,
-    opts: { auth?: boolean } = {},
+    opts: { auth?: boolean; reauth?: boolean } = {},
   ): Promise<T> {
-    const res = await this.send(method, path, body, opts);
+    const res = await this.sendWithReauth(method, path, body, opts);
     const text = await res.text();
     if (text === "") return undefined as T;
     try {
@@ -178,6 +195,29 @@ export class EngineClient {
         `${method} ${path} returned a body that is not JSON.`,
         res.status,
       );
+    }
+  }
+
+  /**
+   * Sends once; on 403 REAUTH_REQUIRED asks the prompt for the password (and TOTP when the user has
+   * MFA), re-authenticates and sends again — once: a second refusal is the caller's to see.
+   */
+  private async sendWithReauth(
+    method: string,
+    path: string,
+    body: unknown,
+    opts: { auth?: boolean; reauth?: boolean },
+  ): Promise<Response> {
+    try {
+      return await this.send(method, path, body, opts);
+    } catch (err) {
+      if (!(err instanceof EngineError) || err.code !== "REAUTH_REQUIRED") throw err;
+      if (opts.reauth === false || !this.reauthPrompt) throw err;
+      const { user } = await this.session();
+      const answer = await this.reauthPrompt({ user: user.name, mfa: user.mfa });
+      if (!answer) throw new EngineError("REAUTH_CANCELLED", "Re-authentication was cancelled.", 403);
+      await this.reauthenticate(answer);
+      return this.send(method, path, body, opts);
     }
   }
 
@@ -220,7 +260,7 @@ async function errorFrom(res: Response, method: string, path: string): Promise<E
   }
 }
 
-function queryString(query: MessageQuery): string {
+function queryString(query: MessageQuery | DeadLetterQuery): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value !== undefined && value !== "") params.set(key, String(value));
@@ -229,6 +269,7 @@ function queryString(query: MessageQuery): string {
   return s === "" ? "" : `?${s}`;
 }
 
-function toPage(body: Page<MessageSummary> | MessageSummary[]): Page<MessageSummary> {
-  return Array.isArray(body) ? { items: body, nextCursor: null } : body;
+/** A raw view's body as text: UTF-8 as sent; other bytes (e.g. Latin-1 HL7) one char per byte. */
+export function rawText(raw: RawMessage): string {
+  return raw.encoding === "utf8" ? raw.body : Buffer.from(raw.body, "base64").toString("latin1");
 }

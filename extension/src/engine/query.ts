@@ -1,5 +1,14 @@
 /** The message browser's filter line → a GET /messages query. Pure. */
-import type { MessageQuery } from "./api.js";
+import type { Disposition, MessageQuery } from "./api.js";
+
+const DISPOSITIONS: readonly Disposition[] = [
+  "RECEIVED",
+  "ROUTED",
+  "UNROUTED",
+  "FILTERED",
+  "PROCESSED",
+  "ERROR",
+];
 
 /** `connection=IB_X type=ADT^A01` → a message query (unknown keys are ignored, bare words = control id). */
 export function parseQuery(text: string): MessageQuery {
@@ -13,8 +22,11 @@ export function parseQuery(text: string): MessageQuery {
     }
     if (key === "connection") query.connection = value;
     else if (key === "type" || key === "messageType") query.messageType = value;
-    else if (key === "disposition") query.disposition = value.toUpperCase();
-    else if (key === "controlId") query.controlId = value;
+    else if (key === "disposition") {
+      // The engine refuses an unknown disposition (400): keep only the ones it knows.
+      const d = DISPOSITIONS.find((x) => x === value.toUpperCase());
+      if (d) query.disposition = d;
+    } else if (key === "controlId") query.controlId = value;
   }
   return query;
 }

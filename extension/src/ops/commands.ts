@@ -5,7 +5,7 @@
  */
 import * as vscode from "vscode";
 import type { MessageSummary } from "../engine/api.js";
-import { EngineError } from "../engine/client.js";
+import { EngineError, rawText } from "../engine/client.js";
 import { parseQuery } from "../engine/query.js";
 import { runRollback } from "../promote/index.js";
 import { ParseTreePanel } from "../views/parseTreePanel.js";
@@ -28,6 +28,7 @@ export function registerEngineCommands(deps: {
     try {
       return await work();
     } catch (err) {
+      if (err instanceof EngineError && err.code === "REAUTH_CANCELLED") return undefined;
       if (err instanceof EngineError && err.needsSignIn) {
         const target = session.current();
         if (target) await session.forget(target);
@@ -39,15 +40,15 @@ export function registerEngineCommands(deps: {
       return undefined;
     }
   };
-  const messageId = (node: EngineNode | undefined): string | undefined =>
-    node?.kind === "message" ? node.message.id : undefined;
+  const messageId = (node: EngineNode | undefined): number | undefined =>
+    node?.kind === "message" ? node.message.id : node?.kind === "deadLetter" ? node.row.messageId : undefined;
 
-  const openMessage = async (id: string, label: string) => {
+  const openMessage = async (id: number, label: string) => {
     const client = await session.signedInClient();
     if (!client) return;
-    const text = await guarded(() => client.rawMessage(id));
-    if (text === undefined) return;
-    ParseTreePanel.show(deps.extensionUri, { text, baseOffset: 0, title: label });
+    const raw = await guarded(() => client.rawMessage(id));
+    if (raw === undefined) return;
+    ParseTreePanel.show(deps.extensionUri, { text: rawText(raw), baseOffset: 0, title: label });
   };
 
   return [
@@ -91,11 +92,11 @@ export function registerEngineCommands(deps: {
     }),
     vscode.commands.registerCommand("messagefoundry.message.open", async (node?: EngineNode) => {
       const id = messageId(node);
-      if (id) await openMessage(id, `Message ${id} (${session.current()?.name ?? "engine"})`);
+      if (id !== undefined) await openMessage(id, `Message ${id} (${session.current()?.name ?? "engine"})`);
     }),
     vscode.commands.registerCommand("messagefoundry.message.replay", async (node?: EngineNode) => {
       const id = messageId(node);
-      if (!id) return;
+      if (id === undefined) return;
       const ok = await vscode.window.showWarningMessage(`Replay message ${id}?`, { modal: true }, "Replay");
       if (ok !== "Replay") return;
       const client = await session.signedInClient();
@@ -119,9 +120,9 @@ export function registerEngineCommands(deps: {
       if (!page) return;
       const pick = await vscode.window.showQuickPick(
         page.items.map((m: MessageSummary) => ({
-          label: m.messageType ?? m.id,
+          label: m.messageType ?? `Message ${m.id}`,
           description: [m.connection, m.disposition, m.controlId].filter(Boolean).join(" · "),
-          detail: m.summary,
+          detail: m.receivedAt,
           id: m.id,
         })),
         { placeHolder: `${page.items.length} message(s)`, matchOnDescription: true },
@@ -153,9 +154,11 @@ export function registerEngineCommands(deps: {
           return ok === "Roll back" ? pick.version : undefined;
         },
       });
-      if (result.ok)
+      if (result.ok) {
+        session.configChanged();
         void vscode.window.showInformationMessage(`Config ${result.active.versionId} is now active.`);
-      else if (result.message !== "Rollback cancelled.") void vscode.window.showErrorMessage(result.message);
+      } else if (result.message !== "Rollback cancelled.")
+        void vscode.window.showErrorMessage(result.message);
     }),
   ];
 }

@@ -4,6 +4,7 @@
  * username, password and — when the engine requires it — a TOTP code.
  */
 import * as vscode from "vscode";
+import type { ReauthRequest } from "../engine/api.js";
 import { EngineClient, EngineError } from "../engine/client.js";
 import { type EngineTarget, parseTargets, tokenKey } from "../engine/targets.js";
 
@@ -13,7 +14,10 @@ export class EngineSession implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when the target, the token or the target list changes. */
   readonly onDidChange = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly configChangedEmitter = new vscode.EventEmitter<void>();
+  /** Fires after this window promoted or rolled back the engine's config. */
+  readonly onDidChangeConfig = this.configChangedEmitter.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.configChangedEmitter];
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -63,10 +67,44 @@ export class EngineSession implements vscode.Disposable {
     return this.secrets.get(tokenKey(target));
   }
 
-  /** A client for the target with its stored token (which may be missing or expired). */
+  /**
+   * A client for the target with its stored token (which may be missing or expired). A sensitive
+   * action the engine answers with REAUTH_REQUIRED asks for the password (and TOTP) and is retried.
+   */
   async client(target = this.current()): Promise<EngineClient | undefined> {
     if (!target) return undefined;
-    return new EngineClient({ url: target.url, token: await this.token(target) });
+    return new EngineClient({
+      url: target.url,
+      token: await this.token(target),
+      reauth: (req) => this.askReauth(target, req),
+    });
+  }
+
+  /** The engine now runs another config version (promote, rollback). */
+  configChanged(): void {
+    this.configChangedEmitter.fire();
+  }
+
+  private async askReauth(
+    target: EngineTarget,
+    req: { user: string; mfa: boolean },
+  ): Promise<ReauthRequest | undefined> {
+    const title = `Confirm it's you — ${target.name}`;
+    const password = await vscode.window.showInputBox({
+      title,
+      prompt: `Password for ${req.user} (needed to stage, promote, roll back, view or replay messages)`,
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (!password) return undefined;
+    if (!req.mfa) return { password };
+    const totp = await vscode.window.showInputBox({
+      title,
+      prompt: "Authenticator code (TOTP)",
+      validateInput: (v) => (v === "" || /^\d{6,8}$/.test(v) ? undefined : "Enter the 6-digit code."),
+      ignoreFocusOut: true,
+    });
+    return totp ? { password, totp } : undefined;
   }
 
   /** A client that is signed in: the stored token, or a sign-in now. Undefined when the user gives up. */
@@ -97,11 +135,11 @@ export class EngineSession implements vscode.Disposable {
       await this.store(target, await client.login({ username, password }));
       return true;
     } catch (err) {
-      if (err instanceof EngineError && /MFA|TOTP/i.test(`${err.code} ${err.message}`)) {
+      if (err instanceof EngineError && err.code === "MFA_REQUIRED") {
         const totp = await vscode.window.showInputBox({
           title: `Sign in to ${target.name}`,
           prompt: "Authenticator code (TOTP)",
-          validateInput: (v) => (/^\d{6,8}$/.test(v) ? undefined : "Enter the 6-digit code."),
+          validateInput: (v) => (v === "" || /^\d{6,8}$/.test(v) ? undefined : "Enter the 6-digit code."),
           ignoreFocusOut: true,
         });
         if (!totp) return false;

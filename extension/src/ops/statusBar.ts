@@ -19,7 +19,11 @@ export class EngineStatusBar implements vscode.Disposable {
   constructor(private readonly session: EngineSession) {
     this.item.name = "MessageFoundry Engine";
     this.item.command = "messagefoundry.engine.menu";
-    this.disposables.push(session.onDidChange(() => void this.refresh()));
+    this.disposables.push(
+      session.onDidChange(() => void this.refresh()),
+      // After a promote or rollback the running version changed: show it now, not at the next poll.
+      session.onDidChangeConfig(() => void this.refresh()),
+    );
     this.timer = setInterval(() => void this.refresh(), POLL_MS);
     void this.refresh();
     this.item.show();
@@ -50,11 +54,12 @@ export class EngineStatusBar implements vscode.Disposable {
     }
     try {
       const active = await client.activeConfig();
-      this.item.text = `$(server) ${target.name} · ${active.versionId}`;
+      this.item.text = `$(server) ${target.name} · ${active?.versionId ?? "no config"}`;
       this.item.tooltip = new vscode.MarkdownString(
-        `**${target.name}** (${target.environment}) — ${target.url}\n\nSigned in. Running config **${active.versionId}**` +
-          (active.promotedBy ? ` promoted by ${active.promotedBy}` : "") +
-          (active.promotedAt ? ` at ${active.promotedAt}` : "."),
+        `**${target.name}** (${target.environment}) — ${target.url}\n\nSigned in. ` +
+          (active
+            ? `Running config **${active.versionId}** promoted by ${active.promotedBy} at ${active.promotedAt}.`
+            : "No config has been promoted yet."),
       );
     } catch {
       this.item.text = `$(server) ${target.name} · sign in`;

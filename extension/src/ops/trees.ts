@@ -3,19 +3,22 @@
  * dead letters. Summaries come masked from the engine; bodies are only fetched when the user opens one.
  */
 import * as vscode from "vscode";
-import type { ConnectionStatus, MessageSummary, StatsFrame } from "../engine/api.js";
+import type { ConnectionStatus, MessageSummary, StageRow, StatsFrame } from "../engine/api.js";
 import { EngineError } from "../engine/client.js";
 import type { StatsSubscription } from "../engine/statsSocket.js";
 import type { EngineSession } from "./session.js";
 
 export type EngineNode =
   | { kind: "connection"; status: ConnectionStatus }
-  | { kind: "message"; message: MessageSummary; dead: boolean }
+  | { kind: "message"; message: MessageSummary }
+  | { kind: "deadLetter"; row: StageRow }
   | { kind: "info"; label: string; command?: vscode.Command };
 
 function counts(c: ConnectionStatus): string {
-  const parts = Object.entries(c.counts ?? {}).map(([k, v]) => `${k} ${v}`);
-  if (c.queueDepth !== undefined) parts.push(`queue ${c.queueDepth}`);
+  const parts = Object.entries(c.counts)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k} ${v}`);
+  parts.push(`queue ${c.queueDepth}`);
   return parts.join(" · ");
 }
 
@@ -47,17 +50,33 @@ function toItem(node: EngineNode): vscode.TreeItem {
         c.direction === "outbound" ? "arrow-right" : "arrow-left",
         c.state === "running" ? undefined : new vscode.ThemeColor("disabledForeground"),
       );
-      item.tooltip = c.lastActivity ? `Last activity ${c.lastActivity}` : undefined;
+      item.tooltip =
+        [c.error, c.lastActivity ? `Last activity ${c.lastActivity}` : ""].filter(Boolean).join("\n") ||
+        undefined;
       return item;
     }
     case "message": {
       const m = node.message;
-      const item = new vscode.TreeItem(m.messageType ?? m.id);
-      item.id = `${node.dead ? "dead" : "msg"}:${m.id}`;
+      const item = new vscode.TreeItem(m.messageType ?? `Message ${m.id}`);
+      item.id = `msg:${m.id}`;
       item.description = [m.disposition, m.controlId, m.receivedAt].filter(Boolean).join(" · ");
-      item.tooltip = m.summary;
-      item.contextValue = node.dead ? "deadLetter" : "message";
-      item.iconPath = new vscode.ThemeIcon(node.dead || m.disposition === "ERROR" ? "error" : "mail");
+      item.tooltip = `Message ${m.id}${m.run > 1 ? ` (run ${m.run})` : ""}${m.hasError ? " — has an error" : ""}`;
+      item.contextValue = "message";
+      item.iconPath = new vscode.ThemeIcon(m.hasError || m.disposition === "ERROR" ? "error" : "mail");
+      item.command = {
+        command: "messagefoundry.message.open",
+        title: "Open in parse tree",
+        arguments: [node],
+      };
+      return item;
+    }
+    case "deadLetter": {
+      const r = node.row;
+      const item = new vscode.TreeItem(`${r.connection} — message ${r.messageId}`);
+      item.id = `dead:${r.id}`;
+      item.description = [r.stage, `${r.attempts} attempt(s)`, r.updatedAt].filter(Boolean).join(" · ");
+      item.contextValue = "deadLetter";
+      item.iconPath = new vscode.ThemeIcon("error");
       item.command = {
         command: "messagefoundry.message.open",
         title: "Open in parse tree",
@@ -99,7 +118,10 @@ export class ConnectionsTree implements vscode.TreeDataProvider<EngineNode>, vsc
       if (!client?.token) return;
       this.subscription = client.subscribeStats(
         (frame: StatsFrame) => {
-          for (const c of frame.connections ?? []) this.live.set(c.name, { ...this.live.get(c.name), ...c });
+          for (const c of frame.connections) {
+            const known = this.live.get(c.name);
+            if (known) this.live.set(c.name, { ...known, counts: c.counts, lastActivity: c.lastActivity });
+          }
           this.changed.fire(undefined);
         },
         (err) => {
@@ -123,11 +145,13 @@ export class ConnectionsTree implements vscode.TreeDataProvider<EngineNode>, vsc
     try {
       if (!node) {
         const list = await client.connections();
-        return list.map((c) => ({ kind: "connection", status: { ...c, ...this.live.get(c.name) } }));
+        // The feed then updates counters of the connections known here (it carries no states).
+        for (const c of list) this.live.set(c.name, c);
+        return list.map((c) => ({ kind: "connection", status: c }));
       }
       if (node.kind === "connection") {
         const page = await client.messages({ connection: node.status.name, limit: 50 });
-        return page.items.map((m) => ({ kind: "message", message: m, dead: false }));
+        return page.items.map((m) => ({ kind: "message", message: m }));
       }
       return [];
     } catch (err) {
@@ -165,7 +189,7 @@ export class DeadLettersTree implements vscode.TreeDataProvider<EngineNode>, vsc
     try {
       const page = await client.deadLetters({ limit: 100 });
       if (page.items.length === 0) return [{ kind: "info", label: "No dead letters" }];
-      return page.items.map((m) => ({ kind: "message", message: m, dead: true }));
+      return page.items.map((row) => ({ kind: "deadLetter", row }));
     } catch (err) {
       return [infoFor(err)];
     }

@@ -3,7 +3,7 @@
  * machine (webviews/src/model/promote-flow.ts, the one the Promote view renders); this module does the
  * work between transitions: validate locally (no errors allowed) → pick the target → stage the bundle →
  * review the engine's problems and the summary → confirm → promote → read back the active version.
- * Every side effect is a dependency, so tests drive it against a real HTTP engine stand-in.
+ * Every side effect is a dependency, so tests drive it against the real engine API.
  */
 
 import {
@@ -21,7 +21,7 @@ import type {
   PromoteState,
   PromoteSummary,
 } from "../../../webviews/src/protocol/index.js";
-import type { ActiveConfig, StageResult } from "../engine/api.js";
+import type { ConfigVersion, StageChanges, StageResult } from "../engine/api.js";
 import type { EngineClient } from "../engine/client.js";
 import type { EngineTarget } from "../engine/targets.js";
 
@@ -38,6 +38,8 @@ export interface PromoteDeps {
    */
   confirm(review: PromoteState): Promise<string | undefined>;
   onState?(state: PromoteState): void;
+  /** The engine runs a new version (e.g. to refresh the status bar). */
+  onPromoted?(active: ConfigVersion): void;
 }
 
 export async function runPromote(deps: PromoteDeps): Promise<PromoteState> {
@@ -72,10 +74,11 @@ export async function runPromote(deps: PromoteDeps): Promise<PromoteState> {
     if (confirmed === undefined) return step({ type: "cancel" });
     step({ type: "confirm", stagedVersion: confirmed });
     step({ type: "promoting" });
-    await client.promote(staged.stageId);
-    // Read the active version back rather than trusting the promote reply's shape.
+    const promoted = await client.promote(staged.stageId);
+    // Read the active version back: what the engine runs now is what the user is told.
     const active = await client.activeConfig();
-    return step({ type: "promoted", activeVersion: active.versionId });
+    deps.onPromoted?.(active ?? promoted);
+    return step({ type: "promoted", activeVersion: (active ?? promoted).versionId });
   } catch (err) {
     if (isTerminal(state)) return state;
     return step({ type: "failed", error: err instanceof Error ? err.message : String(err) });
@@ -91,54 +94,53 @@ export function toPromoteProblem(p: Problem): PromoteProblem {
   };
 }
 
-const KIND_BY_PREFIX: Record<string, NodeRef["kind"]> = { IB: "inbound", OB: "outbound" };
-
-/**
- * The engine's summary lists nodes; accept `{ kind, name }` objects or plain names (`IB_ACME_ADT`,
- * `router:acme_adt_router`), so the review reads well whichever form the engine sends.
- */
-export function toNodeRef(entry: unknown): NodeRef {
-  if (entry && typeof entry === "object") {
-    const { kind, name } = entry as { kind?: unknown; name?: unknown };
-    if (typeof name === "string" && isKind(kind)) return { kind, name };
-    if (typeof name === "string") return guessKind(name);
-  }
-  return guessKind(String(entry));
+/** The engine's node refs carry a kind string; the view knows the four graph kinds. */
+export function toNodeRef(entry: { kind: string; name: string }): NodeRef {
+  return { kind: isKind(entry.kind) ? entry.kind : "handler", name: entry.name };
 }
 
 function isKind(k: unknown): k is NodeRef["kind"] {
   return k === "inbound" || k === "outbound" || k === "router" || k === "handler";
 }
 
-function guessKind(text: string): NodeRef {
-  const m = /^(inbound|outbound|router|handler):(.+)$/.exec(text);
-  if (m && isKind(m[1])) return { kind: m[1], name: m[2]! };
-  const prefix = text.split("_")[0] ?? "";
-  const kind = KIND_BY_PREFIX[prefix] ?? (text.endsWith("_router") ? "router" : "handler");
-  return { kind, name: text };
+/** Wiring changes are shown on the node they start from, so the review lists every change. */
+function toChanged(changes: StageChanges): ChangedNode[] {
+  const out = new Map<string, ChangedNode>();
+  for (const c of changes.changed) {
+    out.set(`${c.kind}:${c.name}`, { ...toNodeRef(c), changes: [...c.fields] });
+  }
+  const touched = new Set([...changes.added, ...changes.removed].map((n) => n.name));
+  const edge = (e: StageChanges["edgesAdded"][number], verb: string) => {
+    if (touched.has(e.from)) return; // an added/removed node already says it
+    const kind = e.kind.split("-")[0] ?? "handler";
+    const key = `${kind}:${e.from}`;
+    const node = out.get(key) ?? { ...toNodeRef({ kind, name: e.from }), changes: [] };
+    node.changes.push(`${verb} ${e.kind} → ${e.to ?? "(dynamic)"}`);
+    out.set(key, node);
+  };
+  for (const e of changes.edgesAdded) edge(e, "adds");
+  for (const e of changes.edgesRemoved) edge(e, "removes");
+  return [...out.values()];
 }
 
-function toChanged(entry: unknown): ChangedNode {
-  const ref = toNodeRef(entry);
-  const changes = (entry as { changes?: unknown } | null)?.changes;
-  return { ...ref, changes: Array.isArray(changes) ? changes.map(String) : [] };
-}
-
-function toSummary(staged: StageResult, before: ActiveConfig | undefined): PromoteSummary {
+export function toSummary(staged: StageResult, before: ConfigVersion | undefined): PromoteSummary {
   return {
     ...(before ? { activeVersion: before.versionId } : {}),
     stagedVersion: staged.stageId,
-    added: staged.summary.added.map(toNodeRef),
-    removed: staged.summary.removed.map(toNodeRef),
-    changed: staged.summary.changed.map(toChanged),
+    added: staged.changes.added.map(toNodeRef),
+    removed: staged.changes.removed.map(toNodeRef),
+    changed: toChanged(staged.changes),
   };
 }
 
 /** Rollback: pick a version from the history, roll back, report the new active version. */
 export async function runRollback(deps: {
   client: EngineClient;
-  pickVersion(history: ActiveConfig[], active: ActiveConfig | undefined): Promise<ActiveConfig | undefined>;
-}): Promise<{ ok: true; active: ActiveConfig } | { ok: false; message: string }> {
+  pickVersion(
+    history: ConfigVersion[],
+    active: ConfigVersion | undefined,
+  ): Promise<ConfigVersion | undefined>;
+}): Promise<{ ok: true; active: ConfigVersion } | { ok: false; message: string }> {
   try {
     const [history, active] = await Promise.all([
       deps.client.history(),
@@ -146,8 +148,8 @@ export async function runRollback(deps: {
     ]);
     const choice = await deps.pickVersion(history, active);
     if (!choice) return { ok: false, message: "Rollback cancelled." };
-    await deps.client.rollback(choice.versionId);
-    return { ok: true, active: await deps.client.activeConfig() };
+    const rolled = await deps.client.rollback(choice.versionId);
+    return { ok: true, active: (await deps.client.activeConfig()) ?? rolled };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
   }

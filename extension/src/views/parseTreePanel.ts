@@ -72,7 +72,14 @@ export class ParseTreePanel {
       vscode.window.onDidChangeTextEditorSelection((e) => {
         const doc = this.source?.document;
         if (!doc || e.textEditor.document !== doc) return;
-        this.channel.post({ type: "selectOffset", offset: doc.offsetAt(e.selections[0]!.active) });
+        // The selection's start: after a node's text is selected the cursor sits at its end, which
+        // is inside the next-deeper node.
+        const sel = e.selections[0]!;
+        this.channel.post({
+          type: "selectOffset",
+          offset: doc.offsetAt(sel.start),
+          ...(sel.isEmpty ? {} : { end: doc.offsetAt(sel.end) }),
+        });
       }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.document === this.source?.document && this.source.baseOffset === 0) {

@@ -77,6 +77,7 @@ export class PromotePanel {
           return client;
         },
         confirm: () => new Promise((resolve) => (this.answer = resolve)),
+        onPromoted: () => engine.configChanged(),
         onState: (state) => {
           this.state = state;
           this.channel.post({ type: "state", state });

@@ -3,6 +3,7 @@
  * No vscode import here (or below), so it is unit-tested in plain Node.
  */
 export { appendToToml, connectionToml, generateConnection, generateRoute } from "./generate.js";
+export { InputValidation } from "./inputValidation.js";
 export * from "./types.js";
 export {
   checkConnectionName,

@@ -4,6 +4,7 @@
  * step with the state as it was answered, so the user sees their earlier answer pre-filled.
  */
 import * as vscode from "vscode";
+import { InputValidation } from "./inputValidation.js";
 
 export class BackSignal extends Error {
   constructor() {
@@ -129,21 +130,16 @@ export class StepInput {
       box.prompt = opts.prompt;
       box.value = opts.value ?? "";
       box.placeholder = opts.placeholder;
-      // The prompt stays visible until the user types: an error before any input only gets in the way.
-      let touched = false;
-      const check = () => {
-        const problem = opts.validate(box.value);
-        box.validationMessage = touched ? problem : undefined;
-        return problem;
-      };
+      // The prompt stays visible until the user changes the value (see inputValidation.ts).
+      const validation = new InputValidation(box.value, opts.validate);
       return [
-        box.onDidChangeValue(() => {
-          touched = true;
-          check();
+        box.onDidChangeValue((value) => {
+          box.validationMessage = validation.onChange(value);
         }),
         box.onDidAccept(() => {
-          touched = true;
-          if (!check()) done(box.value.trim());
+          const problem = validation.onAccept(box.value);
+          box.validationMessage = problem;
+          if (!problem) done(box.value.trim());
         }),
         box.onDidHide(() => fail(new CancelSignal())),
       ];

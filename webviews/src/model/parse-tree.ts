@@ -232,6 +232,27 @@ export function nodePathAt(tree: readonly TreeNode[], offset: number): TreeNode[
   }
 }
 
+/**
+ * The node an editor selection [start, end] stands for: the deepest node holding all of it (so a
+ * selected field is that field, not its first component); an empty selection is the cursor at `start`.
+ * `current` (the node already selected) wins when its range is exactly the selection: that is the echo
+ * of the view's own reveal, and the field and its only repetition share one range.
+ */
+export function nodeForSelection(
+  tree: readonly TreeNode[],
+  start: number,
+  end: number = start,
+  current?: TreeNode,
+): TreeNode | undefined {
+  if (current && current.start === start && current.end === end && end > start) return current;
+  const chain = nodePathAt(tree, start);
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const node = chain[i]!;
+    if (node.end >= end) return node;
+  }
+  return undefined;
+}
+
 /** Every node, depth first. */
 export function* walk(tree: readonly TreeNode[]): Generator<TreeNode> {
   for (const node of tree) {

@@ -20,10 +20,16 @@ export interface ParseTreeLoad {
   readOnly?: boolean;
 }
 
-/** Host → view: the editor cursor moved to this document offset; the view selects and expands the node. */
+/**
+ * Host → view: the editor selection changed; the view selects and expands the node there. `offset` is
+ * the selection's START (not the cursor, which sits at its end); `end` is sent for a non-empty
+ * selection, so selecting a whole field (as clicking a node does) selects that field, not the component
+ * the cursor ends in.
+ */
 export interface ParseTreeSelectOffset {
   type: "selectOffset";
   offset: number;
+  end?: number;
 }
 
 export type ParseTreeToView = ParseTreeLoad | ParseTreeSelectOffset | HostErrorMessage;

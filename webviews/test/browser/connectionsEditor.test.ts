@@ -118,6 +118,59 @@ describe("webview: connectionsEditor (headless Chromium)", function () {
     );
   });
 
+  it("keeps what the user is typing, and the focus, when a late context or document message re-renders the form", async () => {
+    const { page } = view;
+    const port = () =>
+      page.evaluate(() => (document.getElementById("f-settings-port") as unknown as { value: string }).value);
+    /** Messages are handled in order: once the marker shows, the re-renders before it are done. */
+    const settled = async (marker: string) => {
+      await view.send({ type: "editRejected", message: marker });
+      await page.waitForFunction((m) => document.getElementById("banner")?.textContent === m, marker);
+    };
+    await page.click("#f-settings-port");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("26");
+    // The host's messages arrive while the user is mid-word: both rebuild the form.
+    await view.send({ type: "context", envKeys: ["acme_rest_token", "acme_adt_host", "late_key"] });
+    await view.send({ type: "document", version, model: readConnections(text) });
+    await settled("late messages handled");
+    assert.equal(await port(), "26", "the typed text survives the re-render");
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "f-settings-port");
+    await page.keyboard.type("02");
+    assert.equal(await port(), "2602", "typing carries on where it was");
+    assert.equal(
+      (await view.posted()).filter((m) => m.type === "edit").length,
+      edits,
+      "nothing committed yet",
+    );
+    await page.keyboard.press("Enter");
+    const intent = await applyNextEdit();
+    assert.deepEqual(intent, {
+      kind: "setField",
+      direction: "inbound",
+      name: "IB_ACME_ADT",
+      path: ["settings", "port"],
+      value: 2602,
+    });
+    assert.equal(await port(), "2602");
+  });
+
+  it("lets the document win when the field being typed in changed underneath", async () => {
+    const { page } = view;
+    const port = () =>
+      page.evaluate(() => (document.getElementById("f-settings-port") as unknown as { value: string }).value);
+    await page.click("#f-settings-port");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("27");
+    // Someone edits the port in the text editor (undo, another tool): the form shows the file's value.
+    text = text.replace("port = 2602", "port = 2700");
+    await view.send({ type: "document", version: ++version, model: readConnections(text) });
+    await page.waitForFunction(
+      () => (document.getElementById("f-settings-port") as unknown as { value: string }).value === "2700",
+    );
+    assert.equal(await port(), "2700");
+  });
+
   it("offers secrets only as env references and writes { env = ... }", async () => {
     const { page } = view;
     await page.click('#list .conn[data-name="OB_ACME_REST"]');

@@ -90,6 +90,32 @@ describe("webview: parseTree (headless Chromium)", function () {
     assert.deepEqual(copy, { type: "copy", text: "PID-3[2].4" });
   });
 
+  it("keeps the clicked field selected when the host reports the selection it made (cursor at its end)", async () => {
+    const { page } = view;
+    const selected = async () => (await page.textContent("#selected")) ?? "";
+    /** Messages are handled in order: once this marker shows, everything sent before it was handled. */
+    let n = 0;
+    const settled = async () => {
+      const marker = `marker ${++n}`;
+      await view.send({ type: "hostError", message: marker });
+      await page.waitForFunction((m) => document.querySelector("#problems")?.textContent === m, marker);
+    };
+    const before = (await view.posted()).filter((m) => m.type === "reveal").length;
+    await page.click('vscode-tree-item[data-id="m1/PID[1]/5"] > .path');
+    const reveal = (await view.waitForPosted("reveal", before)) as unknown as { start: number; end: number };
+    // What the host does: select [start, end] in the editor, then report that selection back.
+    await view.send({ type: "selectOffset", offset: reveal.start, end: reveal.end });
+    await settled();
+    assert.match(await selected(), /^PID-5 — Patient Name/);
+    // From elsewhere (the user selected the field's text in the editor): the field, not PID-5.3.
+    await view.send({ type: "selectOffset", offset: TEXT.indexOf("19800101") + BASE + 1 });
+    await page.waitForFunction(() => /^PID-7/.test(document.querySelector("#selected")?.textContent ?? ""));
+    await view.send({ type: "selectOffset", offset: reveal.start, end: reveal.end });
+    await settled();
+    assert.match(await selected(), /^PID-5 — Patient Name/);
+    await view.send({ type: "hostError", message: "" });
+  });
+
   it("finds a field by path from the keyboard", async () => {
     const { page } = view;
     await page.click("#find");

@@ -40,6 +40,25 @@ interface State {
 }
 
 const host = connectHost<ConnectionsEditorToView, ConnectionsEditorFromView, State>();
+
+/**
+ * Text typed into a field but not committed yet, by field id, with the value the field showed when the
+ * typing started. A re-render (a late `context`, a `document` after another edit) rebuilds the form;
+ * the typing survives it unless the field's own value changed underneath (then the document wins).
+ */
+const typing = new Map<string, { base: string; text: string; caret: number | null }>();
+
+/**
+ * Bumped by every render. Removing a focused field that holds typed text makes the browser fire its
+ * `change`: that is not the user committing (their text moves to the new field), so fields of an
+ * earlier render ignore it.
+ */
+let generation = 0;
+
+function current(): () => boolean {
+  const mine = generation;
+  return () => mine === generation;
+}
 const state: State = host.getState() ?? { version: 0, envMode: [] };
 
 const list = h("nav", { id: "list", "aria-label": "Connections" });
@@ -98,6 +117,7 @@ function renderList(): void {
                   "aria-current": current ? "true" : undefined,
                   onclick: () => {
                     state.selected = { direction, name: c.name };
+                    typing.clear(); // the same field ids belong to another connection now
                     save();
                     render();
                   },
@@ -118,6 +138,7 @@ function renderList(): void {
             const name = uniqueName(direction);
             edit({ kind: "upsertConnection", direction, name, transport: "mllp", settings: {}, fields: {} });
             state.selected = { direction, name };
+            typing.clear();
             save();
           },
         },
@@ -146,6 +167,47 @@ function currentValue(conn: FormConnection, path: string[]): SettingValue | unde
       v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, SettingValue>)[key] : undefined;
   }
   return v;
+}
+
+/** The <input> inside a vscode-textfield's open shadow root (for the caret). */
+function innerInput(field: HTMLElement): HTMLInputElement | null {
+  return field.shadowRoot?.querySelector("input") ?? null;
+}
+
+/**
+ * Wires a text field rendered with `base` so what the user types outlives a re-render: recorded on
+ * input, put back (with the caret) when the form is rebuilt and the field's value is still `base`.
+ * `replay` re-runs the field's as-you-type validation on the restored text.
+ */
+function keepTyping(field: HTMLElement & { value: string }, base: string, replay: () => void): void {
+  const id = field.id;
+  field.addEventListener("input", () => {
+    typing.set(id, { base, text: field.value, caret: innerInput(field)?.selectionStart ?? null });
+  });
+  const kept = typing.get(id);
+  if (!kept) return;
+  if (kept.base !== base || kept.text === base) {
+    typing.delete(id); // committed, or changed underneath: the document's value stands
+    return;
+  }
+  field.value = kept.text;
+  replay();
+}
+
+/** After a re-render: focus the field that had it, with its caret where it was. */
+function restoreFocus(id: string): void {
+  const el = document.getElementById(id) as (HTMLElement & { updateComplete?: Promise<unknown> }) | null;
+  if (!el) return;
+  el.focus();
+  // A vscode-textfield renders its <input> asynchronously (lit): until then focus has nowhere to go.
+  void Promise.resolve(el.updateComplete).then(() => {
+    if (!el.isConnected) return;
+    const input = innerInput(el);
+    if (!input) return;
+    input.focus();
+    const caret = typing.get(id)?.caret;
+    if (caret !== undefined && caret !== null) input.setSelectionRange(caret, caret);
+  });
 }
 
 /** One input row; validates as the user types and posts the edit on change (Enter or leaving the field). */
@@ -211,14 +273,18 @@ function inputRow(
       const problems = checkSchema(schema, parsed.value);
       return problems[0] ? { error: problems[0].message } : parsed;
     };
-    field.addEventListener("input", () => {
+    const showCheck = () => {
       const r = check(field.value);
       const message = r.error ?? (required && r.value === undefined ? "is required" : "");
       helper.textContent = message || schema.description || "";
       helper.className = `helper${message ? " error-text" : " muted"}`;
       field.invalid = Boolean(r.error);
-    });
+    };
+    field.addEventListener("input", showCheck);
+    keepTyping(field, formatValue(value), showCheck);
+    const live = current();
     field.addEventListener("change", () => {
+      if (!live()) return;
       const r = check(field.value);
       if (!r.error) commit(r.value);
     });
@@ -279,13 +345,17 @@ function renderForm(): void {
     { id: "f-name-help", class: `helper${issueText(issues, "name") ? " error-text" : " muted"}` },
     issueText(issues, "name"),
   );
-  nameField.addEventListener("input", () => {
+  const checkName = () => {
     const probe = validateConnection({ ...conn, name: nameField.value }, connections(), state.envKeys);
     const msg = issueText(probe, "name");
     nameHelp.textContent = msg;
     nameHelp.className = `helper${msg ? " error-text" : " muted"}`;
-  });
+  };
+  nameField.addEventListener("input", checkName);
+  keepTyping(nameField, conn.name, checkName);
+  const live = current();
   nameField.addEventListener("change", () => {
+    if (!live()) return;
     const newName = nameField.value.trim();
     if (newName === conn.name || newName === "") return;
     if (connections().some((c) => c.direction === conn.direction && c.name === newName)) return;
@@ -389,6 +459,7 @@ function renderForm(): void {
           onclick: () => {
             edit({ kind: "removeConnection", direction: conn.direction, name: conn.name });
             state.selected = undefined;
+            typing.clear();
             save();
           },
         },
@@ -400,6 +471,7 @@ function renderForm(): void {
 
 function render(): void {
   const focused = document.activeElement?.id;
+  generation++;
   const problems = state.model?.problems ?? [];
   replaceChildren(
     banner,
@@ -414,8 +486,9 @@ function render(): void {
   document.body.classList.toggle("broken", problems.length > 0);
   renderList();
   renderForm();
-  // Re-rendering after an edit keeps the user where they were.
-  if (focused) document.getElementById(focused)?.focus();
+  // Re-rendering (after an edit, or a late message from the host) keeps the user where they were,
+  // with what they were typing.
+  if (focused) restoreFocus(focused);
 }
 
 host.listen((message) => {
@@ -424,6 +497,7 @@ host.listen((message) => {
       state.version = message.version;
       state.model = message.model;
       if (!selectedConnection()) {
+        typing.clear();
         const first = message.model.connections[0];
         state.selected = first ? { direction: first.direction, name: first.name } : undefined;
       }

@@ -15,7 +15,7 @@ import {
   buildParseTree,
   displayValue,
   findNodes,
-  nodePathAt,
+  nodeForSelection,
   type ParseTree,
   type TreeNode,
 } from "../../model/parse-tree.js";
@@ -209,9 +209,11 @@ host.listen((message) => {
     case "selectOffset": {
       const load = state.load;
       if (!load) break;
-      const chain = nodePathAt(model.root, message.offset - load.baseOffset);
-      const deepest = chain[chain.length - 1];
-      if (deepest) select(deepest.id, false);
+      const current = state.selectedId ? nodes.get(state.selectedId) : undefined;
+      const start = message.offset - load.baseOffset;
+      const end = (message.end ?? message.offset) - load.baseOffset;
+      const node = nodeForSelection(model.root, start, end, current);
+      if (node && node.id !== state.selectedId) select(node.id, false);
       break;
     }
     case "hostError":
