@@ -4,6 +4,7 @@
  * and add it to COMMANDS.
  */
 import { Command, CommanderError } from "commander";
+import * as audit from "./audit.js";
 import * as check from "./check.js";
 import * as connection from "./connection.js";
 import * as dryrun from "./dryrun.js";
@@ -11,13 +12,30 @@ import * as generate from "./generate.js";
 import * as graph from "./graph.js";
 import * as init from "./init.js";
 import { type CliIo, EXIT, processIo, UserError } from "./io.js";
+import * as key from "./key.js";
+import * as send from "./send.js";
+import * as serve from "./serve.js";
+import * as user from "./user.js";
 import * as validate from "./validate.js";
 
 export interface CommandModule {
   register(program: Command, io: CliIo, setExit: (code: number) => void): void;
 }
 
-export const COMMANDS: CommandModule[] = [init, validate, graph, dryrun, check, generate, connection];
+export const COMMANDS: CommandModule[] = [
+  init,
+  validate,
+  graph,
+  dryrun,
+  check,
+  generate,
+  connection,
+  serve,
+  send,
+  user,
+  audit,
+  key,
+];
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void, commands = COMMANDS): Command {
   const program = new Command("messagefoundry")

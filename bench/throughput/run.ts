@@ -1,0 +1,324 @@
+/**
+ * End-to-end throughput benchmark: concurrent MLLP senders → `messagefoundry serve` (a child process:
+ * SQLite store, encrypted bodies, durable group-commit ACKs) → an ADT route with a small transform →
+ * MLLP outbound → an MLLP sink in this process. Everything runs on this machine, sharing its cores.
+ *
+ *   1. sustained: closed loop, each sender sends its next message as soon as the previous is ACKed;
+ *      reports ACKed and delivered msg/s over the window and whether the backlog grew.
+ *   2. fixed rate: an open-loop schedule at --rate msg/s spread over the senders (pipelined when
+ *      needed, so a slow ACK does not lower the offered load); ACK and end-to-end latency measured
+ *      from each message's scheduled send time.
+ *   3. the engine's peak RSS (VmHWM).
+ *
+ * Run: node --conditions=source --import tsx bench/throughput/run.ts [--senders=16] [--seconds=10] [--rate=2000] [--dist]
+ * (MF_BENCH_PROF=<dir> writes a CPU profile of the engine process there.)
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { encodeMllp, MllpDecoder } from "messagefoundry/hl7";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** `--dist` runs the built engine (engine/dist, as `npm start` does) instead of the sources under tsx. */
+const DIST = process.argv.includes("--dist");
+const MAIN = join(ROOT, DIST ? "engine/dist/cli/main.js" : "engine/src/cli/main.ts");
+
+function arg(name: string, def: number): number {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.slice(name.length + 3)) : def;
+}
+const SENDERS = arg("senders", 16);
+const SECONDS = arg("seconds", 10);
+const RATE = arg("rate", 2000);
+
+const ROUTES = `
+import { env, handler, inbound, mllp, outbound, router, send } from "messagefoundry";
+inbound("IB_BENCH_ADT", mllp({ host: "127.0.0.1", port: env("in_port", "int") }), { router: "bench_adt_router" });
+outbound("OB_BENCH_ADT", mllp({ host: "127.0.0.1", port: env("sink_port", "int") }));
+router("bench_adt_router", (msg) => (msg.get("MSH-9.1") === "ADT" ? ["bench_adt_handler"] : []));
+handler("bench_adt_handler", (msg) => {
+  msg.set("MSH-5", "BENCHSINK");
+  msg.set("PID-5.1", (msg.get("PID-5.1") ?? "").toUpperCase());
+  msg.deleteSegments("NK1");
+  return send("OB_BENCH_ADT", msg);
+});
+`;
+
+/** A synthetic ~1 KB ADT^A01 (invented names). */
+function adt(id: string): string {
+  return [
+    `MSH|^~\\&|BENCH|FAC|RECV|FAC|20260101120000||ADT^A01^ADT_A01|${id}|P|2.5.1|||AL|NE`,
+    "EVN|A01|20260101120000|||OPERATOR^TEST",
+    `PID|1||${id}^^^MRN^MR~SSN${id}^^^SSA^SS||test^patient^middle^^MR||19700101|U|||1 TEST STREET^^TESTVILLE^TS^00000^USA||555-0100|||S||ACC${id}`,
+    "NK1|1|TEST^RELATIVE|SPO|1 TEST STREET^^TESTVILLE^TS^00000^USA|555-0101",
+    "PV1|1|I|WARD^101^A^FAC||||1234^TEST^DOCTOR|||MED||||ADM|||1234^TEST^DOCTOR|IN||||||||||||||||||||||||||20260101120000",
+    "PV2|||TEST REASON",
+    "DG1|1||R69^ILLNESS UNSPECIFIED^I10|||A",
+    "AL1|1|DA|NOALLERGY^NO KNOWN ALLERGIES",
+  ].join("\r");
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** MSH-10 straight from the frame (the sink must stay cheap: it shares the cores). */
+function controlId(frame: Buffer): string {
+  const line = frame.toString("latin1", 0, Math.min(frame.length, 300));
+  return line.split("|")[9] ?? "";
+}
+
+/** The sink: ACKs each frame (a fixed AA) and notes its arrival time per control id. */
+async function sink(onMessage: (id: string, at: number) => void) {
+  const server = net.createServer((s) => {
+    s.setNoDelay(true);
+    s.on("error", () => {});
+    const dec = new MllpDecoder();
+    s.on("data", (c: Buffer) => {
+      const now = performance.now();
+      for (const f of dec.push(c)) {
+        const id = controlId(f);
+        onMessage(id, now);
+        s.write(
+          encodeMllp(`MSH|^~\\&|SINK|FAC|BENCH|FAC|20260101120000||ACK^A01^ACK|A${id}|P|2.5.1\rMSA|AA|${id}`),
+        );
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { port: (server.address() as net.AddressInfo).port, close: () => server.close() };
+}
+
+/** One MLLP sender connection; ACKs come back in order, so pending sends are a FIFO. */
+class Sender {
+  readonly pending: { id: string; t0: number }[] = [];
+  private constructor(
+    readonly socket: net.Socket,
+    onAck: (id: string, t0: number, at: number, code: string) => void,
+  ) {
+    socket.setNoDelay(true);
+    const dec = new MllpDecoder();
+    socket.on("data", (c: Buffer) => {
+      const now = performance.now();
+      for (const f of dec.push(c)) {
+        const p = this.pending.shift();
+        const text = f.toString("latin1");
+        const code = /\rMSA\|([A-Z]{2})/.exec(text)?.[1] ?? "??";
+        if (p) onAck(p.id, p.t0, now, code);
+      }
+    });
+    socket.on("error", () => {});
+  }
+  static connect(
+    port: number,
+    onAck: (id: string, t0: number, at: number, code: string) => void,
+  ): Promise<Sender> {
+    return new Promise((ok, fail) => {
+      const s = net.connect({ host: "127.0.0.1", port }, () => ok(new Sender(s, onAck)));
+      s.once("error", fail);
+    });
+  }
+  send(id: string, t0: number): void {
+    this.pending.push({ id, t0 });
+    this.socket.write(encodeMllp(adt(id)));
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function peakRss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? "0");
+  return kb / 1024;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "mf-bench-"));
+  const sentAt = new Map<string, number>();
+  let delivered = 0;
+  const e2e: number[] = [];
+  let recordE2e = false;
+  const theSink = await sink((id, at) => {
+    delivered++;
+    const t0 = sentAt.get(id);
+    if (t0 !== undefined) {
+      sentAt.delete(id);
+      if (recordE2e) e2e.push(at - t0);
+    }
+  });
+  const inPort = await freePort();
+  mkdirSync(join(dir, "config", "environments"), { recursive: true });
+  writeFileSync(join(dir, "config", "routes.ts"), ROUTES);
+  writeFileSync(
+    join(dir, "config", "environments", "bench.toml"),
+    `in_port = ${inPort}\nsink_port = ${theSink.port}\n`,
+  );
+
+  const engine: ChildProcess = spawn(
+    process.execPath,
+    [
+      ...(process.env.MF_BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.MF_BENCH_PROF}`] : []),
+      ...(DIST ? [] : ["--conditions=source", "--import", "tsx"]),
+      MAIN,
+      "serve",
+      "--config",
+      join(dir, "config"),
+      "--env",
+      "bench",
+      "--db",
+      join(dir, "engine.db"),
+      "--api-port",
+      "0",
+      "--log-level",
+      "warn",
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, MEFOR_STORE_KEY: randomBytes(32).toString("base64") },
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
+  const cleanup = () => {
+    if (engine.exitCode === null) engine.kill("SIGKILL");
+    theSink.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (;;) {
+      if (engine.exitCode !== null) throw new Error("engine exited during start-up");
+      const up = await new Promise<boolean>((r) => {
+        const s = net.connect({ host: "127.0.0.1", port: inPort }, () => {
+          s.destroy();
+          r(true);
+        });
+        s.on("error", () => r(false));
+      });
+      if (up) break;
+      await sleep(100);
+    }
+    const pid = engine.pid as number;
+
+    // ---- 1. sustained, closed loop ----------------------------------------------------------
+    let acked = 0;
+    let nacked = 0;
+    let seq = 0;
+    let running = true;
+    const senders: Sender[] = [];
+    const next = (s: Sender) => {
+      if (!running) return;
+      const id = `B${++seq}`;
+      sentAt.set(id, performance.now());
+      s.send(id, performance.now());
+    };
+    for (let i = 0; i < SENDERS; i++) {
+      const s: Sender = await Sender.connect(inPort, (_id, _t0, _at, code) => {
+        if (code === "AA") acked++;
+        else nacked++;
+        next(s);
+      });
+      senders.push(s);
+    }
+    for (const s of senders) next(s);
+    await sleep(3000); // warm-up: JIT, SQLite cache, connections
+    const a0 = acked;
+    const d0 = delivered;
+    const t0 = performance.now();
+    await sleep(SECONDS * 1000);
+    const secs = (performance.now() - t0) / 1000;
+    const ackRate = (acked - a0) / secs;
+    const e2eRate = (delivered - d0) / secs;
+    const backlogGrowth = acked - a0 - (delivered - d0);
+    running = false;
+    await sleep(200);
+    while (delivered < acked) await sleep(50); // drain
+    for (const s of senders) s.socket.destroy();
+    const rssAfterSustained = peakRss(pid);
+
+    // ---- 2. fixed offered rate, open loop -----------------------------------------------------
+    const ackLat: number[] = [];
+    const fixed: Sender[] = [];
+    let fixedAcked = 0;
+    for (let i = 0; i < SENDERS; i++) {
+      fixed.push(
+        await Sender.connect(inPort, (_id, st, at, code) => {
+          if (code === "AA") fixedAcked++;
+          if (recordE2e) ackLat.push(at - st);
+        }),
+      );
+    }
+    const total = Math.round(RATE * SECONDS);
+    const warm = Math.round(RATE * 2);
+    const start = performance.now();
+    let sent = 0;
+    const deliveredBefore = delivered;
+    await new Promise<void>((resolve) => {
+      const tick = () => {
+        const now = performance.now();
+        const due = Math.min(total + warm, Math.floor(((now - start) / 1000) * RATE));
+        while (sent < due) {
+          if (sent === warm) recordE2e = true;
+          const scheduled = start + (sent / RATE) * 1000;
+          const id = `F${sent}`;
+          sentAt.set(id, scheduled);
+          (fixed[sent % fixed.length] as Sender).send(id, scheduled);
+          sent++;
+        }
+        if (sent >= total + warm) resolve();
+        else setTimeout(tick, 1);
+      };
+      tick();
+    });
+    const offeredSecs = (performance.now() - start) / 1000;
+    while (delivered - deliveredBefore < total + warm || fixedAcked < total + warm) await sleep(20);
+    recordE2e = false;
+    const peak = Math.max(rssAfterSustained, peakRss(pid));
+    for (const s of fixed) s.socket.destroy();
+
+    ackLat.sort((a, b) => a - b);
+    e2e.sort((a, b) => a - b);
+    const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "n/a");
+    const line = (k: string, v: string) => console.log(`| ${k.padEnd(44)} | ${v.padStart(14)} |`);
+    console.log(
+      `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`,
+    );
+    console.log(`engine: ${DIST ? "engine/dist (built)" : "engine/src under tsx"}`);
+    console.log(
+      `senders: ${SENDERS} MLLP connections; window ${SECONDS} s; durable ACKs (group commit, synchronous=FULL); AES-256-GCM bodies\n`,
+    );
+    console.log(`| ${"measure".padEnd(44)} | ${"value".padStart(14)} |`);
+    console.log(`| ${"-".repeat(44)} | ${"-".repeat(13)}: |`);
+    line("sustained: ACKed msg/s (closed loop)", ackRate.toFixed(0));
+    line("sustained: delivered end to end msg/s", e2eRate.toFixed(0));
+    line("sustained: backlog growth over the window", String(backlogGrowth));
+    line("sustained: NAKs", String(nacked));
+    line(`fixed ${RATE} msg/s: offered (achieved) msg/s`, ((total + warm) / offeredSecs).toFixed(0));
+    line(
+      `fixed ${RATE} msg/s: ACK latency p50 / p95 / p99 ms`,
+      `${fmt(percentile(ackLat, 50))} / ${fmt(percentile(ackLat, 95))} / ${fmt(percentile(ackLat, 99))}`,
+    );
+    line(
+      `fixed ${RATE} msg/s: end-to-end p50 / p95 / p99 ms`,
+      `${fmt(percentile(e2e, 50))} / ${fmt(percentile(e2e, 95))} / ${fmt(percentile(e2e, 99))}`,
+    );
+    line("engine peak RSS (VmHWM) MB", peak.toFixed(0));
+    engine.kill("SIGTERM");
+    await new Promise((r) => engine.once("exit", r));
+  } finally {
+    cleanup();
+  }
+}
+
+await main();

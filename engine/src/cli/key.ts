@@ -1,0 +1,64 @@
+/**
+ * `messagefoundry key generate|rotate`: store keys for encryption at rest. `rotate` re-encrypts every
+ * body under MEFOR_STORE_KEY (the new key), reading with MEFOR_STORE_OLD_KEYS, in small batches so a
+ * running engine keeps flowing; plaintext bodies from a development run are encrypted too.
+ */
+
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import {
+  aesGcmCodec,
+  generateStoreKey,
+  openSqliteStore,
+  parseStoreKey,
+  rotateKey,
+  StoreKeyError,
+} from "../store/index.js";
+import { type CliIo, EXIT, UserError } from "./io.js";
+
+export function register(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const cmd = program.command("key").description("Store encryption keys (MEFOR_STORE_KEY).");
+  cmd
+    .command("generate")
+    .description("Print a new random store key (base64 of 32 bytes) for MEFOR_STORE_KEY")
+    .action(() => {
+      io.out(`${generateStoreKey()}\n`);
+      setExit(EXIT.OK);
+    });
+  cmd
+    .command("rotate")
+    .description(
+      "Re-encrypt stored bodies under MEFOR_STORE_KEY; old keys in MEFOR_STORE_OLD_KEYS (comma-separated)",
+    )
+    .requiredOption("--db <file>", "the engine's SQLite database")
+    .option("--batch <n>", "bodies per transaction", "500")
+    .action(async (opts: { db: string; batch: string }) => {
+      const batchSize = Number(opts.batch);
+      if (!Number.isInteger(batchSize) || batchSize < 1)
+        throw new UserError("--batch must be a positive integer");
+      let newKey: ReturnType<typeof parseStoreKey>;
+      let oldKeys: ReturnType<typeof parseStoreKey>[];
+      try {
+        const current = io.env.MEFOR_STORE_KEY;
+        if (!current) throw new StoreKeyError("MEFOR_STORE_KEY (the new key) is not set");
+        newKey = parseStoreKey(current);
+        oldKeys = (io.env.MEFOR_STORE_OLD_KEYS ?? "")
+          .split(",")
+          .filter((s) => s.trim() !== "")
+          .map((s, i) => parseStoreKey(s, `MEFOR_STORE_OLD_KEYS[${i}]`));
+      } catch (error) {
+        throw new UserError((error as Error).message);
+      }
+      const path = resolve(io.cwd, opts.db);
+      if (!existsSync(path)) throw new UserError(`database not found: ${opts.db}`);
+      const store = openSqliteStore({ path, codec: aesGcmCodec(newKey, oldKeys) });
+      try {
+        const changed = await rotateKey(store, oldKeys, newKey, { batchSize });
+        io.out(`re-encrypted ${changed} bodies under key ${newKey.id}\n`);
+      } finally {
+        await store.close();
+      }
+      setExit(EXIT.OK);
+    });
+}

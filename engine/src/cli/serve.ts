@@ -1,0 +1,189 @@
+/**
+ * `messagefoundry serve`: run the engine — the store, the registry runner on the config, and the API
+ * (127.0.0.1:8765 by default). Structured JSON logs on stdout (pino): lifecycle events, ids and
+ * counts, never message bodies. SIGINT/SIGTERM stop it gracefully: intake closes after in-flight
+ * messages are ACKed, workers finish their batch, the store flushes and closes.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { pino } from "pino";
+import { buildApp, checkBinding, DEFAULT_HOST, DEFAULT_PORT } from "../api/index.js";
+import { Engine, EngineStartError, engineServices } from "../runtime/index.js";
+import { type CliIo, configDir, EXIT, pickEnv, UserError } from "./io.js";
+
+interface ServeOptions {
+  config: string;
+  env?: string;
+  db: string;
+  apiHost: string;
+  apiPort: string;
+  insecureNoEncryption?: boolean;
+  insecureBindReason?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  retentionDays?: string;
+  logLevel: string;
+}
+
+/** The engine package's version (engine/package.json from src/cli or dist/cli alike). */
+export function engineVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version?: string;
+    };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+export function register(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command("serve")
+    .description("Run the engine: connections, queue workers and the API, until SIGINT/SIGTERM.")
+    .requiredOption("-c, --config <dir>", "config directory")
+    .option("-e, --env <env>", "environment for env() values (default MEFOR_ENV, else dev when present)")
+    .option("--db <file>", "SQLite database (store, users, audit)", ".messagefoundry/engine.db")
+    .option("--api-host <host>", "API bind address", DEFAULT_HOST)
+    .option("--api-port <port>", "API port", String(DEFAULT_PORT))
+    .option("--tls-cert <file>", "API TLS certificate (PEM)")
+    .option("--tls-key <file>", "API TLS private key (PEM)")
+    .option(
+      "--insecure-bind-reason <text>",
+      "allow plain HTTP on a non-loopback address, with this logged reason",
+    )
+    .option(
+      "--insecure-no-encryption",
+      "development only: store message bodies unencrypted when no MEFOR_STORE_KEY",
+    )
+    .option("--retention-days <n>", "purge finished messages older than this many days")
+    .option("--log-level <level>", "pino level: debug, info, warn, error", "info")
+    .action(async (opts: ServeOptions) => {
+      setExit(await serve(io, opts));
+    });
+}
+
+function intOption(value: string, name: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UserError(`${name} must be an integer ${min}..${max}`);
+  return n;
+}
+
+async function serve(io: CliIo, opts: ServeOptions): Promise<number> {
+  const dir = configDir(io, opts.config);
+  const env = pickEnv(io, dir, opts.env);
+  const port = intOption(opts.apiPort, "--api-port", 0, 65535);
+  const tls =
+    opts.tlsCert !== undefined || opts.tlsKey !== undefined
+      ? { cert: readPem(io, opts.tlsCert, "--tls-cert"), key: readPem(io, opts.tlsKey, "--tls-key") }
+      : undefined;
+  const binding = checkBinding({ host: opts.apiHost, tls, insecureReason: opts.insecureBindReason });
+  if (!binding.ok) throw new UserError(binding.error);
+  const retentionMs =
+    opts.retentionDays !== undefined
+      ? intOption(opts.retentionDays, "--retention-days", 1, 36500) * 86_400_000
+      : undefined;
+
+  // Signals are watched from the start: a stop asked for during start-up waits for it, then drains.
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const stopRequested = new Promise<void>((resolveStop) => {
+    onSignal = (signal) => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      log.info({ event: "shutdown", signal }, "shutting down");
+      resolveStop();
+    };
+  });
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const unwatch = () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+  const log = pino({
+    level: opts.logLevel,
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
+  const version = engineVersion();
+  if (binding.warning) log.warn({ event: "insecure-bind", host: binding.host }, binding.warning);
+  log.info(
+    { event: "starting", version, config: dir, env: env ?? null, db: resolve(io.cwd, opts.db) },
+    "engine starting",
+  );
+
+  let engine: Engine;
+  try {
+    engine = await Engine.open({
+      configDir: dir,
+      ...(env !== undefined ? { env } : {}),
+      dbPath: resolve(io.cwd, opts.db),
+      processEnv: io.env as NodeJS.ProcessEnv,
+      insecureNoEncryption: opts.insecureNoEncryption === true,
+      ...(retentionMs !== undefined ? { retentionMs } : {}),
+      log,
+    });
+  } catch (error) {
+    unwatch();
+    if (error instanceof EngineStartError) {
+      log.error({ event: "start-failed" }, error.message);
+      log.flush();
+      io.err(`messagefoundry serve: ${error.message}\n`);
+      return EXIT.FAILED;
+    }
+    throw error;
+  }
+
+  const app = buildApp(engineServices(engine), { version, ...(tls ? { https: tls } : {}) });
+  try {
+    await app.listen({ host: binding.host, port });
+  } catch (error) {
+    unwatch();
+    await engine.stop();
+    throw new UserError(
+      `API cannot listen on ${binding.host}:${port}: ${(error as Error).message}`,
+      EXIT.FAILED,
+    );
+  }
+  const address = app.server.address();
+  const apiPort = typeof address === "object" && address ? address.port : port;
+  const active = engine.activeVersion();
+  log.info(
+    {
+      event: "ready",
+      api: `${tls ? "https" : "http"}://${binding.host}:${apiPort}`,
+      versionId: active?.versionId,
+      connections: engine.runner
+        .connections()
+        .map((c) => ({ name: c.name, direction: c.direction, transport: c.transport })),
+    },
+    "engine ready",
+  );
+
+  await stopRequested;
+  // A second signal during the drain forces an exit.
+  const force = () => {
+    log.warn({ event: "forced-exit" }, "second signal: exiting without waiting for the drain");
+    log.flush();
+    process.exit(EXIT.FAILED);
+  };
+  process.once("SIGINT", force);
+  process.once("SIGTERM", force);
+  await app.close();
+  await engine.stop();
+  process.off("SIGINT", force);
+  process.off("SIGTERM", force);
+  log.flush();
+  return EXIT.OK;
+}
+
+function readPem(io: CliIo, file: string | undefined, flag: string): string {
+  if (file === undefined) throw new UserError("--tls-cert and --tls-key go together");
+  try {
+    return readFileSync(resolve(io.cwd, file), "utf8");
+  } catch (error) {
+    throw new UserError(`${flag}: cannot read ${file}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Worker-thread side of an offloaded outbound (see offload.ts). The thread opens its own connection
+ * to the same SQLite file and runs the ordinary delivery worker and connector, so a delivery's
+ * round trip waits only for this thread's short event-loop turns, not for intake and transforms on
+ * the main thread. Wake-ups ("rows were queued for this lane") arrive as messages from the main
+ * thread; connector state and log lines go back the same way.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { startDeliveryWorker } from "../pipeline/delivery-worker.js";
+import { sendMeta } from "../pipeline/runner.js";
+import type { PipelineLog, RetryPolicy } from "../pipeline/types.js";
+import { codecFromEnv, openSqliteStore, type Store } from "../store/index.js";
+import { connectors, LoopbackHub, type RawSettings } from "../transports/index.js";
+
+/** What the main thread hands to a delivery thread. */
+export interface DeliveryThreadData {
+  kind: "mf-delivery";
+  dbPath: string;
+  /** MEFOR_STORE_KEY / MEFOR_STORE_OLD_KEYS, or none with `insecure`. */
+  keys: { MEFOR_STORE_KEY?: string; MEFOR_STORE_OLD_KEYS?: string };
+  insecure: boolean;
+  name: string;
+  transport: string;
+  settings: RawSettings;
+  retry: RetryPolicy;
+  owner: string;
+  batchSize?: number;
+  pollMs?: number;
+}
+
+export type ToThread = { type: "wake" } | { type: "stop" };
+export type FromThread =
+  | { type: "ready" }
+  | { type: "state"; state: unknown }
+  | { type: "log"; level: "debug" | "info" | "warn" | "error"; obj: Record<string, unknown>; msg?: string }
+  | { type: "stopped" };
+
+async function run(data: DeliveryThreadData): Promise<void> {
+  const port = parentPort;
+  if (!port) return;
+  const post = (m: FromThread) => port.postMessage(m);
+  const at = (level: "debug" | "info" | "warn" | "error") => (obj: Record<string, unknown>, msg?: string) =>
+    post({ type: "log", level, obj, ...(msg !== undefined ? { msg } : {}) });
+  const log: PipelineLog = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+
+  const store = openSqliteStore({
+    path: data.dbPath,
+    codec: codecFromEnv(data.keys, { insecure: data.insecure }),
+  });
+  const connector = connectors.createOutbound(data.transport, data.name, data.settings, {
+    log,
+    loopback: new LoopbackHub(),
+  });
+  // The delivery worker only claims, completes and sleeps; its wake-ups come from the main thread.
+  const listeners = new Set<() => void>();
+  const view = {
+    claimOutbound: (n, o) => store.claimOutbound(n, o),
+    completeDelivery: (o, r) => store.completeDelivery(o, r),
+    releaseClaims: (o, ids) => store.releaseClaims(o, ids),
+    laneHead: (n) => store.laneHead(n),
+    onWake: (_stage, _conn, listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  } as Pick<Store, "claimOutbound" | "completeDelivery" | "releaseClaims" | "laneHead" | "onWake">;
+  const worker = startDeliveryWorker(
+    data.name,
+    (_o, payload, meta) => connector.send(payload, sendMeta(payload, meta)),
+    {
+      store: view as Store,
+      retry: data.retry,
+      log,
+      owner: data.owner,
+      // Few, larger write transactions: each one briefly takes the database's write lock from intake.
+      batchSize: data.batchSize ?? 256,
+      flushMs: 100,
+      ...(data.pollMs !== undefined ? { pollMs: data.pollMs } : {}),
+    },
+  );
+  const stateTimer = setInterval(() => post({ type: "state", state: connector.state }), 250);
+  port.on("message", (m: ToThread) => {
+    if (m.type === "wake") {
+      for (const l of listeners) l();
+    } else if (m.type === "stop") {
+      void (async () => {
+        clearInterval(stateTimer);
+        await worker.stop();
+        await connector.close();
+        post({ type: "state", state: connector.state });
+        await store.close();
+        post({ type: "stopped" });
+        port.close();
+      })();
+    }
+  });
+  post({ type: "ready" });
+}
+
+const data = workerData as DeliveryThreadData | undefined;
+if (parentPort && data?.kind === "mf-delivery") {
+  run(data).catch((error: unknown) => {
+    // Surface as the worker's 'error' event: the main thread's supervisor restarts the thread.
+    throw error;
+  });
+}

@@ -1,0 +1,129 @@
+/**
+ * Offloaded delivery: each outbound's delivery worker and connector run in a worker thread of their
+ * own (delivery-thread.ts). An MLLP destination takes one message at a time, so a lane's speed is
+ * one round trip per message; on the main thread every round trip also waits for an event-loop turn
+ * shared with intake, routing and transforms, which caps a lane at a few hundred messages a second
+ * under load. In its own thread a lane runs at the destination's pace. Loopback outbounds stay on the
+ * main thread (their hub is in-process), as do engines whose store codec cannot be rebuilt from keys.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { OutboundDef } from "../config/index.js";
+import { type PipelineLog, workerOwner } from "../pipeline/index.js";
+import type { OffloadedDelivery } from "../pipeline/runner.js";
+import type { Running } from "../pipeline/supervisor.js";
+import type { Store } from "../store/index.js";
+import type { OutboundState } from "../transports/index.js";
+import type { DeliveryThreadData, FromThread, ToThread } from "./delivery-thread.js";
+
+export interface OffloadOptions {
+  dbPath: string;
+  keys: DeliveryThreadData["keys"];
+  insecure: boolean;
+  store: Pick<Store, "onWake">;
+  log: PipelineLog;
+  workers?: { batchSize?: number; pollMs?: number };
+}
+
+const THREAD_URL = new URL(
+  `./delivery-thread${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
+  import.meta.url,
+);
+
+/** Worker source: under tsx (running from source) the thread registers tsx before importing. */
+function workerSource(): string {
+  const url = JSON.stringify(THREAD_URL.href);
+  if (!THREAD_URL.href.endsWith(".ts")) return `import(${url});`;
+  const tsx = JSON.stringify(tsxApiUrl());
+  return `import(${tsx}).then((m) => { m.register(); return import(${url}); });`;
+}
+
+/**
+ * tsx's ESM register API, found through its package.json exports (import.meta.resolve is missing
+ * when a test runner transpiles this file to CJS, and require.resolve would pick the CJS build).
+ */
+function tsxApiUrl(): string {
+  const require = createRequire(import.meta.url);
+  const pkgPath = require.resolve("tsx/package.json");
+  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as {
+    exports: Record<string, { import?: { default?: string } }>;
+  };
+  const rel = pkg.exports["./esm/api"]?.import?.default ?? "./dist/esm/api/index.mjs";
+  return pathToFileURL(join(dirname(pkgPath), rel)).href;
+}
+
+export function offloader(opts: OffloadOptions): (def: OutboundDef) => OffloadedDelivery | undefined {
+  return (def) => (def.transport === "loopback" ? undefined : new ThreadedOutbound(def, opts));
+}
+
+class ThreadedOutbound implements OffloadedDelivery {
+  #state: OutboundState = { status: "idle", sent: 0, failed: 0, bytesOut: 0, bytesIn: 0 };
+  readonly #owner: string;
+
+  constructor(
+    private readonly def: OutboundDef,
+    private readonly opts: OffloadOptions,
+  ) {
+    // Stable across restarts of the thread, so a restarted worker is recognisably the same lane owner.
+    this.#owner = workerOwner("delivery-thread", def.name);
+  }
+
+  get state(): OutboundState {
+    return this.#state;
+  }
+
+  start(): Promise<Running> {
+    const { def, opts } = this;
+    const data: DeliveryThreadData = {
+      kind: "mf-delivery",
+      dbPath: opts.dbPath,
+      keys: opts.keys,
+      insecure: opts.insecure,
+      name: def.name,
+      transport: def.transport,
+      settings: def.settings,
+      retry: def.options.retry,
+      owner: this.#owner,
+      ...opts.workers,
+    };
+    const worker = new Worker(workerSource(), { eval: true, workerData: data });
+    const unsubscribe = opts.store.onWake("outbound", def.name, () =>
+      worker.postMessage({ type: "wake" } satisfies ToThread),
+    );
+    let stopped: () => void = () => {};
+    const stoppedP = new Promise<void>((r) => {
+      stopped = r;
+    });
+    const done = new Promise<void>((resolve, reject) => {
+      worker.on("error", reject);
+      worker.on("exit", (code) =>
+        code === 0 ? resolve() : reject(new Error(`delivery thread exited with ${code}`)),
+      );
+    }).finally(() => {
+      unsubscribe();
+      stopped();
+    });
+    return new Promise<Running>((resolve, reject) => {
+      worker.on("message", (m: FromThread) => {
+        if (m.type === "ready") {
+          // Rows queued before the thread subscribed: look once.
+          worker.postMessage({ type: "wake" } satisfies ToThread);
+          resolve({
+            done,
+            stop: async () => {
+              worker.postMessage({ type: "stop" } satisfies ToThread);
+              await Promise.race([stoppedP, done.catch(() => undefined)]);
+              await worker.terminate();
+            },
+          });
+        } else if (m.type === "state") this.#state = m.state as OutboundState;
+        else if (m.type === "log") opts.log[m.level](m.obj, m.msg);
+        else if (m.type === "stopped") stopped();
+      });
+      done.catch(reject);
+    });
+  }
+}

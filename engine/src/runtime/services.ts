@@ -1,0 +1,101 @@
+/**
+ * The API's EngineServices over a running Engine: the API's store adapters for messages and
+ * counters (fed the runner's live connection states), connection control through the runner, and
+ * config through the config versions, mapped onto the API's stable error codes.
+ */
+import {
+  ApiError,
+  type ConfigService,
+  type ConfigVersion,
+  type ConnectionControl,
+  type ConnectionDescription,
+  type ConnectionState,
+  type EngineServices,
+  storeMessages,
+  storeMonitoring,
+} from "../api/index.js";
+import { ConfigVersionError } from "./config-versions.js";
+import type { Engine } from "./engine.js";
+import type { VersionRow } from "./versions-table.js";
+
+export function engineServices(engine: Engine): EngineServices {
+  return {
+    auth: engine.auth,
+    monitoring: storeMonitoring(engine.store, () => describe(engine)),
+    connections: control(engine),
+    messages: storeMessages(engine.store),
+    config: config(engine),
+  };
+}
+
+/** The runner's live view, in the API's terms (a part backing off after a crash shows as error). */
+function describe(engine: Engine): ConnectionDescription[] {
+  return engine.runner.connections().map((c) => {
+    const state: ConnectionState =
+      c.state === "stopped"
+        ? "stopped"
+        : c.state === "restarting" || c.connector.status === "error"
+          ? "error"
+          : "running";
+    const error = c.lastError ?? c.connector.lastError ?? null;
+    return {
+      name: c.name,
+      direction: c.direction,
+      transport: c.transport,
+      state,
+      ...(state === "error" ? { error } : {}),
+    };
+  });
+}
+
+function control(engine: Engine): ConnectionControl {
+  const act = async (name: string, start: boolean): Promise<ConnectionState | undefined> => {
+    if (!engine.runner.has(name)) return undefined;
+    if (start) await engine.runner.startConnection(name);
+    else await engine.runner.stopConnection(name);
+    return start ? "running" : "stopped";
+  };
+  return { start: (name) => act(name, true), stop: (name) => act(name, false) };
+}
+
+function toVersion(v: VersionRow): ConfigVersion {
+  return {
+    versionId: v.versionId,
+    contentHash: v.contentHash,
+    promotedBy: v.promotedBy,
+    promotedAt: v.promotedAt,
+    rolledBackFrom: v.rolledBackFrom,
+  };
+}
+
+async function mapped<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof ConfigVersionError) throw new ApiError(error.code, error.message);
+    throw error;
+  }
+}
+
+function config(engine: Engine): ConfigService {
+  const v = engine.versions;
+  return {
+    async graph() {
+      const registry = engine.runner.registry;
+      if (!registry) throw new ApiError("UNAVAILABLE", "no config is running");
+      return registry.graph;
+    },
+    async active() {
+      const a = v.active();
+      return a ? toVersion(a) : undefined;
+    },
+    async stage(files, actor) {
+      const staged = await mapped(() => v.stage(files));
+      engine.log.info({ event: "config-stage", stageId: staged.stageId, actor }, "config staged by user");
+      return staged;
+    },
+    promote: (stageId, actor) => mapped(async () => toVersion(await v.promote(stageId, actor))),
+    history: async () => v.history().map(toVersion),
+    rollback: (versionId, actor) => mapped(async () => toVersion(await v.rollback(versionId, actor))),
+  };
+}
