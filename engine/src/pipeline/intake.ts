@@ -57,12 +57,54 @@ export interface IntakeResult {
   error?: string;
 }
 
+/** A payload a connector dropped before `receive` (e.g. over its frame-size limit). */
+export interface DroppedPayload {
+  /** Why, without payload content (e.g. `MLLP frame exceeds the 1048576-byte limit; frame dropped`). */
+  message: string;
+  /** The first bytes seen: normally the MSH segment, enough to address the NAK. */
+  head: Buffer;
+}
+
 export interface Intake {
   receive(inbound: string, bytes: Buffer, options?: InboundOptions): Promise<IntakeResult>;
+  /** Records a dropped payload as ERROR (counted, nothing lost silently) and returns its AR NAK. */
+  dropped(inbound: string, payload: DroppedPayload, options?: InboundOptions): Promise<IntakeResult>;
 }
 
 export function createIntake(store: Store): Intake {
-  return { receive: (inbound, bytes, options = {}) => receive(store, inbound, bytes, options) };
+  return {
+    receive: (inbound, bytes, options = {}) => receive(store, inbound, bytes, options),
+    dropped: (inbound, payload, options = {}) => dropped(store, inbound, payload, options),
+  };
+}
+
+async function dropped(
+  store: Store,
+  inbound: string,
+  payload: DroppedPayload,
+  opts: InboundOptions,
+): Promise<IntakeResult> {
+  const contentType = opts.contentType ?? HL7_CONTENT_TYPE;
+  const mode = opts.ack ?? "original";
+  let text = "";
+  try {
+    text = decodeHl7Bytes(payload.head);
+  } catch {
+    // Undecodable head: the NAK carries no MSA-2, the record keeps the bytes.
+  }
+  const nak =
+    contentType === HL7_CONTENT_TYPE
+      ? nakText(text, mode, "reject", { code: "100", message: payload.message })
+      : undefined;
+  const r = await store.recordRejected({ inbound, raw: payload.head, contentType, error: payload.message });
+  const result: IntakeResult = {
+    accepted: false,
+    disposition: r.disposition,
+    messageId: r.messageId,
+    error: payload.message,
+  };
+  if (nak !== undefined) result.reply = encodeHl7Text(nak);
+  return result;
 }
 
 async function receive(

@@ -343,6 +343,11 @@ export class Runner {
         const r = await this.#intake.receive(name, payload, intakeOpts);
         return { accepted: r.accepted, ...(r.reply ? { reply: r.reply } : {}) };
       },
+      // An oversized frame is recorded as ERROR and answered with an AR NAK (count and log).
+      reject: async (reason) => {
+        const r = await this.#intake.dropped(name, reason, intakeOpts);
+        return r.reply ? { reply: r.reply } : {};
+      },
     });
     this.#log.info({ event: "listen", connection: name, transport: run.def.transport }, "inbound started");
     // Listeners have no completion event; a periodic look at their state catches a failed one. A

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadOptions, LoadResult, Registry } from "../config/index.js";
-import { loadConfig } from "../config/index.js";
+import { loadConfig, loadConfigIsolated } from "../config/index.js";
 import { diffGraphs, type GraphDiff, type Problem, type RegistryGraph } from "../graph/index.js";
 import type { PipelineLog } from "../pipeline/index.js";
 import { type ConfigFiles, checkBundle, hashBundle, isDir, readBundle, writeBundle } from "./bundle.js";
@@ -55,9 +55,8 @@ export interface ConfigVersionsOptions {
   now?: () => number;
 }
 
-interface Stage extends StagedConfig {
-  registry: Registry;
-}
+/** Staging keeps data only: the uploaded code runs in an isolated worker, never in this thread. */
+type Stage = StagedConfig;
 
 const BOOT_HASH_KEY = "config.bootHash";
 
@@ -155,7 +154,13 @@ export class ConfigVersions {
     }
     const hash = hashBundle(checked);
     const dir = this.#keep(checked, hash);
-    const loaded = await this.load(dir);
+    // Uploaded code is untrusted until a deployer promotes it: load it in a worker with a scrubbed
+    // environment (no store key), a timeout and a heap limit (config/isolated-load.ts).
+    const { env, processEnv } = this.#o.load;
+    const loaded = await loadConfigIsolated(dir, {
+      ...(env !== undefined && { env }),
+      ...(processEnv !== undefined && { processEnv }),
+    });
     const running = this.#o.running();
     const empty: RegistryGraph = { version: 1, nodes: [], edges: [], envUses: [] };
     const stage: Stage = {
@@ -165,15 +170,13 @@ export class ConfigVersions {
       hasErrors: loaded.hasErrors,
       changes: diffGraphs(running?.graph ?? empty, loaded.graph),
       expiresAt: this.#now() + (this.#o.stageTtlMs ?? 3_600_000),
-      registry: loaded.registry,
     };
     this.#stages.set(stage.stageId, stage);
     this.#o.log.info(
       { event: "config-stage", stageId: stage.stageId, contentHash: hash, problems: loaded.problems.length },
       "config staged",
     );
-    const { registry: _r, ...pub } = stage;
-    return pub;
+    return { ...stage };
   }
 
   /** Hot-swaps to a staged bundle and records the new version. */
@@ -189,7 +192,16 @@ export class ConfigVersions {
           `staged config ${stageId} has errors; fix them and stage again`,
         );
       }
-      await this.#swap(stage.registry, stage.contentHash);
+      // Promote is the deployer's decision to run this code: load it for real now, and re-check it.
+      const loaded = await this.load(this.dirFor(stage.contentHash));
+      if (loaded.hasErrors) {
+        const first = loaded.problems.find((p) => p.severity === "error");
+        throw new ConfigVersionError(
+          "CONFIG_INVALID",
+          `staged config ${stageId} no longer loads: ${first?.code ?? ""} ${first?.message ?? ""}`,
+        );
+      }
+      await this.#swap(loaded.registry, stage.contentHash);
       this.#stages.delete(stageId);
       return this.#record(stage.contentHash, "promote", actor, null);
     });

@@ -22,7 +22,7 @@ const ROUTES = `
 import { env, handler, inbound, mllp, outbound, router, send } from "messagefoundry";
 
 inbound("IB_TEST_ADT", mllp({ host: "127.0.0.1", port: env("in_port", "int") }), { router: "test_router" });
-inbound("IB_TEST_STRICT", mllp({ host: "127.0.0.1", port: env("strict_port", "int") }), {
+inbound("IB_TEST_STRICT", mllp({ host: "127.0.0.1", port: env("strict_port", "int"), maxFrameBytes: 4096 }), {
   router: "test_router",
   strict: true,
 });
@@ -130,6 +130,23 @@ for (const offloadDelivery of [true, false])
       assert.equal(errors.length, 2);
       assert.ok(errors.every((m) => m.inbound === "IB_TEST_STRICT"));
       assert.equal(await dispositionOf(r.engine, "S1"), "ERROR");
+    });
+
+    it("answers an oversized frame with AR, records it as ERROR, and keeps the connection serving", async () => {
+      const sender = await MllpSender.connect(r.strictPort);
+      const huge = `${adt("BIG1")}\rNTE|1||${"X".repeat(8000)}`;
+      const reply = (await sender.exchange(huge)).toString("latin1");
+      assert.equal(field(reply, "MSA-1"), "AR");
+      assert.equal(field(reply, "MSA-2"), "BIG1");
+      assert.equal(await sender.send(adt("AFTER_BIG")), "AA");
+      sender.close();
+      const [big] = await r.engine.store.listMessages({
+        disposition: "ERROR",
+        inbound: "IB_TEST_STRICT",
+        limit: 1,
+      });
+      assert.ok(big, "the dropped frame is counted as ERROR");
+      assert.notEqual(await dispositionOf(r.engine, "AFTER_BIG"), "ERROR");
     });
 
     it("retries while the destination is down, then delivers in order once it is back", async () => {
