@@ -1,38 +1,55 @@
-/** Stage → promote → rollback over HTTP: real loader for staging, the in-memory runner stand-in for the swap. */
+/** Stage → promote → rollback over HTTP against the real engine: its config versions and runner hot swap. */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import net from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "mocha";
 import { AUDIT_ACTIONS } from "../../src/auth/index.js";
-import { type Harness, PASSWORD, startApi } from "./helpers.js";
+import { freePort, type Harness, PASSWORD, startApi } from "./helpers.js";
 
 const IMPORTS = `import { handler, inbound, mllp, outbound, router, send } from "messagefoundry";\n`;
 
-const V1 = {
-  "adt.ts": `${IMPORTS}inbound("IB_TEST_ADT", mllp({ port: 2600 }), { router: "test_adt_router" });
-outbound("OB_TEST_ADT", mllp({ host: "127.0.0.1", port: 2700 }));
+/** Ports are picked free per test: promote really binds the inbounds. */
+interface Ports {
+  adt: number;
+  oru: number;
+  sink: number;
+}
+
+const v1 = (p: Ports) => ({
+  "adt.ts": `${IMPORTS}inbound("IB_TEST_ADT", mllp({ host: "127.0.0.1", port: ${p.adt} }), { router: "test_adt_router" });
+outbound("OB_TEST_ADT", mllp({ host: "127.0.0.1", port: ${p.sink} }));
 router("test_adt_router", () => ["test_adt_handler"]);
 handler("test_adt_handler", (msg) => send("OB_TEST_ADT", msg));
 `,
-};
+});
 
-const V2 = {
-  ...V1,
-  "lab/oru.ts": `${IMPORTS}inbound("IB_TEST_ORU", mllp({ port: 2601 }), { router: "test_oru_router" });
+const v2 = (p: Ports) => ({
+  ...v1(p),
+  "lab/oru.ts": `${IMPORTS}inbound("IB_TEST_ORU", mllp({ host: "127.0.0.1", port: ${p.oru} }), { router: "test_oru_router" });
 router("test_oru_router", () => ["test_adt_handler"]);
 `,
-};
+});
 
 const BROKEN = {
   "adt.ts": `${IMPORTS}inbound("IB_TEST_ADT", mllp({ port: 2600 }), { router: "no_such_router" });\n`,
 };
 
+/** The engine boots a config that defines nothing (no connections): everything staged here is new. */
+const EMPTY_BOOT = { "empty.ts": "export {};\n" };
+
 describe("api/config", () => {
   let h: Harness;
   let developer: string;
   let deployer: string;
+  let ports: Ports;
+  let V1: Record<string, string>;
+  let V2: Record<string, string>;
   beforeEach(async () => {
-    h = await startApi();
+    ports = { adt: await freePort(), oru: await freePort(), sink: await freePort() };
+    V1 = v1(ports);
+    V2 = v2(ports);
+    h = await startApi({ boot: EMPTY_BOOT });
     developer = await h.login("developer");
     deployer = await h.login("deployer");
   });
@@ -41,11 +58,19 @@ describe("api/config", () => {
   const stage = (files: Record<string, string>, token = deployer) =>
     h.call("POST", "/config/stage", { token, body: { files } });
 
-  it("has no graph until a config is promoted", async () => {
+  it("until a promote, the graph and the active version are the booted config's", async () => {
+    // The real engine always runs a config (here one defining nothing): there is no "nothing running" state.
     const res = await h.call("GET", "/graph", { token: deployer });
-    assert.equal(res.status, 503);
-    assert.equal(res.body.error.code, "UNAVAILABLE");
-    assert.deepEqual((await h.call("GET", "/config/active", { token: deployer })).body, { active: null });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.nodes, []);
+    const active = (await h.call("GET", "/config/active", { token: deployer })).body.active;
+    assert.equal(active.promotedBy, "test-setup");
+    assert.equal(active.rolledBackFrom, null);
+    const history = await h.call("GET", "/config/history", { token: deployer });
+    assert.deepEqual(
+      history.body.items.map((v: { versionId: string }) => v.versionId),
+      [active.versionId],
+    );
   });
 
   it("stages a bundle: problems and the changes against the running graph, audited", async () => {
@@ -114,15 +139,28 @@ describe("api/config", () => {
     assert.equal(ok.status, 200);
   });
 
-  it("the staged bundle's files stay on disk until promoted, for the runner to load", async () => {
+  it("the staged bundle's files are kept on disk under their hash, for promote (and later rollback) to load", async () => {
     const staged = await stage(V1);
-    const kept = h.config.stagedDir(staged.body.stageId);
+    const kept = h.engine.versions.dirFor(staged.body.contentHash);
     assert.equal(readFileSync(join(kept, "adt.ts"), "utf8"), V1["adt.ts"]);
-    await h.call("POST", "/config/promote", { token: deployer, body: { stageId: staged.body.stageId } });
-    assert.equal(existsSync(kept), false);
+    const p = await h.call("POST", "/config/promote", {
+      token: deployer,
+      body: { stageId: staged.body.stageId },
+    });
+    assert.equal(p.status, 200);
+    assert.equal(readFileSync(join(kept, "adt.ts"), "utf8"), V1["adt.ts"]);
+    // The runner now serves what was loaded from there.
+    assert.deepEqual(
+      h.engine.runner
+        .connections()
+        .map((c) => c.name)
+        .sort(),
+      ["IB_TEST_ADT", "OB_TEST_ADT"],
+    );
   });
 
   it("promote → history → stage a change → promote → rollback, each audited with the actor", async () => {
+    const bootVersion = (await h.call("GET", "/config/active", { token: deployer })).body.active.versionId;
     const s1 = await stage(V1);
     const p1 = await h.call("POST", "/config/promote", {
       token: deployer,
@@ -152,6 +190,7 @@ describe("api/config", () => {
       body: { stageId: s2.body.stageId },
     });
     assert.equal((await h.call("GET", "/graph", { token: deployer })).body.nodes.length, 6);
+    assert.ok(h.engine.runner.has("IB_TEST_ORU"), "the promoted inbound runs");
 
     const rb = await h.call("POST", "/config/rollback", {
       token: deployer,
@@ -161,10 +200,11 @@ describe("api/config", () => {
     assert.equal(rb.body.rolledBackFrom, p1.body.versionId);
     assert.equal(rb.body.contentHash, p1.body.contentHash);
     assert.equal((await h.call("GET", "/graph", { token: deployer })).body.nodes.length, 4);
+    assert.equal(h.engine.runner.has("IB_TEST_ORU"), false, "rollback stopped the newer inbound");
     const history = await h.call("GET", "/config/history", { token: deployer });
     assert.deepEqual(
       history.body.items.map((v: { versionId: string }) => v.versionId),
-      [rb.body.versionId, p2.body.versionId, p1.body.versionId],
+      [rb.body.versionId, p2.body.versionId, p1.body.versionId, bootVersion],
     );
 
     const actions = h.auth
@@ -188,15 +228,21 @@ describe("api/config", () => {
       token: deployer,
       body: { stageId: s1.body.stageId },
     });
+    // A real failure: the new inbound's port is taken, so the swap cannot start and the runner
+    // brings the previous registry back.
+    const squatter = net.createServer();
+    await new Promise<void>((r) => squatter.listen(ports.oru, "127.0.0.1", r));
     const s2 = await stage(V2);
-    h.config.failNextPromote = true;
     const res = await h.call("POST", "/config/promote", {
       token: deployer,
       body: { stageId: s2.body.stageId },
     });
     assert.equal(res.status, 500);
     assert.equal(res.body.error.code, "PROMOTE_FAILED");
-    assert.match(res.body.error.message, /previous graph was restored/);
+    assert.match(res.body.error.message, /previous config was restored/);
+    await new Promise<void>((r) => squatter.close(() => r()));
+    assert.equal(h.engine.runner.has("IB_TEST_ORU"), false);
+    assert.ok(h.engine.runner.has("IB_TEST_ADT"), "the previous registry runs again");
     assert.equal(
       (await h.call("GET", "/config/active", { token: deployer })).body.active.versionId,
       p1.body.versionId,
@@ -212,35 +258,12 @@ describe("api/config: staging is isolated from the engine", () => {
   let deployer: string;
   beforeEach(async () => {
     h = await startApi({
-      stage: {
-        processEnv: { MEFOR_STORE_KEY: SECRET, MEFOR_STORE_OLD_KEYS: SECRET, MEFOR_VALUE_TEST_HOST: "h" },
-      },
+      boot: EMPTY_BOOT,
+      processEnv: { MEFOR_STORE_KEY: SECRET, MEFOR_STORE_OLD_KEYS: SECRET, MEFOR_VALUE_TEST_HOST: "h" },
     });
     deployer = await h.login("deployer");
   });
   afterEach(() => h.close());
-
-  it("an endless loop in staged config times out (MF-LOAD-TIMEOUT) while the API keeps answering", async () => {
-    const spin = { "spin.ts": `${IMPORTS}router("test_router", () => []);\nwhile (true) {}\n` };
-    await h.close();
-    h = await startApi({ stage: { loadTimeoutMs: 2000 } });
-    deployer = await h.login("deployer");
-    const pending = h.call("POST", "/config/stage", { token: deployer, body: { files: spin } });
-    const health = await h.call("GET", "/health");
-    assert.equal(health.status, 200);
-    const res = await pending;
-    assert.equal(res.status, 200);
-    assert.equal(res.body.hasErrors, true);
-    assert.deepEqual(
-      res.body.problems.map((p: { code: string; message: string }) => [p.code, p.message]),
-      [["MF-LOAD-TIMEOUT", "config did not finish loading within 2 s"]],
-    );
-    const promote = await h.call("POST", "/config/promote", {
-      token: deployer,
-      body: { stageId: res.body.stageId },
-    });
-    assert.equal(promote.body.error.code, "CONFIG_INVALID");
-  });
 
   it("staged config code cannot read the engine's store keys", async () => {
     const spy = { "spy.ts": `throw new Error("ENV=" + JSON.stringify(process.env));\n` };

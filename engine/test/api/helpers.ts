@@ -1,31 +1,28 @@
 /**
- * One real engine API per test: a real SQLite store (encrypted bodies) in a temp dir with the auth
- * tables in the same file, the real AuthService on a hand-driven clock, the app listening on an
- * ephemeral loopback port, and plain `fetch` as the client.
+ * One real engine per test, in-process as `messagefoundry serve` runs it: `Engine.open` over a temp
+ * SQLite file (encrypted bodies; store and auth tables in the same file), its registry runner serving
+ * a small boot config, config versions for stage/promote/rollback, and the API from
+ * `buildApp(engineServices(engine))` on an ephemeral loopback port. The auth clock is hand-driven;
+ * plain `fetch` is the client.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import {
-  buildApp,
-  StageArea,
-  type StageAreaOptions,
-  storeMessages,
-  storeMonitoring,
-} from "../../src/api/index.js";
+import { buildApp } from "../../src/api/index.js";
 import {
   type AuthPolicy,
-  AuthService,
+  type AuthService,
   ROLES,
   type Role,
   SqliteAuthRepository,
   UserAdmin,
 } from "../../src/auth/index.js";
-import { aesGcmCodec, makeStoreKey, openSqliteStore, type SqliteStore } from "../../src/store/index.js";
+import { Engine, engineServices } from "../../src/runtime/index.js";
+import { aesGcmCodec, makeStoreKey, type SqliteStore } from "../../src/store/index.js";
 import { CHEAP_HASH, Clock, PASSWORD, totpAt } from "../auth/helpers.js";
-import { MemoryConfig, MemoryConnections } from "./memory-services.js";
 
 export { PASSWORD };
 
@@ -48,9 +45,8 @@ export interface Harness {
   clock: Clock;
   auth: AuthService;
   users: UserAdmin;
+  engine: Engine;
   store: SqliteStore;
-  connections: MemoryConnections;
-  config: MemoryConfig;
   dir: string;
   adminSecret: string;
   call(method: string, path: string, opts?: CallOptions): Promise<Reply>;
@@ -64,87 +60,135 @@ export interface Harness {
 export interface HarnessOptions {
   policy?: Partial<AuthPolicy>;
   statsIntervalMs?: number;
-  /** StageArea options over the defaults (temp root, empty processEnv, the test clock). */
-  stage?: StageAreaOptions;
+  /** The config dir the engine boots (default `bootConfig` on free ports). */
+  boot?: Record<string, string>;
+  /**
+   * Connections stopped (through the runner) right after boot. Default, with the default boot
+   * config: both, because these tests drive rows through the store's stages by hand and the running
+   * workers would otherwise claim them first.
+   */
+  quiet?: string[];
+  /** The engine's environment variables (what `env()` and staged config see). */
+  processEnv?: Record<string, string>;
+  /** Serve the API over HTTPS with this PEM certificate and key (`base` is then https://). */
+  https?: { cert: string; key: string };
+}
+
+/** The default boot config: IB_TEST_ADT (MLLP) → router → handler → OB_TEST_ADT (MLLP). */
+export function bootConfig(ports: { inPort: number; outPort: number }): Record<string, string> {
+  return {
+    "adt.ts": `import { handler, inbound, mllp, outbound, router, send } from "messagefoundry";
+inbound("IB_TEST_ADT", mllp({ host: "127.0.0.1", port: ${ports.inPort} }), { router: "test_router" });
+outbound("OB_TEST_ADT", mllp({ host: "127.0.0.1", port: ${ports.outPort} }));
+router("test_router", () => ["test_handler"]);
+handler("test_handler", (msg) => send("OB_TEST_ADT", msg));
+`,
+  };
 }
 
 export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "mf-api-"));
-  const store = openSqliteStore({
-    path: join(dir, "store.db"),
-    codec: aesGcmCodec(makeStoreKey(randomBytes(32))),
-  });
+  const configDir = join(dir, "config");
+  mkdirSync(configDir);
+  const boot = opts.boot ?? bootConfig({ inPort: await freePort(), outPort: await freePort() });
+  writeFiles(configDir, boot);
+  const quiet = opts.quiet ?? (opts.boot ? [] : ["IB_TEST_ADT", "OB_TEST_ADT"]);
   const clock = new Clock();
-  const repo = new SqliteAuthRepository(store.db);
   const policy = { hash: CHEAP_HASH, ...opts.policy };
-  const auth = new AuthService(repo, { policy, now: clock.now });
-  const users = new UserAdmin(repo, { policy, now: clock.now });
-  for (const role of ROLES) await users.add("test-setup", role, role, PASSWORD);
-  const adminSecret = users.enrolMfa("test-setup", "administrator").secret;
+  let engine: Engine | undefined;
+  let app: FastifyInstance | undefined;
+  try {
+    engine = await Engine.open({
+      configDir,
+      dbPath: join(dir, "engine.db"),
+      env: "test",
+      codec: aesGcmCodec(makeStoreKey(randomBytes(32))),
+      processEnv: opts.processEnv ?? {},
+      offloadDelivery: false,
+      actor: "test-setup",
+      runner: { workers: { pollMs: 200 }, restart: { baseDelayMs: 50, maxDelayMs: 500 } },
+      auth: { policy, now: clock.now },
+    });
+    for (const name of quiet) await engine.runner.stopConnection(name);
+    const users = new UserAdmin(new SqliteAuthRepository(engine.store.db), { policy, now: clock.now });
+    for (const role of ROLES) await users.add("test-setup", role, role, PASSWORD);
+    const adminSecret = users.enrolMfa("test-setup", "administrator").secret;
 
-  const connections = new MemoryConnections([
-    { name: "IB_TEST_ADT", direction: "inbound", transport: "mllp", state: "running" },
-    { name: "OB_TEST_ADT", direction: "outbound", transport: "mllp", state: "running" },
-  ]);
-  const area = new StageArea({ root: dir, processEnv: {}, now: clock.now, ...opts.stage });
-  const config = new MemoryConfig(area, clock.now);
-  const app = buildApp(
-    {
-      auth,
-      monitoring: storeMonitoring(store, () => connections.list.map((c) => ({ ...c }))),
-      connections,
-      messages: storeMessages(store),
-      config,
-    },
-    { version: "9.9.9-test", statsIntervalMs: opts.statsIntervalMs ?? 1000 },
-  );
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  const addr = app.server.address();
-  if (addr === null || typeof addr === "string") throw new Error("no TCP address");
-  const base = `http://127.0.0.1:${addr.port}`;
+    app = buildApp(engineServices(engine), {
+      version: "9.9.9-test",
+      statsIntervalMs: opts.statsIntervalMs ?? 1000,
+      ...(opts.https && { https: opts.https }),
+    });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const addr = app.server.address();
+    if (addr === null || typeof addr === "string") throw new Error("no TCP address");
+    const base = `${opts.https ? "https" : "http"}://127.0.0.1:${addr.port}`;
+    const running = engine;
+    const api = app;
 
-  const h: Harness = {
-    app,
-    base,
-    clock,
-    auth,
-    users,
-    store,
-    connections,
-    config,
-    dir,
-    adminSecret,
-    async call(method, path, o = {}) {
-      const headers: Record<string, string> = { ...o.headers };
-      if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`;
-      let body: string | undefined;
-      if (o.body !== undefined) {
-        headers["content-type"] = "application/json";
-        body = JSON.stringify(o.body);
-      }
-      const res = await fetch(base + path, { method, headers, ...(body !== undefined && { body }) });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
-    },
-    adminTotp() {
-      clock.advance(30_000);
-      return totpAt(adminSecret, clock.t);
-    },
-    async login(role) {
-      const body: Record<string, string> = { username: role, password: PASSWORD };
-      if (role === "administrator") body.totp = h.adminTotp();
-      const r = await h.call("POST", "/auth/login", { body });
-      if (r.status !== 200) throw new Error(`login ${role}: ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body.token as string;
-    },
-    async close() {
-      await app.close();
-      area.dispose();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  return h;
+    const h: Harness = {
+      app: api,
+      base,
+      clock,
+      auth: running.auth,
+      users,
+      engine: running,
+      store: running.store,
+      dir,
+      adminSecret,
+      async call(method, path, o = {}) {
+        const headers: Record<string, string> = { ...o.headers };
+        if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`;
+        let body: string | undefined;
+        if (o.body !== undefined) {
+          headers["content-type"] = "application/json";
+          body = JSON.stringify(o.body);
+        }
+        const res = await fetch(base + path, { method, headers, ...(body !== undefined && { body }) });
+        const text = await res.text();
+        return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+      },
+      adminTotp() {
+        clock.advance(30_000);
+        return totpAt(adminSecret, clock.t);
+      },
+      async login(role) {
+        const body: Record<string, string> = { username: role, password: PASSWORD };
+        if (role === "administrator") body.totp = h.adminTotp();
+        const r = await h.call("POST", "/auth/login", { body });
+        if (r.status !== 200) throw new Error(`login ${role}: ${r.status} ${JSON.stringify(r.body)}`);
+        return r.body.token as string;
+      },
+      async close() {
+        await api.close();
+        await running.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    return h;
+  } catch (err) {
+    await app?.close();
+    await engine?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [rel, text] of Object.entries(files)) {
+    const full = join(dir, rel);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, text);
+  }
+}
+
+/** A loopback port free right now (configs name their ports up front). */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }
 
 /** A synthetic ADT^A01 (invented patient TEST^PATIENT). */

@@ -1,4 +1,4 @@
-/** Messages, dead letters, connections and counters through the real store. */
+/** Messages, dead letters, connections and counters through the real engine (its store and runner). */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "mocha";
 import { storeMessages } from "../../src/api/index.js";
@@ -289,7 +289,9 @@ describe("api/messages", () => {
 describe("api/monitoring", () => {
   let h: Harness;
   beforeEach(async () => {
-    h = await startApi();
+    // The inbound is stopped so the rows received below wait in ingress (its running router worker
+    // would route them at once); the outbound runs.
+    h = await startApi({ quiet: ["IB_TEST_ADT"] });
   });
   afterEach(() => h.close());
 
@@ -300,12 +302,15 @@ describe("api/monitoring", () => {
     const res = await h.call("GET", "/connections", { token });
     assert.equal(res.status, 200);
     const ib = res.body.items.find((c: { name: string }) => c.name === "IB_TEST_ADT");
-    assert.equal(ib.state, "running");
+    assert.equal(ib.state, "stopped");
     assert.equal(ib.direction, "inbound");
+    assert.equal(ib.transport, "mllp");
     assert.equal(ib.counts.received, 2);
     assert.equal(ib.queueDepth, 2);
     assert.ok(Date.parse(ib.lastActivity) > 0);
     const ob = res.body.items.find((c: { name: string }) => c.name === "OB_TEST_ADT");
+    assert.equal(ob.state, "running");
+    assert.equal(ob.direction, "outbound");
     assert.equal(ob.lastActivity, null);
 
     const stats = await h.call("GET", "/stats", { token });
@@ -325,8 +330,10 @@ describe("api/monitoring", () => {
       h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.connectionStopped }).at(-1)?.actor,
       "operator",
     );
+    assert.equal(h.engine.runner.connections().find((c) => c.name === "OB_TEST_ADT")?.state, "stopped");
     const start = await h.call("POST", "/connections/OB_TEST_ADT/start", { token });
     assert.equal(start.body.state, "running");
+    assert.equal(h.engine.runner.connections().find((c) => c.name === "OB_TEST_ADT")?.state, "running");
     const unknown = await h.call("POST", "/connections/OB_NOPE/start", { token });
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error.code, "CONNECTION_NOT_FOUND");
