@@ -5,6 +5,7 @@
  */
 import { InboundStats, OutboundStats } from "./stats.js";
 import type {
+  ConnectorLog,
   InboundConnector,
   InboundContext,
   InboundState,
@@ -132,10 +133,26 @@ export class LoopbackOutbound implements OutboundConnector {
 }
 
 /**
- * Re-ingresses a captured reply. Returns an error text when the loopback inbound is absent or did not
- * accept it; the caller then reports `retry`, so the captured reply is never lost silently.
+ * After a delivery the destination accepted: hands its reply to the loopback inbound `to`. A reply
+ * that cannot be re-ingressed leaves the delivery `ok` (a retry would deliver the message twice); the
+ * result's error and a warning (ids only) say why, and the reply itself stays stored with the delivery.
  */
-export async function reingress(
+export async function reingressReply(
+  hub: LoopbackHub,
+  result: SendResult,
+  route: { to: string; from: string; messageId: string; log: ConnectorLog },
+): Promise<void> {
+  if (result.status !== "ok") return;
+  const err = await handOver(hub, route.to, result.reply, route.from);
+  if (err === undefined) return;
+  result.error = `reply not re-ingressed: ${err}`;
+  route.log.warn(
+    { connection: route.from, messageId: route.messageId, reingressTo: route.to, error: err },
+    "delivered, but the reply could not be re-ingressed",
+  );
+}
+
+async function handOver(
   hub: LoopbackHub,
   to: string,
   reply: Buffer | undefined,

@@ -4,7 +4,7 @@
  * followed: a 3xx is permanent with its Location in the error.
  */
 import { errorText } from "./errors.js";
-import { type LoopbackHub, reingress } from "./loopback.js";
+import { type LoopbackHub, reingressReply } from "./loopback.js";
 import { SettingsReader } from "./settings.js";
 import { OutboundStats } from "./stats.js";
 import type {
@@ -90,22 +90,14 @@ export class RestOutbound implements OutboundConnector {
   send(payload: Buffer, meta: SendMeta): Promise<SendResult> {
     return this.queue.run(async () => {
       const result = await this.request(payload);
-      if (result.status === "ok" && this.settings.reingressTo) {
-        const err = await reingress(this.hub, this.settings.reingressTo, result.reply, this.name);
-        // Delivered already: a retry would send it twice. Keep ok, say why in the stored error.
-        if (err) {
-          result.error = `reply not re-ingressed: ${err}`;
-          this.log.warn(
-            {
-              connection: this.name,
-              messageId: meta.messageId,
-              reingressTo: this.settings.reingressTo,
-              error: err,
-            },
-            "delivered, but the response could not be re-ingressed",
-          );
-        }
-      }
+      const to = this.settings.reingressTo;
+      if (to)
+        await reingressReply(this.hub, result, {
+          to,
+          from: this.name,
+          messageId: meta.messageId,
+          log: this.log,
+        });
       this.stats.result(result.status === "ok", result.error);
       const fields = { connection: this.name, messageId: meta.messageId, status: result.status };
       if (result.status === "ok") this.log.debug(fields, "delivered");

@@ -9,7 +9,7 @@ import tls from "node:tls";
 import { decodeHl7Bytes, parse } from "../hl7/index.js";
 import { errorText } from "./errors.js";
 import type { FrameDecoder, Framing } from "./framing.js";
-import { type LoopbackHub, reingress } from "./loopback.js";
+import { type LoopbackHub, reingressReply } from "./loopback.js";
 import type { SettingsReader } from "./settings.js";
 import { OutboundStats } from "./stats.js";
 import { loadClientTls, readTlsClient, type TlsClientSettings } from "./tls.js";
@@ -230,23 +230,14 @@ export class StreamOutbound implements OutboundConnector {
 
   private async sendOne(payload: Buffer, meta: SendMeta): Promise<SendResult> {
     const result = await this.attempt(payload, meta);
-    if (result.status === "ok" && this.settings.reingressTo) {
-      const err = await reingress(this.hub, this.settings.reingressTo, result.reply, this.name);
-      // The destination has accepted the message: a retry would deliver it twice. The reply is
-      // stored with the delivery and the error says why it was not re-ingressed.
-      if (err) {
-        result.error = `reply not re-ingressed: ${err}`;
-        this.log.warn(
-          {
-            connection: this.name,
-            messageId: meta.messageId,
-            reingressTo: this.settings.reingressTo,
-            error: err,
-          },
-          "delivered, but the reply could not be re-ingressed",
-        );
-      }
-    }
+    const to = this.settings.reingressTo;
+    if (to)
+      await reingressReply(this.hub, result, {
+        to,
+        from: this.name,
+        messageId: meta.messageId,
+        log: this.log,
+      });
     this.stats.result(result.status === "ok", result.error);
     const fields = { connection: this.name, messageId: meta.messageId, status: result.status };
     if (result.status === "ok") this.log.debug(fields, "delivered");
