@@ -15,9 +15,9 @@
 import type * as ChildProcessModule from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
 import { isMainThread, parentPort, type ResourceLimits, Worker, workerData } from "node:worker_threads";
 import type { Problem, RegistryGraph } from "../graph/index.js";
+import { threadSource } from "../thread-source.js";
 import { pointLocation } from "./locations.js";
 
 export interface IsolatedLoadOptions {
@@ -89,16 +89,6 @@ function failed(code: string, message: string, hint: string): IsolatedLoadResult
 }
 
 /** Under tsx (tests, running from source) the worker registers tsx before importing this file. */
-function workerSource(): string {
-  const self = JSON.stringify(import.meta.url);
-  if (!import.meta.url.endsWith(".ts")) return `import(${self});`;
-  // createRequire, not import.meta.resolve: tsx may run this file as CommonJS, where the latter is
-  // absent. That resolves tsx's CJS build; its ESM twin beside it is the one that registers hooks.
-  const cjs = createRequire(import.meta.url).resolve("tsx/esm/api");
-  const tsx = JSON.stringify(pathToFileURL(cjs.replace(/\.cjs$/, ".mjs")).href);
-  return `import(${tsx}).then((m) => { m.register(); return import(${self}); });`;
-}
-
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
 }
@@ -121,7 +111,7 @@ export function loadConfigIsolated(dir: string, opts: IsolatedLoadOptions = {}):
 
 function startWorker(dir: string, opts: IsolatedLoadOptions, limits: ResourceLimits): Worker {
   const job: Job = { kind: JOB_MARK, dir, env: opts.env };
-  const worker = new Worker(workerSource(), {
+  const worker = new Worker(threadSource(new URL(import.meta.url)), {
     eval: true,
     workerData: job,
     env: scrubEnv(opts.processEnv ?? process.env),

@@ -9,7 +9,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { startDeliveryWorker } from "../pipeline/delivery-worker.js";
 import { sendMeta } from "../pipeline/runner.js";
 import type { PipelineLog, RetryPolicy } from "../pipeline/types.js";
-import { codecFromEnv, openSqliteStore, type Store } from "../store/index.js";
+import { codecFromEnv, openSqliteStore, type Store, WriteLock } from "../store/index.js";
 import { connectors, LoopbackHub, type RawSettings } from "../transports/index.js";
 
 /** What the main thread hands to a delivery thread. */
@@ -24,6 +24,8 @@ export interface DeliveryThreadData {
   settings: RawSettings;
   retry: RetryPolicy;
   owner: string;
+  /** The engine's write lock (write-lock.ts), shared with the main thread's connection. */
+  writeLock: SharedArrayBuffer;
   batchSize?: number;
   pollMs?: number;
 }
@@ -46,6 +48,7 @@ async function run(data: DeliveryThreadData): Promise<void> {
   const store = openSqliteStore({
     path: data.dbPath,
     codec: codecFromEnv(data.keys, { insecure: data.insecure }),
+    writeLock: new WriteLock(data.writeLock),
   });
   const connector = connectors.createOutbound(data.transport, data.name, data.settings, {
     log,

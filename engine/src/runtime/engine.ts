@@ -10,7 +10,13 @@ import { AuthService, type AuthServiceOptions, cliActor, SqliteAuthRepository } 
 import type { Registry } from "../config/index.js";
 import { type PipelineLog, type RetentionJob, silentLog, startRetention } from "../pipeline/index.js";
 import { Runner, type RunnerOptions } from "../pipeline/runner.js";
-import { type BodyCodec, codecFromEnv, openSqliteStore, type SqliteStore } from "../store/index.js";
+import {
+  type BodyCodec,
+  codecFromEnv,
+  openSqliteStore,
+  type SqliteStore,
+  WriteLock,
+} from "../store/index.js";
 import { ConfigVersions } from "./config-versions.js";
 import { type OffloadOptions, offloader } from "./offload.js";
 import { formatProblemLine } from "./problems.js";
@@ -49,13 +55,14 @@ function offloadSpec(
   opts: EngineOptions,
   env: NodeJS.ProcessEnv,
   dbPath: string,
-): Pick<OffloadOptions, "dbPath" | "keys" | "insecure"> | undefined {
+  writeLock: WriteLock,
+): Pick<OffloadOptions, "dbPath" | "keys" | "insecure" | "writeLock"> | undefined {
   if (opts.offloadDelivery === false) return undefined;
-  if (opts.codec) return opts.codec.encrypted ? undefined : { dbPath, keys: {}, insecure: true };
+  if (opts.codec) return opts.codec.encrypted ? undefined : { dbPath, keys: {}, insecure: true, writeLock };
   const keys: OffloadOptions["keys"] = {};
   if (env.MEFOR_STORE_KEY) keys.MEFOR_STORE_KEY = env.MEFOR_STORE_KEY;
   if (env.MEFOR_STORE_OLD_KEYS) keys.MEFOR_STORE_OLD_KEYS = env.MEFOR_STORE_OLD_KEYS;
-  return { dbPath, keys, insecure: opts.insecureNoEncryption === true };
+  return { dbPath, keys, insecure: opts.insecureNoEncryption === true, writeLock };
 }
 
 export class EngineStartError extends Error {
@@ -77,7 +84,7 @@ export class Engine {
     store: SqliteStore,
     opts: EngineOptions,
     log: PipelineLog,
-    offload: Pick<OffloadOptions, "dbPath" | "keys" | "insecure"> | undefined,
+    offload: Pick<OffloadOptions, "dbPath" | "keys" | "insecure" | "writeLock"> | undefined,
   ) {
     this.store = store;
     this.log = log;
@@ -127,14 +134,16 @@ export class Engine {
       log.warn({ event: "insecure" }, "message bodies are NOT encrypted at rest (development mode)");
     const dbPath = resolve(opts.dbPath);
     mkdirSync(dirname(dbPath), { recursive: true });
-    const store = openSqliteStore({ path: dbPath, codec });
+    // One write lock for this file's connections in this process (main + delivery threads).
+    const writeLock = new WriteLock();
+    const store = openSqliteStore({ path: dbPath, codec, writeLock });
     let engine: Engine | undefined;
     try {
       // The only engine on this file: every claim left by a previous (crashed) run is ours to redo.
       const recovered = await store.recoverLeases({ all: true });
       if (recovered > 0)
         log.info({ event: "recover", rows: recovered }, "re-queued rows claimed by a previous run");
-      engine = new Engine(store, opts, log, offloadSpec(opts, env, dbPath));
+      engine = new Engine(store, opts, log, offloadSpec(opts, env, dbPath, writeLock));
       const registry = await engine.#bootRegistry(opts);
       await engine.runner.start(registry);
       if (opts.retentionMs !== undefined) {

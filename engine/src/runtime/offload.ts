@@ -6,16 +6,13 @@
  * under load. In its own thread a lane runs at the destination's pace. Loopback outbounds stay on the
  * main thread (their hub is in-process), as do engines whose store codec cannot be rebuilt from keys.
  */
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { OutboundDef } from "../config/index.js";
 import { type PipelineLog, workerOwner } from "../pipeline/index.js";
 import type { OffloadedDelivery } from "../pipeline/runner.js";
 import type { Running } from "../pipeline/supervisor.js";
-import type { Store } from "../store/index.js";
+import type { Store, WriteLock } from "../store/index.js";
+import { threadSource } from "../thread-source.js";
 import type { OutboundState } from "../transports/index.js";
 import type { DeliveryThreadData, FromThread, ToThread } from "./delivery-thread.js";
 
@@ -23,6 +20,8 @@ export interface OffloadOptions {
   dbPath: string;
   keys: DeliveryThreadData["keys"];
   insecure: boolean;
+  /** The main connection's write lock, shared with each thread's connection. */
+  writeLock: WriteLock;
   store: Pick<Store, "onWake">;
   log: PipelineLog;
   workers?: { batchSize?: number; pollMs?: number };
@@ -32,28 +31,6 @@ const THREAD_URL = new URL(
   `./delivery-thread${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
   import.meta.url,
 );
-
-/** Worker source: under tsx (running from source) the thread registers tsx before importing. */
-function workerSource(): string {
-  const url = JSON.stringify(THREAD_URL.href);
-  if (!THREAD_URL.href.endsWith(".ts")) return `import(${url});`;
-  const tsx = JSON.stringify(tsxApiUrl());
-  return `import(${tsx}).then((m) => { m.register(); return import(${url}); });`;
-}
-
-/**
- * tsx's ESM register API, found through its package.json exports (import.meta.resolve is missing
- * when a test runner transpiles this file to CJS, and require.resolve would pick the CJS build).
- */
-function tsxApiUrl(): string {
-  const require = createRequire(import.meta.url);
-  const pkgPath = require.resolve("tsx/package.json");
-  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as {
-    exports: Record<string, { import?: { default?: string } }>;
-  };
-  const rel = pkg.exports["./esm/api"]?.import?.default ?? "./dist/esm/api/index.mjs";
-  return pathToFileURL(join(dirname(pkgPath), rel)).href;
-}
 
 export function offloader(opts: OffloadOptions): (def: OutboundDef) => OffloadedDelivery | undefined {
   return (def) => (def.transport === "loopback" ? undefined : new ThreadedOutbound(def, opts));
@@ -87,9 +64,10 @@ class ThreadedOutbound implements OffloadedDelivery {
       settings: def.settings,
       retry: def.options.retry,
       owner: this.#owner,
+      writeLock: opts.writeLock.buffer,
       ...opts.workers,
     };
-    const worker = new Worker(workerSource(), { eval: true, workerData: data });
+    const worker = new Worker(threadSource(THREAD_URL), { eval: true, workerData: data });
     const unsubscribe = opts.store.onWake("outbound", def.name, () =>
       worker.postMessage({ type: "wake" } satisfies ToThread),
     );
@@ -99,9 +77,13 @@ class ThreadedOutbound implements OffloadedDelivery {
     });
     const done = new Promise<void>((resolve, reject) => {
       worker.on("error", reject);
-      worker.on("exit", (code) =>
-        code === 0 ? resolve() : reject(new Error(`delivery thread exited with ${code}`)),
-      );
+      const threadId = worker.threadId;
+      worker.on("exit", (code) => {
+        // A thread stopped mid-transaction must not leave the database locked for everyone else.
+        if (opts.writeLock.breakIfHeldBy(threadId))
+          opts.log.warn({ outbound: def.name }, "freed the write lock of an exited delivery thread");
+        code === 0 ? resolve() : reject(new Error(`delivery thread exited with ${code}`));
+      });
     }).finally(() => {
       unsubscribe();
       stopped();

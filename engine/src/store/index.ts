@@ -24,3 +24,4 @@ export { openPgStore, PgStore, type PgStoreOptions } from "./pg-store.js";
 export { STORE_SCHEMA_VERSION, StoreSchemaError } from "./sqlite-schema.js";
 export { openSqliteStore, SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 export * from "./types.js";
+export { WriteLock, WriteLockTimeout } from "./write-lock.js";

@@ -12,7 +12,7 @@ import { CANCELLED, COUNTERS, FINAL_COUNTER, TxnEffects } from "./effects.js";
 import { AsyncGroupCommitter } from "./group-commit.js";
 import { Notifier } from "./notifier.js";
 import { migratePg } from "./pg-schema.js";
-import { openText, recodeText, sealText, textAad } from "./sealed-text.js";
+import { eventDetail, openText, recodeText, sealText, textAad } from "./sealed-text.js";
 import type {
   ClaimedRow,
   ClaimOptions,
@@ -254,7 +254,7 @@ export class PgStore implements Store {
     await c.query(
       `INSERT INTO events (id, message_id, row_id, at, kind, stage, conn, detail, reply)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [id, messageId, rowId, fx.now, kind, stage, conn, this.#seal(detail, "events", id), stored],
+      [id, messageId, rowId, fx.now, kind, stage, conn, eventDetail(this.#codec, kind, detail, id), stored],
     );
   }
 

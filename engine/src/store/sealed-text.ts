@@ -7,8 +7,34 @@
  * a text without the marker was written before this existed and is returned as is.
  */
 import { type BodyCodec, BodyDecodeError } from "./crypto.js";
+import type { EventKind } from "./types.js";
 
 const SEALED = "\u0001mf1:";
+
+/**
+ * History kinds whose detail the engine composes only from config names and numbers ("H1: OB_A",
+ * "attempt 2", "PROCESSED"): they hold no message content, so they are stored as they are and the
+ * hot path spends no cipher on them. Every other kind (errors, rejections) is sealed.
+ */
+const ENGINE_COMPOSED: ReadonlySet<EventKind> = new Set<EventKind>([
+  "routed",
+  "transformed",
+  "delivered",
+  "replayed",
+  "resent",
+  "cancelled",
+  "disposition",
+]);
+
+/** An event's detail as stored: sealed unless its kind's detail is engine-composed. */
+export function eventDetail(
+  codec: BodyCodec,
+  kind: EventKind,
+  detail: string | null,
+  id: number,
+): string | null {
+  return ENGINE_COMPOSED.has(kind) ? detail : sealText(codec, detail, textAad("events", id));
+}
 
 /** The AAD of a sealed text column. */
 export const textAad = (table: "messages" | "stage_rows" | "events", id: number): string =>

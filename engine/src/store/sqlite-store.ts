@@ -16,7 +16,7 @@ import { decideDisposition, type RowTally } from "./disposition.js";
 import { CANCELLED, COUNTERS, FINAL_COUNTER, TxnEffects } from "./effects.js";
 import { GroupCommitter } from "./group-commit.js";
 import { Notifier } from "./notifier.js";
-import { openText, recodeText, sealText, textAad } from "./sealed-text.js";
+import { eventDetail, openText, recodeText, sealText, textAad } from "./sealed-text.js";
 import { readConnectionCounters, readDeadLetters, readMessageDetail, readMessages } from "./sqlite-read.js";
 import { migrate } from "./sqlite-schema.js";
 import type {
@@ -44,6 +44,7 @@ import type {
   TransformResult,
   WakeListener,
 } from "./types.js";
+import type { WriteLock } from "./write-lock.js";
 
 export interface SqliteStoreOptions {
   /** Database file. The auth tables may live in the same file (see `SqliteStore.db`). */
@@ -54,6 +55,11 @@ export interface SqliteStoreOptions {
   maxGroupSize?: number;
   /** How long a writer waits for another process's lock (default 5000 ms). */
   busyTimeoutMs?: number;
+  /**
+   * Shared by the connections of one engine process (main and delivery threads), so a writer waits
+   * for another thread's transaction without SQLite's sleeping busy handler (see write-lock.ts).
+   */
+  writeLock?: WriteLock;
 }
 
 interface OpenRow {
@@ -92,6 +98,7 @@ export class SqliteStore implements Store {
   readonly #notifier = new Notifier();
   readonly #ingress: GroupCommitter<IngressInput | RejectedInput, IngressReceipt>;
   readonly #s: ReturnType<typeof prepare>;
+  readonly #lock: WriteLock | undefined;
   /** Reads a sealed error/detail text back (see sealed-text.ts). */
   readonly #open = (stored: string | null, aad: string): string | null => openText(this.#codec, stored, aad);
   #closed = false;
@@ -102,6 +109,7 @@ export class SqliteStore implements Store {
     this.db = new Database(opts.path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
+    this.#lock = opts.writeLock;
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
     this.db.pragma("cache_size = -32000");
     this.db.pragma("temp_store = MEMORY");
@@ -709,16 +717,22 @@ export class SqliteStore implements Store {
    * SQLite answers SQLITE_BUSY at once instead of waiting out busy_timeout.
    */
   #txn<T>(fx: TxnEffects, body: () => T): T {
-    const result = this.db
-      .transaction(() => {
-        const r = body();
-        for (const [table, next] of fx.ids) this.#s.saveSeq.run(table, next - 1);
-        for (const [conn, c] of fx.counters) {
-          this.#s.bumpCounters.run(conn, ...COUNTERS.map((k) => c[k]), fx.now);
-        }
-        return r;
-      })
-      .immediate();
+    this.#lock?.acquire();
+    let result: T;
+    try {
+      result = this.db
+        .transaction(() => {
+          const r = body();
+          for (const [table, next] of fx.ids) this.#s.saveSeq.run(table, next - 1);
+          for (const [conn, c] of fx.counters) {
+            this.#s.bumpCounters.run(conn, ...COUNTERS.map((k) => c[k]), fx.now);
+          }
+          return r;
+        })
+        .immediate();
+    } finally {
+      this.#lock?.release();
+    }
     for (const key of fx.wakes) {
       const [stage, conn] = key.split("\u0000") as [Stage, string];
       this.#notifier.notify(stage, conn);
@@ -750,7 +764,7 @@ export class SqliteStore implements Store {
   ): void {
     const id = this.#nextId("events", fx);
     const stored = reply && reply.length > 0 ? this.#codec.encode(reply, `events:${id}`) : null;
-    const text = this.#seal(detail, "events", id);
+    const text = eventDetail(this.#codec, kind, detail, id);
     this.#s.insertEvent.run(id, messageId, rowId, fx.now, kind, stage, conn, text, stored);
   }
 
