@@ -9,6 +9,7 @@
  * the rest of the batch is given back and claimed again.
  */
 import type { ClaimedRow, RoutingResult, Store, TransformResult } from "../store/index.js";
+import { HandoffInbox } from "./handoff-inbox.js";
 import type { PayloadEnvelope, PipelineLog, RouteFn, TransformFn } from "./types.js";
 import { describeError, type StepResult, startLoop, type WorkerHandle, workerOwner } from "./worker-loop.js";
 
@@ -29,6 +30,8 @@ export interface StageWorkerOptions {
   log?: PipelineLog;
   /** Worker identity for claims (default: unique per process). */
   owner?: string;
+  /** Rows held in memory from the store's handoff at most (default 1024; see handoff-inbox.ts). */
+  inboxCapacity?: number;
 }
 
 const noLog: PipelineLog = { debug() {}, info() {}, warn() {}, error() {} };
@@ -114,15 +117,63 @@ async function release(store: Store, owner: string, rows: ClaimedRow[]): Promise
   );
 }
 
+/**
+ * Attaches a handoff inbox when the store offers the fast path; `stop` gives back what is still
+ * queued (claimed for this worker) so the next owner need not wait out the lease.
+ */
+function openInbox(
+  store: Store,
+  stage: "ingress" | "routed",
+  conn: string,
+  owner: string,
+  leaseMs: number,
+  capacity: number,
+  wake: () => void,
+) {
+  const inbox = new HandoffInbox(owner, leaseMs, capacity, wake);
+  const detach = store.attachHandoff?.(stage, conn, inbox.target) ?? (() => {});
+  return {
+    inbox,
+    /**
+     * Rows went back to the store (released or a failed handoff): the queued ones follow them, so
+     * that from now on every row is claimed from the store in id order until the worker catches up.
+     */
+    async giveBack(): Promise<void> {
+      inbox.markBehind();
+      await release(store, owner, inbox.drain());
+    },
+    async close(): Promise<void> {
+      detach();
+      await release(store, owner, inbox.drain()).catch(() => undefined);
+    },
+  };
+}
+
 export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWorkerOptions): WorkerHandle {
   const store = opts.store;
   const owner = opts.owner ?? workerOwner("router", inbound);
   const limit = opts.batchSize ?? 64;
   const t = timing(opts);
+  let wakeLoop: () => void = () => {};
+  const { inbox, giveBack, close } = openInbox(
+    store,
+    "ingress",
+    inbound,
+    owner,
+    t.leaseMs,
+    opts.inboxCapacity ?? 1024,
+    () => wakeLoop(),
+  );
   const step = async (signal: AbortSignal): Promise<StepResult> => {
-    const claimedAt = Date.now();
-    const rows = await store.claimIngress(inbound, { owner, limit, leaseMs: t.leaseMs });
-    if (rows.length === 0) return { busy: false };
+    let batch = inbox.next(limit);
+    if (!batch) {
+      const claimedAt = Date.now();
+      const rows = await store.claimIngress(inbound, { owner, limit, leaseMs: t.leaseMs });
+      if (rows.length < limit) inbox.caughtUp();
+      if (rows.length === 0) return { busy: false };
+      batch = { rows, claimedAt };
+    }
+    const { rows, claimedAt } = batch;
     const { results, unstarted } = await runWithinLease(
       rows,
       claimedAt,
@@ -133,21 +184,26 @@ export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWo
           const out = await withTimeout(route(inbound, envelopeOf(row)), t.callTimeoutMs, "router");
           return "error" in out
             ? { rowId: row.rowId, error: out.error }
-            : { rowId: row.rowId, handlers: out.handlers };
+            : { rowId: row.rowId, handlers: out.handlers, source: row };
         } catch (error) {
           return { rowId: row.rowId, error: `router failed: ${describeError(error)}` };
         }
       },
     );
     // Commit what ran before giving the rest back, so nothing released can overtake it.
+    let gaveBack = unstarted.length > 0;
     try {
       await handOff(store, owner, rows.slice(0, results.length), () => store.completeRouting(owner, results));
+    } catch (error) {
+      gaveBack = true;
+      throw error;
     } finally {
       await release(store, owner, unstarted);
+      if (gaveBack) await giveBack();
     }
     return { busy: true };
   };
-  return startLoop({
+  const loop = startLoop({
     name: `router:${inbound}`,
     store,
     stage: "ingress",
@@ -155,8 +211,20 @@ export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWo
     step,
     pollMs: opts.pollMs ?? 1000,
     log: opts.log ?? noLog,
+    bindWake: (wake) => {
+      wakeLoop = wake;
+    },
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
+  const done = loop.done.then(close);
+  return {
+    name: loop.name,
+    done,
+    stop() {
+      void loop.stop();
+      return done;
+    },
+  };
 }
 
 export function startTransformWorker(
@@ -172,6 +240,11 @@ export function startTransformWorker(
   /** Handlers with a batch in flight: their newer rows wait, so each handler's output stays in order. */
   const busy = new Map<string, Promise<void>>();
   let wakeLoop: () => void = () => {};
+  const {
+    inbox,
+    giveBack,
+    close: closeInbox,
+  } = openInbox(store, "routed", inbound, owner, t.leaseMs, opts.inboxCapacity ?? 1024, () => wakeLoop());
 
   const runHandler = async (handler: string, rows: ClaimedRow[], claimedAt: number, signal: AbortSignal) => {
     const { results, unstarted } = await runWithinLease(
@@ -200,17 +273,38 @@ export function startTransformWorker(
       );
     } finally {
       await release(store, owner, unstarted);
+      if (unstarted.length > 0) await giveBack();
     }
   };
 
+  const start = (handler: string, rows: ClaimedRow[], claimedAt: number, signal: AbortSignal) => {
+    const run = runHandler(handler, rows, claimedAt, signal)
+      .catch(async (error: unknown) => {
+        // The claims were given back (handOff); the rows run again on a later step, in order.
+        await giveBack().catch(() => undefined);
+        log.error({ worker: `transform:${inbound}`, handler, err: describeError(error) }, "handoff failed");
+      })
+      .finally(() => {
+        busy.delete(handler);
+        wakeLoop();
+      });
+    busy.set(handler, run);
+  };
+
   const step = async (signal: AbortSignal): Promise<StepResult> => {
+    // Rows handed over in memory first (each idle handler its oldest), then the store's pending rows.
+    for (const [handler, batch] of inbox.nextByHandler(limit, new Set(busy.keys()))) {
+      start(handler, batch.rows, batch.claimedAt, signal);
+    }
     const claimedAt = Date.now();
+    const excluded = [...busy.keys()];
     const rows = await store.claimRouted(inbound, {
       owner,
       limit,
       leaseMs: t.leaseMs,
-      ...(busy.size > 0 ? { excludeHandlers: [...busy.keys()] } : {}),
+      ...(excluded.length > 0 ? { excludeHandlers: excluded } : {}),
     });
+    if (excluded.length === 0 && rows.length < limit) inbox.caughtUp();
     if (rows.length === 0) return { busy: false };
     const byHandler = new Map<string, ClaimedRow[]>();
     for (const row of rows) {
@@ -222,18 +316,7 @@ export function startTransformWorker(
       }
       list.push(row);
     }
-    for (const [handler, list] of byHandler) {
-      const run = runHandler(handler, list, claimedAt, signal)
-        .catch((error: unknown) =>
-          // The claims were given back (handOff); the rows run again on a later step.
-          log.error({ worker: `transform:${inbound}`, handler, err: describeError(error) }, "handoff failed"),
-        )
-        .finally(() => {
-          busy.delete(handler);
-          wakeLoop();
-        });
-      busy.set(handler, run);
-    }
+    for (const [handler, list] of byHandler) start(handler, list, claimedAt, signal);
     return { busy: true };
   };
   const loop = startLoop({
@@ -252,6 +335,7 @@ export function startTransformWorker(
   // Stopping waits for every handler's in-flight call and handoff, not only the claiming loop.
   const done = loop.done.then(async () => {
     while (busy.size > 0) await Promise.all(busy.values());
+    await closeInbox();
   });
   return {
     name: loop.name,

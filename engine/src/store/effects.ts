@@ -2,7 +2,7 @@
  * Bookkeeping shared by the Store implementations: counter deltas applied at the end of a
  * transaction, and wake-ups delivered after it committed.
  */
-import type { Disposition, Stage } from "./types.js";
+import type { ClaimedRow, Disposition, HandoffTarget, Stage } from "./types.js";
 
 export type Counter = "received" | "processed" | "errored" | "filtered" | "unrouted" | "delivered" | "failed";
 export const COUNTERS: readonly Counter[] = [
@@ -27,6 +27,9 @@ export class TxnEffects {
   wakes = new Set<string>();
   /** Next free id per table (SQLite: read once per transaction, max(id)+1 under the write lock). */
   ids = new Map<string, number>();
+  /** Rows inserted claimed for a handoff target, passed on after commit; and each target's room left. */
+  handed = new Map<HandoffTarget, ClaimedRow[]>();
+  room = new Map<HandoffTarget, number>();
   constructor(readonly now: number) {}
   count(conn: string, counter: Counter): void {
     let c = this.counters.get(conn);

@@ -26,6 +26,7 @@ import type {
   DeliveryResult,
   Disposition,
   EventKind,
+  HandoffTarget,
   IngressInput,
   IngressReceipt,
   LaneHead,
@@ -99,6 +100,8 @@ export class SqliteStore implements Store {
   readonly #ingress: GroupCommitter<IngressInput | RejectedInput, IngressReceipt>;
   readonly #s: ReturnType<typeof prepare>;
   readonly #lock: WriteLock | undefined;
+  /** Handoff targets by `stage\u0000conn` (see HandoffTarget). */
+  readonly #handoffs = new Map<string, HandoffTarget>();
   /** Reads a sealed error/detail text back (see sealed-text.ts). */
   readonly #open = (stored: string | null, aad: string): string | null => openText(this.#codec, stored, aad);
   #closed = false;
@@ -153,18 +156,25 @@ export class SqliteStore implements Store {
           );
           fx.count(item.inbound, "received");
           if (error === null) {
-            s.insertRow.run(
-              this.#nextId("stage_rows", fx),
-              id,
-              1,
-              "ingress",
-              item.inbound,
-              null,
-              null,
-              null,
-              fx.now,
-            );
-            fx.wake("ingress", item.inbound);
+            const rowId = this.#nextId("stage_rows", fx);
+            const target = this.#handTarget("ingress", item.inbound, fx);
+            s.insertRow.run(rowId, id, 1, "ingress", item.inbound, null, null, null, fx.now, target);
+            if (target) {
+              this.#hand(target, fx, {
+                rowId,
+                messageId: id,
+                stage: "ingress",
+                conn: item.inbound,
+                handler: null,
+                payload: item.raw,
+                attempts: 0,
+                inbound: item.inbound,
+                contentType: item.contentType ?? "hl7v2",
+                controlId: item.controlId ?? null,
+                messageType: item.messageType ?? null,
+                receivedAt: item.receivedAt ?? fx.now,
+              });
+            } else fx.wake("ingress", item.inbound);
           } else {
             fx.count(item.inbound, "errored");
             this.#event(id, null, "rejected", null, item.inbound, error, fx);
@@ -194,9 +204,11 @@ export class SqliteStore implements Store {
 
   #claim(stage: Stage, conn: string, opts: ClaimOptions, fifo: boolean): ClaimedRow[] {
     const now = opts.now ?? Date.now();
+    const exclude = opts.excludeHandlers?.length ? JSON.stringify(opts.excludeHandlers) : null;
+    // A read first: an idle worker's poll must not take the write lock from intake.
+    if (!this.#anyClaimable(stage, conn, exclude, opts.limit, now, fifo)) return [];
     const fx = new TxnEffects(now);
     return this.#txn(fx, () => {
-      const exclude = opts.excludeHandlers?.length ? JSON.stringify(opts.excludeHandlers) : null;
       const rows = this.#s.selectOpen.all(stage, conn, exclude, exclude, opts.limit) as OpenRow[];
       const out: ClaimedRow[] = [];
       for (const r of rows) {
@@ -232,6 +244,27 @@ export class SqliteStore implements Store {
       }
       return out;
     });
+  }
+
+  #anyClaimable(
+    stage: Stage,
+    conn: string,
+    exclude: string | null,
+    limit: number,
+    now: number,
+    fifo: boolean,
+  ) {
+    const rows = this.#s.peekOpen.iterate(stage, conn, exclude, exclude, limit) as IterableIterator<{
+      state: RowState;
+      lease_until: number | null;
+      next_attempt_at: number;
+    }>;
+    for (const r of rows) {
+      const leased = r.state === "claimed" && (r.lease_until ?? 0) > now;
+      if (fifo && (leased || r.next_attempt_at > now)) return false;
+      if (!leased) return true;
+    }
+    return false;
   }
 
   #deadUndecryptable(
@@ -300,8 +333,11 @@ export class SqliteStore implements Store {
           } else {
             const handlers = [...new Set(res.handlers)];
             for (const h of handlers) {
+              const id = this.#nextId("stage_rows", fx);
+              // Handed on only with the claimed source row in hand (its payload is the routed rows' body).
+              const target = res.source && this.#handTarget("routed", row.conn, fx);
               s.insertRow.run(
-                this.#nextId("stage_rows", fx),
+                id,
                 row.message_id,
                 row.run,
                 "routed",
@@ -310,10 +346,19 @@ export class SqliteStore implements Store {
                 res.rowId,
                 null,
                 fx.now,
+                target,
               );
+              if (target && res.source) {
+                this.#hand(target, fx, {
+                  ...res.source,
+                  rowId: id,
+                  stage: "routed",
+                  handler: h,
+                  attempts: 0,
+                });
+              } else fx.wake("routed", row.conn);
             }
             this.#event(row.message_id, res.rowId, "routed", "ingress", row.conn, handlers.join(","), fx);
-            if (handlers.length > 0) fx.wake("routed", row.conn);
             // The run's only other row is the ingress row just closed, so the finalizer's answer is
             // known without reading: ROUTED, or UNROUTED when no handler was selected.
             this.#setDisposition(row.message_id, row.conn, handlers.length > 0 ? "ROUTED" : "UNROUTED", fx);
@@ -733,11 +778,46 @@ export class SqliteStore implements Store {
     } finally {
       this.#lock?.release();
     }
+    for (const [target, rows] of fx.handed) target.take(rows, fx.now);
     for (const key of fx.wakes) {
       const [stage, conn] = key.split("\u0000") as [Stage, string];
       this.#notifier.notify(stage, conn);
     }
     return result;
+  }
+
+  // ---- handoff (see HandoffTarget) ----------------------------------------------------------------
+
+  attachHandoff(stage: "ingress" | "routed", conn: string, target: HandoffTarget): () => void {
+    const key = `${stage}\u0000${conn}`;
+    this.#handoffs.set(key, target);
+    return () => {
+      if (this.#handoffs.get(key) === target) this.#handoffs.delete(key);
+    };
+  }
+
+  /** The target a new row of (stage, conn) is inserted claimed for, while its room lasts. */
+  #handTarget(stage: "ingress" | "routed", conn: string, fx: TxnEffects): HandoffTarget | undefined {
+    const target = this.#handoffs.get(`${stage}\u0000${conn}`);
+    if (!target) return undefined;
+    const room = fx.room.get(target) ?? target.room();
+    if (room <= 0) {
+      // -1: this transaction already told the target that rows go pending.
+      if (room === 0) target.overflow();
+      fx.room.set(target, -1);
+      return undefined;
+    }
+    fx.room.set(target, room - 1);
+    return target;
+  }
+
+  #hand(target: HandoffTarget, fx: TxnEffects, row: ClaimedRow): void {
+    let rows = fx.handed.get(target);
+    if (!rows) {
+      rows = [];
+      fx.handed.set(target, rows);
+    }
+    rows.push(row);
   }
 
   #nextId(table: "messages" | "stage_rows" | "events", fx: TxnEffects): number {
@@ -788,11 +868,18 @@ const RECODE_PHASES = [
   { name: "events_detail", table: "events", column: "detail" },
 ] as const;
 
-/** Inserts a pending stage row; `now` is both its created and updated time. */
+/**
+ * Inserts a stage row, pending — or already claimed for a handoff target; `now` is both its created
+ * and updated time (and the claim's start).
+ */
 function insertRow(db: Database.Database) {
   const stmt = db.prepare(
     `INSERT INTO stage_rows (id, message_id, run, stage, conn, handler, parent_id, payload, state,
        created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+  );
+  const claimed = db.prepare(
+    `INSERT INTO stage_rows (id, message_id, run, stage, conn, handler, parent_id, payload, state,
+       claimed_by, lease_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'claimed', ?, ?, ?, ?)`,
   );
   return {
     run(
@@ -805,7 +892,25 @@ function insertRow(db: Database.Database) {
       parentId: number | null,
       payload: Buffer | null,
       now: number,
+      claimFor?: HandoffTarget,
     ) {
+      if (claimFor) {
+        const lease = now + claimFor.leaseMs;
+        return claimed.run(
+          id,
+          messageId,
+          run,
+          stage,
+          conn,
+          handler,
+          parentId,
+          payload,
+          claimFor.owner,
+          lease,
+          now,
+          now,
+        );
+      }
       return stmt.run(id, messageId, run, stage, conn, handler, parentId, payload, now, now);
     },
   };
@@ -834,6 +939,12 @@ function prepare(db: Database.Database) {
          r.payload IS NULL AS from_raw, coalesce(r.payload, m.raw) AS body, m.inbound, m.content_type,
          m.control_id, m.message_type, m.received_at
        FROM stage_rows r JOIN messages m ON m.id = r.message_id
+       WHERE r.stage = ? AND r.conn = ? AND r.state IN ('pending', 'claimed')
+         AND (? IS NULL OR r.handler IS NULL OR r.handler NOT IN (SELECT value FROM json_each(?)))
+       ORDER BY r.id LIMIT ?`,
+    ),
+    peekOpen: db.prepare(
+      `SELECT r.state, r.lease_until, r.next_attempt_at FROM stage_rows r
        WHERE r.stage = ? AND r.conn = ? AND r.state IN ('pending', 'claimed')
          AND (? IS NULL OR r.handler IS NULL OR r.handler NOT IN (SELECT value FROM json_each(?)))
        ORDER BY r.id LIMIT ?`,

@@ -86,7 +86,32 @@ export interface ClaimOptions {
   excludeHandlers?: readonly string[];
 }
 
-export type RoutingResult = { rowId: number; handlers: string[] } | { rowId: number; error: string };
+export type RoutingResult =
+  | {
+      rowId: number;
+      handlers: string[];
+      /** The claimed ingress row (payload in the clear): lets the store hand the routed rows on (see Handoff). */
+      source?: ClaimedRow;
+    }
+  | { rowId: number; error: string };
+
+/**
+ * A worker that takes the rows of its (stage, conn) straight from the transaction that writes them:
+ * the rows are inserted already claimed for `owner` and passed on after commit, in id order — the
+ * same durable claim a `claim*` call would make, without reading back and decrypting what was just
+ * written. Rows beyond `room()` are inserted pending and the store calls `overflow()`: the worker
+ * then claims from the store until it has caught up, so rows are still taken in order.
+ */
+export interface HandoffTarget {
+  readonly owner: string;
+  readonly leaseMs: number;
+  /** How many rows the worker takes now (0: insert them pending). */
+  room(): number;
+  /** Rows were inserted pending while this target was attached. */
+  overflow(): void;
+  /** After commit: the rows, claimed for `owner` at `claimedAt`. */
+  take(rows: ClaimedRow[], claimedAt: number): void;
+}
 
 export interface Send {
   outbound: string;
@@ -287,6 +312,11 @@ export interface Store extends BodyRecoder {
 
   /** Subscribes to "rows were committed for (stage, conn)". Returns an unsubscribe function. */
   onWake(stage: Stage, conn: string, listener: WakeListener): () => void;
+  /**
+   * Optional fast path (the embedded store): new rows of (stage, conn) go to `target` already claimed.
+   * Returns the detach function. Stores without it are claimed from as usual.
+   */
+  attachHandoff?(stage: "ingress" | "routed", conn: string, target: HandoffTarget): () => void;
   /** Flushes pending group commits, then closes. */
   close(): Promise<void>;
 }

@@ -235,32 +235,81 @@ for (const [kind, open] of [
       assert.deepEqual(slow.received, ["H1", "H2", "H3"]);
     });
 
-    it("never runs a handler on a row whose claim lease has run out", async () => {
-      const expired: number[] = [];
-      const inner = sendTo("OB_A");
-      const transform: TransformFn = async (handler, input) => {
-        await new Promise((r) => setTimeout(r, 25));
-        const rows = await t.query(
-          "SELECT lease_until FROM stage_rows WHERE message_id = ? AND stage = 'routed'",
-          input.messageId,
-        );
-        if (Number(rows[0]?.lease_until) <= Date.now()) expired.push(input.messageId);
-        return inner(handler, input);
-      };
+    it("keeps arrival order through routing and transforms when the in-memory handoff overflows", async () => {
       const sink = new Downstream(ok);
-      const common = { store: t.store, pollMs: 200, callTimeoutMs: 40, leaseMs: 200 };
-      const ids = await send(...Array.from({ length: 20 }, (_, i) => `LEASE${i}`));
-      workers.push(startRouterWorker("IB_TEST", routeToH, common));
-      workers.push(startTransformWorker("IB_TEST", transform, common));
+      let overflows = 0;
+      // Count the store's overflow signals (the embedded store's fast path; PostgreSQL has none).
+      const attach = t.store.attachHandoff?.bind(t.store);
+      if (attach) {
+        t.store.attachHandoff = (stage, conn, target) =>
+          attach(stage, conn, {
+            ...target,
+            room: () => target.room(),
+            take: (rows, at) => target.take(rows, at),
+            overflow: () => {
+              overflows++;
+              target.overflow();
+            },
+          });
+      }
+      const slowRoute: RouteFn = async (inbound, input) => {
+        await new Promise((r) => setTimeout(r, 2));
+        return routeToH(inbound, input);
+      };
+      const common = { store: t.store, pollMs: 200, callTimeoutMs: 30_000, batchSize: 4, inboxCapacity: 3 };
+      workers.push(startRouterWorker("IB_TEST", slowRoute, common));
+      workers.push(startTransformWorker("IB_TEST", sendTo("OB_A"), common));
       workers.push(
         startDeliveryWorker("OB_A", sink.deliver, { store: t.store, pollMs: 200, retry: FAST_RETRY }),
       );
+      const cids = Array.from({ length: 60 }, (_, i) => `O${i}`);
+      const intake = createIntake(t.store);
+      // Waves of concurrent arrivals (a group commit each), faster than the 2 ms router: the inbox
+      // fills up, and later waves arrive while earlier rows still wait in the store.
+      const ids: number[] = [];
+      for (let w = 0; w < cids.length; w += 10) {
+        const wave = cids.slice(w, w + 10).map((c) => intake.receive("IB_TEST", buf(adt(c))));
+        for (const r of await Promise.all(wave)) ids.push(r.messageId);
+      }
       await settle(
         ids,
         ids.map(() => "PROCESSED"),
       );
-      assert.deepEqual(expired, []);
+      assert.deepEqual(sink.received, cids);
+      if (attach) assert.ok(overflows > 0, "the inbox overflowed at least once");
     });
+
+    for (const when of ["queued before the workers start", "handed to running workers"] as const) {
+      it(`never runs a handler on a row whose claim lease has run out (${when})`, async () => {
+        const expired: number[] = [];
+        const inner = sendTo("OB_A");
+        const transform: TransformFn = async (handler, input) => {
+          await new Promise((r) => setTimeout(r, 25));
+          const rows = await t.query(
+            "SELECT lease_until FROM stage_rows WHERE message_id = ? AND stage = 'routed'",
+            input.messageId,
+          );
+          if (Number(rows[0]?.lease_until) <= Date.now()) expired.push(input.messageId);
+          return inner(handler, input);
+        };
+        const sink = new Downstream(ok);
+        const common = { store: t.store, pollMs: 200, callTimeoutMs: 40, leaseMs: 200 };
+        const cids = Array.from({ length: 20 }, (_, i) => `LEASE${i}`);
+        const before = when === "queued before the workers start" ? await send(...cids) : [];
+        workers.push(startRouterWorker("IB_TEST", routeToH, common));
+        workers.push(startTransformWorker("IB_TEST", transform, common));
+        workers.push(
+          startDeliveryWorker("OB_A", sink.deliver, { store: t.store, pollMs: 200, retry: FAST_RETRY }),
+        );
+        const ids = before.length > 0 ? before : await send(...cids);
+        await settle(
+          ids,
+          ids.map(() => "PROCESSED"),
+        );
+        assert.deepEqual(expired, []);
+        assert.deepEqual(sink.received, cids);
+      });
+    }
 
     it("replays a dead letter once the destination is fixed", async () => {
       const sink = new Downstream(() => ({ status: "permanent", error: "AR" }));

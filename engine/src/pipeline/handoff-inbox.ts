@@ -1,0 +1,110 @@
+/**
+ * A stage worker's end of a store handoff (`HandoffTarget`, store/types.ts): the rows the previous
+ * stage's transaction wrote for this worker, already claimed for it, queued in memory in id order —
+ * so the worker neither reads back nor decrypts what was just written.
+ *
+ * Order: while it has room the inbox takes every new row. Once full, or after rows were given back
+ * to the store, it is "behind": the store inserts new rows pending and the worker claims them from
+ * the store, oldest first, until a claim that excluded nothing finds fewer rows than it asked for.
+ * Only then does it take handoffs again, so no newer row overtakes an older pending one.
+ */
+import type { ClaimedRow, HandoffTarget } from "../store/index.js";
+
+interface Queued {
+  row: ClaimedRow;
+  claimedAt: number;
+}
+
+export interface InboxBatch {
+  rows: ClaimedRow[];
+  /** When the oldest row's claim (its lease) began. */
+  claimedAt: number;
+}
+
+export class HandoffInbox {
+  #queue: Queued[] = [];
+  #behind = false;
+  readonly target: HandoffTarget;
+
+  constructor(
+    owner: string,
+    leaseMs: number,
+    /** Rows held in memory at most (each carries its payload). */
+    private readonly capacity: number,
+    wake: () => void,
+  ) {
+    this.target = {
+      owner,
+      leaseMs,
+      room: () => (this.#behind ? 0 : Math.max(0, this.capacity - this.#queue.length)),
+      overflow: () => {
+        this.#behind = true;
+      },
+      take: (rows, claimedAt) => {
+        for (const row of rows) this.#queue.push({ row, claimedAt });
+        wake();
+      },
+    };
+  }
+
+  get size(): number {
+    return this.#queue.length;
+  }
+
+  get behind(): boolean {
+    return this.#behind;
+  }
+
+  /** Rows went back to the store (released, or a failed handoff): claim in order from now on. */
+  markBehind(): void {
+    this.#behind = true;
+  }
+
+  /** A claim that excluded nothing found fewer rows than it asked for: nothing older is pending. */
+  caughtUp(): void {
+    this.#behind = false;
+  }
+
+  /** Up to `limit` of the oldest rows. */
+  next(limit: number): InboxBatch | undefined {
+    const taken = this.#queue.splice(0, limit);
+    return taken.length === 0 ? undefined : batchOf(taken);
+  }
+
+  /**
+   * Per handler not in `busy`: up to `limit` of its oldest rows (each handler's rows stay in order;
+   * rows of busy handlers stay queued).
+   */
+  nextByHandler(limit: number, busy: ReadonlySet<string>): Map<string, InboxBatch> {
+    const picked = new Map<string, Queued[]>();
+    const rest: Queued[] = [];
+    for (const q of this.#queue) {
+      const h = q.row.handler ?? "";
+      if (busy.has(h)) {
+        rest.push(q);
+        continue;
+      }
+      let list = picked.get(h);
+      if (!list) {
+        list = [];
+        picked.set(h, list);
+      }
+      if (list.length < limit) list.push(q);
+      else rest.push(q);
+    }
+    this.#queue = rest;
+    return new Map([...picked].map(([h, list]) => [h, batchOf(list)]));
+  }
+
+  /** Everything still queued (to give back to the store on stop). */
+  drain(): ClaimedRow[] {
+    const rows = this.#queue.map((q) => q.row);
+    this.#queue = [];
+    return rows;
+  }
+}
+
+function batchOf(list: Queued[]): InboxBatch {
+  // In id order, so the first row's claim is the oldest.
+  return { rows: list.map((q) => q.row), claimedAt: list[0]?.claimedAt ?? Date.now() };
+}
