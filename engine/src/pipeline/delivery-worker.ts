@@ -4,7 +4,7 @@
  * behind the head may overtake it), a permanent failure dead-letters the row and the lane moves on.
  * Results are committed in small groups, so a crash re-sends at most the last few (at-least-once).
  */
-import type { ClaimedRow, DeliveryResult, Store } from "../store/index.js";
+import type { ClaimedRow, DeliveryResult, HandoffTarget, Store } from "../store/index.js";
 import { afterFailure, checkRetryPolicy, DEFAULT_RETRY } from "./retry.js";
 import type { DeliverFn, DeliverOutcome, PipelineLog, RetryPolicy } from "./types.js";
 import { describeError, type StepResult, startLoop, type WorkerHandle, workerOwner } from "./worker-loop.js";
@@ -27,6 +27,17 @@ export interface DeliveryWorkerOptions {
 
 const noLog: PipelineLog = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** Delivery claim lease: a batch to a slow destination can take a while. */
+export const DELIVERY_LEASE_MS = 300_000;
+
+/**
+ * A lane's handoff (store/types.ts HandoffTarget): its outbound rows are claimed for `owner` as they
+ * are written — so the worker's next claim takes them without a write — and `take` wakes it.
+ */
+export function laneHandoff(owner: string, leaseMs: number, wake: () => void): HandoffTarget {
+  return { owner, leaseMs, room: () => Number.POSITIVE_INFINITY, overflow() {}, take: () => wake() };
+}
+
 export function startDeliveryWorker(
   outbound: string,
   deliver: DeliverFn,
@@ -36,7 +47,7 @@ export function startDeliveryWorker(
   const owner = opts.owner ?? workerOwner("delivery", outbound);
   const policy = checkRetryPolicy(opts.retry ?? DEFAULT_RETRY);
   const limit = opts.batchSize ?? 64;
-  const leaseMs = opts.leaseMs ?? 300_000;
+  const leaseMs = opts.leaseMs ?? DELIVERY_LEASE_MS;
   const flushMs = opts.flushMs ?? 20;
   const log = opts.log ?? noLog;
 
@@ -138,7 +149,13 @@ export function startDeliveryWorker(
     return { busy: true };
   };
 
-  return startLoop({
+  let wakeLoop: () => void = () => {};
+  const detach = store.attachHandoff?.(
+    "outbound",
+    outbound,
+    laneHandoff(owner, leaseMs, () => wakeLoop()),
+  );
+  const loop = startLoop({
     name: `delivery:${outbound}`,
     store,
     stage: "outbound",
@@ -146,6 +163,23 @@ export function startDeliveryWorker(
     step,
     pollMs: opts.pollMs ?? 1000,
     log,
+    bindWake: (wake) => {
+      wakeLoop = wake;
+    },
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
+  const done = loop.done.then(async () => {
+    detach?.();
+    // Rows claimed for this lane at insert and not yet taken go back to pending, so whichever worker
+    // runs the lane next (another owner after a promote) need not wait out their lease.
+    await store.releaseLane?.(outbound, owner).catch(() => 0);
+  });
+  return {
+    name: loop.name,
+    done,
+    stop() {
+      void loop.stop();
+      return done;
+    },
+  };
 }

@@ -4,7 +4,12 @@
  *   intake (receive → group commit → ACK), per inbound a router worker and a transform worker,
  *   per outbound a delivery worker (FIFO lane, retries, dead letters), and the retention job.
  */
-export { type DeliveryWorkerOptions, startDeliveryWorker } from "./delivery-worker.js";
+export {
+  DELIVERY_LEASE_MS,
+  type DeliveryWorkerOptions,
+  laneHandoff,
+  startDeliveryWorker,
+} from "./delivery-worker.js";
 export {
   type AckMode,
   createIntake,

@@ -261,7 +261,7 @@ export function startTransformWorker(
           );
           return "error" in out
             ? { rowId: row.rowId, error: out.error }
-            : { rowId: row.rowId, sends: out.sends };
+            : { rowId: row.rowId, sends: out.sends, source: row };
         } catch (error) {
           return { rowId: row.rowId, error: `handler failed: ${describeError(error)}` };
         }

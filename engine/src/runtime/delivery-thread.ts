@@ -61,11 +61,15 @@ async function run(data: DeliveryThreadData): Promise<void> {
     completeDelivery: (o, r) => store.completeDelivery(o, r),
     releaseClaims: (o, ids) => store.releaseClaims(o, ids),
     laneHead: (n) => store.laneHead(n),
+    releaseLane: (n, o) => store.releaseLane(n, o),
     onWake: (_stage, _conn, listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-  } as Pick<Store, "claimOutbound" | "completeDelivery" | "releaseClaims" | "laneHead" | "onWake">;
+  } as Pick<
+    Store,
+    "claimOutbound" | "completeDelivery" | "releaseClaims" | "laneHead" | "releaseLane" | "onWake"
+  >;
   const worker = startDeliveryWorker(
     data.name,
     (_o, payload, meta) => connector.send(payload, sendMeta(payload, meta)),

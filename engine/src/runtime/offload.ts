@@ -8,7 +8,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { OutboundDef } from "../config/index.js";
-import { type PipelineLog, workerOwner } from "../pipeline/index.js";
+import { DELIVERY_LEASE_MS, laneHandoff, type PipelineLog, workerOwner } from "../pipeline/index.js";
 import type { OffloadedDelivery } from "../pipeline/runner.js";
 import type { Running } from "../pipeline/supervisor.js";
 import type { Store, WriteLock } from "../store/index.js";
@@ -22,7 +22,7 @@ export interface OffloadOptions {
   insecure: boolean;
   /** The main connection's write lock, shared with each thread's connection. */
   writeLock: WriteLock;
-  store: Pick<Store, "onWake">;
+  store: Pick<Store, "onWake" | "attachHandoff">;
   log: PipelineLog;
   workers?: { batchSize?: number; pollMs?: number };
 }
@@ -68,8 +68,14 @@ class ThreadedOutbound implements OffloadedDelivery {
       ...opts.workers,
     };
     const worker = new Worker(threadSource(THREAD_URL), { eval: true, workerData: data });
-    const unsubscribe = opts.store.onWake("outbound", def.name, () =>
-      worker.postMessage({ type: "wake" } satisfies ToThread),
+    const wake = () => worker.postMessage({ type: "wake" } satisfies ToThread);
+    const unsubscribe = opts.store.onWake("outbound", def.name, wake);
+    // The lane's rows are claimed for the thread's worker as the main thread writes them (no claim
+    // transaction in the thread, no write lock taken from intake); a handed row wakes the thread.
+    const detach = opts.store.attachHandoff?.(
+      "outbound",
+      def.name,
+      laneHandoff(this.#owner, DELIVERY_LEASE_MS, wake),
     );
     let stopped: () => void = () => {};
     const stoppedP = new Promise<void>((r) => {
@@ -85,6 +91,7 @@ class ThreadedOutbound implements OffloadedDelivery {
         code === 0 ? resolve() : reject(new Error(`delivery thread exited with ${code}`));
       });
     }).finally(() => {
+      detach?.();
       unsubscribe();
       stopped();
     });
@@ -96,6 +103,8 @@ class ThreadedOutbound implements OffloadedDelivery {
           resolve({
             done,
             stop: async () => {
+              // No more rows claimed for the thread; it gives back the ones it has not taken.
+              detach?.();
               worker.postMessage({ type: "stop" } satisfies ToThread);
               await Promise.race([stoppedP, done.catch(() => undefined)]);
               await worker.terminate();

@@ -67,6 +67,7 @@ interface OpenRow {
   id: number;
   message_id: number;
   state: RowState;
+  claimed_by: string | null;
   lease_until: number | null;
   next_attempt_at: number;
   handler: string | null;
@@ -205,66 +206,69 @@ export class SqliteStore implements Store {
   #claim(stage: Stage, conn: string, opts: ClaimOptions, fifo: boolean): ClaimedRow[] {
     const now = opts.now ?? Date.now();
     const exclude = opts.excludeHandlers?.length ? JSON.stringify(opts.excludeHandlers) : null;
-    // A read first: an idle worker's poll must not take the write lock from intake.
-    if (!this.#anyClaimable(stage, conn, exclude, opts.limit, now, fifo)) return [];
+    // A read first, outside any transaction: an idle worker's poll, or a lane whose rows were all
+    // claimed for it at insert, needs no write — and must not take the write lock from intake.
+    const read = this.#claimRows(stage, conn, opts, fifo, exclude, now, undefined);
+    if (read) return read;
     const fx = new TxnEffects(now);
-    return this.#txn(fx, () => {
-      const rows = this.#s.selectOpen.all(stage, conn, exclude, exclude, opts.limit) as OpenRow[];
-      const out: ClaimedRow[] = [];
-      for (const r of rows) {
-        const leased = r.state === "claimed" && (r.lease_until ?? 0) > now;
-        if (fifo && (leased || r.next_attempt_at > now)) break; // the head blocks its lane
-        if (leased) continue;
-        const aad = r.from_raw ? `messages:${r.message_id}` : `stage_rows:${r.id}`;
-        let payload: Buffer;
-        try {
-          payload = this.#codec.decode(r.body, aad);
-        } catch (error) {
-          if (!(error instanceof BodyDecodeError)) throw error;
-          // One undecryptable row must not block its lane forever (a throw here would roll the claim
-          // back and retry it every poll): dead-letter it and go on.
-          this.#deadUndecryptable({ id: r.id, messageId: r.message_id, stage, conn }, error, fx);
-          continue;
-        }
-        this.#s.claimRow.run(opts.owner, now + opts.leaseMs, now, r.id);
-        out.push({
-          rowId: r.id,
-          messageId: r.message_id,
-          stage,
-          conn,
-          handler: r.handler,
-          payload,
-          attempts: r.attempts,
-          inbound: r.inbound,
-          contentType: r.content_type,
-          controlId: r.control_id,
-          messageType: r.message_type,
-          receivedAt: r.received_at,
-        });
-      }
-      return out;
-    });
+    return this.#txn(fx, () => this.#claimRows(stage, conn, opts, fifo, exclude, now, fx) ?? []);
   }
 
-  #anyClaimable(
+  /**
+   * The claimable rows in id order, decrypted. Without `fx` (read-only) it returns undefined at the
+   * first row that needs a write (a claim to record, an undecryptable row to dead-letter).
+   */
+  #claimRows(
     stage: Stage,
     conn: string,
-    exclude: string | null,
-    limit: number,
-    now: number,
+    opts: ClaimOptions,
     fifo: boolean,
-  ) {
-    const rows = this.#s.peekOpen.iterate(stage, conn, exclude, exclude, limit) as IterableIterator<{
-      state: RowState;
-      lease_until: number | null;
-      next_attempt_at: number;
-    }>;
+    exclude: string | null,
+    now: number,
+    fx: TxnEffects | undefined,
+  ): ClaimedRow[] | undefined {
+    const args = [stage, conn, exclude, exclude, opts.limit] as const;
+    // Read-only: iterate, so SQLite stops at the first row needing a write (writes need .all()).
+    const rows = (
+      fx ? this.#s.selectOpen.all(...args) : this.#s.selectOpen.iterate(...args)
+    ) as Iterable<OpenRow>;
+    const out: ClaimedRow[] = [];
     for (const r of rows) {
-      const leased = r.state === "claimed" && (r.lease_until ?? 0) > now;
-      if (fifo && (leased || r.next_attempt_at > now)) return false;
-      if (!leased) return true;
+      // A lane's rows claimed for its owner at insert (handoff) are the owner's to take as they are.
+      const mine = fifo && r.state === "claimed" && r.claimed_by === opts.owner;
+      const leased = !mine && r.state === "claimed" && (r.lease_until ?? 0) > now;
+      if (fifo && (leased || r.next_attempt_at > now)) break; // the head blocks its lane
+      if (leased) continue;
+      if (!mine && !fx) return undefined;
+      const aad = r.from_raw ? `messages:${r.message_id}` : `stage_rows:${r.id}`;
+      let payload: Buffer;
+      try {
+        payload = this.#codec.decode(r.body, aad);
+      } catch (error) {
+        if (!(error instanceof BodyDecodeError)) throw error;
+        if (!fx) return undefined;
+        // One undecryptable row must not block its lane forever (a throw here would roll the claim
+        // back and retry it every poll): dead-letter it and go on.
+        this.#deadUndecryptable({ id: r.id, messageId: r.message_id, stage, conn }, error, fx);
+        continue;
+      }
+      if (!mine) this.#s.claimRow.run(opts.owner, now + opts.leaseMs, now, r.id);
+      out.push({
+        rowId: r.id,
+        messageId: r.message_id,
+        stage,
+        conn,
+        handler: r.handler,
+        payload,
+        attempts: r.attempts,
+        inbound: r.inbound,
+        contentType: r.content_type,
+        controlId: r.control_id,
+        messageType: r.message_type,
+        receivedAt: r.received_at,
+      });
     }
-    return false;
+    return out;
   }
 
   #deadUndecryptable(
@@ -286,6 +290,17 @@ export class SqliteStore implements Store {
       this.#txn(fx, () => {
         let n = 0;
         for (const id of rowIds) n += this.#s.releaseRow.run(fx.now, id, owner).changes;
+        return n;
+      }),
+    );
+  }
+
+  releaseLane(outbound: string, owner: string): Promise<number> {
+    const fx = new TxnEffects(Date.now());
+    return Promise.resolve(
+      this.#txn(fx, () => {
+        const n = this.#s.releaseLane.run(fx.now, outbound, owner).changes;
+        if (n > 0) fx.wake("outbound", outbound);
         return n;
       }),
     );
@@ -393,6 +408,7 @@ export class SqliteStore implements Store {
             for (const send of res.sends) {
               const id = this.#nextId("stage_rows", fx);
               const payload = this.#codec.encode(send.payload, `stage_rows:${id}`);
+              const target = res.source && this.#handTarget("outbound", send.outbound, fx);
               s.insertRow.run(
                 id,
                 row.message_id,
@@ -403,8 +419,18 @@ export class SqliteStore implements Store {
                 res.rowId,
                 payload,
                 fx.now,
+                target,
               );
-              fx.wake("outbound", send.outbound);
+              if (target && res.source) {
+                this.#hand(target, fx, {
+                  ...res.source,
+                  rowId: id,
+                  stage: "outbound",
+                  conn: send.outbound,
+                  payload: send.payload,
+                  attempts: 0,
+                });
+              } else fx.wake("outbound", send.outbound);
             }
             const sent = res.sends.length === 0 ? "filtered" : res.sends.map((x) => x.outbound).join(",");
             this.#event(
@@ -788,7 +814,7 @@ export class SqliteStore implements Store {
 
   // ---- handoff (see HandoffTarget) ----------------------------------------------------------------
 
-  attachHandoff(stage: "ingress" | "routed", conn: string, target: HandoffTarget): () => void {
+  attachHandoff(stage: Stage, conn: string, target: HandoffTarget): () => void {
     const key = `${stage}\u0000${conn}`;
     this.#handoffs.set(key, target);
     return () => {
@@ -797,7 +823,7 @@ export class SqliteStore implements Store {
   }
 
   /** The target a new row of (stage, conn) is inserted claimed for, while its room lasts. */
-  #handTarget(stage: "ingress" | "routed", conn: string, fx: TxnEffects): HandoffTarget | undefined {
+  #handTarget(stage: Stage, conn: string, fx: TxnEffects): HandoffTarget | undefined {
     const target = this.#handoffs.get(`${stage}\u0000${conn}`);
     if (!target) return undefined;
     const room = fx.room.get(target) ?? target.room();
@@ -935,16 +961,10 @@ function prepare(db: Database.Database) {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     selectOpen: db.prepare(
-      `SELECT r.id, r.message_id, r.state, r.lease_until, r.next_attempt_at, r.handler, r.attempts,
+      `SELECT r.id, r.message_id, r.state, r.claimed_by, r.lease_until, r.next_attempt_at, r.handler, r.attempts,
          r.payload IS NULL AS from_raw, coalesce(r.payload, m.raw) AS body, m.inbound, m.content_type,
          m.control_id, m.message_type, m.received_at
        FROM stage_rows r JOIN messages m ON m.id = r.message_id
-       WHERE r.stage = ? AND r.conn = ? AND r.state IN ('pending', 'claimed')
-         AND (? IS NULL OR r.handler IS NULL OR r.handler NOT IN (SELECT value FROM json_each(?)))
-       ORDER BY r.id LIMIT ?`,
-    ),
-    peekOpen: db.prepare(
-      `SELECT r.state, r.lease_until, r.next_attempt_at FROM stage_rows r
        WHERE r.stage = ? AND r.conn = ? AND r.state IN ('pending', 'claimed')
          AND (? IS NULL OR r.handler IS NULL OR r.handler NOT IN (SELECT value FROM json_each(?)))
        ORDER BY r.id LIMIT ?`,
@@ -955,6 +975,10 @@ function prepare(db: Database.Database) {
     releaseRow: db.prepare(
       `UPDATE stage_rows SET state = 'pending', claimed_by = NULL, lease_until = NULL, updated_at = ?
        WHERE id = ? AND claimed_by = ? AND state = 'claimed'`,
+    ),
+    releaseLane: db.prepare(
+      `UPDATE stage_rows SET state = 'pending', claimed_by = NULL, lease_until = NULL, updated_at = ?
+       WHERE stage = 'outbound' AND conn = ? AND state = 'claimed' AND claimed_by = ?`,
     ),
     laneHead: db.prepare(
       `SELECT id, state, next_attempt_at, lease_until FROM stage_rows

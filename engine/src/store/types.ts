@@ -118,7 +118,14 @@ export interface Send {
   payload: Buffer;
 }
 
-export type TransformResult = { rowId: number; sends: Send[] } | { rowId: number; error: string };
+export type TransformResult =
+  | {
+      rowId: number;
+      sends: Send[];
+      /** The claimed routed row: lets the store hand the outbound rows to their lanes' owners. */
+      source?: ClaimedRow;
+    }
+  | { rowId: number; error: string };
 
 export type DeliveryResult =
   | { rowId: number; status: "ok"; reply?: Buffer }
@@ -314,9 +321,13 @@ export interface Store extends BodyRecoder {
   onWake(stage: Stage, conn: string, listener: WakeListener): () => void;
   /**
    * Optional fast path (the embedded store): new rows of (stage, conn) go to `target` already claimed.
-   * Returns the detach function. Stores without it are claimed from as usual.
+   * Returns the detach function. Stores without it are claimed from as usual. Outbound rows are
+   * claimed for the lane's owner at insert and taken by its next `claimOutbound` (the lane stays in
+   * id order in the store; `take` is its wake-up).
    */
-  attachHandoff?(stage: "ingress" | "routed", conn: string, target: HandoffTarget): () => void;
+  attachHandoff?(stage: Stage, conn: string, target: HandoffTarget): () => void;
+  /** With handoffs: gives back the rows of lane `outbound` claimed for `owner` (its worker stopped). */
+  releaseLane?(outbound: string, owner: string): Promise<number>;
   /** Flushes pending group commits, then closes. */
   close(): Promise<void>;
 }
