@@ -26,6 +26,7 @@ export interface DeliveryThreadData {
   owner: string;
   /** The engine's write lock (write-lock.ts), shared with the main thread's connection. */
   writeLock: SharedArrayBuffer;
+  autoCheckpoint: boolean;
   batchSize?: number;
   pollMs?: number;
 }
@@ -49,6 +50,7 @@ async function run(data: DeliveryThreadData): Promise<void> {
     path: data.dbPath,
     codec: codecFromEnv(data.keys, { insecure: data.insecure }),
     writeLock: new WriteLock(data.writeLock),
+    autoCheckpoint: data.autoCheckpoint,
   });
   const connector = connectors.createOutbound(data.transport, data.name, data.settings, {
     log,

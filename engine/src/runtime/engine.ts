@@ -12,6 +12,7 @@ import { type PipelineLog, type RetentionJob, silentLog, startRetention } from "
 import { Runner, type RunnerOptions } from "../pipeline/runner.js";
 import {
   type BodyCodec,
+  Checkpointer,
   codecFromEnv,
   openSqliteStore,
   type SqliteStore,
@@ -56,14 +57,18 @@ function offloadSpec(
   env: NodeJS.ProcessEnv,
   dbPath: string,
   writeLock: WriteLock,
-): Pick<OffloadOptions, "dbPath" | "keys" | "insecure" | "writeLock"> | undefined {
+  checkpointed: boolean,
+): OffloadSpec | undefined {
   if (opts.offloadDelivery === false) return undefined;
-  if (opts.codec) return opts.codec.encrypted ? undefined : { dbPath, keys: {}, insecure: true, writeLock };
+  const common = { dbPath, writeLock, autoCheckpoint: !checkpointed };
+  if (opts.codec) return opts.codec.encrypted ? undefined : { ...common, keys: {}, insecure: true };
   const keys: OffloadOptions["keys"] = {};
   if (env.MEFOR_STORE_KEY) keys.MEFOR_STORE_KEY = env.MEFOR_STORE_KEY;
   if (env.MEFOR_STORE_OLD_KEYS) keys.MEFOR_STORE_OLD_KEYS = env.MEFOR_STORE_OLD_KEYS;
-  return { dbPath, keys, insecure: opts.insecureNoEncryption === true, writeLock };
+  return { ...common, keys, insecure: opts.insecureNoEncryption === true };
 }
+
+type OffloadSpec = Pick<OffloadOptions, "dbPath" | "keys" | "insecure" | "writeLock" | "autoCheckpoint">;
 
 export class EngineStartError extends Error {
   override name = "EngineStartError";
@@ -77,6 +82,7 @@ export class Engine {
   readonly log: PipelineLog;
   readonly startedAt = Date.now();
   #retention: RetentionJob | undefined;
+  #checkpointer: Checkpointer | undefined;
   #sweep: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -84,7 +90,7 @@ export class Engine {
     store: SqliteStore,
     opts: EngineOptions,
     log: PipelineLog,
-    offload: Pick<OffloadOptions, "dbPath" | "keys" | "insecure" | "writeLock"> | undefined,
+    offload: OffloadSpec | undefined,
   ) {
     this.store = store;
     this.log = log;
@@ -136,14 +142,26 @@ export class Engine {
     mkdirSync(dirname(dbPath), { recursive: true });
     // One write lock for this file's connections in this process (main + delivery threads).
     const writeLock = new WriteLock();
-    const store = openSqliteStore({ path: dbPath, codec, writeLock });
+    const store = openSqliteStore({ path: dbPath, codec, writeLock, autoCheckpoint: false });
+    // WAL checkpoints run in a thread of their own; without it, the connection does them itself.
+    const checkpointer = await Checkpointer.start({ dbPath, log, writeLock }).catch((error: unknown) => {
+      log.warn({ err: String(error) }, "checkpoint thread did not start; checkpointing inline");
+      store.db.pragma("wal_autocheckpoint = 1000");
+      return undefined;
+    });
     let engine: Engine | undefined;
     try {
       // The only engine on this file: every claim left by a previous (crashed) run is ours to redo.
       const recovered = await store.recoverLeases({ all: true });
       if (recovered > 0)
         log.info({ event: "recover", rows: recovered }, "re-queued rows claimed by a previous run");
-      engine = new Engine(store, opts, log, offloadSpec(opts, env, dbPath, writeLock));
+      engine = new Engine(
+        store,
+        opts,
+        log,
+        offloadSpec(opts, env, dbPath, writeLock, checkpointer !== undefined),
+      );
+      engine.#checkpointer = checkpointer;
       const registry = await engine.#bootRegistry(opts);
       await engine.runner.start(registry);
       if (opts.retentionMs !== undefined) {
@@ -160,6 +178,7 @@ export class Engine {
       return engine;
     } catch (error) {
       await engine?.runner.stop().catch(() => undefined);
+      await checkpointer?.stop();
       await store.close();
       if (error instanceof EngineStartError) throw error;
       throw new EngineStartError(error instanceof Error ? error.message : String(error));
@@ -199,6 +218,7 @@ export class Engine {
       clearInterval(this.#sweep);
       await this.#retention?.stop();
       await this.runner.stop();
+      await this.#checkpointer?.stop();
       await this.store.close();
       this.log.info({ event: "stopped" }, "engine stopped");
     })();

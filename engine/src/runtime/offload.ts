@@ -22,6 +22,8 @@ export interface OffloadOptions {
   insecure: boolean;
   /** The main connection's write lock, shared with each thread's connection. */
   writeLock: WriteLock;
+  /** False when the engine's checkpoint thread copies the WAL back (see store/checkpointer.ts). */
+  autoCheckpoint: boolean;
   store: Pick<Store, "onWake" | "attachHandoff">;
   log: PipelineLog;
   workers?: { batchSize?: number; pollMs?: number };
@@ -65,6 +67,7 @@ class ThreadedOutbound implements OffloadedDelivery {
       retry: def.options.retry,
       owner: this.#owner,
       writeLock: opts.writeLock.buffer,
+      autoCheckpoint: opts.autoCheckpoint,
       ...opts.workers,
     };
     const worker = new Worker(threadSource(THREAD_URL), { eval: true, workerData: data });

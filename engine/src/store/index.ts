@@ -2,6 +2,8 @@
  * The store: a durable staged queue (ingress → routed → outbound) and the message log, with bodies
  * encrypted at rest. The pipeline codes against `Store`; `openSqliteStore` is the embedded implementation.
  */
+
+export { Checkpointer, type CheckpointerOptions } from "./checkpointer.js";
 export {
   type AesGcmOptions,
   aesGcmCodec,

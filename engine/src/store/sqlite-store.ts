@@ -61,6 +61,11 @@ export interface SqliteStoreOptions {
    * for another thread's transaction without SQLite's sleeping busy handler (see write-lock.ts).
    */
   writeLock?: WriteLock;
+  /**
+   * SQLite's automatic WAL checkpoint in this connection's commits (default on). Off when a
+   * Checkpointer thread does it (checkpointer.ts), so commits never stop to copy the WAL back.
+   */
+  autoCheckpoint?: boolean;
 }
 
 interface OpenRow {
@@ -117,6 +122,7 @@ export class SqliteStore implements Store {
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
     this.db.pragma("cache_size = -32000");
     this.db.pragma("temp_store = MEMORY");
+    if (opts.autoCheckpoint === false) this.db.pragma("wal_autocheckpoint = 0");
     migrate(this.db);
     this.#s = prepare(this.db);
     this.#ingress = new GroupCommitter((items) => this.#writeArrivals(items), opts.maxGroupSize ?? 1000);
