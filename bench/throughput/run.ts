@@ -10,28 +10,37 @@
  *      from each message's scheduled send time.
  *   3. the engine's peak RSS (VmHWM).
  *
- * Run: node --conditions=source --import tsx bench/throughput/run.ts [--senders=16] [--seconds=10] [--rate=2000] [--dist]
+ * Run: node --conditions=source --import tsx bench/throughput/run.ts [--senders=16,64] [--seconds=10] [--rate=2000] [--src]
+ * The built engine (engine/dist, what `npm start` runs; built first if missing) unless --src, which
+ * runs the sources under tsx. The sustained phase runs once per sender count; the fixed-rate phase
+ * spreads its load over --rate-senders=16 connections.
  * (MF_BENCH_PROF=<dir> writes a CPU profile of the engine process there.)
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { encodeMllp, MllpDecoder } from "messagefoundry/hl7";
+import { threadSource } from "../../engine/src/thread-source.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-/** `--dist` runs the built engine (engine/dist, as `npm start` does) instead of the sources under tsx. */
-const DIST = process.argv.includes("--dist");
+/** The built engine (engine/dist, as `npm start` runs it) unless `--src`: the sources under tsx. */
+const DIST = !process.argv.includes("--src");
 const MAIN = join(ROOT, DIST ? "engine/dist/cli/main.js" : "engine/src/cli/main.ts");
 
 function arg(name: string, def: number): number {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
   return a ? Number(a.slice(name.length + 3)) : def;
 }
-const SENDERS = arg("senders", 16);
+/** Closed-loop MLLP connections, one message in flight each: one sustained run per count. */
+const SENDER_COUNTS = (process.argv.find((a) => a.startsWith("--senders="))?.slice(10) ?? "16,64")
+  .split(",")
+  .map(Number);
+const RATE_SENDERS = arg("rate-senders", 16);
 const SECONDS = arg("seconds", 10);
 const RATE = arg("rate", 2000);
 
@@ -72,31 +81,23 @@ async function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** MSH-10 straight from the frame (the sink must stay cheap: it shares the cores). */
-function controlId(frame: Buffer): string {
-  const line = frame.toString("latin1", 0, Math.min(frame.length, 300));
-  return line.split("|")[9] ?? "";
-}
+/** Absolute milliseconds, comparable with the sink thread's arrival times. */
+const clock = () => performance.timeOrigin + performance.now();
 
-/** The sink: ACKs each frame (a fixed AA) and notes its arrival time per control id. */
-async function sink(onMessage: (id: string, at: number) => void) {
-  const server = net.createServer((s) => {
-    s.setNoDelay(true);
-    s.on("error", () => {});
-    const dec = new MllpDecoder();
-    s.on("data", (c: Buffer) => {
-      const now = performance.now();
-      for (const f of dec.push(c)) {
-        const id = controlId(f);
-        onMessage(id, now);
-        s.write(
-          encodeMllp(`MSH|^~\\&|SINK|FAC|BENCH|FAC|20260101120000||ACK^A01^ACK|A${id}|P|2.5.1\rMSA|AA|${id}`),
-        );
-      }
-    });
+/** The sink (sink.ts) in its own thread; `onArrivals` gets control ids and absolute arrival times. */
+async function sink(onArrival: (id: string, at: number) => void) {
+  const worker = new Worker(threadSource(new URL("./sink.ts", import.meta.url)), { eval: true });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.on(
+      "message",
+      (m: { type: "listening"; port: number } | { type: "arrivals"; ids: string[]; times: number[] }) => {
+        if (m.type === "listening") resolve(m.port);
+        else for (let i = 0; i < m.ids.length; i++) onArrival(m.ids[i] as string, m.times[i] as number);
+      },
+    );
+    worker.once("error", reject);
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { port: (server.address() as net.AddressInfo).port, close: () => server.close() };
+  return { port, close: () => void worker.terminate() };
 }
 
 /** One MLLP sender connection; ACKs come back in order, so pending sends are a FIFO. */
@@ -109,7 +110,7 @@ class Sender {
     socket.setNoDelay(true);
     const dec = new MllpDecoder();
     socket.on("data", (c: Buffer) => {
-      const now = performance.now();
+      const now = clock();
       for (const f of dec.push(c)) {
         const p = this.pending.shift();
         const text = f.toString("latin1");
@@ -146,6 +147,11 @@ function peakRss(pid: number): number {
 }
 
 async function main(): Promise<void> {
+  if (DIST && !existsSync(MAIN)) {
+    console.log("engine/dist missing: building the engine first");
+    const built = spawnSync("npm", ["run", "build", "-w", "messagefoundry"], { cwd: ROOT, stdio: "inherit" });
+    if (built.status !== 0) throw new Error("the engine build failed");
+  }
   const dir = mkdtempSync(join(tmpdir(), "mf-bench-"));
   const sentAt = new Map<string, number>();
   let delivered = 0;
@@ -211,47 +217,61 @@ async function main(): Promise<void> {
     }
     const pid = engine.pid as number;
 
-    // ---- 1. sustained, closed loop ----------------------------------------------------------
-    let acked = 0;
-    let nacked = 0;
+    // ---- 1. sustained, closed loop (once per sender count) ----------------------------------
+    const sustained: {
+      senders: number;
+      ackRate: number;
+      e2eRate: number;
+      backlogGrowth: number;
+      nacked: number;
+    }[] = [];
     let seq = 0;
-    let running = true;
-    const senders: Sender[] = [];
-    const next = (s: Sender) => {
-      if (!running) return;
-      const id = `B${++seq}`;
-      sentAt.set(id, performance.now());
-      s.send(id, performance.now());
-    };
-    for (let i = 0; i < SENDERS; i++) {
-      const s: Sender = await Sender.connect(inPort, (_id, _t0, _at, code) => {
-        if (code === "AA") acked++;
-        else nacked++;
-        next(s);
+    for (const count of SENDER_COUNTS) {
+      let acked = 0;
+      let nacked = 0;
+      let running = true;
+      const deliveredBefore = delivered;
+      const senders: Sender[] = [];
+      const next = (s: Sender) => {
+        if (!running) return;
+        const id = `B${++seq}`;
+        sentAt.set(id, clock());
+        s.send(id, clock());
+      };
+      for (let i = 0; i < count; i++) {
+        const s: Sender = await Sender.connect(inPort, (_id, _t0, _at, code) => {
+          if (code === "AA") acked++;
+          else nacked++;
+          next(s);
+        });
+        senders.push(s);
+      }
+      for (const s of senders) next(s);
+      await sleep(3000); // warm-up: JIT, SQLite cache, connections
+      const a0 = acked;
+      const d0 = delivered;
+      const t0 = clock();
+      await sleep(SECONDS * 1000);
+      const secs = (clock() - t0) / 1000;
+      sustained.push({
+        senders: count,
+        ackRate: (acked - a0) / secs,
+        e2eRate: (delivered - d0) / secs,
+        backlogGrowth: acked - a0 - (delivered - d0),
+        nacked,
       });
-      senders.push(s);
+      running = false;
+      await sleep(200);
+      while (delivered - deliveredBefore < acked) await sleep(50); // drain
+      for (const s of senders) s.socket.destroy();
     }
-    for (const s of senders) next(s);
-    await sleep(3000); // warm-up: JIT, SQLite cache, connections
-    const a0 = acked;
-    const d0 = delivered;
-    const t0 = performance.now();
-    await sleep(SECONDS * 1000);
-    const secs = (performance.now() - t0) / 1000;
-    const ackRate = (acked - a0) / secs;
-    const e2eRate = (delivered - d0) / secs;
-    const backlogGrowth = acked - a0 - (delivered - d0);
-    running = false;
-    await sleep(200);
-    while (delivered < acked) await sleep(50); // drain
-    for (const s of senders) s.socket.destroy();
     const rssAfterSustained = peakRss(pid);
 
     // ---- 2. fixed offered rate, open loop -----------------------------------------------------
     const ackLat: number[] = [];
     const fixed: Sender[] = [];
     let fixedAcked = 0;
-    for (let i = 0; i < SENDERS; i++) {
+    for (let i = 0; i < RATE_SENDERS; i++) {
       fixed.push(
         await Sender.connect(inPort, (_id, st, at, code) => {
           if (code === "AA") fixedAcked++;
@@ -261,12 +281,12 @@ async function main(): Promise<void> {
     }
     const total = Math.round(RATE * SECONDS);
     const warm = Math.round(RATE * 2);
-    const start = performance.now();
+    const start = clock();
     let sent = 0;
     const deliveredBefore = delivered;
     await new Promise<void>((resolve) => {
       const tick = () => {
-        const now = performance.now();
+        const now = clock();
         const due = Math.min(total + warm, Math.floor(((now - start) / 1000) * RATE));
         while (sent < due) {
           if (sent === warm) recordE2e = true;
@@ -281,7 +301,7 @@ async function main(): Promise<void> {
       };
       tick();
     });
-    const offeredSecs = (performance.now() - start) / 1000;
+    const offeredSecs = (clock() - start) / 1000;
     while (delivered - deliveredBefore < total + warm || fixedAcked < total + warm) await sleep(20);
     recordE2e = false;
     const peak = Math.max(rssAfterSustained, peakRss(pid));
@@ -296,14 +316,17 @@ async function main(): Promise<void> {
     );
     console.log(`engine: ${DIST ? "engine/dist (built)" : "engine/src under tsx"}`);
     console.log(
-      `senders: ${SENDERS} MLLP connections; window ${SECONDS} s; durable ACKs (group commit, synchronous=FULL); AES-256-GCM bodies\n`,
+      `closed-loop MLLP senders (one message in flight each): ${SENDER_COUNTS.join(", ")}; window ${SECONDS} s; ` +
+        `fixed rate over ${RATE_SENDERS} connections; durable ACKs (group commit, synchronous=FULL); AES-256-GCM bodies\n`,
     );
     console.log(`| ${"measure".padEnd(44)} | ${"value".padStart(14)} |`);
     console.log(`| ${"-".repeat(44)} | ${"-".repeat(13)}: |`);
-    line("sustained: ACKed msg/s (closed loop)", ackRate.toFixed(0));
-    line("sustained: delivered end to end msg/s", e2eRate.toFixed(0));
-    line("sustained: backlog growth over the window", String(backlogGrowth));
-    line("sustained: NAKs", String(nacked));
+    for (const r of sustained) {
+      line(`sustained, ${r.senders} senders: ACKed msg/s`, r.ackRate.toFixed(0));
+      line(`sustained, ${r.senders} senders: delivered msg/s`, r.e2eRate.toFixed(0));
+      line(`sustained, ${r.senders} senders: backlog growth`, String(r.backlogGrowth));
+      line(`sustained, ${r.senders} senders: NAKs`, String(r.nacked));
+    }
     line(`fixed ${RATE} msg/s: offered (achieved) msg/s`, ((total + warm) / offeredSecs).toFixed(0));
     line(
       `fixed ${RATE} msg/s: ACK latency p50 / p95 / p99 ms`,
