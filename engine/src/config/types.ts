@@ -142,7 +142,10 @@ export interface RetryPolicy {
 
 export interface OutboundOptions {
   retry?: Partial<RetryPolicy>;
-  /** `fifo` (default) delivers in order per destination; `unordered` allows parallel delivery. */
+  /**
+   * `fifo` (default): strictly in order per destination — a message being retried holds the rest.
+   * `unordered`: a message backing off after a failure is passed by the ones behind it.
+   */
   ordering?: "fifo" | "unordered";
   contentType?: ContentType;
   description?: string;

@@ -23,6 +23,11 @@ export interface DeliveryWorkerOptions {
   flushMs?: number;
   log?: PipelineLog;
   owner?: string;
+  /**
+   * Strict per-destination order (default). False (`ordering = "unordered"`): a message backing off
+   * is passed by the ones behind it, so one retrying message does not hold up the destination.
+   */
+  ordered?: boolean;
 }
 
 const noLog: PipelineLog = { debug() {}, info() {}, warn() {}, error() {} };
@@ -49,6 +54,7 @@ export function startDeliveryWorker(
   const limit = opts.batchSize ?? 64;
   const leaseMs = opts.leaseMs ?? DELIVERY_LEASE_MS;
   const flushMs = opts.flushMs ?? 20;
+  const ordered = opts.ordered !== false;
   const log = opts.log ?? noLog;
 
   const attemptOne = async (row: ClaimedRow): Promise<DeliverOutcome> => {
@@ -68,7 +74,7 @@ export function startDeliveryWorker(
   };
 
   const step = async (signal: AbortSignal): Promise<StepResult> => {
-    const rows = await store.claimOutbound(outbound, { owner, limit, leaseMs });
+    const rows = await store.claimOutbound(outbound, { owner, limit, leaseMs, ordered });
     try {
       return await deliverBatch(rows, signal);
     } catch (error) {
@@ -134,6 +140,8 @@ export function startDeliveryWorker(
             "delivery will retry",
           );
           pending.push({ rowId: row.rowId, status: "retry", error, nextAttemptAt: next.retryAt, ...reply });
+          // Unordered: the rows behind it go on; the claim skips this one until its backoff ends.
+          if (!ordered) continue;
           await flush();
           // Nothing behind the head may overtake it.
           await store.releaseClaims(

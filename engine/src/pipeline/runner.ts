@@ -448,6 +448,7 @@ export class Runner {
               store: this.#store,
               log: this.#log,
               retry: def.options.retry,
+              ordered: def.options.ordering !== "unordered",
               ...(w.batchSize !== undefined ? { batchSize: w.batchSize } : {}),
               ...(w.pollMs !== undefined ? { pollMs: w.pollMs } : {}),
             }),

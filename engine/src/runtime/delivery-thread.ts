@@ -23,6 +23,8 @@ export interface DeliveryThreadData {
   transport: string;
   settings: RawSettings;
   retry: RetryPolicy;
+  /** False for `ordering = "unordered"` (see DeliveryWorkerOptions.ordered). */
+  ordered: boolean;
   owner: string;
   /** The engine's write lock (write-lock.ts), shared with the main thread's connection. */
   writeLock: SharedArrayBuffer;
@@ -78,6 +80,7 @@ async function run(data: DeliveryThreadData): Promise<void> {
     {
       store: view as Store,
       retry: data.retry,
+      ordered: data.ordered,
       log,
       owner: data.owner,
       // Few, larger write transactions: each one briefly takes the database's write lock from intake.

@@ -65,6 +65,7 @@ class ThreadedOutbound implements OffloadedDelivery {
       transport: def.transport,
       settings: def.settings,
       retry: def.options.retry,
+      ordered: def.options.ordering !== "unordered",
       owner: this.#owner,
       writeLock: opts.writeLock.buffer,
       autoCheckpoint: opts.autoCheckpoint,

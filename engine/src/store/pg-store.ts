@@ -326,7 +326,7 @@ export class PgStore implements Store {
   }
 
   claimOutbound(outbound: string, opts: ClaimOptions): Promise<ClaimedRow[]> {
-    return this.#claim("outbound", outbound, opts, true);
+    return this.#claim("outbound", outbound, opts, opts.ordered !== false);
   }
 
   #claim(stage: Stage, conn: string, opts: ClaimOptions, fifo: boolean): Promise<ClaimedRow[]> {
@@ -363,7 +363,7 @@ export class PgStore implements Store {
       for (const row of r.rows) {
         const leased = row.state === "claimed" && (row.lease_until ?? 0) > now;
         if (fifo && (leased || row.next_attempt_at > now)) break;
-        if (leased) continue;
+        if (leased || row.next_attempt_at > now) continue; // unordered: skip a row backing off
         const aad = row.from_raw ? `messages:${row.message_id}` : `stage_rows:${row.id}`;
         let payload: Buffer;
         try {

@@ -206,7 +206,7 @@ export class SqliteStore implements Store {
   }
 
   claimOutbound(outbound: string, opts: ClaimOptions): Promise<ClaimedRow[]> {
-    return Promise.resolve(this.#claim("outbound", outbound, opts, true));
+    return Promise.resolve(this.#claim("outbound", outbound, opts, opts.ordered !== false));
   }
 
   #claim(stage: Stage, conn: string, opts: ClaimOptions, fifo: boolean): ClaimedRow[] {
@@ -241,10 +241,10 @@ export class SqliteStore implements Store {
     const out: ClaimedRow[] = [];
     for (const r of rows) {
       // A lane's rows claimed for its owner at insert (handoff) are the owner's to take as they are.
-      const mine = fifo && r.state === "claimed" && r.claimed_by === opts.owner;
+      const mine = stage === "outbound" && r.state === "claimed" && r.claimed_by === opts.owner;
       const leased = !mine && r.state === "claimed" && (r.lease_until ?? 0) > now;
       if (fifo && (leased || r.next_attempt_at > now)) break; // the head blocks its lane
-      if (leased) continue;
+      if (leased || r.next_attempt_at > now) continue; // unordered: skip a row backing off
       if (!mine && !fx) return undefined;
       const aad = r.from_raw ? `messages:${r.message_id}` : `stage_rows:${r.id}`;
       let payload: Buffer;

@@ -77,6 +77,11 @@ export interface ClaimOptions {
   limit: number;
   /** Lease length; an expired lease makes the row claimable again (crash recovery). */
   leaseMs: number;
+  /**
+   * Outbound lanes: strict FIFO (default) — the head blocks the lane while it backs off. False
+   * (`ordering = "unordered"`): rows backing off are skipped and the rows behind them go on.
+   */
+  ordered?: boolean;
   /** Clock for tests; defaults to Date.now(). */
   now?: number;
   /**

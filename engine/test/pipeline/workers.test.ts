@@ -143,6 +143,28 @@ for (const [kind, open] of [
       assert.equal(m?.rows.find((r) => r.stage === "outbound")?.attempts, 3);
     });
 
+    it('an "unordered" lane lets later messages pass one that is backing off', async () => {
+      const slowRetry: RetryPolicy = { attempts: 5, baseMs: 300, multiplier: 1, capMs: 300 };
+      const sink = new Downstream((cid, attempt) =>
+        cid === "U0" && attempt < 2 ? { status: "retry", error: "AE from receiver" } : ok(),
+      );
+      const common = { store: t.store, pollMs: 100, callTimeoutMs: 30_000 };
+      workers.push(startRouterWorker("IB_TEST", routeToH, common));
+      workers.push(startTransformWorker("IB_TEST", sendTo("OB_A"), common));
+      workers.push(
+        startDeliveryWorker("OB_A", sink.deliver, {
+          store: t.store,
+          pollMs: 100,
+          retry: slowRetry,
+          ordered: false,
+        }),
+      );
+      const ids = await send("U0", "U1", "U2");
+      await settle(ids, ["PROCESSED", "PROCESSED", "PROCESSED"]);
+      // U0 waited out its 300 ms backoff while U1 and U2 went on (a FIFO lane would give U0, U1, U2).
+      assert.deepEqual(sink.received, ["U1", "U2", "U0"]);
+    });
+
     it("dead-letters an AR at once while its siblings flow", async () => {
       const sink = new Downstream((cid) =>
         cid === "POISON" ? { status: "permanent", error: "AR from receiver" } : ok(),
