@@ -81,9 +81,13 @@ export class Checkpointer {
     clearTimeout(this.#restart);
     const worker = this.#worker;
     if (!worker) return;
+    // Kept alive while it finishes (unref'd while running, so it never holds the process open).
+    worker.ref();
     const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
     worker.postMessage({ type: "stop" });
-    await Promise.race([exited, new Promise<void>((r) => setTimeout(r, 5000).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise<void>((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
     await worker.terminate();
   }
 }
