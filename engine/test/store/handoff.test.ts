@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import type { ClaimedRow, HandoffTarget } from "../../src/store/index.js";
+import { adt, buf, type TempStore, tempStore } from "./helpers.js";
+
+/** A handoff target that records what the store hands it. */
+function recorder(owner: string, room: number) {
+  const taken: ClaimedRow[][] = [];
+  let overflows = 0;
+  let left = room;
+  const target: HandoffTarget = {
+    owner,
+    leaseMs: 60_000,
+    room: () => left,
+    overflow: () => {
+      overflows++;
+    },
+    take: (rows) => {
+      left -= rows.length;
+      taken.push(rows);
+    },
+  };
+  return { target, taken, overflows: () => overflows };
+}
+
+describe("store handoff (rows inserted already claimed for the next worker)", () => {
+  let t: TempStore;
+  afterEach(async () => {
+    await t.cleanup();
+  });
+
+  it("hands new ingress rows to the attached worker, claimed and in order, and inserts the rest pending", async () => {
+    t = tempStore();
+    const r = recorder("router-1", 2);
+    const detach = t.store.attachHandoff("ingress", "IB_H", r.target);
+    const before = Date.now();
+    const receipts = await Promise.all(
+      ["H1", "H2", "H3"].map((c) =>
+        t.store.enqueueIngress({ inbound: "IB_H", raw: buf(adt(c)), controlId: c }),
+      ),
+    );
+    assert.equal(r.taken.length, 1, "one take per commit");
+    const handed = r.taken[0] ?? [];
+    assert.deepEqual(
+      handed.map((x) => x.controlId),
+      ["H1", "H2"],
+    );
+    assert.deepEqual(
+      handed.map((x) => x.messageId),
+      receipts.slice(0, 2).map((x) => x.messageId),
+    );
+    assert.ok(handed[0]?.payload.toString("latin1").includes("H1"), "the payload in the clear");
+    assert.equal(r.overflows(), 1, "told once that rows went pending");
+    const rows = t.store.db
+      .prepare(
+        "SELECT message_id, state, claimed_by, lease_until FROM stage_rows WHERE stage = 'ingress' ORDER BY id",
+      )
+      .all() as {
+      message_id: number;
+      state: string;
+      claimed_by: string | null;
+      lease_until: number | null;
+    }[];
+    assert.deepEqual(
+      rows.map((x) => [x.state, x.claimed_by]),
+      [
+        ["claimed", "router-1"],
+        ["claimed", "router-1"],
+        ["pending", null],
+      ],
+    );
+    assert.ok((rows[0]?.lease_until ?? 0) >= before + 60_000, "a real lease");
+    // The pending row is the only one another claim can take; the handed ones are leased.
+    const claimed = await t.store.claimIngress("IB_H", { owner: "router-2", limit: 10, leaseMs: 1000 });
+    assert.deepEqual(
+      claimed.map((x) => x.controlId),
+      ["H3"],
+    );
+    detach();
+    await t.store.enqueueIngress({ inbound: "IB_H", raw: buf(adt("H4")), controlId: "H4" });
+    assert.equal(r.taken.length, 1, "nothing handed after detach");
+  });
+
+  it("claims a lane's outbound rows for its owner at insert; its claim takes them, releaseLane gives them back", async () => {
+    t = tempStore();
+    const lane = recorder("lane-owner", Number.POSITIVE_INFINITY);
+    t.store.attachHandoff("outbound", "OB_H", lane.target);
+    await t.store.enqueueIngress({ inbound: "IB_H", raw: buf(adt("L1")), controlId: "L1" });
+    const [ing] = await t.store.claimIngress("IB_H", { owner: "r", limit: 1, leaseMs: 60_000 });
+    assert.ok(ing);
+    await t.store.completeRouting("r", [{ rowId: ing.rowId, handlers: ["h"], source: ing }]);
+    const [routed] = await t.store.claimRouted("IB_H", { owner: "x", limit: 1, leaseMs: 60_000 });
+    assert.ok(routed);
+    await t.store.completeTransform("x", [
+      { rowId: routed.rowId, sends: [{ outbound: "OB_H", payload: buf("MSH|OUT") }], source: routed },
+    ]);
+    assert.equal(lane.taken.length, 1, "the lane's owner was woken");
+    const opts = { limit: 10, leaseMs: 60_000 };
+    assert.deepEqual(await t.store.claimOutbound("OB_H", { owner: "someone-else", ...opts }), []);
+    const mine = await t.store.claimOutbound("OB_H", { owner: "lane-owner", ...opts });
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0]?.payload.toString("latin1"), "MSH|OUT");
+    assert.equal(await t.store.releaseLane("OB_H", "lane-owner"), 1);
+    const other = await t.store.claimOutbound("OB_H", { owner: "someone-else", ...opts });
+    assert.equal(other.length, 1, "pending again: any worker of the lane can take it");
+  });
+});
