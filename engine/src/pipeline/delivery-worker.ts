@@ -7,7 +7,14 @@
 import type { ClaimedRow, DeliveryResult, HandoffTarget, Store } from "../store/index.js";
 import { afterFailure, checkRetryPolicy, DEFAULT_RETRY } from "./retry.js";
 import type { DeliverFn, DeliverOutcome, PipelineLog, RetryPolicy } from "./types.js";
-import { describeError, type StepResult, startLoop, type WorkerHandle, workerOwner } from "./worker-loop.js";
+import {
+  afterLoop,
+  describeError,
+  type StepResult,
+  startLoop,
+  type WorkerHandle,
+  workerOwner,
+} from "./worker-loop.js";
 
 export interface DeliveryWorkerOptions {
   store: Store;
@@ -176,18 +183,10 @@ export function startDeliveryWorker(
     },
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  const done = loop.done.then(async () => {
+  return afterLoop(loop, async () => {
     detach?.();
     // Rows claimed for this lane at insert and not yet taken go back to pending, so whichever worker
     // runs the lane next (another owner after a promote) need not wait out their lease.
     await store.releaseLane?.(outbound, owner).catch(() => 0);
   });
-  return {
-    name: loop.name,
-    done,
-    stop() {
-      void loop.stop();
-      return done;
-    },
-  };
 }

@@ -11,7 +11,14 @@
 import type { ClaimedRow, RoutingResult, Store, TransformResult } from "../store/index.js";
 import { HandoffInbox } from "./handoff-inbox.js";
 import type { PayloadEnvelope, PipelineLog, RouteFn, TransformFn } from "./types.js";
-import { describeError, type StepResult, startLoop, type WorkerHandle, workerOwner } from "./worker-loop.js";
+import {
+  afterLoop,
+  describeError,
+  type StepResult,
+  startLoop,
+  type WorkerHandle,
+  workerOwner,
+} from "./worker-loop.js";
 
 export interface StageWorkerOptions {
   store: Store;
@@ -216,15 +223,7 @@ export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWo
     },
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  const done = loop.done.then(close);
-  return {
-    name: loop.name,
-    done,
-    stop() {
-      void loop.stop();
-      return done;
-    },
-  };
+  return afterLoop(loop, close);
 }
 
 export function startTransformWorker(
@@ -333,16 +332,8 @@ export function startTransformWorker(
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   // Stopping waits for every handler's in-flight call and handoff, not only the claiming loop.
-  const done = loop.done.then(async () => {
+  return afterLoop(loop, async () => {
     while (busy.size > 0) await Promise.all(busy.values());
     await closeInbox();
   });
-  return {
-    name: loop.name,
-    done,
-    stop() {
-      void loop.stop();
-      return done;
-    },
-  };
 }

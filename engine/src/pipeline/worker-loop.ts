@@ -109,6 +109,19 @@ export function startLoop(opts: LoopOptions): WorkerHandle {
   };
 }
 
+/** The loop's handle, whose `done` (and `stop`) also wait for `finish` after the loop has ended. */
+export function afterLoop(loop: WorkerHandle, finish: () => Promise<void>): WorkerHandle {
+  const done = loop.done.then(finish);
+  return {
+    name: loop.name,
+    done,
+    stop() {
+      void loop.stop();
+      return done;
+    },
+  };
+}
+
 /** A short, body-free description of something thrown by user code or a connector. */
 export function describeError(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
