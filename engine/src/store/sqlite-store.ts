@@ -810,7 +810,16 @@ export class SqliteStore implements Store {
     } finally {
       this.#lock?.release();
     }
-    for (const [target, rows] of fx.handed) target.take(rows, fx.now);
+    // After commit nothing may throw out of here: a caller that saw an error would write again
+    // (the group commit retries arrivals one by one). A target that cannot take its rows is told
+    // that rows went past it, so its worker claims from the store (the rows wait out their lease).
+    for (const [target, rows] of fx.handed) {
+      try {
+        target.take(rows, fx.now);
+      } catch {
+        target.overflow();
+      }
+    }
     for (const key of fx.wakes) {
       const [stage, conn] = key.split("\u0000") as [Stage, string];
       this.#notifier.notify(stage, conn);
