@@ -138,9 +138,32 @@ function openInbox(
   wake: () => void,
 ) {
   const inbox = new HandoffInbox(owner, leaseMs, capacity, wake);
-  const detach = store.attachHandoff?.(stage, conn, inbox.target) ?? (() => {});
+  const handoff = store.attachHandoff?.(stage, conn, inbox.target);
+  // Whether the store may hold rows for us that were not handed over: written pending (a replay,
+  // an overflow: the store wakes us), given back, or left by a worker that died (the poll).
+  let storeMayHaveRows = true;
+  let lastClaim = 0;
+  const unsubscribe = store.onWake(stage, conn, () => {
+    storeMayHaveRows = true;
+  });
+  const detach = () => {
+    handoff?.();
+    unsubscribe();
+  };
   return {
     inbox,
+    /** False while every row came by handoff: the claim (a read) can be skipped. */
+    shouldClaim(pollMs: number): boolean {
+      return !handoff || inbox.behind || storeMayHaveRows || Date.now() - lastClaim >= pollMs;
+    },
+    /** Wraps a claim: a full batch means there may be more. */
+    async claim(run: () => Promise<ClaimedRow[]>, limit: number): Promise<ClaimedRow[]> {
+      storeMayHaveRows = false;
+      lastClaim = Date.now();
+      const rows = await run();
+      if (rows.length >= limit) storeMayHaveRows = true;
+      return rows;
+    },
     /**
      * Rows went back to the store (released or a failed handoff): the queued ones follow them, so
      * that from now on every row is claimed from the store in id order until the worker catches up.
@@ -162,7 +185,8 @@ export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWo
   const limit = opts.batchSize ?? 64;
   const t = timing(opts);
   let wakeLoop: () => void = () => {};
-  const { inbox, giveBack, close } = openInbox(
+  const pollMs = opts.pollMs ?? 1000;
+  const { inbox, giveBack, close, shouldClaim, claim } = openInbox(
     store,
     "ingress",
     inbound,
@@ -174,8 +198,12 @@ export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWo
   const step = async (signal: AbortSignal): Promise<StepResult> => {
     let batch = inbox.next(limit);
     if (!batch) {
+      if (!shouldClaim(pollMs)) return { busy: false };
       const claimedAt = Date.now();
-      const rows = await store.claimIngress(inbound, { owner, limit, leaseMs: t.leaseMs });
+      const rows = await claim(
+        () => store.claimIngress(inbound, { owner, limit, leaseMs: t.leaseMs }),
+        limit,
+      );
       if (rows.length < limit) inbox.caughtUp();
       if (rows.length === 0) return { busy: false };
       batch = { rows, claimedAt };
@@ -216,7 +244,7 @@ export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWo
     stage: "ingress",
     conn: inbound,
     step,
-    pollMs: opts.pollMs ?? 1000,
+    pollMs,
     log: opts.log ?? noLog,
     bindWake: (wake) => {
       wakeLoop = wake;
@@ -239,10 +267,13 @@ export function startTransformWorker(
   /** Handlers with a batch in flight: their newer rows wait, so each handler's output stays in order. */
   const busy = new Map<string, Promise<void>>();
   let wakeLoop: () => void = () => {};
+  const pollMs = opts.pollMs ?? 1000;
   const {
     inbox,
     giveBack,
     close: closeInbox,
+    shouldClaim,
+    claim,
   } = openInbox(store, "routed", inbound, owner, t.leaseMs, opts.inboxCapacity ?? 1024, () => wakeLoop());
 
   const runHandler = async (handler: string, rows: ClaimedRow[], claimedAt: number, signal: AbortSignal) => {
@@ -295,14 +326,19 @@ export function startTransformWorker(
     for (const [handler, batch] of inbox.nextByHandler(limit, new Set(busy.keys()))) {
       start(handler, batch.rows, batch.claimedAt, signal);
     }
+    if (!shouldClaim(pollMs)) return { busy: false };
     const claimedAt = Date.now();
     const excluded = [...busy.keys()];
-    const rows = await store.claimRouted(inbound, {
-      owner,
+    const rows = await claim(
+      () =>
+        store.claimRouted(inbound, {
+          owner,
+          limit,
+          leaseMs: t.leaseMs,
+          ...(excluded.length > 0 ? { excludeHandlers: excluded } : {}),
+        }),
       limit,
-      leaseMs: t.leaseMs,
-      ...(excluded.length > 0 ? { excludeHandlers: excluded } : {}),
-    });
+    );
     if (excluded.length === 0 && rows.length < limit) inbox.caughtUp();
     if (rows.length === 0) return { busy: false };
     const byHandler = new Map<string, ClaimedRow[]>();
@@ -324,7 +360,7 @@ export function startTransformWorker(
     stage: "routed",
     conn: inbound,
     step,
-    pollMs: opts.pollMs ?? 1000,
+    pollMs,
     log,
     bindWake: (wake) => {
       wakeLoop = wake;

@@ -46,6 +46,9 @@ function run(data: CheckpointThreadData): void {
       const r = checkpoint("PASSIVE");
       const mode = r.frames > data.restartFrames ? "RESTART" : "PASSIVE";
       if (mode === "RESTART") {
+        // Once more without blocking anyone: what was written during the first pass, so the part
+        // done under the lock is only the last few frames and the fsync.
+        checkpoint("PASSIVE");
         lock?.acquire();
         try {
           checkpoint("RESTART");
