@@ -449,7 +449,9 @@ export class SqliteStore implements Store {
               fx,
             );
           }
-          this.#finalize(row.message_id, fx);
+          // Rows were just queued for delivery: the finalizer's answer is ROUTED, which completeRouting
+          // already set for this run (a replay or cancel would have closed this row first).
+          if ("error" in res || res.sends.length === 0) this.#finalize(row.message_id, fx);
         }
         return applied;
       }),
