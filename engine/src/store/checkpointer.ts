@@ -65,7 +65,10 @@ export class Checkpointer {
         } else this.opts.log.warn({ event: "checkpoint-failed", err: m.message }, "WAL checkpoint failed");
       });
       worker.once("error", reject);
+      const threadId = worker.threadId;
       worker.on("exit", (code) => {
+        // A thread that died mid-RESTART must not leave the engine's writers locked out.
+        this.opts.writeLock?.breakIfHeldBy(threadId);
         reject(new Error(`checkpoint thread exited with ${code}`));
         if (this.#stopping || this.#worker !== worker) return;
         this.opts.log.warn({ event: "checkpoint-thread-exit", code }, "checkpoint thread exited; restarting");
