@@ -26,6 +26,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { encodeMllp, MllpDecoder } from "messagefoundry/hl7";
 import { threadSource } from "../../engine/src/thread-source.js";
+import { freePort } from "../../engine/test/support/fixtures.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** The built engine (engine/dist, as `npm start` runs it) unless `--src`: the sources under tsx. */
@@ -69,14 +70,6 @@ function adt(id: string): string {
     "DG1|1||R69^ILLNESS UNSPECIFIED^I10|||A",
     "AL1|1|DA|NOALLERGY^NO KNOWN ALLERGIES",
   ].join("\r");
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -19,6 +19,7 @@ import {
   openSqliteStore,
   parseStoreKey,
 } from "../../engine/src/store/index.js";
+import { freePort, until } from "../../engine/test/support/fixtures.js";
 
 const MAIN = fileURLToPath(new URL("../../engine/src/cli/main.ts", import.meta.url));
 /** The repository root: the child resolves tsx from here. */
@@ -45,18 +46,6 @@ function adt(id: string, lane: string): string {
     "EVN|A01|20260101120000",
     `PID|1||${id}^^^MRN||TEST^PATIENT^${lane}||19700101|U`,
   ].join("\r");
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function until(cond: () => boolean | Promise<boolean>, stepMs = 20): Promise<void> {
-  while (!(await cond())) await new Promise((r) => setTimeout(r, stepMs));
 }
 
 /** An MLLP destination recording MSH-10 of every message in arrival order (duplicates included). */

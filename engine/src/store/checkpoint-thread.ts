@@ -39,6 +39,7 @@ function run(data: CheckpointThreadData): void {
     const [r] = db.pragma(`wal_checkpoint(${mode})`) as { busy: number; log: number; checkpointed: number }[];
     return { frames: r?.log ?? 0, checkpointed: r?.checkpointed ?? 0 };
   };
+  let lastReported = 0;
   const timer = setInterval(() => {
     try {
       // PASSIVE copies what it can without blocking anyone; under steady traffic it never lets the
@@ -56,8 +57,11 @@ function run(data: CheckpointThreadData): void {
           lock?.release();
         }
       }
-      if (r.checkpointed > 0)
+      // Only news: an idle WAL answers the same (frames = checkpointed) every tick.
+      if (r.checkpointed > 0 && (r.checkpointed !== lastReported || mode === "RESTART")) {
+        lastReported = r.checkpointed;
         port.postMessage({ type: "checkpoint", ...r, mode } satisfies FromCheckpointThread);
+      }
     } catch (error) {
       port.postMessage({ type: "error", message: String(error) } satisfies FromCheckpointThread);
     }

@@ -12,7 +12,7 @@ import { CANCELLED, COUNTERS, FINAL_COUNTER, TxnEffects } from "./effects.js";
 import { AsyncGroupCommitter } from "./group-commit.js";
 import { Notifier } from "./notifier.js";
 import { migratePg } from "./pg-schema.js";
-import { eventDetail, openText, recodeText, sealText, textAad } from "./sealed-text.js";
+import { eventDetail, openText, RECODE_PHASES, recodeText, sealText, textAad } from "./sealed-text.js";
 import type {
   ClaimedRow,
   ClaimOptions,
@@ -1026,16 +1026,6 @@ export class PgStore implements Store {
     await this.pool.end();
   }
 }
-
-/** What key rotation re-encodes, in order: bodies, then the sealed texts. */
-const RECODE_PHASES = [
-  { name: "messages", table: "messages", column: "raw" },
-  { name: "stage_rows", table: "stage_rows", column: "payload" },
-  { name: "events", table: "events", column: "reply" },
-  { name: "messages_error", table: "messages", column: "error" },
-  { name: "stage_rows_error", table: "stage_rows", column: "error" },
-  { name: "events_detail", table: "events", column: "detail" },
-] as const;
 
 function pageSize(limit: number | undefined): number {
   return Math.max(1, Math.min(1000, Math.floor(limit ?? 100)));

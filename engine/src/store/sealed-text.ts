@@ -71,3 +71,13 @@ export function recodeText(
   const next = recode(bytes, aad);
   return next && SEALED + next.toString("base64");
 }
+
+/** What key rotation re-encodes, in order: bodies, then the sealed texts. */
+export const RECODE_PHASES = [
+  { name: "messages", table: "messages", column: "raw" },
+  { name: "stage_rows", table: "stage_rows", column: "payload" },
+  { name: "events", table: "events", column: "reply" },
+  { name: "messages_error", table: "messages", column: "error" },
+  { name: "stage_rows_error", table: "stage_rows", column: "error" },
+  { name: "events_detail", table: "events", column: "detail" },
+] as const;

@@ -16,7 +16,7 @@ import { decideDisposition, type RowTally } from "./disposition.js";
 import { CANCELLED, COUNTERS, FINAL_COUNTER, TxnEffects } from "./effects.js";
 import { GroupCommitter } from "./group-commit.js";
 import { Notifier } from "./notifier.js";
-import { eventDetail, openText, recodeText, sealText, textAad } from "./sealed-text.js";
+import { eventDetail, openText, RECODE_PHASES, recodeText, sealText, textAad } from "./sealed-text.js";
 import { readConnectionCounters, readDeadLetters, readMessageDetail, readMessages } from "./sqlite-read.js";
 import { migrate } from "./sqlite-schema.js";
 import type {
@@ -900,16 +900,6 @@ export class SqliteStore implements Store {
     this.#s.setMessageError.run(this.#seal(error, "messages", messageId), now, messageId);
   }
 }
-
-/** What key rotation re-encodes, in order: bodies, then the sealed texts. */
-const RECODE_PHASES = [
-  { name: "messages", table: "messages", column: "raw" },
-  { name: "stage_rows", table: "stage_rows", column: "payload" },
-  { name: "events", table: "events", column: "reply" },
-  { name: "messages_error", table: "messages", column: "error" },
-  { name: "stage_rows_error", table: "stage_rows", column: "error" },
-  { name: "events_detail", table: "events", column: "detail" },
-] as const;
 
 /**
  * Inserts a stage row, pending — or already claimed for a handoff target; `now` is both its created

@@ -6,10 +6,9 @@
  * plain `fetch` is the client.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../src/api/index.js";
 import {
@@ -24,7 +23,9 @@ import { Engine, engineServices } from "../../src/runtime/index.js";
 import { aesGcmCodec, makeStoreKey, type SqliteStore } from "../../src/store/index.js";
 import { CHEAP_HASH, Clock, PASSWORD, totpAt } from "../auth/helpers.js";
 
-export { PASSWORD };
+import { freePort, writeFiles } from "../support/fixtures.js";
+
+export { freePort, PASSWORD, writeFiles };
 
 export interface Reply {
   status: number;
@@ -172,23 +173,6 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-}
-
-export function writeFiles(dir: string, files: Record<string, string>): void {
-  for (const [rel, text] of Object.entries(files)) {
-    const full = join(dir, rel);
-    mkdirSync(dirname(full), { recursive: true });
-    writeFileSync(full, text);
-  }
-}
-
-/** A loopback port free right now (configs name their ports up front). */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /** A synthetic ADT^A01 (invented patient TEST^PATIENT). */

@@ -1,14 +1,11 @@
-/**
- * Rig for runtime tests: a config dir written per test, a real Engine on a temp SQLite file, a real
- * MLLP sender that waits for each ACK, and a real MLLP sink whose answers a test can change.
- */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
 import { type AckCode, buildAck, encodeMllp, MllpDecoder, parse } from "../../src/hl7/index.js";
 import { Engine, type EngineOptions } from "../../src/runtime/index.js";
 import { plainCodec } from "../../src/store/index.js";
+
+import { freePort, tempDir, until, writeFiles } from "../support/fixtures.js";
+
+export { freePort, tempDir, until, writeFiles };
 
 export function adt(controlId: string, trigger = "A01", lane = "LANE1"): string {
   return [
@@ -16,32 +13,6 @@ export function adt(controlId: string, trigger = "A01", lane = "LANE1"): string 
     `EVN|${trigger}|20260101120000`,
     `PID|1||${controlId}^^^MRN||TEST^PATIENT^${lane}||19700101|U`,
   ].join("\r");
-}
-
-export function tempDir(prefix = "mf-runtime-"): { dir: string; cleanup(): void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-export function writeFiles(dir: string, files: Record<string, string>): void {
-  for (const [rel, text] of Object.entries(files)) {
-    const full = join(dir, rel);
-    mkdirSync(dirname(full), { recursive: true });
-    writeFileSync(full, text);
-  }
-}
-
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-/** Polls `cond` until true (no timing assertion: mocha's timeout is the only limit). */
-export async function until(cond: () => boolean | Promise<boolean>, stepMs = 10): Promise<void> {
-  while (!(await cond())) await new Promise((r) => setTimeout(r, stepMs));
 }
 
 export async function openEngine(

@@ -7,6 +7,10 @@ import { join } from "node:path";
 import { type AckCode, buildAck, encodeMllp, MllpDecoder, parse } from "../../src/hl7/index.js";
 import type { ConnectorLog, InboundContext, ReceiveMeta, ReceiveResult } from "../../src/transports/index.js";
 
+import { freePort, until } from "../support/fixtures.js";
+
+export { freePort, until };
+
 export function adt(controlId: string, extra = ""): string {
   return [
     `MSH|^~\\&|SENDER|FAC|RECEIVER|FAC|20260101120000||ADT^A01^ADT_A01|${controlId}|P|2.5.1`,
@@ -170,17 +174,4 @@ export function selfSignedCert(dir: string, prefix = ""): { cert: string; key: s
     { stdio: "ignore" },
   );
   return { cert, key };
-}
-
-/** Polls `cond` until true (no timing assertion: mocha's timeout is the only limit). */
-export async function until(cond: () => boolean | Promise<boolean>, stepMs = 10): Promise<void> {
-  while (!(await cond())) await new Promise((r) => setTimeout(r, stepMs));
-}
-
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }

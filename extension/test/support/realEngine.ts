@@ -8,16 +8,19 @@
  * The auth clock is hand-driven (starting at the real time) so a test can let the re-authentication
  * window lapse and compute TOTP codes as an authenticator app would, without sleeping.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { TOTP } from "otpauth";
 import { buildApp } from "../../../engine/src/api/index.js";
 import { SqliteAuthRepository, UserAdmin } from "../../../engine/src/auth/index.js";
 import { Engine, engineServices } from "../../../engine/src/runtime/index.js";
 import { plainCodec } from "../../../engine/src/store/index.js";
+
+import { freePort, writeFiles } from "../../../engine/test/support/fixtures.js";
+
+export { freePort, writeFiles };
 
 /** Still argon2id, cheap enough for a user per test. */
 const CHEAP_HASH = { memoryCost: 4096, timeCost: 1, parallelism: 1 };
@@ -144,20 +147,4 @@ export async function startRealEngine(opts: { statsIntervalMs?: number } = {}): 
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-}
-
-export function writeFiles(dir: string, files: Record<string, string>): void {
-  for (const [rel, text] of Object.entries(files)) {
-    const full = join(dir, rel);
-    mkdirSync(dirname(full), { recursive: true });
-    writeFileSync(full, text);
-  }
-}
-
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }

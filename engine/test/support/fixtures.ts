@@ -1,0 +1,34 @@
+/** Small fixtures shared by the engine, extension, end-to-end tests and benchmarks: ports, files, polling. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+
+/** A loopback port free right now (configs name their ports up front). */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Writes `files` (path relative to `dir` → text), creating folders. */
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [rel, text] of Object.entries(files)) {
+    const full = join(dir, rel);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, text);
+  }
+}
+
+/** A fresh temp dir and its cleanup. */
+export function tempDir(prefix = "mf-test-"): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Polls `cond` until true (no timing assertion: mocha's timeout is the only limit). */
+export async function until(cond: () => boolean | Promise<boolean>, stepMs = 10): Promise<void> {
+  while (!(await cond())) await new Promise((r) => setTimeout(r, stepMs));
+}
