@@ -402,7 +402,8 @@ export class Workbench {
     if (value !== undefined) await this.page.locator(`${QUICK_INPUT} input`).fill(value);
     // Let the quick input's validation and list filter settle on the value before accepting.
     await this.page.waitForTimeout(200);
-    await this.page.keyboard.press("Enter");
+    // Pressed on the input box itself, so a toast or a list row holding focus cannot swallow it.
+    await this.page.locator(`${QUICK_INPUT} .quick-input-box input`).press("Enter");
   }
 
   async waitForQuickInput(expect: RegExp, timeoutMs = 30_000): Promise<void> {
@@ -428,6 +429,28 @@ export class Workbench {
     // Let the list settle on the filter, so the click lands on the row that stays.
     await this.page.waitForTimeout(200);
     await target.click();
+  }
+
+  /**
+   * Accepts the open quick input, which now matches `current`, and waits until it moves on. A click on a
+   * row's checkbox leaves focus in the list, where an Enter can be lost while the list re-renders; so
+   * the input box gets focus first, and Enter is pressed again while the same step still shows.
+   */
+  async accept(current: RegExp): Promise<void> {
+    const input = this.page.locator(`${QUICK_INPUT} .quick-input-box input`);
+    for (let attempt = 1; ; attempt++) {
+      await input.focus();
+      await input.press("Enter");
+      const deadline = Date.now() + 3_000;
+      let shown = await this.quickInputText();
+      while (current.test(shown) && Date.now() < deadline) {
+        await this.page.waitForTimeout(150);
+        shown = await this.quickInputText();
+      }
+      if (!current.test(shown)) return;
+      if (attempt === 3) throw new Error(`Enter did not accept ${current}; showing: ${shown}`);
+      log(`Enter did not take on ${current}; pressing it again`);
+    }
   }
 
   /** Ticks the row labelled `label` in an open multi-select pick. */

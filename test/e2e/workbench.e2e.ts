@@ -156,7 +156,7 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     await wb.waitForQuickInput(/Send to which outbound/);
     await wb.page.locator(".quick-input-widget input").fill("OB_EMR_ADT");
     await wb.check("OB_EMR_ADT");
-    await wb.page.keyboard.press("Enter");
+    await wb.accept(/Send to which outbound/);
     await wb.answer(/New module file/); // e2e_adt.ts
 
     // The wizard writes both files as one edit, saves them and opens them; connections.toml comes last.
