@@ -20,10 +20,12 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Frame, type Locator, type Page } from "playwright-core";
+import { freePort } from "../../engine/test/support/fixtures.js";
+
+export { freePort };
 
 export const repo = fileURLToPath(new URL("../../", import.meta.url));
 export const artifacts = join(repo, "test-artifacts/e2e");
@@ -33,15 +35,6 @@ const started = Date.now();
 /** Progress on stderr with seconds since start, so a hang shows where it stopped. */
 export function log(message: string): void {
   process.stderr.write(`      [e2e +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== "object" || !address) throw new Error("could not find a free port");
-  return address.port;
 }
 
 /** Runs a command to completion; on a non-zero exit throws with the command and the tail of its output. */
