@@ -254,7 +254,12 @@ export interface ConnectionCounters {
 export interface QueueDepth {
   stage: Stage;
   conn: string;
+  /** Open rows no worker has yet. */
   pending: number;
+  /**
+   * Open rows a worker holds or has reserved: with handoffs an outbound lane's rows are reserved for
+   * its delivery worker as they arrive, so a lane's backlog counts here, not under `pending`.
+   */
   claimed: number;
 }
 

@@ -54,8 +54,12 @@ export const statsBody = {
         properties: {
           stage: { type: "string", enum: ["ingress", "routed", "outbound"] },
           connection: { type: "string" },
-          pending: { type: "integer" },
-          claimed: { type: "integer" },
+          pending: { type: "integer", description: "Open rows no worker has yet." },
+          claimed: {
+            type: "integer",
+            description:
+              "Open rows a worker holds or has reserved; an outbound lane's backlog is reserved for its delivery worker.",
+          },
         },
       },
     },
