@@ -143,7 +143,11 @@ export function registerEngineCommands(deps: {
                 description: [h.promotedBy, h.promotedAt].filter(Boolean).join(" · "),
                 version: h,
               })),
-            { placeHolder: `Roll back from ${active?.versionId ?? "the running config"} to…` },
+            // Kept open when focus moves (a webview taking focus back would otherwise cancel it unseen).
+            {
+              placeHolder: `Roll back from ${active?.versionId ?? "the running config"} to…`,
+              ignoreFocusOut: true,
+            },
           );
           if (!pick) return undefined;
           const ok = await vscode.window.showWarningMessage(
