@@ -427,14 +427,14 @@ export class Workbench {
   /**
    * Accepts the open quick input, which now matches `current`, and waits until it moves on. A click on a
    * row's checkbox leaves focus in the list, where an Enter can be lost while the list re-renders; so
-   * the input box gets focus first, and Enter is pressed again while the same step still shows.
+   * the input box gets focus first, and Enter is pressed again while the same step still shows 5 s later.
    */
   async accept(current: RegExp): Promise<void> {
     const input = this.page.locator(`${QUICK_INPUT} .quick-input-box input`);
     for (let attempt = 1; ; attempt++) {
       await input.focus();
       await input.press("Enter");
-      const deadline = Date.now() + 3_000;
+      const deadline = Date.now() + 5_000;
       let shown = await this.quickInputText();
       while (current.test(shown) && Date.now() < deadline) {
         await this.page.waitForTimeout(150);

@@ -60,7 +60,7 @@ export class EngineSession implements vscode.Disposable {
     const all = this.targets();
     if (all.length <= 1) return all[0];
     const items = all.map((t) => ({ label: t.name, description: `${t.environment} · ${t.url}`, target: t }));
-    return (await vscode.window.showQuickPick(items, { placeHolder }))?.target;
+    return (await vscode.window.showQuickPick(items, { placeHolder, ignoreFocusOut: true }))?.target;
   }
 
   async token(target: EngineTarget): Promise<string | undefined> {

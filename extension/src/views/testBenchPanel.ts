@@ -185,8 +185,10 @@ export class TestBenchPanel {
       // Several inbounds and none chosen yet (e.g. the live graph was unavailable): ask, then run again.
       const choices = /several inbounds; pass --inbound \(one of: ([^)]*)\)/.exec(cli.stderr)?.[1];
       if (!inbound && choices) {
+        // Asked from a webview button: the webview taking focus back must not cancel the prompt.
         const picked = await vscode.window.showQuickPick(choices.split(", "), {
           placeHolder: "Which inbound does this message arrive on?",
+          ignoreFocusOut: true,
         });
         if (!picked) throw new Error("No inbound was picked.");
         this.inbounds.set(id, picked);
@@ -207,6 +209,7 @@ export class TestBenchPanel {
       prompt: "Fixture name (saved under tests/)",
       value: name,
       validateInput: (v) => (v.trim() === "" ? "A name is required." : undefined),
+      ignoreFocusOut: true,
     });
     if (!stem) return;
     const files = fixtureFiles(stem, this.inbounds.get(id) ?? output.inbound, text, output);
