@@ -328,8 +328,7 @@ export class Workbench {
   /** Runs a command by its palette title (F1), e.g. "MessageFoundry: Open Test Bench". */
   async runCommand(title: string): Promise<void> {
     log(`command: ${title}`);
-    await this.openQuickInput("F1");
-    await this.page.locator(`${QUICK_INPUT} input`).fill(`>${title}`);
+    await this.openAndType("F1", `>${title}`);
     const row = this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: title }).first();
     await row.waitFor({ timeout: 30_000 }).catch(() => {
       throw new Error(`the command palette has no "${title}" (is the extension activated?)`);
@@ -340,12 +339,29 @@ export class Workbench {
   /** Opens a workspace file by name through Quick Open (Ctrl+P) and waits for its tab. */
   async quickOpen(fileName: string): Promise<void> {
     log(`quick open: ${fileName}`);
-    await this.openQuickInput("Control+P");
-    await this.page.locator(`${QUICK_INPUT} input`).fill(fileName);
+    await this.openAndType("Control+P", fileName);
     const row = this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: fileName }).first();
     await row.waitFor({ timeout: 30_000 });
     await row.click();
     await this.tab(fileName).waitFor({ timeout: 30_000 });
+  }
+
+  /**
+   * Opens a quick input with `key` and types `text` into it. A quick input closes when something else
+   * takes focus (a webview refocusing after a dialog), so it is opened again when it closed first.
+   */
+  private async openAndType(key: string, text: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await this.openQuickInput(key);
+      try {
+        await this.page.locator(`${QUICK_INPUT} input`).fill(text, { timeout: 5_000 });
+        return;
+      } catch (err) {
+        if (attempt === 3)
+          throw new Error(`the quick input (${key}) kept closing: ${(err as Error).message}`);
+        log(`the quick input (${key}) closed before it was typed in; opening it again`);
+      }
+    }
   }
 
   /**

@@ -347,6 +347,11 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     await wb.runCommand("Notifications: Clear All Notifications");
     await wb.runCommand("MessageFoundry: Roll Back Engine Config…");
     await wb.waitForQuickInput(/Roll back from/);
+    // Focus moving into a webview (the Promote panel, still open beside) must not cancel the pick unseen.
+    const promote = await wb.webview("promote");
+    await promote.locator("html").click({ position: { x: 40, y: 600 } });
+    await wb.page.waitForTimeout(500);
+    await wb.waitForQuickInput(/Roll back from/, 1_000);
     await wb.pick(boot.versionId, new RegExp(`^\\s*${boot.versionId}(?!\\d)`)); // "v1", not "v10"
     await wb.page
       .locator(".monaco-dialog-box")

@@ -101,13 +101,14 @@ for (const [kind, open] of [
       return Promise.all(ids.map(async (id) => (await t.store.getMessage(id))?.disposition ?? "RECEIVED"));
     }
 
-    async function settle(ids: number[], expected: Disposition[]): Promise<void> {
+    async function settle(ids: number[], expected: Disposition[], ms?: number): Promise<void> {
       await eventually(
         async () => {
           const d = await dispositions(ids);
           return d.every((x, i) => x === expected[i]);
         },
         `dispositions ${expected.join(",")}`,
+        ms,
       );
       assert.deepEqual(await dispositions(ids), expected);
     }
@@ -222,12 +223,13 @@ for (const [kind, open] of [
       const inner = sendTo("OB_A");
       const transform: TransformFn = (handler, input) =>
         input.controlId === "HANG" ? new Promise(() => {}) : inner(handler, input);
-      run({ route, transform, outbounds: { OB_A: sink }, callTimeoutMs: 50 });
+      // Room for a loaded machine: only HANG may hit the timeout.
+      run({ route, transform, outbounds: { OB_A: sink }, callTimeoutMs: 300 });
       const ids = await send("G1", "BADROUTE", "HANG", "G2", "UNROUTED1", "FILTER1");
       await settle(ids, ["PROCESSED", "ERROR", "ERROR", "PROCESSED", "UNROUTED", "FILTERED"]);
       assert.deepEqual(sink.received, ["G1", "G2"]);
       assert.match((await t.store.getMessage(ids[1] ?? 0))?.error ?? "", /router failed: Error: router bug/);
-      assert.match((await t.store.getMessage(ids[2] ?? 0))?.error ?? "", /did not finish within 50 ms/);
+      assert.match((await t.store.getMessage(ids[2] ?? 0))?.error ?? "", /did not finish within 300 ms/);
     });
 
     it("a hung handler stalls neither its sibling handlers nor later messages for them", async () => {
@@ -315,8 +317,11 @@ for (const [kind, open] of [
           return inner(handler, input);
         };
         const sink = new Downstream(ok);
-        const common = { store: t.store, pollMs: 200, callTimeoutMs: 40, leaseMs: 200 };
-        const cids = Array.from({ length: 20 }, (_, i) => `LEASE${i}`);
+        // A row may start until 480 ms into an 800 ms lease (lease − call timeout − margin); 40 rows of
+        // ≥ 25 ms outlast it, so rows are released and claimed again. The 160 ms call timeout leaves a
+        // loaded machine room for the 25 ms transform (a timed-out transform would not be PROCESSED).
+        const common = { store: t.store, pollMs: 200, callTimeoutMs: 160, leaseMs: 800 };
+        const cids = Array.from({ length: 40 }, (_, i) => `LEASE${i}`);
         const before = when === "queued before the workers start" ? await send(...cids) : [];
         workers.push(startRouterWorker("IB_TEST", routeToH, common));
         workers.push(startTransformWorker("IB_TEST", transform, common));
@@ -327,6 +332,7 @@ for (const [kind, open] of [
         await settle(
           ids,
           ids.map(() => "PROCESSED"),
+          20_000,
         );
         assert.deepEqual(expired, []);
         assert.deepEqual(sink.received, cids);
