@@ -243,6 +243,8 @@ export async function startCodeServer(opts: {
 }
 
 const QUICK_INPUT = ".quick-input-widget";
+/** The quick input's text box (its checkboxes are inputs too). */
+const QUICK_INPUT_BOX = `${QUICK_INPUT} .quick-input-box input`;
 
 /**
  * What the open quick input shows, as a user reads it: title, prompt or validation message,
@@ -354,7 +356,7 @@ export class Workbench {
     for (let attempt = 1; ; attempt++) {
       await this.openQuickInput(key);
       try {
-        await this.page.locator(`${QUICK_INPUT} input`).fill(text, { timeout: 5_000 });
+        await this.inputBox.fill(text, { timeout: 5_000 });
         return;
       } catch (err) {
         if (attempt === 3)
@@ -370,7 +372,7 @@ export class Workbench {
    */
   private async openQuickInput(key: string): Promise<void> {
     await this.dismiss();
-    const input = this.page.locator(`${QUICK_INPUT} input`);
+    const input = this.inputBox;
     for (let attempt = 1; ; attempt++) {
       await this.page.keyboard.press(key);
       try {
@@ -387,7 +389,7 @@ export class Workbench {
     log(`go to ${line}:${column}`);
     await this.openQuickInput("Control+G");
     await this.waitForQuickInput(/value: :/);
-    await this.page.locator(`${QUICK_INPUT} input`).fill(`:${line}:${column}`);
+    await this.inputBox.fill(`:${line}:${column}`);
     // Enter before the quick input has parsed the value would go nowhere.
     await this.waitForQuickInput(new RegExp(`Go to line ${line} and character ${column}\\b`));
     await this.page.keyboard.press("Enter");
@@ -395,6 +397,11 @@ export class Workbench {
       .locator(".statusbar-item", { hasText: `Ln ${line}, Col ${column}` })
       .first()
       .waitFor();
+  }
+
+  /** The open quick input's text box. */
+  get inputBox(): Locator {
+    return this.page.locator(QUICK_INPUT_BOX);
   }
 
   tab(label: string) {
@@ -408,11 +415,11 @@ export class Workbench {
   async answer(expect: RegExp, value?: string): Promise<void> {
     log(`answer ${expect}${value === undefined ? " (default)" : ` = ${JSON.stringify(value)}`}`);
     await this.waitForQuickInput(expect);
-    if (value !== undefined) await this.page.locator(`${QUICK_INPUT} input`).fill(value);
+    if (value !== undefined) await this.inputBox.fill(value);
     // Let the quick input's validation and list filter settle on the value before accepting.
     await this.page.waitForTimeout(200);
     // Pressed on the input box itself, so a toast or a list row holding focus cannot swallow it.
-    await this.page.locator(`${QUICK_INPUT} .quick-input-box input`).press("Enter");
+    await this.inputBox.press("Enter");
   }
 
   async waitForQuickInput(expect: RegExp, timeoutMs = 30_000): Promise<void> {
@@ -432,7 +439,7 @@ export class Workbench {
   /** In the open pick, types `filter` and chooses the first row whose text matches `row`. */
   async pick(filter: string, row: RegExp): Promise<void> {
     log(`pick ${filter} → ${row}`);
-    await this.page.locator(`${QUICK_INPUT} input`).fill(filter);
+    await this.inputBox.fill(filter);
     const target = this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: row }).first();
     await target.waitFor();
     // Let the list settle on the filter, so the click lands on the row that stays.
@@ -446,7 +453,7 @@ export class Workbench {
    * the input box gets focus first, and Enter is pressed again while the same step still shows 5 s later.
    */
   async accept(current: RegExp): Promise<void> {
-    const input = this.page.locator(`${QUICK_INPUT} .quick-input-box input`);
+    const input = this.inputBox;
     for (let attempt = 1; ; attempt++) {
       await input.focus();
       await input.press("Enter");

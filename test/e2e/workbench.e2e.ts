@@ -126,10 +126,10 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     // A port the samples already listen on is refused, naming who has it.
     const acmePort = /port: (\d+)/.exec(readFileSync(join(configDir, "adt.ts"), "utf8"))?.[1] ?? "";
     await wb.waitForQuickInput(/Port to listen on/);
-    await wb.page.locator(".quick-input-widget input").fill(acmePort);
+    await wb.inputBox.fill(acmePort);
     await wb.waitForQuickInput(new RegExp(`Port ${acmePort} is already used by IB_ACME_ADT`));
     await wb.screenshot("2a-route-wizard-port-taken");
-    await wb.page.locator(".quick-input-widget input").fill(String(newPort));
+    await wb.inputBox.fill(String(newPort));
     await wb.answer(/Port to listen on/);
 
     await wb.answer(/What does this inbound receive/); // hl7v2
@@ -138,7 +138,7 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     await wb.waitForQuickInput(/Message types this route accepts/);
     await wb.page.locator(".quick-input-widget .codicon-quick-input-back").click();
     await wb.waitForQuickInput(/Router name/);
-    assert.equal(await wb.page.locator(".quick-input-widget input").inputValue(), "e2e_adt_router");
+    assert.equal(await wb.inputBox.inputValue(), "e2e_adt_router");
     await wb.answer(/Router name/);
     await wb.answer(/Message types this route accepts/); // ADT^A01, ADT^A04
     await wb.answer(/Handler name/); // e2e_adt_handler
@@ -154,7 +154,7 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     await wb.answer(/Field mappings \(1\)/); // Done
 
     await wb.waitForQuickInput(/Send to which outbound/);
-    await wb.page.locator(".quick-input-widget input").fill("OB_EMR_ADT");
+    await wb.inputBox.fill("OB_EMR_ADT");
     await wb.check("OB_EMR_ADT");
     await wb.accept(/Send to which outbound/);
     await wb.answer(/New module file/); // e2e_adt.ts
