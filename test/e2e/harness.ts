@@ -22,6 +22,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chromiumPath } from "@messagefoundry/test-services";
 import { type Browser, chromium, type Frame, type Locator, type Page } from "playwright-core";
 import { freePort } from "../../engine/test/support/fixtures.js";
 
@@ -285,7 +286,7 @@ export class Workbench {
   static async open(url: string, folder: string): Promise<Workbench> {
     log("launching Chromium and loading the workbench");
     const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
+      executablePath: chromiumPath(),
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
     });
     try {

@@ -17,10 +17,10 @@ if [ -x "$BIN" ] && HOME="$CACHE/home" XDG_CONFIG_HOME="$CACHE/home/.config" "$B
 fi
 
 # Native modules: kerberos needs the GSSAPI headers; @vscode/ripgrep is fed Debian's rg instead of a download.
+# (The browser comes from the test services, test/services, like every other suite's.)
 missing=()
 dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
 command -v rg >/dev/null 2>&1 || missing+=(ripgrep)
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

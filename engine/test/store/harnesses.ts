@@ -1,13 +1,11 @@
 /** Opens each Store implementation on a fresh, real database for the shared suites. */
 import { randomBytes } from "node:crypto";
+import { postgresUrl } from "@messagefoundry/test-services";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { aesGcmCodec, makeStoreKey, openPgStore, type PgStore } from "../../src/store/index.js";
 import type { StoreHarness } from "./contract.js";
 import { tempStore } from "./helpers.js";
-
-/** The machine's PostgreSQL (trust auth); override with MEFOR_TEST_PG. */
-export const PG_CONNECTION = process.env.MEFOR_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/test";
 
 export async function sqliteHarness(): Promise<StoreHarness> {
   const t = tempStore();
@@ -42,9 +40,10 @@ export async function sqliteHarness(): Promise<StoreHarness> {
 export async function pgHarness(): Promise<StoreHarness> {
   const schema = `mf_test_${randomBytes(6).toString("hex")}`;
   const codec = aesGcmCodec(makeStoreKey(randomBytes(32)));
-  const open = () => openPgStore({ connectionString: PG_CONNECTION, schema, codec });
+  const url = postgresUrl();
+  const open = () => openPgStore({ connectionString: url, schema, codec });
   let store: PgStore = await open();
-  const reader = new pg.Client({ connectionString: PG_CONNECTION, options: `-c search_path=${schema}` });
+  const reader = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
   await reader.connect();
   return {
     get store() {

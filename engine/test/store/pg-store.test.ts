@@ -1,10 +1,11 @@
 /** The same contract suite against the machine's real PostgreSQL (a fresh schema per test), plus PG-only races. */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { postgresUrl } from "@messagefoundry/test-services";
 import pg from "pg";
 import { aesGcmCodec, makeStoreKey, openPgStore, type PgStore } from "../../src/store/index.js";
 import { storeContract } from "./contract.js";
-import { PG_CONNECTION, pgHarness } from "./harnesses.js";
+import { pgHarness } from "./harnesses.js";
 import { adt, buf, eventually } from "./helpers.js";
 
 storeContract("postgres", pgHarness);
@@ -24,14 +25,14 @@ describe("PgStore under concurrency and connection loss", () => {
     poolErrors.length = 0;
     // application_name tags this store's backends so the test can find (and kill) exactly them.
     store = await openPgStore({
-      connectionString: `${PG_CONNECTION}?application_name=${schema}`,
+      connectionString: `${postgresUrl()}?application_name=${schema}`,
       schema,
       codec: aesGcmCodec(makeStoreKey(randomBytes(32))),
       onPoolError: (e) => poolErrors.push(e),
     });
-    admin = new pg.Client({ connectionString: PG_CONNECTION, options: `-c search_path=${schema}` });
+    admin = new pg.Client({ connectionString: postgresUrl(), options: `-c search_path=${schema}` });
     await admin.connect();
-    locker = new pg.Client({ connectionString: PG_CONNECTION, options: `-c search_path=${schema}` });
+    locker = new pg.Client({ connectionString: postgresUrl(), options: `-c search_path=${schema}` });
     await locker.connect();
   });
   afterEach(async () => {
