@@ -244,6 +244,19 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
       .locator(".statusbar-item", { hasText: `(${patientName.length} selected)` })
       .first()
       .waitFor({ timeout: 15_000 });
+    // Typing in Find selects each match in the editor, and every keystroke stays in the view: the .hl7
+    // document is neither changed nor dirty (focus moving to the editor once replaced the MSH segment).
+    const find = tree.locator("#find");
+    await find.click();
+    await wb.page.keyboard.type("patient name", { delay: 40 });
+    await tree.locator("#find-status", { hasText: /of/ }).waitFor({ timeout: 15_000 });
+    assert.equal(await find.evaluate((el) => (el as HTMLElement & { value: string }).value), "patient name");
+    await wb.page.waitForTimeout(500);
+    assert.equal(
+      await wb.page.locator(".tabs-container .tab.dirty", { hasText: "adt_a01.hl7" }).count(),
+      0,
+      "typing in Find left the .hl7 document unchanged",
+    );
     await wb.hidePanel();
     await wb.screenshot("3-parse-tree");
   });

@@ -116,7 +116,12 @@ export class ParseTreePanel {
     if (!doc) return;
     const range = new vscode.Range(doc.positionAt(msg.start), doc.positionAt(msg.end));
     const column = vscode.window.visibleTextEditors.find((e) => e.document === doc)?.viewColumn;
-    const editor = await vscode.window.showTextDocument(doc, { viewColumn: column ?? vscode.ViewColumn.One });
+    // preserveFocus: the reveal follows a click or a Find keystroke in the view, and focus must stay there, or the
+    // next keystrokes would replace the selected text in the document.
+    const editor = await vscode.window.showTextDocument(doc, {
+      viewColumn: column ?? vscode.ViewColumn.One,
+      preserveFocus: true,
+    });
     editor.selection = new vscode.Selection(range.start, range.end);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
