@@ -8,7 +8,7 @@
  * free of server code so the extension bundle stays small.
  */
 import type { Problem, RegistryGraph } from "messagefoundry/graph";
-import { type InitializeResult, RequestType, RequestType0 } from "vscode-languageserver-protocol";
+import { type InitializeResult, RequestType } from "vscode-languageserver-protocol";
 
 /**
  * Bumped when a request, result or setting below changes shape incompatibly. The server reports it in
@@ -53,18 +53,28 @@ export interface ConfigDir {
   name: string;
 }
 
+export interface ConfigDirsParams {
+  /**
+   * A file or folder the caller works on (e.g. the active editor's document): its config dir is found
+   * by walking up from it and included even when the workspace search did not reach it.
+   */
+  uri?: string;
+}
+
 export interface ConfigDirsResult {
-  /** Sorted by URI. */
+  /** Sorted by path. */
   dirs: ConfigDir[];
 }
 
 /**
  * `messagefoundry/configDirs`: the config dirs of the workspace — per workspace folder the
  * `messagefoundry.config` setting when set, else every folder holding a connections.toml or an
- * environments/ folder (see language-server/src/lsp/files.ts) — plus any found above an opened file.
- * The one search both sides use.
+ * environments/ folder (language-server/src/lsp/files.ts `findConfigDirs`) — plus any found above an
+ * opened file or `params.uri`. The one search; the extension has none of its own.
  */
-export const ConfigDirsRequest = new RequestType0<ConfigDirsResult, void>("messagefoundry/configDirs");
+export const ConfigDirsRequest = new RequestType<ConfigDirsParams | undefined, ConfigDirsResult, void>(
+  "messagefoundry/configDirs",
+);
 
 /** What the server adds under `InitializeResult.capabilities.experimental`. */
 export interface ExperimentalCapabilities {

@@ -71,7 +71,7 @@ describe("language server: revisions, cancellation and failures", () => {
       }),
       [],
     );
-    const dirs = await client.rpc.sendRequest(ConfigDirsRequest);
+    const dirs = await client.rpc.sendRequest(ConfigDirsRequest, undefined);
     assert.deepEqual(
       dirs.dirs.map((d) => d.uri),
       [client.uri("").replace(/\/$/, "")],

@@ -47,6 +47,7 @@ import {
   workspaceSymbols,
 } from "../core/index.js";
 import {
+  type ConfigDirsParams,
   type ConfigDirsResult,
   experimentalCapabilities,
   type GraphParams,
@@ -214,8 +215,9 @@ export function graph(state: ServerState, params: GraphParams | undefined): Grap
   };
 }
 
-/** `messagefoundry/configDirs`. */
-export function configDirs(state: ServerState): ConfigDirsResult {
+/** `messagefoundry/configDirs`; a given URI's config dir is discovered first when it is new. */
+export function configDirs(state: ServerState, params: ConfigDirsParams | undefined): ConfigDirsResult {
+  if (params?.uri?.startsWith("file:")) state.projectOf(params.uri);
   return state.configDirs();
 }
 

@@ -165,9 +165,9 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   connection.onRequest(GraphRequest, (params, token) =>
     guard(GraphRequest.method, token, null, () => handlers.graph(state, params)),
   );
-  connection.onRequest(ConfigDirsRequest, async () => {
+  connection.onRequest(ConfigDirsRequest, async (params) => {
     await state.ready;
-    return handlers.configDirs(state);
+    return handlers.configDirs(state, params);
   });
 
   connection.onShutdown(() => {
