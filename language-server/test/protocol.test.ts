@@ -60,6 +60,21 @@ describe("language server: messagefoundry/configDirs", () => {
     assert.deepEqual(await dirsOf(client, deep), ["a/b/c/d/e/deep deep", "alpha alpha", "beta beta"]);
   });
 
+  it("drops a config dir the settings no longer name, and clears its diagnostics", async () => {
+    const opts: { settings: Record<string, unknown> } = { settings: {} };
+    client = await TestClient.start("dirs", opts);
+    await client.open("alpha/connections.toml");
+    await client.settle({
+      "alpha/connections.toml": [
+        '3:9-3:21 MF-UNREACHABLE outbound "OB_ALPHA_ADT" is not reached by any handler',
+      ],
+    });
+    opts.settings = { config: "beta" };
+    await client.rpc.sendNotification("workspace/didChangeConfiguration", { settings: null });
+    assert.deepEqual(await dirsOf(client), ["beta beta"]);
+    await client.settle({});
+  });
+
   it("honours messagefoundry.config (relative to the folder, .. resolved) instead of searching", async () => {
     client = await TestClient.start("dirs", { settings: { config: "beta/../alpha/" } });
     assert.deepEqual(await dirsOf(client), ["alpha alpha"]);

@@ -81,11 +81,11 @@ export class DiagnosticsScheduler {
       const role = roleOf(rel);
       if (role !== "module" && role !== "helper") continue;
       await yieldToLoop(); // let newer edits in; they cancel this pass
-      if (p.model.revision !== rev) return;
+      if (this.stale(p, b, rev)) return;
       const errs = p.model.typeErrors(rel);
       if (errs.length) byFile.set(rel, sortProblems([...(byFile.get(rel) ?? []), ...errs]));
     }
-    if (p.model.revision !== rev) return;
+    if (this.stale(p, b, rev)) return;
     b.touched.clear();
     const files = new Set([...byFile.keys(), ...b.published.keys(), ...touched]);
     for (const file of files) {
@@ -100,6 +100,11 @@ export class DiagnosticsScheduler {
       const doc = this.state.documents.get(uri);
       this.send({ uri, diagnostics, ...(doc ? { version: doc.version } : {}) });
     }
+  }
+
+  /** An edit moved the revision (the next pass is scheduled) or the project left the workspace. */
+  private stale(p: Project, b: Book, rev: number): boolean {
+    return p.model.revision !== rev || this.books.get(p) !== b;
   }
 
   /** Debounces the strict HL7 check of an open `.hl7` buffer. */
