@@ -3,6 +3,10 @@
  * `messagefoundry/configDirs`, the one config-dir search the extension uses.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { NotificationType, RequestType } from "vscode-languageserver-protocol";
+import * as protocol from "../src/protocol.js";
 import {
   ConfigDirsRequest,
   PROTOCOL_VERSION,
@@ -34,6 +38,18 @@ describe("language server: protocol version", () => {
   it("treats a server that reports no version (an older build) as a mismatch", () => {
     const message = protocolVersionProblem({ capabilities: {} });
     assert.match(message ?? "", /reports no protocol version, but this extension expects version/);
+  });
+});
+
+describe("language server: protocol doc", () => {
+  it("names every custom message of src/protocol.ts in the README (the doc stays in step)", () => {
+    const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
+    const methods = Object.values(protocol)
+      .filter((v) => v instanceof RequestType || v instanceof NotificationType)
+      .map((m) => m.method);
+    assert.deepEqual(methods.sort(), ["messagefoundry/configDirs", "messagefoundry/graph"]);
+    for (const method of methods)
+      assert.ok(readme.includes(`\`${method}\``), `${method} missing from README.md`);
   });
 });
 
