@@ -6,7 +6,7 @@
  */
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
-import { createLanguageClient } from "./lsp/index.js";
+import { createLanguageClient, startLanguageClient } from "./lsp/index.js";
 import {
   ConnectionsTree,
   DeadLettersTree,
@@ -48,7 +48,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const withConfig =
     (fn: (dir: vscode.Uri, arg?: unknown) => Promise<void> | void) => async (arg?: unknown) => {
       const hint = arg instanceof vscode.Uri ? arg : undefined;
-      const dir = await pickConfigDir(hint);
+      const dir = await pickConfigDir(client, hint);
       if (!dir) return;
       try {
         await fn(dir, arg);
@@ -102,13 +102,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       ParseTreePanel.show(context.extensionUri, ParseTreePanel.fromEditor(editor));
     }),
     vscode.commands.registerCommand("messagefoundry.server.restart", async () => {
-      await client?.restart();
+      if (client) await startLanguageClient(client, output, true);
     }),
   );
 
   client = createLanguageClient(context);
   try {
-    await client.start();
+    await startLanguageClient(client, output);
   } catch (err) {
     // The commands that do not need the server (engine, parse tree) keep working.
     output.error(`The language server did not start: ${err instanceof Error ? err.message : String(err)}`);

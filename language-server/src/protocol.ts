@@ -1,22 +1,31 @@
 /**
- * The language server's custom protocol, shared verbatim by the server and the extension: each request
- * is a literal method constant with typed params and result. Type-only imports keep this file free of
- * runtime dependencies so both bundles can include it.
+ * The language server's custom protocol — the one declaration of every `messagefoundry/*` message,
+ * imported by the server and by the extension (`@messagefoundry/language-server/protocol`). Each request
+ * is a typed `RequestType` with a literal method, so both sides agree on params and result at compile
+ * time; `PROTOCOL_VERSION` lets them find out at start when they come from different builds.
+ *
+ * Runtime imports: vscode-languageserver-protocol only (the client bundles it anyway). Keep this file
+ * free of server code so the extension bundle stays small.
  */
 import type { Problem, RegistryGraph } from "messagefoundry/graph";
+import { type InitializeResult, RequestType } from "vscode-languageserver-protocol";
+
+/**
+ * Bumped when a request, result or setting below changes shape incompatibly. The server reports it in
+ * `InitializeResult.capabilities.experimental.messagefoundry.protocolVersion`; the client checks it with
+ * `protocolVersionProblem` before sending any custom request.
+ */
+export const PROTOCOL_VERSION = 1;
 
 /** Settings section the server pulls per document URI (`workspace/configuration`). */
 export const SETTINGS_SECTION = "messagefoundry";
 
 export interface ServerSettings {
-  /** Config dir (absolute, or relative to the workspace folder); overrides discovery. */
+  /** Config dir (absolute, or relative to the workspace folder); overrides discovery in that folder. */
   config?: string;
   /** Debounce between a keystroke and recomputed diagnostics, in ms. */
   diagnosticsDelayMs?: number;
 }
-
-/** `messagefoundry/graph`: the registry graph of a config dir, with positions, as the CLI prints it. */
-export const GraphRequest = "messagefoundry/graph" as const;
 
 export interface GraphParams {
   /** A document or folder inside the config dir; omitted → the first config dir found. */
@@ -32,12 +41,73 @@ export interface GraphResult {
   problems: Problem[];
 }
 
-/** `messagefoundry/configDirs`: the config dirs the server found in the workspace. */
-export const ConfigDirsRequest = "messagefoundry/configDirs" as const;
+/** `messagefoundry/graph`: the registry graph of a config dir, with positions, as the CLI prints it. */
+export const GraphRequest = new RequestType<GraphParams | undefined, GraphResult | null, void>(
+  "messagefoundry/graph",
+);
 
-export interface ConfigDirsResult {
-  dirs: { uri: string; name: string }[];
+export interface ConfigDir {
+  /** `file:` URI of the config dir. */
+  uri: string;
+  /** Its folder name, for pick lists. */
+  name: string;
 }
 
-/** Bumped when a request or result above changes shape incompatibly. */
-export const PROTOCOL_VERSION = 1;
+export interface ConfigDirsParams {
+  /**
+   * A file or folder the caller works on (e.g. the active editor's document): its config dir is found
+   * by walking up from it and included even when the workspace search did not reach it.
+   */
+  uri?: string;
+}
+
+export interface ConfigDirsResult {
+  /** Sorted by path. */
+  dirs: ConfigDir[];
+}
+
+/**
+ * `messagefoundry/configDirs`: the config dirs of the workspace — per workspace folder the
+ * `messagefoundry.config` setting when set, else every folder holding a connections.toml or an
+ * environments/ folder (language-server/src/lsp/files.ts `findConfigDirs`) — plus any found above an
+ * opened file or `params.uri`. The one search; the extension has none of its own.
+ */
+export const ConfigDirsRequest = new RequestType<ConfigDirsParams | undefined, ConfigDirsResult, void>(
+  "messagefoundry/configDirs",
+);
+
+/** What the server adds under `InitializeResult.capabilities.experimental`. */
+export interface ExperimentalCapabilities {
+  messagefoundry: { protocolVersion: number };
+}
+
+export function experimentalCapabilities(): ExperimentalCapabilities {
+  return { messagefoundry: { protocolVersion: PROTOCOL_VERSION } };
+}
+
+/** The protocol version a server reported at initialize, or undefined when it reported none. */
+export function reportedProtocolVersion(result: InitializeResult | undefined): number | undefined {
+  const experimental = result?.capabilities.experimental as Partial<ExperimentalCapabilities> | undefined;
+  const version = experimental?.messagefoundry?.protocolVersion;
+  return typeof version === "number" ? version : undefined;
+}
+
+/**
+ * One sentence for the user when the server's protocol is not the client's (which versions, what to
+ * do), or undefined when they match.
+ */
+export function protocolVersionProblem(
+  result: InitializeResult | undefined,
+  expected: number = PROTOCOL_VERSION,
+): string | undefined {
+  const reported = reportedProtocolVersion(result);
+  if (reported === expected) return undefined;
+  const server =
+    reported === undefined ? "reports no protocol version" : `speaks protocol version ${reported}`;
+  return (
+    `The MessageFoundry language server ${server}, but this extension expects version ${expected}: ` +
+    "they come from different builds. Reinstall the MessageFoundry extension (in a development checkout, " +
+    "run `npm run build`), then reload the window. Until then the language features and the commands " +
+    "that need a config dir are unavailable."
+  );
+}

@@ -15,7 +15,7 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from "vscode-jsonrpc/node";
-import type { Diagnostic, PublishDiagnosticsParams } from "vscode-languageserver";
+import type { Diagnostic, InitializeResult, PublishDiagnosticsParams } from "vscode-languageserver";
 import { createConnection } from "vscode-languageserver/node";
 import { engineDictionary, engineValidator } from "../src/core/index.js";
 import { startServer } from "../src/lsp/session.js";
@@ -33,6 +33,8 @@ export class TestClient {
   private listeners: (() => void)[] = [];
   /** Open documents whose latest version has not had its diagnostics published yet. */
   readonly pending = new Set<string>();
+  /** What the server answered to `initialize`. */
+  initializeResult?: InitializeResult;
 
   private constructor(
     readonly rpc: MessageConnection,
@@ -64,7 +66,7 @@ export class TestClient {
     );
     rpc.onRequest("client/registerCapability", () => null);
     rpc.listen();
-    await rpc.sendRequest("initialize", {
+    client.initializeResult = await rpc.sendRequest<InitializeResult>("initialize", {
       processId: null,
       rootUri: pathToFileURL(root).href,
       workspaceFolders: [{ uri: pathToFileURL(root).href, name: "ws" }],

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { DocumentSymbol, Location, WorkspaceEdit, WorkspaceSymbol } from "vscode-languageserver";
-import { GraphRequest, type GraphResult } from "../src/protocol.js";
+import { GraphRequest } from "../src/protocol.js";
 import { check, type TestClient } from "./harness.js";
 
 const range = (l: number, c: number, el: number, ec: number) => ({
@@ -136,7 +136,8 @@ describe("language server: navigation across TypeScript and connections.toml", (
   });
 
   it("answers messagefoundry/graph with the graph and its positions", async () => {
-    const g = await client.request<GraphResult>(GraphRequest, { uri: client.uri("routes/acme.ts") });
+    const g = await client.rpc.sendRequest(GraphRequest, { uri: client.uri("routes/acme.ts") });
+    assert.ok(g);
     assert.equal(g.configDir, client.uri("").replace(/\/$/, ""));
     assert.deepEqual(
       g.graph.nodes
@@ -170,7 +171,7 @@ describe("language server: navigation across TypeScript and connections.toml", (
     assert.deepEqual(inbound?.settings, { port: 2600 });
     assert.deepEqual(inbound?.options, { router: "acme_adt_router" });
     // The config dir's own folder URI names it too (what the extension's views send).
-    const byFolder = await client.request<GraphResult>(GraphRequest, { uri: client.uri("") });
-    assert.equal(byFolder.graph.nodes.length, 4);
+    const byFolder = await client.rpc.sendRequest(GraphRequest, { uri: client.uri("") });
+    assert.equal(byFolder?.graph.nodes.length, 4);
   });
 });

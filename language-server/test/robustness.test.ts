@@ -12,7 +12,7 @@ import {
   StreamMessageWriter,
 } from "vscode-jsonrpc/node";
 import type { CompletionItem, PublishDiagnosticsParams } from "vscode-languageserver";
-import { ConfigDirsRequest, type ConfigDirsResult } from "../src/protocol.js";
+import { ConfigDirsRequest } from "../src/protocol.js";
 import { check, FIXTURES, type TestClient } from "./harness.js";
 
 const REPO = join(import.meta.dirname, "..", "..");
@@ -71,7 +71,7 @@ describe("language server: revisions, cancellation and failures", () => {
       }),
       [],
     );
-    const dirs = await client.request<ConfigDirsResult>(ConfigDirsRequest, {});
+    const dirs = await client.rpc.sendRequest(ConfigDirsRequest, undefined);
     assert.deepEqual(
       dirs.dirs.map((d) => d.uri),
       [client.uri("").replace(/\/$/, "")],

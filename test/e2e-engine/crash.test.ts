@@ -12,7 +12,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildAck, encodeMllp, MllpDecoder, parse } from "../../engine/src/hl7/index.js";
+import { buildAck, encodeMllp, MllpDecoder, parse } from "messagefoundry/hl7";
 import {
   aesGcmCodec,
   FINAL_DISPOSITIONS,

@@ -2,6 +2,7 @@
  * Starts the bundled language server (dist/language-server.js) over stdio. In a debug session the
  * server runs with --inspect on port 6009 so the "Attach to Language Server" launch config can attach.
  */
+import { protocolVersionProblem } from "@messagefoundry/language-server/protocol";
 import * as vscode from "vscode";
 import {
   LanguageClient,
@@ -38,4 +39,23 @@ export function createLanguageClient(context: vscode.ExtensionContext): Language
     outputChannelName: "MessageFoundry Language Server",
   };
   return new LanguageClient("messagefoundry", "MessageFoundry", serverOptions, clientOptions);
+}
+
+/**
+ * Starts (or restarts) the client, then checks the server speaks this extension's protocol version.
+ * On a mismatch the user gets one message saying which versions and what to do, and the client is
+ * stopped: custom requests of another shape would fail in odd ways. Throws when the server does not start.
+ */
+export async function startLanguageClient(
+  client: LanguageClient,
+  output: vscode.LogOutputChannel,
+  restart = false,
+): Promise<void> {
+  if (restart) await client.restart();
+  else await client.start();
+  const problem = protocolVersionProblem(client.initializeResult);
+  if (!problem) return;
+  output.error(problem);
+  void vscode.window.showErrorMessage(problem);
+  await client.stop();
 }

@@ -1,3 +1,4 @@
-/** The language client and the custom requests it sends (protocol shared with language-server/src/protocol.ts). */
-export { createLanguageClient, SERVER_DEBUG_PORT } from "./client.js";
+/** The language client and the custom requests it sends (their declarations: `@messagefoundry/language-server/protocol`). */
+export { createLanguageClient, SERVER_DEBUG_PORT, startLanguageClient } from "./client.js";
+export { requestConfigDirs } from "./configDirs.js";
 export { type GraphResult, requestGraph } from "./graph.js";

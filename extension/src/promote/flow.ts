@@ -12,15 +12,15 @@ import {
   isTerminal,
   type PromoteEvent,
   transition,
-} from "@messagefoundry/webviews/src/model/promote-flow.js";
-import type { Problem } from "messagefoundry/graph";
+} from "@messagefoundry/webviews/model/promote-flow";
 import type {
   ChangedNode,
   NodeRef,
   PromoteProblem,
   PromoteState,
   PromoteSummary,
-} from "../../../webviews/src/protocol/index.js";
+} from "@messagefoundry/webviews/protocol";
+import type { Problem } from "messagefoundry/graph";
 import type { ConfigVersion, StageChanges, StageResult } from "../engine/api.js";
 import type { EngineClient } from "../engine/client.js";
 import type { EngineTarget } from "../engine/targets.js";

@@ -5,13 +5,10 @@
  * dirty state, save and "Reopen With → Text" behave exactly as for typing.
  */
 
-import { applyIntent, readConnections } from "@messagefoundry/webviews/src/model/toml-form.js";
+import { applyIntent, readConnections } from "@messagefoundry/webviews/model/toml-form";
+import type { ConnectionsEditorFromView, ConnectionsEditorToView } from "@messagefoundry/webviews/protocol";
 import { parse as parseToml } from "smol-toml";
 import * as vscode from "vscode";
-import type {
-  ConnectionsEditorFromView,
-  ConnectionsEditorToView,
-} from "../../../webviews/src/protocol/index.js";
 import { renderHtml, ViewChannel, webviewOptions } from "./viewHost.js";
 
 export class ConnectionsEditorProvider implements vscode.CustomTextEditorProvider {

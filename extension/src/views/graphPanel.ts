@@ -2,8 +2,9 @@
  * Graph view: the wiring of one config dir drawn from the language server's `messagefoundry/graph`.
  * Clicking a node opens its declaration. Refreshes when a config file is saved.
  */
+
+import type { GraphFromView, GraphToView } from "@messagefoundry/webviews/protocol";
 import * as vscode from "vscode";
-import type { GraphFromView, GraphToView } from "../../../webviews/src/protocol/index.js";
 import { requestGraph } from "../lsp/graph.js";
 import type { Services } from "../services.js";
 import { renderHtml, ViewChannel, webviewOptions } from "./viewHost.js";

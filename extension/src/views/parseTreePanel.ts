@@ -3,8 +3,9 @@
  * fetched from the engine) and keeps selection in sync both ways: clicking a node selects its text in the
  * editor; moving the cursor selects the node.
  */
+
+import type { ParseTreeFromView, ParseTreeToView } from "@messagefoundry/webviews/protocol";
 import * as vscode from "vscode";
-import type { ParseTreeFromView, ParseTreeToView } from "../../../webviews/src/protocol/index.js";
 import { renderHtml, ViewChannel, webviewOptions } from "./viewHost.js";
 
 interface Source {

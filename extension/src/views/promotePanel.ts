@@ -2,8 +2,9 @@
  * Stage → Promote panel: runs the orchestration (promote/flow.ts) with the CLI for local validation,
  * the engine session for the target and token, and this view for the review and confirmation.
  */
+
+import type { PromoteFromView, PromoteState, PromoteToView } from "@messagefoundry/webviews/protocol";
 import * as vscode from "vscode";
-import type { PromoteFromView, PromoteState, PromoteToView } from "../../../webviews/src/protocol/index.js";
 import { parseJsonOutput, problemsFrom } from "../cli/index.js";
 import { EngineError } from "../engine/client.js";
 import { collectBundle, runPromote } from "../promote/index.js";

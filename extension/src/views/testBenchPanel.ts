@@ -7,13 +7,13 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as vscode from "vscode";
 import type {
   DryRunOutput,
   TestBenchFromView,
   TestBenchToView,
   TestCase,
-} from "../../../webviews/src/protocol/index.js";
+} from "@messagefoundry/webviews/protocol";
+import * as vscode from "vscode";
 import { parseJsonOutput } from "../cli/index.js";
 import { requestGraph } from "../lsp/graph.js";
 import type { Services } from "../services.js";

@@ -5,8 +5,8 @@
  * would be lost), and every message from the view is checked to be a tagged object before dispatch.
  */
 import { randomBytes } from "node:crypto";
+import { isTagged, type ViewId, viewHtml } from "@messagefoundry/webviews/protocol";
 import * as vscode from "vscode";
-import { isTagged, type ViewId, viewHtml } from "../../../webviews/src/protocol/index.js";
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist", "webviews")] };

@@ -1,44 +1,38 @@
 /**
- * Where the MessageFoundry config dirs of the workspace are: the `messagefoundry.config` setting when
- * set, otherwise every folder holding a connections.toml or an environments/ folder. Commands that work
- * on "the config" use the one containing the active editor, or ask when there are several.
+ * Which config dir a command works on. The dirs come from the language server (`messagefoundry/configDirs`,
+ * the one search, honouring `messagefoundry.config`); commands use the one containing the active editor,
+ * the only one, or ask when there are several.
  */
 import * as path from "node:path";
 import * as vscode from "vscode";
+import type { LanguageClient } from "vscode-languageclient/node";
+import { requestConfigDirs } from "../lsp/configDirs.js";
 
 const EXCLUDE = "{**/node_modules/**,**/dist/**,**/.git/**}";
 
-export async function findConfigDirs(): Promise<vscode.Uri[]> {
-  const dirs = new Map<string, vscode.Uri>();
-  for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    const configured = vscode.workspace.getConfiguration("messagefoundry", folder.uri).get<string>("config");
-    if (configured) {
-      const uri = path.isAbsolute(configured)
-        ? vscode.Uri.file(configured)
-        : vscode.Uri.joinPath(folder.uri, configured);
-      dirs.set(uri.toString(), uri);
-    }
-  }
-  if (dirs.size > 0) return [...dirs.values()];
-  const hits = await vscode.workspace.findFiles("**/{connections.toml,environments/*.toml}", EXCLUDE, 200);
-  for (const hit of hits) {
-    const parent = vscode.Uri.joinPath(hit, "..");
-    const dir = parent.path.endsWith("/environments") ? vscode.Uri.joinPath(parent, "..") : parent;
-    dirs.set(dir.toString(), dir);
-  }
-  return [...dirs.values()].sort((a, b) => a.path.localeCompare(b.path));
+/** The deepest of `dirs` (URI paths) that is or contains `file`, if any. */
+export function containingDir<T extends { path: string }>(dirs: readonly T[], file: string): T | undefined {
+  return dirs
+    .filter((d) => file === d.path || file.startsWith(`${d.path}/`))
+    .sort((a, b) => b.path.length - a.path.length)[0];
 }
 
 /** The config dir for a command: the one containing the active file, the only one, or the user's pick. */
-export async function pickConfigDir(hint?: vscode.Uri): Promise<vscode.Uri | undefined> {
-  const dirs = await findConfigDirs();
+export async function pickConfigDir(
+  client: LanguageClient | undefined,
+  hint?: vscode.Uri,
+): Promise<vscode.Uri | undefined> {
   const active = hint ?? vscode.window.activeTextEditor?.document.uri;
-  if (active) {
-    const containing = dirs
-      .filter((d) => active.path === d.path || active.path.startsWith(`${d.path}/`))
-      .sort((a, b) => b.path.length - a.path.length)[0];
-    if (containing) return containing;
+  const dirs = await requestConfigDirs(client, active?.scheme === "file" ? active : undefined);
+  if (!dirs) {
+    void vscode.window.showWarningMessage(
+      "The MessageFoundry language server is not running, so the config dirs are unknown: see the " +
+        '"MessageFoundry Language Server" output, then run "MessageFoundry: Restart Language Server".',
+    );
+    return undefined;
   }
+  const containing = active ? containingDir(dirs, active.path) : undefined;
+  if (containing) return containing;
   if (dirs.length === 1) return dirs[0];
   if (dirs.length === 0) {
     void vscode.window.showWarningMessage(

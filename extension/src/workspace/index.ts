@@ -1,2 +1,2 @@
-/** Where the config dirs of the workspace are. */
-export { configFiles, findConfigDirs, pickConfigDir } from "./configDirs.js";
+/** Which config dir a command works on (the dirs come from the language server). */
+export { configFiles, containingDir, pickConfigDir } from "./configDirs.js";

@@ -1,6 +1,6 @@
 /** Disk access for the adapter: config-dir discovery and reading a config's files. The core never does I/O. */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
 import type { FsHost } from "../core/index.js";
@@ -42,6 +42,14 @@ export function findConfigDirs(root: string, depth = 4): string[] {
     return [];
   }
   return entries.flatMap((e) => findConfigDirs(`${root}/${e}`, depth - 1));
+}
+
+/**
+ * The dir a `messagefoundry.config` setting names: absolute, or relative to the workspace folder
+ * (`..` and `.` resolved, no trailing slash), with forward slashes like every path here.
+ */
+export function configuredDir(folder: string, setting: string): string {
+  return resolve(folder, setting).split(sep).join("/");
 }
 
 /** The nearest config dir containing `file`, walking up (stopping at `stop`). */
