@@ -13,6 +13,7 @@ import {
   type PromoteEvent,
   transition,
 } from "@messagefoundry/webviews/src/model/promote-flow.js";
+import type { ConfigVersion, StageChanges, StageResult } from "messagefoundry/api";
 import type { Problem } from "messagefoundry/graph";
 import type {
   ChangedNode,
@@ -21,7 +22,6 @@ import type {
   PromoteState,
   PromoteSummary,
 } from "../../../webviews/src/protocol/index.js";
-import type { ConfigVersion, StageChanges, StageResult } from "../engine/api.js";
 import type { EngineClient } from "../engine/client.js";
 import type { EngineTarget } from "../engine/targets.js";
 

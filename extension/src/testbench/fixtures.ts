@@ -7,7 +7,8 @@
  * message file (relative to the fixture) and what must come out; expected payloads live in
  * `tests/expected/<stem>.<OUTBOUND>.hl7`.
  */
-import type { DryRunOutput, FixtureOutcome } from "../../../webviews/src/protocol/index.js";
+import type { DryRunOutput } from "messagefoundry/api";
+import type { FixtureOutcome } from "../../../webviews/src/protocol/index.js";
 
 /** A file-name stem from whatever the user typed: lower-case words joined by `_`. */
 export function fixtureStem(name: string): string {
