@@ -1,13 +1,13 @@
 /**
  * `messagefoundry/api`: the engine's contract with its clients — the HTTP API's request and response
- * bodies, the stats feed, the error codes, and the JSON the CLI prints for the Test Bench (`dryrun --json`)
- * with the message types `generate --type` accepts. The extension and the webviews import these instead
- * of declaring them again.
+ * bodies, the stats feed, the error codes, and what the CLI prints and reads for the Test Bench
+ * (`dryrun --json`, `check --json`, tests/<case>.json fixtures) with the message types `generate --type`
+ * accepts. The extension and the webviews import these instead of declaring them again.
  *
- * Types, plus the literal lists behind their enums; no code. Every module this file reaches at run time
- * is pure data (the route types are `import type` from the schemas they are derived from), so the face
- * bundles for the browser and for the extension host without fastify, a database or `node:*`
- * (test/packaging/package-face.test.ts checks the bundle).
+ * Types, plus the literal lists behind their enums (and one guard over them). Every module this file
+ * reaches at run time is pure data (the route types are `import type` from the schemas they are derived
+ * from), so the face bundles for the browser and for the extension host without fastify, a database or
+ * `node:*` (test/packaging/package-face.test.ts checks the bundle).
  */
 
 export { API_ERRORS, type ApiErrorCode } from "./api/error-codes.js";
@@ -59,10 +59,12 @@ export type {
 } from "./api/schemas/monitoring.js";
 export { isMessageType, MESSAGE_TYPES, type MessageTypeName } from "./generate/message-types.js";
 export type {
+  CheckOutput,
   DryRunDelivery,
   DryRunHandler,
   DryRunOutput,
   DryRunResult,
+  FixtureSpec,
   StepError,
   StepStage,
 } from "./pipeline/results.js";

@@ -1,8 +1,10 @@
 /**
- * What the per-message steps (steps.ts) produce, as the dry-run reports it: the JSON printed by
- * `messagefoundry dryrun --json` and replayed by `check`. Pure types, published in `messagefoundry/api`
- * so the Test Bench reads the same shape the CLI writes.
+ * Results of running messages through the per-message steps (steps.ts) outside the live pipeline: per
+ * message as `messagefoundry dryrun --json` prints it, the fixture file (tests/<case>.json) that pins
+ * one, and per fixture as `check --json` prints it. Pure types, published in `messagefoundry/api` so the
+ * Test Bench reads and writes the shapes the CLI does.
  */
+import type { Problem } from "../graph/types.js";
 import type { FinalDisposition } from "../store/types.js";
 
 /** Where a message failed on its way through the steps. */
@@ -53,4 +55,27 @@ export interface DryRunOutput {
   env: string | null;
   inbound: string;
   results: DryRunResult[];
+}
+
+/**
+ * A regression fixture, tests/<case>.json: the inbound, the message file and what must come out. Paths
+ * are relative to the fixture file; `disposition` is compared as written.
+ */
+export interface FixtureSpec {
+  inbound: string;
+  message: string;
+  expect: {
+    disposition: string;
+    deliveries?: { outbound: string; payload?: string }[];
+  };
+}
+
+/** The whole `check --json` document. */
+export interface CheckOutput {
+  env: string | null;
+  /** No error-severity problem (validation, type-check or a failed fixture). */
+  ok: boolean;
+  problems: Problem[];
+  /** `file` is config-relative; `failures` one line each. */
+  fixtures: { file: string; passed: boolean; failures: string[] }[];
 }
