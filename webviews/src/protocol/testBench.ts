@@ -4,7 +4,7 @@
  * as a regression fixture and re-run all fixtures. The run's result is the engine's `DryRunOutput`
  * (`messagefoundry/api`), passed through by the host unchanged; `generate` takes one of its MESSAGE_TYPES.
  */
-import type { DryRunOutput, MessageTypeName } from "messagefoundry/api";
+import type { CheckOutput, DryRunOutput, MessageTypeName } from "messagefoundry/api";
 import type { HostErrorMessage, ReadyMessage } from "./common.js";
 
 /** A sample or fixture file the bench knows about. */
@@ -17,15 +17,11 @@ export interface TestCase {
   kind: "sample" | "fixture";
 }
 
-/** One fixture's outcome when re-running them all (from `messagefoundry check`). */
-export interface FixtureOutcome {
-  /** The fixture's case id (URI string). */
-  id: string;
-  label: string;
-  passed: boolean;
-  /** Why it failed, one line per failure. */
-  failures: string[];
-}
+/**
+ * One fixture's outcome when re-running them all: an entry of `check --json`'s `fixtures` (`passed`, and
+ * `failures` one line each), named by its case id (URI string) and label instead of its file.
+ */
+export type FixtureOutcome = Omit<CheckOutput["fixtures"][number], "file"> & { id: string; label: string };
 
 /** Host → view: the full list of cases (after `ready` and whenever files change) and the inbounds. */
 export interface TestBenchCases {
