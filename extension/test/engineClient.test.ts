@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  EngineClient,
-  EngineError,
-  parseTargets,
-  rawText,
-  type StatsFrame,
-  StatsSocketError,
-} from "../src/engine/index.js";
+import type { StatsFrame } from "messagefoundry/api";
+import { EngineClient, EngineError, parseTargets, rawText, StatsSocketError } from "../src/engine/index.js";
 import {
   ADMIN,
   DEPLOYER,

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -39,6 +40,55 @@ describe("package faces after build", () => {
     `);
     assert.equal(out.trim(), "function");
   });
+
+  it("imports the wire contract's lists from messagefoundry/api (built dist)", () => {
+    const out = plainNode(`
+      import { API_ERRORS, DISPOSITIONS, isMessageType, MESSAGE_TYPES, STAGES } from "messagefoundry/api";
+      import { createRequire } from "node:module";
+      const resolved = createRequire(import.meta.url).resolve("messagefoundry/api");
+      console.log(JSON.stringify({ DISPOSITIONS, STAGES, MESSAGE_TYPES, notFound: API_ERRORS.MESSAGE_NOT_FOUND,
+        adt: isMessageType("ADT^A01"), bogus: isMessageType("ZZZ^Z99"), resolved }));
+    `);
+    const r = JSON.parse(out) as Record<string, unknown> & { resolved: string; MESSAGE_TYPES: string[] };
+    assert.deepEqual(r.DISPOSITIONS, ["RECEIVED", "ROUTED", "UNROUTED", "FILTERED", "PROCESSED", "ERROR"]);
+    assert.deepEqual(r.STAGES, ["ingress", "routed", "outbound"]);
+    assert.ok(r.MESSAGE_TYPES.includes("ADT^A01") && r.MESSAGE_TYPES.includes("ORU^R01"));
+    assert.equal(r.notFound, 404);
+    assert.equal(r.adt, true);
+    assert.equal(r.bogus, false);
+    assert.match(r.resolved.replaceAll("\\", "/"), /engine\/dist\/contract\.js$/);
+  });
+
+  // The extension host and the webviews bundle it with esbuild: it must bring no engine runtime along
+  // (no fastify, database or node:* module; a browser bundle fails to resolve node:* outright).
+  for (const [label, conditions] of [
+    ["from source, as scripts/build.mjs bundles it", ["source"]],
+    ["from the built dist, as a published package is bundled", []],
+  ] as const) {
+    it(`bundles messagefoundry/api for the browser ${label}, with pure data modules only`, async () => {
+      const result = await esbuild.build({
+        stdin: {
+          contents: `import * as api from "messagefoundry/api"; globalThis.api = api;`,
+          resolveDir: root,
+          loader: "ts",
+        },
+        bundle: true,
+        write: false,
+        metafile: true,
+        platform: "browser",
+        format: "esm",
+        absWorkingDir: root,
+        conditions: [...conditions],
+        logLevel: "silent",
+        logOverride: { "empty-import-meta": "silent" },
+      });
+      const inputs = Object.keys(result.metafile.inputs)
+        .filter((f) => f !== "<stdin>")
+        .map((f) => f.replace(/^engine\/(src|dist)\//, "").replace(/\.(ts|js)$/, ""))
+        .sort();
+      assert.deepEqual(inputs, ["api/error-codes", "contract", "generate/message-types", "store/types"]);
+    });
+  }
 
   it("runs the CLI through npx messagefoundry --help", () => {
     const out = execFileSync("npx", ["--no-install", "messagefoundry", "--help"], {

@@ -1,56 +1,13 @@
 /**
- * The API's one registry of error codes. Every failure leaves the API as
- * `{ error: { code, message } }` with the status listed here, so clients branch on `code`
- * and never on message text. Auth core codes map by dropping their `AUTH_` prefix.
+ * The API's error class over the code registry (error-codes.ts). Auth core codes map by dropping their
+ * `AUTH_` prefix.
  */
 import { AuthError } from "../auth/index.js";
+import { API_ERRORS, type ApiErrorCode } from "./error-codes.js";
 
-export const API_ERRORS = {
-  BAD_REQUEST: 400,
-  VALIDATION_FAILED: 400,
-  INVALID_CURSOR: 400,
-  INVALID_BUNDLE: 400,
-  UNAUTHENTICATED: 401,
-  SESSION_INVALID: 401,
-  SESSION_EXPIRED: 401,
-  INVALID_CREDENTIALS: 401,
-  MFA_REQUIRED: 401,
-  MFA_INVALID: 401,
-  FORBIDDEN: 403,
-  /** Recent re-authentication needed (POST /auth/reauth, then retry). 403, not 401: the session is fine. */
-  REAUTH_REQUIRED: 403,
-  MFA_ENROLMENT_REQUIRED: 403,
-  NOT_FOUND: 404,
-  MESSAGE_NOT_FOUND: 404,
-  ROW_NOT_FOUND: 404,
-  CONNECTION_NOT_FOUND: 404,
-  STAGE_NOT_FOUND: 404,
-  VERSION_NOT_FOUND: 404,
-  CONFLICT: 409,
-  /** The staged config has error-severity problems and cannot be promoted. */
-  CONFIG_INVALID: 422,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  ACCOUNT_LOCKED: 429,
-  INTERNAL: 500,
-  /** The swap failed and the previous graph was restored. */
-  PROMOTE_FAILED: 500,
-  /** The engine part behind this route is not running (e.g. no config loaded yet). */
-  UNAVAILABLE: 503,
-  // Auth core codes that only the user-admin side produces, kept so every AuthError maps.
-  PASSWORD_POLICY: 400,
-  INVALID_USERNAME: 400,
-  INVALID_ROLE: 400,
-  USER_EXISTS: 409,
-  USER_NOT_FOUND: 404,
-  SCHEMA_TOO_NEW: 500,
-} as const;
+import type { ErrorBody } from "./schemas/common.js";
 
-export type ApiErrorCode = keyof typeof API_ERRORS;
-
-export interface ErrorBody {
-  error: { code: ApiErrorCode; message: string };
-}
+export { API_ERRORS, type ApiErrorCode, type ErrorBody };
 
 /** A failure with a stable code. Services throw it too (e.g. STAGE_NOT_FOUND). */
 export class ApiError extends Error {

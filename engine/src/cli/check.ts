@@ -1,6 +1,7 @@
 /** `messagefoundry check`: the CI gate — validate + type-check + every tests/ fixture. */
 import type { Command } from "commander";
 import { findFixtures, fixtureProblems, loadConfig, runFixture, typecheckConfig } from "../config/index.js";
+import type { CheckOutput } from "../pipeline/results.js";
 import { type CliIo, configDir, EXIT, formatProblem, json, pickEnv } from "./io.js";
 
 export function register(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -28,7 +29,7 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
             ok: errors === 0,
             problems,
             fixtures: outcomes.map((o) => ({ file: o.file, passed: o.passed, failures: o.failures })),
-          }),
+          } satisfies CheckOutput),
         );
       } else {
         for (const p of problems) io.out(`${formatProblem(p)}\n`);

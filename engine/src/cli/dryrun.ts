@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { type DryRunResult, dryRunFile, loadConfig } from "../config/index.js";
+import type { DryRunOutput } from "../pipeline/results.js";
 import { type CliIo, configDir, EXIT, formatProblem, json, pickEnv, UserError } from "./io.js";
 
 function formatResult(r: DryRunResult): string {
@@ -65,7 +66,7 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
             })),
           );
         }
-        if (opts.json) io.out(json({ env: env ?? null, inbound, results }));
+        if (opts.json) io.out(json({ env: env ?? null, inbound, results } satisfies DryRunOutput));
         else for (const res of results) io.out(formatResult(res));
         setExit(results.some((x) => x.disposition === "ERROR") ? EXIT.FAILED : EXIT.OK);
       },

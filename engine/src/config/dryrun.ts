@@ -4,39 +4,11 @@
  */
 import { createHash } from "node:crypto";
 import { decodeHl7Bytes, parseBatch } from "../hl7/index.js";
-import { runHandler, runRouter, type StepError, toHandlerInput } from "../pipeline/steps.js";
+import type { DryRunDelivery, DryRunHandler, DryRunResult, StepError } from "../pipeline/results.js";
+import { runHandler, runRouter, toHandlerInput } from "../pipeline/steps.js";
 import type { Registry } from "./registry.js";
 
-export type Disposition = "UNROUTED" | "FILTERED" | "PROCESSED" | "ERROR";
-
-export interface DryRunDelivery {
-  handler: string;
-  outbound: string;
-  bytes: number;
-  sha256: string;
-  /** The payload as text; only with showPhi. */
-  payload?: string;
-}
-
-export interface DryRunHandler {
-  name: string;
-  disposition: "FILTERED" | "PROCESSED" | "ERROR";
-  error?: string;
-}
-
-export interface DryRunResult {
-  /** Label of the input (file path as given) and the message's index within it. */
-  source: string;
-  index: number;
-  inbound: string;
-  messageType?: string;
-  controlId?: string;
-  disposition: Disposition;
-  router?: string;
-  handlers: DryRunHandler[];
-  deliveries: DryRunDelivery[];
-  error?: StepError;
-}
+export type { DryRunDelivery, DryRunHandler, DryRunResult };
 
 export interface DryRunOptions {
   showPhi?: boolean;

@@ -11,18 +11,12 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { Problem } from "../graph/index.js";
+import type { FixtureSpec } from "../pipeline/results.js";
 import { type DryRunResult, dryRunFile } from "./dryrun.js";
 import { pointLocation } from "./locations.js";
 import type { Registry } from "./registry.js";
 
-export interface FixtureSpec {
-  inbound: string;
-  message: string;
-  expect: {
-    disposition: string;
-    deliveries?: { outbound: string; payload?: string }[];
-  };
-}
+export type { FixtureSpec };
 
 export interface FixtureOutcome {
   file: string;

@@ -17,7 +17,6 @@ export {
 export { CodeSetError, loadCodeSet } from "./codesets.js";
 export { type Callsite, Collector } from "./collector.js";
 export {
-  type Disposition,
   type DryRunDelivery,
   type DryRunHandler,
   type DryRunOptions,

@@ -3,19 +3,8 @@
  * random digits with a TEST prefix, addresses use a fictional street; everything comes from the seed
  * (including timestamps), so a seed always gives the same output.
  */
+import type { MessageTypeName } from "./message-types.js";
 import { Rng } from "./rng.js";
-
-export const MESSAGE_TYPES = [
-  "ADT^A01",
-  "ADT^A03",
-  "ADT^A04",
-  "ADT^A08",
-  "ORU^R01",
-  "ORM^O01",
-  "SIU^S12",
-  "VXU^V04",
-] as const;
-export type MessageTypeName = (typeof MESSAGE_TYPES)[number];
 
 const FAMILY = ["TEST", "SAMPLE", "DEMO", "SYNTHETIC", "EXAMPLE", "FICTION"];
 const GIVEN = ["PATIENT", "PERSON", "ALPHA", "BRAVO", "CHARLIE", "DELTA", "ECHO", "FOXTROT"];
@@ -137,8 +126,4 @@ export interface GenerateOptions {
 export function generateMessages(opts: GenerateOptions): string[] {
   const rng = new Rng(opts.seed);
   return Array.from({ length: opts.count }, (_, i) => generateMessage(opts.type, rng, i + 1));
-}
-
-export function isMessageType(t: string): t is MessageTypeName {
-  return (MESSAGE_TYPES as readonly string[]).includes(t);
 }

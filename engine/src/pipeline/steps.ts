@@ -6,13 +6,9 @@
 import type { AnyMessage, Registry, Send } from "../config/index.js";
 import { RawMessage } from "../config/raw-message.js";
 import { decodeHl7Bytes, Message, parse } from "../hl7/index.js";
+import type { StepError } from "./results.js";
 
-export type Stage = "parse" | "route" | "transform";
-
-export interface StepError {
-  stage: Stage;
-  message: string;
-}
+export type { StepError, StepStage as Stage } from "./results.js";
 
 export type StepResult<T> = ({ ok: true } & T) | { ok: false; error: StepError };
 

@@ -8,23 +8,31 @@
 
 import type { BodyRecoder } from "./crypto.js";
 
-export type Disposition = "RECEIVED" | "ROUTED" | "UNROUTED" | "FILTERED" | "PROCESSED" | "ERROR";
+/**
+ * Every message ends with exactly one of these, decided by the finalizer (disposition.ts). The one
+ * definition: the API schemas, `messagefoundry/api` and the dry-run result use this list.
+ */
+export const DISPOSITIONS = ["RECEIVED", "ROUTED", "UNROUTED", "FILTERED", "PROCESSED", "ERROR"] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
 
 /** The dispositions that end a message's journey (until an operator replays it). */
-export const FINAL_DISPOSITIONS: ReadonlySet<Disposition> = new Set([
+export type FinalDisposition = Exclude<Disposition, "RECEIVED" | "ROUTED">;
+export const FINAL_DISPOSITIONS: ReadonlySet<Disposition> = new Set<FinalDisposition>([
   "UNROUTED",
   "FILTERED",
   "PROCESSED",
   "ERROR",
 ]);
 
-export type Stage = "ingress" | "routed" | "outbound";
+export const STAGES = ["ingress", "routed", "outbound"] as const;
+export type Stage = (typeof STAGES)[number];
 
 /**
  * A stage row's state. `pending` and `claimed` are open (still queued); `done`, `dead` (dead letter),
  * `cancelled` and `replaced` (superseded by a replay or a resend, kept as history) are closed.
  */
-export type RowState = "pending" | "claimed" | "done" | "dead" | "cancelled" | "replaced";
+export const ROW_STATES = ["pending", "claimed", "done", "dead", "cancelled", "replaced"] as const;
+export type RowState = (typeof ROW_STATES)[number];
 
 /** One arrival handed to the group commit. */
 export interface IngressInput {

@@ -5,30 +5,36 @@
  */
 import type {
   ActiveConfigResponse,
+  ApiErrorCode,
+  ConfigHistory,
   ConfigVersion,
   ConnectionControlResult,
+  ConnectionList,
   ConnectionStatus,
+  DeadLetterPage,
   DeadLetterQuery,
   EngineGraph,
   Health,
   LoginRequest,
   LoginResult,
   MessageDetail,
+  MessagePage,
   MessageQuery,
-  MessageSummary,
-  Page,
   RawMessage,
   ReauthRequest,
   ReplayResult,
   SessionInfo,
   StageResult,
-  StageRow,
   StatsFrame,
-} from "./api.js";
+} from "messagefoundry/api";
 import { openStatsSocket, type StatsSubscription } from "./statsSocket.js";
 
 /** Codes of a 401 that mean the token itself is gone: the user has to sign in again. */
-const SESSION_GONE = new Set(["UNAUTHENTICATED", "SESSION_INVALID", "SESSION_EXPIRED"]);
+const SESSION_GONE: ReadonlySet<string> = new Set<ApiErrorCode>([
+  "UNAUTHENTICATED",
+  "SESSION_INVALID",
+  "SESSION_EXPIRED",
+]);
 
 export class EngineError extends Error {
   constructor(
@@ -110,7 +116,7 @@ export class EngineClient {
   }
 
   async connections(): Promise<ConnectionStatus[]> {
-    return (await this.request<{ items: ConnectionStatus[] }>("GET", "/connections")).items;
+    return (await this.request<ConnectionList>("GET", "/connections")).items;
   }
 
   stats(): Promise<StatsFrame> {
@@ -125,7 +131,7 @@ export class EngineClient {
     return this.request("POST", `/connections/${encodeURIComponent(name)}/stop`);
   }
 
-  messages(query: MessageQuery = {}): Promise<Page<MessageSummary>> {
+  messages(query: MessageQuery = {}): Promise<MessagePage> {
     return this.request("GET", `/messages${queryString(query)}`);
   }
 
@@ -142,7 +148,7 @@ export class EngineClient {
     return this.request("POST", `/messages/${id}/replay`);
   }
 
-  deadLetters(query: DeadLetterQuery = {}): Promise<Page<StageRow>> {
+  deadLetters(query: DeadLetterQuery = {}): Promise<DeadLetterPage> {
     return this.request("GET", `/dead-letters${queryString(query)}`);
   }
 
@@ -165,7 +171,7 @@ export class EngineClient {
 
   /** Promoted versions, newest first. */
   async history(): Promise<ConfigVersion[]> {
-    return (await this.request<{ items: ConfigVersion[] }>("GET", "/config/history")).items;
+    return (await this.request<ConfigHistory>("GET", "/config/history")).items;
   }
 
   rollback(versionId: string): Promise<ConfigVersion> {

@@ -1,5 +1,7 @@
-/** The engine client: pure (fetch + ws), usable from the extension host and plain Node tests. */
-export type * from "./api.js";
+/**
+ * The engine client: pure (fetch + ws), usable from the extension host and plain Node tests. The wire
+ * types it speaks come from the engine: `import type { … } from "messagefoundry/api"`.
+ */
 export { EngineClient, type EngineClientOptions, EngineError, type ReauthPrompt, rawText } from "./client.js";
 export { parseQuery } from "./query.js";
 export { StatsSocketError, type StatsSubscription } from "./statsSocket.js";

@@ -1,14 +1,5 @@
 /** The message browser's filter line → a GET /messages query. Pure. */
-import type { Disposition, MessageQuery } from "./api.js";
-
-const DISPOSITIONS: readonly Disposition[] = [
-  "RECEIVED",
-  "ROUTED",
-  "UNROUTED",
-  "FILTERED",
-  "PROCESSED",
-  "ERROR",
-];
+import { DISPOSITIONS, type MessageQuery } from "messagefoundry/api";
 
 /** `connection=IB_X type=ADT^A01` → a message query (unknown keys are ignored, bare words = control id). */
 export function parseQuery(text: string): MessageQuery {

@@ -4,8 +4,9 @@
  * (already installed with @fastify/websocket). Reconnects with backoff until disposed, except when the
  * engine refuses the token — then the caller is told why and must sign in again.
  */
+
+import type { StatsFrame } from "messagefoundry/api";
 import { WebSocket } from "ws";
-import type { StatsFrame } from "./api.js";
 
 export interface StatsSubscription {
   dispose(): void;

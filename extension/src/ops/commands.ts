@@ -3,8 +3,9 @@
  * (the raw body is fetched — and audited by the engine — only when the user opens one), replay, and
  * roll back the running config.
  */
+
+import type { MessageSummary } from "messagefoundry/api";
 import * as vscode from "vscode";
-import type { MessageSummary } from "../engine/api.js";
 import { EngineError, rawText } from "../engine/client.js";
 import { parseQuery } from "../engine/query.js";
 import { runRollback } from "../promote/index.js";

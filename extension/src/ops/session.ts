@@ -3,8 +3,9 @@
  * workspace state, and its token in SecretStorage (never in settings or logs). Sign-in asks for the
  * username, password and — when the engine requires it — a TOTP code.
  */
+
+import type { ReauthRequest } from "messagefoundry/api";
 import * as vscode from "vscode";
-import type { ReauthRequest } from "../engine/api.js";
 import { EngineClient, EngineError } from "../engine/client.js";
 import { type EngineTarget, parseTargets, tokenKey } from "../engine/targets.js";
 

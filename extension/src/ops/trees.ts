@@ -2,8 +2,9 @@
  * Engine tree views: connections with live counters (WS /ws/stats), recent messages per connection and
  * dead letters. Summaries come masked from the engine; bodies are only fetched when the user opens one.
  */
+
+import type { ConnectionStatus, MessageSummary, StageRow, StatsFrame } from "messagefoundry/api";
 import * as vscode from "vscode";
-import type { ConnectionStatus, MessageSummary, StageRow, StatsFrame } from "../engine/api.js";
 import { EngineError } from "../engine/client.js";
 import type { StatsSubscription } from "../engine/statsSocket.js";
 import type { EngineSession } from "./session.js";

@@ -20,8 +20,8 @@ import type {
   PromoteState,
   PromoteSummary,
 } from "@messagefoundry/webviews/protocol";
+import type { ConfigVersion, StageChanges, StageResult } from "messagefoundry/api";
 import type { Problem } from "messagefoundry/graph";
-import type { ConfigVersion, StageChanges, StageResult } from "../engine/api.js";
 import type { EngineClient } from "../engine/client.js";
 import type { EngineTarget } from "../engine/targets.js";
 

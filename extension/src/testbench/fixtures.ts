@@ -7,7 +7,8 @@
  * message file (relative to the fixture) and what must come out; expected payloads live in
  * `tests/expected/<stem>.<OUTBOUND>.hl7`.
  */
-import type { DryRunOutput, FixtureOutcome } from "@messagefoundry/webviews/protocol";
+import type { FixtureOutcome } from "@messagefoundry/webviews/protocol";
+import type { CheckOutput, DryRunOutput, FixtureSpec } from "messagefoundry/api";
 
 /** A file-name stem from whatever the user typed: lower-case words joined by `_`. */
 export function fixtureStem(name: string): string {
@@ -63,7 +64,7 @@ export function fixtureFiles(
       files[`tests/${payload}`] = d.payload.endsWith("\n") ? d.payload : `${d.payload}\n`;
       return { outbound: d.outbound, payload };
     });
-  const spec = {
+  const spec: FixtureSpec = {
     inbound,
     message: `${stem}.hl7`,
     expect: { disposition: output.results[0]?.disposition ?? "PROCESSED", deliveries },
@@ -104,10 +105,8 @@ export function readCheck(
     const lines = stdout.trim().split("\n").slice(-5).filter(Boolean);
     return [{ id: idOf("tests"), label: "messagefoundry check", passed: exitCode === 0, failures: lines }];
   }
-  const body = (json ?? {}) as {
-    fixtures?: { file?: unknown; passed?: unknown; failures?: unknown }[];
-    problems?: { severity?: unknown; code?: unknown; message?: unknown }[];
-  };
+  // The engine's shape, still checked field by field: a CLI of another version may print less.
+  const body = (json ?? {}) as Partial<CheckOutput>;
   const outcomes: FixtureOutcome[] = (body.fixtures ?? []).map((f) => {
     const file = String(f.file ?? "tests");
     return {

@@ -7,12 +7,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type {
-  DryRunOutput,
-  TestBenchFromView,
-  TestBenchToView,
-  TestCase,
-} from "@messagefoundry/webviews/protocol";
+import type { TestBenchFromView, TestBenchToView, TestCase } from "@messagefoundry/webviews/protocol";
+import { type DryRunOutput, isMessageType } from "messagefoundry/api";
 import * as vscode from "vscode";
 import { parseJsonOutput } from "../cli/index.js";
 import { requestGraph } from "../lsp/graph.js";
@@ -146,6 +142,8 @@ export class TestBenchPanel {
   }
 
   private async generate(messageType: string): Promise<void> {
+    // The view only offers MESSAGE_TYPES; anything else did not come from it.
+    if (!isMessageType(messageType)) throw new Error(`Unknown message type to generate: ${messageType}`);
     const result = await this.services.cli(this.configDir, [
       "generate",
       "--type",

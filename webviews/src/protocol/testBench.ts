@@ -1,62 +1,11 @@
 /**
  * Test Bench view: pick sample messages, dry-run them through the graph (`messagefoundry dryrun --json`),
  * see per message the disposition, handlers and deliveries with an HL7-aware before/after diff, save a case
- * as a regression fixture and re-run all fixtures.
+ * as a regression fixture and re-run all fixtures. The run's result is the engine's `DryRunOutput`
+ * (`messagefoundry/api`), passed through by the host unchanged; `generate` takes one of its MESSAGE_TYPES.
  */
+import type { CheckOutput, DryRunOutput, MessageTypeName } from "messagefoundry/api";
 import type { HostErrorMessage, ReadyMessage } from "./common.js";
-
-/**
- * The JSON printed by `messagefoundry dryrun --json --show-phi` (engine/src/config/dryrun.ts and
- * cli/dryrun.ts), mirrored here because only messagefoundry/hl7 and /graph may be imported outside the
- * engine. The host passes it through unchanged.
- */
-export type Disposition = "UNROUTED" | "FILTERED" | "PROCESSED" | "ERROR";
-
-/** One handler that saw the message. */
-export interface DryRunHandler {
-  name: string;
-  disposition: "FILTERED" | "PROCESSED" | "ERROR";
-  error?: string;
-}
-
-/** One Send a handler produced. */
-export interface DryRunDelivery {
-  handler: string;
-  outbound: string;
-  bytes: number;
-  sha256: string;
-  /** The payload as text; present only with `--show-phi` (the bench always asks for it). */
-  payload?: string;
-}
-
-/** Where a message failed: the stage (parse, router, handler...) and why. */
-export interface DryRunStepError {
-  stage: string;
-  message: string;
-}
-
-/** One message of the run (a file may hold a batch of several). */
-export interface DryRunMessageResult {
-  /** Label of the input (file path as given). */
-  source: string;
-  /** 0-based index of the message within its file. */
-  index: number;
-  inbound: string;
-  messageType?: string;
-  controlId?: string;
-  disposition: Disposition;
-  router?: string;
-  handlers: DryRunHandler[];
-  deliveries: DryRunDelivery[];
-  error?: DryRunStepError;
-}
-
-/** The whole `dryrun --json` document. */
-export interface DryRunOutput {
-  env: string | null;
-  inbound: string;
-  results: DryRunMessageResult[];
-}
 
 /** A sample or fixture file the bench knows about. */
 export interface TestCase {
@@ -68,15 +17,11 @@ export interface TestCase {
   kind: "sample" | "fixture";
 }
 
-/** One fixture's outcome when re-running them all (from `messagefoundry check`). */
-export interface FixtureOutcome {
-  /** The fixture's case id (URI string). */
-  id: string;
-  label: string;
-  passed: boolean;
-  /** Why it failed, one line per failure. */
-  failures: string[];
-}
+/**
+ * One fixture's outcome when re-running them all: an entry of `check --json`'s `fixtures` (`passed`, and
+ * `failures` one line each), named by its case id (URI string) and label instead of its file.
+ */
+export type FixtureOutcome = Omit<CheckOutput["fixtures"][number], "file"> & { id: string; label: string };
 
 /** Host → view: the full list of cases (after `ready` and whenever files change) and the inbounds. */
 export interface TestBenchCases {
@@ -152,8 +97,7 @@ export interface TestBenchPickFiles {
 /** View → host: generate a synthetic message of this type as a new case (reply: `cases` + `caseText`). */
 export interface TestBenchGenerate {
   type: "generate";
-  /** e.g. `ADT^A01`. */
-  messageType: string;
+  messageType: MessageTypeName;
 }
 
 /** View → host: dry-run this text (the editor content, possibly edited) as case `id`. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import type { DryRunOutput } from "messagefoundry/api";
 import { after, before, describe, it } from "mocha";
-import type { DryRunOutput, TestBenchToView } from "../../src/protocol/testBench.js";
+import type { TestBenchToView } from "../../src/protocol/testBench.js";
 import { type OpenView, startHarness, type ViewHarness } from "./harness.js";
 
 const SAMPLE = [

@@ -2,12 +2,22 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { Session } from "../../auth/index.js";
 import { toApiError } from "../errors.js";
-import { loginSchema, logoutSchema, reauthSchema, sessionSchema } from "../schemas/auth.js";
+import {
+  type LoginRequest,
+  type LoginResult,
+  type LogoutResult,
+  loginSchema,
+  logoutSchema,
+  type ReauthRequest,
+  reauthSchema,
+  type SessionInfo,
+  sessionSchema,
+} from "../schemas/auth.js";
 import { iso } from "../schemas/common.js";
 import { sessionOf } from "../security.js";
 import type { AuthPort } from "../services.js";
 
-export function sessionView(s: Session) {
+export function sessionView(s: Session): SessionInfo {
   return {
     expiresAt: iso(s.expiresAt),
     absoluteExpiresAt: iso(s.absoluteExpiresAt),
@@ -16,14 +26,8 @@ export function sessionView(s: Session) {
   };
 }
 
-interface LoginBody {
-  username: string;
-  password: string;
-  totp?: string;
-}
-
 export const authRoutes: FastifyPluginAsync<{ auth: AuthPort }> = async (app, { auth }) => {
-  app.post<{ Body: LoginBody }>(
+  app.post<{ Body: LoginRequest; Reply: LoginResult }>(
     "/auth/login",
     { schema: loginSchema, config: { public: true } },
     async (req) => {
@@ -43,11 +47,15 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthPort }> = async (app, { 
     },
   );
 
-  app.post("/auth/logout", { schema: logoutSchema, config: { authenticated: true } }, async (req) => ({
-    ok: auth.logout(req.bearer),
-  }));
+  app.post<{ Reply: LogoutResult }>(
+    "/auth/logout",
+    { schema: logoutSchema, config: { authenticated: true } },
+    async (req) => ({
+      ok: auth.logout(req.bearer),
+    }),
+  );
 
-  app.post<{ Body: { password: string; totp?: string } }>(
+  app.post<{ Body: ReauthRequest; Reply: SessionInfo }>(
     "/auth/reauth",
     { schema: reauthSchema, config: { authenticated: true } },
     async (req) => {
@@ -59,7 +67,9 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthPort }> = async (app, { 
     },
   );
 
-  app.get("/auth/session", { schema: sessionSchema, config: { authenticated: true } }, async (req) =>
-    sessionView(sessionOf(req)),
+  app.get<{ Reply: SessionInfo }>(
+    "/auth/session",
+    { schema: sessionSchema, config: { authenticated: true } },
+    async (req) => sessionView(sessionOf(req)),
   );
 };

@@ -4,18 +4,26 @@ import { AUDIT_ACTIONS, type AuditAction, type Session } from "../../auth/index.
 import { ApiError, toApiError } from "../errors.js";
 import { iso } from "../schemas/common.js";
 import {
+  type ActiveConfigResponse,
   activeSchema,
+  type ConfigHistory,
+  type ConfigVersion as ConfigVersionBody,
+  type GraphBody,
   graphSchema,
   historySchema,
   MAX_BUNDLE_BYTES,
+  type PromoteRequest,
   promoteSchema,
+  type RollbackRequest,
   rollbackSchema,
+  type StageRequest,
+  type StageResult,
   stageSchema,
 } from "../schemas/config.js";
 import { sessionOf } from "../security.js";
 import type { ConfigFiles, ConfigVersion, EngineServices } from "../services.js";
 
-function versionView(v: ConfigVersion) {
+function versionView(v: ConfigVersion): ConfigVersionBody {
   return { ...v, promotedAt: iso(v.promotedAt), rolledBackFrom: v.rolledBackFrom ?? null };
 }
 
@@ -65,16 +73,22 @@ export const configRoutes: FastifyPluginAsync<Deps> = async (app, { auth, config
     }
   }
 
-  app.get("/graph", { schema: graphSchema, config: { permission: "monitoring:read" } }, async () =>
-    config.graph(),
+  app.get<{ Reply: GraphBody }>(
+    "/graph",
+    { schema: graphSchema, config: { permission: "monitoring:read" } },
+    async () => config.graph(),
   );
 
-  app.get("/config/active", { schema: activeSchema, config: { permission: "monitoring:read" } }, async () => {
-    const active = await config.active();
-    return { active: active ? versionView(active) : null };
-  });
+  app.get<{ Reply: ActiveConfigResponse }>(
+    "/config/active",
+    { schema: activeSchema, config: { permission: "monitoring:read" } },
+    async () => {
+      const active = await config.active();
+      return { active: active ? versionView(active) : null };
+    },
+  );
 
-  app.get(
+  app.get<{ Reply: ConfigHistory }>(
     "/config/history",
     { schema: historySchema, config: { permission: "monitoring:read" } },
     async () => ({
@@ -82,7 +96,7 @@ export const configRoutes: FastifyPluginAsync<Deps> = async (app, { auth, config
     }),
   );
 
-  app.post<{ Body: { files: ConfigFiles } }>(
+  app.post<{ Body: StageRequest; Reply: StageResult }>(
     "/config/stage",
     {
       schema: stageSchema,
@@ -104,7 +118,7 @@ export const configRoutes: FastifyPluginAsync<Deps> = async (app, { auth, config
     },
   );
 
-  app.post<{ Body: { stageId: string } }>(
+  app.post<{ Body: PromoteRequest; Reply: ConfigVersionBody }>(
     "/config/promote",
     { schema: promoteSchema, config: { permission: "config:deploy", reauth: true } },
     async (req) => {
@@ -120,7 +134,7 @@ export const configRoutes: FastifyPluginAsync<Deps> = async (app, { auth, config
     },
   );
 
-  app.post<{ Body: { versionId: string } }>(
+  app.post<{ Body: RollbackRequest; Reply: ConfigVersionBody }>(
     "/config/rollback",
     { schema: rollbackSchema, config: { permission: "config:deploy", reauth: true } },
     async (req) => {

@@ -13,19 +13,31 @@ import { ApiError, toApiError } from "../errors.js";
 import { page } from "../pagination.js";
 import { iso, isoOrNull } from "../schemas/common.js";
 import {
+  type DeadLetterPage,
+  type DeadLetterQuery as DeadLetterQueryBody,
   deadLettersSchema,
   getMessageSchema,
+  type HistoryEvent,
   listMessagesSchema,
+  type MessageDetail as MessageDetailBody,
+  type MessagePage,
+  type MessageQuery as MessageQueryBody,
+  type MessageSummary as MessageRow,
+  type RawMessage,
+  type ReplayDeadLettersRequest,
+  type ReplayDeadLettersResult,
+  type ReplayResult,
+  type ResendResult,
   rawMessageSchema,
   replayDeadLettersSchema,
   replaySchema,
   resendSchema,
+  type StageRow,
 } from "../schemas/messages.js";
 import { sessionOf } from "../security.js";
 import type {
   AuthPort,
   DeadLetterQuery,
-  Disposition,
   EngineServices,
   MessageDetail,
   MessageQuery,
@@ -35,7 +47,7 @@ import type {
 } from "../services.js";
 
 /** List rows carry no error text: parse errors can quote field values. */
-function rowView(m: MessageSummary) {
+function rowView(m: MessageSummary): MessageRow {
   return {
     id: m.id,
     connection: m.inbound,
@@ -63,7 +75,7 @@ function errorStage(m: MessageDetail): Stage | null {
   return failed[0]?.stage ?? (m.error !== null ? "ingress" : null);
 }
 
-function stageRowView(r: StageRowInfo, withText: boolean) {
+function stageRowView(r: StageRowInfo, withText: boolean): StageRow {
   return {
     ...(withText && { error: r.error }),
     hasError: r.error !== null,
@@ -84,7 +96,7 @@ function stageRowView(r: StageRowInfo, withText: boolean) {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-function bodyText(body: Buffer): { encoding: "utf8" | "base64"; body: string } {
+function bodyText(body: Buffer): Pick<RawMessage, "encoding" | "body"> {
   try {
     return { encoding: "utf8", body: utf8.decode(body) };
   } catch {
@@ -92,18 +104,7 @@ function bodyText(body: Buffer): { encoding: "utf8" | "base64"; body: string } {
   }
 }
 
-interface ListQuery {
-  connection?: string;
-  disposition?: Disposition;
-  messageType?: string;
-  controlId?: string;
-  from?: string;
-  to?: string;
-  cursor?: string;
-  limit?: number;
-}
-
-function toMessageQuery(q: ListQuery): MessageQuery {
+function toMessageQuery(q: MessageQueryBody): MessageQuery {
   const out: MessageQuery = {};
   if (q.connection !== undefined) out.connection = q.connection;
   if (q.disposition !== undefined) out.disposition = q.disposition;
@@ -114,7 +115,7 @@ function toMessageQuery(q: ListQuery): MessageQuery {
   return out;
 }
 
-function toDeadLetterQuery(q: { connection?: string; stage?: Stage }): DeadLetterQuery {
+function toDeadLetterQuery(q: Pick<DeadLetterQueryBody, "connection" | "stage">): DeadLetterQuery {
   const out: DeadLetterQuery = {};
   if (q.connection !== undefined) out.connection = q.connection;
   if (q.stage !== undefined) out.stage = q.stage;
@@ -146,7 +147,7 @@ async function auditedAction<T>(
 }
 
 export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messages }) => {
-  app.get<{ Querystring: ListQuery }>(
+  app.get<{ Querystring: MessageQueryBody; Reply: MessagePage }>(
     "/messages",
     { schema: listMessagesSchema, config: { permission: "messages:read" } },
     async (req) => {
@@ -156,7 +157,7 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
     },
   );
 
-  app.get<IdParams>(
+  app.get<IdParams & { Reply: MessageDetailBody }>(
     "/messages/:id",
     { schema: getMessageSchema, config: { permission: "messages:read" } },
     async (req) => {
@@ -176,22 +177,24 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
         ...(withText && { error: m.error }),
         errorStage: errorStage(m),
         rows: m.rows.map((r) => stageRowView(r, withText)),
-        history: m.history.map((e) => ({
-          id: e.id,
-          rowId: e.rowId,
-          at: iso(e.at),
-          kind: e.kind,
-          stage: e.stage,
-          connection: e.conn,
-          ...(withText && { detail: e.detail }),
-          hasDetail: e.detail !== null,
-          hasReply: e.hasReply,
-        })),
+        history: m.history.map(
+          (e): HistoryEvent => ({
+            id: e.id,
+            rowId: e.rowId,
+            at: iso(e.at),
+            kind: e.kind,
+            stage: e.stage,
+            connection: e.conn,
+            ...(withText && { detail: e.detail }),
+            hasDetail: e.detail !== null,
+            hasReply: e.hasReply,
+          }),
+        ),
       };
     },
   );
 
-  app.get<IdParams>(
+  app.get<IdParams & { Reply: RawMessage }>(
     "/messages/:id/raw",
     { schema: rawMessageSchema, config: { permission: "messages:raw", reauth: true } },
     async (req) => {
@@ -206,7 +209,7 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
     },
   );
 
-  app.post<IdParams>(
+  app.post<IdParams & { Reply: { 202: ReplayResult } }>(
     "/messages/:id/replay",
     { schema: replaySchema, config: { permission: "messages:replay", reauth: true } },
     async (req, reply) => {
@@ -225,7 +228,7 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
     },
   );
 
-  app.post<IdParams>(
+  app.post<IdParams & { Reply: { 202: ResendResult } }>(
     "/outbound-rows/:id/resend",
     { schema: resendSchema, config: { permission: "messages:replay", reauth: true } },
     async (req, reply) => {
@@ -246,7 +249,7 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
     },
   );
 
-  app.get<{ Querystring: { connection?: string; stage?: Stage; cursor?: string; limit?: number } }>(
+  app.get<{ Querystring: DeadLetterQueryBody; Reply: DeadLetterPage }>(
     "/dead-letters",
     { schema: deadLettersSchema, config: { permission: "messages:read" } },
     async (req) => {
@@ -261,7 +264,7 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
     },
   );
 
-  app.post<{ Body: { filter: { connection?: string; stage?: Stage }; max?: number } }>(
+  app.post<{ Body: ReplayDeadLettersRequest; Reply: { 202: ReplayDeadLettersResult } }>(
     "/dead-letters/replay",
     { schema: replayDeadLettersSchema, config: { permission: "messages:replay", reauth: true } },
     async (req, reply) => {

@@ -3,11 +3,20 @@ import type { FastifyPluginAsync } from "fastify";
 import { AUDIT_ACTIONS } from "../../auth/index.js";
 import { ApiError } from "../errors.js";
 import { iso, isoOrNull } from "../schemas/common.js";
-import { connectionsSchema, controlSchema, statsSchema } from "../schemas/monitoring.js";
+import {
+  type ConnectionControlResult,
+  type ConnectionStatus as ConnectionItem,
+  type ConnectionList,
+  connectionsSchema,
+  controlSchema,
+  type StatsFrame,
+  statsSchema,
+} from "../schemas/monitoring.js";
 import { sessionOf } from "../security.js";
 import type { ConnectionStatus, EngineServices, EngineStats } from "../services.js";
 
-export function statsView(s: EngineStats) {
+/** The GET /stats body; also what WS /ws/stats pushes (JSON.stringify, no schema on that path). */
+export function statsView(s: EngineStats): StatsFrame {
   return {
     at: iso(s.at),
     totals: s.totals,
@@ -16,14 +25,14 @@ export function statsView(s: EngineStats) {
   };
 }
 
-function connectionView(c: ConnectionStatus) {
+function connectionView(c: ConnectionStatus): ConnectionItem {
   return { ...c, error: c.error ?? null, lastActivity: isoOrNull(c.lastActivity) };
 }
 
 type Deps = Pick<EngineServices, "auth" | "monitoring" | "connections">;
 
 export const monitoringRoutes: FastifyPluginAsync<Deps> = async (app, { auth, monitoring, connections }) => {
-  app.get(
+  app.get<{ Reply: ConnectionList }>(
     "/connections",
     { schema: connectionsSchema, config: { permission: "monitoring:read" } },
     async () => ({
@@ -31,12 +40,14 @@ export const monitoringRoutes: FastifyPluginAsync<Deps> = async (app, { auth, mo
     }),
   );
 
-  app.get("/stats", { schema: statsSchema, config: { permission: "monitoring:read" } }, async () =>
-    statsView(await monitoring.stats()),
+  app.get<{ Reply: StatsFrame }>(
+    "/stats",
+    { schema: statsSchema, config: { permission: "monitoring:read" } },
+    async () => statsView(await monitoring.stats()),
   );
 
   for (const action of ["start", "stop"] as const) {
-    app.post<{ Params: { name: string } }>(
+    app.post<{ Params: { name: string }; Reply: ConnectionControlResult }>(
       `/connections/:name/${action}`,
       {
         schema: { ...controlSchema, summary: `${action} a connection` },

@@ -1,6 +1,7 @@
-/** Schemas of /auth/*. */
-import { PERMISSIONS, ROLES } from "../../auth/index.js";
-import { isoTime } from "./common.js";
+/** Schemas of /auth/*, and the wire types derived from them. */
+import { PERMISSIONS, ROLES } from "../../auth/permissions.js";
+import { isoTime, okBody } from "./common.js";
+import type { FromSchema } from "./from-schema.js";
 
 const user = {
   type: "object",
@@ -32,7 +33,7 @@ const totp = {
   minLength: 1,
   maxLength: 16,
   description: "6-digit TOTP code when MFA is enrolled",
-};
+} as const;
 
 export const loginSchema = {
   tags: ["auth"],
@@ -59,7 +60,7 @@ export const loginSchema = {
 export const logoutSchema = {
   tags: ["auth"],
   summary: "End this session",
-  response: { 200: { type: "object", required: ["ok"], properties: { ok: { type: "boolean" } } } },
+  response: { 200: okBody },
 } as const;
 
 export const reauthSchema = {
@@ -79,3 +80,13 @@ export const sessionSchema = {
   summary: "The current session and its user",
   response: { 200: sessionInfo },
 } as const;
+
+export type SessionUser = FromSchema<typeof user>;
+/** GET /auth/session and POST /auth/reauth; POST /auth/login adds `token`. */
+export type SessionInfo = FromSchema<typeof sessionInfo>;
+export type LoginRequest = FromSchema<typeof loginSchema.body>;
+export type LoginResult = FromSchema<(typeof loginSchema.response)[200]>;
+/** POST /auth/reauth body: the password again, and a fresh TOTP code when the user has MFA. */
+export type ReauthRequest = FromSchema<typeof reauthSchema.body>;
+/** POST /auth/logout. */
+export type LogoutResult = FromSchema<(typeof logoutSchema.response)[200]>;

@@ -1,5 +1,9 @@
-/** JSON Schema building blocks shared by the feature schemas. Plain objects: fastify compiles them. */
-import { API_ERRORS } from "../errors.js";
+/**
+ * JSON Schema building blocks shared by the feature schemas. Plain objects: fastify compiles them, and
+ * the wire types (`messagefoundry/api`) are derived from them with FromSchema.
+ */
+import { API_ERRORS, type ApiErrorCode } from "../error-codes.js";
+import type { FromSchema } from "./from-schema.js";
 
 export const errorBody = {
   type: "object",
@@ -9,12 +13,15 @@ export const errorBody = {
       type: "object",
       required: ["code", "message"],
       properties: {
-        code: { type: "string", enum: Object.keys(API_ERRORS) },
+        code: { type: "string", enum: Object.keys(API_ERRORS) as ApiErrorCode[] },
         message: { type: "string" },
       },
     },
   },
 } as const;
+
+/** Every failure's body: `{ error: { code, message } }`; clients branch on `code`. */
+export type ErrorBody = FromSchema<typeof errorBody>;
 
 export const isoTime = { type: "string", format: "date-time" } as const;
 export const nullableIsoTime = { type: ["string", "null"], format: "date-time" } as const;
@@ -38,7 +45,7 @@ export const pageQuery = {
   limit: { type: "integer", minimum: 1, maximum: 500, default: 50 },
 } as const;
 
-export function pageOf(item: object) {
+export function pageOf<const I extends object>(item: I) {
   return {
     type: "object",
     required: ["items", "nextCursor"],
@@ -57,6 +64,9 @@ export const okBody = {
   required: ["ok"],
   properties: { ok: { type: "boolean" } },
 } as const;
+
+/** A page of a list route (`pageOf`'s shape) with items of type T. */
+export type Page<T> = Omit<FromSchema<ReturnType<typeof pageOf<object>>>, "items"> & { items: T[] };
 
 /** Epoch ms → ISO 8601 (the API's time format). */
 export function iso(ms: number): string {

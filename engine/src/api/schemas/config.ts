@@ -1,5 +1,7 @@
-/** Schemas of /graph and /config/*. */
+/** Schemas of /graph and /config/*, and the wire types derived from them. */
+import type { RegistryGraph } from "../../graph/types.js";
 import { isoTime } from "./common.js";
+import type { FromSchema } from "./from-schema.js";
 
 const location = {
   type: "object",
@@ -64,6 +66,7 @@ const graph = {
           cast: { type: "string" },
           hasDefault: { type: "boolean" },
           location,
+          secret: { type: "boolean" },
         },
       },
     },
@@ -220,3 +223,26 @@ export const rollbackSchema = {
   },
   response: { 200: version },
 } as const;
+
+/** What the graph schema lets through; the route checks the engine's RegistryGraph fits it. */
+export type GraphBody = FromSchema<typeof graph>;
+/**
+ * GET /graph: the registry graph as messagefoundry/graph defines it (that type is the truth; it fits
+ * GraphBody, and engine/test/api/wire.test.ts checks the schema strips nothing from a real graph).
+ */
+export type EngineGraph = RegistryGraph;
+/** A promoted config version (promote, rollback, history items, and `active`). */
+export type ConfigVersion = FromSchema<typeof version>;
+/** GET /config/active: null before any config was promoted. */
+export type ActiveConfigResponse = FromSchema<(typeof activeSchema.response)[200]>;
+/** GET /config/history. */
+export type ConfigHistory = FromSchema<(typeof historySchema.response)[200]>;
+export type NodeRef = FromSchema<typeof nodeRef>;
+export type EdgeRef = FromSchema<typeof edgeRef>;
+/** What promoting the staged bundle changes against the running graph (`fields`: e.g. `settings.port`). */
+export type StageChanges = FromSchema<typeof changes>;
+export type StageRequest = FromSchema<typeof stageSchema.body>;
+/** POST /config/stage (re-auth). */
+export type StageResult = FromSchema<(typeof stageSchema.response)[200]>;
+export type PromoteRequest = FromSchema<typeof promoteSchema.body>;
+export type RollbackRequest = FromSchema<typeof rollbackSchema.body>;

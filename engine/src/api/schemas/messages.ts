@@ -1,11 +1,10 @@
-/** Schemas of /messages, /outbound-rows and /dead-letters. */
-import { idParams, isoTime, nullableIsoTime, pageOf, pageQuery } from "./common.js";
+/** Schemas of /messages, /outbound-rows and /dead-letters, and the wire types derived from them. */
+import { DISPOSITIONS, ROW_STATES, STAGES } from "../../store/types.js";
+import { idParams, isoTime, nullableIsoTime, type Page, pageOf, pageQuery } from "./common.js";
+import type { FromSchema } from "./from-schema.js";
 
-const disposition = {
-  type: "string",
-  enum: ["RECEIVED", "ROUTED", "UNROUTED", "FILTERED", "PROCESSED", "ERROR"],
-} as const;
-const stage = { type: "string", enum: ["ingress", "routed", "outbound"] } as const;
+const disposition = { type: "string", enum: DISPOSITIONS } as const;
+const stage = { type: "string", enum: STAGES } as const;
 
 /** A list row: identity and state only. No body, no patient data, no error text (it may quote fields). */
 const messageRow = {
@@ -42,7 +41,7 @@ const stageRow = {
     connection: { type: "string" },
     handler: { type: ["string", "null"] },
     parentId: { type: ["integer", "null"] },
-    state: { type: "string", enum: ["pending", "claimed", "done", "dead", "cancelled", "replaced"] },
+    state: { type: "string", enum: ROW_STATES },
     attempts: { type: "integer" },
     nextAttemptAt: nullableIsoTime,
     hasError: { type: "boolean" },
@@ -198,3 +197,26 @@ export const replayDeadLettersSchema = {
     },
   },
 } as const;
+
+/** A row of GET /messages: identity and state only (no body, no patient data, no error text). */
+export type MessageSummary = FromSchema<typeof messageRow>;
+/** A stage row: what GET /dead-letters lists and GET /messages/:id carries in `rows`. */
+export type StageRow = FromSchema<typeof stageRow>;
+export type HistoryEvent = FromSchema<typeof historyEvent>;
+/** GET /messages query (times are ISO 8601; `from` inclusive, `to` exclusive). */
+export type MessageQuery = FromSchema<typeof listMessagesSchema.querystring>;
+export type MessagePage = Page<MessageSummary>;
+/** GET /messages/:id. */
+export type MessageDetail = FromSchema<(typeof getMessageSchema.response)[200]>;
+/** GET /messages/:id/raw (audited, re-auth); `encoding` is utf8 when the bytes are valid UTF-8. */
+export type RawMessage = FromSchema<(typeof rawMessageSchema.response)[200]>;
+/** POST /messages/:id/replay → 202. */
+export type ReplayResult = FromSchema<(typeof replaySchema.response)[202]>;
+/** POST /outbound-rows/:id/resend → 202. */
+export type ResendResult = FromSchema<(typeof resendSchema.response)[202]>;
+/** GET /dead-letters query. */
+export type DeadLetterQuery = FromSchema<typeof deadLettersSchema.querystring>;
+export type DeadLetterPage = Page<StageRow>;
+/** POST /dead-letters/replay body and its 202 answer. */
+export type ReplayDeadLettersRequest = FromSchema<typeof replayDeadLettersSchema.body>;
+export type ReplayDeadLettersResult = FromSchema<(typeof replayDeadLettersSchema.response)[202]>;

@@ -1,5 +1,7 @@
-/** Schemas of /health, /connections, /stats and /ws/stats. */
+/** Schemas of /health, /connections, /stats and /ws/stats, and the wire types derived from them. */
+import { STAGES } from "../../store/types.js";
 import { isoTime, nameParams, nullableIsoTime } from "./common.js";
+import type { FromSchema } from "./from-schema.js";
 
 const counts = {
   type: "object",
@@ -52,7 +54,7 @@ export const statsBody = {
         type: "object",
         required: ["stage", "connection", "pending", "claimed"],
         properties: {
-          stage: { type: "string", enum: ["ingress", "routed", "outbound"] },
+          stage: { type: "string", enum: STAGES },
           connection: { type: "string" },
           pending: { type: "integer", description: "Open rows no worker has yet." },
           claimed: {
@@ -106,3 +108,16 @@ export const controlSchema = {
     200: { type: "object", required: ["name", "state"], properties: { name: { type: "string" }, state } },
   },
 } as const;
+
+export type Counts = FromSchema<typeof counts>;
+export type ConnectionState = FromSchema<typeof state>;
+/** One item of GET /connections. */
+export type ConnectionStatus = FromSchema<typeof connection>;
+/** GET /connections. */
+export type ConnectionList = FromSchema<(typeof connectionsSchema.response)[200]>;
+/** GET /stats, and every push of WS /ws/stats. */
+export type StatsFrame = FromSchema<typeof statsBody>;
+/** GET /health (public). */
+export type Health = FromSchema<(typeof healthSchema.response)[200]>;
+/** POST /connections/:name/start|stop. */
+export type ConnectionControlResult = FromSchema<(typeof controlSchema.response)[200]>;

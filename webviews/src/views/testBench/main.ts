@@ -9,11 +9,15 @@ import "@vscode-elements/elements/dist/vscode-option/index.js";
 import "@vscode-elements/elements/dist/vscode-single-select/index.js";
 import "../../ui/base.css";
 import "./testBench.css";
+import {
+  type DryRunDelivery,
+  type DryRunOutput,
+  type DryRunResult,
+  isMessageType,
+  MESSAGE_TYPES,
+} from "messagefoundry/api";
 import { parseStructure } from "../../model/hl7-structure.js";
 import type {
-  DryRunDelivery,
-  DryRunMessageResult,
-  DryRunOutput,
   FixtureOutcome,
   TestBenchFromView,
   TestBenchToView,
@@ -30,17 +34,6 @@ interface State {
   outcomes?: FixtureOutcome[];
 }
 
-const GENERATE_TYPES = [
-  "ADT^A01",
-  "ADT^A03",
-  "ADT^A04",
-  "ADT^A08",
-  "ORU^R01",
-  "ORM^O01",
-  "SIU^S12",
-  "VXU^V04",
-];
-
 const host = connectHost<TestBenchToView, TestBenchFromView, State>();
 const state: State = host.getState() ?? {};
 let cases: TestCase[] = [];
@@ -51,7 +44,7 @@ let running = false;
 const caseList = h("ul", { id: "cases", class: "cases", "aria-label": "Test cases" });
 const pick = h("vscode-button", { id: "pick-files", secondary: true }, "Add .hl7 files…");
 const genType = h("vscode-single-select", { id: "generate-type", "aria-label": "Message type to generate" });
-genType.append(...GENERATE_TYPES.map((t) => h("vscode-option", { value: t }, t)));
+genType.append(...MESSAGE_TYPES.map((t) => h("vscode-option", { value: t }, t)));
 const generate = h("vscode-button", { id: "generate", secondary: true }, "Generate");
 const runAll = h("vscode-button", { id: "run-all" }, "Re-run all fixtures");
 const outcomes = h("div", { id: "outcomes", "aria-live": "polite" });
@@ -159,7 +152,7 @@ function renderDelivery(d: DryRunDelivery, before: string): HTMLElement {
   return h("div", { class: "delivery", "data-outbound": d.outbound }, title, renderDiff(before, d.payload));
 }
 
-function renderMessage(r: DryRunMessageResult, text: string): HTMLElement {
+function renderMessage(r: DryRunResult, text: string): HTMLElement {
   const before = parseStructure(text).messages[r.index]?.value ?? text;
   return h(
     "article",
@@ -251,7 +244,10 @@ function setRunning(value: boolean): void {
 }
 
 pick.addEventListener("click", () => host.post({ type: "pickFiles" }));
-generate.addEventListener("click", () => host.post({ type: "generate", messageType: genType.value }));
+generate.addEventListener("click", () => {
+  const messageType = genType.value;
+  if (isMessageType(messageType)) host.post({ type: "generate", messageType });
+});
 runAll.addEventListener("click", () => {
   status.textContent = "Running all fixtures…";
   host.post({ type: "runAllFixtures" });

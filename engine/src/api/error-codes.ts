@@ -1,0 +1,47 @@
+/**
+ * The API's one registry of error codes and their HTTP statuses. Every failure leaves the API as
+ * `{ error: { code, message } }` with the status listed here, so clients branch on `code` and never on
+ * message text. Pure data (published in `messagefoundry/api`); the error class is in errors.ts.
+ */
+export const API_ERRORS = {
+  BAD_REQUEST: 400,
+  VALIDATION_FAILED: 400,
+  INVALID_CURSOR: 400,
+  INVALID_BUNDLE: 400,
+  UNAUTHENTICATED: 401,
+  SESSION_INVALID: 401,
+  SESSION_EXPIRED: 401,
+  INVALID_CREDENTIALS: 401,
+  MFA_REQUIRED: 401,
+  MFA_INVALID: 401,
+  FORBIDDEN: 403,
+  /** Recent re-authentication needed (POST /auth/reauth, then retry). 403, not 401: the session is fine. */
+  REAUTH_REQUIRED: 403,
+  MFA_ENROLMENT_REQUIRED: 403,
+  NOT_FOUND: 404,
+  MESSAGE_NOT_FOUND: 404,
+  ROW_NOT_FOUND: 404,
+  CONNECTION_NOT_FOUND: 404,
+  STAGE_NOT_FOUND: 404,
+  VERSION_NOT_FOUND: 404,
+  CONFLICT: 409,
+  /** The staged config has error-severity problems and cannot be promoted. */
+  CONFIG_INVALID: 422,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  ACCOUNT_LOCKED: 429,
+  INTERNAL: 500,
+  /** The swap failed and the previous graph was restored. */
+  PROMOTE_FAILED: 500,
+  /** The engine part behind this route is not running (e.g. no config loaded yet). */
+  UNAVAILABLE: 503,
+  // Auth core codes that only the user-admin side produces, kept so every AuthError maps.
+  PASSWORD_POLICY: 400,
+  INVALID_USERNAME: 400,
+  INVALID_ROLE: 400,
+  USER_EXISTS: 409,
+  USER_NOT_FOUND: 404,
+  SCHEMA_TOO_NEW: 500,
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;

@@ -1,0 +1,79 @@
+/**
+ * `messagefoundry/api`: the engine's contract with its clients — the HTTP API's request and response
+ * bodies, the stats feed, the error codes, and what the CLI prints and reads for the Test Bench
+ * (`dryrun --json`, `check --json`, tests/<case>.json fixtures) with the message types `generate --type`
+ * accepts. The extension and the webviews import these instead of declaring them again.
+ *
+ * Types, plus the literal lists behind their enums (and one guard over them). Every module this file
+ * reaches at run time is pure data (the route types are `import type` from the schemas they are derived
+ * from), so the face bundles for the browser and for the extension host without fastify, a database or
+ * `node:*` (test/packaging/package-face.test.ts checks the bundle).
+ */
+
+export { API_ERRORS, type ApiErrorCode } from "./api/error-codes.js";
+export type {
+  LoginRequest,
+  LoginResult,
+  LogoutResult,
+  ReauthRequest,
+  SessionInfo,
+  SessionUser,
+} from "./api/schemas/auth.js";
+export type { ErrorBody, Page } from "./api/schemas/common.js";
+export type {
+  ActiveConfigResponse,
+  ConfigHistory,
+  ConfigVersion,
+  EdgeRef,
+  EngineGraph,
+  NodeRef,
+  PromoteRequest,
+  RollbackRequest,
+  StageChanges,
+  StageRequest,
+  StageResult,
+} from "./api/schemas/config.js";
+export type {
+  DeadLetterPage,
+  DeadLetterQuery,
+  HistoryEvent,
+  MessageDetail,
+  MessagePage,
+  MessageQuery,
+  MessageSummary,
+  RawMessage,
+  ReplayDeadLettersRequest,
+  ReplayDeadLettersResult,
+  ReplayResult,
+  ResendResult,
+  StageRow,
+} from "./api/schemas/messages.js";
+export type {
+  ConnectionControlResult,
+  ConnectionList,
+  ConnectionState,
+  ConnectionStatus,
+  Counts,
+  Health,
+  StatsFrame,
+} from "./api/schemas/monitoring.js";
+export { isMessageType, MESSAGE_TYPES, type MessageTypeName } from "./generate/message-types.js";
+export type {
+  CheckOutput,
+  DryRunDelivery,
+  DryRunHandler,
+  DryRunOutput,
+  DryRunResult,
+  FixtureSpec,
+  StepError,
+  StepStage,
+} from "./pipeline/results.js";
+export {
+  DISPOSITIONS,
+  type Disposition,
+  type FinalDisposition,
+  ROW_STATES,
+  type RowState,
+  STAGES,
+  type Stage as PipelineStage,
+} from "./store/types.js";

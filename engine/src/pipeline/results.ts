@@ -1,0 +1,81 @@
+/**
+ * Results of running messages through the per-message steps (steps.ts) outside the live pipeline: per
+ * message as `messagefoundry dryrun --json` prints it, the fixture file (tests/<case>.json) that pins
+ * one, and per fixture as `check --json` prints it. Pure types, published in `messagefoundry/api` so the
+ * Test Bench reads and writes the shapes the CLI does.
+ */
+import type { Problem } from "../graph/types.js";
+import type { FinalDisposition } from "../store/types.js";
+
+/** Where a message failed on its way through the steps. */
+export type StepStage = "parse" | "route" | "transform";
+
+export interface StepError {
+  stage: StepStage;
+  message: string;
+}
+
+/** One Send a handler produced. */
+export interface DryRunDelivery {
+  handler: string;
+  outbound: string;
+  bytes: number;
+  sha256: string;
+  /** The payload as text; only with `--show-phi`. */
+  payload?: string;
+}
+
+/** One handler that saw the message. */
+export interface DryRunHandler {
+  name: string;
+  disposition: Exclude<FinalDisposition, "UNROUTED">;
+  error?: string;
+}
+
+/** One message of the run (a file may hold a batch of several). */
+export interface DryRunResult {
+  /** Label of the input (file path as given). */
+  source: string;
+  /** 0-based index of the message within its file. */
+  index: number;
+  inbound: string;
+  messageType?: string;
+  controlId?: string;
+  /** A dry-run always ends a message: never RECEIVED or ROUTED. */
+  disposition: FinalDisposition;
+  router?: string;
+  handlers: DryRunHandler[];
+  deliveries: DryRunDelivery[];
+  error?: StepError;
+}
+
+/** The whole `dryrun --json` document. */
+export interface DryRunOutput {
+  /** The environment the config was loaded with. */
+  env: string | null;
+  inbound: string;
+  results: DryRunResult[];
+}
+
+/**
+ * A regression fixture, tests/<case>.json: the inbound, the message file and what must come out. Paths
+ * are relative to the fixture file; `disposition` is compared as written.
+ */
+export interface FixtureSpec {
+  inbound: string;
+  message: string;
+  expect: {
+    disposition: string;
+    deliveries?: { outbound: string; payload?: string }[];
+  };
+}
+
+/** The whole `check --json` document. */
+export interface CheckOutput {
+  env: string | null;
+  /** No error-severity problem (validation, type-check or a failed fixture). */
+  ok: boolean;
+  problems: Problem[];
+  /** `file` is config-relative; `failures` one line each. */
+  fixtures: { file: string; passed: boolean; failures: string[] }[];
+}

@@ -1,0 +1,199 @@
+/**
+ * `messagefoundry/api` holds on the wire. Its types are derived from the route schemas, so the check is
+ * that the real engine's answers fit those schemas exactly: every route's 2xx answer, an error answer
+ * and a /ws/stats frame are validated by a strict validator (no type coercion, no defaults, nothing
+ * removed — unlike the serializer), and GET /graph must carry the running graph whole (a field the
+ * schema forgot would be dropped silently by the serializer). A route nobody exercises here fails the
+ * last test, so a new route gets its check the moment it exists.
+ */
+import assert from "node:assert/strict";
+import Fastify, { type FastifyInstance } from "fastify";
+import { after, before, describe, it } from "mocha";
+import { WebSocket } from "ws";
+import { errorBody } from "../../src/api/schemas/common.js";
+import { deadLetterOutbound, freePort, type Harness, PASSWORD, receive, startApi } from "./helpers.js";
+
+/** A fastify instance used only as a strict JSON Schema validator (the same ajv the API compiles with). */
+class StrictValidator {
+  readonly #app: FastifyInstance = Fastify({
+    ajv: {
+      customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: true },
+    },
+  });
+  readonly #urls = new Map<string, string>();
+
+  add(key: string, schema: unknown): void {
+    const url = `/check/${this.#urls.size}`;
+    this.#urls.set(key, url);
+    this.#app.post(url, { schema: { body: schema as object } }, async () => ({ ok: true }));
+  }
+
+  has(key: string): boolean {
+    return this.#urls.has(key);
+  }
+
+  /** Undefined when `body` fits the schema registered under `key`, else the validator's message. */
+  async problem(key: string, body: unknown): Promise<string | undefined> {
+    const url = this.#urls.get(key);
+    if (url === undefined) return `no schema for ${key}`;
+    const res = await this.#app.inject({
+      method: "POST",
+      url,
+      payload: JSON.stringify(body),
+      headers: {
+        "content-type": "application/json",
+      },
+    });
+    return res.statusCode === 200 ? undefined : res.json<{ message: string }>().message;
+  }
+
+  close(): Promise<void> {
+    return this.#app.close();
+  }
+}
+
+/** A config to stage and promote: fresh ports, and a secret setting from env() (its use is marked secret). */
+const stagedConfig = (adtPort: number, sinkPort: number) => ({
+  "environments/test.toml": "# the secret comes from MEFOR_VALUE_WIRE_TOKEN\n",
+  "adt.ts": `import { handler, inbound, mllp, outbound, rest, router, send, env } from "messagefoundry";
+inbound("IB_WIRE_ADT", mllp({ host: "127.0.0.1", port: ${adtPort} }), { router: "wire_router" });
+outbound("OB_WIRE_ADT", mllp({ host: "127.0.0.1", port: ${sinkPort} }));
+outbound("OB_WIRE_REST", rest({ url: "http://127.0.0.1:${sinkPort}/in", token: env("wire_token") }));
+router("wire_router", () => ["wire_handler"]);
+handler("wire_handler", (msg) => [send("OB_WIRE_ADT", msg), send("OB_WIRE_REST", msg)]);
+`,
+});
+
+describe("api/wire: answers fit messagefoundry/api's schemas", () => {
+  let h: Harness;
+  const validator = new StrictValidator();
+  const checked = new Set<string>();
+  let operator: string;
+  let deployer: string;
+
+  /** Calls the API and validates the answer against the schema of `route` for the status it got. */
+  async function call(
+    route: string,
+    path: string,
+    opts: { token?: string; body?: unknown; status?: number } = {},
+  ) {
+    const [method] = route.split(" ");
+    const res = await h.call(method ?? "GET", path, opts);
+    assert.equal(res.status, opts.status ?? 200, `${route}: ${JSON.stringify(res.body)}`);
+    const key = `${route} ${res.status}`;
+    assert.ok(validator.has(key), `${key} has a response schema`);
+    assert.equal(await validator.problem(key, res.body), undefined, `${key}: ${JSON.stringify(res.body)}`);
+    checked.add(route);
+    return res.body;
+  }
+
+  before(async () => {
+    h = await startApi({ processEnv: { MEFOR_VALUE_WIRE_TOKEN: "synthetic-token" } });
+    for (const r of h.app.apiRoutes.routes()) {
+      for (const [status, schema] of Object.entries((r.schema?.response ?? {}) as Record<string, unknown>))
+        validator.add(`${r.method} ${r.url} ${status}`, schema);
+    }
+    validator.add("error", errorBody);
+    operator = await h.login("operator");
+    deployer = await h.login("deployer");
+  });
+  after(async () => {
+    await validator.close();
+    await h.close();
+  });
+
+  it("auth and health", async () => {
+    await call("GET /health", "/health");
+    await call("POST /auth/login", "/auth/login", { body: { username: "viewer", password: PASSWORD } });
+    await call("GET /auth/session", "/auth/session", { token: operator });
+    await call("POST /auth/reauth", "/auth/reauth", { token: operator, body: { password: PASSWORD } });
+    const spare = await h.login("viewer");
+    await call("POST /auth/logout", "/auth/logout", { token: spare });
+  });
+
+  it("monitoring and connection control", async () => {
+    await receive(h, "WIRE0001", "TEST", "IB_WIRE_OTHER");
+    await call("GET /connections", "/connections", { token: operator });
+    await call("GET /stats", "/stats", { token: operator });
+    await call("POST /connections/:name/start", "/connections/IB_TEST_ADT/start", { token: operator });
+    await call("POST /connections/:name/stop", "/connections/IB_TEST_ADT/stop", { token: operator });
+  });
+
+  it("messages, dead letters and their re-queues, with error text present", async () => {
+    const { messageId, rowId } = await deadLetterOutbound(h, "WIRE0002");
+    await call("GET /messages", "/messages", { token: operator });
+    const detail = await call("GET /messages/:id", `/messages/${messageId}`, { token: operator });
+    assert.ok(JSON.stringify(detail).includes("AR from receiver"), "error text is in the answer");
+    await call("GET /messages/:id/raw", `/messages/${messageId}/raw`, { token: operator });
+    await call("GET /dead-letters", "/dead-letters", { token: operator });
+    await call("POST /outbound-rows/:id/resend", `/outbound-rows/${rowId}/resend`, {
+      token: operator,
+      status: 202,
+    });
+    await call("POST /dead-letters/replay", "/dead-letters/replay", {
+      token: operator,
+      body: { filter: {} },
+      status: 202,
+    });
+    await call("POST /messages/:id/replay", `/messages/${messageId}/replay`, {
+      token: operator,
+      status: 202,
+    });
+  });
+
+  it("config: stage, promote, the graph carried whole, history and rollback", async () => {
+    const first = (await call("GET /config/active", "/config/active", { token: deployer })).active;
+    const staged = await call("POST /config/stage", "/config/stage", {
+      token: deployer,
+      body: { files: stagedConfig(await freePort(), await freePort()) },
+    });
+    assert.equal(staged.hasErrors, false, JSON.stringify(staged.problems));
+    await call("POST /config/promote", "/config/promote", {
+      token: deployer,
+      body: { stageId: staged.stageId },
+    });
+    const graph = await call("GET /graph", "/graph", { token: deployer });
+    const running = h.engine.runner.registry?.graph;
+    assert.ok(running);
+    assert.ok(
+      running.envUses.some((u) => u.secret === true),
+      "the staged config marks a secret env use",
+    );
+    assert.deepEqual(graph, JSON.parse(JSON.stringify(running)));
+    await call("GET /config/history", "/config/history", { token: deployer });
+    await call("POST /config/rollback", "/config/rollback", {
+      token: deployer,
+      body: { versionId: first.versionId },
+    });
+  });
+
+  it("an error answer has the error body", async () => {
+    const res = await h.call("GET", "/messages/999999", { token: operator });
+    assert.equal(res.status, 404);
+    assert.equal(await validator.problem("error", res.body), undefined, JSON.stringify(res.body));
+  });
+
+  it("a /ws/stats frame has the GET /stats body", async () => {
+    const ws = new WebSocket(`${h.base.replace("http", "ws")}/ws/stats`, {
+      headers: { authorization: `Bearer ${operator}` },
+    });
+    const frame = await new Promise<unknown>((resolve, reject) => {
+      ws.once("message", (data) => resolve(JSON.parse(data.toString())));
+      ws.once("error", reject);
+    });
+    ws.close();
+    assert.equal(await validator.problem("GET /stats 200", frame), undefined, JSON.stringify(frame));
+    checked.add("GET /ws/stats");
+  });
+
+  it("every route with a response schema was checked above", () => {
+    const withSchema = h.app.apiRoutes
+      .routes()
+      .filter((r) => r.websocket || Object.keys((r.schema?.response ?? {}) as object).length > 0)
+      .map((r) => `${r.method} ${r.url}`);
+    assert.deepEqual(
+      withSchema.filter((r) => !checked.has(r)),
+      [],
+    );
+  });
+});
