@@ -11,6 +11,23 @@ export {
   startDeliveryWorker,
 } from "./delivery-worker.js";
 export {
+  type Disposition,
+  type DryRunDelivery,
+  type DryRunHandler,
+  type DryRunOptions,
+  type DryRunResult,
+  dryRunFile,
+  dryRunMessage,
+  splitMessages,
+} from "./dryrun.js";
+export {
+  type FixtureOutcome,
+  type FixtureSpec,
+  findFixtures,
+  fixtureProblems,
+  runFixture,
+} from "./fixtures.js";
+export {
   type AckMode,
   createIntake,
   HL7_CONTENT_TYPE,

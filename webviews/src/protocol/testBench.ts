@@ -6,7 +6,7 @@
 import type { HostErrorMessage, ReadyMessage } from "./common.js";
 
 /**
- * The JSON printed by `messagefoundry dryrun --json --show-phi` (engine/src/config/dryrun.ts and
+ * The JSON printed by `messagefoundry dryrun --json --show-phi` (engine/src/pipeline/dryrun.ts and
  * cli/dryrun.ts), mirrored here because only messagefoundry/hl7 and /graph may be imported outside the
  * engine. The host passes it through unchanged.
  */
