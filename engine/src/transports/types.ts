@@ -3,13 +3,10 @@
  * The pipeline's intake behind `InboundContext.receive` persists each payload durably and returns
  * the reply (ACK or NAK) only after commit; the connector's one job is to carry that reply back.
  */
+import type { Log } from "../log.js";
+
 /** Structured logger (pino-compatible subset). Never pass message bodies. */
-export interface ConnectorLog {
-  debug(obj: Record<string, unknown>, msg?: string): void;
-  info(obj: Record<string, unknown>, msg?: string): void;
-  warn(obj: Record<string, unknown>, msg?: string): void;
-  error(obj: Record<string, unknown>, msg?: string): void;
-}
+export type ConnectorLog = Log;
 
 export interface ReceiveMeta {
   /** `host:port` of the peer for socket transports; the sending outbound's name for loopback. */
