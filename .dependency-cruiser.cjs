@@ -83,6 +83,24 @@ module.exports = {
       to: { path: "^engine/src/pipeline/" },
     },
     {
+      name: "pipeline-above-store-and-transports",
+      comment: "The store and the connectors are below the pipeline: they never import it.",
+      severity: "error",
+      from: { path: "^engine/src/(store|transports|auth)/" },
+      to: { path: "^engine/src/pipeline/" },
+    },
+    {
+      name: "queue-behind-seams",
+      comment:
+        "The queue parts of pipeline/ reach user code and connectors only through RouteFn/TransformFn/DeliverFn " +
+        "(types.ts); the registry runner, steps and the dry-run are where config and transports meet them.",
+      severity: "error",
+      from: {
+        path: "^engine/src/pipeline/(intake|stage-workers|delivery-worker|handoff-inbox|worker-loop|retention|supervisor|types)\\.ts$",
+      },
+      to: { path: "^engine/src/(config|transports)/" },
+    },
+    {
       name: "engine-not-clients",
       comment:
         "The engine runs headless: it never imports the extension, the language server or the webviews.",
