@@ -21,12 +21,17 @@ const ENGINE_WHITE_BOX = [
 
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** The file an "exports" entry resolves to, conditions tried in the order the cruise resolves them. */
+/** The export conditions the cruise resolves with: "source" makes workspace packages resolve to TypeScript. */
+const CONDITIONS = ["source", "import", "require", "node", "default", "types"];
+
+/** The file an "exports" entry resolves to: like Node, the first key in the entry's own order that is active. */
 function exportTarget(entry) {
   if (typeof entry === "string") return entry;
+  if (Array.isArray(entry)) return entry.map(exportTarget).find((target) => target !== undefined);
   if (entry === null || typeof entry !== "object") return undefined;
-  for (const condition of ["source", "import", "require", "node", "default", "types"]) {
-    const target = exportTarget(entry[condition]);
+  for (const [condition, value] of Object.entries(entry)) {
+    if (!CONDITIONS.includes(condition)) continue;
+    const target = exportTarget(value);
     if (target !== undefined) return target;
   }
   return undefined;
@@ -35,9 +40,8 @@ function exportTarget(entry) {
 /** Path patterns of the files a package's "exports" map points at (a "*" subpath matches any file). */
 function faces(pkg) {
   const field = JSON.parse(readFileSync(join(__dirname, pkg, "package.json"), "utf8")).exports ?? {};
-  const entries =
-    typeof field === "string" || "source" in field || "default" in field ? [field] : Object.values(field);
-  return entries
+  const subpaths = typeof field === "object" && Object.keys(field).some((key) => key.startsWith("."));
+  return (subpaths ? Object.values(field) : [field])
     .map(exportTarget)
     .filter((target) => target !== undefined)
     .map((target) => `^${escapeRegExp(`${pkg}/${target.replace(/^\.\//, "")}`).replaceAll("\\*", ".+")}$`);
@@ -153,8 +157,7 @@ module.exports = {
     tsConfig: { fileName: "tsconfig.base.json" },
     enhancedResolveOptions: {
       exportsFields: ["exports"],
-      // "source" first: workspace packages resolve to their TypeScript, as tsc and mocha see them.
-      conditionNames: ["source", "import", "require", "node", "default", "types"],
+      conditionNames: CONDITIONS,
       extensions: [".ts", ".tsx", ".js", ".mjs", ".cjs", ".json", ".d.ts"],
       mainFields: ["module", "main", "types", "typings"],
     },
