@@ -1,6 +1,7 @@
 /** `messagefoundry check`: the CI gate — validate + type-check + every tests/ fixture. */
 import type { Command } from "commander";
-import { findFixtures, fixtureProblems, loadConfig, runFixture, typecheckConfig } from "../config/index.js";
+import { loadConfig, typecheckConfig } from "../config/index.js";
+import { findFixtures, fixtureProblems, runFixture } from "../pipeline/index.js";
 import type { CheckOutput } from "../pipeline/results.js";
 import { type CliIo, configDir, EXIT, formatProblem, json, pickEnv } from "./io.js";
 

@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { type DryRunResult, dryRunFile, loadConfig } from "../config/index.js";
+import { loadConfig } from "../config/index.js";
+import { type DryRunResult, dryRunFile } from "../pipeline/index.js";
 import type { DryRunOutput } from "../pipeline/results.js";
 import { type CliIo, configDir, EXIT, formatProblem, json, pickEnv, UserError } from "./io.js";
 

@@ -7,8 +7,8 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import { basename, resolve } from "node:path";
 import type { Command } from "commander";
-import { splitMessages } from "../config/index.js";
 import { decodeHl7Bytes, encodeMllp, MllpDecoder, parse } from "../hl7/index.js";
+import { splitMessages } from "../pipeline/index.js";
 import { type CliIo, EXIT, UserError } from "./io.js";
 
 interface SendOptions {

@@ -16,23 +16,7 @@ export {
 } from "./api.js";
 export { CodeSetError, loadCodeSet } from "./codesets.js";
 export { type Callsite, Collector } from "./collector.js";
-export {
-  type DryRunDelivery,
-  type DryRunHandler,
-  type DryRunOptions,
-  type DryRunResult,
-  dryRunFile,
-  dryRunMessage,
-  splitMessages,
-} from "./dryrun.js";
 export { applyOverrides, type Environments, loadEnvironments } from "./environments.js";
-export {
-  type FixtureOutcome,
-  type FixtureSpec,
-  findFixtures,
-  fixtureProblems,
-  runFixture,
-} from "./fixtures.js";
 export {
   DEFAULT_LOAD_LIMITS,
   DEFAULT_LOAD_TIMEOUT_MS,

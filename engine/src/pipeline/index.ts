@@ -3,6 +3,8 @@
  * so the registry runner wires in the config and the transports:
  *   intake (receive → group commit → ACK), per inbound a router worker and a transform worker,
  *   per outbound a delivery worker (FIFO lane, retries, dead letters), and the retention job.
+ * Also the dry-run (a config's routers and handlers on messages, no store or network) and the
+ * tests/ fixtures `messagefoundry check` runs through it.
  */
 export {
   DELIVERY_LEASE_MS,
@@ -10,6 +12,22 @@ export {
   laneHandoff,
   startDeliveryWorker,
 } from "./delivery-worker.js";
+export {
+  type DryRunDelivery,
+  type DryRunHandler,
+  type DryRunOptions,
+  type DryRunResult,
+  dryRunFile,
+  dryRunMessage,
+  splitMessages,
+} from "./dryrun.js";
+export {
+  type FixtureOutcome,
+  type FixtureSpec,
+  findFixtures,
+  fixtureProblems,
+  runFixture,
+} from "./fixtures.js";
 export {
   type AckMode,
   createIntake,

@@ -3,6 +3,7 @@
  * function types, so the registry runner (config) and the transports plug in without the queue
  * knowing either.
  */
+import type { Log } from "../log.js";
 
 /** What a router or handler is given: one message's payload plus its identity. Never logged. */
 export interface PayloadEnvelope {
@@ -63,16 +64,5 @@ export interface RetryPolicy {
 }
 
 /** Structured logger (pino-compatible subset). Never pass message bodies. */
-export interface PipelineLog {
-  debug(obj: Record<string, unknown>, msg?: string): void;
-  info(obj: Record<string, unknown>, msg?: string): void;
-  warn(obj: Record<string, unknown>, msg?: string): void;
-  error(obj: Record<string, unknown>, msg?: string): void;
-}
-
-export const silentLog: PipelineLog = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-};
+export type PipelineLog = Log;
+export { silentLog } from "../log.js";

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { startDeliveryWorker } from "../pipeline/delivery-worker.js";
-import { sendMeta } from "../pipeline/runner.js";
+import { sendMeta } from "../pipeline/send-meta.js";
 import type { PipelineLog, RetryPolicy } from "../pipeline/types.js";
 import { codecFromEnv, openSqliteStore, type Store, WriteLock } from "../store/index.js";
 import { connectors, LoopbackHub, type RawSettings } from "../transports/index.js";

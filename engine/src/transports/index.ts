@@ -64,6 +64,8 @@ export type {
   InboundRejection,
   InboundState,
   InboundStatus,
+  Loopback,
+  LoopbackReceiver,
   OutboundConnector,
   OutboundFactory,
   OutboundState,

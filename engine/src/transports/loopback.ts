@@ -9,19 +9,19 @@ import type {
   InboundConnector,
   InboundContext,
   InboundState,
+  Loopback,
+  LoopbackReceiver,
   OutboundConnector,
   OutboundState,
-  ReceiveMeta,
   ReceiveResult,
   SendResult,
 } from "./types.js";
 
-type Receiver = (payload: Buffer, meta: ReceiveMeta) => Promise<ReceiveResult>;
+/** The Loopback exchange: a map from inbound name to its receiver. */
+export class LoopbackHub implements Loopback {
+  private readonly receivers = new Map<string, LoopbackReceiver>();
 
-export class LoopbackHub {
-  private readonly receivers = new Map<string, Receiver>();
-
-  attach(name: string, receiver: Receiver): void {
+  attach(name: string, receiver: LoopbackReceiver): void {
     if (this.receivers.has(name)) throw new Error(`loopback inbound ${name} is already attached`);
     this.receivers.set(name, receiver);
   }
@@ -55,7 +55,7 @@ export class LoopbackInbound implements InboundConnector {
 
   constructor(
     readonly name: string,
-    private readonly hub: LoopbackHub = defaultLoopbackHub,
+    private readonly hub: Loopback = defaultLoopbackHub,
   ) {}
 
   get state(): InboundState {
@@ -101,7 +101,7 @@ export class LoopbackOutbound implements OutboundConnector {
   constructor(
     readonly name: string,
     private readonly settings: LoopbackOutboundSettings,
-    private readonly hub: LoopbackHub = defaultLoopbackHub,
+    private readonly hub: Loopback = defaultLoopbackHub,
   ) {}
 
   get state(): OutboundState {
@@ -138,7 +138,7 @@ export class LoopbackOutbound implements OutboundConnector {
  * result's error and a warning (ids only) say why, and the reply itself stays stored with the delivery.
  */
 export async function reingressReply(
-  hub: LoopbackHub,
+  hub: Loopback,
   result: SendResult,
   route: { to: string; from: string; messageId: string; log: ConnectorLog },
 ): Promise<void> {
@@ -153,7 +153,7 @@ export async function reingressReply(
 }
 
 async function handOver(
-  hub: LoopbackHub,
+  hub: Loopback,
   to: string,
   reply: Buffer | undefined,
   from: string,

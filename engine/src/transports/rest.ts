@@ -4,12 +4,13 @@
  * followed: a 3xx is permanent with its Location in the error.
  */
 import { errorText } from "./errors.js";
-import { type LoopbackHub, reingressReply } from "./loopback.js";
+import { reingressReply } from "./loopback.js";
 import { SettingsReader } from "./settings.js";
 import { OutboundStats } from "./stats.js";
 import type {
   ConnectorDefinition,
   ConnectorLog,
+  Loopback,
   OutboundConnector,
   OutboundState,
   RawSettings,
@@ -80,7 +81,7 @@ export class RestOutbound implements OutboundConnector {
     readonly name: string,
     private readonly settings: RestOutboundSettings,
     private readonly log: ConnectorLog,
-    private readonly hub: LoopbackHub,
+    private readonly hub: Loopback,
   ) {}
 
   get state(): OutboundState {

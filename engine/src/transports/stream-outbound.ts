@@ -9,11 +9,18 @@ import tls from "node:tls";
 import { decodeHl7Bytes, parse } from "../hl7/index.js";
 import { errorText } from "./errors.js";
 import type { FrameDecoder, Framing } from "./framing.js";
-import { type LoopbackHub, reingressReply } from "./loopback.js";
+import { reingressReply } from "./loopback.js";
 import type { SettingsReader } from "./settings.js";
 import { OutboundStats } from "./stats.js";
 import { loadClientTls, readTlsClient, type TlsClientSettings } from "./tls.js";
-import type { ConnectorLog, OutboundConnector, OutboundState, SendMeta, SendResult } from "./types.js";
+import type {
+  ConnectorLog,
+  Loopback,
+  OutboundConnector,
+  OutboundState,
+  SendMeta,
+  SendResult,
+} from "./types.js";
 import { backoffDelay, SerialQueue } from "./util.js";
 
 /** none: done once written; raw: wait for one reply frame; ack: wait for an HL7 ACK and read MSA-1. */
@@ -206,7 +213,7 @@ export class StreamOutbound implements OutboundConnector {
     private readonly framing: Framing,
     private readonly replyMode: ReplyMode,
     private readonly log: ConnectorLog,
-    private readonly hub: LoopbackHub,
+    private readonly hub: Loopback,
   ) {}
 
   get state(): OutboundState {

@@ -3,15 +3,10 @@
  * The pipeline's intake behind `InboundContext.receive` persists each payload durably and returns
  * the reply (ACK or NAK) only after commit; the connector's one job is to carry that reply back.
  */
-import type { LoopbackHub } from "./loopback.js";
+import type { Log } from "../log.js";
 
 /** Structured logger (pino-compatible subset). Never pass message bodies. */
-export interface ConnectorLog {
-  debug(obj: Record<string, unknown>, msg?: string): void;
-  info(obj: Record<string, unknown>, msg?: string): void;
-  warn(obj: Record<string, unknown>, msg?: string): void;
-  error(obj: Record<string, unknown>, msg?: string): void;
-}
+export type ConnectorLog = Log;
 
 export interface ReceiveMeta {
   /** `host:port` of the peer for socket transports; the sending outbound's name for loopback. */
@@ -142,11 +137,27 @@ export interface OutboundConnector {
   readonly state: OutboundState;
 }
 
+/** How a loopback inbound takes a payload handed over in-process. */
+export type LoopbackReceiver = (payload: Buffer, meta: ReceiveMeta) => Promise<ReceiveResult>;
+
+/**
+ * The in-process exchange between connectors, by inbound name: loopback inbounds attach to it, loopback
+ * outbounds and `reingressTo` deliver through it (implemented by loopback.ts's LoopbackHub).
+ */
+export interface Loopback {
+  /** Throws when an inbound of that name is already attached. */
+  attach(name: string, receiver: LoopbackReceiver): void;
+  detach(name: string): void;
+  isAttached(name: string): boolean;
+  /** Hands `payload` to the named loopback inbound; rejects when it is not running. */
+  deliver(to: string, payload: Buffer, from: string): Promise<ReceiveResult>;
+}
+
 /** What a factory gets besides its settings. */
 export interface ConnectorDeps {
   log: ConnectorLog;
-  /** The in-process hub for loopback inbounds and `reingressTo`. */
-  loopback: LoopbackHub;
+  /** The in-process exchange for loopback inbounds and `reingressTo`. */
+  loopback: Loopback;
 }
 
 /** Settings as the config loader hands them over: env refs resolved, plain values. */

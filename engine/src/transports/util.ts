@@ -1,5 +1,4 @@
 /** Small helpers shared by connectors. */
-import type { ConnectorLog } from "./types.js";
 
 /** Runs tasks one at a time in call order (one in-flight message per connection). */
 export class SerialQueue {
@@ -17,12 +16,7 @@ export class SerialQueue {
   }
 }
 
-export const silentLog: ConnectorLog = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-};
+export { silentLog } from "../log.js";
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -3,7 +3,7 @@
  * delivery's payload against the text it ran), a run → the regression fixture files that
  * `messagefoundry check` replays, and `check --json` → per-fixture outcomes.
  *
- * Fixture layout (the CLI's, engine/src/config/fixtures.ts): `tests/<stem>.json` names the inbound, the
+ * Fixture layout (the CLI's, engine/src/pipeline/fixtures.ts): `tests/<stem>.json` names the inbound, the
  * message file (relative to the fixture) and what must come out; expected payloads live in
  * `tests/expected/<stem>.<OUTBOUND>.hl7`.
  */

@@ -1,12 +1,12 @@
 /**
- * Dry-run: messages through the same router/handler steps as live traffic (pipeline/steps.ts), with no
+ * Dry-run: messages through the same router/handler steps as live traffic (steps.ts), with no
  * store, network or ACK. Bodies appear in the result only when `showPhi` is set.
  */
 import { createHash } from "node:crypto";
+import type { Registry } from "../config/registry.js";
 import { decodeHl7Bytes, parseBatch } from "../hl7/index.js";
-import type { DryRunDelivery, DryRunHandler, DryRunResult, StepError } from "../pipeline/results.js";
-import { runHandler, runRouter, toHandlerInput } from "../pipeline/steps.js";
-import type { Registry } from "./registry.js";
+import type { DryRunDelivery, DryRunHandler, DryRunResult, StepError } from "./results.js";
+import { runHandler, runRouter, toHandlerInput } from "./steps.js";
 
 export type { DryRunDelivery, DryRunHandler, DryRunResult };
 

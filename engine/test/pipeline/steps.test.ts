@@ -3,10 +3,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "mocha";
-import { dryRunFile, type LoadResult, loadConfig, RawMessage } from "../../src/config/index.js";
+import { type LoadResult, loadConfig, RawMessage } from "../../src/config/index.js";
 import { Message, parse } from "../../src/hl7/index.js";
+import { dryRunFile } from "../../src/pipeline/index.js";
 import { runHandler, runRouter, toHandlerInput } from "../../src/pipeline/steps.js";
-import { cleanupConfigs, writeConfig } from "./helpers.js";
+import { cleanupConfigs, writeConfig } from "../config/helpers.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const SAMPLES = join(ROOT, "samples");

@@ -10,11 +10,11 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { pointLocation } from "../config/locations.js";
+import type { Registry } from "../config/registry.js";
 import type { Problem } from "../graph/index.js";
-import type { FixtureSpec } from "../pipeline/results.js";
 import { type DryRunResult, dryRunFile } from "./dryrun.js";
-import { pointLocation } from "./locations.js";
-import type { Registry } from "./registry.js";
+import type { FixtureSpec } from "./results.js";
 
 export type { FixtureSpec };
 
