@@ -28,11 +28,19 @@ export {
   type StructureNode,
   SUPPORTED_VERSIONS,
 } from "./definitions.js";
+export {
+  type FileLocation,
+  type FileMessage,
+  type Hl7FileTree,
+  locateInFile,
+  parseFileTree,
+} from "./file.js";
 export { FieldPathError, Hl7EditError, Hl7ParseError, MllpFrameError } from "./errors.js";
 export { escapeValue, unescapeValue } from "./escape.js";
 export { HL7_NULL, Message, type ParseIssue } from "./message.js";
 export { encodeMllp, MLLP_CR, MLLP_END, MLLP_START, MllpDecoder, type MllpDecoderOptions } from "./mllp.js";
 export { type BatchParse, findMsh, parse, parseBatch, parseBatchFile } from "./parse.js";
+export { type Hl7Source, peekMsh } from "./peek.js";
 export { type FieldPath, formatFieldPath, parseFieldPath, tryParseFieldPath } from "./path.js";
 export { Segment } from "./segment.js";
 export { DEFAULT_SEPARATORS, encodingCharacters, type Separators } from "./separators.js";
@@ -43,6 +51,7 @@ export {
   type Location,
   locate,
   type MessageNode,
+  nodePath,
   type RepetitionNode,
   type SegmentNode,
   type SubcomponentNode,
