@@ -191,7 +191,10 @@ export function nodePath(
 }
 
 /** Finds the innermost node at `offset` (an offset at a node's end counts as inside it). */
-export function locate(tree: { readonly segments: readonly SegmentNode[] }, offset: number): Location | undefined {
+export function locate(
+  tree: { readonly segments: readonly SegmentNode[] },
+  offset: number,
+): Location | undefined {
   const seg = tree.segments.find((s) => offset >= s.start && offset <= s.end);
   if (seg === undefined) return undefined;
   const field = seg.fields.find((f) => offset >= f.start && offset <= f.end);

@@ -34,10 +34,7 @@ describe("hl7 file trees (hover and the parse-tree view)", () => {
     const file = `BHS|^~\\&|APP\r${msg("A1")}${msg("A2")}BTS|2\r`;
     const f = parseFileTree(file);
     const second = file.lastIndexOf("SSA");
-    assert.deepEqual(
-      [locateInFile(f, second)?.message, locateInFile(f, second)?.path],
-      [1, "PID-3[2].4"],
-    );
+    assert.deepEqual([locateInFile(f, second)?.message, locateInFile(f, second)?.path], [1, "PID-3[2].4"]);
     // The first character of message 2 is also message 1's end (after its terminator).
     const start2 = f.messages[1]!.tree.start;
     assert.deepEqual([locateInFile(f, start2)?.message, locateInFile(f, start2)?.path], [1, "MSH"]);

@@ -1,6 +1,8 @@
 /**
  * Parse tree view: segments → fields → repetitions → components → subcomponents of one HL7 message.
  * Selecting a node asks the host to select its text; the host's cursor moves select the node here.
+ * Field names come from the host (a `lookup` per new set of segments): the tree shows at once and is
+ * labelled when the answer arrives.
  */
 import "@vscode-elements/elements/dist/vscode-button/index.js";
 import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
@@ -11,10 +13,12 @@ import "../../ui/base.css";
 import "./parseTree.css";
 import type { VscodeTree } from "@vscode-elements/elements/dist/vscode-tree/vscode-tree.js";
 import type { VscodeTreeItem } from "@vscode-elements/elements/dist/vscode-tree-item/vscode-tree-item.js";
+import type { DefinitionsExtract } from "messagefoundry/hl7";
 import {
   buildParseTree,
   displayValue,
   findNodes,
+  namerFromExtract,
   nodeForSelection,
   type ParseTree,
   type TreeNode,
@@ -22,7 +26,6 @@ import {
 import type { ParseTreeFromView, ParseTreeLoad, ParseTreeToView } from "../../protocol/parseTree.js";
 import { append, h, replaceChildren } from "../../ui/dom.js";
 import { connectHost } from "../../ui/host.js";
-import { namerFor } from "./names.js";
 
 interface State {
   load?: ParseTreeLoad;
@@ -61,7 +64,37 @@ document.body.append(
   selectedPath,
 );
 
-let model: ParseTree = { root: [], problems: [], version: undefined };
+let model: ParseTree = { root: [], problems: [], version: undefined, segmentNames: [] };
+
+/** What the host told us per requested version: the merged definitions and every segment asked for. */
+interface Names {
+  definitions?: DefinitionsExtract;
+  asked: Set<string>;
+}
+const names = new Map<string, Names>();
+let nextRequest = 1;
+
+/** Asks the host for the names of segments not asked for yet (for this version). */
+function lookUp(version: string, segments: readonly string[]): void {
+  let entry = names.get(version);
+  if (!entry) {
+    entry = { asked: new Set() };
+    names.set(version, entry);
+  }
+  const missing = segments.filter((s) => !entry.asked.has(s));
+  if (missing.length === 0) return;
+  for (const s of missing) entry.asked.add(s);
+  host.post({ type: "lookup", requestId: nextRequest++, version, segments: missing });
+}
+
+function merge(a: DefinitionsExtract | undefined, b: DefinitionsExtract): DefinitionsExtract {
+  if (!a) return b;
+  return {
+    version: b.version,
+    segments: { ...a.segments, ...b.segments },
+    types: { ...a.types, ...b.types },
+  };
+}
 const items = new Map<string, VscodeTreeItem>();
 const nodes = new Map<string, TreeNode>();
 const parents = new Map<string, string>();
@@ -106,7 +139,11 @@ function render(): void {
     replaceChildren(tree);
     return;
   }
-  model = buildParseTree(load.text, namerFor(buildParseTree(load.text).version));
+  const plain = buildParseTree(load.text);
+  const version = plain.version ?? "";
+  const known = names.get(version)?.definitions;
+  model = known ? buildParseTree(load.text, namerFromExtract(known)) : plain;
+  lookUp(version, plain.segmentNames);
   replaceChildren(
     problems,
     ...model.problems.map((p) =>
@@ -214,6 +251,15 @@ host.listen((message) => {
       const end = (message.end ?? message.offset) - load.baseOffset;
       const node = nodeForSelection(model.root, start, end, current);
       if (node && node.id !== state.selectedId) select(node.id, false);
+      break;
+    }
+    case "lookupResult": {
+      const entry = names.get(message.version);
+      if (!entry) break;
+      if (message.definitions) entry.definitions = merge(entry.definitions, message.definitions);
+      else if (message.error) replaceChildren(problems, h("div", { class: "notice" }, message.error));
+      // Re-label if the answer is for the text on screen.
+      if (state.load && (model.version ?? "") === message.version && message.definitions) render();
       break;
     }
     case "hostError":

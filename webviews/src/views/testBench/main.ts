@@ -9,7 +9,7 @@ import "@vscode-elements/elements/dist/vscode-option/index.js";
 import "@vscode-elements/elements/dist/vscode-single-select/index.js";
 import "../../ui/base.css";
 import "./testBench.css";
-import { parseStructure } from "../../model/hl7-structure.js";
+import { parseBatch } from "messagefoundry/hl7";
 import type {
   DryRunDelivery,
   DryRunMessageResult,
@@ -160,7 +160,7 @@ function renderDelivery(d: DryRunDelivery, before: string): HTMLElement {
 }
 
 function renderMessage(r: DryRunMessageResult, text: string): HTMLElement {
-  const before = parseStructure(text).messages[r.index]?.value ?? text;
+  const before = parseBatch(text)[r.index]?.encode() ?? text;
   return h(
     "article",
     { class: `message disposition-${r.disposition.toLowerCase()}`, "data-index": r.index },
