@@ -7,6 +7,7 @@ import {
   findNodes,
   MASK,
   type Namer,
+  NO_NAMES,
   namerFromExtract,
   nodeForSelection,
   nodePathAt,
@@ -119,7 +120,7 @@ describe("parse-tree model", () => {
       ],
     );
     assert.equal(file.slice(batch.root[3]!.children[0]!.start, batch.root[3]!.children[0]!.end), "2");
-    assert.deepEqual(batch.segmentNames, ["MSH", "PID", "OBX", "BHS", "BTS"]);
+    assert.deepEqual(batch.lookups, [{ version: "2.5.1", segments: ["MSH", "PID", "OBX", "BHS", "BTS"] }]);
     // Message 2's first character is not claimed by message 1.
     const start2 = batch.root[2]!.start;
     assert.deepEqual(
@@ -155,7 +156,9 @@ describe("parse-tree model", () => {
 
   it("names nodes from the definitions slice the host sends", () => {
     const text = "MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5.1\rPID|1||||DOE&VAN^JANE";
-    const names = namerFromExtract(getDefinitions("2.5.1").extract(buildParseTree(text).segmentNames));
+    const names = namerFromExtract(
+      getDefinitions("2.5.1").extract(buildParseTree(text).lookups[0]!.segments),
+    );
     const pid5 = buildParseTree(text, names).root[1]!.children[4]!;
     assert.deepEqual(
       [pid5.name, pid5.type, pid5.children[0]!.name, pid5.children[0]!.children[1]!.name],
@@ -163,5 +166,21 @@ describe("parse-tree model", () => {
     );
     assert.equal(names.field("ZZZ", 1), undefined);
     assert.equal(names.component("constructor", 1), undefined);
+  });
+
+  it("names each message of a batch by its own version", () => {
+    const v23 = TEXT.replace("2.5.1", "2.3");
+    const batch = buildParseTree(`${TEXT}\r${v23}`, (version) => ({
+      ...NO_NAMES,
+      segment: (s) => `${s} in ${version}`,
+    }));
+    assert.deepEqual(
+      batch.lookups.map((l) => l.version),
+      ["2.5.1", "2.3"],
+    );
+    assert.deepEqual(
+      batch.root.map((m) => m.children[1]!.name),
+      ["PID in 2.5.1", "PID in 2.3"],
+    );
   });
 });

@@ -118,11 +118,17 @@ export interface StructureProblem {
 export interface ParseTree {
   root: TreeNode[];
   problems: StructureProblem[];
-  /** MSH-12 of the first message (definitions are chosen by it). */
+  /** MSH-12 of the first message. */
   version: string | undefined;
-  /** Every segment name in the text (messages and envelope), for asking the host for their names. */
-  segmentNames: string[];
+  /**
+   * The segment names to ask the host about, per declared version (MSH-12.1, "" when absent): each
+   * message is named by its own version, as hover names it; the envelope by the first message's.
+   */
+  lookups: { version: string; segments: string[] }[];
 }
+
+/** Names per declared version ("" for none): one Namer for all, or one per version. */
+export type Names = Namer | ((version: string) => Namer);
 
 function componentNodes(
   namer: Namer,
@@ -229,12 +235,21 @@ function segmentNode(namer: Namer, seg: SegmentNode, idPrefix: string): TreeNode
  * Builds the tree of a file: one message's segments at the top, or — for a batch or several
  * messages — a node per message beside the envelope segments (FHS/BHS/BTS/FTS), in file order.
  */
-export function buildParseTree(text: string, namer: Namer = NO_NAMES): ParseTree {
+export function buildParseTree(text: string, names: Names = NO_NAMES): ParseTree {
   const file = parseFileTree(text);
-  const names = new Set<string>();
-  for (const m of file.messages) for (const s of m.tree.segments) names.add(s.name);
-  for (const s of file.envelope) names.add(s.name);
-  const segmentNames = [...names];
+  const namerFor = typeof names === "function" ? names : () => names;
+  const versionOf = (i: number) => file.messages[i]?.message.version ?? "";
+  const bySegments = new Map<string, Set<string>>();
+  const want = (version: string, segment: string) => {
+    const set = bySegments.get(version) ?? new Set<string>();
+    bySegments.set(version, set);
+    set.add(segment);
+  };
+  file.messages.forEach((m, i) => {
+    for (const s of m.tree.segments) want(versionOf(i), s.name);
+  });
+  for (const s of file.envelope) want(versionOf(0), s.name);
+  const lookups = [...bySegments].map(([version, set]) => ({ version, segments: [...set] }));
   const version = file.messages[0]?.message.version;
   if (file.messages.length === 0 && text.trim() !== "") {
     // One clear problem instead of one per line.
@@ -242,18 +257,21 @@ export function buildParseTree(text: string, namer: Namer = NO_NAMES): ParseTree
       root: [],
       problems: [{ offset: 0, message: "no MSH segment: this is not an HL7 v2 message" }],
       version,
-      segmentNames,
+      lookups,
     };
   }
   const problems = file.issues.map((i) => ({ offset: i.start, message: i.message }));
   const grouped = file.messages.length > 1 || file.envelope.length > 0;
   if (!grouped) {
     const only = file.messages[0];
+    const namer = namerFor(versionOf(0));
     const root = only ? only.tree.segments.map((s) => segmentNode(namer, s, "m1")) : [];
-    return { root, problems, version, segmentNames };
+    return { root, problems, version, lookups };
   }
-  const root: TreeNode[] = file.envelope.map((s) => segmentNode(namer, s, "env"));
+  const envNamer = namerFor(versionOf(0));
+  const root: TreeNode[] = file.envelope.map((s) => segmentNode(envNamer, s, "env"));
   file.messages.forEach(({ tree }, mi) => {
+    const namer = namerFor(versionOf(mi));
     const last = tree.segments.at(-1);
     // The message's own range stops at its last segment, not after its line break (which is
     // where the next message starts).
@@ -272,7 +290,7 @@ export function buildParseTree(text: string, namer: Namer = NO_NAMES): ParseTree
     });
   });
   root.sort((a, b) => a.start - b.start);
-  return { root, problems, version, segmentNames };
+  return { root, problems, version, lookups };
 }
 
 /** The chain of nodes from the root down to the deepest node containing `offset` (end inclusive). */

@@ -18,6 +18,7 @@ import {
   buildParseTree,
   displayValue,
   findNodes,
+  NO_NAMES,
   namerFromExtract,
   nodeForSelection,
   type ParseTree,
@@ -64,7 +65,7 @@ document.body.append(
   selectedPath,
 );
 
-let model: ParseTree = { root: [], problems: [], version: undefined, segmentNames: [] };
+let model: ParseTree = { root: [], problems: [], version: undefined, lookups: [] };
 
 /** What the host told us per requested version: the merged definitions and every segment asked for. */
 interface Names {
@@ -139,11 +140,11 @@ function render(): void {
     replaceChildren(tree);
     return;
   }
-  const plain = buildParseTree(load.text);
-  const version = plain.version ?? "";
-  const known = names.get(version)?.definitions;
-  model = known ? buildParseTree(load.text, namerFromExtract(known)) : plain;
-  lookUp(version, plain.segmentNames);
+  model = buildParseTree(load.text, (version) => {
+    const known = names.get(version)?.definitions;
+    return known ? namerFromExtract(known) : NO_NAMES;
+  });
+  for (const { version, segments } of model.lookups) lookUp(version, segments);
   replaceChildren(
     problems,
     ...model.problems.map((p) =>
@@ -259,7 +260,8 @@ host.listen((message) => {
       if (message.definitions) entry.definitions = merge(entry.definitions, message.definitions);
       else if (message.error) replaceChildren(problems, h("div", { class: "notice" }, message.error));
       // Re-label if the answer is for the text on screen.
-      if (state.load && (model.version ?? "") === message.version && message.definitions) render();
+      if (state.load && message.definitions && model.lookups.some((l) => l.version === message.version))
+        render();
       break;
     }
     case "hostError":
