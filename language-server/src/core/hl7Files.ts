@@ -80,9 +80,10 @@ export class Hl7File {
     const version = dict.resolveVersion(declared);
     if (!at.field) {
       const seg = dict.segment(version, at.segment.name);
+      // The node's path (`OBX[2]`), as the parse-tree view labels it.
       const markdown = seg
-        ? `**${seg.name}** — ${seg.description} (HL7 v${version})`
-        : `**${at.segment.name}** — not defined in HL7 v${version}`;
+        ? `**${at.path}** — ${seg.description} (HL7 v${version})`
+        : `**${at.path}** — not defined in HL7 v${version}`;
       return { markdown, start: at.segment.start, end: at.segment.start + at.segment.name.length };
     }
     const r = resolvePath(dict, path, declared, new Set());

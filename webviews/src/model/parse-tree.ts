@@ -41,6 +41,24 @@ export interface Namer {
   segment(name: string): string | undefined;
   field(segment: string, field: number): { name: string; type: string } | undefined;
   component(type: string, component: number): { name: string; type: string } | undefined;
+  /** True for a type known to have no components (ST, IS, ...). */
+  primitive?(type: string): boolean;
+}
+
+/**
+ * The name of part `index` of an element: its type's component, or — for a primitive type, which has
+ * one implicit component — the element itself for part 1 (hover names `PID-5.2.1` so too).
+ */
+function partName(
+  namer: Namer,
+  parent: { name: string; type: string } | undefined,
+  index: number,
+): { name: string; type: string } | undefined {
+  if (!parent) return undefined;
+  return (
+    namer.component(parent.type, index) ??
+    (index === 1 && namer.primitive?.(parent.type) ? parent : undefined)
+  );
 }
 
 export const NO_NAMES: Namer = {
@@ -58,6 +76,8 @@ export function namerFromExtract(x: DefinitionsExtract): Namer {
       Object.hasOwn(x.segments, segment) ? x.segments[segment]?.fields[field] : undefined,
     component: (type, component) =>
       Object.hasOwn(x.types, type) ? x.types[type]?.components[component] : undefined,
+    primitive: (type) =>
+      Object.hasOwn(x.types, type) && Object.keys(x.types[type]?.components ?? {}).length === 0,
   };
 }
 
@@ -136,13 +156,13 @@ function componentNodes(
   field: FieldNode,
   rep: RepetitionNode,
   repId: string,
-  def: { type: string } | undefined,
+  def: { name: string; type: string } | undefined,
   sensitive: boolean,
 ): TreeNode[] {
   // A repetition that is one plain value has no parts worth a row of their own.
   if (rep.components.length <= 1 && (rep.components[0]?.subcomponents.length ?? 0) <= 1) return [];
   return rep.components.map((comp: ComponentNode): TreeNode => {
-    const cdef = def ? namer.component(def.type, comp.index) : undefined;
+    const cdef = partName(namer, def, comp.index);
     const compId = `${repId}/${comp.index}`;
     return {
       id: compId,
@@ -158,7 +178,7 @@ function componentNodes(
         comp.subcomponents.length <= 1
           ? []
           : comp.subcomponents.map((sub) => {
-              const sdef = cdef ? namer.component(cdef.type, sub.index) : undefined;
+              const sdef = partName(namer, cdef, sub.index);
               return {
                 id: `${compId}/${sub.index}`,
                 kind: "subcomponent" as const,
