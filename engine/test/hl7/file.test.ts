@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { locateInFile, nodePath, parse, parseFileTree } from "messagefoundry/hl7";
+import { locateInFile, nodePath, parse, parseFileTree, unescapeValue } from "messagefoundry/hl7";
 import { describe, it } from "mocha";
 import { ADT_A01 } from "./fixtures.js";
 
@@ -78,5 +78,36 @@ describe("hl7 node paths (one spelling for hover, the parse tree and the diff)",
     // OBX[2]-3 is one component with two subcomponents: its path still says which one.
     assert.equal(at("b"), "OBX[2]-3.1.2");
     assert.equal(nodePath(tree.segments[3]!), "OBX[2]");
+  });
+
+  it("spells paths that Message.get reads back as the node's own value, at every offset of a batch", () => {
+    const file = [
+      "BHS|^~\\&|APP",
+      "MSH|^~\\&|A|B|C|D|20260101||ORU^R01|1|P|2.5.1",
+      "PID|1||1^^^H&1.2&ISO~2&Q^^^S||DOE\\S\\X^JANE\\T\\Q&VAN~ALIAS|F&X",
+      "OBX|1|ST|C^T^L||one\\.br\\two\\F\\three",
+      "OBX|2|CWE|C^Text&More^L||A~B~C",
+      "MSH#*@!%#A#B#C#D#20260101##ADT*A08#2#P#2.3",
+      "PID#1##9*8@7%6",
+      "BTS|2",
+    ].join("\r");
+    const f = parseFileTree(file);
+    let checked = 0;
+    for (let offset = 0; offset <= file.length; offset++) {
+      const at = locateInFile(f, offset);
+      if (!at?.field || at.message === undefined || (at.segment.name === "MSH" && at.field.index <= 2))
+        continue;
+      const m = f.messages[at.message]!.message;
+      // The path names a leaf: the deepest part it spells holds no lower separators.
+      const depth = at.path.split(".").length - 1;
+      const leaf = depth === 2 ? at.subcomponent : depth === 1 ? at.component : at.repetition;
+      assert.equal(
+        m.get(at.path),
+        unescapeValue(leaf!.value, m.separators),
+        `${at.path} at offset ${offset}`,
+      );
+      checked++;
+    }
+    assert.ok(checked > 150);
   });
 });
