@@ -6,5 +6,6 @@ export * from "./connection-form.js";
 export * from "./graph-layout.js";
 export * from "./hl7-diff.js";
 export * from "./parse-tree.js";
+export * from "./parse-tree-names.js";
 export * from "./promote-flow.js";
 export * from "./toml-form.js";

@@ -13,17 +13,15 @@ import "../../ui/base.css";
 import "./parseTree.css";
 import type { VscodeTree } from "@vscode-elements/elements/dist/vscode-tree/vscode-tree.js";
 import type { VscodeTreeItem } from "@vscode-elements/elements/dist/vscode-tree-item/vscode-tree-item.js";
-import type { DefinitionsExtract } from "messagefoundry/hl7";
 import {
   buildParseTree,
   displayValue,
   findNodes,
-  NO_NAMES,
-  namerFromExtract,
   nodeForSelection,
   type ParseTree,
   type TreeNode,
 } from "../../model/parse-tree.js";
+import { NameCache } from "../../model/parse-tree-names.js";
 import type { ParseTreeFromView, ParseTreeLoad, ParseTreeToView } from "../../protocol/parseTree.js";
 import { append, h, replaceChildren } from "../../ui/dom.js";
 import { connectHost } from "../../ui/host.js";
@@ -67,35 +65,8 @@ document.body.append(
 
 let model: ParseTree = { root: [], problems: [], version: undefined, lookups: [] };
 
-/** What the host told us per requested version: the merged definitions and every segment asked for. */
-interface Names {
-  definitions?: DefinitionsExtract;
-  asked: Set<string>;
-}
-const names = new Map<string, Names>();
-let nextRequest = 1;
+const names = new NameCache();
 
-/** Asks the host for the names of segments not asked for yet (for this version). */
-function lookUp(version: string, segments: readonly string[]): void {
-  let entry = names.get(version);
-  if (!entry) {
-    entry = { asked: new Set() };
-    names.set(version, entry);
-  }
-  const missing = segments.filter((s) => !entry.asked.has(s));
-  if (missing.length === 0) return;
-  for (const s of missing) entry.asked.add(s);
-  host.post({ type: "lookup", requestId: nextRequest++, version, segments: missing });
-}
-
-function merge(a: DefinitionsExtract | undefined, b: DefinitionsExtract): DefinitionsExtract {
-  if (!a) return b;
-  return {
-    version: b.version,
-    segments: { ...a.segments, ...b.segments },
-    types: { ...a.types, ...b.types },
-  };
-}
 const items = new Map<string, VscodeTreeItem>();
 const nodes = new Map<string, TreeNode>();
 const parents = new Map<string, string>();
@@ -140,11 +111,11 @@ function render(): void {
     replaceChildren(tree);
     return;
   }
-  model = buildParseTree(load.text, (version) => {
-    const known = names.get(version)?.definitions;
-    return known ? namerFromExtract(known) : NO_NAMES;
-  });
-  for (const { version, segments } of model.lookups) lookUp(version, segments);
+  model = buildParseTree(load.text, (version) => names.namer(version));
+  for (const { version, segments } of model.lookups) {
+    const request = names.request(version, segments);
+    if (request) host.post({ type: "lookup", ...request });
+  }
   replaceChildren(
     problems,
     ...model.problems.map((p) =>
@@ -255,13 +226,10 @@ host.listen((message) => {
       break;
     }
     case "lookupResult": {
-      const entry = names.get(message.version);
-      if (!entry) break;
-      if (message.definitions) entry.definitions = merge(entry.definitions, message.definitions);
-      else if (message.error) replaceChildren(problems, h("div", { class: "notice" }, message.error));
+      const added = names.answer(message.requestId, message.definitions);
+      if (message.error) replaceChildren(problems, h("div", { class: "notice" }, message.error));
       // Re-label if the answer is for the text on screen.
-      if (state.load && message.definitions && model.lookups.some((l) => l.version === message.version))
-        render();
+      if (added && state.load && model.lookups.some((l) => l.version === message.version)) render();
       break;
     }
     case "hostError":
