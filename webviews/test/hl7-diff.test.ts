@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "mocha";
 import { diffHl7 } from "../src/model/hl7-diff.js";
-import { parseStructure } from "../src/model/hl7-structure.js";
 
 const BEFORE = [
   "MSH|^~\\&|SENDER|FAC|RECV|FAC|20260101120000||ADT^A01|MSG0001|P|2.5.1",
@@ -9,48 +8,6 @@ const BEFORE = [
   "NK1|1|TEST^SPOUSE|SPO",
   "PV1|1|I|WARD^101^A",
 ].join("\r");
-
-describe("hl7-structure", () => {
-  it("splits with offsets that point at the text, MSH-1 and MSH-2 unsplit", () => {
-    const { messages, problems } = parseStructure(BEFORE);
-    assert.deepEqual(problems, []);
-    const msh = messages[0]!.segments[0]!;
-    assert.equal(msh.fields[0]!.value, "|");
-    assert.equal(msh.fields[1]!.value, "^~\\&");
-    assert.equal(msh.fields[1]!.repetitions[0]!.components.length, 1);
-    assert.equal(msh.fields[8]!.number, 9);
-    assert.equal(msh.fields[8]!.value, "ADT^A01");
-    const pid = messages[0]!.segments[1]!;
-    const family = pid.fields[4]!.repetitions[0]!.components[0]!;
-    assert.equal(BEFORE.slice(family.start, family.end), "TEST");
-    const second = pid.fields[2]!.repetitions[1]!;
-    assert.equal(BEFORE.slice(second.start, second.end), "67890^^^OTHER^MR");
-  });
-
-  it("reads separators from MSH, not assumed", () => {
-    const text = "MSH#*@!%#A#B\rPID#1##X*Y%Q@Z";
-    const pid = parseStructure(text).messages[0]!.segments[1]!;
-    const field = pid.fields[2]!;
-    assert.deepEqual(
-      field.repetitions.map((r) => r.value),
-      ["X*Y%Q", "Z"],
-    );
-    assert.deepEqual(
-      field.repetitions[0]!.components[1]!.subcomponents.map((s) => s.value),
-      ["Y", "Q"],
-    );
-  });
-
-  it("reports segments before MSH and text without MSH with positions", () => {
-    assert.deepEqual(parseStructure("PID|1\rMSH|^~\\&|A").problems, [
-      { offset: 0, message: 'segment "PID" before any MSH segment' },
-    ]);
-    assert.equal(
-      parseStructure("hello").problems[0]?.message,
-      "no MSH segment: this is not an HL7 v2 message",
-    );
-  });
-});
 
 describe("hl7-diff", () => {
   it("finds nothing between equal messages, even across line endings", () => {

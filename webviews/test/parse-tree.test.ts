@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { getDefinitions } from "messagefoundry/hl7";
 import { describe, it } from "mocha";
 import {
   buildParseTree,
@@ -6,6 +7,8 @@ import {
   findNodes,
   MASK,
   type Namer,
+  NO_NAMES,
+  namerFromExtract,
   nodeForSelection,
   nodePathAt,
 } from "../src/model/parse-tree.js";
@@ -101,6 +104,83 @@ describe("parse-tree model", () => {
         ["message", "Message 1", "ADT^A01"],
         ["message", "Message 2", "ADT^A01"],
       ],
+    );
+  });
+
+  it("shows a batch's envelope segments beside its messages, in file order", () => {
+    const file = `BHS|^~\\&|APP\r${TEXT}\r${TEXT}\rBTS|2`;
+    const batch = buildParseTree(file);
+    assert.deepEqual(
+      batch.root.map((n) => [n.kind, n.path]),
+      [
+        ["segment", "BHS"],
+        ["message", "Message 1"],
+        ["message", "Message 2"],
+        ["segment", "BTS"],
+      ],
+    );
+    assert.equal(file.slice(batch.root[3]!.children[0]!.start, batch.root[3]!.children[0]!.end), "2");
+    assert.deepEqual(batch.lookups, [{ version: "2.5.1", segments: ["MSH", "PID", "OBX", "BHS", "BTS"] }]);
+    // Message 2's first character is not claimed by message 1.
+    const start2 = batch.root[2]!.start;
+    assert.deepEqual(
+      nodePathAt(batch.root, start2).map((n) => n.path),
+      ["Message 2", "MSH"],
+    );
+  });
+
+  it("splits by the separators each MSH declares", () => {
+    const text = "MSH#*@!%#A#B\rPID#1##X*Y%Q@Z";
+    const pid3 = buildParseTree(text).root[1]!.children[2]!;
+    assert.deepEqual(
+      pid3.children.map((n) => n.path),
+      ["PID-3[1]", "PID-3[2]"],
+    );
+    assert.deepEqual(
+      pid3.children[0]!.children[1]!.children.map((n) => [n.path, n.value]),
+      [
+        ["PID-3[1].2.1", "Y"],
+        ["PID-3[1].2.2", "Q"],
+      ],
+    );
+  });
+
+  it("reports text outside any message with its offset, and text that is not HL7 at all", () => {
+    assert.deepEqual(buildParseTree("hello\rMSH|^~\\&|A").problems, [
+      { offset: 0, message: "text outside any message was skipped" },
+    ]);
+    assert.deepEqual(buildParseTree("hello").problems, [
+      { offset: 0, message: "no MSH segment: this is not an HL7 v2 message" },
+    ]);
+  });
+
+  it("names nodes from the definitions slice the host sends", () => {
+    const text = "MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5.1\rPID|1||||DOE&VAN^JANE";
+    const names = namerFromExtract(
+      getDefinitions("2.5.1").extract(buildParseTree(text).lookups[0]!.segments),
+    );
+    const pid5 = buildParseTree(text, names).root[1]!.children[4]!;
+    assert.deepEqual(
+      [pid5.name, pid5.type, pid5.children[0]!.name, pid5.children[0]!.children[1]!.name],
+      ["Patient Name", "XPN", "Family Name", "Own Surname Prefix"],
+    );
+    assert.equal(names.field("ZZZ", 1), undefined);
+    assert.equal(names.component("constructor", 1), undefined);
+  });
+
+  it("names each message of a batch by its own version", () => {
+    const v23 = TEXT.replace("2.5.1", "2.3");
+    const batch = buildParseTree(`${TEXT}\r${v23}`, (version) => ({
+      ...NO_NAMES,
+      segment: (s) => `${s} in ${version}`,
+    }));
+    assert.deepEqual(
+      batch.lookups.map((l) => l.version),
+      ["2.5.1", "2.3"],
+    );
+    assert.deepEqual(
+      batch.root.map((m) => m.children[1]!.name),
+      ["PID in 2.5.1", "PID in 2.3"],
     );
   });
 });

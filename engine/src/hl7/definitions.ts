@@ -89,6 +89,33 @@ export interface PathDescription {
   readonly subcomponent?: FieldDefinition;
 }
 
+/** A field's or component's name and data type, as a view labels it. */
+export interface ElementName {
+  readonly name: string;
+  readonly type: string;
+}
+
+/**
+ * A small JSON-safe slice of one version's definitions: the named segments, the data types of their
+ * fields, and the data types of those types' components (so subcomponents are named too). Editors'
+ * webviews ask their host for this instead of bundling the whole dictionary.
+ */
+export interface DefinitionsExtract {
+  /** The dictionary version used (see resolveVersion). */
+  readonly version: string;
+  /** Keyed by segment name; `fields` keyed by field number. */
+  readonly segments: Readonly<
+    Record<string, { readonly description: string; readonly fields: Readonly<Record<number, ElementName>> }>
+  >;
+  /** Keyed by data type name; `components` keyed by component number. */
+  readonly types: Readonly<
+    Record<
+      string,
+      { readonly description: string; readonly components: Readonly<Record<number, ElementName>> }
+    >
+  >;
+}
+
 export class Hl7Definitions {
   private readonly segs = new Map<string, SegmentDefinition | null>();
   private readonly types = new Map<string, DataTypeDefinition | null>();
@@ -153,6 +180,31 @@ export class Hl7Definitions {
     const raw = Object.hasOwn(this.dict.messages, key) ? this.dict.messages[key] : undefined;
     if (!raw) return undefined;
     return { name: key, description: raw.desc ?? "", children: toStructure(raw.segments ?? {}) };
+  }
+
+  /** The slice of these definitions that names `segments` down to their subcomponents; unknown names are left out. */
+  extract(segments: Iterable<string>): DefinitionsExtract {
+    const segs: Record<string, { description: string; fields: Record<number, ElementName> }> = {};
+    const types: Record<string, { description: string; components: Record<number, ElementName> }> = {};
+    const named = (list: readonly FieldDefinition[]) => {
+      const out: Record<number, ElementName> = {};
+      for (const f of list) out[f.index] = { name: f.name, type: f.dataType };
+      return out;
+    };
+    const addType = (name: string, depth: number) => {
+      if (Object.hasOwn(types, name)) return;
+      const t = this.dataType(name);
+      if (!t) return;
+      types[name] = { description: t.description, components: named(t.components) };
+      if (depth > 1) for (const c of t.components) addType(c.dataType, depth - 1);
+    };
+    for (const name of segments) {
+      const seg = Object.hasOwn(segs, name) ? undefined : this.segment(name);
+      if (!seg) continue;
+      segs[name] = { description: seg.description, fields: named(seg.fields) };
+      for (const f of seg.fields) addType(f.dataType, 2);
+    }
+    return { version: this.version, segments: segs, types };
   }
 
   /** Describes a path: `describe("PID-5.1")` → field Patient Name, component Family Name. */

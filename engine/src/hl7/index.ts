@@ -16,6 +16,8 @@ export { charsetFor, decodeHl7Bytes, encodeHl7Text } from "./charset.js";
 export {
   type DataTypeDefinition,
   DEFAULT_VERSION,
+  type DefinitionsExtract,
+  type ElementName,
   type FieldDefinition,
   getDefinitions,
   Hl7Definitions,
@@ -30,10 +32,18 @@ export {
 } from "./definitions.js";
 export { FieldPathError, Hl7EditError, Hl7ParseError, MllpFrameError } from "./errors.js";
 export { escapeValue, unescapeValue } from "./escape.js";
+export {
+  type FileLocation,
+  type FileMessage,
+  type Hl7FileTree,
+  locateInFile,
+  parseFileTree,
+} from "./file.js";
 export { HL7_NULL, Message, type ParseIssue } from "./message.js";
 export { encodeMllp, MLLP_CR, MLLP_END, MLLP_START, MllpDecoder, type MllpDecoderOptions } from "./mllp.js";
 export { type BatchParse, findMsh, parse, parseBatch, parseBatchFile } from "./parse.js";
 export { type FieldPath, formatFieldPath, parseFieldPath, tryParseFieldPath } from "./path.js";
+export { type Hl7Source, peekMsh } from "./peek.js";
 export { Segment } from "./segment.js";
 export { DEFAULT_SEPARATORS, encodingCharacters, type Separators } from "./separators.js";
 export {
@@ -43,6 +53,7 @@ export {
   type Location,
   locate,
   type MessageNode,
+  nodePath,
   type RepetitionNode,
   type SegmentNode,
   type SubcomponentNode,

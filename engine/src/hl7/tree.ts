@@ -53,6 +53,14 @@ export function buildTree(
   end: number,
   sourceOffsets: boolean,
 ): MessageNode {
+  return { start, end, separators: sep, segments: segmentNodes(segs, start, sourceOffsets) };
+}
+
+/**
+ * @internal Nodes for a run of segments, each split by its own separators (a batch envelope's BHS
+ * and FHS may declare other ones than the messages). Occurrences count within the run.
+ */
+export function segmentNodes(segs: readonly Segment[], start: number, sourceOffsets: boolean): SegmentNode[] {
   const counts = new Map<string, number>();
   const segments: SegmentNode[] = [];
   let running = start;
@@ -69,10 +77,10 @@ export function buildTree(
       start: base,
       end: base + text.length,
       value: text,
-      fields: fieldNodes(seg, text, base, sep),
+      fields: fieldNodes(seg, text, base, seg.separators),
     });
   });
-  return { start, end, separators: sep, segments };
+  return segments;
 }
 
 function fieldNodes(seg: Segment, text: string, base: number, sep: Separators): FieldNode[] {
@@ -158,22 +166,43 @@ export interface Location {
   readonly path: string;
 }
 
-/** Finds the innermost node at `offset` (an offset at a node's end counts as inside it). */
-export function locate(tree: MessageNode, offset: number): Location | undefined {
-  const seg = tree.segments.find((s) => offset >= s.start && offset <= s.end);
-  if (seg === undefined) return undefined;
-  const segName = seg.occurrence > 1 ? `${seg.name}[${seg.occurrence}]` : seg.name;
-  const field = seg.fields.find((f) => offset >= f.start && offset <= f.end);
-  if (field === undefined) return { segment: seg, path: segName };
-  const repetition = field.repetitions.find((r) => offset >= r.start && offset <= r.end);
-  const component = repetition?.components.find((c) => offset >= c.start && offset <= c.end);
-  const subcomponent = component?.subcomponents.find((t) => offset >= t.start && offset <= t.end);
-  let path = `${segName}-${field.index}`;
+/**
+ * The field path naming a node, the one spelling shared by hover, the parse-tree view and the diff:
+ * `SEG[n]` when the segment repeats, `[r]` when the field repeats, `.C` when the repetition has
+ * components or the component has subcomponents, `.S` when it has subcomponents. With only a segment,
+ * just its name (`OBX[2]`).
+ */
+export function nodePath(
+  segment: SegmentNode,
+  field?: FieldNode,
+  repetition?: RepetitionNode,
+  component?: ComponentNode,
+  subcomponent?: SubcomponentNode,
+): string {
+  let path = segment.occurrence > 1 ? `${segment.name}[${segment.occurrence}]` : segment.name;
+  if (field === undefined) return path;
+  path += `-${field.index}`;
   if (repetition && field.repetitions.length > 1) path += `[${repetition.index}]`;
-  if (component && repetition && repetition.components.length > 1) {
+  if (component && repetition && (repetition.components.length > 1 || component.subcomponents.length > 1)) {
     path += `.${component.index}`;
     if (subcomponent && component.subcomponents.length > 1) path += `.${subcomponent.index}`;
   }
+  return path;
+}
+
+/** Finds the innermost node at `offset` (an offset at a node's end counts as inside it). */
+export function locate(
+  tree: { readonly segments: readonly SegmentNode[] },
+  offset: number,
+): Location | undefined {
+  const seg = tree.segments.find((s) => offset >= s.start && offset <= s.end);
+  if (seg === undefined) return undefined;
+  const field = seg.fields.find((f) => offset >= f.start && offset <= f.end);
+  if (field === undefined) return { segment: seg, path: nodePath(seg) };
+  const repetition = field.repetitions.find((r) => offset >= r.start && offset <= r.end);
+  const component = repetition?.components.find((c) => offset >= c.start && offset <= c.end);
+  const subcomponent = component?.subcomponents.find((t) => offset >= t.start && offset <= t.end);
+  const path = nodePath(seg, field, repetition, component, subcomponent);
   const loc: {
     segment: SegmentNode;
     field?: FieldNode;

@@ -6,7 +6,7 @@
 import net from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import tls from "node:tls";
-import { decodeHl7Bytes, parse } from "../hl7/index.js";
+import { decodeHl7Bytes, parse, peekMsh } from "../hl7/index.js";
 import { errorText } from "./errors.js";
 import type { FrameDecoder, Framing } from "./framing.js";
 import { reingressReply } from "./loopback.js";
@@ -72,26 +72,9 @@ function readMsa(reply: Buffer): { code?: string; controlId?: string } | undefin
   }
 }
 
-/**
- * MSH-10 of an HL7 payload, read from the first segment without a full parse: the field separator
- * is the byte after `MSH`, and MSH-10 is the 10th field counting MSH-1 (the separator itself).
- */
+/** MSH-10 of an HL7 payload, read from its header without a full parse (the ACK must echo it). */
 export function sentControlId(payload: Buffer): string | undefined {
-  let at = 0;
-  while (at < payload.length && (payload[at] === 0x0d || payload[at] === 0x0a || payload[at] === 0x20)) at++;
-  if (payload.length < at + 4 || payload.toString("latin1", at, at + 3) !== "MSH") return undefined;
-  const sep = payload[at + 3]!;
-  let eol = payload.length;
-  for (let i = at + 4; i < payload.length; i++) {
-    if (payload[i] === 0x0d || payload[i] === 0x0a) {
-      eol = i;
-      break;
-    }
-  }
-  // Separators and the control id are ASCII in every HL7 charset, so latin1 is a safe view.
-  const fields = payload.toString("latin1", at, eol).split(String.fromCharCode(sep));
-  const id = fields[9]?.trim();
-  return id ? id : undefined;
+  return peekMsh(payload, 10)?.trim() || undefined;
 }
 
 /** Maps an HL7 ACK's MSA-1: AA/CA ok, AE/CE retry, AR/CR permanent; anything unreadable retries. */

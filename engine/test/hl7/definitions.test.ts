@@ -63,4 +63,18 @@ describe("hl7 definitions (hl7v2-dictionary)", () => {
     assert.equal(getDefinitions(undefined).version, DEFAULT_VERSION);
     assert.equal(getDefinitions("2.4"), getDefinitions("2.4"));
   });
+
+  it("extracts a small JSON slice naming given segments down to subcomponents", () => {
+    const x = getDefinitions("2.5.1").extract(["PID", "ZZZ", "PID"]);
+    assert.equal(x.version, "2.5.1");
+    assert.deepEqual(Object.keys(x.segments), ["PID"]);
+    assert.equal(x.segments.PID?.description, "Patient Identification");
+    assert.deepEqual(x.segments.PID?.fields[5], { name: "Patient Name", type: "XPN" });
+    // PID-5.1 is FN (a type of a component), whose first component names PID-5.1.1.
+    assert.deepEqual(x.types.XPN?.components[1], { name: "Family Name", type: "FN" });
+    assert.deepEqual(x.types.FN?.components[1], { name: "Surname", type: "ST" });
+    // Round-trips through JSON (postMessage) unchanged, and stays far below the dictionary's size.
+    assert.deepEqual(JSON.parse(JSON.stringify(x)), x);
+    assert.ok(JSON.stringify(x).length < 50_000);
+  });
 });

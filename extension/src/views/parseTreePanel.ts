@@ -3,8 +3,8 @@
  * fetched from the engine) and keeps selection in sync both ways: clicking a node selects its text in the
  * editor; moving the cursor selects the node.
  */
-
 import type { ParseTreeFromView, ParseTreeToView } from "@messagefoundry/webviews/protocol";
+import { getDefinitions } from "messagefoundry/hl7";
 import * as vscode from "vscode";
 import { renderHtml, ViewChannel, webviewOptions } from "./viewHost.js";
 
@@ -108,6 +108,19 @@ export class ParseTreePanel {
   }
 
   private async onMessage(msg: Exclude<ParseTreeFromView, { type: "ready" }>): Promise<void> {
+    if (msg.type === "lookup") {
+      // The view ships no dictionary: it gets the slice naming the segments on screen.
+      const { requestId, version } = msg;
+      try {
+        const segments = Array.isArray(msg.segments) ? msg.segments.filter((s) => typeof s === "string") : [];
+        const definitions = getDefinitions(version || undefined).extract(segments);
+        this.channel.post({ type: "lookupResult", requestId, version, definitions });
+      } catch (e) {
+        const error = `HL7 definitions unavailable: ${e instanceof Error ? e.message : String(e)}`;
+        this.channel.post({ type: "lookupResult", requestId, version, error });
+      }
+      return;
+    }
     if (msg.type === "copy") {
       await vscode.env.clipboard.writeText(msg.text);
       vscode.window.setStatusBarMessage(`Copied ${msg.text}`, 2000);

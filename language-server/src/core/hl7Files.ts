@@ -1,5 +1,9 @@
-/** Open .hl7 files: symbols per message and segment, folding per message, hover by MSH-12 version, problems. */
-import { locate, type Message, parseBatchFile } from "messagefoundry/hl7";
+/**
+ * Open .hl7 files: symbols per message and segment, folding per message, hover by MSH-12 version, problems.
+ * Files are read by messagefoundry/hl7's parseFileTree/locateInFile, as the parse-tree view reads them,
+ * so hover and the view name and bound the same nodes (test/hl7-agreement proves it).
+ */
+import { type Hl7FileTree, locateInFile, type Message, parseFileTree } from "messagefoundry/hl7";
 import type { FileProblem } from "./facts.js";
 import { describePath, type Hl7Dictionary, resolvePath } from "./hl7Paths.js";
 import type { SymbolInfo } from "./navigation.js";
@@ -13,26 +17,20 @@ export type Hl7Validator = (
 
 export class Hl7File {
   readonly messages: Message[];
+  private readonly tree: Hl7FileTree;
   private readonly index: LineIndex;
-  private readonly issues: { code: string; message: string; start: number; end: number }[];
 
   constructor(
     readonly file: string,
     readonly text: string,
   ) {
-    const batch = parseBatchFile(text);
-    this.messages = batch.messages;
-    this.issues = [...batch.issues, ...batch.messages.flatMap((m) => m.issues)];
+    this.tree = parseFileTree(text);
+    this.messages = this.tree.messages.map((m) => m.message);
     this.index = new LineIndex(text);
   }
 
-  private messageAt(offset: number): Message | undefined {
-    return this.messages.find((m) => offset >= m.start && offset <= m.end);
-  }
-
   symbols(): SymbolInfo[] {
-    return this.messages.map((m) => {
-      const tree = m.tree();
+    return this.tree.messages.map(({ message: m, tree }) => {
       const loc = this.index.location(this.file, m.start, trimEnd(this.text, m.end));
       return {
         name: `${m.messageType || "message"}${m.controlId ? ` ${m.controlId}` : ""}`,
@@ -71,29 +69,30 @@ export class Hl7File {
       .filter((f) => f.endLine > f.startLine);
   }
 
+  /** Hover on a message's or the batch envelope's node (the envelope is read by the first message's version). */
   hover(dict: Hl7Dictionary, offset: number): { markdown: string; start: number; end: number } | undefined {
-    const m = this.messageAt(offset);
-    if (!m) return undefined;
-    const at = locate(m.tree(), offset);
+    const at = locateInFile(this.tree, offset);
     if (!at) return undefined;
+    const declared = this.tree.messages[at.message ?? 0]?.message.version;
     const node = at.subcomponent ?? at.component ?? at.field ?? at.segment;
     // Name the element without repetition/occurrence brackets so the definitions lookup is plain.
     const path = at.path.replace(/\[\d+\]/g, "");
-    const version = dict.resolveVersion(m.version);
+    const version = dict.resolveVersion(declared);
     if (!at.field) {
       const seg = dict.segment(version, at.segment.name);
+      // The node's path (`OBX[2]`), as the parse-tree view labels it.
       const markdown = seg
-        ? `**${seg.name}** — ${seg.description} (HL7 v${version})`
-        : `**${at.segment.name}** — not defined in HL7 v${version}`;
+        ? `**${at.path}** — ${seg.description} (HL7 v${version})`
+        : `**${at.path}** — not defined in HL7 v${version}`;
       return { markdown, start: at.segment.start, end: at.segment.start + at.segment.name.length };
     }
-    const r = resolvePath(dict, path, m.version, new Set());
+    const r = resolvePath(dict, path, declared, new Set());
     const markdown = r.error ? `**${at.path}** — ${r.error.message}` : describePath(at.path, r);
     return { markdown, start: node.start, end: node.end };
   }
 
   problems(validate?: Hl7Validator, dict?: Hl7Dictionary): FileProblem[] {
-    const out: FileProblem[] = this.issues.map((i) => ({
+    const out: FileProblem[] = this.tree.issues.map((i) => ({
       code: i.code,
       severity: "warning",
       message: i.message,

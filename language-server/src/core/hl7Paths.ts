@@ -130,8 +130,17 @@ export function resolvePath(
   if (p.component === undefined) return out;
   const comps = dict.components(version, field.datatype);
   const compOffset = path.indexOf(".", fieldStart) + 1;
-  // A primitive field has one implicit component; `.1` on it is the value itself.
-  if (comps.length === 0 && p.component === 1) return out;
+  // A primitive field has one implicit component (and it one implicit subcomponent); `.1` on it is
+  // the value itself.
+  if (comps.length === 0 && p.component === 1) {
+    if ((p.subcomponent ?? 1) === 1) return out;
+    out.error = {
+      message: `${p.segment}-${p.field} (${field.datatype}) has no subcomponent ${p.subcomponent}`,
+      offset: path.lastIndexOf(".") + 1,
+      length: String(p.subcomponent).length,
+    };
+    return out;
+  }
   const component = comps.find((c) => c.index === p.component);
   if (!component) {
     out.error = {

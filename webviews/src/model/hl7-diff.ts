@@ -3,9 +3,16 @@
  * subsequence, so an inserted or deleted segment does not shift everything after it), then fields by
  * number and repetitions by index. Values are compared structurally (components and subcomponents),
  * so a message re-encoded with other separators (read from each MSH) differs only where content does.
- * Pure; runs in Node and in the browser.
+ * Messages are read by `messagefoundry/hl7` (the engine's parser), so a diff and the engine agree on
+ * where messages and segments start. Pure; runs in Node and in the browser.
  */
-import { type FieldNode, type MessageNode, parseStructure, type SegmentNode } from "./hl7-structure.js";
+import {
+  type FieldNode,
+  type MessageNode,
+  nodePath,
+  parseFileTree,
+  type SegmentNode,
+} from "messagefoundry/hl7";
 
 export type DiffStatus = "same" | "changed" | "added" | "removed";
 
@@ -51,24 +58,20 @@ function isEmptyKey(key: string | undefined): boolean {
   return key === undefined || key === '[[""]]';
 }
 
-function segmentPath(seg: SegmentNode): string {
-  return seg.occurrence > 1 ? `${seg.name}[${seg.occurrence}]` : seg.name;
-}
-
 function diffFields(before: SegmentNode, after: SegmentNode): FieldChange[] {
   const changes: FieldChange[] = [];
   const count = Math.max(before.fields.length, after.fields.length);
   for (let i = 0; i < count; i++) {
     const fb = before.fields[i];
     const fa = after.fields[i];
-    const number = (fb ?? fa)?.number ?? i + 1;
+    const number = (fb ?? fa)?.index ?? i + 1;
     const reps = Math.max(fb?.repetitions.length ?? 0, fa?.repetitions.length ?? 0);
     for (let r = 0; r < reps; r++) {
       const kb = fb ? repKey(fb, r) : undefined;
       const ka = fa ? repKey(fa, r) : undefined;
       if (kb === ka || (isEmptyKey(kb) && isEmptyKey(ka))) continue;
       const repeats = reps > 1;
-      const path = `${segmentPath(after)}-${number}${repeats ? `[${r + 1}]` : ""}`;
+      const path = `${nodePath(after)}-${number}${repeats ? `[${r + 1}]` : ""}`;
       const vb = isEmptyKey(kb) ? undefined : fb?.repetitions[r]?.value;
       const va = isEmptyKey(ka) ? undefined : fa?.repetitions[r]?.value;
       const status = vb === undefined ? "added" : va === undefined ? "removed" : "changed";
@@ -107,11 +110,16 @@ function align(a: SegmentNode[], b: SegmentNode[]): [number, number][] {
 }
 
 function firstMessage(text: string, side: string, problems: string[]): MessageNode | undefined {
-  const structure = parseStructure(text);
-  for (const p of structure.problems) problems.push(`${side}: ${p.message} (offset ${p.offset})`);
-  if (structure.messages.length > 1)
-    problems.push(`${side}: holds ${structure.messages.length} messages; comparing the first`);
-  return structure.messages[0];
+  const file = parseFileTree(text);
+  if (file.messages.length === 0) {
+    if (text.trim() !== "")
+      problems.push(`${side}: no MSH segment: this is not an HL7 v2 message (offset 0)`);
+    return undefined;
+  }
+  for (const p of file.issues) problems.push(`${side}: ${p.message} (offset ${p.start})`);
+  if (file.messages.length > 1)
+    problems.push(`${side}: holds ${file.messages.length} messages; comparing the first`);
+  return file.messages[0]!.tree;
 }
 
 /** Diffs the first message of `before` against the first message of `after`. */

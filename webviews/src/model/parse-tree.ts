@@ -1,9 +1,19 @@
 /**
- * The parse tree's model: a message split by hl7-structure turned into labelled nodes (names and data
- * types from a definitions lookup), plus the lookups the view needs — the node under an offset, fields by
- * name or path, and which fields identify a patient (masked on screen). Pure; tested in Node.
+ * The parse tree's model: a file read by `messagefoundry/hl7` (parseFileTree: the same messages,
+ * envelope segments, offsets and node paths the language server's hover uses) turned into labelled
+ * nodes (names and types from a definitions lookup), plus the lookups the view needs — the node under
+ * an offset, fields by name or path, and which fields identify a patient (masked on screen). Pure;
+ * tested in Node.
  */
-import { type Hl7Structure, parseStructure } from "./hl7-structure.js";
+import {
+  type ComponentNode,
+  type DefinitionsExtract,
+  type FieldNode,
+  nodePath,
+  parseFileTree,
+  type RepetitionNode,
+  type SegmentNode,
+} from "messagefoundry/hl7";
 
 export type TreeNodeKind = "message" | "segment" | "field" | "repetition" | "component" | "subcomponent";
 
@@ -31,6 +41,24 @@ export interface Namer {
   segment(name: string): string | undefined;
   field(segment: string, field: number): { name: string; type: string } | undefined;
   component(type: string, component: number): { name: string; type: string } | undefined;
+  /** True for a type known to have no components (ST, IS, ...). */
+  primitive?(type: string): boolean;
+}
+
+/**
+ * The name of part `index` of an element: its type's component, or — for a primitive type, which has
+ * one implicit component — the element itself for part 1 (hover names `PID-5.2.1` so too).
+ */
+function partName(
+  namer: Namer,
+  parent: { name: string; type: string } | undefined,
+  index: number,
+): { name: string; type: string } | undefined {
+  if (!parent) return undefined;
+  return (
+    namer.component(parent.type, index) ??
+    (index === 1 && namer.primitive?.(parent.type) ? parent : undefined)
+  );
 }
 
 export const NO_NAMES: Namer = {
@@ -38,6 +66,20 @@ export const NO_NAMES: Namer = {
   field: () => undefined,
   component: () => undefined,
 };
+
+/** Names from the slice of definitions the host sent (see protocol/parseTree.ts `lookup`). */
+export function namerFromExtract(x: DefinitionsExtract): Namer {
+  return {
+    segment: (name) =>
+      Object.hasOwn(x.segments, name) ? x.segments[name]?.description || undefined : undefined,
+    field: (segment, field) =>
+      Object.hasOwn(x.segments, segment) ? x.segments[segment]?.fields[field] : undefined,
+    component: (type, component) =>
+      Object.hasOwn(x.types, type) ? x.types[type]?.components[component] : undefined,
+    primitive: (type) =>
+      Object.hasOwn(x.types, type) && Object.keys(x.types[type]?.components ?? {}).length === 0,
+  };
+}
 
 /**
  * Fields that identify a patient or a relative (HIPAA identifiers): masked on screen when the user asks.
@@ -88,136 +130,187 @@ export const IDENTIFIER_FIELDS: ReadonlySet<string> = new Set([
 
 export const MASK = "•••";
 
+export interface StructureProblem {
+  offset: number;
+  message: string;
+}
+
 export interface ParseTree {
   root: TreeNode[];
-  problems: Hl7Structure["problems"];
-  /** MSH-12 of the first message (definitions are chosen by it). */
+  problems: StructureProblem[];
+  /** MSH-12 of the first message. */
   version: string | undefined;
+  /**
+   * The segment names to ask the host about, per declared version (MSH-12.1, "" when absent): each
+   * message is named by its own version, as hover names it; the envelope by the first message's.
+   */
+  lookups: { version: string; segments: string[] }[];
 }
 
-/** Reads MSH-12.1 from the text, for choosing definitions before naming. */
-export function messageVersion(text: string): string | undefined {
-  const msh = parseStructure(text).messages[0]?.segments[0];
-  return msh?.fields[11]?.repetitions[0]?.components[0]?.value || undefined;
-}
+/** Names per declared version ("" for none): one Namer for all, or one per version. */
+export type Names = Namer | ((version: string) => Namer);
 
-export function buildParseTree(text: string, namer: Namer = NO_NAMES): ParseTree {
-  const structure = parseStructure(text);
-  const multi = structure.messages.length > 1;
-  const root: TreeNode[] = [];
-  structure.messages.forEach((message, mi) => {
-    const segments = message.segments.map((seg) => {
-      const segPath = seg.occurrence > 1 ? `${seg.name}[${seg.occurrence}]` : seg.name;
-      const segId = `m${mi + 1}/${seg.name}[${seg.occurrence}]`;
-      const fields = seg.fields.map((field): TreeNode => {
-        const def = namer.field(seg.name, field.number);
-        const fieldPath = `${segPath}-${field.number}`;
-        const sensitive = IDENTIFIER_FIELDS.has(`${seg.name}-${field.number}`);
-        const fieldId = `${segId}/${field.number}`;
-        const repeats = field.repetitions.length > 1;
-        const componentNodes = (rep: (typeof field.repetitions)[number], repId: string, repPath: string) =>
-          rep.components.length <= 1 && (rep.components[0]?.subcomponents.length ?? 0) <= 1
-            ? []
-            : rep.components.map((comp): TreeNode => {
-                const cdef = def ? namer.component(def.type, comp.number) : undefined;
-                const compPath = `${repPath}.${comp.number}`;
-                const compId = `${repId}/${comp.number}`;
-                return {
-                  id: compId,
-                  kind: "component",
-                  path: compPath,
-                  name: cdef?.name ?? "",
-                  type: cdef?.type ?? "",
-                  value: comp.value,
-                  start: comp.start,
-                  end: comp.end,
-                  sensitive,
-                  children:
-                    comp.subcomponents.length <= 1
-                      ? []
-                      : comp.subcomponents.map((sub) => {
-                          const sdef = cdef ? namer.component(cdef.type, sub.number) : undefined;
-                          return {
-                            id: `${compId}/${sub.number}`,
-                            kind: "subcomponent" as const,
-                            path: `${compPath}.${sub.number}`,
-                            name: sdef?.name ?? "",
-                            type: sdef?.type ?? "",
-                            value: sub.value,
-                            start: sub.start,
-                            end: sub.end,
-                            sensitive,
-                            children: [],
-                          };
-                        }),
-                };
-              });
-        const children: TreeNode[] = repeats
-          ? field.repetitions.map((rep) => {
-              const repPath = `${fieldPath}[${rep.number}]`;
-              const repId = `${fieldId}/r${rep.number}`;
+function componentNodes(
+  namer: Namer,
+  seg: SegmentNode,
+  field: FieldNode,
+  rep: RepetitionNode,
+  repId: string,
+  def: { name: string; type: string } | undefined,
+  sensitive: boolean,
+): TreeNode[] {
+  // A repetition that is one plain value has no parts worth a row of their own.
+  if (rep.components.length <= 1 && (rep.components[0]?.subcomponents.length ?? 0) <= 1) return [];
+  return rep.components.map((comp: ComponentNode): TreeNode => {
+    const cdef = partName(namer, def, comp.index);
+    const compId = `${repId}/${comp.index}`;
+    return {
+      id: compId,
+      kind: "component",
+      path: nodePath(seg, field, rep, comp),
+      name: cdef?.name ?? "",
+      type: cdef?.type ?? "",
+      value: comp.value,
+      start: comp.start,
+      end: comp.end,
+      sensitive,
+      children:
+        comp.subcomponents.length <= 1
+          ? []
+          : comp.subcomponents.map((sub) => {
+              const sdef = partName(namer, cdef, sub.index);
               return {
-                id: repId,
-                kind: "repetition" as const,
-                path: repPath,
-                name: def?.name ?? "",
-                type: def?.type ?? "",
-                value: rep.value,
-                start: rep.start,
-                end: rep.end,
+                id: `${compId}/${sub.index}`,
+                kind: "subcomponent" as const,
+                path: nodePath(seg, field, rep, comp, sub),
+                name: sdef?.name ?? "",
+                type: sdef?.type ?? "",
+                value: sub.value,
+                start: sub.start,
+                end: sub.end,
                 sensitive,
-                children: componentNodes(rep, repId, repPath),
+                children: [],
               };
-            })
-          : field.repetitions[0]
-            ? componentNodes(field.repetitions[0], `${fieldId}/r1`, fieldPath)
-            : [];
-        return {
-          id: fieldId,
-          kind: "field",
-          path: fieldPath,
-          name: def?.name ?? "",
-          type: def?.type ?? "",
-          value: field.value,
-          start: field.start,
-          end: field.end,
-          sensitive,
-          children,
-        };
-      });
-      return {
-        id: segId,
-        kind: "segment" as const,
-        path: segPath,
-        name: namer.segment(seg.name) ?? "",
-        type: "",
-        value: seg.value,
-        start: seg.start,
-        end: seg.end,
-        sensitive: false,
-        children: fields,
-      };
-    });
-    if (multi) {
-      const msh = message.segments[0];
-      const type = msh?.fields[8]?.value ?? "";
-      root.push({
-        id: `m${mi + 1}`,
-        kind: "message",
-        path: `Message ${mi + 1}`,
-        name: type,
-        type: "",
-        value: message.value,
-        start: message.start,
-        end: message.end,
-        sensitive: false,
-        children: segments,
-      });
-    } else {
-      root.push(...segments);
-    }
+            }),
+    };
   });
-  return { root, problems: structure.problems, version: messageVersion(text) };
+}
+
+function fieldNode(namer: Namer, seg: SegmentNode, field: FieldNode, segId: string): TreeNode {
+  const def = namer.field(seg.name, field.index);
+  const sensitive = IDENTIFIER_FIELDS.has(`${seg.name}-${field.index}`);
+  const fieldId = `${segId}/${field.index}`;
+  const first = field.repetitions[0];
+  const children: TreeNode[] =
+    field.repetitions.length > 1
+      ? field.repetitions.map((rep) => {
+          const repId = `${fieldId}/r${rep.index}`;
+          return {
+            id: repId,
+            kind: "repetition" as const,
+            path: nodePath(seg, field, rep),
+            name: def?.name ?? "",
+            type: def?.type ?? "",
+            value: rep.value,
+            start: rep.start,
+            end: rep.end,
+            sensitive,
+            children: componentNodes(namer, seg, field, rep, repId, def, sensitive),
+          };
+        })
+      : first
+        ? componentNodes(namer, seg, field, first, `${fieldId}/r1`, def, sensitive)
+        : [];
+  return {
+    id: fieldId,
+    kind: "field",
+    path: nodePath(seg, field),
+    name: def?.name ?? "",
+    type: def?.type ?? "",
+    value: field.value,
+    start: field.start,
+    end: field.end,
+    sensitive,
+    children,
+  };
+}
+
+function segmentNode(namer: Namer, seg: SegmentNode, idPrefix: string): TreeNode {
+  const segId = `${idPrefix}/${seg.name}[${seg.occurrence}]`;
+  return {
+    id: segId,
+    kind: "segment",
+    path: nodePath(seg),
+    name: namer.segment(seg.name) ?? "",
+    type: "",
+    value: seg.value,
+    start: seg.start,
+    end: seg.end,
+    sensitive: false,
+    children: seg.fields.map((f) => fieldNode(namer, seg, f, segId)),
+  };
+}
+
+/**
+ * Builds the tree of a file: one message's segments at the top, or — for a batch or several
+ * messages — a node per message beside the envelope segments (FHS/BHS/BTS/FTS), in file order.
+ */
+export function buildParseTree(text: string, names: Names = NO_NAMES): ParseTree {
+  const file = parseFileTree(text);
+  const namerFor = typeof names === "function" ? names : () => names;
+  const versionOf = (i: number) => file.messages[i]?.message.version ?? "";
+  const bySegments = new Map<string, Set<string>>();
+  const want = (version: string, segment: string) => {
+    const set = bySegments.get(version) ?? new Set<string>();
+    bySegments.set(version, set);
+    set.add(segment);
+  };
+  file.messages.forEach((m, i) => {
+    for (const s of m.tree.segments) want(versionOf(i), s.name);
+  });
+  for (const s of file.envelope) want(versionOf(0), s.name);
+  const lookups = [...bySegments].map(([version, set]) => ({ version, segments: [...set] }));
+  const version = file.messages[0]?.message.version;
+  if (file.messages.length === 0 && text.trim() !== "") {
+    // One clear problem instead of one per line.
+    return {
+      root: [],
+      problems: [{ offset: 0, message: "no MSH segment: this is not an HL7 v2 message" }],
+      version,
+      lookups,
+    };
+  }
+  const problems = file.issues.map((i) => ({ offset: i.start, message: i.message }));
+  const grouped = file.messages.length > 1 || file.envelope.length > 0;
+  if (!grouped) {
+    const only = file.messages[0];
+    const namer = namerFor(versionOf(0));
+    const root = only ? only.tree.segments.map((s) => segmentNode(namer, s, "m1")) : [];
+    return { root, problems, version, lookups };
+  }
+  const envNamer = namerFor(versionOf(0));
+  const root: TreeNode[] = file.envelope.map((s) => segmentNode(envNamer, s, "env"));
+  file.messages.forEach(({ tree }, mi) => {
+    const namer = namerFor(versionOf(mi));
+    const last = tree.segments.at(-1);
+    // The message's own range stops at its last segment, not after its line break (which is
+    // where the next message starts).
+    const end = last ? last.end : tree.end;
+    root.push({
+      id: `m${mi + 1}`,
+      kind: "message",
+      path: `Message ${mi + 1}`,
+      name: tree.segments[0]?.fields.find((f) => f.index === 9)?.value ?? "",
+      type: "",
+      value: text.slice(tree.start, end),
+      start: tree.start,
+      end,
+      sensitive: false,
+      children: tree.segments.map((s) => segmentNode(namer, s, `m${mi + 1}`)),
+    });
+  });
+  root.sort((a, b) => a.start - b.start);
+  return { root, problems, version, lookups };
 }
 
 /** The chain of nodes from the root down to the deepest node containing `offset` (end inclusive). */

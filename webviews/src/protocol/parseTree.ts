@@ -1,7 +1,9 @@
 /**
  * Parse tree view: shows one HL7 message as segments → fields → repetitions → components → subcomponents.
- * The view parses the text itself (messagefoundry/hl7); the host only hands over text and cursor moves.
+ * The view parses the text itself (messagefoundry/hl7's parser); the host hands over text and cursor
+ * moves, and answers name look-ups from the HL7 definitions, which the view does not bundle (≈4 MB).
  */
+import type { DefinitionsExtract } from "messagefoundry/hl7";
 import type { HostErrorMessage, OffsetRange, ReadyMessage } from "./common.js";
 
 /** Host → view: show this text. */
@@ -32,7 +34,23 @@ export interface ParseTreeSelectOffset {
   end?: number;
 }
 
-export type ParseTreeToView = ParseTreeLoad | ParseTreeSelectOffset | HostErrorMessage;
+/** Host → view: the answer to a `lookup`, the named segments' slice of the definitions. */
+export interface ParseTreeLookupResult {
+  type: "lookupResult";
+  /** The `requestId` of the lookup answered. */
+  requestId: number;
+  /** The version the view asked for, as it asked (the view's cache key). */
+  version: string;
+  /** Absent when the host could not read the definitions (`error` says why); the tree stays unnamed. */
+  definitions?: DefinitionsExtract;
+  error?: string;
+}
+
+export type ParseTreeToView =
+  | ParseTreeLoad
+  | ParseTreeSelectOffset
+  | ParseTreeLookupResult
+  | HostErrorMessage;
 
 /** View → host: select this document range in the editor (the user clicked or pressed Enter on a node). */
 export interface ParseTreeReveal extends OffsetRange {
@@ -46,4 +64,16 @@ export interface ParseTreeCopy {
   text: string;
 }
 
-export type ParseTreeFromView = ReadyMessage | ParseTreeReveal | ParseTreeCopy;
+/**
+ * View → host: names, data types and descriptions for these segments (their fields, components and
+ * subcomponents) from the definitions of `version` (MSH-12; "" when the message declares none).
+ * The host answers with `lookupResult`: `getDefinitions(version).extract(segments)` of messagefoundry/hl7.
+ */
+export interface ParseTreeLookup {
+  type: "lookup";
+  requestId: number;
+  version: string;
+  segments: string[];
+}
+
+export type ParseTreeFromView = ReadyMessage | ParseTreeReveal | ParseTreeCopy | ParseTreeLookup;

@@ -1,7 +1,9 @@
 /**
  * Runs a view bundle in headless Chromium inside the same page and CSP the extension host uses
  * (protocol/html.ts), with a host stub: acquireVsCodeApi() records what the view posts, and `send`
- * delivers host messages as VS Code does (a window `message` event).
+ * delivers host messages as VS Code does (a window `message` event). For requests the view waits on
+ * (the parse tree's name `lookup`), the harness plays the host: the stub hands the request to Node,
+ * which answers it as the extension host does, and the reply arrives as a `message` event.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -11,9 +13,11 @@ import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromiumPath } from "@messagefoundry/test-services";
 import * as esbuild from "esbuild";
+import { getDefinitions } from "messagefoundry/hl7";
 import { type Browser, chromium, type Page } from "playwright-core";
 import type { ViewId } from "../../src/protocol/common.js";
 import { viewHtml } from "../../src/protocol/html.js";
+import type { ParseTreeFromView, ParseTreeToView } from "../../src/protocol/parseTree.js";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 export const artifactsDir = join(root, "test-artifacts/webviews");
@@ -47,10 +51,32 @@ const STUB = `
 window.__posted = [];
 window.__state = window.__initialState;
 window.acquireVsCodeApi = () => ({
-  postMessage: (m) => { window.__posted.push(JSON.parse(JSON.stringify(m))); },
+  postMessage: (m) => {
+    const copy = JSON.parse(JSON.stringify(m));
+    window.__posted.push(copy);
+    window.__host(copy).then((reply) => { if (reply) window.postMessage(reply, "*"); });
+  },
   getState: () => window.__state,
   setState: (s) => { window.__state = JSON.parse(JSON.stringify(s)); },
 });`;
+
+/**
+ * The extension host's answers to view requests (extension/src/views/*Panel.ts): the same
+ * messagefoundry/hl7 call, so the view gets real definitions over a real postMessage round trip.
+ */
+function answerAsHost(view: ViewId, message: { type: string }): unknown {
+  if (view === "parseTree" && message.type === "lookup") {
+    const { requestId, version, segments } = message as Extract<ParseTreeFromView, { type: "lookup" }>;
+    const reply: ParseTreeToView = {
+      type: "lookupResult",
+      requestId,
+      version,
+      definitions: getDefinitions(version || undefined).extract(segments),
+    };
+    return reply;
+  }
+  return undefined;
+}
 
 export interface ViewHarness {
   open(view: ViewId, initialState?: unknown): Promise<OpenView>;
@@ -156,6 +182,7 @@ export async function startHarness(views: ViewId[]): Promise<ViewHarness> {
       page.on("console", (m) => {
         if (m.type() === "error") errors.push(`console: ${m.text()}`);
       });
+      await page.exposeFunction("__host", (m: { type: string }) => answerAsHost(view, m));
       await page.addInitScript((s) => {
         (window as unknown as { __initialState: unknown }).__initialState = s;
       }, initialState);

@@ -27,6 +27,8 @@ describe("webview: parseTree (headless Chromium)", function () {
   it("renders segments and fields with values, identifiers masked by default", async () => {
     const { page } = view;
     await page.waitForSelector('vscode-tree-item[data-id="m1/PID[1]"]');
+    // Names arrive from the host (the harness answers the view's lookup with the real definitions).
+    await page.waitForSelector('vscode-tree-item[data-id="m1/PID[1]/5"] > .name');
     const segments = await page.$$eval("#tree > vscode-tree-item > .path", (els) =>
       els.map((e) => e.textContent),
     );
@@ -37,6 +39,22 @@ describe("webview: parseTree (headless Chromium)", function () {
     const pid8 = await page.textContent('vscode-tree-item[data-id="m1/PID[1]/8"] > [slot="description"]');
     assert.equal(pid8, "IS = F");
     assert.equal(await page.textContent("#title"), "adt_a01.hl7");
+  });
+
+  it("asks the host once for the names of the segments on screen, and never bundles the dictionary", async () => {
+    const lookups = (await view.posted()).filter((m) => m.type === "lookup");
+    assert.deepEqual(lookups, [
+      { type: "lookup", requestId: 1, version: "2.5.1", segments: ["MSH", "EVN", "PID", "PV1"] },
+    ]);
+    assert.equal(
+      await view.page.textContent('vscode-tree-item[data-id="m1/PID[1]"] > .name'),
+      " Patient Identification",
+    );
+    // The bundle has no dictionary text of its own: every name on screen came through the host.
+    // (Read from Node: the page's CSP rightly forbids fetch.)
+    const bundle = await (await view.page.request.get(new URL("/parseTree.js", view.page.url()).href)).text();
+    assert.ok(!bundle.includes("Patient Identification"));
+    assert.ok(bundle.length < 1_000_000, `parseTree.js is ${bundle.length} bytes`);
   });
 
   it("unmasks when the toggle is cleared, and keeps it in view state", async () => {
@@ -151,6 +169,29 @@ describe("webview: parseTree (headless Chromium)", function () {
   it("ran under the strict CSP without errors; screenshot", async () => {
     await view.screenshot("parseTree");
     assert.deepEqual(view.errors, []);
+  });
+
+  it("asks only for segments it has no names for yet; a batch shows its envelope and messages", async () => {
+    const { page } = view;
+    const asked = (await view.posted()).filter((m) => m.type === "lookup").length;
+    const batch = `BHS|^~\\&|SENDER\r${TEXT}\r${TEXT.replace("PV1|1|I", "OBX|1|ST")}\rBTS|2`;
+    await view.send({ type: "load", text: batch, baseOffset: 0, title: "batch.hl7" });
+    const lookup = await view.waitForPosted("lookup", asked);
+    assert.deepEqual(lookup, {
+      type: "lookup",
+      requestId: 2,
+      version: "2.5.1",
+      segments: ["OBX", "BHS", "BTS"],
+    });
+    await page.waitForSelector('vscode-tree-item[data-id="env/BTS[1]"] > .name');
+    const top = await page.$$eval("#tree > vscode-tree-item > .path", (els) => els.map((e) => e.textContent));
+    assert.deepEqual(top, ["BHS", "Message 1", "Message 2", "BTS"]);
+    assert.equal(await page.textContent('vscode-tree-item[data-id="env/BTS[1]"] > .name'), " Batch Trailer");
+    await page.waitForSelector('vscode-tree-item[data-id="m2/OBX[1]/3"] > .name', { state: "attached" });
+    assert.equal(
+      await page.textContent('vscode-tree-item[data-id="m2/OBX[1]/3"] > .name'),
+      " Observation Identifier",
+    );
   });
 
   it("explains text that is not HL7", async () => {

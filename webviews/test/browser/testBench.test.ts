@@ -190,4 +190,10 @@ describe("webview: testBench (headless Chromium)", function () {
     assert.match((await view.page.textContent("#results")) ?? "", /the config does not load/);
     assert.deepEqual(view.errors, []);
   });
+
+  it("diffs with messagefoundry/hl7's parser but does not bundle the HL7 dictionary", async () => {
+    const bundle = await (await view.page.request.get(new URL("/testBench.js", view.page.url()).href)).text();
+    assert.ok(bundle.includes("HL7_TEXT_OUTSIDE_MESSAGE"), "the engine's parser is in the bundle");
+    assert.ok(!bundle.includes("Patient Identification"), "the definitions are not");
+  });
 });

@@ -1,6 +1,8 @@
 /**
  * Parse tree view: segments → fields → repetitions → components → subcomponents of one HL7 message.
  * Selecting a node asks the host to select its text; the host's cursor moves select the node here.
+ * Field names come from the host (a `lookup` per new set of segments): the tree shows at once and is
+ * labelled when the answer arrives.
  */
 import "@vscode-elements/elements/dist/vscode-button/index.js";
 import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
@@ -19,10 +21,10 @@ import {
   type ParseTree,
   type TreeNode,
 } from "../../model/parse-tree.js";
+import { NameCache } from "../../model/parse-tree-names.js";
 import type { ParseTreeFromView, ParseTreeLoad, ParseTreeToView } from "../../protocol/parseTree.js";
 import { append, h, replaceChildren } from "../../ui/dom.js";
 import { connectHost } from "../../ui/host.js";
-import { namerFor } from "./names.js";
 
 interface State {
   load?: ParseTreeLoad;
@@ -61,7 +63,10 @@ document.body.append(
   selectedPath,
 );
 
-let model: ParseTree = { root: [], problems: [], version: undefined };
+let model: ParseTree = { root: [], problems: [], version: undefined, lookups: [] };
+
+const names = new NameCache();
+
 const items = new Map<string, VscodeTreeItem>();
 const nodes = new Map<string, TreeNode>();
 const parents = new Map<string, string>();
@@ -106,7 +111,11 @@ function render(): void {
     replaceChildren(tree);
     return;
   }
-  model = buildParseTree(load.text, namerFor(buildParseTree(load.text).version));
+  model = buildParseTree(load.text, (version) => names.namer(version));
+  for (const { version, segments } of model.lookups) {
+    const request = names.request(version, segments);
+    if (request) host.post({ type: "lookup", ...request });
+  }
   replaceChildren(
     problems,
     ...model.problems.map((p) =>
@@ -214,6 +223,13 @@ host.listen((message) => {
       const end = (message.end ?? message.offset) - load.baseOffset;
       const node = nodeForSelection(model.root, start, end, current);
       if (node && node.id !== state.selectedId) select(node.id, false);
+      break;
+    }
+    case "lookupResult": {
+      const added = names.answer(message.requestId, message.definitions);
+      if (message.error) replaceChildren(problems, h("div", { class: "notice" }, message.error));
+      // Re-label if the answer is for the text on screen.
+      if (added && state.load && model.lookups.some((l) => l.version === message.version)) render();
       break;
     }
     case "hostError":

@@ -16,7 +16,7 @@ import {
   isMessageType,
   MESSAGE_TYPES,
 } from "messagefoundry/api";
-import { parseStructure } from "../../model/hl7-structure.js";
+import { parseBatch } from "messagefoundry/hl7";
 import type {
   FixtureOutcome,
   TestBenchFromView,
@@ -153,7 +153,7 @@ function renderDelivery(d: DryRunDelivery, before: string): HTMLElement {
 }
 
 function renderMessage(r: DryRunResult, text: string): HTMLElement {
-  const before = parseStructure(text).messages[r.index]?.value ?? text;
+  const before = parseBatch(text)[r.index]?.encode() ?? text;
   return h(
     "article",
     { class: `message disposition-${r.disposition.toLowerCase()}`, "data-index": r.index },
