@@ -14,7 +14,7 @@ export interface AddressRule {
 
 function isIpv4(s: string): boolean {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  return m !== null && m.slice(1).every((x) => Number(x) <= 255);
+  return m?.slice(1).every((x) => Number(x) <= 255) === true;
 }
 
 function isIpv6(s: string): boolean {
