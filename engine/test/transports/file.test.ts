@@ -280,6 +280,29 @@ describe("transports/file outbound", () => {
     assert.deepEqual(readdirSync(tmp.dir).sort(), ["ADT_A01-1.hl7", "ADT_A01-2.hl7"]);
   });
 
+  it("a file name the file system refuses is permanent (dead letter), not a retry; the next message is written", async () => {
+    const ob = createOutbound("file", "OB_LONG", { directory: tmp.dir, filename: "{MSH-10}.hl7" });
+    const long = await ob.send(Buffer.from("x"), hint("A".repeat(300))); // > 255 bytes: ENAMETOOLONG
+    assert.equal(long.status, "permanent");
+    assert.equal(long.error, "ENAMETOOLONG: the file system refused the file name");
+    // A long name that does fit is written (the temp name is kept short).
+    assert.equal((await ob.send(Buffer.from("y"), hint("B".repeat(240)))).status, "ok");
+    assert.deepEqual(readdirSync(tmp.dir), [`${"B".repeat(240)}.hl7`], "no temp file left behind");
+    await ob.close();
+    // A NUL byte in the name (from the template itself: field values are sanitised) is refused too.
+    const nul = createOutbound("file", "OB_NUL", { directory: tmp.dir, filename: "a\u0000{MSH-10}.hl7" });
+    const r = await nul.send(Buffer.from("x"), hint("1"));
+    assert.equal(r.status, "permanent");
+    assert.match(r.error!, /refused the file name/);
+  });
+
+  it("a too-long configured directory stays a retry (the setting is wrong, not the message)", async () => {
+    const ob = createOutbound("file", "OB_DIR", { directory: join(tmp.dir, "D".repeat(300)) });
+    const r = await ob.send(Buffer.from("x"), hint("1"));
+    assert.equal(r.status, "retry");
+    assert.match(r.error!, /ENAMETOOLONG/);
+  });
+
   it("an unwritable directory is a retry, not a crash", async () => {
     writeFileSync(join(tmp.dir, "blocker"), "a file where a directory should be");
     const ob = createOutbound("file", "OB_X", { directory: join(tmp.dir, "blocker", "sub") });
