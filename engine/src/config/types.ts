@@ -91,6 +91,7 @@ export interface RestSettings {
   method?: Setting<"POST" | "PUT" | "PATCH">;
   headers?: Record<string, Setting<string>>;
   timeoutMs?: Setting<number>;
+  maxResponseBytes?: Setting<number>;
   username?: Setting<string>;
   password?: Secret;
   token?: Secret;

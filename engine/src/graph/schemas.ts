@@ -267,6 +267,13 @@ export const TRANSPORT_SCHEMAS = {
       method: { type: "string", enum: ["POST", "PUT", "PATCH"], default: "POST" },
       headers: { type: "object", additionalProperties: { type: "string" } },
       timeoutMs: { ...timeoutMs, default: 30000 },
+      maxResponseBytes: {
+        type: "integer",
+        minimum: 1,
+        default: 1048576,
+        description:
+          "Largest response body read; the rest is discarded, the recorded reply is cut there and not re-ingressed",
+      },
       username: { type: "string", minLength: 1 },
       password: { type: "string", minLength: 1, "x-mf-secret": true },
       token: { type: "string", minLength: 1, "x-mf-secret": true, description: "Bearer token" },
