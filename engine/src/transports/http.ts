@@ -95,7 +95,11 @@ export class HttpInbound implements InboundConnector {
     };
     const server: http.Server = s.tls
       ? https.createServer(
-          { ...(await loadServerTls(s.tls, `${this.type} inbound ${this.name}`)), ...timeouts },
+          {
+            ...(await loadServerTls(s.tls, `${this.type} inbound ${this.name}`)),
+            ...timeouts,
+            handshakeTimeout: s.requestTimeoutMs > 0 ? Math.min(s.requestTimeoutMs, 120_000) : 120_000,
+          },
           handler,
         )
       : http.createServer(timeouts, handler);

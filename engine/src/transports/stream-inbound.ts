@@ -95,8 +95,13 @@ export class StreamInbound implements InboundConnector {
     this.stopping = false;
     const s = this.settings;
     const onConn = (socket: net.Socket) => this.accept(socket);
+    // A TLS handshake is a frame too: it must finish within the frame deadline (Node's default 120 s).
+    const handshakeTimeout = s.frameTimeoutMs > 0 ? Math.min(s.frameTimeoutMs, 120_000) : 120_000;
     const server = s.tls
-      ? tls.createServer(await loadServerTls(s.tls, `${this.type} inbound ${this.name}`), onConn) // no half-open over TLS: a failed handshake must close
+      ? tls.createServer(
+          { ...(await loadServerTls(s.tls, `${this.type} inbound ${this.name}`)), handshakeTimeout },
+          onConn,
+        ) // no half-open over TLS: a failed handshake must close
       : net.createServer({ allowHalfOpen: true }, onConn);
     new ListenerGuard(this.name, s, this.stats, ctx.log).attach(server);
     server.on("tlsClientError", (err: Error, socket: tls.TLSSocket) => {

@@ -8,7 +8,16 @@ import http from "node:http";
 import net from "node:net";
 import { encodeMllp } from "../../src/hl7/index.js";
 import { ConnectorConfigError, createInbound, type InboundConnector } from "../../src/transports/index.js";
-import { ackingIntake, adt, context, controlIdOf, RawMllpClient, until } from "./helpers.js";
+import {
+  ackingIntake,
+  adt,
+  context,
+  controlIdOf,
+  RawMllpClient,
+  selfSignedCert,
+  tempDir,
+  until,
+} from "./helpers.js";
 
 /** A raw client socket: what it received and when the server closed it. */
 interface Raw {
@@ -175,6 +184,19 @@ describe("transports: listener limits", () => {
       r.socket.write("half a line");
       await r.closed;
       assert.equal(intake.received.length, 0);
+    });
+
+    it("TLS: a client that never finishes its handshake is closed after frameTimeoutMs", async () => {
+      const t = tempDir();
+      try {
+        const { port } = await start("mllp", { frameTimeoutMs: 100, tls: selfSignedCert(t.dir) });
+        const r = await raw(port); // plain TCP, no ClientHello: the handshake stays open
+        r.socket.write(Buffer.from([0x16, 0x03, 0x01])); // the first bytes of a TLS record, then nothing
+        await r.closed;
+        assert.equal(inbound!.state.messages, 0);
+      } finally {
+        t.cleanup();
+      }
     });
 
     it("a quiet connection between messages stays open (no idle timeout by default)", async () => {
