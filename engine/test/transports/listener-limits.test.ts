@@ -212,17 +212,17 @@ describe("transports: listener limits", () => {
     });
 
     it("frames that each end in time keep a long-running connection open", async () => {
-      const { port } = await start("mllp", { frameTimeoutMs: 150 });
+      const { port } = await start("mllp", { frameTimeoutMs: 1000 });
       const c = await RawMllpClient.connect(port);
       clients.push(c.socket);
-      // Every chunk ends mid-frame, and the connection lives well past the deadline in total.
+      // Every chunk ends mid-frame; each frame takes ~0.2 s of the 1 s deadline, the whole run ~1.6 s.
       for (let i = 0; i < 8; i++) {
         const bytes = encodeMllp(adt(`STEP${i}`));
         const cut = 30;
         c.write(bytes.subarray(0, cut));
-        await sleep(40);
+        await sleep(100);
         c.write(Buffer.concat([bytes.subarray(cut), Buffer.from([0x0b]), Buffer.from("MSH|")]));
-        await sleep(40);
+        await sleep(100);
         // The frame opened by "MSH|" is abandoned by the next start block (the decoder restarts).
       }
       const frames = await c.waitFrames(8);
