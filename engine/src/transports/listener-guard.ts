@@ -59,8 +59,9 @@ export class ListenerGuard {
   }
 
   /**
-   * Applies the limits to `server`. Call before the server's own `connection` listeners run (this
-   * one is prepended); those listeners must skip a socket that is already destroyed.
+   * Applies the limits to `server`, right after it is created: a refused socket never reaches the
+   * server's own connection handling (TLS or HTTP), which would otherwise start on it and log a failed
+   * handshake per refusal. Listeners added later must skip a socket that is already destroyed.
    */
   attach(server: net.Server): void {
     if (this.limits.maxConnections > 0) {
@@ -72,8 +73,13 @@ export class ListenerGuard {
     }
     const allowed = this.allowed;
     if (allowed) {
-      server.prependListener("connection", (socket: net.Socket) => {
-        if (isAllowed(allowed, socket.remoteAddress)) return;
+      const inner = server.listeners("connection") as ((socket: net.Socket) => void)[];
+      server.removeAllListeners("connection");
+      server.on("connection", (socket: net.Socket) => {
+        if (isAllowed(allowed, socket.remoteAddress)) {
+          for (const listener of inner) listener.call(server, socket);
+          return;
+        }
         socket.destroy();
         this.refused("client address not allowed", socket.remoteAddress);
       });

@@ -151,6 +151,27 @@ describe("transports: listener limits", () => {
       assert.equal(await postStatus(again.port, adt("INSIDE2")), 200);
     });
 
+    it("TLS: a client outside the list is closed before the handshake, with one log line", async () => {
+      const t = tempDir();
+      try {
+        const { port, ctx } = await start("mllp", { allowFrom: ["10.0.0.0/8"], tls: selfSignedCert(t.dir) });
+        for (let i = 0; i < 3; i++) {
+          const r = await raw(port);
+          r.socket.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 0x01])); // a ClientHello's first bytes
+          await r.closed;
+        }
+        await sleep(50); // let any late handshake error surface
+        assert.equal(inbound!.state.refusedConnections, 3);
+        assert.equal(inbound!.state.totalConnections, 0);
+        assert.deepEqual(
+          ctx.log.entries.filter((e) => e.level !== "debug").map((e) => e.msg),
+          ["inbound listening", "connection refused"],
+        );
+      } finally {
+        t.cleanup();
+      }
+    });
+
     it("a bad entry is a setting error naming the entry", () => {
       assert.throws(
         () => createInbound("mllp", "IB_BAD", { port: 0, allowFrom: ["10.0.0.0/33"] }),
