@@ -48,6 +48,15 @@ describe("connection-form", () => {
     assert.deepEqual(parseInput({ type: "boolean" }, "true"), { value: true });
     assert.deepEqual(parseInput({ type: "string" }, ""), {});
     assert.equal(formatValue({ env: "acme_host" }), "acme_host");
+    // Lists (allowFrom) are typed comma-separated and shown the same way.
+    const list = { type: "array", items: { type: "string", format: "ip-or-cidr" } } as const;
+    assert.deepEqual(parseInput(list, "10.20.0.0/16, 192.168.1.20 ,"), {
+      value: ["10.20.0.0/16", "192.168.1.20"],
+    });
+    assert.equal(formatValue(["10.20.0.0/16", "192.168.1.20"]), "10.20.0.0/16, 192.168.1.20");
+    assert.deepEqual(parseInput({ type: "array", items: { type: "integer" } }, "1, x"), {
+      error: "each item must be a whole number",
+    });
   });
 
   it("accepts a valid entry and reports every problem of a broken one by path", () => {
@@ -62,6 +71,10 @@ describe("connection-form", () => {
     assert.equal(issues[0]?.message, "use letters, digits and _ (e.g. IB_ACME_ADT)");
     assert.equal(issues[1]?.message, "must be ≤ 65535");
     assert.equal(issues[3]?.message, "is required");
+    const limited = conn({ settings: { port: 2600, allowFrom: ["10.0.0.0/8", "not-an-address"] } });
+    assert.deepEqual(validateConnection(limited, []), [
+      { path: "settings.allowFrom.1", message: "must be an IP address or CIDR block (e.g. 10.20.0.0/16)" },
+    ]);
   });
 
   it("requires env references for secrets and known env keys, and unique names", () => {

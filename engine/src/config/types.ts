@@ -36,7 +36,9 @@ interface StreamSettings {
   port: Setting<number>;
   maxFrameBytes?: Setting<number>;
   idleTimeoutMs?: Setting<number>;
+  frameTimeoutMs?: Setting<number>;
   maxConnections?: Setting<number>;
+  allowFrom?: readonly Setting<string>[];
   ackTimeoutMs?: Setting<number>;
   connectTimeoutMs?: Setting<number>;
   reconnectBaseMs?: Setting<number>;
@@ -77,6 +79,9 @@ export interface HttpSettings {
   path?: Setting<string>;
   maxBodyBytes?: Setting<number>;
   idleTimeoutMs?: Setting<number>;
+  requestTimeoutMs?: Setting<number>;
+  maxConnections?: Setting<number>;
+  allowFrom?: readonly Setting<string>[];
   tls?: TlsSettings;
   token?: Secret;
 }
@@ -86,6 +91,7 @@ export interface RestSettings {
   method?: Setting<"POST" | "PUT" | "PATCH">;
   headers?: Record<string, Setting<string>>;
   timeoutMs?: Setting<number>;
+  maxResponseBytes?: Setting<number>;
   username?: Setting<string>;
   password?: Secret;
   token?: Secret;

@@ -2,6 +2,7 @@
  * `messagefoundry/graph`: the registry graph model, its validation rules, transport JSON Schemas,
  * renderers and diff. Pure (no I/O) — safe for the language server, the extension and webviews.
  */
+export { type AddressRule, parseAddressRule } from "./address.js";
 export * from "./codes.js";
 export { diffGraphs, type EdgeRef, type GraphDiff, type NodeChange, type NodeRef } from "./diff.js";
 export {

@@ -24,6 +24,8 @@ export interface JsonSchema {
   additionalProperties?: boolean | JsonSchema;
   items?: JsonSchema;
   default?: unknown;
+  /** `ip-or-cidr`: an IPv4/IPv6 address or CIDR block (see address.ts). */
+  format?: "ip-or-cidr";
   "x-mf-secret"?: boolean;
   "x-mf-required-outbound"?: readonly string[];
   "x-mf-required-inbound"?: readonly string[];
@@ -39,6 +41,23 @@ const host: JsonSchema = {
 };
 const timeoutMs: JsonSchema = { type: "integer", minimum: 1, description: "Timeout in milliseconds" };
 const durationMs: JsonSchema = { type: "integer", minimum: 0, description: "Milliseconds (0 = off)" };
+
+/** Limits every listener (MLLP, TCP, HTTP inbound) shares; README "Listener limits" says the defaults. */
+const listenerLimits = {
+  maxConnections: {
+    type: "integer",
+    minimum: 0,
+    default: 100,
+    description:
+      "Inbound: most concurrent client connections; more are closed at once, counted and logged (0 = no limit)",
+  },
+  allowFrom: {
+    type: "array",
+    items: { type: "string", format: "ip-or-cidr" },
+    description:
+      "Inbound: client addresses or CIDR blocks allowed to connect (e.g. 10.20.0.0/16); others are closed at accept. Unset: any",
+  },
+} satisfies Record<string, JsonSchema>;
 
 /** TLS for a listener (MLLP, TCP, HTTP inbound): PEM file paths. */
 const tlsServer: JsonSchema = {
@@ -79,17 +98,26 @@ const tlsStream: JsonSchema = {
 const streamProperties = {
   host,
   port,
-  maxFrameBytes: { type: "integer", minimum: 1, default: 16777216, description: "Largest accepted frame" },
+  maxFrameBytes: {
+    type: "integer",
+    minimum: 1,
+    default: 16777216,
+    description:
+      "Largest accepted frame, and so each connection's buffer; a larger inbound frame is dropped and answered AR (MLLP)",
+  },
   idleTimeoutMs: {
     ...durationMs,
     default: 0,
-    description: "Inbound: close idle connections after this long",
+    description:
+      "Inbound: close a connection quiet this long between messages (0 = never; senders may stay for hours)",
   },
-  maxConnections: {
+  frameTimeoutMs: {
     ...durationMs,
-    default: 0,
-    description: "Inbound: concurrent connections (0 = no limit)",
+    default: 60000,
+    description:
+      "Inbound: a frame begun must end within this long, else the connection is closed unanswered (0 = off)",
   },
+  ...listenerLimits,
   ackTimeoutMs: { ...timeoutMs, default: 30000, description: "Outbound: wait this long for the reply" },
   connectTimeoutMs: { ...timeoutMs, default: 10000 },
   reconnectBaseMs: { ...durationMs, default: 500, description: "Outbound: first reconnect delay" },
@@ -201,8 +229,24 @@ export const TRANSPORT_SCHEMAS = {
       host,
       port,
       path: { type: "string", minLength: 1, default: "/", description: "Request path to accept" },
-      maxBodyBytes: { type: "integer", minimum: 1, default: 10485760 },
-      idleTimeoutMs: { ...timeoutMs, default: 5000 },
+      maxBodyBytes: {
+        type: "integer",
+        minimum: 1,
+        default: 10485760,
+        description: "Largest request body; a larger one gets 413",
+      },
+      idleTimeoutMs: {
+        ...timeoutMs,
+        default: 5000,
+        description: "Keep-alive: close a connection idle this long",
+      },
+      requestTimeoutMs: {
+        ...durationMs,
+        default: 60000,
+        description:
+          "A request (headers and body) must arrive within this long, else 408 and close (0 = off)",
+      },
+      ...listenerLimits,
       tls: tlsServer,
       token: {
         type: "string",
@@ -223,6 +267,13 @@ export const TRANSPORT_SCHEMAS = {
       method: { type: "string", enum: ["POST", "PUT", "PATCH"], default: "POST" },
       headers: { type: "object", additionalProperties: { type: "string" } },
       timeoutMs: { ...timeoutMs, default: 30000 },
+      maxResponseBytes: {
+        type: "integer",
+        minimum: 1,
+        default: 1048576,
+        description:
+          "Largest response body read; the rest is discarded, the recorded reply is cut there and not re-ingressed",
+      },
       username: { type: "string", minLength: 1 },
       password: { type: "string", minLength: 1, "x-mf-secret": true },
       token: { type: "string", minLength: 1, "x-mf-secret": true, description: "Bearer token" },

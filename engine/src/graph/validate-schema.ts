@@ -1,4 +1,5 @@
 /** A small JSON Schema checker covering the subset our transport schemas use. Pure. */
+import { parseAddressRule } from "./address.js";
 import type { JsonSchema } from "./schemas.js";
 import { suggest } from "./suggest.js";
 
@@ -47,6 +48,9 @@ export function checkSchema(
   }
   if (typeof value === "string" && schema.minLength !== undefined && value.length < schema.minLength) {
     issues.push({ path, message: "must not be empty" });
+  }
+  if (typeof value === "string" && schema.format === "ip-or-cidr" && parseAddressRule(value) === undefined) {
+    issues.push({ path, message: "must be an IP address or CIDR block (e.g. 10.20.0.0/16)" });
   }
   if (actual === "array" && schema.items !== undefined) {
     (value as unknown[]).forEach((item, i) => {

@@ -2,8 +2,23 @@
  * File inbound: polls a directory for files matching a glob, hands each stable file (size and mtime
  * unchanged for `stableMs`) to the intake as one payload, and only after the intake accepted it moves
  * or deletes the file. Files are taken oldest first (mtime, then name).
+ *
+ * A file is opened without following a symlink, checked through that same handle (a regular file, not
+ * over `maxFileBytes`) and read through it, at most `maxFileBytes` + 1 bytes: swapping the name for a
+ * link, a FIFO or a bigger file after the listing gains nothing.
  */
-import { copyFile, mkdir, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import {
+  copyFile,
+  type FileHandle,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  stat,
+  unlink,
+} from "node:fs/promises";
 import { extname, join } from "node:path";
 import { errorText } from "./errors.js";
 import { globMatcher } from "./glob.js";
@@ -117,7 +132,13 @@ export class FileInbound implements InboundConnector {
       }
       let payload: Buffer;
       try {
-        payload = await readFile(path);
+        const read = await readRegularFile(path, s.maxFileBytes);
+        if (typeof read === "string") {
+          log.error({ connection: this.name, file: f.name }, `file not read: ${read}`);
+          await this.reject(f.name, path, sig);
+          continue;
+        }
+        payload = read;
       } catch (err) {
         log.warn(
           { connection: this.name, file: f.name, error: errorText(err) },
@@ -156,9 +177,11 @@ export class FileInbound implements InboundConnector {
       present.add(e.name);
       let st: { size: number; mtimeMs: number };
       try {
-        st = await stat(join(s.directory, e.name));
+        const l = await lstat(join(s.directory, e.name));
+        if (!l.isFile()) continue; // replaced by a link or other non-file since readdir
+        st = l;
       } catch {
-        continue; // vanished between readdir and stat
+        continue; // vanished between readdir and lstat
       }
       const sig = `${st.size}:${st.mtimeMs}`;
       if (this.skip.get(e.name) === sig) continue;
@@ -210,6 +233,45 @@ export class FileInbound implements InboundConnector {
     }
     this.skip.set(name, sig);
     log.warn({ connection: this.name, file: name }, "file not accepted; skipped until it changes");
+  }
+}
+
+/** O_NOFOLLOW: a symlink fails to open (ELOOP). O_NONBLOCK: a FIFO opens without waiting for a writer. */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * Opens `path` without following a symlink and reads it through the same handle: the payload, or why
+ * it was not read (a symlink, not a regular file, over `max` bytes — never reading more than max + 1).
+ * Other errors (vanished, unreadable) are thrown: the caller retries.
+ */
+export async function readRegularFile(path: string, max: number): Promise<Buffer | string> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, OPEN_FLAGS);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ELOOP") return "it is a symbolic link";
+    throw err;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return "not a regular file";
+    if (st.size > max) return `${st.size} bytes exceed maxFileBytes (${max})`;
+    // Sized by fstat, one byte more to notice a file still growing; never past max + 1 in total.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let want = st.size + 1;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(want, max + 1 - total));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(bytesRead === buf.length ? buf : Buffer.from(buf.subarray(0, bytesRead)));
+      total += bytesRead;
+      if (total > max) return `grew past maxFileBytes (${max}) while being read`;
+      want = 64 * 1024;
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  } finally {
+    await fh.close();
   }
 }
 

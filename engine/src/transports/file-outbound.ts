@@ -1,10 +1,12 @@
 /**
  * File outbound: writes each payload to `directory/<rendered template>` atomically — a hidden temp
  * file in the same directory, fsync, then a no-clobber link (or rename when overwriting) — so a
- * reader never sees a partial file.
+ * reader never sees a partial file. A name the file system refuses (too long, invalid) is a permanent
+ * failure — the message is dead-lettered — while the directory itself is usable: resending the same
+ * name can never work, and a retry would hold the lane forever.
  */
 import { randomBytes } from "node:crypto";
-import { link, mkdir, open, rename, unlink } from "node:fs/promises";
+import { link, mkdir, open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { errorText } from "./errors.js";
 import { OutboundStats } from "./stats.js";
@@ -71,7 +73,8 @@ export class FileOutbound implements OutboundConnector {
     }
     const final = join(s.directory, rel);
     const dir = dirname(final);
-    const tmp = join(dir, `.${basename(final)}.${randomBytes(4).toString("hex")}.tmp`);
+    // Short, so the temp name fits wherever the final name does.
+    const tmp = join(dir, `.${basename(final).slice(0, 32)}.${randomBytes(4).toString("hex")}.tmp`);
     try {
       await mkdir(dir, { recursive: true });
       const fh = await open(tmp, "wx");
@@ -95,6 +98,11 @@ export class FileOutbound implements OutboundConnector {
       return { status: "ok" };
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== undefined && NAME_REFUSED.has(code) && (await isDirectory(s.directory))) {
+        // No path in the text: the name may carry message content (e.g. MSH-10).
+        return { status: "permanent", error: `${code}: the file system refused the file name` };
+      }
       return { status: "retry", error: errorText(err) };
     }
   }
@@ -118,6 +126,21 @@ export class FileOutbound implements OutboundConnector {
         if (this.settings.onExists === "wait") return undefined;
       }
     }
+  }
+}
+
+/**
+ * Errors that say the name itself is unusable: too long, invalid on this file system (EINVAL: e.g. `:`
+ * on SMB/NTFS; EILSEQ: bad encoding), or a NUL byte (Node refuses it before the system call).
+ */
+const NAME_REFUSED = new Set(["ENAMETOOLONG", "EINVAL", "EILSEQ", "ERR_INVALID_ARG_VALUE"]);
+
+/** The configured directory works, so a refused name is the message's fault, not the setting's. */
+async function isDirectory(dir: string): Promise<boolean> {
+  try {
+    return (await stat(dir)).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -33,6 +33,8 @@ export interface FrameDecoder {
    * length prefix) and the connection must close after the reply.
    */
   readonly resyncs: boolean;
+  /** True while bytes of an unfinished frame are held (the listener's frame deadline runs). */
+  readonly partial: boolean;
 }
 
 export interface Framing {
@@ -115,6 +117,9 @@ class MllpFrameDecoder implements FrameDecoder {
   constructor(maxFrameBytes: number) {
     this.d = new MllpDecoder({ maxFrameBytes });
   }
+  get partial(): boolean {
+    return this.d.hasPartialFrame;
+  }
   push(chunk: Buffer): Buffer[] {
     return this.d.push(chunk);
   }
@@ -143,6 +148,7 @@ class MllpFrameDecoder implements FrameDecoder {
  */
 abstract class StoppingDecoder implements FrameDecoder {
   readonly resyncs = false;
+  abstract readonly partial: boolean;
   protected abstract scan(chunk: Buffer, out: Buffer[]): FrameRejection | undefined;
 
   push(chunk: Buffer): Buffer[] {
@@ -235,6 +241,11 @@ class DelimitedDecoder extends StoppingDecoder {
     this.inFrame = startSeq.length === 0;
   }
 
+  /** With a start sequence: inside a frame; without (newline): any byte of the next line held. */
+  get partial(): boolean {
+    return this.startSeq.length > 0 ? this.inFrame : this.buf.length > 0;
+  }
+
   protected scan(chunk: Buffer, out: Buffer[]): FrameRejection | undefined {
     this.buf.append(chunk);
     for (;;) {
@@ -282,6 +293,10 @@ class LengthPrefixedDecoder extends StoppingDecoder {
   private readonly buf = new ByteBuffer();
   constructor(private readonly max: number) {
     super();
+  }
+
+  get partial(): boolean {
+    return this.buf.length > 0;
   }
 
   protected scan(chunk: Buffer, out: Buffer[]): FrameRejection | undefined {

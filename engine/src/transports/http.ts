@@ -8,6 +8,7 @@ import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { errorText } from "./errors.js";
+import { ListenerGuard, type ListenerLimits, readListenerLimits } from "./listener-guard.js";
 import { SettingsReader } from "./settings.js";
 import { InboundStats } from "./stats.js";
 import { loadServerTls, readTlsServer, type TlsServerSettings } from "./tls.js";
@@ -20,7 +21,7 @@ import type {
 } from "./types.js";
 import { guessContentType, remoteOf } from "./util.js";
 
-export interface HttpInboundSettings {
+export interface HttpInboundSettings extends ListenerLimits {
   /** Default `0.0.0.0`. */
   host: string;
   port: number;
@@ -33,6 +34,8 @@ export interface HttpInboundSettings {
   token?: string;
   /** Keep-alive idle timeout for client connections. Default 5 s. */
   idleTimeoutMs: number;
+  /** A request's headers and body must arrive within this long, else 408 and close; 0 = off. Default 60 s. */
+  requestTimeoutMs: number;
   /** How long `stop()` waits for in-flight requests. Default 10 s. */
   stopGraceMs: number;
 }
@@ -49,6 +52,8 @@ export function readHttpInbound(name: string, raw: RawSettings): HttpInboundSett
     maxBodyBytes: r.int("maxBodyBytes", { def: 10 * 1024 * 1024, min: 1 }),
     token: r.optStr("token"),
     idleTimeoutMs: r.int("idleTimeoutMs", { def: 5000, min: 1 }),
+    requestTimeoutMs: r.int("requestTimeoutMs", { def: 60_000, min: 0 }),
+    ...readListenerLimits(r),
     stopGraceMs: r.int("stopGraceMs", { def: 10_000, min: 0 }),
   };
 }
@@ -78,11 +83,30 @@ export class HttpInbound implements InboundConnector {
       this.inFlight.add(p);
       p.finally(() => this.inFlight.delete(p));
     };
+    // Node's own slow-request defence: a request not fully received in time gets 408. The check runs
+    // every connectionsCheckingInterval, so that follows a short timeout.
+    const timeouts: http.ServerOptions = {
+      requestTimeout: s.requestTimeoutMs,
+      headersTimeout: Math.min(60_000, s.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(
+        30_000,
+        Math.max(10, Math.floor(s.requestTimeoutMs / 4) || 30_000),
+      ),
+    };
     const server: http.Server = s.tls
-      ? https.createServer(await loadServerTls(s.tls, `${this.type} inbound ${this.name}`), handler)
-      : http.createServer(handler);
+      ? https.createServer(
+          {
+            ...(await loadServerTls(s.tls, `${this.type} inbound ${this.name}`)),
+            ...timeouts,
+            handshakeTimeout: s.requestTimeoutMs > 0 ? Math.min(s.requestTimeoutMs, 120_000) : 120_000,
+          },
+          handler,
+        )
+      : http.createServer(timeouts, handler);
     server.keepAliveTimeout = s.idleTimeoutMs;
+    new ListenerGuard(this.name, s, this.stats, ctx.log).attach(server);
     server.on("connection", (socket: Socket) => {
+      if (socket.destroyed) return; // refused by the guard
       this.stats.opened();
       socket.on("close", () => this.stats.closed());
     });

@@ -1,7 +1,10 @@
 /**
  * REST outbound over the global fetch: 2xx ok; 408, 429, 5xx and network errors retry; other
  * statuses are permanent (the request itself is wrong, resending cannot help). Redirects are not
- * followed: a 3xx is permanent with its Location in the error.
+ * followed: a 3xx is permanent with its Location in the error. The response body is read up to
+ * `maxResponseBytes`: past that the rest is discarded unread, the outcome still follows the status
+ * (the request was delivered; a retry would send it again), the recorded reply is cut at the limit,
+ * `error` says so, and a cut reply is never re-ingressed.
  */
 import { errorText } from "./errors.js";
 import { reingressReply } from "./loopback.js";
@@ -32,6 +35,8 @@ export interface RestOutboundSettings {
   password?: string;
   /** Whole-request timeout; expiry retries. Default 30 s. */
   timeoutMs: number;
+  /** Largest response body read and recorded; the rest is discarded. Default 1 MiB. */
+  maxResponseBytes: number;
   /** Name of a loopback inbound to hand each 2xx response body to. */
   reingressTo?: string;
 }
@@ -60,6 +65,7 @@ export function readRestOutbound(name: string, raw: RawSettings): RestOutboundSe
     username,
     password,
     timeoutMs: r.int("timeoutMs", { def: 30_000, min: 1 }),
+    maxResponseBytes: r.int("maxResponseBytes", { def: 1024 * 1024, min: 1 }),
     reingressTo: r.optStr("reingressTo"),
   };
 }
@@ -90,9 +96,10 @@ export class RestOutbound implements OutboundConnector {
 
   send(payload: Buffer, meta: SendMeta): Promise<SendResult> {
     return this.queue.run(async () => {
-      const result = await this.request(payload);
+      const { result, truncated } = await this.request(payload);
       const to = this.settings.reingressTo;
-      if (to)
+      if (to && truncated && result.status === "ok") result.error = `${result.error}; not re-ingressed`;
+      else if (to)
         await reingressReply(this.hub, result, {
           to,
           from: this.name,
@@ -113,7 +120,7 @@ export class RestOutbound implements OutboundConnector {
     this.stats.status = "closed";
   }
 
-  private async request(payload: Buffer): Promise<SendResult> {
+  private async request(payload: Buffer): Promise<{ result: SendResult; truncated: boolean }> {
     const s = this.settings;
     const headers = new Headers(s.headers);
     if (!headers.has("content-type")) headers.set("content-type", guessContentType(payload));
@@ -129,7 +136,7 @@ export class RestOutbound implements OutboundConnector {
       // Never follow redirects: a 301/302/303 would turn the POST into a body-less GET and the
       // message would count as delivered. A 3xx is reported (permanent) for a human to fix the url.
       const res = await fetch(s.url, { method: s.method, headers, body, signal, redirect: "manual" });
-      const reply = Buffer.from(await res.arrayBuffer());
+      const { body: reply, truncated } = await readAtMost(res, s.maxResponseBytes);
       this.stats.bytesIn(reply.length);
       this.stats.status = "connected";
       const status = statusResult(res.status);
@@ -138,18 +145,40 @@ export class RestOutbound implements OutboundConnector {
         res.status >= 300 && res.status < 400 && location !== null
           ? `HTTP ${res.status} → ${location}`
           : `HTTP ${res.status}`;
-      return {
+      const cut = truncated ? `response body over maxResponseBytes (${s.maxResponseBytes}); reply cut` : "";
+      const text = status === "ok" ? cut : cut ? `${error}; ${cut}` : error;
+      const result: SendResult = {
         status,
         ...(reply.length ? { reply } : {}),
-        ...(status === "ok" ? {} : { error }),
+        ...(text ? { error: text } : {}),
       };
+      return { result, truncated };
     } catch (err) {
       this.stats.status = "error";
       const text =
         err instanceof Error && err.name === "TimeoutError"
           ? `no response within ${s.timeoutMs} ms`
           : netError(err);
-      return { status: "retry", error: text };
+      return { result: { status: "retry", error: text }, truncated: false };
+    }
+  }
+}
+
+/** Reads `res`'s body up to `max` bytes; a longer one is cancelled there (the rest is never read). */
+async function readAtMost(res: Response, max: number): Promise<{ body: Buffer; truncated: boolean }> {
+  if (!res.body) return { body: Buffer.alloc(0), truncated: false };
+  const reader = res.body.getReader();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { body: Buffer.concat(chunks, total), truncated: false };
+    const take = Math.min(value.byteLength, max - total);
+    chunks.push(Buffer.from(value.buffer, value.byteOffset, take));
+    total += take;
+    if (take < value.byteLength) {
+      await reader.cancel().catch(() => undefined);
+      return { body: Buffer.concat(chunks, total), truncated: true };
     }
   }
 }

@@ -2,10 +2,11 @@
 import type { InboundState, InboundStatus, OutboundState, OutboundStatus } from "./types.js";
 
 export class InboundStats {
-  private s: InboundState = {
+  private s: InboundState & { refusedConnections: number } = {
     status: "stopped",
     connections: 0,
     totalConnections: 0,
+    refusedConnections: 0,
     bytesIn: 0,
     bytesOut: 0,
     messages: 0,
@@ -24,6 +25,9 @@ export class InboundStats {
   }
   closed(): void {
     this.s.connections--;
+  }
+  refused(): void {
+    this.s.refusedConnections++;
   }
   bytesIn(n: number): void {
     this.s.bytesIn += n;

@@ -1,19 +1,22 @@
 /**
  * A framed socket listener shared by the MLLP and TCP inbounds: many concurrent connections, one
  * payload at a time per connection (so replies go out in order and intake order is arrival order),
- * idle timeout, frame size limit, optional TLS, graceful stop.
+ * optional TLS, graceful stop, and limits: a connection cap and address allow-list at accept
+ * (listener-guard.ts), a frame size limit, a bound on each connection's queued bytes, a deadline for
+ * a frame in progress, and an optional idle timeout (off by default: senders keep connections for hours).
  */
 import net from "node:net";
 import tls from "node:tls";
 import { errorText } from "./errors.js";
 import type { Framing } from "./framing.js";
+import { ListenerGuard, type ListenerLimits, readListenerLimits } from "./listener-guard.js";
 import type { SettingsReader } from "./settings.js";
 import { InboundStats } from "./stats.js";
 import { loadServerTls, readTlsServer, type TlsServerSettings } from "./tls.js";
 import type { InboundConnector, InboundContext, InboundRejection, InboundState } from "./types.js";
 import { remoteOf, SerialQueue } from "./util.js";
 
-export interface StreamInboundSettings {
+export interface StreamInboundSettings extends ListenerLimits {
   /** Interface to bind; default `0.0.0.0`. */
   host: string;
   /** Port to listen on; 0 picks a free port (see `state.port`). */
@@ -21,13 +24,17 @@ export interface StreamInboundSettings {
   tls?: TlsServerSettings;
   /**
    * Largest frame accepted. Default 16 MiB. A larger one is handed to `ctx.reject` (recorded, NAKed)
-   * when the pipeline provides it; otherwise the connection closes with a logged error.
+   * when the pipeline provides it; otherwise the connection closes with a logged error. Also bounds
+   * the complete frames queued per connection: reading pauses while they hold this many bytes.
    */
   maxFrameBytes: number;
   /** Close a connection silent for this long (no payload in flight); 0 = never. Default 0. */
   idleTimeoutMs: number;
-  /** Refuse connections beyond this many; 0 = unlimited. Default 0. */
-  maxConnections: number;
+  /**
+   * A frame begun must end within this long (counted from its first byte, or from the last frame
+   * boundary), else the connection is closed without a reply; 0 = off. Default 60 s.
+   */
+  frameTimeoutMs: number;
   /** How long `stop()` waits for in-flight payloads before closing sockets hard. Default 10 s. */
   stopGraceMs: number;
 }
@@ -39,7 +46,8 @@ export function readStreamInbound(r: SettingsReader): StreamInboundSettings {
     tls: readTlsServer(r),
     maxFrameBytes: r.int("maxFrameBytes", { def: 16 * 1024 * 1024, min: 1 }),
     idleTimeoutMs: r.int("idleTimeoutMs", { def: 0, min: 0 }),
-    maxConnections: r.int("maxConnections", { def: 0, min: 0 }),
+    frameTimeoutMs: r.int("frameTimeoutMs", { def: 60_000, min: 0 }),
+    ...readListenerLimits(r),
     stopGraceMs: r.int("stopGraceMs", { def: 10_000, min: 0 }),
   };
 }
@@ -50,6 +58,10 @@ const MAX_PENDING = 32;
 interface Conn {
   socket: net.Socket;
   pending: number;
+  /** Bytes of complete frames queued for intake (bounded by maxFrameBytes; see enqueue). */
+  queuedBytes: number;
+  /** When the frame in progress began (ms, performance clock); 0 = no partial frame. */
+  frameSince: number;
   /** The peer sent FIN: finish pending payloads, then close. */
   ended: boolean;
   /** After a rejection the framing cannot recover from: ignore further bytes, close after the reply. */
@@ -63,6 +75,8 @@ export class StreamInbound implements InboundConnector {
   private readonly conns = new Set<Conn>();
   private readonly raw = new Set<net.Socket>();
   private stopping = false;
+  /** Checks frame deadlines (one timer per listener, not one per connection or chunk). */
+  private sweep: NodeJS.Timeout | undefined;
 
   constructor(
     readonly type: string,
@@ -81,16 +95,22 @@ export class StreamInbound implements InboundConnector {
     this.stopping = false;
     const s = this.settings;
     const onConn = (socket: net.Socket) => this.accept(socket);
+    // A TLS handshake is a frame too: it must finish within the frame deadline (Node's default 120 s).
+    const handshakeTimeout = s.frameTimeoutMs > 0 ? Math.min(s.frameTimeoutMs, 120_000) : 120_000;
     const server = s.tls
-      ? tls.createServer(await loadServerTls(s.tls, `${this.type} inbound ${this.name}`), onConn) // no half-open over TLS: a failed handshake must close
+      ? tls.createServer(
+          { ...(await loadServerTls(s.tls, `${this.type} inbound ${this.name}`)), handshakeTimeout },
+          onConn,
+        ) // no half-open over TLS: a failed handshake must close
       : net.createServer({ allowHalfOpen: true }, onConn);
-    if (s.maxConnections > 0) server.maxConnections = s.maxConnections;
+    new ListenerGuard(this.name, s, this.stats, ctx.log).attach(server);
     server.on("tlsClientError", (err: Error, socket: tls.TLSSocket) => {
       socket.destroy();
       ctx.log.warn({ connection: this.name, error: errorText(err) }, "TLS handshake failed");
     });
     // Every raw socket, handshaking or not, so a stop past its grace period can close them all.
     server.on("connection", (socket: net.Socket) => {
+      if (socket.destroyed) return; // refused by the guard
       this.raw.add(socket);
       socket.on("close", () => this.raw.delete(socket));
     });
@@ -113,6 +133,11 @@ export class StreamInbound implements InboundConnector {
       ctx.log.error({ connection: this.name, error: errorText(err) }, "listener error");
     });
     this.server = server;
+    if (s.frameTimeoutMs > 0) {
+      const tick = Math.min(1000, Math.max(10, Math.floor(s.frameTimeoutMs / 4)));
+      this.sweep = setInterval(() => this.closeStalled(), tick);
+      this.sweep.unref();
+    }
     const port = (server.address() as net.AddressInfo).port;
     this.stats.port = port;
     this.stats.status = "listening";
@@ -126,6 +151,8 @@ export class StreamInbound implements InboundConnector {
     const server = this.server;
     if (!server) return;
     this.stopping = true;
+    clearInterval(this.sweep);
+    this.sweep = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const c of this.conns) {
       c.socket.pause();
@@ -147,8 +174,8 @@ export class StreamInbound implements InboundConnector {
     const ctx = this.ctx!;
     const log = ctx.log;
     const remote = remoteOf(socket.remoteAddress, socket.remotePort);
-    const conn: Conn = { socket, pending: 0, ended: false, discard: false };
-    if (this.stopping) {
+    const conn: Conn = { socket, pending: 0, queuedBytes: 0, frameSince: 0, ended: false, discard: false };
+    if (this.stopping || socket.destroyed) {
       socket.destroy();
       return;
     }
@@ -165,23 +192,40 @@ export class StreamInbound implements InboundConnector {
         socket.destroy();
       });
     }
-    // Payloads and rejections share one queue, so replies leave in arrival order.
-    const enqueue = (job: () => Promise<void>) => {
+    // Payloads and rejections share one queue, so replies leave in arrival order. Reading pauses
+    // while many frames, or many bytes, wait: a pipelining sender cannot grow the queue unbounded.
+    const maxQueued = this.settings.maxFrameBytes;
+    const enqueue = (job: () => Promise<void>, bytes: number) => {
       conn.pending++;
-      if (conn.pending >= MAX_PENDING) socket.pause();
+      conn.queuedBytes += bytes;
+      if (conn.pending >= MAX_PENDING || conn.queuedBytes >= maxQueued) socket.pause();
       void queue.run(job).finally(() => {
         conn.pending--;
+        conn.queuedBytes -= bytes;
+        // Our intake held this connection up: the frame in progress gets its full time again.
+        if (conn.frameSince !== 0) conn.frameSince = performance.now();
         if (conn.pending === 0 && (conn.ended || this.stopping)) this.close(conn);
-        else if (conn.pending < MAX_PENDING / 2 && !this.stopping && !conn.discard) socket.resume();
+        else if (
+          conn.pending < MAX_PENDING / 2 &&
+          conn.queuedBytes < maxQueued / 2 &&
+          !this.stopping &&
+          !conn.discard
+        )
+          socket.resume();
       });
     };
     socket.on("data", (chunk: Buffer) => {
       this.stats.bytesIn(chunk.length);
       if (conn.discard) return;
-      for (const item of decoder.decode(chunk)) {
+      const items = decoder.decode(chunk);
+      // One check per chunk: a frame still open gets a deadline, counted from this chunk if it
+      // completed a frame (the open one began here) or no frame was open before.
+      if (!decoder.partial) conn.frameSince = 0;
+      else if (conn.frameSince === 0 || items.length > 0) conn.frameSince = performance.now();
+      for (const item of items) {
         if ("payload" in item) {
           const frame = item.payload;
-          enqueue(() => this.handle(conn, frame, remote));
+          enqueue(() => this.handle(conn, frame, remote), frame.length);
           continue;
         }
         const reason = item.rejected;
@@ -199,7 +243,7 @@ export class StreamInbound implements InboundConnector {
         }
         log.warn(fields, "frame over the size limit; rejecting it");
         const resyncs = decoder.resyncs;
-        enqueue(() => this.reject(conn, reason, remote, resyncs));
+        enqueue(() => this.reject(conn, reason, remote, resyncs), reason.head.length);
         if (!resyncs) {
           // The byte stream is out of step: read no more frames, close after the reply.
           conn.discard = true;
@@ -211,7 +255,9 @@ export class StreamInbound implements InboundConnector {
     socket.on("end", () => {
       conn.ended = true;
       // A frame whose trailer never came is still the peer's last message.
-      if (!conn.discard) for (const frame of decoder.end()) enqueue(() => this.handle(conn, frame, remote));
+      conn.frameSince = 0;
+      if (!conn.discard)
+        for (const frame of decoder.end()) enqueue(() => this.handle(conn, frame, remote), frame.length);
       if (conn.pending === 0) this.close(conn);
     });
     socket.on("error", (err) => {
@@ -222,6 +268,22 @@ export class StreamInbound implements InboundConnector {
       this.stats.closed();
       log.debug({ connection: this.name, remote }, "connection closed");
     });
+  }
+
+  /** Closes connections whose frame in progress passed `frameTimeoutMs` (nothing of it is ACKed). */
+  private closeStalled(): void {
+    const limit = this.settings.frameTimeoutMs;
+    const now = performance.now();
+    for (const c of this.conns) {
+      if (c.frameSince === 0 || c.pending > 0 || now - c.frameSince < limit) continue;
+      c.frameSince = 0;
+      this.stats.error(`frame not completed within ${limit} ms`);
+      this.ctx?.log.warn(
+        { connection: this.name, remote: remoteOf(c.socket.remoteAddress, c.socket.remotePort) },
+        `frame not completed within ${limit} ms; closing connection`,
+      );
+      c.socket.destroy();
+    }
   }
 
   private async handle(conn: Conn, frame: Buffer, remote: string | undefined): Promise<void> {

@@ -74,6 +74,8 @@ export interface InboundState {
   connections: number;
   /** Connections accepted since start. */
   totalConnections: number;
+  /** Connections closed at accept since start: over `maxConnections` or not in `allowFrom`. */
+  refusedConnections?: number;
   bytesIn: number;
   bytesOut: number;
   /** Payloads handed to `receive`. */

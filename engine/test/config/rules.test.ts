@@ -185,6 +185,26 @@ outbound("OB_A", file({ path: "out" }));
     assert.deepEqual(got, [`${span("connections.toml", toml, '"2601"')} MF-SETTINGS-SCHEMA`]);
   });
 
+  it("listener limits: valid values pass; a bad allowFrom entry or a negative cap is MF-SETTINGS-SCHEMA at the setting", async () => {
+    const good = base.replace(
+      "mllp({ port: 2600 })",
+      'mllp({ port: 2600, maxConnections: 10, frameTimeoutMs: 5000, idleTimeoutMs: 0, allowFrom: ["10.0.0.0/8", "192.168.1.20", "fd00::/8"] })',
+    );
+    assert.deepEqual(await problems({ "a.ts": good }), []);
+    const bad = base.replace("mllp({ port: 2600 })", 'mllp({ port: 2600, allowFrom: ["10.0.0.0/33"] })');
+    assert.deepEqual(await problems({ "a.ts": bad }), [
+      `${span("a.ts", bad, '["10.0.0.0/33"]')} MF-SETTINGS-SCHEMA`,
+    ]);
+    const toml = `[[inbound]]\nname = "IB_H"\ntransport = "http"\nrouter = "r_a"\n[inbound.settings]\nport = 2601\nmaxConnections = -1\nallowFrom = ["127.0.0.1", "localhost"]\n`;
+    const dir = writeConfig({ "a.ts": base, "connections.toml": toml });
+    const r = await loadConfig(dir, { processEnv: {} });
+    assert.deepEqual(r.problems.map(brief), [
+      `${span("connections.toml", toml, "-1")} MF-SETTINGS-SCHEMA`,
+      `${span("connections.toml", toml, '["127.0.0.1", "localhost"]')} MF-SETTINGS-SCHEMA`,
+    ]);
+    assert.match(r.problems[1]?.message ?? "", /allowFrom\.1 must be an IP address or CIDR block/);
+  });
+
   it("MF-SETTINGS-SCHEMA: a missing required outbound host is reported at the declaration", async () => {
     const text = base.replace('file({ path: "out" })', "mllp({ port: 2700 })");
     const got = await problems({ "a.ts": text });

@@ -1,14 +1,18 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import {
   appendFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  symlinkSync,
+  unlinkSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { readRegularFile } from "../../src/transports/file-inbound.js";
 import {
   ConnectorConfigError,
   createInbound,
@@ -154,6 +158,79 @@ describe("transports/file inbound", () => {
     await until(() => got.length === 1 && ib!.state.status === "listening");
   });
 
+  /** a.hl7 (older) and b.hl7; `during` runs while the intake holds a.hl7, after the poll listed both. */
+  async function raceAfterListing(maxFileBytes: number, during: (b: string) => void) {
+    const a = join(inDir(), "a.hl7");
+    const b = join(inDir(), "b.hl7");
+    writeFileSync(a, adt("A"));
+    writeFileSync(b, adt("B"));
+    const now = Date.now() / 1000;
+    utimesSync(a, now - 100, now - 100);
+    const errorTo = join(tmp.dir, "errors");
+    const seen: { name?: string; size: number }[] = [];
+    ib = createInbound("file", "IB_TEST_FILE", {
+      directory: inDir(),
+      pollIntervalMs: 20,
+      stableMs: 0,
+      maxFileBytes,
+      errorTo,
+    });
+    const ctx = context(async (payload, meta) => {
+      seen.push({ name: meta.filename, size: payload.length });
+      if (meta.filename === "a.hl7") during(b);
+      return { accepted: true };
+    });
+    await ib.start(ctx);
+    await until(() => existsSync(join(errorTo, "b.hl7")));
+    return { seen, ctx, errorTo };
+  }
+
+  it("never follows a symlink: one swapped in after the listing is not read, but moved to errorTo", async () => {
+    const outside = join(tmp.dir, "outside.hl7");
+    writeFileSync(outside, adt("OUTSIDE_SECRET"));
+    const { seen, errorTo } = await raceAfterListing(1024 * 1024, (b) => {
+      unlinkSync(b);
+      symlinkSync(outside, b);
+    });
+    assert.deepEqual(
+      seen.map((x) => x.name),
+      ["a.hl7"],
+    );
+    assert.equal(readFileSync(outside, "utf8"), adt("OUTSIDE_SECRET"), "the target is left alone");
+    assert.ok(readdirSync(errorTo).includes("b.hl7"));
+    // A symlink dropped in plainly is not read either.
+    symlinkSync(outside, join(inDir(), "c.hl7"));
+    writeFileSync(join(inDir(), "d.hl7"), adt("D"));
+    await until(() => seen.length === 2);
+    assert.deepEqual(
+      seen.map((x) => x.name),
+      ["a.hl7", "d.hl7"],
+    );
+  });
+
+  it("reads at most maxFileBytes: a file that grows past the limit after the listing is not taken", async () => {
+    const { seen, ctx } = await raceAfterListing(1000, (b) =>
+      appendFileSync(b, Buffer.alloc(1024 * 1024, 0x41)),
+    );
+    assert.deepEqual(
+      seen.map((x) => x.name),
+      ["a.hl7"],
+    );
+    assert.ok(ctx.log.entries.some((e) => /file not read: .*maxFileBytes/.test(e.msg ?? "")));
+  });
+
+  it("readRegularFile: refuses a symlink and a FIFO (without blocking), caps the bytes read", async () => {
+    const target = join(tmp.dir, "t.txt");
+    writeFileSync(target, "0123456789");
+    symlinkSync(target, join(tmp.dir, "link"));
+    assert.equal(await readRegularFile(join(tmp.dir, "link"), 100), "it is a symbolic link");
+    execFileSync("mkfifo", [join(tmp.dir, "fifo")]);
+    assert.equal(await readRegularFile(join(tmp.dir, "fifo"), 100), "not a regular file");
+    assert.equal(await readRegularFile(target, 9), "10 bytes exceed maxFileBytes (9)");
+    assert.equal((await readRegularFile(target, 10)).toString(), "0123456789");
+    assert.equal(await readRegularFile(join(tmp.dir, "empty"), 10).catch((e) => e.code), "ENOENT");
+  });
+
   it("accepts the connections.toml spellings path, pollMs and deleteAfterRead", async () => {
     writeFileSync(join(inDir(), "t.hl7"), "MSH|toml");
     ib = createInbound("file", "IB_TOML", { path: inDir(), pollMs: 20, stableMs: 0, deleteAfterRead: true });
@@ -278,6 +355,29 @@ describe("transports/file outbound", () => {
       assert.equal(r.status, "ok");
     }
     assert.deepEqual(readdirSync(tmp.dir).sort(), ["ADT_A01-1.hl7", "ADT_A01-2.hl7"]);
+  });
+
+  it("a file name the file system refuses is permanent (dead letter), not a retry; the next message is written", async () => {
+    const ob = createOutbound("file", "OB_LONG", { directory: tmp.dir, filename: "{MSH-10}.hl7" });
+    const long = await ob.send(Buffer.from("x"), hint("A".repeat(300))); // > 255 bytes: ENAMETOOLONG
+    assert.equal(long.status, "permanent");
+    assert.equal(long.error, "ENAMETOOLONG: the file system refused the file name");
+    // A long name that does fit is written (the temp name is kept short).
+    assert.equal((await ob.send(Buffer.from("y"), hint("B".repeat(240)))).status, "ok");
+    assert.deepEqual(readdirSync(tmp.dir), [`${"B".repeat(240)}.hl7`], "no temp file left behind");
+    await ob.close();
+    // A NUL byte in the name (from the template itself: field values are sanitised) is refused too.
+    const nul = createOutbound("file", "OB_NUL", { directory: tmp.dir, filename: "a\u0000{MSH-10}.hl7" });
+    const r = await nul.send(Buffer.from("x"), hint("1"));
+    assert.equal(r.status, "permanent");
+    assert.match(r.error!, /refused the file name/);
+  });
+
+  it("a too-long configured directory stays a retry (the setting is wrong, not the message)", async () => {
+    const ob = createOutbound("file", "OB_DIR", { directory: join(tmp.dir, "D".repeat(300)) });
+    const r = await ob.send(Buffer.from("x"), hint("1"));
+    assert.equal(r.status, "retry");
+    assert.match(r.error!, /ENAMETOOLONG/);
   });
 
   it("an unwritable directory is a retry, not a crash", async () => {

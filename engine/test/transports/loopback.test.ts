@@ -118,6 +118,39 @@ describe("transports/loopback", () => {
     }
   });
 
+  it("a REST response cut at maxResponseBytes is not re-ingressed; the delivery stays ok", async () => {
+    const hub = new LoopbackHub();
+    const got: string[] = [];
+    const loop = createInbound("loopback", "IB_REST_CUT", {}, { loopback: hub });
+    await loop.start(
+      context(async (p) => {
+        got.push(p.toString());
+        return { accepted: true };
+      }),
+    );
+    const server = http.createServer((_req, res) => res.end('{"eligible":true,"padding":"xxxxxxxxxx"}'));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const ob = createOutbound(
+      "rest",
+      "OB_REST",
+      { url, reingressTo: "IB_REST_CUT", maxResponseBytes: 16 },
+      { loopback: hub },
+    );
+    try {
+      const r = await ob.send(Buffer.from("{}"), { messageId: "5" });
+      assert.equal(r.status, "ok");
+      assert.equal(r.reply?.toString(), '{"eligible":true');
+      assert.equal(r.error, "response body over maxResponseBytes (16); reply cut; not re-ingressed");
+      assert.deepEqual(got, []);
+    } finally {
+      await ob.close();
+      await loop.stop();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   it("refuses two loopback inbounds with one name, and frees the name on stop", async () => {
     const hub = new LoopbackHub();
     const a = createInbound("loopback", "IB_DUP", {}, { loopback: hub });

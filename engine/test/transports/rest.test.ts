@@ -136,6 +136,46 @@ describe("transports/rest outbound", () => {
     assert.match(r2.error!, /no response within 50 ms/);
   });
 
+  it("reads the response body up to maxResponseBytes: an endless body is cut there, the delivery stays ok", async () => {
+    let written = 0;
+    let hungUp: () => void = () => {};
+    const gone = new Promise<void>((r) => {
+      hungUp = r;
+    });
+    // An endless 200 response, bounded only by a 256 MiB safety stop.
+    respond = (_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      const chunk = Buffer.alloc(64 * 1024, 0x41);
+      const pump = () => {
+        while (written < 256 * 1024 * 1024 && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      res.on("close", () => hungUp());
+      pump();
+    };
+    const r = await rest({ maxResponseBytes: 100_000 }).send(Buffer.from(adt("BIGREPLY")), {
+      messageId: "1",
+    });
+    assert.equal(r.status, "ok");
+    assert.equal(r.reply?.length, 100_000);
+    assert.equal(r.error, "response body over maxResponseBytes (100000); reply cut");
+    await gone; // the client hung up instead of reading on
+    assert.ok(written < 64 * 1024 * 1024, `server wrote ${written} bytes before the client hung up`);
+    // A body within the limit is kept whole, with no error; the default limit is 1 MiB.
+    respond = (_req, res) => res.writeHead(200).end(Buffer.alloc(1024 * 1024, 0x42));
+    const whole = await rest().send(Buffer.from("{}"), { messageId: "2" });
+    assert.deepEqual([whole.status, whole.reply?.length, whole.error], ["ok", 1024 * 1024, undefined]);
+    respond = (_req, res) => res.writeHead(503).end(Buffer.alloc(2000, 0x43));
+    const failed = await rest({ maxResponseBytes: 10 }).send(Buffer.from("{}"), { messageId: "3" });
+    assert.deepEqual(
+      [failed.status, failed.reply?.length, failed.error],
+      ["retry", 10, "HTTP 503; response body over maxResponseBytes (10); reply cut"],
+    );
+  });
+
   it("sends a bearer token or basic credentials", async () => {
     respond = (_req, res) => res.writeHead(200).end();
     await rest({ token: "t0k" }).send(Buffer.from("{}"), { messageId: "1" });

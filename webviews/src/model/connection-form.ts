@@ -90,6 +90,13 @@ export function parseInput(schema: JsonSchema, text: string): { value?: SettingV
       return Number.isFinite(Number(t)) ? { value: Number(t) } : { error: "must be a number" };
     case "boolean":
       return t === "true" || t === "false" ? { value: t === "true" } : { error: "must be true or false" };
+    case "array": {
+      // A list is typed as comma-separated items, e.g. allowFrom: "10.20.0.0/16, 192.168.1.20".
+      const items = t.split(",").map((x) => parseInput(schema.items ?? { type: "string" }, x.trim()));
+      const bad = items.find((i) => i.error !== undefined);
+      if (bad) return { error: `each item ${bad.error}` };
+      return { value: items.flatMap((i) => (i.value === undefined ? [] : [i.value])) };
+    }
     default:
       return { value: text };
   }
@@ -99,6 +106,7 @@ export function parseInput(schema: JsonSchema, text: string): { value?: SettingV
 export function formatValue(value: SettingValue | undefined): string {
   if (value === undefined || value === null) return "";
   if (isEnvRef(value)) return value.env;
+  if (Array.isArray(value)) return value.map(formatValue).join(", ");
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
