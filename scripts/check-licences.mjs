@@ -2,10 +2,12 @@
 // the engine's, the language server's and the webviews' dependencies, and theirs) carries a licence from
 // the allow-list below. An SPDX `A OR B` passes when either side is allowed, `A AND B` when both are.
 // A new licence is a decision for a person: add it here with the reason, or choose another package.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 const ALLOWED = new Set([
   "MIT",
+  "MIT-0",
   "ISC",
   "0BSD",
   "BSD-2-Clause",
@@ -17,6 +19,22 @@ const ALLOWED = new Set([
   // Icon artwork and data, not code (@vscode/codicons' icons): attribution only.
   "CC-BY-4.0",
 ]);
+
+/**
+ * npm records only `license` in the lockfile; a package that still declares the old `licenses: [{ type }]`
+ * (ssh2 and its helpers) is read from its installed package.json, its types joined with OR.
+ */
+function legacyLicence(path) {
+  const manifest = join(
+    dirname(String(lockfile instanceof URL ? lockfile.pathname : lockfile)),
+    path,
+    "package.json",
+  );
+  if (!existsSync(manifest)) return undefined;
+  const { licenses } = JSON.parse(readFileSync(manifest, "utf8"));
+  if (!Array.isArray(licenses) || licenses.length === 0) return undefined;
+  return licenses.map((l) => (typeof l === "string" ? l : l.type)).join(" OR ");
+}
 
 /** Whether an SPDX expression (no parentheses nesting beyond one level, as npm writes them) is allowed. */
 function allowed(expression) {
@@ -34,7 +52,7 @@ let checked = 0;
 for (const [path, entry] of Object.entries(lock.packages)) {
   if (!path.includes("node_modules/") || entry.link || entry.dev || entry.devOptional) continue;
   checked += 1;
-  const licence = typeof entry.license === "string" ? entry.license : undefined;
+  const licence = typeof entry.license === "string" ? entry.license : legacyLicence(path);
   if (licence === undefined || !allowed(licence))
     refused.push(
       `${path.replace(/^.*node_modules\//, "")}@${entry.version}: ${licence ?? "no licence declared"}`,

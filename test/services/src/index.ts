@@ -4,34 +4,58 @@
  * mocha-hooks.ts): for each service it uses what the environment names, else what the machine has, else
  * provides it, and publishes it in the service's environment variable, so tests and the processes they
  * start read the same value. `stopServices()` stops what it started. A new connector's server is added
- * here once, as a Service.
+ * here once, as a Service (a file of its own), asked for with `useService`; `faultProxy` stands in front
+ * of any server to make it go away and come back.
  */
 import { chromiumService } from "./chromium.js";
 import { postgresService } from "./postgres.js";
 import { report } from "./report.js";
 import type { Found, Service } from "./service.js";
 
+export { aptInstall, aptUnavailable } from "./debian.js";
+export { type FaultProxy, faultProxy } from "./fault-proxy.js";
 export type { Found, Service } from "./service.js";
 
-const SERVICES: readonly Service[] = [chromiumService, postgresService];
+/** Provided before every run (mocha's global setup): most suites use them. */
+const EAGER: readonly Service[] = [chromiumService, postgresService];
+const provided = new Map<Service, Promise<string>>();
 const started: Found[] = [];
 
-export async function provideServices(services: readonly Service[] = SERVICES): Promise<void> {
-  for (const service of services) {
-    const given = process.env[service.env];
-    if (given !== undefined && given !== "") {
-      report(service.name, `using ${service.env}=${redact(given)}`);
-      continue;
-    }
-    const found = (await service.find()) ?? (await service.provide());
-    if (found.stop !== undefined) started.push(found);
-    process.env[service.env] = found.value;
-    report(service.name, found.said);
+export async function provideServices(services: readonly Service[] = EAGER): Promise<void> {
+  for (const service of services) await useService(service);
+}
+
+/**
+ * The service's value (a path, a URL), provided on first use and kept for the run: what the environment
+ * names, else what the machine has, else what `provide` installs or starts (stopped by `stopServices`).
+ * Servers few suites need are asked for here from a `before` hook (give it a generous timeout: a first
+ * run may install a package).
+ */
+export function useService(service: Service): Promise<string> {
+  let value = provided.get(service);
+  if (value === undefined) {
+    value = locate(service);
+    provided.set(service, value);
   }
+  return value;
+}
+
+async function locate(service: Service): Promise<string> {
+  const given = process.env[service.env];
+  if (given !== undefined && given !== "") {
+    report(service.name, `using ${service.env}=${redact(given)}`);
+    return given;
+  }
+  const found = (await service.find()) ?? (await service.provide());
+  if (found.stop !== undefined) started.push(found);
+  process.env[service.env] = found.value;
+  report(service.name, found.said);
+  return found.value;
 }
 
 export async function stopServices(): Promise<void> {
   while (started.length > 0) await started.pop()?.stop?.();
+  provided.clear();
 }
 
 function need(service: Service): string {

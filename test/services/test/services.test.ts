@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import pg from "pg";
 import { chromium } from "playwright-core";
-import { chromiumPath, postgresUrl, provideServices, type Service } from "../src/index.js";
+import { chromiumPath, faultProxy, postgresUrl, type Service, useService } from "../src/index.js";
 import { postgresService } from "../src/postgres.js";
 
 describe("test services", () => {
@@ -47,11 +47,11 @@ describe("test services", () => {
     await browser.close();
   });
 
-  it("uses what the environment names before looking or providing", async () => {
+  it("uses what the environment names before looking, and provides each service once a run", async () => {
     let looked = 0;
-    const service: Service = {
+    const example = (env: string): Service => ({
       name: "Example",
-      env: "MEFOR_TEST_EXAMPLE",
+      env,
       async find() {
         looked += 1;
         return { value: "found", said: "found it" };
@@ -59,18 +59,46 @@ describe("test services", () => {
       async provide() {
         throw new Error("must not provide");
       },
-    };
-    process.env.MEFOR_TEST_EXAMPLE = "given";
+    });
+    process.env.MEFOR_TEST_EXAMPLE_A = "given";
     try {
-      await provideServices([service]);
-      assert.equal(process.env.MEFOR_TEST_EXAMPLE, "given");
+      assert.equal(await useService(example("MEFOR_TEST_EXAMPLE_A")), "given");
       assert.equal(looked, 0);
-      delete process.env.MEFOR_TEST_EXAMPLE;
-      await provideServices([service]);
-      assert.equal(process.env.MEFOR_TEST_EXAMPLE, "found");
-      assert.equal(looked, 1);
+      const b = example("MEFOR_TEST_EXAMPLE_B");
+      assert.equal(await useService(b), "found");
+      assert.equal(await useService(b), "found");
+      assert.equal(looked, 1, "found once, then kept");
+      assert.equal(process.env.MEFOR_TEST_EXAMPLE_B, "found", "published for the processes tests start");
     } finally {
-      delete process.env.MEFOR_TEST_EXAMPLE;
+      delete process.env.MEFOR_TEST_EXAMPLE_A;
+      delete process.env.MEFOR_TEST_EXAMPLE_B;
+    }
+  });
+
+  it("a fault proxy in front of a real server drops and refuses connections while cut, then lets them through", async function () {
+    this.timeout(30_000);
+    const target = new URL(postgresUrl());
+    const proxy = await faultProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const via = new URL(postgresUrl());
+    via.hostname = proxy.host;
+    via.port = String(proxy.port);
+    try {
+      const before = new pg.Client({ connectionString: via.href });
+      before.on("error", () => undefined);
+      await before.connect();
+      assert.equal((await before.query("SELECT 1 AS one")).rows[0].one, 1);
+      proxy.cut();
+      await assert.rejects(before.query("SELECT 1"), "an open connection is dropped");
+      const during = new pg.Client({ connectionString: via.href, connectionTimeoutMillis: 2_000 });
+      during.on("error", () => undefined);
+      await assert.rejects(during.connect(), "a new connection is refused");
+      proxy.restore();
+      const after = new pg.Client({ connectionString: via.href });
+      await after.connect();
+      assert.equal((await after.query("SELECT 2 AS two")).rows[0].two, 2);
+      await after.end();
+    } finally {
+      await proxy.close();
     }
   });
 });
