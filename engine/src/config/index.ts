@@ -34,14 +34,7 @@ export {
   fixtureProblems,
   runFixture,
 } from "./fixtures.js";
-export {
-  DEFAULT_LOAD_LIMITS,
-  DEFAULT_LOAD_TIMEOUT_MS,
-  type IsolatedLoadOptions,
-  type IsolatedLoadResult,
-  loadConfigIsolated,
-  scrubEnv,
-} from "./isolated-load.js";
+export { type IsolatedLoadOptions, type IsolatedLoadResult, loadConfigIsolated } from "./isolated-load.js";
 export { findEntryModules, type LoadOptions, type LoadResult, loadConfig } from "./loader.js";
 export { RawMessage } from "./raw-message.js";
 export {
@@ -52,6 +45,12 @@ export {
   type Registry,
   type RouterDef,
 } from "./registry.js";
+export {
+  DEFAULT_SANDBOX_LIMITS,
+  netNamespacePrefix,
+  type SandboxLimits,
+  type SandboxLog,
+} from "./sandbox.js";
 export { CONNECTIONS_FILE, readConnectionsToml, type TomlConnection, type TomlConnections } from "./toml.js";
 export {
   type ConnectionEntry,

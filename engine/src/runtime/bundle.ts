@@ -3,9 +3,9 @@
  * promoted, kept on disk per version and hashed. Paths are checked before anything is written, so an
  * uploaded bundle can never write outside its directory.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
-import { bundleHash } from "../api/stage-area.js";
 
 /** Forward-slash relative path → UTF-8 text. */
 export type ConfigFiles = Record<string, string>;
@@ -75,8 +75,17 @@ function badPath(path: string): string | undefined {
   return undefined;
 }
 
-/** SHA-256 (hex) over the sorted paths and contents — the API's own definition, so hashes agree. */
-export const hashBundle: (files: ConfigFiles) => string = bundleHash;
+/** SHA-256 (hex) over sorted `path\0content\0` pairs: the same bundle always hashes the same. */
+export function hashBundle(files: ConfigFiles): string {
+  const h = createHash("sha256");
+  for (const path of Object.keys(files).sort()) {
+    h.update(path)
+      .update("\u0000")
+      .update(files[path] ?? "")
+      .update("\u0000");
+  }
+  return h.digest("hex");
+}
 
 /** Writes a checked bundle under `dir` (created; expected to be new and empty). */
 export function writeBundle(dir: string, files: ConfigFiles): void {

@@ -154,12 +154,13 @@ export class ConfigVersions {
     }
     const hash = hashBundle(checked);
     const dir = this.#keep(checked, hash);
-    // Uploaded code is untrusted until a deployer promotes it: load it in a worker with a scrubbed
-    // environment (no store key), a timeout and a heap limit (config/isolated-load.ts).
+    // Uploaded code is untrusted until a deployer promotes it: its code runs in a sandboxed child
+    // process with no secrets, no store access, time and heap limits (config/isolated-load.ts).
     const { env, processEnv } = this.#o.load;
     const loaded = await loadConfigIsolated(dir, {
       ...(env !== undefined && { env }),
       ...(processEnv !== undefined && { processEnv }),
+      log: this.#o.log,
     });
     const running = this.#o.running();
     const empty: RegistryGraph = { version: 1, nodes: [], edges: [], envUses: [] };
