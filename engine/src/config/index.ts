@@ -46,8 +46,9 @@ export {
   type RouterDef,
 } from "./registry.js";
 export {
+  type Confinement,
+  confinementHere,
   DEFAULT_SANDBOX_LIMITS,
-  netNamespacePrefix,
   type SandboxLimits,
   type SandboxLog,
 } from "./sandbox.js";

@@ -2,8 +2,9 @@
  * Runs a config bundle's top-level code in a separate `node` process that holds nothing worth taking:
  * an empty environment (no store key, no MEFOR_*), Node's permission model (reads only its own
  * program file and the config dir; no writes, no child processes, no workers, no native addons), a
- * heap limit, a wall-clock limit that kills it, and — on Linux where the engine may create one — a
- * network namespace of its own (no network at all). Only stdin, stdout, stderr and the answer pipe
+ * heap limit, a wall-clock limit that kills it, and — on Linux where the engine may create them —
+ * network and PID namespaces of its own (no network; the engine's processes invisible) and an
+ * address-space limit (prlimit). Only stdin, stdout, stderr and the answer pipe
  * are open in it. Its program is sandbox-child.ts, bundled once per engine process by esbuild into a
  * private temp file, so the same code runs from source (tests under tsx) and from engine/dist.
  */
@@ -43,7 +44,7 @@ export type SandboxOutcome =
 
 /** Kept from the child's stderr, only to recognise a blown heap (never logged: config may print PHI). */
 const STDERR_TAIL = 4096;
-const HEAP_DEATH = /heap out of memory|Reached heap limit|Allocation failed/i;
+const HEAP_DEATH = /heap out of memory|Reached heap limit|allocation failed/i;
 
 let runtime: Promise<string> | undefined;
 
@@ -78,38 +79,56 @@ async function buildRuntime(): Promise<string> {
   return file;
 }
 
-let netns: Promise<string[] | undefined> | undefined;
-
-/**
- * The command prefix that gives the child a network namespace of its own, or undefined where the
- * engine may not make one (not Linux, no util-linux `unshare`, no privilege and no unprivileged user
- * namespaces). Probed once per process by running `unshare … node -e ""`.
- */
-export function netNamespacePrefix(log?: SandboxLog): Promise<string[] | undefined> {
-  netns ??= probeNetns().then((prefix) => {
-    if (!prefix) {
-      log?.warn(
-        { event: "sandbox-network" },
-        "staged config code runs WITHOUT a network namespace (unshare --net is not available here): it can open network connections",
-      );
-    }
-    return prefix;
-  });
-  return netns;
+/** How much of the OS the platform lets the engine take away from the child (probed once per process). */
+export interface Confinement {
+  /** Command prefix that runs the child in network and PID namespaces of its own (Linux, `unshare`). */
+  namespaces: string[] | undefined;
+  /** Path of util-linux `prlimit`, to cap the child's address space (Buffers live outside the JS heap). */
+  prlimit: string | undefined;
 }
 
-async function probeNetns(): Promise<string[] | undefined> {
-  if (process.platform !== "linux") return undefined;
+let confinement: Promise<Confinement> | undefined;
+
+/**
+ * What this platform allows: on Linux, `unshare` gives the child no network and no view of (or
+ * signals to) the engine's processes — as root directly, otherwise inside an unprivileged user
+ * namespace; `prlimit` caps its memory. Where either is missing the engine logs a warning once.
+ */
+export function confinementHere(log?: SandboxLog): Promise<Confinement> {
+  confinement ??= probe().then((c) => {
+    if (!c.namespaces) {
+      log?.warn(
+        { event: "sandbox-namespaces" },
+        "staged config code runs WITHOUT a network namespace (unshare --net is not available here): it can open network connections and signal the engine's processes",
+      );
+    }
+    if (!c.prlimit) {
+      log?.warn(
+        { event: "sandbox-memory" },
+        "staged config code runs without an address-space limit (prlimit is not available here): only its JS heap is limited",
+      );
+    }
+    return c;
+  });
+  return confinement;
+}
+
+async function probe(): Promise<Confinement> {
+  if (process.platform !== "linux") return { namespaces: undefined, prlimit: undefined };
+  let namespaces: string[] | undefined;
   for (const unshare of ["/usr/bin/unshare", "/bin/unshare"]) {
-    // As root (or with CAP_SYS_ADMIN) a plain net namespace; otherwise inside a user namespace.
     for (const prefix of [
-      [unshare, "--net", "--"],
-      [unshare, "--user", "--map-root-user", "--net", "--"],
+      [unshare, "--net", "--pid", "--kill-child", "--"],
+      [unshare, "--user", "--map-root-user", "--net", "--pid", "--kill-child", "--"],
     ]) {
-      if (await runsOk(prefix)) return prefix;
+      if (!namespaces && (await runsOk(prefix))) namespaces = prefix;
     }
   }
-  return undefined;
+  let prlimit: string | undefined;
+  for (const path of ["/usr/bin/prlimit", "/bin/prlimit"]) {
+    if (!prlimit && (await runsOk([path, `--as=${2 ** 31}`, "--"]))) prlimit = path;
+  }
+  return { namespaces, prlimit };
 }
 
 function runsOk(prefix: string[]): Promise<boolean> {
@@ -129,6 +148,11 @@ function runsOk(prefix: string[]): Promise<boolean> {
   });
 }
 
+/** Address space for the child: its heap plus room for V8, code, and Buffers outside the heap. */
+function addressSpaceBytes(heapMb: number): number {
+  return (heapMb + 1024) * 1024 * 1024;
+}
+
 /** `--permission` from Node 22 on (`--experimental-permission` before). */
 function permissionFlag(): string {
   return process.allowedNodeEnvironmentFlags.has("--permission")
@@ -143,9 +167,9 @@ export async function runSandboxed(
   log?: SandboxLog,
 ): Promise<SandboxOutcome> {
   let program: string;
-  let prefix: string[] | undefined;
+  let here: Confinement;
   try {
-    [program, prefix] = await Promise.all([sandboxRuntime(), netNamespacePrefix(log)]);
+    [program, here] = await Promise.all([sandboxRuntime(), confinementHere(log)]);
   } catch (error) {
     return { kind: "failed", message: error instanceof Error ? error.message : String(error) };
   }
@@ -158,9 +182,12 @@ export async function runSandboxed(
     "--no-warnings",
     program,
   ];
-  const [cmd, ...args] = prefix
-    ? [...prefix, process.execPath, ...nodeArgs]
-    : [process.execPath, ...nodeArgs];
+  const [cmd, ...args] = [
+    ...(here.prlimit ? [here.prlimit, `--as=${addressSpaceBytes(limits.heapMb)}`, "--"] : []),
+    ...(here.namespaces ?? []),
+    process.execPath,
+    ...nodeArgs,
+  ];
   return new Promise<SandboxOutcome>((resolve) => {
     const child = spawn(cmd as string, args, {
       env: {},

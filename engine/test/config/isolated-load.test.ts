@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, describe, it } from "mocha";
 import { loadConfig } from "../../src/config/index.js";
 import { loadConfigIsolated } from "../../src/config/isolated-load.js";
-import { netNamespacePrefix } from "../../src/config/sandbox.js";
+import { confinementHere } from "../../src/config/sandbox.js";
 import { MAX_PROBLEMS, MAX_TEXT_CHARS } from "../../src/config/sandbox-answer.js";
 import { cleanupConfigs, writeConfig } from "./helpers.js";
 
@@ -190,7 +190,7 @@ describe("config/isolated-load", () => {
 
   it("the child has no network where Linux gives it a namespace of its own (and the engine warns where not)", async () => {
     const warnings: string[] = [];
-    const prefix = await netNamespacePrefix({ warn: (_o, msg) => warnings.push(msg) });
+    const prefix = (await confinementHere({ warn: (_o, msg) => warnings.push(msg) })).namespaces;
     let accepted = 0;
     const server = net.createServer((s) => {
       accepted++;
@@ -222,6 +222,29 @@ s.on("error", () => really(0));
     } finally {
       await new Promise<void>((res) => server.close(() => res()));
     }
+  });
+
+  it("the engine's processes are out of the child's sight and reach (PID namespace, where Linux allows)", async () => {
+    const here = await confinementHere();
+    const dir = writeConfig({
+      "kill.ts": `let seen = "ALIVE";\ntry { process.kill(${process.pid}, 0); } catch (e: any) { seen = e.code; }\nthrow new Error("SIGNAL " + seen + " PPID " + process.ppid);\n`,
+    });
+    const r = await loadConfigIsolated(dir, { processEnv: {} });
+    if (here.namespaces)
+      assert.equal(r.problems[0]?.message, "config threw while loading: SIGNAL ESRCH PPID 0");
+    else assert.match(r.problems[0]?.message ?? "", /SIGNAL ALIVE/);
+  });
+
+  it("memory outside the JS heap (Buffers) is capped too, where prlimit is available", async () => {
+    const here = await confinementHere();
+    const dir = writeConfig({
+      "buffers.ts": `const keep: Buffer[] = [];\nfor (let i = 0; i < 400; i++) keep.push(Buffer.alloc(1e8, 1));\nthrow new Error("ALLOCATED " + keep.length * 100 + " MB");\n`,
+    });
+    const r = await loadConfigIsolated(dir, { processEnv: {}, heapMb: 64, timeoutMs: 20_000 });
+    assert.equal(r.hasErrors, true);
+    if (here.prlimit) assert.match(r.problems[0]?.message ?? "", /allocation failed|memory limit/i);
+    else
+      assert.match(r.problems[0]?.message ?? "", /ALLOCATED 40000 MB|memory limit|timeout|did not finish/i);
   });
 
   it("an answer forged by config code is refused, not trusted", async () => {
