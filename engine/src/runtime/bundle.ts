@@ -98,6 +98,47 @@ export function writeBundle(dir: string, files: ConfigFiles): void {
   }
 }
 
+/**
+ * Every file under a kept version's dir, refusing anything a bundle cannot contain (links, devices).
+ * Unlike readBundle nothing is skipped: a file added beside the bundle counts as a change.
+ */
+function readKept(dir: string): ConfigFiles {
+  const files: ConfigFiles = {};
+  const walk = (d: string): void => {
+    for (const ent of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, ent.name);
+      const rel = relative(dir, full).split(sep).join("/");
+      if (ent.isDirectory()) walk(full);
+      else if (ent.isFile()) files[rel] = readFileSync(full, "utf8");
+      else throw new BundleError(`${rel} is not a regular file`);
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/**
+ * Why the files under `dir` are not exactly the bundle whose hash is `hash` (a file changed, added,
+ * removed or replaced by a link), or undefined when they are.
+ */
+export function keptMismatch(dir: string, hash: string): string | undefined {
+  let files: ConfigFiles;
+  try {
+    files = readKept(dir);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  const actual = hashBundle(files);
+  return actual === hash ? undefined : `its files hash to ${actual}, not ${hash}`;
+}
+
+/** The text a bundle file reads back as once written (UTF-8 cannot keep lone surrogates). */
+export function asWritten(files: ConfigFiles): ConfigFiles {
+  return Object.fromEntries(
+    Object.entries(files).map(([path, text]) => [path, Buffer.from(text, "utf8").toString("utf8")]),
+  );
+}
+
 export function isDir(path: string): boolean {
   try {
     return statSync(path).isDirectory();
