@@ -117,7 +117,10 @@ describe("api/config", () => {
     const stale = await stage(V1);
     assert.equal(stale.status, 403);
     assert.equal(stale.body.error.code, "REAUTH_REQUIRED");
-    await h.call("POST", "/auth/reauth", { token: deployer, body: { password: PASSWORD } });
+    await h.call("POST", "/auth/reauth", {
+      token: deployer,
+      body: { password: PASSWORD, totp: h.totp("deployer") },
+    });
     const staged = await stage(V1);
     assert.equal(staged.status, 200);
     const promoteDenied = await h.call("POST", "/config/promote", {
@@ -131,7 +134,10 @@ describe("api/config", () => {
       body: { stageId: staged.body.stageId },
     });
     assert.equal(promoteStale.body.error.code, "REAUTH_REQUIRED");
-    await h.call("POST", "/auth/reauth", { token: deployer, body: { password: PASSWORD } });
+    await h.call("POST", "/auth/reauth", {
+      token: deployer,
+      body: { password: PASSWORD, totp: h.totp("deployer") },
+    });
     const ok = await h.call("POST", "/config/promote", {
       token: deployer,
       body: { stageId: staged.body.stageId },
