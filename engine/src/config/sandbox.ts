@@ -91,8 +91,8 @@ let confinement: Promise<Confinement> | undefined;
 
 /**
  * What this platform allows: on Linux, `unshare` gives the child no network and no view of (or
- * signals to) the engine's processes — as root directly, otherwise inside an unprivileged user
- * namespace; `prlimit` caps its memory. Where either is missing the engine logs a warning once.
+ * signals to) the engine's processes, /proc included — as root directly, otherwise inside an
+ * unprivileged user namespace; `prlimit` caps its memory. Where either is missing the engine logs a warning once.
  */
 export function confinementHere(log?: SandboxLog): Promise<Confinement> {
   confinement ??= probe().then((c) => {
@@ -118,8 +118,8 @@ async function probe(): Promise<Confinement> {
   let namespaces: string[] | undefined;
   for (const unshare of ["/usr/bin/unshare", "/bin/unshare"]) {
     for (const prefix of [
-      [unshare, "--net", "--pid", "--kill-child", "--"],
-      [unshare, "--user", "--map-root-user", "--net", "--pid", "--kill-child", "--"],
+      [unshare, "--net", "--pid", "--mount-proc", "--kill-child", "--"],
+      [unshare, "--user", "--map-root-user", "--net", "--pid", "--mount-proc", "--kill-child", "--"],
     ]) {
       if (!namespaces && (await runsOk(prefix))) namespaces = prefix;
     }
