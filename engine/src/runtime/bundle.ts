@@ -118,18 +118,24 @@ function readKept(dir: string): ConfigFiles {
 }
 
 /**
- * Why the files under `dir` are not exactly the bundle whose hash is `hash` (a file changed, added,
- * removed or replaced by a link), or undefined when they are.
+ * The files under a kept dir, when they are exactly the bundle whose hash is `hash`. Throws a
+ * BundleError saying why not (a file changed, added, removed or replaced by a link).
  */
+export function readVerified(dir: string, hash: string): ConfigFiles {
+  const files = readKept(dir);
+  const actual = hashBundle(files);
+  if (actual !== hash) throw new BundleError(`its files hash to ${actual}, not ${hash}`);
+  return files;
+}
+
+/** Why the files under `dir` are not exactly the bundle hashed `hash`, or undefined when they are. */
 export function keptMismatch(dir: string, hash: string): string | undefined {
-  let files: ConfigFiles;
   try {
-    files = readKept(dir);
+    readVerified(dir, hash);
+    return undefined;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
-  const actual = hashBundle(files);
-  return actual === hash ? undefined : `its files hash to ${actual}, not ${hash}`;
 }
 
 /** The text a bundle file reads back as once written (UTF-8 cannot keep lone surrogates). */

@@ -24,6 +24,7 @@ import {
   isDir,
   keptMismatch,
   readBundle,
+  readVerified,
   writeBundle,
 } from "./bundle.js";
 import type { VersionRow, VersionsTable } from "./versions-table.js";
@@ -107,10 +108,14 @@ export class ConfigVersions {
     rmSync(this.stageDir(stageId), { recursive: true, force: true });
   }
 
-  /** Throws CONFIG_TAMPERED, naming `what`, unless `dir` holds exactly the bundle hashed `hash`. */
-  #verify(dir: string, hash: string, what: string): void {
-    const why = keptMismatch(dir, hash);
-    if (why === undefined) return;
+  /** The files of `dir`; throws CONFIG_TAMPERED, naming `what`, unless they are exactly the bundle hashed `hash`. */
+  #verify(dir: string, hash: string, what: string): ConfigFiles {
+    let why: string;
+    try {
+      return readVerified(dir, hash);
+    } catch (error) {
+      why = error instanceof Error ? error.message : String(error);
+    }
     this.#o.log.error(
       { event: "config-tampered", contentHash: hash, dir, why },
       `${what}: files changed on disk; refused`,
@@ -270,8 +275,7 @@ export class ConfigVersions {
       // The files promoted are the files staged (and sandbox-checked), or nothing is.
       let files: ConfigFiles;
       try {
-        this.#verify(stage.dir, stage.contentHash, `staged config ${stageId}`);
-        files = readBundle(stage.dir);
+        files = this.#verify(stage.dir, stage.contentHash, `staged config ${stageId}`);
       } catch (error) {
         this.#drop(stageId);
         throw error;

@@ -131,6 +131,18 @@ describe("runtime: staged bundles expire, versions are verified on every load", 
     assert.deepEqual(names(engine), ["r_fixed"]);
   });
 
+  it("every file of a bundle is kept and verified, whatever its name: no false alarm on rollback", async () => {
+    const e = engine as Engine;
+    const api = engineServices(e);
+    const files = { "routes.ts": router("r_two"), "docs/notes.adoc": "= Notes\n", "data/map.yaml": "a: 1\n" };
+    const staged = await api.config.stage(files, "tester");
+    await api.config.promote(staged.stageId, "tester");
+    await api.config.rollback("v1", "tester");
+    const back = await api.config.rollback("v2", "tester");
+    assert.equal(back.contentHash, staged.contentHash);
+    assert.deepEqual(names(e), ["r_two"]);
+  });
+
   it("promoting a bundle whose kept version dir was changed writes it again from the verified files", async () => {
     const e = engine as Engine;
     const api = engineServices(e);
