@@ -9,12 +9,13 @@ const PACKAGES = ["engine", "language-server", "webviews", "extension", "bench",
 
 /**
  * Test and benchmark harnesses that drive engine internals in-process on purpose (a store opened to
- * measure it or to check what a killed engine left on disk; an engine started in-process for the
+ * measure it or to check what a killed engine left on disk; the staging sandbox timed on its own; an engine started in-process for the
  * extension's tests). They may reach engine/src only; product code has no such exception.
  */
 const ENGINE_WHITE_BOX = [
   "^bench/store/run\\.ts$",
   "^bench/throughput/run\\.ts$",
+  "^bench/staging/run\\.ts$",
   "^test/e2e-engine/crash\\.test\\.ts$",
   "^extension/test/support/realEngine\\.ts$",
 ];

@@ -33,6 +33,8 @@ export const API_ERRORS = {
   INTERNAL: 500,
   /** The swap failed and the previous graph was restored. */
   PROMOTE_FAILED: 500,
+  /** A config version's (or stage's) files changed on disk since they were hashed; nothing was swapped. */
+  CONFIG_TAMPERED: 500,
   /** The engine part behind this route is not running (e.g. no config loaded yet). */
   UNAVAILABLE: 503,
   // Auth core codes that only the user-admin side produces, kept so every AuthError maps.

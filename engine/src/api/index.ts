@@ -26,7 +26,6 @@ export { decodeCursor, encodeCursor } from "./pagination.js";
 export { WS_CLOSE } from "./routes/stats-feed.js";
 export { bearerToken } from "./security.js";
 export type * from "./services.js";
-export { bundleHash, StageArea, type StageAreaOptions, type StagedBundle } from "./stage-area.js";
 export {
   type ConnectionDescription,
   statsFromStore,

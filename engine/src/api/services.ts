@@ -146,11 +146,11 @@ export interface ConfigService {
   active(): Promise<ConfigVersion | undefined>;
   /** Loads and validates the bundle in isolation (never touches the running graph). */
   stage(files: ConfigFiles, actor: string): Promise<StageResult>;
-  /** Hot-swaps to a staged bundle. Throws STAGE_NOT_FOUND, CONFIG_INVALID or PROMOTE_FAILED. */
+  /** Hot-swaps to a staged bundle. Throws STAGE_NOT_FOUND, CONFIG_INVALID, CONFIG_TAMPERED or PROMOTE_FAILED. */
   promote(stageId: string, actor: string): Promise<ConfigVersion>;
   /** Newest first. */
   history(): Promise<ConfigVersion[]>;
-  /** Promotes an earlier version again. Throws VERSION_NOT_FOUND or PROMOTE_FAILED. */
+  /** Promotes an earlier version again. Throws VERSION_NOT_FOUND, CONFIG_TAMPERED or PROMOTE_FAILED. */
   rollback(versionId: string, actor: string): Promise<ConfigVersion>;
 }
 

@@ -11,7 +11,10 @@ export interface AuthPolicy {
   lockoutWindowMs: number;
   /** How long a lock lasts. */
   lockoutMs: number;
-  /** Roles that may not obtain a session without an enrolled, verified TOTP. */
+  /**
+   * Roles that may not obtain a session without an enrolled, verified TOTP: administrators, and
+   * deployers because promoted config code runs inside the engine, beside the store key.
+   */
   mfaRequiredRoles: readonly string[];
   /** TOTP steps accepted either side of now (clock drift). */
   totpWindow: number;
@@ -28,7 +31,7 @@ export const DEFAULT_AUTH_POLICY: Readonly<AuthPolicy> = Object.freeze({
   maxFailedAttempts: 5,
   lockoutWindowMs: 15 * 60_000,
   lockoutMs: 15 * 60_000,
-  mfaRequiredRoles: Object.freeze(["administrator"]),
+  mfaRequiredRoles: Object.freeze(["administrator", "deployer"]),
   totpWindow: 1,
   totpIssuer: "MessageFoundry",
   hash: Object.freeze({ memoryCost: 65536, timeCost: 3, parallelism: 4 }),

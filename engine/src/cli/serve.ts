@@ -23,6 +23,7 @@ interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   retentionDays?: string;
+  stageTtlMinutes: string;
   logLevel: string;
 }
 
@@ -58,6 +59,11 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
       "development only: store message bodies unencrypted when no MEFOR_STORE_KEY",
     )
     .option("--retention-days <n>", "purge finished messages older than this many days")
+    .option(
+      "--stage-ttl-minutes <n>",
+      "delete a staged, unpromoted config (and its files) after this long",
+      "60",
+    )
     .option("--log-level <level>", "pino level: debug, info, warn, error", "info")
     .action(async (opts: ServeOptions) => {
       setExit(await serve(io, opts));
@@ -85,6 +91,7 @@ async function serve(io: CliIo, opts: ServeOptions): Promise<number> {
     opts.retentionDays !== undefined
       ? intOption(opts.retentionDays, "--retention-days", 1, 36500) * 86_400_000
       : undefined;
+  const stageTtlMs = intOption(opts.stageTtlMinutes, "--stage-ttl-minutes", 1, 10_080) * 60_000;
 
   // Signals are watched from the start: a stop asked for during start-up waits for it, then drains.
   let onSignal: (signal: NodeJS.Signals) => void = () => {};
@@ -123,6 +130,7 @@ async function serve(io: CliIo, opts: ServeOptions): Promise<number> {
       processEnv: io.env as NodeJS.ProcessEnv,
       insecureNoEncryption: opts.insecureNoEncryption === true,
       ...(retentionMs !== undefined ? { retentionMs } : {}),
+      stageTtlMs,
       log,
     });
   } catch (error) {

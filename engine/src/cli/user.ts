@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import {
+  DEFAULT_AUTH_POLICY,
   isAuthError,
   mfaEnroll,
   readPasswordFromStdin,
@@ -48,8 +49,8 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
       const password = await readPasswordFromStdin();
       const u = await withDb(io, opts.db, true, (d) => userAdd(d, name, opts.role, password));
       io.out(`added ${u.name} (${u.role})\n`);
-      if (u.role === "administrator")
-        io.out(`administrators need MFA: messagefoundry user mfa ${u.name} --db ${opts.db}\n`);
+      if (DEFAULT_AUTH_POLICY.mfaRequiredRoles.includes(u.role))
+        io.out(`the ${u.role} role needs MFA: messagefoundry user mfa ${u.name} --db ${opts.db}\n`);
       setExit(EXIT.OK);
     });
   db(

@@ -42,17 +42,40 @@ export interface EnvUseDecl {
   secret?: boolean;
 }
 
-export class Collector {
+/** A problem found while collecting (bad arguments); positioned by the loader. */
+export interface DeclarationProblem {
+  message: string;
+  hint?: string;
+  site: Callsite | undefined;
+  location?: SourceLocation;
+}
+
+/**
+ * What a load declared, without the functions: all the loader needs to build the graph. A Collector
+ * is one; the sandbox child sends one back as JSON (`declarationsOf`).
+ */
+export interface Declarations {
+  readonly connections: readonly ConnectionDecl[];
+  readonly functions: readonly Omit<FnDecl, "fn">[];
+  readonly envUses: readonly Omit<EnvUseDecl, "ref">[];
+  readonly problems: readonly DeclarationProblem[];
+}
+
+/** A plain-data copy of a Collector's declarations (no functions, no env-ref identities). */
+export function declarationsOf(c: Collector): Declarations {
+  return {
+    connections: c.connections,
+    functions: c.functions.map(({ fn: _fn, ...rest }) => rest),
+    envUses: c.envUses.map(({ ref: _ref, ...rest }) => rest),
+    problems: c.problems,
+  };
+}
+
+export class Collector implements Declarations {
   readonly connections: ConnectionDecl[] = [];
   readonly functions: FnDecl[] = [];
   readonly envUses: EnvUseDecl[] = [];
-  /** Problems found while collecting (bad arguments); positioned by the loader. */
-  readonly problems: {
-    message: string;
-    hint?: string;
-    site: Callsite | undefined;
-    location?: SourceLocation;
-  }[] = [];
+  readonly problems: DeclarationProblem[] = [];
   /** Set by the loader: the config dir (for codeSet) and how to find the current callsite. */
   constructor(
     readonly configDir: string,

@@ -17,14 +17,7 @@ export {
 export { CodeSetError, loadCodeSet } from "./codesets.js";
 export { type Callsite, Collector } from "./collector.js";
 export { applyOverrides, type Environments, loadEnvironments } from "./environments.js";
-export {
-  DEFAULT_LOAD_LIMITS,
-  DEFAULT_LOAD_TIMEOUT_MS,
-  type IsolatedLoadOptions,
-  type IsolatedLoadResult,
-  loadConfigIsolated,
-  scrubEnv,
-} from "./isolated-load.js";
+export { type IsolatedLoadOptions, type IsolatedLoadResult, loadConfigIsolated } from "./isolated-load.js";
 export { findEntryModules, type LoadOptions, type LoadResult, loadConfig } from "./loader.js";
 export { RawMessage } from "./raw-message.js";
 export {
@@ -35,6 +28,13 @@ export {
   type Registry,
   type RouterDef,
 } from "./registry.js";
+export {
+  type Confinement,
+  confinementHere,
+  DEFAULT_SANDBOX_LIMITS,
+  type SandboxLimits,
+  type SandboxLog,
+} from "./sandbox.js";
 export { CONNECTIONS_FILE, readConnectionsToml, type TomlConnection, type TomlConnections } from "./toml.js";
 export {
   type ConnectionEntry,

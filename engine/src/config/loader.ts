@@ -4,9 +4,7 @@
  * what ran with static facts (extract.ts) and connections.toml to place every node and edge exactly.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { createRequire, SourceMap } from "node:module";
 import { join, relative, resolve, sep } from "node:path";
-import vm from "node:vm";
 import * as esbuild from "esbuild";
 import {
   type EnvUse,
@@ -22,13 +20,11 @@ import {
   sortProblems,
   validateGraph,
 } from "../graph/index.js";
-import * as hl7 from "../hl7/index.js";
-import { createApi, file, http, loopback, mllp, rest, send, tcp } from "./api.js";
-import { type Callsite, Collector, type ConnectionDecl } from "./collector.js";
+import { type Callsite, Collector, type ConnectionDecl, type Declarations } from "./collector.js";
 import { applyOverrides, loadEnvironments } from "./environments.js";
+import { type ConfigBundle, executeBundle, makeLocator, thrownProblem } from "./execute.js";
 import { extractCalls, findCall, type StaticCall } from "./extract.js";
 import { pointLocation } from "./locations.js";
-import { RawMessage } from "./raw-message.js";
 import {
   DEFAULT_RETRY,
   type HandlerDef,
@@ -83,19 +79,16 @@ function relPath(configDir: string, abs: string): string {
 
 let loadSeq = 0;
 
-interface Bundle {
-  code: string;
-  map: SourceMap | undefined;
-  filename: string;
-  /** Relative paths of every source in the bundle (entries and helpers). */
-  sources: string[];
-}
-
-async function bundle(
+/**
+ * Bundles a config dir's entry modules with esbuild (CJS, in memory). esbuild only reads and
+ * transforms: nothing of the config runs here. Syntax and import errors become problems.
+ */
+export async function bundleConfig(
   configDir: string,
-  entries: string[],
   problems: Problem[],
-): Promise<Bundle | undefined> {
+): Promise<ConfigBundle | undefined> {
+  const entries = findEntryModules(configDir);
+  if (entries.length === 0) return undefined;
   const stdin = entries.map((e) => `import ${JSON.stringify(`./${relPath(configDir, e)}`)};`).join("\n");
   try {
     const result = await esbuild.build({
@@ -121,7 +114,7 @@ async function bundle(
     const mapJson = mapFile ? (JSON.parse(mapFile.text) as { sources: string[] }) : undefined;
     return {
       code: js?.text ?? "",
-      map: mapJson ? new SourceMap(mapJson as ConstructorParameters<typeof SourceMap>[0]) : undefined,
+      map: mapFile?.text,
       filename: `messagefoundry-config-${++loadSeq}.cjs`,
       sources: (mapJson?.sources ?? []).filter((s) => !s.includes("__messagefoundry_entry__")),
     };
@@ -149,82 +142,6 @@ async function bundle(
     return undefined;
   }
 }
-
-/** Find the config-code frame on the current stack and map it to the original source. */
-function makeLocator(b: Bundle): () => Callsite | undefined {
-  return () => {
-    const prev = Error.prepareStackTrace;
-    const limit = Error.stackTraceLimit;
-    let sites: NodeJS.CallSite[] = [];
-    Error.prepareStackTrace = (_e, s) => s;
-    Error.stackTraceLimit = 30;
-    try {
-      const holder: { stack?: unknown } = {};
-      Error.captureStackTrace(holder);
-      sites = holder.stack as NodeJS.CallSite[];
-    } finally {
-      Error.prepareStackTrace = prev;
-      Error.stackTraceLimit = limit;
-    }
-    const frame = sites.find((s) => s.getFileName() === b.filename);
-    if (!frame || !b.map) return undefined;
-    const entry = b.map.findEntry((frame.getLineNumber() ?? 1) - 1, (frame.getColumnNumber() ?? 1) - 1);
-    if (!entry || !("originalSource" in entry) || !entry.originalSource) return undefined;
-    return {
-      file: entry.originalSource.split(sep).join("/"),
-      line: entry.originalLine + 1,
-      column: entry.originalColumn + 1,
-    };
-  };
-}
-
-function mapErrorStack(err: unknown, b: Bundle): Callsite | undefined {
-  const stack = err instanceof Error ? (err.stack ?? "") : "";
-  const esc = b.filename.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const m = new RegExp(`${esc}:(\\d+):(\\d+)`).exec(stack);
-  if (!m || !b.map) return undefined;
-  const entry = b.map.findEntry(Number(m[1]) - 1, Number(m[2]) - 1);
-  if (!entry || !("originalSource" in entry) || !entry.originalSource) return undefined;
-  return { file: entry.originalSource, line: entry.originalLine + 1, column: entry.originalColumn + 1 };
-}
-
-function execute(configDir: string, b: Bundle, collector: Collector, problems: Problem[]): void {
-  const api = createApi(collector);
-  const root = { ...hlApi(), ...api };
-  const userRequire = createRequire(join(configDir, "__messagefoundry_bundle__.js"));
-  const req = (id: string): unknown => {
-    if (id === "messagefoundry") return root;
-    if (id === "messagefoundry/hl7") return hl7;
-    return userRequire(id);
-  };
-  const module = { exports: {} as object };
-  try {
-    const fn = vm.runInThisContext(
-      `(function (require, module, exports, __filename, __dirname) {${b.code}\n})`,
-      {
-        filename: b.filename,
-      },
-    ) as (r: typeof req, m: typeof module, e: object, f: string, d: string) => void;
-    fn(req, module, module.exports, join(configDir, "__messagefoundry_bundle__.js"), configDir);
-  } catch (e) {
-    const site = mapErrorStack(e, b);
-    problems.push({
-      code: "MF-LOAD-EXEC",
-      severity: "error",
-      message: `config threw while loading: ${e instanceof Error ? e.message : String(e)}`,
-      hint: "Declarations run at load time; keep top-level code to declarations and pure setup.",
-      location: site ? pointLocation(site.file, site.line, site.column) : pointLocation("", 1, 1),
-    });
-  }
-}
-
-/** The non-declaration exports a config may use from `messagefoundry` (HL7 helpers, RawMessage, send...). */
-function hlApi(): Record<string, unknown> {
-  return { ...hl7, RawMessage, ...pureApi };
-}
-
-// Factories and send are pure and identical for every load.
-const pureApi: Record<string, unknown> = { mllp, tcp, file, http, rest, loopback, send };
 
 function siteLoc(site: Callsite | undefined): SourceLocation {
   return site ? pointLocation(site.file, site.line, site.column) : pointLocation("", 1, 1);
@@ -289,17 +206,55 @@ function resolveValue(v: SettingValue, values: Readonly<Record<string, unknown>>
 
 /** Load a config dir. Never throws for config mistakes: they come back as problems. */
 export async function loadConfig(dir: string, opts: LoadOptions = {}): Promise<LoadResult> {
+  const configDir = existingDir(dir);
+  const problems: Problem[] = [];
+  const b = await bundleConfig(configDir, problems);
+  const collector = new Collector(configDir, b ? makeLocator(b) : undefined);
+  const thrown = b ? executeBundle(configDir, b, collector) : undefined;
+  if (thrown) problems.push(thrownProblem(thrown));
+  const a = assembleLoad(configDir, opts, collector, b?.sources ?? [], problems);
+  const registry = buildRegistry(configDir, opts.env, a.graph, a.values, collector, a.fnLocs);
+  return {
+    registry,
+    graph: a.graph,
+    problems: a.problems,
+    hasErrors: a.hasErrors,
+    environments: a.environments,
+  };
+}
+
+/** The absolute path of a config dir; throws when it does not exist (the one load failure that is not a problem). */
+export function existingDir(dir: string): string {
   const configDir = resolve(dir);
   if (!existsSync(configDir)) throw new Error(`config dir not found: ${dir}`);
-  const problems: Problem[] = [];
-  const entries = findEntryModules(configDir);
-  const b = entries.length > 0 ? await bundle(configDir, entries, problems) : undefined;
-  const collector = new Collector(configDir, b ? makeLocator(b) : undefined);
-  if (b) execute(configDir, b, collector, problems);
+  return configDir;
+}
 
+/** What a load knows once the config code has run (or not): everything but the runnable registry. */
+export interface Assembled {
+  graph: RegistryGraph;
+  problems: Problem[];
+  hasErrors: boolean;
+  environments: Record<string, Record<string, unknown>>;
+  /** The selected environment's values, when one is selected. */
+  values: Readonly<Record<string, unknown>> | undefined;
+  fnLocs: Map<string, SourceLocation>;
+}
+
+/**
+ * Joins what the config declared (run here or in the sandbox) with static facts, connections.toml
+ * and environments into the graph and its sorted problems. Reads the config dir; runs none of it.
+ */
+export function assembleLoad(
+  configDir: string,
+  opts: LoadOptions,
+  collector: Declarations,
+  sources: readonly string[],
+  problems: Problem[],
+): Assembled {
   // Static facts for every source that ran (entries and helpers).
   const calls = new Map<string, StaticCall[]>();
-  for (const rel of b?.sources ?? []) {
+  for (const rel of sources) {
     const abs = join(configDir, rel);
     if (existsSync(abs) && rel.endsWith(".ts")) calls.set(rel, extractCalls(readFileSync(abs, "utf8"), rel));
   }
@@ -422,14 +377,14 @@ export async function loadConfig(dir: string, opts: LoadOptions = {}): Promise<L
   );
 
   const values = opts.env !== undefined ? environments[opts.env] : undefined;
-  const registry = buildRegistry(configDir, opts.env, graph, values, collector, fnLocs);
   const sorted = sortProblems(problems);
   return {
-    registry,
     graph,
     problems: sorted,
     hasErrors: sorted.some((p) => p.severity === "error"),
     environments,
+    values,
+    fnLocs,
   };
 }
 

@@ -3,9 +3,9 @@
  * promoted, kept on disk per version and hashed. Paths are checked before anything is written, so an
  * uploaded bundle can never write outside its directory.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
-import { bundleHash } from "../api/stage-area.js";
 
 /** Forward-slash relative path → UTF-8 text. */
 export type ConfigFiles = Record<string, string>;
@@ -75,8 +75,17 @@ function badPath(path: string): string | undefined {
   return undefined;
 }
 
-/** SHA-256 (hex) over the sorted paths and contents — the API's own definition, so hashes agree. */
-export const hashBundle: (files: ConfigFiles) => string = bundleHash;
+/** SHA-256 (hex) over sorted `path\0content\0` pairs: the same bundle always hashes the same. */
+export function hashBundle(files: ConfigFiles): string {
+  const h = createHash("sha256");
+  for (const path of Object.keys(files).sort()) {
+    h.update(path)
+      .update("\u0000")
+      .update(files[path] ?? "")
+      .update("\u0000");
+  }
+  return h.digest("hex");
+}
 
 /** Writes a checked bundle under `dir` (created; expected to be new and empty). */
 export function writeBundle(dir: string, files: ConfigFiles): void {
@@ -87,6 +96,53 @@ export function writeBundle(dir: string, files: ConfigFiles): void {
     mkdirSync(dirname(full), { recursive: true });
     writeFileSync(full, text, { flag: "wx" });
   }
+}
+
+/**
+ * Every file under a kept version's dir, refusing anything a bundle cannot contain (links, devices).
+ * Unlike readBundle nothing is skipped: a file added beside the bundle counts as a change.
+ */
+function readKept(dir: string): ConfigFiles {
+  const files: ConfigFiles = {};
+  const walk = (d: string): void => {
+    for (const ent of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, ent.name);
+      const rel = relative(dir, full).split(sep).join("/");
+      if (ent.isDirectory()) walk(full);
+      else if (ent.isFile()) files[rel] = readFileSync(full, "utf8");
+      else throw new BundleError(`${rel} is not a regular file`);
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/**
+ * The files under a kept dir, when they are exactly the bundle whose hash is `hash`. Throws a
+ * BundleError saying why not (a file changed, added, removed or replaced by a link).
+ */
+export function readVerified(dir: string, hash: string): ConfigFiles {
+  const files = readKept(dir);
+  const actual = hashBundle(files);
+  if (actual !== hash) throw new BundleError(`its files hash to ${actual}, not ${hash}`);
+  return files;
+}
+
+/** Why the files under `dir` are not exactly the bundle hashed `hash`, or undefined when they are. */
+export function keptMismatch(dir: string, hash: string): string | undefined {
+  try {
+    readVerified(dir, hash);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** The text a bundle file reads back as once written (UTF-8 cannot keep lone surrogates). */
+export function asWritten(files: ConfigFiles): ConfigFiles {
+  return Object.fromEntries(
+    Object.entries(files).map(([path, text]) => [path, Buffer.from(text, "utf8").toString("utf8")]),
+  );
 }
 
 export function isDir(path: string): boolean {

@@ -1,9 +1,13 @@
 /**
- * Config versions behind Stage → Promote: a staged bundle is written beside the database under its
- * content hash (`<db>.config-versions/<sha256>/`), loaded and validated against this engine's
- * environment in isolation (the loader starts no listeners), and diffed with the running graph.
- * Promote hot-swaps the runner to it; rollback does the same for an earlier version's files. The
- * database keeps only who activated which hash and when (VersionsTable).
+ * Config versions behind Stage → Promote: a staged bundle is written to its own staging dir
+ * (`<db>.config-versions/.staged/<stageId>/`), loaded and validated against this engine's environment
+ * in a sandbox (the loader starts no listeners), and diffed with the running graph. A stage expires
+ * (default 1 h) and its files are deleted then, after a promote, or at the next start. Promote
+ * installs the files under their content hash (`<db>.config-versions/<sha256>/`) and hot-swaps the
+ * runner to them; rollback does the same for an earlier version's files. Every time a version's
+ * files are loaded (boot, promote, rollback) they are checked against the content hash first: files
+ * changed on disk are refused, naming the version. The database keeps only who activated which hash
+ * and when (VersionsTable).
  */
 import { randomBytes } from "node:crypto";
 import { renameSync, rmSync } from "node:fs";
@@ -12,7 +16,17 @@ import type { LoadOptions, LoadResult, Registry } from "../config/index.js";
 import { loadConfig, loadConfigIsolated } from "../config/index.js";
 import { diffGraphs, type GraphDiff, type Problem, type RegistryGraph } from "../graph/index.js";
 import type { PipelineLog } from "../pipeline/index.js";
-import { type ConfigFiles, checkBundle, hashBundle, isDir, readBundle, writeBundle } from "./bundle.js";
+import {
+  asWritten,
+  type ConfigFiles,
+  checkBundle,
+  hashBundle,
+  isDir,
+  keptMismatch,
+  readBundle,
+  readVerified,
+  writeBundle,
+} from "./bundle.js";
 import type { VersionRow, VersionsTable } from "./versions-table.js";
 
 export class ConfigVersionError extends Error {
@@ -23,7 +37,8 @@ export class ConfigVersionError extends Error {
       | "VERSION_NOT_FOUND"
       | "CONFIG_INVALID"
       | "PROMOTE_FAILED"
-      | "INVALID_BUNDLE",
+      | "INVALID_BUNDLE"
+      | "CONFIG_TAMPERED",
     message: string,
   ) {
     super(message);
@@ -50,14 +65,17 @@ export interface ConfigVersionsOptions {
   /** The registry running now. */
   running: () => Registry | undefined;
   log: PipelineLog;
-  /** How long a stage is kept unpromoted (default 1 h). */
+  /** How long a stage is kept unpromoted (default {@link DEFAULT_STAGE_TTL_MS}). */
   stageTtlMs?: number;
   now?: () => number;
 }
 
-/** Staging keeps data only: the uploaded code runs in an isolated worker, never in this thread. */
-type Stage = StagedConfig;
+/** Staging keeps data only (the uploaded code ran in a sandbox, never here) and where its files are. */
+interface Stage extends StagedConfig {
+  dir: string;
+}
 
+export const DEFAULT_STAGE_TTL_MS = 3_600_000;
 const BOOT_HASH_KEY = "config.bootHash";
 
 export class ConfigVersions {
@@ -72,6 +90,40 @@ export class ConfigVersions {
     this.#o = opts;
     this.root = `${opts.dbPath}.config-versions`;
     this.#now = opts.now ?? Date.now;
+  }
+
+  /** Where a stage's files live until it is promoted or expires. */
+  stageDir(stageId: string): string {
+    return join(this.root, ".staged", stageId);
+  }
+
+  /** Forgets expired stages and deletes their files (the engine calls this every minute). */
+  sweep(): void {
+    const now = this.#now();
+    for (const [id, s] of this.#stages) if (s.expiresAt <= now) this.#drop(id);
+  }
+
+  #drop(stageId: string): void {
+    this.#stages.delete(stageId);
+    rmSync(this.stageDir(stageId), { recursive: true, force: true });
+  }
+
+  /** The files of `dir`; throws CONFIG_TAMPERED, naming `what`, unless they are exactly the bundle hashed `hash`. */
+  #verify(dir: string, hash: string, what: string): ConfigFiles {
+    let why: string;
+    try {
+      return readVerified(dir, hash);
+    } catch (error) {
+      why = error instanceof Error ? error.message : String(error);
+    }
+    this.#o.log.error(
+      { event: "config-tampered", contentHash: hash, dir, why },
+      `${what}: files changed on disk; refused`,
+    );
+    throw new ConfigVersionError(
+      "CONFIG_TAMPERED",
+      `${what} (content hash ${hash}) was changed on disk at ${dir}: ${why}; refusing to run it`,
+    );
   }
 
   active(): VersionRow | undefined {
@@ -102,6 +154,8 @@ export class ConfigVersions {
     const versions = this.#o.versions;
     const active = versions.active();
     const lastBoot = versions.getValue(BOOT_HASH_KEY);
+    // Stages live in memory: whatever a previous run left staged is gone, so are its files.
+    rmSync(join(this.root, ".staged"), { recursive: true, force: true });
     if (
       active &&
       active.contentHash !== hash &&
@@ -112,8 +166,11 @@ export class ConfigVersions {
         { event: "config-boot", versionId: active.versionId, contentHash: active.contentHash },
         "config dir unchanged since last boot; running the promoted version",
       );
+      const dir = this.dirFor(active.contentHash);
+      // A refusal here stops the start: the message says which version and how to recover.
+      this.#verifyAtBoot(dir, active);
       return {
-        loaded: await this.load(this.dirFor(active.contentHash)),
+        loaded: await this.load(dir),
         source: `version ${active.versionId}`,
         commit: () => active,
       };
@@ -138,6 +195,18 @@ export class ConfigVersions {
     return { loaded: await this.load(configDir), source: configDir, commit };
   }
 
+  #verifyAtBoot(dir: string, active: VersionRow): void {
+    try {
+      this.#verify(dir, active.contentHash, `config version ${active.versionId}`);
+    } catch (error) {
+      if (!(error instanceof ConfigVersionError)) throw error;
+      throw new ConfigVersionError(
+        "CONFIG_TAMPERED",
+        `${error.message}. Restore its files from a backup, or change the --config dir so it becomes the newest version.`,
+      );
+    }
+  }
+
   /** Loads a dir against this engine's environment. */
   load(dir: string): Promise<LoadResult> {
     return loadConfig(dir, this.#o.load);
@@ -145,44 +214,55 @@ export class ConfigVersions {
 
   /** Writes, loads and validates a bundle in isolation, and diffs it with the running graph. */
   async stage(files: unknown): Promise<StagedConfig> {
-    this.#expire();
+    this.sweep();
     let checked: ConfigFiles;
     try {
-      checked = checkBundle(files);
+      checked = asWritten(checkBundle(files));
     } catch (error) {
       throw new ConfigVersionError("INVALID_BUNDLE", error instanceof Error ? error.message : String(error));
     }
     const hash = hashBundle(checked);
-    const dir = this.#keep(checked, hash);
-    // Uploaded code is untrusted until a deployer promotes it: load it in a worker with a scrubbed
-    // environment (no store key), a timeout and a heap limit (config/isolated-load.ts).
+    const stageId = `stg_${randomBytes(9).toString("base64url")}`;
+    const dir = this.stageDir(stageId);
+    writeBundle(dir, checked);
+    // Uploaded code is untrusted until a deployer promotes it: its code runs in a sandboxed child
+    // process with no secrets, no store access, time and heap limits (config/isolated-load.ts).
     const { env, processEnv } = this.#o.load;
-    const loaded = await loadConfigIsolated(dir, {
-      ...(env !== undefined && { env }),
-      ...(processEnv !== undefined && { processEnv }),
-    });
+    let loaded: Awaited<ReturnType<typeof loadConfigIsolated>>;
+    try {
+      loaded = await loadConfigIsolated(dir, {
+        ...(env !== undefined && { env }),
+        ...(processEnv !== undefined && { processEnv }),
+        log: this.#o.log,
+      });
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
     const running = this.#o.running();
     const empty: RegistryGraph = { version: 1, nodes: [], edges: [], envUses: [] };
     const stage: Stage = {
-      stageId: `stg_${randomBytes(9).toString("base64url")}`,
+      stageId,
       contentHash: hash,
       problems: loaded.problems,
       hasErrors: loaded.hasErrors,
       changes: diffGraphs(running?.graph ?? empty, loaded.graph),
-      expiresAt: this.#now() + (this.#o.stageTtlMs ?? 3_600_000),
+      expiresAt: this.#now() + (this.#o.stageTtlMs ?? DEFAULT_STAGE_TTL_MS),
+      dir,
     };
     this.#stages.set(stage.stageId, stage);
     this.#o.log.info(
       { event: "config-stage", stageId: stage.stageId, contentHash: hash, problems: loaded.problems.length },
       "config staged",
     );
-    return { ...stage };
+    const { dir: _dir, ...answer } = stage;
+    return answer;
   }
 
   /** Hot-swaps to a staged bundle and records the new version. */
   promote(stageId: string, actor: string): Promise<VersionRow> {
     return this.#serial(async () => {
-      this.#expire();
+      this.sweep();
       const stage = this.#stages.get(stageId);
       if (!stage)
         throw new ConfigVersionError("STAGE_NOT_FOUND", `no staged config ${stageId} (expired or promoted)`);
@@ -192,8 +272,17 @@ export class ConfigVersions {
           `staged config ${stageId} has errors; fix them and stage again`,
         );
       }
+      // The files promoted are the files staged (and sandbox-checked), or nothing is.
+      let files: ConfigFiles;
+      try {
+        files = this.#verify(stage.dir, stage.contentHash, `staged config ${stageId}`);
+      } catch (error) {
+        this.#drop(stageId);
+        throw error;
+      }
+      const dir = this.#keep(files, stage.contentHash);
       // Promote is the deployer's decision to run this code: load it for real now, and re-check it.
-      const loaded = await this.load(this.dirFor(stage.contentHash));
+      const loaded = await this.load(dir);
       if (loaded.hasErrors) {
         const first = loaded.problems.find((p) => p.severity === "error");
         throw new ConfigVersionError(
@@ -202,7 +291,7 @@ export class ConfigVersions {
         );
       }
       await this.#swap(loaded.registry, stage.contentHash);
-      this.#stages.delete(stageId);
+      this.#drop(stageId);
       return this.#record(stage.contentHash, "promote", actor, null);
     });
   }
@@ -218,6 +307,7 @@ export class ConfigVersions {
           `no config version ${versionId} is kept on this engine`,
         );
       }
+      this.#verify(dir, target.contentHash, `config version ${versionId}`);
       const loaded = await this.load(dir);
       if (loaded.hasErrors) {
         const first = loaded.problems.find((p) => p.severity === "error");
@@ -262,10 +352,22 @@ export class ConfigVersions {
     return v;
   }
 
-  /** Ensures the hash's dir holds the files (written once, atomically by rename). */
+  /**
+   * Ensures the hash's dir holds exactly these files (written once, atomically by rename). A dir
+   * whose files changed on disk is moved aside (kept as evidence) and written again from `files`.
+   */
   #keep(files: ConfigFiles, hash: string): string {
     const dir = this.dirFor(hash);
-    if (isDir(dir)) return dir;
+    if (isDir(dir)) {
+      const why = keptMismatch(dir, hash);
+      if (why === undefined) return dir;
+      const aside = join(this.root, `.tampered-${hash.slice(0, 12)}-${randomBytes(4).toString("hex")}`);
+      renameSync(dir, aside);
+      this.#o.log.error(
+        { event: "config-tampered", contentHash: hash, dir, aside, why },
+        "kept config files changed on disk; moved aside and written again",
+      );
+    }
     const tmp = join(this.root, `.tmp-${randomBytes(6).toString("hex")}`);
     try {
       writeBundle(tmp, files);
@@ -275,11 +377,6 @@ export class ConfigVersions {
       if (!isDir(dir)) throw error;
     }
     return dir;
-  }
-
-  #expire(): void {
-    const now = this.#now();
-    for (const [id, s] of this.#stages) if (s.expiresAt <= now) this.#stages.delete(id);
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -42,6 +42,8 @@ export interface EngineOptions {
   actor?: string;
   /** Purge finished messages older than this (default: keep forever). */
   retentionMs?: number;
+  /** How long a staged, unpromoted config is kept before it and its files are deleted (default 1 h). */
+  stageTtlMs?: number;
   runner?: Pick<RunnerOptions, "workers" | "restart" | "healthCheckMs" | "errorGraceMs">;
   /** Run each outbound's delivery in a worker thread (default true; see offload.ts). */
   offloadDelivery?: boolean;
@@ -120,6 +122,7 @@ export class Engine {
       swap: (r) => this.runner.swap(r),
       running: () => this.runner.registry,
       log,
+      ...(opts.stageTtlMs !== undefined && { stageTtlMs: opts.stageTtlMs }),
     });
   }
 
@@ -172,6 +175,11 @@ export class Engine {
           engine?.auth.sweep();
         } catch (error) {
           log.warn({ err: String(error) }, "session sweep failed");
+        }
+        try {
+          engine?.versions.sweep(); // expired stages and their files
+        } catch (error) {
+          log.warn({ err: String(error) }, "stage sweep failed");
         }
       }, 60_000);
       engine.#sweep.unref();

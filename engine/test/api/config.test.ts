@@ -1,6 +1,6 @@
 /** Stage → promote → rollback over HTTP against the real engine: its config versions and runner hot swap. */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "mocha";
@@ -117,7 +117,10 @@ describe("api/config", () => {
     const stale = await stage(V1);
     assert.equal(stale.status, 403);
     assert.equal(stale.body.error.code, "REAUTH_REQUIRED");
-    await h.call("POST", "/auth/reauth", { token: deployer, body: { password: PASSWORD } });
+    await h.call("POST", "/auth/reauth", {
+      token: deployer,
+      body: { password: PASSWORD, totp: h.totp("deployer") },
+    });
     const staged = await stage(V1);
     assert.equal(staged.status, 200);
     const promoteDenied = await h.call("POST", "/config/promote", {
@@ -131,7 +134,10 @@ describe("api/config", () => {
       body: { stageId: staged.body.stageId },
     });
     assert.equal(promoteStale.body.error.code, "REAUTH_REQUIRED");
-    await h.call("POST", "/auth/reauth", { token: deployer, body: { password: PASSWORD } });
+    await h.call("POST", "/auth/reauth", {
+      token: deployer,
+      body: { password: PASSWORD, totp: h.totp("deployer") },
+    });
     const ok = await h.call("POST", "/config/promote", {
       token: deployer,
       body: { stageId: staged.body.stageId },
@@ -139,16 +145,19 @@ describe("api/config", () => {
     assert.equal(ok.status, 200);
   });
 
-  it("the staged bundle's files are kept on disk under their hash, for promote (and later rollback) to load", async () => {
+  it("a staged bundle's files wait in their staging dir; promote keeps them under their hash and deletes the stage", async () => {
     const staged = await stage(V1);
+    const stagedDir = h.engine.versions.stageDir(staged.body.stageId);
     const kept = h.engine.versions.dirFor(staged.body.contentHash);
-    assert.equal(readFileSync(join(kept, "adt.ts"), "utf8"), V1["adt.ts"]);
+    assert.equal(readFileSync(join(stagedDir, "adt.ts"), "utf8"), V1["adt.ts"]);
+    assert.equal(existsSync(kept), false, "not a version until promoted");
     const p = await h.call("POST", "/config/promote", {
       token: deployer,
       body: { stageId: staged.body.stageId },
     });
     assert.equal(p.status, 200);
     assert.equal(readFileSync(join(kept, "adt.ts"), "utf8"), V1["adt.ts"]);
+    assert.equal(existsSync(stagedDir), false, "the stage's files are deleted after promote");
     // The runner now serves what was loaded from there.
     assert.deepEqual(
       h.engine.runner
@@ -222,6 +231,37 @@ describe("api/config", () => {
     assert.equal(unknown.body.error.code, "VERSION_NOT_FOUND");
   });
 
+  it("a rollback to a version whose files changed on disk answers CONFIG_TAMPERED, audited, and changes nothing", async () => {
+    const boot = (await h.call("GET", "/config/active", { token: deployer })).body.active;
+    const s1 = await stage(V1);
+    const p1 = await h.call("POST", "/config/promote", {
+      token: deployer,
+      body: { stageId: s1.body.stageId },
+    });
+    assert.equal(p1.status, 200);
+    writeFileSync(
+      join(h.engine.versions.dirFor(boot.contentHash), "empty.ts"),
+      "export const changed = 1;\n",
+    );
+    const rb = await h.call("POST", "/config/rollback", {
+      token: deployer,
+      body: { versionId: boot.versionId },
+    });
+    assert.equal(rb.status, 500);
+    assert.equal(rb.body.error.code, "CONFIG_TAMPERED");
+    assert.match(
+      rb.body.error.message,
+      new RegExp(`^config version ${boot.versionId} .* was changed on disk`),
+    );
+    assert.equal(
+      (await h.call("GET", "/config/active", { token: deployer })).body.active.versionId,
+      p1.body.versionId,
+    );
+    assert.ok(h.engine.runner.has("IB_TEST_ADT"), "the promoted config keeps running");
+    const audit = h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.configRolledBack }).at(-1);
+    assert.deepEqual(JSON.parse(audit?.details ?? "{}"), { outcome: "failed", code: "CONFIG_TAMPERED" });
+  });
+
   it("a failed promote answers PROMOTE_FAILED and leaves the running version alone", async () => {
     const s1 = await stage(V1);
     const p1 = await h.call("POST", "/config/promote", {
@@ -270,7 +310,7 @@ describe("api/config: staging is isolated from the engine", () => {
     const res = await h.call("POST", "/config/stage", { token: deployer, body: { files: spy } });
     assert.equal(res.status, 200);
     const text = JSON.stringify(res.body);
-    assert.match(text, /MEFOR_VALUE_TEST_HOST/, "the config did report its environment");
+    assert.match(text, /ENV=\{\}/, "the config ran, and saw an empty environment");
     assert.ok(!text.includes(SECRET));
     assert.ok(!text.includes("MEFOR_STORE_KEY"));
     assert.ok(!text.includes("MEFOR_STORE_OLD_KEYS"));

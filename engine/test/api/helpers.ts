@@ -51,9 +51,11 @@ export interface Harness {
   dir: string;
   adminSecret: string;
   call(method: string, path: string, opts?: CallOptions): Promise<Reply>;
-  /** Logs in the user named after the role (administrators with a fresh TOTP code). */
+  /** Logs in the user named after the role (with a fresh TOTP code where the role requires MFA). */
   login(role: Role): Promise<string>;
-  /** The next TOTP code for the administrator (advances the clock one step so codes are never reused). */
+  /** The next TOTP code for the user named after `role` (advances the clock one step so codes are never reused). */
+  totp(role: Role): string;
+  /** `totp("administrator")`. */
   adminTotp(): string;
   close(): Promise<void>;
 }
@@ -112,8 +114,14 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
     });
     for (const name of quiet) await engine.runner.stopConnection(name);
     const users = new UserAdmin(new SqliteAuthRepository(engine.store.db), { policy, now: clock.now });
-    for (const role of ROLES) await users.add("test-setup", role, role, PASSWORD);
-    const adminSecret = users.enrolMfa("test-setup", "administrator").secret;
+    // Every role the policy requires MFA for is enrolled (administrator and deployer by default).
+    const secrets = new Map<Role, string>();
+    for (const role of ROLES) {
+      await users.add("test-setup", role, role, PASSWORD);
+      if (engine.auth.policy.mfaRequiredRoles.includes(role))
+        secrets.set(role, users.enrolMfa("test-setup", role).secret);
+    }
+    const adminSecret = secrets.get("administrator") ?? users.enrolMfa("test-setup", "administrator").secret;
 
     app = buildApp(engineServices(engine), {
       version: "9.9.9-test",
@@ -149,13 +157,18 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
         const text = await res.text();
         return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
       },
-      adminTotp() {
+      totp(role) {
+        const secret = role === "administrator" ? adminSecret : secrets.get(role);
+        if (secret === undefined) throw new Error(`${role} has no MFA enrolled in this harness`);
         clock.advance(30_000);
-        return totpAt(adminSecret, clock.t);
+        return totpAt(secret, clock.t);
+      },
+      adminTotp() {
+        return h.totp("administrator");
       },
       async login(role) {
         const body: Record<string, string> = { username: role, password: PASSWORD };
-        if (role === "administrator") body.totp = h.adminTotp();
+        if (role === "administrator" || secrets.has(role)) body.totp = h.totp(role);
         const r = await h.call("POST", "/auth/login", { body });
         if (r.status !== 200) throw new Error(`login ${role}: ${r.status} ${JSON.stringify(r.body)}`);
         return r.body.token as string;

@@ -105,11 +105,12 @@ describe("api/routes: deny by default", () => {
       assert.equal(res.status, 403, `${r.method} ${r.url}`);
       assert.equal(res.body.error.code, "REAUTH_REQUIRED");
     }
-    for (const t of [token, deployer]) {
-      const re = await h.call("POST", "/auth/reauth", {
-        token: t,
-        body: { password: "correct-horse-battery" },
-      });
+    for (const [t, body] of [
+      [token, { password: "correct-horse-battery" }],
+      // Deployers have MFA: their re-authentication takes a fresh TOTP code too.
+      [deployer, { password: "correct-horse-battery", totp: h.totp("deployer") }],
+    ] as const) {
+      const re = await h.call("POST", "/auth/reauth", { token: t, body });
       assert.equal(re.status, 200);
     }
     for (const r of sensitive) {

@@ -28,7 +28,9 @@ const PASSWORD = "correct-horse-battery";
 
 /**
  * A deployer (stage/promote), an operator (messages, raw view, replay), both without MFA, and an
- * administrator (MFA enrolled; the engine requires it for that role).
+ * administrator (MFA enrolled). The engine requires MFA for deployers too by default; this engine's
+ * policy keeps it to administrators so the client's flows are tested with and without a TOTP prompt
+ * (engine/test/auth/mfa-roles.test.ts tests the default).
  */
 export const DEPLOYER = { username: "deployer", password: PASSWORD };
 export const OPERATOR = { username: "operator", password: PASSWORD };
@@ -79,7 +81,7 @@ export async function startRealEngine(opts: { statsIntervalMs?: number } = {}): 
   writeFiles(configDir, configFiles(ports));
   let t = Date.now();
   const now = () => t;
-  const policy = { hash: CHEAP_HASH };
+  const policy = { hash: CHEAP_HASH, mfaRequiredRoles: ["administrator"] };
   let engine: Engine | undefined;
   let app: FastifyInstance | undefined;
   try {
