@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "../../src/api/index.js";
+import { buildApp, type RequestOriginOptions } from "../../src/api/index.js";
 import {
   type AuthPolicy,
   type AuthService,
@@ -73,6 +73,8 @@ export interface HarnessOptions {
   processEnv?: Record<string, string>;
   /** Serve the API over HTTPS with this PEM certificate and key (`base` is then https://). */
   https?: { cert: string; key: string };
+  /** Extra Host names / browser origins the API accepts (what serve's --api-allowed-* flags give). */
+  allowed?: RequestOriginOptions;
 }
 
 /** The default boot config: IB_TEST_ADT (MLLP) → router → handler → OB_TEST_ADT (MLLP). */
@@ -119,6 +121,7 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
       version: "9.9.9-test",
       statsIntervalMs: opts.statsIntervalMs ?? 1000,
       ...(opts.https && { https: opts.https }),
+      ...(opts.allowed && { allowed: opts.allowed }),
     });
     await app.listen({ host: "127.0.0.1", port: 0 });
     const addr = app.server.address();
