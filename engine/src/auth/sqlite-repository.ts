@@ -45,6 +45,9 @@ interface ThrottleRow {
   window_start: number;
   failures: number;
   locked_until: number | null;
+  locks: number;
+  audited: number;
+  unaudited: number;
 }
 
 interface AuditRow {
@@ -136,13 +139,19 @@ export class SqliteAuthRepository implements AuthRepository {
       ),
       throttle: p<ThrottleRow>("SELECT * FROM auth_throttle WHERE key = ?"),
       putThrottle: p<never>(
-        `INSERT INTO auth_throttle (key, window_start, failures, locked_until) VALUES (?, ?, ?, ?)
+        `INSERT INTO auth_throttle (key, window_start, failures, locked_until, locks, audited, unaudited)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start,
-           failures = excluded.failures, locked_until = excluded.locked_until`,
+           failures = excluded.failures, locked_until = excluded.locked_until,
+           locks = excluded.locks, audited = excluded.audited, unaudited = excluded.unaudited`,
       ),
       deleteThrottle: p<never>("DELETE FROM auth_throttle WHERE key = ?"),
-      deleteStaleThrottles: p<never>(
-        "DELETE FROM auth_throttle WHERE window_start < ? AND (locked_until IS NULL OR locked_until <= ?)",
+      // substr, not LIKE: user names may contain _ (a LIKE wildcard).
+      listThrottles: p<ThrottleRow>("SELECT * FROM auth_throttle WHERE substr(key, 1, length(?)) = ?"),
+      deleteThrottles: p<never>("DELETE FROM auth_throttle WHERE substr(key, 1, length(?)) = ?"),
+      deleteStaleThrottles: p<ThrottleRow>(
+        `DELETE FROM auth_throttle WHERE window_start < ? AND (locked_until IS NULL OR locked_until <= ?)
+         RETURNING *`,
       ),
       head: p<{ seq: number; hash: string }>("SELECT seq, hash FROM auth_audit_head WHERE id = 1"),
       moveHead: p<never>("UPDATE auth_audit_head SET seq = ?, hash = ? WHERE id = 1"),
@@ -246,26 +255,27 @@ export class SqliteAuthRepository implements AuthRepository {
 
   getThrottle(key: string): ThrottleRecord | undefined {
     const row = this.#s.throttle.get(key);
-    return (
-      row && {
-        key: row.key,
-        windowStart: row.window_start,
-        failures: row.failures,
-        lockedUntil: row.locked_until,
-      }
-    );
+    return row && throttleRecord(row);
   }
 
   putThrottle(r: ThrottleRecord): void {
-    this.#s.putThrottle.run(r.key, r.windowStart, r.failures, r.lockedUntil);
+    this.#s.putThrottle.run(r.key, r.windowStart, r.failures, r.lockedUntil, r.locks, r.audited, r.unaudited);
   }
 
   deleteThrottle(key: string): void {
     this.#s.deleteThrottle.run(key);
   }
 
-  deleteStaleThrottles(windowBefore: number, now: number): number {
-    return this.#s.deleteStaleThrottles.run(windowBefore, now).changes;
+  listThrottles(prefix: string): ThrottleRecord[] {
+    return this.#s.listThrottles.all(prefix, prefix).map(throttleRecord);
+  }
+
+  deleteThrottles(prefix: string): number {
+    return this.#s.deleteThrottles.run(prefix, prefix).changes;
+  }
+
+  deleteStaleThrottles(windowBefore: number, now: number): ThrottleRecord[] {
+    return this.#s.deleteStaleThrottles.all(windowBefore, now).map(throttleRecord);
   }
 
   appendAudit(draft: AuditDraft, now: number): AuditEntry {
@@ -306,4 +316,16 @@ export class SqliteAuthRepository implements AuthRepository {
       .all(...values, limit)
       .map(toAudit);
   }
+}
+
+function throttleRecord(row: ThrottleRow): ThrottleRecord {
+  return {
+    key: row.key,
+    windowStart: row.window_start,
+    failures: row.failures,
+    lockedUntil: row.locked_until,
+    locks: row.locks,
+    audited: row.audited,
+    unaudited: row.unaudited,
+  };
 }
