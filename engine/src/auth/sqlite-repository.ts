@@ -15,6 +15,7 @@ import type {
   UserPatch,
   UserRecord,
 } from "./repository.js";
+import { mfaSecretAad, type SecretSealer, UNSEALED } from "./secret-seal.js";
 import { migrateAuthSchema } from "./sqlite-migrations.js";
 
 interface UserRow {
@@ -72,13 +73,13 @@ const USER_COLUMNS: Readonly<Record<keyof UserPatch, string>> = {
   lastLoginAt: "last_login_at",
 };
 
-const toUser = (r: UserRow): UserRecord => ({
+const toUser = (r: UserRow, sealer: SecretSealer): UserRecord => ({
   id: r.id,
   name: r.name,
   role: r.role,
   passwordHash: r.password_hash,
   disabled: r.disabled !== 0,
-  mfaSecret: r.mfa_secret,
+  mfaSecret: r.mfa_secret === null ? null : openOrAsStored(sealer, r.mfa_secret, mfaSecretAad(r.id)),
   mfaLastStep: r.mfa_last_step,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -106,12 +107,28 @@ const toAudit = (r: AuditRow): AuditEntry => ({
   hash: r.hash,
 });
 
+/** The opened secret, or the stored value when it cannot be opened (it then matches no code: fail closed). */
+function openOrAsStored(sealer: SecretSealer, stored: string, aad: string): string {
+  try {
+    return sealer.open(stored, aad);
+  } catch {
+    return stored;
+  }
+}
+
+export interface SqliteAuthRepositoryOptions {
+  /** Seals TOTP secrets at rest (the store key); default: unsealed (no store key). */
+  sealer?: SecretSealer;
+}
+
 export class SqliteAuthRepository implements AuthRepository {
   readonly #db: BetterSqlite3.Database;
   readonly #s;
+  readonly #sealer: SecretSealer;
 
-  constructor(db: BetterSqlite3.Database) {
+  constructor(db: BetterSqlite3.Database, opts: SqliteAuthRepositoryOptions = {}) {
     this.#db = db;
+    this.#sealer = opts.sealer ?? UNSEALED;
     migrateAuthSchema(db);
     const p = <R>(sql: string) => db.prepare<unknown[], R>(sql);
     this.#s = {
@@ -176,16 +193,16 @@ export class SqliteAuthRepository implements AuthRepository {
 
   findUserByName(name: string): UserRecord | undefined {
     const row = this.#s.userByName.get(name);
-    return row && toUser(row);
+    return row && toUser(row, this.#sealer);
   }
 
   findUserById(id: number): UserRecord | undefined {
     const row = this.#s.userById.get(id);
-    return row && toUser(row);
+    return row && toUser(row, this.#sealer);
   }
 
   listUsers(): UserRecord[] {
-    return this.#s.users.all().map(toUser);
+    return this.#s.users.all().map((r) => toUser(r, this.#sealer));
   }
 
   insertUser(user: NewUser): UserRecord {
@@ -198,14 +215,17 @@ export class SqliteAuthRepository implements AuthRepository {
         role: user.role,
         password_hash: user.passwordHash,
         disabled: user.disabled ? 1 : 0,
-        mfa_secret: user.mfaSecret,
+        mfa_secret: null,
         mfa_last_step: user.mfaLastStep,
         created_at: user.createdAt,
         updated_at: user.updatedAt,
         password_changed_at: user.passwordChangedAt,
         last_login_at: user.lastLoginAt,
       });
-      return { ...user, id: Number(result.lastInsertRowid) };
+      const id = Number(result.lastInsertRowid);
+      // Sealed under the row's id, which exists only now.
+      if (user.mfaSecret !== null) this.updateUser(id, { mfaSecret: user.mfaSecret });
+      return { ...user, id };
     });
   }
 
@@ -214,13 +234,35 @@ export class SqliteAuthRepository implements AuthRepository {
     const values: unknown[] = [];
     for (const [key, column] of Object.entries(USER_COLUMNS) as [keyof UserPatch, string][]) {
       if (!(key in patch)) continue;
-      const value = patch[key];
+      const value =
+        key === "mfaSecret" && typeof patch.mfaSecret === "string"
+          ? this.#sealer.seal(patch.mfaSecret, mfaSecretAad(id))
+          : patch[key];
       sets.push(`${column} = ?`);
       values.push(typeof value === "boolean" ? (value ? 1 : 0) : (value ?? null));
     }
     if (sets.length === 0) return;
     // Column names come from the fixed USER_COLUMNS map, never from input.
     this.#db.prepare(`UPDATE auth_users SET ${sets.join(", ")} WHERE id = ?`).run(...values, id);
+  }
+
+  /**
+   * Seals every TOTP secret not sealed under the current key: clear ones written without a key (or
+   * before sealing existed) and ones under an old key (`key rotate`). Returns how many changed.
+   */
+  resealSecrets(): number {
+    if (!this.#sealer.encrypted) return 0;
+    return this.transaction(() => {
+      let changed = 0;
+      for (const row of this.#s.users.all()) {
+        if (row.mfa_secret === null || this.#sealer.isCurrent(row.mfa_secret)) continue;
+        // Throws when an old key is missing: rotation must not drop a secret it cannot read.
+        const plain = this.#sealer.open(row.mfa_secret, mfaSecretAad(row.id));
+        this.updateUser(row.id, { mfaSecret: plain });
+        changed++;
+      }
+      return changed;
+    });
   }
 
   insertSession(s: SessionRecord): void {

@@ -16,6 +16,7 @@ import {
   codecFromEnv,
   openSqliteStore,
   type SqliteStore,
+  secretSealer,
   WriteLock,
 } from "../store/index.js";
 import { ConfigVersions } from "./config-versions.js";
@@ -77,6 +78,8 @@ export class EngineStartError extends Error {
 export class Engine {
   readonly store: SqliteStore;
   readonly auth: AuthService;
+  /** The auth tables (TOTP secrets sealed with the store key); tests and the runtime's admin use it. */
+  readonly authRepository: SqliteAuthRepository;
   readonly runner: Runner;
   readonly versions: ConfigVersions;
   readonly log: PipelineLog;
@@ -91,10 +94,12 @@ export class Engine {
     opts: EngineOptions,
     log: PipelineLog,
     offload: OffloadSpec | undefined,
+    codec: BodyCodec,
   ) {
     this.store = store;
     this.log = log;
-    this.auth = new AuthService(new SqliteAuthRepository(store.db), opts.auth ?? {});
+    this.authRepository = new SqliteAuthRepository(store.db, { sealer: secretSealer(codec) });
+    this.auth = new AuthService(this.authRepository, opts.auth ?? {});
     this.runner = new Runner({
       store,
       log,
@@ -153,14 +158,19 @@ export class Engine {
     try {
       // The only engine on this file: every claim left by a previous (crashed) run is ours to redo.
       const recovered = await store.recoverLeases({ all: true });
-      if (recovered > 0)
-        log.info({ event: "recover", rows: recovered }, "re-queued rows claimed by a previous run");
       engine = new Engine(
         store,
         opts,
         log,
         offloadSpec(opts, env, dbPath, writeLock, checkpointer !== undefined),
+        codec,
       );
+      // TOTP secrets enrolled without the key (or before sealing existed) are sealed now.
+      const sealed = engine.authRepository.resealSecrets();
+      if (sealed > 0)
+        log.info({ event: "mfa-sealed", users: sealed }, "sealed TOTP secrets with the store key");
+      if (recovered > 0)
+        log.info({ event: "recover", rows: recovered }, "re-queued rows claimed by a previous run");
       engine.#checkpointer = checkpointer;
       const registry = await engine.#bootRegistry(opts);
       await engine.runner.start(registry);

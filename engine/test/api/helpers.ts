@@ -11,14 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { buildApp, type RequestOriginOptions } from "../../src/api/index.js";
-import {
-  type AuthPolicy,
-  type AuthService,
-  ROLES,
-  type Role,
-  SqliteAuthRepository,
-  UserAdmin,
-} from "../../src/auth/index.js";
+import { type AuthPolicy, type AuthService, ROLES, type Role, UserAdmin } from "../../src/auth/index.js";
 import { Engine, engineServices } from "../../src/runtime/index.js";
 import { aesGcmCodec, makeStoreKey, type SqliteStore } from "../../src/store/index.js";
 import { CHEAP_HASH, Clock, PASSWORD, totpAt } from "../auth/helpers.js";
@@ -113,7 +106,8 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
       auth: { policy, now: clock.now },
     });
     for (const name of quiet) await engine.runner.stopConnection(name);
-    const users = new UserAdmin(new SqliteAuthRepository(engine.store.db), { policy, now: clock.now });
+    // The engine's own auth repository: TOTP secrets sealed with its store key, as `user mfa` does.
+    const users = new UserAdmin(engine.authRepository, { policy, now: clock.now });
     for (const role of ROLES) await users.add("test-setup", role, role, PASSWORD);
     const adminSecret = users.enrolMfa("test-setup", "administrator").secret;
 
