@@ -4,8 +4,7 @@
  * and the tests build it the same way; `open` refuses to start without a store key unless the
  * caller explicitly chose insecure development mode.
  */
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { AuthService, type AuthServiceOptions, cliActor, SqliteAuthRepository } from "../auth/index.js";
 import type { Registry } from "../config/index.js";
 import { type PipelineLog, type RetentionJob, silentLog, startRetention } from "../pipeline/index.js";
@@ -144,7 +143,6 @@ export class Engine {
     if (!codec.encrypted)
       log.warn({ event: "insecure" }, "message bodies are NOT encrypted at rest (development mode)");
     const dbPath = resolve(opts.dbPath);
-    mkdirSync(dirname(dbPath), { recursive: true });
     // One write lock for this file's connections in this process (main + delivery threads).
     const writeLock = new WriteLock();
     const store = openSqliteStore({ path: dbPath, codec, writeLock, autoCheckpoint: false });

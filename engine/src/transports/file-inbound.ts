@@ -63,8 +63,9 @@ export class FileInbound implements InboundConnector {
     this.ctx = ctx;
     this.stopping = false;
     const s = this.settings;
-    if (s.afterRead === "move") await mkdir(s.moveTo, { recursive: true });
-    if (s.errorTo) await mkdir(s.errorTo, { recursive: true });
+    // Folders the engine creates for received (patient) files are owner-only.
+    if (s.afterRead === "move") await mkdir(s.moveTo, { recursive: true, mode: 0o700 });
+    if (s.errorTo) await mkdir(s.errorTo, { recursive: true, mode: 0o700 });
     this.stats.status = "listening";
     ctx.log.info(
       { connection: this.name, transport: this.type, directory: s.directory },

@@ -73,8 +73,9 @@ export class FileOutbound implements OutboundConnector {
     const dir = dirname(final);
     const tmp = join(dir, `.${basename(final)}.${randomBytes(4).toString("hex")}.tmp`);
     try {
-      await mkdir(dir, { recursive: true });
-      const fh = await open(tmp, "wx");
+      // Patient data: owner-only whatever the umask (folders the engine creates, and the file).
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const fh = await open(tmp, "wx", 0o600);
       try {
         await fh.writeFile(payload);
         if (s.fsync) await fh.sync();
