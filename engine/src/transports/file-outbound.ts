@@ -46,7 +46,9 @@ export class FileOutbound implements OutboundConnector {
       const result = await this.write(payload, meta);
       this.stats.result(result.status === "ok", result.error);
       if (result.status !== "ok") {
-        this.log.warn(
+        // The text names the file (often rendered from patient fields): debug only; the delivery
+        // worker logs the outcome at info+ by class.
+        this.log.debug(
           { connection: this.name, messageId: meta.messageId, status: result.status, error: result.error },
           "file write failed",
         );
