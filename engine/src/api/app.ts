@@ -110,6 +110,7 @@ export function buildApp(services: EngineServices, options: AppOptions = {}): Fa
     return {
       host: options.host ?? (listening ? addr.address : DEFAULT_HOST),
       port: listening ? addr.port : undefined,
+      tls: options.https !== undefined,
     };
   }, options.allowed);
   app.addHook("onRequest", async (req) => {

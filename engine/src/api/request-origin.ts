@@ -21,6 +21,8 @@ export interface RequestOriginOptions {
 export interface BoundAddress {
   host: string;
   port: number | undefined;
+  /** HTTPS: a Host without a port means 443 (else 80). */
+  tls?: boolean;
 }
 
 export type OriginVerdict =
@@ -103,8 +105,9 @@ export function requestOriginCheck(
     if (!extra) {
       const key = b.host;
       if (cached?.key !== key) cached = { key, names: boundNames(b) };
-      // A Host without a port means the scheme's default one; the engine rarely listens there.
-      const portOk = b.port === undefined || parsed?.port === b.port;
+      // A Host without a port means the scheme's default one.
+      const port = parsed?.port ?? (b.tls ? 443 : 80);
+      const portOk = b.port === undefined || port === b.port;
       if (!parsed || !cached.names.has(parsed.name) || !portOk) {
         return {
           ok: false,

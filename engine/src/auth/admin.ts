@@ -95,7 +95,10 @@ export function userList(db: BetterSqlite3.Database, opts: AdminOptions = {}): U
 }
 
 /** Seals TOTP secrets left clear or under an old key (`key rotate`, first start with a key). */
-export function resealMfaSecrets(db: BetterSqlite3.Database, sealer: SecretSealer): number {
+export function resealMfaSecrets(
+  db: BetterSqlite3.Database,
+  sealer: SecretSealer,
+): { sealed: number; unreadable: string[] } {
   return new SqliteAuthRepository(db, { sealer }).resealSecrets();
 }
 

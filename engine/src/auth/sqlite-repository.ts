@@ -248,20 +248,26 @@ export class SqliteAuthRepository implements AuthRepository {
 
   /**
    * Seals every TOTP secret not sealed under the current key: clear ones written without a key (or
-   * before sealing existed) and ones under an old key (`key rotate`). Returns how many changed.
+   * before sealing existed) and ones under an old key (`key rotate`). One that cannot be opened (its
+   * key is gone) is left as it is and named in `unreadable`: that user fails MFA until re-enrolled.
    */
-  resealSecrets(): number {
-    if (!this.#sealer.encrypted) return 0;
+  resealSecrets(): { sealed: number; unreadable: string[] } {
+    const result = { sealed: 0, unreadable: [] as string[] };
+    if (!this.#sealer.encrypted) return result;
     return this.transaction(() => {
-      let changed = 0;
       for (const row of this.#s.users.all()) {
         if (row.mfa_secret === null || this.#sealer.isCurrent(row.mfa_secret)) continue;
-        // Throws when an old key is missing: rotation must not drop a secret it cannot read.
-        const plain = this.#sealer.open(row.mfa_secret, mfaSecretAad(row.id));
+        let plain: string;
+        try {
+          plain = this.#sealer.open(row.mfa_secret, mfaSecretAad(row.id));
+        } catch {
+          result.unreadable.push(row.name);
+          continue;
+        }
         this.updateUser(row.id, { mfaSecret: plain });
-        changed++;
+        result.sealed++;
       }
-      return changed;
+      return result;
     });
   }
 

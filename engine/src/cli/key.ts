@@ -59,8 +59,14 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
         const changed = await rotateKey(store, oldKeys, newKey, { batchSize });
         io.out(`re-encrypted ${changed} bodies under key ${newKey.id}\n`);
         // TOTP secrets are sealed with the same key: re-sealed so logins survive dropping the old key.
-        const sealed = resealMfaSecrets(store.db, secretSealer(aesGcmCodec(newKey, oldKeys)));
-        io.out(`re-sealed ${sealed} TOTP secrets\n`);
+        const mfa = resealMfaSecrets(store.db, secretSealer(aesGcmCodec(newKey, oldKeys)));
+        io.out(`re-sealed ${mfa.sealed} TOTP secrets\n`);
+        if (mfa.unreadable.length > 0) {
+          io.err(
+            `warning: the TOTP secrets of ${mfa.unreadable.join(", ")} were sealed with a key not in MEFOR_STORE_OLD_KEYS; ` +
+              "add it and rotate again, or re-enrol with `messagefoundry user mfa NAME --db FILE`\n",
+          );
+        }
       } finally {
         await store.close();
       }

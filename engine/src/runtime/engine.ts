@@ -77,7 +77,7 @@ export class EngineStartError extends Error {
 export class Engine {
   readonly store: SqliteStore;
   readonly auth: AuthService;
-  /** The auth tables (TOTP secrets sealed with the store key); tests and the runtime's admin use it. */
+  /** The engine's auth tables, TOTP secrets sealed with its store key (for `UserAdmin` over the same file). */
   readonly authRepository: SqliteAuthRepository;
   readonly runner: Runner;
   readonly versions: ConfigVersions;
@@ -164,9 +164,15 @@ export class Engine {
         codec,
       );
       // TOTP secrets enrolled without the key (or before sealing existed) are sealed now.
-      const sealed = engine.authRepository.resealSecrets();
-      if (sealed > 0)
-        log.info({ event: "mfa-sealed", users: sealed }, "sealed TOTP secrets with the store key");
+      const mfa = engine.authRepository.resealSecrets();
+      if (mfa.sealed > 0)
+        log.info({ event: "mfa-sealed", users: mfa.sealed }, "sealed TOTP secrets with the store key");
+      if (mfa.unreadable.length > 0) {
+        log.warn(
+          { event: "mfa-unreadable", users: mfa.unreadable },
+          "TOTP secrets sealed with a key this engine does not have; re-enrol them with `messagefoundry user mfa NAME --db FILE`",
+        );
+      }
       if (recovered > 0)
         log.info({ event: "recover", rows: recovered }, "re-queued rows claimed by a previous run");
       engine.#checkpointer = checkpointer;

@@ -153,4 +153,38 @@ describe("runtime: TOTP secrets sealed at rest", () => {
       await engine.stop();
     }
   });
+
+  it("an engine whose key cannot open a secret still starts; MFA fails closed until `user mfa` re-enrols", async () => {
+    const lost = generateStoreKey();
+    const key = generateStoreKey();
+    let engine = await open({ MEFOR_STORE_KEY: lost });
+    try {
+      const users = new UserAdmin(engine.authRepository, { policy: { hash: CHEAP_HASH }, now: () => clock });
+      await users.add("test-setup", "root.admin", "administrator", PASSWORD);
+      const old = users.enrolMfa("test-setup", "root.admin").secret;
+      await engine.stop();
+      // The key the secret was sealed with is gone (bodies too, but the administrator must get in).
+      engine = await open({ MEFOR_STORE_KEY: key });
+      clock += 30_000;
+      await assert.rejects(
+        engine.auth.login({ username: "root.admin", password: PASSWORD, totp: totpAt(old, clock) }),
+        { code: "AUTH_MFA_INVALID" },
+      );
+    } finally {
+      await engine.stop();
+    }
+    const o = io(t.dir, { MEFOR_STORE_KEY: key });
+    assert.equal(
+      await run(["node", "messagefoundry", "user", "mfa", "root.admin", "--db", db], o),
+      0,
+      o.stderr,
+    );
+    const secret = /secret: (\S+)/.exec(o.stdout)?.[1] ?? "";
+    engine = await open({ MEFOR_STORE_KEY: key });
+    try {
+      assert.equal(await totpLogin(engine, secret), "root.admin");
+    } finally {
+      await engine.stop();
+    }
+  });
 });
