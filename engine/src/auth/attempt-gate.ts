@@ -153,7 +153,8 @@ export class AttemptGate {
         key: attempt.keys.address,
         windowStart: now,
         failures: 0,
-        lockedUntil: null,
+        // A doubled lock outlives its window: the new counting window keeps it.
+        lockedUntil: addr?.lockedUntil ?? null,
         locks: addr?.locks ?? 0,
         audited: 0,
         unaudited: 0,

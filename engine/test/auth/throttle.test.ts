@@ -71,6 +71,19 @@ describe("auth/throttle: per address, per (address, user), global", () => {
     assert.equal(JSON.parse(locked.at(-1)?.details ?? "{}").scope, "address");
   });
 
+  it("an address lock longer than the counting window holds to its end, refused attempts or not", async () => {
+    await start();
+    for (let i = 0; i < 8; i++) await miss(f, `guess.${i}`, ATTACKER);
+    const tryRight = () => f.auth.login({ username: "op.smith", password: PASSWORD, client: ATTACKER });
+    // The window (10 min) ends before the lock (15 min): refusals open a new window, not a way in.
+    f.clock.advance(11 * 60_000);
+    await rejectsWith(tryRight, "AUTH_ACCOUNT_LOCKED");
+    f.clock.advance(60_000);
+    await rejectsWith(tryRight, "AUTH_ACCOUNT_LOCKED");
+    f.clock.advance(3 * 60_000);
+    assert.equal((await tryRight()).session.username, "op.smith");
+  });
+
   it("each further lock of the same counter lasts twice as long", async () => {
     await start();
     for (let i = 0; i < 5; i++) await miss(f, "op.smith", ATTACKER);
