@@ -82,7 +82,7 @@ describe("connection-form", () => {
       direction: "outbound",
       name: "OB_ACME_REST",
       transport: "rest",
-      settings: { url: { env: "acme_url" }, token: "s3cret" },
+      settings: { url: { env: "acme_url" }, token: "s3cret", headers: { "X-Api-Key": "k3y" } },
       fields: {},
     });
     const twin = { ...rest, index: 1 };
@@ -91,6 +91,7 @@ describe("connection-form", () => {
       [
         'name: another outbound is named "OB_ACME_REST"',
         'settings.token: is a secret: use an env reference ({ env = "KEY" })',
+        'settings.headers.X-Api-Key: is a secret: use an env reference ({ env = "KEY" })',
         'settings.url: env key "acme_url" is not defined in any environment file',
       ],
     );

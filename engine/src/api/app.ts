@@ -6,8 +6,10 @@
 import websocket from "@fastify/websocket";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { isAuthError } from "../auth/index.js";
+import { DEFAULT_HOST } from "./binding.js";
 import { ApiError, toApiError } from "./errors.js";
 import { buildOpenApi, RouteCollector } from "./openapi.js";
+import { type RequestOriginOptions, requestOriginCheck } from "./request-origin.js";
 import { authRoutes } from "./routes/auth.js";
 import { configRoutes } from "./routes/config.js";
 import { healthRoutes } from "./routes/health.js";
@@ -35,6 +37,13 @@ export interface AppOptions {
   statsIntervalMs?: number;
   /** Default body limit (stage has its own, larger one). Default 1 MiB. */
   bodyLimit?: number;
+  /**
+   * The host `serve` binds (what `Host` must name); default: the address the server listens on.
+   * Requests naming another host, or from a browser origin not allowed here, are refused.
+   */
+  host?: string;
+  /** Extra `Host` names and browser origins accepted (`serve --api-allowed-host/--api-allowed-origin`). */
+  allowed?: RequestOriginOptions;
 }
 
 /** Statuses fastify itself raises (bad JSON, size, media type) mapped onto the registry. */
@@ -93,6 +102,22 @@ export function buildApp(services: EngineServices, options: AppOptions = {}): Fa
   // The websocket plugin first: its onRequest hook marks upgrade requests so that a refused upgrade
   // (our 401/403) gets its socket destroyed instead of lingering as a keep-alive connection.
   app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // Before auth: a page in a browser (forged Host via DNS rebinding, or a foreign Origin) gets no
+  // further than this, on HTTP and on the WebSocket upgrade alike.
+  const originCheck = requestOriginCheck(() => {
+    const addr = app.server.address();
+    const listening = typeof addr === "object" && addr !== null;
+    return {
+      host: options.host ?? (listening ? addr.address : DEFAULT_HOST),
+      port: listening ? addr.port : undefined,
+      tls: options.https !== undefined,
+    };
+  }, options.allowed);
+  app.addHook("onRequest", async (req) => {
+    const origin = req.headers.origin;
+    const verdict = originCheck(req.headers.host, Array.isArray(origin) ? origin[0] : origin);
+    if (!verdict.ok) throw new ApiError(verdict.code, verdict.message);
+  });
   app.register(securityPlugin, { auth: services.auth, collector });
 
   app.register(async (scope) => {

@@ -18,6 +18,8 @@ export const API_ERRORS = {
   /** Recent re-authentication needed (POST /auth/reauth, then retry). 403, not 401: the session is fine. */
   REAUTH_REQUIRED: 403,
   MFA_ENROLMENT_REQUIRED: 403,
+  /** The request came with a browser Origin that was not explicitly allowed. */
+  ORIGIN_NOT_ALLOWED: 403,
   NOT_FOUND: 404,
   MESSAGE_NOT_FOUND: 404,
   ROW_NOT_FOUND: 404,
@@ -25,6 +27,8 @@ export const API_ERRORS = {
   STAGE_NOT_FOUND: 404,
   VERSION_NOT_FOUND: 404,
   CONFLICT: 409,
+  /** `Host` names something other than this engine (DNS rebinding, wrong name): 421 Misdirected Request. */
+  HOST_NOT_ALLOWED: 421,
   /** The staged config has error-severity problems and cannot be promoted. */
   CONFIG_INVALID: 422,
   PAYLOAD_TOO_LARGE: 413,

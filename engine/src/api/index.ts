@@ -23,6 +23,12 @@ export {
 } from "./errors.js";
 export { buildOpenApi, type RouteInfo } from "./openapi.js";
 export { decodeCursor, encodeCursor } from "./pagination.js";
+export {
+  normalizeOrigin,
+  parseHostHeader,
+  type RequestOriginOptions,
+  requestOriginCheck,
+} from "./request-origin.js";
 export { WS_CLOSE } from "./routes/stats-feed.js";
 export { bearerToken } from "./security.js";
 export type * from "./services.js";

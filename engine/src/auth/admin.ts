@@ -9,6 +9,7 @@ import { userInfo } from "node:os";
 import type BetterSqlite3 from "better-sqlite3";
 import type { AuditVerification } from "./audit-chain.js";
 import type { AuthPolicy } from "./policy.js";
+import type { SecretSealer } from "./secret-seal.js";
 import { AuthService } from "./service.js";
 import { SqliteAuthRepository } from "./sqlite-repository.js";
 import type { TotpEnrolment } from "./totp.js";
@@ -19,6 +20,8 @@ export interface AdminOptions {
   actor?: string;
   policy?: Partial<AuthPolicy>;
   now?: () => number;
+  /** Seals TOTP secrets with the store key (from MEFOR_STORE_KEY); without it they are stored unsealed. */
+  sealer?: SecretSealer;
 }
 
 /** The audit actor for CLI changes: who ran the command on this machine. */
@@ -31,7 +34,7 @@ export function cliActor(): string {
 }
 
 function admin(db: BetterSqlite3.Database, opts: AdminOptions): { users: UserAdmin; actor: string } {
-  const repo = new SqliteAuthRepository(db);
+  const repo = new SqliteAuthRepository(db, opts.sealer ? { sealer: opts.sealer } : {});
   return { users: new UserAdmin(repo, opts), actor: opts.actor ?? cliActor() };
 }
 
@@ -89,6 +92,14 @@ export function mfaDisable(db: BetterSqlite3.Database, name: string, opts: Admin
 
 export function userList(db: BetterSqlite3.Database, opts: AdminOptions = {}): UserSummary[] {
   return admin(db, opts).users.list();
+}
+
+/** Seals TOTP secrets left clear or under an old key (`key rotate`, first start with a key). */
+export function resealMfaSecrets(
+  db: BetterSqlite3.Database,
+  sealer: SecretSealer,
+): { sealed: number; unreadable: string[] } {
+  return new SqliteAuthRepository(db, { sealer }).resealSecrets();
 }
 
 /** Walks the whole audit chain; `ok: false` names the first bad seq and why. */

@@ -10,6 +10,7 @@ export {
   cliActor,
   mfaDisable,
   mfaEnroll,
+  resealMfaSecrets,
   userAdd,
   userDisable,
   userEnable,
@@ -49,6 +50,7 @@ export type {
   UserPatch,
   UserRecord,
 } from "./repository.js";
+export { mfaSecretAad, type SecretSealer, UNSEALED } from "./secret-seal.js";
 export {
   AuthService,
   type AuthServiceOptions,
@@ -57,7 +59,7 @@ export {
 } from "./service.js";
 export { type ClientInfo, isRecentAuth, type Session } from "./session.js";
 export { AUTH_SCHEMA_VERSION, migrateAuthSchema } from "./sqlite-migrations.js";
-export { SqliteAuthRepository } from "./sqlite-repository.js";
+export { SqliteAuthRepository, type SqliteAuthRepositoryOptions } from "./sqlite-repository.js";
 export { type PasswordInputOptions, readPasswordFromStdin } from "./stdin.js";
 export type { TotpEnrolment } from "./totp.js";
 export { isValidUsername } from "./username.js";

@@ -6,11 +6,22 @@ export interface AuthPolicy {
   sessionAbsoluteMs: number;
   /** Promote, rollback, raw view and replay need a password (+TOTP) entered this recently. */
   recentAuthMs: number;
-  /** This many failed attempts within {@link lockoutWindowMs} lock the account name. */
+  /** This many failed attempts within {@link lockoutWindowMs} lock the name for that client address. */
   maxFailedAttempts: number;
+  /** This many failed attempts within the window from one address, whatever the names, lock the address. */
+  maxFailedPerAddress: number;
+  /**
+   * Failed attempts from everywhere within the window beyond which only addresses without a failure
+   * of their own are let in (a distributed guess cannot go on at full speed).
+   */
+  globalMaxFailures: number;
   lockoutWindowMs: number;
-  /** How long a lock lasts. */
+  /** How long a first lock lasts; each further lock of the same counter doubles it. */
   lockoutMs: number;
+  /** The longest a doubled lock lasts. */
+  maxLockoutMs: number;
+  /** Failed attempts per address and window audited one by one; the rest are audited as one count. */
+  failureAuditsPerWindow: number;
   /**
    * Roles that may not obtain a session without an enrolled, verified TOTP: administrators, and
    * deployers because promoted config code runs inside the engine, beside the store key.
@@ -29,8 +40,12 @@ export const DEFAULT_AUTH_POLICY: Readonly<AuthPolicy> = Object.freeze({
   sessionAbsoluteMs: 12 * 60 * 60_000,
   recentAuthMs: 5 * 60_000,
   maxFailedAttempts: 5,
+  maxFailedPerAddress: 20,
+  globalMaxFailures: 200,
   lockoutWindowMs: 15 * 60_000,
   lockoutMs: 15 * 60_000,
+  maxLockoutMs: 24 * 60 * 60_000,
+  failureAuditsPerWindow: 10,
   mfaRequiredRoles: Object.freeze(["administrator", "deployer"]),
   totpWindow: 1,
   totpIssuer: "MessageFoundry",
@@ -44,8 +59,12 @@ export function resolvePolicy(overrides?: Partial<AuthPolicy>): AuthPolicy {
     "sessionAbsoluteMs",
     "recentAuthMs",
     "maxFailedAttempts",
+    "maxFailedPerAddress",
+    "globalMaxFailures",
     "lockoutWindowMs",
     "lockoutMs",
+    "maxLockoutMs",
+    "failureAuditsPerWindow",
   ] as const) {
     const value = policy[key];
     if (!Number.isFinite(value) || value <= 0) {

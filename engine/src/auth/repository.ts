@@ -36,12 +36,18 @@ export interface SessionRecord {
   client: string | null;
 }
 
-/** Failed-attempt bookkeeping per lower-cased user name (known or not). */
+/** Failed-attempt bookkeeping per counter (see throttle.ts for the keys). */
 export interface ThrottleRecord {
   key: string;
   windowStart: number;
   failures: number;
   lockedUntil: number | null;
+  /** Locks so far (each doubles the next one's length); kept across windows until the record is swept. */
+  locks: number;
+  /** Failures in this window audited one by one (address counters). */
+  audited: number;
+  /** Failures in this window not audited one by one (audited as one count when the window ends). */
+  unaudited: number;
 }
 
 export interface AuditQuery {
@@ -81,8 +87,11 @@ export interface AuthRepository {
   getThrottle(key: string): ThrottleRecord | undefined;
   putThrottle(record: ThrottleRecord): void;
   deleteThrottle(key: string): void;
-  /** Deletes records whose window started before `windowBefore` and whose lock (if any) ended by `now`. */
-  deleteStaleThrottles(windowBefore: number, now: number): number;
+  /** Records whose key starts with `prefix`. */
+  listThrottles(prefix: string): ThrottleRecord[];
+  deleteThrottles(prefix: string): number;
+  /** Deletes records whose window started before `windowBefore` and whose lock (if any) ended by `now`; returns them. */
+  deleteStaleThrottles(windowBefore: number, now: number): ThrottleRecord[];
 
   /** Seals `draft` onto the chain (see audit-chain.ts) and stores it with the new head. */
   appendAudit(draft: AuditDraft, now: number): AuditEntry;

@@ -4,6 +4,7 @@
  * actions, and the audit trail. Framework-free: the API adapts these calls to routes.
  */
 import { needsRehash } from "argon2";
+import { type Attempt, AttemptGate } from "./attempt-gate.js";
 import { AUDIT_ACTIONS, type AuditAction } from "./audit-actions.js";
 import { type AuditEntry, type AuditVerification, verifyChain } from "./audit-chain.js";
 import { AuthError } from "./errors.js";
@@ -19,7 +20,6 @@ import {
   sessionRef,
   toSession,
 } from "./session.js";
-import { countFailure, forgiveFailure, lockRemaining, throttleKey } from "./throttle.js";
 import { hashToken, looksLikeToken, newSessionToken } from "./tokens.js";
 import { matchTotp } from "./totp.js";
 import { isValidUsername } from "./username.js";
@@ -44,19 +44,21 @@ export interface LoginResult {
   session: Session;
 }
 
-type Check = "login" | "reauth";
-
 const invalidCredentials = () => new AuthError("AUTH_INVALID_CREDENTIALS", "invalid user name or password");
 
 export class AuthService {
   readonly policy: Readonly<AuthPolicy>;
   readonly #repo: AuthRepository;
   readonly #now: () => number;
+  readonly #gate: AttemptGate;
 
   constructor(repo: AuthRepository, opts: AuthServiceOptions = {}) {
     this.#repo = repo;
     this.policy = Object.freeze(resolvePolicy(opts.policy));
     this.#now = opts.now ?? Date.now;
+    this.#gate = new AttemptGate(repo, this.policy, (actor, action, target, details) => {
+      this.#audit(actor, action, target, details);
+    });
     // Warm the dummy hash so the first unknown-user login is not measurably slower.
     dummyHash(this.policy.hash).catch(() => undefined);
   }
@@ -69,38 +71,37 @@ export class AuthService {
   async login(req: LoginRequest): Promise<LoginResult> {
     const now = this.#now();
     const client = describeClient(req.client);
-    const username = req.username;
-    if (!isValidUsername(username)) {
-      this.#audit("(invalid)", AUDIT_ACTIONS.loginFailed, undefined, { reason: "invalid_username", client });
-      throw invalidCredentials();
-    }
-    const key = throttleKey(username);
-    const gate = this.#openAttempt("login", key, username, client, now);
-    const user = this.#repo.findUserByName(username);
+    const valid = isValidUsername(req.username);
+    // An invalid name is throttled and costs an argon2 check like any other miss.
+    const username = valid ? req.username : "(invalid)";
+    const attempt = this.#gate.open("login", username, req.client?.address, client, now);
+    const user = valid ? this.#repo.findUserByName(username) : undefined;
     const stored = user?.passwordHash ?? (await dummyHash(this.policy.hash));
     const passwordOk = await verifyPassword(stored, typeof req.password === "string" ? req.password : "");
 
-    const reason = !user
-      ? "unknown_user"
-      : !passwordOk
-        ? "bad_password"
-        : user.disabled
-          ? "disabled"
-          : !isRole(user.role)
-            ? "invalid_role"
-            : undefined;
+    const reason = !valid
+      ? "invalid_username"
+      : !user
+        ? "unknown_user"
+        : !passwordOk
+          ? "bad_password"
+          : user.disabled
+            ? "disabled"
+            : !isRole(user.role)
+              ? "invalid_role"
+              : undefined;
     if (!user || reason !== undefined) {
-      this.#failAttempt("login", key, username, reason ?? "unknown_user", client, now, gate.lockedByThis);
+      this.#gate.fail(attempt, reason ?? "unknown_user");
       throw invalidCredentials();
     }
-    const step = this.#checkMfa("login", key, user, req.totp, client, now, gate.lockedByThis);
+    const step = this.#checkMfa(attempt, user, req.totp);
 
     const token = newSessionToken();
     const tokenHash = hashToken(token);
     const record = { tokenHash, userId: user.id, createdAt: now, lastSeenAt: now, lastAuthAt: now, client };
     const reused = this.#repo.transaction(() => {
       if (step !== undefined && this.#stepUsed(user.id, step)) return true;
-      this.#repo.deleteThrottle(key);
+      this.#gate.succeed(attempt);
       this.#repo.updateUser(user.id, { lastLoginAt: now, ...(step !== undefined && { mfaLastStep: step }) });
       this.#repo.insertSession(record);
       this.#audit(user.name, AUDIT_ACTIONS.login, `user:${user.name}`, {
@@ -111,7 +112,7 @@ export class AuthService {
       return false;
     });
     if (reused) {
-      this.#failAttempt("login", key, username, "totp_reused", client, now, gate.lockedByThis);
+      this.#gate.fail(attempt, "totp_reused");
       throw new AuthError("AUTH_MFA_INVALID", "invalid or already used TOTP code");
     }
     await this.#upgradeHash(user, req.password);
@@ -165,42 +166,41 @@ export class AuthService {
 
   /**
    * Confirms the password (and TOTP when enrolled) for an open session and marks it as
-   * recently authenticated. Failures count toward the same lockout as logins; a lock
-   * triggered here also ends this session.
+   * recently authenticated. Failures count toward the same lockout as logins from the same
+   * client address; a lock triggered here also ends this session.
    */
-  async reauthenticate(token: unknown, password: string, totp?: string): Promise<Session> {
+  async reauthenticate(
+    token: unknown,
+    password: string,
+    totp?: string,
+    clientInfo?: ClientInfo,
+  ): Promise<Session> {
     const session = this.authenticate(token);
     const now = this.#now();
-    const key = throttleKey(session.username);
-    const gate = this.#openAttempt("reauth", key, session.username, null, now);
+    const attempt = this.#gate.open(
+      "reauth",
+      session.username,
+      clientInfo?.address,
+      describeClient(clientInfo),
+      now,
+    );
     const user = this.#repo.findUserById(session.userId);
     const ok = user !== undefined && (await verifyPassword(user.passwordHash, password));
     if (!user || !ok) {
-      const locked = this.#failAttempt(
-        "reauth",
-        key,
-        session.username,
-        "bad_password",
-        null,
-        now,
-        gate.lockedByThis,
-      );
-      if (locked) this.#repo.deleteSession(session.id);
+      if (this.#gate.fail(attempt, "bad_password")) this.#repo.deleteSession(session.id);
       throw invalidCredentials();
     }
-    const step = this.#checkMfa("reauth", key, user, totp, null, now, gate.lockedByThis, session.id);
+    const step = this.#checkMfa(attempt, user, totp, session.id);
     const reused = this.#repo.transaction(() => {
       if (step !== undefined && this.#stepUsed(user.id, step)) return true;
-      this.#repo.deleteThrottle(key);
+      this.#gate.succeed(attempt);
       if (step !== undefined) this.#repo.updateUser(user.id, { mfaLastStep: step });
       this.#repo.updateSession(session.id, { lastAuthAt: now, lastSeenAt: now });
       this.#audit(user.name, AUDIT_ACTIONS.reauth, `user:${user.name}`, { session: sessionRef(session.id) });
       return false;
     });
     if (reused) {
-      if (this.#failAttempt("reauth", key, user.name, "totp_reused", null, now, gate.lockedByThis)) {
-        this.#repo.deleteSession(session.id);
-      }
+      if (this.#gate.fail(attempt, "totp_reused")) this.#repo.deleteSession(session.id);
       throw new AuthError("AUTH_MFA_INVALID", "invalid or already used TOTP code");
     }
     return { ...session, lastSeenAt: now, lastAuthAt: now };
@@ -242,14 +242,14 @@ export class AuthService {
     return this.#repo.readTransaction(() => verifyChain(this.#repo.iterateAudit(), this.#repo.auditHead()));
   }
 
-  /** Deletes expired sessions and stale throttle records; call periodically. */
+  /** Deletes expired sessions and stale throttle records (auditing failures they held back); call periodically. */
   sweep(now: number = this.#now()): { sessions: number; throttles: number } {
     return this.#repo.transaction(() => ({
       sessions: this.#repo.deleteExpiredSessions(
         now - this.policy.sessionIdleMs,
         now - this.policy.sessionAbsoluteMs,
       ),
-      throttles: this.#repo.deleteStaleThrottles(now - this.policy.lockoutWindowMs, now),
+      throttles: this.#gate.sweep(now),
     }));
   }
 
@@ -257,90 +257,19 @@ export class AuthService {
     return this.#repo.appendAudit({ actor, action, target, details }, this.#now());
   }
 
-  /** Refuses a locked name, otherwise counts this attempt as a failure until it succeeds. */
-  #openAttempt(
-    check: Check,
-    key: string,
-    actor: string,
-    client: string | null,
-    now: number,
-  ): { lockedByThis: boolean } {
-    const locked = this.#repo.transaction(() => {
-      const record = this.#repo.getThrottle(key);
-      const wait = lockRemaining(record, now);
-      if (wait > 0) {
-        this.#audit(actor, failedAction(check), `user:${actor}`, { reason: "locked", client });
-        return { wait };
-      }
-      const next = countFailure(record, key, now, this.policy);
-      this.#repo.putThrottle(next);
-      return { wait: 0, lockedByThis: next.lockedUntil !== null };
-    });
-    if (locked.wait > 0) {
-      throw new AuthError(
-        "AUTH_ACCOUNT_LOCKED",
-        `too many failed attempts; try again in ${Math.ceil(locked.wait / 60_000)} minute(s)`,
-        { retryAfterMs: locked.wait },
-      );
-    }
-    return { lockedByThis: locked.lockedByThis ?? false };
-  }
-
-  /** Audits a failed attempt (already counted) and the lock it caused, if any. Returns whether it locked. */
-  #failAttempt(
-    check: Check,
-    key: string,
-    actor: string,
-    reason: string,
-    client: string | null,
-    now: number,
-    lockedByThis: boolean,
-  ): boolean {
-    return this.#repo.transaction(() => {
-      this.#audit(actor, failedAction(check), `user:${actor}`, { reason, client });
-      const record = this.#repo.getThrottle(key);
-      const locked = lockedByThis && lockRemaining(record, now) > 0;
-      if (locked) {
-        this.#audit(actor, AUDIT_ACTIONS.accountLocked, `user:${actor}`, {
-          until: new Date(record?.lockedUntil ?? now).toISOString(),
-          failures: record?.failures,
-        });
-      }
-      return locked;
-    });
-  }
-
-  /** Takes back the provisional failure when the password was right but a step is missing. */
-  #forgive(key: string, actor: string, check: Check, reason: string, client: string | null): void {
-    this.#repo.transaction(() => {
-      const record = forgiveFailure(this.#repo.getThrottle(key));
-      if (record) this.#repo.putThrottle(record);
-      // Audited: a correct password without the second factor is worth an auditor's eye.
-      this.#audit(actor, failedAction(check), `user:${actor}`, { reason, client });
-    });
-  }
-
   /** The accepted TOTP step, undefined when the user has no MFA and none is required. */
-  #checkMfa(
-    check: Check,
-    key: string,
-    user: UserRecord,
-    totp: unknown,
-    client: string | null,
-    now: number,
-    lockedByThis: boolean,
-    sessionId?: string,
-  ): number | undefined {
+  #checkMfa(attempt: Attempt, user: UserRecord, totp: unknown, sessionId?: string): number | undefined {
+    const now = attempt.now;
     if (user.mfaSecret === null) {
       if (!this.policy.mfaRequiredRoles.includes(user.role)) return undefined;
-      this.#forgive(key, user.name, check, "mfa_not_enrolled", client);
+      this.#gate.forgive(attempt, "mfa_not_enrolled");
       throw new AuthError(
         "AUTH_MFA_ENROLMENT_REQUIRED",
         `role "${user.role}" requires MFA; enrol it first with: messagefoundry user mfa ${user.name} --db FILE`,
       );
     }
     if (totp === undefined || totp === null || totp === "") {
-      this.#forgive(key, user.name, check, "mfa_required", client);
+      this.#gate.forgive(attempt, "mfa_required");
       throw new AuthError("AUTH_MFA_REQUIRED", "a TOTP code is required");
     }
     // Typed input can still arrive as a number from a careless client: treat it as invalid.
@@ -348,15 +277,7 @@ export class AuthService {
       typeof totp === "string" ? matchTotp(user.mfaSecret, totp, now, this.policy.totpWindow) : undefined;
     const reused = step !== undefined && user.mfaLastStep !== null && step <= user.mfaLastStep;
     if (step === undefined || reused) {
-      const locked = this.#failAttempt(
-        check,
-        key,
-        user.name,
-        reused ? "totp_reused" : "bad_totp",
-        client,
-        now,
-        lockedByThis,
-      );
+      const locked = this.#gate.fail(attempt, reused ? "totp_reused" : "bad_totp");
       if (locked && sessionId !== undefined) this.#repo.deleteSession(sessionId);
       throw new AuthError("AUTH_MFA_INVALID", "invalid or already used TOTP code");
     }
@@ -384,8 +305,4 @@ export class AuthService {
       // The login already succeeded; the upgrade is retried at the next one.
     }
   }
-}
-
-function failedAction(check: Check): AuditAction {
-  return check === "login" ? AUDIT_ACTIONS.loginFailed : AUDIT_ACTIONS.reauthFailed;
 }

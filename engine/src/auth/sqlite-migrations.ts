@@ -68,6 +68,16 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
         BEGIN SELECT RAISE(ABORT, 'auth_audit_head cannot be deleted'); END;
     `,
   },
+  {
+    // Throttle counters per (address, name), per address and global, with backoff and aggregated audit.
+    version: 2,
+    sql: `
+      DELETE FROM auth_throttle;
+      ALTER TABLE auth_throttle ADD COLUMN locks INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE auth_throttle ADD COLUMN audited INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE auth_throttle ADD COLUMN unaudited INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const AUTH_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

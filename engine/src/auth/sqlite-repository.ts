@@ -15,6 +15,7 @@ import type {
   UserPatch,
   UserRecord,
 } from "./repository.js";
+import { mfaSecretAad, type SecretSealer, UNSEALED } from "./secret-seal.js";
 import { migrateAuthSchema } from "./sqlite-migrations.js";
 
 interface UserRow {
@@ -45,6 +46,9 @@ interface ThrottleRow {
   window_start: number;
   failures: number;
   locked_until: number | null;
+  locks: number;
+  audited: number;
+  unaudited: number;
 }
 
 interface AuditRow {
@@ -69,13 +73,13 @@ const USER_COLUMNS: Readonly<Record<keyof UserPatch, string>> = {
   lastLoginAt: "last_login_at",
 };
 
-const toUser = (r: UserRow): UserRecord => ({
+const toUser = (r: UserRow, sealer: SecretSealer): UserRecord => ({
   id: r.id,
   name: r.name,
   role: r.role,
   passwordHash: r.password_hash,
   disabled: r.disabled !== 0,
-  mfaSecret: r.mfa_secret,
+  mfaSecret: r.mfa_secret === null ? null : openOrAsStored(sealer, r.mfa_secret, mfaSecretAad(r.id)),
   mfaLastStep: r.mfa_last_step,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -103,12 +107,28 @@ const toAudit = (r: AuditRow): AuditEntry => ({
   hash: r.hash,
 });
 
+/** The opened secret, or the stored value when it cannot be opened (it then matches no code: fail closed). */
+function openOrAsStored(sealer: SecretSealer, stored: string, aad: string): string {
+  try {
+    return sealer.open(stored, aad);
+  } catch {
+    return stored;
+  }
+}
+
+export interface SqliteAuthRepositoryOptions {
+  /** Seals TOTP secrets at rest (the store key); default: unsealed (no store key). */
+  sealer?: SecretSealer;
+}
+
 export class SqliteAuthRepository implements AuthRepository {
   readonly #db: BetterSqlite3.Database;
   readonly #s;
+  readonly #sealer: SecretSealer;
 
-  constructor(db: BetterSqlite3.Database) {
+  constructor(db: BetterSqlite3.Database, opts: SqliteAuthRepositoryOptions = {}) {
     this.#db = db;
+    this.#sealer = opts.sealer ?? UNSEALED;
     migrateAuthSchema(db);
     const p = <R>(sql: string) => db.prepare<unknown[], R>(sql);
     this.#s = {
@@ -136,13 +156,19 @@ export class SqliteAuthRepository implements AuthRepository {
       ),
       throttle: p<ThrottleRow>("SELECT * FROM auth_throttle WHERE key = ?"),
       putThrottle: p<never>(
-        `INSERT INTO auth_throttle (key, window_start, failures, locked_until) VALUES (?, ?, ?, ?)
+        `INSERT INTO auth_throttle (key, window_start, failures, locked_until, locks, audited, unaudited)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start,
-           failures = excluded.failures, locked_until = excluded.locked_until`,
+           failures = excluded.failures, locked_until = excluded.locked_until,
+           locks = excluded.locks, audited = excluded.audited, unaudited = excluded.unaudited`,
       ),
       deleteThrottle: p<never>("DELETE FROM auth_throttle WHERE key = ?"),
-      deleteStaleThrottles: p<never>(
-        "DELETE FROM auth_throttle WHERE window_start < ? AND (locked_until IS NULL OR locked_until <= ?)",
+      // substr, not LIKE: user names may contain _ (a LIKE wildcard).
+      listThrottles: p<ThrottleRow>("SELECT * FROM auth_throttle WHERE substr(key, 1, length(?)) = ?"),
+      deleteThrottles: p<never>("DELETE FROM auth_throttle WHERE substr(key, 1, length(?)) = ?"),
+      deleteStaleThrottles: p<ThrottleRow>(
+        `DELETE FROM auth_throttle WHERE window_start < ? AND (locked_until IS NULL OR locked_until <= ?)
+         RETURNING *`,
       ),
       head: p<{ seq: number; hash: string }>("SELECT seq, hash FROM auth_audit_head WHERE id = 1"),
       moveHead: p<never>("UPDATE auth_audit_head SET seq = ?, hash = ? WHERE id = 1"),
@@ -167,16 +193,16 @@ export class SqliteAuthRepository implements AuthRepository {
 
   findUserByName(name: string): UserRecord | undefined {
     const row = this.#s.userByName.get(name);
-    return row && toUser(row);
+    return row && toUser(row, this.#sealer);
   }
 
   findUserById(id: number): UserRecord | undefined {
     const row = this.#s.userById.get(id);
-    return row && toUser(row);
+    return row && toUser(row, this.#sealer);
   }
 
   listUsers(): UserRecord[] {
-    return this.#s.users.all().map(toUser);
+    return this.#s.users.all().map((r) => toUser(r, this.#sealer));
   }
 
   insertUser(user: NewUser): UserRecord {
@@ -189,14 +215,17 @@ export class SqliteAuthRepository implements AuthRepository {
         role: user.role,
         password_hash: user.passwordHash,
         disabled: user.disabled ? 1 : 0,
-        mfa_secret: user.mfaSecret,
+        mfa_secret: null,
         mfa_last_step: user.mfaLastStep,
         created_at: user.createdAt,
         updated_at: user.updatedAt,
         password_changed_at: user.passwordChangedAt,
         last_login_at: user.lastLoginAt,
       });
-      return { ...user, id: Number(result.lastInsertRowid) };
+      const id = Number(result.lastInsertRowid);
+      // Sealed under the row's id, which exists only now.
+      if (user.mfaSecret !== null) this.updateUser(id, { mfaSecret: user.mfaSecret });
+      return { ...user, id };
     });
   }
 
@@ -205,13 +234,41 @@ export class SqliteAuthRepository implements AuthRepository {
     const values: unknown[] = [];
     for (const [key, column] of Object.entries(USER_COLUMNS) as [keyof UserPatch, string][]) {
       if (!(key in patch)) continue;
-      const value = patch[key];
+      const value =
+        key === "mfaSecret" && typeof patch.mfaSecret === "string"
+          ? this.#sealer.seal(patch.mfaSecret, mfaSecretAad(id))
+          : patch[key];
       sets.push(`${column} = ?`);
       values.push(typeof value === "boolean" ? (value ? 1 : 0) : (value ?? null));
     }
     if (sets.length === 0) return;
     // Column names come from the fixed USER_COLUMNS map, never from input.
     this.#db.prepare(`UPDATE auth_users SET ${sets.join(", ")} WHERE id = ?`).run(...values, id);
+  }
+
+  /**
+   * Seals every TOTP secret not sealed under the current key: clear ones written without a key (or
+   * before sealing existed) and ones under an old key (`key rotate`). One that cannot be opened (its
+   * key is gone) is left as it is and named in `unreadable`: that user fails MFA until re-enrolled.
+   */
+  resealSecrets(): { sealed: number; unreadable: string[] } {
+    const result = { sealed: 0, unreadable: [] as string[] };
+    if (!this.#sealer.encrypted) return result;
+    return this.transaction(() => {
+      for (const row of this.#s.users.all()) {
+        if (row.mfa_secret === null || this.#sealer.isCurrent(row.mfa_secret)) continue;
+        let plain: string;
+        try {
+          plain = this.#sealer.open(row.mfa_secret, mfaSecretAad(row.id));
+        } catch {
+          result.unreadable.push(row.name);
+          continue;
+        }
+        this.updateUser(row.id, { mfaSecret: plain });
+        result.sealed++;
+      }
+      return result;
+    });
   }
 
   insertSession(s: SessionRecord): void {
@@ -246,26 +303,27 @@ export class SqliteAuthRepository implements AuthRepository {
 
   getThrottle(key: string): ThrottleRecord | undefined {
     const row = this.#s.throttle.get(key);
-    return (
-      row && {
-        key: row.key,
-        windowStart: row.window_start,
-        failures: row.failures,
-        lockedUntil: row.locked_until,
-      }
-    );
+    return row && throttleRecord(row);
   }
 
   putThrottle(r: ThrottleRecord): void {
-    this.#s.putThrottle.run(r.key, r.windowStart, r.failures, r.lockedUntil);
+    this.#s.putThrottle.run(r.key, r.windowStart, r.failures, r.lockedUntil, r.locks, r.audited, r.unaudited);
   }
 
   deleteThrottle(key: string): void {
     this.#s.deleteThrottle.run(key);
   }
 
-  deleteStaleThrottles(windowBefore: number, now: number): number {
-    return this.#s.deleteStaleThrottles.run(windowBefore, now).changes;
+  listThrottles(prefix: string): ThrottleRecord[] {
+    return this.#s.listThrottles.all(prefix, prefix).map(throttleRecord);
+  }
+
+  deleteThrottles(prefix: string): number {
+    return this.#s.deleteThrottles.run(prefix, prefix).changes;
+  }
+
+  deleteStaleThrottles(windowBefore: number, now: number): ThrottleRecord[] {
+    return this.#s.deleteStaleThrottles.all(windowBefore, now).map(throttleRecord);
   }
 
   appendAudit(draft: AuditDraft, now: number): AuditEntry {
@@ -306,4 +364,16 @@ export class SqliteAuthRepository implements AuthRepository {
       .all(...values, limit)
       .map(toAudit);
   }
+}
+
+function throttleRecord(row: ThrottleRow): ThrottleRecord {
+  return {
+    key: row.key,
+    windowStart: row.window_start,
+    failures: row.failures,
+    lockedUntil: row.locked_until,
+    locks: row.locks,
+    audited: row.audited,
+    unaudited: row.unaudited,
+  };
 }

@@ -9,7 +9,7 @@ import { checkPasswordPolicy, hashPassword } from "./password.js";
 import { isRole, ROLES, type Role } from "./permissions.js";
 import { type AuthPolicy, resolvePolicy } from "./policy.js";
 import type { AuthRepository, UserRecord } from "./repository.js";
-import { lockRemaining, throttleKey } from "./throttle.js";
+import { lockRemaining, userKeyPrefix } from "./throttle.js";
 import { newTotpSecret, type TotpEnrolment, totpUri } from "./totp.js";
 import { checkUsername } from "./username.js";
 
@@ -107,7 +107,7 @@ export class UserAdmin {
     const user = this.#get(name);
     this.#repo.transaction(() => {
       this.#repo.updateUser(user.id, { disabled: false, updatedAt: this.#now() });
-      this.#repo.deleteThrottle(throttleKey(user.name));
+      this.#repo.deleteThrottles(userKeyPrefix(user.name));
       this.#audit(actor, AUDIT_ACTIONS.userEnabled, user);
     });
   }
@@ -166,7 +166,14 @@ export class UserAdmin {
 
   #summary(user: UserRecord): UserSummary {
     const now = this.#now();
-    const throttle = this.#repo.getThrottle(throttleKey(user.name));
+    // Locked when locked for any client address.
+    const lockedUntil = this.#repo
+      .listThrottles(userKeyPrefix(user.name))
+      .reduce<number | null>(
+        (max, t) =>
+          lockRemaining(t, now) > 0 && (max === null || (t.lockedUntil ?? 0) > max) ? t.lockedUntil : max,
+        null,
+      );
     return {
       name: user.name,
       role: user.role,
@@ -175,7 +182,7 @@ export class UserAdmin {
       createdAt: user.createdAt,
       passwordChangedAt: user.passwordChangedAt,
       lastLoginAt: user.lastLoginAt,
-      lockedUntil: lockRemaining(throttle, now) > 0 ? (throttle?.lockedUntil ?? null) : null,
+      lockedUntil,
       activeSessions: this.#repo.countLiveSessions(
         user.id,
         now - this.#policy.sessionIdleMs,

@@ -1,7 +1,7 @@
 /** Opening the engine's SQLite file for the admin subcommands (user, audit, key). */
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import Database from "better-sqlite3";
+import { preparePrivateDb } from "../store/index.js";
 import { type CliIo, UserError } from "./io.js";
 
 /**
@@ -13,7 +13,7 @@ export function openDb(io: CliIo, file: string | undefined, create: boolean): Da
   if (!file) throw new UserError("--db <file> is required");
   const path = resolve(io.cwd, file);
   try {
-    if (create) mkdirSync(dirname(path), { recursive: true });
+    preparePrivateDb(path, { create });
     const db = new Database(path, { fileMustExist: !create });
     db.pragma("journal_mode = WAL");
     db.pragma("busy_timeout = 5000");

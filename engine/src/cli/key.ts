@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { resealMfaSecrets } from "../auth/index.js";
 import {
   aesGcmCodec,
   generateStoreKey,
@@ -14,6 +15,7 @@ import {
   parseStoreKey,
   rotateKey,
   StoreKeyError,
+  secretSealer,
 } from "../store/index.js";
 import { type CliIo, EXIT, UserError } from "./io.js";
 
@@ -56,6 +58,15 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
       try {
         const changed = await rotateKey(store, oldKeys, newKey, { batchSize });
         io.out(`re-encrypted ${changed} bodies under key ${newKey.id}\n`);
+        // TOTP secrets are sealed with the same key: re-sealed so logins survive dropping the old key.
+        const mfa = resealMfaSecrets(store.db, secretSealer(aesGcmCodec(newKey, oldKeys)));
+        io.out(`re-sealed ${mfa.sealed} TOTP secrets\n`);
+        if (mfa.unreadable.length > 0) {
+          io.err(
+            `warning: the TOTP secrets of ${mfa.unreadable.join(", ")} were sealed with a key not in MEFOR_STORE_OLD_KEYS; ` +
+              "add it and rotate again, or re-enrol with `messagefoundry user mfa NAME --db FILE`\n",
+          );
+        }
       } finally {
         await store.close();
       }

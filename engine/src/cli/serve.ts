@@ -8,7 +8,14 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { pino } from "pino";
-import { buildApp, checkBinding, DEFAULT_HOST, DEFAULT_PORT } from "../api/index.js";
+import {
+  buildApp,
+  checkBinding,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  normalizeOrigin,
+  parseHostHeader,
+} from "../api/index.js";
 import { Engine, EngineStartError, engineServices } from "../runtime/index.js";
 import { type CliIo, configDir, EXIT, pickEnv, UserError } from "./io.js";
 
@@ -25,6 +32,12 @@ interface ServeOptions {
   retentionDays?: string;
   stageTtlMinutes: string;
   logLevel: string;
+  apiAllowedHost: string[];
+  apiAllowedOrigin: string[];
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** The engine package's version (engine/package.json from src/cli or dist/cli alike). */
@@ -48,6 +61,18 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
     .option("--db <file>", "SQLite database (store, users, audit)", ".messagefoundry/engine.db")
     .option("--api-host <host>", "API bind address", DEFAULT_HOST)
     .option("--api-port <port>", "API port", String(DEFAULT_PORT))
+    .option(
+      "--api-allowed-host <host>",
+      "also accept this Host name (name or name:port, e.g. a proxy's); repeatable",
+      collect,
+      [],
+    )
+    .option(
+      "--api-allowed-origin <origin>",
+      "accept requests from this browser origin (https://host[:port]); repeatable",
+      collect,
+      [],
+    )
     .option("--tls-cert <file>", "API TLS certificate (PEM)")
     .option("--tls-key <file>", "API TLS private key (PEM)")
     .option(
@@ -87,6 +112,16 @@ async function serve(io: CliIo, opts: ServeOptions): Promise<number> {
       : undefined;
   const binding = checkBinding({ host: opts.apiHost, tls, insecureReason: opts.insecureBindReason });
   if (!binding.ok) throw new UserError(binding.error);
+  const allowed = { allowedHosts: opts.apiAllowedHost, allowedOrigins: opts.apiAllowedOrigin };
+  for (const h of allowed.allowedHosts) {
+    if (!parseHostHeader(h))
+      throw new UserError(`--api-allowed-host: "${h}" is not a host name or host:port`);
+  }
+  for (const o of allowed.allowedOrigins) {
+    if (!normalizeOrigin(o)) {
+      throw new UserError(`--api-allowed-origin: "${o}" is not an origin like https://host:port`);
+    }
+  }
   const retentionMs =
     opts.retentionDays !== undefined
       ? intOption(opts.retentionDays, "--retention-days", 1, 36500) * 86_400_000
@@ -144,7 +179,12 @@ async function serve(io: CliIo, opts: ServeOptions): Promise<number> {
     throw error;
   }
 
-  const app = buildApp(engineServices(engine), { version, ...(tls ? { https: tls } : {}) });
+  const app = buildApp(engineServices(engine), {
+    version,
+    host: binding.host,
+    allowed,
+    ...(tls ? { https: tls } : {}),
+  });
   try {
     await app.listen({ host: binding.host, port });
   } catch (error) {

@@ -5,10 +5,12 @@
  */
 import type { Command } from "commander";
 import {
+  type AdminOptions,
   DEFAULT_AUTH_POLICY,
   isAuthError,
   mfaEnroll,
   readPasswordFromStdin,
+  type SecretSealer,
   userAdd,
   userDisable,
   userEnable,
@@ -16,20 +18,32 @@ import {
   userPasswd,
   userSetRole,
 } from "../auth/index.js";
+import { codecFromEnv, secretSealer } from "../store/index.js";
 import { openDb } from "./db.js";
 import { type CliIo, EXIT, json, UserError } from "./io.js";
 
 type Db = ReturnType<typeof openDb>;
 
+/** TOTP secrets are sealed with MEFOR_STORE_KEY (old keys readable) when it is set, as the engine does. */
+function sealerOf(io: CliIo): SecretSealer | undefined {
+  if (!io.env.MEFOR_STORE_KEY) return undefined;
+  try {
+    return secretSealer(codecFromEnv(io.env as NodeJS.ProcessEnv));
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
+}
+
 async function withDb<T>(
   io: CliIo,
   file: string,
   create: boolean,
-  fn: (db: Db) => T | Promise<T>,
+  fn: (db: Db, opts: AdminOptions) => T | Promise<T>,
 ): Promise<T> {
+  const sealer = sealerOf(io);
   const db = openDb(io, file, create);
   try {
-    return await fn(db);
+    return await fn(db, sealer ? { sealer } : {});
   } catch (error) {
     // Auth errors are the user's to fix (unknown user, weak password): one line, exit 1.
     if (isAuthError(error)) throw new UserError(`${error.code}: ${error.message}`, EXIT.FAILED);
@@ -87,7 +101,12 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
       .command("mfa <name>")
       .description("Enrol (or re-enrol) TOTP MFA; prints the otpauth:// URI and secret"),
   ).action(async (name: string, opts: { db: string }) => {
-    const e = await withDb(io, opts.db, false, (d) => mfaEnroll(d, name));
+    if (!io.env.MEFOR_STORE_KEY) {
+      io.err(
+        "warning: MEFOR_STORE_KEY is not set: the TOTP secret is stored unsealed until the engine next starts with its key\n",
+      );
+    }
+    const e = await withDb(io, opts.db, false, (d, o) => mfaEnroll(d, name, o));
     io.out(`${e.uri}\nsecret: ${e.secret}\n`);
     setExit(EXIT.OK);
   });

@@ -8,7 +8,7 @@ import {
   INBOUND_OPTIONS_SCHEMA,
   isTransport,
   OUTBOUND_OPTIONS_SCHEMA,
-  secretKeys,
+  secretSettingValues,
   TRANSPORT_SCHEMAS,
   TRANSPORTS,
 } from "./schemas.js";
@@ -340,18 +340,22 @@ export const settingsSchemas: Rule = (graph, ctx) => {
         ),
       );
     }
-    for (const key of secretKeys(transport)) {
-      const v = node.settings?.[key];
-      if (v !== undefined && !isEnvRef(v)) {
-        out.push(
-          problem(
-            "MF-SECRET-LITERAL",
-            `${node.kind} "${node.name}": secret setting "${key}" must come from env(), not a literal`,
-            node.keyLocations?.[`settings.${key}`] ?? node.declaration ?? node.location,
-            `Write ${key}: env("${node.name.toLowerCase()}_${key}") (TOML: { env = "..." }) and set MEFOR_VALUE_... on the host.`,
-          ),
-        );
-      }
+    // Nested ones too: tls.passphrase, every REST header value.
+    for (const { path, value } of secretSettingValues(transport, node.settings ?? {})) {
+      if (value === undefined || isEnvRef(value)) continue;
+      const key = path.join(".");
+      const envKey = `${node.name.toLowerCase()}_${path.map((p) => p.toLowerCase().replace(/[^a-z0-9]+/g, "_")).join("_")}`;
+      out.push(
+        problem(
+          "MF-SECRET-LITERAL",
+          `${node.kind} "${node.name}": secret setting "${key}" must come from env(), not a literal`,
+          node.keyLocations?.[`settings.${key}`] ??
+            node.keyLocations?.[`settings.${path[0]}`] ??
+            node.declaration ??
+            node.location,
+          `Write ${path.at(-1)}: env("${envKey}") (TOML: { env = "..." }) and set MEFOR_VALUE_... on the host.`,
+        ),
+      );
     }
     const optSchema = node.kind === "inbound" ? INBOUND_OPTIONS_SCHEMA : OUTBOUND_OPTIONS_SCHEMA;
     for (const issue of checkSchema(optSchema, node.options ?? {}, isEnvRef)) {

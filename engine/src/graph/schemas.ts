@@ -10,7 +10,7 @@
  */
 
 import { isEnvRef } from "./env.js";
-import type { EnvRef } from "./types.js";
+import type { EnvRef, RegistryGraph } from "./types.js";
 
 export interface JsonSchema {
   type?: "string" | "integer" | "number" | "boolean" | "object" | "array";
@@ -265,7 +265,12 @@ export const TRANSPORT_SCHEMAS = {
     properties: {
       url: { type: "string", minLength: 1, description: "Target URL (http or https)" },
       method: { type: "string", enum: ["POST", "PUT", "PATCH"], default: "POST" },
-      headers: { type: "object", additionalProperties: { type: "string" } },
+      headers: {
+        type: "object",
+        // Header values carry credentials (Authorization, API keys): env() secrets only, masked in /graph.
+        additionalProperties: { type: "string", "x-mf-secret": true },
+        description: "Extra request headers; each value from env() (a secret)",
+      },
       timeoutMs: { ...timeoutMs, default: 30000 },
       maxResponseBytes: {
         type: "integer",
@@ -314,16 +319,68 @@ export function secretKeys(transport: TransportName): string[] {
     .map(([k]) => k);
 }
 
-/** True when the setting at `path` (e.g. `["token"]`, `["tls", "passphrase"]`) is marked `x-mf-secret`. */
+/**
+ * True when the setting at `path` (e.g. `["token"]`, `["tls", "passphrase"]`, `["headers", "X-Key"]`)
+ * is marked `x-mf-secret`; a map's entries follow its `additionalProperties` schema.
+ */
 export function isSecretSetting(transport: string, path: readonly string[]): boolean {
   if (!isTransport(transport) || path.length === 0) return false;
   let s: JsonSchema | undefined = TRANSPORT_SCHEMAS[transport];
   for (const key of path) {
     const props: Record<string, JsonSchema> | undefined = s?.properties;
-    s = props !== undefined && Object.hasOwn(props, key) ? props[key] : undefined;
+    const extra: JsonSchema["additionalProperties"] = s?.additionalProperties;
+    s =
+      props !== undefined && Object.hasOwn(props, key)
+        ? props[key]
+        : typeof extra === "object"
+          ? extra
+          : undefined;
     if (s === undefined) return false;
   }
   return s["x-mf-secret"] === true;
+}
+
+/** Every value in a secret setting of `transport`, with its path (env references are leaves). */
+export function secretSettingValues(
+  transport: string,
+  settings: unknown,
+): { path: string[]; value: unknown }[] {
+  const out: { path: string[]; value: unknown }[] = [];
+  const walk = (v: unknown, path: string[]): void => {
+    if (path.length > 0 && isSecretSetting(transport, path)) {
+      out.push({ path, value: v });
+      return;
+    }
+    if (isEnvRef(v) || v === null || typeof v !== "object" || Array.isArray(v)) return;
+    for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+  };
+  walk(settings, []);
+  return out;
+}
+
+/** What a secret setting shows to a role without config rights (env key names included). */
+export const MASKED_SECRET = "***";
+
+/** `settings` with every secret setting's value replaced by {@link MASKED_SECRET} (a copy; the input is untouched). */
+export function maskSecretSettings<T>(transport: string, settings: T): T {
+  const walk = (v: unknown, path: string[]): unknown => {
+    if (path.length > 0 && isSecretSetting(transport, path)) return MASKED_SECRET;
+    if (isEnvRef(v) || v === null || typeof v !== "object" || Array.isArray(v)) return v;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
+  };
+  return walk(settings, []) as T;
+}
+
+/** The graph with every connection's secret settings masked (what /graph shows a role without config rights). */
+export function maskGraphSecrets(graph: RegistryGraph): RegistryGraph {
+  return {
+    ...graph,
+    nodes: graph.nodes.map((n) =>
+      n.transport !== undefined && n.settings !== undefined
+        ? { ...n, settings: maskSecretSettings(n.transport, n.settings) }
+        : n,
+    ),
+  };
 }
 
 /**

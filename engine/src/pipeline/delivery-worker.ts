@@ -5,6 +5,7 @@
  * Results are committed in small groups, so a crash re-sends at most the last few (at-least-once).
  */
 import type { ClaimedRow, DeliveryResult, HandoffTarget, Store } from "../store/index.js";
+import { errorClass } from "./error-class.js";
 import { afterFailure, checkRetryPolicy, DEFAULT_RETRY } from "./retry.js";
 import type { DeliverFn, DeliverOutcome, PipelineLog, RetryPolicy } from "./types.js";
 import {
@@ -128,24 +129,22 @@ export function startDeliveryWorker(
       const attempt = row.attempts + 1;
       const error = out.error ?? (out.status === "ok" ? "" : `delivery ${out.status}`);
       const reply = out.reply ? { reply: out.reply } : {};
+      // Info+ logs get the error's class only (the text may quote patient data); debug has the text.
+      const where = { outbound, messageId: row.messageId, rowId: row.rowId, attempt };
+      if (out.status !== "ok") log.debug({ ...where, error }, "delivery error");
+      const logged = { ...where, errorClass: errorClass(error) };
       if (out.status === "ok") {
         pending.push({ rowId: row.rowId, status: "ok", ...reply });
       } else if (out.status === "permanent") {
-        log.warn({ outbound, messageId: row.messageId, rowId: row.rowId, attempt, error }, "dead-lettered");
+        log.warn(logged, "dead-lettered");
         pending.push({ rowId: row.rowId, status: "dead", error, ...reply });
       } else {
         const next = afterFailure(policy, attempt, Date.now());
         if ("giveUp" in next) {
-          log.warn(
-            { outbound, messageId: row.messageId, rowId: row.rowId, attempt, error },
-            "retries exhausted",
-          );
+          log.warn(logged, "retries exhausted");
           pending.push({ rowId: row.rowId, status: "dead", error: `retries exhausted: ${error}`, ...reply });
         } else {
-          log.info(
-            { outbound, messageId: row.messageId, rowId: row.rowId, attempt, error },
-            "delivery will retry",
-          );
+          log.info(logged, "delivery will retry");
           pending.push({ rowId: row.rowId, status: "retry", error, nextAttemptAt: next.retryAt, ...reply });
           // Unordered: the rows behind it go on; the claim skips this one until its backoff ends.
           if (!ordered) continue;

@@ -4,8 +4,9 @@
  * uploaded bundle can never write outside its directory.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
+import { mkdirPrivate, PRIVATE_FILE_MODE } from "../store/index.js";
 
 /** Forward-slash relative path → UTF-8 text. */
 export type ConfigFiles = Record<string, string>;
@@ -90,11 +91,12 @@ export function hashBundle(files: ConfigFiles): string {
 /** Writes a checked bundle under `dir` (created; expected to be new and empty). */
 export function writeBundle(dir: string, files: ConfigFiles): void {
   checkBundle(files);
-  mkdirSync(dir, { recursive: true });
+  // Owner-only (config can carry fixtures and partner details): 0700 folders, 0600 files.
+  mkdirPrivate(dir);
   for (const [path, text] of Object.entries(files)) {
     const full = join(dir, ...path.split("/"));
-    mkdirSync(dirname(full), { recursive: true });
-    writeFileSync(full, text, { flag: "wx" });
+    mkdirPrivate(dirname(full));
+    writeFileSync(full, text, { flag: "wx", mode: PRIVATE_FILE_MODE });
   }
 }
 

@@ -4,8 +4,7 @@
  * and the tests build it the same way; `open` refuses to start without a store key unless the
  * caller explicitly chose insecure development mode.
  */
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { AuthService, type AuthServiceOptions, cliActor, SqliteAuthRepository } from "../auth/index.js";
 import type { Registry } from "../config/index.js";
 import { type PipelineLog, type RetentionJob, silentLog, startRetention } from "../pipeline/index.js";
@@ -16,6 +15,7 @@ import {
   codecFromEnv,
   openSqliteStore,
   type SqliteStore,
+  secretSealer,
   WriteLock,
 } from "../store/index.js";
 import { ConfigVersions } from "./config-versions.js";
@@ -79,6 +79,8 @@ export class EngineStartError extends Error {
 export class Engine {
   readonly store: SqliteStore;
   readonly auth: AuthService;
+  /** The engine's auth tables, TOTP secrets sealed with its store key (for `UserAdmin` over the same file). */
+  readonly authRepository: SqliteAuthRepository;
   readonly runner: Runner;
   readonly versions: ConfigVersions;
   readonly log: PipelineLog;
@@ -93,10 +95,12 @@ export class Engine {
     opts: EngineOptions,
     log: PipelineLog,
     offload: OffloadSpec | undefined,
+    codec: BodyCodec,
   ) {
     this.store = store;
     this.log = log;
-    this.auth = new AuthService(new SqliteAuthRepository(store.db), opts.auth ?? {});
+    this.authRepository = new SqliteAuthRepository(store.db, { sealer: secretSealer(codec) });
+    this.auth = new AuthService(this.authRepository, opts.auth ?? {});
     this.runner = new Runner({
       store,
       log,
@@ -142,7 +146,6 @@ export class Engine {
     if (!codec.encrypted)
       log.warn({ event: "insecure" }, "message bodies are NOT encrypted at rest (development mode)");
     const dbPath = resolve(opts.dbPath);
-    mkdirSync(dirname(dbPath), { recursive: true });
     // One write lock for this file's connections in this process (main + delivery threads).
     const writeLock = new WriteLock();
     const store = openSqliteStore({ path: dbPath, codec, writeLock, autoCheckpoint: false });
@@ -156,14 +159,25 @@ export class Engine {
     try {
       // The only engine on this file: every claim left by a previous (crashed) run is ours to redo.
       const recovered = await store.recoverLeases({ all: true });
-      if (recovered > 0)
-        log.info({ event: "recover", rows: recovered }, "re-queued rows claimed by a previous run");
       engine = new Engine(
         store,
         opts,
         log,
         offloadSpec(opts, env, dbPath, writeLock, checkpointer !== undefined),
+        codec,
       );
+      // TOTP secrets enrolled without the key (or before sealing existed) are sealed now.
+      const mfa = engine.authRepository.resealSecrets();
+      if (mfa.sealed > 0)
+        log.info({ event: "mfa-sealed", users: mfa.sealed }, "sealed TOTP secrets with the store key");
+      if (mfa.unreadable.length > 0) {
+        log.warn(
+          { event: "mfa-unreadable", users: mfa.unreadable },
+          "TOTP secrets sealed with a key this engine does not have; re-enrol them with `messagefoundry user mfa NAME --db FILE`",
+        );
+      }
+      if (recovered > 0)
+        log.info({ event: "recover", rows: recovered }, "re-queued rows claimed by a previous run");
       engine.#checkpointer = checkpointer;
       const registry = await engine.#bootRegistry(opts);
       await engine.runner.start(registry);

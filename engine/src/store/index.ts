@@ -23,6 +23,8 @@ export {
 } from "./crypto.js";
 export { decideDisposition, type RowTally } from "./disposition.js";
 export { openPgStore, PgStore, type PgStoreOptions } from "./pg-store.js";
+export { mkdirPrivate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, preparePrivateDb } from "./private-files.js";
+export { secretSealer } from "./sealed-text.js";
 export { STORE_SCHEMA_VERSION, StoreSchemaError } from "./sqlite-schema.js";
 export { openSqliteStore, SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 export * from "./types.js";

@@ -57,6 +57,29 @@ export function openText(codec: BodyCodec, stored: string | null, aad: string): 
 }
 
 /**
+ * A sealer for short secrets kept beside the store (the auth tables' TOTP secrets), under the same
+ * key and marker as the texts above; `open` throws when the value cannot be opened.
+ */
+export function secretSealer(codec: BodyCodec): {
+  encrypted: boolean;
+  seal(plain: string, aad: string): string;
+  open(stored: string, aad: string): string;
+  isCurrent(stored: string): boolean;
+} {
+  return {
+    encrypted: codec.encrypted,
+    seal: (plain, aad) => sealText(codec, plain, aad) ?? plain,
+    open: (stored, aad) =>
+      stored.startsWith(SEALED)
+        ? codec.decode(Buffer.from(stored.slice(SEALED.length), "base64"), aad).toString("utf8")
+        : stored,
+    isCurrent: (stored) =>
+      !codec.encrypted ||
+      (stored.startsWith(SEALED) && !codec.isStale(Buffer.from(stored.slice(SEALED.length), "base64"))),
+  };
+}
+
+/**
  * Key rotation for a stored text: hands `recode` the sealed bytes (or a legacy plain text in the
  * pass-through layout, so rotation also encrypts it) and reseals what comes back.
  */

@@ -16,6 +16,7 @@ import { decideDisposition, type RowTally } from "./disposition.js";
 import { CANCELLED, COUNTERS, FINAL_COUNTER, TxnEffects } from "./effects.js";
 import { GroupCommitter } from "./group-commit.js";
 import { Notifier } from "./notifier.js";
+import { preparePrivateDb } from "./private-files.js";
 import { eventDetail, openText, RECODE_PHASES, recodeText, sealText, textAad } from "./sealed-text.js";
 import { readConnectionCounters, readDeadLetters, readMessageDetail, readMessages } from "./sqlite-read.js";
 import { migrate } from "./sqlite-schema.js";
@@ -115,6 +116,8 @@ export class SqliteStore implements Store {
   constructor(opts: SqliteStoreOptions) {
     this.path = opts.path;
     this.#codec = opts.codec;
+    // Owner-only before SQLite creates anything (an in-memory database has no file).
+    if (opts.path !== ":memory:") preparePrivateDb(opts.path);
     this.db = new Database(opts.path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");

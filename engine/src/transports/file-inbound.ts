@@ -20,7 +20,7 @@ import {
   unlink,
 } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { errorText } from "./errors.js";
+import { errorCode, errorText, fileRef } from "./errors.js";
 import { globMatcher } from "./glob.js";
 import { InboundStats } from "./stats.js";
 import type { InboundConnector, InboundContext, InboundState } from "./types.js";
@@ -78,8 +78,9 @@ export class FileInbound implements InboundConnector {
     this.ctx = ctx;
     this.stopping = false;
     const s = this.settings;
-    if (s.afterRead === "move") await mkdir(s.moveTo, { recursive: true });
-    if (s.errorTo) await mkdir(s.errorTo, { recursive: true });
+    // Folders the engine creates for received (patient) files are owner-only.
+    if (s.afterRead === "move") await mkdir(s.moveTo, { recursive: true, mode: 0o700 });
+    if (s.errorTo) await mkdir(s.errorTo, { recursive: true, mode: 0o700 });
     this.stats.status = "listening";
     ctx.log.info(
       { connection: this.name, transport: this.type, directory: s.directory },
@@ -126,7 +127,7 @@ export class FileInbound implements InboundConnector {
       const path = join(s.directory, f.name);
       const sig = `${f.size}:${f.mtimeMs}`;
       if (f.size > s.maxFileBytes) {
-        log.error({ connection: this.name, file: f.name, size: f.size }, "file exceeds maxFileBytes");
+        this.noteFile("error", f.name, undefined, "file exceeds maxFileBytes", { size: f.size });
         await this.reject(f.name, path, sig);
         continue;
       }
@@ -140,10 +141,7 @@ export class FileInbound implements InboundConnector {
         }
         payload = read;
       } catch (err) {
-        log.warn(
-          { connection: this.name, file: f.name, error: errorText(err) },
-          "cannot read file; will retry",
-        );
+        this.noteFile("warn", f.name, err, "cannot read file; will retry");
         continue;
       }
       this.stats.bytesIn(payload.length);
@@ -153,10 +151,7 @@ export class FileInbound implements InboundConnector {
         accepted = (await this.ctx!.receive(payload, { transport: "file", filename: f.name })).accepted;
       } catch (err) {
         // Nothing committed: leave the file for the next poll.
-        log.error(
-          { connection: this.name, file: f.name, error: errorText(err) },
-          "intake failed; will retry",
-        );
+        this.noteFile("error", f.name, err, "intake failed; will retry");
         continue;
       }
       this.seen.delete(f.name);
@@ -209,30 +204,40 @@ export class FileInbound implements InboundConnector {
     } catch (err) {
       // Already committed: never read it again, or it would be ingested twice.
       this.skip.set(name, sig);
-      this.ctx!.log.error(
-        { connection: this.name, file: name, error: errorText(err) },
-        `accepted but could not ${s.afterRead} the file; it will be skipped`,
-      );
+      this.noteFile("error", name, err, `accepted but could not ${s.afterRead} the file; it will be skipped`);
     }
+  }
+
+  /**
+   * Logs an event about a received file: at `level` with a reference and the error's code only
+   * (names and file-system messages can carry patient data), and the name and full error at debug.
+   */
+  private noteFile(
+    level: "warn" | "error",
+    name: string,
+    err: unknown,
+    msg: string,
+    extra: Record<string, unknown> = {},
+  ): void {
+    const log = this.ctx!.log;
+    const ref = { connection: this.name, fileRef: fileRef(name), ...extra };
+    log[level]({ ...ref, ...(err !== undefined && { error: errorCode(err) }) }, msg);
+    log.debug({ ...ref, file: name, ...(err !== undefined && { error: errorText(err) }) }, msg);
   }
 
   private async reject(name: string, path: string, sig: string): Promise<void> {
     const s = this.settings;
-    const log = this.ctx!.log;
     if (s.errorTo) {
       try {
         await moveNoClobber(path, s.errorTo, name);
-        log.warn({ connection: this.name, file: name }, "file not accepted; moved to errorTo");
+        this.noteFile("warn", name, undefined, "file not accepted; moved to errorTo");
         return;
       } catch (err) {
-        log.error(
-          { connection: this.name, file: name, error: errorText(err) },
-          "cannot move file to errorTo",
-        );
+        this.noteFile("error", name, err, "cannot move file to errorTo");
       }
     }
     this.skip.set(name, sig);
-    log.warn({ connection: this.name, file: name }, "file not accepted; skipped until it changes");
+    this.noteFile("warn", name, undefined, "file not accepted; skipped until it changes");
   }
 }
 

@@ -48,7 +48,9 @@ export class FileOutbound implements OutboundConnector {
       const result = await this.write(payload, meta);
       this.stats.result(result.status === "ok", result.error);
       if (result.status !== "ok") {
-        this.log.warn(
+        // The text names the file (often rendered from patient fields): debug only; the delivery
+        // worker logs the outcome at info+ by class.
+        this.log.debug(
           { connection: this.name, messageId: meta.messageId, status: result.status, error: result.error },
           "file write failed",
         );
@@ -76,8 +78,9 @@ export class FileOutbound implements OutboundConnector {
     // Short, so the temp name fits wherever the final name does.
     const tmp = join(dir, `.${basename(final).slice(0, 32)}.${randomBytes(4).toString("hex")}.tmp`);
     try {
-      await mkdir(dir, { recursive: true });
-      const fh = await open(tmp, "wx");
+      // Patient data: owner-only whatever the umask (folders the engine creates, and the file).
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const fh = await open(tmp, "wx", 0o600);
       try {
         await fh.writeFile(payload);
         if (s.fsync) await fh.sync();

@@ -146,10 +146,9 @@ export async function reingressReply(
   const err = await handOver(hub, route.to, result.reply, route.from);
   if (err === undefined) return;
   result.error = `reply not re-ingressed: ${err}`;
-  route.log.warn(
-    { connection: route.from, messageId: route.messageId, reingressTo: route.to, error: err },
-    "delivered, but the reply could not be re-ingressed",
-  );
+  const where = { connection: route.from, messageId: route.messageId, reingressTo: route.to };
+  route.log.warn(where, "delivered, but the reply could not be re-ingressed");
+  route.log.debug({ ...where, error: err }, "reply not re-ingressed");
 }
 
 async function handOver(

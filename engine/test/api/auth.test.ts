@@ -1,5 +1,6 @@
 /** Login, lockout, sessions, MFA, re-authentication and the error contract, over real HTTP. */
 import assert from "node:assert/strict";
+import { request } from "node:http";
 import { afterEach, beforeEach, describe, it } from "mocha";
 import { AUDIT_ACTIONS } from "../../src/auth/index.js";
 import { totpAt } from "../auth/helpers.js";
@@ -60,6 +61,37 @@ describe("api/auth", () => {
     const after = await h.call("POST", "/auth/login", { body: { username: "operator", password: PASSWORD } });
     assert.equal(after.status, 200);
     assert.ok(h.auth.listAudit({ limit: 50, action: AUDIT_ACTIONS.accountLocked }).length >= 1);
+  });
+
+  it("a lockout from another client address does not lock the administrator out here", async () => {
+    const port = new URL(h.base).port;
+    // Another machine's guesses, from a second loopback address (the socket address is what counts).
+    const fromAttacker = (password: string) =>
+      new Promise<number>((resolve, reject) => {
+        const body = JSON.stringify({ username: "administrator", password });
+        const req = request(
+          {
+            host: "127.0.0.1",
+            port,
+            localAddress: "127.0.0.2",
+            method: "POST",
+            path: "/auth/login",
+            headers: { host: `127.0.0.1:${port}`, "content-type": "application/json" },
+          },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push(await fromAttacker(`wrong-password-${i}`));
+    assert.deepEqual(statuses, [401, 401, 401, 429]);
+    await h.login("administrator");
+    const locked = h.auth.listAudit({ limit: 10, action: AUDIT_ACTIONS.accountLocked });
+    assert.match(JSON.parse(locked[0]?.details ?? "{}").client, /^127\.0\.0\.2/);
   });
 
   it("a session expires when idle and at its absolute limit (401 SESSION_EXPIRED)", async () => {

@@ -10,15 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "../../src/api/index.js";
-import {
-  type AuthPolicy,
-  type AuthService,
-  ROLES,
-  type Role,
-  SqliteAuthRepository,
-  UserAdmin,
-} from "../../src/auth/index.js";
+import { buildApp, type RequestOriginOptions } from "../../src/api/index.js";
+import { type AuthPolicy, type AuthService, ROLES, type Role, UserAdmin } from "../../src/auth/index.js";
 import { Engine, engineServices } from "../../src/runtime/index.js";
 import { aesGcmCodec, makeStoreKey, type SqliteStore } from "../../src/store/index.js";
 import { CHEAP_HASH, Clock, PASSWORD, totpAt } from "../auth/helpers.js";
@@ -75,6 +68,8 @@ export interface HarnessOptions {
   processEnv?: Record<string, string>;
   /** Serve the API over HTTPS with this PEM certificate and key (`base` is then https://). */
   https?: { cert: string; key: string };
+  /** Extra Host names / browser origins the API accepts (what serve's --api-allowed-* flags give). */
+  allowed?: RequestOriginOptions;
 }
 
 /** The default boot config: IB_TEST_ADT (MLLP) → router → handler → OB_TEST_ADT (MLLP). */
@@ -113,7 +108,8 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
       auth: { policy, now: clock.now },
     });
     for (const name of quiet) await engine.runner.stopConnection(name);
-    const users = new UserAdmin(new SqliteAuthRepository(engine.store.db), { policy, now: clock.now });
+    // The engine's own auth repository: TOTP secrets sealed with its store key, as `user mfa` does.
+    const users = new UserAdmin(engine.authRepository, { policy, now: clock.now });
     // Every role the policy requires MFA for is enrolled (administrator and deployer by default).
     const secrets = new Map<Role, string>();
     for (const role of ROLES) {
@@ -127,6 +123,7 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
       version: "9.9.9-test",
       statsIntervalMs: opts.statsIntervalMs ?? 1000,
       ...(opts.https && { https: opts.https }),
+      ...(opts.allowed && { allowed: opts.allowed }),
     });
     await app.listen({ host: "127.0.0.1", port: 0 });
     const addr = app.server.address();

@@ -171,7 +171,7 @@ describe("auth/sqlite schema", () => {
       "auth_users",
       "messages",
     ]);
-    assert.deepEqual(t.db.prepare("SELECT version FROM auth_schema_version").pluck().all(), [1]);
+    assert.deepEqual(t.db.prepare("SELECT version FROM auth_schema_version").pluck().all(), [1, 2]);
   });
 
   it("refuses a database migrated by a newer engine", () => {

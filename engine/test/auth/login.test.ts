@@ -80,13 +80,14 @@ describe("auth/login", () => {
     );
   });
 
-  it("refuses malformed user names without touching the throttle", async () => {
+  it("refuses malformed user names like unknown ones: throttled per address, audited as (invalid)", async () => {
     await rejectsWith(
       () => f.auth.login({ username: "bad name; DROP", password: PASSWORD }),
       "AUTH_INVALID_CREDENTIALS",
     );
     await rejectsWith(() => f.auth.login({ username: "", password: PASSWORD }), "AUTH_INVALID_CREDENTIALS");
-    assert.equal(f.db.prepare("SELECT COUNT(*) FROM auth_throttle").pluck().get(), 0);
+    // One counter for the (address, "(invalid)") pair, one for the address, one global.
+    assert.equal(f.db.prepare("SELECT COUNT(*) FROM auth_throttle").pluck().get(), 3);
     assert.deepEqual(
       failures(f).map((d) => [d.actor, d.reason]),
       [

@@ -221,6 +221,38 @@ outbound("OB_A", file({ path: "out" }));
     );
   });
 
+  it("MF-SECRET-LITERAL for a REST header value or a nested TLS passphrase written as a literal", async () => {
+    const text = `${base}outbound("OB_R", rest({ url: "http://127.0.0.1:1/x", headers: { Authorization: "Bearer s3cret", "X-Key": env("r_key") } }));
+inbound("IB_T", mllp({ port: 2651, tls: { cert: "c.pem", key: "k.pem", passphrase: "pw" } }), { router: "r_a" });
+`;
+    const got = (await loadConfig(writeConfig({ "a.ts": text }), { processEnv: { MEFOR_VALUE_R_KEY: "k" } }))
+      .problems;
+    const literal = got.filter((p) => p.code === "MF-SECRET-LITERAL").map((p) => p.message);
+    assert.deepEqual(literal, [
+      'outbound "OB_R": secret setting "headers.Authorization" must come from env(), not a literal',
+      'inbound "IB_T": secret setting "tls.passphrase" must come from env(), not a literal',
+    ]);
+  });
+
+  it("a REST header from env() is a secret: never from an environment file (TOML too)", async () => {
+    const toml = `[[outbound]]\nname = "OB_R"\ntransport = "rest"\n[outbound.settings]\nurl = "http://127.0.0.1:1/x"\nheaders = { "X-Api-Key" = { env = "r_api_key" } }\n`;
+    const dev = `r_api_key = "leaked"\n`;
+    const r = await loadConfig(
+      writeConfig({ "a.ts": base, "connections.toml": toml, "environments/dev.toml": dev }),
+      {
+        env: "dev",
+        processEnv: {},
+      },
+    );
+    assert.deepEqual(
+      r.graph.envUses.map((u) => `${u.key}:${u.secret === true}`),
+      ["r_api_key:true"],
+    );
+    assert.ok(
+      r.problems.map(brief).includes(`${span("environments/dev.toml", dev, "r_api_key")} MF-SECRET-IN-FILE`),
+    );
+  });
+
   it("MF-UNKNOWN-TRANSPORT in TOML points at the transport value", async () => {
     const toml = `[[outbound]]\nname = "OB_Q"\ntransport = "smtp"\n`;
     const got = await problems({ "a.ts": base, "connections.toml": toml });

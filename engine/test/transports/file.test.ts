@@ -132,7 +132,14 @@ describe("transports/file inbound", () => {
     await new Promise((r) => setTimeout(r, 120));
     assert.equal(got.length, 1);
     assert.ok(existsSync(path));
-    assert.ok(ctx.log.entries.some((e) => e.level === "warn" && e.obj.file === "bad.hl7"));
+    // The name can carry patient data: warn has a reference, debug the name.
+    const warn = ctx.log.entries.find((e) => e.level === "warn" && e.obj.fileRef !== undefined);
+    assert.ok(warn && warn.obj.file === undefined);
+    assert.ok(
+      ctx.log.entries.some(
+        (e) => e.level === "debug" && e.obj.file === "bad.hl7" && e.obj.fileRef === warn.obj.fileRef,
+      ),
+    );
     writeFileSync(path, "changed content");
     await until(() => got.length === 2);
   });

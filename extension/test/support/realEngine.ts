@@ -14,7 +14,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { TOTP } from "otpauth";
 import { buildApp } from "../../../engine/src/api/index.js";
-import { SqliteAuthRepository, UserAdmin } from "../../../engine/src/auth/index.js";
+import { UserAdmin } from "../../../engine/src/auth/index.js";
 import { Engine, engineServices } from "../../../engine/src/runtime/index.js";
 import { plainCodec } from "../../../engine/src/store/index.js";
 
@@ -96,7 +96,7 @@ export async function startRealEngine(opts: { statsIntervalMs?: number } = {}): 
       runner: { workers: { pollMs: 200 }, restart: { baseDelayMs: 50, maxDelayMs: 500 } },
       auth: { policy, now },
     });
-    const users = new UserAdmin(new SqliteAuthRepository(engine.store.db), { policy, now });
+    const users = new UserAdmin(engine.authRepository, { policy, now });
     await users.add("test-setup", DEPLOYER.username, "deployer", DEPLOYER.password);
     await users.add("test-setup", OPERATOR.username, "operator", OPERATOR.password);
     await users.add("test-setup", ADMIN.username, "administrator", ADMIN.password);

@@ -11,6 +11,7 @@ import {
   type JsonSchema,
   OUTBOUND_OPTIONS_SCHEMA,
   type SettingValue,
+  secretSettingValues,
   TRANSPORT_SCHEMAS,
   TRANSPORTS,
 } from "messagefoundry/graph";
@@ -149,11 +150,11 @@ export function validateConnection(
         issues.push({ path: `settings.${key}`, message: `is required for an ${conn.direction}` });
       }
     }
-    for (const [key, schema] of Object.entries(settings.properties ?? {})) {
-      const v = conn.settings[key];
-      if (schema["x-mf-secret"] === true && v !== undefined && !isEnvRef(v)) {
+    // The loader's walk (MF-SECRET-LITERAL): nested secrets too (tls.passphrase, each REST header).
+    for (const { path, value } of secretSettingValues(conn.transport, conn.settings)) {
+      if (value !== undefined && !isEnvRef(value)) {
         issues.push({
-          path: `settings.${key}`,
+          path: `settings.${path.join(".")}`,
           message: 'is a secret: use an env reference ({ env = "KEY" })',
         });
       }

@@ -60,7 +60,13 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthPort }> = async (app, { 
     { schema: reauthSchema, config: { authenticated: true } },
     async (req) => {
       try {
-        return sessionView(await auth.reauthenticate(req.bearer, req.body.password, req.body.totp));
+        const ua = req.headers["user-agent"];
+        return sessionView(
+          await auth.reauthenticate(req.bearer, req.body.password, req.body.totp, {
+            address: req.ip,
+            userAgent: typeof ua === "string" ? ua : undefined,
+          }),
+        );
       } catch (err) {
         throw toApiError(err);
       }

@@ -1,6 +1,7 @@
 /** GET /graph, GET /config/active, POST /config/stage|promote|rollback, GET /config/history. */
 import type { FastifyPluginAsync } from "fastify";
-import { AUDIT_ACTIONS, type AuditAction, type Session } from "../../auth/index.js";
+import { AUDIT_ACTIONS, type AuditAction, can, type Session } from "../../auth/index.js";
+import { maskGraphSecrets } from "../../graph/index.js";
 import { ApiError, toApiError } from "../errors.js";
 import { iso } from "../schemas/common.js";
 import {
@@ -76,7 +77,12 @@ export const configRoutes: FastifyPluginAsync<Deps> = async (app, { auth, config
   app.get<{ Reply: GraphBody }>(
     "/graph",
     { schema: graphSchema, config: { permission: "monitoring:read" } },
-    async () => config.graph(),
+    async (req) => {
+      const graph = await config.graph();
+      // Secret settings (tokens, passwords, REST header values) are the config roles' business only.
+      const role = sessionOf(req).role;
+      return can(role, "config:stage") || can(role, "config:deploy") ? graph : maskGraphSecrets(graph);
+    },
   );
 
   app.get<{ Reply: ActiveConfigResponse }>(
