@@ -215,7 +215,7 @@ s.on("error", () => really(0));
         assert.deepEqual(r.problems, []);
         assert.equal(accepted, 0);
       } else {
-        // No namespace here: said in the engine log and in docs/security-sec-sandbox.md.
+        // No namespace here: said in the engine log and in docs/SECURITY.md.
         assert.match(r.problems[0]?.message ?? "", /exit code 7/);
         assert.match(warnings.join("\n"), /WITHOUT a network namespace/);
       }
