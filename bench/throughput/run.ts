@@ -4,7 +4,8 @@
  * MLLP outbound → an MLLP sink in this process. Everything runs on this machine, sharing its cores.
  *
  *   1. sustained: closed loop, each sender sends its next message as soon as the previous is ACKed;
- *      reports ACKed and delivered msg/s over the window and whether the backlog grew.
+ *      reports ACKed and delivered msg/s over the window, whether the backlog grew, and the engine
+ *      process's CPU time (user + system, all threads, from /proc) per delivered message.
  *   2. fixed rate: an open-loop schedule at --rate msg/s spread over the senders (pipelined when
  *      needed, so a slow ACK does not lower the offered load); ACK and end-to-end latency measured
  *      from each message's scheduled send time.
@@ -139,6 +140,17 @@ function peakRss(pid: number): number {
   return kb / 1024;
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ, 100 on Linux). */
+const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** CPU time (user + system, every thread) the process has used so far, in ms. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
 async function main(): Promise<void> {
   if (DIST && !existsSync(MAIN)) {
     console.log("engine/dist missing: building the engine first");
@@ -217,6 +229,7 @@ async function main(): Promise<void> {
       e2eRate: number;
       backlogGrowth: number;
       nacked: number;
+      cpuUsPerMsg: number;
     }[] = [];
     let seq = 0;
     for (const count of SENDER_COUNTS) {
@@ -244,14 +257,17 @@ async function main(): Promise<void> {
       const a0 = acked;
       const d0 = delivered;
       const t0 = clock();
+      const c0 = cpuMs(pid);
       await sleep(SECONDS * 1000);
       const secs = (clock() - t0) / 1000;
+      const cpu = cpuMs(pid) - c0;
       sustained.push({
         senders: count,
         ackRate: (acked - a0) / secs,
         e2eRate: (delivered - d0) / secs,
         backlogGrowth: acked - a0 - (delivered - d0),
         nacked,
+        cpuUsPerMsg: (cpu * 1000) / Math.max(1, delivered - d0),
       });
       running = false;
       await sleep(200);
@@ -317,6 +333,7 @@ async function main(): Promise<void> {
     for (const r of sustained) {
       line(`sustained, ${r.senders} senders: ACKed msg/s`, r.ackRate.toFixed(0));
       line(`sustained, ${r.senders} senders: delivered msg/s`, r.e2eRate.toFixed(0));
+      line(`sustained, ${r.senders} senders: engine CPU µs/msg`, r.cpuUsPerMsg.toFixed(0));
       line(`sustained, ${r.senders} senders: backlog growth`, String(r.backlogGrowth));
       line(`sustained, ${r.senders} senders: NAKs`, String(r.nacked));
     }
