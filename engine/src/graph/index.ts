@@ -14,6 +14,7 @@ export {
   overrideVarName,
   resolveEnvRef,
 } from "./env.js";
+export { amqpUrlProblem, cronProblem, timezoneProblem } from "./formats.js";
 export { canonicalGraph, graphToDot, graphToJson, graphToMermaid } from "./render.js";
 export * from "./rules.js";
 export * from "./schemas.js";

@@ -7,6 +7,7 @@ import { castEnvValue, isEnvRef, overrideVarName, resolveEnvRef } from "./env.js
 import {
   INBOUND_OPTIONS_SCHEMA,
   isTransport,
+  type JsonSchema,
   OUTBOUND_OPTIONS_SCHEMA,
   secretKeys,
   TRANSPORT_SCHEMAS,
@@ -319,13 +320,21 @@ export const settingsSchemas: Rule = (graph, ctx) => {
       settings[k] = isEnvRef(v) && ctx.selectedEnv !== undefined ? staticValue(v, ctx) : v;
     }
     const issues = checkSchema(schema, settings, isEnvRef);
-    const extra: readonly string[] =
-      node.kind === "outbound"
-        ? ((schema as { "x-mf-required-outbound"?: readonly string[] })["x-mf-required-outbound"] ?? [])
-        : [];
+    const s = schema as JsonSchema;
+    const extra = (node.kind === "outbound" ? s["x-mf-required-outbound"] : s["x-mf-required-inbound"]) ?? [];
     for (const key of extra) {
       if (node.settings?.[key] === undefined)
-        issues.push({ path: key, message: "is required for an outbound" });
+        issues.push({ path: key, message: `is required for an ${node.kind}` });
+    }
+    const oneOf = s["x-mf-exactly-one"];
+    if (oneOf !== undefined) {
+      const given = oneOf.filter((k) => node.settings?.[k] !== undefined);
+      if (given.length === 0) issues.push({ path: "", message: `need one of ${oneOf.join(", ")}` });
+      for (const key of given.slice(1))
+        issues.push({
+          path: key,
+          message: `cannot go with ${given[0]}: set exactly one of ${oneOf.join(", ")}`,
+        });
     }
     for (const issue of issues) {
       // A missing/uncastable env value is already reported by envValues; don't double-report it here.
