@@ -8,7 +8,16 @@
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
@@ -63,11 +72,18 @@ export async function startRabbitmq(opts: { tls?: RabbitTls } = {}): Promise<Sta
     "log.file.level = warning",
   ];
   if (opts.tls && tlsPort !== undefined) {
+    // Copied in, so the broker's user can read them wherever the test made them.
+    for (const [from, to] of [
+      [opts.tls.ca, "ca.pem"],
+      [opts.tls.cert, "cert.pem"],
+      [opts.tls.key, "key.pem"],
+    ] as const)
+      copyFileSync(from, join(dir, to));
     conf.push(
       `listeners.ssl.default = 127.0.0.1:${tlsPort}`,
-      `ssl_options.cacertfile = ${opts.tls.ca}`,
-      `ssl_options.certfile = ${opts.tls.cert}`,
-      `ssl_options.keyfile = ${opts.tls.key}`,
+      `ssl_options.cacertfile = ${join(dir, "ca.pem")}`,
+      `ssl_options.certfile = ${join(dir, "cert.pem")}`,
+      `ssl_options.keyfile = ${join(dir, "key.pem")}`,
       "ssl_options.verify = verify_peer",
       "ssl_options.fail_if_no_peer_cert = true",
     );
@@ -87,7 +103,7 @@ export async function startRabbitmq(opts: { tls?: RabbitTls } = {}): Promise<Sta
     RABBITMQ_PID_FILE: join(dir, "rabbitmq.pid"),
   };
   // As root, Debian's wrapper runs the broker as the `rabbitmq` user: it must own the folder (and read TLS files).
-  if (process.getuid?.() === 0) giveToRabbitmq(dir, opts.tls);
+  if (process.getuid?.() === 0) giveToRabbitmq(dir);
   const child = spawn("rabbitmq-server", [], { env, stdio: "ignore" });
   let exited: string | undefined;
   child.on("exit", (code, signal) => {
@@ -115,7 +131,7 @@ export async function startRabbitmq(opts: { tls?: RabbitTls } = {}): Promise<Sta
   };
 }
 
-function giveToRabbitmq(dir: string, tls: RabbitTls | undefined): void {
+function giveToRabbitmq(dir: string): void {
   const id = spawnSync("id", ["-u", "rabbitmq"], { encoding: "utf8" });
   const gid = spawnSync("id", ["-g", "rabbitmq"], { encoding: "utf8" });
   const uid = Number(id.stdout.trim());
@@ -126,7 +142,6 @@ function giveToRabbitmq(dir: string, tls: RabbitTls | undefined): void {
     if (statSync(path).isDirectory()) for (const f of readdirSync(path)) own(join(path, f));
   };
   own(dir);
-  for (const f of tls ? [tls.cert, tls.key, tls.ca] : []) chownSync(f, uid, g);
 }
 
 async function stopNode(
