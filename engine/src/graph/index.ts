@@ -20,4 +20,4 @@ export * from "./rules.js";
 export * from "./schemas.js";
 export { suggest } from "./suggest.js";
 export * from "./types.js";
-export { checkSchema, type SchemaIssue } from "./validate-schema.js";
+export { checkSchema, exactlyOneIssues, type SchemaIssue } from "./validate-schema.js";

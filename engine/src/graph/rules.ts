@@ -25,7 +25,7 @@ import type {
   SettingValue,
   SourceLocation,
 } from "./types.js";
-import { checkSchema, type SchemaIssue } from "./validate-schema.js";
+import { checkSchema, exactlyOneIssues, type SchemaIssue } from "./validate-schema.js";
 
 export interface RuleContext {
   /** Environment name → its values (environments/<env>.toml with MEFOR_VALUE_* overrides applied). */
@@ -326,16 +326,7 @@ export const settingsSchemas: Rule = (graph, ctx) => {
       if (node.settings?.[key] === undefined)
         issues.push({ path: key, message: `is required for an ${node.kind}` });
     }
-    const oneOf = s["x-mf-exactly-one"];
-    if (oneOf !== undefined) {
-      const given = oneOf.filter((k) => node.settings?.[k] !== undefined);
-      if (given.length === 0) issues.push({ path: "", message: `need one of ${oneOf.join(", ")}` });
-      for (const key of given.slice(1))
-        issues.push({
-          path: key,
-          message: `cannot go with ${given[0]}: set exactly one of ${oneOf.join(", ")}`,
-        });
-    }
+    issues.push(...exactlyOneIssues(s, node.settings ?? {}));
     for (const issue of issues) {
       // A missing/uncastable env value is already reported by envValues; don't double-report it here.
       if (issue.path !== "" && settings[issue.path] === undefined && isEnvRef(node.settings?.[issue.path]))

@@ -94,3 +94,18 @@ export function checkSchema(
   }
   return issues;
 }
+
+/** A schema's `x-mf-exactly-one`: none given, or a second one given (reported at that setting). */
+export function exactlyOneIssues(
+  schema: JsonSchema,
+  settings: Readonly<Record<string, unknown>>,
+): SchemaIssue[] {
+  const oneOf = schema["x-mf-exactly-one"];
+  if (oneOf === undefined) return [];
+  const given = oneOf.filter((k) => settings[k] !== undefined);
+  if (given.length === 0) return [{ path: "", message: `need one of ${oneOf.join(", ")}` }];
+  return given.slice(1).map((key) => ({
+    path: key,
+    message: `cannot go with ${given[0]}: set exactly one of ${oneOf.join(", ")}`,
+  }));
+}
