@@ -118,3 +118,35 @@ export async function openBroker(s: AmqpBrokerSettings, connectionName: string):
     },
   );
 }
+
+/**
+ * Closes the connection, waiting at most `ms` for the broker's close-ok: a broker that went silent
+ * (half-open TCP) would otherwise hold `stop()` until the heartbeat gives up. Then the socket is cut.
+ */
+export async function closeBroker(model: amqp.ChannelModel, ms = 3000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = model.close().then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const done = await Promise.race([closed, late]);
+  clearTimeout(timer);
+  // The socket sits on amqplib's Connection, which its public ChannelModel type does not expose.
+  if (!done) (model.connection as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+}
+
+/** `promise`, or undefined after `ms` (for broker round trips during a stop). */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -11,7 +11,7 @@
  * - `stop()`: the delivery in `receive` finishes and is acked; the buffered ones are requeued.
  */
 import type amqp from "amqplib";
-import { type AmqpInboundSettings, openBroker, safeUrl } from "./amqp-broker.js";
+import { type AmqpInboundSettings, closeBroker, openBroker, safeUrl, within } from "./amqp-broker.js";
 import { errorText } from "./errors.js";
 import { InboundStats } from "./stats.js";
 import type { ConnectorLog, InboundConnector, InboundContext, InboundState } from "./types.js";
@@ -26,8 +26,9 @@ interface Session {
   closed: boolean;
   /** Counted in the state's open connections. */
   counted: boolean;
-  /** Resolves when the channel or connection closed. */
+  /** Resolves when the channel or connection closed (or `end()` was called). */
   ended: Promise<void>;
+  end: () => void;
 }
 
 export class AmqpInbound implements InboundConnector {
@@ -65,6 +66,8 @@ export class AmqpInbound implements InboundConnector {
     if (this.running) throw new Error(`amqp inbound ${this.name} is already started`);
     this.ctx = ctx;
     this.stopping = false;
+    this.holding = false;
+    this.intakeFailures = 0;
     this.running = this.run();
   }
 
@@ -74,7 +77,11 @@ export class AmqpInbound implements InboundConnector {
     this.holding = true;
     for (const wake of this.wakers) wake();
     const s = this.session;
-    if (s && !s.closed && s.consumerTag) await s.channel.cancel(s.consumerTag).catch(() => undefined);
+    if (s && !s.closed && s.consumerTag)
+      await within(
+        s.channel.cancel(s.consumerTag).catch(() => undefined),
+        3000,
+      );
     await this.chain;
     await this.closeSession();
     await this.running;
@@ -131,7 +138,7 @@ export class AmqpInbound implements InboundConnector {
       const channel = await model.createChannel();
       channel.on("error", (err: Error) => this.stats.error(errorText(err)));
       channel.on("close", () => lost(this.state.lastError ?? "channel closed"));
-      session = { model, channel, closed: false, counted: false, ended };
+      session = { model, channel, closed: false, counted: false, ended, end: endSession };
       this.session = session;
       await this.declare(channel);
       await channel.prefetch(s.prefetch);
@@ -151,7 +158,7 @@ export class AmqpInbound implements InboundConnector {
       );
       return session;
     } catch (err) {
-      await model.close().catch(() => undefined);
+      await closeBroker(model);
       throw err;
     }
   }
@@ -275,7 +282,8 @@ export class AmqpInbound implements InboundConnector {
     if (s.counted) this.stats.closed();
     s.counted = false;
     s.closed = true;
-    await s.model.close().catch(() => undefined);
+    await closeBroker(s.model);
+    s.end();
   }
 }
 

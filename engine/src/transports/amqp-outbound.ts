@@ -11,7 +11,7 @@
  * - exchange or routing key template without a value → `permanent`.
  */
 import type amqp from "amqplib";
-import { type AmqpOutboundSettings, openBroker, safeUrl } from "./amqp-broker.js";
+import { type AmqpOutboundSettings, closeBroker, openBroker, safeUrl } from "./amqp-broker.js";
 import { errorText } from "./errors.js";
 import { OutboundStats } from "./stats.js";
 import { fillTemplate, TemplateError } from "./template.js";
@@ -176,7 +176,7 @@ export class AmqpOutbound implements OutboundConnector {
       );
       return session;
     } catch (err) {
-      await model.close().catch(() => undefined);
+      await closeBroker(model);
       throw err;
     }
   }
@@ -186,6 +186,6 @@ export class AmqpOutbound implements OutboundConnector {
     this.session = undefined;
     if (!session) return;
     session.closed = true;
-    await session.model.close().catch(() => undefined);
+    await closeBroker(session.model);
   }
 }
