@@ -97,6 +97,7 @@ export class AmqpInbound implements InboundConnector {
       try {
         const session = await this.open();
         failures = 0;
+        if (this.stopping) break; // stop() came while connecting: closed below
         await session.ended;
         await this.chain; // its leftovers are skipped: the broker redelivers them
       } catch (err) {
@@ -142,6 +143,7 @@ export class AmqpInbound implements InboundConnector {
       this.session = session;
       await this.declare(channel);
       await channel.prefetch(s.prefetch);
+      if (this.stopping) return session;
       await this.consume(session);
       this.stats.opened();
       session.counted = true;
