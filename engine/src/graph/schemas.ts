@@ -315,6 +315,16 @@ export const TRANSPORT_SCHEMAS = {
     additionalProperties: false,
     "x-mf-directions": ["outbound"],
   },
+  loopback: {
+    type: "object",
+    description: "In-process hand-off: an outbound that feeds a named inbound (no network)",
+    properties: {
+      target: { type: "string", minLength: 1, description: "Outbound: name of the inbound to feed" },
+    },
+    additionalProperties: false,
+    "x-mf-required-outbound": ["target"],
+    "x-mf-directions": ["inbound", "outbound"],
+  },
   amqp: {
     type: "object",
     description:
@@ -432,16 +442,6 @@ export const TRANSPORT_SCHEMAS = {
     additionalProperties: false,
     "x-mf-exactly-one": ["cron", "intervalMs"],
     "x-mf-directions": ["inbound"],
-  },
-  loopback: {
-    type: "object",
-    description: "In-process hand-off: an outbound that feeds a named inbound (no network)",
-    properties: {
-      target: { type: "string", minLength: 1, description: "Outbound: name of the inbound to feed" },
-    },
-    additionalProperties: false,
-    "x-mf-required-outbound": ["target"],
-    "x-mf-directions": ["inbound", "outbound"],
   },
 } as const satisfies Record<string, JsonSchema>;
 
