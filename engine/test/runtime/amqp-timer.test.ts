@@ -14,6 +14,7 @@ import {
   useService,
 } from "@messagefoundry/test-services";
 import amqp from "amqplib";
+import Database from "better-sqlite3";
 import type { Engine } from "../../src/runtime/index.js";
 import { adt, openEngine, tempDir, until, writeFiles } from "./helpers.js";
 
@@ -181,5 +182,44 @@ describe("runtime: amqp and timer connectors through the engine", function () {
     assert.equal(tick.timer, "IB_TIMER_POLL");
     assert.ok(Number.isFinite(Date.parse(tick.tick ?? "")));
     assert.ok((tick.seq ?? 0) >= 3);
+  });
+
+  it("a timer fires once at start for a tick missed while the engine was down, only when asked to", async () => {
+    const t = tempDir();
+    cleanups.push(() => t.cleanup());
+    const config = join(t.dir, "config");
+    const db = join(t.dir, "engine.db");
+    const write = (settings: string) =>
+      writeFiles(config, {
+        "routes.ts": `import { inbound, router, timer } from "messagefoundry";
+inbound("IB_TIMER_DAILY", timer(${settings}), { router: "r", contentType: "json" });
+router("r", () => []);
+`,
+      });
+    const count = async (engine: Engine) =>
+      (await engine.store.listMessages({ inbound: "IB_TIMER_DAILY", limit: 100 })).length;
+    // A first run ticks a few times; then its messages are made two days old (the engine was down since).
+    write("{ intervalMs: 50 }");
+    let engine = await openEngine(config, db);
+    await until(async () => (await count(engine)) >= 2, 20);
+    await engine.stop();
+    const file = new Database(db);
+    file.prepare("UPDATE messages SET received_at = received_at - ?").run(2 * 86_400_000);
+    file.close();
+    // A daily 03:00 tick fell due since then: not replayed by default…
+    write('{ cron: "0 3 * * *" }');
+    engine = await openEngine(config, db);
+    const before = await count(engine);
+    await engine.stop(); // waits for a tick in the intake
+    engine = await openEngine(config, db);
+    assert.equal(await count(engine), before, "missed ticks are not replayed");
+    await engine.stop();
+    // …and fired once at start with fireOnStartIfMissed.
+    write('{ cron: "0 3 * * *", fireOnStartIfMissed: true }');
+    engine = await openEngine(config, db);
+    await engine.stop();
+    engine = await openEngine(config, db);
+    assert.equal(await count(engine), before + 1, "one tick at start");
+    await engine.stop();
   });
 });
