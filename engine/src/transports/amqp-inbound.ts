@@ -1,6 +1,7 @@
 /**
  * AMQP source: consumes one queue with manual acks. Deliveries are handed to `receive` one at a time in
- * the order the broker sent them, and each is acked only after `receive` resolved (the ingress commit).
+ * the order the broker sent them, and each is acked only after `receive` resolved (the ingress commit —
+ * an HL7 payload the intake rejected is recorded as ERROR, so it is acked too, never requeued in a loop).
  *
  * - `receive` rejected (nothing committed): that delivery and every later one already buffered are
  *   nacked with requeue, the consumer is cancelled and resumed after a backoff — the broker puts them
