@@ -9,6 +9,7 @@
 import type { AuthoringApi } from "./config/api.js";
 
 export {
+  amqp,
   file,
   http,
   loopback,
@@ -16,6 +17,7 @@ export {
   rest,
   send,
   tcp,
+  timer,
 } from "./config/api.js";
 export { RawMessage } from "./config/raw-message.js";
 export type { HandlerDef, InboundDef, OutboundDef, Registry, RouterDef } from "./config/registry.js";

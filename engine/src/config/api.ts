@@ -8,6 +8,7 @@ import { loadCodeSet } from "./codesets.js";
 import type { Collector } from "./collector.js";
 import { RawMessage } from "./raw-message.js";
 import type {
+  AmqpSettings,
   AnyMessage,
   CastArg,
   CastResultType,
@@ -27,6 +28,7 @@ import type {
   RouterFn,
   Send,
   TcpSettings,
+  TimerSettings,
   TransportSettingsMap,
 } from "./types.js";
 
@@ -49,6 +51,8 @@ export const tcp: (settings: TcpSettings) => Connection<"tcp"> = factory("tcp");
 export const file: (settings: FileSettings) => Connection<"file"> = factory("file");
 export const http: (settings: HttpSettings) => Connection<"http"> = factory("http");
 export const rest: (settings: RestSettings) => Connection<"rest"> = factory("rest");
+export const amqp: (settings: AmqpSettings) => Connection<"amqp"> = factory("amqp");
+export const timer: (settings: TimerSettings) => Connection<"timer"> = factory("timer");
 export const loopback: (settings?: LoopbackSettings) => Connection<"loopback"> = (settings = {}) =>
   factory("loopback")(settings);
 
@@ -129,7 +133,7 @@ export function createApi(c: Collector): AuthoringApi {
     if (typeof conn !== "object" || conn === null || typeof conn.transport !== "string") {
       c.declarationProblem(
         `${kind}("${name}"): the second argument must be a connection such as mllp({...})`,
-        "Use one of the factories: mllp, tcp, file, http, rest, loopback.",
+        "Use one of the factories: mllp, tcp, file, http, rest, loopback, amqp, timer.",
       );
       return;
     }

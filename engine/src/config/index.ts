@@ -4,6 +4,7 @@
  */
 export {
   type AuthoringApi,
+  amqp,
   ConfigError,
   createApi,
   file,
@@ -13,6 +14,7 @@ export {
   rest,
   send,
   tcp,
+  timer,
 } from "./api.js";
 export { CodeSetError, loadCodeSet } from "./codesets.js";
 export { type Callsite, Collector } from "./collector.js";

@@ -98,6 +98,53 @@ export interface RestSettings {
   reingressTo?: Setting<string>;
 }
 
+/** TLS for a client (amqps): PEM file paths. */
+export interface TlsClientSettings {
+  ca?: Setting<string>;
+  cert?: Setting<string>;
+  key?: Setting<string>;
+  passphrase?: Secret;
+  servername?: Setting<string>;
+  rejectUnauthorized?: Setting<boolean>;
+  minVersion?: Setting<"TLSv1.2" | "TLSv1.3">;
+}
+
+/** AMQP 0-9-1 (RabbitMQ); see graph/schemas.ts for what each does and its default. */
+export interface AmqpSettings {
+  url: Setting<string>;
+  username?: Setting<string>;
+  password?: Secret;
+  /** Inbound: the queue consumed (required for an inbound). */
+  queue?: Setting<string>;
+  declare?: Setting<boolean>;
+  durable?: Setting<boolean>;
+  /** Inbound: bind the queue to it. Outbound: publish to it (template; "" = default exchange). */
+  exchange?: Setting<string>;
+  exchangeType?: Setting<"direct" | "topic" | "fanout" | "headers">;
+  routingKey?: Setting<string>;
+  prefetch?: Setting<number>;
+  persistent?: Setting<boolean>;
+  mandatory?: Setting<boolean>;
+  onRejected?: Setting<"retry" | "deadLetter">;
+  confirmTimeoutMs?: Setting<number>;
+  contentType?: Setting<string>;
+  heartbeatSec?: Setting<number>;
+  connectTimeoutMs?: Setting<number>;
+  reconnectBaseMs?: Setting<number>;
+  reconnectMaxMs?: Setting<number>;
+  tls?: TlsClientSettings;
+}
+
+/** A schedule: exactly one of `cron` or `intervalMs`. */
+export type TimerSettings = (
+  | { cron: Setting<string>; intervalMs?: never; timezone?: Setting<string> }
+  | { intervalMs: Setting<number>; cron?: never; timezone?: never }
+) & {
+  /** Template: {tick}, {scheduled}, {epochMs}, {seq}, {name}; default a JSON object. */
+  payload?: Setting<string>;
+  fireOnStartIfMissed?: Setting<boolean>;
+};
+
 export interface LoopbackSettings {
   target?: Setting<string>;
 }
@@ -109,6 +156,8 @@ export interface TransportSettingsMap {
   http: HttpSettings;
   rest: RestSettings;
   loopback: LoopbackSettings;
+  amqp: AmqpSettings;
+  timer: TimerSettings;
 }
 
 /** What a connection factory returns; passed to inbound()/outbound(). */
@@ -118,9 +167,9 @@ export interface Connection<T extends keyof TransportSettingsMap = keyof Transpo
 }
 
 /** Connections that can listen / poll for inbound traffic. */
-export type InboundConnection = Connection<"mllp" | "tcp" | "file" | "http" | "loopback">;
+export type InboundConnection = Connection<"mllp" | "tcp" | "file" | "http" | "loopback" | "amqp" | "timer">;
 /** Connections that can deliver. */
-export type OutboundConnection = Connection<"mllp" | "tcp" | "file" | "rest" | "loopback">;
+export type OutboundConnection = Connection<"mllp" | "tcp" | "file" | "rest" | "loopback" | "amqp">;
 
 export type ContentType = "hl7v2" | "json" | "xml" | "x12" | "text" | "binary";
 export type AckMode = "original" | "enhanced" | "none";

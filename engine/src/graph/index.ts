@@ -14,9 +14,10 @@ export {
   overrideVarName,
   resolveEnvRef,
 } from "./env.js";
+export { amqpUrlProblem, cronProblem, timezoneProblem } from "./formats.js";
 export { canonicalGraph, graphToDot, graphToJson, graphToMermaid } from "./render.js";
 export * from "./rules.js";
 export * from "./schemas.js";
 export { suggest } from "./suggest.js";
 export * from "./types.js";
-export { checkSchema, type SchemaIssue } from "./validate-schema.js";
+export { checkSchema, exactlyOneIssues, type SchemaIssue } from "./validate-schema.js";

@@ -7,6 +7,7 @@ import { castEnvValue, isEnvRef, overrideVarName, resolveEnvRef } from "./env.js
 import {
   INBOUND_OPTIONS_SCHEMA,
   isTransport,
+  type JsonSchema,
   OUTBOUND_OPTIONS_SCHEMA,
   secretSettingValues,
   TRANSPORT_SCHEMAS,
@@ -24,7 +25,7 @@ import type {
   SettingValue,
   SourceLocation,
 } from "./types.js";
-import { checkSchema, type SchemaIssue } from "./validate-schema.js";
+import { checkSchema, exactlyOneIssues, type SchemaIssue } from "./validate-schema.js";
 
 export interface RuleContext {
   /** Environment name → its values (environments/<env>.toml with MEFOR_VALUE_* overrides applied). */
@@ -319,14 +320,13 @@ export const settingsSchemas: Rule = (graph, ctx) => {
       settings[k] = isEnvRef(v) && ctx.selectedEnv !== undefined ? staticValue(v, ctx) : v;
     }
     const issues = checkSchema(schema, settings, isEnvRef);
-    const extra: readonly string[] =
-      node.kind === "outbound"
-        ? ((schema as { "x-mf-required-outbound"?: readonly string[] })["x-mf-required-outbound"] ?? [])
-        : [];
+    const s = schema as JsonSchema;
+    const extra = (node.kind === "outbound" ? s["x-mf-required-outbound"] : s["x-mf-required-inbound"]) ?? [];
     for (const key of extra) {
       if (node.settings?.[key] === undefined)
-        issues.push({ path: key, message: "is required for an outbound" });
+        issues.push({ path: key, message: `is required for an ${node.kind}` });
     }
+    issues.push(...exactlyOneIssues(s, node.settings ?? {}));
     for (const issue of issues) {
       // A missing/uncastable env value is already reported by envValues; don't double-report it here.
       if (issue.path !== "" && settings[issue.path] === undefined && isEnvRef(node.settings?.[issue.path]))

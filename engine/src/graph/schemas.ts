@@ -1,7 +1,8 @@
 /**
  * One JSON Schema per transport, as plain JSON data: the factories, the connections.toml editor and the
  * language server all validate against these. `x-mf-secret` marks settings that may only come from env();
- * `x-mf-required-outbound` lists settings required only when the connection is an outbound.
+ * `x-mf-required-outbound` / `x-mf-required-inbound` list settings required only in that direction;
+ * `x-mf-exactly-one` lists settings of which exactly one must be given.
  *
  * Adding a setting or a transport — change together:
  *  1. the schema here (the rule MF-SETTINGS-SCHEMA, the TOML editor and the language server follow);
@@ -24,11 +25,16 @@ export interface JsonSchema {
   additionalProperties?: boolean | JsonSchema;
   items?: JsonSchema;
   default?: unknown;
-  /** `ip-or-cidr`: an IPv4/IPv6 address or CIDR block (see address.ts). */
-  format?: "ip-or-cidr";
+  /**
+   * `ip-or-cidr`: an IPv4/IPv6 address or CIDR block (see address.ts); `cron`, `timezone`, `amqp-url`:
+   * see formats.ts.
+   */
+  format?: "ip-or-cidr" | "cron" | "timezone" | "amqp-url";
   "x-mf-secret"?: boolean;
   "x-mf-required-outbound"?: readonly string[];
   "x-mf-required-inbound"?: readonly string[];
+  /** Exactly one of these settings must be given (e.g. the timer's `cron` or `intervalMs`). */
+  "x-mf-exactly-one"?: readonly string[];
   /** Which directions may use this transport. */
   "x-mf-directions"?: readonly ("inbound" | "outbound")[];
 }
@@ -130,6 +136,28 @@ const streamProperties = {
   },
   tls: tlsStream,
 } satisfies Record<string, JsonSchema>;
+
+/** TLS for a client of a TLS-only protocol (amqps): whom to trust, and a certificate for mutual TLS. */
+const tlsClient: JsonSchema = {
+  type: "object",
+  description: "TLS client settings (PEM file paths): ca to trust, cert + key for mutual TLS",
+  properties: {
+    ca: { type: "string", minLength: 1, description: "CA bundle to verify the server (PEM file path)" },
+    cert: { type: "string", minLength: 1, description: "Client certificate for mutual TLS (PEM file path)" },
+    key: { type: "string", minLength: 1, description: "Client private key (PEM file path)" },
+    passphrase: { type: "string", minLength: 1, "x-mf-secret": true },
+    servername: { type: "string", minLength: 1, description: "Name expected in the server certificate" },
+    rejectUnauthorized: { type: "boolean", default: true, description: "Refuse untrusted servers" },
+    minVersion: { type: "string", enum: ["TLSv1.2", "TLSv1.3"], default: "TLSv1.2" },
+  },
+  additionalProperties: false,
+};
+
+const exchangeType: JsonSchema = {
+  type: "string",
+  enum: ["direct", "topic", "fanout", "headers"],
+  description: "Declare the exchange with this type on connect (unset: it must exist)",
+};
 
 export const TRANSPORT_SCHEMAS = {
   mllp: {
@@ -301,6 +329,124 @@ export const TRANSPORT_SCHEMAS = {
     additionalProperties: false,
     "x-mf-required-outbound": ["target"],
     "x-mf-directions": ["inbound", "outbound"],
+  },
+  amqp: {
+    type: "object",
+    description:
+      "AMQP 0-9-1 (RabbitMQ). Inbound: consume a queue, ack each delivery only after it is committed. Outbound: publish with publisher confirms",
+    properties: {
+      url: {
+        type: "string",
+        minLength: 1,
+        format: "amqp-url",
+        description: "Broker URL amqp://host:5672/vhost (amqps: for TLS); no password in it",
+      },
+      username: { type: "string", minLength: 1, description: "Login (default guest)" },
+      password: { type: "string", minLength: 1, "x-mf-secret": true, description: "Login password" },
+      queue: { type: "string", minLength: 1, description: "Inbound: the queue consumed" },
+      declare: {
+        type: "boolean",
+        default: true,
+        description: "Inbound: declare the queue on connect (false: it must exist)",
+      },
+      durable: {
+        type: "boolean",
+        default: true,
+        description: "Inbound: a declared queue (and exchange) survives a broker restart",
+      },
+      exchange: {
+        type: "string",
+        description:
+          'Inbound: bind the queue to this exchange. Outbound: publish to it, a template ({messageType}, {MSH-10}…); "" is the default exchange',
+      },
+      exchangeType,
+      routingKey: {
+        type: "string",
+        description:
+          'Inbound: the binding key (default "", # for topic). Outbound: template, e.g. hl7.{messageType}; with the default exchange the queue name',
+      },
+      prefetch: {
+        type: "integer",
+        minimum: 1,
+        maximum: 10000,
+        default: 10,
+        description: "Inbound: unacked deliveries held at once (1: strictly one at a time)",
+      },
+      persistent: { type: "boolean", default: true, description: "Outbound: persistent messages" },
+      mandatory: {
+        type: "boolean",
+        default: true,
+        description: "Outbound: the broker returns a message no queue takes (then onRejected applies)",
+      },
+      onRejected: {
+        type: "string",
+        enum: ["retry", "deadLetter"],
+        default: "retry",
+        description: "Outbound: what a broker nack or an unroutable return becomes",
+      },
+      confirmTimeoutMs: {
+        ...timeoutMs,
+        default: 30000,
+        description: "Outbound: wait this long for the publisher confirm, then retry",
+      },
+      contentType: {
+        type: "string",
+        minLength: 1,
+        description: "Outbound: the content-type property (default guessed from the payload)",
+      },
+      heartbeatSec: {
+        type: "integer",
+        minimum: 0,
+        maximum: 3600,
+        default: 30,
+        description: "AMQP heartbeat in seconds (0 = off)",
+      },
+      connectTimeoutMs: { ...timeoutMs, default: 10000 },
+      reconnectBaseMs: { ...timeoutMs, default: 500, description: "First reconnect delay" },
+      reconnectMaxMs: { ...timeoutMs, default: 30000, description: "Longest reconnect delay" },
+      tls: tlsClient,
+    },
+    required: ["url"],
+    additionalProperties: false,
+    "x-mf-required-inbound": ["queue"],
+    "x-mf-required-outbound": ["exchange"],
+    "x-mf-directions": ["inbound", "outbound"],
+  },
+  timer: {
+    type: "object",
+    description:
+      "Inbound: one message per tick of a cron expression or an interval (scheduled extracts, polls)",
+    properties: {
+      cron: {
+        type: "string",
+        minLength: 1,
+        format: "cron",
+        description: 'Cron expression, 5 fields or 6 with seconds first (e.g. "0 2 * * *"); or intervalMs',
+      },
+      intervalMs: { type: "integer", minimum: 10, description: "Fixed interval between ticks; or cron" },
+      timezone: {
+        type: "string",
+        minLength: 1,
+        format: "timezone",
+        description:
+          'IANA timezone the cron expression is read in (e.g. "Europe/Berlin"; default the engine\'s)',
+      },
+      payload: {
+        type: "string",
+        minLength: 1,
+        description:
+          "Message template: {tick}, {scheduled} (ISO times), {epochMs}, {seq}, {name}; default a JSON object with them",
+      },
+      fireOnStartIfMissed: {
+        type: "boolean",
+        default: false,
+        description:
+          "Fire once at start when a tick fell due while the engine was down (else missed ticks are skipped)",
+      },
+    },
+    additionalProperties: false,
+    "x-mf-exactly-one": ["cron", "intervalMs"],
+    "x-mf-directions": ["inbound"],
   },
 } as const satisfies Record<string, JsonSchema>;
 

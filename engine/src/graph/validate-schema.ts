@@ -1,5 +1,6 @@
 /** A small JSON Schema checker covering the subset our transport schemas use. Pure. */
 import { parseAddressRule } from "./address.js";
+import { amqpUrlProblem, cronProblem, timezoneProblem } from "./formats.js";
 import type { JsonSchema } from "./schemas.js";
 import { suggest } from "./suggest.js";
 
@@ -19,6 +20,15 @@ function typeOf(v: unknown): string {
 function join(path: string, key: string): string {
   return path === "" ? key : `${path}.${key}`;
 }
+
+const FORMATS: Record<"cron" | "timezone" | "amqp-url", (v: string) => string | undefined> = {
+  cron: (v) => {
+    const why = cronProblem(v);
+    return why === undefined ? undefined : `is not a valid cron expression: ${why}`;
+  },
+  timezone: timezoneProblem,
+  "amqp-url": amqpUrlProblem,
+};
 
 /**
  * Check `value` against `schema`. `skip(value)` returns true for values that cannot be judged yet
@@ -52,6 +62,10 @@ export function checkSchema(
   if (typeof value === "string" && schema.format === "ip-or-cidr" && parseAddressRule(value) === undefined) {
     issues.push({ path, message: "must be an IP address or CIDR block (e.g. 10.20.0.0/16)" });
   }
+  if (typeof value === "string" && schema.format !== undefined && schema.format !== "ip-or-cidr") {
+    const why = FORMATS[schema.format](value);
+    if (why !== undefined) issues.push({ path, message: why });
+  }
   if (actual === "array" && schema.items !== undefined) {
     (value as unknown[]).forEach((item, i) => {
       issues.push(...checkSchema(schema.items as JsonSchema, item, skip, join(path, String(i))));
@@ -79,4 +93,19 @@ export function checkSchema(
     }
   }
   return issues;
+}
+
+/** A schema's `x-mf-exactly-one`: none given, or a second one given (reported at that setting). */
+export function exactlyOneIssues(
+  schema: JsonSchema,
+  settings: Readonly<Record<string, unknown>>,
+): SchemaIssue[] {
+  const oneOf = schema["x-mf-exactly-one"];
+  if (oneOf === undefined) return [];
+  const given = oneOf.filter((k) => settings[k] !== undefined);
+  if (given.length === 0) return [{ path: "", message: `need one of ${oneOf.join(", ")}` }];
+  return given.slice(1).map((key) => ({
+    path: key,
+    message: `cannot go with ${given[0]}: set exactly one of ${oneOf.join(", ")}`,
+  }));
 }

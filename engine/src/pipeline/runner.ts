@@ -348,6 +348,8 @@ export class Runner {
         const r = await this.#intake.dropped(name, reason, intakeOpts);
         return r.reply ? { reply: r.reply } : {};
       },
+      lastReceivedAt: async () =>
+        (await this.#store.listMessages({ inbound: name, limit: 1 }))[0]?.receivedAt,
     });
     this.#log.info({ event: "listen", connection: name, transport: run.def.transport }, "inbound started");
     // Listeners have no completion event; a periodic look at their state catches a failed one. A

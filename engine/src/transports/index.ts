@@ -1,7 +1,11 @@
 /**
  * Transports: the connector registry and the built-in connectors (mllp, tcp, file, http, rest,
- * loopback). Connectors move bytes; the pipeline's intake persists and decides replies.
+ * loopback, amqp, timer). Connectors move bytes; the pipeline's intake persists and decides replies.
  */
+export { readAmqpInbound, readAmqpOutbound } from "./amqp.js";
+export type { AmqpInboundSettings, AmqpOutboundSettings } from "./amqp-broker.js";
+export { AmqpInbound } from "./amqp-inbound.js";
+export { AmqpOutbound } from "./amqp-outbound.js";
 export { ConnectorConfigError, FrameError, UnknownConnectorError } from "./errors.js";
 export { readFileInbound, readFileOutbound } from "./file.js";
 export type { FileInboundSettings } from "./file-inbound.js";
@@ -52,7 +56,8 @@ export {
   tcpInbound,
   tcpOutbound,
 } from "./tcp.js";
-export { renderFilename, TemplateError } from "./template.js";
+export { fillTemplate, renderFilename, TemplateError } from "./template.js";
+export { readTimerInbound, renderTick, TimerInbound, type TimerInboundSettings } from "./timer.js";
 export type { TlsClientSettings, TlsServerSettings } from "./tls.js";
 export type {
   ConnectorDefinition,

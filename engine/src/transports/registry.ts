@@ -2,6 +2,7 @@
  * The connector registry: connector types map to factories, so the pipeline creates every
  * connection the same way and never special-cases a type. Built-in types are registered up front.
  */
+import { amqpConnector } from "./amqp.js";
 import { UnknownConnectorError } from "./errors.js";
 import { fileConnector } from "./file.js";
 import { httpConnector } from "./http.js";
@@ -10,6 +11,7 @@ import { mllpConnector } from "./mllp.js";
 import { restConnector } from "./rest.js";
 import { SettingsReader } from "./settings.js";
 import { tcpConnector } from "./tcp.js";
+import { timerConnector } from "./timer.js";
 import type {
   ConnectorDefinition,
   ConnectorDeps,
@@ -84,6 +86,8 @@ connectors.register("file", fileConnector);
 connectors.register("http", httpConnector);
 connectors.register("rest", restConnector);
 connectors.register("loopback", loopbackConnector);
+connectors.register("amqp", amqpConnector);
+connectors.register("timer", timerConnector);
 
 export function registerConnector(type: string, def: ConnectorDefinition): void {
   connectors.register(type, def);

@@ -1,5 +1,6 @@
 /**
- * Filename templates for the File outbound: `{MSH-10}.hl7`, `{messageId}.json`, `out/{date}/{controlId}.hl7`.
+ * Templates filled from a send's meta: the File outbound's names (`{MSH-10}.hl7`, `{messageId}.json`,
+ * `out/{date}/{controlId}.hl7`) and the AMQP outbound's exchange and routing key (`hl7.{messageType}`).
  * Values come from the send's `filenameHint` map (e.g. `MSH-10`, `messageType`), then `messageId`,
  * `controlId`, `timestamp` (yyyyMMddHHmmssSSS, UTC), `date` (yyyyMMdd), `time` (HHmmss) and `seq`
  * (the connector's write counter since start). Values are sanitised so a field
@@ -18,6 +19,25 @@ export function templateKeys(template: string): string[] {
 }
 
 export function renderFilename(template: string, meta: SendMeta, now = new Date(), seq?: number): string {
+  const out = fillTemplate(template, meta, now, seq, "filename");
+  const parts = out.split("/");
+  if (out.startsWith("/") || parts.some((p) => p === "" || p === "." || p === "..")) {
+    throw new TemplateError(`filename template yields an unsafe path`);
+  }
+  return out;
+}
+
+/**
+ * Fills `{key}` placeholders from the send's hints and the built-ins above, each value sanitised (so
+ * `ADT^A01` becomes `ADT_A01`). `what` names the template in errors (`filename`, `routingKey`).
+ */
+export function fillTemplate(
+  template: string,
+  meta: SendMeta,
+  now = new Date(),
+  seq?: number,
+  what = "filename",
+): string {
   const iso = now.toISOString().replace(/[-:TZ.]/g, ""); // yyyyMMddHHmmssSSS
   const builtins: Record<string, string | undefined> = {
     messageId: meta.messageId,
@@ -27,16 +47,11 @@ export function renderFilename(template: string, meta: SendMeta, now = new Date(
     time: iso.slice(8, 14),
     seq: seq === undefined ? undefined : String(seq),
   };
-  const out = template.replace(PLACEHOLDER, (_, key: string) => {
+  return template.replace(PLACEHOLDER, (_, key: string) => {
     const v = meta.filenameHint?.[key] ?? builtins[key];
-    if (v === undefined || v === "") throw new TemplateError(`filename template has no value for {${key}}`);
+    if (v === undefined || v === "") throw new TemplateError(`${what} template has no value for {${key}}`);
     return sanitise(v);
   });
-  const parts = out.split("/");
-  if (out.startsWith("/") || parts.some((p) => p === "" || p === "." || p === "..")) {
-    throw new TemplateError(`filename template yields an unsafe path`);
-  }
-  return out;
 }
 
 /** Keeps letters, digits, `.`, `_`, `-`; everything else (separators, slashes, spaces) becomes `_`. */

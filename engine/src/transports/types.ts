@@ -11,11 +11,11 @@ export type ConnectorLog = Log;
 export interface ReceiveMeta {
   /** `host:port` of the peer for socket transports; the sending outbound's name for loopback. */
   remote?: string;
-  /** The connector type that received it (`mllp`, `tcp`, `http`, `file`, `loopback`). */
+  /** The connector type that received it (`mllp`, `tcp`, `http`, `file`, `loopback`, `amqp`, `timer`). */
   transport: string;
   /** File inbound: the source file's base name. */
   filename?: string;
-  /** HTTP inbound: the request's Content-Type header. */
+  /** HTTP inbound: the request's Content-Type header; AMQP: the message's content-type property. */
   contentType?: string;
 }
 
@@ -63,6 +63,11 @@ export interface InboundContext {
    * the connection is closed with a logged error and nothing is recorded.
    */
   reject?(reason: InboundRejection, meta: ReceiveMeta): Promise<{ reply?: Buffer }>;
+  /**
+   * Optional: epoch ms of this inbound's last committed message (undefined when none). A timer uses it
+   * to tell whether a tick fell due while the engine was down.
+   */
+  lastReceivedAt?(): Promise<number | undefined>;
   log: ConnectorLog;
 }
 
@@ -86,6 +91,8 @@ export interface InboundState {
   lastError?: string;
   /** Socket listeners: the bound port (useful with `port: 0`). */
   port?: number;
+  /** Timer: ticks skipped because the previous tick's `receive` had not resolved. */
+  skipped?: number;
 }
 
 export interface InboundConnector {

@@ -21,6 +21,8 @@ describe("transports/registry", () => {
       { type: "http", inbound: true, outbound: false },
       { type: "rest", inbound: false, outbound: true },
       { type: "loopback", inbound: true, outbound: true },
+      { type: "amqp", inbound: true, outbound: true },
+      { type: "timer", inbound: true, outbound: false },
     ]);
   });
 
@@ -42,10 +44,11 @@ describe("transports/registry", () => {
 
   it("names the unknown type and what exists", () => {
     assert.throws(
-      () => createInbound("sftp", "IB_X", {}),
+      () => createInbound("nosuch", "IB_X", {}),
       (e: unknown) =>
         e instanceof UnknownConnectorError &&
-        e.message === "no inbound connector of type 'sftp' (known: mllp, tcp, file, http, loopback)",
+        e.message ===
+          "no inbound connector of type 'nosuch' (known: mllp, tcp, file, http, loopback, amqp, timer)",
     );
     assert.throws(() => createOutbound("http", "OB_X", {}), /no outbound connector of type 'http'/);
   });

@@ -1,5 +1,5 @@
 /** Connection steps shared by the Route and Connection Wizards: transport, then the settings it needs. */
-import type { RegistryGraph } from "messagefoundry/graph";
+import { amqpUrlProblem, cronProblem, type RegistryGraph } from "messagefoundry/graph";
 import {
   type ConnectionAnswers,
   checkPort,
@@ -17,6 +17,8 @@ const TRANSPORT_LABELS: Record<Transport, string> = {
   http: "HTTP intake (POST bodies become messages)",
   rest: "REST call per message",
   file: "Files in a directory",
+  amqp: "AMQP 0-9-1 queue / exchange (RabbitMQ)",
+  timer: "A message on a schedule (cron or interval)",
 };
 
 export function askTransport(input: StepInput, direction: Direction, current: Transport): Promise<Transport> {
@@ -67,12 +69,67 @@ export async function askConnectionSettings(
   } else {
     delete c.path;
   }
+  delete c.queue;
+  delete c.exchange;
+  delete c.routingKey;
+  delete c.cron;
+  delete c.intervalMs;
+  if (c.transport === "amqp") await askAmqp(input, c, notEmpty);
+  if (c.transport === "timer") {
+    const typed = await input.text({
+      prompt: "Cron expression (e.g. 0 2 * * *) or an interval in milliseconds",
+      value: "",
+      placeholder: "*/5 * * * *",
+      validate: scheduleProblem,
+    });
+    if (/^\d+$/.test(typed.trim())) c.intervalMs = Number(typed.trim());
+    else c.cron = typed.trim();
+    // A tick is a JSON object; the content type follows unless the user picks another.
+    if (c.contentType === undefined || c.contentType === "hl7v2") c.contentType = "json";
+  }
   if (c.transport === "rest") {
     c.url = await input.text({
       prompt: "Target URL (or env:KEY)",
       value: String(c.url ?? ""),
       validate: (v) =>
         parseEnvInput(v) || /^https?:\/\/\S+$/.test(v.trim()) ? undefined : "An http(s) URL or env:KEY.",
+    });
+  }
+}
+
+/** Why a typed schedule is neither a cron expression nor an interval (≥ 10 ms), or undefined. */
+export function scheduleProblem(v: string): string | undefined {
+  const t = v.trim();
+  if (t === "") return "A cron expression or an interval in milliseconds is required.";
+  if (/^\d+$/.test(t)) return Number(t) >= 10 ? undefined : "An interval is at least 10 ms.";
+  const why = cronProblem(t);
+  return why === undefined ? undefined : `Not a cron expression: ${why}`;
+}
+
+async function askAmqp(
+  input: StepInput,
+  c: ConnectionAnswers,
+  notEmpty: (v: string) => string | undefined,
+): Promise<void> {
+  c.url = await input.text({
+    prompt: "Broker URL, without a password (or env:KEY)",
+    value: String(c.url ?? ""),
+    placeholder: "amqp://broker:5672/vhost",
+    validate: (v) => (parseEnvInput(v) ? undefined : amqpUrlProblem(v.trim())),
+  });
+  if (c.direction === "inbound") {
+    c.queue = await input.text({ prompt: "Queue to consume", value: "", validate: notEmpty });
+  } else {
+    c.exchange = await input.text({
+      prompt: "Exchange to publish to (empty: the default exchange, routing by queue name)",
+      value: "",
+      validate: () => undefined,
+    });
+    c.routingKey = await input.text({
+      prompt: "Routing key (a template such as hl7.{messageType}; the queue name with the default exchange)",
+      value: "",
+      validate: (v) =>
+        c.exchange === "" && v.trim() === "" ? "The default exchange needs the queue name." : undefined,
     });
   }
 }

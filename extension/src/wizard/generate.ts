@@ -115,6 +115,11 @@ export function connectionToml(c: ConnectionAnswers): string {
   if (c.port !== undefined) settings.push(`port = ${tomlValue(c.port, "int")}`);
   if (c.path !== undefined) settings.push(`path = ${q(c.path)}`);
   if (c.url !== undefined) settings.push(`url = ${tomlValue(c.url)}`);
+  if (c.queue !== undefined) settings.push(`queue = ${tomlValue(c.queue)}`);
+  if (c.exchange !== undefined) settings.push(`exchange = ${tomlValue(c.exchange)}`);
+  if (c.routingKey !== undefined) settings.push(`routingKey = ${tomlValue(c.routingKey)}`);
+  if (c.cron !== undefined) settings.push(`cron = ${q(c.cron)}`);
+  if (c.intervalMs !== undefined) settings.push(`intervalMs = ${c.intervalMs}`);
   const lines = ["", `[[${c.direction}]]`, `name = ${q(c.name)}`, `transport = ${q(c.transport)}`];
   if (c.direction === "inbound") {
     if (c.router) lines.push(`router = ${q(c.router)}`);

