@@ -1,6 +1,6 @@
 /**
  * Transports: the connector registry and the built-in connectors (mllp, tcp, file, http, rest,
- * loopback). Connectors move bytes; the pipeline's intake persists and decides replies.
+ * loopback, soap, smtp). Connectors move bytes; the pipeline's intake persists and decides replies.
  */
 export { ConnectorConfigError, FrameError, UnknownConnectorError } from "./errors.js";
 export { readFileInbound, readFileOutbound } from "./file.js";
@@ -16,7 +16,14 @@ export {
   type FramingSetting,
   framingFrom,
 } from "./framing.js";
-export { HttpInbound, type HttpInboundSettings, readHttpInbound } from "./http.js";
+export {
+  type HttpAnswer,
+  type HttpExchange,
+  HttpInbound,
+  type HttpInboundSettings,
+  plainHttpExchange,
+  readHttpInbound,
+} from "./http.js";
 export {
   defaultLoopbackHub,
   LoopbackHub,
@@ -41,6 +48,9 @@ export {
   registerConnector,
 } from "./registry.js";
 export { RestOutbound, type RestOutboundSettings, readRestOutbound, statusResult } from "./rest.js";
+export { readSmtpOutbound, SmtpOutbound, type SmtpOutboundSettings } from "./smtp.js";
+export { readSoapInbound, type SoapInboundSettings, soapInbound } from "./soap-inbound.js";
+export { readSoapOutbound, SoapOutbound, type SoapOutboundSettings } from "./soap-outbound.js";
 export type { StreamInboundSettings } from "./stream-inbound.js";
 export type { StreamOutboundSettings } from "./stream-outbound.js";
 export { ackResult, type ReplyMode } from "./stream-outbound.js";
@@ -52,7 +62,7 @@ export {
   tcpInbound,
   tcpOutbound,
 } from "./tcp.js";
-export { renderFilename, TemplateError } from "./template.js";
+export { renderFilename, renderTemplate, TemplateError } from "./template.js";
 export type { TlsClientSettings, TlsServerSettings } from "./tls.js";
 export type {
   ConnectorDefinition,

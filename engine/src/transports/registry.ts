@@ -9,6 +9,8 @@ import { defaultLoopbackHub, LoopbackInbound, LoopbackOutbound } from "./loopbac
 import { mllpConnector } from "./mllp.js";
 import { restConnector } from "./rest.js";
 import { SettingsReader } from "./settings.js";
+import { smtpConnector } from "./smtp.js";
+import { soapConnector } from "./soap.js";
 import { tcpConnector } from "./tcp.js";
 import type {
   ConnectorDefinition,
@@ -84,6 +86,8 @@ connectors.register("file", fileConnector);
 connectors.register("http", httpConnector);
 connectors.register("rest", restConnector);
 connectors.register("loopback", loopbackConnector);
+connectors.register("soap", soapConnector);
+connectors.register("smtp", smtpConnector);
 
 export function registerConnector(type: string, def: ConnectorDefinition): void {
   connectors.register(type, def);

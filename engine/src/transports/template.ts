@@ -18,6 +18,26 @@ export function templateKeys(template: string): string[] {
 }
 
 export function renderFilename(template: string, meta: SendMeta, now = new Date(), seq?: number): string {
+  const out = renderTemplate(template, meta, sanitise, now, seq, "filename template");
+  const parts = out.split("/");
+  if (out.startsWith("/") || parts.some((p) => p === "" || p === "." || p === "..")) {
+    throw new TemplateError(`filename template yields an unsafe path`);
+  }
+  return out;
+}
+
+/**
+ * Fills `template`'s placeholders with the same values as a filename template, each passed through
+ * `clean` (e.g. a mail header drops control characters); `what` names the template in errors.
+ */
+export function renderTemplate(
+  template: string,
+  meta: SendMeta,
+  clean: (value: string) => string,
+  now = new Date(),
+  seq?: number,
+  what = "template",
+): string {
   const iso = now.toISOString().replace(/[-:TZ.]/g, ""); // yyyyMMddHHmmssSSS
   const builtins: Record<string, string | undefined> = {
     messageId: meta.messageId,
@@ -27,16 +47,11 @@ export function renderFilename(template: string, meta: SendMeta, now = new Date(
     time: iso.slice(8, 14),
     seq: seq === undefined ? undefined : String(seq),
   };
-  const out = template.replace(PLACEHOLDER, (_, key: string) => {
+  return template.replace(PLACEHOLDER, (_, key: string) => {
     const v = meta.filenameHint?.[key] ?? builtins[key];
-    if (v === undefined || v === "") throw new TemplateError(`filename template has no value for {${key}}`);
-    return sanitise(v);
+    if (v === undefined || v === "") throw new TemplateError(`${what} has no value for {${key}}`);
+    return clean(v);
   });
-  const parts = out.split("/");
-  if (out.startsWith("/") || parts.some((p) => p === "" || p === "." || p === "..")) {
-    throw new TemplateError(`filename template yields an unsafe path`);
-  }
-  return out;
 }
 
 /** Keeps letters, digits, `.`, `_`, `-`; everything else (separators, slashes, spaces) becomes `_`. */
