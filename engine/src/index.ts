@@ -15,6 +15,8 @@ export {
   mllp,
   rest,
   send,
+  smtp,
+  soap,
   tcp,
 } from "./config/api.js";
 export { RawMessage } from "./config/raw-message.js";

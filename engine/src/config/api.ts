@@ -26,6 +26,8 @@ import type {
   RestSettings,
   RouterFn,
   Send,
+  SmtpSettings,
+  SoapSettings,
   TcpSettings,
   TransportSettingsMap,
 } from "./types.js";
@@ -49,6 +51,8 @@ export const tcp: (settings: TcpSettings) => Connection<"tcp"> = factory("tcp");
 export const file: (settings: FileSettings) => Connection<"file"> = factory("file");
 export const http: (settings: HttpSettings) => Connection<"http"> = factory("http");
 export const rest: (settings: RestSettings) => Connection<"rest"> = factory("rest");
+export const soap: (settings: SoapSettings) => Connection<"soap"> = factory("soap");
+export const smtp: (settings: SmtpSettings) => Connection<"smtp"> = factory("smtp");
 export const loopback: (settings?: LoopbackSettings) => Connection<"loopback"> = (settings = {}) =>
   factory("loopback")(settings);
 
@@ -129,7 +133,7 @@ export function createApi(c: Collector): AuthoringApi {
     if (typeof conn !== "object" || conn === null || typeof conn.transport !== "string") {
       c.declarationProblem(
         `${kind}("${name}"): the second argument must be a connection such as mllp({...})`,
-        "Use one of the factories: mllp, tcp, file, http, rest, loopback.",
+        "Use one of the factories: mllp, tcp, file, http, rest, soap, smtp, loopback.",
       );
       return;
     }

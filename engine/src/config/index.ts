@@ -12,6 +12,8 @@ export {
   mllp,
   rest,
   send,
+  smtp,
+  soap,
   tcp,
 } from "./api.js";
 export { CodeSetError, loadCodeSet } from "./codesets.js";

@@ -6,11 +6,12 @@ import { CODES, type ProblemCode } from "./codes.js";
 import { castEnvValue, isEnvRef, overrideVarName, resolveEnvRef } from "./env.js";
 import {
   INBOUND_OPTIONS_SCHEMA,
+  isSecretSetting,
   isTransport,
   OUTBOUND_OPTIONS_SCHEMA,
-  secretKeys,
   TRANSPORT_SCHEMAS,
   TRANSPORTS,
+  type TransportName,
 } from "./schemas.js";
 import { suggest } from "./suggest.js";
 import type {
@@ -319,13 +320,17 @@ export const settingsSchemas: Rule = (graph, ctx) => {
       settings[k] = isEnvRef(v) && ctx.selectedEnv !== undefined ? staticValue(v, ctx) : v;
     }
     const issues = checkSchema(schema, settings, isEnvRef);
+    const directional = schema as {
+      "x-mf-required-outbound"?: readonly string[];
+      "x-mf-required-inbound"?: readonly string[];
+    };
     const extra: readonly string[] =
-      node.kind === "outbound"
-        ? ((schema as { "x-mf-required-outbound"?: readonly string[] })["x-mf-required-outbound"] ?? [])
-        : [];
+      (node.kind === "outbound"
+        ? directional["x-mf-required-outbound"]
+        : directional["x-mf-required-inbound"]) ?? [];
     for (const key of extra) {
       if (node.settings?.[key] === undefined)
-        issues.push({ path: key, message: "is required for an outbound" });
+        issues.push({ path: key, message: `is required for an ${node.kind}` });
     }
     for (const issue of issues) {
       // A missing/uncastable env value is already reported by envValues; don't double-report it here.
@@ -340,18 +345,20 @@ export const settingsSchemas: Rule = (graph, ctx) => {
         ),
       );
     }
-    for (const key of secretKeys(transport)) {
-      const v = node.settings?.[key];
-      if (v !== undefined && !isEnvRef(v)) {
-        out.push(
-          problem(
-            "MF-SECRET-LITERAL",
-            `${node.kind} "${node.name}": secret setting "${key}" must come from env(), not a literal`,
-            node.keyLocations?.[`settings.${key}`] ?? node.declaration ?? node.location,
-            `Write ${key}: env("${node.name.toLowerCase()}_${key}") (TOML: { env = "..." }) and set MEFOR_VALUE_... on the host.`,
-          ),
-        );
-      }
+    for (const path of literalSecrets(transport, node.settings ?? {})) {
+      const key = path.join(".");
+      const envKey = `${node.name.toLowerCase()}_${path
+        .join("_")
+        .toLowerCase()
+        .replace(/[^a-z0-9_]/g, "_")}`;
+      out.push(
+        problem(
+          "MF-SECRET-LITERAL",
+          `${node.kind} "${node.name}": secret setting "${key}" must come from env(), not a literal`,
+          node.keyLocations?.[`settings.${path[0]}`] ?? node.declaration ?? node.location,
+          `Write ${path.at(-1)}: env("${envKey}") (TOML: { env = "..." }) and set MEFOR_VALUE_... on the host.`,
+        ),
+      );
     }
     const optSchema = node.kind === "inbound" ? INBOUND_OPTIONS_SCHEMA : OUTBOUND_OPTIONS_SCHEMA;
     for (const issue of checkSchema(optSchema, node.options ?? {}, isEnvRef)) {
@@ -369,6 +376,22 @@ export const settingsSchemas: Rule = (graph, ctx) => {
   }
   return out;
 };
+
+/** Paths of settings marked secret (at any depth, e.g. `tls.passphrase`, `headers.X-Key`) holding a literal. */
+function literalSecrets(transport: TransportName, settings: Record<string, unknown>): string[][] {
+  const out: string[][] = [];
+  const walk = (v: unknown, path: string[]): void => {
+    if (v === undefined || v === null || isEnvRef(v)) return;
+    if (isSecretSetting(transport, path)) {
+      out.push(path);
+      return;
+    }
+    if (typeof v === "object" && !Array.isArray(v))
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, [...path, k]);
+  };
+  for (const [k, v] of Object.entries(settings)) walk(v, [k]);
+  return out;
+}
 
 export const unreachable: Rule = (graph) => {
   const out: Problem[] = [];

@@ -48,8 +48,9 @@ export interface SoapOutboundSettings {
   url?: string;
   /** WSDL file path or http(s) URL: endpoint, SOAP version, SOAPAction and body element of `operation`. */
   wsdl?: string;
-  service?: string;
-  port?: string;
+  /** Which WSDL service / port to use (default: the first SOAP port offering the operation). */
+  wsdlService?: string;
+  wsdlPort?: string;
   /** The WSDL operation; without a WSDL, the local name of the body element the payload is wrapped in. */
   operation?: string;
   /** Without a WSDL: the namespace of the body element. */
@@ -95,8 +96,8 @@ export function readSoapOutbound(name: string, raw: RawSettings): SoapOutboundSe
   return {
     url,
     wsdl,
-    service: r.optStr("service"),
-    port: r.optStr("port"),
+    wsdlService: r.optStr("wsdlService"),
+    wsdlPort: r.optStr("wsdlPort"),
     operation,
     namespace: r.optStr("namespace"),
     soapAction: r.has("soapAction") ? String(r.raw.soapAction) : undefined,
@@ -237,8 +238,8 @@ export class SoapOutbound implements OutboundConnector {
     const s = this.settings;
     const op: WsdlOperation = wsdlOperation(await loadWsdlText(where, s.timeoutMs), {
       operation: s.operation!,
-      ...(s.service ? { service: s.service } : {}),
-      ...(s.port ? { port: s.port } : {}),
+      ...(s.wsdlService ? { service: s.wsdlService } : {}),
+      ...(s.wsdlPort ? { port: s.wsdlPort } : {}),
     });
     this.log.info(
       { connection: this.name, endpoint: s.url ?? op.endpoint, version: s.version ?? op.version },
