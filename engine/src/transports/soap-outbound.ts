@@ -347,8 +347,9 @@ export function outcome(status: number, body: Buffer, truncated: boolean): SendR
     try {
       const env = readEnvelope(text);
       const fault = faultOf(text, env);
-      if (fault) {
+      if (fault?.code) {
         // The reason may echo message content: it stays in the recorded reply, not in the error.
+        // A fault without a readable code falls through to the HTTP status.
         const transient = fault.code === "Server" || fault.code === "Receiver";
         return {
           status: transient ? "retry" : "permanent",

@@ -180,21 +180,15 @@ export interface SoapFault {
 export function faultOf(text: string, env: Envelope): SoapFault | undefined {
   const fault = child(env.body, "Fault", env.root.ns);
   if (!fault) return undefined;
-  let code: string;
-  let reason: string;
-  if (env.version === "1.1") {
-    const fc = child(fault, "faultcode");
-    code = fc ? textOf(text, fc) : "";
-    const fs = child(fault, "faultstring");
-    reason = fs ? textOf(text, fs) : "";
-  } else {
-    const value = child(fault, "Code", SOAP12_NS);
-    const v = value && child(value, "Value", SOAP12_NS);
-    code = v ? textOf(text, v) : "";
-    const r = child(fault, "Reason", SOAP12_NS);
-    const t = r && child(r, "Text", SOAP12_NS);
-    reason = t ? textOf(text, t) : "";
-  }
+  // Read both shapes whatever the envelope's version: some stacks put 1.2-style Code/Value in a 1.1 envelope.
+  const fc = child(fault, "faultcode");
+  const value = child(fault, "Code");
+  const v = value && child(value, "Value");
+  const code = fc ? textOf(text, fc) : v ? textOf(text, v) : "";
+  const fs = child(fault, "faultstring");
+  const r = child(fault, "Reason");
+  const t = r && child(r, "Text");
+  const reason = fs ? textOf(text, fs) : t ? textOf(text, t) : "";
   // `soap:Server.Database` → Server (1.1 dotted subcodes).
   const local = code.slice(code.indexOf(":") + 1).split(".")[0] ?? "";
   return { code: local, reason };

@@ -21,6 +21,8 @@ describe("transports/registry", () => {
       { type: "http", inbound: true, outbound: false },
       { type: "rest", inbound: false, outbound: true },
       { type: "loopback", inbound: true, outbound: true },
+      { type: "soap", inbound: true, outbound: true },
+      { type: "smtp", inbound: false, outbound: true },
     ]);
   });
 
@@ -45,7 +47,7 @@ describe("transports/registry", () => {
       () => createInbound("sftp", "IB_X", {}),
       (e: unknown) =>
         e instanceof UnknownConnectorError &&
-        e.message === "no inbound connector of type 'sftp' (known: mllp, tcp, file, http, loopback)",
+        e.message === "no inbound connector of type 'sftp' (known: mllp, tcp, file, http, loopback, soap)",
     );
     assert.throws(() => createOutbound("http", "OB_X", {}), /no outbound connector of type 'http'/);
   });
