@@ -147,7 +147,7 @@ describe("language server: completion", () => {
       "connections.toml",
       toml.replace('transport = "mllp"', 'transport = "|"'),
     );
-    assert.deepEqual(labels(transports), ["mllp", "tcp", "file", "http", "loopback"]);
+    assert.deepEqual(labels(transports), ["mllp", "tcp", "file", "http", "soap", "loopback"]);
     const routers = await completeAt(
       client,
       "connections.toml",
