@@ -115,6 +115,9 @@ export function connectionToml(c: ConnectionAnswers): string {
   if (c.port !== undefined) settings.push(`port = ${tomlValue(c.port, "int")}`);
   if (c.path !== undefined) settings.push(`path = ${q(c.path)}`);
   if (c.url !== undefined) settings.push(`url = ${tomlValue(c.url)}`);
+  if (c.operation !== undefined) settings.push(`operation = ${q(c.operation)}`);
+  if (c.from !== undefined) settings.push(`from = ${tomlValue(c.from)}`);
+  if (c.to !== undefined) settings.push(`to = ${tomlValue(c.to)}`);
   const lines = ["", `[[${c.direction}]]`, `name = ${q(c.name)}`, `transport = ${q(c.transport)}`];
   if (c.direction === "inbound") {
     if (c.router) lines.push(`router = ${q(c.router)}`);

@@ -5,8 +5,8 @@
 
 export type Direction = "inbound" | "outbound";
 
-export const INBOUND_TRANSPORTS = ["mllp", "tcp", "http", "file"] as const;
-export const OUTBOUND_TRANSPORTS = ["mllp", "tcp", "rest", "file"] as const;
+export const INBOUND_TRANSPORTS = ["mllp", "tcp", "http", "soap", "file"] as const;
+export const OUTBOUND_TRANSPORTS = ["mllp", "tcp", "rest", "soap", "smtp", "file"] as const;
 export type Transport = (typeof INBOUND_TRANSPORTS)[number] | (typeof OUTBOUND_TRANSPORTS)[number];
 
 export const CONTENT_TYPES = ["hl7v2", "json", "xml", "x12", "text", "binary"] as const;
@@ -22,14 +22,19 @@ export interface ConnectionAnswers {
   direction: Direction;
   name: string;
   transport: Transport;
-  /** Listener port (inbound mllp/tcp/http) or peer port (outbound mllp/tcp). */
+  /** Listener port (inbound mllp/tcp/http/soap) or peer port (outbound mllp/tcp/smtp). */
   port?: SettingInput;
-  /** Peer host (outbound mllp/tcp). */
+  /** Peer host (outbound mllp/tcp/smtp). */
   host?: SettingInput;
-  /** Directory (file) or URL path (inbound http). */
+  /** Directory (file) or URL path (inbound http/soap). */
   path?: string;
-  /** Target URL (outbound rest). */
+  /** Target URL (outbound rest/soap). */
   url?: SettingInput;
+  /** Outbound soap: the body element the message is wrapped in (unset: the message is a whole envelope). */
+  operation?: string;
+  /** Outbound smtp: sender and recipients (templates such as {MSH-10} allowed). */
+  from?: SettingInput;
+  to?: SettingInput;
   /** Inbound only; defaults to hl7v2. */
   contentType?: ContentType;
   /** Inbound only: the router it feeds. */

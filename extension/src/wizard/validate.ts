@@ -170,7 +170,9 @@ export function validateConnection(
   const nameIssue = checkConnectionName(c.name, c.direction, graph, pending.names);
   if (nameIssue) problems.push(nameIssue);
   const needsPort =
-    c.transport === "mllp" || c.transport === "tcp" || (c.transport === "http" && c.direction === "inbound");
+    c.transport === "mllp" ||
+    c.transport === "tcp" ||
+    ((c.transport === "http" || c.transport === "soap") && c.direction === "inbound");
   if (needsPort) {
     const issue = checkPort(String(c.port ?? ""), {
       listening: c.direction === "inbound",
@@ -179,11 +181,18 @@ export function validateConnection(
     });
     if (issue) problems.push(`${c.name}: ${issue}`);
   }
-  if (c.direction === "outbound" && (c.transport === "mllp" || c.transport === "tcp") && !c.host) {
+  if (
+    c.direction === "outbound" &&
+    (c.transport === "mllp" || c.transport === "tcp" || c.transport === "smtp") &&
+    !c.host
+  ) {
     problems.push(`${c.name}: a host is required.`);
   }
   if (c.transport === "file" && !c.path) problems.push(`${c.name}: a directory is required.`);
-  if (c.transport === "rest" && !c.url) problems.push(`${c.name}: a URL is required.`);
+  if ((c.transport === "rest" || (c.transport === "soap" && c.direction === "outbound")) && !c.url)
+    problems.push(`${c.name}: a URL is required.`);
+  if (c.transport === "smtp" && !c.from) problems.push(`${c.name}: a sender address is required.`);
+  if (c.transport === "smtp" && !c.to) problems.push(`${c.name}: a recipient is required.`);
   if (c.direction === "inbound" && !c.router) problems.push(`${c.name}: an inbound names its router.`);
   return problems;
 }
