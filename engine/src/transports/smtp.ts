@@ -8,7 +8,7 @@
  * not); a 5xx reply (the server refuses this mail) is permanent; a template without a value is permanent.
  */
 import nodemailer, { type SendMailOptions, type Transporter } from "nodemailer";
-import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
+import type SMTPPool from "nodemailer/lib/smtp-pool/index.js";
 import { errorText } from "./errors.js";
 import { SettingsReader } from "./settings.js";
 import { OutboundStats } from "./stats.js";
@@ -106,7 +106,7 @@ export class SmtpOutbound implements OutboundConnector {
   readonly type = "smtp";
   private readonly stats = new OutboundStats();
   private readonly queue = new SerialQueue();
-  private transport: Transporter<SMTPTransport.SentMessageInfo> | undefined;
+  private transport: Transporter<SMTPPool.SentMessageInfo> | undefined;
   private seq = 0;
 
   constructor(
@@ -199,10 +199,14 @@ export class SmtpOutbound implements OutboundConnector {
     return mail;
   }
 
-  private async connect(): Promise<Transporter<SMTPTransport.SentMessageInfo>> {
+  private async connect(): Promise<Transporter<SMTPPool.SentMessageInfo>> {
     const s = this.settings;
     const tls = s.tls ? await loadClientTls(s.tls) : {};
-    const options: SMTPTransport.Options = {
+    // One pooled connection kept open between mails (the lane sends one at a time), not one per mail.
+    const options: SMTPPool.Options = {
+      pool: true,
+      maxConnections: 1,
+      maxMessages: 1000,
       host: s.host,
       port: s.port,
       secure: s.security === "tls",
