@@ -8,7 +8,7 @@ import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { errorText } from "./errors.js";
-import { ListenerGuard, type ListenerLimits, readListenerLimits } from "./listener-guard.js";
+import { bindListener, ListenerGuard, type ListenerLimits, readListenerLimits } from "./listener-guard.js";
 import { SettingsReader } from "./settings.js";
 import { InboundStats } from "./stats.js";
 import { loadServerTls, readTlsServer, type TlsServerSettings } from "./tls.js";
@@ -152,24 +152,7 @@ export class HttpInbound implements InboundConnector {
       socket.destroy();
       ctx.log.warn({ connection: this.name, error: errorText(err) }, "TLS handshake failed");
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(s.port, s.host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    }).catch((err: unknown) => {
-      this.stats.status = "error";
-      this.stats.error(errorText(err));
-      throw new Error(
-        `${this.type} inbound ${this.name}: cannot listen on ${s.host}:${s.port}: ${errorText(err)}`,
-      );
-    });
-    server.on("error", (err) => {
-      this.stats.status = "error";
-      this.stats.error(errorText(err));
-      ctx.log.error({ connection: this.name, error: errorText(err) }, "listener error");
-    });
+    await bindListener(server, s, this.stats, ctx.log, this);
     this.server = server;
     const port = (server.address() as AddressInfo).port;
     this.stats.port = port;

@@ -11,8 +11,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import { errorText } from "./errors.js";
-import { reingressReply } from "./loopback.js";
-import { statusResult } from "./rest.js";
+import { settleHttpDelivery, statusResult } from "./rest.js";
 import { SettingsReader } from "./settings.js";
 import { loadWsdlText, WsdlError, type WsdlOperation, wsdlOperation } from "./soap-wsdl.js";
 import {
@@ -153,20 +152,14 @@ export class SoapOutbound implements OutboundConnector {
   send(payload: Buffer, meta: SendMeta): Promise<SendResult> {
     return this.queue.run(async () => {
       const { result, truncated } = await this.attempt(payload);
+      const { name, hub, log, stats } = this;
       const to = this.settings.reingressTo;
-      if (to && truncated && result.status === "ok") result.error = `${result.error}; not re-ingressed`;
-      else if (to)
-        await reingressReply(this.hub, result, {
-          to,
-          from: this.name,
-          messageId: meta.messageId,
-          log: this.log,
-        });
-      this.stats.result(result.status === "ok", result.error);
-      const fields = { connection: this.name, messageId: meta.messageId, status: result.status };
-      if (result.status === "ok") this.log.debug(fields, "delivered");
-      else this.log.warn({ ...fields, error: result.error }, "delivery failed");
-      return result;
+      return settleHttpDelivery(
+        result,
+        truncated,
+        { name, hub, log, stats, reingressTo: to },
+        meta.messageId,
+      );
     });
   }
 
