@@ -99,7 +99,7 @@ export function readSoapOutbound(name: string, raw: RawSettings): SoapOutboundSe
     wsdlPort: r.optStr("wsdlPort"),
     operation,
     namespace: r.optStr("namespace"),
-    soapAction: r.has("soapAction") ? String(r.raw.soapAction) : undefined,
+    soapAction: readAction(r),
     version: r.has("version") ? r.oneOf("version", ["1.1", "1.2"] as const, "1.1") : undefined,
     mode,
     wsAddressing: r.bool("wsAddressing", false),
@@ -111,6 +111,14 @@ export function readSoapOutbound(name: string, raw: RawSettings): SoapOutboundSe
     maxResponseBytes: r.int("maxResponseBytes", { def: 1024 * 1024, min: 1 }),
     reingressTo: r.optStr("reingressTo"),
   };
+}
+
+/** SOAPAction may be empty (`""` is a valid action), unlike other string settings. */
+function readAction(r: SettingsReader): string | undefined {
+  const v = r.raw.soapAction;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") r.fail("soapAction", "must be a string");
+  return v;
 }
 
 /** Where and how to send, from the settings and (when given) the WSDL. */

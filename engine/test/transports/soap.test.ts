@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { faultProxy } from "@messagefoundry/test-services";
@@ -18,7 +19,7 @@ import {
   type RawSettings,
 } from "../../src/transports/index.js";
 import { SOAP11_NS, SOAP12_NS } from "../../src/transports/soap-xml.js";
-import { captureLog, context, type Receive, tempDir } from "./helpers.js";
+import { captureLog, context, type Receive, selfSignedCert, tempDir } from "./helpers.js";
 
 const WSDL = readFileSync(join(import.meta.dirname, "fixtures", "submit.wsdl"), "utf8");
 const NS = "urn:mf-test:submit";
@@ -295,6 +296,77 @@ describe("transports/soap outbound (a real SOAP service)", function () {
     assert.equal(cut.reply!.length, 20);
     assert.match(cut.error!, /maxResponseBytes.*not re-ingressed/);
     assert.equal(got.length, 1);
+  });
+
+  it("HTTPS with a private CA and a client certificate; basic auth and headers go with the request", async () => {
+    const server = selfSignedCert(tmp.dir, "server-");
+    const client = selfSignedCert(tmp.dir, "client-");
+    const seen: { authorization?: string; key?: string; clientCert: boolean }[] = [];
+    const secure = https.createServer({
+      cert: readFileSync(server.cert),
+      key: readFileSync(server.key),
+      ca: readFileSync(client.cert),
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
+    await new Promise<void>((resolve) => secure.listen(0, "127.0.0.1", resolve));
+    const port = (secure.address() as AddressInfo).port;
+    soap.listen(secure, {
+      path: "/soap11",
+      services: {
+        SubmitService: {
+          Submit11Port: {
+            Submit: (_args: unknown, _cb: unknown, _h: unknown, req: http.IncomingMessage) => {
+              const socket = req.socket as import("node:tls").TLSSocket;
+              seen.push({
+                authorization: req.headers.authorization,
+                key: req.headers["x-api-key"] as string | undefined,
+                clientCert: socket.authorized,
+              });
+              return { status: "ok" };
+            },
+          },
+        },
+      },
+      xml: WSDL.replace("#Submit12", "#Submit").replace(/127\.0\.0\.1:1\//g, `127.0.0.1:${port}/`),
+    });
+    try {
+      const base = {
+        url: `https://127.0.0.1:${port}/soap11`,
+        operation: "SubmitRequest",
+        namespace: NS,
+        soapAction: "urn:mf-test:submit#Submit",
+      };
+      const ok = await outbound({
+        ...base,
+        tls: { ca: server.cert, cert: client.cert, key: client.key },
+        username: "partner",
+        password: "pw-from-env",
+        headers: { "X-Api-Key": "key-from-env" },
+      }).send(Buffer.from("<payload>TLS</payload>"), meta);
+      assert.equal(ok.status, "ok", ok.error);
+      assert.deepEqual(seen, [
+        {
+          authorization: `Basic ${Buffer.from("partner:pw-from-env").toString("base64")}`,
+          key: "key-from-env",
+          clientCert: true,
+        },
+      ]);
+      const noClientCert = await outbound({ ...base, tls: { ca: server.cert } }).send(
+        Buffer.from("<payload>X</payload>"),
+        meta,
+      );
+      assert.equal(noClientCert.status, "retry");
+      const untrusted = await outbound({ ...base, tls: { cert: client.cert, key: client.key } }).send(
+        Buffer.from("<payload>X</payload>"),
+        meta,
+      );
+      assert.equal(untrusted.status, "retry");
+      assert.match(untrusted.error!, /self[- ]signed|certificate/i);
+      assert.equal(seen.length, 1);
+    } finally {
+      await new Promise((resolve) => secure.close(resolve));
+    }
   });
 
   it("settings errors name the connection and the setting", () => {
