@@ -465,6 +465,14 @@ export const TRANSPORT_SCHEMAS = {
 } as const satisfies Record<string, JsonSchema>;
 
 export type TransportName = keyof typeof TRANSPORT_SCHEMAS;
+
+/** Inbound transports that bind a TCP port (one port, one listener: the port-clash rule and the wizard). */
+export const LISTENER_TRANSPORTS: ReadonlySet<string> = new Set<TransportName>([
+  "mllp",
+  "tcp",
+  "http",
+  "soap",
+]);
 export const TRANSPORTS = Object.keys(TRANSPORT_SCHEMAS) as TransportName[];
 
 export function isTransport(name: string): name is TransportName {
