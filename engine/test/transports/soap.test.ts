@@ -18,7 +18,7 @@ import {
   type OutboundConnector,
   type RawSettings,
 } from "../../src/transports/index.js";
-import { SOAP11_NS, SOAP12_NS } from "../../src/transports/soap-xml.js";
+import { parseXml, SOAP11_NS, SOAP12_NS, XmlError } from "../../src/transports/soap-xml.js";
 import { captureLog, context, type Receive, selfSignedCert, tempDir } from "./helpers.js";
 
 const WSDL = readFileSync(join(import.meta.dirname, "fixtures", "submit.wsdl"), "utf8");
@@ -167,6 +167,11 @@ describe("transports/soap outbound (a real SOAP service)", function () {
       s11.calls.map((c) => c.payload),
       ["RAW"],
     );
+    // WS-Addressing blocks are added to the envelope's own Header (one is made when it has none).
+    const wsa = outbound({ url: s11.url, soapAction: "urn:mf-test:submit#Submit", wsAddressing: true });
+    assert.equal((await wsa.send(Buffer.from(env), meta)).status, "ok");
+    assert.match(s11.calls[1]!.messageId!, /^urn:uuid:/);
+    assert.equal(s11.calls[1]!.payload, "RAW");
     const notEnvelope = await ob.send(Buffer.from("MSH|^~\\&|A"), meta);
     assert.equal(notEnvelope.status, "permanent");
     assert.match(notEnvelope.error!, /not a SOAP envelope/);
@@ -378,6 +383,28 @@ describe("transports/soap outbound (a real SOAP service)", function () {
     assert.throws(() => createOutbound("soap", "OB_S", { url: "ftp://x" }), /url.*http/);
     assert.throws(() => createOutbound("soap", "OB_S", { url: "http://x", mode: "wrap" }), /operation/);
     assert.throws(() => createOutbound("soap", "OB_S", { url: "http://x", version: "1.3" }), /version/);
+  });
+});
+
+describe("transports/soap XML scanner (hostile input)", () => {
+  it("refuses DTDs, unbalanced or mismatched tags, duplicate attributes, deep nesting and stray text", () => {
+    const bad = [
+      '<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>',
+      "<a><b></a></b>",
+      "<a>",
+      '<a x="1" x="2"/>',
+      `${"<a>".repeat(300)}${"</a>".repeat(300)}`,
+      "<a/>trailing",
+      "<a/><b/>",
+      "<p:a/>",
+    ];
+    for (const text of bad) assert.throws(() => parseXml(text), XmlError, text.slice(0, 30));
+    const ok = parseXml(
+      '<?xml version="1.0"?><!-- c --><a xmlns="urn:x" k=\'v>\'><![CDATA[<not a tag>]]><b/></a>',
+    );
+    assert.equal(ok.ns, "urn:x");
+    assert.equal(ok.attrs.k, "v>");
+    assert.equal(ok.children[0]?.local, "b");
   });
 });
 
