@@ -30,8 +30,8 @@ export interface XmlElement {
   end: number;
   selfClosing: boolean;
   children: XmlElement[];
-  /** In-scope prefix → namespace declarations. */
-  scope: Map<string, string>;
+  /** In-scope prefix → namespace declarations (shared with the parent when it declares none). */
+  scope: ReadonlyMap<string, string>;
 }
 
 const NAME = "[A-Za-z_][\\w.\\-]*";
@@ -42,6 +42,7 @@ const START_TAG = new RegExp(
 const END_TAG = new RegExp(`</(?:(${NAME}):)?(${NAME})\\s*>`, "y");
 const ATTR = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 const MAX_DEPTH = 256;
+const EMPTY_SCOPE: ReadonlyMap<string, string> = new Map();
 
 /** Parses `text` into its root element; throws XmlError when it is not one well-formed element. */
 export function parseXml(text: string): XmlElement {
@@ -53,8 +54,8 @@ export function parseXml(text: string): XmlElement {
   };
   while (i < text.length) {
     const lt = text.indexOf("<", i);
-    const chunk = text.slice(i, lt < 0 ? text.length : lt);
-    if (stack.length === 0 && chunk.trim() !== "") fail("text outside the root element");
+    if (stack.length === 0 && text.slice(i, lt < 0 ? text.length : lt).trim() !== "")
+      fail("text outside the root element");
     if (lt < 0) break;
     i = lt;
     if (text.startsWith("<?", i)) i = skipTo(text, i, "?>", fail);
@@ -79,14 +80,20 @@ export function parseXml(text: string): XmlElement {
       if (stack.length >= MAX_DEPTH) fail(`elements nested deeper than ${MAX_DEPTH}`);
       const parent = stack.at(-1);
       const attrs: Record<string, string> = {};
-      const scope = new Map(parent?.scope);
-      for (const a of (m[3] ?? "").matchAll(ATTR)) {
-        const name = a[1]!;
-        const value = decodeText(a[2] ?? a[3] ?? "");
-        if (Object.hasOwn(attrs, name)) fail(`attribute ${name} given twice`);
-        attrs[name] = value;
-        if (name === "xmlns") scope.set("", value);
-        else if (name.startsWith("xmlns:")) scope.set(name.slice(6), value);
+      // The parent's scope is shared unless this element declares a namespace (most do not).
+      let scope: ReadonlyMap<string, string> = parent?.scope ?? EMPTY_SCOPE;
+      if (m[3]) {
+        for (const a of m[3].matchAll(ATTR)) {
+          const name = a[1]!;
+          const value = decodeText(a[2] ?? a[3] ?? "");
+          if (Object.hasOwn(attrs, name)) fail(`attribute ${name} given twice`);
+          attrs[name] = value;
+          if (name !== "xmlns" && !name.startsWith("xmlns:")) continue;
+          const own =
+            scope === (parent?.scope ?? EMPTY_SCOPE) ? new Map(scope) : (scope as Map<string, string>);
+          own.set(name === "xmlns" ? "" : name.slice(6), value);
+          scope = own;
+        }
       }
       const prefix = m[1] ?? "";
       const ns = scope.get(prefix);
