@@ -83,23 +83,20 @@ const headerSafe = (v: string): string => v.replace(/[\u0000-\u001f\u007f]+/g, "
 /** An attachment name: no path separators either. */
 const nameSafe = (v: string): string => headerSafe(v).replace(/[/\\]/g, "_");
 
-/** Maps a nodemailer error to an outcome: 5xx permanent; 4xx, network, TLS and auth failures retry. */
+/**
+ * Maps a nodemailer error to an outcome: 5xx permanent; 4xx, network, TLS and auth failures retry. A
+ * server reply is reported by its code only: its text may quote a recipient address from the message.
+ */
 export function smtpErrorResult(err: unknown): SendResult {
   const e = err as { responseCode?: number; code?: string };
   const code = e.responseCode;
-  if (code !== undefined && code >= 500 && code < 600 && e.code !== "EAUTH")
-    return { status: "permanent", error: `SMTP ${code}` };
-  const what = code !== undefined ? `SMTP ${code}` : (e.code ?? errorText(err));
-  return {
-    status: "retry",
-    error: code !== undefined || e.code ? `${what}: ${firstLine(errorText(err))}` : what,
-  };
-}
-
-/** A server's reply line may quote an address; keep only the first line and cut it short. */
-function firstLine(s: string): string {
-  const line = s.split(/\r?\n/)[0] ?? "";
-  return line.length > 160 ? `${line.slice(0, 160)}…` : line;
+  if (code !== undefined) {
+    const error = `SMTP ${code}${e.code ? ` (${e.code})` : ""}`;
+    const permanent = code >= 500 && code < 600 && e.code !== "EAUTH";
+    return { status: permanent ? "permanent" : "retry", error };
+  }
+  const text = errorText(err).split(/\r?\n/)[0] ?? "";
+  return { status: "retry", error: e.code ? `${e.code}: ${text}` : text };
 }
 
 export class SmtpOutbound implements OutboundConnector {

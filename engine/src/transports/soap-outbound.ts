@@ -144,6 +144,8 @@ export class SoapOutbound implements OutboundConnector {
   private readonly stats = new OutboundStats();
   private readonly queue = new SerialQueue();
   private target: Promise<Target> | undefined;
+  /** The TLS files, read once (a renewed certificate is picked up on restart, as for the other connectors). */
+  private tlsFiles: ReturnType<typeof loadClientTls> | undefined;
   private readonly closing = new AbortController();
 
   constructor(
@@ -291,7 +293,14 @@ export class SoapOutbound implements OutboundConnector {
   ): Promise<{ status: number; body: Buffer; truncated: boolean }> {
     const s = this.settings;
     const url = new URL(endpoint);
-    const tls = url.protocol === "https:" && s.tls ? await loadClientTls(s.tls) : {};
+    let tls = {};
+    if (url.protocol === "https:" && s.tls) {
+      this.tlsFiles ??= loadClientTls(s.tls);
+      tls = await this.tlsFiles.catch((err: unknown) => {
+        this.tlsFiles = undefined; // unreadable now: read again next attempt
+        throw err;
+      });
+    }
     const lib = url.protocol === "https:" ? https : http;
     const max = s.maxResponseBytes;
     return new Promise((resolve, reject) => {

@@ -70,6 +70,22 @@ describe("transports/smtp outbound (real SMTP server)", function () {
     assert.match(mail.data, /PID\|1\|\|A1/);
   });
 
+  it("a refused login retries (the settings are wrong, not the message) and sends nothing", async () => {
+    const s = await server({ starttls: cert, auth: { user: "mailer", password: "s3cret" } });
+    const ob = outbound({
+      port: s.port,
+      tls: { ca: cert.cert, servername: "localhost" },
+      username: "mailer",
+      password: "wrong",
+      from: "a@example.org",
+      to: "b@example.org",
+    });
+    const r = await ob.send(Buffer.from(adt("A0")), meta("0"));
+    assert.equal(r.status, "retry");
+    assert.match(r.error!, /^SMTP 535 \(EAUTH\)$/);
+    assert.equal(s.mails().length, 0);
+  });
+
   it("a server without STARTTLS: nothing is sent and the delivery retries; opportunistic sends in the clear", async () => {
     const s = await server();
     const strict = outbound({ port: s.port, from: "a@example.org", to: "b@example.org" });
