@@ -498,7 +498,7 @@ describe("transports/soap inbound (real HTTP and SOAP clients)", function () {
     }
   });
 
-  it("the soap package's client calls it from the WSDL and reads the configured success body", async () => {
+  it("the soap package's client (1.1 and 1.2) calls it from the WSDL and reads the configured success body", async () => {
     const received: string[] = [];
     const url = await start(
       async (p) => {
@@ -507,15 +507,17 @@ describe("transports/soap inbound (real HTTP and SOAP clients)", function () {
       },
       { responseBody: `<SubmitResponse xmlns="${NS}"><status>stored</status></SubmitResponse>` },
     );
-    const client = await soap.createClientAsync(
-      join(import.meta.dirname, "fixtures", "submit.wsdl"),
-      {},
-      url,
-    );
+    const wsdl = join(import.meta.dirname, "fixtures", "submit.wsdl");
+    const client = await soap.createClientAsync(wsdl, {}, url);
     const [result] = (await client.SubmitAsync({ payload: "ADT^A01" })) as [{ status: string }];
     assert.equal(result.status, "stored");
-    assert.equal(received.length, 1);
+    // The same over SOAP 1.2: the answer comes back in the caller's version.
+    const client12 = await soap.createClientAsync(wsdl, { forceSoap12Headers: true }, url);
+    const [result12] = (await client12.SubmitAsync({ payload: "ORU^R01" })) as [{ status: string }];
+    assert.equal(result12.status, "stored");
+    assert.equal(received.length, 2);
     assert.match(received[0]!, /ADT\^A01/);
+    assert.match(received[1]!, new RegExp(`${SOAP12_NS}[\\s\\S]*ORU\\^R01`));
   });
 
   it("settings errors: responseBody must be XML; port is required", () => {
