@@ -16,6 +16,8 @@ export {
   mllp,
   rest,
   send,
+  smtp,
+  soap,
   tcp,
   timer,
 } from "./config/api.js";

@@ -14,6 +14,7 @@ import {
   parseMessageTypes,
   type RouteAnswers,
   suggestNames,
+  validateConnection,
   validateRoute,
 } from "../src/wizard/model.js";
 
@@ -281,6 +282,33 @@ describe("wizard file generation", () => {
     assert.equal(
       generateConnection({ direction: "outbound", name: "OB_X_Y", transport: "file", path: 'C:\\out\\"x"' }),
       '\n[[outbound]]\nname = "OB_X_Y"\ntransport = "file"\n[outbound.settings]\npath = "C:\\\\out\\\\\\"x\\""\n',
+    );
+  });
+
+  it("offers soap and smtp connections: their required answers are checked and written as settings", () => {
+    const soapIn = { direction: "inbound", name: "IB_PARTNER_ADT", transport: "soap", router: "r" } as const;
+    assert.deepEqual(validateConnection({ ...soapIn }, undefined), ["IB_PARTNER_ADT: A port is required."]);
+    const soapOut = { direction: "outbound", name: "OB_PARTNER_ADT", transport: "soap" } as const;
+    assert.deepEqual(validateConnection({ ...soapOut }, undefined), ["OB_PARTNER_ADT: a URL is required."]);
+    const smtp = { direction: "outbound", name: "OB_MAIL_ADT", transport: "smtp" } as const;
+    assert.deepEqual(validateConnection({ ...smtp }, undefined), [
+      "OB_MAIL_ADT: a host is required.",
+      "OB_MAIL_ADT: a sender address is required.",
+      "OB_MAIL_ADT: a recipient is required.",
+    ]);
+    assert.equal(
+      generateConnection({ ...soapOut, url: "env:partner_url", operation: "SubmitRequest" }),
+      '\n[[outbound]]\nname = "OB_PARTNER_ADT"\ntransport = "soap"\n[outbound.settings]\nurl = { env = "partner_url" }\noperation = "SubmitRequest"\n',
+    );
+    assert.equal(
+      generateConnection({
+        ...smtp,
+        host: "mail.test",
+        port: 587,
+        from: "engine@x.test",
+        to: "ward-{MSH-10}@x.test",
+      }),
+      '\n[[outbound]]\nname = "OB_MAIL_ADT"\ntransport = "smtp"\n[outbound.settings]\nhost = "mail.test"\nport = 587\nfrom = "engine@x.test"\nto = "ward-{MSH-10}@x.test"\n',
     );
   });
 

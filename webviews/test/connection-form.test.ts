@@ -40,6 +40,17 @@ describe("connection-form", () => {
     assert.equal(rest.find((s) => s.key === "token")?.secret, true);
     assert.ok(transportsFor("outbound").includes("rest"));
     assert.ok(!transportsFor("inbound").includes("rest"));
+    // soap both ways (its port required only when listening); smtp outbound only, with its own fields.
+    assert.ok(transportsFor("inbound").includes("soap") && transportsFor("outbound").includes("soap"));
+    assert.ok(transportsFor("outbound").includes("smtp") && !transportsFor("inbound").includes("smtp"));
+    assert.equal(fieldsFor("inbound", "soap").find((s) => s.key === "port")?.required, true);
+    assert.equal(fieldsFor("outbound", "soap").find((s) => s.key === "port")?.required, false);
+    const smtp = fieldsFor("outbound", "smtp");
+    assert.deepEqual(
+      smtp.filter((s) => s.group === "settings" && s.required).map((s) => s.key),
+      ["host", "from", "to"],
+    );
+    assert.equal(smtp.find((s) => s.key === "password")?.secret, true);
   });
 
   it("parses typed text by schema type, with a reason when it cannot", () => {

@@ -27,6 +27,8 @@ import type {
   RestSettings,
   RouterFn,
   Send,
+  SmtpSettings,
+  SoapSettings,
   TcpSettings,
   TimerSettings,
   TransportSettingsMap,
@@ -53,8 +55,27 @@ export const http: (settings: HttpSettings) => Connection<"http"> = factory("htt
 export const rest: (settings: RestSettings) => Connection<"rest"> = factory("rest");
 export const amqp: (settings: AmqpSettings) => Connection<"amqp"> = factory("amqp");
 export const timer: (settings: TimerSettings) => Connection<"timer"> = factory("timer");
+export const soap: (settings: SoapSettings) => Connection<"soap"> = factory("soap");
+export const smtp: (settings: SmtpSettings) => Connection<"smtp"> = factory("smtp");
 export const loopback: (settings?: LoopbackSettings) => Connection<"loopback"> = (settings = {}) =>
   factory("loopback")(settings);
+
+/**
+ * Every connection factory by name: what a config's `import { … } from "messagefoundry"` gets (config/execute.ts)
+ * and what the "use one of the factories" hint lists. A new connector's factory is added here once.
+ */
+export const CONNECTION_FACTORIES = {
+  mllp,
+  tcp,
+  file,
+  http,
+  rest,
+  soap,
+  smtp,
+  loopback,
+  amqp,
+  timer,
+} as const;
 
 function isMessage(v: unknown): v is Message {
   return typeof v === "object" && v !== null && typeof (v as Message).encode === "function";
@@ -133,7 +154,7 @@ export function createApi(c: Collector): AuthoringApi {
     if (typeof conn !== "object" || conn === null || typeof conn.transport !== "string") {
       c.declarationProblem(
         `${kind}("${name}"): the second argument must be a connection such as mllp({...})`,
-        "Use one of the factories: mllp, tcp, file, http, rest, loopback, amqp, timer.",
+        `Use one of the factories: ${Object.keys(CONNECTION_FACTORIES).join(", ")}.`,
       );
       return;
     }

@@ -9,7 +9,7 @@ import { join, sep } from "node:path";
 import vm from "node:vm";
 import type { Problem } from "../graph/index.js";
 import * as hl7 from "../hl7/index.js";
-import { amqp, createApi, file, http, loopback, mllp, rest, send, tcp, timer } from "./api.js";
+import { CONNECTION_FACTORIES, createApi, send } from "./api.js";
 import type { Callsite, Collector } from "./collector.js";
 import { pointLocation } from "./locations.js";
 import { RawMessage } from "./raw-message.js";
@@ -126,4 +126,4 @@ function hlApi(): Record<string, unknown> {
 }
 
 // Factories and send are pure and identical for every load.
-const pureApi: Record<string, unknown> = { mllp, tcp, file, http, rest, loopback, amqp, timer, send };
+const pureApi: Record<string, unknown> = { ...CONNECTION_FACTORIES, send };

@@ -13,6 +13,8 @@ export {
   mllp,
   rest,
   send,
+  smtp,
+  soap,
   tcp,
   timer,
 } from "./api.js";

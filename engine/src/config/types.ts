@@ -144,6 +144,56 @@ export type TimerSettings = (
   payload?: Setting<string>;
   fireOnStartIfMissed?: Setting<boolean>;
 };
+/** SOAP: inbound = a listener (the HTTP settings + responseBody); outbound = a SOAP client. */
+export interface SoapSettings {
+  host?: Setting<string>;
+  port?: Setting<number>;
+  path?: Setting<string>;
+  maxBodyBytes?: Setting<number>;
+  idleTimeoutMs?: Setting<number>;
+  requestTimeoutMs?: Setting<number>;
+  maxConnections?: Setting<number>;
+  allowFrom?: readonly Setting<string>[];
+  token?: Secret;
+  responseBody?: Setting<string>;
+  url?: Setting<string>;
+  wsdl?: Setting<string>;
+  wsdlService?: Setting<string>;
+  wsdlPort?: Setting<string>;
+  operation?: Setting<string>;
+  namespace?: Setting<string>;
+  soapAction?: Setting<string>;
+  version?: Setting<"1.1" | "1.2">;
+  mode?: Setting<"envelope" | "wrap">;
+  wsAddressing?: Setting<boolean>;
+  /** Extra HTTP headers: values only from env(). */
+  headers?: Record<string, Secret>;
+  username?: Setting<string>;
+  password?: Secret;
+  timeoutMs?: Setting<number>;
+  maxResponseBytes?: Setting<number>;
+  reingressTo?: Setting<string>;
+  tls?: TlsSettings;
+}
+
+export interface SmtpSettings {
+  host: Setting<string>;
+  port?: Setting<number>;
+  security?: Setting<"tls" | "starttls" | "opportunistic">;
+  tls?: TlsSettings;
+  username?: Setting<string>;
+  password?: Secret;
+  from: Setting<string>;
+  to: Setting<string>;
+  cc?: Setting<string>;
+  bcc?: Setting<string>;
+  subject?: Setting<string>;
+  body?: Setting<"text" | "attachment">;
+  text?: Setting<string>;
+  attachmentName?: Setting<string>;
+  attachmentType?: Setting<string>;
+  timeoutMs?: Setting<number>;
+}
 
 export interface LoopbackSettings {
   target?: Setting<string>;
@@ -158,6 +208,8 @@ export interface TransportSettingsMap {
   loopback: LoopbackSettings;
   amqp: AmqpSettings;
   timer: TimerSettings;
+  soap: SoapSettings;
+  smtp: SmtpSettings;
 }
 
 /** What a connection factory returns; passed to inbound()/outbound(). */
@@ -167,9 +219,13 @@ export interface Connection<T extends keyof TransportSettingsMap = keyof Transpo
 }
 
 /** Connections that can listen / poll for inbound traffic. */
-export type InboundConnection = Connection<"mllp" | "tcp" | "file" | "http" | "loopback" | "amqp" | "timer">;
+export type InboundConnection = Connection<
+  "mllp" | "tcp" | "file" | "http" | "loopback" | "amqp" | "timer" | "soap"
+>;
 /** Connections that can deliver. */
-export type OutboundConnection = Connection<"mllp" | "tcp" | "file" | "rest" | "loopback" | "amqp">;
+export type OutboundConnection = Connection<
+  "mllp" | "tcp" | "file" | "rest" | "loopback" | "amqp" | "soap" | "smtp"
+>;
 
 export type ContentType = "hl7v2" | "json" | "xml" | "x12" | "text" | "binary";
 export type AckMode = "original" | "enhanced" | "none";

@@ -8,6 +8,7 @@ import {
   INBOUND_OPTIONS_SCHEMA,
   isTransport,
   type JsonSchema,
+  LISTENER_TRANSPORTS,
   OUTBOUND_OPTIONS_SCHEMA,
   secretSettingValues,
   TRANSPORT_SCHEMAS,
@@ -135,13 +136,11 @@ function staticValue(v: SettingValue | undefined, ctx: RuleContext): unknown {
   return r.ok ? r.value : undefined;
 }
 
-const LISTENERS = new Set(["mllp", "tcp", "http"]);
-
 export const portClashes: Rule = (graph, ctx) => {
   const out: Problem[] = [];
   const byPort = new Map<number, GraphNode>();
   for (const node of nodesOf(graph, "inbound")) {
-    if (node.transport === undefined || !LISTENERS.has(node.transport)) continue;
+    if (node.transport === undefined || !LISTENER_TRANSPORTS.has(node.transport)) continue;
     const port = staticValue(node.settings?.port, ctx);
     if (typeof port !== "number") continue;
     const first = byPort.get(port);

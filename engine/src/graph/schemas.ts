@@ -320,6 +320,171 @@ export const TRANSPORT_SCHEMAS = {
     additionalProperties: false,
     "x-mf-directions": ["outbound"],
   },
+  soap: {
+    type: "object",
+    description:
+      "Inbound: a SOAP listener (HTTP intake) that answers after the commit. Outbound: SOAP 1.1/1.2 calls, from a WSDL or settings",
+    properties: {
+      host,
+      port,
+      path: { type: "string", minLength: 1, default: "/", description: "Inbound: request path to accept" },
+      maxBodyBytes: {
+        type: "integer",
+        minimum: 1,
+        default: 10485760,
+        description: "Inbound: largest request body; a larger one gets 413",
+      },
+      idleTimeoutMs: { ...timeoutMs, default: 5000, description: "Inbound: keep-alive idle timeout" },
+      requestTimeoutMs: {
+        ...durationMs,
+        default: 60000,
+        description: "Inbound: a request must arrive within this long, else 408 (0 = off)",
+      },
+      ...listenerLimits,
+      token: {
+        type: "string",
+        minLength: 1,
+        "x-mf-secret": true,
+        description: "Inbound: bearer token callers must send",
+      },
+      responseBody: {
+        type: "string",
+        minLength: 1,
+        default: '<Accepted xmlns="urn:messagefoundry:soap"/>',
+        description: "Inbound: the XML element put in the success answer's Body (sent only after the commit)",
+      },
+      url: {
+        type: "string",
+        minLength: 1,
+        description: "Outbound: endpoint URL (http or https); overrides the WSDL's address",
+      },
+      wsdl: {
+        type: "string",
+        minLength: 1,
+        description:
+          "Outbound: WSDL file path or URL, read once: endpoint, SOAP version, SOAPAction, body element",
+      },
+      wsdlService: {
+        type: "string",
+        minLength: 1,
+        description: "Outbound: the WSDL service to use (default: any)",
+      },
+      wsdlPort: {
+        type: "string",
+        minLength: 1,
+        description: "Outbound: the WSDL port to use (default: the first SOAP port with the operation)",
+      },
+      operation: {
+        type: "string",
+        minLength: 1,
+        description: "Outbound: WSDL operation; without a WSDL, the body element the message is wrapped in",
+      },
+      namespace: {
+        type: "string",
+        minLength: 1,
+        description: "Outbound, without a WSDL: namespace of the body element",
+      },
+      soapAction: { type: "string", description: "Outbound: SOAPAction (overrides the WSDL's)" },
+      version: {
+        type: "string",
+        enum: ["1.1", "1.2"],
+        description: "Outbound: SOAP version (default: the WSDL port's, else 1.1)",
+      },
+      mode: {
+        type: "string",
+        enum: ["envelope", "wrap"],
+        description:
+          "Outbound: envelope = the message is a whole SOAP envelope; wrap = it goes inside the operation's element (default when operation is set)",
+      },
+      wsAddressing: {
+        type: "boolean",
+        default: false,
+        description: "Outbound: add WS-Addressing headers (a fresh MessageID per attempt)",
+      },
+      headers: {
+        type: "object",
+        additionalProperties: { type: "string", "x-mf-secret": true },
+        description: "Outbound: extra HTTP headers (values from env())",
+      },
+      username: { type: "string", minLength: 1, description: "Outbound: HTTP Basic user" },
+      password: { type: "string", minLength: 1, "x-mf-secret": true },
+      timeoutMs: {
+        ...timeoutMs,
+        default: 30000,
+        description: "Outbound: whole-request timeout; expiry retries",
+      },
+      maxResponseBytes: {
+        type: "integer",
+        minimum: 1,
+        default: 1048576,
+        description:
+          "Outbound: largest response body read; the rest is discarded, the recorded reply is cut there and not re-ingressed",
+      },
+      reingressTo: {
+        type: "string",
+        minLength: 1,
+        description: "Outbound: hand the response envelope to this loopback inbound",
+      },
+      tls: tlsStream,
+    },
+    additionalProperties: false,
+    "x-mf-required-inbound": ["port"],
+    "x-mf-directions": ["inbound", "outbound"],
+  },
+  smtp: {
+    type: "object",
+    description: "Outbound email (SMTP): one mail per message, as the body or an attachment",
+    properties: {
+      host,
+      port: { ...port, description: "SMTP port (default 465 with security = tls, else 587)" },
+      security: {
+        type: "string",
+        enum: ["tls", "starttls", "opportunistic"],
+        default: "starttls",
+        description:
+          "tls: implicit TLS; starttls: the server must offer STARTTLS; opportunistic: STARTTLS when offered, else plain",
+      },
+      tls: tlsStream,
+      username: { type: "string", minLength: 1 },
+      password: { type: "string", minLength: 1, "x-mf-secret": true },
+      from: { type: "string", minLength: 1, description: "Sender address (template)" },
+      to: {
+        type: "string",
+        minLength: 1,
+        description: "Recipients, comma-separated (template, e.g. {PV1-7}@x)",
+      },
+      cc: { type: "string", minLength: 1, description: "Copy recipients (template)" },
+      bcc: { type: "string", minLength: 1, description: "Blind copy recipients (template)" },
+      subject: {
+        type: "string",
+        minLength: 1,
+        default: "Message {messageId}",
+        description: "Subject template ({MSH-10}, {messageId}, {date}, …)",
+      },
+      body: {
+        type: "string",
+        enum: ["text", "attachment"],
+        default: "text",
+        description: "text: the message is the mail body; attachment: it is attached and `text` is the body",
+      },
+      text: { type: "string", description: "Body text when the message is attached" },
+      attachmentName: {
+        type: "string",
+        minLength: 1,
+        default: "{messageId}.txt",
+        description: "Attachment file name template",
+      },
+      attachmentType: {
+        type: "string",
+        minLength: 1,
+        description: "Attachment media type (default guessed from the message)",
+      },
+      timeoutMs: { ...timeoutMs, default: 30000, description: "Connect, greeting and socket timeout" },
+    },
+    required: ["host", "from", "to"],
+    additionalProperties: false,
+    "x-mf-directions": ["outbound"],
+  },
   loopback: {
     type: "object",
     description: "In-process hand-off: an outbound that feeds a named inbound (no network)",
@@ -451,6 +616,14 @@ export const TRANSPORT_SCHEMAS = {
 } as const satisfies Record<string, JsonSchema>;
 
 export type TransportName = keyof typeof TRANSPORT_SCHEMAS;
+
+/** Inbound transports that bind a TCP port (one port, one listener: the port-clash rule and the wizard). */
+export const LISTENER_TRANSPORTS: ReadonlySet<string> = new Set<TransportName>([
+  "mllp",
+  "tcp",
+  "http",
+  "soap",
+]);
 export const TRANSPORTS = Object.keys(TRANSPORT_SCHEMAS) as TransportName[];
 
 export function isTransport(name: string): name is TransportName {

@@ -14,7 +14,7 @@ import type amqp from "amqplib";
 import { type AmqpOutboundSettings, closeBroker, openBroker, safeUrl } from "./amqp-broker.js";
 import { errorText } from "./errors.js";
 import { OutboundStats } from "./stats.js";
-import { fillTemplate, TemplateError } from "./template.js";
+import { renderTemplate, sanitise, TemplateError } from "./template.js";
 import type { ConnectorLog, OutboundConnector, OutboundState, SendMeta, SendResult } from "./types.js";
 import { guessContentType, SerialQueue } from "./util.js";
 
@@ -69,8 +69,8 @@ export class AmqpOutbound implements OutboundConnector {
     try {
       const now = new Date();
       this.seq++;
-      exchange = fillTemplate(s.exchange, meta, now, this.seq, "exchange");
-      routingKey = fillTemplate(s.routingKey, meta, now, this.seq, "routingKey");
+      exchange = renderTemplate(s.exchange, meta, sanitise, now, this.seq, "exchange template");
+      routingKey = renderTemplate(s.routingKey, meta, sanitise, now, this.seq, "routingKey template");
     } catch (err) {
       if (err instanceof TemplateError) return { status: "permanent", error: err.message };
       throw err;

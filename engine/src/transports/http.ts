@@ -8,7 +8,7 @@ import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { errorText } from "./errors.js";
-import { ListenerGuard, type ListenerLimits, readListenerLimits } from "./listener-guard.js";
+import { bindListener, ListenerGuard, type ListenerLimits, readListenerLimits } from "./listener-guard.js";
 import { SettingsReader } from "./settings.js";
 import { InboundStats } from "./stats.js";
 import { loadServerTls, readTlsServer, type TlsServerSettings } from "./tls.js";
@@ -18,6 +18,7 @@ import type {
   InboundContext,
   InboundState,
   RawSettings,
+  ReceiveResult,
 } from "./types.js";
 import { guessContentType, remoteOf } from "./util.js";
 
@@ -58,8 +59,42 @@ export function readHttpInbound(name: string, raw: RawSettings): HttpInboundSett
   };
 }
 
+/** An HTTP response decided by an exchange. */
+export interface HttpAnswer {
+  status: number;
+  contentType?: string;
+  body?: Buffer;
+}
+
+/**
+ * What a protocol carried over the HTTP intake decides (plain HTTP, SOAP): whether a body may go to
+ * the intake at all, and the answers after it committed or failed. The server, its limits, TLS, auth
+ * and the rule "no success answer before the commit" stay in HttpInbound.
+ */
+export interface HttpExchange {
+  /** The connector type reported in state, logs and `ReceiveMeta.transport`. */
+  readonly type: string;
+  /** An answer refusing the body before intake (nothing is committed), or undefined to take it. */
+  refuse(body: Buffer, req: http.IncomingMessage): HttpAnswer | undefined;
+  /** The answer once `receive` resolved (the payload is committed). */
+  answer(result: ReceiveResult, body: Buffer): HttpAnswer;
+  /** The answer when `receive` rejected (nothing committed): must tell the client to retry. */
+  failed(body: Buffer): HttpAnswer;
+}
+
+/** Plain HTTP: any non-empty body; the intake's reply with its status; 503 when the intake failed. */
+export const plainHttpExchange: HttpExchange = {
+  type: "http",
+  refuse: (body) => (body.length === 0 ? text(400, "empty body") : undefined),
+  answer: (r) => ({
+    status: r.httpStatus ?? (r.accepted ? 200 : 400),
+    ...(r.reply ? { body: r.reply, contentType: r.contentType ?? guessContentType(r.reply) } : {}),
+  }),
+  failed: () => text(503, "intake unavailable; retry"),
+};
+
 export class HttpInbound implements InboundConnector {
-  readonly type = "http";
+  readonly type: string;
   private readonly stats = new InboundStats();
   private server: http.Server | undefined;
   private ctx: InboundContext | undefined;
@@ -68,14 +103,17 @@ export class HttpInbound implements InboundConnector {
   constructor(
     readonly name: string,
     private readonly settings: HttpInboundSettings,
-  ) {}
+    private readonly exchange: HttpExchange = plainHttpExchange,
+  ) {
+    this.type = exchange.type;
+  }
 
   get state(): InboundState {
     return this.stats.snapshot();
   }
 
   async start(ctx: InboundContext): Promise<void> {
-    if (this.server) throw new Error(`http inbound ${this.name} is already started`);
+    if (this.server) throw new Error(`${this.type} inbound ${this.name} is already started`);
     this.ctx = ctx;
     const s = this.settings;
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -114,22 +152,7 @@ export class HttpInbound implements InboundConnector {
       socket.destroy();
       ctx.log.warn({ connection: this.name, error: errorText(err) }, "TLS handshake failed");
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(s.port, s.host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    }).catch((err: unknown) => {
-      this.stats.status = "error";
-      this.stats.error(errorText(err));
-      throw new Error(`http inbound ${this.name}: cannot listen on ${s.host}:${s.port}: ${errorText(err)}`);
-    });
-    server.on("error", (err) => {
-      this.stats.status = "error";
-      this.stats.error(errorText(err));
-      ctx.log.error({ connection: this.name, error: errorText(err) }, "listener error");
-    });
+    await bindListener(server, s, this.stats, ctx.log, this);
     this.server = server;
     const port = (server.address() as AddressInfo).port;
     this.stats.port = port;
@@ -181,8 +204,16 @@ export class HttpInbound implements InboundConnector {
       return;
     }
     this.stats.bytesIn(body.length);
-    if (body.length === 0) return plain(res, 400, "empty body");
+    const refused = this.exchange.refuse(body, req);
+    if (refused) {
+      ctx.log.debug(
+        { connection: this.name, remote, status: refused.status },
+        "request refused before intake",
+      );
+      return this.write(res, refused);
+    }
     this.stats.message();
+    let answer: HttpAnswer;
     try {
       const contentType = req.headers["content-type"];
       const r = await ctx.receive(body, {
@@ -190,21 +221,29 @@ export class HttpInbound implements InboundConnector {
         transport: this.type,
         ...(contentType ? { contentType } : {}),
       });
-      const status = r.httpStatus ?? (r.accepted ? 200 : 400);
-      if (r.reply) {
-        res.writeHead(status, { "content-type": r.contentType ?? guessContentType(r.reply) });
-        res.end(r.reply);
-        this.stats.bytesOut(r.reply.length);
-      } else {
-        res.writeHead(status).end();
-      }
+      answer = this.exchange.answer(r, body);
     } catch (err) {
-      // Nothing committed: a 5xx tells the client to retry.
+      // Nothing committed: the exchange's failure answer (a 5xx) tells the client to retry.
       this.stats.error(errorText(err));
       ctx.log.error({ connection: this.name, remote, error: errorText(err) }, "intake failed");
-      plain(res, 503, "intake unavailable; retry");
+      answer = this.exchange.failed(body);
     }
+    this.write(res, answer);
   }
+
+  private write(res: http.ServerResponse, a: HttpAnswer): void {
+    if (!a.body) {
+      res.writeHead(a.status).end();
+      return;
+    }
+    res.writeHead(a.status, { "content-type": a.contentType ?? guessContentType(a.body) });
+    res.end(a.body);
+    this.stats.bytesOut(a.body.length);
+  }
+}
+
+function text(status: number, message: string): HttpAnswer {
+  return { status, contentType: "text/plain; charset=utf-8", body: Buffer.from(`${message}\n`) };
 }
 
 class BodyTooLarge extends Error {}

@@ -1,6 +1,6 @@
 /**
  * Transports: the connector registry and the built-in connectors (mllp, tcp, file, http, rest,
- * loopback, amqp, timer). Connectors move bytes; the pipeline's intake persists and decides replies.
+ * loopback, amqp, timer, soap, smtp). Connectors move bytes; the pipeline's intake persists and decides replies.
  */
 export { readAmqpInbound, readAmqpOutbound } from "./amqp.js";
 export type { AmqpInboundSettings, AmqpOutboundSettings } from "./amqp-broker.js";
@@ -20,7 +20,14 @@ export {
   type FramingSetting,
   framingFrom,
 } from "./framing.js";
-export { HttpInbound, type HttpInboundSettings, readHttpInbound } from "./http.js";
+export {
+  type HttpAnswer,
+  type HttpExchange,
+  HttpInbound,
+  type HttpInboundSettings,
+  plainHttpExchange,
+  readHttpInbound,
+} from "./http.js";
 export {
   defaultLoopbackHub,
   LoopbackHub,
@@ -45,6 +52,9 @@ export {
   registerConnector,
 } from "./registry.js";
 export { RestOutbound, type RestOutboundSettings, readRestOutbound, statusResult } from "./rest.js";
+export { readSmtpOutbound, SmtpOutbound, type SmtpOutboundSettings } from "./smtp.js";
+export { readSoapInbound, type SoapInboundSettings, soapInbound } from "./soap-inbound.js";
+export { readSoapOutbound, SoapOutbound, type SoapOutboundSettings } from "./soap-outbound.js";
 export type { StreamInboundSettings } from "./stream-inbound.js";
 export type { StreamOutboundSettings } from "./stream-outbound.js";
 export { ackResult, type ReplyMode } from "./stream-outbound.js";
@@ -56,7 +66,7 @@ export {
   tcpInbound,
   tcpOutbound,
 } from "./tcp.js";
-export { fillTemplate, renderFilename, TemplateError } from "./template.js";
+export { renderFilename, renderTemplate, TemplateError } from "./template.js";
 export { readTimerInbound, renderTick, TimerInbound, type TimerInboundSettings } from "./timer.js";
 export type { TlsClientSettings, TlsServerSettings } from "./tls.js";
 export type {

@@ -6,6 +6,7 @@
  */
 import net from "node:net";
 import { parseAddressRule } from "../graph/index.js";
+import { errorText } from "./errors.js";
 import type { SettingsReader } from "./settings.js";
 import type { InboundStats } from "./stats.js";
 import type { ConnectorLog } from "./types.js";
@@ -18,6 +19,37 @@ export interface ListenerLimits {
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 100;
+
+/**
+ * Binds a listener (MLLP, TCP, HTTP, SOAP) on host:port. A bind failure marks the inbound `error` and
+ * throws naming it; a later server error is counted and logged.
+ */
+export async function bindListener(
+  server: net.Server,
+  at: { host: string; port: number },
+  stats: InboundStats,
+  log: ConnectorLog,
+  who: { type: string; name: string },
+): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(at.port, at.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  }).catch((err: unknown) => {
+    stats.status = "error";
+    stats.error(errorText(err));
+    throw new Error(
+      `${who.type} inbound ${who.name}: cannot listen on ${at.host}:${at.port}: ${errorText(err)}`,
+    );
+  });
+  server.on("error", (err) => {
+    stats.status = "error";
+    stats.error(errorText(err));
+    log.error({ connection: who.name, error: errorText(err) }, "listener error");
+  });
+}
 
 export function readListenerLimits(r: SettingsReader): ListenerLimits {
   const limits: ListenerLimits = {

@@ -10,6 +10,8 @@ import { defaultLoopbackHub, LoopbackInbound, LoopbackOutbound } from "./loopbac
 import { mllpConnector } from "./mllp.js";
 import { restConnector } from "./rest.js";
 import { SettingsReader } from "./settings.js";
+import { smtpConnector } from "./smtp.js";
+import { soapConnector } from "./soap.js";
 import { tcpConnector } from "./tcp.js";
 import { timerConnector } from "./timer.js";
 import type {
@@ -88,6 +90,8 @@ connectors.register("rest", restConnector);
 connectors.register("loopback", loopbackConnector);
 connectors.register("amqp", amqpConnector);
 connectors.register("timer", timerConnector);
+connectors.register("soap", soapConnector);
+connectors.register("smtp", smtpConnector);
 
 export function registerConnector(type: string, def: ConnectorDefinition): void {
   connectors.register(type, def);

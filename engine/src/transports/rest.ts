@@ -70,6 +70,35 @@ export function readRestOutbound(name: string, raw: RawSettings): RestOutboundSe
   };
 }
 
+/** What `settleHttpDelivery` needs of an HTTP-style outbound (REST, SOAP). */
+export interface HttpDeliverer {
+  readonly name: string;
+  readonly reingressTo: string | undefined;
+  readonly hub: Loopback;
+  readonly log: ConnectorLog;
+  readonly stats: OutboundStats;
+}
+
+/**
+ * After an HTTP-style request: hands an accepted reply to `reingressTo` (never a reply cut at
+ * maxResponseBytes), counts the outcome and logs it (ids and error only). Returns `result`.
+ */
+export async function settleHttpDelivery(
+  result: SendResult,
+  truncated: boolean,
+  ob: HttpDeliverer,
+  messageId: string,
+): Promise<SendResult> {
+  const to = ob.reingressTo;
+  if (to && truncated && result.status === "ok") result.error = `${result.error}; not re-ingressed`;
+  else if (to) await reingressReply(ob.hub, result, { to, from: ob.name, messageId, log: ob.log });
+  ob.stats.result(result.status === "ok", result.error);
+  const fields = { connection: ob.name, messageId, status: result.status };
+  if (result.status === "ok") ob.log.debug(fields, "delivered");
+  else ob.log.warn({ ...fields, error: result.error }, "delivery failed");
+  return result;
+}
+
 /** Maps an HTTP status to a delivery outcome. */
 export function statusResult(status: number): SendResult["status"] {
   if (status >= 200 && status < 300) return "ok";
@@ -97,21 +126,14 @@ export class RestOutbound implements OutboundConnector {
   send(payload: Buffer, meta: SendMeta): Promise<SendResult> {
     return this.queue.run(async () => {
       const { result, truncated } = await this.request(payload);
+      const { name, hub, log, stats } = this;
       const to = this.settings.reingressTo;
-      if (to && truncated && result.status === "ok") result.error = `${result.error}; not re-ingressed`;
-      else if (to)
-        await reingressReply(this.hub, result, {
-          to,
-          from: this.name,
-          messageId: meta.messageId,
-          log: this.log,
-        });
-      this.stats.result(result.status === "ok", result.error);
-      const fields = { connection: this.name, messageId: meta.messageId, status: result.status };
-      if (result.status === "ok") this.log.debug(fields, "delivered");
-      // The delivery worker logs the outcome at info+ (by class); the text may quote a Location.
-      else this.log.debug({ ...fields, error: result.error }, "delivery failed");
-      return result;
+      return settleHttpDelivery(
+        result,
+        truncated,
+        { name, hub, log, stats, reingressTo: to },
+        meta.messageId,
+      );
     });
   }
 

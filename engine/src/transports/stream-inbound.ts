@@ -9,7 +9,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { errorText } from "./errors.js";
 import type { Framing } from "./framing.js";
-import { ListenerGuard, type ListenerLimits, readListenerLimits } from "./listener-guard.js";
+import { bindListener, ListenerGuard, type ListenerLimits, readListenerLimits } from "./listener-guard.js";
 import type { SettingsReader } from "./settings.js";
 import { InboundStats } from "./stats.js";
 import { loadServerTls, readTlsServer, type TlsServerSettings } from "./tls.js";
@@ -114,24 +114,7 @@ export class StreamInbound implements InboundConnector {
       this.raw.add(socket);
       socket.on("close", () => this.raw.delete(socket));
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(s.port, s.host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    }).catch((err: unknown) => {
-      this.stats.status = "error";
-      this.stats.error(errorText(err));
-      throw new Error(
-        `${this.type} inbound ${this.name}: cannot listen on ${s.host}:${s.port}: ${errorText(err)}`,
-      );
-    });
-    server.on("error", (err) => {
-      this.stats.status = "error";
-      this.stats.error(errorText(err));
-      ctx.log.error({ connection: this.name, error: errorText(err) }, "listener error");
-    });
+    await bindListener(server, s, this.stats, ctx.log, this);
     this.server = server;
     if (s.frameTimeoutMs > 0) {
       const tick = Math.min(1000, Math.max(10, Math.floor(s.frameTimeoutMs / 4)));

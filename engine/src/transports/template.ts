@@ -19,7 +19,7 @@ export function templateKeys(template: string): string[] {
 }
 
 export function renderFilename(template: string, meta: SendMeta, now = new Date(), seq?: number): string {
-  const out = fillTemplate(template, meta, now, seq, "filename");
+  const out = renderTemplate(template, meta, sanitise, now, seq, "filename template");
   const parts = out.split("/");
   if (out.startsWith("/") || parts.some((p) => p === "" || p === "." || p === "..")) {
     throw new TemplateError(`filename template yields an unsafe path`);
@@ -28,15 +28,16 @@ export function renderFilename(template: string, meta: SendMeta, now = new Date(
 }
 
 /**
- * Fills `{key}` placeholders from the send's hints and the built-ins above, each value sanitised (so
- * `ADT^A01` becomes `ADT_A01`). `what` names the template in errors (`filename`, `routingKey`).
+ * Fills `template`'s placeholders with the same values as a filename template, each passed through
+ * `clean` (e.g. a mail header drops control characters); `what` names the template in errors.
  */
-export function fillTemplate(
+export function renderTemplate(
   template: string,
   meta: SendMeta,
+  clean: (value: string) => string,
   now = new Date(),
   seq?: number,
-  what = "filename",
+  what = "template",
 ): string {
   const iso = now.toISOString().replace(/[-:TZ.]/g, ""); // yyyyMMddHHmmssSSS
   const builtins: Record<string, string | undefined> = {
@@ -49,13 +50,13 @@ export function fillTemplate(
   };
   return template.replace(PLACEHOLDER, (_, key: string) => {
     const v = meta.filenameHint?.[key] ?? builtins[key];
-    if (v === undefined || v === "") throw new TemplateError(`${what} template has no value for {${key}}`);
-    return sanitise(v);
+    if (v === undefined || v === "") throw new TemplateError(`${what} has no value for {${key}}`);
+    return clean(v);
   });
 }
 
 /** Keeps letters, digits, `.`, `_`, `-`; everything else (separators, slashes, spaces) becomes `_`. */
-function sanitise(value: string): string {
+export function sanitise(value: string): string {
   const s = value.replace(/[^A-Za-z0-9._-]/g, "_");
   return /^\.+$/.test(s) ? s.replace(/\./g, "_") : s;
 }

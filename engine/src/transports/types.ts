@@ -11,11 +11,11 @@ export type ConnectorLog = Log;
 export interface ReceiveMeta {
   /** `host:port` of the peer for socket transports; the sending outbound's name for loopback. */
   remote?: string;
-  /** The connector type that received it (`mllp`, `tcp`, `http`, `file`, `loopback`, `amqp`, `timer`). */
+  /** The connector type that received it (`mllp`, `tcp`, `http`, `soap`, `file`, `loopback`, `amqp`, `timer`). */
   transport: string;
   /** File inbound: the source file's base name. */
   filename?: string;
-  /** HTTP inbound: the request's Content-Type header; AMQP: the message's content-type property. */
+  /** HTTP and SOAP inbound: the request's Content-Type header; AMQP: the message's content-type property. */
   contentType?: string;
 }
 

@@ -253,11 +253,49 @@ inbound("IB_T", mllp({ port: 2651, tls: { cert: "c.pem", key: "k.pem", passphras
     );
   });
 
+  it("soap and smtp: valid settings pass; a bad value, a missing inbound port and literal secrets are positioned", async () => {
+    const imports = IMPORTS.replace("rest, router", "rest, router, smtp, soap");
+    const good = `${imports}inbound("IB_S", soap({ port: 2601, path: "/adt", responseBody: "<ok/>" }), { router: "r_a", contentType: "xml" });
+router("r_a", () => ["h_a"]);
+handler("h_a", (msg) => [send("OB_S", msg), send("OB_M", msg)]);
+outbound("OB_S", soap({ wsdl: "svc.wsdl", operation: "Submit", wsAddressing: true, headers: { "X-Key": env("soap_key") }, password: env("soap_pw"), username: "u" }));
+outbound("OB_M", smtp({ host: "mail", from: "a@x", to: "b@x", security: "tls", password: env("mail_pw"), username: "u" }));
+`;
+    assert.deepEqual(
+      await problems({ "a.ts": good }, undefined, {
+        MEFOR_VALUE_SOAP_KEY: "k",
+        MEFOR_VALUE_SOAP_PW: "p",
+        MEFOR_VALUE_MAIL_PW: "m",
+      }),
+      [],
+    );
+    const badVersion = good.replace("wsAddressing: true", 'version: "1.3"');
+    assert.deepEqual(
+      await problems({ "a.ts": badVersion }, undefined, {
+        MEFOR_VALUE_SOAP_KEY: "k",
+        MEFOR_VALUE_SOAP_PW: "p",
+        MEFOR_VALUE_MAIL_PW: "m",
+      }),
+      [`${span("a.ts", badVersion, '"1.3"')} MF-SETTINGS-SCHEMA`],
+    );
+    const toml = `[[inbound]]\nname = "IB_T"\ntransport = "soap"\nrouter = "r_a"\n[inbound.settings]\npath = "/x"\n[[outbound]]\nname = "OB_T"\ntransport = "soap"\n[outbound.settings]\nurl = "http://127.0.0.1:1/x"\nheaders = { "X-Key" = "literal" }\n[[outbound]]\nname = "OB_U"\ntransport = "smtp"\n[outbound.settings]\nhost = "mail"\nfrom = "a@x"\nto = "b@x"\nusername = "u"\npassword = "pw"\n`;
+    const dir = writeConfig({ "a.ts": base, "connections.toml": toml });
+    const r = await loadConfig(dir, { processEnv: {} });
+    const got = r.problems.filter((p) => p.code !== "MF-UNREACHABLE");
+    assert.deepEqual(got.map(brief), [
+      "connections.toml:1:1-12 MF-SETTINGS-SCHEMA", // the [[inbound]] table header
+      `${span("connections.toml", toml, '{ "X-Key" = "literal" }')} MF-SECRET-LITERAL`,
+      `${span("connections.toml", toml, '"pw"')} MF-SECRET-LITERAL`,
+    ]);
+    assert.match(got[0]?.message ?? "", /setting port is required for an inbound/);
+    assert.match(got[1]?.message ?? "", /secret setting "headers\.X-Key"/);
+  });
+
   it("MF-UNKNOWN-TRANSPORT in TOML points at the transport value", async () => {
-    const toml = `[[outbound]]\nname = "OB_Q"\ntransport = "smtp"\n`;
+    const toml = `[[outbound]]\nname = "OB_Q"\ntransport = "x400"\n`;
     const got = await problems({ "a.ts": base, "connections.toml": toml });
     assert.ok(
-      got.includes(`${span("connections.toml", toml, '"smtp"')} MF-UNKNOWN-TRANSPORT`),
+      got.includes(`${span("connections.toml", toml, '"x400"')} MF-UNKNOWN-TRANSPORT`),
       got.join("\n"),
     );
   });

@@ -23,6 +23,8 @@ describe("transports/registry", () => {
       { type: "loopback", inbound: true, outbound: true },
       { type: "amqp", inbound: true, outbound: true },
       { type: "timer", inbound: true, outbound: false },
+      { type: "soap", inbound: true, outbound: true },
+      { type: "smtp", inbound: false, outbound: true },
     ]);
   });
 

@@ -120,6 +120,9 @@ export function connectionToml(c: ConnectionAnswers): string {
   if (c.routingKey !== undefined) settings.push(`routingKey = ${tomlValue(c.routingKey)}`);
   if (c.cron !== undefined) settings.push(`cron = ${q(c.cron)}`);
   if (c.intervalMs !== undefined) settings.push(`intervalMs = ${c.intervalMs}`);
+  if (c.operation !== undefined) settings.push(`operation = ${q(c.operation)}`);
+  if (c.from !== undefined) settings.push(`from = ${tomlValue(c.from)}`);
+  if (c.to !== undefined) settings.push(`to = ${tomlValue(c.to)}`);
   const lines = ["", `[[${c.direction}]]`, `name = ${q(c.name)}`, `transport = ${q(c.transport)}`];
   if (c.direction === "inbound") {
     if (c.router) lines.push(`router = ${q(c.router)}`);

@@ -5,8 +5,8 @@
 
 export type Direction = "inbound" | "outbound";
 
-export const INBOUND_TRANSPORTS = ["mllp", "tcp", "http", "file", "amqp", "timer"] as const;
-export const OUTBOUND_TRANSPORTS = ["mllp", "tcp", "rest", "file", "amqp"] as const;
+export const INBOUND_TRANSPORTS = ["mllp", "tcp", "http", "soap", "file", "amqp", "timer"] as const;
+export const OUTBOUND_TRANSPORTS = ["mllp", "tcp", "rest", "soap", "smtp", "file", "amqp"] as const;
 export type Transport = (typeof INBOUND_TRANSPORTS)[number] | (typeof OUTBOUND_TRANSPORTS)[number];
 
 export const CONTENT_TYPES = ["hl7v2", "json", "xml", "x12", "text", "binary"] as const;
@@ -22,13 +22,13 @@ export interface ConnectionAnswers {
   direction: Direction;
   name: string;
   transport: Transport;
-  /** Listener port (inbound mllp/tcp/http) or peer port (outbound mllp/tcp). */
+  /** Listener port (inbound mllp/tcp/http/soap) or peer port (outbound mllp/tcp/smtp). */
   port?: SettingInput;
-  /** Peer host (outbound mllp/tcp). */
+  /** Peer host (outbound mllp/tcp/smtp). */
   host?: SettingInput;
-  /** Directory (file) or URL path (inbound http). */
+  /** Directory (file) or URL path (inbound http/soap). */
   path?: string;
-  /** Target URL (outbound rest) or broker URL (amqp). */
+  /** Target URL (outbound rest/soap) or broker URL (amqp). */
   url?: SettingInput;
   /** amqp: the queue consumed (inbound); the exchange and routing key published to (outbound). */
   queue?: SettingInput;
@@ -37,6 +37,11 @@ export interface ConnectionAnswers {
   /** timer: a cron expression, or an interval in milliseconds. */
   cron?: string;
   intervalMs?: number;
+  /** Outbound soap: the body element the message is wrapped in (unset: the message is a whole envelope). */
+  operation?: string;
+  /** Outbound smtp: sender and recipients (templates such as {MSH-10} allowed). */
+  from?: SettingInput;
+  to?: SettingInput;
   /** Inbound only; defaults to hl7v2. */
   contentType?: ContentType;
   /** Inbound only: the router it feeds. */

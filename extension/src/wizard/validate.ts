@@ -3,7 +3,7 @@
  * for the InputBox (`validateInput` shows it under the box) or undefined when the value is fine, so the
  * same functions serve the interactive flow and the whole-answer check before anything is written.
  */
-import type { GraphNode, NodeKind, RegistryGraph } from "messagefoundry/graph";
+import { type GraphNode, LISTENER_TRANSPORTS, type NodeKind, type RegistryGraph } from "messagefoundry/graph";
 import type { ConnectionAnswers, Direction, FieldCatalog, HandlerAnswers, RouteAnswers } from "./types.js";
 
 /** `[TYPE]_[PARTNER]_[MESSAGE]`: IB/OB, then at least two upper-case words (`IB_ACME_ADT`). */
@@ -14,7 +14,6 @@ const FUNCTION_NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 const MESSAGE_TYPE = /^[A-Z0-9]{3}\^[A-Z0-9]{3}(?:\^[A-Z0-9_]{3,7})?$/;
 /** `PID-5`, `PID-5.1`, `PID-5.1.2`, `OBX[2]-5`, `PID-3[1].1`. */
 const FIELD_PATH = /^([A-Z][A-Z0-9]{2})(?:\[(\d+)\])?-(\d+)(?:\[(\d+)\])?(?:\.(\d+))?(?:\.(\d+))?$/;
-const LISTENING_TRANSPORTS = new Set(["mllp", "tcp", "http"]);
 
 export const PREFIX: Record<Direction, "IB" | "OB"> = { inbound: "IB", outbound: "OB" };
 
@@ -107,7 +106,7 @@ export function checkPort(
   if (port < 1 || port > 65535) return "A port is between 1 and 65535.";
   if (!opts.listening) return undefined;
   for (const node of nodesOf(opts.graph, "inbound")) {
-    if (!LISTENING_TRANSPORTS.has(node.transport ?? "")) continue;
+    if (!LISTENER_TRANSPORTS.has(node.transport ?? "")) continue;
     if (literalPort(node.settings?.port) === port) {
       return `Port ${port} is already used by ${node.name} (${declaredAt(node)}).`;
     }
@@ -170,7 +169,9 @@ export function validateConnection(
   const nameIssue = checkConnectionName(c.name, c.direction, graph, pending.names);
   if (nameIssue) problems.push(nameIssue);
   const needsPort =
-    c.transport === "mllp" || c.transport === "tcp" || (c.transport === "http" && c.direction === "inbound");
+    c.transport === "mllp" ||
+    c.transport === "tcp" ||
+    ((c.transport === "http" || c.transport === "soap") && c.direction === "inbound");
   if (needsPort) {
     const issue = checkPort(String(c.port ?? ""), {
       listening: c.direction === "inbound",
@@ -179,11 +180,20 @@ export function validateConnection(
     });
     if (issue) problems.push(`${c.name}: ${issue}`);
   }
-  if (c.direction === "outbound" && (c.transport === "mllp" || c.transport === "tcp") && !c.host) {
+  if (
+    c.direction === "outbound" &&
+    (c.transport === "mllp" || c.transport === "tcp" || c.transport === "smtp") &&
+    !c.host
+  ) {
     problems.push(`${c.name}: a host is required.`);
   }
   if (c.transport === "file" && !c.path) problems.push(`${c.name}: a directory is required.`);
-  if ((c.transport === "rest" || c.transport === "amqp") && !c.url)
+  if (
+    (c.transport === "rest" ||
+      c.transport === "amqp" ||
+      (c.transport === "soap" && c.direction === "outbound")) &&
+    !c.url
+  )
     problems.push(`${c.name}: a URL is required.`);
   if (c.transport === "amqp" && c.direction === "inbound" && !c.queue)
     problems.push(`${c.name}: a queue is required.`);
@@ -191,6 +201,8 @@ export function validateConnection(
     problems.push(`${c.name}: an exchange is required ("" for the default exchange).`);
   if (c.transport === "timer" && (c.cron === undefined) === (c.intervalMs === undefined))
     problems.push(`${c.name}: a cron expression or an interval is required.`);
+  if (c.transport === "smtp" && !c.from) problems.push(`${c.name}: a sender address is required.`);
+  if (c.transport === "smtp" && !c.to) problems.push(`${c.name}: a recipient is required.`);
   if (c.direction === "inbound" && !c.router) problems.push(`${c.name}: an inbound names its router.`);
   return problems;
 }

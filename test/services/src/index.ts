@@ -18,6 +18,13 @@ export { aptInstall, aptUnavailable } from "./debian.js";
 export { type FaultProxy, faultProxy } from "./fault-proxy.js";
 export { rabbitmqService, startRabbitmq } from "./rabbitmq.js";
 export type { Found, Service } from "./service.js";
+export {
+  type ReceivedMail,
+  type SmtpServer,
+  type SmtpServerOptions,
+  smtpService,
+  startSmtpServer,
+} from "./smtp.js";
 
 /** Provided before every run (mocha's global setup): most suites use them. */
 const EAGER: readonly Service[] = [chromiumService, postgresService];
