@@ -132,7 +132,7 @@ describe("transports/file inbound", () => {
     await new Promise((r) => setTimeout(r, 120));
     assert.equal(got.length, 1);
     assert.ok(existsSync(path));
-    assert.ok(ctx.log.entries.some((e) => e.level === "warn" && e.obj.file === "bad.hl7"));
+    assert.ok(ctx.log.entries.some((e) => e.level === "debug" && e.obj.file === "bad.hl7"));
     writeFileSync(path, "changed content");
     await until(() => got.length === 2);
   });
