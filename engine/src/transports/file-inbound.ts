@@ -55,10 +55,10 @@ export class FileInbound extends PollingInbound {
 export class LocalDirectory implements PollSource {
   constructor(readonly where: string) {}
 
-  async list(): Promise<SourceEntry[]> {
+  async list(wanted: (name: string) => boolean): Promise<SourceEntry[]> {
     const out: SourceEntry[] = [];
     for (const e of await readdir(this.where, { withFileTypes: true })) {
-      if (!e.isFile()) continue;
+      if (!e.isFile() || !wanted(e.name)) continue;
       try {
         const l = await lstat(join(this.where, e.name));
         if (l.isFile()) out.push({ name: e.name, size: l.size, mtimeMs: l.mtimeMs });

@@ -1,6 +1,6 @@
 /**
  * Transports: the connector registry and the built-in connectors (mllp, tcp, file, http, rest,
- * loopback). Connectors move bytes; the pipeline's intake persists and decides replies.
+ * loopback, sftp, ftp, ftps). Connectors move bytes; the pipeline's intake persists and decides replies.
  */
 export { ConnectorConfigError, FrameError, UnknownConnectorError } from "./errors.js";
 export { readFileInbound, readFileOutbound } from "./file.js";
@@ -8,6 +8,12 @@ export type { FileInboundSettings } from "./file-inbound.js";
 export { FileInbound } from "./file-inbound.js";
 export type { FileOutboundSettings } from "./file-outbound.js";
 export { FileOutbound } from "./file-outbound.js";
+export { type FtpServerSettings, type FtpTlsSettings, FtpDir, readFtpServer } from "./ftp.js";
+export { type PollSettings, PollingInbound } from "./poll-inbound.js";
+export type { PollSource, SourceEntry } from "./poll-source.js";
+export { type RemoteDir, RemoteSource } from "./remote-dir.js";
+export { RemoteOutbound, type RemoteOutboundSettings } from "./remote-outbound.js";
+export { hostKeyFingerprint, INSECURE_ANY_HOST_KEY, type SftpServerSettings, SftpDir, readSftpServer } from "./sftp.js";
 export {
   type DecodedFrame,
   type FrameDecoder,

@@ -174,8 +174,7 @@ export class PollingInbound implements InboundConnector {
     const now = Date.now();
     const present = new Set<string>();
     const ready: SourceEntry[] = [];
-    for (const f of await this.source.list()) {
-      if (!this.matches(f.name)) continue;
+    for (const f of await this.source.list(this.matches)) {
       present.add(f.name);
       const sig = signature(f);
       if (s.remembered?.has(f.name, sig)) continue;

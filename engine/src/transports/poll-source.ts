@@ -16,8 +16,11 @@ export interface SourceEntry {
 export interface PollSource {
   /** Where it reads from, for logs (a path or `sftp://host:port/path`; never credentials). */
   readonly where: string;
-  /** Regular files in the directory (no links, no subdirectories). Throws when the directory is unreadable. */
-  list(): Promise<SourceEntry[]>;
+  /**
+   * Regular files in the directory whose names `wanted` accepts (no links, no subdirectories). Throws
+   * when the directory is unreadable.
+   */
+  list(wanted: (name: string) => boolean): Promise<SourceEntry[]>;
   /**
    * The file's bytes, or why it will not be read (not a regular file, over `max` bytes — never reading
    * more than max + 1). Other failures throw: the poller leaves the file and tries again.

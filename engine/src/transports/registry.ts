@@ -4,11 +4,13 @@
  */
 import { UnknownConnectorError } from "./errors.js";
 import { fileConnector } from "./file.js";
+import { ftpConnector, ftpsConnector } from "./ftp.js";
 import { httpConnector } from "./http.js";
 import { defaultLoopbackHub, LoopbackInbound, LoopbackOutbound } from "./loopback.js";
 import { mllpConnector } from "./mllp.js";
 import { restConnector } from "./rest.js";
 import { SettingsReader } from "./settings.js";
+import { sftpConnector } from "./sftp.js";
 import { tcpConnector } from "./tcp.js";
 import type {
   ConnectorDefinition,
@@ -84,6 +86,9 @@ connectors.register("file", fileConnector);
 connectors.register("http", httpConnector);
 connectors.register("rest", restConnector);
 connectors.register("loopback", loopbackConnector);
+connectors.register("sftp", sftpConnector);
+connectors.register("ftp", ftpConnector);
+connectors.register("ftps", ftpsConnector);
 
 export function registerConnector(type: string, def: ConnectorDefinition): void {
   connectors.register(type, def);
