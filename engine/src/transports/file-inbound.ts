@@ -42,12 +42,7 @@ export interface FileInboundSettings {
 
 export class FileInbound extends PollingInbound {
   constructor(name: string, settings: FileInboundSettings) {
-    super(
-      "file",
-      name,
-      { ...settings, readAtFirstSight: true },
-      new LocalDirectory(settings.directory),
-    );
+    super("file", name, { ...settings, readAtFirstSight: true }, new LocalDirectory(settings.directory));
   }
 }
 

@@ -53,7 +53,8 @@ export function readFtpServer(r: SettingsReader, secure: boolean): FtpServerSett
     servername: t?.optStr("servername"),
     rejectUnauthorized: t?.bool("rejectUnauthorized", true) ?? true,
   };
-  if (tls.ca !== undefined && tls.caPem !== undefined) t!.fail("caPem", "give ca (a file) or caPem, not both");
+  if (tls.ca !== undefined && tls.caPem !== undefined)
+    t!.fail("caPem", "give ca (a file) or caPem, not both");
   return { ...readRemoteServer(r, mode === "implicit" ? 990 : 21), tls };
 }
 
@@ -124,7 +125,8 @@ export class FtpDir implements RemoteDir {
   async rename(from: string, to: string, overwrite: boolean): Promise<void> {
     await this.op(async (c) => {
       // RNTO replaces on most servers: without overwrite, a taken name is refused first.
-      if (!overwrite && (await this.stat(to)) !== undefined) throw new FTPError({ code: 553, message: "553 target exists" });
+      if (!overwrite && (await this.stat(to)) !== undefined)
+        throw new FTPError({ code: 553, message: "553 target exists" });
       await c.rename(from, to);
     });
   }
@@ -232,7 +234,13 @@ function definition(type: "ftp" | "ftps"): ConnectorDefinition {
     outbound: (name, raw: RawSettings, deps) => {
       const r = new SettingsReader(name, raw);
       const settings = readRemoteOutbound(r);
-      return new RemoteOutbound(type, name, settings, new FtpDir(readFtpServer(r, secure), name, deps.log), deps.log);
+      return new RemoteOutbound(
+        type,
+        name,
+        settings,
+        new FtpDir(readFtpServer(r, secure), name, deps.log),
+        deps.log,
+      );
     },
   };
 }

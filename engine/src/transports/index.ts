@@ -8,12 +8,6 @@ export type { FileInboundSettings } from "./file-inbound.js";
 export { FileInbound } from "./file-inbound.js";
 export type { FileOutboundSettings } from "./file-outbound.js";
 export { FileOutbound } from "./file-outbound.js";
-export { type FtpServerSettings, type FtpTlsSettings, FtpDir, readFtpServer } from "./ftp.js";
-export { type PollSettings, PollingInbound } from "./poll-inbound.js";
-export type { PollSource, SourceEntry } from "./poll-source.js";
-export { type RemoteDir, RemoteSource } from "./remote-dir.js";
-export { RemoteOutbound, type RemoteOutboundSettings } from "./remote-outbound.js";
-export { hostKeyFingerprint, INSECURE_ANY_HOST_KEY, type SftpServerSettings, SftpDir, readSftpServer } from "./sftp.js";
 export {
   type DecodedFrame,
   type FrameDecoder,
@@ -22,6 +16,7 @@ export {
   type FramingSetting,
   framingFrom,
 } from "./framing.js";
+export { FtpDir, type FtpServerSettings, type FtpTlsSettings, readFtpServer } from "./ftp.js";
 export { HttpInbound, type HttpInboundSettings, readHttpInbound } from "./http.js";
 export {
   defaultLoopbackHub,
@@ -39,6 +34,8 @@ export {
   readMllpInbound,
   readMllpOutbound,
 } from "./mllp.js";
+export { PollingInbound, type PollSettings } from "./poll-inbound.js";
+export type { PollSource, SourceEntry } from "./poll-source.js";
 export {
   ConnectorRegistry,
   connectors,
@@ -46,7 +43,16 @@ export {
   createOutbound,
   registerConnector,
 } from "./registry.js";
+export { type RemoteDir, RemoteSource } from "./remote-dir.js";
+export { RemoteOutbound, type RemoteOutboundSettings } from "./remote-outbound.js";
 export { RestOutbound, type RestOutboundSettings, readRestOutbound, statusResult } from "./rest.js";
+export {
+  hostKeyFingerprint,
+  INSECURE_ANY_HOST_KEY,
+  readSftpServer,
+  SftpDir,
+  type SftpServerSettings,
+} from "./sftp.js";
 export type { StreamInboundSettings } from "./stream-inbound.js";
 export type { StreamOutboundSettings } from "./stream-outbound.js";
 export { ackResult, type ReplyMode } from "./stream-outbound.js";

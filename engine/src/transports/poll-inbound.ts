@@ -181,10 +181,7 @@ export class PollingInbound implements InboundConnector {
       if (this.skip.get(f.name) === sig) continue;
       this.skip.delete(f.name);
       const prev = this.seen.get(f.name);
-      if (
-        (s.readAtFirstSight && s.stableMs === 0) ||
-        (prev?.sig === sig && now - prev.since >= s.stableMs)
-      ) {
+      if ((s.readAtFirstSight && s.stableMs === 0) || (prev?.sig === sig && now - prev.since >= s.stableMs)) {
         ready.push(f);
       } else if (prev?.sig !== sig) {
         this.seen.set(f.name, { sig, since: now });

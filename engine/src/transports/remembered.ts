@@ -30,7 +30,9 @@ export class RememberedFiles {
     if (data === null || typeof data !== "object" || Array.isArray(data))
       throw new Error(`${this.path} is not a remembered-files table`);
     this.entries = new Map(
-      Object.entries(data as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string"),
+      Object.entries(data as Record<string, unknown>).filter(
+        (e): e is [string, string] => typeof e[1] === "string",
+      ),
     );
     this.loaded = true;
   }

@@ -74,7 +74,10 @@ export class RemoteOutbound implements OutboundConnector {
     }
     const final = posix.join(s.directory, rel);
     const dir = posix.dirname(final);
-    const tmp = posix.join(dir, `.${posix.basename(final).slice(0, 32)}.${randomBytes(4).toString("hex")}.tmp`);
+    const tmp = posix.join(
+      dir,
+      `.${posix.basename(final).slice(0, 32)}.${randomBytes(4).toString("hex")}.tmp`,
+    );
     let wrote = false;
     try {
       if (rel.includes("/")) await this.remote.mkdirs(dir);

@@ -47,7 +47,10 @@ export function readRemoteInbound(r: SettingsReader): RemoteInboundSettings {
   const afterRead = r.oneOf("afterRead", ["move", "delete", "leave"] as const, "move");
   const rememberFile = r.optStr("rememberFile");
   if (afterRead === "leave" && rememberFile === undefined)
-    r.fail("rememberFile", 'is required when afterRead is "leave" (a local file that remembers what was read)');
+    r.fail(
+      "rememberFile",
+      'is required when afterRead is "leave" (a local file that remembers what was read)',
+    );
   return {
     directory,
     pattern,

@@ -36,7 +36,10 @@ export function readSftpServer(r: SettingsReader): SftpServerSettings {
   const base = readRemoteServer(r, 22);
   const hostKey = r.str("hostKey");
   if (hostKey !== INSECURE_ANY_HOST_KEY && !/^(SHA256:)?[A-Za-z0-9+/]{43}=?$/.test(hostKey))
-    r.fail("hostKey", `must be "SHA256:<43 base64 characters>" (ssh-keygen -lf) or "${INSECURE_ANY_HOST_KEY}"`);
+    r.fail(
+      "hostKey",
+      `must be "SHA256:<43 base64 characters>" (ssh-keygen -lf) or "${INSECURE_ANY_HOST_KEY}"`,
+    );
   const s: SftpServerSettings = {
     ...base,
     username: r.str("username"),
@@ -182,7 +185,11 @@ export class SftpDir implements RemoteDir {
   /** Runs one SFTP request on the (re)used session, bounded by `timeoutMs`. */
   private async op<T = void>(start: (sftp: ssh2.SFTPWrapper, cb: Done<T>) => void): Promise<T> {
     const { sftp } = await this.connect();
-    return within(call<T>((cb) => start(sftp, cb)), this.s.timeoutMs, "sftp request");
+    return within(
+      call<T>((cb) => start(sftp, cb)),
+      this.s.timeoutMs,
+      "sftp request",
+    );
   }
 
   private connect(): Promise<Session> {
@@ -206,7 +213,11 @@ export class SftpDir implements RemoteDir {
         reject(err);
       };
       conn.on("error", (err) => {
-        if (offered !== undefined && s.hostKey !== INSECURE_ANY_HOST_KEY && normalise(s.hostKey) !== offered) {
+        if (
+          offered !== undefined &&
+          s.hostKey !== INSECURE_ANY_HOST_KEY &&
+          normalise(s.hostKey) !== offered
+        ) {
           fail(new Error(`host key ${offered} does not match the pinned hostKey; refused`));
         } else fail(new Error(`sftp connect: ${errorText(err)}`));
       });
@@ -263,7 +274,12 @@ export const sftpConnector: ConnectorDefinition = {
   outbound: (name, raw: RawSettings, deps) => {
     const r = new SettingsReader(name, raw);
     const settings = readRemoteOutbound(r);
-    return new RemoteOutbound("sftp", name, settings, new SftpDir(readSftpServer(r), name, deps.log), deps.log);
+    return new RemoteOutbound(
+      "sftp",
+      name,
+      settings,
+      new SftpDir(readSftpServer(r), name, deps.log),
+      deps.log,
+    );
   },
 };
-
