@@ -10,11 +10,14 @@ import type { AuthoringApi } from "./config/api.js";
 
 export {
   file,
+  ftp,
+  ftps,
   http,
   loopback,
   mllp,
   rest,
   send,
+  sftp,
   tcp,
 } from "./config/api.js";
 export { RawMessage } from "./config/raw-message.js";

@@ -15,6 +15,8 @@ import type {
   Connection,
   EnvValue,
   FileSettings,
+  FtpSettings,
+  FtpsSettings,
   HandlerFn,
   HttpSettings,
   InboundConnection,
@@ -26,6 +28,7 @@ import type {
   RestSettings,
   RouterFn,
   Send,
+  SftpSettings,
   TcpSettings,
   TransportSettingsMap,
 } from "./types.js";
@@ -49,6 +52,9 @@ export const tcp: (settings: TcpSettings) => Connection<"tcp"> = factory("tcp");
 export const file: (settings: FileSettings) => Connection<"file"> = factory("file");
 export const http: (settings: HttpSettings) => Connection<"http"> = factory("http");
 export const rest: (settings: RestSettings) => Connection<"rest"> = factory("rest");
+export const sftp: (settings: SftpSettings) => Connection<"sftp"> = factory("sftp");
+export const ftp: (settings: FtpSettings) => Connection<"ftp"> = factory("ftp");
+export const ftps: (settings: FtpsSettings) => Connection<"ftps"> = factory("ftps");
 export const loopback: (settings?: LoopbackSettings) => Connection<"loopback"> = (settings = {}) =>
   factory("loopback")(settings);
 
@@ -129,7 +135,7 @@ export function createApi(c: Collector): AuthoringApi {
     if (typeof conn !== "object" || conn === null || typeof conn.transport !== "string") {
       c.declarationProblem(
         `${kind}("${name}"): the second argument must be a connection such as mllp({...})`,
-        "Use one of the factories: mllp, tcp, file, http, rest, loopback.",
+        "Use one of the factories: mllp, tcp, file, http, rest, loopback, sftp, ftp, ftps.",
       );
       return;
     }

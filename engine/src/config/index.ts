@@ -7,11 +7,14 @@ export {
   ConfigError,
   createApi,
   file,
+  ftp,
+  ftps,
   http,
   loopback,
   mllp,
   rest,
   send,
+  sftp,
   tcp,
 } from "./api.js";
 export { CodeSetError, loadCodeSet } from "./codesets.js";

@@ -98,6 +98,49 @@ export interface RestSettings {
   reingressTo?: Setting<string>;
 }
 
+/** Settings the remote file transports (sftp, ftp, ftps) share. */
+export interface RemoteFileSettings {
+  host: Setting<string>;
+  port?: Setting<number>;
+  username?: Setting<string>;
+  password?: Secret;
+  /** Remote directory to poll (inbound) / write to (outbound). */
+  path: Setting<string>;
+  connectTimeoutMs?: Setting<number>;
+  timeoutMs?: Setting<number>;
+  pattern?: Setting<string>;
+  pollMs?: Setting<number>;
+  stableMs?: Setting<number>;
+  afterRead?: Setting<"move" | "delete" | "leave">;
+  moveTo?: Setting<string>;
+  /** Required for `afterRead: "leave"`: a local file remembering what was read. */
+  rememberFile?: Setting<string>;
+  errorTo?: Setting<string>;
+  maxFileBytes?: Setting<number>;
+  filename?: Setting<string>;
+  onExists?: Setting<"suffix" | "overwrite">;
+}
+
+export interface SftpSettings extends RemoteFileSettings {
+  username: Setting<string>;
+  privateKey?: Secret;
+  passphrase?: Secret;
+  /** `SHA256:…` of the server's host key, or `"insecure-accept-any"`. */
+  hostKey: Setting<string>;
+}
+
+export type FtpSettings = RemoteFileSettings;
+
+export interface FtpsSettings extends RemoteFileSettings {
+  mode?: Setting<"explicit" | "implicit">;
+  tls?: {
+    ca?: Setting<string>;
+    caPem?: Secret;
+    servername?: Setting<string>;
+    rejectUnauthorized?: Setting<boolean>;
+  };
+}
+
 export interface LoopbackSettings {
   target?: Setting<string>;
 }
@@ -109,6 +152,9 @@ export interface TransportSettingsMap {
   http: HttpSettings;
   rest: RestSettings;
   loopback: LoopbackSettings;
+  sftp: SftpSettings;
+  ftp: FtpSettings;
+  ftps: FtpsSettings;
 }
 
 /** What a connection factory returns; passed to inbound()/outbound(). */
@@ -118,9 +164,13 @@ export interface Connection<T extends keyof TransportSettingsMap = keyof Transpo
 }
 
 /** Connections that can listen / poll for inbound traffic. */
-export type InboundConnection = Connection<"mllp" | "tcp" | "file" | "http" | "loopback">;
+export type InboundConnection = Connection<
+  "mllp" | "tcp" | "file" | "http" | "loopback" | "sftp" | "ftp" | "ftps"
+>;
 /** Connections that can deliver. */
-export type OutboundConnection = Connection<"mllp" | "tcp" | "file" | "rest" | "loopback">;
+export type OutboundConnection = Connection<
+  "mllp" | "tcp" | "file" | "rest" | "loopback" | "sftp" | "ftp" | "ftps"
+>;
 
 export type ContentType = "hl7v2" | "json" | "xml" | "x12" | "text" | "binary";
 export type AckMode = "original" | "enhanced" | "none";
