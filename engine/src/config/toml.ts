@@ -229,7 +229,7 @@ export function readConnectionsToml(text: string, file = CONNECTIONS_FILE): Toml
       entryProblem(
         `${kind} "${name}": no transport`,
         span.keys.name ?? headerLoc,
-        'Add transport = "mllp" (or tcp, file, http, rest, loopback).',
+        'Add transport = "mllp" (or tcp, file, http, rest, loopback, sftp, ftp, ftps).',
       );
       continue;
     }

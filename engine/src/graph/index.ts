@@ -14,6 +14,7 @@ export {
   overrideVarName,
   resolveEnvRef,
 } from "./env.js";
+export { INSECURE_ANY_HOST_KEY, isHostKeySetting, normaliseHostKey } from "./host-key.js";
 export { canonicalGraph, graphToDot, graphToJson, graphToMermaid } from "./render.js";
 export * from "./rules.js";
 export * from "./schemas.js";

@@ -24,11 +24,18 @@ export interface JsonSchema {
   additionalProperties?: boolean | JsonSchema;
   items?: JsonSchema;
   default?: unknown;
-  /** `ip-or-cidr`: an IPv4/IPv6 address or CIDR block (see address.ts). */
-  format?: "ip-or-cidr";
+  /**
+   * `ip-or-cidr`: an IPv4/IPv6 address or CIDR block (see address.ts); `ssh-host-key`: a SHA-256 host
+   * key fingerprint or `insecure-accept-any` (host-key.ts).
+   */
+  format?: "ip-or-cidr" | "ssh-host-key";
   "x-mf-secret"?: boolean;
   "x-mf-required-outbound"?: readonly string[];
   "x-mf-required-inbound"?: readonly string[];
+  /** `require` must be set when `key` equals `equals` (e.g. rememberFile when afterRead is "leave"). */
+  "x-mf-required-when"?: readonly { key: string; equals: string; require: string }[];
+  /** At least one key of each group must be set (e.g. password or privateKey). */
+  "x-mf-any-of"?: readonly (readonly string[])[];
   /** Which directions may use this transport. */
   "x-mf-directions"?: readonly ("inbound" | "outbound")[];
 }
@@ -200,6 +207,8 @@ const remoteFileProperties = {
     description: "Outbound: when the name is taken: add -1, -2… or replace it",
   },
 } satisfies Record<string, JsonSchema>;
+
+const leaveNeedsRemember = { key: "afterRead", equals: "leave", require: "rememberFile" } as const;
 
 export const TRANSPORT_SCHEMAS = {
   mllp: {
@@ -389,12 +398,15 @@ export const TRANSPORT_SCHEMAS = {
       hostKey: {
         type: "string",
         minLength: 1,
+        format: "ssh-host-key",
         description:
           'SHA-256 fingerprint of the server\'s host key ("SHA256:…", as ssh-keygen -lf prints it); a different key is refused. "insecure-accept-any" accepts any (logged)',
       },
     },
     required: ["host", "path", "username", "hostKey"],
     additionalProperties: false,
+    "x-mf-required-when": [leaveNeedsRemember],
+    "x-mf-any-of": [["password", "privateKey"]],
     "x-mf-directions": ["inbound", "outbound"],
   },
   ftp: {
@@ -404,6 +416,7 @@ export const TRANSPORT_SCHEMAS = {
     properties: { ...remoteFileProperties, port: { ...port, default: 21 } },
     required: ["host", "path"],
     additionalProperties: false,
+    "x-mf-required-when": [leaveNeedsRemember],
     "x-mf-directions": ["inbound", "outbound"],
   },
   ftps: {
@@ -446,6 +459,7 @@ export const TRANSPORT_SCHEMAS = {
     },
     required: ["host", "path"],
     additionalProperties: false,
+    "x-mf-required-when": [leaveNeedsRemember],
     "x-mf-directions": ["inbound", "outbound"],
   },
 } as const satisfies Record<string, JsonSchema>;

@@ -1,5 +1,6 @@
 /** A small JSON Schema checker covering the subset our transport schemas use. Pure. */
 import { parseAddressRule } from "./address.js";
+import { isHostKeySetting } from "./host-key.js";
 import type { JsonSchema } from "./schemas.js";
 import { suggest } from "./suggest.js";
 
@@ -52,6 +53,13 @@ export function checkSchema(
   if (typeof value === "string" && schema.format === "ip-or-cidr" && parseAddressRule(value) === undefined) {
     issues.push({ path, message: "must be an IP address or CIDR block (e.g. 10.20.0.0/16)" });
   }
+  if (typeof value === "string" && schema.format === "ssh-host-key" && !isHostKeySetting(value)) {
+    issues.push({
+      path,
+      message:
+        'must be the host key\'s SHA-256 fingerprint ("SHA256:" and 43 base64 characters, as ssh-keygen -lf prints it) or "insecure-accept-any"',
+    });
+  }
   if (actual === "array" && schema.items !== undefined) {
     (value as unknown[]).forEach((item, i) => {
       issues.push(...checkSchema(schema.items as JsonSchema, item, skip, join(path, String(i))));
@@ -61,6 +69,17 @@ export function checkSchema(
     const obj = value as Record<string, unknown>;
     for (const key of schema.required ?? []) {
       if (obj[key] === undefined) issues.push({ path: join(path, key), message: "is required" });
+    }
+    for (const rule of schema["x-mf-required-when"] ?? []) {
+      if (obj[rule.key] === rule.equals && obj[rule.require] === undefined && !skip(obj[rule.key]))
+        issues.push({
+          path: join(path, rule.require),
+          message: `is required when ${rule.key} is "${rule.equals}"`,
+        });
+    }
+    for (const group of schema["x-mf-any-of"] ?? []) {
+      if (group.every((k) => obj[k] === undefined))
+        issues.push({ path: join(path, group[0]!), message: `set ${group.join(" or ")}` });
     }
     const props = schema.properties ?? {};
     for (const [key, v] of Object.entries(obj)) {

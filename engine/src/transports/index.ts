@@ -48,7 +48,6 @@ export { RemoteOutbound, type RemoteOutboundSettings } from "./remote-outbound.j
 export { RestOutbound, type RestOutboundSettings, readRestOutbound, statusResult } from "./rest.js";
 export {
   hostKeyFingerprint,
-  INSECURE_ANY_HOST_KEY,
   readSftpServer,
   SftpDir,
   type SftpServerSettings,

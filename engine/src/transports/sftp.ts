@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import ssh2 from "ssh2";
+import { INSECURE_ANY_HOST_KEY, isHostKeySetting, normaliseHostKey } from "../graph/index.js";
 import { errorText } from "./errors.js";
 import { PollingInbound } from "./poll-inbound.js";
 import type { SourceEntry } from "./poll-source.js";
@@ -21,8 +22,6 @@ import {
 import { SettingsReader } from "./settings.js";
 import type { ConnectorDefinition, ConnectorLog, RawSettings } from "./types.js";
 
-export const INSECURE_ANY_HOST_KEY = "insecure-accept-any";
-
 export interface SftpServerSettings extends RemoteServerSettings {
   username: string;
   /** PEM/OpenSSH private key text (an env() secret). */
@@ -35,7 +34,7 @@ export interface SftpServerSettings extends RemoteServerSettings {
 export function readSftpServer(r: SettingsReader): SftpServerSettings {
   const base = readRemoteServer(r, 22);
   const hostKey = r.str("hostKey");
-  if (hostKey !== INSECURE_ANY_HOST_KEY && !/^(SHA256:)?[A-Za-z0-9+/]{43}=?$/.test(hostKey))
+  if (!isHostKeySetting(hostKey))
     r.fail(
       "hostKey",
       `must be "SHA256:<43 base64 characters>" (ssh-keygen -lf) or "${INSECURE_ANY_HOST_KEY}"`,
@@ -56,8 +55,6 @@ export function readSftpServer(r: SettingsReader): SftpServerSettings {
 export function hostKeyFingerprint(key: Buffer): string {
   return `SHA256:${createHash("sha256").update(key).digest("base64").replace(/=+$/, "")}`;
 }
-
-const normalise = (fp: string): string => (fp.startsWith("SHA256:") ? fp : `SHA256:${fp}`).replace(/=+$/, "");
 
 /** SFTP status codes that say the path or the permissions are wrong (ssh2 puts them on `err.code`). */
 const NO_SUCH_FILE = 2;
@@ -216,7 +213,7 @@ export class SftpDir implements RemoteDir {
         if (
           offered !== undefined &&
           s.hostKey !== INSECURE_ANY_HOST_KEY &&
-          normalise(s.hostKey) !== offered
+          normaliseHostKey(s.hostKey) !== offered
         ) {
           fail(new Error(`host key ${offered} does not match the pinned hostKey; refused`));
         } else fail(new Error(`sftp connect: ${errorText(err)}`));
@@ -249,7 +246,7 @@ export class SftpDir implements RemoteDir {
             );
             return true;
           }
-          return normalise(s.hostKey) === offered;
+          return normaliseHostKey(s.hostKey) === offered;
         },
       });
     });
