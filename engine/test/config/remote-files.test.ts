@@ -34,7 +34,10 @@ describe("config: sftp / ftp / ftps settings", () => {
     assert.deepEqual(r.problems.map(brief), []);
     assert.equal(r.registry.inbounds.get("IB_R")?.transport, "sftp");
     assert.equal(r.registry.outbounds.get("OB_R")?.settings.password, "pw");
-    const plain = config(`ftp({ host: "h", path: "/in", afterRead: "delete" })`, `ftp({ host: "h", path: "/out" })`);
+    const plain = config(
+      `ftp({ host: "h", path: "/in", afterRead: "delete" })`,
+      `ftp({ host: "h", path: "/out" })`,
+    );
     assert.deepEqual((await problems({ "a.ts": plain, ...env })).map(brief), []);
   });
 
@@ -66,7 +69,10 @@ describe("config: sftp / ftp / ftps settings", () => {
   });
 
   it("a literal password (not env()) is refused: secrets only from MEFOR_VALUE_*", async () => {
-    const text = config(`ftp({ host: "h", path: "/in", password: "hunter2" })`, `ftp({ host: "h", path: "/out" })`);
+    const text = config(
+      `ftp({ host: "h", path: "/in", password: "hunter2" })`,
+      `ftp({ host: "h", path: "/out" })`,
+    );
     const got = await problems({ "a.ts": text, ...env });
     assert.equal(got.length, 1);
     assert.match(`${got[0]?.code} ${got[0]?.message}`, /secret|env\(/i);
