@@ -6,6 +6,7 @@
  * `"insecure-accept-any"` (a warning is logged on every connect).
  */
 import { createHash } from "node:crypto";
+import { connect } from "node:net";
 import ssh2 from "ssh2";
 import { INSECURE_ANY_HOST_KEY, isHostKeySetting, normaliseHostKey } from "../graph/index.js";
 import { errorText } from "./errors.js";
@@ -228,6 +229,8 @@ export class SftpDir implements RemoteDir {
         });
       });
       conn.connect({
+        // Our own socket, to turn Nagle off: each SFTP request is a small write that waits for its answer.
+        sock: connect({ host: s.host, port: s.port, noDelay: true }),
         host: s.host,
         port: s.port,
         username: s.username,
