@@ -115,6 +115,9 @@ export function connectionToml(c: ConnectionAnswers): string {
   if (c.port !== undefined) settings.push(`port = ${tomlValue(c.port, "int")}`);
   if (c.path !== undefined) settings.push(`path = ${q(c.path)}`);
   if (c.url !== undefined) settings.push(`url = ${tomlValue(c.url)}`);
+  for (const [key, value] of Object.entries(c.settings ?? {})) {
+    settings.push(`${key} = ${tomlValue(value)}`);
+  }
   const lines = ["", `[[${c.direction}]]`, `name = ${q(c.name)}`, `transport = ${q(c.transport)}`];
   if (c.direction === "inbound") {
     if (c.router) lines.push(`router = ${q(c.router)}`);

@@ -5,8 +5,8 @@
 
 export type Direction = "inbound" | "outbound";
 
-export const INBOUND_TRANSPORTS = ["mllp", "tcp", "http", "file"] as const;
-export const OUTBOUND_TRANSPORTS = ["mllp", "tcp", "rest", "file"] as const;
+export const INBOUND_TRANSPORTS = ["mllp", "tcp", "http", "file", "sftp", "ftp", "ftps"] as const;
+export const OUTBOUND_TRANSPORTS = ["mllp", "tcp", "rest", "file", "sftp", "ftp", "ftps"] as const;
 export type Transport = (typeof INBOUND_TRANSPORTS)[number] | (typeof OUTBOUND_TRANSPORTS)[number];
 
 export const CONTENT_TYPES = ["hl7v2", "json", "xml", "x12", "text", "binary"] as const;
@@ -30,6 +30,8 @@ export interface ConnectionAnswers {
   path?: string;
   /** Target URL (outbound rest). */
   url?: SettingInput;
+  /** Transports without hand-written steps (sftp, ftp, ftps…): the schema's required settings, by key. */
+  settings?: Record<string, SettingInput>;
   /** Inbound only; defaults to hl7v2. */
   contentType?: ContentType;
   /** Inbound only: the router it feeds. */
