@@ -194,9 +194,11 @@ export class SftpDir implements RemoteDir {
     if (!this.session) {
       const session = this.open();
       this.session = session;
-      session.catch(() => {
+      const forget = () => {
         if (this.session === session) this.session = undefined;
-      });
+      };
+      // A session the server or the network ended is never reused; a later one is left alone.
+      session.then(({ conn }) => conn.on("close", forget), forget);
     }
     return this.session;
   }
@@ -219,9 +221,8 @@ export class SftpDir implements RemoteDir {
           fail(new Error(`host key ${offered} does not match the pinned hostKey; refused`));
         } else fail(new Error(`sftp connect: ${errorText(err)}`));
       });
-      conn.on("close", () => {
-        if (this.session !== undefined) void this.close();
-      });
+      // Closed before it was ready, without an error event: settle anyway (a no-op once resolved).
+      conn.on("close", () => reject(new Error("sftp connect: connection closed")));
       conn.on("ready", () => {
         conn.sftp((err, sftp) => {
           if (err) fail(err);
