@@ -16,6 +16,7 @@ const ENGINE_WHITE_BOX = [
   "^bench/store/run\\.ts$",
   "^bench/throughput/run\\.ts$",
   "^test/e2e-engine/crash\\.test\\.ts$",
+  "^test/e2e-engine/remote-crash\\.test\\.ts$",
   "^extension/test/support/realEngine\\.ts$",
 ];
 
