@@ -6,9 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { faultProxy, ftpServer, sftpServer } from "@messagefoundry/test-services";
-import { createInbound, createOutbound } from "../../src/transports/index.js";
+import { FTPError } from "basic-ftp";
+import { createInbound, createOutbound, FtpDir } from "../../src/transports/index.js";
 import { tempDir } from "../support/fixtures.js";
 import { adt, captureLog, context, until } from "./helpers.js";
 import { freshDir, VARIANTS } from "./remote-rig.js";
@@ -332,5 +334,43 @@ describe("transports/ftps certificate checks", function () {
     const s = await ftpServer();
     const { result } = await tryWrite({ tls: { ca: s.ca, servername: "elsewhere.example" } });
     assert.equal(result.status, "retry");
+  });
+});
+
+describe("transports/remote files: transient vs permanent", () => {
+  it("a server that accepts but never answers is a retry after connectTimeoutMs (sftp, ftp, ftps)", async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((s) => {
+      sockets.add(s);
+      s.on("error", () => undefined);
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as AddressInfo).port;
+    const base = { host: "127.0.0.1", port, path: "/x", connectTimeoutMs: 300, timeoutMs: 300 };
+    const settings: Record<string, Record<string, unknown>> = {
+      sftp: { ...base, username: "u", password: "p", hostKey: "insecure-accept-any" },
+      ftp: { ...base, username: "u", password: "p" },
+      ftps: { ...base, username: "u", password: "p", mode: "implicit" },
+    };
+    try {
+      for (const [transport, s] of Object.entries(settings)) {
+        const ob = createOutbound(transport, "OB_SILENT", s);
+        const r = await ob.send(Buffer.from(adt("T1")), meta("T1"));
+        await ob.close();
+        assert.equal(r.status, "retry", `${transport}: ${r.error}`);
+      }
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it("FTP 4xx replies are transient; 550/551/553 (no such file, not allowed) are permanent", () => {
+    const dir = new FtpDir({ host: "h", port: 21, connectTimeoutMs: 1, timeoutMs: 1 }, "OB_X", captureLog());
+    const reply = (code: number) => new FTPError({ code, message: `${code} reply` });
+    for (const code of [421, 425, 426, 450, 451, 452, 530])
+      assert.equal(dir.isPermanent(reply(code)), false, String(code));
+    for (const code of [550, 551, 553]) assert.equal(dir.isPermanent(reply(code)), true, String(code));
+    assert.equal(dir.isPermanent(new Error("ECONNRESET")), false);
   });
 });
