@@ -18,6 +18,7 @@ const ENGINE_WHITE_BOX = [
   "^bench/staging/run\\.ts$",
   "^test/e2e-engine/crash\\.test\\.ts$",
   "^test/e2e-engine/amqp-crash\\.test\\.ts$",
+  "^test/e2e-engine/remote-crash\\.test\\.ts$",
   "^extension/test/support/realEngine\\.ts$",
 ];
 

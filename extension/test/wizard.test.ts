@@ -7,12 +7,16 @@ import {
   checkFunctionName,
   checkModuleFile,
   checkPort,
+  checkSchemaSetting,
   type FieldCatalog,
   generateConnection,
   generateRoute,
+  INBOUND_TRANSPORTS,
   InputValidation,
+  OUTBOUND_TRANSPORTS,
   parseMessageTypes,
   type RouteAnswers,
+  schemaSettings,
   suggestNames,
   validateConnection,
   validateRoute,
@@ -343,5 +347,64 @@ describe("wizard input validation display", () => {
     const back = new InputValidation("ACME", partner);
     assert.equal(back.onChange("ACME"), undefined);
     assert.equal(back.onAccept("ACME"), undefined);
+  });
+});
+
+describe("wizard: transports asked from their schema (sftp, ftp, ftps)", () => {
+  it("offers the remote file transports both ways and asks their required settings; secrets as env:KEY only", () => {
+    assert.ok(INBOUND_TRANSPORTS.includes("sftp") && OUTBOUND_TRANSPORTS.includes("ftps"));
+    const asked = schemaSettings("sftp", "inbound");
+    assert.deepEqual(
+      asked.map((s) => s.key),
+      ["host", "path", "username", "hostKey", "password"],
+    );
+    const password = asked.find((s) => s.key === "password")!;
+    assert.equal(password.secret, true);
+    assert.match(checkSchemaSetting(password, "hunter2") ?? "", /secret: write env:KEY/);
+    assert.equal(checkSchemaSetting(password, "env:sftp_password"), undefined);
+    assert.deepEqual(
+      schemaSettings("ftp", "outbound").map((s) => s.key),
+      ["host", "path"],
+    );
+  });
+
+  it("writes the answers into a connections.toml table, and validates missing ones", () => {
+    const c = {
+      direction: "inbound" as const,
+      name: "IB_ACME_FILES",
+      transport: "sftp" as const,
+      router: "acme_router",
+      settings: {
+        host: "env:acme_sftp_host",
+        path: "/outgoing",
+        username: "mefor",
+        hostKey: "insecure-accept-any",
+        password: "env:acme_sftp_password",
+      },
+    };
+    assert.equal(
+      generateConnection(c),
+      [
+        "",
+        "[[inbound]]",
+        'name = "IB_ACME_FILES"',
+        'transport = "sftp"',
+        'router = "acme_router"',
+        'contentType = "hl7v2"',
+        "[inbound.settings]",
+        'host = { env = "acme_sftp_host" }',
+        'path = "/outgoing"',
+        'username = "mefor"',
+        'hostKey = "insecure-accept-any"',
+        'password = { env = "acme_sftp_password" }',
+        "",
+      ].join("\n"),
+    );
+    const missing = validateConnection({ ...c, settings: { host: "h", path: "/x" } }, graph);
+    assert.deepEqual(missing, [
+      "IB_ACME_FILES: username is required.",
+      "IB_ACME_FILES: hostKey is required.",
+      "IB_ACME_FILES: password is required.",
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TRANSPORT_SCHEMAS } from "messagefoundry/graph";
+import { type JsonSchema, TRANSPORT_SCHEMAS, TRANSPORTS } from "messagefoundry/graph";
 import type { CompletionItem } from "vscode-languageserver";
 import { check, type TestClient } from "./harness.js";
 
@@ -147,7 +147,12 @@ describe("language server: completion", () => {
       "connections.toml",
       toml.replace('transport = "mllp"', 'transport = "|"'),
     );
-    assert.deepEqual(labels(transports), ["mllp", "tcp", "file", "http", "loopback", "amqp", "timer"]);
+    // Every transport whose schema allows an inbound, in schema order (the remote file ones included).
+    const inbound = TRANSPORTS.filter((t) =>
+      ((TRANSPORT_SCHEMAS[t] as JsonSchema)["x-mf-directions"] ?? []).includes("inbound"),
+    );
+    assert.deepEqual(labels(transports), inbound);
+    for (const t of ["mllp", "file", "sftp", "ftp", "ftps"]) assert.ok(inbound.includes(t as never), t);
     const routers = await completeAt(
       client,
       "connections.toml",

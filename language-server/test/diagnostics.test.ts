@@ -121,6 +121,43 @@ describe("language server: diagnostics", () => {
     await client.settle(env);
   });
 
+  it("checks sftp settings in connections.toml: host key form, leave needs rememberFile, a literal secret", async () => {
+    client = await check("basic", {}, (c) => c.open("connections.toml"));
+    const toml = client.readDisk("connections.toml");
+    const remote = `${toml}
+[[inbound]]
+name = "IB_ACME_FILES"
+transport = "sftp"
+router = "acme_adt_router"
+[inbound.settings]
+host = "files.example"
+username = "mefor"
+password = { env = "acme_sftp_password" }
+hostKey = "not-a-fingerprint"
+path = "/outgoing"
+afterRead = "leave"
+`;
+    await client.change("connections.toml", remote);
+    await client.settle({
+      "connections.toml": [
+        '15:1-25:20 MF-SETTINGS-SCHEMA inbound "IB_ACME_FILES" (sftp): setting rememberFile is required when afterRead is "leave"',
+        `23:12-23:29 MF-SETTINGS-SCHEMA inbound "IB_ACME_FILES" (sftp): setting hostKey must be the host key's SHA-256 fingerprint ("SHA256:" and 43 base64 characters, as ssh-keygen -lf prints it) or "insecure-accept-any"`,
+      ],
+    });
+    // A literal password (not an env table) is refused at its value: secrets come only from MEFOR_VALUE_*.
+    const fixed = remote
+      .replace('"not-a-fingerprint"', `"SHA256:${"a".repeat(43)}"`)
+      .replace('afterRead = "leave"', 'afterRead = "delete"')
+      .replace('password = { env = "acme_sftp_password" }', 'password = "hunter2"');
+    await client.change("connections.toml", fixed);
+    await client.waitFor(() =>
+      (client?.rendered()["connections.toml"] ?? []).some((l) => l.startsWith("22:")),
+    );
+    const secret = client.rendered()["connections.toml"] ?? [];
+    assert.equal(secret.length, 1, secret.join("\n"));
+    assert.match(secret[0] ?? "", /^22:\d+-22:\d+ MF-/);
+  });
+
   it("never asks for a secret in an environment file, and reports one written there at its key", async () => {
     client = await check("basic", {}, (c) => c.open("routes/acme.ts"));
     const ts = client

@@ -5,13 +5,12 @@
  * least once, each lane in commit order, with the count-and-log totals adding up.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { buildAck, encodeMllp, MllpDecoder, parse } from "messagefoundry/hl7";
 import {
   aesGcmCodec,
@@ -20,10 +19,7 @@ import {
   parseStoreKey,
 } from "../../engine/src/store/index.js";
 import { freePort, until } from "../../engine/test/support/fixtures.js";
-
-const MAIN = fileURLToPath(new URL("../../engine/src/cli/main.ts", import.meta.url));
-/** The repository root: the child resolves tsx from here. */
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+import { serve } from "./serve.js";
 
 const ROUTES = `
 import { env, handler, inbound, mllp, outbound, router, send } from "messagefoundry";
@@ -101,28 +97,6 @@ async function sender(port: number, prefix: string, acked: string[], stop: () =>
     if (parse(reply.toString("latin1")).get("MSA-1") === "AA") acked.push(id);
   }
   socket.destroy();
-}
-
-function serve(dir: string, db: string, key: string): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      "--conditions=source",
-      "--import",
-      "tsx",
-      MAIN,
-      "serve",
-      "--config",
-      join(dir, "config"),
-      "--env",
-      "test",
-      "--db",
-      db,
-      "--api-port",
-      "0",
-    ],
-    { cwd: ROOT, env: { ...process.env, MEFOR_STORE_KEY: key }, stdio: ["ignore", "ignore", "inherit"] },
-  );
 }
 
 async function listening(port: number, child: ChildProcess): Promise<void> {

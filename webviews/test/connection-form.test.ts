@@ -53,6 +53,40 @@ describe("connection-form", () => {
     assert.equal(smtp.find((s) => s.key === "password")?.secret, true);
   });
 
+  it("offers sftp, ftp and ftps both ways, with their fields, secrets and checks", () => {
+    for (const t of ["sftp", "ftp", "ftps"]) {
+      assert.ok(transportsFor("inbound").includes(t) && transportsFor("outbound").includes(t), t);
+    }
+    const sftp = fieldsFor("inbound", "sftp");
+    assert.deepEqual(
+      sftp.filter((f) => f.group === "settings" && f.required).map((f) => f.key),
+      ["host", "username", "path", "hostKey"],
+    );
+    assert.deepEqual(
+      sftp.filter((f) => f.secret).map((f) => f.key),
+      ["password", "privateKey", "passphrase"],
+    );
+    const issues = validateConnection(
+      conn({
+        name: "IB_ACME_FILES",
+        transport: "sftp",
+        settings: {
+          host: "h",
+          username: "u",
+          path: "/in",
+          hostKey: "nope",
+          password: "literal",
+          afterRead: "leave",
+        },
+      }),
+      [],
+    );
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ["settings.rememberFile", "settings.hostKey", "settings.password"],
+    );
+  });
+
   it("parses typed text by schema type, with a reason when it cannot", () => {
     assert.deepEqual(parseInput({ type: "integer" }, " 2601 "), { value: 2601 });
     assert.deepEqual(parseInput({ type: "integer" }, "26x"), { error: "must be a whole number" });

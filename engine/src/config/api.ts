@@ -16,6 +16,8 @@ import type {
   Connection,
   EnvValue,
   FileSettings,
+  FtpSettings,
+  FtpsSettings,
   HandlerFn,
   HttpSettings,
   InboundConnection,
@@ -27,6 +29,7 @@ import type {
   RestSettings,
   RouterFn,
   Send,
+  SftpSettings,
   SmtpSettings,
   SoapSettings,
   TcpSettings,
@@ -57,6 +60,9 @@ export const amqp: (settings: AmqpSettings) => Connection<"amqp"> = factory("amq
 export const timer: (settings: TimerSettings) => Connection<"timer"> = factory("timer");
 export const soap: (settings: SoapSettings) => Connection<"soap"> = factory("soap");
 export const smtp: (settings: SmtpSettings) => Connection<"smtp"> = factory("smtp");
+export const sftp: (settings: SftpSettings) => Connection<"sftp"> = factory("sftp");
+export const ftp: (settings: FtpSettings) => Connection<"ftp"> = factory("ftp");
+export const ftps: (settings: FtpsSettings) => Connection<"ftps"> = factory("ftps");
 export const loopback: (settings?: LoopbackSettings) => Connection<"loopback"> = (settings = {}) =>
   factory("loopback")(settings);
 

@@ -195,6 +195,49 @@ export interface SmtpSettings {
   timeoutMs?: Setting<number>;
 }
 
+/** Settings the remote file transports (sftp, ftp, ftps) share. */
+export interface RemoteFileSettings {
+  host: Setting<string>;
+  port?: Setting<number>;
+  username?: Setting<string>;
+  password?: Secret;
+  /** Remote directory to poll (inbound) / write to (outbound). */
+  path: Setting<string>;
+  connectTimeoutMs?: Setting<number>;
+  timeoutMs?: Setting<number>;
+  pattern?: Setting<string>;
+  pollMs?: Setting<number>;
+  stableMs?: Setting<number>;
+  afterRead?: Setting<"move" | "delete" | "leave">;
+  moveTo?: Setting<string>;
+  /** Required for `afterRead: "leave"`: a local file remembering what was read. */
+  rememberFile?: Setting<string>;
+  errorTo?: Setting<string>;
+  maxFileBytes?: Setting<number>;
+  filename?: Setting<string>;
+  onExists?: Setting<"suffix" | "overwrite">;
+}
+
+export interface SftpSettings extends RemoteFileSettings {
+  username: Setting<string>;
+  privateKey?: Secret;
+  passphrase?: Secret;
+  /** `SHA256:…` of the server's host key, or `"insecure-accept-any"`. */
+  hostKey: Setting<string>;
+}
+
+export type FtpSettings = RemoteFileSettings;
+
+export interface FtpsSettings extends RemoteFileSettings {
+  mode?: Setting<"explicit" | "implicit">;
+  tls?: {
+    ca?: Setting<string>;
+    caPem?: Secret;
+    servername?: Setting<string>;
+    rejectUnauthorized?: Setting<boolean>;
+  };
+}
+
 export interface LoopbackSettings {
   target?: Setting<string>;
 }
@@ -210,6 +253,9 @@ export interface TransportSettingsMap {
   timer: TimerSettings;
   soap: SoapSettings;
   smtp: SmtpSettings;
+  sftp: SftpSettings;
+  ftp: FtpSettings;
+  ftps: FtpsSettings;
 }
 
 /** What a connection factory returns; passed to inbound()/outbound(). */
@@ -220,11 +266,11 @@ export interface Connection<T extends keyof TransportSettingsMap = keyof Transpo
 
 /** Connections that can listen / poll for inbound traffic. */
 export type InboundConnection = Connection<
-  "mllp" | "tcp" | "file" | "http" | "loopback" | "amqp" | "timer" | "soap"
+  "mllp" | "tcp" | "file" | "http" | "loopback" | "amqp" | "timer" | "soap" | "sftp" | "ftp" | "ftps"
 >;
 /** Connections that can deliver. */
 export type OutboundConnection = Connection<
-  "mllp" | "tcp" | "file" | "rest" | "loopback" | "amqp" | "soap" | "smtp"
+  "mllp" | "tcp" | "file" | "rest" | "loopback" | "amqp" | "soap" | "smtp" | "sftp" | "ftp" | "ftps"
 >;
 
 export type ContentType = "hl7v2" | "json" | "xml" | "x12" | "text" | "binary";

@@ -15,6 +15,7 @@ export {
   resolveEnvRef,
 } from "./env.js";
 export { amqpUrlProblem, cronProblem, timezoneProblem } from "./formats.js";
+export { INSECURE_ANY_HOST_KEY, isHostKeySetting, normaliseHostKey } from "./host-key.js";
 export { canonicalGraph, graphToDot, graphToJson, graphToMermaid } from "./render.js";
 export * from "./rules.js";
 export * from "./schemas.js";

@@ -27,14 +27,18 @@ export interface JsonSchema {
   default?: unknown;
   /**
    * `ip-or-cidr`: an IPv4/IPv6 address or CIDR block (see address.ts); `cron`, `timezone`, `amqp-url`:
-   * see formats.ts.
+   * see formats.ts; `ssh-host-key`: a SHA-256 host key fingerprint or `insecure-accept-any` (host-key.ts).
    */
-  format?: "ip-or-cidr" | "cron" | "timezone" | "amqp-url";
+  format?: "ip-or-cidr" | "cron" | "timezone" | "amqp-url" | "ssh-host-key";
   "x-mf-secret"?: boolean;
   "x-mf-required-outbound"?: readonly string[];
   "x-mf-required-inbound"?: readonly string[];
   /** Exactly one of these settings must be given (e.g. the timer's `cron` or `intervalMs`). */
   "x-mf-exactly-one"?: readonly string[];
+  /** `require` must be set when `key` equals `equals` (e.g. rememberFile when afterRead is "leave"). */
+  "x-mf-required-when"?: readonly { key: string; equals: string; require: string }[];
+  /** At least one key of each group must be set (e.g. password or privateKey). */
+  "x-mf-any-of"?: readonly (readonly string[])[];
   /** Which directions may use this transport. */
   "x-mf-directions"?: readonly ("inbound" | "outbound")[];
 }
@@ -158,6 +162,77 @@ const exchangeType: JsonSchema = {
   enum: ["direct", "topic", "fanout", "headers"],
   description: "Declare the exchange with this type on connect (unset: it must exist)",
 };
+/** The remote file transports (sftp, ftp, ftps): server, polled directory (inbound), write target (outbound). */
+const remoteFileProperties = {
+  host: { type: "string", minLength: 1, description: "Server host name or IP" },
+  port,
+  username: { type: "string", minLength: 1, description: "Login name" },
+  password: { type: "string", minLength: 1, "x-mf-secret": true, description: "Login password" },
+  path: {
+    type: "string",
+    minLength: 1,
+    description: "Remote directory to poll (inbound) / write to (outbound)",
+  },
+  connectTimeoutMs: {
+    ...timeoutMs,
+    default: 10000,
+    description: "Connecting and logging in must finish within this",
+  },
+  timeoutMs: {
+    ...timeoutMs,
+    default: 30000,
+    description: "Each later request must finish within this, else the connection is dropped",
+  },
+  pattern: { type: "string", minLength: 1, default: "*", description: "Inbound: glob of files to pick up" },
+  pollMs: { type: "integer", minimum: 10, default: 5000, description: "Inbound: polling interval" },
+  stableMs: {
+    type: "integer",
+    minimum: 0,
+    default: 0,
+    description:
+      "Inbound: a file is read once its size and mtime are the same on two polls at least this far apart",
+  },
+  afterRead: {
+    type: "string",
+    enum: ["move", "delete", "leave"],
+    default: "move",
+    description:
+      "Inbound: after the message is committed, move the file to moveTo, delete it, or leave it and remember it (rememberFile)",
+  },
+  moveTo: {
+    type: "string",
+    minLength: 1,
+    description: "Inbound: where read files go (afterRead move); default <path>/processed",
+  },
+  rememberFile: {
+    type: "string",
+    minLength: 1,
+    description:
+      "Inbound: local file remembering the files read and left (name, size, mtime), so a restart does not read them again; required for afterRead leave",
+  },
+  errorTo: { type: "string", minLength: 1, description: "Inbound: move files the engine refused here" },
+  maxFileBytes: {
+    type: "integer",
+    minimum: 1,
+    default: 67108864,
+    description: "Inbound: largest file read (a larger one is logged and moved to errorTo)",
+  },
+  filename: {
+    type: "string",
+    minLength: 1,
+    default: "{messageId}.msg",
+    description:
+      "Outbound: file name template ({MSH-10}, {controlId}, {messageId}, {messageType}, {date}, {timestamp}, {seq}); written under a temporary name, then renamed",
+  },
+  onExists: {
+    type: "string",
+    enum: ["suffix", "overwrite"],
+    default: "suffix",
+    description: "Outbound: when the name is taken: add -1, -2… or replace it",
+  },
+} satisfies Record<string, JsonSchema>;
+
+const leaveNeedsRemember = { key: "afterRead", equals: "leave", require: "rememberFile" } as const;
 
 export const TRANSPORT_SCHEMAS = {
   mllp: {
@@ -612,6 +687,92 @@ export const TRANSPORT_SCHEMAS = {
     additionalProperties: false,
     "x-mf-exactly-one": ["cron", "intervalMs"],
     "x-mf-directions": ["inbound"],
+  },
+  sftp: {
+    type: "object",
+    description:
+      "SFTP (SSH): inbound polls a remote directory; outbound writes one file per message. Password or private key; the server's host key is pinned",
+    properties: {
+      ...remoteFileProperties,
+      port: { ...port, default: 22 },
+      privateKey: {
+        type: "string",
+        minLength: 1,
+        "x-mf-secret": true,
+        description: "Private key text (OpenSSH or PEM), instead of or with password",
+      },
+      passphrase: {
+        type: "string",
+        minLength: 1,
+        "x-mf-secret": true,
+        description: "Passphrase of privateKey",
+      },
+      hostKey: {
+        type: "string",
+        minLength: 1,
+        format: "ssh-host-key",
+        description:
+          'SHA-256 fingerprint of the server\'s host key ("SHA256:…", as ssh-keygen -lf prints it); a different key is refused. "insecure-accept-any" accepts any (logged)',
+      },
+    },
+    required: ["host", "path", "username", "hostKey"],
+    additionalProperties: false,
+    "x-mf-required-when": [leaveNeedsRemember],
+    "x-mf-any-of": [["password", "privateKey"]],
+    "x-mf-directions": ["inbound", "outbound"],
+  },
+  ftp: {
+    type: "object",
+    description:
+      "Plain FTP (no encryption: prefer sftp or ftps): inbound polls a directory; outbound writes files",
+    properties: { ...remoteFileProperties, port: { ...port, default: 21 } },
+    required: ["host", "path"],
+    additionalProperties: false,
+    "x-mf-required-when": [leaveNeedsRemember],
+    "x-mf-directions": ["inbound", "outbound"],
+  },
+  ftps: {
+    type: "object",
+    description:
+      "FTP over TLS, explicit (AUTH TLS) or implicit: inbound polls a directory; outbound writes files. The certificate is checked",
+    properties: {
+      ...remoteFileProperties,
+      port: { ...port, description: "TCP port (default 21 explicit, 990 implicit)" },
+      mode: {
+        type: "string",
+        enum: ["explicit", "implicit"],
+        default: "explicit",
+        description: "explicit: AUTH TLS on a plain connection; implicit: TLS from the first byte",
+      },
+      tls: {
+        type: "object",
+        description: "How the server certificate is checked",
+        properties: {
+          ca: { type: "string", minLength: 1, description: "CA bundle to trust (PEM file path)" },
+          caPem: {
+            type: "string",
+            minLength: 1,
+            "x-mf-secret": true,
+            description: "CA bundle to trust, as PEM text (instead of ca)",
+          },
+          servername: {
+            type: "string",
+            minLength: 1,
+            description: "Name expected in the server certificate",
+          },
+          rejectUnauthorized: {
+            type: "boolean",
+            default: true,
+            description: "Refuse untrusted servers; false only for test rigs (logged)",
+          },
+        },
+        additionalProperties: false,
+      },
+    },
+    required: ["host", "path"],
+    additionalProperties: false,
+    "x-mf-required-when": [leaveNeedsRemember],
+    "x-mf-directions": ["inbound", "outbound"],
   },
 } as const satisfies Record<string, JsonSchema>;
 

@@ -1,6 +1,7 @@
 /** A small JSON Schema checker covering the subset our transport schemas use. Pure. */
 import { parseAddressRule } from "./address.js";
 import { amqpUrlProblem, cronProblem, timezoneProblem } from "./formats.js";
+import { isHostKeySetting } from "./host-key.js";
 import type { JsonSchema } from "./schemas.js";
 import { suggest } from "./suggest.js";
 
@@ -21,14 +22,20 @@ function join(path: string, key: string): string {
   return path === "" ? key : `${path}.${key}`;
 }
 
-const FORMATS: Record<"cron" | "timezone" | "amqp-url", (v: string) => string | undefined> = {
-  cron: (v) => {
-    const why = cronProblem(v);
-    return why === undefined ? undefined : `is not a valid cron expression: ${why}`;
-  },
-  timezone: timezoneProblem,
-  "amqp-url": amqpUrlProblem,
-};
+/** String formats beyond ip-or-cidr: each returns why a value is not of the format, or undefined. */
+const FORMATS: Record<"cron" | "timezone" | "amqp-url" | "ssh-host-key", (v: string) => string | undefined> =
+  {
+    cron: (v) => {
+      const why = cronProblem(v);
+      return why === undefined ? undefined : `is not a valid cron expression: ${why}`;
+    },
+    timezone: timezoneProblem,
+    "amqp-url": amqpUrlProblem,
+    "ssh-host-key": (v) =>
+      isHostKeySetting(v)
+        ? undefined
+        : 'must be the host key\'s SHA-256 fingerprint ("SHA256:" and 43 base64 characters, as ssh-keygen -lf prints it) or "insecure-accept-any"',
+  };
 
 /**
  * Check `value` against `schema`. `skip(value)` returns true for values that cannot be judged yet
@@ -75,6 +82,17 @@ export function checkSchema(
     const obj = value as Record<string, unknown>;
     for (const key of schema.required ?? []) {
       if (obj[key] === undefined) issues.push({ path: join(path, key), message: "is required" });
+    }
+    for (const rule of schema["x-mf-required-when"] ?? []) {
+      if (obj[rule.key] === rule.equals && obj[rule.require] === undefined && !skip(obj[rule.key]))
+        issues.push({
+          path: join(path, rule.require),
+          message: `is required when ${rule.key} is "${rule.equals}"`,
+        });
+    }
+    for (const group of schema["x-mf-any-of"] ?? []) {
+      if (group.every((k) => obj[k] === undefined))
+        issues.push({ path: join(path, group[0]!), message: `set ${group.join(" or ")}` });
     }
     const props = schema.properties ?? {};
     for (const [key, v] of Object.entries(obj)) {

@@ -1,7 +1,6 @@
 /**
- * File inbound: polls a directory for files matching a glob, hands each stable file (size and mtime
- * unchanged for `stableMs`) to the intake as one payload, and only after the intake accepted it moves
- * or deletes the file. Files are taken oldest first (mtime, then name).
+ * File inbound: polls a local directory (poll-inbound.ts does the polling, the stable check and the
+ * after-read move or delete, shared with the remote connectors); this file is the local directory.
  *
  * A file is opened without following a symlink, checked through that same handle (a regular file, not
  * over `maxFileBytes`) and read through it, at most `maxFileBytes` + 1 bytes: swapping the name for a
@@ -19,11 +18,9 @@ import {
   stat,
   unlink,
 } from "node:fs/promises";
-import { extname, join } from "node:path";
-import { errorCode, errorText, fileRef } from "./errors.js";
-import { globMatcher } from "./glob.js";
-import { InboundStats } from "./stats.js";
-import type { InboundConnector, InboundContext, InboundState } from "./types.js";
+import { join } from "node:path";
+import { PollingInbound } from "./poll-inbound.js";
+import { numberedName, type PollSource, type SourceEntry } from "./poll-source.js";
 
 export interface FileInboundSettings {
   directory: string;
@@ -43,202 +40,48 @@ export interface FileInboundSettings {
   maxFileBytes: number;
 }
 
-interface Seen {
-  size: number;
-  mtimeMs: number;
-  since: number;
+export class FileInbound extends PollingInbound {
+  constructor(name: string, settings: FileInboundSettings) {
+    super("file", name, { ...settings, readAtFirstSight: true }, new LocalDirectory(settings.directory));
+  }
 }
 
-export class FileInbound implements InboundConnector {
-  readonly type = "file";
-  private readonly stats = new InboundStats();
-  private readonly matches: (name: string) => boolean;
-  private ctx: InboundContext | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
-  private stopping = false;
-  /** Last observation per file, for the stable check. */
-  private readonly seen = new Map<string, Seen>();
-  /** Files to leave alone until they change: rejected, too large, or accepted but not movable. */
-  private readonly skip = new Map<string, string>();
-  private lastPollError: string | undefined;
+/** A local directory as a poll source. */
+export class LocalDirectory implements PollSource {
+  constructor(readonly where: string) {}
 
-  constructor(
-    readonly name: string,
-    private readonly settings: FileInboundSettings,
-  ) {
-    this.matches = globMatcher(settings.pattern);
-  }
-
-  get state(): InboundState {
-    return this.stats.snapshot();
-  }
-
-  async start(ctx: InboundContext): Promise<void> {
-    this.ctx = ctx;
-    this.stopping = false;
-    const s = this.settings;
-    // Folders the engine creates for received (patient) files are owner-only.
-    if (s.afterRead === "move") await mkdir(s.moveTo, { recursive: true, mode: 0o700 });
-    if (s.errorTo) await mkdir(s.errorTo, { recursive: true, mode: 0o700 });
-    this.stats.status = "listening";
-    ctx.log.info(
-      { connection: this.name, transport: this.type, directory: s.directory },
-      "file inbound polling",
-    );
-    this.schedule(0);
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.timer);
-    await this.polling;
-    this.stats.status = "stopped";
-    this.ctx?.log.info({ connection: this.name, transport: this.type }, "inbound stopped");
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopping) return;
-    this.timer = setTimeout(() => {
-      this.polling = this.poll().finally(() => this.schedule(this.settings.pollIntervalMs));
-    }, ms);
-  }
-
-  private async poll(): Promise<void> {
-    const s = this.settings;
-    const log = this.ctx!.log;
-    let ready: { name: string; size: number; mtimeMs: number }[];
-    try {
-      ready = await this.readyFiles();
-      if (this.lastPollError) log.info({ connection: this.name }, "directory readable again");
-      this.lastPollError = undefined;
-      if (this.stats.snapshot().status === "error") this.stats.status = "listening";
-    } catch (err) {
-      const text = errorText(err);
-      if (text !== this.lastPollError)
-        log.error({ connection: this.name, error: text }, "cannot read directory");
-      this.lastPollError = text;
-      this.stats.status = "error";
-      this.stats.error(text);
-      return;
-    }
-    for (const f of ready) {
-      if (this.stopping) return;
-      const path = join(s.directory, f.name);
-      const sig = `${f.size}:${f.mtimeMs}`;
-      if (f.size > s.maxFileBytes) {
-        this.noteFile("error", f.name, undefined, "file exceeds maxFileBytes", { size: f.size });
-        await this.reject(f.name, path, sig);
-        continue;
-      }
-      let payload: Buffer;
+  async list(wanted: (name: string) => boolean): Promise<SourceEntry[]> {
+    const out: SourceEntry[] = [];
+    for (const e of await readdir(this.where, { withFileTypes: true })) {
+      if (!e.isFile() || !wanted(e.name)) continue;
       try {
-        const read = await readRegularFile(path, s.maxFileBytes);
-        if (typeof read === "string") {
-          log.error({ connection: this.name, file: f.name }, `file not read: ${read}`);
-          await this.reject(f.name, path, sig);
-          continue;
-        }
-        payload = read;
-      } catch (err) {
-        this.noteFile("warn", f.name, err, "cannot read file; will retry");
-        continue;
-      }
-      this.stats.bytesIn(payload.length);
-      this.stats.message();
-      let accepted: boolean;
-      try {
-        accepted = (await this.ctx!.receive(payload, { transport: "file", filename: f.name })).accepted;
-      } catch (err) {
-        // Nothing committed: leave the file for the next poll.
-        this.noteFile("error", f.name, err, "intake failed; will retry");
-        continue;
-      }
-      this.seen.delete(f.name);
-      if (accepted) await this.dispose(f.name, path, sig);
-      else await this.reject(f.name, path, sig);
-    }
-  }
-
-  /** Lists matching files and returns those that passed the stable check, oldest first. */
-  private async readyFiles(): Promise<{ name: string; size: number; mtimeMs: number }[]> {
-    const s = this.settings;
-    const now = Date.now();
-    const entries = await readdir(s.directory, { withFileTypes: true });
-    const present = new Set<string>();
-    const ready: { name: string; size: number; mtimeMs: number }[] = [];
-    for (const e of entries) {
-      if (!e.isFile() || !this.matches(e.name)) continue;
-      present.add(e.name);
-      let st: { size: number; mtimeMs: number };
-      try {
-        const l = await lstat(join(s.directory, e.name));
-        if (!l.isFile()) continue; // replaced by a link or other non-file since readdir
-        st = l;
+        const l = await lstat(join(this.where, e.name));
+        if (l.isFile()) out.push({ name: e.name, size: l.size, mtimeMs: l.mtimeMs });
       } catch {
-        continue; // vanished between readdir and lstat
-      }
-      const sig = `${st.size}:${st.mtimeMs}`;
-      if (this.skip.get(e.name) === sig) continue;
-      this.skip.delete(e.name);
-      const prev = this.seen.get(e.name);
-      if (
-        s.stableMs === 0 ||
-        (prev?.size === st.size && prev.mtimeMs === st.mtimeMs && now - prev.since >= s.stableMs)
-      ) {
-        ready.push({ name: e.name, size: st.size, mtimeMs: st.mtimeMs });
-      } else if (!prev || prev.size !== st.size || prev.mtimeMs !== st.mtimeMs) {
-        this.seen.set(e.name, { size: st.size, mtimeMs: st.mtimeMs, since: now });
+        // vanished between readdir and lstat
       }
     }
-    for (const k of this.seen.keys()) if (!present.has(k)) this.seen.delete(k);
-    for (const k of this.skip.keys()) if (!present.has(k)) this.skip.delete(k);
-    return ready.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return out;
   }
 
-  private async dispose(name: string, path: string, sig: string): Promise<void> {
-    const s = this.settings;
-    try {
-      if (s.afterRead === "delete") await unlink(path);
-      else await moveNoClobber(path, s.moveTo, name);
-    } catch (err) {
-      // Already committed: never read it again, or it would be ingested twice.
-      this.skip.set(name, sig);
-      this.noteFile("error", name, err, `accepted but could not ${s.afterRead} the file; it will be skipped`);
-    }
+  read(name: string, max: number): Promise<Buffer | string> {
+    return readRegularFile(join(this.where, name), max);
   }
 
-  /**
-   * Logs an event about a received file: at `level` with a reference and the error's code only
-   * (names and file-system messages can carry patient data), and the name and full error at debug.
-   */
-  private noteFile(
-    level: "warn" | "error",
-    name: string,
-    err: unknown,
-    msg: string,
-    extra: Record<string, unknown> = {},
-  ): void {
-    const log = this.ctx!.log;
-    const ref = { connection: this.name, fileRef: fileRef(name), ...extra };
-    log[level]({ ...ref, ...(err !== undefined && { error: errorCode(err) }) }, msg);
-    log.debug({ ...ref, file: name, ...(err !== undefined && { error: errorText(err) }) }, msg);
+  remove(name: string): Promise<void> {
+    return unlink(join(this.where, name));
   }
 
-  private async reject(name: string, path: string, sig: string): Promise<void> {
-    const s = this.settings;
-    if (s.errorTo) {
-      try {
-        await moveNoClobber(path, s.errorTo, name);
-        this.noteFile("warn", name, undefined, "file not accepted; moved to errorTo");
-        return;
-      } catch (err) {
-        this.noteFile("error", name, err, "cannot move file to errorTo");
-      }
-    }
-    this.skip.set(name, sig);
-    this.noteFile("warn", name, undefined, "file not accepted; skipped until it changes");
+  async moveInto(name: string, dir: string): Promise<void> {
+    await moveNoClobber(join(this.where, name), dir, name);
   }
+
+  async prepare(dirs: readonly string[]): Promise<void> {
+    // Folders the engine creates for received (patient) files are owner-only.
+    for (const d of dirs) await mkdir(d, { recursive: true, mode: 0o700 });
+  }
+
+  async release(): Promise<void> {}
 }
 
 /** O_NOFOLLOW: a symlink fails to open (ELOOP). O_NONBLOCK: a FIFO opens without waiting for a writer. */
@@ -282,10 +125,8 @@ export async function readRegularFile(path: string, max: number): Promise<Buffer
 
 /** Moves a file into `dir`, adding `-1`, `-2`… before the extension rather than overwriting. */
 export async function moveNoClobber(src: string, dir: string, name: string): Promise<string> {
-  const ext = extname(name);
-  const base = name.slice(0, name.length - ext.length);
   for (let i = 0; ; i++) {
-    const target = join(dir, i === 0 ? name : `${base}-${i}${ext}`);
+    const target = join(dir, numberedName(name, i));
     try {
       await stat(target);
       continue; // taken

@@ -1,6 +1,6 @@
 /**
  * Transports: the connector registry and the built-in connectors (mllp, tcp, file, http, rest,
- * loopback, amqp, timer, soap, smtp). Connectors move bytes; the pipeline's intake persists and decides replies.
+ * loopback, amqp, timer, soap, smtp, sftp, ftp, ftps). Connectors move bytes; the pipeline's intake persists and decides replies.
  */
 export { readAmqpInbound, readAmqpOutbound } from "./amqp.js";
 export type { AmqpInboundSettings, AmqpOutboundSettings } from "./amqp-broker.js";
@@ -20,6 +20,7 @@ export {
   type FramingSetting,
   framingFrom,
 } from "./framing.js";
+export { FtpDir, type FtpServerSettings, type FtpTlsSettings, readFtpServer } from "./ftp.js";
 export {
   type HttpAnswer,
   type HttpExchange,
@@ -44,6 +45,8 @@ export {
   readMllpInbound,
   readMllpOutbound,
 } from "./mllp.js";
+export { PollingInbound, type PollSettings } from "./poll-inbound.js";
+export type { PollSource, SourceEntry } from "./poll-source.js";
 export {
   ConnectorRegistry,
   connectors,
@@ -51,7 +54,15 @@ export {
   createOutbound,
   registerConnector,
 } from "./registry.js";
+export { type RemoteDir, RemoteSource } from "./remote-dir.js";
+export { RemoteOutbound, type RemoteOutboundSettings } from "./remote-outbound.js";
 export { RestOutbound, type RestOutboundSettings, readRestOutbound, statusResult } from "./rest.js";
+export {
+  hostKeyFingerprint,
+  readSftpServer,
+  SftpDir,
+  type SftpServerSettings,
+} from "./sftp.js";
 export { readSmtpOutbound, SmtpOutbound, type SmtpOutboundSettings } from "./smtp.js";
 export { readSoapInbound, type SoapInboundSettings, soapInbound } from "./soap-inbound.js";
 export { readSoapOutbound, SoapOutbound, type SoapOutboundSettings } from "./soap-outbound.js";

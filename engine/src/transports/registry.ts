@@ -5,11 +5,13 @@
 import { amqpConnector } from "./amqp.js";
 import { UnknownConnectorError } from "./errors.js";
 import { fileConnector } from "./file.js";
+import { ftpConnector, ftpsConnector } from "./ftp.js";
 import { httpConnector } from "./http.js";
 import { defaultLoopbackHub, LoopbackInbound, LoopbackOutbound } from "./loopback.js";
 import { mllpConnector } from "./mllp.js";
 import { restConnector } from "./rest.js";
 import { SettingsReader } from "./settings.js";
+import { sftpConnector } from "./sftp.js";
 import { smtpConnector } from "./smtp.js";
 import { soapConnector } from "./soap.js";
 import { tcpConnector } from "./tcp.js";
@@ -92,6 +94,9 @@ connectors.register("amqp", amqpConnector);
 connectors.register("timer", timerConnector);
 connectors.register("soap", soapConnector);
 connectors.register("smtp", smtpConnector);
+connectors.register("sftp", sftpConnector);
+connectors.register("ftp", ftpConnector);
+connectors.register("ftps", ftpsConnector);
 
 export function registerConnector(type: string, def: ConnectorDefinition): void {
   connectors.register(type, def);

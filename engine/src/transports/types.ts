@@ -11,9 +11,9 @@ export type ConnectorLog = Log;
 export interface ReceiveMeta {
   /** `host:port` of the peer for socket transports; the sending outbound's name for loopback. */
   remote?: string;
-  /** The connector type that received it (`mllp`, `tcp`, `http`, `soap`, `file`, `loopback`, `amqp`, `timer`). */
+  /** The connector type that received it (`mllp`, `tcp`, `http`, `soap`, `file`, `sftp`, `ftp`, `ftps`, `loopback`, `amqp`, `timer`). */
   transport: string;
-  /** File inbound: the source file's base name. */
+  /** Polled inbounds (file, sftp, ftp, ftps): the source file's base name (may carry PHI: debug logs only). */
   filename?: string;
   /** HTTP and SOAP inbound: the request's Content-Type header; AMQP: the message's content-type property. */
   contentType?: string;
@@ -22,7 +22,7 @@ export interface ReceiveMeta {
 export interface ReceiveResult {
   /** Bytes to send back (an ACK or NAK); absent when nothing is to be sent (ACK mode none). */
   reply?: Buffer;
-  /** True when the payload was committed durably. A File inbound only moves/deletes when true. */
+  /** True when the payload was committed durably. A polled inbound only moves/deletes/remembers when true. */
   accepted: boolean;
   /** HTTP inbound: the response status (default 200 when accepted, 400 otherwise). */
   httpStatus?: number;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { pino } from "pino";
+import { type JsonSchema, TRANSPORT_SCHEMAS, TRANSPORTS } from "../../src/graph/index.js";
 import {
   type ConnectorLog,
   ConnectorRegistry,
@@ -13,19 +14,28 @@ import {
 import { captureLog } from "./helpers.js";
 
 describe("transports/registry", () => {
-  it("lists the built-in connector types with their directions", () => {
-    assert.deepEqual(connectors.types(), [
-      { type: "mllp", inbound: true, outbound: true },
-      { type: "tcp", inbound: true, outbound: true },
-      { type: "file", inbound: true, outbound: true },
+  it("lists the built-in connector types with their directions, exactly those of the schemas", () => {
+    const types = connectors.types();
+    for (const t of ["mllp", "tcp", "file", "loopback", "sftp", "ftp", "ftps"])
+      assert.deepEqual(
+        types.find((x) => x.type === t),
+        { type: t, inbound: true, outbound: true },
+      );
+    assert.deepEqual(
+      types.find((x) => x.type === "http"),
       { type: "http", inbound: true, outbound: false },
+    );
+    assert.deepEqual(
+      types.find((x) => x.type === "rest"),
       { type: "rest", inbound: false, outbound: true },
-      { type: "loopback", inbound: true, outbound: true },
-      { type: "amqp", inbound: true, outbound: true },
-      { type: "timer", inbound: true, outbound: false },
-      { type: "soap", inbound: true, outbound: true },
-      { type: "smtp", inbound: false, outbound: true },
-    ]);
+    );
+    // The registry and the schemas (what the loader, language server and wizards offer) agree.
+    const fromSchemas = TRANSPORTS.map((type) => {
+      const dirs = (TRANSPORT_SCHEMAS[type] as JsonSchema)["x-mf-directions"] ?? [];
+      return { type, inbound: dirs.includes("inbound"), outbound: dirs.includes("outbound") };
+    });
+    const byType = (a: { type: string }, b: { type: string }) => a.type.localeCompare(b.type);
+    assert.deepEqual([...connectors.types()].sort(byType), fromSchemas.sort(byType));
   });
 
   it("creates connectors by type name, typed by direction", () => {
@@ -46,11 +56,12 @@ describe("transports/registry", () => {
 
   it("names the unknown type and what exists", () => {
     assert.throws(
-      () => createInbound("nosuch", "IB_X", {}),
+      () => createInbound("gopher", "IB_X", {}),
       (e: unknown) =>
         e instanceof UnknownConnectorError &&
-        e.message ===
-          "no inbound connector of type 'nosuch' (known: mllp, tcp, file, http, loopback, amqp, timer)",
+        e.message.startsWith(
+          "no inbound connector of type 'gopher' (known: mllp, tcp, file, http, loopback, sftp",
+        ),
     );
     assert.throws(() => createOutbound("http", "OB_X", {}), /no outbound connector of type 'http'/);
   });

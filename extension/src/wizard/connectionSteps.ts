@@ -9,6 +9,7 @@ import {
   parseEnvInput,
   type Transport,
 } from "./model.js";
+import { checkSchemaSetting, HAND_WRITTEN, schemaSettings, schemaSettingValue } from "./schemaSettings.js";
 import type { StepInput } from "./steps.js";
 
 const TRANSPORT_LABELS: Record<Transport, string> = {
@@ -21,6 +22,9 @@ const TRANSPORT_LABELS: Record<Transport, string> = {
   file: "Files in a directory",
   amqp: "AMQP 0-9-1 queue / exchange (RabbitMQ)",
   timer: "A message on a schedule (cron or interval)",
+  sftp: "Files on an SFTP server (SSH)",
+  ftp: "Files on an FTP server (unencrypted)",
+  ftps: "Files on an FTP server over TLS",
 };
 
 export function askTransport(input: StepInput, direction: Direction, current: Transport): Promise<Transport> {
@@ -38,6 +42,29 @@ export async function askConnectionSettings(
   c: ConnectionAnswers,
   graph: RegistryGraph | undefined,
 ): Promise<void> {
+  if (!HAND_WRITTEN.has(c.transport)) {
+    delete c.host;
+    delete c.port;
+    delete c.path;
+    delete c.url;
+    const previous = c.settings ?? {};
+    c.settings = {};
+    for (const s of schemaSettings(c.transport, c.direction)) {
+      const typed = await input.text({
+        prompt: `${s.key}: ${s.description}${s.secret ? " — a secret: env:KEY" : " (or env:KEY)"}`,
+        value:
+          previous[s.key] === undefined
+            ? s.secret
+              ? `env:${c.name.toLowerCase()}_${s.key.toLowerCase()}`
+              : ""
+            : String(previous[s.key]),
+        validate: (v) => checkSchemaSetting(s, v),
+      });
+      c.settings[s.key] = schemaSettingValue(s, typed);
+    }
+    return;
+  }
+  delete c.settings;
   const needsPort =
     c.transport === "mllp" ||
     c.transport === "tcp" ||

@@ -123,6 +123,9 @@ export function connectionToml(c: ConnectionAnswers): string {
   if (c.operation !== undefined) settings.push(`operation = ${q(c.operation)}`);
   if (c.from !== undefined) settings.push(`from = ${tomlValue(c.from)}`);
   if (c.to !== undefined) settings.push(`to = ${tomlValue(c.to)}`);
+  for (const [key, value] of Object.entries(c.settings ?? {})) {
+    settings.push(`${key} = ${tomlValue(value)}`);
+  }
   const lines = ["", `[[${c.direction}]]`, `name = ${q(c.name)}`, `transport = ${q(c.transport)}`];
   if (c.direction === "inbound") {
     if (c.router) lines.push(`router = ${q(c.router)}`);

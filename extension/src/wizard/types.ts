@@ -5,8 +5,30 @@
 
 export type Direction = "inbound" | "outbound";
 
-export const INBOUND_TRANSPORTS = ["mllp", "tcp", "http", "soap", "file", "amqp", "timer"] as const;
-export const OUTBOUND_TRANSPORTS = ["mllp", "tcp", "rest", "soap", "smtp", "file", "amqp"] as const;
+export const INBOUND_TRANSPORTS = [
+  "mllp",
+  "tcp",
+  "http",
+  "soap",
+  "file",
+  "sftp",
+  "ftp",
+  "ftps",
+  "amqp",
+  "timer",
+] as const;
+export const OUTBOUND_TRANSPORTS = [
+  "mllp",
+  "tcp",
+  "rest",
+  "soap",
+  "smtp",
+  "file",
+  "sftp",
+  "ftp",
+  "ftps",
+  "amqp",
+] as const;
 export type Transport = (typeof INBOUND_TRANSPORTS)[number] | (typeof OUTBOUND_TRANSPORTS)[number];
 
 export const CONTENT_TYPES = ["hl7v2", "json", "xml", "x12", "text", "binary"] as const;
@@ -42,6 +64,8 @@ export interface ConnectionAnswers {
   /** Outbound smtp: sender and recipients (templates such as {MSH-10} allowed). */
   from?: SettingInput;
   to?: SettingInput;
+  /** Transports without hand-written steps (sftp, ftp, ftps…): the schema's required settings, by key. */
+  settings?: Record<string, SettingInput>;
   /** Inbound only; defaults to hl7v2. */
   contentType?: ContentType;
   /** Inbound only: the router it feeds. */

@@ -4,6 +4,7 @@
  * same functions serve the interactive flow and the whole-answer check before anything is written.
  */
 import { type GraphNode, LISTENER_TRANSPORTS, type NodeKind, type RegistryGraph } from "messagefoundry/graph";
+import { checkSchemaSetting, HAND_WRITTEN, schemaSettings } from "./schemaSettings.js";
 import type { ConnectionAnswers, Direction, FieldCatalog, HandlerAnswers, RouteAnswers } from "./types.js";
 
 /** `[TYPE]_[PARTNER]_[MESSAGE]`: IB/OB, then at least two upper-case words (`IB_ACME_ADT`). */
@@ -203,6 +204,13 @@ export function validateConnection(
     problems.push(`${c.name}: a cron expression or an interval is required.`);
   if (c.transport === "smtp" && !c.from) problems.push(`${c.name}: a sender address is required.`);
   if (c.transport === "smtp" && !c.to) problems.push(`${c.name}: a recipient is required.`);
+  if (!HAND_WRITTEN.has(c.transport)) {
+    for (const s of schemaSettings(c.transport, c.direction)) {
+      const v = c.settings?.[s.key];
+      const issue = v === undefined ? "is required." : checkSchemaSetting(s, String(v));
+      if (issue !== undefined) problems.push(`${c.name}: ${s.key} ${issue}`);
+    }
+  }
   if (c.direction === "inbound" && !c.router) problems.push(`${c.name}: an inbound names its router.`);
   return problems;
 }

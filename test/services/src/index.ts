@@ -12,6 +12,8 @@ import { postgresService } from "./postgres.js";
 import { rabbitmqService } from "./rabbitmq.js";
 import { report } from "./report.js";
 import type { Found, Service } from "./service.js";
+import { type SftpServer, sshdService } from "./sshd.js";
+import { type FtpServer, vsftpdService } from "./vsftpd.js";
 
 export { makeTestCerts, type TestCerts } from "./certs.js";
 export { aptInstall, aptUnavailable } from "./debian.js";
@@ -25,6 +27,8 @@ export {
   smtpService,
   startSmtpServer,
 } from "./smtp.js";
+export type { SftpServer } from "./sshd.js";
+export type { FtpServer } from "./vsftpd.js";
 
 /** Provided before every run (mocha's global setup): most suites use them. */
 const EAGER: readonly Service[] = [chromiumService, postgresService];
@@ -94,4 +98,14 @@ export function amqpUrl(): string {
 
 function redact(value: string): string {
   return value.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}
+
+/** The test's own OpenSSH SFTP server (provided on first use). */
+export async function sftpServer(): Promise<SftpServer> {
+  return JSON.parse(await useService(sshdService)) as SftpServer;
+}
+
+/** The test's own vsftpd: FTP + explicit FTPS, and implicit FTPS (provided on first use). */
+export async function ftpServer(): Promise<FtpServer> {
+  return JSON.parse(await useService(vsftpdService)) as FtpServer;
 }

@@ -1,0 +1,35 @@
+/** `messagefoundry serve` as a child process (from source, via tsx) for the kill -9 tests. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const MAIN = fileURLToPath(new URL("../../engine/src/cli/main.ts", import.meta.url));
+/** The repository root: the child resolves tsx from here. */
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Serves `<dir>/config` (environment `test`) on the store `db`, encrypted with `key`. */
+export function serve(dir: string, db: string, key: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      "--conditions=source",
+      "--import",
+      "tsx",
+      MAIN,
+      "serve",
+      "--config",
+      join(dir, "config"),
+      "--env",
+      "test",
+      "--db",
+      db,
+      "--api-port",
+      "0",
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env, MEFOR_STORE_KEY: key },
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+}
