@@ -55,6 +55,7 @@ export {
 export { renderFilename, TemplateError } from "./template.js";
 export type { TlsClientSettings, TlsServerSettings } from "./tls.js";
 export type {
+  ConnectorCursors,
   ConnectorDefinition,
   ConnectorDeps,
   ConnectorLog,

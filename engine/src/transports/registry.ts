@@ -73,7 +73,11 @@ export class ConnectorRegistry {
 }
 
 function withDefaults(deps: Partial<ConnectorDeps> | undefined): ConnectorDeps {
-  return { log: deps?.log ?? silentLog, loopback: deps?.loopback ?? defaultLoopbackHub };
+  return {
+    log: deps?.log ?? silentLog,
+    loopback: deps?.loopback ?? defaultLoopbackHub,
+    ...(deps?.cursors ? { cursors: deps.cursors } : {}),
+  };
 }
 
 /** The process-wide registry, with the built-in connector types. */
