@@ -9,6 +9,8 @@
 import type { AuthoringApi } from "./config/api.js";
 
 export {
+  database,
+  dbStatement,
   file,
   http,
   loopback,

@@ -13,6 +13,9 @@ import type {
   CastResultType,
   CodeSet,
   Connection,
+  DatabaseSettings,
+  DbParam,
+  DbStatement,
   EnvValue,
   FileSettings,
   HandlerFn,
@@ -49,6 +52,25 @@ export const tcp: (settings: TcpSettings) => Connection<"tcp"> = factory("tcp");
 export const file: (settings: FileSettings) => Connection<"file"> = factory("file");
 export const http: (settings: HttpSettings) => Connection<"http"> = factory("http");
 export const rest: (settings: RestSettings) => Connection<"rest"> = factory("rest");
+export const database: (settings: DatabaseSettings) => Connection<"database"> = factory("database");
+
+/**
+ * A delivery for a database outbound: the name of a statement declared in its `statements` and the
+ * params (an object for `:named` params, an array for positional ones). Pass it to send():
+ * `return send("OB_EHR_DB", dbStatement("insert_adt", { mrn: msg.get("PID-3.1") }))`.
+ * Only the name and the values travel in the queue, never SQL text.
+ */
+export function dbStatement(
+  statement: string,
+  params?: Readonly<Record<string, DbParam>> | readonly DbParam[],
+): DbStatement {
+  if (typeof statement !== "string" || statement === "")
+    throw new ConfigError("dbStatement(): the statement name must be a non-empty string");
+  if (params !== undefined && (typeof params !== "object" || params === null))
+    throw new ConfigError(`dbStatement("${statement}", …): params must be an object or an array`);
+  return Object.freeze(params === undefined ? { statement } : { statement, params });
+}
+
 export const loopback: (settings?: LoopbackSettings) => Connection<"loopback"> = (settings = {}) =>
   factory("loopback")(settings);
 
@@ -129,7 +151,7 @@ export function createApi(c: Collector): AuthoringApi {
     if (typeof conn !== "object" || conn === null || typeof conn.transport !== "string") {
       c.declarationProblem(
         `${kind}("${name}"): the second argument must be a connection such as mllp({...})`,
-        "Use one of the factories: mllp, tcp, file, http, rest, loopback.",
+        "Use one of the factories: mllp, tcp, file, http, rest, loopback, database.",
       );
       return;
     }

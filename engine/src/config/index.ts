@@ -6,6 +6,8 @@ export {
   type AuthoringApi,
   ConfigError,
   createApi,
+  database,
+  dbStatement,
   file,
   http,
   loopback,

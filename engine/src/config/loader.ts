@@ -23,7 +23,7 @@ import {
   validateGraph,
 } from "../graph/index.js";
 import * as hl7 from "../hl7/index.js";
-import { createApi, file, http, loopback, mllp, rest, send, tcp } from "./api.js";
+import { createApi, database, dbStatement, file, http, loopback, mllp, rest, send, tcp } from "./api.js";
 import { type Callsite, Collector, type ConnectionDecl } from "./collector.js";
 import { applyOverrides, loadEnvironments } from "./environments.js";
 import { extractCalls, findCall, type StaticCall } from "./extract.js";
@@ -224,7 +224,17 @@ function hlApi(): Record<string, unknown> {
 }
 
 // Factories and send are pure and identical for every load.
-const pureApi: Record<string, unknown> = { mllp, tcp, file, http, rest, loopback, send };
+const pureApi: Record<string, unknown> = {
+  mllp,
+  tcp,
+  file,
+  http,
+  rest,
+  loopback,
+  database,
+  dbStatement,
+  send,
+};
 
 function siteLoc(site: Callsite | undefined): SourceLocation {
   return site ? pointLocation(site.file, site.line, site.column) : pointLocation("", 1, 1);

@@ -98,6 +98,54 @@ export interface RestSettings {
   reingressTo?: Setting<string>;
 }
 
+/** TLS to a database server (PEM file paths). */
+export interface DatabaseTlsSettings {
+  ca?: Setting<string>;
+  rejectUnauthorized?: Setting<boolean>;
+  servername?: Setting<string>;
+  cert?: Setting<string>;
+  key?: Setting<string>;
+  passphrase?: Secret;
+  minVersion?: Setting<"TLSv1.2" | "TLSv1.3">;
+}
+
+/** PostgreSQL or MySQL/MariaDB: a polling source (`query`) or a destination of named `statements`. */
+export interface DatabaseSettings {
+  dialect?: Setting<"postgres" | "mysql" | "mariadb">;
+  host: Setting<string>;
+  port?: Setting<number>;
+  database: Setting<string>;
+  user: Setting<string>;
+  password?: Secret;
+  tls?: DatabaseTlsSettings;
+  poolSize?: Setting<number>;
+  connectTimeoutMs?: Setting<number>;
+  query?: Setting<string>;
+  pollIntervalMs?: Setting<number>;
+  markColumn?: Setting<string>;
+  markStart?: Setting<string>;
+  markProcessed?: Setting<string>;
+  payloadColumn?: Setting<string>;
+  statements?: Record<string, Setting<string>>;
+  maxReplyRows?: Setting<number>;
+}
+
+/** What a handler sends to a database outbound: a declared statement's name and its params. */
+export interface DbStatement {
+  readonly statement: string;
+  readonly params?: Readonly<Record<string, DbParam>> | readonly DbParam[];
+}
+
+/** A statement parameter: JSON values (objects and arrays are sent as JSON text). */
+export type DbParam =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | readonly unknown[]
+  | { readonly [k: string]: unknown };
+
 export interface LoopbackSettings {
   target?: Setting<string>;
 }
@@ -109,6 +157,7 @@ export interface TransportSettingsMap {
   http: HttpSettings;
   rest: RestSettings;
   loopback: LoopbackSettings;
+  database: DatabaseSettings;
 }
 
 /** What a connection factory returns; passed to inbound()/outbound(). */
@@ -118,9 +167,9 @@ export interface Connection<T extends keyof TransportSettingsMap = keyof Transpo
 }
 
 /** Connections that can listen / poll for inbound traffic. */
-export type InboundConnection = Connection<"mllp" | "tcp" | "file" | "http" | "loopback">;
+export type InboundConnection = Connection<"mllp" | "tcp" | "file" | "http" | "loopback" | "database">;
 /** Connections that can deliver. */
-export type OutboundConnection = Connection<"mllp" | "tcp" | "file" | "rest" | "loopback">;
+export type OutboundConnection = Connection<"mllp" | "tcp" | "file" | "rest" | "loopback" | "database">;
 
 export type ContentType = "hl7v2" | "json" | "xml" | "x12" | "text" | "binary";
 export type AckMode = "original" | "enhanced" | "none";

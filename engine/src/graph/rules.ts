@@ -319,13 +319,17 @@ export const settingsSchemas: Rule = (graph, ctx) => {
       settings[k] = isEnvRef(v) && ctx.selectedEnv !== undefined ? staticValue(v, ctx) : v;
     }
     const issues = checkSchema(schema, settings, isEnvRef);
+    const perDirection = schema as {
+      "x-mf-required-outbound"?: readonly string[];
+      "x-mf-required-inbound"?: readonly string[];
+    };
     const extra: readonly string[] =
-      node.kind === "outbound"
-        ? ((schema as { "x-mf-required-outbound"?: readonly string[] })["x-mf-required-outbound"] ?? [])
-        : [];
+      (node.kind === "outbound"
+        ? perDirection["x-mf-required-outbound"]
+        : perDirection["x-mf-required-inbound"]) ?? [];
     for (const key of extra) {
       if (node.settings?.[key] === undefined)
-        issues.push({ path: key, message: "is required for an outbound" });
+        issues.push({ path: key, message: `is required for an ${node.kind}` });
     }
     for (const issue of issues) {
       // A missing/uncastable env value is already reported by envValues; don't double-report it here.

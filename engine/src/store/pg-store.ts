@@ -968,9 +968,10 @@ export class PgStore implements Store {
   // ---- connector cursors -------------------------------------------------------------------------
 
   async getCursor(conn: string): Promise<string | undefined> {
-    const r = await this.pool.query<{ value: string }>("SELECT value FROM connector_cursors WHERE conn = $1", [
-      conn,
-    ]);
+    const r = await this.pool.query<{ value: string }>(
+      "SELECT value FROM connector_cursors WHERE conn = $1",
+      [conn],
+    );
     return r.rows[0]?.value;
   }
 

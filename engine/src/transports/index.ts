@@ -2,6 +2,10 @@
  * Transports: the connector registry and the built-in connectors (mllp, tcp, file, http, rest,
  * loopback). Connectors move bytes; the pipeline's intake persists and decides replies.
  */
+
+export { databaseConnector, readDatabaseInbound, readDatabaseOutbound } from "./database.js";
+export type { DatabaseInboundSettings } from "./database-inbound.js";
+export type { DatabaseOutboundSettings } from "./database-outbound.js";
 export { ConnectorConfigError, FrameError, UnknownConnectorError } from "./errors.js";
 export { readFileInbound, readFileOutbound } from "./file.js";
 export type { FileInboundSettings } from "./file-inbound.js";

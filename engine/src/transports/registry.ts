@@ -2,6 +2,7 @@
  * The connector registry: connector types map to factories, so the pipeline creates every
  * connection the same way and never special-cases a type. Built-in types are registered up front.
  */
+import { databaseConnector } from "./database.js";
 import { UnknownConnectorError } from "./errors.js";
 import { fileConnector } from "./file.js";
 import { httpConnector } from "./http.js";
@@ -88,6 +89,7 @@ connectors.register("file", fileConnector);
 connectors.register("http", httpConnector);
 connectors.register("rest", restConnector);
 connectors.register("loopback", loopbackConnector);
+connectors.register("database", databaseConnector);
 
 export function registerConnector(type: string, def: ConnectorDefinition): void {
   connectors.register(type, def);
