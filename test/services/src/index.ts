@@ -8,12 +8,14 @@
  * of any server to make it go away and come back.
  */
 import { chromiumService } from "./chromium.js";
+import { mariadbService } from "./mariadb.js";
 import { postgresService } from "./postgres.js";
 import { report } from "./report.js";
 import type { Found, Service } from "./service.js";
 
 export { aptInstall, aptUnavailable } from "./debian.js";
 export { type FaultProxy, faultProxy } from "./fault-proxy.js";
+export { mariadbService } from "./mariadb.js";
 export type { Found, Service } from "./service.js";
 
 /** Provided before every run (mocha's global setup): most suites use them. */
@@ -79,4 +81,9 @@ export function postgresUrl(): string {
 
 function redact(value: string): string {
   return value.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}
+
+/** A MySQL/MariaDB server URL without a database (`mysql://root@host:port`); ask for it first with `useService(mariadbService)`. */
+export function mysqlUrl(): string {
+  return need(mariadbService);
 }
