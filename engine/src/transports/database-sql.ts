@@ -33,7 +33,7 @@ export function compileSql(sql: string, dialect: Dialect): CompiledSql {
   while (i < n) {
     const c = sql[i]!;
     if (c === "'" || c === '"' || c === "`") {
-      const end = closingQuote(sql, i, c);
+      const end = closingQuote(sql, i, c, dialect);
       out += sql.slice(i, end);
       i = end;
     } else if (c === "-" && sql[i + 1] === "-") {
@@ -70,11 +70,14 @@ export function compileSql(sql: string, dialect: Dialect): CompiledSql {
   return names.length > 0 ? { text: out, names } : { text: out };
 }
 
-/** Index just past the quote closing the one at `start` (a doubled quote is an escaped one). */
-function closingQuote(sql: string, start: number, q: string): number {
+/**
+ * Index just past the quote closing the one at `start`: a doubled quote is an escaped one, and so is a
+ * backslash-quote in MySQL strings (PostgreSQL's standard strings take backslashes literally).
+ */
+function closingQuote(sql: string, start: number, q: string, dialect: Dialect): number {
   let i = start + 1;
   while (i < sql.length) {
-    if (sql[i] === "\\" && q === "'") i += 2;
+    if (sql[i] === "\\" && q === "'" && dialect === "mysql") i += 2;
     else if (sql[i] === q && sql[i + 1] === q) i += 2;
     else if (sql[i] === q) return i + 1;
     else i++;
