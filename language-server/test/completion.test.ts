@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TRANSPORT_SCHEMAS } from "messagefoundry/graph";
+import { TRANSPORT_SCHEMAS, TRANSPORTS } from "messagefoundry/graph";
 import type { CompletionItem } from "vscode-languageserver";
 import { check, type TestClient } from "./harness.js";
 
@@ -147,7 +147,14 @@ describe("language server: completion", () => {
       "connections.toml",
       toml.replace('transport = "mllp"', 'transport = "|"'),
     );
-    assert.deepEqual(labels(transports), ["mllp", "tcp", "file", "http", "loopback"]);
+    // Every transport an inbound may use, in schema order (the list grows with each connector).
+    assert.deepEqual(
+      labels(transports),
+      TRANSPORTS.filter((t) =>
+        (TRANSPORT_SCHEMAS[t]["x-mf-directions"] as readonly string[]).includes("inbound"),
+      ),
+    );
+    assert.ok(labels(transports).includes("database"));
     const routers = await completeAt(
       client,
       "connections.toml",
