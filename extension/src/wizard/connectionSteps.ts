@@ -1,5 +1,6 @@
 /** Connection steps shared by the Route and Connection Wizards: transport, then the settings it needs. */
 import type { RegistryGraph } from "messagefoundry/graph";
+import { askDatabase } from "./databaseSteps.js";
 import {
   type ConnectionAnswers,
   checkPort,
@@ -17,6 +18,7 @@ const TRANSPORT_LABELS: Record<Transport, string> = {
   http: "HTTP intake (POST bodies become messages)",
   rest: "REST call per message",
   file: "Files in a directory",
+  database: "Database (PostgreSQL, MySQL/MariaDB): poll a query / run named statements",
 };
 
 export function askTransport(input: StepInput, direction: Direction, current: Transport): Promise<Transport> {
@@ -39,6 +41,13 @@ export async function askConnectionSettings(
   const notEmpty = (v: string) => (v.trim() === "" ? "A value is required (or env:KEY)." : undefined);
   delete c.host;
   delete c.url;
+  if (c.transport === "database") {
+    delete c.port;
+    delete c.path;
+    await askDatabase(input, c);
+    return;
+  }
+  delete c.database;
   if (needsHost) {
     c.host = await input.text({
       prompt: "Peer host (or env:KEY to take it from environments/<env>.toml)",
