@@ -32,7 +32,7 @@ describe("language server: database connections", () => {
     const lines = bad.split("\n");
     const portLine = lines.findIndex((l) => l.startsWith("port = 99999")) + 1;
     const hotsLine = lines.findIndex((l) => l.startsWith("hots")) + 1;
-    const nameLine = lines.findIndex((l) => l === 'name = "OB_EHR_DB"') + 1;
+    const nameLine = lines.indexOf('name = "OB_EHR_DB"') + 1;
     await client.settle({
       "connections.toml": [
         `${nameLine}:9-${nameLine}:18 MF-UNREACHABLE outbound "OB_EHR_DB" is not reached by any handler`,
