@@ -16,6 +16,8 @@ const ENGINE_WHITE_BOX = [
   "^bench/store/run\\.ts$",
   "^bench/throughput/run\\.ts$",
   "^test/e2e-engine/crash\\.test\\.ts$",
+  "^bench/database/run\\.ts$",
+  "^test/e2e-engine/database-crash\\.test\\.ts$",
   "^extension/test/support/realEngine\\.ts$",
 ];
 

@@ -105,7 +105,12 @@ const tlsClient: JsonSchema = {
       default: true,
       description: "Verify the server certificate (turn off only for test rigs)",
     },
-    servername: { type: "string", minLength: 1, description: "Name expected in the server certificate" },
+    servername: {
+      type: "string",
+      minLength: 1,
+      description:
+        "Name expected in the server certificate (postgres). mysql checks host; give a name, not an IP, to have it checked",
+    },
     cert: { type: "string", minLength: 1, description: "Client certificate (PEM file path)" },
     key: { type: "string", minLength: 1, description: "Client private key (PEM file path)" },
     passphrase: { type: "string", minLength: 1, "x-mf-secret": true },

@@ -95,8 +95,9 @@ function mysqlDriver(s: DbConnectionSettings, ssl: Ssl | undefined): DbDriver {
     database: s.database,
     user: s.user,
     password: s.password,
+    // mysql2 checks the certificate's name only with verifyIdentity (against `host`; it has no servername).
     // The driver's own type for ssl is a subset of node's TLS options; the fields we set are in both.
-    ssl: ssl as mysql.SslOptions | undefined,
+    ssl: ssl && ({ ...ssl, verifyIdentity: ssl.rejectUnauthorized !== false } as mysql.SslOptions),
     connectionLimit: s.poolSize,
     connectTimeout: s.connectTimeoutMs,
     // Dates as the server writes them: a DATETIME mark round-trips exactly, with no time zone shift.

