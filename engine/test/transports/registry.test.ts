@@ -21,6 +21,7 @@ describe("transports/registry", () => {
       { type: "http", inbound: true, outbound: false },
       { type: "rest", inbound: false, outbound: true },
       { type: "loopback", inbound: true, outbound: true },
+      { type: "database", inbound: true, outbound: true },
     ]);
   });
 
@@ -42,10 +43,10 @@ describe("transports/registry", () => {
 
   it("names the unknown type and what exists", () => {
     assert.throws(
-      () => createInbound("sftp", "IB_X", {}),
+      () => createInbound("gopher", "IB_X", {}),
       (e: unknown) =>
         e instanceof UnknownConnectorError &&
-        e.message === "no inbound connector of type 'sftp' (known: mllp, tcp, file, http, loopback)",
+        e.message === "no inbound connector of type 'gopher' (known: mllp, tcp, file, http, loopback, database)",
     );
     assert.throws(() => createOutbound("http", "OB_X", {}), /no outbound connector of type 'http'/);
   });
