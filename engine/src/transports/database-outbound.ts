@@ -50,8 +50,8 @@ export class DatabaseOutbound implements OutboundConnector {
       if (result.reply) this.stats.bytesIn(result.reply.length);
       const fields = { connection: this.name, messageId: meta.messageId, status: result.status };
       if (result.status === "ok") this.log.debug(fields, "delivered");
-      // The text can quote a value (MySQL's "Duplicate entry '…'"): it is recorded (sealed), not logged.
-      else this.log.warn(fields, "delivery failed");
+      // The error text has its quoted values redacted (dbErrorText); the pipeline logs and records it.
+      else this.log.warn({ ...fields, error: result.error }, "delivery failed");
       return result;
     });
   }

@@ -216,12 +216,23 @@ export function classifyDbError(dialect: Dialect, err: unknown): "retry" | "perm
   return state.startsWith("08") || state === "40001" ? "retry" : "permanent";
 }
 
-/** A short error text without values: the driver's message names columns/constraints, not row data. */
+/**
+ * A short error text without values. The pipeline records it and logs it, so the values a driver quotes
+ * (MySQL's `Duplicate entry 'MRN1' for key …`, `Incorrect integer value: 'x'`; PostgreSQL's
+ * `invalid input syntax for type integer: "x"`, `value "9…" is out of range`) become `…`; names of
+ * columns, keys and constraints stay.
+ */
 export function dbErrorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
+  if (!(err instanceof Error)) return redactValues(String(err));
   const code = (err as { code?: unknown }).code;
-  const msg = err.message || err.name;
+  const msg = redactValues(err.message || err.name);
   return typeof code === "string" && !msg.includes(code) ? `${code}: ${msg}` : msg;
+}
+
+export function redactValues(msg: string): string {
+  return msg
+    .replace(/(Duplicate entry |\bvalue |:\s*)(['"])(?:(?!\2).|\2\2)*\2/g, "$1…")
+    .replace(/(Duplicate entry |\bvalue |:\s*)(['"])[^'"]*$/g, "$1…");
 }
 
 /** A result row as JSON: Dates as ISO text, bigints as text, binary as base64. */

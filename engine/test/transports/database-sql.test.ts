@@ -1,6 +1,13 @@
 /** Named parameters and error mapping of the database connector (pure functions). */
 import assert from "node:assert/strict";
-import { bindParams, classifyDbError, compileSql, parseDelivery } from "../../src/transports/database-sql.js";
+import {
+  bindParams,
+  classifyDbError,
+  compileSql,
+  dbErrorText,
+  parseDelivery,
+  redactValues,
+} from "../../src/transports/database-sql.js";
 
 describe("database connector: SQL and errors", () => {
   it("compiles :named params per dialect, leaving quotes, comments, casts and := alone", () => {
@@ -53,5 +60,34 @@ describe("database connector: SQL and errors", () => {
     assert.equal(my("ER_PARSE_ERROR", { sqlState: "42000" }), "permanent");
     assert.equal(my("ER_DUP_ENTRY", { sqlState: "23000" }), "permanent");
     assert.equal(my("ER_DUP_ENTRY", { fatal: true }), "retry", "a fatal error lost the connection");
+  });
+
+  it("keeps values the drivers quote out of error texts (they are logged), names stay", () => {
+    assert.equal(
+      redactValues("Duplicate entry 'TEST841040' for key 'PRIMARY'"),
+      "Duplicate entry … for key 'PRIMARY'",
+    );
+    assert.equal(
+      redactValues("Incorrect integer value: 'abc' for column `n` at row 1"),
+      "Incorrect integer value: … for column `n` at row 1",
+    );
+    assert.equal(
+      redactValues('invalid input syntax for type integer: "SMITH"'),
+      "invalid input syntax for type integer: …",
+    );
+    assert.equal(
+      redactValues('value "99999999999" is out of range for type integer'),
+      "value … is out of range for type integer",
+    );
+    assert.equal(
+      redactValues('null value in column "family" of relation "patients" violates not-null constraint'),
+      'null value in column "family" of relation "patients" violates not-null constraint',
+    );
+    assert.equal(
+      dbErrorText(
+        Object.assign(new Error("Duplicate entry 'M1' for key 'PRIMARY'"), { code: "ER_DUP_ENTRY" }),
+      ),
+      "ER_DUP_ENTRY: Duplicate entry … for key 'PRIMARY'",
+    );
   });
 });

@@ -166,6 +166,7 @@ for (const dialect of DIALECTS) {
           const r = await ob.send(payload, meta);
           assert.equal(r.status, "permanent", `${what}: ${r.error}`);
           assert.match(r.error ?? "", error, what);
+          assert.ok(!/\bM1\b|\bDUP\b/.test(r.error ?? ""), `${what}: no value in the error text (${r.error})`);
         }
         assert.deepEqual(
           (await patients(db)).map((x) => x.mrn),

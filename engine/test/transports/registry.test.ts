@@ -46,7 +46,8 @@ describe("transports/registry", () => {
       () => createInbound("gopher", "IB_X", {}),
       (e: unknown) =>
         e instanceof UnknownConnectorError &&
-        e.message === "no inbound connector of type 'gopher' (known: mllp, tcp, file, http, loopback, database)",
+        e.message ===
+          "no inbound connector of type 'gopher' (known: mllp, tcp, file, http, loopback, database)",
     );
     assert.throws(() => createOutbound("http", "OB_X", {}), /no outbound connector of type 'http'/);
   });
