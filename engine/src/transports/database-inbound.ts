@@ -122,6 +122,7 @@ export class DatabaseInbound implements InboundConnector {
     const { rows } = await driver.query(s.query.text, params);
     for (const row of rows) {
       if (this.stopping) return;
+      this.checkMarkable(row);
       const payload = this.payloadOf(row);
       this.stats.bytesIn(payload.length);
       this.stats.message();
@@ -134,6 +135,19 @@ export class DatabaseInbound implements InboundConnector {
       }
       await this.markDone(row);
     }
+  }
+
+  /**
+   * Refuses rows that could never be marked before any is received: each would be read (and ingested)
+   * again on every poll. The poll fails with the reason; nothing is received until the config is fixed.
+   */
+  private checkMarkable(row: Record<string, unknown>): void {
+    const s = this.settings;
+    if (s.markColumn !== undefined && markText(row[s.markColumn]) === undefined)
+      throw new Error(`the query's rows have no value in markColumn "${s.markColumn}"`);
+    const missing = (s.markProcessed?.names ?? []).filter((k) => !Object.hasOwn(row, k));
+    if (missing.length > 0)
+      throw new Error(`markProcessed uses :${missing.join(", :")}, which the query's rows do not have`);
   }
 
   /** After the commit: advance the mark, or run the mark-as-processed statement (kept if it fails). */
@@ -165,7 +179,10 @@ export class DatabaseInbound implements InboundConnector {
     while (this.unmarked.length > 0) {
       const row = this.unmarked[0]!;
       const params = stmt.names === undefined ? [] : stmt.names.map((k) => row[k] ?? null);
-      await this.driver!.query(stmt.text, params);
+      const { rowCount } = await this.driver!.query(stmt.text, params);
+      // Kept (and the next poll waits for it): an unmarked row would be read and ingested again.
+      if (rowCount === 0)
+        throw new Error("markProcessed matched no row for a committed row; check its WHERE");
       this.unmarked.shift();
     }
   }

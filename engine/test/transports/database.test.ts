@@ -265,6 +265,44 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(got, ["first", "second"], "the rejected row came again, first, in order");
         assert.deepEqual(doneWhenReceived, [1, 0], "the second row was unmarked while being received");
       });
+
+      it("never re-ingests a row it cannot mark: a mark statement matching nothing or a missing column stops the source", async () => {
+        const src = db.t("outbox2");
+        await db.query(
+          `CREATE TABLE ${src} (id ${serial(dialect)}, body VARCHAR(100) NOT NULL, done INT NOT NULL DEFAULT 0)`,
+        );
+        await db.query(`INSERT INTO ${src} (body) VALUES ('only')`);
+        const run = async (settings: Record<string, unknown>) => {
+          const got: string[] = [];
+          const ib = createInbound("database", "IB_TEST_DB", {
+            ...db.settings,
+            query: `SELECT id, body FROM ${src} WHERE done = 0 ORDER BY id`,
+            payloadColumn: "body",
+            pollIntervalMs: 10,
+            ...settings,
+          });
+          await ib.start({
+            name: "IB_TEST_DB",
+            log: captureLog(),
+            receive: async (payload) => {
+              got.push(payload.toString());
+              return { accepted: true };
+            },
+          });
+          await until(() => ib.state.status === "error", 10);
+          const error = ib.state.lastError;
+          await ib.stop();
+          return { got, error };
+        };
+        const nothing = await run({
+          markProcessed: `UPDATE ${src} SET done = 1 WHERE id = :id AND body = 'other'`,
+        });
+        assert.deepEqual(nothing.got, ["only"], "received once, then the source waits on its mark");
+        assert.match(nothing.error ?? "", /matched no row/);
+        const missing = await run({ markProcessed: `UPDATE ${src} SET done = 1 WHERE id = :row_id` });
+        assert.deepEqual(missing.got, [], "nothing is received that could not be marked");
+        assert.match(missing.error ?? "", /:row_id/);
+      });
     });
   });
 }
