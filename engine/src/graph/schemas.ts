@@ -353,7 +353,7 @@ export const TRANSPORT_SCHEMAS = {
         type: "string",
         minLength: 1,
         description:
-          "Inbound: high-water mark column; its value in the last committed row is kept in the store and passed as :mark",
+          "Inbound: high-water mark column (unique and only growing, e.g. an id; rows sharing a timestamp could be skipped); its value in the last committed row is kept in the store and passed as :mark",
       },
       markStart: {
         type: "string",
