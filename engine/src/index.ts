@@ -10,6 +10,8 @@ import type { AuthoringApi } from "./config/api.js";
 
 export {
   amqp,
+  database,
+  dbStatement,
   file,
   ftp,
   ftps,

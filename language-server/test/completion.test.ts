@@ -152,7 +152,8 @@ describe("language server: completion", () => {
       ((TRANSPORT_SCHEMAS[t] as JsonSchema)["x-mf-directions"] ?? []).includes("inbound"),
     );
     assert.deepEqual(labels(transports), inbound);
-    for (const t of ["mllp", "file", "sftp", "ftp", "ftps"]) assert.ok(inbound.includes(t as never), t);
+    for (const t of ["mllp", "file", "sftp", "ftp", "ftps", "database"])
+      assert.ok(inbound.includes(t as never), t);
     const routers = await completeAt(
       client,
       "connections.toml",

@@ -1,4 +1,5 @@
-// ADT fan-out: ACME's ADT feed goes to the EMR (file drop) and to billing (MLLP), each with its own tweaks.
+// ADT fan-out: ACME's ADT feed goes to the EMR (file drop), to billing (MLLP), each with its own tweaks,
+// and to the chart database (chart_db.ts).
 import { env, file, handler, inbound, mllp, outbound, router, send } from "messagefoundry";
 import { upperCaseName } from "./_helpers/names";
 
@@ -10,11 +11,11 @@ outbound("OB_BILLING_ADT", mllp({ host: env("billing_host"), port: env("billing_
 });
 
 router("acme_adt_router", (msg) => {
-  // Billing only cares about admits, registrations and discharges; the EMR wants everything.
+  // Billing only cares about admits, registrations and discharges; the EMR and the chart want everything.
   const trigger = msg.get("MSH-9.2");
   return trigger === "A01" || trigger === "A03" || trigger === "A04"
-    ? ["acme_adt_to_emr", "acme_adt_to_billing"]
-    : ["acme_adt_to_emr"];
+    ? ["acme_adt_to_emr", "acme_adt_to_billing", "acme_adt_to_chart_db"]
+    : ["acme_adt_to_emr", "acme_adt_to_chart_db"];
 });
 
 handler("acme_adt_to_emr", (msg) => {

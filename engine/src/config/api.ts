@@ -14,6 +14,9 @@ import type {
   CastResultType,
   CodeSet,
   Connection,
+  DatabaseSettings,
+  DbParam,
+  DbStatement,
   EnvValue,
   FileSettings,
   FtpSettings,
@@ -63,6 +66,25 @@ export const smtp: (settings: SmtpSettings) => Connection<"smtp"> = factory("smt
 export const sftp: (settings: SftpSettings) => Connection<"sftp"> = factory("sftp");
 export const ftp: (settings: FtpSettings) => Connection<"ftp"> = factory("ftp");
 export const ftps: (settings: FtpsSettings) => Connection<"ftps"> = factory("ftps");
+export const database: (settings: DatabaseSettings) => Connection<"database"> = factory("database");
+
+/**
+ * A delivery for a database outbound: the name of a statement declared in its `statements` and the
+ * params (an object for `:named` params, an array for positional ones). Pass it to send():
+ * `return send("OB_EHR_DB", dbStatement("insert_adt", { mrn: msg.get("PID-3.1") }))`.
+ * Only the name and the values travel in the queue, never SQL text.
+ */
+export function dbStatement(
+  statement: string,
+  params?: Readonly<Record<string, DbParam>> | readonly DbParam[],
+): DbStatement {
+  if (typeof statement !== "string" || statement === "")
+    throw new ConfigError("dbStatement(): the statement name must be a non-empty string");
+  if (params !== undefined && (typeof params !== "object" || params === null))
+    throw new ConfigError(`dbStatement("${statement}", …): params must be an object or an array`);
+  return Object.freeze(params === undefined ? { statement } : { statement, params });
+}
+
 export const loopback: (settings?: LoopbackSettings) => Connection<"loopback"> = (settings = {}) =>
   factory("loopback")(settings);
 

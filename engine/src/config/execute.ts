@@ -9,7 +9,7 @@ import { join, sep } from "node:path";
 import vm from "node:vm";
 import type { Problem } from "../graph/index.js";
 import * as hl7 from "../hl7/index.js";
-import { CONNECTION_FACTORIES, createApi, send } from "./api.js";
+import { CONNECTION_FACTORIES, createApi, dbStatement, send } from "./api.js";
 import type { Callsite, Collector } from "./collector.js";
 import { pointLocation } from "./locations.js";
 import { RawMessage } from "./raw-message.js";
@@ -126,4 +126,4 @@ function hlApi(): Record<string, unknown> {
 }
 
 // Factories and send are pure and identical for every load.
-const pureApi: Record<string, unknown> = { ...CONNECTION_FACTORIES, send };
+const pureApi: Record<string, unknown> = { ...CONNECTION_FACTORIES, dbStatement, send };

@@ -7,6 +7,8 @@ export {
   amqp,
   ConfigError,
   createApi,
+  database,
+  dbStatement,
   file,
   ftp,
   ftps,

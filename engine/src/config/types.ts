@@ -98,7 +98,7 @@ export interface RestSettings {
   reingressTo?: Setting<string>;
 }
 
-/** TLS for a client (amqps): PEM file paths. */
+/** TLS for a client (amqps, databases): PEM file paths. */
 export interface TlsClientSettings {
   ca?: Setting<string>;
   cert?: Setting<string>;
@@ -237,6 +237,42 @@ export interface FtpsSettings extends RemoteFileSettings {
     rejectUnauthorized?: Setting<boolean>;
   };
 }
+/** PostgreSQL or MySQL/MariaDB: a polling source (`query`) or a destination of named `statements`. */
+export interface DatabaseSettings {
+  dialect?: Setting<"postgres" | "mysql" | "mariadb">;
+  host: Setting<string>;
+  port?: Setting<number>;
+  database: Setting<string>;
+  user: Setting<string>;
+  password?: Secret;
+  tls?: TlsClientSettings;
+  poolSize?: Setting<number>;
+  connectTimeoutMs?: Setting<number>;
+  query?: Setting<string>;
+  pollIntervalMs?: Setting<number>;
+  markColumn?: Setting<string>;
+  markStart?: Setting<string>;
+  markProcessed?: Setting<string>;
+  payloadColumn?: Setting<string>;
+  statements?: Record<string, Setting<string>>;
+  maxReplyRows?: Setting<number>;
+}
+
+/** What a handler sends to a database outbound: a declared statement's name and its params. */
+export interface DbStatement {
+  readonly statement: string;
+  readonly params?: Readonly<Record<string, DbParam>> | readonly DbParam[];
+}
+
+/** A statement parameter: JSON values (objects and arrays are sent as JSON text). */
+export type DbParam =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | readonly unknown[]
+  | { readonly [k: string]: unknown };
 
 export interface LoopbackSettings {
   target?: Setting<string>;
@@ -256,6 +292,7 @@ export interface TransportSettingsMap {
   sftp: SftpSettings;
   ftp: FtpSettings;
   ftps: FtpsSettings;
+  database: DatabaseSettings;
 }
 
 /** What a connection factory returns; passed to inbound()/outbound(). */
@@ -266,11 +303,33 @@ export interface Connection<T extends keyof TransportSettingsMap = keyof Transpo
 
 /** Connections that can listen / poll for inbound traffic. */
 export type InboundConnection = Connection<
-  "mllp" | "tcp" | "file" | "http" | "loopback" | "amqp" | "timer" | "soap" | "sftp" | "ftp" | "ftps"
+  | "mllp"
+  | "tcp"
+  | "file"
+  | "http"
+  | "loopback"
+  | "amqp"
+  | "timer"
+  | "soap"
+  | "sftp"
+  | "ftp"
+  | "ftps"
+  | "database"
 >;
 /** Connections that can deliver. */
 export type OutboundConnection = Connection<
-  "mllp" | "tcp" | "file" | "rest" | "loopback" | "amqp" | "soap" | "smtp" | "sftp" | "ftp" | "ftps"
+  | "mllp"
+  | "tcp"
+  | "file"
+  | "rest"
+  | "loopback"
+  | "amqp"
+  | "soap"
+  | "smtp"
+  | "sftp"
+  | "ftp"
+  | "ftps"
+  | "database"
 >;
 
 export type ContentType = "hl7v2" | "json" | "xml" | "x12" | "text" | "binary";

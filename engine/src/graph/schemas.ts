@@ -141,7 +141,7 @@ const streamProperties = {
   tls: tlsStream,
 } satisfies Record<string, JsonSchema>;
 
-/** TLS for a client of a TLS-only protocol (amqps): whom to trust, and a certificate for mutual TLS. */
+/** TLS for a client (amqps, databases): whom to trust, how to verify, and a certificate for mutual TLS. */
 const tlsClient: JsonSchema = {
   type: "object",
   description: "TLS client settings (PEM file paths): ca to trust, cert + key for mutual TLS",
@@ -150,8 +150,17 @@ const tlsClient: JsonSchema = {
     cert: { type: "string", minLength: 1, description: "Client certificate for mutual TLS (PEM file path)" },
     key: { type: "string", minLength: 1, description: "Client private key (PEM file path)" },
     passphrase: { type: "string", minLength: 1, "x-mf-secret": true },
-    servername: { type: "string", minLength: 1, description: "Name expected in the server certificate" },
-    rejectUnauthorized: { type: "boolean", default: true, description: "Refuse untrusted servers" },
+    servername: {
+      type: "string",
+      minLength: 1,
+      description:
+        "Name expected in the server certificate (mysql checks the host instead: give a name, not an IP, to have it checked)",
+    },
+    rejectUnauthorized: {
+      type: "boolean",
+      default: true,
+      description: "Refuse untrusted servers (turn off only for test rigs)",
+    },
     minVersion: { type: "string", enum: ["TLSv1.2", "TLSv1.3"], default: "TLSv1.2" },
   },
   additionalProperties: false,
@@ -559,6 +568,83 @@ export const TRANSPORT_SCHEMAS = {
     required: ["host", "from", "to"],
     additionalProperties: false,
     "x-mf-directions": ["outbound"],
+  },
+  database: {
+    type: "object",
+    description:
+      "PostgreSQL or MySQL/MariaDB. Inbound: polls `query`, one message per row. Outbound: runs the named `statements` a handler sends with dbStatement()",
+    properties: {
+      dialect: {
+        type: "string",
+        enum: ["postgres", "mysql", "mariadb"],
+        default: "postgres",
+        description: "Database server kind (mariadb = mysql)",
+      },
+      host: { type: "string", minLength: 1, description: "Database server host name or IP" },
+      port: { ...port, description: "Database server port (default 5432 for postgres, 3306 for mysql)" },
+      database: { type: "string", minLength: 1, description: "Database (schema) name" },
+      user: { type: "string", minLength: 1, description: "User name" },
+      password: { type: "string", minLength: 1, "x-mf-secret": true, description: "Password (env() only)" },
+      tls: tlsClient,
+      poolSize: {
+        type: "integer",
+        minimum: 1,
+        maximum: 100,
+        default: 4,
+        description: "Most open connections",
+      },
+      connectTimeoutMs: { ...timeoutMs, default: 10000 },
+      query: {
+        type: "string",
+        minLength: 1,
+        description:
+          "Inbound: the poll query. With markColumn it reads :mark (e.g. SELECT * FROM outbox WHERE id > :mark ORDER BY id LIMIT 100)",
+      },
+      pollIntervalMs: {
+        type: "integer",
+        minimum: 10,
+        default: 5000,
+        description: "Inbound: time between polls",
+      },
+      markColumn: {
+        type: "string",
+        minLength: 1,
+        description:
+          "Inbound: high-water mark column (unique and only growing, e.g. an id; rows sharing a timestamp could be skipped); its value in the last committed row is kept in the store and passed as :mark",
+      },
+      markStart: {
+        type: "string",
+        description: "Inbound: the :mark before any row was read (e.g. 0)",
+      },
+      markProcessed: {
+        type: "string",
+        minLength: 1,
+        description:
+          "Inbound: statement run for each row after it is committed, with the row's columns as :params (e.g. UPDATE outbox SET done = true WHERE id = :id)",
+      },
+      payloadColumn: {
+        type: "string",
+        minLength: 1,
+        description: "Inbound: send this column's value as the message (default: the row as JSON)",
+      },
+      statements: {
+        type: "object",
+        additionalProperties: { type: "string", minLength: 1 },
+        description:
+          "Outbound: name = SQL text with :named params (or $1 / ? positional); a handler sends dbStatement(name, params)",
+      },
+      maxReplyRows: {
+        type: "integer",
+        minimum: 0,
+        default: 100,
+        description: "Outbound: rows per statement kept in the recorded reply",
+      },
+    },
+    required: ["host", "database", "user"],
+    additionalProperties: false,
+    "x-mf-required-inbound": ["query"],
+    "x-mf-required-outbound": ["statements"],
+    "x-mf-directions": ["inbound", "outbound"],
   },
   loopback: {
     type: "object",

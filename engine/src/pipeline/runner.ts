@@ -11,6 +11,7 @@ import { type Message, validateStrict } from "../hl7/index.js";
 import type { Store } from "../store/index.js";
 import {
   connectors as builtinConnectors,
+  type ConnectorCursors,
   type ConnectorLog,
   type ConnectorRegistry,
   type InboundConnector,
@@ -246,8 +247,13 @@ export class Runner {
     return this.#gen;
   }
 
-  #deps(): { log: ConnectorLog; loopback: LoopbackHub } {
-    return { log: this.#log, loopback: this.#hub };
+  #deps(): { log: ConnectorLog; loopback: LoopbackHub; cursors: ConnectorCursors } {
+    const store = this.#store;
+    const cursors: ConnectorCursors = {
+      get: (conn) => store.getCursor(conn),
+      set: (conn, value) => store.setCursor(conn, value),
+    };
+    return { log: this.#log, loopback: this.#hub, cursors };
   }
 
   /** Creates (does not start) every connector; throws a clear error on bad settings. */

@@ -75,6 +75,10 @@ const MIGRATIONS: readonly string[] = [
     last_activity BIGINT NOT NULL DEFAULT 0
   );
   `,
+  // 2: connector cursors (a database source's high-water mark), kept across restarts.
+  `
+  CREATE TABLE connector_cursors (conn TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL);
+  `,
 ];
 
 /** Brings the schema up to date under an advisory lock (several engines may start at once). */

@@ -965,6 +965,24 @@ export class PgStore implements Store {
     return { connections, depth: [...depth.values()] };
   }
 
+  // ---- connector cursors -------------------------------------------------------------------------
+
+  async getCursor(conn: string): Promise<string | undefined> {
+    const r = await this.pool.query<{ value: string }>(
+      "SELECT value FROM connector_cursors WHERE conn = $1",
+      [conn],
+    );
+    return r.rows[0]?.value;
+  }
+
+  async setCursor(conn: string, value: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO connector_cursors (conn, value, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (conn) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      [conn, value, Date.now()],
+    );
+  }
+
   // ---- retention and key rotation ----------------------------------------------------------------
 
   purgeBatch(opts: PurgeOptions): Promise<number> {

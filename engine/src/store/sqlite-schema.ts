@@ -81,6 +81,10 @@ const MIGRATIONS: readonly string[] = [
   INSERT INTO id_seq (name, last) SELECT 'stage_rows', coalesce(max(id), 0) FROM stage_rows;
   INSERT INTO id_seq (name, last) SELECT 'events', coalesce(max(id), 0) FROM events;
   `,
+  // 3: connector cursors (a database source's high-water mark), kept across restarts.
+  `
+  CREATE TABLE connector_cursors (conn TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
+  `,
 ];
 
 export const STORE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -727,6 +727,18 @@ export class SqliteStore implements Store {
     return Promise.resolve({ connections: readConnectionCounters(this.db), depth: [...depth.values()] });
   }
 
+  // ---- connector cursors -------------------------------------------------------------------------
+
+  getCursor(conn: string): Promise<string | undefined> {
+    return Promise.resolve(this.#s.getCursor.get(conn) as string | undefined);
+  }
+
+  setCursor(conn: string, value: string): Promise<void> {
+    const fx = new TxnEffects(Date.now());
+    this.#txn(fx, () => this.#s.setCursor.run(conn, value, fx.now));
+    return Promise.resolve();
+  }
+
   // ---- retention and key rotation ----------------------------------------------------------------
 
   purgeBatch(opts: PurgeOptions): Promise<number> {
@@ -957,6 +969,11 @@ function prepare(db: Database.Database) {
   return {
     maxId: { messages: maxId("messages"), stage_rows: maxId("stage_rows"), events: maxId("events") },
     readSeq: db.prepare("SELECT last FROM id_seq WHERE name = ?").pluck(),
+    getCursor: db.prepare("SELECT value FROM connector_cursors WHERE conn = ?").pluck(),
+    setCursor: db.prepare(
+      `INSERT INTO connector_cursors (conn, value, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (conn) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    ),
     saveSeq: db.prepare(
       `INSERT INTO id_seq (name, last) VALUES (?, ?)
        ON CONFLICT (name) DO UPDATE SET last = max(last, excluded.last)`,

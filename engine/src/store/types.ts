@@ -335,6 +335,14 @@ export interface Store extends BodyRecoder {
   /** Deletes one batch of purgeable messages (with their rows and history); returns how many. */
   purgeBatch(opts: PurgeOptions): Promise<number>;
 
+  /**
+   * Connector cursors: one small value per connection kept across restarts (a database source's
+   * high-water mark). A source sets it only after `receive` resolved for the rows it covers, so a
+   * crash in between re-reads them (at-least-once). Stored in the clear: keep it an id or timestamp.
+   */
+  getCursor(conn: string): Promise<string | undefined>;
+  setCursor(conn: string, value: string): Promise<void>;
+
   /** Subscribes to "rows were committed for (stage, conn)". Returns an unsubscribe function. */
   onWake(stage: Stage, conn: string, listener: WakeListener): () => void;
   /**

@@ -6,6 +6,10 @@ export { readAmqpInbound, readAmqpOutbound } from "./amqp.js";
 export type { AmqpInboundSettings, AmqpOutboundSettings } from "./amqp-broker.js";
 export { AmqpInbound } from "./amqp-inbound.js";
 export { AmqpOutbound } from "./amqp-outbound.js";
+
+export { databaseConnector, readDatabaseInbound, readDatabaseOutbound } from "./database.js";
+export type { DatabaseInboundSettings } from "./database-inbound.js";
+export type { DatabaseOutboundSettings } from "./database-outbound.js";
 export { ConnectorConfigError, FrameError, UnknownConnectorError } from "./errors.js";
 export { readFileInbound, readFileOutbound } from "./file.js";
 export type { FileInboundSettings } from "./file-inbound.js";
@@ -81,6 +85,7 @@ export { renderFilename, renderTemplate, TemplateError } from "./template.js";
 export { readTimerInbound, renderTick, TimerInbound, type TimerInboundSettings } from "./timer.js";
 export type { TlsClientSettings, TlsServerSettings } from "./tls.js";
 export type {
+  ConnectorCursors,
   ConnectorDefinition,
   ConnectorDeps,
   ConnectorLog,

@@ -3,6 +3,7 @@
  * connection the same way and never special-cases a type. Built-in types are registered up front.
  */
 import { amqpConnector } from "./amqp.js";
+import { databaseConnector } from "./database.js";
 import { UnknownConnectorError } from "./errors.js";
 import { fileConnector } from "./file.js";
 import { ftpConnector, ftpsConnector } from "./ftp.js";
@@ -79,7 +80,11 @@ export class ConnectorRegistry {
 }
 
 function withDefaults(deps: Partial<ConnectorDeps> | undefined): ConnectorDeps {
-  return { log: deps?.log ?? silentLog, loopback: deps?.loopback ?? defaultLoopbackHub };
+  return {
+    log: deps?.log ?? silentLog,
+    loopback: deps?.loopback ?? defaultLoopbackHub,
+    ...(deps?.cursors ? { cursors: deps.cursors } : {}),
+  };
 }
 
 /** The process-wide registry, with the built-in connector types. */
@@ -97,6 +102,7 @@ connectors.register("smtp", smtpConnector);
 connectors.register("sftp", sftpConnector);
 connectors.register("ftp", ftpConnector);
 connectors.register("ftps", ftpsConnector);
+connectors.register("database", databaseConnector);
 
 export function registerConnector(type: string, def: ConnectorDefinition): void {
   connectors.register(type, def);

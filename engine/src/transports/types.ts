@@ -162,11 +162,22 @@ export interface Loopback {
   deliver(to: string, payload: Buffer, from: string): Promise<ReceiveResult>;
 }
 
+/**
+ * A durable value per connection (the store's connector cursors): a polling source's high-water mark.
+ * Set it only after `receive` resolved for what it covers (at-least-once).
+ */
+export interface ConnectorCursors {
+  get(conn: string): Promise<string | undefined>;
+  set(conn: string, value: string): Promise<void>;
+}
+
 /** What a factory gets besides its settings. */
 export interface ConnectorDeps {
   log: ConnectorLog;
   /** The in-process exchange for loopback inbounds and `reingressTo`. */
   loopback: Loopback;
+  /** Durable cursors; absent outside an engine (a connector that needs them refuses to start). */
+  cursors?: ConnectorCursors;
 }
 
 /** Settings as the config loader hands them over: env refs resolved, plain values. */

@@ -534,6 +534,16 @@ export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<S
         assert.equal(events?.id, c.messageId);
       });
 
+      it("keeps a connector's cursor across a reopen, one value per connection", async () => {
+        assert.equal(await t.store.getCursor("IB_DB"), undefined);
+        await t.store.setCursor("IB_DB", "41");
+        await t.store.setCursor("IB_DB", "42");
+        await t.store.setCursor("IB_OTHER", "2026-01-01T00:00:00Z");
+        await t.reopen();
+        assert.equal(await t.store.getCursor("IB_DB"), "42");
+        assert.equal(await t.store.getCursor("IB_OTHER"), "2026-01-01T00:00:00Z");
+      });
+
       it("records the schema version once and reopens without re-migrating", async () => {
         const versions = async () =>
           (await t.query("SELECT version FROM store_schema_version ORDER BY version")).map((r) => r.version);

@@ -1,5 +1,6 @@
 /** Connection steps shared by the Route and Connection Wizards: transport, then the settings it needs. */
 import { amqpUrlProblem, cronProblem, type RegistryGraph } from "messagefoundry/graph";
+import { askDatabase } from "./databaseSteps.js";
 import {
   type ConnectionAnswers,
   checkPort,
@@ -25,6 +26,7 @@ const TRANSPORT_LABELS: Record<Transport, string> = {
   sftp: "Files on an SFTP server (SSH)",
   ftp: "Files on an FTP server (unencrypted)",
   ftps: "Files on an FTP server over TLS",
+  database: "Database (PostgreSQL, MySQL/MariaDB): poll a query / run named statements",
 };
 
 export function askTransport(input: StepInput, direction: Direction, current: Transport): Promise<Transport> {
@@ -79,6 +81,13 @@ export async function askConnectionSettings(
   delete c.operation;
   delete c.from;
   delete c.to;
+  if (c.transport === "database") {
+    delete c.port;
+    delete c.path;
+    await askDatabase(input, c);
+    return;
+  }
+  delete c.database;
   if (needsHost) {
     c.host = await input.text({
       prompt: "Peer host (or env:KEY to take it from environments/<env>.toml)",

@@ -53,7 +53,8 @@ export async function runConnectionWizard(services: Services, configDir: vscode.
       s.c.contentType = await input.pick<ContentType>({
         placeholder: "What does this inbound receive?",
         items: CONTENT_TYPES.map((t) => ({ label: t, value: t })),
-        activeValue: s.c.contentType ?? "hl7v2",
+        // A database source sends each row as JSON unless it names a payload column.
+        activeValue: s.c.contentType ?? (s.c.transport === "database" ? "json" : "hl7v2"),
       });
     },
     async (input, s) => {

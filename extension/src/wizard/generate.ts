@@ -4,8 +4,10 @@
  * as data, appended after whatever the user already has so comments and layout are untouched.
  */
 
+import { namedParams, paramSources } from "./dbParams.js";
 import type {
   ConnectionAnswers,
+  DatabaseAnswers,
   FieldMapping,
   FilterRule,
   GeneratedFiles,
@@ -20,7 +22,11 @@ const q = (s: string) => JSON.stringify(s);
 /** The route as one readable module plus the connections.toml text to append. */
 export function generateRoute(a: RouteAnswers): GeneratedFiles {
   const hl7 = (a.inbound.contentType ?? "hl7v2") === "hl7v2";
-  const imports = ["handler", "router", "send"];
+  const statements = new Map(
+    a.newOutbounds.flatMap((o) => (o.database?.statement ? [[o.name, o.database.statement] as const] : [])),
+  );
+  const usesDb = a.handlers.some((h) => h.outbounds.some((o) => statements.has(o)));
+  const imports = usesDb ? ["dbStatement", "handler", "router", "send"] : ["handler", "router", "send"];
   const lines: string[] = [];
   const outbounds = [...new Set(a.handlers.flatMap((h) => h.outbounds))];
   lines.push(`// Route ${a.inbound.name} → ${a.router.name} → ${outbounds.join(", ")}.`);
@@ -33,7 +39,7 @@ export function generateRoute(a: RouteAnswers): GeneratedFiles {
   lines.push(...routerLines(a, hl7));
   for (const h of a.handlers) {
     lines.push("");
-    lines.push(...handlerLines(h, hl7));
+    lines.push(...handlerLines(h, hl7, statements));
   }
   lines.push("");
   const toml = [a.inbound, ...a.newOutbounds].map(connectionToml).join("");
@@ -54,16 +60,28 @@ function routerLines(a: RouteAnswers, hl7: boolean): string[] {
   ];
 }
 
-function handlerLines(h: HandlerAnswers, hl7: boolean): string[] {
+function handlerLines(
+  h: HandlerAnswers,
+  hl7: boolean,
+  statements: ReadonlyMap<string, { name: string; sql: string }>,
+): string[] {
   const body: string[] = [];
   if (hl7 && h.filter) body.push(...filterLines(h.filter));
   if (hl7 && h.mappings.length > 0) {
     body.push("  // Field mappings.");
     for (const m of h.mappings) body.push(`  ${mappingLine(m)}`);
   }
-  const sends = h.outbounds.map((o) => `send(${q(o)}, msg)`);
+  const sends = h.outbounds.map((o) => sendExpr(o, hl7, statements.get(o)));
   body.push(sends.length === 1 ? `  return ${sends[0]};` : `  return [${sends.join(", ")}];`);
   return [`handler(${q(h.name)}, (msg) => {`, ...body, "});"];
+}
+
+/** `send(o, msg)`, or for a database outbound its statement with the params taken from the message. */
+function sendExpr(o: string, hl7: boolean, statement: { name: string; sql: string } | undefined): string {
+  if (!statement) return `send(${q(o)}, msg)`;
+  const sources = paramSources(hl7);
+  const params = namedParams(statement.sql).map((p) => `${p}: ${sources[p] ?? "null"}`);
+  return `send(${q(o)}, dbStatement(${q(statement.name)}, { ${params.join(", ")} }))`;
 }
 
 function filterLines(f: FilterRule): string[] {
@@ -126,6 +144,7 @@ export function connectionToml(c: ConnectionAnswers): string {
   for (const [key, value] of Object.entries(c.settings ?? {})) {
     settings.push(`${key} = ${tomlValue(value)}`);
   }
+  if (c.database !== undefined) settings.push(...databaseSettings(c.database));
   const lines = ["", `[[${c.direction}]]`, `name = ${q(c.name)}`, `transport = ${q(c.transport)}`];
   if (c.direction === "inbound") {
     if (c.router) lines.push(`router = ${q(c.router)}`);
@@ -133,7 +152,21 @@ export function connectionToml(c: ConnectionAnswers): string {
   }
   // A settings sub-table, as in the samples: one setting per line reads and diffs best.
   lines.push(`[${c.direction}.settings]`, ...settings);
+  const statement = c.direction === "outbound" ? c.database?.statement : undefined;
+  if (statement)
+    lines.push(`[${c.direction}.settings.statements]`, `${statement.name} = ${q(statement.sql)}`);
   return `${lines.join("\n")}\n`;
+}
+
+function databaseSettings(d: DatabaseAnswers): string[] {
+  const out = [`dialect = ${q(d.dialect)}`, `host = ${tomlValue(d.host)}`];
+  if (d.port !== undefined && d.port !== "") out.push(`port = ${tomlValue(d.port, "int")}`);
+  out.push(`database = ${tomlValue(d.database)}`, `user = ${tomlValue(d.user)}`);
+  if (d.passwordEnv) out.push(`password = { env = ${q(d.passwordEnv)} }`);
+  if (d.query !== undefined) out.push(`query = ${q(d.query)}`);
+  if (d.markColumn !== undefined) out.push(`markColumn = ${q(d.markColumn)}`, 'markStart = "0"');
+  if (d.markProcessed !== undefined) out.push(`markProcessed = ${q(d.markProcessed)}`);
+  return out;
 }
 
 /** The Connection Wizard's result: one table to append. */

@@ -103,7 +103,9 @@ export async function runRouteWizard(services: Services, configDir: vscode.Uri):
           value: t,
           description: t === "hl7v2" ? "HL7 v2 (default)" : "",
         })),
-        activeValue: s.answers.inbound.contentType ?? "hl7v2",
+        // A database source sends each row as JSON: offer that first.
+        activeValue:
+          s.answers.inbound.transport === "database" ? "json" : (s.answers.inbound.contentType ?? "hl7v2"),
       });
     },
     async (input, s) => {

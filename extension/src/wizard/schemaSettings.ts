@@ -18,6 +18,7 @@ export const HAND_WRITTEN: ReadonlySet<string> = new Set([
   "smtp",
   "amqp",
   "timer",
+  "database",
 ]);
 
 export interface SchemaSetting {

@@ -16,6 +16,7 @@ export const INBOUND_TRANSPORTS = [
   "ftps",
   "amqp",
   "timer",
+  "database",
 ] as const;
 export const OUTBOUND_TRANSPORTS = [
   "mllp",
@@ -28,6 +29,7 @@ export const OUTBOUND_TRANSPORTS = [
   "ftp",
   "ftps",
   "amqp",
+  "database",
 ] as const;
 export type Transport = (typeof INBOUND_TRANSPORTS)[number] | (typeof OUTBOUND_TRANSPORTS)[number];
 
@@ -66,10 +68,29 @@ export interface ConnectionAnswers {
   to?: SettingInput;
   /** Transports without hand-written steps (sftp, ftp, ftps…): the schema's required settings, by key. */
   settings?: Record<string, SettingInput>;
+  /** Database connections (PostgreSQL, MySQL/MariaDB). */
+  database?: DatabaseAnswers;
   /** Inbound only; defaults to hl7v2. */
   contentType?: ContentType;
   /** Inbound only: the router it feeds. */
   router?: string;
+}
+
+export interface DatabaseAnswers {
+  dialect: "postgres" | "mysql";
+  /** Host, port, database and user may be `env:KEY`. */
+  host: SettingInput;
+  port?: SettingInput;
+  database: SettingInput;
+  user: SettingInput;
+  /** The env key of the password (a secret: only ever from MEFOR_VALUE_<KEY>); unset when none. */
+  passwordEnv?: string;
+  /** Inbound: the poll query, and a high-water mark column or a mark-as-processed statement. */
+  query?: string;
+  markColumn?: string;
+  markProcessed?: string;
+  /** Outbound: the one statement the wizard declares (more are added to connections.toml by hand). */
+  statement?: { name: string; sql: string };
 }
 
 /** Keep a message only when the condition holds; otherwise the handler filters it out (returns []). */

@@ -4,6 +4,7 @@
  * same functions serve the interactive flow and the whole-answer check before anything is written.
  */
 import { type GraphNode, LISTENER_TRANSPORTS, type NodeKind, type RegistryGraph } from "messagefoundry/graph";
+import { paramSources, unboundParams } from "./dbParams.js";
 import { checkSchemaSetting, HAND_WRITTEN, schemaSettings } from "./schemaSettings.js";
 import type { ConnectionAnswers, Direction, FieldCatalog, HandlerAnswers, RouteAnswers } from "./types.js";
 
@@ -211,8 +212,34 @@ export function validateConnection(
       if (issue !== undefined) problems.push(`${c.name}: ${s.key} ${issue}`);
     }
   }
+  if (c.transport === "database") problems.push(...validateDatabase(c));
   if (c.direction === "inbound" && !c.router) problems.push(`${c.name}: an inbound names its router.`);
   return problems;
+}
+
+function validateDatabase(c: ConnectionAnswers): string[] {
+  const d = c.database;
+  if (!d) return [`${c.name}: host, database and user are required.`];
+  const out: string[] = [];
+  for (const [k, v] of [
+    ["host", d.host],
+    ["database", d.database],
+    ["user", d.user],
+  ] as const) {
+    if (String(v ?? "").trim() === "") out.push(`${c.name}: a ${k} is required.`);
+  }
+  if (d.passwordEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.passwordEnv))
+    out.push(`${c.name}: the password's env key must be letters, digits and _.`);
+  if (c.direction === "inbound") {
+    if (!d.query?.trim()) out.push(`${c.name}: a poll query is required.`);
+    if ((d.markColumn === undefined) === (d.markProcessed === undefined))
+      out.push(`${c.name}: give a high-water mark column or a mark-as-processed statement.`);
+    if (d.markColumn !== undefined && !d.query?.includes(":mark"))
+      out.push(`${c.name}: the query reads the high-water mark as :mark (e.g. WHERE id > :mark).`);
+  } else if (!d.statement || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.statement.name) || !d.statement.sql.trim()) {
+    out.push(`${c.name}: a statement name (letters, digits, _) and its SQL are required.`);
+  }
+  return out;
 }
 
 export function validateHandler(
@@ -266,8 +293,16 @@ export function validateRoute(
 
   const outboundNames = new Set(nodesOf(graph, "outbound").map((n) => n.name));
   const seenOutbounds: string[] = [];
+  const hl7 = (a.inbound.contentType ?? "hl7v2") === "hl7v2";
   for (const o of a.newOutbounds) {
     add("outbound", validateConnection(o, graph, { names: seenOutbounds }));
+    const unbound = o.database?.statement ? unboundParams(o.database.statement.sql, hl7) : [];
+    if (unbound.length > 0) {
+      const can = Object.keys(paramSources(hl7)).map((p) => `:${p}`);
+      add("outbound", [
+        `${o.name}: the Route Wizard fills ${can.join(", ")} from the message, not ${unbound.map((p) => `:${p}`).join(", ")}; add the statement in connections.toml and bind it in the handler yourself.`,
+      ]);
+    }
     seenOutbounds.push(o.name);
     outboundNames.add(o.name);
   }

@@ -8,6 +8,7 @@
  * of any server to make it go away and come back.
  */
 import { chromiumService } from "./chromium.js";
+import { mariadbService } from "./mariadb.js";
 import { postgresService } from "./postgres.js";
 import { rabbitmqService } from "./rabbitmq.js";
 import { report } from "./report.js";
@@ -18,6 +19,7 @@ import { type FtpServer, vsftpdService } from "./vsftpd.js";
 export { makeTestCerts, type TestCerts } from "./certs.js";
 export { aptInstall, aptUnavailable } from "./debian.js";
 export { type FaultProxy, faultProxy } from "./fault-proxy.js";
+export { mariadbService, startMariadb } from "./mariadb.js";
 export { rabbitmqService, startRabbitmq } from "./rabbitmq.js";
 export type { Found, Service } from "./service.js";
 export {
@@ -108,4 +110,9 @@ export async function sftpServer(): Promise<SftpServer> {
 /** The test's own vsftpd: FTP + explicit FTPS, and implicit FTPS (provided on first use). */
 export async function ftpServer(): Promise<FtpServer> {
   return JSON.parse(await useService(vsftpdService)) as FtpServer;
+}
+
+/** A MySQL/MariaDB server URL without a database (`mysql://root@host:port`); ask for it first with `useService(mariadbService)`. */
+export function mysqlUrl(): string {
+  return need(mariadbService);
 }

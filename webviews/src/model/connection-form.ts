@@ -99,6 +99,18 @@ export function parseInput(schema: JsonSchema, text: string): { value?: SettingV
       if (bad) return { error: `each item ${bad.error}` };
       return { value: items.flatMap((i) => (i.value === undefined ? [] : [i.value])) };
     }
+    case "object": {
+      // A map without fixed keys (database statements, REST headers) is typed as a JSON object.
+      let v: unknown;
+      try {
+        v = JSON.parse(t);
+      } catch {
+        return { error: 'must be a JSON object, e.g. {"name": "value"}' };
+      }
+      return typeof v === "object" && v !== null && !Array.isArray(v)
+        ? { value: v as SettingValue }
+        : { error: 'must be a JSON object, e.g. {"name": "value"}' };
+    }
     default:
       return { value: text };
   }
