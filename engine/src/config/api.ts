@@ -103,6 +103,10 @@ export const CONNECTION_FACTORIES = {
   loopback,
   amqp,
   timer,
+  sftp,
+  ftp,
+  ftps,
+  database,
 } as const;
 
 function isMessage(v: unknown): v is Message {
