@@ -59,9 +59,13 @@ describe("transports/registry", () => {
       () => createInbound("gopher", "IB_X", {}),
       (e: unknown) =>
         e instanceof UnknownConnectorError &&
-        e.message.startsWith(
-          "no inbound connector of type 'gopher' (known: mllp, tcp, file, http, loopback, sftp",
-        ),
+        e.message ===
+          `no inbound connector of type 'gopher' (known: ${connectors
+            .types()
+            .filter((t) => t.inbound)
+            .map((t) => t.type)
+            .join(", ")})` &&
+        /known: mllp, tcp, file, http, loopback, /.test(e.message),
     );
     assert.throws(() => createOutbound("http", "OB_X", {}), /no outbound connector of type 'http'/);
   });
