@@ -49,6 +49,7 @@ describe("Test Bench against the real CLI", () => {
       [
         ["acme_adt_to_emr", "PROCESSED"],
         ["acme_adt_to_billing", "PROCESSED"],
+        ["acme_adt_to_chart_db", "PROCESSED"],
       ],
     );
     const billing = msg?.deliveries.find((d) => d.outbound === "OB_BILLING_ADT");
@@ -60,6 +61,7 @@ describe("Test Bench against the real CLI", () => {
       "tests/billing_a01_regression.hl7",
       "tests/billing_a01_regression.json",
       "tests/expected/billing_a01_regression.OB_BILLING_ADT.hl7",
+      "tests/expected/billing_a01_regression.OB_CHART_DB_ADT.json",
       "tests/expected/billing_a01_regression.OB_EMR_ADT.hl7",
     ]);
     assert.deepEqual(readFixtureSpec(files["tests/billing_a01_regression.json"]!), {

@@ -118,18 +118,18 @@ describe("dry-run of the samples", () => {
   const run = (inbound: string, file: string, showPhi = false) =>
     dryRunFile(samples.registry, inbound, readFileSync(join(SAMPLES, "messages", file)), file, { showPhi });
 
-  it("ADT fans out to the EMR and billing; A08 goes to the EMR only; bodies only with showPhi", async () => {
+  it("ADT fans out to the EMR, billing and the chart database; A08 skips billing; bodies only with showPhi", async () => {
     const [a01] = await run("IB_ACME_ADT", "adt_a01.hl7");
     assert.equal(a01?.disposition, "PROCESSED");
     assert.deepEqual(
       a01?.deliveries.map((d) => d.outbound),
-      ["OB_EMR_ADT", "OB_BILLING_ADT"],
+      ["OB_EMR_ADT", "OB_BILLING_ADT", "OB_CHART_DB_ADT"],
     );
     assert.equal(a01?.deliveries[0]?.payload, undefined);
     const [a08] = await run("IB_ACME_ADT", "adt_a08.hl7", true);
     assert.deepEqual(
       a08?.deliveries.map((d) => d.outbound),
-      ["OB_EMR_ADT"],
+      ["OB_EMR_ADT", "OB_CHART_DB_ADT"],
     );
     assert.match(a08?.deliveries[0]?.payload ?? "", /\|EMR\|/);
   });

@@ -5,7 +5,7 @@
  *
  * Fixture layout (the CLI's, engine/src/pipeline/fixtures.ts): `tests/<stem>.json` names the inbound, the
  * message file (relative to the fixture) and what must come out; expected payloads live in
- * `tests/expected/<stem>.<OUTBOUND>.hl7`.
+ * `tests/expected/<stem>.<OUTBOUND>.hl7` (`.json` for a JSON payload).
  */
 import type { FixtureOutcome } from "@messagefoundry/webviews/protocol";
 import type { CheckOutput, DryRunOutput, FixtureSpec } from "messagefoundry/api";
@@ -60,7 +60,7 @@ export function fixtureFiles(
       if (d.payload === undefined) throw new Error(`The run has no payload for ${d.outbound}; run it again.`);
       const n = (used.get(d.outbound) ?? 0) + 1;
       used.set(d.outbound, n);
-      const payload = `expected/${stem}.${d.outbound}${n > 1 ? `.${n}` : ""}.hl7`;
+      const payload = `expected/${stem}.${d.outbound}${n > 1 ? `.${n}` : ""}${payloadExtension(d.payload)}`;
       files[`tests/${payload}`] = d.payload.endsWith("\n") ? d.payload : `${d.payload}\n`;
       return { outbound: d.outbound, payload };
     });
@@ -126,4 +126,16 @@ export function readCheck(
     });
   }
   return outcomes;
+}
+
+/** `.json` for a JSON payload (a REST body, a database statement), else `.hl7`: the file opens in the right mode. */
+function payloadExtension(payload: string): ".json" | ".hl7" {
+  const start = payload.trimStart()[0];
+  if (start !== "{" && start !== "[") return ".hl7";
+  try {
+    JSON.parse(payload);
+    return ".json";
+  } catch {
+    return ".hl7";
+  }
 }
