@@ -2,6 +2,7 @@
  * One face over node-postgres (`pg`) and `mysql2`: a pool, a query, and a transaction on one
  * connection. A connection whose ROLLBACK failed is destroyed, never handed out again.
  */
+import { checkServerIdentity } from "node:tls";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import type { Dialect } from "./database-sql.js";
@@ -51,7 +52,7 @@ function pgDriver(s: DbConnectionSettings, ssl: Ssl | undefined): DbDriver {
     database: s.database,
     user: s.user,
     password: s.password,
-    ssl,
+    ssl: ssl && pgSsl(ssl),
     max: s.poolSize,
     connectionTimeoutMillis: s.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
@@ -86,6 +87,17 @@ function pgDriver(s: DbConnectionSettings, ssl: Ssl | undefined): DbDriver {
     },
     end: () => pool.end(),
   };
+}
+
+/**
+ * node-postgres overwrites `servername` with the host name (it keeps it only for an IP address), so a
+ * configured `tls.servername` would be ignored: the certificate is checked against it explicitly instead.
+ */
+function pgSsl(ssl: Ssl): Ssl & { checkServerIdentity?: typeof checkServerIdentity } {
+  const name = ssl.servername;
+  return name === undefined
+    ? ssl
+    : { ...ssl, checkServerIdentity: (_host, cert) => checkServerIdentity(name, cert) };
 }
 
 function mysqlDriver(s: DbConnectionSettings, ssl: Ssl | undefined): DbDriver {

@@ -16,10 +16,11 @@ import type { Found, Service } from "./service.js";
 import { type SftpServer, sshdService } from "./sshd.js";
 import { type FtpServer, vsftpdService } from "./vsftpd.js";
 
-export { makeTestCerts, type TestCerts } from "./certs.js";
+export { makeServerCert, makeTestCerts, type TestCerts } from "./certs.js";
 export { aptInstall, aptUnavailable } from "./debian.js";
 export { type FaultProxy, faultProxy } from "./fault-proxy.js";
 export { mariadbService, startMariadb } from "./mariadb.js";
+export { type PostgresTls, type StartedPostgres, startPostgres } from "./postgres.js";
 export { rabbitmqService, startRabbitmq } from "./rabbitmq.js";
 export type { Found, Service } from "./service.js";
 export {
