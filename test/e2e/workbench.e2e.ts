@@ -310,7 +310,11 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     log(`fixtures: ${text}`);
     const m = /(\d+) of (\d+) passed/.exec(text);
     assert.ok(m, `a pass/fail summary, got ${JSON.stringify(text)}`);
-    assert.equal(m[1], m[2], "every fixture, the new one included, passes");
+    assert.equal(
+      m[1],
+      m[2],
+      `every fixture, the new one included, passes: ${await textOf(bench.locator("#outcomes"))}`,
+    );
     await wb.screenshot("4b-test-bench-fixtures");
   });
 

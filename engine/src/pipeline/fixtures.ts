@@ -6,7 +6,8 @@
  *     "expect": { "disposition": "PROCESSED",
  *                 "deliveries": [{ "outbound": "OB_EMR_ADT", "payload": "expected/adt_a01.emr.hl7" }] } }
  *
- * Paths are relative to the fixture file. Payloads compare with line endings normalised.
+ * Paths are relative to the fixture file. Payloads compare with line endings normalised. Specs may sit in
+ * subfolders of tests/; an `expected/` folder holds payloads (any extension, `.json` ones included), never specs.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -25,6 +26,9 @@ export interface FixtureOutcome {
   results: DryRunResult[];
 }
 
+/** The folder of expected payloads under tests/ (and any subfolder): data, not fixture specs. */
+const EXPECTED_DIR = "expected";
+
 export function findFixtures(configDir: string): string[] {
   const dir = join(configDir, "tests");
   if (!existsSync(dir)) return [];
@@ -32,8 +36,9 @@ export function findFixtures(configDir: string): string[] {
   const walk = (d: string): void => {
     for (const ent of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = join(d, ent.name);
-      if (ent.isDirectory()) walk(full);
-      else if (ent.name.endsWith(".json")) out.push(full);
+      if (ent.isDirectory()) {
+        if (ent.name !== EXPECTED_DIR) walk(full);
+      } else if (ent.name.endsWith(".json")) out.push(full);
     }
   };
   walk(dir);

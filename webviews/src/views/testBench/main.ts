@@ -17,6 +17,7 @@ import {
   MESSAGE_TYPES,
 } from "messagefoundry/api";
 import { parseBatch } from "messagefoundry/hl7";
+import { payloadView } from "../../model/payload-view.js";
 import type {
   FixtureOutcome,
   TestBenchFromView,
@@ -149,7 +150,12 @@ function renderDelivery(d: DryRunDelivery, before: string): HTMLElement {
       h("p", { class: "muted" }, `${d.bytes} bytes, sha256 ${d.sha256.slice(0, 12)}… (payload not shown)`),
     );
   }
-  return h("div", { class: "delivery", "data-outbound": d.outbound }, title, renderDiff(before, d.payload));
+  const view = payloadView(d.payload);
+  const body =
+    view.kind === "hl7"
+      ? renderDiff(before, d.payload)
+      : h("div", {}, h("p", { class: "muted" }, view.label), h("pre", { class: "mono payload" }, view.text));
+  return h("div", { class: "delivery", "data-outbound": d.outbound }, title, body);
 }
 
 function renderMessage(r: DryRunResult, text: string): HTMLElement {
