@@ -95,7 +95,8 @@ export async function settleHttpDelivery(
   ob.stats.result(result.status === "ok", result.error);
   const fields = { connection: ob.name, messageId, status: result.status };
   if (result.status === "ok") ob.log.debug(fields, "delivered");
-  else ob.log.warn({ ...fields, error: result.error }, "delivery failed");
+  // The delivery worker logs the outcome at info+ by class; the text may quote the reply or a Location.
+  else ob.log.debug({ ...fields, error: result.error }, "delivery failed");
   return result;
 }
 
@@ -106,17 +107,21 @@ export function statusResult(status: number): SendResult["status"] {
   return "permanent";
 }
 
-export class RestOutbound implements OutboundConnector {
-  readonly type = "rest";
-  private readonly stats = new OutboundStats();
+/**
+ * An HTTP-style outbound (REST, SOAP): one request in flight (lane order), each settled by
+ * `settleHttpDelivery` (re-ingress of the reply, counts, logs). A subclass only makes the request.
+ */
+export abstract class HttpOutbound implements OutboundConnector {
+  abstract readonly type: string;
+  protected readonly stats = new OutboundStats();
   private readonly queue = new SerialQueue();
-  private readonly closing = new AbortController();
+  protected readonly closing = new AbortController();
 
   constructor(
     readonly name: string,
-    private readonly settings: RestOutboundSettings,
-    private readonly log: ConnectorLog,
-    private readonly hub: Loopback,
+    private readonly reingressTo: string | undefined,
+    protected readonly log: ConnectorLog,
+    protected readonly hub: Loopback,
   ) {}
 
   get state(): OutboundState {
@@ -126,14 +131,8 @@ export class RestOutbound implements OutboundConnector {
   send(payload: Buffer, meta: SendMeta): Promise<SendResult> {
     return this.queue.run(async () => {
       const { result, truncated } = await this.request(payload);
-      const { name, hub, log, stats } = this;
-      const to = this.settings.reingressTo;
-      return settleHttpDelivery(
-        result,
-        truncated,
-        { name, hub, log, stats, reingressTo: to },
-        meta.messageId,
-      );
+      const { name, hub, log, stats, reingressTo } = this;
+      return settleHttpDelivery(result, truncated, { name, hub, log, stats, reingressTo }, meta.messageId);
     });
   }
 
@@ -143,7 +142,23 @@ export class RestOutbound implements OutboundConnector {
     this.stats.status = "closed";
   }
 
-  private async request(payload: Buffer): Promise<{ result: SendResult; truncated: boolean }> {
+  /** Sends one payload; `truncated` when the reply was cut at maxResponseBytes. */
+  protected abstract request(payload: Buffer): Promise<{ result: SendResult; truncated: boolean }>;
+}
+
+export class RestOutbound extends HttpOutbound {
+  readonly type = "rest";
+
+  constructor(
+    name: string,
+    private readonly settings: RestOutboundSettings,
+    log: ConnectorLog,
+    hub: Loopback,
+  ) {
+    super(name, settings.reingressTo, log, hub);
+  }
+
+  protected async request(payload: Buffer): Promise<{ result: SendResult; truncated: boolean }> {
     const s = this.settings;
     const headers = new Headers(s.headers);
     if (!headers.has("content-type")) headers.set("content-type", guessContentType(payload));

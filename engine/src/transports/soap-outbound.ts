@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import { errorText } from "./errors.js";
-import { settleHttpDelivery, statusResult } from "./rest.js";
+import { HttpOutbound, statusResult } from "./rest.js";
 import { SettingsReader } from "./settings.js";
 import { loadWsdlText, WsdlError, type WsdlOperation, wsdlOperation } from "./soap-wsdl.js";
 import {
@@ -26,18 +26,8 @@ import {
   stripDeclaration,
   XmlError,
 } from "./soap-xml.js";
-import { OutboundStats } from "./stats.js";
 import { loadClientTls, readTlsClient, type TlsClientSettings } from "./tls.js";
-import type {
-  ConnectorLog,
-  Loopback,
-  OutboundConnector,
-  OutboundState,
-  RawSettings,
-  SendMeta,
-  SendResult,
-} from "./types.js";
-import { SerialQueue } from "./util.js";
+import type { ConnectorLog, Loopback, RawSettings, SendResult } from "./types.js";
 
 const WSA_NS = "http://www.w3.org/2005/08/addressing";
 const WSA_ANONYMOUS = "http://www.w3.org/2005/08/addressing/anonymous";
@@ -139,47 +129,22 @@ class NotSent extends Error {
   }
 }
 
-export class SoapOutbound implements OutboundConnector {
+export class SoapOutbound extends HttpOutbound {
   readonly type = "soap";
-  private readonly stats = new OutboundStats();
-  private readonly queue = new SerialQueue();
   private target: Promise<Target> | undefined;
   /** The TLS files, read once (a renewed certificate is picked up on restart, as for the other connectors). */
   private tlsFiles: ReturnType<typeof loadClientTls> | undefined;
-  private readonly closing = new AbortController();
 
   constructor(
-    readonly name: string,
+    name: string,
     private readonly settings: SoapOutboundSettings,
-    private readonly log: ConnectorLog,
-    private readonly hub: Loopback,
-  ) {}
-
-  get state(): OutboundState {
-    return this.stats.snapshot();
+    log: ConnectorLog,
+    hub: Loopback,
+  ) {
+    super(name, settings.reingressTo, log, hub);
   }
 
-  send(payload: Buffer, meta: SendMeta): Promise<SendResult> {
-    return this.queue.run(async () => {
-      const { result, truncated } = await this.attempt(payload);
-      const { name, hub, log, stats } = this;
-      const to = this.settings.reingressTo;
-      return settleHttpDelivery(
-        result,
-        truncated,
-        { name, hub, log, stats, reingressTo: to },
-        meta.messageId,
-      );
-    });
-  }
-
-  async close(): Promise<void> {
-    await this.queue.idle();
-    this.closing.abort();
-    this.stats.status = "closed";
-  }
-
-  private async attempt(payload: Buffer): Promise<{ result: SendResult; truncated: boolean }> {
+  protected async request(payload: Buffer): Promise<{ result: SendResult; truncated: boolean }> {
     let target: Target;
     let envelope: string;
     let version: SoapVersion;
