@@ -6,7 +6,7 @@
  * delivered to both after the restart (a request cut by the crash got no success, so it is not owed).
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -18,9 +18,8 @@ import { type SmtpServer, smtpService, startSmtpServer, useService } from "@mess
 import * as soap from "soap";
 import { freePort, until } from "../../engine/test/support/fixtures.js";
 import { selfSignedCert } from "../../engine/test/transports/helpers.js";
+import { serve } from "./serve.js";
 
-const MAIN = fileURLToPath(new URL("../../engine/src/cli/main.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WSDL = readFileSync(
   fileURLToPath(new URL("../../engine/test/transports/fixtures/submit.wsdl", import.meta.url)),
   "utf8",
@@ -63,32 +62,6 @@ async function caller(url: string, prefix: string, answered: string[], stop: () 
       return; // the engine died: no answer, so this one is not owed
     }
   }
-}
-
-function serve(dir: string, db: string, key: string): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      "--conditions=source",
-      "--import",
-      "tsx",
-      MAIN,
-      "serve",
-      "--config",
-      join(dir, "config"),
-      "--env",
-      "test",
-      "--db",
-      db,
-      "--api-port",
-      "0",
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, MEFOR_STORE_KEY: key, MEFOR_VALUE_MAIL_PASSWORD: "crash-pw" },
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
 }
 
 async function listening(port: number, child: ChildProcess): Promise<void> {
@@ -156,7 +129,7 @@ describe("e2e engine: kill -9 with soap in, soap and smtp out", function () {
     const db = join(dir, "engine.db");
     const url = `http://127.0.0.1:${inPort}/in`;
 
-    const first = serve(dir, db, key);
+    const first = serve(dir, db, key, { MEFOR_VALUE_MAIL_PASSWORD: "crash-pw" });
     children.push(first);
     const firstExit = new Promise<NodeJS.Signals | null>((r) => first.on("exit", (_c, sig) => r(sig)));
     await listening(inPort, first);
@@ -169,7 +142,7 @@ describe("e2e engine: kill -9 with soap in, soap and smtp out", function () {
     stopped = true;
     await Promise.all(callers);
 
-    const second = serve(dir, db, key);
+    const second = serve(dir, db, key, { MEFOR_VALUE_MAIL_PASSWORD: "crash-pw" });
     children.push(second);
     const secondExit = new Promise<number | null>((r) => second.on("exit", (code) => r(code)));
     await listening(inPort, second);

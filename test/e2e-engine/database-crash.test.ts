@@ -4,12 +4,11 @@
  * between the two loses nothing — the row is read again after the restart (at-least-once).
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { postgresUrl } from "@messagefoundry/test-services";
 import pg from "pg";
 import {
@@ -19,9 +18,7 @@ import {
   parseStoreKey,
 } from "../../engine/src/store/index.js";
 import { until } from "../../engine/test/support/fixtures.js";
-
-const MAIN = fileURLToPath(new URL("../../engine/src/cli/main.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+import { serve } from "./serve.js";
 
 function routes(schema: string, mode: "processed" | "mark"): string {
   const source =
@@ -41,28 +38,6 @@ handler("crash_handler", (msg) => {
   return send("OB_CRASH_DB", dbStatement("copy", { id: Number(row.id), mrn: row.mrn }));
 });
 `;
-}
-
-function serve(dir: string, db: string, key: string): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      "--conditions=source",
-      "--import",
-      "tsx",
-      MAIN,
-      "serve",
-      "--config",
-      join(dir, "config"),
-      "--env",
-      "test",
-      "--db",
-      db,
-      "--api-port",
-      "0",
-    ],
-    { cwd: ROOT, env: { ...process.env, MEFOR_STORE_KEY: key }, stdio: ["ignore", "ignore", "inherit"] },
-  );
 }
 
 describe("e2e engine: kill -9 with a database source", function () {
