@@ -48,7 +48,9 @@ export class RemoteOutbound implements OutboundConnector {
       if (result.status === "ok") this.stats.status = "connected";
       else {
         this.stats.status = "error";
-        this.log.warn(
+        // The text may name the file (often rendered from patient fields): debug only; the delivery
+        // worker logs the outcome at info+ by class.
+        this.log.debug(
           { connection: this.name, messageId: meta.messageId, status: result.status, error: result.error },
           `${this.type} write failed`,
         );

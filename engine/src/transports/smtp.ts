@@ -122,7 +122,8 @@ export class SmtpOutbound implements OutboundConnector {
       this.stats.result(result.status === "ok", result.error);
       const fields = { connection: this.name, messageId: meta.messageId, status: result.status };
       if (result.status === "ok") this.log.debug(fields, "mail sent");
-      else this.log.warn({ ...fields, error: result.error }, "mail not sent");
+      // The delivery worker logs the outcome at info+ by class; the text may quote the reply.
+      else this.log.debug({ ...fields, error: result.error }, "mail not sent");
       return result;
     });
   }
