@@ -67,6 +67,10 @@ export type {
   FixtureSpec,
   StepError,
   StepStage,
+  TraceOutcome,
+  TraceRead,
+  TraceStep,
+  TraceWrite,
 } from "./pipeline/results.js";
 export {
   DISPOSITIONS,

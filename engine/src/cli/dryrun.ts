@@ -13,6 +13,18 @@ function formatResult(r: DryRunResult): string {
   if (r.error) lines.push(`  error (${r.error.stage}): ${r.error.message}`);
   for (const h of r.handlers)
     lines.push(`  handler ${h.name}: ${h.disposition}${h.error ? ` — ${h.error}` : ""}`);
+  for (const t of r.trace ?? []) {
+    const res =
+      t.result.kind === "handlers"
+        ? `→ ${t.result.handlers.join(", ") || "no handler"}`
+        : t.result.kind === "sends"
+          ? `→ send ${t.result.outbounds.join(", ")}`
+          : t.result.kind === "nothing"
+            ? "→ nothing returned"
+            : `→ error: ${t.result.message}`;
+    const io = `read ${t.reads.map((x) => x.path).join(", ") || "-"}; wrote ${t.writes.map((x) => x.path).join(", ") || "-"}`;
+    lines.push(`  ${t.step} ${t.name} (${t.file}:${t.line}) ${io} ${res}`);
+  }
   for (const d of r.deliveries) {
     lines.push(`  → ${d.outbound} (${d.bytes} bytes, from ${d.handler})`);
     if (d.payload !== undefined) lines.push(`    ${d.payload.replace(/\r\n|\r|\n/g, "\n    ").trimEnd()}`);
@@ -31,7 +43,11 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
     .requiredOption("-m, --messages <files...>", "message files (HL7 files may hold several messages)")
     .option("-i, --inbound <name>", "inbound the messages arrive on (required when there are several)")
     .option("--json", "print results as JSON")
-    .option("--show-phi", "include message bodies in the output (they may contain PHI)")
+    .option(
+      "--show-phi",
+      "include message bodies and traced field values in the output (they may contain PHI)",
+    )
+    .option("--trace", "per message, per step: the function, fields read and written, and its result")
     .action(
       async (opts: {
         config: string;
@@ -40,6 +56,7 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
         inbound?: string;
         json?: boolean;
         showPhi?: boolean;
+        trace?: boolean;
       }) => {
         const dir = configDir(io, opts.config);
         const env = pickEnv(io, dir, opts.env);
@@ -64,6 +81,7 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
           results.push(
             ...(await dryRunFile(r.registry, inbound, readFileSync(abs), f, {
               showPhi: opts.showPhi === true,
+              trace: opts.trace === true,
             })),
           );
         }

@@ -5,13 +5,41 @@
 import { createHash } from "node:crypto";
 import type { Registry } from "../config/registry.js";
 import { decodeHl7Bytes, parseBatch } from "../hl7/index.js";
-import type { DryRunDelivery, DryRunHandler, DryRunResult, StepError } from "./results.js";
-import { runHandler, runRouter, toHandlerInput } from "./steps.js";
+import type { DryRunDelivery, DryRunHandler, DryRunResult, StepError, TraceStep } from "./results.js";
+import { type InputView, runHandler, runRouter, toHandlerInput } from "./steps.js";
+import { type FieldLog, recordFields } from "./trace.js";
 
 export type { DryRunDelivery, DryRunHandler, DryRunResult };
 
 export interface DryRunOptions {
   showPhi?: boolean;
+  /** Record per step what ran, the fields read and written, and the result (`dryrun --trace`). */
+  trace?: boolean;
+}
+
+/** A fresh field log and the view that fills it, or nothing when not tracing (no wrapping at all). */
+function tracer(opts: DryRunOptions): { log: FieldLog; view: InputView } | undefined {
+  if (!opts.trace) return undefined;
+  const log: FieldLog = { reads: [], writes: [] };
+  return { log, view: (m) => recordFields(m, log, opts.showPhi === true) };
+}
+
+function traceStep(
+  step: TraceStep["step"],
+  def: { name: string; location: { file: string; line: number } } | undefined,
+  name: string,
+  log: FieldLog,
+  result: TraceStep["result"],
+): TraceStep {
+  return {
+    step,
+    name,
+    file: def?.location.file ?? "",
+    line: def?.location.line ?? 0,
+    reads: log.reads,
+    writes: log.writes,
+    result,
+  };
 }
 
 /** Split one input file into message byte strings according to the inbound's content type. */
@@ -59,13 +87,38 @@ export async function dryRunMessage(
     base.messageType = msg.messageType;
     if (msg.controlId !== undefined) base.controlId = msg.controlId;
   }
-  const routed = await runRouter(registry, inboundName, msg);
+  const rt = tracer(opts);
+  if (rt) base.trace = [];
+  const routed = await runRouter(registry, inboundName, msg, rt?.view);
+  if (rt && base.trace) {
+    const routerName = inbound.options.router;
+    base.trace.push(
+      traceStep(
+        "router",
+        registry.routers.get(routerName),
+        routerName,
+        rt.log,
+        routed.ok
+          ? { kind: "handlers", handlers: routed.handlers }
+          : { kind: "error", message: routed.error.message },
+      ),
+    );
+  }
   if (!routed.ok) return ordered({ ...base, error: routed.error });
   base.router = routed.router;
   if (routed.handlers.length === 0) return ordered({ ...base, disposition: "UNROUTED" });
   let firstError: StepError | undefined;
   for (const name of routed.handlers) {
-    const r = await runHandler(registry, name, msg);
+    const ht = tracer(opts);
+    const r = await runHandler(registry, name, msg, ht?.view);
+    if (ht && base.trace) {
+      const result: TraceStep["result"] = !r.ok
+        ? { kind: "error", message: r.error.message }
+        : r.sends.length > 0
+          ? { kind: "sends", outbounds: r.sends.map((s) => s.outbound) }
+          : { kind: "nothing" };
+      base.trace.push(traceStep("handler", registry.handlers.get(name), name, ht.log, result));
+    }
     if (!r.ok) {
       firstError ??= r.error;
       base.handlers.push({ name, disposition: "ERROR", error: r.error.message });
@@ -102,6 +155,7 @@ function ordered(r: DryRunResult): DryRunResult {
   out.handlers = r.handlers;
   out.deliveries = r.deliveries;
   if (r.error !== undefined) out.error = r.error;
+  if (r.trace !== undefined) out.trace = r.trace;
   return out;
 }
 

@@ -47,6 +47,8 @@ export interface DryRunResult {
   handlers: DryRunHandler[];
   deliveries: DryRunDelivery[];
   error?: StepError;
+  /** Only with `--trace`: the router, then each handler it chose, in order. */
+  trace?: TraceStep[];
 }
 
 /** The whole `dryrun --json` document. */
@@ -78,4 +80,41 @@ export interface CheckOutput {
   problems: Problem[];
   /** `file` is config-relative; `failures` one line each. */
   fixtures: { file: string; passed: boolean; failures: string[] }[];
+}
+
+/**
+ * One field the traced code read with `msg.get` / `msg.getAll`. `value` only with `--show-phi`
+ * (`getAll` values are joined with "~"); absent is `null`.
+ */
+export interface TraceRead {
+  path: string;
+  value?: string | null;
+}
+
+/** One field the traced code wrote with `msg.set` / `msg.setRaw`; values only with `--show-phi`. */
+export interface TraceWrite {
+  path: string;
+  before?: string | null;
+  after?: string | null;
+}
+
+/** What one step's function returned. */
+export type TraceOutcome =
+  | { kind: "handlers"; handlers: string[] }
+  | { kind: "sends"; outbounds: string[] }
+  | { kind: "nothing" }
+  | { kind: "error"; message: string };
+
+/**
+ * One step of a traced dry run (`dryrun --json --trace`): the router or a handler, where its function is
+ * declared (config-relative file, 1-based line), the fields it read and wrote in order, and its result.
+ */
+export interface TraceStep {
+  step: "router" | "handler";
+  name: string;
+  file: string;
+  line: number;
+  reads: TraceRead[];
+  writes: TraceWrite[];
+  result: TraceOutcome;
 }

@@ -30,11 +30,15 @@ function cloneInput(m: AnyMessage): AnyMessage {
   return m instanceof Message ? m.clone() : m.clone();
 }
 
+/** Lets a traced dry run watch the clone a router or handler receives (trace.ts); absent = the plain clone. */
+export type InputView = (clone: AnyMessage) => AnyMessage;
+
 /** Run the router bound to `inboundName`. Returns handler names (deduplicated, in order); [] = unrouted. */
 export async function runRouter(
   registry: Registry,
   inboundName: string,
   input: AnyMessage,
+  view?: InputView,
 ): Promise<StepResult<{ router: string; handlers: string[] }>> {
   const inbound = registry.inbounds.get(inboundName);
   if (!inbound) return { ok: false, error: { stage: "route", message: `unknown inbound "${inboundName}"` } };
@@ -49,7 +53,7 @@ export async function runRouter(
   let result: unknown;
   try {
     // Routers see a clone too: a router mutating the message must not leak into handlers.
-    result = await router.fn(cloneInput(input));
+    result = await router.fn(view ? view(cloneInput(input)) : cloneInput(input));
   } catch (e) {
     return { ok: false, error: { stage: "route", message: `router "${routerName}" threw: ${errorText(e)}` } };
   }
@@ -96,13 +100,14 @@ export async function runHandler(
   registry: Registry,
   handlerName: string,
   input: AnyMessage,
+  view?: InputView,
 ): Promise<StepResult<{ sends: Delivery[] }>> {
   const handler = registry.handlers.get(handlerName);
   if (!handler)
     return { ok: false, error: { stage: "transform", message: `unknown handler "${handlerName}"` } };
   let result: unknown;
   try {
-    result = await handler.fn(cloneInput(input));
+    result = await handler.fn(view ? view(cloneInput(input)) : cloneInput(input));
   } catch (e) {
     return {
       ok: false,

@@ -90,6 +90,46 @@ describe("messagefoundry CLI", () => {
     assert.match(phi.out, /"payload": "MSH\|/);
   });
 
+  it("dryrun --json --trace says which router returned no handler and which handler returned nothing", async () => {
+    type Out = import("../../src/contract.js").DryRunOutput;
+    const args = ["dryrun", "-c", "samples/config", "-i", "IB_LAB_ORU", "--json", "--trace", "-m"];
+    const r = await run([...args, "samples/messages/oru_r01_normal.hl7", "samples/messages/adt_a01.hl7"]);
+    assert.equal(r.code, 0, r.err);
+    const [filtered, unrouted] = (JSON.parse(r.out) as Out).results;
+    assert.equal(filtered?.disposition, "FILTERED");
+    assert.deepEqual(filtered?.trace, [
+      {
+        step: "router",
+        name: "lab_oru_router",
+        file: "oru.ts",
+        line: 7,
+        reads: [{ path: "MSH-9" }],
+        writes: [],
+        result: { kind: "handlers", handlers: ["lab_oru_abnormal"] },
+      },
+      {
+        step: "handler",
+        name: "lab_oru_abnormal",
+        file: "oru.ts",
+        line: 9,
+        reads: [{ path: "OBX-8" }],
+        writes: [],
+        result: { kind: "nothing" },
+      },
+    ]);
+    assert.equal(unrouted?.disposition, "UNROUTED");
+    assert.deepEqual(
+      unrouted?.trace?.map((s) => [s.step, s.name, s.result]),
+      [["router", "lab_oru_router", { kind: "handlers", handlers: [] }]],
+    );
+    // Values are PHI: only with --show-phi, with before/after for writes.
+    const phi = await run([...args, "samples/messages/oru_r01_abnormal.hl7", "--show-phi"]);
+    const steps = (JSON.parse(phi.out) as Out).results[0]?.trace ?? [];
+    assert.deepEqual(steps[0]?.reads, [{ path: "MSH-9", value: "ORU^R01" }]);
+    assert.deepEqual(steps[1]?.writes, [{ path: "MSH-5", before: "RECEIVER", after: "CLINIC" }]);
+    assert.deepEqual(steps[1]?.result, { kind: "sends", outbounds: ["OB_CLINIC_ORU"] });
+  });
+
   it("dryrun: clear usage errors without stack traces", async () => {
     const several = await run(["dryrun", "-c", "samples/config", "-m", "samples/messages/adt_a01.hl7"]);
     assert.equal(several.code, 2);

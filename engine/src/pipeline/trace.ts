@@ -1,0 +1,64 @@
+/**
+ * Field tracing for `dryrun --trace`: a recording view of the message a router or handler receives, so the
+ * trace can say which fields it read (`get`, `getAll`) and wrote (`set`, `setRaw`). Only used when tracing
+ * is asked for; the untraced steps hand over the plain clone.
+ */
+import type { AnyMessage } from "../config/index.js";
+import { Message } from "../hl7/index.js";
+import type { TraceRead, TraceWrite } from "./results.js";
+
+export interface FieldLog {
+  reads: TraceRead[];
+  writes: TraceWrite[];
+}
+
+/** The Message getters that read MSH fields, traced as reads of those fields. */
+const GETTER_FIELDS: Record<string, string> = {
+  messageType: "MSH-9",
+  controlId: "MSH-10",
+  version: "MSH-12.1",
+};
+
+/** Wrap `m` so its field reads and writes land in `log`; values are kept only when `values` is set. */
+export function recordFields(m: AnyMessage, log: FieldLog, values: boolean): AnyMessage {
+  if (!(m instanceof Message)) return m;
+  const read = (path: string, value: string | null): void => {
+    log.reads.push(values ? { path, value } : { path });
+  };
+  const methods: Partial<Record<keyof Message, unknown>> = {
+    get: (path: string) => {
+      const v = m.get(path);
+      read(path, v ?? null);
+      return v;
+    },
+    getAll: (path: string) => {
+      const v = m.getAll(path);
+      read(path, v.length > 0 ? v.join("~") : null);
+      return v;
+    },
+    set: (path: string, value: string | undefined) => {
+      const before = m.get(path) ?? null;
+      m.set(path, value);
+      log.writes.push(values ? { path, before, after: m.get(path) ?? null } : { path });
+    },
+    setRaw: (path: string, encoded: string) => {
+      const before = m.get(path) ?? null;
+      m.setRaw(path, encoded);
+      log.writes.push(values ? { path, before, after: m.get(path) ?? null } : { path });
+    },
+  };
+  return new Proxy(m, {
+    get(target, prop) {
+      if (typeof prop === "string" && prop in methods) return methods[prop as keyof Message];
+      const field = typeof prop === "string" ? GETTER_FIELDS[prop] : undefined;
+      if (field !== undefined) {
+        const v = Reflect.get(target, prop, target) as string | undefined;
+        read(field, v ?? null);
+        return v;
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      // Other methods run on the real message (private fields need the real `this`).
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
