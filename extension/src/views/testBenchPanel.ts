@@ -1,6 +1,6 @@
 /**
  * Test Bench panel: sample .hl7 files and saved fixtures as cases; a run writes the (possibly edited)
- * text to a temporary file and calls `messagefoundry dryrun --json` in a child process — the engine's
+ * text to a temporary file and calls `messagefoundry dryrun --json --trace` in a child process — the engine's
  * loader is the runtime truth, and a config that hangs cannot hang the extension host. Saving a case
  * writes the input and its expected result under the config's tests/; "run all" re-runs `check`.
  */
@@ -132,6 +132,8 @@ export class TestBenchPanel {
         return this.saveFixture(msg.id, msg.text, msg.name, msg.output);
       case "runAllFixtures":
         return this.runAll();
+      case "openSource":
+        return this.openSource(msg.file, msg.line);
     }
   }
 
@@ -178,6 +180,8 @@ export class TestBenchPanel {
         file,
         "--json",
         "--show-phi",
+        // Which router returned no handler / which handler returned nothing, for UNROUTED / FILTERED.
+        "--trace",
       ];
       let cli = await this.services.cli(this.configDir, inbound ? [...args, "--inbound", inbound] : args);
       // Several inbounds and none chosen yet (e.g. the live graph was unavailable): ask, then run again.
@@ -224,6 +228,14 @@ export class TestBenchPanel {
     this.inbounds.set(fixture.id, output.inbound);
     this.channel.post({ type: "fixtureSaved", id, fixture });
     await this.sendCases();
+  }
+
+  /** Opens a traced step's function: `file` is config-relative, as the engine reports it. */
+  private async openSource(file: string, line: number): Promise<void> {
+    const uri = vscode.Uri.joinPath(this.configDir, file);
+    if (!uri.path.startsWith(`${this.configDir.path}/`)) throw new Error(`Not a config file: ${file}`);
+    const at = new vscode.Position(Math.max(0, line - 1), 0);
+    await vscode.window.showTextDocument(uri, { selection: new vscode.Range(at, at) });
   }
 
   private async runAll(): Promise<void> {

@@ -123,6 +123,13 @@ export interface TestBenchSaveFixture {
   output: DryRunOutput;
 }
 
+/** View → host: open a config source file (config-relative, from a trace step) at a 1-based line. */
+export interface TestBenchOpenSource {
+  type: "openSource";
+  file: string;
+  line: number;
+}
+
 /** View → host: re-run every fixture (reply: `fixtureResults`). */
 export interface TestBenchRunAllFixtures {
   type: "runAllFixtures";
@@ -135,4 +142,5 @@ export type TestBenchFromView =
   | TestBenchGenerate
   | TestBenchRun
   | TestBenchSaveFixture
+  | TestBenchOpenSource
   | TestBenchRunAllFixtures;

@@ -153,6 +153,53 @@ describe("webview: testBench (headless Chromium)", function () {
     assert.equal(await page.locator("#cases .case").count(), 3);
   });
 
+  it("says why: the router that returned no handler (UNROUTED) and the handler that returned nothing (FILTERED)", async () => {
+    const { page } = view;
+    const base = { source: "m.hl7", inbound: "IB_LAB_ORU", router: "lab_oru_router", deliveries: [] };
+    const routerStep = (handlers: string[], value: string) => ({
+      step: "router" as const,
+      name: "lab_oru_router",
+      file: "oru.ts",
+      line: 7,
+      reads: [{ path: "MSH-9", value }],
+      writes: [],
+      result: { kind: "handlers" as const, handlers },
+    });
+    const output: DryRunOutput = {
+      env: "dev",
+      inbound: "IB_LAB_ORU",
+      results: [
+        { ...base, index: 0, disposition: "UNROUTED", handlers: [], trace: [routerStep([], "ADT^A01")] },
+        {
+          ...base,
+          index: 1,
+          disposition: "FILTERED",
+          handlers: [{ name: "lab_oru_abnormal", disposition: "FILTERED" }],
+          trace: [
+            routerStep(["lab_oru_abnormal"], "ORU^R01"),
+            {
+              step: "handler",
+              name: "lab_oru_abnormal",
+              file: "oru.ts",
+              line: 9,
+              reads: [{ path: "OBX-8", value: "N~N" }],
+              writes: [],
+              result: { kind: "nothing" },
+            },
+          ],
+        },
+      ],
+    };
+    await view.send({ type: "runResult", id: "file:///cfg/samples/adt_a01.hl7", text: SAMPLE, output });
+    const why = await page.$$eval(".message .why-step", (els) => els.map((e) => e.textContent));
+    assert.deepEqual(why, [
+      "Router lab_oru_router (oru.ts:7) returned no handler. Open It read MSH-9 = ADT^A01.",
+      "Handler lab_oru_abnormal (oru.ts:9) returned nothing. Open It read OBX-8 = N~N.",
+    ]);
+    await page.click('.why-step[data-name="lab_oru_abnormal"] .link');
+    assert.deepEqual(await view.waitForPosted("openSource"), { type: "openSource", file: "oru.ts", line: 9 });
+  });
+
   it("re-runs all fixtures and shows pass/fail", async () => {
     const { page } = view;
     await page.click("#run-all");

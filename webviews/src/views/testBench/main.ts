@@ -1,7 +1,8 @@
 /**
  * Test Bench: pick a sample, edit it in monaco, dry-run it through the graph (the host runs
- * `messagefoundry dryrun --json --show-phi`), and see per message the disposition, handlers and each
- * delivery as an HL7-aware before/after diff. Save a case as a fixture; re-run all fixtures.
+ * `messagefoundry dryrun --json --show-phi --trace`), and see per message the disposition, why it was
+ * UNROUTED / FILTERED (from the trace), handlers and each delivery as an HL7-aware before/after diff.
+ * Save a case as a fixture; re-run all fixtures.
  * View state keeps no message bodies (only ids and outcomes): webview state is persisted by VS Code.
  */
 import "@vscode-elements/elements/dist/vscode-button/index.js";
@@ -18,6 +19,7 @@ import {
 } from "messagefoundry/api";
 import { parseBatch } from "messagefoundry/hl7";
 import { payloadView } from "../../model/payload-view.js";
+import { explainResult } from "../../model/trace-explain.js";
 import type {
   FixtureOutcome,
   TestBenchFromView,
@@ -158,6 +160,34 @@ function renderDelivery(d: DryRunDelivery, before: string): HTMLElement {
   return h("div", { class: "delivery", "data-outbound": d.outbound }, title, body);
 }
 
+/** Why an UNROUTED / FILTERED message stopped: the step, a link to its line, and the fields it read. */
+function renderWhy(r: DryRunResult): HTMLElement | null {
+  const why = explainResult(r);
+  if (why.length === 0) return null;
+  return h(
+    "div",
+    { class: "why" },
+    ...why.map((e) =>
+      h(
+        "p",
+        { class: "why-step", "data-step": e.step, "data-name": e.name },
+        e.text,
+        " ",
+        h(
+          "button",
+          {
+            class: "link",
+            title: `Open ${e.file} at line ${e.line}`,
+            onclick: () => host.post({ type: "openSource", file: e.file, line: e.line }),
+          },
+          "Open",
+        ),
+        e.reads.length > 0 ? h("span", { class: "muted" }, ` It read ${e.reads.join(", ")}.`) : null,
+      ),
+    ),
+  );
+}
+
 function renderMessage(r: DryRunResult, text: string): HTMLElement {
   const before = parseBatch(text)[r.index]?.encode() ?? text;
   return h(
@@ -173,6 +203,7 @@ function renderMessage(r: DryRunResult, text: string): HTMLElement {
       ` · via ${r.inbound}${r.router ? ` → ${r.router}` : ""}`,
     ),
     r.error ? h("div", { class: "notice" }, `${r.error.stage}: ${r.error.message}`) : null,
+    renderWhy(r),
     r.handlers.length
       ? h(
           "ul",
