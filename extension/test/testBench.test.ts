@@ -8,12 +8,17 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseJsonOutput } from "../src/cli/index.js";
 import {
+  dryRunArgs,
   fixtureFiles,
   fixtureStem,
+  inboundChoices,
+  pickInbound,
+  probeText,
   readCheck,
   readDryRun,
   readFixtureSpec,
-} from "../src/testbench/fixtures.js";
+  routerVerdict,
+} from "../src/testbench/index.js";
 
 import { copySamples, type SampleCopy } from "./support/engineCli.js";
 
@@ -90,7 +95,122 @@ describe("Test Bench against the real CLI", () => {
   });
 });
 
+describe("Test Bench explains, against the real CLI", () => {
+  let samples: SampleCopy;
+  before(() => {
+    samples = copySamples();
+  });
+  after(() => samples.remove());
+
+  /** A traced dry run of one sample message as the bench runs it; `inbound` absent = let the CLI pick. */
+  async function traced(message: string, opts: { inbound?: string; showPhi: boolean }) {
+    const cli = await samples.run(dryRunArgs("dev", `../messages/${message}`, opts));
+    return { cli, output: cli.code === 2 ? undefined : readDryRun(parseJsonOutput(cli, "dryrun")) };
+  }
+
+  it("UNROUTED names the router that returned no handler and its line; FILTERED the handler that returned nothing", async () => {
+    const unrouted = (await traced("adt_a01.hl7", { inbound: "IB_LAB_ORU", showPhi: true })).output;
+    const u = unrouted?.results[0];
+    assert.equal(u?.disposition, "UNROUTED");
+    assert.deepEqual(u?.trace, [
+      {
+        step: "router",
+        name: "lab_oru_router",
+        file: "oru.ts",
+        line: 7,
+        reads: [{ path: "MSH-9", value: "ADT^A01" }],
+        writes: [],
+        result: { kind: "handlers", handlers: [] },
+      },
+    ]);
+    const filtered = (await traced("oru_r01_normal.hl7", { inbound: "IB_LAB_ORU", showPhi: true })).output;
+    const f = filtered?.results[0];
+    assert.equal(f?.disposition, "FILTERED");
+    const handler = f?.trace?.find((s) => s.step === "handler");
+    assert.deepEqual(
+      [handler?.name, handler?.file, handler?.line, handler?.result],
+      ["lab_oru_abnormal", "oru.ts", 9, { kind: "nothing" }],
+    );
+    assert.deepEqual(
+      handler?.reads.map((r) => r.path),
+      ["OBX-8"],
+    );
+  });
+
+  it("opened on a message file, picks the inbound whose router accepts its MSH-9 over a catch-all", async () => {
+    const choices = inboundChoices((await traced("oru_r01_normal.hl7", { showPhi: false })).cli.stderr);
+    assert.ok(choices && choices.length > 1, "the samples have several inbounds");
+    assert.ok(choices.indexOf("IB_ACME_ADT") < choices.indexOf("IB_LAB_ORU"), "ADT is asked first");
+    const verdicts = new Map<string, string>();
+    const probe = (message: string) => async (inbound: string) => {
+      const text = probeText(readFileSync(join(samples.root, "messages", message), "utf8"));
+      assert.ok(text);
+      writeFileSync(join(samples.root, "probe.hl7"), text);
+      const cli = await samples.run(dryRunArgs("dev", "../probe.hl7", { inbound, showPhi: false }));
+      const output = cli.code === 2 ? undefined : readDryRun(parseJsonOutput(cli, "dryrun"));
+      if (output) verdicts.set(inbound, routerVerdict(output));
+      return output;
+    };
+    assert.equal(await pickInbound(choices, probe("oru_r01_normal.hl7")), "IB_LAB_ORU");
+    // The ADT router returns handlers for every message type: a catch-all, asked first but not picked.
+    assert.equal(verdicts.get("IB_ACME_ADT"), "any");
+    assert.equal(verdicts.get("IB_LAB_ORU"), "specific");
+    assert.equal(await pickInbound(choices, probe("adt_a01.hl7")), "IB_ACME_ADT");
+  });
+});
+
 describe("Test Bench helpers", () => {
+  it("routerVerdict, inboundChoices, probeText and the dryrun arguments", () => {
+    const step = (handlers: string[]) => ({
+      step: "router" as const,
+      name: "r",
+      file: "r.ts",
+      line: 1,
+      reads: [],
+      writes: [],
+      result: { kind: "handlers" as const, handlers },
+    });
+    const out = (first: string[], other: string[]) => ({
+      env: "dev",
+      inbound: "IB",
+      results: [first, other].map((handlers, index) => ({
+        source: "m",
+        index,
+        inbound: "IB",
+        disposition: "UNROUTED" as const,
+        handlers: [],
+        deliveries: [],
+        trace: [step(handlers)],
+      })),
+    });
+    assert.equal(routerVerdict(out(["h"], [])), "specific");
+    assert.equal(routerVerdict(out(["h"], ["h"])), "any");
+    assert.equal(routerVerdict(out([], ["h"])), "no");
+    assert.deepEqual(inboundChoices("messagefoundry: several inbounds; pass --inbound (one of: A, B)\n"), [
+      "A",
+      "B",
+    ]);
+    assert.equal(inboundChoices("message file not found"), undefined);
+    assert.equal(
+      probeText("MSH|^~\\&|A|B|C|D|20260101||ORU^R01|1|P|2.5.1\rOBX|1\r"),
+      "MSH|^~\\&|A|B|C|D|20260101||ORU^R01|1|P|2.5.1\rOBX|1\rMSH|^~\\&|A|B|C|D|20260101||ZZZ^Z99|1|P|2.5.1\rOBX|1\r",
+    );
+    assert.equal(probeText("not hl7"), undefined);
+    assert.deepEqual(dryRunArgs("dev", "m.hl7", { showPhi: false, inbound: "A" }), [
+      "dryrun",
+      "--config",
+      ".",
+      "--env",
+      "dev",
+      "--messages",
+      "m.hl7",
+      "--json",
+      "--trace",
+      "--inbound",
+      "A",
+    ]);
+  });
+
   it("makes file-safe fixture names", () => {
     assert.equal(fixtureStem("  ADT A01 / night run.hl7 "), "adt_a01_night_run");
     assert.equal(fixtureStem("///"), "case");

@@ -1,2 +1,3 @@
 /** Test Bench ↔ CLI contract (pure): dry-run output, fixture files, check outcomes. */
 export { fixtureFiles, fixtureStem, readCheck, readDryRun, readFixtureSpec } from "./fixtures.js";
+export { dryRunArgs, inboundChoices, pickInbound, probeText, routerVerdict } from "./inbound-pick.js";

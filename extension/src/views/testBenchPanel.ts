@@ -13,7 +13,16 @@ import * as vscode from "vscode";
 import { parseJsonOutput } from "../cli/index.js";
 import { requestGraph } from "../lsp/graph.js";
 import type { Services } from "../services.js";
-import { fixtureFiles, readCheck, readDryRun, readFixtureSpec } from "../testbench/fixtures.js";
+import {
+  dryRunArgs,
+  fixtureFiles,
+  inboundChoices,
+  pickInbound,
+  probeText,
+  readCheck,
+  readDryRun,
+  readFixtureSpec,
+} from "../testbench/index.js";
 import { renderHtml, ViewChannel, webviewOptions } from "./viewHost.js";
 
 export class TestBenchPanel {
@@ -47,6 +56,13 @@ export class TestBenchPanel {
     if (initial) panel.extra.set(initial.toString(), panel.caseFor(initial, "sample"));
     panel.panel.reveal();
     void panel.sendCases();
+    if (initial) {
+      panel.selectFile(initial).catch((err: unknown) => {
+        // Still select the file; the inbound is left to the user.
+        panel.channel.post({ type: "select", id: initial.toString() });
+        panel.channel.post({ type: "hostError", message: err instanceof Error ? err.message : String(err) });
+      });
+    }
   }
 
   private constructor(
@@ -162,47 +178,75 @@ export class TestBenchPanel {
     this.channel.post({ type: "caseText", id, text: result.stdout });
   }
 
-  private async run(id: string, text: string): Promise<void> {
-    this.channel.post({ type: "runStarted", id });
+  /** Writes `text` to a temporary message file for the CLI, runs `fn` with its path, then removes it. */
+  private async withMessageFile<T>(text: string, fn: (file: string) => Promise<T>): Promise<T> {
     const dir = await mkdtemp(join(tmpdir(), "mf-bench-"));
     try {
-      const inbound = this.inbounds.get(id);
       const file = join(dir, "message.hl7");
       await writeFile(file, text, "utf8");
-      // --show-phi: the bench diffs payloads; the text is the user's own sample, shown only to them.
-      const args = [
-        "dryrun",
-        "--config",
-        ".",
-        "--env",
-        this.environment(),
-        "--messages",
-        file,
-        "--json",
-        "--show-phi",
-        // Which router returned no handler / which handler returned nothing, for UNROUTED / FILTERED.
-        "--trace",
-      ];
-      let cli = await this.services.cli(this.configDir, inbound ? [...args, "--inbound", inbound] : args);
-      // Several inbounds and none chosen yet (e.g. the live graph was unavailable): ask, then run again.
-      const choices = /several inbounds; pass --inbound \(one of: ([^)]*)\)/.exec(cli.stderr)?.[1];
-      if (!inbound && choices) {
-        // Asked from a webview button: the webview taking focus back must not cancel the prompt.
-        const picked = await vscode.window.showQuickPick(choices.split(", "), {
-          placeHolder: "Which inbound does this message arrive on?",
-          ignoreFocusOut: true,
-        });
-        if (!picked) throw new Error("No inbound was picked.");
-        this.inbounds.set(id, picked);
-        cli = await this.services.cli(this.configDir, [...args, "--inbound", picked]);
-      }
-      const output = readDryRun(parseJsonOutput(cli, "dryrun"));
-      this.channel.post({ type: "runResult", id, text, output });
-    } catch (err) {
-      this.channel.post({ type: "runFailed", id, message: err instanceof Error ? err.message : String(err) });
+      return await fn(file);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  private async run(id: string, text: string): Promise<void> {
+    this.channel.post({ type: "runStarted", id });
+    try {
+      const output = await this.withMessageFile(text, async (file) => {
+        const env = this.environment();
+        const inbound = this.inbounds.get(id);
+        let cli = await this.services.cli(
+          this.configDir,
+          dryRunArgs(env, file, { showPhi: true, ...(inbound ? { inbound } : {}) }),
+        );
+        // Several inbounds and none chosen yet (e.g. the live graph was unavailable): ask, then run again.
+        const choices = inboundChoices(cli.stderr);
+        if (!inbound && choices) {
+          // Asked from a webview button: the webview taking focus back must not cancel the prompt.
+          const picked = await vscode.window.showQuickPick(choices, {
+            placeHolder: "Which inbound does this message arrive on?",
+            ignoreFocusOut: true,
+          });
+          if (!picked) throw new Error("No inbound was picked.");
+          this.inbounds.set(id, picked);
+          cli = await this.services.cli(
+            this.configDir,
+            dryRunArgs(env, file, { showPhi: true, inbound: picked }),
+          );
+        }
+        return readDryRun(parseJsonOutput(cli, "dryrun"));
+      });
+      this.channel.post({ type: "runResult", id, text, output });
+    } catch (err) {
+      this.channel.post({ type: "runFailed", id, message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  /**
+   * Opened on a message file: select it, with the inbound whose router accepts the message (a traced dry
+   * run per inbound, without PHI in the output). The user can still change both.
+   */
+  private async selectFile(uri: vscode.Uri): Promise<void> {
+    const id = uri.toString();
+    const text = probeText(await readText(uri));
+    const inbound =
+      text === undefined
+        ? undefined
+        : await this.withMessageFile(text, async (file) => {
+            const env = this.environment();
+            const probe = async (inbound?: string) => {
+              const args = dryRunArgs(env, file, { showPhi: false, ...(inbound ? { inbound } : {}) });
+              const cli = await this.services.cli(this.configDir, args);
+              return { cli, output: cli.code === 2 ? undefined : readDryRun(parseJsonOutput(cli, "dryrun")) };
+            };
+            const first = await probe();
+            const choices = inboundChoices(first.cli.stderr);
+            if (!choices) return first.output?.inbound;
+            return pickInbound(choices, async (i) => (await probe(i)).output);
+          });
+    if (inbound) this.inbounds.set(id, inbound);
+    this.channel.post({ type: "select", id, ...(inbound ? { inbound } : {}) });
   }
 
   private async saveFixture(id: string, text: string, name: string, output: DryRunOutput): Promise<void> {

@@ -38,6 +38,16 @@ export interface TestBenchCaseText {
   text: string;
 }
 
+/**
+ * Host → view: select this case (the bench was opened on its file) and, when the engine found one, the
+ * inbound whose router accepts its message. The user can change both afterwards.
+ */
+export interface TestBenchSelect {
+  type: "select";
+  id: string;
+  inbound?: string;
+}
+
 /** Host → view: a dry run started (the view shows progress and disables Run). */
 export interface TestBenchRunStarted {
   type: "runStarted";
@@ -76,6 +86,7 @@ export interface TestBenchFixtureResults {
 export type TestBenchToView =
   | TestBenchCases
   | TestBenchCaseText
+  | TestBenchSelect
   | TestBenchRunStarted
   | TestBenchRunResult
   | TestBenchRunFailed

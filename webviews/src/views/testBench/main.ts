@@ -324,6 +324,11 @@ host.listen((message) => {
       if (state.selectedId && cases.some((c) => c.id === state.selectedId))
         host.post({ type: "openCase", id: state.selectedId });
       break;
+    case "select":
+      if (message.inbound) state.inbound = message.inbound;
+      renderInbounds();
+      openCase(message.id);
+      break;
     case "caseText":
       if (message.id !== state.selectedId) {
         state.selectedId = message.id;
