@@ -228,6 +228,30 @@ describe("webview: testBench (headless Chromium)", function () {
     assert.deepEqual(await view.waitForPosted("generate"), { type: "generate", messageType: "ADT^A01" });
   });
 
+  it("opened on a file: selects that case and the inbound the host found, still changeable", async () => {
+    const { page } = view;
+    const id = "file:///cfg/tests/adt_a01.json";
+    const count = (type: string) =>
+      page.evaluate(
+        (t) =>
+          (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === t).length,
+        type,
+      );
+    const [opened, ran] = [await count("openCase"), await count("run")];
+    await view.send({ type: "select", id, inbound: "IB_LAB_ORU" });
+    assert.deepEqual(await view.waitForPosted("openCase", opened), { type: "openCase", id });
+    assert.equal(await page.getAttribute(`#cases .case[data-id="${id}"]`, "aria-current"), "true");
+    assert.equal(await page.$eval("#inbound", (el) => (el as HTMLSelectElement).value), "IB_LAB_ORU");
+    await view.send({ type: "caseText", id, text: SAMPLE });
+    await page.$eval("#inbound", (el) => {
+      (el as HTMLSelectElement).value = "IB_ACME_ADT";
+      el.dispatchEvent(new Event("change"));
+    });
+    await page.click("#run");
+    const posted = (await view.waitForPosted("run", ran)) as unknown as { id: string; inbound: string };
+    assert.deepEqual([posted.id, posted.inbound], [id, "IB_ACME_ADT"]);
+  });
+
   it("shows a failed run, and ran without CSP violations or page errors", async () => {
     await view.send({
       type: "runFailed",

@@ -325,8 +325,10 @@ host.listen((message) => {
         host.post({ type: "openCase", id: state.selectedId });
       break;
     case "select":
-      if (message.inbound) state.inbound = message.inbound;
-      renderInbounds();
+      if (message.inbound && inbounds.includes(message.inbound)) {
+        state.inbound = message.inbound;
+        inboundSelect.value = message.inbound;
+      }
       openCase(message.id);
       break;
     case "caseText":
