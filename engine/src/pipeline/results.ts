@@ -108,6 +108,9 @@ export type TraceOutcome =
 /**
  * One step of a traced dry run (`dryrun --json --trace`): the router or a handler, where its function is
  * declared (config-relative file, 1-based line), the fields it read and wrote in order, and its result.
+ * Fields are seen through an HL7 message's `get`/`getAll`/`set`/`setRaw` and its `messageType` (MSH-9),
+ * `controlId` (MSH-10) and `version` (MSH-12.1) getters; access through `segments()` and a non-HL7
+ * payload's body is not itemised.
  */
 export interface TraceStep {
   step: "router" | "handler";
