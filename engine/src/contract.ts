@@ -69,6 +69,7 @@ export type {
   StepStage,
   TraceOutcome,
   TraceRead,
+  TraceSend,
   TraceStep,
   TraceWrite,
 } from "./pipeline/results.js";

@@ -44,7 +44,7 @@ describe("explainResult (why UNROUTED / FILTERED)", () => {
       line: 20,
       reads: [],
       writes: [],
-      result: { kind: "sends", outbounds: ["OB"] },
+      result: { kind: "sends", sends: [{ outbound: "OB" }] },
     };
     const nothing: TraceStep = {
       step: "handler",

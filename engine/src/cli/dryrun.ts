@@ -18,7 +18,7 @@ function formatResult(r: DryRunResult): string {
       t.result.kind === "handlers"
         ? `→ ${t.result.handlers.join(", ") || "no handler"}`
         : t.result.kind === "sends"
-          ? `→ send ${t.result.outbounds.join(", ")}`
+          ? `→ send ${t.result.sends.map((s) => (s.line ? `${s.outbound} (${s.file}:${s.line})` : s.outbound)).join(", ")}`
           : t.result.kind === "nothing"
             ? "→ nothing returned"
             : `→ error: ${t.result.message}`;

@@ -455,5 +455,5 @@ function buildRegistry(
     if (f.kind === "handler" && !handlers.has(f.name))
       handlers.set(f.name, { name: f.name, fn: f.fn as HandlerDef["fn"], location });
   }
-  return { configDir, env, inbounds, outbounds, routers, handlers, graph };
+  return { configDir, env, inbounds, outbounds, routers, handlers, graph, locate: collector.locate };
 }

@@ -4,6 +4,7 @@
  */
 import type { Origin, RegistryGraph, SourceLocation } from "../graph/index.js";
 import type { TransportName } from "../graph/schemas.js";
+import type { Callsite } from "./collector.js";
 import type { AckMode, AnyMessage, ContentType, HandlerFn, RetryPolicy, RouterFn } from "./types.js";
 
 export interface InboundDef {
@@ -59,6 +60,8 @@ export interface Registry {
   readonly routers: ReadonlyMap<string, RouterDef>;
   readonly handlers: ReadonlyMap<string, HandlerDef>;
   readonly graph: RegistryGraph;
+  /** The config-code frame on the current stack, mapped to its source (for `dryrun --trace`). */
+  readonly locate?: () => Callsite | undefined;
 }
 
 /**

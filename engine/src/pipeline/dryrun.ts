@@ -5,7 +5,14 @@
 import { createHash } from "node:crypto";
 import type { Registry } from "../config/registry.js";
 import { decodeHl7Bytes, parseBatch } from "../hl7/index.js";
-import type { DryRunDelivery, DryRunHandler, DryRunResult, StepError, TraceStep } from "./results.js";
+import type {
+  DryRunDelivery,
+  DryRunHandler,
+  DryRunResult,
+  StepError,
+  TraceSend,
+  TraceStep,
+} from "./results.js";
 import { type InputView, runHandler, runRouter, toHandlerInput } from "./steps.js";
 import { type FieldLog, recordFields } from "./trace.js";
 
@@ -18,10 +25,25 @@ export interface DryRunOptions {
 }
 
 /** A fresh field log and the view that fills it, or nothing when not tracing (no wrapping at all). */
-function tracer(opts: DryRunOptions): { log: FieldLog; view: InputView } | undefined {
+function tracer(
+  opts: DryRunOptions,
+  locate: Registry["locate"],
+): { log: FieldLog; view: InputView } | undefined {
   if (!opts.trace) return undefined;
-  const log: FieldLog = { reads: [], writes: [] };
-  return { log, view: (m) => recordFields(m, log, opts.showPhi === true) };
+  const log: FieldLog = { reads: [], writes: [], sendSites: [] };
+  return { log, view: (m) => recordFields(m, log, opts.showPhi === true, locate) };
+}
+
+/** Each send with the user's `send(...)` line, matched by payload in call order, when it was captured. */
+function placeSends(sends: { outbound: string; payload: Buffer | string }[], log: FieldLog): TraceSend[] {
+  const sites = [...log.sendSites];
+  return sends.map((s) => {
+    const i = sites.findIndex((x) => x.payload === s.payload);
+    const hit = i >= 0 ? sites.splice(i, 1)[0] : undefined;
+    return hit
+      ? { outbound: s.outbound, file: hit.site.file, line: hit.site.line }
+      : { outbound: s.outbound };
+  });
 }
 
 function traceStep(
@@ -87,7 +109,7 @@ export async function dryRunMessage(
     base.messageType = msg.messageType;
     if (msg.controlId !== undefined) base.controlId = msg.controlId;
   }
-  const rt = tracer(opts);
+  const rt = tracer(opts, registry.locate);
   if (rt) base.trace = [];
   const routed = await runRouter(registry, inboundName, msg, rt?.view);
   if (rt && base.trace) {
@@ -109,13 +131,13 @@ export async function dryRunMessage(
   if (routed.handlers.length === 0) return ordered({ ...base, disposition: "UNROUTED" });
   let firstError: StepError | undefined;
   for (const name of routed.handlers) {
-    const ht = tracer(opts);
+    const ht = tracer(opts, registry.locate);
     const r = await runHandler(registry, name, msg, ht?.view);
     if (ht && base.trace) {
       const result: TraceStep["result"] = !r.ok
         ? { kind: "error", message: r.error.message }
         : r.sends.length > 0
-          ? { kind: "sends", outbounds: r.sends.map((s) => s.outbound) }
+          ? { kind: "sends", sends: placeSends(r.sends, ht.log) }
           : { kind: "nothing" };
       base.trace.push(traceStep("handler", registry.handlers.get(name), name, ht.log, result));
     }

@@ -98,10 +98,20 @@ export interface TraceWrite {
   after?: string | null;
 }
 
+/**
+ * One send a traced handler returned. `file`/`line`: the user's `send(...)` call, when it was given the
+ * message the handler received (captured as send encodes it); absent for other payloads.
+ */
+export interface TraceSend {
+  outbound: string;
+  file?: string;
+  line?: number;
+}
+
 /** What one step's function returned. */
 export type TraceOutcome =
   | { kind: "handlers"; handlers: string[] }
-  | { kind: "sends"; outbounds: string[] }
+  | { kind: "sends"; sends: TraceSend[] }
   | { kind: "nothing" }
   | { kind: "error"; message: string };
 

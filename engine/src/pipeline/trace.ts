@@ -3,6 +3,8 @@
  * trace can say which fields it read (`get`, `getAll`) and wrote (`set`, `setRaw`). Only used when tracing
  * is asked for; the untraced steps hand over the plain clone.
  */
+
+import type { Callsite } from "../config/collector.js";
 import type { AnyMessage } from "../config/index.js";
 import { Message } from "../hl7/index.js";
 import type { TraceRead, TraceWrite } from "./results.js";
@@ -10,6 +12,13 @@ import type { TraceRead, TraceWrite } from "./results.js";
 export interface FieldLog {
   reads: TraceRead[];
   writes: TraceWrite[];
+  /** Where `send(...)` encoded this message: the user's call, with the payload it produced. */
+  sendSites: { payload: string; site: Callsite }[];
+}
+
+/** Whether `send()` of the authoring API is on the stack (only asked while tracing). */
+function insideSend(): boolean {
+  return /\n\s+at (?:Object\.)?send \(/.test(new Error().stack ?? "");
 }
 
 /** The Message getters that read MSH fields, traced as reads of those fields. */
@@ -19,8 +28,16 @@ const GETTER_FIELDS: Record<string, string> = {
   version: "MSH-12.1",
 };
 
-/** Wrap `m` so its field reads and writes land in `log`; values are kept only when `values` is set. */
-export function recordFields(m: AnyMessage, log: FieldLog, values: boolean): AnyMessage {
+/**
+ * Wrap `m` so its field reads and writes land in `log`; values are kept only when `values` is set.
+ * `locate` (the registry's) places a `send(...)` of this message in the user's source.
+ */
+export function recordFields(
+  m: AnyMessage,
+  log: FieldLog,
+  values: boolean,
+  locate?: () => Callsite | undefined,
+): AnyMessage {
   if (!(m instanceof Message)) return m;
   const read = (path: string, value: string | null): void => {
     log.reads.push(values ? { path, value } : { path });
@@ -40,6 +57,12 @@ export function recordFields(m: AnyMessage, log: FieldLog, values: boolean): Any
       const before = m.get(path) ?? null;
       m.set(path, value);
       log.writes.push(values ? { path, before, after: m.get(path) ?? null } : { path });
+    },
+    encode: () => {
+      const out = m.encode();
+      const site = locate && insideSend() ? locate() : undefined;
+      if (site) log.sendSites.push({ payload: out, site });
+      return out;
     },
     setRaw: (path: string, encoded: string) => {
       const before = m.get(path) ?? null;

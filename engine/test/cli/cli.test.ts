@@ -127,7 +127,11 @@ describe("messagefoundry CLI", () => {
     const steps = (JSON.parse(phi.out) as Out).results[0]?.trace ?? [];
     assert.deepEqual(steps[0]?.reads, [{ path: "MSH-9", value: "ORU^R01" }]);
     assert.deepEqual(steps[1]?.writes, [{ path: "MSH-5", before: "RECEIVER", after: "CLINIC" }]);
-    assert.deepEqual(steps[1]?.result, { kind: "sends", outbounds: ["OB_CLINIC_ORU"] });
+    // The line of the user's send(...) that produced the delivery (oru.ts:16).
+    assert.deepEqual(steps[1]?.result, {
+      kind: "sends",
+      sends: [{ outbound: "OB_CLINIC_ORU", file: "oru.ts", line: 16 }],
+    });
   });
 
   it("dryrun: clear usage errors without stack traces", async () => {
