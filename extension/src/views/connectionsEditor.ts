@@ -42,8 +42,12 @@ export class ConnectionsEditorProvider implements vscode.CustomTextEditorProvide
       panel.webview,
       {
         onReady: () => {
-          void envKeys(document.uri).then((keys) => channel.post({ type: "context", envKeys: keys }));
-          sendDocument();
+          // The env keys go first, then the document: the view renders its form once, when the document
+          // arrives, instead of rebuilding it under the user's first keystrokes when late keys arrive.
+          void envKeys(document.uri).then((keys) => {
+            channel.post({ type: "context", envKeys: keys });
+            sendDocument();
+          });
         },
         onMessage: async (msg): Promise<void> => {
           if (msg.type === "showText") {

@@ -92,6 +92,9 @@ function uniqueName(direction: Direction): string {
 }
 
 function renderList(): void {
+  // Until the host's first document arrives there is nothing to list or add to (an edit made now would
+  // carry version 0 and be refused).
+  if (!state.model) return replaceChildren(list);
   const issuesOf = (c: FormConnection) => validateConnection(c, connections(), state.envKeys).length;
   const group = (direction: Direction, title: string) =>
     h(
@@ -327,14 +330,12 @@ function inputRow(
 function renderForm(): void {
   const conn = selectedConnection();
   if (!conn) {
-    replaceChildren(
-      form,
-      h(
-        "p",
-        { class: "muted" },
-        connections().length ? "Pick a connection to edit." : "No connections yet: add one.",
-      ),
-    );
+    const hint = !state.model
+      ? "Loading connections.toml…"
+      : connections().length
+        ? "Pick a connection to edit."
+        : "No connections yet: add one.";
+    replaceChildren(form, h("p", { class: "muted" }, hint));
     return;
   }
   const issues = validateConnection(conn, connections(), state.envKeys);
@@ -491,10 +492,24 @@ function render(): void {
   if (focused) restoreFocus(focused);
 }
 
+/**
+ * Re-rendering rebuilds every field, so it happens only when what the form shows changed: a message
+ * that repeats the current model or env keys (the host re-sends after each edit, and on `ready`) must
+ * not replace the field the user is typing in. The host sends the env keys before the first document,
+ * so a cold open renders the form once.
+ */
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 host.listen((message) => {
   switch (message.type) {
     case "document":
       state.version = message.version;
+      if (same(state.model, message.model) && selectedConnection()) {
+        save();
+        break;
+      }
       state.model = message.model;
       if (!selectedConnection()) {
         typing.clear();
@@ -505,9 +520,10 @@ host.listen((message) => {
       render();
       break;
     case "context":
+      if (same(state.envKeys, message.envKeys)) break;
       state.envKeys = message.envKeys;
       save();
-      render();
+      if (state.model) render(); // before the first document there is no form to validate
       break;
     case "editRejected":
     case "hostError":
