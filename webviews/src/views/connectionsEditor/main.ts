@@ -94,7 +94,10 @@ function uniqueName(direction: Direction): string {
 function renderList(): void {
   // Until the host's first document arrives there is nothing to list or add to (an edit made now would
   // carry version 0 and be refused).
-  if (!state.model) return replaceChildren(list);
+  if (!state.model) {
+    replaceChildren(list);
+    return;
+  }
   const issuesOf = (c: FormConnection) => validateConnection(c, connections(), state.envKeys).length;
   const group = (direction: Direction, title: string) =>
     h(
