@@ -79,6 +79,21 @@ describe("webview: connectionsEditor (headless Chromium)", function () {
     assert.equal(await page.textContent("#issues"), "No problems.");
   });
 
+  it("puts the wiring (name, router) first and shows only the inbound's settings", async () => {
+    const { page } = view;
+    const ids = await page.$$eval("#form [id^='f-']", (els) =>
+      els.map((e) => e.id).filter((id) => !id.endsWith("-help")),
+    );
+    assert.deepEqual(ids.slice(0, 3), ["f-name", "f-router", "f-transport"]);
+    assert.ok(ids.includes("f-settings-maxConnections"), "a listener setting");
+    for (const outboundOnly of [
+      "f-settings-ackTimeoutMs",
+      "f-settings-expectAck",
+      "f-settings-reconnectBaseMs",
+    ])
+      assert.ok(!ids.includes(outboundOnly), outboundOnly);
+  });
+
   it("validates as you type, without posting an edit", async () => {
     const { page } = view;
     await page.click("#f-settings-port");

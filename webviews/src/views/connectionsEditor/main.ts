@@ -15,7 +15,9 @@ import {
   type FormIssue,
   fieldsFor,
   formatValue,
+  isWiring,
   parseInput,
+  settingDirection,
   transportsFor,
   validateConnection,
 } from "../../model/connection-form.js";
@@ -387,41 +389,31 @@ function renderForm(): void {
       fields: conn.fields,
     });
   });
-  const rows: HTMLElement[] = [];
-  const specs = fieldsFor(conn.direction, conn.transport);
-  for (const group of ["settings", "options"] as const) {
-    rows.push(h("h3", {}, group === "settings" ? `${conn.transport} settings` : "Options"));
-    for (const spec of specs.filter((s) => s.group === group)) {
-      if (spec.schema.type === "object" && spec.schema.properties) {
-        rows.push(h("h4", {}, spec.key));
-        for (const [sub, schema] of Object.entries(spec.schema.properties)) {
-          const path = fieldPath(spec, sub);
-          rows.push(
-            inputRow(
-              conn,
-              `${spec.key}.${sub}`,
-              schema,
-              path,
-              false,
-              false,
-              issueText(issues, `${spec.group}.${spec.key}.${sub}`),
-            ),
-          );
-        }
-      } else {
-        rows.push(
-          inputRow(
-            conn,
-            spec.key,
-            spec.schema,
-            fieldPath(spec),
-            spec.required,
-            spec.secret,
-            issueText(issues, `${spec.group}.${spec.key}`),
-          ),
-        );
-      }
+  const specRows = (spec: FieldSpec): HTMLElement[] => {
+    if (!(spec.schema.type === "object" && spec.schema.properties)) {
+      const issue = issueText(issues, `${spec.group}.${spec.key}`);
+      return [inputRow(conn, spec.key, spec.schema, fieldPath(spec), spec.required, spec.secret, issue)];
     }
+    const set = currentValue(conn, fieldPath(spec));
+    const setKeys = set && typeof set === "object" && !Array.isArray(set) ? Object.keys(set) : [];
+    const out: HTMLElement[] = [h("h4", {}, spec.key)];
+    for (const [sub, schema] of Object.entries(spec.schema.properties)) {
+      // A sub-setting of the other direction (tls.servername on an inbound) only when already set.
+      const only = settingDirection(schema);
+      if (only && only !== conn.direction && !setKeys.includes(sub)) continue;
+      const issue = issueText(issues, `${spec.group}.${spec.key}.${sub}`);
+      out.push(inputRow(conn, `${spec.key}.${sub}`, schema, fieldPath(spec, sub), false, false, issue));
+    }
+    return out;
+  };
+  const specs = fieldsFor(conn.direction, conn.transport, conn.settings);
+  // Wiring (name, then an inbound's router) first: it is what the rest of the config refers to.
+  const wiring = specs.filter(isWiring).flatMap(specRows);
+  const rows: HTMLElement[] = [];
+  for (const group of ["settings", "options"] as const) {
+    const groupRows = specs.filter((s) => s.group === group && !isWiring(s)).flatMap(specRows);
+    if (groupRows.length === 0) continue;
+    rows.push(h("h3", {}, group === "settings" ? `${conn.transport} settings` : "Options"), ...groupRows);
   }
   replaceChildren(
     form,
@@ -440,6 +432,7 @@ function renderForm(): void {
       h("div", { class: "control" }, nameField),
       nameHelp,
     ),
+    ...wiring,
     h(
       "div",
       { class: "row" },
