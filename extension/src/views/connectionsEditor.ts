@@ -9,10 +9,11 @@ import { applyIntent, readConnections } from "@messagefoundry/webviews/model/tom
 import type { ConnectionsEditorFromView, ConnectionsEditorToView } from "@messagefoundry/webviews/protocol";
 import { parse as parseToml } from "smol-toml";
 import * as vscode from "vscode";
+import { CONNECTIONS_EDITOR_VIEW_TYPE } from "../wizard/openPlan.js";
 import { renderHtml, ViewChannel, webviewOptions } from "./viewHost.js";
 
 export class ConnectionsEditorProvider implements vscode.CustomTextEditorProvider {
-  static readonly viewType = "messagefoundry.connectionsEditor";
+  static readonly viewType = CONNECTIONS_EDITOR_VIEW_TYPE;
 
   static register(extensionUri: vscode.Uri): vscode.Disposable {
     return vscode.window.registerCustomEditorProvider(
