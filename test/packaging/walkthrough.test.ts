@@ -53,7 +53,7 @@ describe("Getting Started walkthrough", () => {
         assert.ok(contributed.has(cmd) || BUILT_IN.has(cmd), `${step.id}: unknown command ${cmd}`);
       }
       for (const cmd of completing) assert.ok(linked.includes(cmd), `${step.id}: ${cmd} is offered`);
-      const md = step.media.markdown;
+      const md = step.media.markdown ?? "";
       assert.ok(md?.startsWith("media/walkthrough/"), `${step.id} has markdown media`);
       const text = readFileSync(join(root, md), "utf8");
       assert.match(text, /^# /, `${md} starts with a heading`);
