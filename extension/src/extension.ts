@@ -12,6 +12,7 @@ import {
   DeadLettersTree,
   EngineSession,
   EngineStatusBar,
+  EngineWatch,
   registerEngineCommands,
 } from "./ops/index.js";
 import { makeCliRunner, type Services } from "./services.js";
@@ -37,12 +38,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output,
     cli: makeCliRunner(context.extensionUri, output),
   };
-  const connections = new ConnectionsTree(session);
-  const deadLetters = new DeadLettersTree(session);
+  const watch = new EngineWatch(session);
+  const connections = new ConnectionsTree(session, watch);
+  const deadLetters = new DeadLettersTree(session, watch);
   const connectionsView = vscode.window.createTreeView("messagefoundry.connections", {
     treeDataProvider: connections,
   });
   connectionsView.onDidChangeVisibility((e) => connections.setVisible(e.visible));
+  // The engine came up, went away, or the user signed in: reload both views (and the live feed).
+  const engineChanged = watch.onDidChange(() => {
+    connections.setVisible(connectionsView.visible);
+    connections.refresh();
+    deadLetters.refresh();
+  });
 
   /** Runs a command that needs a config dir; says so instead of failing silently when there is none. */
   const withConfig =
@@ -61,6 +69,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     output,
     session,
+    watch,
+    engineChanged,
     connections,
     deadLetters,
     connectionsView,

@@ -196,19 +196,23 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
   });
 
   it("edits the new connection in the connections.toml form editor, keeping the file's comments", async () => {
-    // The wizard opened connections.toml as text; reopen it with the visual editor, as a user would.
+    // The wizard opened connections.toml in its visual editor: one tab, not a text and a visual one.
     await wb.tab("connections.toml").click();
-    await wb.runCommand("View: Reopen Editor With...");
-    await wb.pick("MessageFoundry Connections", /MessageFoundry Connections/);
+    assert.equal(
+      await wb.page.locator(".tabs-container .tab", { hasText: "connections.toml" }).count(),
+      1,
+      "one tab for connections.toml",
+    );
     const form = await wb.webview("connectionsEditor");
     await form.locator('#list .conn[data-name="IB_E2E_ADT"]').click({ timeout: 30_000 });
     // The field is a <vscode-textfield>; its <input> sits in an open shadow root.
     const port = form.locator("#f-settings-port input");
     await port.waitFor();
     const movedPort = await freePort();
-    // One atomic fill: the form re-renders when the host's late `context` message arrives, and keystrokes
-    // typed before that are lost (reported to the webviews owner).
-    await port.fill(String(movedPort));
+    // Typed key by key, as a user does: the first keystroke must not be lost to a late re-render.
+    await port.click();
+    await port.press("Control+A");
+    await port.pressSequentially(String(movedPort));
     assert.equal(await port.inputValue(), String(movedPort));
     await port.press("Enter");
     // The form's change is a WorkspaceEdit on the document: the tab turns dirty until saved.

@@ -3,7 +3,7 @@
 // Written without import statements (node built-ins via process.getBuiltinModule, mocha globals) so it
 // type-checks and runs whether the root package is CommonJS or ESM. Mocha runs from the repo root.
 
-describe("hl7 TextMate grammar and snippets", () => {
+describe("hl7 and TOML TextMate grammars and snippets", () => {
   const { spawnSync } = process.getBuiltinModule("node:child_process");
   const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } =
     process.getBuiltinModule("node:fs");
@@ -36,6 +36,41 @@ describe("hl7 TextMate grammar and snippets", () => {
     assert.equal(status, 0, output);
     assert.match(output, /segments\.hl7/);
     assert.match(output, /escapes\.hl7/);
+  });
+
+  it("ships a TOML grammar, contributed for *.toml (connections.toml, environments/*.toml)", () => {
+    const grammar = JSON.parse(readFileSync(join(root, "syntaxes/toml.tmLanguage.json"), "utf8"));
+    assert.equal(grammar.scopeName, "source.toml");
+    const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      contributes: {
+        languages: { id: string; extensions?: string[]; configuration?: string }[];
+        grammars: { language: string; scopeName: string; path: string }[];
+      };
+    };
+    const toml = manifest.contributes.languages.find((l) => l.id === "toml");
+    assert.deepEqual(toml?.extensions, [".toml"]);
+    assert.ok(toml?.configuration && existsSync(join(root, toml.configuration)), "language configuration");
+    const g = manifest.contributes.grammars.find((x) => x.language === "toml");
+    assert.equal(g?.scopeName, "source.toml");
+    assert.ok(g && existsSync(join(root, g.path)));
+  });
+
+  it("passes every assertion in test/grammar/*.toml", () => {
+    const { status, output } = runGrammarTests("test/grammar/*.toml");
+    assert.equal(status, 0, output);
+    assert.match(output, /connections\.toml/);
+    assert.match(output, /values\.toml/);
+  });
+
+  it("fails on a wrong TOML assertion (a value is not a key)", () => {
+    const file = join(scratch, "wrong.toml");
+    writeFileSync(
+      file,
+      '# SYNTAX TEST "source.toml" "wrong"\nport = 2600\n#      ^^^^ support.type.property-name.toml\n',
+    );
+    const { status, output } = runGrammarTests(file);
+    assert.notEqual(status, 0);
+    assert.match(output, /support\.type\.property-name\.toml/);
   });
 
   it("fails on a wrong assertion (the runner really checks)", () => {

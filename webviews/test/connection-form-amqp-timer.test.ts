@@ -26,7 +26,12 @@ describe("connection-form: amqp and timer", () => {
     assert.equal(inbound.find((f) => f.key === "queue")?.required, true);
     assert.equal(inbound.find((f) => f.key === "password")?.secret, true);
     assert.equal(fieldsFor("outbound", "amqp").find((f) => f.key === "exchange")?.required, true);
-    assert.equal(fieldsFor("outbound", "amqp").find((f) => f.key === "queue")?.required, false);
+    // The queue is consumed by an inbound only; the exchange and routing key serve both sides.
+    assert.equal(
+      fieldsFor("outbound", "amqp").find((f) => f.key === "queue"),
+      undefined,
+    );
+    assert.ok(fieldsFor("inbound", "amqp").some((f) => f.key === "exchange"));
   });
 
   it("checks a timer as it is typed: cron syntax, timezone, exactly one of cron or intervalMs", () => {

@@ -3,7 +3,9 @@ import { describe, it } from "mocha";
 import {
   fieldsFor,
   formatValue,
+  isWiring,
   parseInput,
+  settingDirection,
   transportsFor,
   validateConnection,
 } from "../src/model/connection-form.js";
@@ -33,6 +35,45 @@ describe("connection-form", () => {
     assert.ok(
       fieldsFor("inbound", "mllp").some((s) => s.group === "options" && s.key === "router" && s.required),
     );
+  });
+
+  it("shows only the settings of the connection's direction, and the wiring first", () => {
+    const keys = (d: "inbound" | "outbound", t: string, set?: Record<string, number>) =>
+      fieldsFor(d, t, set)
+        .filter((s) => s.group === "settings")
+        .map((s) => s.key);
+    const inbound = keys("inbound", "mllp");
+    const outbound = keys("outbound", "mllp");
+    // Listener-only settings on the inbound, client-only settings on the outbound; shared ones on both.
+    for (const k of ["maxConnections", "allowFrom", "idleTimeoutMs"]) {
+      assert.ok(inbound.includes(k) && !outbound.includes(k), k);
+    }
+    for (const k of ["ackTimeoutMs", "reconnectBaseMs", "expectAck"]) {
+      assert.ok(outbound.includes(k) && !inbound.includes(k), k);
+    }
+    for (const k of ["port", "host", "keepAlive"]) assert.ok(inbound.includes(k) && outbound.includes(k), k);
+    // A value already set for the other direction stays visible (so it can be seen and removed).
+    assert.ok(keys("inbound", "mllp", { ackTimeoutMs: 5 }).includes("ackTimeoutMs"));
+    // Every "Inbound: …"/"Outbound: …" setting of every transport lands on its side only.
+    for (const t of transportsFor("inbound").filter((x) => transportsFor("outbound").includes(x))) {
+      for (const spec of fieldsFor("inbound", t).filter((s) => s.group === "settings")) {
+        assert.notEqual(settingDirection(spec.schema), "outbound", `${t}.${spec.key}`);
+      }
+    }
+    assert.equal(settingDirection({ description: "Host name or IP (inbound: bind address)" }), undefined);
+    assert.equal(
+      settingDirection({ description: "Inbound: bind to it. Outbound: publish to it" }),
+      undefined,
+    );
+    assert.equal(
+      settingDirection({ description: "Outbound: hand the reply to this loopback inbound" }),
+      "outbound",
+    );
+    // The router (wiring) is the inbound's first option; an outbound has no wiring option.
+    const opts = fieldsFor("inbound", "mllp").filter((s) => s.group === "options");
+    assert.equal(opts[0]?.key, "router");
+    assert.ok(isWiring(opts[0]!));
+    assert.equal(fieldsFor("outbound", "mllp").filter(isWiring).length, 0);
   });
 
   it("marks secrets, and only offers transports usable in the direction", () => {

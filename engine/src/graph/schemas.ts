@@ -2,7 +2,9 @@
  * One JSON Schema per transport, as plain JSON data: the factories, the connections.toml editor and the
  * language server all validate against these. `x-mf-secret` marks settings that may only come from env();
  * `x-mf-required-outbound` / `x-mf-required-inbound` list settings required only in that direction;
- * `x-mf-exactly-one` lists settings of which exactly one must be given.
+ * `x-mf-exactly-one` lists settings of which exactly one must be given. A setting whose description starts
+ * with `Inbound:` / `Outbound:` (and names no other direction) is for that direction only: the connections
+ * editor shows it only there.
  *
  * Adding a setting or a transport — change together:
  *  1. the schema here (the rule MF-SETTINGS-SCHEMA, the TOML editor and the language server follow);

@@ -10,6 +10,7 @@ import { EngineError, rawText } from "../engine/client.js";
 import { parseQuery } from "../engine/query.js";
 import { runRollback } from "../promote/index.js";
 import { ParseTreePanel } from "../views/parseTreePanel.js";
+import { addTarget } from "./engineState.js";
 import { type EngineSession, messageOf } from "./session.js";
 import type { ConnectionsTree, DeadLettersTree, EngineNode } from "./trees.js";
 
@@ -74,6 +75,7 @@ export function registerEngineCommands(deps: {
       if (pick) await vscode.commands.executeCommand(`messagefoundry.engine.${pick.id}`);
     }),
     vscode.commands.registerCommand("messagefoundry.engine.select", () => session.select()),
+    vscode.commands.registerCommand("messagefoundry.engine.add", () => addEngineTarget(session)),
     vscode.commands.registerCommand("messagefoundry.engine.signIn", async () => {
       if (await session.signIn()) refreshAll();
     }),
@@ -166,4 +168,59 @@ export function registerEngineCommands(deps: {
         void vscode.window.showErrorMessage(result.message);
     }),
   ];
+}
+
+/**
+ * Adds an engine target to the `messagefoundry.engines` user setting through three inputs (name, URL,
+ * environment) and makes it the current one. Tokens never go there: signing in stores them as secrets.
+ */
+async function addEngineTarget(session: EngineSession): Promise<void> {
+  const config = vscode.workspace.getConfiguration("messagefoundry");
+  const taken = new Set(session.targets().map((t) => t.name));
+  const name = await vscode.window.showInputBox({
+    title: "Add Engine Target (1/3): name",
+    prompt: "A name for this engine, e.g. local, staging, prod",
+    value: taken.has("local") ? "" : "local",
+    ignoreFocusOut: true,
+    validateInput: (v) =>
+      v.trim() === ""
+        ? "Give it a name."
+        : taken.has(v.trim())
+          ? `"${v.trim()}" is already a target.`
+          : undefined,
+  });
+  if (!name) return;
+  const url = await vscode.window.showInputBox({
+    title: "Add Engine Target (2/3): URL",
+    prompt: "The engine's API base URL",
+    value: "http://127.0.0.1:8765",
+    ignoreFocusOut: true,
+    validateInput: (v) => {
+      try {
+        return ["http:", "https:"].includes(new URL(v.trim()).protocol) ? undefined : "Use an http(s) URL.";
+      } catch {
+        return "Use an http(s) URL, e.g. http://127.0.0.1:8765.";
+      }
+    },
+  });
+  if (!url) return;
+  const environment = await vscode.window.showInputBox({
+    title: "Add Engine Target (3/3): environment",
+    prompt: "The environment this engine runs (environments/<env>.toml), e.g. dev",
+    value: "dev",
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() === "" ? "Name the environment, e.g. dev." : undefined),
+  });
+  if (!environment) return;
+  const r = addTarget(config.get("engines"), {
+    name: name.trim(),
+    url: url.trim(),
+    environment: environment.trim(),
+  });
+  if ("error" in r) {
+    void vscode.window.showErrorMessage(r.error);
+    return;
+  }
+  await config.update("engines", r.value, vscode.ConfigurationTarget.Global);
+  await session.use(name.trim());
 }

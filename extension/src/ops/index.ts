@@ -1,5 +1,6 @@
 /** Operating a running engine from VS Code: session (targets, SecretStorage token), status bar, trees, commands. */
 export { registerEngineCommands } from "./commands.js";
+export { EngineWatch } from "./engineWatch.js";
 export { EngineSession, messageOf } from "./session.js";
 export { EngineStatusBar } from "./statusBar.js";
 export { ConnectionsTree, DeadLettersTree, type EngineNode } from "./trees.js";

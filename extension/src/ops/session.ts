@@ -57,6 +57,12 @@ export class EngineSession implements vscode.Disposable {
     return target;
   }
 
+  /** Makes `name` the engine the views show (e.g. a target just added). */
+  async use(name: string): Promise<void> {
+    await this.state.update(CURRENT_KEY, name);
+    this.changed.fire();
+  }
+
   async pick(placeHolder: string): Promise<EngineTarget | undefined> {
     const all = this.targets();
     if (all.length <= 1) return all[0];

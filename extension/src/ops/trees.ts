@@ -7,6 +7,8 @@ import type { ConnectionStatus, MessageSummary, StageRow, StatsFrame } from "mes
 import * as vscode from "vscode";
 import { EngineError } from "../engine/client.js";
 import type { StatsSubscription } from "../engine/statsSocket.js";
+import { showsEngineContent } from "./engineState.js";
+import type { EngineWatch } from "./engineWatch.js";
 import type { EngineSession } from "./session.js";
 
 export type EngineNode =
@@ -32,6 +34,15 @@ function infoFor(err: unknown): EngineNode {
     };
   }
   return { kind: "info", label: err instanceof Error ? err.message : String(err) };
+}
+
+/** An engine that went away empties the view (its welcome shows) and is probed again at once. */
+function failedChildren(err: unknown, watch: EngineWatch): EngineNode[] {
+  if (err instanceof EngineError && err.code === "UNREACHABLE") {
+    watch.probeNow();
+    return [];
+  }
+  return [infoFor(err)];
 }
 
 function toItem(node: EngineNode): vscode.TreeItem {
@@ -96,7 +107,10 @@ export class ConnectionsTree implements vscode.TreeDataProvider<EngineNode>, vsc
   private subscription: StatsSubscription | undefined;
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
-  constructor(private readonly session: EngineSession) {
+  constructor(
+    private readonly session: EngineSession,
+    private readonly watch: EngineWatch,
+  ) {
     this.disposables.push(session.onDidChange(() => this.restart()));
   }
 
@@ -141,8 +155,10 @@ export class ConnectionsTree implements vscode.TreeDataProvider<EngineNode>, vsc
   }
 
   async getChildren(node?: EngineNode): Promise<EngineNode[]> {
+    // Not ready (no target, down, signed out): empty, so the sidebar's welcome says what to do.
+    if (!node && !showsEngineContent(this.watch.current ?? "none")) return [];
     const client = await this.session.client();
-    if (!client) return [{ kind: "info", label: "No engine configured (messagefoundry.engines)" }];
+    if (!client) return [];
     try {
       if (!node) {
         const list = await client.connections();
@@ -156,7 +172,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<EngineNode>, vsc
       }
       return [];
     } catch (err) {
-      return [infoFor(err)];
+      return failedChildren(err, this.watch);
     }
   }
 
@@ -171,7 +187,10 @@ export class DeadLettersTree implements vscode.TreeDataProvider<EngineNode>, vsc
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly session: EngineSession) {
+  constructor(
+    private readonly session: EngineSession,
+    private readonly watch: EngineWatch,
+  ) {
     this.subscription = session.onDidChange(() => this.refresh());
   }
 
@@ -184,7 +203,7 @@ export class DeadLettersTree implements vscode.TreeDataProvider<EngineNode>, vsc
   }
 
   async getChildren(node?: EngineNode): Promise<EngineNode[]> {
-    if (node) return [];
+    if (node || !showsEngineContent(this.watch.current ?? "none")) return [];
     const client = await this.session.client();
     if (!client) return [];
     try {
@@ -192,7 +211,7 @@ export class DeadLettersTree implements vscode.TreeDataProvider<EngineNode>, vsc
       if (page.items.length === 0) return [{ kind: "info", label: "No dead letters" }];
       return page.items.map((row) => ({ kind: "deadLetter", row }));
     } catch (err) {
-      return [infoFor(err)];
+      return failedChildren(err, this.watch);
     }
   }
 

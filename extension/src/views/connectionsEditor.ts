@@ -9,10 +9,11 @@ import { applyIntent, readConnections } from "@messagefoundry/webviews/model/tom
 import type { ConnectionsEditorFromView, ConnectionsEditorToView } from "@messagefoundry/webviews/protocol";
 import { parse as parseToml } from "smol-toml";
 import * as vscode from "vscode";
+import { CONNECTIONS_EDITOR_VIEW_TYPE } from "../wizard/openPlan.js";
 import { renderHtml, ViewChannel, webviewOptions } from "./viewHost.js";
 
 export class ConnectionsEditorProvider implements vscode.CustomTextEditorProvider {
-  static readonly viewType = "messagefoundry.connectionsEditor";
+  static readonly viewType = CONNECTIONS_EDITOR_VIEW_TYPE;
 
   static register(extensionUri: vscode.Uri): vscode.Disposable {
     return vscode.window.registerCustomEditorProvider(
@@ -42,8 +43,12 @@ export class ConnectionsEditorProvider implements vscode.CustomTextEditorProvide
       panel.webview,
       {
         onReady: () => {
-          void envKeys(document.uri).then((keys) => channel.post({ type: "context", envKeys: keys }));
-          sendDocument();
+          // The env keys go first, then the document: the view renders its form once, when the document
+          // arrives, instead of rebuilding it under the user's first keystrokes when late keys arrive.
+          void envKeys(document.uri).then((keys) => {
+            channel.post({ type: "context", envKeys: keys });
+            sendDocument();
+          });
         },
         onMessage: async (msg): Promise<void> => {
           if (msg.type === "showText") {

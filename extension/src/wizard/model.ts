@@ -4,6 +4,7 @@
  */
 export { appendToToml, connectionToml, generateConnection, generateRoute } from "./generate.js";
 export { InputValidation } from "./inputValidation.js";
+export { CONNECTIONS_EDITOR_VIEW_TYPE, howToOpen, type OpenAction, type OpenTab } from "./openPlan.js";
 export { checkSchemaSetting, HAND_WRITTEN, type SchemaSetting, schemaSettings } from "./schemaSettings.js";
 export * from "./types.js";
 export {

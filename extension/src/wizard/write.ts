@@ -1,9 +1,10 @@
 /**
  * Writes a wizard's result as one WorkspaceEdit (one undo step, nothing saved behind the user's back):
- * the new module and the tables appended to connections.toml, then opens them.
+ * the new module and the tables appended to connections.toml, then opens them, each in one tab
+ * (connections.toml in its visual editor unless a tab already shows it; see openPlan.ts).
  */
 import * as vscode from "vscode";
-import { appendToToml, type GeneratedFiles } from "./model.js";
+import { appendToToml, type GeneratedFiles, howToOpen, type OpenTab } from "./model.js";
 
 export async function writeWizardResult(
   configDir: vscode.Uri,
@@ -41,8 +42,23 @@ export async function writeWizardResult(
     const doc = await vscode.workspace.openTextDocument(uri);
     // Saved so the CLI (dry-run, validate) sees the route on disk, not only the language server.
     if (!dirtyBefore.has(uri.toString())) await doc.save();
-    await vscode.window.showTextDocument(doc, { preview: false, preserveFocus: i < toOpen.length - 1 });
+    const options = { preview: false, preserveFocus: i < toOpen.length - 1 };
+    const how = howToOpen(uri.toString(), openTabs());
+    if (how.kind === "text") await vscode.window.showTextDocument(doc, options);
+    else await vscode.commands.executeCommand("vscode.openWith", uri, how.viewType, options);
   }
+}
+
+/** Every open tab showing a file, text or custom editor (a custom one keeps its view type). */
+function openTabs(): OpenTab[] {
+  return vscode.window.tabGroups.all.flatMap((g) =>
+    g.tabs.flatMap((t): OpenTab[] => {
+      if (t.input instanceof vscode.TabInputText) return [{ uri: t.input.uri.toString(), kind: "text" }];
+      if (t.input instanceof vscode.TabInputCustom)
+        return [{ uri: t.input.uri.toString(), kind: "custom", viewType: t.input.viewType }];
+      return [];
+    }),
+  );
 }
 
 async function readIfExists(uri: vscode.Uri): Promise<vscode.TextDocument | undefined> {

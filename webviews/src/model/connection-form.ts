@@ -54,13 +54,43 @@ function requiredSettings(schema: JsonSchema, direction: Direction): Set<string>
   return new Set([...(schema.required ?? []), ...(extra ?? [])]);
 }
 
-/** The inputs for a connection: its transport's settings, then its direction's options. */
-export function fieldsFor(direction: Direction, transport: string): FieldSpec[] {
+/**
+ * The one direction a transport setting applies to, by the schemas' convention: a description that
+ * starts with `Inbound` / `Outbound` (e.g. "Outbound: wait this long for the reply") is for that
+ * direction only; any other applies to both.
+ */
+export function settingDirection(schema: JsonSchema): Direction | undefined {
+  const text = schema.description ?? "";
+  const m = /^(Inbound|Outbound)\b/.exec(text);
+  if (!m) return undefined;
+  // "Inbound: bind the queue… Outbound: publish to it" describes both sides.
+  const other = m[1] === "Inbound" ? "Outbound" : "Inbound";
+  if (new RegExp(`\\b${other}\\b`).test(text)) return undefined;
+  return m[1] === "Inbound" ? "inbound" : "outbound";
+}
+
+/** The options that wire a connection into the graph (an inbound's router): shown first, with the name. */
+export function isWiring(spec: FieldSpec): boolean {
+  return spec.group === "options" && spec.key === "router";
+}
+
+/**
+ * The inputs for a connection: its transport's settings for its direction, then its direction's options,
+ * wiring first. A setting of the other direction is left out unless `settings` already holds a value for
+ * it (so a misplaced value stays visible and removable).
+ */
+export function fieldsFor(
+  direction: Direction,
+  transport: string,
+  settingsSet: Record<string, SettingValue> = {},
+): FieldSpec[] {
   const out: FieldSpec[] = [];
   const settings = settingsSchema(transport);
   if (settings) {
     const required = requiredSettings(settings, direction);
     for (const [key, schema] of Object.entries(settings.properties ?? {})) {
+      const only = settingDirection(schema);
+      if (only && only !== direction && !(key in settingsSet) && !required.has(key)) continue;
       out.push({
         group: "settings",
         key,
@@ -72,9 +102,14 @@ export function fieldsFor(direction: Direction, transport: string): FieldSpec[] 
   }
   const options = optionsSchema(direction);
   const required = new Set(options.required ?? []);
-  for (const [key, schema] of Object.entries(options.properties ?? {})) {
-    out.push({ group: "options", key, schema, required: required.has(key), secret: false });
-  }
+  const opts: FieldSpec[] = Object.entries(options.properties ?? {}).map(([key, schema]) => ({
+    group: "options",
+    key,
+    schema,
+    required: required.has(key),
+    secret: false,
+  }));
+  out.push(...opts.filter(isWiring), ...opts.filter((o) => !isWiring(o)));
   return out;
 }
 

@@ -79,6 +79,21 @@ describe("webview: connectionsEditor (headless Chromium)", function () {
     assert.equal(await page.textContent("#issues"), "No problems.");
   });
 
+  it("puts the wiring (name, router) first and shows only the inbound's settings", async () => {
+    const { page } = view;
+    const ids = await page.$$eval("#form [id^='f-']", (els) =>
+      els.map((e) => e.id).filter((id) => !id.endsWith("-help")),
+    );
+    assert.deepEqual(ids.slice(0, 3), ["f-name", "f-router", "f-transport"]);
+    assert.ok(ids.includes("f-settings-maxConnections"), "a listener setting");
+    for (const outboundOnly of [
+      "f-settings-ackTimeoutMs",
+      "f-settings-expectAck",
+      "f-settings-reconnectBaseMs",
+    ])
+      assert.ok(!ids.includes(outboundOnly), outboundOnly);
+  });
+
   it("validates as you type, without posting an edit", async () => {
     const { page } = view;
     await page.click("#f-settings-port");
@@ -217,6 +232,51 @@ describe("webview: connectionsEditor (headless Chromium)", function () {
     const intent = await applyNextEdit();
     assert.deepEqual(intent, { kind: "removeConnection", direction: "inbound", name: "IB_NEW_1" });
     assert.doesNotMatch(text, /IB_NEW_1/);
+  });
+
+  it("on a cold open, keeps the first keystroke: the host's repeated messages do not rebuild the field", async () => {
+    // A fresh page, as VS Code opens one: nothing to add to or type in until the host's document arrives.
+    const cold = await harness.open("connectionsEditor");
+    const { page } = cold;
+    assert.equal(await page.textContent("#form"), "Loading connections.toml…");
+    assert.equal(
+      await page.$("#add-inbound"),
+      null,
+      "no edit before the document (it would carry version 0)",
+    );
+    const keys = ["acme_rest_token", "acme_adt_host"];
+    await cold.send({ type: "context", envKeys: keys });
+    await cold.send({ type: "document", version: 1, model: readConnections(DOC) });
+    await page.click("#f-settings-port");
+    await page.keyboard.press("Control+A");
+    await page.evaluate(() => {
+      (document.getElementById("f-settings-port") as unknown as { mark: string }).mark = "first";
+    });
+    await page.keyboard.type("2");
+    // What a host answering `ready` (or an edit elsewhere) may send again right after the first key.
+    await cold.send({ type: "context", envKeys: [...keys] });
+    await cold.send({ type: "document", version: 1, model: readConnections(DOC) });
+    await cold.send({ type: "document", version: 2, model: readConnections(DOC) });
+    await page.keyboard.type("725");
+    assert.equal(
+      await page.evaluate(() => {
+        const f = document.getElementById("f-settings-port") as unknown as { value: string; mark?: string };
+        return `${f.mark}:${f.value}`;
+      }),
+      "first:2725",
+      "the same field, with every key typed",
+    );
+    await page.keyboard.press("Enter");
+    const posted = (await cold.waitForPosted("edit")) as unknown as { version: number; intent: EditIntent };
+    assert.equal(posted.version, 2, "the edit carries the latest version");
+    assert.deepEqual(posted.intent, {
+      kind: "setField",
+      direction: "inbound",
+      name: "IB_ACME_ADT",
+      path: ["settings", "port"],
+      value: 2725,
+    });
+    assert.deepEqual(cold.errors, []);
   });
 
   it("shows a broken document's problem and disables the form", async () => {

@@ -15,7 +15,9 @@ import {
   type FormIssue,
   fieldsFor,
   formatValue,
+  isWiring,
   parseInput,
+  settingDirection,
   transportsFor,
   validateConnection,
 } from "../../model/connection-form.js";
@@ -92,6 +94,12 @@ function uniqueName(direction: Direction): string {
 }
 
 function renderList(): void {
+  // Until the host's first document arrives there is nothing to list or add to (an edit made now would
+  // carry version 0 and be refused).
+  if (!state.model) {
+    replaceChildren(list);
+    return;
+  }
   const issuesOf = (c: FormConnection) => validateConnection(c, connections(), state.envKeys).length;
   const group = (direction: Direction, title: string) =>
     h(
@@ -327,14 +335,12 @@ function inputRow(
 function renderForm(): void {
   const conn = selectedConnection();
   if (!conn) {
-    replaceChildren(
-      form,
-      h(
-        "p",
-        { class: "muted" },
-        connections().length ? "Pick a connection to edit." : "No connections yet: add one.",
-      ),
-    );
+    const hint = !state.model
+      ? "Loading connections.toml…"
+      : connections().length
+        ? "Pick a connection to edit."
+        : "No connections yet: add one.";
+    replaceChildren(form, h("p", { class: "muted" }, hint));
     return;
   }
   const issues = validateConnection(conn, connections(), state.envKeys);
@@ -383,41 +389,31 @@ function renderForm(): void {
       fields: conn.fields,
     });
   });
-  const rows: HTMLElement[] = [];
-  const specs = fieldsFor(conn.direction, conn.transport);
-  for (const group of ["settings", "options"] as const) {
-    rows.push(h("h3", {}, group === "settings" ? `${conn.transport} settings` : "Options"));
-    for (const spec of specs.filter((s) => s.group === group)) {
-      if (spec.schema.type === "object" && spec.schema.properties) {
-        rows.push(h("h4", {}, spec.key));
-        for (const [sub, schema] of Object.entries(spec.schema.properties)) {
-          const path = fieldPath(spec, sub);
-          rows.push(
-            inputRow(
-              conn,
-              `${spec.key}.${sub}`,
-              schema,
-              path,
-              false,
-              false,
-              issueText(issues, `${spec.group}.${spec.key}.${sub}`),
-            ),
-          );
-        }
-      } else {
-        rows.push(
-          inputRow(
-            conn,
-            spec.key,
-            spec.schema,
-            fieldPath(spec),
-            spec.required,
-            spec.secret,
-            issueText(issues, `${spec.group}.${spec.key}`),
-          ),
-        );
-      }
+  const specRows = (spec: FieldSpec): HTMLElement[] => {
+    if (!(spec.schema.type === "object" && spec.schema.properties)) {
+      const issue = issueText(issues, `${spec.group}.${spec.key}`);
+      return [inputRow(conn, spec.key, spec.schema, fieldPath(spec), spec.required, spec.secret, issue)];
     }
+    const set = currentValue(conn, fieldPath(spec));
+    const setKeys = set && typeof set === "object" && !Array.isArray(set) ? Object.keys(set) : [];
+    const out: HTMLElement[] = [h("h4", {}, spec.key)];
+    for (const [sub, schema] of Object.entries(spec.schema.properties)) {
+      // A sub-setting of the other direction (tls.servername on an inbound) only when already set.
+      const only = settingDirection(schema);
+      if (only && only !== conn.direction && !setKeys.includes(sub)) continue;
+      const issue = issueText(issues, `${spec.group}.${spec.key}.${sub}`);
+      out.push(inputRow(conn, `${spec.key}.${sub}`, schema, fieldPath(spec, sub), false, false, issue));
+    }
+    return out;
+  };
+  const specs = fieldsFor(conn.direction, conn.transport, conn.settings);
+  // Wiring (name, then an inbound's router) first: it is what the rest of the config refers to.
+  const wiring = specs.filter(isWiring).flatMap(specRows);
+  const rows: HTMLElement[] = [];
+  for (const group of ["settings", "options"] as const) {
+    const groupRows = specs.filter((s) => s.group === group && !isWiring(s)).flatMap(specRows);
+    if (groupRows.length === 0) continue;
+    rows.push(h("h3", {}, group === "settings" ? `${conn.transport} settings` : "Options"), ...groupRows);
   }
   replaceChildren(
     form,
@@ -436,6 +432,7 @@ function renderForm(): void {
       h("div", { class: "control" }, nameField),
       nameHelp,
     ),
+    ...wiring,
     h(
       "div",
       { class: "row" },
@@ -491,10 +488,24 @@ function render(): void {
   if (focused) restoreFocus(focused);
 }
 
+/**
+ * Re-rendering rebuilds every field, so it happens only when what the form shows changed: a message
+ * that repeats the current model or env keys (the host re-sends after each edit, and on `ready`) must
+ * not replace the field the user is typing in. The host sends the env keys before the first document,
+ * so a cold open renders the form once.
+ */
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 host.listen((message) => {
   switch (message.type) {
     case "document":
       state.version = message.version;
+      if (same(state.model, message.model) && selectedConnection()) {
+        save();
+        break;
+      }
       state.model = message.model;
       if (!selectedConnection()) {
         typing.clear();
@@ -505,9 +516,10 @@ host.listen((message) => {
       render();
       break;
     case "context":
+      if (same(state.envKeys, message.envKeys)) break;
       state.envKeys = message.envKeys;
       save();
-      render();
+      if (state.model) render(); // before the first document there is no form to validate
       break;
     case "editRejected":
     case "hostError":
