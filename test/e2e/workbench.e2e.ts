@@ -244,6 +244,9 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     const patientName = pid?.split("|")[5] ?? "";
     assert.ok(patientName.length > 0, "samples/messages/adt_a01.hl7 has a PID-5");
     await pid5.locator(":scope > .path").click();
+    // Focus stays in the view (see Find below), and the status bar counts a selection only for the focused
+    // editor: focus the editor group (this moves no selection) before reading it.
+    await wb.runCommand("View: Focus Active Editor Group");
     await wb.page
       .locator(".statusbar-item", { hasText: `(${patientName.length} selected)` })
       .first()
