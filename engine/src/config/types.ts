@@ -58,18 +58,23 @@ export interface TcpSettings extends StreamSettings {
   reply?: Setting<"none" | "raw" | "ack">;
 }
 
-export interface FileSettings {
+/** A polled directory (inbound) and a templated write target (outbound): local (file) or remote (sftp, ftp, ftps). */
+export interface DirectorySettings {
+  /** Directory to poll (inbound) / write to (outbound). */
   path: Setting<string>;
   pattern?: Setting<string>;
   pollMs?: Setting<number>;
-  moveTo?: Setting<string>;
-  deleteAfterRead?: Setting<boolean>;
-  errorTo?: Setting<string>;
   stableMs?: Setting<number>;
+  moveTo?: Setting<string>;
+  errorTo?: Setting<string>;
   maxFileBytes?: Setting<number>;
+  filename?: Setting<string>;
+}
+
+export interface FileSettings extends DirectorySettings {
+  deleteAfterRead?: Setting<boolean>;
   onExists?: Setting<"suffix" | "overwrite" | "wait">;
   fsync?: Setting<boolean>;
-  filename?: Setting<string>;
   encoding?: Setting<"utf-8" | "latin1" | "ascii">;
 }
 
@@ -196,25 +201,16 @@ export interface SmtpSettings {
 }
 
 /** Settings the remote file transports (sftp, ftp, ftps) share. */
-export interface RemoteFileSettings {
+export interface RemoteFileSettings extends DirectorySettings {
   host: Setting<string>;
   port?: Setting<number>;
   username?: Setting<string>;
   password?: Secret;
-  /** Remote directory to poll (inbound) / write to (outbound). */
-  path: Setting<string>;
   connectTimeoutMs?: Setting<number>;
   timeoutMs?: Setting<number>;
-  pattern?: Setting<string>;
-  pollMs?: Setting<number>;
-  stableMs?: Setting<number>;
   afterRead?: Setting<"move" | "delete" | "leave">;
-  moveTo?: Setting<string>;
   /** Required for `afterRead: "leave"`: a local file remembering what was read. */
   rememberFile?: Setting<string>;
-  errorTo?: Setting<string>;
-  maxFileBytes?: Setting<number>;
-  filename?: Setting<string>;
   onExists?: Setting<"suffix" | "overwrite">;
 }
 
