@@ -20,14 +20,15 @@ import {
 import { until } from "../../engine/test/support/fixtures.js";
 import { serve } from "./serve.js";
 
-function routes(schema: string, mode: "processed" | "mark"): string {
+/** `withPassword`: the server wants one (the tests' own PostgreSQL does; a trust-auth machine server does not). */
+function routes(schema: string, mode: "processed" | "mark", withPassword: boolean): string {
   const source =
     mode === "processed"
       ? `query: "SELECT id, mrn FROM ${schema}.outbox WHERE done = 0 ORDER BY id LIMIT 100", markProcessed: "UPDATE ${schema}.outbox SET done = 1 WHERE id = :id"`
       : `query: "SELECT id, mrn FROM ${schema}.outbox WHERE id > :mark ORDER BY id LIMIT 100", markColumn: "id", markStart: "0"`;
   return `
 import { database, dbStatement, env, handler, inbound, outbound, router, send } from "messagefoundry";
-const conn = { host: env("db_host"), port: env("db_port", "int"), database: env("db_name"), user: env("db_user") };
+const conn = { host: env("db_host"), port: env("db_port", "int"), database: env("db_name"), user: env("db_user")${withPassword ? ', password: env("db_password")' : ""} };
 inbound("IB_CRASH_DB", database({ ...conn, ${source}, pollIntervalMs: 20 }), { router: "crash_router", contentType: "json" });
 outbound("OB_CRASH_DB", database({ ...conn, statements: {
   copy: "INSERT INTO ${schema}.inbox (src_id, mrn) VALUES (:id, :mrn)",
@@ -71,7 +72,7 @@ describe("e2e engine: kill -9 with a database source", function () {
   function writeConfig(mode: "processed" | "mark"): void {
     const url = new URL(postgresUrl());
     mkdirSync(join(dir, "config", "environments"), { recursive: true });
-    writeFileSync(join(dir, "config", "routes.ts"), routes(schema, mode));
+    writeFileSync(join(dir, "config", "routes.ts"), routes(schema, mode, url.password !== ""));
     writeFileSync(
       join(dir, "config", "environments", "test.toml"),
       `db_host = "${url.hostname}"\ndb_port = ${url.port || 5432}\ndb_name = "${url.pathname.slice(1)}"\ndb_user = "${decodeURIComponent(url.username)}"\n`,
@@ -79,7 +80,14 @@ describe("e2e engine: kill -9 with a database source", function () {
   }
 
   async function start(): Promise<{ child: ChildProcess; exit: Promise<NodeJS.Signals | number | null> }> {
-    const child = serve(dir, join(dir, "engine.db"), key);
+    // A password only ever through env(): MEFOR_VALUE_DB_PASSWORD.
+    const password = decodeURIComponent(new URL(postgresUrl()).password);
+    const child = serve(
+      dir,
+      join(dir, "engine.db"),
+      key,
+      password ? { MEFOR_VALUE_DB_PASSWORD: password } : {},
+    );
     children.push(child);
     const exit = new Promise<NodeJS.Signals | number | null>((r) =>
       child.on("exit", (c, sig) => r(sig ?? c)),
