@@ -8,16 +8,17 @@
  * Run: node --conditions=source --import tsx bench/amqp/run.ts [--n=2000] [--prefetch=50]
  * Broker: MEFOR_TEST_AMQP, else amqp://guest:guest@127.0.0.1:5672 (uniquely named queues, deleted after).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import amqp from "amqplib";
+import { serve } from "../../test/e2e-engine/serve.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = join(ROOT, "engine/src/cli/main.ts");
+const _MAIN = join(ROOT, "engine/src/cli/main.ts");
 const arg = (name: string, def: number) => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
   return a ? Number(a.slice(name.length + 3)) : def;
@@ -73,28 +74,12 @@ async function main(): Promise<void> {
   );
   let child: ChildProcess | undefined;
   try {
-    child = spawn(
-      process.execPath,
-      [
-        "--conditions=source",
-        "--import",
-        "tsx",
-        MAIN,
-        "serve",
-        "--config",
-        join(dir, "config"),
-        "--env",
-        "bench",
-      ].concat(["--db", join(dir, "engine.db"), "--api-port", "0"]),
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          MEFOR_STORE_KEY: randomBytes(32).toString("base64"),
-          MEFOR_VALUE_AMQP_PASSWORD: decodeURIComponent(u.password || "guest"),
-        },
-        stdio: ["ignore", "ignore", "inherit"],
-      },
+    child = serve(
+      dir,
+      join(dir, "engine.db"),
+      randomBytes(32).toString("base64"),
+      { MEFOR_VALUE_AMQP_PASSWORD: decodeURIComponent(u.password || "guest") },
+      "bench",
     );
     while ((await ch.checkQueue(inQ)).consumerCount === 0) await new Promise((r) => setTimeout(r, 100));
     let arrived = 0;

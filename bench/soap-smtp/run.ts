@@ -8,7 +8,7 @@
  *
  * Run: node --conditions=source --import tsx bench/soap-smtp/run.ts [--messages=1000] [--callers=8]
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -20,9 +20,10 @@ import { smtpService, startSmtpServer, useService } from "@messagefoundry/test-s
 import * as soap from "soap";
 import { freePort, until } from "../../engine/test/support/fixtures.js";
 import { selfSignedCert } from "../../engine/test/transports/helpers.js";
+import { serve } from "../../test/e2e-engine/serve.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = join(ROOT, "engine/src/cli/main.ts");
+const _MAIN = join(ROOT, "engine/src/cli/main.ts");
 const WSDL = readFileSync(join(ROOT, "engine/test/transports/fixtures/submit.wsdl"), "utf8");
 const arg = (name: string, def: number) =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def);
@@ -83,25 +84,7 @@ async function main(): Promise<void> {
     join(dir, "config", "environments", "test.toml"),
     `in_port = ${inPort}\nsoap_url = "http://127.0.0.1:${soapPort}/soap11"\nsmtp_port = ${mail.port}\nsmtp_ca = ${JSON.stringify(cert.cert)}\n`,
   );
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      "--conditions=source",
-      "--import",
-      "tsx",
-      MAIN,
-      "serve",
-      "--config",
-      join(dir, "config"),
-      "--env",
-      "test",
-    ].concat(["--db", join(dir, "engine.db"), "--api-port", "0"]),
-    {
-      cwd: ROOT,
-      env: { ...process.env, MEFOR_STORE_KEY: randomBytes(32).toString("base64") },
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
+  const child: ChildProcess = serve(dir, join(dir, "engine.db"), randomBytes(32).toString("base64"));
   try {
     await until(
       () =>

@@ -1,4 +1,4 @@
-/** `messagefoundry serve` as a child process (from source, via tsx) for the kill -9 tests. */
+/** `messagefoundry serve` as a child process (from source, via tsx) for the kill -9 tests and the connector benches. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,8 +7,14 @@ const MAIN = fileURLToPath(new URL("../../engine/src/cli/main.ts", import.meta.u
 /** The repository root: the child resolves tsx from here. */
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/** Serves `<dir>/config` (environment `test`) on the store `db`, encrypted with `key`. */
-export function serve(dir: string, db: string, key: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+/** Serves `<dir>/config` (environment `environment`) on the store `db`, encrypted with `key`. */
+export function serve(
+  dir: string,
+  db: string,
+  key: string,
+  env: NodeJS.ProcessEnv = {},
+  environment = "test",
+): ChildProcess {
   return spawn(
     process.execPath,
     [
@@ -20,7 +26,7 @@ export function serve(dir: string, db: string, key: string, env: NodeJS.ProcessE
       "--config",
       join(dir, "config"),
       "--env",
-      "test",
+      environment,
       "--db",
       db,
       "--api-port",
