@@ -22,6 +22,7 @@ export {
   StoreKeyError,
 } from "./crypto.js";
 export { decideDisposition, type RowTally } from "./disposition.js";
+export { type PgConnectionOptions, type PgTlsOptions, pgPoolConfig, pgSchema } from "./pg-connection.js";
 export { openPgStore, PgStore, type PgStoreOptions } from "./pg-store.js";
 export { mkdirPrivate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, preparePrivateDb } from "./private-files.js";
 export { secretSealer } from "./sealed-text.js";
