@@ -33,7 +33,7 @@ export const OUTBOUND_TRANSPORTS = [
 ] as const;
 export type Transport = (typeof INBOUND_TRANSPORTS)[number] | (typeof OUTBOUND_TRANSPORTS)[number];
 
-export const CONTENT_TYPES = ["hl7v2", "json", "xml", "x12", "text", "binary"] as const;
+export const CONTENT_TYPES = ["hl7v2", "json", "xml", "x12", "text", "binary", "dicom"] as const;
 export type ContentType = (typeof CONTENT_TYPES)[number];
 
 /**
