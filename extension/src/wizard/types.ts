@@ -17,6 +17,7 @@ export const INBOUND_TRANSPORTS = [
   "amqp",
   "timer",
   "database",
+  "dicom",
 ] as const;
 export const OUTBOUND_TRANSPORTS = [
   "mllp",
@@ -30,6 +31,8 @@ export const OUTBOUND_TRANSPORTS = [
   "ftps",
   "amqp",
   "database",
+  "dicom",
+  "dicomweb",
 ] as const;
 export type Transport = (typeof INBOUND_TRANSPORTS)[number] | (typeof OUTBOUND_TRANSPORTS)[number];
 
