@@ -166,8 +166,10 @@ export class DicomOutbound implements OutboundConnector {
       else this.log.debug({ ...fields, error: result.error }, "delivery failed");
       if (this.assoc !== undefined) {
         if (this.s.idleReleaseMs === 0) await this.release();
-        else
+        else {
           this.idleTimer = setTimeout(() => void this.queue.run(() => this.release()), this.s.idleReleaseMs);
+          this.idleTimer.unref();
+        }
       }
       return result;
     });

@@ -248,6 +248,28 @@ describe("transports/dicom (DIMSE) against DCMTK", function () {
     assert.match(r.error ?? "", /called AE title not recognized/);
   });
 
+  it("an intake that fails answers A700 (nothing committed); our SCU reads that as retry", async () => {
+    const ctx = context(async () => {
+      throw new Error("store unavailable");
+    }, "IB_DOWN");
+    const ib = createInbound("dicom", "IB_DOWN", { host: "127.0.0.1", port: 0, aeTitle: "MEFOR" });
+    inbounds.push(ib);
+    await ib.start(ctx);
+    const file = fileOf(syntheticInstance().file, "down.dcm");
+    const r = await tool(bin, "storescu", ["-v", "-aec", "MEFOR", "127.0.0.1", String(ib.state.port), file]);
+    assert.match(r.out, /Received Store Response \(Refused: OutOfResources\)/, r.out);
+    const ob = createOutbound("dicom", "OB_TO_DOWN", {
+      host: "127.0.0.1",
+      port: ib.state.port!,
+      calledAeTitle: "MEFOR",
+    });
+    outbounds.push(ob);
+    const sent = await ob.send(syntheticInstance().file, { messageId: "1" });
+    assert.equal(sent.status, "retry");
+    assert.equal(sent.error, "C-STORE status 0xA700");
+    assert.ok(!JSON.stringify(ctx.log.entries).includes("TEST^PATIENT"), "no dataset value logged");
+  });
+
   it("our SCU to our SCP: the association is reused for a run of instances", async () => {
     const { port, received } = await scp();
     const ob = createOutbound("dicom", "OB_SELF", { host: "127.0.0.1", port, calledAeTitle: "MEFOR" });
