@@ -45,6 +45,8 @@ interface Incoming {
   bytes: number;
   /** Over maxBytes: the rest is drained unkept. */
   over: boolean;
+  /** A C-STORE for a SOP class not configured (sent on another context): drained unkept, refused 0122. */
+  notSupported: boolean;
   head?: Buffer;
 }
 
@@ -231,7 +233,7 @@ export class DicomSession {
       return this.abort(2);
     }
     inc.bytes += pdv.data.length;
-    if (!inc.over) {
+    if (!inc.over && !inc.notSupported) {
       inc.chunks.push(pdv.data);
       if (inc.bytes > this.s.maxBytes) {
         inc.over = true;
@@ -272,7 +274,11 @@ export class DicomSession {
     } else if (!cmd.hasDataset || !cmd.affectedSopInstanceUid) {
       this.log("warn", "C-STORE without a dataset or instance UID; association aborted");
       this.abort(2);
-    } else this.incoming = { contextId, command: cmd, chunks: [], bytes: 0, over: false };
+    } else {
+      const sopClass = cmd.affectedSopClassUid ?? pc.abstractSyntax;
+      const notSupported = !this.s.sopClasses.includes(sopClass);
+      this.incoming = { contextId, command: cmd, chunks: [], bytes: 0, over: false, notSupported };
+    }
   }
 
   private async store(inc: Incoming): Promise<void> {
@@ -302,6 +308,12 @@ export class DicomSession {
       contentType: "application/dicom",
       ...(this.remote ? { remote: this.remote } : {}),
     };
+    if (inc.notSupported) {
+      this.log("info", "C-STORE for a SOP class not configured; refused", {
+        sopClass: cmd.affectedSopClassUid,
+      });
+      return reply(STATUS.SOP_CLASS_NOT_SUPPORTED, "SOP class not supported");
+    }
     if (inc.over || header.length + inc.bytes > this.s.maxBytes) {
       const message = `DICOM instance of ${header.length + inc.bytes} bytes exceeds the ${this.s.maxBytes}-byte limit (maxBytes); refused`;
       this.log("warn", "instance over maxBytes; refused", {

@@ -8,7 +8,14 @@ import { createConnection } from "node:net";
 import { RawMessage } from "../../src/config/raw-message.js";
 import { dicomKeyTags, isPart10, part10Header, readPart10 } from "../../src/transports/dicom-dataset.js";
 import { COMMAND, decodeCommand, encodeCommand, storeStatusClass } from "../../src/transports/dicom-dimse.js";
-import { encodeAssociateRq, encodeData, PDU, PduError, PduReader } from "../../src/transports/dicom-pdu.js";
+import {
+  encodeAssociateRq,
+  encodeData,
+  encodeReleaseRq,
+  PDU,
+  PduError,
+  PduReader,
+} from "../../src/transports/dicom-pdu.js";
 import { readDicomInbound, readDicomOutbound } from "../../src/transports/dicom-settings.js";
 import { createInbound } from "../../src/transports/index.js";
 import { syntheticInstance } from "./dicom-fixtures.js";
@@ -106,7 +113,7 @@ describe("transports/dicom pure parts", () => {
     assert.throws(() => readDicomOutbound("OB_X", { host: "h", port: 104 }), /calledAeTitle.*required/);
   });
 
-  it("the SCP aborts on garbage and on a data PDU before association, and keeps listening", async () => {
+  it("the SCP aborts on garbage and stray data PDUs, refuses a SOP class not configured, and keeps listening", async () => {
     const ctx = context(async () => ({ accepted: true }));
     const ib = createInbound("dicom", "IB_GARBAGE", { host: "127.0.0.1", port: 0, aeTitle: "MEFOR" });
     await ib.start(ctx);
@@ -136,6 +143,32 @@ describe("transports/dicom pure parts", () => {
       const answer = await send(Buffer.concat([rq, encodeData(1, false, true, Buffer.alloc(8))]));
       assert.equal(answer[0], PDU.ASSOCIATE_AC);
       assert.equal(answer[answer.length - 10], PDU.ABORT);
+      // A C-STORE of a SOP class not configured, smuggled onto the Verification context: refused 0122.
+      const store = encodeCommand({
+        field: COMMAND.C_STORE_RQ,
+        messageId: 3,
+        affectedSopClassUid: "1.2.840.10008.5.1.4.1.1.66", // Raw Data: not in the default list
+        affectedSopInstanceUid: "1.2.3.4",
+        hasDataset: true,
+      });
+      const refused = await send(
+        Buffer.concat([
+          rq,
+          encodeData(1, true, true, store),
+          encodeData(1, false, true, Buffer.alloc(64)),
+          encodeReleaseRq(),
+        ]),
+      );
+      const reader = new PduReader(1 << 20);
+      reader.push(refused);
+      assert.equal(reader.next()?.type, PDU.ASSOCIATE_AC);
+      const rsp = reader.next();
+      assert.equal(rsp?.type, PDU.DATA);
+      const cmd = decodeCommand(rsp.type === PDU.DATA ? rsp.pdvs[0]!.data : Buffer.alloc(0));
+      assert.equal(cmd.field, COMMAND.C_STORE_RSP);
+      assert.equal(cmd.status, 0x0122);
+      assert.equal(reader.next()?.type, PDU.RELEASE_RP);
+      assert.equal(ctx.log.entries.filter((e) => e.msg?.includes("stored")).length, 0);
       assert.equal(ib.state.status, "listening");
     } finally {
       await ib.stop();
