@@ -4,7 +4,8 @@
  * association) on a `dicom` inbound; one handler sends each to a `dicom` outbound (C-STORE to DCMTK's
  * storescp) and to a `dicomweb` outbound (STOW-RS to Orthanc with its DICOMweb plugin). Reports
  * instances/s and MB/s for intake (storescu's run: each C-STORE answered after the commit), the C-STORE
- * deliveries and the STOW-RS deliveries, and the engine's CPU time per instance (/proc, Linux).
+ * deliveries and the STOW-RS deliveries, and the engine's CPU time per instance (/proc, Linux). Then, without
+ * an engine, our SCU to our SCP in this process (intake answering at once): the DIMSE layer's own ceiling.
  *
  * Run: node --conditions=source --import tsx bench/dicom/run.ts [--instances=200] [--kb=256]
  */
@@ -17,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { dcmtkBin, orthancBinary, startOrthanc, startStorescp } from "@messagefoundry/test-services";
+import { createInbound, createOutbound } from "../../engine/src/transports/index.js";
 import { freePort, until } from "../../engine/test/support/fixtures.js";
 import { syntheticInstance } from "../../engine/test/transports/dicom-fixtures.js";
 import { serve } from "../../test/e2e-engine/serve.js";
@@ -116,4 +118,31 @@ async function main(): Promise<void> {
   }
 }
 
+/** Our SCU → our SCP in this process, the intake answering at once: what the protocol layer does alone. */
+async function protocolOnly(): Promise<void> {
+  const ib = createInbound("dicom", "IB_PROTO", { host: "127.0.0.1", port: 0, aeTitle: "MEFOR" });
+  const quiet = () => undefined;
+  const log = { debug: quiet, info: quiet, warn: quiet, error: quiet };
+  await ib.start({ name: "IB_PROTO", log, receive: async () => ({ accepted: true }) });
+  const ob = createOutbound("dicom", "OB_PROTO", {
+    host: "127.0.0.1",
+    port: ib.state.port,
+    calledAeTitle: "MEFOR",
+  });
+  const instances = Array.from(
+    { length: INSTANCES },
+    () => syntheticInstance({ pixelBytes: KB * 1024 }).file,
+  );
+  const bytes = instances.reduce((n, f) => n + f.length, 0);
+  const t0 = performance.now();
+  for (const [i, file] of instances.entries()) await ob.send(file, { messageId: String(i) });
+  const ms = performance.now() - t0;
+  await ob.close();
+  await ib.stop();
+  console.log(
+    `  dicom SCU → dicom SCP, no engine (one association): ${((INSTANCES * 1000) / ms).toFixed(1)} instances/s, ${(((bytes / 1024 / 1024) * 1000) / ms).toFixed(1)} MB/s`,
+  );
+}
+
 await main();
+await protocolOnly();
