@@ -237,7 +237,7 @@ export class DicomSession {
       inc.chunks.push(pdv.data);
       if (inc.bytes > this.s.maxBytes) {
         inc.over = true;
-        inc.head = Buffer.concat(inc.chunks).subarray(0, REJECT_HEAD_BYTES);
+        inc.head = Buffer.concat(inc.chunks, Math.min(inc.bytes, REJECT_HEAD_BYTES)); // copies the head only
         inc.chunks = [];
       }
     }
@@ -320,10 +320,9 @@ export class DicomSession {
         bytes: header.length + inc.bytes,
         maxBytes: this.s.maxBytes,
       });
-      const head = Buffer.concat([header, inc.head ?? Buffer.concat(inc.chunks)]).subarray(
-        0,
-        REJECT_HEAD_BYTES,
-      );
+      const parts = [header, ...(inc.head ? [inc.head] : inc.chunks)];
+      // concat with a total length copies only that much: the head, never the whole instance.
+      const head = Buffer.concat(parts, Math.min(header.length + inc.bytes, REJECT_HEAD_BYTES));
       try {
         await this.ctx.reject?.(
           { code: "DICOM_INSTANCE_TOO_LARGE", message, bytesSeen: header.length + inc.bytes, head },
