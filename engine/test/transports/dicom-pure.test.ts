@@ -5,10 +5,12 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { createConnection } from "node:net";
+import fc from "fast-check";
 import { RawMessage } from "../../src/config/raw-message.js";
 import { dicomKeyTags, isPart10, part10Header, readPart10 } from "../../src/transports/dicom-dataset.js";
 import { COMMAND, decodeCommand, encodeCommand, storeStatusClass } from "../../src/transports/dicom-dimse.js";
 import {
+  decodePdu,
   encodeAssociateRq,
   encodeData,
   encodeReleaseRq,
@@ -81,6 +83,35 @@ describe("transports/dicom pure parts", () => {
     const capped = new PduReader(4096);
     capped.push(huge);
     assert.throws(() => capped.next(), PduError);
+  });
+
+  it("decodes any bytes as a PDU, a command set or key tags without an unexpected throw (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9 }), fc.uint8Array({ maxLength: 600 }), (type, bytes) => {
+        const body = Buffer.from(bytes);
+        try {
+          decodePdu(type, body);
+        } catch (err) {
+          assert.ok(err instanceof PduError, String(err));
+        }
+        try {
+          decodeCommand(body);
+        } catch (err) {
+          assert.match(String(err), /runs past the end/);
+        }
+        dicomKeyTags(
+          Buffer.concat([
+            part10Header({
+              sopClassUid: "1.2",
+              sopInstanceUid: "1.2.3",
+              transferSyntaxUid: "1.2.840.10008.1.2.1",
+            }),
+            body,
+          ]),
+        );
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("encodes and decodes command sets; classifies C-STORE statuses", () => {
