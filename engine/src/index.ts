@@ -12,6 +12,8 @@ export {
   amqp,
   database,
   dbStatement,
+  dicom,
+  dicomweb,
   file,
   ftp,
   ftps,

@@ -408,3 +408,22 @@ describe("wizard: transports asked from their schema (sftp, ftp, ftps)", () => {
     ]);
   });
 });
+
+describe("wizard: the DICOM connectors, asked from their schema", () => {
+  it("offers dicom both ways and dicomweb outbound, asking what each direction needs", () => {
+    assert.ok(INBOUND_TRANSPORTS.includes("dicom") && OUTBOUND_TRANSPORTS.includes("dicom"));
+    assert.ok(OUTBOUND_TRANSPORTS.includes("dicomweb"));
+    assert.deepEqual(
+      schemaSettings("dicom", "inbound").map((s) => s.key),
+      ["port", "aeTitle"],
+    );
+    assert.deepEqual(
+      schemaSettings("dicom", "outbound").map((s) => s.key),
+      ["port", "host", "calledAeTitle"],
+    );
+    assert.deepEqual(
+      schemaSettings("dicomweb", "outbound").map((s) => s.key),
+      ["url"],
+    );
+  });
+});

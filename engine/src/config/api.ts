@@ -17,6 +17,8 @@ import type {
   DatabaseSettings,
   DbParam,
   DbStatement,
+  DicomSettings,
+  DicomwebSettings,
   EnvValue,
   FileSettings,
   FtpSettings,
@@ -67,6 +69,8 @@ export const sftp: (settings: SftpSettings) => Connection<"sftp"> = factory("sft
 export const ftp: (settings: FtpSettings) => Connection<"ftp"> = factory("ftp");
 export const ftps: (settings: FtpsSettings) => Connection<"ftps"> = factory("ftps");
 export const database: (settings: DatabaseSettings) => Connection<"database"> = factory("database");
+export const dicom: (settings: DicomSettings) => Connection<"dicom"> = factory("dicom");
+export const dicomweb: (settings: DicomwebSettings) => Connection<"dicomweb"> = factory("dicomweb");
 
 /**
  * A delivery for a database outbound: the name of a statement declared in its `statements` and the
@@ -107,6 +111,8 @@ export const CONNECTION_FACTORIES = {
   ftp,
   ftps,
   database,
+  dicom,
+  dicomweb,
 } as const;
 
 function isMessage(v: unknown): v is Message {

@@ -9,6 +9,8 @@ export {
   createApi,
   database,
   dbStatement,
+  dicom,
+  dicomweb,
   file,
   ftp,
   ftps,

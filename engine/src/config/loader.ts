@@ -429,7 +429,7 @@ function buildRegistry(
         ...base,
         options: {
           router: str("router") ?? "",
-          contentType: (str("contentType") ?? "hl7v2") as ContentType,
+          contentType: (str("contentType") ?? defaultContentType(n.transport)) as ContentType,
           ack: (str("ack") ?? "original") as AckMode,
           strict: o.strict === true,
           ...(str("hl7Version") ? { hl7Version: str("hl7Version") as string } : {}),
@@ -442,7 +442,7 @@ function buildRegistry(
         options: {
           retry: retryOf(n.options?.retry),
           ordering: str("ordering") === "unordered" ? "unordered" : "fifo",
-          contentType: (str("contentType") ?? "hl7v2") as ContentType,
+          contentType: (str("contentType") ?? defaultContentType(n.transport)) as ContentType,
           ...(str("description") ? { description: str("description") as string } : {}),
         },
       });
@@ -456,4 +456,9 @@ function buildRegistry(
       handlers.set(f.name, { name: f.name, fn: f.fn as HandlerDef["fn"], location });
   }
   return { configDir, env, inbounds, outbounds, routers, handlers, graph, locate: collector.locate };
+}
+
+/** DICOM connectors carry DICOM files, not HL7: their messages default to contentType `dicom`. */
+function defaultContentType(transport: string | undefined): ContentType {
+  return transport === "dicom" || transport === "dicomweb" ? "dicom" : "hl7v2";
 }

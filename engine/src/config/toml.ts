@@ -229,7 +229,7 @@ export function readConnectionsToml(text: string, file = CONNECTIONS_FILE): Toml
       entryProblem(
         `${kind} "${name}": no transport`,
         span.keys.name ?? headerLoc,
-        'Add transport = "mllp" (or tcp, file, http, rest, loopback, amqp, timer, soap, smtp, sftp, ftp, ftps).',
+        'Add transport = "mllp" (or tcp, file, http, rest, loopback, amqp, timer, soap, smtp, sftp, ftp, ftps, database, dicom, dicomweb).',
       );
       continue;
     }

@@ -270,6 +270,48 @@ export type DbParam =
   | readonly unknown[]
   | { readonly [k: string]: unknown };
 
+/**
+ * DICOM DIMSE. Inbound: a C-STORE / C-ECHO SCP on `port` answering to `aeTitle`. Outbound: a C-STORE
+ * SCU to `host`:`port`, AE `calledAeTitle`.
+ */
+export interface DicomSettings {
+  host?: Setting<string>;
+  port: Setting<number>;
+  /** Inbound: the called AE title(s) this SCP answers to. */
+  aeTitle?: Setting<string>;
+  /** Inbound: calling AE titles allowed (default any). */
+  callingAeTitles?: readonly Setting<string>[];
+  /** Inbound: storage SOP class UIDs accepted (default the common storage classes). */
+  sopClasses?: readonly Setting<string>[];
+  /** Inbound: transfer syntax UIDs accepted (default the first one proposed). */
+  transferSyntaxes?: readonly Setting<string>[];
+  /** Inbound: largest instance in bytes (default 64 MiB, at most 512 MiB). */
+  maxBytes?: Setting<number>;
+  maxConnections?: Setting<number>;
+  allowFrom?: readonly Setting<string>[];
+  idleTimeoutMs?: Setting<number>;
+  maxPduLength?: Setting<number>;
+  /** Outbound: the peer's AE title. */
+  calledAeTitle?: Setting<string>;
+  /** Outbound: ours (default MEFOR). */
+  callingAeTitle?: Setting<string>;
+  connectTimeoutMs?: Setting<number>;
+  responseTimeoutMs?: Setting<number>;
+  idleReleaseMs?: Setting<number>;
+}
+
+/** DICOMweb STOW-RS outbound: each message (a Part-10 file) is POSTed to `url` + `/studies`. */
+export interface DicomwebSettings {
+  /** The DICOMweb root, e.g. `https://pacs.example.org/dicom-web`. */
+  url: Setting<string>;
+  headers?: Record<string, Setting<string>>;
+  timeoutMs?: Setting<number>;
+  maxResponseBytes?: Setting<number>;
+  username?: Setting<string>;
+  password?: Secret;
+  token?: Secret;
+}
+
 export interface LoopbackSettings {
   target?: Setting<string>;
 }
@@ -289,6 +331,8 @@ export interface TransportSettingsMap {
   ftp: FtpSettings;
   ftps: FtpsSettings;
   database: DatabaseSettings;
+  dicom: DicomSettings;
+  dicomweb: DicomwebSettings;
 }
 
 /** What a connection factory returns; passed to inbound()/outbound(). */
@@ -311,6 +355,7 @@ export type InboundConnection = Connection<
   | "ftp"
   | "ftps"
   | "database"
+  | "dicom"
 >;
 /** Connections that can deliver. */
 export type OutboundConnection = Connection<
@@ -326,9 +371,11 @@ export type OutboundConnection = Connection<
   | "ftp"
   | "ftps"
   | "database"
+  | "dicom"
+  | "dicomweb"
 >;
 
-export type ContentType = "hl7v2" | "json" | "xml" | "x12" | "text" | "binary";
+export type ContentType = "hl7v2" | "json" | "xml" | "x12" | "text" | "binary" | "dicom";
 export type AckMode = "original" | "enhanced" | "none";
 
 export interface InboundOptions {

@@ -862,6 +862,113 @@ export const TRANSPORT_SCHEMAS = {
     "x-mf-required-when": [leaveNeedsRemember],
     "x-mf-directions": ["inbound", "outbound"],
   },
+  dicom: {
+    type: "object",
+    description:
+      "DICOM DIMSE. Inbound: a C-STORE / C-ECHO SCP (one message per instance, a Part-10 file). Outbound: a C-STORE SCU (sends each message's dataset as it is)",
+    properties: {
+      host: {
+        ...host,
+        description: "Inbound: bind address (default 0.0.0.0). Outbound: the peer SCP's host",
+      },
+      port,
+      aeTitle: {
+        type: "string",
+        minLength: 1,
+        description: "Inbound: the called AE title this SCP answers to; other called AE titles are rejected",
+      },
+      callingAeTitles: {
+        type: "array",
+        items: { type: "string", minLength: 1 },
+        description: "Inbound: calling AE titles allowed in (unset: any)",
+      },
+      sopClasses: {
+        type: "array",
+        items: { type: "string", minLength: 1 },
+        description:
+          "Inbound: storage SOP class UIDs accepted (Verification always is; default: the common storage classes)",
+      },
+      transferSyntaxes: {
+        type: "array",
+        items: { type: "string", minLength: 1 },
+        description:
+          "Inbound: transfer syntax UIDs accepted (default: the first proposed; datasets are stored as received)",
+      },
+      maxBytes: {
+        type: "integer",
+        minimum: 1024,
+        maximum: 536870912,
+        default: 67108864,
+        description:
+          "Inbound: largest instance in bytes; a larger one is refused (status A700) and recorded as an error",
+      },
+      maxPduLength: {
+        type: "integer",
+        minimum: 4096,
+        maximum: 16777216,
+        default: 65536,
+        description: "Largest PDU accepted from the peer (announced at association)",
+      },
+      idleTimeoutMs: {
+        ...durationMs,
+        default: 60000,
+        description: "Inbound: abort an association quiet this long (0 = never)",
+      },
+      ...listenerLimits,
+      calledAeTitle: { type: "string", minLength: 1, description: "Outbound: the peer SCP's AE title" },
+      callingAeTitle: {
+        type: "string",
+        minLength: 1,
+        default: "MEFOR",
+        description: "Outbound: our AE title",
+      },
+      connectTimeoutMs: { ...timeoutMs, default: 10000, description: "Outbound: TCP connect timeout" },
+      responseTimeoutMs: {
+        ...timeoutMs,
+        default: 60000,
+        description: "Outbound: wait for A-ASSOCIATE-AC and each C-STORE-RSP; expiry retries",
+      },
+      idleReleaseMs: {
+        ...durationMs,
+        default: 5000,
+        description: "Outbound: release an association idle this long (0 = after each message)",
+      },
+    },
+    required: ["port"],
+    additionalProperties: false,
+    "x-mf-required-inbound": ["aeTitle"],
+    "x-mf-required-outbound": ["host", "calledAeTitle"],
+    "x-mf-directions": ["inbound", "outbound"],
+  },
+  dicomweb: {
+    type: "object",
+    description: "DICOMweb STOW-RS outbound: each message (a DICOM Part-10 file) is POSTed to <url>/studies",
+    properties: {
+      url: {
+        type: "string",
+        minLength: 1,
+        description: "The DICOMweb root, e.g. https://pacs.example.org/dicom-web",
+      },
+      headers: {
+        type: "object",
+        additionalProperties: { type: "string", "x-mf-secret": true },
+        description: "Extra HTTP headers (values from env())",
+      },
+      token: { type: "string", minLength: 1, "x-mf-secret": true, description: "Bearer token" },
+      username: { type: "string", minLength: 1, description: "HTTP Basic user" },
+      password: { type: "string", minLength: 1, "x-mf-secret": true },
+      timeoutMs: { ...timeoutMs, default: 60000, description: "Whole-request timeout; expiry retries" },
+      maxResponseBytes: {
+        type: "integer",
+        minimum: 1,
+        default: 1048576,
+        description: "Largest response body read and recorded",
+      },
+    },
+    required: ["url"],
+    additionalProperties: false,
+    "x-mf-directions": ["outbound"],
+  },
 } as const satisfies Record<string, JsonSchema>;
 
 export type TransportName = keyof typeof TRANSPORT_SCHEMAS;
@@ -872,6 +979,7 @@ export const LISTENER_TRANSPORTS: ReadonlySet<string> = new Set<TransportName>([
   "tcp",
   "http",
   "soap",
+  "dicom",
 ]);
 export const TRANSPORTS = Object.keys(TRANSPORT_SCHEMAS) as TransportName[];
 
@@ -976,7 +1084,7 @@ export const INBOUND_OPTIONS_SCHEMA: JsonSchema = {
     router: { type: "string", minLength: 1 },
     contentType: {
       type: "string",
-      enum: ["hl7v2", "json", "xml", "x12", "text", "binary"],
+      enum: ["hl7v2", "json", "xml", "x12", "text", "binary", "dicom"],
       default: "hl7v2",
     },
     ack: { type: "string", enum: ["original", "enhanced", "none"], default: "original" },
@@ -1009,7 +1117,7 @@ export const OUTBOUND_OPTIONS_SCHEMA: JsonSchema = {
     ordering: { type: "string", enum: ["fifo", "unordered"], default: "fifo" },
     contentType: {
       type: "string",
-      enum: ["hl7v2", "json", "xml", "x12", "text", "binary"],
+      enum: ["hl7v2", "json", "xml", "x12", "text", "binary", "dicom"],
       default: "hl7v2",
     },
     description: { type: "string" },

@@ -1,6 +1,6 @@
 /**
  * Transports: the connector registry and the built-in connectors (mllp, tcp, file, http, rest,
- * loopback, amqp, timer, soap, smtp, sftp, ftp, ftps). Connectors move bytes; the pipeline's intake persists and decides replies.
+ * loopback, amqp, timer, soap, smtp, sftp, ftp, ftps, database, dicom, dicomweb). Connectors move bytes; the pipeline's intake persists and decides replies.
  */
 export { readAmqpInbound, readAmqpOutbound } from "./amqp.js";
 export type { AmqpInboundSettings, AmqpOutboundSettings } from "./amqp-broker.js";
@@ -10,6 +10,23 @@ export { AmqpOutbound } from "./amqp-outbound.js";
 export { databaseConnector, readDatabaseInbound, readDatabaseOutbound } from "./database.js";
 export type { DatabaseInboundSettings } from "./database-inbound.js";
 export type { DatabaseOutboundSettings } from "./database-outbound.js";
+export {
+  DicomInbound,
+  type DicomInboundSettings,
+  DicomOutbound,
+  type DicomOutboundSettings,
+  dicomConnector,
+  readDicomInbound,
+  readDicomOutbound,
+  STORAGE_SOP_CLASSES,
+} from "./dicom.js";
+export { type DicomKeyTags, dicomKeyTags, isPart10, readPart10 } from "./dicom-dataset.js";
+export {
+  DicomwebOutbound,
+  type DicomwebOutboundSettings,
+  dicomwebConnector,
+  readDicomwebOutbound,
+} from "./dicomweb.js";
 export { ConnectorConfigError, FrameError, UnknownConnectorError } from "./errors.js";
 export { readFileInbound, readFileOutbound } from "./file.js";
 export type { FileInboundSettings } from "./file-inbound.js";

@@ -4,6 +4,8 @@
  */
 import { amqpConnector } from "./amqp.js";
 import { databaseConnector } from "./database.js";
+import { dicomConnector } from "./dicom.js";
+import { dicomwebConnector } from "./dicomweb.js";
 import { UnknownConnectorError } from "./errors.js";
 import { fileConnector } from "./file.js";
 import { ftpConnector, ftpsConnector } from "./ftp.js";
@@ -103,6 +105,8 @@ connectors.register("sftp", sftpConnector);
 connectors.register("ftp", ftpConnector);
 connectors.register("ftps", ftpsConnector);
 connectors.register("database", databaseConnector);
+connectors.register("dicom", dicomConnector);
+connectors.register("dicomweb", dicomwebConnector);
 
 export function registerConnector(type: string, def: ConnectorDefinition): void {
   connectors.register(type, def);

@@ -203,7 +203,7 @@ export class RestOutbound extends HttpOutbound {
 }
 
 /** Reads `res`'s body up to `max` bytes; a longer one is cancelled there (the rest is never read). */
-async function readAtMost(res: Response, max: number): Promise<{ body: Buffer; truncated: boolean }> {
+export async function readAtMost(res: Response, max: number): Promise<{ body: Buffer; truncated: boolean }> {
   if (!res.body) return { body: Buffer.alloc(0), truncated: false };
   const reader = res.body.getReader();
   const chunks: Buffer[] = [];
@@ -222,7 +222,7 @@ async function readAtMost(res: Response, max: number): Promise<{ body: Buffer; t
 }
 
 /** fetch wraps socket errors as `TypeError: fetch failed` with the real one in `cause`. */
-function netError(err: unknown): string {
+export function netError(err: unknown): string {
   const cause = err instanceof Error ? (err as Error & { cause?: unknown }).cause : undefined;
   return cause ? errorText(cause) : errorText(err);
 }

@@ -11,11 +11,11 @@ export type ConnectorLog = Log;
 export interface ReceiveMeta {
   /** `host:port` of the peer for socket transports; the sending outbound's name for loopback. */
   remote?: string;
-  /** The connector type that received it (`mllp`, `tcp`, `http`, `soap`, `file`, `sftp`, `ftp`, `ftps`, `loopback`, `amqp`, `timer`). */
+  /** The connector type that received it (`mllp`, `tcp`, `http`, `soap`, `file`, `sftp`, `ftp`, `ftps`, `loopback`, `amqp`, `timer`, `dicom`). */
   transport: string;
   /** Polled inbounds (file, sftp, ftp, ftps): the source file's base name (may carry PHI: debug logs only). */
   filename?: string;
-  /** HTTP and SOAP inbound: the request's Content-Type header; AMQP: the message's content-type property. */
+  /** HTTP and SOAP inbound: the request's Content-Type header; AMQP: the message's content-type property; DICOM: `application/dicom`. */
   contentType?: string;
 }
 

@@ -27,6 +27,8 @@ const TRANSPORT_LABELS: Record<Transport, string> = {
   ftp: "Files on an FTP server (unencrypted)",
   ftps: "Files on an FTP server over TLS",
   database: "Database (PostgreSQL, MySQL/MariaDB): poll a query / run named statements",
+  dicom: "DICOM DIMSE (inbound: a C-STORE SCP; outbound: a C-STORE SCU)",
+  dicomweb: "DICOMweb STOW-RS: store each DICOM instance over HTTP",
 };
 
 export function askTransport(input: StepInput, direction: Direction, current: Transport): Promise<Transport> {

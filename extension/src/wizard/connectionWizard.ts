@@ -54,7 +54,9 @@ export async function runConnectionWizard(services: Services, configDir: vscode.
         placeholder: "What does this inbound receive?",
         items: CONTENT_TYPES.map((t) => ({ label: t, value: t })),
         // A database source sends each row as JSON unless it names a payload column.
-        activeValue: s.c.contentType ?? (s.c.transport === "database" ? "json" : "hl7v2"),
+        activeValue:
+          s.c.contentType ??
+          (s.c.transport === "database" ? "json" : s.c.transport.startsWith("dicom") ? "dicom" : "hl7v2"),
       });
     },
     async (input, s) => {

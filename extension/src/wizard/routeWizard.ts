@@ -105,7 +105,11 @@ export async function runRouteWizard(services: Services, configDir: vscode.Uri):
         })),
         // A database source sends each row as JSON: offer that first.
         activeValue:
-          s.answers.inbound.transport === "database" ? "json" : (s.answers.inbound.contentType ?? "hl7v2"),
+          s.answers.inbound.transport === "database"
+            ? "json"
+            : s.answers.inbound.transport === "dicom"
+              ? "dicom"
+              : (s.answers.inbound.contentType ?? "hl7v2"),
       });
     },
     async (input, s) => {

@@ -17,6 +17,7 @@ export const INBOUND_TRANSPORTS = [
   "amqp",
   "timer",
   "database",
+  "dicom",
 ] as const;
 export const OUTBOUND_TRANSPORTS = [
   "mllp",
@@ -30,10 +31,12 @@ export const OUTBOUND_TRANSPORTS = [
   "ftps",
   "amqp",
   "database",
+  "dicom",
+  "dicomweb",
 ] as const;
 export type Transport = (typeof INBOUND_TRANSPORTS)[number] | (typeof OUTBOUND_TRANSPORTS)[number];
 
-export const CONTENT_TYPES = ["hl7v2", "json", "xml", "x12", "text", "binary"] as const;
+export const CONTENT_TYPES = ["hl7v2", "json", "xml", "x12", "text", "binary", "dicom"] as const;
 export type ContentType = (typeof CONTENT_TYPES)[number];
 
 /**

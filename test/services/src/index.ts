@@ -8,7 +8,9 @@
  * of any server to make it go away and come back.
  */
 import { chromiumService } from "./chromium.js";
+import { dcmtkService } from "./dcmtk.js";
 import { mariadbService } from "./mariadb.js";
+import { orthancService } from "./orthanc.js";
 import { postgresService } from "./postgres.js";
 import { rabbitmqService } from "./rabbitmq.js";
 import { report } from "./report.js";
@@ -17,9 +19,11 @@ import { type SftpServer, sshdService } from "./sshd.js";
 import { type FtpServer, vsftpdService } from "./vsftpd.js";
 
 export { makeServerCert, makeTestCerts, type TestCerts } from "./certs.js";
+export { dcmtkService, type Storescp, startStorescp } from "./dcmtk.js";
 export { aptInstall, aptUnavailable } from "./debian.js";
 export { type FaultProxy, faultProxy } from "./fault-proxy.js";
 export { mariadbService, startMariadb } from "./mariadb.js";
+export { type Orthanc, orthancService, startOrthanc } from "./orthanc.js";
 export { type PostgresTls, type StartedPostgres, startPostgres } from "./postgres.js";
 export { rabbitmqService, startRabbitmq } from "./rabbitmq.js";
 export type { Found, Service } from "./service.js";
@@ -116,4 +120,14 @@ export async function ftpServer(): Promise<FtpServer> {
 /** A MySQL/MariaDB server URL without a database (`mysql://root@host:port`); ask for it first with `useService(mariadbService)`. */
 export function mysqlUrl(): string {
   return need(mariadbService);
+}
+
+/** The folder holding DCMTK's storescu, storescp and echoscu (provided on first use). */
+export async function dcmtkBin(): Promise<string> {
+  return useService(dcmtkService);
+}
+
+/** The Orthanc binary (with the DICOMweb plugin) for `startOrthanc` (provided on first use). */
+export async function orthancBinary(): Promise<string> {
+  return useService(orthancService);
 }
