@@ -20,6 +20,7 @@ import { makeCliRunner, type Services } from "./services.js";
 import {
   ConnectionsEditorProvider,
   GraphPanel,
+  openLocation,
   ParseTreePanel,
   PromotePanel,
   TestBenchPanel,
@@ -80,6 +81,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     configExplorer,
     vscode.window.registerTreeDataProvider(ConfigExplorer.viewId, configExplorer),
     vscode.commands.registerCommand("messagefoundry.config.refresh", () => configExplorer.refresh()),
+    vscode.commands.registerCommand(ConfigExplorer.revealCommand, openLocation),
     new EngineStatusBar(session),
     ConnectionsEditorProvider.register(context.extensionUri),
     ...registerEngineCommands({ extensionUri: context.extensionUri, session, connections, deadLetters }),

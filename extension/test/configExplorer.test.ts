@@ -36,10 +36,9 @@ describe("config explorer", () => {
       (router?.location.line ?? 0) - 1
     ];
     assert.equal(
-      line
-        ?.slice((router?.location.column ?? 0) - 1, (router?.location.endColumn ?? 0) - 1)
-        .replace(/"/g, ""),
-      "lab_oru_router",
+      line?.slice((router?.location.column ?? 0) - 1, (router?.location.endColumn ?? 0) - 1),
+      '"lab_oru_router"',
+      "the name literal, quotes included",
     );
     assert.equal(handlers?.items.find((i) => i.name === "lab_oru_abnormal")?.description, "→ OB_CLINIC_ORU");
     assert.ok(outbounds?.items.some((i) => i.name === "OB_CLINIC_ORU" && i.description === "file"));

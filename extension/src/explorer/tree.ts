@@ -25,6 +25,8 @@ const ICONS: Record<NodeKind, string> = {
 
 export class ConfigExplorer implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   static readonly viewId = "messagefoundry.config";
+  /** Registered in extension.ts; not in the palette (it takes a node's location). */
+  static readonly revealCommand = "messagefoundry.config.reveal";
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
@@ -92,16 +94,11 @@ export class ConfigExplorer implements vscode.TreeDataProvider<Node>, vscode.Dis
         item.tooltip = it.tooltip;
         item.iconPath = new vscode.ThemeIcon(ICONS[it.kind]);
         item.contextValue = `configNode.${it.kind}`;
-        const start = new vscode.Position(it.location.line - 1, it.location.column - 1);
-        const end = new vscode.Position(it.location.endLine - 1, it.location.endColumn - 1);
-        // Go to definition: open the declaring file with the name selected.
+        // Go to definition: the declaring file as text (connections.toml too), the name selected.
         item.command = {
           title: "Go to Definition",
-          command: "vscode.open",
-          arguments: [
-            vscode.Uri.joinPath(node.dir, it.location.file),
-            { selection: new vscode.Range(start, end) } satisfies vscode.TextDocumentShowOptions,
-          ],
+          command: ConfigExplorer.revealCommand,
+          arguments: [node.dir, it.location],
         };
         return item;
       }
