@@ -262,11 +262,20 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     assert.equal(await wb.inputBox.inputValue(), "OB_LAB_ORU_2");
     await wb.answer(/New outbound connection name/);
     await wb.waitForQuickInput(/Peer host/);
-    assert.equal((await wb.inputBox.getAttribute("placeholder")) ?? "", "", "no sample host as a placeholder");
+    assert.equal(
+      (await wb.inputBox.getAttribute("placeholder")) ?? "",
+      "",
+      "no sample host as a placeholder",
+    );
     await wb.answer(/Peer host/, "127.0.0.1");
     await wb.answer(/Peer port/, String(outPort));
     await wb.answer(/New module file/); // lab_oru_2.ts
 
+    // Written, saved and opened (connections.toml last), then the next steps are offered.
+    await wb.tab("lab_oru_2.ts").waitFor({ timeout: 30_000 });
+    await wb.page
+      .locator(".tabs-container .tab.active:not(.dirty)", { hasText: "connections.toml" })
+      .waitFor({ timeout: 30_000 });
     const moduleText = readFileSync(join(configDir, "lab_oru_2.ts"), "utf8");
     log(`generated lab_oru_2.ts:\n${moduleText}`);
     assert.match(moduleText, /new Set\(\["ORU\^R01"\]\)/);
@@ -310,14 +319,17 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
 
   it("lists the workspace's routes in the Config explorer; a click opens the declaration", async () => {
     await wb.runCommand("Focus on Config View");
-    const row = wb.page.locator(".part.sidebar .monaco-list-row", { hasText: "lab_oru_2_router" }).first();
-    await row.waitFor({ timeout: 60_000 });
-    assert.match(await textOf(row), /→ lab_oru_2_handler/);
-    await wb.page
-      .locator(".part.sidebar .monaco-list-row", { hasText: "IB_LAB_ORU_2" })
-      .first()
-      .waitFor({ timeout: 30_000 });
+    const sidebarRow = (text: RegExp) =>
+      wb.page.locator(".part.sidebar .monaco-list-row", { hasText: text }).first();
+    const inbound = sidebarRow(/^\s*IB_LAB_ORU_2/);
+    await inbound.waitFor({ timeout: 60_000 });
+    assert.match(await textOf(inbound), /mllp → lab_oru_2_router/);
     await wb.screenshot("2f-config-explorer");
+    // The list shows what fits: fold the inbounds so the routers come into view.
+    await sidebarRow(/^\s*Inbounds \(\d+\)/).click();
+    const row = sidebarRow(/^\s*lab_oru_2_router/);
+    await row.waitFor({ timeout: 30_000 });
+    assert.match(await textOf(row), /→ lab_oru_2_handler/);
     await row.click();
     await wb.page
       .locator(".tabs-container .tab.active", { hasText: "lab_oru_2.ts" })
