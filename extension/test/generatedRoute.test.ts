@@ -13,6 +13,7 @@ import { readDryRun } from "../src/testbench/index.js";
 import { messageTypesOf, repeatsOf } from "../src/wizard/catalog.js";
 import {
   appendToToml,
+  filterOver,
   generateRoute,
   type RouteAnswers,
   suggestFreeNames,
@@ -120,7 +121,7 @@ describe("Route Wizard: the analyst's lab route in the real engine", () => {
             op: "oneOf",
             values: ["H", "L", "HH", "LL", "A", "AA"],
             quantifier: "any",
-            over: r.field ? "repetitions" : "segments",
+            over: filterOver(r, "any", "oneOf"),
           },
           mappings: [],
           outbounds: [names.outbound],

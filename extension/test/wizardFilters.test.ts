@@ -11,6 +11,7 @@ import {
   describeFilter,
   type FilterRule,
   filterLines,
+  filterOver,
   parseValueList,
 } from "../src/wizard/model.js";
 
@@ -233,6 +234,32 @@ describe("Route Wizard filters over repeating segments and fields", () => {
     assert.equal(keeps({ path: "MSH-9.1", op: "notEquals", value: "ORU" }, oru([])), false);
     assert.equal(keeps({ path: "MSH-9.2", op: "notOneOf", values: ["R01", "R30"] }, oru([])), false);
     assert.equal(keeps({ path: "MSH-9.2", op: "oneOf", values: ["R01", "R30"] }, oru([])), true);
+  });
+
+  it("ranges over repetitions (getAll) only where that reads every value the condition needs", () => {
+    const both = { segment: true, field: true };
+    assert.equal(filterOver(both, "any", "oneOf"), "repetitions");
+    assert.equal(filterOver(both, "all", "oneOf"), "segments");
+    assert.equal(filterOver(both, "any", "absent"), "segments");
+    assert.equal(filterOver({ segment: false, field: true }, "all", "equals"), "repetitions");
+    assert.equal(filterOver({ segment: true, field: false }, "any", "gt"), "segments");
+    // An OBX without a flag is an empty value in segment mode: "any OBX-8 is empty" finds it.
+    const anyEmpty: FilterRule = {
+      path: "OBX-8",
+      op: "absent",
+      quantifier: "any",
+      over: filterOver(both, "any", "absent"),
+    };
+    assert.equal(
+      keeps(
+        anyEmpty,
+        oru([
+          ["6", "H"],
+          ["4", ""],
+        ]),
+      ),
+      true,
+    );
   });
 
   it("describes and checks a filter; value lists parse from commas or spaces", () => {

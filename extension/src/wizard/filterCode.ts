@@ -5,7 +5,7 @@
  * reads like hand-written code because the developer edits it later. Pure: unit-tested in plain Node.
  */
 import { parseFieldPath } from "messagefoundry/hl7";
-import type { FilterOp, FilterRule } from "./types.js";
+import type { FilterOp, FilterRule, Quantifier } from "./types.js";
 
 const q = (s: string) => JSON.stringify(s);
 
@@ -40,6 +40,21 @@ function describeCondition(f: FilterRule): string {
     default:
       return `is ${SYMBOL[f.op]} ${v}`;
   }
+}
+
+/**
+ * What an any/every filter ranges over, given where the field repeats. `msg.getAll` reads every
+ * repetition in every segment but skips empty fields, so it serves "any … is one of/equals/compares";
+ * emptiness, and "every" over a repeating segment, need one value per segment (an empty one included).
+ */
+export function filterOver(
+  repeats: { segment: boolean; field: boolean },
+  quantifier: Quantifier,
+  op: FilterOp,
+): "segments" | "repetitions" {
+  if (!repeats.field || op === "present" || op === "absent") return "segments";
+  if (!repeats.segment) return "repetitions";
+  return quantifier === "any" ? "repetitions" : "segments";
 }
 
 /** Lines of the handler body (two-space indent) that return [] when the message is to be filtered out. */

@@ -7,6 +7,7 @@ export {
   checkNumber,
   describeFilter,
   filterLines,
+  filterOver,
   NUMERIC_OPS,
   parseValueList,
 } from "./filterCode.js";

@@ -22,6 +22,7 @@ import {
   type FieldMapping,
   type FilterOp,
   type FilterRule,
+  filterOver,
   generateRoute,
   NUMERIC_OPS,
   parseMessageTypes,
@@ -329,8 +330,7 @@ async function askFilter(
   const rule: FilterRule = { path, op };
   if (quantifier !== "first") {
     rule.quantifier = quantifier;
-    // A repeating field is read with getAll (every repetition of every segment); else one per segment.
-    rule.over = r.field ? "repetitions" : "segments";
+    rule.over = filterOver(r, quantifier, op);
   }
   if (op === "oneOf" || op === "notOneOf") {
     const typed = await input.text({
