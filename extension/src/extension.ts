@@ -6,6 +6,7 @@
  */
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
+import { ConfigExplorer } from "./explorer/index.js";
 import { createLanguageClient, startLanguageClient } from "./lsp/index.js";
 import {
   ConnectionsTree,
@@ -19,6 +20,7 @@ import { makeCliRunner, type Services } from "./services.js";
 import {
   ConnectionsEditorProvider,
   GraphPanel,
+  openLocation,
   ParseTreePanel,
   PromotePanel,
   TestBenchPanel,
@@ -41,6 +43,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const watch = new EngineWatch(session);
   const connections = new ConnectionsTree(session, watch);
   const deadLetters = new DeadLettersTree(session, watch);
+  const configExplorer = new ConfigExplorer(services);
   const connectionsView = vscode.window.createTreeView("messagefoundry.connections", {
     treeDataProvider: connections,
   });
@@ -75,6 +78,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     deadLetters,
     connectionsView,
     vscode.window.registerTreeDataProvider("messagefoundry.deadLetters", deadLetters),
+    configExplorer,
+    vscode.window.registerTreeDataProvider(ConfigExplorer.viewId, configExplorer),
+    vscode.commands.registerCommand("messagefoundry.config.refresh", () => configExplorer.refresh()),
+    vscode.commands.registerCommand(ConfigExplorer.revealCommand, openLocation),
     new EngineStatusBar(session),
     ConnectionsEditorProvider.register(context.extensionUri),
     ...registerEngineCommands({ extensionUri: context.extensionUri, session, connections, deadLetters }),
@@ -117,6 +124,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   client = createLanguageClient(context);
+  // The config explorer asks the server for the graph: refresh it whenever the server (re)starts.
+  context.subscriptions.push(client.onDidChangeState(() => configExplorer.refresh()));
   try {
     await startLanguageClient(client, output);
   } catch (err) {

@@ -70,13 +70,14 @@ describe("finding the messagefoundry CLI", () => {
 });
 
 describe("message browser filter", () => {
-  it("reads key=value pairs and takes a bare word as a control id", () => {
+  it("reads key=value pairs and takes bare words as free text", () => {
     assert.deepEqual(parseQuery("connection=IB_ACME_ADT type=ADT^A01 disposition=error MF123"), {
       connection: "IB_ACME_ADT",
       messageType: "ADT^A01",
       disposition: "ERROR",
-      controlId: "MF123",
+      text: "MF123",
     });
+    assert.deepEqual(parseQuery("controlId=MF1 acme adt"), { controlId: "MF1", text: "acme adt" });
     assert.deepEqual(parseQuery("  "), {});
     assert.deepEqual(parseQuery("colour=blue"), {});
   });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { StatsFrame } from "messagefoundry/api";
 import { EngineClient, EngineError, parseTargets, rawText, StatsSocketError } from "../src/engine/index.js";
+import { foundRows, parseQuery } from "../src/engine/query.js";
 import {
   ADMIN,
   DEPLOYER,
@@ -124,6 +125,28 @@ describe("engine client against the real engine API", () => {
     assert.ok(Array.isArray(detail.history));
     const dead = await client.deadLetters({ connection: "OB_TEST_SINK" });
     assert.ok(Array.isArray(dead.items));
+  });
+
+  it("Find Messages: free text from the filter line, and pages past the first one with the cursor", async () => {
+    for (let i = 1; i <= 5; i++) await engine.receive(`FINDME-${i}`);
+    const client = await signedIn(OPERATOR);
+    const query = { ...parseQuery("findme connection=IB_TEST_ADT"), limit: 2 };
+    assert.deepEqual(query, { text: "findme", connection: "IB_TEST_ADT", limit: 2 });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await client.messages(cursor ? { ...query, cursor } : query);
+      seen.push(...page.items.map((m) => m.controlId ?? ""));
+      assert.equal(
+        foundRows(page.items, page.nextCursor !== null).at(-1)?.id === "more",
+        page.nextCursor !== null,
+      );
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    assert.deepEqual(seen, ["FINDME-5", "FINDME-4", "FINDME-3", "FINDME-2", "FINDME-1"]);
+    assert.equal(pages, 3);
   });
 
   it("re-authenticates when a sensitive action answers REAUTH_REQUIRED, then retries once", async () => {

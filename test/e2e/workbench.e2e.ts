@@ -2,7 +2,8 @@
  * MessageFoundry in a real VS Code: code-server 4.100.3 (VS Code 1.100.3) with the packaged .vsix,
  * driven in headless Chromium. A user's day in order: a config repo (a copy of samples/ with
  * `messagefoundry` installed) → break a name and see the language server's diagnostic → build a route
- * with the Route Wizard (and see it in the graph) → edit its connection in the connections.toml form →
+ * with the Route Wizard (and see it in the graph) → the analyst's lab route with a filter over every OBX,
+ * tried in the Test Bench → the Config explorer → edit its connection in the connections.toml form →
  * read a message in the parse tree → dry-run it in the Test Bench → Stage → Promote to an engine the
  * test started → roll back. Run with `npm run test:e2e` (test/e2e/run.sh).
  *
@@ -135,14 +136,21 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     await wb.answer(/What does this inbound receive/); // hl7v2
     await wb.answer(/Router name/); // e2e_adt_router
     // Back returns to the previous step with its answer kept.
-    await wb.waitForQuickInput(/Message types this route accepts/);
+    await wb.waitForQuickInput(/Which ADT messages/);
     await wb.page.locator(".quick-input-widget .codicon-quick-input-back").click();
     await wb.waitForQuickInput(/Router name/);
     assert.equal(await wb.inputBox.inputValue(), "e2e_adt_router");
     await wb.answer(/Router name/);
-    await wb.answer(/Message types this route accepts/); // ADT^A01, ADT^A04
+    // The message types are the HL7 definitions' ADT trigger events; nothing of another family.
+    await wb.waitForQuickInput(/Which ADT messages/);
+    assert.doesNotMatch(await wb.quickInputText(), /ORU\^/);
+    // Enter on a highlighted row takes it (no Space needed).
+    await wb.inputBox.fill("ADT^A01");
+    await wb.page.locator(".quick-input-widget .monaco-list-row", { hasText: "ADT^A01" }).first().waitFor();
+    await wb.inputBox.press("ArrowDown");
+    await wb.accept(/Which ADT messages/);
     await wb.answer(/Handler name/); // e2e_adt_handler
-    await wb.answer(/Filter: which messages/); // keep every message
+    await wb.answer(/Which messages does the handler keep/); // keep every message
 
     // One field mapping picked from the HL7 definitions: MSH-5 (receiving application) = a constant.
     await wb.waitForQuickInput(/Field mappings \(0\)/);
@@ -158,6 +166,8 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     await wb.check("OB_EMR_ADT");
     await wb.accept(/Send to which outbound/);
     await wb.answer(/New module file/); // e2e_adt.ts
+    // The next steps come as a notification with buttons that run them.
+    assert.match(await wb.notification(/Route e2e_adt_router written to e2e_adt\.ts/), /Test Bench/);
 
     // The wizard writes both files as one edit, saves them and opens them; connections.toml comes last.
     await wb.tab("e2e_adt.ts").waitFor({ timeout: 30_000 });
@@ -169,6 +179,7 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     log(`generated e2e_adt.ts:\n${moduleText}`);
     assert.match(moduleText, /router\(\s*"e2e_adt_router"/);
     assert.match(moduleText, /handler\(\s*"e2e_adt_handler"/);
+    assert.match(moduleText, /new Set\(\["ADT\^A01"\]\)/, "the highlighted type was taken");
     assert.match(moduleText, /"MSH-5",\s*"E2E_EMR"/);
     assert.match(moduleText, /send\(\s*"OB_EMR_ADT"/);
     const toml = readFileSync(join(configDir, "connections.toml"), "utf8");
@@ -193,6 +204,142 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
       [],
       "the generated route has no diagnostics",
     );
+  });
+
+  it("builds the analyst's lab route: free names, ORU types, a field found by name, any OBX filter", async () => {
+    await wb.runCommand("Notifications: Clear All Notifications");
+    const inPort = await freePort();
+    const outPort = await freePort();
+    await wb.runCommand("MessageFoundry: New Route…");
+    await wb.answer(/Partner|title: New Route \(1\//, "Lab");
+    await wb.answer(/Message family/, "ORU");
+    await wb.answer(/How does this inbound connection receive/); // mllp
+    // IB_LAB_ORU and lab_oru_router exist in the samples: the suggestions are free ones.
+    await wb.waitForQuickInput(/Inbound connection name/);
+    assert.equal(await wb.inputBox.inputValue(), "IB_LAB_ORU_2");
+    await wb.answer(/Inbound connection name/);
+    await wb.answer(/Port to listen on/, String(inPort));
+    await wb.answer(/What does this inbound receive/); // hl7v2
+    await wb.waitForQuickInput(/Router name/);
+    assert.equal(await wb.inputBox.inputValue(), "lab_oru_2_router");
+    await wb.answer(/Router name/);
+
+    // ORU's trigger events from the definitions, not ORU^A01.
+    await wb.waitForQuickInput(/Which ORU messages/);
+    const types = await wb.quickInputText();
+    assert.match(types, /ORU\^R01/);
+    assert.doesNotMatch(types, /\^A0/);
+    await wb.inputBox.fill("ORU^R01");
+    await wb.page.locator(".quick-input-widget .monaco-list-row", { hasText: "ORU^R01" }).first().waitFor();
+    await wb.inputBox.press("ArrowDown");
+    await wb.accept(/Which ORU messages/);
+    await wb.answer(/Handler name/); // lab_oru_2_handler
+
+    // Filter: any OBX-8 is one of the abnormal flags; the field is found by its name.
+    await wb.waitForQuickInput(/Which messages does the handler keep/);
+    await wb.pick("Keep only", /Keep only messages where a field/);
+    await wb.waitForQuickInput(/Keep only messages where which field/);
+    await wb.pick("abnormal", /OBX-8/);
+    await wb.waitForQuickInput(/OBX-8 can occur more than once/);
+    assert.match(await wb.quickInputText(), /filter: question 3/, "the filter step says which question");
+    await wb.answer(/OBX-8 can occur more than once/); // any OBX-8
+    await wb.answer(/Keep only messages where any OBX-8/); // is one of…
+    await wb.answer(/Values of OBX-8/, "H, L, HH, LL, A, AA");
+    await wb.answer(/Field mappings \(0\)/); // Done
+
+    // A new outbound: its step says how many questions it asks, and no sample value is a placeholder.
+    await wb.waitForQuickInput(/Send to which outbound/);
+    await wb.inputBox.fill("New outbound");
+    await wb.page
+      .locator(".quick-input-widget .monaco-list-row", { hasText: "New outbound" })
+      .first()
+      .waitFor();
+    await wb.inputBox.press("ArrowDown");
+    await wb.accept(/Send to which outbound/);
+    await wb.answer(/How does this outbound connection send/); // mllp
+    await wb.waitForQuickInput(/New outbound connection name/);
+    assert.match(await wb.quickInputText(), /new outbound connection: question 2 of 4/);
+    assert.equal(await wb.inputBox.inputValue(), "OB_LAB_ORU_2");
+    await wb.answer(/New outbound connection name/);
+    await wb.waitForQuickInput(/Peer host/);
+    assert.equal(
+      (await wb.inputBox.getAttribute("placeholder")) ?? "",
+      "",
+      "no sample host as a placeholder",
+    );
+    await wb.answer(/Peer host/, "127.0.0.1");
+    await wb.answer(/Peer port/, String(outPort));
+    await wb.answer(/New module file/); // lab_oru_2.ts
+
+    // Written, saved and opened (connections.toml last), then the next steps are offered.
+    await wb.tab("lab_oru_2.ts").waitFor({ timeout: 30_000 });
+    await wb.page
+      .locator(".tabs-container .tab.active:not(.dirty)", { hasText: "connections.toml" })
+      .waitFor({ timeout: 30_000 });
+    const moduleText = readFileSync(join(configDir, "lab_oru_2.ts"), "utf8");
+    log(`generated lab_oru_2.ts:\n${moduleText}`);
+    assert.match(moduleText, /new Set\(\["ORU\^R01"\]\)/);
+    assert.match(moduleText, /msg\.getAll\("OBX-8"\)/);
+    assert.match(moduleText, /values\.some\(\(v\) => \["H", "L", "HH", "LL", "A", "AA"\]\.includes\(v\)\)/);
+
+    // Next steps: the notification's button opens the Test Bench, where the route does what was asked.
+    await wb.notification(/Route lab_oru_2_router written/);
+    await wb.page
+      .locator(".notifications-toasts .monaco-button", { hasText: "Open in Test Bench" })
+      .first()
+      .click();
+    const bench = await wb.webview("testBench");
+    const run = async (file: string): Promise<string> => {
+      await bench.locator("#cases .case", { hasText: file }).first().click({ timeout: 30_000 });
+      await bench
+        .locator(".monaco-editor .view-lines", { hasText: "MSH" })
+        .first()
+        .waitFor({ timeout: 30_000 });
+      const picker = bench.locator("#inbound:not(.hidden)");
+      if (await picker.isVisible()) {
+        await picker.evaluate((el) => {
+          const select = el as HTMLElement & { value: string };
+          select.value = "IB_LAB_ORU_2";
+          select.dispatchEvent(new Event("change", { bubbles: true }));
+        });
+      }
+      await bench.locator("#run:not([disabled])").click({ timeout: 30_000 });
+      if (!(await picker.isVisible())) await wb.answer(/Which inbound/, "IB_LAB_ORU_2");
+      const summary = bench.locator("#run-summary");
+      await summary.waitFor({ timeout: 90_000 });
+      return textOf(summary);
+    };
+    // The abnormal sample's first OBX is N; its later ones are H: routed. The normal one: filtered.
+    assert.match(await run("oru_r01_abnormal.hl7"), /PROCESSED/);
+    await bench.locator('.delivery[data-outbound="OB_LAB_ORU_2"]').waitFor({ timeout: 30_000 });
+    await wb.screenshot("2d-lab-route-abnormal");
+    assert.match(await run("oru_r01_normal.hl7"), /FILTERED/);
+    await wb.screenshot("2e-lab-route-normal");
+  });
+
+  it("lists the workspace's routes in the Config explorer; a click opens the declaration", async () => {
+    await wb.runCommand("Focus on Config View");
+    const sidebarRow = (text: RegExp) =>
+      wb.page.locator(".part.sidebar .monaco-list-row", { hasText: text }).first();
+    const inbound = sidebarRow(/^\s*IB_LAB_ORU_2/);
+    await inbound.waitFor({ timeout: 60_000 });
+    assert.match(await textOf(inbound), /mllp → lab_oru_2_router/);
+    await wb.screenshot("2f-config-explorer");
+    // The list shows what fits: fold the inbounds so the routers come into view.
+    await sidebarRow(/^\s*Inbounds \(\d+\)/).click();
+    const row = sidebarRow(/^\s*lab_oru_2_router/);
+    await row.waitFor({ timeout: 30_000 });
+    assert.match(await textOf(row), /→ lab_oru_2_handler/);
+    await row.click();
+    await wb.page
+      .locator(".tabs-container .tab.active", { hasText: "lab_oru_2.ts" })
+      .waitFor({ timeout: 30_000 });
+    // The router's name is selected: the status bar counts its 16 characters (18 where a graph's span
+    // takes the quotes in, as the CLI's does).
+    await wb.page
+      .locator(".statusbar-item", { hasText: /\((16|18) selected\)/ })
+      .first()
+      .waitFor({ timeout: 15_000 });
   });
 
   it("edits the new connection in the connections.toml form editor, keeping the file's comments", async () => {

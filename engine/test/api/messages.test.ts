@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "mocha";
 import { storeMessages } from "../../src/api/index.js";
+import { scanPage } from "../../src/api/pagination.js";
 import { AUDIT_ACTIONS } from "../../src/auth/index.js";
 import {
   breakAudit,
@@ -283,6 +284,51 @@ describe("api/messages", () => {
       body: { filter: {}, max: 1 },
     });
     assert.deepEqual(res.body, { replayed: 1, skipped: 0, truncated: true });
+  });
+  it("free text: a part of the control id, type, inbound or disposition; never the body; pages on", async () => {
+    for (let i = 1; i <= 4; i++) await receive(h, `FT-ACME-${i}`, "SECRETFAMILY");
+    await receive(h, "ZZ9", "TEST", "IB_OTHER");
+    const find = async (query: string) => {
+      const res = await h.call("GET", `/messages?${query}`, { token: viewer });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body as { items: { controlId: string }[]; nextCursor: string | null };
+    };
+    const ids = (b: { items: { controlId: string }[] }) => b.items.map((m) => m.controlId);
+    assert.deepEqual(ids(await find("text=acme-3")), ["FT-ACME-3"]);
+    assert.deepEqual(ids(await find("text=ib_other")), ["ZZ9"]);
+    assert.equal((await find("text=adt%5Ea01")).items.length, 5);
+    assert.equal((await find("text=received")).items.length, 5);
+    // Bodies are never searched: the patient's family name finds nothing.
+    assert.equal((await find("text=SECRETFAMILY")).items.length, 0);
+    // Combined with a structured filter, and paged by cursor beyond the first page.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await find(`text=ft-&connection=IB_TEST_ADT&limit=3${cursor ? `&cursor=${cursor}` : ""}`);
+      seen.push(...ids(page));
+      cursor = page.nextCursor;
+    } while (cursor);
+    assert.deepEqual(seen, ["FT-ACME-4", "FT-ACME-3", "FT-ACME-2", "FT-ACME-1"]);
+    assert.equal((await h.call("GET", "/messages?text=", { token: viewer })).status, 400);
+  });
+
+  it("a free-text page reads a bounded number of rows and offers the cursor to read on", async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => ({ id: 30 - i, hit: (30 - i) % 10 === 0 }));
+    const fetch = async (req: { before?: number; limit: number }) =>
+      rows.filter((r) => req.before === undefined || r.id < req.before).slice(0, req.limit);
+    const first = await scanPage(undefined, 5, fetch, (r) => r.hit, 12);
+    assert.deepEqual(
+      first.items.map((r) => r.id),
+      [30, 20],
+    );
+    assert.ok(first.nextCursor, "budget spent before the store ran out: page on");
+    const second = await scanPage(first.nextCursor ?? undefined, 5, fetch, (r) => r.hit, 12);
+    assert.deepEqual(
+      second.items.map((r) => r.id),
+      [10],
+    );
+    const third = await scanPage(second.nextCursor ?? undefined, 5, fetch, (r) => r.hit, 12);
+    assert.deepEqual(third, { items: [], nextCursor: null }, "the store ran out: no cursor");
   });
 });
 

@@ -122,6 +122,12 @@ describe("api/wire: answers fit messagefoundry/api's schemas", () => {
   it("messages, dead letters and their re-queues, with error text present", async () => {
     const { messageId, rowId } = await deadLetterOutbound(h, "WIRE0002");
     await call("GET /messages", "/messages", { token: operator });
+    // The free-text search answers the same page shape (and finds the row by a part of its control id).
+    const found = await call("GET /messages", "/messages?text=wire0002&limit=1", { token: operator });
+    assert.deepEqual(
+      found.items.map((m: { id: number }) => m.id),
+      [messageId],
+    );
     const detail = await call("GET /messages/:id", `/messages/${messageId}`, { token: operator });
     assert.ok(JSON.stringify(detail).includes("AR from receiver"), "error text is in the answer");
     await call("GET /messages/:id/raw", `/messages/${messageId}/raw`, { token: operator });

@@ -1,17 +1,22 @@
-/** The message browser's filter line → a GET /messages query. Pure. */
-import { DISPOSITIONS, type MessageQuery } from "messagefoundry/api";
+/** The message browser's filter line → a GET /messages query, and its result rows. Pure. */
+import { DISPOSITIONS, type MessageQuery, type MessageSummary } from "messagefoundry/api";
 
-/** `connection=IB_X type=ADT^A01` → a message query (unknown keys are ignored, bare words = control id). */
+/**
+ * `connection=IB_X type=ADT^A01 acme` → a message query. Unknown keys are ignored; bare words are free
+ * text, which the engine matches as a part of the control id, message type, inbound, disposition or
+ * content type (list columns only: message bodies are never searched).
+ */
 export function parseQuery(text: string): MessageQuery {
   const query: MessageQuery = {};
+  const words: string[] = [];
   for (const token of text.trim().split(/\s+/).filter(Boolean)) {
     const [key, ...rest] = token.split("=");
     const value = rest.join("=");
     if (!value) {
-      query.controlId = token;
+      words.push(token);
       continue;
     }
-    if (key === "connection") query.connection = value;
+    if (key === "connection" || key === "inbound") query.connection = value;
     else if (key === "type" || key === "messageType") query.messageType = value;
     else if (key === "disposition") {
       // The engine refuses an unknown disposition (400): keep only the ones it knows.
@@ -19,5 +24,35 @@ export function parseQuery(text: string): MessageQuery {
       if (d) query.disposition = d;
     } else if (key === "controlId") query.controlId = value;
   }
+  if (words.length > 0) query.text = words.join(" ").slice(0, 200);
   return query;
+}
+
+/** Rows fetched per page in Find Messages. */
+export const FIND_PAGE = 200;
+
+export interface FoundRow {
+  label: string;
+  description: string;
+  detail: string;
+  /** A message id, or "more" for the row that loads the next page. */
+  id: number | "more";
+}
+
+/** The result list: one row per message, then "Load more…" while the engine has another page. */
+export function foundRows(messages: readonly MessageSummary[], hasMore: boolean): FoundRow[] {
+  const rows: FoundRow[] = messages.map((m) => ({
+    label: m.messageType ?? `Message ${m.id}`,
+    description: [m.connection, m.disposition, m.controlId].filter(Boolean).join(" · "),
+    detail: m.receivedAt,
+    id: m.id,
+  }));
+  if (hasMore)
+    rows.push({
+      label: "$(ellipsis) Load more…",
+      description: `the next ${FIND_PAGE} older messages`,
+      detail: "",
+      id: "more",
+    });
+  return rows;
 }

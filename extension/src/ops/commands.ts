@@ -4,13 +4,12 @@
  * roll back the running config.
  */
 
-import type { MessageSummary } from "messagefoundry/api";
 import * as vscode from "vscode";
 import { EngineError, rawText } from "../engine/client.js";
-import { parseQuery } from "../engine/query.js";
 import { runRollback } from "../promote/index.js";
 import { ParseTreePanel } from "../views/parseTreePanel.js";
 import { addTarget } from "./engineState.js";
+import { findMessages } from "./findMessages.js";
 import { type EngineSession, messageOf } from "./session.js";
 import type { ConnectionsTree, DeadLettersTree, EngineNode } from "./trees.js";
 
@@ -110,27 +109,7 @@ export function registerEngineCommands(deps: {
     }),
     vscode.commands.registerCommand("messagefoundry.engine.find", async () => {
       const client = await session.signedInClient();
-      if (!client) return;
-      const typed = await vscode.window.showInputBox({
-        title: "Find messages",
-        prompt:
-          "Filter: connection=IB_ACME_ADT type=ADT^A01 disposition=ERROR controlId=123 (any combination)",
-        ignoreFocusOut: true,
-      });
-      if (typed === undefined) return;
-      const query = parseQuery(typed);
-      const page = await guarded(() => client.messages({ ...query, limit: 200 }));
-      if (!page) return;
-      const pick = await vscode.window.showQuickPick(
-        page.items.map((m: MessageSummary) => ({
-          label: m.messageType ?? `Message ${m.id}`,
-          description: [m.connection, m.disposition, m.controlId].filter(Boolean).join(" · "),
-          detail: m.receivedAt,
-          id: m.id,
-        })),
-        { placeHolder: `${page.items.length} message(s)`, matchOnDescription: true },
-      );
-      if (pick) await openMessage(pick.id, `Message ${pick.id}`);
+      if (client) await findMessages({ client, guarded, open: (id) => openMessage(id, `Message ${id}`) });
     }),
     vscode.commands.registerCommand("messagefoundry.engine.rollback", async () => {
       const client = await session.signedInClient();

@@ -2,7 +2,7 @@
  * HL7 field choices for the wizards, from the definitions of `messagefoundry/hl7` (one implementation
  * of the dictionary, shared with the language server). Pure: unit-tested in plain Node.
  */
-import { getDefinitions, type StructureNode } from "messagefoundry/hl7";
+import { getDefinitions, type StructureNode, tryParseFieldPath } from "messagefoundry/hl7";
 import type { FieldCatalog } from "./types.js";
 
 /** Segments offered first; others are still accepted when typed. */
@@ -74,4 +74,67 @@ function segmentsOf(structure: { readonly children: readonly StructureNode[] }):
   };
   walk(structure.children);
   return names;
+}
+
+export interface MessageTypeChoice {
+  /** `ORU^R01`. */
+  type: string;
+  description: string;
+}
+
+/**
+ * The trigger events the version defines for a message family (`ORU` → ORU^R01, ORU^R30 in 2.5), from
+ * its message structures. Empty for a family the version does not know (a site-defined Z message).
+ */
+export function messageTypesOf(version: string, family: string): MessageTypeChoice[] {
+  const defs = getDefinitions(version);
+  const prefix = `${family.trim().toUpperCase()}_`;
+  return defs
+    .messageStructureNames()
+    .filter((n) => n.startsWith(prefix) && /^[A-Z0-9]{3}_[A-Z0-9]{3}$/.test(n))
+    .map((n) => ({ type: n.replace("_", "^"), description: defs.messageStructure(n)?.description ?? "" }));
+}
+
+/**
+ * Whether a field can occur more than once in the given message types: its segment repeats (itself or
+ * in a repeating group, e.g. OBX in ORU^R01) or the field repeats (OBX-8, PID-3). A path that names an
+ * occurrence (`OBX[2]-8`, `PID-3[1]`) repeats in neither sense. Decides whether the filter asks any/all/first.
+ */
+export function repeatsOf(
+  version: string,
+  messageTypes: readonly string[],
+  path: string,
+): { segment: boolean; field: boolean } {
+  const parsed = tryParseFieldPath(path).path;
+  if (!parsed) return { segment: false, field: false };
+  const defs = getDefinitions(version);
+  const field =
+    parsed.repetition === undefined && (defs.field(parsed.segment, parsed.field)?.repeatable ?? false);
+  if (parsed.segmentIndex !== undefined) return { segment: false, field };
+  let segment = false;
+  const walk = (nodes: readonly StructureNode[], repeating: boolean) => {
+    for (const n of nodes) {
+      const here = repeating || n.max !== 1;
+      if (n.isGroup) walk(n.children, here);
+      else if (n.name === parsed.segment && here) segment = true;
+    }
+  };
+  for (const type of messageTypes) {
+    const structure = defs.messageStructure(type.split("^").slice(0, 2).join("^"));
+    if (structure) walk(structure.children, false);
+  }
+  return { segment, field };
+}
+
+/**
+ * The field choices a picker shows for a query, as VS Code's QuickPick does with matchOnDescription:
+ * the path or the field's name contains it (`abnormal` → OBX-8 Abnormal Flags). For tests and for
+ * anything that searches without the QuickPick.
+ */
+export function findFields(choices: readonly FieldChoice[], query: string): FieldChoice[] {
+  const needle = query.trim().toLowerCase();
+  if (needle === "") return [...choices];
+  return choices.filter(
+    (c) => c.path.toLowerCase().includes(needle) || c.description.toLowerCase().includes(needle),
+  );
 }

@@ -40,6 +40,30 @@ export function askTransport(input: StepInput, direction: Direction, current: Tr
   });
 }
 
+/**
+ * How many questions askConnectionSettings asks for this connection's transport and direction, or
+ * undefined when it depends on the answers (a database connection). Keep in step with the function below.
+ */
+export function settingsQuestionCount(
+  c: Pick<ConnectionAnswers, "direction" | "transport">,
+): number | undefined {
+  if (!HAND_WRITTEN.has(c.transport)) return schemaSettings(c.transport, c.direction).length;
+  if (c.transport === "database") return undefined;
+  const inbound = c.direction === "inbound";
+  const counts: Record<string, number> = {
+    mllp: inbound ? 1 : 2,
+    tcp: inbound ? 1 : 2,
+    http: inbound ? 2 : 1,
+    soap: inbound ? 2 : 2,
+    smtp: 4,
+    rest: 1,
+    file: 1,
+    amqp: inbound ? 2 : 3,
+    timer: 1,
+  };
+  return counts[c.transport];
+}
+
 /** Asks what the transport needs (port, host, path, URL), checking ports against the live graph. */
 export async function askConnectionSettings(
   input: StepInput,
@@ -92,9 +116,8 @@ export async function askConnectionSettings(
   delete c.database;
   if (needsHost) {
     c.host = await input.text({
-      prompt: "Peer host (or env:KEY to take it from environments/<env>.toml)",
+      prompt: "Peer host name or IP address (or env:KEY to take it from environments/<env>.toml)",
       value: String(c.host ?? ""),
-      placeholder: "env:acme_adt_host",
       validate: notEmpty,
     });
   }
@@ -127,9 +150,8 @@ export async function askConnectionSettings(
   if (c.transport === "amqp") await askAmqp(input, c, notEmpty);
   if (c.transport === "timer") {
     const typed = await input.text({
-      prompt: "Cron expression (e.g. 0 2 * * *) or an interval in milliseconds",
+      prompt: "Cron expression (e.g. */5 * * * * for every 5 minutes) or an interval in milliseconds",
       value: "",
-      placeholder: "*/5 * * * *",
       validate: scheduleProblem,
     });
     if (/^\d+$/.test(typed.trim())) c.intervalMs = Number(typed.trim());
@@ -147,9 +169,9 @@ export async function askConnectionSettings(
   }
   if (c.transport === "soap" && c.direction === "outbound") {
     const op = await input.text({
-      prompt: "Body element to wrap each message in (empty: each message is a whole SOAP envelope)",
+      prompt:
+        "Body element to wrap each message in, e.g. SubmitRequest (empty: each message is a whole SOAP envelope)",
       value: c.operation ?? "",
-      placeholder: "SubmitRequest",
       validate: (v) =>
         v.trim() === "" || /^[A-Za-z_][\w.-]*$/.test(v.trim()) ? undefined : "An XML element name.",
     });
@@ -184,9 +206,8 @@ async function askAmqp(
   notEmpty: (v: string) => string | undefined,
 ): Promise<void> {
   c.url = await input.text({
-    prompt: "Broker URL, without a password (or env:KEY)",
+    prompt: "Broker URL without a password, e.g. amqp://broker:5672/vhost (or env:KEY)",
     value: String(c.url ?? ""),
-    placeholder: "amqp://broker:5672/vhost",
     validate: (v) => (parseEnvInput(v) ? undefined : amqpUrlProblem(v.trim())),
   });
   if (c.direction === "inbound") {

@@ -6,7 +6,7 @@
 import * as vscode from "vscode";
 import { requestGraph } from "../lsp/graph.js";
 import type { Services } from "../services.js";
-import { askConnectionSettings, askTransport } from "./connectionSteps.js";
+import { askConnectionSettings, askTransport, settingsQuestionCount } from "./connectionSteps.js";
 import {
   CONTENT_TYPES,
   type ConnectionAnswers,
@@ -46,6 +46,7 @@ export async function runConnectionWizard(services: Services, configDir: vscode.
       });
     },
     async (input, s) => {
+      input.about(`${s.c.direction} settings`, settingsQuestionCount(s.c));
       await askConnectionSettings(input, s.c, graph);
     },
     async (input, s) => {

@@ -19,7 +19,6 @@ export async function askDatabase(input: StepInput, c: ConnectionAnswers): Promi
   const host = await input.text({
     prompt: "Database server host (or env:KEY)",
     value: String(prev.host ?? ""),
-    placeholder: "env:ehr_db_host",
     validate: required,
   });
   const port = await input.text({

@@ -5,11 +5,11 @@
  */
 
 import { namedParams, paramSources } from "./dbParams.js";
+import { filterLines } from "./filterCode.js";
 import type {
   ConnectionAnswers,
   DatabaseAnswers,
   FieldMapping,
-  FilterRule,
   GeneratedFiles,
   HandlerAnswers,
   RouteAnswers,
@@ -82,24 +82,6 @@ function sendExpr(o: string, hl7: boolean, statement: { name: string; sql: strin
   const sources = paramSources(hl7);
   const params = namedParams(statement.sql).map((p) => `${p}: ${sources[p] ?? "null"}`);
   return `send(${q(o)}, dbStatement(${q(statement.name)}, { ${params.join(", ")} }))`;
-}
-
-function filterLines(f: FilterRule): string[] {
-  const get = `msg.get(${q(f.path)})`;
-  const value = q(f.value ?? "");
-  switch (f.op) {
-    case "equals":
-      return [
-        `  // Keep only messages where ${f.path} is ${value}.`,
-        `  if (${get} !== ${value}) return [];`,
-      ];
-    case "notEquals":
-      return [`  // Drop messages where ${f.path} is ${value}.`, `  if (${get} === ${value}) return [];`];
-    case "present":
-      return [`  // Keep only messages that have ${f.path}.`, `  if (!${get}) return [];`];
-    case "absent":
-      return [`  // Drop messages that have ${f.path}.`, `  if (${get}) return [];`];
-  }
 }
 
 function mappingLine(m: FieldMapping): string {

@@ -9,8 +9,8 @@ import * as vscode from "vscode";
 import { requestGraph } from "../lsp/graph.js";
 import type { Services } from "../services.js";
 import { configFiles } from "../workspace/configDirs.js";
-import { catalogFor, fieldChoices } from "./catalog.js";
-import { askConnectionSettings, askTransport } from "./connectionSteps.js";
+import { catalogFor, type FieldChoice, fieldChoices, messageTypesOf, repeatsOf } from "./catalog.js";
+import { askConnectionSettings, askTransport, settingsQuestionCount } from "./connectionSteps.js";
 import {
   CONTENT_TYPES,
   type ContentType,
@@ -18,12 +18,20 @@ import {
   checkFieldPath,
   checkFunctionName,
   checkModuleFile,
+  checkNumber,
   type FieldMapping,
+  type FilterOp,
   type FilterRule,
+  filterOver,
   generateRoute,
+  NUMERIC_OPS,
   parseMessageTypes,
+  parseValueList,
+  type Quantifier,
+  ROUTE_NEXT_STEPS,
   type RouteAnswers,
-  suggestNames,
+  routeWrittenMessage,
+  suggestFreeNames,
   validateRoute,
 } from "./model.js";
 import { BackSignal, type PickItem, runSteps, type Step, type StepInput } from "./steps.js";
@@ -62,7 +70,8 @@ export async function runRouteWizard(services: Services, configDir: vscode.Uri):
       moduleFile: "",
     },
   };
-  const names = () => suggestNames(state.partner, state.message);
+  // Free names only: nothing the workspace's graph or config dir already uses (IB_LAB_ORU_2 if IB_LAB_ORU exists).
+  const names = () => suggestFreeNames(state.partner, state.message, graph, existingFiles);
   const hl7 = () => (state.answers.inbound.contentType ?? "hl7v2") === "hl7v2";
 
   const steps: Step<State>[] = [
@@ -93,6 +102,7 @@ export async function runRouteWizard(services: Services, configDir: vscode.Uri):
       });
     },
     async (input, s) => {
+      input.about("inbound settings", settingsQuestionCount(s.answers.inbound));
       await askConnectionSettings(input, s.answers.inbound, graph);
     },
     async (input, s) => {
@@ -125,18 +135,12 @@ export async function runRouteWizard(services: Services, configDir: vscode.Uri):
         s.answers.router.messageTypes = [];
         return;
       }
-      const typed = await input.text({
-        prompt: "Message types this route accepts (MSH-9), comma-separated",
-        value:
-          s.answers.router.messageTypes.join(", ") ||
-          `${s.message.toUpperCase()}^A01, ${s.message.toUpperCase()}^A04`,
-        validate: (v) => {
-          const r = parseMessageTypes(v);
-          return "error" in r ? r.error : undefined;
-        },
-      });
-      const parsed = parseMessageTypes(typed);
-      s.answers.router.messageTypes = "types" in parsed ? parsed.types : [];
+      s.answers.router.messageTypes = await askMessageTypes(
+        input,
+        version,
+        s.message,
+        s.answers.router.messageTypes,
+      );
     },
     async (input, s) => {
       const h = s.answers.handlers[0]!;
@@ -154,6 +158,7 @@ export async function runRouteWizard(services: Services, configDir: vscode.Uri):
         h.filter,
         () => fieldChoices(version, s.answers.router.messageTypes),
         catalog,
+        (path) => repeatsOf(version, s.answers.router.messageTypes, path),
       );
       if (filter) h.filter = filter;
       else delete h.filter;
@@ -175,7 +180,7 @@ export async function runRouteWizard(services: Services, configDir: vscode.Uri):
         ...existing.map((n) => ({ label: n.name, description: n.transport ?? "", value: n.name })),
       ];
       const picked = await input.pickMany({
-        placeholder: "Send to which outbound(s)? (Space toggles, Enter accepts)",
+        placeholder: "Send to which outbound(s)? Enter takes the highlighted one; Space ticks more.",
         items,
         selected: [...s.answers.handlers[0]!.outbounds, ...(s.newOutbound ? [NEW_OUTBOUND] : [])],
       });
@@ -189,7 +194,10 @@ export async function runRouteWizard(services: Services, configDir: vscode.Uri):
       }
       const prev = s.answers.newOutbounds[0];
       const o = prev ?? { direction: "outbound" as const, name: "", transport: "mllp" as const };
+      input.about("new outbound connection");
       o.transport = await askTransport(input, "outbound", o.transport);
+      const settings = settingsQuestionCount(o);
+      input.about("new outbound connection", settings === undefined ? undefined : 2 + settings);
       o.name = await input.text({
         prompt: "New outbound connection name",
         value: o.name || names().outbound,
@@ -217,42 +225,152 @@ export async function runRouteWizard(services: Services, configDir: vscode.Uri):
     );
     return;
   }
-  await writeWizardResult(configDir, generateRoute(state.answers));
+  if (!(await writeWizardResult(configDir, generateRoute(state.answers)))) return;
+  // Next steps as buttons that run them: try the route, then stage and promote it.
+  const next = await vscode.window.showInformationMessage(
+    routeWrittenMessage(state.answers.router.name, state.answers.moduleFile),
+    ...ROUTE_NEXT_STEPS.map((n) => n.title),
+  );
+  const step = ROUTE_NEXT_STEPS.find((n) => n.title === next);
+  if (step) await vscode.commands.executeCommand(step.command);
 }
 
+/**
+ * The message types (MSH-9) the router accepts: the trigger events the HL7 version defines for the
+ * family (ORU → ORU^R01, ORU^R30…), nothing pre-ticked but earlier answers; typed by hand only for a
+ * family the version does not define (a Z message).
+ */
+async function askMessageTypes(
+  input: StepInput,
+  version: string,
+  family: string,
+  current: readonly string[],
+): Promise<string[]> {
+  const defined = messageTypesOf(version, family);
+  if (defined.length === 0) {
+    const typed = await input.text({
+      prompt: `HL7 ${version} defines no ${family.toUpperCase()} messages: type the message types this route accepts (MSH-9), comma-separated, e.g. ${family.toUpperCase()}^Z01`,
+      value: current.join(", "),
+      validate: (v) => {
+        const r = parseMessageTypes(v);
+        return "error" in r ? r.error : undefined;
+      },
+    });
+    const parsed = parseMessageTypes(typed);
+    return "types" in parsed ? parsed.types : [];
+  }
+  return input.pickMany({
+    placeholder: `Which ${family.toUpperCase()} messages (MSH-9, HL7 ${version})? Enter takes the highlighted one; Space ticks more.`,
+    items: defined.map((t) => ({ label: t.type, description: t.description, value: t.type })),
+    selected: current.filter((t) => defined.some((d) => d.type === t)),
+  });
+}
+
+const OP_LABELS: Record<FilterOp, string> = {
+  oneOf: "is one of…",
+  notOneOf: "is none of…",
+  equals: "equals…",
+  notEquals: "is not…",
+  present: "is not empty",
+  absent: "is empty",
+  lt: "is less than… (a number)",
+  le: "is at most… (a number)",
+  gt: "is greater than… (a number)",
+  ge: "is at least… (a number)",
+  between: "is between… and… (numbers, inclusive)",
+};
+
+/**
+ * The handler's filter: keep every message, or only those where a field (any / every / the first of its
+ * occurrences, when it can occur more than once) meets a condition.
+ */
 async function askFilter(
   input: StepInput,
   current: FilterRule | undefined,
-  choices: () => { path: string; description: string }[],
+  choices: () => FieldChoice[],
   catalog: ReturnType<typeof catalogFor>,
+  repeats: (path: string) => { segment: boolean; field: boolean },
 ): Promise<FilterRule | undefined> {
-  type Op = FilterRule["op"] | "none";
-  const op = await input.pick<Op>({
-    placeholder: "Filter: which messages does the handler keep?",
+  input.about("filter");
+  const keepAll = await input.pick<boolean>({
+    placeholder: "Which messages does the handler keep (its filter)?",
     items: [
-      { label: "Keep every message", value: "none" },
-      { label: "Keep when a field equals a value", value: "equals" },
-      { label: "Drop when a field equals a value", value: "notEquals" },
-      { label: "Keep when a field has a value", value: "present" },
-      { label: "Drop when a field has a value", value: "absent" },
+      { label: "Keep every message", value: true },
+      {
+        label: "Keep only messages where a field…",
+        description: "e.g. any OBX-8 is one of H, L",
+        value: false,
+      },
     ],
-    activeValue: current?.op ?? "none",
+    activeValue: current === undefined,
   });
-  if (op === "none") return undefined;
-  const path = await pickField(input, "Filter on which field?", current?.path, choices, catalog);
-  if (op === "present" || op === "absent") return { path, op };
-  const value = await input.text({
-    prompt: `Value of ${path}`,
-    value: current?.value ?? "",
-    validate: () => undefined,
+  if (keepAll) return undefined;
+  const path = await pickField(
+    input,
+    "Keep only messages where which field…",
+    current?.path,
+    choices,
+    catalog,
+  );
+  const r = repeats(path);
+  let quantifier: Quantifier = "first";
+  if (r.segment || r.field) {
+    const where = r.segment ? `${path.slice(0, 3)} segment` : "repetition";
+    quantifier = await input.pick<Quantifier>({
+      placeholder: `${path} can occur more than once in these messages: which occurrences?`,
+      items: [
+        { label: `any ${path}`, description: `at least one ${where} matches`, value: "any" },
+        { label: `every ${path}`, description: `every ${where} matches (and there is one)`, value: "all" },
+        { label: `the first ${path}`, description: `only the first ${where} is read`, value: "first" },
+      ],
+      activeValue: current?.quantifier ?? "any",
+    });
+  }
+  const op = await input.pick<FilterOp>({
+    placeholder: `Keep only messages where ${quantifier === "first" ? path : `${quantifier === "any" ? "any" : "every"} ${path}`}…`,
+    items: (Object.keys(OP_LABELS) as FilterOp[]).map((o) => ({ label: OP_LABELS[o], value: o })),
+    activeValue: current?.op ?? "oneOf",
   });
-  return { path, op, value };
+  const rule: FilterRule = { path, op };
+  if (quantifier !== "first") {
+    rule.quantifier = quantifier;
+    rule.over = filterOver(r, quantifier, op);
+  }
+  if (op === "oneOf" || op === "notOneOf") {
+    const typed = await input.text({
+      prompt: `Values of ${path}, separated by commas, e.g. H, L, HH, LL, A, AA`,
+      value: (current?.values ?? []).join(", "),
+      validate: (v) => (parseValueList(v).length === 0 ? "Enter at least one value." : undefined),
+    });
+    rule.values = parseValueList(typed);
+  } else if (op === "equals" || op === "notEquals") {
+    rule.value = await input.text({
+      prompt: `Value of ${path}`,
+      value: current?.value ?? "",
+      validate: () => undefined,
+    });
+  } else if (NUMERIC_OPS.has(op)) {
+    rule.value = await input.text({
+      prompt: op === "between" ? `Lowest value of ${path} (a number)` : `Compare ${path} with (a number)`,
+      value: current?.value ?? "",
+      validate: checkNumber,
+    });
+    if (op === "between") {
+      const low = Number(rule.value);
+      rule.high = await input.text({
+        prompt: `Highest value of ${path} (a number, at least ${rule.value})`,
+        value: current?.high ?? "",
+        validate: (v) => checkNumber(v) ?? (Number(v) < low ? `At least ${rule.value}.` : undefined),
+      });
+    }
+  }
+  return rule;
 }
 
 async function askMappings(
   input: StepInput,
   current: FieldMapping[],
-  choices: () => { path: string; description: string }[],
+  choices: () => FieldChoice[],
   catalog: ReturnType<typeof catalogFor>,
 ): Promise<FieldMapping[]> {
   const mappings = [...current];
@@ -308,12 +426,13 @@ async function pickField(
   input: StepInput,
   placeholder: string,
   current: string | undefined,
-  choices: () => { path: string; description: string }[],
+  choices: () => FieldChoice[],
   catalog: ReturnType<typeof catalogFor>,
 ): Promise<string> {
   const OTHER = "\u0000other";
   const picked = await input.pick<string>({
-    placeholder: `${placeholder} (type to filter, e.g. PID-5 or "name")`,
+    placeholder: `${placeholder} (type a path or a name, e.g. PID-5 or "abnormal")`,
+    matchOnDescription: true,
     items: [
       { label: "$(edit) Type a field path…", value: OTHER, alwaysShow: true },
       ...choices().map((c) => ({ label: c.path, description: c.description, value: c.path })),

@@ -5,6 +5,7 @@
  */
 import * as vscode from "vscode";
 import { InputValidation } from "./inputValidation.js";
+import { acceptedPicks, questionTitle } from "./stepRules.js";
 
 export class BackSignal extends Error {
   constructor() {
@@ -47,6 +48,10 @@ export async function runSteps<S>(steps: Step<S>[], state: S, title: string): Pr
 }
 
 export class StepInput {
+  private topicName: string | undefined;
+  private questionCount: number | undefined;
+  private asked = 0;
+
   constructor(
     private readonly title: string,
     private readonly step: number,
@@ -54,17 +59,29 @@ export class StepInput {
     private readonly canGoBack: boolean,
   ) {}
 
+  /**
+   * Names what this step asks about and, when known, how many questions it asks; each question's title
+   * then says which one it is (`inbound settings: question 2 of 4`).
+   */
+  about(topic: string, questions?: number): void {
+    this.topicName = topic;
+    this.questionCount = questions;
+  }
+
   /** A single choice. `validate` may refuse an item (shown as the placeholder message). */
   pick<T>(opts: {
     placeholder: string;
     items: PickItem<T>[];
     activeValue?: T;
     validate?: (value: T) => string | undefined;
+    /** Typing also searches the descriptions (a field's name, not only its path). */
+    matchOnDescription?: boolean;
   }): Promise<T> {
     return this.run<T, vscode.QuickPick<PickItem<T>>>(
       vscode.window.createQuickPick<PickItem<T>>(),
       (qp, done, fail) => {
         qp.placeholder = opts.placeholder;
+        qp.matchOnDescription = opts.matchOnDescription ?? false;
         qp.items = opts.items;
         const active = opts.items.find((i) => i.value === opts.activeValue);
         if (active) qp.activeItems = [active];
@@ -85,7 +102,7 @@ export class StepInput {
     );
   }
 
-  /** Several choices (Space toggles, Enter accepts). */
+  /** Several choices: Space ticks, Enter takes the ticked rows and the highlighted one. */
   pickMany<T>(opts: {
     placeholder: string;
     items: PickItem<T>[];
@@ -101,17 +118,17 @@ export class StepInput {
         qp.selectedItems = opts.items.filter((i) => opts.selected?.includes(i.value));
         return [
           qp.onDidAccept(() => {
-            // Keyboard-first: with nothing ticked, Enter takes the highlighted item (type to filter, Enter).
-            const active = qp.activeItems[0];
-            if (qp.selectedItems.length === 0 && active) {
-              done([active.value]);
+            // Keyboard-first: Enter on a highlighted row takes it (type to filter, arrow, Enter).
+            const picks = acceptedPicks(
+              qp.selectedItems.map((i) => i.value),
+              qp.activeItems[0]?.value,
+              opts.allowNone ?? false,
+            );
+            if (picks === undefined) {
+              qp.placeholder = "Highlight one (arrow keys) or tick several (Space), then Enter.";
               return;
             }
-            if (qp.selectedItems.length === 0 && !opts.allowNone) {
-              qp.placeholder = "Select at least one (Space toggles), then Enter.";
-              return;
-            }
-            done(qp.selectedItems.map((i) => i.value));
+            done(picks);
           }),
           qp.onDidHide(() => fail(new CancelSignal())),
         ];
@@ -119,17 +136,19 @@ export class StepInput {
     );
   }
 
-  /** Free text, validated as the user types (the message shows under the box). */
+  /**
+   * Free text, validated as the user types (the message shows under the box). No placeholder on
+   * purpose: grey sample text (`env:acme_adt_host`) reads as a default that Enter would take; examples
+   * go in the prompt ("e.g. …").
+   */
   text(opts: {
     prompt: string;
     value?: string;
-    placeholder?: string;
     validate: (value: string) => string | undefined;
   }): Promise<string> {
     return this.run<string, vscode.InputBox>(vscode.window.createInputBox(), (box, done, fail) => {
       box.prompt = opts.prompt;
       box.value = opts.value ?? "";
-      box.placeholder = opts.placeholder;
       // The prompt stays visible until the user changes the value (see inputValidation.ts).
       const validation = new InputValidation(box.value, opts.validate);
       return [
@@ -150,7 +169,8 @@ export class StepInput {
     widget: Q,
     wire: (widget: Q, done: (value: T) => void, fail: (err: Error) => void) => vscode.Disposable[],
   ): Promise<T> {
-    widget.title = this.title;
+    this.asked++;
+    widget.title = questionTitle(this.title, this.topicName, this.asked, this.questionCount);
     widget.step = this.step;
     widget.totalSteps = this.totalSteps;
     widget.ignoreFocusOut = true;

@@ -96,11 +96,49 @@ export interface DatabaseAnswers {
   statement?: { name: string; sql: string };
 }
 
-/** Keep a message only when the condition holds; otherwise the handler filters it out (returns []). */
+/** How a filter compares a field's value (see filterCode.ts for the TypeScript each one writes). */
+export const FILTER_OPS = [
+  "equals",
+  "notEquals",
+  "oneOf",
+  "notOneOf",
+  "present",
+  "absent",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "between",
+] as const;
+export type FilterOp = (typeof FILTER_OPS)[number];
+
+/**
+ * Which occurrences a filter reads when the field can occur more than once (a repeating segment such as
+ * OBX, or a repeating field such as PID-3): `first` reads only the first one (`msg.get`), `any` keeps the
+ * message when at least one occurrence matches, `all` when every occurrence matches (and there is one).
+ */
+export type Quantifier = "first" | "any" | "all";
+
+/**
+ * Keep a message only when the condition holds; otherwise the handler filters it out (returns []).
+ * `present` is "is not empty" and `absent` "is empty"; `lt`…`between` compare numbers.
+ */
 export interface FilterRule {
   path: string;
-  op: "equals" | "notEquals" | "present" | "absent";
+  op: FilterOp;
+  /** equals / notEquals / lt / le / gt / ge, and the lower bound of between. */
   value?: string;
+  /** The upper bound of between. */
+  high?: string;
+  /** oneOf / notOneOf. */
+  values?: string[];
+  /** Unset: first. */
+  quantifier?: Quantifier;
+  /**
+   * What `any`/`all` range over: every repetition of a repeating field in every segment (`msg.getAll`),
+   * or each occurrence of a repeating segment (`msg.segments`). Unset: segments.
+   */
+  over?: "segments" | "repetitions";
 }
 
 /** Set `target` from another field (optionally reshaped) or from a constant. */

@@ -5,6 +5,7 @@
  */
 import { type GraphNode, LISTENER_TRANSPORTS, type NodeKind, type RegistryGraph } from "messagefoundry/graph";
 import { paramSources, unboundParams } from "./dbParams.js";
+import { checkFilter } from "./filterCode.js";
 import { checkSchemaSetting, HAND_WRITTEN, schemaSettings } from "./schemaSettings.js";
 import type { ConnectionAnswers, Direction, FieldCatalog, HandlerAnswers, RouteAnswers } from "./types.js";
 
@@ -37,6 +38,31 @@ export function suggestNames(partner: string, message: string) {
     handler: `${lower}_handler`,
     moduleFile: `${lower}.ts`,
   };
+}
+
+/**
+ * Names for a partner and message that nothing in the workspace uses yet: the plain ones
+ * (`IB_LAB_ORU`, `lab_oru_router`…) when all are free, else the first numbered set (`IB_LAB_ORU_2`,
+ * `lab_oru_2_router`…) whose every name is free, so the route's names stay one family.
+ */
+export function suggestFreeNames(
+  partner: string,
+  message: string,
+  graph: RegistryGraph | undefined,
+  existingFiles: readonly string[] = [],
+): ReturnType<typeof suggestNames> {
+  const used = new Set((graph?.nodes ?? []).map((n) => `${n.kind}:${n.name}`));
+  const files = new Set(existingFiles);
+  for (let n = 1; ; n++) {
+    const names = suggestNames(partner, n === 1 ? message : `${message}_${n}`);
+    const free =
+      !used.has(`inbound:${names.inbound}`) &&
+      !used.has(`outbound:${names.outbound}`) &&
+      !used.has(`router:${names.router}`) &&
+      !used.has(`handler:${names.handler}`) &&
+      !files.has(names.moduleFile);
+    if (free) return names;
+  }
 }
 
 function nodesOf(graph: RegistryGraph | undefined, kind: NodeKind): GraphNode[] {
@@ -261,9 +287,8 @@ export function validateHandler(
       problems.push(`${h.name}: mapping to ${m.target} needs a source field or a value.`);
     }
   }
-  if (h.filter && (h.filter.op === "equals" || h.filter.op === "notEquals") && h.filter.value === undefined) {
-    problems.push(`${h.name}: the filter on ${h.filter.path} needs a value.`);
-  }
+  const filterIssue = h.filter && checkFilter(h.filter);
+  if (filterIssue) problems.push(`${h.name}: ${filterIssue}`);
   if (h.outbounds.length === 0) problems.push(`${h.name}: pick at least one outbound.`);
   for (const o of h.outbounds) {
     if (!knownOutbounds.has(o)) problems.push(`${h.name}: unknown outbound ${o}.`);

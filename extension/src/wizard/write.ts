@@ -1,7 +1,8 @@
 /**
  * Writes a wizard's result as one WorkspaceEdit (one undo step, nothing saved behind the user's back):
  * the new module and the tables appended to connections.toml, then opens them, each in one tab
- * (connections.toml in its visual editor unless a tab already shows it; see openPlan.ts).
+ * (connections.toml in its visual editor unless a tab already shows it; see openPlan.ts). False when
+ * the edit could not be applied (the user was told).
  */
 import * as vscode from "vscode";
 import { appendToToml, type GeneratedFiles, howToOpen, type OpenTab } from "./model.js";
@@ -9,7 +10,7 @@ import { appendToToml, type GeneratedFiles, howToOpen, type OpenTab } from "./mo
 export async function writeWizardResult(
   configDir: vscode.Uri,
   files: Partial<GeneratedFiles>,
-): Promise<void> {
+): Promise<boolean> {
   const edit = new vscode.WorkspaceEdit();
   const toOpen: vscode.Uri[] = [];
   /** Documents with the user's own unsaved edits are left unsaved: saving them is the user's call. */
@@ -36,7 +37,7 @@ export async function writeWizardResult(
     void vscode.window.showErrorMessage(
       "The wizard's files could not be written (does the module already exist?).",
     );
-    return;
+    return false;
   }
   for (const [i, uri] of toOpen.entries()) {
     const doc = await vscode.workspace.openTextDocument(uri);
@@ -47,6 +48,7 @@ export async function writeWizardResult(
     if (how.kind === "text") await vscode.window.showTextDocument(doc, options);
     else await vscode.commands.executeCommand("vscode.openWith", uri, how.viewType, options);
   }
+  return true;
 }
 
 /** Every open tab showing a file, text or custom editor (a custom one keeps its view type). */

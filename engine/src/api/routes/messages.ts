@@ -1,5 +1,5 @@
 /**
- * Message log: list (metadata only), detail with history, the raw body (audited), replay, resend,
+ * Message log: list (metadata only; free text over list columns), detail with history, the raw body (audited), replay, resend,
  * dead letters and their bulk replay. Body access and every re-queue is audited with the acting
  * user, before it happens: an audit failure stops the view or the action.
  *
@@ -10,7 +10,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { AUDIT_ACTIONS, type AuditAction, can, type Session } from "../../auth/index.js";
 import { ApiError, toApiError } from "../errors.js";
-import { page } from "../pagination.js";
+import { page, scanPage } from "../pagination.js";
 import { iso, isoOrNull } from "../schemas/common.js";
 import {
   type DeadLetterPage,
@@ -42,6 +42,7 @@ import type {
   MessageDetail,
   MessageQuery,
   MessageSummary,
+  PageRequest,
   Stage,
   StageRowInfo,
 } from "../services.js";
@@ -115,6 +116,14 @@ function toMessageQuery(q: MessageQueryBody): MessageQuery {
   return out;
 }
 
+/** The free-text search: list columns only, never the body or the error text (they can quote the message). */
+function matchesText(m: MessageSummary, text: string): boolean {
+  const needle = text.toLowerCase();
+  return [m.controlId, m.messageType, m.inbound, m.disposition, m.contentType].some(
+    (v) => v?.toLowerCase().includes(needle) ?? false,
+  );
+}
+
 function toDeadLetterQuery(q: Pick<DeadLetterQueryBody, "connection" | "stage">): DeadLetterQuery {
   const out: DeadLetterQuery = {};
   if (q.connection !== undefined) out.connection = q.connection;
@@ -152,7 +161,12 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
     { schema: listMessagesSchema, config: { permission: "messages:read" } },
     async (req) => {
       const query = toMessageQuery(req.query);
-      const res = await page(req.query.cursor, req.query.limit, (p) => messages.list(query, p));
+      const fetch = (p: PageRequest) => messages.list(query, p);
+      const text = req.query.text;
+      const res =
+        text === undefined
+          ? await page(req.query.cursor, req.query.limit, fetch)
+          : await scanPage(req.query.cursor, req.query.limit, fetch, (m) => matchesText(m, text));
       return { items: res.items.map(rowView), nextCursor: res.nextCursor };
     },
   );

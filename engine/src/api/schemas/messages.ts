@@ -80,6 +80,13 @@ export const listMessagesSchema = {
       disposition,
       messageType: { type: "string", maxLength: 50 },
       controlId: { type: "string", maxLength: 200 },
+      text: {
+        type: "string",
+        minLength: 1,
+        maxLength: 200,
+        description:
+          "Free text: a case-insensitive part of the control id, message type, inbound connection, disposition or content type (list columns only: bodies and error text are never searched). Reads at most 5000 stored rows per request, so a page can hold fewer than limit items and still offer nextCursor.",
+      },
       from: { ...timeQuery, description: "received at or after (inclusive)" },
       to: { ...timeQuery, description: "received before (exclusive)" },
       ...pageQuery,
