@@ -18,7 +18,8 @@ export interface PageRequest {
 }
 
 export type ConnectionDirection = "inbound" | "outbound";
-export type ConnectionState = "running" | "stopped" | "starting" | "stopping" | "error";
+/** `removed`: no longer in the running config, but rows are still queued for it (kept at promote). */
+export type ConnectionState = "running" | "stopped" | "starting" | "stopping" | "error" | "removed";
 
 export interface ConnectionCounts {
   received: number;
@@ -35,8 +36,10 @@ export interface ConnectionStatus {
   direction: ConnectionDirection;
   transport: string;
   state: ConnectionState;
-  /** Why the connection is in `error` (no message content). */
+  /** Why the connection is failing; the text can quote a message (the API shows it to messages:raw only). */
   error?: string | null;
+  /** The failure's class from a fixed vocabulary (ECONNREFUSED, negative ACK AE, timeout…): safe for anyone. */
+  errorClass?: string | null;
   counts: ConnectionCounts;
   /** Epoch ms of the last message touching this connection; null when none yet. */
   lastActivity: number | null;

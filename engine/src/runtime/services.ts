@@ -14,6 +14,7 @@ import {
   storeMessages,
   storeMonitoring,
 } from "../api/index.js";
+import { errorClass } from "../pipeline/error-class.js";
 import { ConfigVersionError } from "./config-versions.js";
 import type { Engine } from "./engine.js";
 import type { VersionRow } from "./versions-table.js";
@@ -44,6 +45,7 @@ function describe(engine: Engine): ConnectionDescription[] {
       transport: c.transport,
       state,
       ...(state === "error" ? { error } : {}),
+      ...(error !== null ? { lastError: error, lastErrorClass: errorClass(error) } : {}),
     };
   });
 }
