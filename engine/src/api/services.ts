@@ -138,6 +138,19 @@ export interface StageResult {
   changes: GraphDiff;
   /** When the stage is forgotten if not promoted. */
   expiresAt: number;
+  /** Connections this promote removes that still have rows queued (promote must say what to do). */
+  removedQueued?: QueuedForRemoved[];
+}
+
+export interface QueuedForRemoved {
+  connection: string;
+  queued: number;
+}
+
+/** What a promote/rollback does with rows queued for connections it removes (see runtime/removed-queued.ts). */
+export interface SwapOptions {
+  removedQueued?: Record<string, "drain" | "dead-letter" | "keep">;
+  drainTimeoutMs?: number;
 }
 
 /** A config bundle: the config dir's files, keyed by forward-slash relative path. */
@@ -150,11 +163,13 @@ export interface ConfigService {
   /** Loads and validates the bundle in isolation (never touches the running graph). */
   stage(files: ConfigFiles, actor: string): Promise<StageResult>;
   /** Hot-swaps to a staged bundle. Throws STAGE_NOT_FOUND, CONFIG_INVALID, CONFIG_TAMPERED or PROMOTE_FAILED. */
-  promote(stageId: string, actor: string): Promise<ConfigVersion>;
+  promote(stageId: string, actor: string, opts?: SwapOptions): Promise<ConfigVersion>;
   /** Newest first. */
   history(): Promise<ConfigVersion[]>;
   /** Promotes an earlier version again. Throws VERSION_NOT_FOUND, CONFIG_TAMPERED or PROMOTE_FAILED. */
-  rollback(versionId: string, actor: string): Promise<ConfigVersion>;
+  rollback(versionId: string, actor: string, opts?: SwapOptions): Promise<ConfigVersion>;
+  /** A kept version's files (verified against its hash), for review diffs; undefined when unknown. */
+  versionFiles?(versionId: string): Promise<ConfigFiles | undefined>;
 }
 
 /** The subset of the auth core the API calls (the real AuthService satisfies it). */
