@@ -115,7 +115,19 @@ const changes = {
       items: {
         type: "object",
         required: ["kind", "name", "fields"],
-        properties: { ...nodeRef.properties, fields: { type: "array", items: { type: "string" } } },
+        properties: {
+          ...nodeRef.properties,
+          fields: { type: "array", items: { type: "string" } },
+          values: {
+            type: "array",
+            description: "before/after of each changed setting or option (secrets masked as ***)",
+            items: {
+              type: "object",
+              required: ["path"],
+              properties: { path: { type: "string" }, before: { type: "string" }, after: { type: "string" } },
+            },
+          },
+        },
       },
     },
     edgesAdded: { type: "array", items: edgeRef },
