@@ -77,7 +77,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.registerTreeDataProvider("messagefoundry.deadLetters", deadLetters),
     new EngineStatusBar(session),
     ConnectionsEditorProvider.register(context.extensionUri),
-    ...registerEngineCommands({ extensionUri: context.extensionUri, session, connections, deadLetters }),
+    ...registerEngineCommands({
+      extensionUri: context.extensionUri,
+      session,
+      connections,
+      deadLetters,
+      grants: () => watch.grants,
+    }),
     vscode.commands.registerCommand(
       "messagefoundry.wizard.route",
       withConfig((dir) => runRouteWizard(services, dir)),

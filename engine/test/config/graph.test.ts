@@ -6,6 +6,7 @@ import {
   diffGraphs,
   graphToDot,
   graphToMermaid,
+  type GraphNode,
   type RegistryGraph,
   resolveEnvRef,
   secretKeys,
@@ -127,7 +128,7 @@ describe("graph module", () => {
   });
 
   it("a change's before/after values name the leaf, mask secrets and show env references", () => {
-    const node = (settings: Record<string, unknown>, options: Record<string, unknown> = {}) => ({
+    const node = (settings: GraphNode["settings"], options: GraphNode["options"] = {}) => ({
       kind: "outbound" as const,
       name: "OB_REST",
       origin: "ts" as const,

@@ -11,6 +11,7 @@ import { parseQuery } from "../engine/query.js";
 import { runRollback } from "../promote/index.js";
 import { ParseTreePanel } from "../views/parseTreePanel.js";
 import { addTarget } from "./engineState.js";
+import type { Grants } from "./permissions.js";
 import { type EngineSession, messageOf } from "./session.js";
 import type { ConnectionsTree, DeadLettersTree, EngineNode } from "./trees.js";
 
@@ -19,6 +20,8 @@ export function registerEngineCommands(deps: {
   session: EngineSession;
   connections: ConnectionsTree;
   deadLetters: DeadLettersTree;
+  /** What the signed-in user may do (the engine watch's last answer). */
+  grants: () => Grants;
 }): vscode.Disposable[] {
   const { session } = deps;
   const refreshAll = () => {
@@ -63,8 +66,11 @@ export function registerEngineCommands(deps: {
           token
             ? { label: "$(sign-out) Sign out", id: "signOut" }
             : { label: "$(sign-in) Sign in…", id: "signIn" },
-          { label: "$(search) Find messages…", id: "find" },
-          { label: "$(history) Roll back config…", id: "rollback" },
+          // Offered only to roles the engine would let do it.
+          ...(deps.grants().has("messages:read") ? [{ label: "$(search) Find messages…", id: "find" }] : []),
+          ...(deps.grants().has("config:deploy")
+            ? [{ label: "$(history) Roll back config…", id: "rollback" }]
+            : []),
         ],
         {
           placeHolder: target
