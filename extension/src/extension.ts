@@ -8,6 +8,7 @@ import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import { createLanguageClient, startLanguageClient } from "./lsp/index.js";
 import {
+  ActiveVersionSource,
   ConnectionsTree,
   DeadLettersTree,
   EngineSession,
@@ -21,6 +22,7 @@ import {
   GraphPanel,
   ParseTreePanel,
   PromotePanel,
+  registerReviewDocuments,
   TestBenchPanel,
 } from "./views/index.js";
 import { runConnectionWizard, runRouteWizard } from "./wizard/index.js";
@@ -31,10 +33,12 @@ let client: LanguageClient | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("MessageFoundry", { log: true });
   const session = new EngineSession(context.secrets, context.workspaceState);
+  const activeVersion = new ActiveVersionSource(session);
   const services: Services = {
     extensionUri: context.extensionUri,
     languageClient: () => client,
     engine: session,
+    activeVersion,
     output,
     cli: makeCliRunner(context.extensionUri, output),
   };
@@ -75,8 +79,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     deadLetters,
     connectionsView,
     vscode.window.registerTreeDataProvider("messagefoundry.deadLetters", deadLetters),
-    new EngineStatusBar(session),
+    activeVersion,
+    new EngineStatusBar(session, activeVersion),
     ConnectionsEditorProvider.register(context.extensionUri),
+    registerReviewDocuments(),
     ...registerEngineCommands({
       extensionUri: context.extensionUri,
       session,

@@ -8,8 +8,9 @@ import type { MessageSummary } from "messagefoundry/api";
 import * as vscode from "vscode";
 import { EngineError, rawText } from "../engine/client.js";
 import { parseQuery } from "../engine/query.js";
-import { runRollback } from "../promote/index.js";
+import { runRollback, versionLabel } from "../promote/index.js";
 import { ParseTreePanel } from "../views/parseTreePanel.js";
+import { askRemovedQueued } from "../views/removedQueuedPrompt.js";
 import { addTarget } from "./engineState.js";
 import type { Grants } from "./permissions.js";
 import { type EngineSession, messageOf } from "./session.js";
@@ -143,6 +144,7 @@ export function registerEngineCommands(deps: {
       if (!client) return;
       const result = await runRollback({
         client,
+        askRemovedQueued: (items) => askRemovedQueued(items, "rollback"),
         pickVersion: async (history, active) => {
           const pick = await vscode.window.showQuickPick(
             history
@@ -169,7 +171,7 @@ export function registerEngineCommands(deps: {
       });
       if (result.ok) {
         session.configChanged();
-        void vscode.window.showInformationMessage(`Config ${result.active.versionId} is now active.`);
+        void vscode.window.showInformationMessage(`Config ${versionLabel(result.active)} is now active.`);
       } else if (result.message !== "Rollback cancelled.")
         void vscode.window.showErrorMessage(result.message);
     }),
