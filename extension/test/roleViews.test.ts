@@ -7,13 +7,11 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import type { ConnectionStatus } from "messagefoundry/api";
-import { UserAdmin } from "../../engine/src/auth/index.js";
 import { EngineClient, EngineError } from "../src/engine/index.js";
 import { connectionDescription, connectionTooltip, stateLabel } from "../src/ops/connectionView.js";
 import { Grants, PERMISSION_KEYS } from "../src/ops/permissions.js";
 import { type RealEngine, startRealEngine } from "./support/realEngine.js";
 
-const PASSWORD = "correct-horse-battery";
 const ROLES = ["operator", "deployer", "developer", "viewer", "auditor"] as const;
 
 /** The HTTP status the engine answers `call` with (200 when it succeeds). */
@@ -33,14 +31,10 @@ describe("role-aware engine views (real users of each role, real engine)", () =>
 
   before(async () => {
     engine = await startRealEngine();
-    const users = new UserAdmin(engine.engine.authRepository, {
-      policy: { hash: { memoryCost: 4096, timeCost: 1, parallelism: 1 } },
-    });
     for (const role of ROLES) {
-      const name = `${role}_user`;
-      await users.add("test-setup", name, role, PASSWORD);
+      const credentials = await engine.addUser(`${role}_user`, role);
       const client = new EngineClient({ url: engine.url });
-      await client.login({ username: name, password: PASSWORD });
+      await client.login(credentials);
       clients.set(role, client);
     }
     // One message the outbound cannot deliver (nothing listens on its port): ECONNREFUSED, queue 1.
