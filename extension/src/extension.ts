@@ -16,6 +16,8 @@ import {
   EngineWatch,
   registerEngineCommands,
 } from "./ops/index.js";
+import { LocalEngineController, registerLocalEngineCommands } from "./ops/localEngine.js";
+import { registerSendCommand } from "./send/sendCommand.js";
 import { makeCliRunner, type Services } from "./services.js";
 import {
   ConnectionsEditorProvider,
@@ -29,6 +31,7 @@ import { runConnectionWizard, runRouteWizard } from "./wizard/index.js";
 import { pickConfigDir } from "./workspace/index.js";
 
 let client: LanguageClient | undefined;
+let localEngine: LocalEngineController | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("MessageFoundry", { log: true });
@@ -43,6 +46,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     cli: makeCliRunner(context.extensionUri, output),
   };
   const watch = new EngineWatch(session);
+  const local = new LocalEngineController(context.extensionUri, session);
+  localEngine = local;
   const connections = new ConnectionsTree(session, watch);
   const deadLetters = new DeadLettersTree(session, watch);
   const connectionsView = vscode.window.createTreeView("messagefoundry.connections", {
@@ -81,6 +86,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.registerTreeDataProvider("messagefoundry.deadLetters", deadLetters),
     activeVersion,
     new EngineStatusBar(session, activeVersion),
+    local,
+    ...registerLocalEngineCommands(local, () => pickConfigDir(client)),
+    registerSendCommand({ local, state: context.workspaceState, output }),
     ConnectionsEditorProvider.register(context.extensionUri),
     registerReviewDocuments(),
     ...registerEngineCommands({
@@ -138,6 +146,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 }
 
 export async function deactivate(): Promise<void> {
+  // A graceful stop: the local engine drains and deletes its token before VS Code goes.
+  await localEngine?.stop();
+  localEngine = undefined;
   await client?.stop();
   client = undefined;
 }
