@@ -137,7 +137,7 @@ export class LocalEngineController implements vscode.Disposable {
         "messagefoundry.localEngine.showLog",
       ],
       running: [
-        "$(vm-running) Local engine",
+        "$(vm-running) Local engine: running",
         `Running at ${url ?? "?"}. Click for actions.`,
         "messagefoundry.localEngine.menu",
       ],
