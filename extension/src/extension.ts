@@ -56,6 +56,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   connectionsView.onDidChangeVisibility((e) => connections.setVisible(e.visible));
   // The engine came up, went away, or the user signed in: reload both views (and the live feed).
   const engineChanged = watch.onDidChange(() => {
+    // Which engine the views show (the local engine while it runs).
+    connectionsView.description = session.current()?.name;
     connections.setVisible(connectionsView.visible);
     connections.refresh();
     deadLetters.refresh();
