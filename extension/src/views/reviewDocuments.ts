@@ -38,8 +38,17 @@ export class ReviewDocuments implements vscode.Disposable {
     }
   }
 
+  /**
+   * `lab.ts` → `/<id>/lab (active).ts`: the side in the name keeps the language (by extension) but
+   * not the file name, so `connections.toml` opens as text in the diff, not in its form editor.
+   */
   private key(side: "active" | "staged", path: string): string {
-    return `/${this.id}/${side}/${path}`;
+    const slash = path.lastIndexOf("/");
+    const dir = path.slice(0, slash + 1);
+    const base = path.slice(slash + 1);
+    const dot = base.lastIndexOf(".");
+    const named = dot > 0 ? `${base.slice(0, dot)} (${side})${base.slice(dot)}` : `${base} (${side})`;
+    return `/${this.id}/${dir}${named}`;
   }
 
   uri(side: "active" | "staged", path: string): vscode.Uri {
