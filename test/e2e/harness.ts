@@ -578,15 +578,17 @@ export class Workbench {
   /** Opens the MessageFoundry sidebar (its view container in the activity bar). */
   async showSidebar(): Promise<void> {
     await this.runCommand("View: Show MessageFoundry");
+    // With one view showing, VS Code folds its header into the container's title.
     await this.page
-      .locator(".part.sidebar .pane-header", { hasText: "Engine Connections" })
+      .locator(".part.sidebar")
+      .getByText(/Engine Connections/i)
       .first()
       .waitFor();
   }
 
   /** A view's header in the sidebar, by its name (e.g. "Dead Letters"). */
   viewHeader(name: string): Locator {
-    return this.page.locator(".part.sidebar .pane-header", { hasText: name });
+    return this.page.locator(".part.sidebar .pane-header:not(.hidden)", { hasText: name });
   }
 
   /** A row of a sidebar tree view, by its label. */
