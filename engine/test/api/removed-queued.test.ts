@@ -149,3 +149,46 @@ describe("api: promote/rollback removing a connection with queued rows", () => {
     assert.equal(letters.body.items.length, 2);
   });
 });
+
+describe("api: dead-lettering a removed inbound's queued rows", () => {
+  let h: Harness;
+  before(async () => {
+    // The default harness stops IB_TEST_ADT's workers: received messages wait in ingress.
+    h = await startApi();
+  });
+  after(async () => h?.close());
+
+  it("turns waiting ingress rows into dead letters and leaves nothing queued", async () => {
+    const deployer = await h.login("deployer");
+    const operator = await h.login("operator");
+    await receive(h, "RQIN0001");
+    await receive(h, "RQIN0002");
+    const staged = await h.call("POST", "/config/stage", {
+      token: deployer,
+      body: {
+        files: {
+          "other.ts": `import { inbound, mllp, router } from "messagefoundry";
+inbound("IB_RQ_OTHER", mllp({ host: "127.0.0.1", port: ${await freePort()} }), { router: "other_router" });
+router("other_router", () => []);
+`,
+        },
+      },
+    });
+    assert.deepEqual(staged.body.removedQueued, [{ connection: "IB_TEST_ADT", queued: 2 }]);
+    const done = await h.call("POST", "/config/promote", {
+      token: deployer,
+      body: { stageId: staged.body.stageId, removedQueued: { IB_TEST_ADT: "dead-letter" } },
+    });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    const letters = await h.call("GET", "/dead-letters?connection=IB_TEST_ADT", { token: operator });
+    assert.deepEqual(
+      (letters.body.items as { stage: string }[]).map((r) => r.stage),
+      ["ingress", "ingress"],
+    );
+    const conns = await h.call("GET", "/connections", { token: operator });
+    assert.equal(
+      (conns.body.items as { name: string }[]).some((c) => c.name === "IB_TEST_ADT"),
+      false,
+    );
+  });
+});
