@@ -19,7 +19,7 @@ export type {
   SessionInfo,
   SessionUser,
 } from "./api/schemas/auth.js";
-export type { ErrorBody, Page } from "./api/schemas/common.js";
+export type { ErrorBody, ErrorDetails, Page } from "./api/schemas/common.js";
 export type {
   ActiveConfigResponse,
   ConfigHistory,
@@ -28,10 +28,13 @@ export type {
   EngineGraph,
   NodeRef,
   PromoteRequest,
+  QueuedForRemoved,
+  RemovedQueuedAction,
   RollbackRequest,
   StageChanges,
   StageRequest,
   StageResult,
+  VersionFiles,
 } from "./api/schemas/config.js";
 export type {
   DeadLetterPage,

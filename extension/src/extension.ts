@@ -9,6 +9,7 @@ import type { LanguageClient } from "vscode-languageclient/node";
 import { ConfigExplorer } from "./explorer/index.js";
 import { createLanguageClient, startLanguageClient } from "./lsp/index.js";
 import {
+  ActiveVersionSource,
   ConnectionsTree,
   DeadLettersTree,
   EngineSession,
@@ -16,6 +17,8 @@ import {
   EngineWatch,
   registerEngineCommands,
 } from "./ops/index.js";
+import { LocalEngineController, registerLocalEngineCommands } from "./ops/localEngine.js";
+import { registerSendCommand } from "./send/sendCommand.js";
 import { makeCliRunner, type Services } from "./services.js";
 import {
   ConnectionsEditorProvider,
@@ -23,24 +26,30 @@ import {
   openLocation,
   ParseTreePanel,
   PromotePanel,
+  registerReviewDocuments,
   TestBenchPanel,
 } from "./views/index.js";
 import { runConnectionWizard, runRouteWizard } from "./wizard/index.js";
 import { pickConfigDir } from "./workspace/index.js";
 
 let client: LanguageClient | undefined;
+let localEngine: LocalEngineController | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("MessageFoundry", { log: true });
   const session = new EngineSession(context.secrets, context.workspaceState);
+  const activeVersion = new ActiveVersionSource(session);
   const services: Services = {
     extensionUri: context.extensionUri,
     languageClient: () => client,
     engine: session,
+    activeVersion,
     output,
     cli: makeCliRunner(context.extensionUri, output),
   };
   const watch = new EngineWatch(session);
+  const local = new LocalEngineController(context.extensionUri, session);
+  localEngine = local;
   const connections = new ConnectionsTree(session, watch);
   const deadLetters = new DeadLettersTree(session, watch);
   const configExplorer = new ConfigExplorer(services);
@@ -50,6 +59,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   connectionsView.onDidChangeVisibility((e) => connections.setVisible(e.visible));
   // The engine came up, went away, or the user signed in: reload both views (and the live feed).
   const engineChanged = watch.onDidChange(() => {
+    // Which engine the views show (the local engine while it runs).
+    connectionsView.description = session.current()?.name;
     connections.setVisible(connectionsView.visible);
     connections.refresh();
     deadLetters.refresh();
@@ -82,9 +93,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.registerTreeDataProvider(ConfigExplorer.viewId, configExplorer),
     vscode.commands.registerCommand("messagefoundry.config.refresh", () => configExplorer.refresh()),
     vscode.commands.registerCommand(ConfigExplorer.revealCommand, openLocation),
-    new EngineStatusBar(session),
+    activeVersion,
+    new EngineStatusBar(session, activeVersion),
+    local,
+    ...registerLocalEngineCommands(local, () => pickConfigDir(client)),
+    registerSendCommand({ local, state: context.workspaceState, output }),
     ConnectionsEditorProvider.register(context.extensionUri),
-    ...registerEngineCommands({ extensionUri: context.extensionUri, session, connections, deadLetters }),
+    registerReviewDocuments(),
+    ...registerEngineCommands({
+      extensionUri: context.extensionUri,
+      session,
+      connections,
+      deadLetters,
+      grants: () => watch.grants,
+    }),
     vscode.commands.registerCommand(
       "messagefoundry.wizard.route",
       withConfig((dir) => runRouteWizard(services, dir)),
@@ -135,6 +157,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 }
 
 export async function deactivate(): Promise<void> {
+  // A graceful stop: the local engine drains and deletes its token before VS Code goes.
+  await localEngine?.stop();
+  localEngine = undefined;
   await client?.stop();
   client = undefined;
 }

@@ -5,12 +5,15 @@
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import { type CliResult, resolveCli, runCli } from "./cli/index.js";
+import type { ActiveVersionSource } from "./ops/activeVersion.js";
 import type { EngineSession } from "./ops/session.js";
 
 export interface Services {
   extensionUri: vscode.Uri;
   languageClient(): LanguageClient | undefined;
   engine: EngineSession;
+  /** The engine's running config version, as every view shows it. */
+  activeVersion: ActiveVersionSource;
   output: vscode.LogOutputChannel;
   /** Runs `messagefoundry <args>` for a config dir (its cwd), or explains why the CLI is missing. */
   cli(configDir: vscode.Uri, args: string[], signal?: AbortSignal): Promise<CliResult>;

@@ -84,10 +84,13 @@ describe("engine state: the sidebar before (and while) an engine exists", () => 
     };
     const commands = new Set(manifest.contributes.commands.map((c) => c.command));
     const welcome = manifest.contributes.viewsWelcome.filter((w) => w.view === "messagefoundry.connections");
-    const whenOf = (state: string) => welcome.find((w) => w.when === `${ENGINE_STATE_CONTEXT} == ${state}`);
+    // A state's welcome may also yield to the local engine's own (`… && messagefoundry.localEngine != starting`).
+    const whenOf = (state: string) =>
+      welcome.find((w) => w.when?.split(" && ")[0] === `${ENGINE_STATE_CONTEXT} == ${state}`);
     for (const state of ["none", "unreachable", "signedOut"]) assert.ok(whenOf(state), state);
     assert.match(whenOf("none")!.contents, /command:messagefoundry\.engine\.add/);
     assert.match(whenOf("none")!.contents, /command:messagefoundry\.wizard\.route/);
+    assert.match(whenOf("none")!.contents, /command:messagefoundry\.localEngine\.start/);
     assert.match(whenOf("signedOut")!.contents, /command:messagefoundry\.engine\.signIn/);
     for (const w of manifest.contributes.viewsWelcome) {
       for (const m of w.contents.matchAll(/\(command:([\w.]+)\)/g)) assert.ok(commands.has(m[1]!), m[1]);

@@ -224,6 +224,7 @@ describe("stage changes → the review's summary", () => {
     problems: [],
     hasErrors: false,
     expiresAt: "2026-01-01T00:00:00.000Z",
+    removedQueued: [],
     changes: { added: [], removed: [], changed: [], edgesAdded: [], edgesRemoved: [], ...changes },
   });
 

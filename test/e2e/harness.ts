@@ -575,6 +575,42 @@ export class Workbench {
     }
   }
 
+  /** Opens the MessageFoundry sidebar (its view container in the activity bar). */
+  async showSidebar(): Promise<void> {
+    await this.runCommand("View: Show MessageFoundry");
+    // With one view showing, VS Code folds its header into the container's title.
+    await this.page
+      .locator(".part.sidebar")
+      .getByText(/Engine Connections/i)
+      .first()
+      .waitFor();
+  }
+
+  /** A view's header in the sidebar, by its name (e.g. "Dead Letters"). */
+  viewHeader(name: string): Locator {
+    return this.page.locator(".part.sidebar .pane-header:not(.hidden)", { hasText: name });
+  }
+
+  /** A row of a sidebar tree view, by its label. */
+  treeRow(label: string): Locator {
+    return this.page.locator(".part.sidebar .monaco-list-row", { hasText: label }).first();
+  }
+
+  /** The inline actions a tree row offers (shown on hover), by their titles. */
+  async rowActions(label: string): Promise<string[]> {
+    const row = this.treeRow(label);
+    await row.hover();
+    await this.page.waitForTimeout(300);
+    return row
+      .locator(".actions .action-label")
+      .evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? e.getAttribute("title") ?? ""));
+  }
+
+  /** A status bar entry by its text. */
+  statusItem(text: string | RegExp): Locator {
+    return this.page.locator(".statusbar-item", { hasText: text }).first();
+  }
+
   /** The text of the active editor's visible lines. */
   async editorText(): Promise<string> {
     return textOf(this.page.locator(".editor-group-container.active .view-lines").first());

@@ -11,7 +11,7 @@
  * VS Code logs there, and the progress log on stderr shows the last gesture before it stopped.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEngine, type TestEngineProcess } from "./engine.js";
@@ -495,6 +495,19 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     const notice = view.locator(".notice");
     if ((await notice.count()) > 0) assert.fail(`the Promote view reported: ${await textOf(notice.first())}`);
     await wb.screenshot("5a-promote-review");
+    // Each changed file opens in VS Code's diff editor: the active version's text against the staged one.
+    const files = await textOf(view.locator("#files"));
+    log(`review files: ${files}`);
+    assert.match(files, /connections\.toml/);
+    assert.match(files, /e2e_adt\.ts/);
+    await view.locator("#files a.diff-link", { hasText: "connections.toml" }).click();
+    const diffTab = wb.page.locator(".tabs-container .tab", {
+      hasText: /connections\.toml \(v\d+ ↔ staged\)/,
+    });
+    await diffTab.first().waitFor({ timeout: 30_000 });
+    await wb.page.locator(".monaco-diff-editor").first().waitFor({ timeout: 30_000 });
+    await wb.screenshot("5b-promote-file-diff");
+    await wb.tab("Stage → Promote").click();
     await view.locator("#confirm:not([disabled])").click({ timeout: 30_000 });
     // VS Code's own modal asks once more before anything changes on the engine.
     await wb.page
@@ -532,6 +545,63 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     log(`notification: ${toast}`);
     const active = await engine.active();
     assert.equal(active?.contentHash, boot.contentHash, "the engine runs the boot config again");
+    // Every view shows the same active version, read from the engine once: the notice, the status bar
+    // and the Promote view still open beside.
+    const label = /Config (.+) is now active/.exec(toast)?.[1] ?? "";
+    assert.match(label, new RegExp(`^${active?.versionId} \\(rollback to ${boot.versionId}\\)$`));
+    await wb.statusItem(label).waitFor({ timeout: 30_000 });
+    await wb.tab("Stage → Promote").click();
+    const promote2 = await wb.webview("promote");
+    await promote2.locator("#active-now", { hasText: label }).waitFor({ timeout: 30_000 });
     await wb.screenshot("6-rolled-back");
+  });
+
+  it("shows a deployer no message views and no Start/Stop buttons it cannot use", async () => {
+    await wb.showSidebar();
+    // Signed in as the deployer of the promote above: connections yes, messages and control no.
+    await wb.treeRow("IB_ACME_ADT").waitFor({ timeout: 60_000 });
+    await wb.screenshot("7a-deployer-views");
+    assert.equal(await wb.viewHeader("Dead Letters").count(), 0, "no Dead Letters view for a deployer");
+    const actions = await wb.rowActions("IB_ACME_ADT");
+    log(`deployer's actions on IB_ACME_ADT: ${JSON.stringify(actions)}`);
+    assert.ok(!actions.some((a) => /Stop Connection|Start Connection/.test(a)), "no Start/Stop button");
+  });
+
+  it("starts a local engine on the workspace, sends a sample to its inbound and shows the ACK", async function () {
+    this.timeout(240_000);
+    // The local engine runs the same config: the test's engine gives its ports back first.
+    await engine?.stop();
+    engine = undefined;
+    await wb.runCommand("Notifications: Clear All Notifications");
+    await wb.runCommand("MessageFoundry: Start Local Engine");
+    await wb.statusItem(/Local engine running at http:\/\/127\.0\.0\.1:\d+/).waitFor({ timeout: 120_000 });
+    await wb.statusItem("Local engine: running").waitFor();
+    // The views switch to it, signed in as its local-dev operator: messages and Start/Stop are offered.
+    await wb.showSidebar();
+    await wb.treeRow("IB_ACME_ADT").waitFor({ timeout: 60_000 });
+    await wb.viewHeader("Dead Letters").waitFor({ timeout: 30_000 });
+    const actions = await wb.rowActions("IB_ACME_ADT");
+    log(`local operator's actions on IB_ACME_ADT: ${JSON.stringify(actions)}`);
+    assert.ok(
+      actions.some((a) => /Stop Connection/.test(a)),
+      "an operator may stop a connection",
+    );
+    await wb.screenshot("8a-local-engine");
+
+    await wb.quickOpen("adt_a01.hl7");
+    await wb.runCommand("MessageFoundry: Send to MLLP…");
+    await wb.pick("IB_ACME_ADT", /IB_ACME_ADT/);
+    const ack = await wb.notification(/ACK from IB_ACME_ADT/, 60_000);
+    log(`ACK: ${ack}`);
+    assert.match(ack, /: AA/);
+    await wb.screenshot("8b-send-mllp");
+
+    await wb.runCommand("MessageFoundry: Stop Local Engine");
+    await wb.statusItem(/^\s*Local engine\s*$/).waitFor({ timeout: 60_000 });
+    assert.equal(
+      existsSync(join(root, "workspace", ".messagefoundry", "local-engine.json")),
+      false,
+      "the one-run token is gone with the run",
+    );
   });
 });

@@ -61,4 +61,10 @@ describe("Getting Started walkthrough", () => {
     }
     assert.ok(vscodeignore.includes("!media/walkthrough/**"), ".vscodeignore lets the media into the .vsix");
   });
+
+  it("links the local engine and Send to MLLP where the user starts an engine and sends a sample", () => {
+    const step = (id: string) => walkthrough?.steps.find((s) => s.id === id);
+    assert.match(step("engine")?.description ?? "", /\(command:messagefoundry\.localEngine\.start\)/);
+    assert.match(step("send-sample")?.description ?? "", /\(command:messagefoundry\.sendMllp\)/);
+  });
 });

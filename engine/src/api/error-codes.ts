@@ -27,6 +27,10 @@ export const API_ERRORS = {
   STAGE_NOT_FOUND: 404,
   VERSION_NOT_FOUND: 404,
   CONFLICT: 409,
+  /** A promote/rollback removes connections with queued rows and did not say what to do with them (details.removedQueued). */
+  REMOVED_QUEUED: 409,
+  /** `drain` did not empty the removed connections' queues in time; nothing was swapped (details.removedQueued). */
+  DRAIN_TIMEOUT: 409,
   /** `Host` names something other than this engine (DNS rebinding, wrong name): 421 Misdirected Request. */
   HOST_NOT_ALLOWED: 421,
   /** The staged config has error-severity problems and cannot be promoted. */

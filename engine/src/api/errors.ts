@@ -5,9 +5,9 @@
 import { AuthError } from "../auth/index.js";
 import { API_ERRORS, type ApiErrorCode } from "./error-codes.js";
 
-import type { ErrorBody } from "./schemas/common.js";
+import type { ErrorBody, ErrorDetails } from "./schemas/common.js";
 
-export { API_ERRORS, type ApiErrorCode, type ErrorBody };
+export { API_ERRORS, type ApiErrorCode, type ErrorBody, type ErrorDetails };
 
 /** A failure with a stable code. Services throw it too (e.g. STAGE_NOT_FOUND). */
 export class ApiError extends Error {
@@ -15,11 +15,14 @@ export class ApiError extends Error {
   readonly code: ApiErrorCode;
   /** Seconds for a Retry-After header (lockout). */
   readonly retryAfterS: number | undefined;
+  /** Machine-readable detail for clients that act on it (e.g. REMOVED_QUEUED's connections). */
+  readonly details: ErrorDetails | undefined;
 
-  constructor(code: ApiErrorCode, message: string, opts?: { retryAfterS?: number }) {
+  constructor(code: ApiErrorCode, message: string, opts?: { retryAfterS?: number; details?: ErrorDetails }) {
     super(message);
     this.code = code;
     this.retryAfterS = opts?.retryAfterS;
+    this.details = opts?.details;
   }
 
   get statusCode(): number {
@@ -27,7 +30,13 @@ export class ApiError extends Error {
   }
 
   toBody(): ErrorBody {
-    return { error: { code: this.code, message: this.message } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details !== undefined && { details: this.details }),
+      },
+    };
   }
 }
 

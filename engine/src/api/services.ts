@@ -18,7 +18,8 @@ export interface PageRequest {
 }
 
 export type ConnectionDirection = "inbound" | "outbound";
-export type ConnectionState = "running" | "stopped" | "starting" | "stopping" | "error";
+/** `removed`: no longer in the running config, but rows are still queued for it (kept at promote). */
+export type ConnectionState = "running" | "stopped" | "starting" | "stopping" | "error" | "removed";
 
 export interface ConnectionCounts {
   received: number;
@@ -35,8 +36,10 @@ export interface ConnectionStatus {
   direction: ConnectionDirection;
   transport: string;
   state: ConnectionState;
-  /** Why the connection is in `error` (no message content). */
+  /** Why the connection is failing; the text can quote a message (the API shows it to messages:raw only). */
   error?: string | null;
+  /** The failure's class from a fixed vocabulary (ECONNREFUSED, negative ACK AE, timeout…): safe for anyone. */
+  errorClass?: string | null;
   counts: ConnectionCounts;
   /** Epoch ms of the last message touching this connection; null when none yet. */
   lastActivity: number | null;
@@ -135,6 +138,19 @@ export interface StageResult {
   changes: GraphDiff;
   /** When the stage is forgotten if not promoted. */
   expiresAt: number;
+  /** Connections this promote removes that still have rows queued (promote must say what to do). */
+  removedQueued?: QueuedForRemoved[];
+}
+
+export interface QueuedForRemoved {
+  connection: string;
+  queued: number;
+}
+
+/** What a promote/rollback does with rows queued for connections it removes (see runtime/removed-queued.ts). */
+export interface SwapOptions {
+  removedQueued?: Record<string, "drain" | "dead-letter" | "keep">;
+  drainTimeoutMs?: number;
 }
 
 /** A config bundle: the config dir's files, keyed by forward-slash relative path. */
@@ -147,11 +163,13 @@ export interface ConfigService {
   /** Loads and validates the bundle in isolation (never touches the running graph). */
   stage(files: ConfigFiles, actor: string): Promise<StageResult>;
   /** Hot-swaps to a staged bundle. Throws STAGE_NOT_FOUND, CONFIG_INVALID, CONFIG_TAMPERED or PROMOTE_FAILED. */
-  promote(stageId: string, actor: string): Promise<ConfigVersion>;
+  promote(stageId: string, actor: string, opts?: SwapOptions): Promise<ConfigVersion>;
   /** Newest first. */
   history(): Promise<ConfigVersion[]>;
   /** Promotes an earlier version again. Throws VERSION_NOT_FOUND, CONFIG_TAMPERED or PROMOTE_FAILED. */
-  rollback(versionId: string, actor: string): Promise<ConfigVersion>;
+  rollback(versionId: string, actor: string, opts?: SwapOptions): Promise<ConfigVersion>;
+  /** A kept version's files (verified against its hash), for review diffs; undefined when unknown. */
+  versionFiles?(versionId: string): Promise<ConfigFiles | undefined>;
 }
 
 /** The subset of the auth core the API calls (the real AuthService satisfies it). */

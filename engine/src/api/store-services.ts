@@ -53,6 +53,45 @@ export interface ConnectionDescription {
   transport: string;
   state: ConnectionState;
   error?: string | null;
+  /** The last failure, even while running (an outbound retrying a refused connection or a NAK). */
+  lastError?: string;
+  /** Its class (pipeline/error-class.ts). */
+  lastErrorClass?: string;
+}
+
+/**
+ * A connection is failing when it is in error, or when it is an outbound with rows queued and a last
+ * error (retrying): then its error and class are shown. A recovered outbound with an empty queue is not.
+ */
+function withFailure(
+  d: ConnectionDescription,
+  queueDepth: number,
+): Pick<ConnectionStatus, "error" | "errorClass"> {
+  const failing =
+    d.state === "error" || (d.direction === "outbound" && queueDepth > 0 && d.lastError !== undefined);
+  if (!failing) return {};
+  return {
+    error: d.error ?? d.lastError ?? null,
+    errorClass: d.lastErrorClass ?? (d.error ? "error" : null),
+  };
+}
+
+/**
+ * Rows queued for a connection the running config no longer has (a promote kept them): listed so they
+ * are never invisible. The stage tells the direction: outbound rows wait for an outbound.
+ */
+function removedWithRows(s: StoreStats, known: ReadonlySet<string>): ConnectionDescription[] {
+  const out = new Map<string, ConnectionDescription>();
+  for (const q of s.depth) {
+    if (known.has(q.conn) || q.pending + q.claimed === 0 || out.has(q.conn)) continue;
+    out.set(q.conn, {
+      name: q.conn,
+      direction: q.stage === "outbound" ? "outbound" : "inbound",
+      transport: "removed",
+      state: "removed",
+    });
+  }
+  return [...out.values()];
 }
 
 export function storeMonitoring(
@@ -67,13 +106,17 @@ export function storeMonitoring(
     async connections(): Promise<ConnectionStatus[]> {
       const s = await store.stats();
       const byName = new Map(s.connections.map((c) => [c.conn, c]));
-      return describe().map((d) => {
+      const described = describe();
+      const all = [...described, ...removedWithRows(s, new Set(described.map((d) => d.name)))];
+      return all.map((d) => {
         const c = byName.get(d.name);
         const queueDepth = s.depth
           .filter((q) => q.conn === d.name)
           .reduce((n, q) => n + q.pending + q.claimed, 0);
+        const { lastError: _last, lastErrorClass: _class, error: _error, ...rest } = d;
         return {
-          ...d,
+          ...rest,
+          ...withFailure(d, queueDepth),
           counts: countsOf(c),
           lastActivity: c && c.lastActivity > 0 ? c.lastActivity : null,
           queueDepth,

@@ -18,6 +18,12 @@ import {
 } from "../api/index.js";
 import { Engine, EngineStartError, engineServices } from "../runtime/index.js";
 import { type CliIo, configDir, EXIT, pickEnv, UserError } from "./io.js";
+import {
+  DEFAULT_LOCAL_TOKEN_FILE,
+  type LocalDevSession,
+  localDevBindError,
+  startLocalDev,
+} from "./local-dev.js";
 
 interface ServeOptions {
   config: string;
@@ -34,6 +40,8 @@ interface ServeOptions {
   logLevel: string;
   apiAllowedHost: string[];
   apiAllowedOrigin: string[];
+  localDev?: boolean;
+  localTokenFile: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -90,6 +98,15 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
       "60",
     )
     .option("--log-level <level>", "pino level: debug, info, warn, error", "info")
+    .option(
+      "--local-dev",
+      "a developer's local engine: loopback only, bodies unencrypted without a key, and a one-time sign-in token written to --local-token-file",
+    )
+    .option(
+      "--local-token-file <file>",
+      "where --local-dev writes its token (owner-only)",
+      DEFAULT_LOCAL_TOKEN_FILE,
+    )
     .action(async (opts: ServeOptions) => {
       setExit(await serve(io, opts));
     });
@@ -110,6 +127,8 @@ async function serve(io: CliIo, opts: ServeOptions): Promise<number> {
     opts.tlsCert !== undefined || opts.tlsKey !== undefined
       ? { cert: readPem(io, opts.tlsCert, "--tls-cert"), key: readPem(io, opts.tlsKey, "--tls-key") }
       : undefined;
+  const localDevError = opts.localDev ? localDevBindError(opts.apiHost) : undefined;
+  if (localDevError) throw new UserError(localDevError);
   const binding = checkBinding({ host: opts.apiHost, tls, insecureReason: opts.insecureBindReason });
   if (!binding.ok) throw new UserError(binding.error);
   const allowed = { allowedHosts: opts.apiAllowedHost, allowedOrigins: opts.apiAllowedOrigin };
@@ -163,7 +182,7 @@ async function serve(io: CliIo, opts: ServeOptions): Promise<number> {
       ...(env !== undefined ? { env } : {}),
       dbPath: resolve(io.cwd, opts.db),
       processEnv: io.env as NodeJS.ProcessEnv,
-      insecureNoEncryption: opts.insecureNoEncryption === true,
+      insecureNoEncryption: opts.insecureNoEncryption === true || opts.localDev === true,
       ...(retentionMs !== undefined ? { retentionMs } : {}),
       stageTtlMs,
       log,
@@ -197,11 +216,17 @@ async function serve(io: CliIo, opts: ServeOptions): Promise<number> {
   }
   const address = app.server.address();
   const apiPort = typeof address === "object" && address ? address.port : port;
+  const apiUrl = `${tls ? "https" : "http"}://${binding.host}:${apiPort}`;
+  let localDev: LocalDevSession | undefined;
+  if (opts.localDev) {
+    localDev = await startLocalDev(engine, { url: apiUrl, file: resolve(io.cwd, opts.localTokenFile) });
+    log.info({ event: "local-dev", tokenFile: localDev.file }, "local-dev sign-in token written");
+  }
   const active = engine.activeVersion();
   log.info(
     {
       event: "ready",
-      api: `${tls ? "https" : "http"}://${binding.host}:${apiPort}`,
+      api: apiUrl,
       versionId: active?.versionId,
       connections: engine.runner
         .connections()
@@ -220,6 +245,7 @@ async function serve(io: CliIo, opts: ServeOptions): Promise<number> {
   process.once("SIGINT", force);
   process.once("SIGTERM", force);
   await app.close();
+  await localDev?.end();
   await engine.stop();
   process.off("SIGINT", force);
   process.off("SIGTERM", force);

@@ -1,5 +1,6 @@
 /** Differences between two registry graphs (what a config promotion would change). Pure. */
 import type { GraphEdge, GraphNode, NodeKind, RegistryGraph } from "./types.js";
+import { type ValueChange, valueChanges } from "./value-diff.js";
 
 export interface NodeRef {
   kind: NodeKind;
@@ -9,6 +10,8 @@ export interface NodeRef {
 export interface NodeChange extends NodeRef {
   /** Which parts differ: `transport`, `settings`, `options`, `edges`. */
   fields: string[];
+  /** Before/after of each setting/option leaf that differs (secrets masked); absent when none. */
+  values?: ValueChange[];
 }
 
 export interface EdgeRef {
@@ -66,7 +69,9 @@ export function diffGraphs(before: RegistryGraph, after: RegistryGraph): GraphDi
     if (stable(na.settings ?? {}) !== stable(nb.settings ?? {})) fields.push("settings");
     if (stable(na.options ?? {}) !== stable(nb.options ?? {})) fields.push("options");
     if (outgoing(before, na) !== outgoing(after, nb)) fields.push("edges");
-    if (fields.length > 0) diff.changed.push({ ...ref(nb), fields });
+    if (fields.length === 0) continue;
+    const values = fields.includes("settings") || fields.includes("options") ? valueChanges(na, nb) : [];
+    diff.changed.push({ ...ref(nb), fields, ...(values.length > 0 && { values }) });
   }
   const ea = new Map(before.edges.map((e) => [edgeKey(e), e]));
   const eb = new Map(after.edges.map((e) => [edgeKey(e), e]));

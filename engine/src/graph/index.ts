@@ -22,3 +22,4 @@ export * from "./schemas.js";
 export { suggest } from "./suggest.js";
 export * from "./types.js";
 export { checkSchema, exactlyOneIssues, type SchemaIssue } from "./validate-schema.js";
+export { type ValueChange, valueChanges } from "./value-diff.js";

@@ -21,6 +21,7 @@ import {
 import { ConfigVersions } from "./config-versions.js";
 import { type OffloadOptions, offloader } from "./offload.js";
 import { formatProblemLine } from "./problems.js";
+import { guardedSwap } from "./removed-queued.js";
 import type { VersionRow } from "./versions-table.js";
 import { VersionsTable } from "./versions-table.js";
 
@@ -123,7 +124,13 @@ export class Engine {
         ...(opts.env !== undefined ? { env: opts.env } : {}),
         processEnv: opts.processEnv ?? process.env,
       },
-      swap: (r) => this.runner.swap(r),
+      // A swap that removes connections with queued rows asks what to do with them (removed-queued.ts).
+      swap: guardedSwap({
+        store,
+        swap: (r) => this.runner.swap(r),
+        running: () => this.runner.registry,
+        log,
+      }),
       running: () => this.runner.registry,
       log,
       ...(opts.stageTtlMs !== undefined && { stageTtlMs: opts.stageTtlMs }),

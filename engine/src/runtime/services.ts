@@ -11,11 +11,15 @@ import {
   type ConnectionDescription,
   type ConnectionState,
   type EngineServices,
+  type SwapOptions,
   storeMessages,
   storeMonitoring,
 } from "../api/index.js";
-import { ConfigVersionError } from "./config-versions.js";
+import { errorClass } from "../pipeline/error-class.js";
+import { isDir, readVerified } from "./bundle.js";
+import { ConfigVersionError, type ConfigVersions } from "./config-versions.js";
 import type { Engine } from "./engine.js";
+import { queuedFor, RemovedQueuedError, withRemovedQueued } from "./removed-queued.js";
 import type { VersionRow } from "./versions-table.js";
 
 export function engineServices(engine: Engine): EngineServices {
@@ -44,6 +48,7 @@ function describe(engine: Engine): ConnectionDescription[] {
       transport: c.transport,
       state,
       ...(state === "error" ? { error } : {}),
+      ...(error !== null ? { lastError: error, lastErrorClass: errorClass(error) } : {}),
     };
   });
 }
@@ -73,8 +78,15 @@ async function mapped<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (error) {
     if (error instanceof ConfigVersionError) throw new ApiError(error.code, error.message);
+    if (error instanceof RemovedQueuedError)
+      throw new ApiError(error.code, error.message, { details: { removedQueued: error.items } });
     throw error;
   }
+}
+
+/** A promote/rollback with the caller's choices for rows queued on connections it removes. */
+function swapping<T>(opts: SwapOptions | undefined, run: () => Promise<T>): Promise<T> {
+  return mapped(() => withRemovedQueued(opts ?? {}, run));
 }
 
 function config(engine: Engine): ConfigService {
@@ -92,10 +104,33 @@ function config(engine: Engine): ConfigService {
     async stage(files, actor) {
       const staged = await mapped(() => v.stage(files));
       engine.log.info({ event: "config-stage", stageId: staged.stageId, actor }, "config staged by user");
-      return staged;
+      const removed = staged.changes.removed.filter((n) => n.kind === "inbound" || n.kind === "outbound");
+      const removedQueued = await queuedFor(
+        engine.store,
+        removed.map((n) => n.name),
+      );
+      return { ...staged, removedQueued };
     },
-    promote: (stageId, actor) => mapped(async () => toVersion(await v.promote(stageId, actor))),
+    promote: (stageId, actor, opts) => swapping(opts, async () => toVersion(await v.promote(stageId, actor))),
     history: async () => v.history().map(toVersion),
-    rollback: (versionId, actor) => mapped(async () => toVersion(await v.rollback(versionId, actor))),
+    rollback: (versionId, actor, opts) =>
+      swapping(opts, async () => toVersion(await v.rollback(versionId, actor))),
+    versionFiles: async (versionId) => versionFiles(v, versionId),
   };
+}
+
+/** A kept version's files, verified against its content hash (a tampered dir answers CONFIG_TAMPERED). */
+function versionFiles(v: ConfigVersions, versionId: string): Record<string, string> | undefined {
+  const row = v.history().find((h) => h.versionId === versionId);
+  if (!row) return undefined;
+  const dir = v.dirFor(row.contentHash);
+  if (!isDir(dir)) return undefined;
+  try {
+    return readVerified(dir, row.contentHash);
+  } catch (error) {
+    throw new ApiError(
+      "CONFIG_TAMPERED",
+      `config version ${versionId} was changed on disk: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }

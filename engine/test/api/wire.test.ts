@@ -154,9 +154,13 @@ describe("api/wire: answers fit messagefoundry/api's schemas", () => {
       body: { files: stagedConfig(await freePort(), await freePort()) },
     });
     assert.equal(staged.hasErrors, false, JSON.stringify(staged.problems));
+    // Rows the earlier tests left queued on the boot config's connections stay queued (listed as removed).
+    const keep = Object.fromEntries(
+      (staged.removedQueued as { connection: string }[]).map((q) => [q.connection, "keep"]),
+    );
     await call("POST /config/promote", "/config/promote", {
       token: deployer,
-      body: { stageId: staged.stageId },
+      body: { stageId: staged.stageId, removedQueued: keep },
     });
     const graph = await call("GET /graph", "/graph", { token: deployer });
     const running = h.engine.runner.registry?.graph;
@@ -167,6 +171,14 @@ describe("api/wire: answers fit messagefoundry/api's schemas", () => {
     );
     assert.deepEqual(graph, JSON.parse(JSON.stringify(running)));
     await call("GET /config/history", "/config/history", { token: deployer });
+    const kept = await call(
+      "GET /config/versions/:versionId/files",
+      `/config/versions/${first.versionId}/files`,
+      {
+        token: deployer,
+      },
+    );
+    assert.ok(Object.keys(kept.files).length > 0, "the boot version's files");
     await call("POST /config/rollback", "/config/rollback", {
       token: deployer,
       body: { versionId: first.versionId },

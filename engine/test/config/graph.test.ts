@@ -4,12 +4,14 @@ import {
   castEnvValue,
   checkSchema,
   diffGraphs,
+  type GraphNode,
   graphToDot,
   graphToMermaid,
   type RegistryGraph,
   resolveEnvRef,
   secretKeys,
   TRANSPORT_SCHEMAS,
+  valueChanges,
 } from "messagefoundry/graph";
 import { describe, it } from "mocha";
 
@@ -108,7 +110,14 @@ describe("graph module", () => {
     const diff = diffGraphs(a, b);
     assert.deepEqual(diff.added, [{ kind: "handler", name: "h2" }]);
     assert.deepEqual(diff.removed, [{ kind: "outbound", name: "OB_A" }]);
-    assert.deepEqual(diff.changed, [{ kind: "inbound", name: "IB_A", fields: ["settings"] }]);
+    assert.deepEqual(diff.changed, [
+      {
+        kind: "inbound",
+        name: "IB_A",
+        fields: ["settings"],
+        values: [{ path: "settings.port", before: "2600", after: "2700" }],
+      },
+    ]);
     assert.deepEqual(diffGraphs(a, graph(2600)), {
       added: [],
       removed: [],
@@ -116,5 +125,28 @@ describe("graph module", () => {
       edgesAdded: [],
       edgesRemoved: [],
     });
+  });
+
+  it("a change's before/after values name the leaf, mask secrets and show env references", () => {
+    const node = (settings: GraphNode["settings"], options: GraphNode["options"] = {}) => ({
+      kind: "outbound" as const,
+      name: "OB_REST",
+      origin: "ts" as const,
+      location: loc,
+      transport: "rest",
+      settings,
+      options,
+    });
+    const before = node(
+      { url: "http://a.test/in", token: { env: "rest_token" } },
+      { retry: { attempts: 3 } },
+    );
+    const after = node({ url: { env: "rest_url" }, token: "plain-but-secret", timeoutMs: 500 }, {});
+    assert.deepEqual(valueChanges(before, after), [
+      { path: "settings.url", before: '"http://a.test/in"', after: "env(rest_url)" },
+      { path: "settings.token", before: "***", after: "***" },
+      { path: "settings.timeoutMs", after: "500" },
+      { path: "options.retry.attempts", before: "3" },
+    ]);
   });
 });

@@ -14,18 +14,22 @@ import type {
   DeadLetterPage,
   DeadLetterQuery,
   EngineGraph,
+  ErrorDetails,
   Health,
   LoginRequest,
   LoginResult,
   MessageDetail,
   MessagePage,
   MessageQuery,
+  QueuedForRemoved,
   RawMessage,
   ReauthRequest,
+  RemovedQueuedAction,
   ReplayResult,
   SessionInfo,
   StageResult,
   StatsFrame,
+  VersionFiles,
 } from "messagefoundry/api";
 import { openStatsSocket, type StatsSubscription } from "./statsSocket.js";
 
@@ -42,6 +46,8 @@ export class EngineError extends Error {
     message: string,
     /** HTTP status, or 0 when the engine could not be reached. */
     readonly status: number,
+    /** The engine's machine-readable detail (e.g. REMOVED_QUEUED's connections). */
+    readonly details?: ErrorDetails,
   ) {
     super(message);
     this.name = "EngineError";
@@ -54,6 +60,13 @@ export class EngineError extends Error {
   get needsSignIn(): boolean {
     return this.status === 401 && SESSION_GONE.has(this.code);
   }
+
+  /** REMOVED_QUEUED / DRAIN_TIMEOUT: the removed connections with queued rows the engine named. */
+  get removedQueued(): QueuedForRemoved[] | undefined {
+    return this.code === "REMOVED_QUEUED" || this.code === "DRAIN_TIMEOUT"
+      ? this.details?.removedQueued
+      : undefined;
+  }
 }
 
 /**
@@ -61,6 +74,12 @@ export class EngineError extends Error {
  * and a TOTP code when `mfa`. Undefined = the user declined.
  */
 export type ReauthPrompt = (request: { user: string; mfa: boolean }) => Promise<ReauthRequest | undefined>;
+
+/** What a promote/rollback does with rows queued for connections it removes. */
+export interface SwapChoices {
+  removedQueued?: Record<string, RemovedQueuedAction>;
+  drainTimeoutSeconds?: number;
+}
 
 export interface EngineClientOptions {
   /** e.g. `http://127.0.0.1:8765` (a trailing slash is fine). */
@@ -165,8 +184,15 @@ export class EngineClient {
     return this.request("POST", "/config/stage", { files });
   }
 
-  promote(stageId: string): Promise<ConfigVersion> {
-    return this.request("POST", "/config/promote", { stageId });
+  promote(stageId: string, choices: SwapChoices = {}): Promise<ConfigVersion> {
+    return this.request("POST", "/config/promote", { stageId, ...choices });
+  }
+
+  /** A kept version's files (needs config:deploy), for the review's per-file diffs. */
+  async versionFiles(versionId: string): Promise<Record<string, string>> {
+    return (
+      await this.request<VersionFiles>("GET", `/config/versions/${encodeURIComponent(versionId)}/files`)
+    ).files;
   }
 
   /** Promoted versions, newest first. */
@@ -174,8 +200,8 @@ export class EngineClient {
     return (await this.request<ConfigHistory>("GET", "/config/history")).items;
   }
 
-  rollback(versionId: string): Promise<ConfigVersion> {
-    return this.request("POST", "/config/rollback", { versionId });
+  rollback(versionId: string, choices: SwapChoices = {}): Promise<ConfigVersion> {
+    return this.request("POST", "/config/rollback", { versionId, ...choices });
   }
 
   /** Live counters over WS /ws/stats, authenticated with the bearer token in the upgrade request. */
@@ -257,10 +283,14 @@ export class EngineClient {
 async function errorFrom(res: Response, method: string, path: string): Promise<EngineError> {
   const fallback = `${method} ${path} failed with HTTP ${res.status}.`;
   try {
-    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
+    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
     const code = typeof body.error?.code === "string" ? body.error.code : `HTTP_${res.status}`;
     const message = typeof body.error?.message === "string" ? body.error.message : fallback;
-    return new EngineError(code, message, res.status);
+    const details =
+      typeof body.error?.details === "object" && body.error.details !== null
+        ? (body.error.details as ErrorDetails)
+        : undefined;
+    return new EngineError(code, message, res.status, details);
   } catch {
     return new EngineError(`HTTP_${res.status}`, fallback, res.status);
   }

@@ -6,10 +6,12 @@
 
 import * as vscode from "vscode";
 import { EngineError, rawText } from "../engine/client.js";
-import { runRollback } from "../promote/index.js";
+import { runRollback, versionLabel } from "../promote/index.js";
 import { ParseTreePanel } from "../views/parseTreePanel.js";
+import { askRemovedQueued } from "../views/removedQueuedPrompt.js";
 import { addTarget } from "./engineState.js";
 import { findMessages } from "./findMessages.js";
+import type { Grants } from "./permissions.js";
 import { type EngineSession, messageOf } from "./session.js";
 import type { ConnectionsTree, DeadLettersTree, EngineNode } from "./trees.js";
 
@@ -18,6 +20,8 @@ export function registerEngineCommands(deps: {
   session: EngineSession;
   connections: ConnectionsTree;
   deadLetters: DeadLettersTree;
+  /** What the signed-in user may do (the engine watch's last answer). */
+  grants: () => Grants;
 }): vscode.Disposable[] {
   const { session } = deps;
   const refreshAll = () => {
@@ -62,8 +66,11 @@ export function registerEngineCommands(deps: {
           token
             ? { label: "$(sign-out) Sign out", id: "signOut" }
             : { label: "$(sign-in) Sign in…", id: "signIn" },
-          { label: "$(search) Find messages…", id: "find" },
-          { label: "$(history) Roll back config…", id: "rollback" },
+          // Offered only to roles the engine would let do it.
+          ...(deps.grants().has("messages:read") ? [{ label: "$(search) Find messages…", id: "find" }] : []),
+          ...(deps.grants().has("config:deploy")
+            ? [{ label: "$(history) Roll back config…", id: "rollback" }]
+            : []),
         ],
         {
           placeHolder: target
@@ -116,6 +123,7 @@ export function registerEngineCommands(deps: {
       if (!client) return;
       const result = await runRollback({
         client,
+        askRemovedQueued: (items) => askRemovedQueued(items, "rollback"),
         pickVersion: async (history, active) => {
           const pick = await vscode.window.showQuickPick(
             history
@@ -142,7 +150,7 @@ export function registerEngineCommands(deps: {
       });
       if (result.ok) {
         session.configChanged();
-        void vscode.window.showInformationMessage(`Config ${result.active.versionId} is now active.`);
+        void vscode.window.showInformationMessage(`Config ${versionLabel(result.active)} is now active.`);
       } else if (result.message !== "Rollback cancelled.")
         void vscode.window.showErrorMessage(result.message);
     }),

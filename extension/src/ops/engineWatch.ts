@@ -11,10 +11,13 @@ import {
   nextPollMs,
   viewsNeedRefresh,
 } from "./engineState.js";
+import { Grants, NO_GRANTS } from "./permissions.js";
 import type { EngineSession } from "./session.js";
 
 export class EngineWatch implements vscode.Disposable {
   private state: EngineState | undefined;
+  private granted: Grants = NO_GRANTS;
+  private grantsKey = "";
   private delay: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Bumped per probe: only the latest one schedules the next (a settings change probes at once). */
@@ -33,6 +36,11 @@ export class EngineWatch implements vscode.Disposable {
     return this.state;
   }
 
+  /** What the signed-in user may do (from the engine's session answer); nothing when not signed in. */
+  get grants(): Grants {
+    return this.granted;
+  }
+
   /** Probes now (the settings or the sign-in changed, or a view saw the engine go away). */
   probeNow(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -45,6 +53,7 @@ export class EngineWatch implements vscode.Disposable {
     const target = this.session.current();
     let reachable = false;
     let token = false;
+    let permissions: readonly string[] | undefined;
     if (target) {
       const client = await this.session.client(target);
       if (client) {
@@ -53,14 +62,26 @@ export class EngineWatch implements vscode.Disposable {
           () => true,
           () => false,
         );
+        // The role's permissions decide which views and buttons show; a refused token grants nothing.
+        if (reachable && token)
+          permissions = await client.session().then(
+            (s) => s.user.permissions,
+            () => undefined,
+          );
       }
     }
     if (this.disposed || id !== this.probeId) return;
     const next = engineState({ target: Boolean(target), reachable, token });
     const previous = this.state;
     this.state = next;
+    const grantsKey = [...(permissions ?? [])].sort().join(",");
+    const grantsChanged = grantsKey !== this.grantsKey;
+    this.grantsKey = grantsKey;
+    this.granted = new Grants(permissions);
     await vscode.commands.executeCommand("setContext", ENGINE_STATE_CONTEXT, next);
-    if (viewsNeedRefresh(previous, next)) this.changed.fire(next);
+    for (const [key, value] of Object.entries(this.granted.contextKeys()))
+      await vscode.commands.executeCommand("setContext", key, value);
+    if (viewsNeedRefresh(previous, next) || grantsChanged) this.changed.fire(next);
     this.delay = nextPollMs(next, previous, this.delay);
     if (this.delay !== undefined && id === this.probeId && !this.disposed)
       this.timer = setTimeout(() => void this.probe(), this.delay);

@@ -1,4 +1,5 @@
 /** Operating a running engine from VS Code: session (targets, SecretStorage token), status bar, trees, commands. */
+export { ActiveVersionSource } from "./activeVersion.js";
 export { registerEngineCommands } from "./commands.js";
 export { EngineWatch } from "./engineWatch.js";
 export { EngineSession, messageOf } from "./session.js";

@@ -11,6 +11,16 @@ import { type EngineTarget, parseTargets, tokenKey } from "../engine/targets.js"
 
 const CURRENT_KEY = "messagefoundry.currentEngine";
 
+/**
+ * The local engine this window started (ops/localEngine.ts): a target that exists only while it runs,
+ * with its one-run token and password held in memory (never in SecretStorage or settings).
+ */
+export interface LocalTarget {
+  target: EngineTarget;
+  token: string;
+  password: string;
+}
+
 export class EngineSession implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when the target, the token or the target list changes. */
@@ -19,6 +29,7 @@ export class EngineSession implements vscode.Disposable {
   /** Fires after this window promoted or rolled back the engine's config. */
   readonly onDidChangeConfig = this.configChangedEmitter.event;
   private readonly disposables: vscode.Disposable[] = [this.changed, this.configChangedEmitter];
+  private local: LocalTarget | undefined;
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -39,7 +50,21 @@ export class EngineSession implements vscode.Disposable {
       vscode.workspace.getConfiguration("messagefoundry").get("engines"),
     );
     if (problems.length > 0) void vscode.window.showWarningMessage(problems.join(" "));
-    return targets;
+    return this.local ? [this.local.target, ...targets] : targets;
+  }
+
+  /** The local engine came up (the views switch to it) or went away (back to the configured targets). */
+  async setLocal(local: LocalTarget | undefined): Promise<void> {
+    const was = this.local;
+    this.local = local;
+    if (local) await this.state.update(CURRENT_KEY, local.target.name);
+    else if (was && this.state.get<string>(CURRENT_KEY) === was.target.name)
+      await this.state.update(CURRENT_KEY, undefined);
+    this.changed.fire();
+  }
+
+  private isLocal(target: EngineTarget): boolean {
+    return this.local !== undefined && this.local.target.url === target.url;
   }
 
   current(): EngineTarget | undefined {
@@ -71,6 +96,7 @@ export class EngineSession implements vscode.Disposable {
   }
 
   async token(target: EngineTarget): Promise<string | undefined> {
+    if (this.local && this.isLocal(target)) return this.local.token;
     return this.secrets.get(tokenKey(target));
   }
 
@@ -83,7 +109,11 @@ export class EngineSession implements vscode.Disposable {
     return new EngineClient({
       url: target.url,
       token: await this.token(target),
-      reauth: (req) => this.askReauth(target, req),
+      // The local engine's one-run password answers re-authentication: no prompt on a local engine.
+      reauth: (req) =>
+        this.local && this.isLocal(target)
+          ? Promise.resolve({ password: this.local.password })
+          : this.askReauth(target, req),
     });
   }
 

@@ -3,6 +3,8 @@
  * accepts) and the running config version (GET /config/active). Polled gently and on every change.
  */
 import * as vscode from "vscode";
+import { versionLabel } from "../promote/review.js";
+import type { ActiveVersionSource } from "./activeVersion.js";
 import type { EngineSession } from "./session.js";
 
 const POLL_MS = 30_000;
@@ -16,13 +18,16 @@ export class EngineStatusBar implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.item];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly session: EngineSession) {
+  constructor(
+    private readonly session: EngineSession,
+    private readonly active: ActiveVersionSource,
+  ) {
     this.item.name = "MessageFoundry Engine";
     this.item.command = "messagefoundry.engine.menu";
     this.disposables.push(
       session.onDidChange(() => void this.refresh()),
-      // After a promote or rollback the running version changed: show it now, not at the next poll.
-      session.onDidChangeConfig(() => void this.refresh()),
+      // After a promote or rollback the source reads the engine again: show what it read.
+      active.onDidChange(() => void this.refresh()),
     );
     this.timer = setInterval(() => void this.refresh(), POLL_MS);
     void this.refresh();
@@ -53,12 +58,14 @@ export class EngineStatusBar implements vscode.Disposable {
       return;
     }
     try {
-      const active = await client.activeConfig();
-      this.item.text = `$(server) ${target.name} · ${active?.versionId ?? "no config"}`;
+      // Read through the one source every view shows (ops/activeVersion.ts): it tells the others too.
+      const active = (await this.active.refresh(client)) ?? undefined;
+      const label = versionLabel(active ?? undefined);
+      this.item.text = `$(server) ${target.name} · ${label}`;
       this.item.tooltip = new vscode.MarkdownString(
         `**${target.name}** (${target.environment}) — ${target.url}\n\nSigned in. ` +
           (active
-            ? `Running config **${active.versionId}** promoted by ${active.promotedBy} at ${active.promotedAt}.`
+            ? `Running config **${label}** promoted by ${active.promotedBy} at ${active.promotedAt}.`
             : "No config has been promoted yet."),
       );
     } catch {

@@ -7,8 +7,10 @@ import type { ConnectionStatus, MessageSummary, StageRow, StatsFrame } from "mes
 import * as vscode from "vscode";
 import { EngineError } from "../engine/client.js";
 import type { StatsSubscription } from "../engine/statsSocket.js";
+import { connectionDescription, connectionIcon, connectionTooltip } from "./connectionView.js";
 import { showsEngineContent } from "./engineState.js";
 import type { EngineWatch } from "./engineWatch.js";
+import type { Grants } from "./permissions.js";
 import type { EngineSession } from "./session.js";
 
 export type EngineNode =
@@ -16,14 +18,6 @@ export type EngineNode =
   | { kind: "message"; message: MessageSummary }
   | { kind: "deadLetter"; row: StageRow }
   | { kind: "info"; label: string; command?: vscode.Command };
-
-function counts(c: ConnectionStatus): string {
-  const parts = Object.entries(c.counts)
-    .filter(([, v]) => v > 0)
-    .map(([k, v]) => `${k} ${v}`);
-  parts.push(`queue ${c.queueDepth}`);
-  return parts.join(" · ");
-}
 
 function infoFor(err: unknown): EngineNode {
   if (err instanceof EngineError && err.needsSignIn) {
@@ -45,7 +39,7 @@ function failedChildren(err: unknown, watch: EngineWatch): EngineNode[] {
   return [infoFor(err)];
 }
 
-function toItem(node: EngineNode): vscode.TreeItem {
+function toItem(node: EngineNode, grants: Grants): vscode.TreeItem {
   switch (node.kind) {
     case "info": {
       const item = new vscode.TreeItem(node.label);
@@ -54,17 +48,30 @@ function toItem(node: EngineNode): vscode.TreeItem {
     }
     case "connection": {
       const c = node.status;
-      const item = new vscode.TreeItem(c.name, vscode.TreeItemCollapsibleState.Collapsed);
-      item.id = `conn:${c.name}`;
-      item.description = [c.state, counts(c)].filter(Boolean).join(" — ");
-      item.contextValue = `connection.${c.state === "running" ? "running" : "stopped"}`;
-      item.iconPath = new vscode.ThemeIcon(
-        c.direction === "outbound" ? "arrow-right" : "arrow-left",
-        c.state === "running" ? undefined : new vscode.ThemeColor("disabledForeground"),
+      // Only roles that may list messages get a connection that expands to them.
+      const item = new vscode.TreeItem(
+        c.name,
+        grants.listsMessages
+          ? vscode.TreeItemCollapsibleState.Collapsed
+          : vscode.TreeItemCollapsibleState.None,
       );
-      item.tooltip =
-        [c.error, c.lastActivity ? `Last activity ${c.lastActivity}` : ""].filter(Boolean).join("\n") ||
-        undefined;
+      item.id = `conn:${c.name}`;
+      item.description = connectionDescription(c);
+      // `connection.start` / `connection.stop` offer that button; plain `connection` offers none.
+      const control = grants.controlFor(c.state);
+      item.contextValue = control ? `connection.${control}` : "connection";
+      const icon = connectionIcon(c);
+      item.iconPath = new vscode.ThemeIcon(
+        icon,
+        icon === "error"
+          ? new vscode.ThemeColor("errorForeground")
+          : icon === "warning"
+            ? new vscode.ThemeColor("editorWarning.foreground")
+            : c.state === "running"
+              ? undefined
+              : new vscode.ThemeColor("disabledForeground"),
+      );
+      item.tooltip = connectionTooltip(c);
       return item;
     }
     case "message": {
@@ -75,11 +82,13 @@ function toItem(node: EngineNode): vscode.TreeItem {
       item.tooltip = `Message ${m.id}${m.run > 1 ? ` (run ${m.run})` : ""}${m.hasError ? " — has an error" : ""}`;
       item.contextValue = "message";
       item.iconPath = new vscode.ThemeIcon(m.hasError || m.disposition === "ERROR" ? "error" : "mail");
-      item.command = {
-        command: "messagefoundry.message.open",
-        title: "Open in parse tree",
-        arguments: [node],
-      };
+      // Opening shows the body (a raw view): only for roles that may see it.
+      if (grants.opensMessages)
+        item.command = {
+          command: "messagefoundry.message.open",
+          title: "Open in parse tree",
+          arguments: [node],
+        };
       return item;
     }
     case "deadLetter": {
@@ -89,11 +98,12 @@ function toItem(node: EngineNode): vscode.TreeItem {
       item.description = [r.stage, `${r.attempts} attempt(s)`, r.updatedAt].filter(Boolean).join(" · ");
       item.contextValue = "deadLetter";
       item.iconPath = new vscode.ThemeIcon("error");
-      item.command = {
-        command: "messagefoundry.message.open",
-        title: "Open in parse tree",
-        arguments: [node],
-      };
+      if (grants.opensMessages)
+        item.command = {
+          command: "messagefoundry.message.open",
+          title: "Open in parse tree",
+          arguments: [node],
+        };
       return item;
     }
   }
@@ -151,7 +161,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<EngineNode>, vsc
   }
 
   getTreeItem(node: EngineNode): vscode.TreeItem {
-    return toItem(node);
+    return toItem(node, this.watch.grants);
   }
 
   async getChildren(node?: EngineNode): Promise<EngineNode[]> {
@@ -166,7 +176,7 @@ export class ConnectionsTree implements vscode.TreeDataProvider<EngineNode>, vsc
         for (const c of list) this.live.set(c.name, c);
         return list.map((c) => ({ kind: "connection", status: c }));
       }
-      if (node.kind === "connection") {
+      if (node.kind === "connection" && this.watch.grants.listsMessages) {
         const page = await client.messages({ connection: node.status.name, limit: 50 });
         return page.items.map((m) => ({ kind: "message", message: m }));
       }
@@ -199,11 +209,13 @@ export class DeadLettersTree implements vscode.TreeDataProvider<EngineNode>, vsc
   }
 
   getTreeItem(node: EngineNode): vscode.TreeItem {
-    return toItem(node);
+    return toItem(node, this.watch.grants);
   }
 
   async getChildren(node?: EngineNode): Promise<EngineNode[]> {
     if (node || !showsEngineContent(this.watch.current ?? "none")) return [];
+    // The view is hidden for such roles (package.json); never ask for what would be refused.
+    if (!this.watch.grants.seesDeadLetters) return [];
     const client = await this.session.client();
     if (!client) return [];
     try {

@@ -19,11 +19,28 @@ import type {
   PromoteProblem,
   PromoteState,
   PromoteSummary,
+  RemovedQueuedChoice,
+  RemovedWithQueue,
 } from "@messagefoundry/webviews/protocol";
 import type { ConfigVersion, StageChanges, StageResult } from "messagefoundry/api";
 import type { Problem } from "messagefoundry/graph";
-import type { EngineClient } from "../engine/client.js";
+import { type EngineClient, EngineError, type SwapChoices } from "../engine/client.js";
 import type { EngineTarget } from "../engine/targets.js";
+import { fileChanges } from "./review.js";
+
+/** The user's answer on the review: the staged version, and choices for removed connections' rows. */
+export interface PromoteDecision {
+  stagedVersion: string;
+  removedQueued?: Record<string, RemovedQueuedChoice>;
+}
+
+/**
+ * Asks what to do with rows queued for connections a promote/rollback removes (the engine named them:
+ * REMOVED_QUEUED). Undefined = the user cancelled.
+ */
+export type AskRemovedQueued = (
+  items: RemovedWithQueue[],
+) => Promise<Record<string, RemovedQueuedChoice> | undefined>;
 
 export interface PromoteDeps {
   /** `messagefoundry validate --json` on the local config. */
@@ -36,8 +53,12 @@ export interface PromoteDeps {
    * Shows the review and resolves to the staged version the user confirmed, or undefined when they
    * cancelled. Only called when the review allows confirming (no error problems).
    */
-  confirm(review: PromoteState): Promise<string | undefined>;
+  confirm(review: PromoteState): Promise<string | PromoteDecision | undefined>;
   onState?(state: PromoteState): void;
+  /** The active and staged files, for the review's per-file diffs (called when both are known). */
+  onFiles?(active: Record<string, string>, staged: Record<string, string>): void;
+  /** Rows appeared on a removed connection after staging: ask, then the promote is sent again. */
+  askRemovedQueued?: AskRemovedQueued;
   /** The engine runs a new version (e.g. to refresh the status bar). */
   onPromoted?(active: ConfigVersion): void;
 }
@@ -62,19 +83,29 @@ export async function runPromote(deps: PromoteDeps): Promise<PromoteState> {
     if (!client) return step({ type: "cancel" });
     const files = await deps.collectBundle();
     const before = await client.activeConfig().catch(() => undefined);
+    // The active version's files, for per-file diffs (roles without config:deploy get none).
+    const activeFiles = before
+      ? await client.versionFiles(before.versionId).catch(() => undefined)
+      : undefined;
     const staged = await client.stage(files);
-    step({
-      type: "staged",
-      summary: toSummary(staged, before),
-      problems: staged.problems.map(toPromoteProblem),
-    });
+    if (activeFiles) deps.onFiles?.(activeFiles, files);
+    const summary = toSummary(staged, before);
+    if (activeFiles) summary.files = fileChanges(activeFiles, files);
+    step({ type: "staged", summary, problems: staged.problems.map(toPromoteProblem) });
     if (!canConfirm(state)) return state; // The view shows the engine's errors; there is nothing to confirm.
 
-    const confirmed = await deps.confirm(state);
-    if (confirmed === undefined) return step({ type: "cancel" });
-    step({ type: "confirm", stagedVersion: confirmed });
+    const answer = await deps.confirm(state);
+    if (answer === undefined) return step({ type: "cancel" });
+    const decision = typeof answer === "string" ? { stagedVersion: answer } : answer;
+    step({ type: "confirm", stagedVersion: decision.stagedVersion });
     step({ type: "promoting" });
-    const promoted = await client.promote(staged.stageId);
+    const promoted = await withRemovedQueuedRetry(
+      (choices) => client.promote(staged.stageId, choices),
+      decision.removedQueued ? { removedQueued: decision.removedQueued } : {},
+      deps.askRemovedQueued,
+    );
+    if (promoted === undefined)
+      return step({ type: "failed", error: "Promote cancelled: no choice for the queued rows." });
     // Read the active version back: what the engine runs now is what the user is told.
     const active = await client.activeConfig();
     deps.onPromoted?.(active ?? promoted);
@@ -107,7 +138,13 @@ function isKind(k: unknown): k is NodeRef["kind"] {
 function toChanged(changes: StageChanges): ChangedNode[] {
   const out = new Map<string, ChangedNode>();
   for (const c of changes.changed) {
-    out.set(`${c.kind}:${c.name}`, { ...toNodeRef(c), changes: [...c.fields] });
+    // Before/after per changed setting when the engine gives them; the part's name otherwise.
+    const values = (c.values ?? []).map(
+      (v) => `${v.path}: ${v.before ?? "(not set)"} → ${v.after ?? "(not set)"}`,
+    );
+    const valued = new Set((c.values ?? []).map((v) => v.path.split(".")[0]));
+    const fields = c.fields.filter((f) => !valued.has(f));
+    out.set(`${c.kind}:${c.name}`, { ...toNodeRef(c), changes: [...values, ...fields] });
   }
   const touched = new Set([...changes.added, ...changes.removed].map((n) => n.name));
   const edge = (e: StageChanges["edgesAdded"][number], verb: string) => {
@@ -130,7 +167,29 @@ export function toSummary(staged: StageResult, before: ConfigVersion | undefined
     added: staged.changes.added.map(toNodeRef),
     removed: staged.changes.removed.map(toNodeRef),
     changed: toChanged(staged.changes),
+    ...(staged.removedQueued.length > 0 && { removedQueued: staged.removedQueued }),
   };
+}
+
+/**
+ * Sends a promote/rollback; when the engine answers REMOVED_QUEUED (rows queued on connections it
+ * removes that the choices do not cover), asks and sends once more with the answers added. Undefined
+ * when the user gave no answer.
+ */
+export async function withRemovedQueuedRetry<T>(
+  send: (choices: SwapChoices) => Promise<T>,
+  choices: SwapChoices,
+  ask: AskRemovedQueued | undefined,
+): Promise<T | undefined> {
+  try {
+    return await send(choices);
+  } catch (err) {
+    const items = err instanceof EngineError && err.code === "REMOVED_QUEUED" ? err.removedQueued : undefined;
+    if (!items || !ask) throw err;
+    const more = await ask(items);
+    if (!more) return undefined;
+    return send({ ...choices, removedQueued: { ...choices.removedQueued, ...more } });
+  }
 }
 
 /** Rollback: pick a version from the history, roll back, report the new active version. */
@@ -140,6 +199,8 @@ export async function runRollback(deps: {
     history: ConfigVersion[],
     active: ConfigVersion | undefined,
   ): Promise<ConfigVersion | undefined>;
+  /** The rollback removes connections with queued rows: ask what to do, then it is sent again. */
+  askRemovedQueued?: AskRemovedQueued;
 }): Promise<{ ok: true; active: ConfigVersion } | { ok: false; message: string }> {
   try {
     const [history, active] = await Promise.all([
@@ -148,7 +209,12 @@ export async function runRollback(deps: {
     ]);
     const choice = await deps.pickVersion(history, active);
     if (!choice) return { ok: false, message: "Rollback cancelled." };
-    const rolled = await deps.client.rollback(choice.versionId);
+    const rolled = await withRemovedQueuedRetry(
+      (choices) => deps.client.rollback(choice.versionId, choices),
+      {},
+      deps.askRemovedQueued,
+    );
+    if (!rolled) return { ok: false, message: "Rollback cancelled." };
     return { ok: true, active: (await deps.client.activeConfig()) ?? rolled };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err) };

@@ -3,4 +3,5 @@ export { ConnectionsEditorProvider } from "./connectionsEditor.js";
 export { GraphPanel, openLocation } from "./graphPanel.js";
 export { ParseTreePanel } from "./parseTreePanel.js";
 export { PromotePanel } from "./promotePanel.js";
+export { REVIEW_SCHEME, ReviewDocuments, registerReviewDocuments } from "./reviewDocuments.js";
 export { TestBenchPanel } from "./testBenchPanel.js";

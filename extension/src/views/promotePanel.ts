@@ -3,13 +3,20 @@
  * the engine session for the target and token, and this view for the review and confirmation.
  */
 
-import type { PromoteFromView, PromoteState, PromoteToView } from "@messagefoundry/webviews/protocol";
+import type {
+  PromoteFromView,
+  PromoteState,
+  PromoteToView,
+  RemovedQueuedChoice,
+} from "@messagefoundry/webviews/protocol";
 import * as vscode from "vscode";
 import { parseJsonOutput, problemsFrom } from "../cli/index.js";
 import { EngineError } from "../engine/client.js";
-import { collectBundle, runPromote } from "../promote/index.js";
+import { collectBundle, type PromoteDecision, runPromote } from "../promote/index.js";
 import type { Services } from "../services.js";
 import { openLocation } from "./graphPanel.js";
+import { askRemovedQueued } from "./removedQueuedPrompt.js";
+import { ReviewDocuments } from "./reviewDocuments.js";
 import { renderHtml, ViewChannel, webviewOptions } from "./viewHost.js";
 
 export class PromotePanel {
@@ -20,7 +27,10 @@ export class PromotePanel {
   private state: PromoteState = { step: "validate", problems: [] };
   private running = false;
   /** Resolves the pending confirmation: the confirmed staged version, or undefined for cancel. */
-  private answer: ((stagedVersion: string | undefined) => void) | undefined;
+  private answer: ((decision: PromoteDecision | undefined) => void) | undefined;
+  /** The engine the flow talks to (its URL keys the active version shown). */
+  private targetUrl: string | undefined;
+  private readonly review = new ReviewDocuments();
 
   static show(services: Services, configDir: vscode.Uri): void {
     if (PromotePanel.current) {
@@ -50,7 +60,12 @@ export class PromotePanel {
     });
     this.disposables.push(
       this.channel,
+      this.review,
       panel.onDidDispose(() => this.dispose()),
+      // The version every view shows changed (this promote, a rollback elsewhere): show the same here.
+      services.activeVersion.onDidChange((e) => {
+        if (e.url === this.targetUrl) this.post({ ...this.state, activeNow: e.label });
+      }),
     );
   }
 
@@ -60,7 +75,11 @@ export class PromotePanel {
     try {
       const final = await runPromote({
         validateLocal: () => this.validateLocal(),
-        pickTarget: () => engine.pick("Promote to which engine?"),
+        pickTarget: async () => {
+          const target = await engine.pick("Promote to which engine?");
+          this.targetUrl = target?.url.replace(/\/+$/, "");
+          return target;
+        },
         collectBundle: () => collectBundle(this.configDir.fsPath),
         clientFor: async (target) => {
           const client = await engine.signedInClient(target);
@@ -79,9 +98,11 @@ export class PromotePanel {
         },
         confirm: () => new Promise((resolve) => (this.answer = resolve)),
         onPromoted: () => engine.configChanged(),
+        onFiles: (active, staged) => this.review.set(active, staged),
+        askRemovedQueued: (items) => askRemovedQueued(items, "promote"),
         onState: (state) => {
-          this.state = state;
-          this.channel.post({ type: "state", state });
+          const label = this.targetUrl ? this.services.activeVersion.label(this.targetUrl) : undefined;
+          this.post(label ? { ...state, activeNow: label } : state);
         },
       });
       if (final.step === "done") {
@@ -93,6 +114,11 @@ export class PromotePanel {
       this.running = false;
       this.answer = undefined;
     }
+  }
+
+  private post(state: PromoteState): void {
+    this.state = state;
+    this.channel.post({ type: "state", state });
   }
 
   private async validateLocal() {
@@ -117,7 +143,16 @@ export class PromotePanel {
           { modal: true },
           "Promote",
         );
-        this.answer?.(ok === "Promote" ? msg.stagedVersion : undefined);
+        this.answer?.(
+          ok === "Promote"
+            ? {
+                stagedVersion: msg.stagedVersion,
+                ...(msg.removedQueued && {
+                  removedQueued: msg.removedQueued as Record<string, RemovedQueuedChoice>,
+                }),
+              }
+            : undefined,
+        );
         return;
       }
       case "cancel":
@@ -128,6 +163,9 @@ export class PromotePanel {
         return;
       case "openProblem":
         await openLocation(this.configDir, { file: msg.file, line: msg.line });
+        return;
+      case "openDiff":
+        await this.review.open(msg.path, this.state.summary?.activeVersion ?? "active");
         return;
     }
   }

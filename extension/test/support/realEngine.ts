@@ -69,6 +69,8 @@ export interface RealEngine {
   adminTotp(): string;
   /** Lets time pass for the auth core (e.g. past the re-authentication window). */
   advance(ms: number): void;
+  /** Adds a user of `role` (no MFA) with the test password; returns its credentials. */
+  addUser(name: string, role: string): Promise<{ username: string; password: string }>;
   /** Receives a synthetic message into the store, as an inbound would. Returns its message id. */
   receive(controlId: string): Promise<number>;
   close(): Promise<void>;
@@ -122,6 +124,10 @@ export async function startRealEngine(opts: { statsIntervalMs?: number } = {}): 
       },
       advance(ms) {
         t += ms;
+      },
+      async addUser(name, role) {
+        await users.add("test-setup", name, role, PASSWORD);
+        return { username: name, password: PASSWORD };
       },
       async receive(controlId) {
         const raw = [

@@ -11,6 +11,7 @@ import type {
   PromoteStep,
   PromoteSummary,
   PromoteTarget,
+  RemovedQueuedChoice,
 } from "../protocol/promote.js";
 
 export type PromoteEvent =
@@ -139,3 +140,17 @@ export function transition(state: PromoteState, event: PromoteEvent): PromoteSta
       return initialPromoteState();
   }
 }
+
+/** Every removed connection with queued rows has a choice: the review may confirm. */
+export function removedQueuedDecided(
+  summary: PromoteSummary | undefined,
+  choices: Readonly<Record<string, RemovedQueuedChoice | undefined>>,
+): boolean {
+  return (summary?.removedQueued ?? []).every((q) => choices[q.connection] !== undefined);
+}
+
+export const REMOVED_QUEUED_LABELS: Record<RemovedQueuedChoice, string> = {
+  drain: "Drain: deliver them first, then swap (fails if not done in time)",
+  "dead-letter": "Dead-letter them",
+  keep: "Keep them queued (listed as a removed connection)",
+};

@@ -45,6 +45,21 @@ export interface ChangedNode extends NodeRef {
   changes: string[];
 }
 
+/** A config file the promotion adds, removes or changes (the view links each to a diff editor). */
+export interface FileChange {
+  path: string;
+  status: "added" | "removed" | "modified";
+}
+
+/** What happens to rows queued for a connection the promotion removes. */
+export type RemovedQueuedChoice = "drain" | "dead-letter" | "keep";
+
+/** A removed connection that still has rows queued (the review asks what to do with them). */
+export interface RemovedWithQueue {
+  connection: string;
+  queued: number;
+}
+
 /** What promoting the staged bundle would change on the target. */
 export interface PromoteSummary {
   /** Config version currently active on the target (undefined when none yet). */
@@ -54,6 +69,10 @@ export interface PromoteSummary {
   added: NodeRef[];
   removed: NodeRef[];
   changed: ChangedNode[];
+  /** Files that differ from the active version's (absent when the engine's files could not be read). */
+  files?: FileChange[];
+  /** Removed connections with rows queued now: each needs a choice before Confirm. */
+  removedQueued?: RemovedWithQueue[];
 }
 
 /** The whole flow state; `step` says which fields are meaningful. */
@@ -68,6 +87,11 @@ export interface PromoteState {
   error?: string;
   /** After `done`: the version now active on the target. */
   promotedVersion?: string;
+  /**
+   * The version active on the target now, as every view shows it (one source: the engine's
+   * GET /config/active, refreshed after each promote and rollback), e.g. `v4 (rollback to v2)`.
+   */
+  activeNow?: string;
 }
 
 /** Host → view: the current state (after `ready` and after every transition). */
@@ -83,6 +107,14 @@ export interface PromoteConfirm {
   type: "confirm";
   /** The staged version being confirmed (so a late click cannot promote a different bundle). */
   stagedVersion: string;
+  /** The user's choice per removed connection with queued rows (summary.removedQueued). */
+  removedQueued?: Record<string, RemovedQueuedChoice>;
+}
+
+/** View → host: show this file's staged vs active content in the diff editor. */
+export interface PromoteOpenDiff {
+  type: "openDiff";
+  path: string;
 }
 
 /** View → host: the user cancelled (any non-terminal step). */
@@ -107,4 +139,5 @@ export type PromoteFromView =
   | PromoteConfirm
   | PromoteCancel
   | PromoteRestart
-  | PromoteOpenProblem;
+  | PromoteOpenProblem
+  | PromoteOpenDiff;

@@ -20,9 +20,19 @@ import {
   type StageRequest,
   type StageResult,
   stageSchema,
+  type VersionFiles,
+  versionFilesSchema,
 } from "../schemas/config.js";
 import { sessionOf } from "../security.js";
-import type { ConfigFiles, ConfigVersion, EngineServices } from "../services.js";
+import type { ConfigFiles, ConfigVersion, EngineServices, SwapOptions } from "../services.js";
+
+/** The request's choices for rows queued on removed connections, in the services' terms. */
+function swapOptions(body: PromoteRequest | RollbackRequest): SwapOptions {
+  return {
+    ...(body.removedQueued && { removedQueued: body.removedQueued }),
+    ...(body.drainTimeoutSeconds !== undefined && { drainTimeoutMs: body.drainTimeoutSeconds * 1000 }),
+  };
+}
 
 function versionView(v: ConfigVersion): ConfigVersionBody {
   return { ...v, promotedAt: iso(v.promotedAt), rolledBackFrom: v.rolledBackFrom ?? null };
@@ -120,7 +130,7 @@ export const configRoutes: FastifyPluginAsync<Deps> = async (app, { auth, config
         files: Object.keys(req.body.files).length,
         hasErrors: staged.hasErrors,
       });
-      return { ...staged, expiresAt: iso(staged.expiresAt) };
+      return { ...staged, expiresAt: iso(staged.expiresAt), removedQueued: staged.removedQueued ?? [] };
     },
   );
 
@@ -130,11 +140,12 @@ export const configRoutes: FastifyPluginAsync<Deps> = async (app, { auth, config
     async (req) => {
       const session = sessionOf(req);
       const version = await audited(session, AUDIT_ACTIONS.configPromoted, `stage:${req.body.stageId}`, () =>
-        config.promote(req.body.stageId, session.username),
+        config.promote(req.body.stageId, session.username, swapOptions(req.body)),
       );
       auth.recordAudit(session, AUDIT_ACTIONS.configPromoted, `config:${version.versionId}`, {
         stageId: req.body.stageId,
         contentHash: version.contentHash,
+        ...(req.body.removedQueued && { removedQueued: req.body.removedQueued }),
       });
       return versionView(version);
     },
@@ -149,13 +160,29 @@ export const configRoutes: FastifyPluginAsync<Deps> = async (app, { auth, config
         session,
         AUDIT_ACTIONS.configRolledBack,
         `config:${req.body.versionId}`,
-        () => config.rollback(req.body.versionId, session.username),
+        () => config.rollback(req.body.versionId, session.username, swapOptions(req.body)),
       );
       auth.recordAudit(session, AUDIT_ACTIONS.configRolledBack, `config:${version.versionId}`, {
         to: req.body.versionId,
         contentHash: version.contentHash,
+        ...(req.body.removedQueued && { removedQueued: req.body.removedQueued }),
       });
       return versionView(version);
+    },
+  );
+
+  app.get<{ Params: { versionId: string }; Reply: VersionFiles }>(
+    "/config/versions/:versionId/files",
+    // Config source is the config roles' business (the review before a promote or rollback).
+    { schema: versionFilesSchema, config: { permission: "config:deploy" } },
+    async (req) => {
+      const files = await config.versionFiles?.(req.params.versionId);
+      if (!files)
+        throw new ApiError(
+          "VERSION_NOT_FOUND",
+          `no config version ${req.params.versionId} is kept on this engine`,
+        );
+      return { versionId: req.params.versionId, files };
     },
   );
 };

@@ -1,6 +1,6 @@
 /** GET /connections, GET /stats, POST /connections/:name/start|stop. */
 import type { FastifyPluginAsync } from "fastify";
-import { AUDIT_ACTIONS } from "../../auth/index.js";
+import { AUDIT_ACTIONS, can } from "../../auth/index.js";
 import { ApiError } from "../errors.js";
 import { iso, isoOrNull } from "../schemas/common.js";
 import {
@@ -25,8 +25,14 @@ export function statsView(s: EngineStats): StatsFrame {
   };
 }
 
-function connectionView(c: ConnectionStatus): ConnectionItem {
-  return { ...c, error: c.error ?? null, lastActivity: isoOrNull(c.lastActivity) };
+/** The error text can quote a message (a receiver's reply, a file name): `messages:raw` only. */
+function connectionView(c: ConnectionStatus, showText: boolean): ConnectionItem {
+  return {
+    ...c,
+    error: showText ? (c.error ?? null) : null,
+    errorClass: c.errorClass ?? null,
+    lastActivity: isoOrNull(c.lastActivity),
+  };
 }
 
 type Deps = Pick<EngineServices, "auth" | "monitoring" | "connections">;
@@ -35,9 +41,10 @@ export const monitoringRoutes: FastifyPluginAsync<Deps> = async (app, { auth, mo
   app.get<{ Reply: ConnectionList }>(
     "/connections",
     { schema: connectionsSchema, config: { permission: "monitoring:read" } },
-    async () => ({
-      items: (await monitoring.connections()).map(connectionView),
-    }),
+    async (req) => {
+      const showText = can(sessionOf(req).role, "messages:raw");
+      return { items: (await monitoring.connections()).map((c) => connectionView(c, showText)) };
+    },
   );
 
   app.get<{ Reply: StatsFrame }>(

@@ -5,6 +5,23 @@
 import { API_ERRORS, type ApiErrorCode } from "../error-codes.js";
 import type { FromSchema } from "./from-schema.js";
 
+/** Machine-readable detail some errors carry (no message content): REMOVED_QUEUED / DRAIN_TIMEOUT list connections. */
+const errorDetails = {
+  type: "object",
+  properties: {
+    removedQueued: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["connection", "queued"],
+        properties: { connection: { type: "string" }, queued: { type: "integer" } },
+      },
+    },
+  },
+} as const;
+
+export type ErrorDetails = FromSchema<typeof errorDetails>;
+
 export const errorBody = {
   type: "object",
   required: ["error"],
@@ -15,6 +32,7 @@ export const errorBody = {
       properties: {
         code: { type: "string", enum: Object.keys(API_ERRORS) as ApiErrorCode[] },
         message: { type: "string" },
+        details: errorDetails,
       },
     },
   },

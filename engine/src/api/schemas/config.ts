@@ -115,11 +115,49 @@ const changes = {
       items: {
         type: "object",
         required: ["kind", "name", "fields"],
-        properties: { ...nodeRef.properties, fields: { type: "array", items: { type: "string" } } },
+        properties: {
+          ...nodeRef.properties,
+          fields: { type: "array", items: { type: "string" } },
+          values: {
+            type: "array",
+            description: "before/after of each changed setting or option (secrets masked as ***)",
+            items: {
+              type: "object",
+              required: ["path"],
+              properties: { path: { type: "string" }, before: { type: "string" }, after: { type: "string" } },
+            },
+          },
+        },
       },
     },
     edgesAdded: { type: "array", items: edgeRef },
     edgesRemoved: { type: "array", items: edgeRef },
+  },
+} as const;
+
+const queuedForRemoved = {
+  type: "array",
+  items: {
+    type: "object",
+    required: ["connection", "queued"],
+    properties: { connection: { type: "string" }, queued: { type: "integer" } },
+  },
+} as const;
+
+/** What a promote/rollback does with rows queued for connections it removes (runtime/removed-queued.ts). */
+const swapChoices = {
+  removedQueued: {
+    type: "object",
+    description:
+      "per removed connection with queued rows: drain (swap after they are delivered), dead-letter, or keep (stay queued, listed as removed)",
+    propertyNames: { type: "string", minLength: 1, maxLength: 200 },
+    additionalProperties: { type: "string", enum: ["drain", "dead-letter", "keep"] },
+  },
+  drainTimeoutSeconds: {
+    type: "integer",
+    minimum: 1,
+    maximum: 3600,
+    description: "how long drain may wait before the promote fails, nothing swapped (default 60)",
   },
 } as const;
 
@@ -179,7 +217,7 @@ export const stageSchema = {
   response: {
     200: {
       type: "object",
-      required: ["stageId", "contentHash", "problems", "hasErrors", "changes", "expiresAt"],
+      required: ["stageId", "contentHash", "problems", "hasErrors", "changes", "expiresAt", "removedQueued"],
       properties: {
         stageId: { type: "string" },
         contentHash: { type: "string" },
@@ -187,6 +225,11 @@ export const stageSchema = {
         hasErrors: { type: "boolean" },
         changes,
         expiresAt: isoTime,
+        removedQueued: {
+          ...queuedForRemoved,
+          description:
+            "connections this promote removes that have rows queued now: promote must say what to do",
+        },
       },
     },
   },
@@ -199,7 +242,7 @@ export const promoteSchema = {
     type: "object",
     required: ["stageId"],
     additionalProperties: false,
-    properties: { stageId: { type: "string", minLength: 1, maxLength: 200 } },
+    properties: { stageId: { type: "string", minLength: 1, maxLength: 200 }, ...swapChoices },
   },
   response: { 200: version },
 } as const;
@@ -219,9 +262,30 @@ export const rollbackSchema = {
     type: "object",
     required: ["versionId"],
     additionalProperties: false,
-    properties: { versionId: { type: "string", minLength: 1, maxLength: 200 } },
+    properties: { versionId: { type: "string", minLength: 1, maxLength: 200 }, ...swapChoices },
   },
   response: { 200: version },
+} as const;
+
+export const versionFilesSchema = {
+  tags: ["config"],
+  summary: "A kept config version's files (checked against its content hash), for review diffs",
+  params: {
+    type: "object",
+    required: ["versionId"],
+    additionalProperties: false,
+    properties: { versionId: { type: "string", minLength: 1, maxLength: 200 } },
+  },
+  response: {
+    200: {
+      type: "object",
+      required: ["versionId", "files"],
+      properties: {
+        versionId: { type: "string" },
+        files: { type: "object", additionalProperties: { type: "string" } },
+      },
+    },
+  },
 } as const;
 
 /** What the graph schema lets through; the route checks the engine's RegistryGraph fits it. */
@@ -246,3 +310,9 @@ export type StageRequest = FromSchema<typeof stageSchema.body>;
 export type StageResult = FromSchema<(typeof stageSchema.response)[200]>;
 export type PromoteRequest = FromSchema<typeof promoteSchema.body>;
 export type RollbackRequest = FromSchema<typeof rollbackSchema.body>;
+/** A removed connection and its queued rows (StageResult.removedQueued, REMOVED_QUEUED details). */
+export type QueuedForRemoved = FromSchema<typeof queuedForRemoved>[number];
+/** What to do with each removed connection's queued rows. */
+export type RemovedQueuedAction = "drain" | "dead-letter" | "keep";
+/** GET /config/versions/:versionId/files. */
+export type VersionFiles = FromSchema<(typeof versionFilesSchema.response)[200]>;

@@ -17,7 +17,11 @@ const counts = {
   },
 } as const;
 
-const state = { type: "string", enum: ["running", "stopped", "starting", "stopping", "error"] } as const;
+const state = {
+  type: "string",
+  enum: ["running", "stopped", "starting", "stopping", "error", "removed"],
+  description: "removed: not in the running config any more, rows still queued for it",
+} as const;
 
 const connection = {
   type: "object",
@@ -27,7 +31,15 @@ const connection = {
     direction: { type: "string", enum: ["inbound", "outbound"] },
     transport: { type: "string" },
     state,
-    error: { type: ["string", "null"] },
+    error: {
+      type: ["string", "null"],
+      description: "why it is failing; can quote a message, so only for callers holding messages:raw",
+    },
+    errorClass: {
+      type: ["string", "null"],
+      description:
+        "the failure's class (ECONNREFUSED, negative ACK AE, timeout, HTTP 503…): no message content",
+    },
     counts,
     lastActivity: nullableIsoTime,
     queueDepth: { type: "integer", description: "open rows (pending + claimed) for this connection" },

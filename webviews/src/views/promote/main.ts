@@ -5,21 +5,33 @@
 import "@vscode-elements/elements/dist/vscode-button/index.js";
 import "../../ui/base.css";
 import "./promote.css";
-import { canCancel, canConfirm, hasErrors, PROMOTE_STEPS } from "../../model/promote-flow.js";
+import {
+  canCancel,
+  canConfirm,
+  hasErrors,
+  PROMOTE_STEPS,
+  REMOVED_QUEUED_LABELS,
+  removedQueuedDecided,
+} from "../../model/promote-flow.js";
 import type {
   ChangedNode,
+  FileChange,
   NodeRef,
   PromoteFromView,
   PromoteProblem,
   PromoteState,
   PromoteStep,
   PromoteToView,
+  RemovedQueuedChoice,
+  RemovedWithQueue,
 } from "../../protocol/promote.js";
 import { h, replaceChildren } from "../../ui/dom.js";
 import { connectHost } from "../../ui/host.js";
 
 interface State {
   flow?: PromoteState;
+  /** The user's choices for removed connections' queued rows, for the staged version shown. */
+  choices?: Record<string, RemovedQueuedChoice>;
 }
 
 const STEP_LABELS: Record<PromoteStep, string> = {
@@ -41,12 +53,14 @@ const steps = h("ol", { id: "steps", class: "steps", "aria-label": "Promotion st
 const headline = h("div", { id: "headline", role: "status", "aria-live": "polite" });
 const problems = h("section", { id: "problems" });
 const summary = h("section", { id: "summary" });
+const activeNow = h("p", { id: "active-now", class: "muted" });
 const confirm = h("vscode-button", { id: "confirm" }, "Confirm promotion");
 const cancel = h("vscode-button", { id: "cancel", secondary: true }, "Cancel");
 const restart = h("vscode-button", { id: "restart", secondary: true }, "Start again");
 document.body.append(
   steps,
   headline,
+  activeNow,
   problems,
   summary,
   h("div", { class: "toolbar actions" }, confirm, cancel, restart),
@@ -54,8 +68,13 @@ document.body.append(
 
 confirm.addEventListener("click", () => {
   const flow = state.flow;
-  if (flow && canConfirm(flow) && flow.summary)
-    host.post({ type: "confirm", stagedVersion: flow.summary.stagedVersion });
+  const choices = state.choices ?? {};
+  if (flow && canConfirm(flow) && flow.summary && removedQueuedDecided(flow.summary, choices))
+    host.post({
+      type: "confirm",
+      stagedVersion: flow.summary.stagedVersion,
+      ...(flow.summary.removedQueued?.length ? { removedQueued: choices } : {}),
+    });
 });
 cancel.addEventListener("click", () => {
   if (state.flow && canCancel(state.flow)) host.post({ type: "cancel" });
@@ -90,6 +109,85 @@ function nodeList(
         ),
       ),
     ),
+  );
+}
+
+const FILE_MARKERS: Record<FileChange["status"], string> = { added: "+", removed: "−", modified: "~" };
+
+/** Each changed file links to the diff editor (staged vs active). */
+function fileList(files: FileChange[] | undefined): HTMLElement | null {
+  if (!files) return null;
+  if (files.length === 0) return h("p", { id: "files", class: "muted" }, "No file changes.");
+  return h(
+    "div",
+    { id: "files", class: "change-group" },
+    h("h3", {}, `Files (${files.length})`),
+    h(
+      "ul",
+      {},
+      ...files.map((f) =>
+        h(
+          "li",
+          { class: `file ${f.status}` },
+          h("span", { class: "marker", "aria-hidden": "true" }, FILE_MARKERS[f.status]),
+          h(
+            "a",
+            {
+              href: "#",
+              class: "mono diff-link",
+              title: `Show the diff of ${f.path}`,
+              onclick: (e: Event) => {
+                e.preventDefault();
+                host.post({ type: "openDiff", path: f.path });
+              },
+            },
+            f.path,
+          ),
+          " ",
+          h("span", { class: "muted" }, f.status),
+        ),
+      ),
+    ),
+  );
+}
+
+/** Removed connections with queued rows: one choice each, required before Confirm. */
+function removedQueuedChoices(items: RemovedWithQueue[] | undefined): HTMLElement | null {
+  if (!items || items.length === 0) return null;
+  state.choices ??= {};
+  const choices = state.choices;
+  return h(
+    "div",
+    { id: "removed-queued", class: "notice" },
+    h("h3", {}, "Removed connections with queued rows"),
+    h("p", {}, "This promote removes connections that still have rows waiting. Choose what happens to them:"),
+    ...items.map((q) => {
+      const select = h(
+        "select",
+        {
+          "aria-label": `Queued rows of ${q.connection}`,
+          "data-connection": q.connection,
+          onchange: (e: Event) => {
+            const value = (e.target as HTMLSelectElement).value;
+            if (value === "") delete choices[q.connection];
+            else choices[q.connection] = value as RemovedQueuedChoice;
+            host.setState(state);
+            render();
+          },
+        },
+        h("option", { value: "" }, "Choose…"),
+        ...(Object.entries(REMOVED_QUEUED_LABELS) as [RemovedQueuedChoice, string][]).map(([value, label]) =>
+          h("option", { value, selected: choices[q.connection] === value }, label),
+        ),
+      );
+      return h(
+        "div",
+        { class: "removed-row" },
+        h("span", { class: "mono" }, q.connection),
+        ` — ${q.queued} queued: `,
+        select,
+      );
+    }),
   );
 }
 
@@ -184,11 +282,14 @@ function render(): void {
           nodeList("Removed", "removed", s.removed, "−"),
           nodeList("Changed", "changed", s.changed, "~"),
           s.added.length + s.removed.length + s.changed.length === 0 ? h("p", {}, "No node changes.") : null,
+          fileList(s.files),
+          flow.step === "review" ? removedQueuedChoices(s.removedQueued) : null,
         )
       : null,
   );
+  replaceChildren(activeNow, flow.activeNow ? `Active on the engine now: ${flow.activeNow}` : "");
   confirm.classList.toggle("hidden", flow.step !== "review");
-  confirm.toggleAttribute("disabled", !canConfirm(flow));
+  confirm.toggleAttribute("disabled", !canConfirm(flow) || !removedQueuedDecided(s, state.choices ?? {}));
   cancel.classList.toggle("hidden", !canCancel(flow));
   restart.classList.toggle("hidden", flow.step !== "failed" && flow.step !== "cancelled");
 }
@@ -196,6 +297,8 @@ function render(): void {
 host.listen((message) => {
   switch (message.type) {
     case "state":
+      // Choices belong to one staged version: a new stage starts without any.
+      if (message.state.summary?.stagedVersion !== state.flow?.summary?.stagedVersion) state.choices = {};
       state.flow = message.state;
       host.setState(state);
       render();
