@@ -1,10 +1,10 @@
 /**
  * Face of the auth core: users, sessions, RBAC, MFA and the audit log, framework-free.
  * The API adapts AuthService to routes; the CLI calls the admin functions. Storage is the
- * AuthRepository interface, implemented over SQLite by SqliteAuthRepository.
+ * AuthRepository interface, on SQLite (SqliteAuthRepository) or PostgreSQL (PgAuthRepository).
  */
 
-export type { AdminOptions } from "./admin.js";
+export type { AdminOptions, AuthTarget } from "./admin.js";
 export {
   auditVerify,
   cliActor,
@@ -24,6 +24,7 @@ export {
   type AuditEntry,
   type AuditHead,
   type AuditVerification,
+  ChainWalker,
   canonicalJson,
   GENESIS_HASH,
   verifyChain,
@@ -41,8 +42,11 @@ export {
   type Role,
 } from "./permissions.js";
 export { type AuthPolicy, DEFAULT_AUTH_POLICY } from "./policy.js";
+export { AUTH_MIGRATIONS, AUTH_SCHEMA_VERSION, AUTH_VERSION_TABLE } from "./migrations.js";
+export { PgAuthRepository } from "./pg-repository.js";
 export type {
   AuditQuery,
+  AuthOps,
   AuthRepository,
   NewUser,
   SessionRecord,
@@ -58,8 +62,23 @@ export {
   type LoginResult,
 } from "./service.js";
 export { type ClientInfo, isRecentAuth, type Session } from "./session.js";
-export { AUTH_SCHEMA_VERSION, migrateAuthSchema } from "./sqlite-migrations.js";
-export { SqliteAuthRepository, type SqliteAuthRepositoryOptions } from "./sqlite-repository.js";
+export {
+  changes,
+  type Dialect,
+  ensurePgSchema,
+  type Migration,
+  migrate,
+  isCurrent,
+  PgRunner,
+  row,
+  rows,
+  type SqlRunner,
+  SqliteRunner,
+  type SqlStep,
+  script,
+  type Work,
+} from "./sql-work.js";
+export { type AuthRepositoryOptions, SqliteAuthRepository } from "./sqlite-repository.js";
 export { type PasswordInputOptions, readPasswordFromStdin } from "./stdin.js";
 export type { TotpEnrolment } from "./totp.js";
 export { isValidUsername } from "./username.js";

@@ -16,7 +16,7 @@ import {
 } from "../api/index.js";
 import { ConfigVersionError } from "./config-versions.js";
 import type { Engine } from "./engine.js";
-import type { VersionRow } from "./versions-table.js";
+import type { VersionRow } from "./versions-repository.js";
 
 export function engineServices(engine: Engine): EngineServices {
   return {
@@ -86,7 +86,7 @@ function config(engine: Engine): ConfigService {
       return registry.graph;
     },
     async active() {
-      const a = v.active();
+      const a = await v.active();
       return a ? toVersion(a) : undefined;
     },
     async stage(files, actor) {
@@ -95,7 +95,7 @@ function config(engine: Engine): ConfigService {
       return staged;
     },
     promote: (stageId, actor) => mapped(async () => toVersion(await v.promote(stageId, actor))),
-    history: async () => v.history().map(toVersion),
+    history: async () => (await v.history()).map(toVersion),
     rollback: (versionId, actor) => mapped(async () => toVersion(await v.rollback(versionId, actor))),
   };
 }
