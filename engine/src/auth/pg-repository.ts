@@ -8,10 +8,10 @@
 import pg from "pg";
 import { type PgConnectionOptions, pgPoolConfig, pgSchema } from "../store/pg-connection.js";
 import { SqlAuthOps } from "./auth-ops.js";
-import { migrateAuth } from "./migrations.js";
+import { AUTH_MIGRATIONS, AUTH_VERSION_TABLE, migrateAuth } from "./migrations.js";
 import type { AuthOps, AuthRepository } from "./repository.js";
 import { UNSEALED } from "./secret-seal.js";
-import { ensurePgSchema, PgRunner, type Work } from "./sql-work.js";
+import { ensurePgSchema, isCurrent, PgRunner, type Work } from "./sql-work.js";
 import type { AuthRepositoryOptions } from "./sqlite-repository.js";
 
 export class PgAuthRepository implements AuthRepository {
@@ -33,7 +33,9 @@ export class PgAuthRepository implements AuthRepository {
     try {
       await ensurePgSchema(pool, schema);
       const runner = new PgRunner(pool, `${schema}:auth`);
-      await runner.write(() => migrateAuth("postgres"));
+      // Up to date: a plain read, so opening the tables (`audit verify`) never waits for a busy engine.
+      if (!(await runner.read(() => isCurrent("postgres", AUTH_VERSION_TABLE, AUTH_MIGRATIONS.postgres))))
+        await runner.write(() => migrateAuth("postgres"));
       return new PgAuthRepository(runner, new SqlAuthOps("postgres", opts.sealer ?? UNSEALED));
     } catch (error) {
       await pool.end().catch(() => undefined);

@@ -99,7 +99,13 @@ export class SqliteRunner implements SqlRunner {
       stmt = this.#db.prepare(step.sql);
       this.#statements.set(step.sql, stmt);
     }
-    return step.mode === "rows" ? stmt.all(...step.params) : stmt.run(...step.params).changes;
+    if (step.mode === "changes") return stmt.run(...step.params).changes;
+    // A write without RETURNING returns no rows.
+    if (!stmt.reader) {
+      stmt.run(...step.params);
+      return [];
+    }
+    return stmt.all(...step.params);
   };
 
   /** Synchronous form of {@link write}, for callers that are themselves synchronous (schema at open). */
