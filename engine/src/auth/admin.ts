@@ -58,7 +58,12 @@ export function userAdd(
   return users.add(actor, name, role, password);
 }
 
-export function userPasswd(target: AuthTarget, name: string, password: string, opts: AdminOptions = {}): Promise<void> {
+export function userPasswd(
+  target: AuthTarget,
+  name: string,
+  password: string,
+  opts: AdminOptions = {},
+): Promise<void> {
   const { users, actor } = admin(target, opts);
   return users.setPassword(actor, name, password);
 }
@@ -73,7 +78,12 @@ export function userEnable(target: AuthTarget, name: string, opts: AdminOptions 
   return users.enable(actor, name);
 }
 
-export function userSetRole(target: AuthTarget, name: string, role: string, opts: AdminOptions = {}): Promise<void> {
+export function userSetRole(
+  target: AuthTarget,
+  name: string,
+  role: string,
+  opts: AdminOptions = {},
+): Promise<void> {
   const { users, actor } = admin(target, opts);
   return users.setRole(actor, name, role);
 }

@@ -110,7 +110,8 @@ export class ChainWalker {
     const last = this.#last;
     const expected = last.seq + 1;
     if (entry.seq !== expected) {
-      if (entry.seq > expected) this.#fail(expected, `entry ${expected} is missing (found ${entry.seq} after ${last.seq})`);
+      if (entry.seq > expected)
+        this.#fail(expected, `entry ${expected} is missing (found ${entry.seq} after ${last.seq})`);
       else this.#fail(entry.seq, `entry ${entry.seq} is out of order (after ${last.seq})`);
       return false;
     }
@@ -140,18 +141,28 @@ export class ChainWalker {
     const last = this.#last;
     if (!storedHead) return this.#fail(1, "the audit head record is missing");
     if (storedHead.seq > last.seq) {
-      return this.#fail(last.seq + 1, `entries ${last.seq + 1}..${storedHead.seq} are missing (log truncated)`);
+      return this.#fail(
+        last.seq + 1,
+        `entries ${last.seq + 1}..${storedHead.seq} are missing (log truncated)`,
+      );
     }
     if (storedHead.seq < last.seq) {
-      return this.#fail(storedHead.seq + 1, `entries after ${storedHead.seq} were added outside the audit writer`);
+      return this.#fail(
+        storedHead.seq + 1,
+        `entries after ${storedHead.seq} were added outside the audit writer`,
+      );
     }
-    if (storedHead.hash !== last.hash) return this.#fail(last.seq, `entry ${last.seq} does not match the audit head`);
+    if (storedHead.hash !== last.hash)
+      return this.#fail(last.seq, `entry ${last.seq} does not match the audit head`);
     return this.result();
   }
 }
 
 /** Checks a whole chain (see {@link ChainWalker}). */
-export function verifyChain(entries: Iterable<AuditEntry>, storedHead: AuditHead | undefined): AuditVerification {
+export function verifyChain(
+  entries: Iterable<AuditEntry>,
+  storedHead: AuditHead | undefined,
+): AuditVerification {
   const walker = new ChainWalker();
   for (const entry of entries) if (!walker.add(entry)) return walker.result();
   return walker.finish(storedHead);

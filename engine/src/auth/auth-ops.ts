@@ -229,9 +229,17 @@ export class SqlAuthOps implements AuthOps {
     patch: Partial<Pick<SessionRecord, "lastSeenAt" | "lastAuthAt">>,
   ): Work<void> {
     if (patch.lastSeenAt !== undefined)
-      yield* changes("UPDATE auth_sessions SET last_seen_at = ? WHERE token_hash = ?", patch.lastSeenAt, tokenHash);
+      yield* changes(
+        "UPDATE auth_sessions SET last_seen_at = ? WHERE token_hash = ?",
+        patch.lastSeenAt,
+        tokenHash,
+      );
     if (patch.lastAuthAt !== undefined)
-      yield* changes("UPDATE auth_sessions SET last_auth_at = ? WHERE token_hash = ?", patch.lastAuthAt, tokenHash);
+      yield* changes(
+        "UPDATE auth_sessions SET last_auth_at = ? WHERE token_hash = ?",
+        patch.lastAuthAt,
+        tokenHash,
+      );
   }
 
   *deleteSession(tokenHash: string): Work<boolean> {
@@ -243,7 +251,11 @@ export class SqlAuthOps implements AuthOps {
   }
 
   deleteExpiredSessions(idleBefore: number, createdBefore: number): Work<number> {
-    return changes("DELETE FROM auth_sessions WHERE last_seen_at < ? OR created_at < ?", idleBefore, createdBefore);
+    return changes(
+      "DELETE FROM auth_sessions WHERE last_seen_at < ? OR created_at < ?",
+      idleBefore,
+      createdBefore,
+    );
   }
 
   *countLiveSessions(userId: number, seenSince: number, createdSince: number): Work<number> {
@@ -331,9 +343,11 @@ export class SqlAuthOps implements AuthOps {
   }
 
   *auditPage(afterSeq: number, limit: number): Work<AuditEntry[]> {
-    return (yield* rows<AuditRow>("SELECT * FROM auth_audit WHERE seq > ? ORDER BY seq LIMIT ?", afterSeq, limit)).map(
-      toAudit,
-    );
+    return (yield* rows<AuditRow>(
+      "SELECT * FROM auth_audit WHERE seq > ? ORDER BY seq LIMIT ?",
+      afterSeq,
+      limit,
+    )).map(toAudit);
   }
 
   *listAudit(q: AuditQuery): Work<AuditEntry[]> {

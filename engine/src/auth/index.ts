@@ -30,6 +30,7 @@ export {
   verifyChain,
 } from "./audit-chain.js";
 export { AUTH_ERROR_CODES, AUTH_ERROR_STATUS, AuthError, type AuthErrorCode, isAuthError } from "./errors.js";
+export { AUTH_MIGRATIONS, AUTH_SCHEMA_VERSION, AUTH_VERSION_TABLE } from "./migrations.js";
 export { checkPasswordPolicy, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./password.js";
 export {
   can,
@@ -41,9 +42,8 @@ export {
   ROLES,
   type Role,
 } from "./permissions.js";
-export { type AuthPolicy, DEFAULT_AUTH_POLICY } from "./policy.js";
-export { AUTH_MIGRATIONS, AUTH_SCHEMA_VERSION, AUTH_VERSION_TABLE } from "./migrations.js";
 export { PgAuthRepository } from "./pg-repository.js";
+export { type AuthPolicy, DEFAULT_AUTH_POLICY } from "./policy.js";
 export type {
   AuditQuery,
   AuthOps,
@@ -66,14 +66,14 @@ export {
   changes,
   type Dialect,
   ensurePgSchema,
+  isCurrent,
   type Migration,
   migrate,
-  isCurrent,
   PgRunner,
   row,
   rows,
-  type SqlRunner,
   SqliteRunner,
+  type SqlRunner,
   type SqlStep,
   script,
   type Work,

@@ -84,7 +84,6 @@ const SQLITE: readonly Migration[] = [
   },
 ];
 
-
 /** PostgreSQL: the same tables; ids from an identity (a sequence owned by the column); guards as triggers. */
 const POSTGRES: readonly Migration[] = [
   {
@@ -163,7 +162,10 @@ const POSTGRES: readonly Migration[] = [
   },
 ];
 
-export const AUTH_MIGRATIONS: Readonly<Record<Dialect, readonly Migration[]>> = { sqlite: SQLITE, postgres: POSTGRES };
+export const AUTH_MIGRATIONS: Readonly<Record<Dialect, readonly Migration[]>> = {
+  sqlite: SQLITE,
+  postgres: POSTGRES,
+};
 
 export const AUTH_SCHEMA_VERSION = SQLITE[SQLITE.length - 1]?.version ?? 0;
 

@@ -123,7 +123,9 @@ export class AuthService {
     }
     const now = this.#now();
     const tokenHash = hashToken(token);
-    const found = await this.#repo.transaction((tx) => this.#liveSession(tx, tokenHash, now, opts.touch !== false));
+    const found = await this.#repo.transaction((tx) =>
+      this.#liveSession(tx, tokenHash, now, opts.touch !== false),
+    );
     if (typeof found === "string") {
       throw found === "expired"
         ? new AuthError("AUTH_SESSION_EXPIRED", "session expired; log in again")
@@ -185,7 +187,10 @@ export class AuthService {
   ): Work<boolean> {
     if (step !== undefined && (yield* this.#stepUsed(tx, user.id, step))) return true;
     yield* this.#gate.succeed(tx, attempt);
-    yield* tx.updateUser(user.id, { lastLoginAt: attempt.now, ...(step !== undefined && { mfaLastStep: step }) });
+    yield* tx.updateUser(user.id, {
+      lastLoginAt: attempt.now,
+      ...(step !== undefined && { mfaLastStep: step }),
+    });
     yield* tx.insertSession(record);
     yield* this.#audit(tx, user.name, AUDIT_ACTIONS.login, `user:${user.name}`, {
       session: sessionRef(record.tokenHash),
@@ -357,7 +362,9 @@ export class AuthService {
     yield* this.#gate.succeed(tx, attempt);
     if (step !== undefined) yield* tx.updateUser(user.id, { mfaLastStep: step });
     yield* tx.updateSession(sessionId, { lastAuthAt: attempt.now, lastSeenAt: attempt.now });
-    yield* this.#audit(tx, user.name, AUDIT_ACTIONS.reauth, `user:${user.name}`, { session: sessionRef(sessionId) });
+    yield* this.#audit(tx, user.name, AUDIT_ACTIONS.reauth, `user:${user.name}`, {
+      session: sessionRef(sessionId),
+    });
     return false;
   }
 

@@ -141,7 +141,9 @@ const INT8_OID = 20;
 /** BIGINT (epoch ms, ids, counts) as a JS number, as better-sqlite3 returns it. */
 const PG_TYPES = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
+    oid === INT8_OID
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
 };
 
 /** `?` placeholders → `$1…$n` (the statements here never contain a literal `?`). */
@@ -233,13 +235,19 @@ export function* migrate(
   tooNew: (current: number, latest: number) => Error,
 ): Work<void> {
   const latest = migrations[migrations.length - 1]?.version ?? 0;
-  yield* script(`CREATE TABLE IF NOT EXISTS ${table} (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`);
+  yield* script(
+    `CREATE TABLE IF NOT EXISTS ${table} (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`,
+  );
   const current = (yield* appliedVersion(dialect, table)) ?? 0;
   if (current > latest) throw tooNew(current, latest);
   for (const m of migrations) {
     if (m.version <= current) continue;
     yield* script(m.sql);
-    yield* changes(`INSERT INTO ${table} (version, applied_at) VALUES (?, ?)`, m.version, new Date().toISOString());
+    yield* changes(
+      `INSERT INTO ${table} (version, applied_at) VALUES (?, ?)`,
+      m.version,
+      new Date().toISOString(),
+    );
   }
 }
 

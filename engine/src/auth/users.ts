@@ -90,40 +90,56 @@ export class UserAdmin {
     await this.#repo.readTransaction((tx) => this.#get(tx, name));
     const passwordHash = await hashPassword(password, this.#policy.hash);
     const now = this.#now();
-    await this.#change(name, function* (tx, user, audit) {
-      yield* tx.updateUser(user.id, { passwordHash, passwordChangedAt: now, updatedAt: now });
-      const ended = yield* tx.deleteUserSessions(user.id);
-      yield* audit(AUDIT_ACTIONS.userPasswordChanged, { sessionsEnded: ended });
-    }, actor);
+    await this.#change(
+      name,
+      function* (tx, user, audit) {
+        yield* tx.updateUser(user.id, { passwordHash, passwordChangedAt: now, updatedAt: now });
+        const ended = yield* tx.deleteUserSessions(user.id);
+        yield* audit(AUDIT_ACTIONS.userPasswordChanged, { sessionsEnded: ended });
+      },
+      actor,
+    );
   }
 
   disable(actor: string, name: string): Promise<void> {
     const now = this.#now();
-    return this.#change(name, function* (tx, user, audit) {
-      yield* tx.updateUser(user.id, { disabled: true, updatedAt: now });
-      const ended = yield* tx.deleteUserSessions(user.id);
-      yield* audit(AUDIT_ACTIONS.userDisabled, { sessionsEnded: ended });
-    }, actor);
+    return this.#change(
+      name,
+      function* (tx, user, audit) {
+        yield* tx.updateUser(user.id, { disabled: true, updatedAt: now });
+        const ended = yield* tx.deleteUserSessions(user.id);
+        yield* audit(AUDIT_ACTIONS.userDisabled, { sessionsEnded: ended });
+      },
+      actor,
+    );
   }
 
   /** Re-enables the user and clears any lockout on the name. */
   enable(actor: string, name: string): Promise<void> {
     const now = this.#now();
-    return this.#change(name, function* (tx, user, audit) {
-      yield* tx.updateUser(user.id, { disabled: false, updatedAt: now });
-      yield* tx.deleteThrottles(userKeyPrefix(user.name));
-      yield* audit(AUDIT_ACTIONS.userEnabled);
-    }, actor);
+    return this.#change(
+      name,
+      function* (tx, user, audit) {
+        yield* tx.updateUser(user.id, { disabled: false, updatedAt: now });
+        yield* tx.deleteThrottles(userKeyPrefix(user.name));
+        yield* audit(AUDIT_ACTIONS.userEnabled);
+      },
+      actor,
+    );
   }
 
   setRole(actor: string, name: string, role: string): Promise<void> {
     checkUsername(name);
     checkRole(role);
     const now = this.#now();
-    return this.#change(name, function* (tx, user, audit) {
-      yield* tx.updateUser(user.id, { role, updatedAt: now });
-      yield* audit(AUDIT_ACTIONS.userRoleChanged, { from: user.role, to: role });
-    }, actor);
+    return this.#change(
+      name,
+      function* (tx, user, audit) {
+        yield* tx.updateUser(user.id, { role, updatedAt: now });
+        yield* audit(AUDIT_ACTIONS.userRoleChanged, { from: user.role, to: role });
+      },
+      actor,
+    );
   }
 
   /**
@@ -134,23 +150,31 @@ export class UserAdmin {
     const secret = newTotpSecret();
     const now = this.#now();
     let userName = name;
-    await this.#change(name, function* (tx, user, audit) {
-      userName = user.name;
-      yield* tx.updateUser(user.id, { mfaSecret: secret, mfaLastStep: null, updatedAt: now });
-      const ended = yield* tx.deleteUserSessions(user.id);
-      yield* audit(AUDIT_ACTIONS.mfaEnrolled, { replaced: user.mfaSecret !== null, sessionsEnded: ended });
-    }, actor);
+    await this.#change(
+      name,
+      function* (tx, user, audit) {
+        userName = user.name;
+        yield* tx.updateUser(user.id, { mfaSecret: secret, mfaLastStep: null, updatedAt: now });
+        const ended = yield* tx.deleteUserSessions(user.id);
+        yield* audit(AUDIT_ACTIONS.mfaEnrolled, { replaced: user.mfaSecret !== null, sessionsEnded: ended });
+      },
+      actor,
+    );
     return { secret, uri: totpUri(secret, userName, this.#policy.totpIssuer) };
   }
 
   /** Removes MFA (e.g. a lost phone). An administrator cannot log in again until re-enrolled. */
   disableMfa(actor: string, name: string): Promise<void> {
     const now = this.#now();
-    return this.#change(name, function* (tx, user, audit) {
-      yield* tx.updateUser(user.id, { mfaSecret: null, mfaLastStep: null, updatedAt: now });
-      const ended = yield* tx.deleteUserSessions(user.id);
-      yield* audit(AUDIT_ACTIONS.mfaDisabled, { sessionsEnded: ended });
-    }, actor);
+    return this.#change(
+      name,
+      function* (tx, user, audit) {
+        yield* tx.updateUser(user.id, { mfaSecret: null, mfaLastStep: null, updatedAt: now });
+        const ended = yield* tx.deleteUserSessions(user.id);
+        yield* audit(AUDIT_ACTIONS.mfaDisabled, { sessionsEnded: ended });
+      },
+      actor,
+    );
   }
 
   list(): Promise<UserSummary[]> {

@@ -6,7 +6,12 @@
 import { resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { Command } from "commander";
-import { type AuthRepository, PgAuthRepository, type SecretSealer, SqliteAuthRepository } from "../auth/index.js";
+import {
+  type AuthRepository,
+  PgAuthRepository,
+  type SecretSealer,
+  SqliteAuthRepository,
+} from "../auth/index.js";
 import {
   type EngineSettings,
   loadEngineSettings,

@@ -119,7 +119,8 @@ function withApiSettings(io: CliIo, opts: ServeOptions): ServeOptions {
     if (api.tlsKey !== undefined) merged.tlsKey = api.tlsKey;
   }
   if (merged.apiAllowedHost.length === 0 && api.allowedHosts) merged.apiAllowedHost = api.allowedHosts;
-  if (merged.apiAllowedOrigin.length === 0 && api.allowedOrigins) merged.apiAllowedOrigin = api.allowedOrigins;
+  if (merged.apiAllowedOrigin.length === 0 && api.allowedOrigins)
+    merged.apiAllowedOrigin = api.allowedOrigins;
   return merged;
 }
 
@@ -140,7 +141,11 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
     opts.tlsCert !== undefined || opts.tlsKey !== undefined
       ? { cert: readPem(io, opts.tlsCert, "--tls-cert"), key: readPem(io, opts.tlsKey, "--tls-key") }
       : undefined;
-  const binding = checkBinding({ host: opts.apiHost ?? DEFAULT_HOST, tls, insecureReason: opts.insecureBindReason });
+  const binding = checkBinding({
+    host: opts.apiHost ?? DEFAULT_HOST,
+    tls,
+    insecureReason: opts.insecureBindReason,
+  });
   if (!binding.ok) throw new UserError(binding.error);
   const allowed = { allowedHosts: opts.apiAllowedHost, allowedOrigins: opts.apiAllowedOrigin };
   for (const h of allowed.allowedHosts) {

@@ -11,13 +11,20 @@
  *   not hold the key is refused. Config is code: this is what keeps a database writer from running
  *   code in the engine.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { canonicalJson } from "../auth/index.js";
 import type { PipelineLog } from "../pipeline/index.js";
-import { type ConfigFiles, checkBundle, hashBundle, isDir, keptMismatch, readVerified, writeBundle } from "./bundle.js";
+import {
+  type ConfigFiles,
+  checkBundle,
+  hashBundle,
+  isDir,
+  keptMismatch,
+  readVerified,
+  writeBundle,
+} from "./bundle.js";
 import type { VersionsRepository } from "./versions-repository.js";
 
 /** Thrown when a kept bundle is not exactly what was promoted (changed files, a bad or missing MAC). */
@@ -59,7 +66,7 @@ export class FileBundles implements BundleStore {
     try {
       readVerified(dir, hash);
     } catch (error) {
-      throw new BundleTamperedError(`files changed on disk at ${dir}: ${(error as Error).message}`);
+      throw new BundleTamperedError(`was changed on disk at ${dir}: ${(error as Error).message}`);
     }
     return dir;
   }
@@ -141,7 +148,8 @@ export function verifyBundleRecord(
   record: { contentHash: string; files: string; mac: string },
   hash: string,
 ): ConfigFiles {
-  if (record.contentHash !== hash) throw new BundleTamperedError(`the record is keyed ${record.contentHash}, not ${hash}`);
+  if (record.contentHash !== hash)
+    throw new BundleTamperedError(`the record is keyed ${record.contentHash}, not ${hash}`);
   if (!/^[0-9a-f]{64}$/.test(record.mac) || !sameMac(bundleMac(key, hash, record.files), record.mac)) {
     throw new BundleTamperedError(
       `its MAC does not verify under ${CONFIG_KEY_ENV} (the record was written or changed without the key, or this engine has a different key)`,
@@ -166,7 +174,13 @@ export class DbBundles implements BundleStore {
   readonly #log: PipelineLog;
   readonly #now: () => number;
 
-  constructor(root: string, versions: VersionsRepository, key: Buffer, log: PipelineLog, now: () => number = Date.now) {
+  constructor(
+    root: string,
+    versions: VersionsRepository,
+    key: Buffer,
+    log: PipelineLog,
+    now: () => number = Date.now,
+  ) {
     this.root = root;
     this.#versions = versions;
     this.#key = key;
@@ -202,7 +216,12 @@ export class DbBundles implements BundleStore {
   async open(hash: string): Promise<string | undefined> {
     const record = await this.#versions.bundle(hash);
     if (!record) return undefined;
-    const files = verifyBundleRecord(this.#key, record, hash);
+    let files: ConfigFiles;
+    try {
+      files = verifyBundleRecord(this.#key, record, hash);
+    } catch (error) {
+      throw new BundleTamperedError(`failed its check in the database: ${(error as Error).message}`);
+    }
     // A fresh local copy from the verified record every time: nothing on local disk is trusted.
     const dir = this.dirFor(hash);
     rmSync(dir, { recursive: true, force: true });

@@ -16,8 +16,16 @@ import type { LoadOptions, LoadResult, Registry } from "../config/index.js";
 import { loadConfig, loadConfigIsolated } from "../config/index.js";
 import { diffGraphs, type GraphDiff, type Problem, type RegistryGraph } from "../graph/index.js";
 import type { PipelineLog } from "../pipeline/index.js";
-import { asWritten, type ConfigFiles, checkBundle, hashBundle, readBundle, readVerified, writeBundle } from "./bundle.js";
-import { BundleTamperedError, type BundleStore } from "./bundle-store.js";
+import {
+  asWritten,
+  type ConfigFiles,
+  checkBundle,
+  hashBundle,
+  readBundle,
+  readVerified,
+  writeBundle,
+} from "./bundle.js";
+import { type BundleStore, BundleTamperedError } from "./bundle-store.js";
 import type { VersionRow, VersionsRepository } from "./versions-repository.js";
 
 export class ConfigVersionError extends Error {
@@ -136,10 +144,13 @@ export class ConfigVersions {
       return await this.#o.bundles.open(hash);
     } catch (error) {
       if (!(error instanceof BundleTamperedError)) throw error;
-      this.#o.log.error({ event: "config-tampered", contentHash: hash, why: error.message }, `${what}: refused`);
+      this.#o.log.error(
+        { event: "config-tampered", contentHash: hash, why: error.message },
+        `${what}: refused`,
+      );
       throw new ConfigVersionError(
         "CONFIG_TAMPERED",
-        `${what} (content hash ${hash}) failed its check: ${error.message}; refusing to run it`,
+        `${what} (content hash ${hash}) ${error.message}; refusing to run it`,
       );
     }
   }
@@ -202,7 +213,7 @@ export class ConfigVersions {
       if (!(error instanceof ConfigVersionError)) throw error;
       throw new ConfigVersionError(
         "CONFIG_TAMPERED",
-        `${error.message}. Restore it from a backup, or change the --config dir so it becomes the newest version.`,
+        `${error.message}. Restore its files from a backup, or change the --config dir so it becomes the newest version.`,
       );
     }
   }

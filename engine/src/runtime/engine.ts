@@ -79,7 +79,9 @@ export class EngineStartError extends Error {
 function storeSettings(opts: EngineOptions): StoreSettings {
   if (opts.store) return opts.store;
   if (opts.dbPath !== undefined) return { backend: "sqlite", path: resolve(opts.dbPath) };
-  throw new EngineStartError("no store: give a SQLite file (--db) or a settings file with [store] (--settings)");
+  throw new EngineStartError(
+    "no store: give a SQLite file (--db) or a settings file with [store] (--settings)",
+  );
 }
 
 /**
@@ -179,7 +181,9 @@ export class Engine {
     try {
       runtime = await openRuntimeStore(settings, { codec, sqlite: { writeLock, autoCheckpoint: false } });
     } catch (error) {
-      throw new EngineStartError(`cannot open the store: ${error instanceof Error ? error.message : String(error)}`);
+      throw new EngineStartError(
+        `cannot open the store: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     const store = runtime.store;
     let checkpointer: Checkpointer | undefined;
@@ -187,11 +191,13 @@ export class Engine {
     if (runtime.kind === "sqlite") {
       const sqlite = runtime.store;
       // WAL checkpoints run in a thread of their own; without it, the connection does them itself.
-      checkpointer = await Checkpointer.start({ dbPath: runtime.path, log, writeLock }).catch((error: unknown) => {
-        log.warn({ err: String(error) }, "checkpoint thread did not start; checkpointing inline");
-        sqlite.db.pragma("wal_autocheckpoint = 1000");
-        return undefined;
-      });
+      checkpointer = await Checkpointer.start({ dbPath: runtime.path, log, writeLock }).catch(
+        (error: unknown) => {
+          log.warn({ err: String(error) }, "checkpoint thread did not start; checkpointing inline");
+          sqlite.db.pragma("wal_autocheckpoint = 1000");
+          return undefined;
+        },
+      );
       offload = offloadSpec(opts, env, runtime.path, writeLock, checkpointer !== undefined);
     }
     // PostgreSQL: delivery stays on this thread. Threads exist to take SQLite's synchronous round

@@ -5,11 +5,11 @@
  * tests build an engine only through `Engine.open`.
  */
 export { BundleError, type ConfigFiles, checkBundle, hashBundle, readBundle } from "./bundle.js";
+export { BundleTamperedError, CONFIG_KEY_ENV, ConfigKeyError, configKeyFromEnv } from "./bundle-store.js";
 export { ConfigVersionError, ConfigVersions, type StagedConfig } from "./config-versions.js";
 export { Engine, type EngineOptions, EngineStartError } from "./engine.js";
-export { engineServices } from "./services.js";
-export { BundleTamperedError, CONFIG_KEY_ENV, ConfigKeyError, configKeyFromEnv } from "./bundle-store.js";
 export { openRuntimeStore, type RuntimeStore, type RuntimeStoreOptions } from "./runtime-store.js";
+export { engineServices } from "./services.js";
 export {
   type ApiSettings,
   type EngineSettings,

@@ -5,8 +5,8 @@
  * `key` commands and the tests all go through it, so no command keeps its own copy of "which store".
  */
 import { resolve } from "node:path";
-import { type AuthRepository, PgAuthRepository, PgRunner, SqliteAuthRepository } from "../auth/index.js";
 import pg from "pg";
+import { type AuthRepository, PgAuthRepository, PgRunner, SqliteAuthRepository } from "../auth/index.js";
 import {
   type BodyCodec,
   type BodyRecoder,
@@ -56,7 +56,10 @@ function pgUrl(o: PgConnectionOptions): string {
 }
 
 /** Opens the store database and the runtime-state repositories on it. */
-export async function openRuntimeStore(settings: StoreSettings, opts: RuntimeStoreOptions): Promise<RuntimeStore> {
+export async function openRuntimeStore(
+  settings: StoreSettings,
+  opts: RuntimeStoreOptions,
+): Promise<RuntimeStore> {
   const sealer = secretSealer(opts.codec);
   if (settings.backend === "sqlite") {
     const path = resolve(settings.path);
@@ -70,7 +73,10 @@ export async function openRuntimeStore(settings: StoreSettings, opts: RuntimeSto
       throw error;
     }
   }
-  const conn: PgConnectionOptions = { applicationName: opts.applicationName ?? "messagefoundry", ...settings.pg };
+  const conn: PgConnectionOptions = {
+    applicationName: opts.applicationName ?? "messagefoundry",
+    ...settings.pg,
+  };
   const schema = pgSchema(conn);
   // The discrete fields (host, ssl …) go along for a store that takes them; the URL for one that does not.
   const storeOpts: PgStoreOptions = { ...conn, connectionString: pgUrl(conn), schema, codec: opts.codec };

@@ -11,7 +11,9 @@ import { parse as parseToml, TomlError } from "smol-toml";
 import type { PgConnectionOptions, PgTlsOptions } from "../store/pg-connection.js";
 
 /** Which database holds the engine's runtime state (queue, auth, config versions). */
-export type StoreSettings = { backend: "sqlite"; path: string } | { backend: "postgres"; pg: PgConnectionOptions };
+export type StoreSettings =
+  | { backend: "sqlite"; path: string }
+  | { backend: "postgres"; pg: PgConnectionOptions };
 
 export interface ApiSettings {
   host?: string;
@@ -157,7 +159,11 @@ export function parseEngineSettings(
         continue;
       }
       if (!fits(value, kind)) {
-        problem(name, `${key} must be ${kind === "string[]" ? "an array of strings" : `a ${kind}`}`, `not ${kindOf(value)}`);
+        problem(
+          name,
+          `${key} must be ${kind === "string[]" ? "an array of strings" : `a ${kind}`}`,
+          `not ${kindOf(value)}`,
+        );
         continue;
       }
       out[key] = typeof value === "bigint" ? Number(value) : value;
@@ -177,7 +183,7 @@ export function parseEngineSettings(
     if (backend === "sqlite") {
       for (const key of PG_ONLY)
         if (s[key] !== undefined) problem(`store.${key}`, `${key} is for backend = "postgres"`, "remove it");
-      if (values["store.ssl"]) problem("store.ssl", "[store.ssl] is for backend = \"postgres\"", "remove it");
+      if (values["store.ssl"]) problem("store.ssl", '[store.ssl] is for backend = "postgres"', "remove it");
       const path = str("store", "path");
       if (path === undefined) problem("store", 'backend = "sqlite" needs path', 'add path = "engine.db"');
       else store = { backend: "sqlite", path: rel(path) };
@@ -191,7 +197,11 @@ export function parseEngineSettings(
         problem("store.pool_size", `pool_size ${poolSize} is out of range`, "use 1..1000");
       const schema = str("store", "schema");
       if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
-        problem("store.schema", `schema "${schema}" is not a plain name`, "use lower-case letters, digits and _");
+        problem(
+          "store.schema",
+          `schema "${schema}" is not a plain name`,
+          "use lower-case letters, digits and _",
+        );
       const pg: PgConnectionOptions = { applicationName: "messagefoundry" };
       const host = str("store", "host");
       const database = str("store", "database");
@@ -204,7 +214,9 @@ export function parseEngineSettings(
       if (poolSize !== undefined) pg.poolSize = poolSize;
       const password = env[STORE_PASSWORD_ENV];
       if (password) pg.password = password;
-      const ssl = sslOptions(values["store.ssl"], rel, (key, what, fix) => problem(`store.ssl.${key}`, what, fix));
+      const ssl = sslOptions(values["store.ssl"], rel, (key, what, fix) =>
+        problem(`store.ssl.${key}`, what, fix),
+      );
       if (ssl !== undefined) pg.ssl = ssl;
       store = { backend: "postgres", pg };
     } else {
@@ -252,7 +264,11 @@ function sslOptions(
     try {
       tls.ca = readFileSync(rel(ssl.ca), "utf8");
     } catch (error) {
-      problem("ca", `cannot read the CA file: ${(error as Error).message}`, "give the PEM file of the server's CA");
+      problem(
+        "ca",
+        `cannot read the CA file: ${(error as Error).message}`,
+        "give the PEM file of the server's CA",
+      );
     }
   }
   if (typeof ssl.servername === "string") tls.servername = ssl.servername;

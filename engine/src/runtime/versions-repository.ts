@@ -14,8 +14,8 @@ import {
   migrate,
   row,
   rows,
-  type SqlRunner,
   SqliteRunner,
+  type SqlRunner,
   type Work,
 } from "../auth/index.js";
 
@@ -133,14 +133,18 @@ export class VersionsRepository {
 
   /** The version running now (the newest activation). */
   async active(): Promise<VersionRow | undefined> {
-    const r = await this.runner.read(() => row<DbRow>("SELECT * FROM runtime_config_versions ORDER BY seq DESC LIMIT 1"));
+    const r = await this.runner.read(() =>
+      row<DbRow>("SELECT * FROM runtime_config_versions ORDER BY seq DESC LIMIT 1"),
+    );
     return r && toRow(r);
   }
 
   async get(versionId: string): Promise<VersionRow | undefined> {
     const m = /^v(\d{1,15})$/.exec(versionId);
     if (!m) return undefined;
-    const r = await this.runner.read(() => row<DbRow>("SELECT * FROM runtime_config_versions WHERE seq = ?", Number(m[1])));
+    const r = await this.runner.read(() =>
+      row<DbRow>("SELECT * FROM runtime_config_versions WHERE seq = ?", Number(m[1])),
+    );
     return r && toRow(r);
   }
 
@@ -168,8 +172,9 @@ export class VersionsRepository {
   }
 
   async getValue(key: string): Promise<string | undefined> {
-    return (await this.runner.read(() => row<{ value: string }>("SELECT value FROM runtime_kv WHERE key = ?", key)))
-      ?.value;
+    return (
+      await this.runner.read(() => row<{ value: string }>("SELECT value FROM runtime_kv WHERE key = ?", key))
+    )?.value;
   }
 
   async setValue(key: string, value: string): Promise<void> {
@@ -186,7 +191,7 @@ export class VersionsRepository {
   bundle(contentHash: string): Promise<BundleRecord | undefined> {
     return this.runner.read(() =>
       row<BundleRecord>(
-        "SELECT content_hash AS \"contentHash\", files, mac FROM runtime_config_bundles WHERE content_hash = ?",
+        'SELECT content_hash AS "contentHash", files, mac FROM runtime_config_bundles WHERE content_hash = ?',
         contentHash,
       ),
     );

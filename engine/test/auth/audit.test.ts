@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import Database from "better-sqlite3";
 import {
   AUDIT_ACTIONS,
   type AuditEntry,
@@ -8,7 +7,6 @@ import {
   auditVerify,
   canonicalJson,
   GENESIS_HASH,
-  SqliteAuthRepository,
   verifyChain,
 } from "../../src/auth/index.js";
 import { addUser, BACKENDS, type Fixture, PASSWORD, rejectsWith, setup } from "./helpers.js";

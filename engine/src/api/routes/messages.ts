@@ -258,7 +258,9 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
       const withText = seesErrorText(req);
       const shown = withText ? res.items.filter((r) => r.error !== null).length : 0;
       if (shown > 0) {
-        await auth.recordAudit(sessionOf(req), AUDIT_ACTIONS.messageErrorViewed, "dead-letters", { rows: shown });
+        await auth.recordAudit(sessionOf(req), AUDIT_ACTIONS.messageErrorViewed, "dead-letters", {
+          rows: shown,
+        });
       }
       return { items: res.items.map((r) => stageRowView(r, withText)), nextCursor: res.nextCursor };
     },
