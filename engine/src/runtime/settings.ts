@@ -161,7 +161,7 @@ export function parseEngineSettings(
       if (!fits(value, kind)) {
         problem(
           name,
-          `${key} must be ${kind === "string[]" ? "an array of strings" : `a ${kind}`}`,
+          `${key} must be ${kind === "string[]" ? "an array of strings" : kind === "integer" ? "an integer" : "a string"}`,
           `not ${kindOf(value)}`,
         );
         continue;
