@@ -327,7 +327,7 @@ export class AuthService {
       await this.#gate.forgive(attempt, "mfa_not_enrolled");
       throw new AuthError(
         "AUTH_MFA_ENROLMENT_REQUIRED",
-        `role "${user.role}" requires MFA; enrol it first with: messagefoundry user mfa ${user.name} --db FILE`,
+        `role "${user.role}" requires MFA; enrol it first with: messagefoundry user mfa ${user.name} --db FILE (or --settings FILE)`,
       );
     }
     if (totp === undefined || totp === null || totp === "") {

@@ -258,6 +258,10 @@ export function* isCurrent(dialect: Dialect, table: string, migrations: readonly
 
 /** Creates the schema the pool's search_path names when it is missing (tolerates a concurrent create). */
 export async function ensurePgSchema(pool: pg.Pool, schema: string): Promise<void> {
+  // Looked up first: CREATE SCHEMA needs the CREATE privilege on the database even when the schema
+  // exists, which an engine's role given only its own schema does not have.
+  const found = await pool.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
+  if (found.rowCount) return;
   try {
     await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   } catch (error) {

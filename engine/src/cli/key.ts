@@ -62,7 +62,7 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
         if (mfa.unreadable.length > 0) {
           io.err(
             `warning: the TOTP secrets of ${mfa.unreadable.join(", ")} were sealed with a key not in MEFOR_STORE_OLD_KEYS; ` +
-              "add it and rotate again, or re-enrol with `messagefoundry user mfa NAME --db FILE`\n",
+              "add it and rotate again, or re-enrol with `messagefoundry user mfa NAME --db FILE` (or `--settings FILE`)\n",
           );
         }
       } finally {

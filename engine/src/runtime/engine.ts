@@ -217,7 +217,7 @@ export class Engine {
       if (mfa.unreadable.length > 0) {
         log.warn(
           { event: "mfa-unreadable", users: mfa.unreadable },
-          "TOTP secrets sealed with a key this engine does not have; re-enrol them with `messagefoundry user mfa NAME --db FILE`",
+          "TOTP secrets sealed with a key this engine does not have; re-enrol them with `messagefoundry user mfa NAME --db FILE` (or `--settings FILE`)",
         );
       }
       if (recovered > 0)

@@ -14,8 +14,10 @@ import {
   EngineStartError,
   engineServices,
   hashBundle,
+  openRuntimeStore,
   type StoreSettings,
 } from "../../src/runtime/index.js";
+import { plainCodec } from "../../src/store/index.js";
 import { tempSchema } from "../auth/helpers.js";
 import { adt, freePort, MllpSender, mllpSink, openEngine, tempDir, until, writeFiles } from "./helpers.js";
 
@@ -157,6 +159,54 @@ describe("runtime: an engine on PostgreSQL", () => {
     // An unsigned record (no MAC at all) is refused the same way.
     await pg.pool.query("UPDATE runtime_config_bundles SET mac = '' WHERE content_hash = $1", [hash]);
     await assert.rejects(open(), /MAC does not verify/);
+  });
+
+  it("the runtime tables have the same names and columns as on SQLite, and a newer schema is refused", async () => {
+    const lite = tempDir();
+    try {
+      const sqlite = await openRuntimeStore(
+        { backend: "sqlite", path: join(lite.dir, "engine.db") },
+        { codec: plainCodec() },
+      );
+      const postgres = await openRuntimeStore(store(), { codec: plainCodec() });
+      try {
+        if (sqlite.kind !== "sqlite") throw new Error("expected sqlite");
+        for (const table of [
+          "runtime_config_versions",
+          "runtime_kv",
+          "runtime_config_bundles",
+          "runtime_schema_version",
+        ]) {
+          const pgColumns = await pg.pool.query<{ column_name: string }>(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY column_name",
+            [table],
+          );
+          const liteColumns = sqlite.store.db
+            .prepare(`SELECT name FROM pragma_table_info('${table}') ORDER BY name`)
+            .pluck()
+            .all();
+          assert.deepEqual(
+            pgColumns.rows.map((r) => r.column_name),
+            liteColumns,
+            table,
+          );
+        }
+        const seq = await pg.pool.query(
+          "SELECT pg_get_serial_sequence('runtime_config_versions', 'seq') AS s",
+        );
+        assert.ok(seq.rows[0]?.s);
+      } finally {
+        await sqlite.close();
+        await postgres.close();
+      }
+      await pg.pool.query("INSERT INTO runtime_schema_version (version, applied_at) VALUES (99, 'later')");
+      await assert.rejects(
+        openRuntimeStore(store(), { codec: plainCodec() }),
+        /runtime schema is version 99.*upgrade the engine/,
+      );
+    } finally {
+      lite.cleanup();
+    }
   });
 
   function configFiles(name: string): Record<string, string> {
