@@ -5,7 +5,16 @@
  * tests build an engine only through `Engine.open`.
  */
 export { BundleError, type ConfigFiles, checkBundle, hashBundle, readBundle } from "./bundle.js";
-export { BundleTamperedError, CONFIG_KEY_ENV, ConfigKeyError, configKeyFromEnv } from "./bundle-store.js";
+export {
+  type BundleStore,
+  BundleTamperedError,
+  CONFIG_KEY_ENV,
+  ConfigKeyError,
+  configKeyFromEnv,
+  DbBundles,
+  FileBundles,
+  verifyBundleRecord,
+} from "./bundle-store.js";
 export { ConfigVersionError, ConfigVersions, type StagedConfig } from "./config-versions.js";
 export { Engine, type EngineOptions, EngineStartError } from "./engine.js";
 export { openRuntimeStore, type RuntimeStore, type RuntimeStoreOptions } from "./runtime-store.js";
