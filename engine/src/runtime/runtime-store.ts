@@ -78,7 +78,8 @@ export async function openRuntimeStore(
     ...settings.pg,
   };
   const schema = pgSchema(conn);
-  // The discrete fields (host, ssl …) go along for a store that takes them; the URL for one that does not.
+  // The discrete fields (host, ssl …) go along for a store that takes them (STORE-CONTRACTS.md); the URL
+  // serves a store that reads only `connectionString`. Drop the URL once every store takes the fields.
   const storeOpts: PgStoreOptions = { ...conn, connectionString: pgUrl(conn), schema, codec: opts.codec };
   const store = await openPgStore(storeOpts);
   const opened: { close(): Promise<void> }[] = [store];
