@@ -189,7 +189,7 @@ handler("h", (msg) => send("OB_PG_SINK", msg));
     assert.match(r.out, /BROKEN at entry 1/);
   });
 
-  it("settings-file errors stop serve with file, line and the fix; a password key is refused", async () => {
+  it("settings-file errors stop serve with file, line and the fix; a password key is refused; flags override [api]", async () => {
     writeFiles(join(t.dir, "config"), { "empty.ts": "export {};\n" });
     writeFiles(t.dir, {
       "typo.toml": '[store]\nbackend = "postgres"\nhots = "db.example.test"\n',
@@ -205,6 +205,20 @@ handler("h", (msg) => send("OB_PG_SINK", msg));
       /secret\.toml:3: a password does not belong in the settings file — remove it and set MEFOR_STORE_PASSWORD/,
     );
     assert.doesNotMatch(r.err, /hunter2/);
+    // [api] is read from the file, and a flag wins over it (both checked before anything starts).
+    writeFiles(t.dir, {
+      "api.toml": '[api]\nhost = "0.0.0.0"\n',
+      "local.toml": '[api]\nhost = "127.0.0.1"\n',
+    });
+    r = await cli(["serve", "--config", "config", "--db", "e.db", "--settings", "api.toml"], t.dir, {});
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /binding 0\.0\.0\.0 exposes the API/);
+    r = await cli(
+      ["serve", "--config", "config", "--db", "e.db", "--settings", "local.toml", "--api-host", "0.0.0.0"],
+      t.dir,
+      {},
+    );
+    assert.match(r.err, /binding 0\.0\.0\.0 exposes the API/);
     r = await cli(["audit", "verify"], t.dir, {});
     assert.notEqual(r.code, 0);
     assert.match(r.err, /--db <file> \(SQLite\) or --settings <engine\.toml>/);
