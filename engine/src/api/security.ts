@@ -40,12 +40,12 @@ export function sessionOf(req: FastifyRequest): Session {
 }
 
 /** Resolves and checks a bearer token; shared with the WebSocket re-check. Throws ApiError. */
-export function authorize(
+export async function authorize(
   auth: AuthPort,
   token: string | undefined,
   need: { permission?: Session["permissions"][number]; reauth?: boolean },
   touch = true,
-): Session {
+): Promise<Session> {
   if (!token) {
     throw new ApiError(
       "UNAUTHENTICATED",
@@ -54,7 +54,7 @@ export function authorize(
   }
   let session: Session;
   try {
-    session = auth.authenticate(token, { touch });
+    session = await auth.authenticate(token, { touch });
   } catch (err) {
     throw toApiError(err);
   }
@@ -88,7 +88,7 @@ async function security(app: FastifyInstance, opts: SecurityOptions): Promise<vo
     // No access on the not-found handler only: registered routes always carry one (see onRoute).
     if (access === undefined || access.kind === "public") return;
     const token = bearerToken(req.headers.authorization);
-    req.session = authorize(
+    req.session = await authorize(
       opts.auth,
       token,
       access.kind === "permission" ? { permission: access.permission, reauth: access.reauth } : {},

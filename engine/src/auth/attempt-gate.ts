@@ -8,7 +8,8 @@
 import { AUDIT_ACTIONS, type AuditAction } from "./audit-actions.js";
 import { AuthError } from "./errors.js";
 import type { AuthPolicy } from "./policy.js";
-import type { AuthRepository, ThrottleRecord } from "./repository.js";
+import type { AuthOps, AuthRepository, ThrottleRecord } from "./repository.js";
+import type { Work } from "./sql-work.js";
 import {
   countFailure,
   forgiveFailure,
@@ -32,7 +33,14 @@ export interface Attempt {
   lockedByThis: string[];
 }
 
-type Audit = (actor: string, action: AuditAction, target?: string, details?: Record<string, unknown>) => void;
+/** Appends an audit entry inside the caller's transaction. */
+export type AuditWork = (
+  tx: AuthOps,
+  actor: string,
+  action: AuditAction,
+  target?: string,
+  details?: Record<string, unknown>,
+) => Work<unknown>;
 
 export function failedAction(check: Check): AuditAction {
   return check === "login" ? AUDIT_ACTIONS.loginFailed : AUDIT_ACTIONS.reauthFailed;
@@ -41,46 +49,25 @@ export function failedAction(check: Check): AuditAction {
 export class AttemptGate {
   readonly #repo: AuthRepository;
   readonly #policy: Readonly<AuthPolicy>;
-  readonly #audit: Audit;
+  readonly #audit: AuditWork;
 
-  constructor(repo: AuthRepository, policy: Readonly<AuthPolicy>, audit: Audit) {
+  constructor(repo: AuthRepository, policy: Readonly<AuthPolicy>, audit: AuditWork) {
     this.#repo = repo;
     this.#policy = policy;
     this.#audit = audit;
   }
 
   /** Refuses a locked attempt (AUTH_ACCOUNT_LOCKED), otherwise counts it as a failure until it succeeds. */
-  open(
+  async open(
     check: Check,
     username: string,
     address: string | undefined,
     client: string | null,
     now: number,
-  ): Attempt {
+  ): Promise<Attempt> {
     const keys = throttleKeys(username, address);
     const attempt: Attempt = { check, keys, actor: username, client, now, lockedByThis: [] };
-    const wait = this.#repo.transaction(() => {
-      const pair = this.#repo.getThrottle(keys.pair);
-      const addr = this.#repo.getThrottle(keys.address);
-      const global = this.#repo.getThrottle(keys.global);
-      const w = waitFor({ pair, address: addr, global }, now, this.#policy);
-      if (w > 0) {
-        this.#auditFailure(attempt, "locked");
-        return w;
-      }
-      const p = this.#policy;
-      for (const [key, record, max] of [
-        [keys.pair, pair, p.maxFailedAttempts],
-        [keys.address, addr, p.maxFailedPerAddress],
-        [keys.global, global, 0],
-      ] as const) {
-        if (key === keys.address) this.#flushAggregate(record, now);
-        const next = countFailure(record, key, now, max, p);
-        this.#repo.putThrottle(next);
-        if (next.lockedUntil !== null) attempt.lockedByThis.push(key);
-      }
-      return 0;
-    });
+    const wait = await this.#repo.transaction((tx) => this.#count(tx, attempt));
     if (wait > 0) {
       throw new AuthError(
         "AUTH_ACCOUNT_LOCKED",
@@ -91,64 +78,92 @@ export class AttemptGate {
     return attempt;
   }
 
+  /** The wait when locked (audited), else 0 with the attempt counted as a failure on every counter. */
+  *#count(tx: AuthOps, attempt: Attempt): Work<number> {
+    const { keys, now } = attempt;
+    const pair = yield* tx.getThrottle(keys.pair);
+    const addr = yield* tx.getThrottle(keys.address);
+    const global = yield* tx.getThrottle(keys.global);
+    const w = waitFor({ pair, address: addr, global }, now, this.#policy);
+    if (w > 0) {
+      yield* this.#auditFailure(tx, attempt, "locked");
+      return w;
+    }
+    const p = this.#policy;
+    for (const [key, record, max] of [
+      [keys.pair, pair, p.maxFailedAttempts],
+      [keys.address, addr, p.maxFailedPerAddress],
+      [keys.global, global, 0],
+    ] as const) {
+      if (key === keys.address) yield* this.#flushAggregate(tx, record, now);
+      const next = countFailure(record, key, now, max, p);
+      yield* tx.putThrottle(next);
+      if (next.lockedUntil !== null) attempt.lockedByThis.push(key);
+    }
+    return 0;
+  }
+
   /** Audits a failed attempt (already counted) and the locks it caused. Returns whether it locked. */
-  fail(attempt: Attempt, reason: string): boolean {
-    return this.#repo.transaction(() => {
-      this.#auditFailure(attempt, reason);
-      let locked = false;
-      for (const key of attempt.lockedByThis) {
-        const record = this.#repo.getThrottle(key);
-        if (lockRemaining(record, attempt.now) <= 0) continue;
-        locked = true;
-        this.#audit(attempt.actor, AUDIT_ACTIONS.accountLocked, `user:${attempt.actor}`, {
-          scope: key === attempt.keys.pair ? "user+address" : "address",
-          client: attempt.client,
-          until: new Date(record?.lockedUntil ?? attempt.now).toISOString(),
-          failures: record?.failures,
-        });
-      }
-      return locked;
-    });
+  fail(attempt: Attempt, reason: string): Promise<boolean> {
+    return this.#repo.transaction((tx) => this.failWork(tx, attempt, reason));
+  }
+
+  /** {@link fail} inside the caller's transaction. */
+  *failWork(tx: AuthOps, attempt: Attempt, reason: string): Work<boolean> {
+    yield* this.#auditFailure(tx, attempt, reason);
+    let locked = false;
+    for (const key of attempt.lockedByThis) {
+      const record = yield* tx.getThrottle(key);
+      if (lockRemaining(record, attempt.now) <= 0) continue;
+      locked = true;
+      yield* this.#audit(tx, attempt.actor, AUDIT_ACTIONS.accountLocked, `user:${attempt.actor}`, {
+        scope: key === attempt.keys.pair ? "user+address" : "address",
+        client: attempt.client,
+        until: new Date(record?.lockedUntil ?? attempt.now).toISOString(),
+        failures: record?.failures,
+      });
+    }
+    return locked;
   }
 
   /** Takes back the provisional failure (the password was right but a step is missing), audited. */
-  forgive(attempt: Attempt, reason: string): void {
-    this.#repo.transaction(() => {
-      this.#forgiveAll(attempt);
-      // Audited: a correct password without the second factor is worth an auditor's eye.
-      this.#auditFailure(attempt, reason);
-    });
+  async forgive(attempt: Attempt, reason: string): Promise<void> {
+    await this.#repo.transaction((tx) => this.#forgiveWork(tx, attempt, reason));
+  }
+
+  *#forgiveWork(tx: AuthOps, attempt: Attempt, reason: string): Work<void> {
+    yield* this.#forgiveAll(tx, attempt);
+    // Audited: a correct password without the second factor is worth an auditor's eye.
+    yield* this.#auditFailure(tx, attempt, reason);
   }
 
   /** The attempt succeeded: the (address, name) counter is cleared, the others forgiven. Inside a transaction. */
-  succeed(attempt: Attempt): void {
-    this.#forgiveAll(attempt);
-    this.#repo.deleteThrottle(attempt.keys.pair);
+  *succeed(tx: AuthOps, attempt: Attempt): Work<void> {
+    yield* this.#forgiveAll(tx, attempt);
+    yield* tx.deleteThrottle(attempt.keys.pair);
   }
 
   /** Deletes stale counters, auditing the failures they held back. */
-  sweep(now: number): number {
-    return this.#repo.transaction(() => {
-      const stale = this.#repo.deleteStaleThrottles(now - this.#policy.lockoutWindowMs, now);
-      for (const record of stale) this.#flushAggregate(record, now, true);
-      return stale.length;
-    });
+  *sweep(tx: AuthOps, now: number): Work<number> {
+    const stale = yield* tx.deleteStaleThrottles(now - this.#policy.lockoutWindowMs, now);
+    for (const record of stale) yield* this.#flushAggregate(tx, record, now, true);
+    return stale.length;
   }
 
-  #forgiveAll(attempt: Attempt): void {
+  *#forgiveAll(tx: AuthOps, attempt: Attempt): Work<void> {
     for (const key of [attempt.keys.pair, attempt.keys.address, attempt.keys.global]) {
-      const record = forgiveFailure(this.#repo.getThrottle(key));
-      if (record) this.#repo.putThrottle(record);
+      const record = forgiveFailure(yield* tx.getThrottle(key));
+      if (record) yield* tx.putThrottle(record);
     }
   }
 
   /** One by one up to the per-window quota of the address, then counted on the address record. */
-  #auditFailure(attempt: Attempt, reason: string): void {
+  *#auditFailure(tx: AuthOps, attempt: Attempt, reason: string): Work<void> {
     const { now } = attempt;
-    let addr = this.#repo.getThrottle(attempt.keys.address);
+    let addr = yield* tx.getThrottle(attempt.keys.address);
     if (!addr || now - addr.windowStart >= this.#policy.lockoutWindowMs) {
       // Refusals can outlast the address's window (a doubled lock): they open a new one for counting.
-      this.#flushAggregate(addr, now, true);
+      yield* this.#flushAggregate(tx, addr, now, true);
       addr = {
         key: attempt.keys.address,
         windowStart: now,
@@ -161,26 +176,26 @@ export class AttemptGate {
       };
     }
     if (addr.audited >= this.#policy.failureAuditsPerWindow) {
-      this.#repo.putThrottle({ ...addr, unaudited: addr.unaudited + 1 });
+      yield* tx.putThrottle({ ...addr, unaudited: addr.unaudited + 1 });
       return;
     }
-    this.#repo.putThrottle({ ...addr, audited: addr.audited + 1 });
-    this.#audit(attempt.actor, failedAction(attempt.check), `user:${attempt.actor}`, {
+    yield* tx.putThrottle({ ...addr, audited: addr.audited + 1 });
+    yield* this.#audit(tx, attempt.actor, failedAction(attempt.check), `user:${attempt.actor}`, {
       reason,
       client: attempt.client,
     });
   }
 
   /** Writes the held-back count of an address's window that is ending (or has been swept). */
-  #flushAggregate(record: ThrottleRecord | undefined, now: number, swept = false): void {
+  *#flushAggregate(tx: AuthOps, record: ThrottleRecord | undefined, now: number, swept = false): Work<void> {
     if (!record || record.unaudited <= 0 || !record.key.startsWith("a:")) return;
     if (!swept && !startsNewWindow(record, now, this.#policy.lockoutWindowMs)) return;
-    this.#audit("(aggregate)", AUDIT_ACTIONS.loginFailed, undefined, {
+    yield* this.#audit(tx, "(aggregate)", AUDIT_ACTIONS.loginFailed, undefined, {
       reason: "repeated",
       address: record.key.slice(2),
       count: record.unaudited,
       since: new Date(record.windowStart).toISOString(),
     });
-    if (!swept) this.#repo.putThrottle({ ...record, audited: 0, unaudited: 0 });
+    if (!swept) yield* tx.putThrottle({ ...record, audited: 0, unaudited: 0 });
   }
 }

@@ -90,52 +90,80 @@ export interface AuditVerification {
 }
 
 /**
- * Walks entries in storage order (ascending seq) and checks numbering, links and hashes,
- * then the stored head. Streams: `entries` may be a lazy iterator over millions of rows.
+ * Walks entries in storage order (ascending seq) one at a time — numbering, links and hashes — then
+ * checks the stored head. Streams: the caller feeds a long log page by page.
  */
+export class ChainWalker {
+  #last: AuditHead = { seq: 0, hash: GENESIS_HASH };
+  #count = 0;
+  #failure: AuditVerification | undefined;
+
+  #fail(firstBad: number, reason: string): AuditVerification {
+    this.#failure = { ok: false, entries: this.#count, firstBad, reason, head: this.#last };
+    return this.#failure;
+  }
+
+  /** Checks the next entry; false once the chain is broken (then {@link result} says where). */
+  add(entry: AuditEntry): boolean {
+    if (this.#failure) return false;
+    this.#count++;
+    const last = this.#last;
+    const expected = last.seq + 1;
+    if (entry.seq !== expected) {
+      if (entry.seq > expected)
+        this.#fail(expected, `entry ${expected} is missing (found ${entry.seq} after ${last.seq})`);
+      else this.#fail(entry.seq, `entry ${entry.seq} is out of order (after ${last.seq})`);
+      return false;
+    }
+    if (entry.prevHash !== last.hash) {
+      this.#fail(
+        entry.seq,
+        `entry ${entry.seq} does not link to entry ${last.seq} (one of them was rewritten, or entries between them were removed or reordered)`,
+      );
+      return false;
+    }
+    if (entryHash(entry) !== entry.hash) {
+      this.#fail(entry.seq, `entry ${entry.seq} was altered (hash mismatch)`);
+      return false;
+    }
+    this.#last = { seq: entry.seq, hash: entry.hash };
+    return true;
+  }
+
+  /** The failure so far, or success over the entries added (without the head check). */
+  result(): AuditVerification {
+    return this.#failure ?? { ok: true, entries: this.#count, head: this.#last };
+  }
+
+  /** The verdict after the last entry, checking the stored head against it. */
+  finish(storedHead: AuditHead | undefined): AuditVerification {
+    if (this.#failure) return this.#failure;
+    const last = this.#last;
+    if (!storedHead) return this.#fail(1, "the audit head record is missing");
+    if (storedHead.seq > last.seq) {
+      return this.#fail(
+        last.seq + 1,
+        `entries ${last.seq + 1}..${storedHead.seq} are missing (log truncated)`,
+      );
+    }
+    if (storedHead.seq < last.seq) {
+      return this.#fail(
+        storedHead.seq + 1,
+        `entries after ${storedHead.seq} were added outside the audit writer`,
+      );
+    }
+    if (storedHead.hash !== last.hash)
+      return this.#fail(last.seq, `entry ${last.seq} does not match the audit head`);
+    return this.result();
+  }
+}
+
+/** Checks a whole chain (see {@link ChainWalker}). */
 export function verifyChain(
   entries: Iterable<AuditEntry>,
   storedHead: AuditHead | undefined,
 ): AuditVerification {
-  let last: AuditHead = { seq: 0, hash: GENESIS_HASH };
-  let count = 0;
-  const fail = (firstBad: number, reason: string): AuditVerification => ({
-    ok: false,
-    entries: count,
-    firstBad,
-    reason,
-    head: last,
-  });
-  for (const entry of entries) {
-    count++;
-    const expected = last.seq + 1;
-    if (entry.seq !== expected) {
-      return entry.seq > expected
-        ? fail(expected, `entry ${expected} is missing (found ${entry.seq} after ${last.seq})`)
-        : fail(entry.seq, `entry ${entry.seq} is out of order (after ${last.seq})`);
-    }
-    if (entry.prevHash !== last.hash) {
-      return fail(
-        entry.seq,
-        `entry ${entry.seq} does not link to entry ${last.seq} (one of them was rewritten, or entries between them were removed or reordered)`,
-      );
-    }
-    if (entryHash(entry) !== entry.hash) {
-      return fail(entry.seq, `entry ${entry.seq} was altered (hash mismatch)`);
-    }
-    last = { seq: entry.seq, hash: entry.hash };
-  }
-  if (!storedHead) {
-    return fail(1, "the audit head record is missing");
-  }
-  if (storedHead.seq > last.seq) {
-    return fail(last.seq + 1, `entries ${last.seq + 1}..${storedHead.seq} are missing (log truncated)`);
-  }
-  if (storedHead.seq < last.seq) {
-    return fail(storedHead.seq + 1, `entries after ${storedHead.seq} were added outside the audit writer`);
-  }
-  if (storedHead.hash !== last.hash) {
-    return fail(last.seq, `entry ${last.seq} does not match the audit head`);
-  }
-  return { ok: true, entries: count, head: last };
+  const walker = new ChainWalker();
+  for (const entry of entries) if (!walker.add(entry)) return walker.result();
+  return walker.finish(storedHead);
 }

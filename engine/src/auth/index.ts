@@ -1,10 +1,10 @@
 /**
  * Face of the auth core: users, sessions, RBAC, MFA and the audit log, framework-free.
  * The API adapts AuthService to routes; the CLI calls the admin functions. Storage is the
- * AuthRepository interface, implemented over SQLite by SqliteAuthRepository.
+ * AuthRepository interface, on SQLite (SqliteAuthRepository) or PostgreSQL (PgAuthRepository).
  */
 
-export type { AdminOptions } from "./admin.js";
+export type { AdminOptions, AuthTarget } from "./admin.js";
 export {
   auditVerify,
   cliActor,
@@ -24,11 +24,13 @@ export {
   type AuditEntry,
   type AuditHead,
   type AuditVerification,
+  ChainWalker,
   canonicalJson,
   GENESIS_HASH,
   verifyChain,
 } from "./audit-chain.js";
 export { AUTH_ERROR_CODES, AUTH_ERROR_STATUS, AuthError, type AuthErrorCode, isAuthError } from "./errors.js";
+export { AUTH_MIGRATIONS, AUTH_SCHEMA_VERSION, AUTH_VERSION_TABLE } from "./migrations.js";
 export { checkPasswordPolicy, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./password.js";
 export {
   can,
@@ -40,9 +42,11 @@ export {
   ROLES,
   type Role,
 } from "./permissions.js";
+export { PgAuthRepository } from "./pg-repository.js";
 export { type AuthPolicy, DEFAULT_AUTH_POLICY } from "./policy.js";
 export type {
   AuditQuery,
+  AuthOps,
   AuthRepository,
   NewUser,
   SessionRecord,
@@ -58,8 +62,23 @@ export {
   type LoginResult,
 } from "./service.js";
 export { type ClientInfo, isRecentAuth, type Session } from "./session.js";
-export { AUTH_SCHEMA_VERSION, migrateAuthSchema } from "./sqlite-migrations.js";
-export { SqliteAuthRepository, type SqliteAuthRepositoryOptions } from "./sqlite-repository.js";
+export {
+  changes,
+  type Dialect,
+  ensurePgSchema,
+  isCurrent,
+  type Migration,
+  migrate,
+  PgRunner,
+  row,
+  rows,
+  SqliteRunner,
+  type SqlRunner,
+  type SqlStep,
+  script,
+  type Work,
+} from "./sql-work.js";
+export { type AuthRepositoryOptions, SqliteAuthRepository } from "./sqlite-repository.js";
 export { type PasswordInputOptions, readPasswordFromStdin } from "./stdin.js";
 export type { TotpEnrolment } from "./totp.js";
 export { isValidUsername } from "./username.js";

@@ -1,10 +1,9 @@
 /**
- * What the auth core needs from storage. Synchronous on purpose: the implementation is
- * better-sqlite3 on the message store's file, and an audit append must be atomic with the
- * change it records — a synchronous `transaction` gives that without letting other work on
- * the shared connection slip in between. Slow work (argon2) happens before a transaction.
+ * What the auth core needs from storage: records, the operations on them ({@link AuthOps}) and the
+ * repository that runs them in transactions. Slow work (argon2) happens before a transaction.
  */
 import type { AuditDraft, AuditEntry, AuditHead } from "./audit-chain.js";
+import type { Dialect, Work } from "./sql-work.js";
 
 export interface UserRecord {
   id: number;
@@ -58,45 +57,67 @@ export interface AuditQuery {
   action?: string;
 }
 
-export interface AuthRepository {
-  /** Runs `fn` atomically; nested calls join the outer transaction. `fn` must not be async. */
-  transaction<T>(fn: () => T): T;
-  /**
-   * Runs read-only `fn` over one consistent snapshot without taking the write lock, so a long
-   * read (audit verify) neither waits for nor blocks writers. `fn` must not be async.
-   */
-  readTransaction<T>(fn: () => T): T;
-
-  findUserByName(name: string): UserRecord | undefined;
-  findUserById(id: number): UserRecord | undefined;
-  listUsers(): UserRecord[];
+/**
+ * The auth operations, each a unit of work (see sql-work.ts) a transaction body yields with `yield*`.
+ * Written once for both dialects (auth-ops.ts); a repository runs bodies over them.
+ */
+export interface AuthOps {
+  findUserByName(name: string): Work<UserRecord | undefined>;
+  findUserById(id: number): Work<UserRecord | undefined>;
+  listUsers(): Work<UserRecord[]>;
   /** Throws AUTH_USER_EXISTS when the name (case-insensitively) is taken. */
-  insertUser(user: NewUser): UserRecord;
-  updateUser(id: number, patch: UserPatch): void;
+  insertUser(user: NewUser): Work<UserRecord>;
+  updateUser(id: number, patch: UserPatch): Work<void>;
 
-  insertSession(session: SessionRecord): void;
-  findSession(tokenHash: string): SessionRecord | undefined;
-  updateSession(tokenHash: string, patch: Partial<Pick<SessionRecord, "lastSeenAt" | "lastAuthAt">>): void;
-  deleteSession(tokenHash: string): boolean;
-  deleteUserSessions(userId: number): number;
+  insertSession(session: SessionRecord): Work<void>;
+  findSession(tokenHash: string): Work<SessionRecord | undefined>;
+  updateSession(
+    tokenHash: string,
+    patch: Partial<Pick<SessionRecord, "lastSeenAt" | "lastAuthAt">>,
+  ): Work<void>;
+  deleteSession(tokenHash: string): Work<boolean>;
+  deleteUserSessions(userId: number): Work<number>;
   /** Deletes sessions idle since before `idleBefore` or created before `createdBefore`. */
-  deleteExpiredSessions(idleBefore: number, createdBefore: number): number;
+  deleteExpiredSessions(idleBefore: number, createdBefore: number): Work<number>;
   /** Sessions of the user seen since `seenSince` and created since `createdSince` (i.e. not expired). */
-  countLiveSessions(userId: number, seenSince: number, createdSince: number): number;
+  countLiveSessions(userId: number, seenSince: number, createdSince: number): Work<number>;
 
-  getThrottle(key: string): ThrottleRecord | undefined;
-  putThrottle(record: ThrottleRecord): void;
-  deleteThrottle(key: string): void;
+  getThrottle(key: string): Work<ThrottleRecord | undefined>;
+  putThrottle(record: ThrottleRecord): Work<void>;
+  deleteThrottle(key: string): Work<void>;
   /** Records whose key starts with `prefix`. */
-  listThrottles(prefix: string): ThrottleRecord[];
-  deleteThrottles(prefix: string): number;
+  listThrottles(prefix: string): Work<ThrottleRecord[]>;
+  deleteThrottles(prefix: string): Work<number>;
   /** Deletes records whose window started before `windowBefore` and whose lock (if any) ended by `now`; returns them. */
-  deleteStaleThrottles(windowBefore: number, now: number): ThrottleRecord[];
+  deleteStaleThrottles(windowBefore: number, now: number): Work<ThrottleRecord[]>;
 
-  /** Seals `draft` onto the chain (see audit-chain.ts) and stores it with the new head. */
-  appendAudit(draft: AuditDraft, now: number): AuditEntry;
-  auditHead(): AuditHead | undefined;
-  /** All entries in ascending seq order, lazily. */
-  iterateAudit(): Iterable<AuditEntry>;
-  listAudit(query: AuditQuery): AuditEntry[];
+  /**
+   * Seals `draft` onto the chain (see audit-chain.ts) and stores it with the new head. The head row is
+   * read under a write lock, so concurrent appends (other transactions, other engines) serialize.
+   */
+  appendAudit(draft: AuditDraft, now: number): Work<AuditEntry>;
+  auditHead(): Work<AuditHead | undefined>;
+  /** Up to `limit` entries after `afterSeq`, ascending (verification pages through the log). */
+  auditPage(afterSeq: number, limit: number): Work<AuditEntry[]>;
+  listAudit(query: AuditQuery): Work<AuditEntry[]>;
+  /** Re-seals TOTP secrets not sealed under the current key; names users whose secret cannot be opened. */
+  resealSecrets(): Work<{ sealed: number; unreadable: string[] }>;
+}
+
+/**
+ * Where auth state lives: the engine's store database, SQLite or PostgreSQL. Asynchronous, and every
+ * change runs as one unit of work in one transaction, so an audit append is atomic with the change it
+ * records on both backends (see sql-work.ts for why the bodies are generators).
+ */
+export interface AuthRepository {
+  readonly dialect: Dialect;
+  /** Runs `body` atomically; writes serialize with every other auth write (other engines included). */
+  transaction<T>(body: (tx: AuthOps) => Work<T>): Promise<T>;
+  /**
+   * Runs read-only `body` over one consistent snapshot without taking the write lock, so a long read
+   * (audit verify) neither waits for nor blocks writers.
+   */
+  readTransaction<T>(body: (tx: AuthOps) => Work<T>): Promise<T>;
+  /** Releases what the repository opened itself (a PostgreSQL pool); never the store's handle. */
+  close(): Promise<void>;
 }

@@ -6,12 +6,12 @@
 import { needsRehash } from "argon2";
 import { type Attempt, AttemptGate } from "./attempt-gate.js";
 import { AUDIT_ACTIONS, type AuditAction } from "./audit-actions.js";
-import { type AuditEntry, type AuditVerification, verifyChain } from "./audit-chain.js";
+import { type AuditEntry, type AuditVerification, ChainWalker } from "./audit-chain.js";
 import { AuthError } from "./errors.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
 import { can, isRole, type Permission } from "./permissions.js";
 import { type AuthPolicy, resolvePolicy } from "./policy.js";
-import type { AuditQuery, AuthRepository, UserRecord } from "./repository.js";
+import type { AuditQuery, AuthOps, AuthRepository, SessionRecord, UserRecord } from "./repository.js";
 import {
   type ClientInfo,
   describeClient,
@@ -20,6 +20,7 @@ import {
   sessionRef,
   toSession,
 } from "./session.js";
+import type { Work } from "./sql-work.js";
 import { hashToken, looksLikeToken, newSessionToken } from "./tokens.js";
 import { matchTotp } from "./totp.js";
 import { isValidUsername } from "./username.js";
@@ -44,6 +45,9 @@ export interface LoginResult {
   session: Session;
 }
 
+/** Audit entries read per statement while verifying (a long log is walked page by page). */
+const AUDIT_PAGE = 1000;
+
 const invalidCredentials = () => new AuthError("AUTH_INVALID_CREDENTIALS", "invalid user name or password");
 
 export class AuthService {
@@ -56,9 +60,9 @@ export class AuthService {
     this.#repo = repo;
     this.policy = Object.freeze(resolvePolicy(opts.policy));
     this.#now = opts.now ?? Date.now;
-    this.#gate = new AttemptGate(repo, this.policy, (actor, action, target, details) => {
-      this.#audit(actor, action, target, details);
-    });
+    this.#gate = new AttemptGate(repo, this.policy, (tx, actor, action, target, details) =>
+      this.#audit(tx, actor, action, target, details),
+    );
     // Warm the dummy hash so the first unknown-user login is not measurably slower.
     dummyHash(this.policy.hash).catch(() => undefined);
   }
@@ -74,8 +78,8 @@ export class AuthService {
     const valid = isValidUsername(req.username);
     // An invalid name is throttled and costs an argon2 check like any other miss.
     const username = valid ? req.username : "(invalid)";
-    const attempt = this.#gate.open("login", username, req.client?.address, client, now);
-    const user = valid ? this.#repo.findUserByName(username) : undefined;
+    const attempt = await this.#gate.open("login", username, req.client?.address, client, now);
+    const user = valid ? await this.#repo.readTransaction((tx) => tx.findUserByName(username)) : undefined;
     const stored = user?.passwordHash ?? (await dummyHash(this.policy.hash));
     const passwordOk = await verifyPassword(stored, typeof req.password === "string" ? req.password : "");
 
@@ -91,28 +95,17 @@ export class AuthService {
               ? "invalid_role"
               : undefined;
     if (!user || reason !== undefined) {
-      this.#gate.fail(attempt, reason ?? "unknown_user");
+      await this.#gate.fail(attempt, reason ?? "unknown_user");
       throw invalidCredentials();
     }
-    const step = this.#checkMfa(attempt, user, req.totp);
+    const step = await this.#checkMfa(attempt, user, req.totp);
 
     const token = newSessionToken();
     const tokenHash = hashToken(token);
     const record = { tokenHash, userId: user.id, createdAt: now, lastSeenAt: now, lastAuthAt: now, client };
-    const reused = this.#repo.transaction(() => {
-      if (step !== undefined && this.#stepUsed(user.id, step)) return true;
-      this.#gate.succeed(attempt);
-      this.#repo.updateUser(user.id, { lastLoginAt: now, ...(step !== undefined && { mfaLastStep: step }) });
-      this.#repo.insertSession(record);
-      this.#audit(user.name, AUDIT_ACTIONS.login, `user:${user.name}`, {
-        session: sessionRef(tokenHash),
-        mfa: step !== undefined,
-        client,
-      });
-      return false;
-    });
+    const reused = await this.#repo.transaction((tx) => this.#openSession(tx, attempt, user, step, record));
     if (reused) {
-      this.#gate.fail(attempt, "totp_reused");
+      await this.#gate.fail(attempt, "totp_reused");
       throw new AuthError("AUTH_MFA_INVALID", "invalid or already used TOTP code");
     }
     await this.#upgradeHash(user, req.password);
@@ -124,44 +117,87 @@ export class AuthService {
    * Reads the user each time, so disabling a user or changing a role takes effect at once.
    * `touch: false` checks without extending the idle timeout (e.g. a WebSocket re-check).
    */
-  authenticate(token: unknown, opts: { touch?: boolean } = {}): Session {
+  async authenticate(token: unknown, opts: { touch?: boolean } = {}): Promise<Session> {
     if (!looksLikeToken(token)) {
       throw new AuthError("AUTH_SESSION_INVALID", "missing or malformed bearer token");
     }
     const now = this.#now();
     const tokenHash = hashToken(token);
-    const record = this.#repo.findSession(tokenHash);
-    if (!record) throw new AuthError("AUTH_SESSION_INVALID", "unknown or ended session; log in again");
+    const found = await this.#repo.transaction((tx) =>
+      this.#liveSession(tx, tokenHash, now, opts.touch !== false),
+    );
+    if (typeof found === "string") {
+      throw found === "expired"
+        ? new AuthError("AUTH_SESSION_EXPIRED", "session expired; log in again")
+        : new AuthError("AUTH_SESSION_INVALID", "unknown or ended session; log in again");
+    }
+    return toSession(found.record, found.user, found.user.role as Session["role"], this.policy);
+  }
+
+  /** Ends the session. Idempotent: an unknown token returns false. */
+  logout(token: unknown): Promise<boolean> {
+    if (!looksLikeToken(token)) return Promise.resolve(false);
+    const tokenHash = hashToken(token);
+    return this.#repo.transaction((tx) => this.#endSession(tx, tokenHash));
+  }
+
+  *#endSession(tx: AuthOps, tokenHash: string): Work<boolean> {
+    const record = yield* tx.findSession(tokenHash);
+    if (!record || !(yield* tx.deleteSession(tokenHash))) return false;
+    const name = (yield* tx.findUserById(record.userId))?.name ?? `user#${record.userId}`;
+    yield* this.#audit(tx, name, AUDIT_ACTIONS.logout, `user:${name}`, { session: sessionRef(tokenHash) });
+    return true;
+  }
+
+  /** The session and its user, or why there is none (an expired or orphaned session is deleted). */
+  *#liveSession(
+    tx: AuthOps,
+    tokenHash: string,
+    now: number,
+    touch: boolean,
+  ): Work<{ record: SessionRecord; user: UserRecord } | "invalid" | "expired"> {
+    const record = yield* tx.findSession(tokenHash);
+    if (!record) return "invalid";
     if (
       now - record.lastSeenAt >= this.policy.sessionIdleMs ||
       now - record.createdAt >= this.policy.sessionAbsoluteMs
     ) {
-      this.#repo.deleteSession(tokenHash);
-      throw new AuthError("AUTH_SESSION_EXPIRED", "session expired; log in again");
+      yield* tx.deleteSession(tokenHash);
+      return "expired";
     }
-    const user = this.#repo.findUserById(record.userId);
+    const user = yield* tx.findUserById(record.userId);
     if (!user || user.disabled || !isRole(user.role)) {
-      this.#repo.deleteSession(tokenHash);
-      throw new AuthError("AUTH_SESSION_INVALID", "unknown or ended session; log in again");
+      yield* tx.deleteSession(tokenHash);
+      return "invalid";
     }
-    if (opts.touch !== false) {
-      this.#repo.updateSession(tokenHash, { lastSeenAt: now });
+    if (touch) {
+      yield* tx.updateSession(tokenHash, { lastSeenAt: now });
       record.lastSeenAt = now;
     }
-    return toSession(record, user, user.role, this.policy);
+    return { record, user };
   }
 
-  /** Ends the session. Idempotent: an unknown token returns false. */
-  logout(token: unknown): boolean {
-    if (!looksLikeToken(token)) return false;
-    const tokenHash = hashToken(token);
-    return this.#repo.transaction(() => {
-      const record = this.#repo.findSession(tokenHash);
-      if (!record || !this.#repo.deleteSession(tokenHash)) return false;
-      const name = this.#repo.findUserById(record.userId)?.name ?? `user#${record.userId}`;
-      this.#audit(name, AUDIT_ACTIONS.logout, `user:${name}`, { session: sessionRef(tokenHash) });
-      return true;
+  /** Login's last step: true when the TOTP step was used meanwhile, else the session is stored and audited. */
+  *#openSession(
+    tx: AuthOps,
+    attempt: Attempt,
+    user: UserRecord,
+    step: number | undefined,
+    record: SessionRecord,
+  ): Work<boolean> {
+    if (step !== undefined && (yield* this.#stepUsed(tx, user.id, step))) return true;
+    yield* this.#gate.succeed(tx, attempt);
+    yield* tx.updateUser(user.id, {
+      lastLoginAt: attempt.now,
+      ...(step !== undefined && { mfaLastStep: step }),
     });
+    yield* tx.insertSession(record);
+    yield* this.#audit(tx, user.name, AUDIT_ACTIONS.login, `user:${user.name}`, {
+      session: sessionRef(record.tokenHash),
+      mfa: step !== undefined,
+      client: record.client,
+    });
+    return false;
   }
 
   /**
@@ -175,32 +211,25 @@ export class AuthService {
     totp?: string,
     clientInfo?: ClientInfo,
   ): Promise<Session> {
-    const session = this.authenticate(token);
+    const session = await this.authenticate(token);
     const now = this.#now();
-    const attempt = this.#gate.open(
+    const attempt = await this.#gate.open(
       "reauth",
       session.username,
       clientInfo?.address,
       describeClient(clientInfo),
       now,
     );
-    const user = this.#repo.findUserById(session.userId);
+    const user = await this.#repo.readTransaction((tx) => tx.findUserById(session.userId));
     const ok = user !== undefined && (await verifyPassword(user.passwordHash, password));
     if (!user || !ok) {
-      if (this.#gate.fail(attempt, "bad_password")) this.#repo.deleteSession(session.id);
+      await this.#failEnding(attempt, "bad_password", session.id);
       throw invalidCredentials();
     }
-    const step = this.#checkMfa(attempt, user, totp, session.id);
-    const reused = this.#repo.transaction(() => {
-      if (step !== undefined && this.#stepUsed(user.id, step)) return true;
-      this.#gate.succeed(attempt);
-      if (step !== undefined) this.#repo.updateUser(user.id, { mfaLastStep: step });
-      this.#repo.updateSession(session.id, { lastAuthAt: now, lastSeenAt: now });
-      this.#audit(user.name, AUDIT_ACTIONS.reauth, `user:${user.name}`, { session: sessionRef(session.id) });
-      return false;
-    });
+    const step = await this.#checkMfa(attempt, user, totp, session.id);
+    const reused = await this.#repo.transaction((tx) => this.#confirm(tx, attempt, user, step, session.id));
     if (reused) {
-      if (this.#gate.fail(attempt, "totp_reused")) this.#repo.deleteSession(session.id);
+      await this.#failEnding(attempt, "totp_reused", session.id);
       throw new AuthError("AUTH_MFA_INVALID", "invalid or already used TOTP code");
     }
     return { ...session, lastSeenAt: now, lastAuthAt: now };
@@ -229,47 +258,80 @@ export class AuthService {
     action: AuditAction,
     target?: string,
     details?: Record<string, unknown>,
-  ): AuditEntry {
-    return this.#audit(typeof actor === "string" ? actor : actor.username, action, target, details);
+  ): Promise<AuditEntry> {
+    const name = typeof actor === "string" ? actor : actor.username;
+    return this.#repo.transaction((tx) => this.#audit(tx, name, action, target, details));
   }
 
-  listAudit(query: AuditQuery): AuditEntry[] {
-    return this.#repo.listAudit(query);
+  listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.#repo.readTransaction((tx) => tx.listAudit(query));
   }
 
-  verifyAudit(): AuditVerification {
+  verifyAudit(): Promise<AuditVerification> {
     // One read snapshot for the head and the rows; no write lock (it may walk a long log).
-    return this.#repo.readTransaction(() => verifyChain(this.#repo.iterateAudit(), this.#repo.auditHead()));
+    return this.#repo.readTransaction(function* (tx) {
+      const walker = new ChainWalker();
+      for (let page = yield* tx.auditPage(0, AUDIT_PAGE); ; ) {
+        for (const entry of page) if (!walker.add(entry)) return walker.result();
+        const last = page[page.length - 1];
+        if (page.length < AUDIT_PAGE || !last) break;
+        page = yield* tx.auditPage(last.seq, AUDIT_PAGE);
+      }
+      return walker.finish(yield* tx.auditHead());
+    });
   }
 
   /** Deletes expired sessions and stale throttle records (auditing failures they held back); call periodically. */
-  sweep(now: number = this.#now()): { sessions: number; throttles: number } {
-    return this.#repo.transaction(() => ({
-      sessions: this.#repo.deleteExpiredSessions(
-        now - this.policy.sessionIdleMs,
-        now - this.policy.sessionAbsoluteMs,
-      ),
-      throttles: this.#gate.sweep(now),
-    }));
+  sweep(now: number = this.#now()): Promise<{ sessions: number; throttles: number }> {
+    return this.#repo.transaction((tx) => this.#sweep(tx, now));
   }
 
-  #audit(actor: string, action: AuditAction, target?: string, details?: Record<string, unknown>): AuditEntry {
-    return this.#repo.appendAudit({ actor, action, target, details }, this.#now());
+  *#sweep(tx: AuthOps, now: number): Work<{ sessions: number; throttles: number }> {
+    const sessions = yield* tx.deleteExpiredSessions(
+      now - this.policy.sessionIdleMs,
+      now - this.policy.sessionAbsoluteMs,
+    );
+    return { sessions, throttles: yield* this.#gate.sweep(tx, now) };
+  }
+
+  #audit(
+    tx: AuthOps,
+    actor: string,
+    action: AuditAction,
+    target?: string,
+    details?: Record<string, unknown>,
+  ): Work<AuditEntry> {
+    return tx.appendAudit({ actor, action, target, details }, this.#now());
+  }
+
+  /** A failed check; a lock it triggers also ends the session it was made in. */
+  async #failEnding(attempt: Attempt, reason: string, sessionId: string | undefined): Promise<void> {
+    await this.#repo.transaction((tx) => this.#failEndingWork(tx, attempt, reason, sessionId));
+  }
+
+  *#failEndingWork(tx: AuthOps, attempt: Attempt, reason: string, sessionId: string | undefined): Work<void> {
+    const locked = yield* this.#gate.failWork(tx, attempt, reason);
+    if (locked && sessionId !== undefined) yield* tx.deleteSession(sessionId);
   }
 
   /** The accepted TOTP step, undefined when the user has no MFA and none is required. */
-  #checkMfa(attempt: Attempt, user: UserRecord, totp: unknown, sessionId?: string): number | undefined {
+  async #checkMfa(
+    attempt: Attempt,
+    user: UserRecord,
+    totp: unknown,
+    sessionId?: string,
+  ): Promise<number | undefined> {
     const now = attempt.now;
     if (user.mfaSecret === null) {
       if (!this.policy.mfaRequiredRoles.includes(user.role)) return undefined;
-      this.#gate.forgive(attempt, "mfa_not_enrolled");
+      await this.#gate.forgive(attempt, "mfa_not_enrolled");
       throw new AuthError(
         "AUTH_MFA_ENROLMENT_REQUIRED",
-        `role "${user.role}" requires MFA; enrol it first with: messagefoundry user mfa ${user.name} --db FILE`,
+        `role "${user.role}" requires MFA; enrol it first with: messagefoundry user mfa ${user.name} --db FILE (or --settings FILE)`,
       );
     }
     if (totp === undefined || totp === null || totp === "") {
-      this.#gate.forgive(attempt, "mfa_required");
+      await this.#gate.forgive(attempt, "mfa_required");
       throw new AuthError("AUTH_MFA_REQUIRED", "a TOTP code is required");
     }
     // Typed input can still arrive as a number from a careless client: treat it as invalid.
@@ -277,16 +339,33 @@ export class AuthService {
       typeof totp === "string" ? matchTotp(user.mfaSecret, totp, now, this.policy.totpWindow) : undefined;
     const reused = step !== undefined && user.mfaLastStep !== null && step <= user.mfaLastStep;
     if (step === undefined || reused) {
-      const locked = this.#gate.fail(attempt, reused ? "totp_reused" : "bad_totp");
-      if (locked && sessionId !== undefined) this.#repo.deleteSession(sessionId);
+      await this.#failEnding(attempt, reused ? "totp_reused" : "bad_totp", sessionId);
       throw new AuthError("AUTH_MFA_INVALID", "invalid or already used TOTP code");
     }
     return step;
   }
 
-  #stepUsed(userId: number, step: number): boolean {
-    const last = this.#repo.findUserById(userId)?.mfaLastStep ?? null;
+  *#stepUsed(tx: AuthOps, userId: number, step: number): Work<boolean> {
+    const last = (yield* tx.findUserById(userId))?.mfaLastStep ?? null;
     return last !== null && step <= last;
+  }
+
+  /** Re-authentication's last step: true when the TOTP step was used meanwhile, else the session is marked. */
+  *#confirm(
+    tx: AuthOps,
+    attempt: Attempt,
+    user: UserRecord,
+    step: number | undefined,
+    sessionId: string,
+  ): Work<boolean> {
+    if (step !== undefined && (yield* this.#stepUsed(tx, user.id, step))) return true;
+    yield* this.#gate.succeed(tx, attempt);
+    if (step !== undefined) yield* tx.updateUser(user.id, { mfaLastStep: step });
+    yield* tx.updateSession(sessionId, { lastAuthAt: attempt.now, lastSeenAt: attempt.now });
+    yield* this.#audit(tx, user.name, AUDIT_ACTIONS.reauth, `user:${user.name}`, {
+      session: sessionRef(sessionId),
+    });
+    return false;
   }
 
   /** Re-hashes with the current cost after a successful login when the policy got stronger. */
@@ -300,7 +379,7 @@ export class AuthService {
     if (!stale) return;
     try {
       const passwordHash = await hashPassword(password, this.policy.hash);
-      this.#repo.updateUser(user.id, { passwordHash, updatedAt: this.#now() });
+      await this.#repo.transaction((tx) => tx.updateUser(user.id, { passwordHash, updatedAt: this.#now() }));
     } catch {
       // The login already succeeded; the upgrade is retried at the next one.
     }

@@ -8,7 +8,8 @@ import { AuthError } from "./errors.js";
 import { checkPasswordPolicy, hashPassword } from "./password.js";
 import { isRole, ROLES, type Role } from "./permissions.js";
 import { type AuthPolicy, resolvePolicy } from "./policy.js";
-import type { AuthRepository, UserRecord } from "./repository.js";
+import type { AuthOps, AuthRepository, UserRecord } from "./repository.js";
+import type { Work } from "./sql-work.js";
 import { lockRemaining, userKeyPrefix } from "./throttle.js";
 import { newTotpSecret, type TotpEnrolment, totpUri } from "./totp.js";
 import { checkUsername } from "./username.js";
@@ -56,124 +57,177 @@ export class UserAdmin {
     checkUsername(name);
     checkRole(role);
     checkPasswordPolicy(password);
-    if (this.#repo.findUserByName(name)) {
+    if (await this.#repo.readTransaction((tx) => tx.findUserByName(name))) {
       throw new AuthError("AUTH_USER_EXISTS", `user "${name}" already exists`);
     }
     const passwordHash = await hashPassword(password, this.#policy.hash);
     const now = this.#now();
-    const user = this.#repo.transaction(() => {
-      const created = this.#repo.insertUser({
-        name,
-        role,
-        passwordHash,
-        disabled: false,
-        mfaSecret: null,
-        mfaLastStep: null,
-        createdAt: now,
-        updatedAt: now,
-        passwordChangedAt: now,
-        lastLoginAt: null,
-      });
-      this.#audit(actor, AUDIT_ACTIONS.userAdded, created, { role });
-      return created;
-    });
-    return this.#summary(user);
+    return this.#repo.transaction(
+      function* (this: UserAdmin, tx: AuthOps): Work<UserSummary> {
+        const created = yield* tx.insertUser({
+          name,
+          role,
+          passwordHash,
+          disabled: false,
+          mfaSecret: null,
+          mfaLastStep: null,
+          createdAt: now,
+          updatedAt: now,
+          passwordChangedAt: now,
+          lastLoginAt: null,
+        });
+        yield* this.#audit(tx, actor, AUDIT_ACTIONS.userAdded, created, { role });
+        return yield* this.#summary(tx, created);
+      }.bind(this),
+    );
   }
 
   /** Sets a new password and ends the user's sessions (a reset must lock out whoever had them). */
   async setPassword(actor: string, name: string, password: string): Promise<void> {
-    const user = this.#get(name);
+    checkUsername(name);
     checkPasswordPolicy(password);
+    // Checked before the slow hash too, so an unknown name answers at once.
+    await this.#repo.readTransaction((tx) => this.#get(tx, name));
     const passwordHash = await hashPassword(password, this.#policy.hash);
     const now = this.#now();
-    this.#repo.transaction(() => {
-      this.#repo.updateUser(user.id, { passwordHash, passwordChangedAt: now, updatedAt: now });
-      const ended = this.#repo.deleteUserSessions(user.id);
-      this.#audit(actor, AUDIT_ACTIONS.userPasswordChanged, user, { sessionsEnded: ended });
-    });
+    await this.#change(
+      name,
+      function* (tx, user, audit) {
+        yield* tx.updateUser(user.id, { passwordHash, passwordChangedAt: now, updatedAt: now });
+        const ended = yield* tx.deleteUserSessions(user.id);
+        yield* audit(AUDIT_ACTIONS.userPasswordChanged, { sessionsEnded: ended });
+      },
+      actor,
+    );
   }
 
-  disable(actor: string, name: string): void {
-    const user = this.#get(name);
-    this.#repo.transaction(() => {
-      this.#repo.updateUser(user.id, { disabled: true, updatedAt: this.#now() });
-      const ended = this.#repo.deleteUserSessions(user.id);
-      this.#audit(actor, AUDIT_ACTIONS.userDisabled, user, { sessionsEnded: ended });
-    });
+  disable(actor: string, name: string): Promise<void> {
+    const now = this.#now();
+    return this.#change(
+      name,
+      function* (tx, user, audit) {
+        yield* tx.updateUser(user.id, { disabled: true, updatedAt: now });
+        const ended = yield* tx.deleteUserSessions(user.id);
+        yield* audit(AUDIT_ACTIONS.userDisabled, { sessionsEnded: ended });
+      },
+      actor,
+    );
   }
 
   /** Re-enables the user and clears any lockout on the name. */
-  enable(actor: string, name: string): void {
-    const user = this.#get(name);
-    this.#repo.transaction(() => {
-      this.#repo.updateUser(user.id, { disabled: false, updatedAt: this.#now() });
-      this.#repo.deleteThrottles(userKeyPrefix(user.name));
-      this.#audit(actor, AUDIT_ACTIONS.userEnabled, user);
-    });
+  enable(actor: string, name: string): Promise<void> {
+    const now = this.#now();
+    return this.#change(
+      name,
+      function* (tx, user, audit) {
+        yield* tx.updateUser(user.id, { disabled: false, updatedAt: now });
+        yield* tx.deleteThrottles(userKeyPrefix(user.name));
+        yield* audit(AUDIT_ACTIONS.userEnabled);
+      },
+      actor,
+    );
   }
 
-  setRole(actor: string, name: string, role: string): void {
-    const user = this.#get(name);
+  setRole(actor: string, name: string, role: string): Promise<void> {
+    checkUsername(name);
     checkRole(role);
-    this.#repo.transaction(() => {
-      this.#repo.updateUser(user.id, { role, updatedAt: this.#now() });
-      this.#audit(actor, AUDIT_ACTIONS.userRoleChanged, user, { from: user.role, to: role });
-    });
+    const now = this.#now();
+    return this.#change(
+      name,
+      function* (tx, user, audit) {
+        yield* tx.updateUser(user.id, { role, updatedAt: now });
+        yield* audit(AUDIT_ACTIONS.userRoleChanged, { from: user.role, to: role });
+      },
+      actor,
+    );
   }
 
   /**
    * Creates (or replaces) the user's TOTP secret and returns it with its otpauth:// URI.
    * Replacing ends the user's sessions: they were opened with the old factor.
    */
-  enrolMfa(actor: string, name: string): TotpEnrolment {
-    const user = this.#get(name);
+  async enrolMfa(actor: string, name: string): Promise<TotpEnrolment> {
     const secret = newTotpSecret();
-    this.#repo.transaction(() => {
-      this.#repo.updateUser(user.id, { mfaSecret: secret, mfaLastStep: null, updatedAt: this.#now() });
-      const ended = this.#repo.deleteUserSessions(user.id);
-      this.#audit(actor, AUDIT_ACTIONS.mfaEnrolled, user, {
-        replaced: user.mfaSecret !== null,
-        sessionsEnded: ended,
-      });
-    });
-    return { secret, uri: totpUri(secret, user.name, this.#policy.totpIssuer) };
+    const now = this.#now();
+    let userName = name;
+    await this.#change(
+      name,
+      function* (tx, user, audit) {
+        userName = user.name;
+        yield* tx.updateUser(user.id, { mfaSecret: secret, mfaLastStep: null, updatedAt: now });
+        const ended = yield* tx.deleteUserSessions(user.id);
+        yield* audit(AUDIT_ACTIONS.mfaEnrolled, { replaced: user.mfaSecret !== null, sessionsEnded: ended });
+      },
+      actor,
+    );
+    return { secret, uri: totpUri(secret, userName, this.#policy.totpIssuer) };
   }
 
   /** Removes MFA (e.g. a lost phone). An administrator cannot log in again until re-enrolled. */
-  disableMfa(actor: string, name: string): void {
-    const user = this.#get(name);
-    this.#repo.transaction(() => {
-      this.#repo.updateUser(user.id, { mfaSecret: null, mfaLastStep: null, updatedAt: this.#now() });
-      const ended = this.#repo.deleteUserSessions(user.id);
-      this.#audit(actor, AUDIT_ACTIONS.mfaDisabled, user, { sessionsEnded: ended });
-    });
+  disableMfa(actor: string, name: string): Promise<void> {
+    const now = this.#now();
+    return this.#change(
+      name,
+      function* (tx, user, audit) {
+        yield* tx.updateUser(user.id, { mfaSecret: null, mfaLastStep: null, updatedAt: now });
+        const ended = yield* tx.deleteUserSessions(user.id);
+        yield* audit(AUDIT_ACTIONS.mfaDisabled, { sessionsEnded: ended });
+      },
+      actor,
+    );
   }
 
-  list(): UserSummary[] {
-    return this.#repo.listUsers().map((u) => this.#summary(u));
+  list(): Promise<UserSummary[]> {
+    return this.#repo.readTransaction(
+      function* (this: UserAdmin, tx: AuthOps): Work<UserSummary[]> {
+        const out: UserSummary[] = [];
+        for (const u of yield* tx.listUsers()) out.push(yield* this.#summary(tx, u));
+        return out;
+      }.bind(this),
+    );
   }
 
-  get(name: string): UserSummary {
-    return this.#summary(this.#get(name));
+  get(name: string): Promise<UserSummary> {
+    return this.#repo.readTransaction(
+      function* (this: UserAdmin, tx: AuthOps): Work<UserSummary> {
+        return yield* this.#summary(tx, yield* this.#get(tx, name));
+      }.bind(this),
+    );
   }
 
-  #get(name: string): UserRecord {
+  /** One audited change to an existing user, in one transaction with its audit entry. */
+  #change(
+    name: string,
+    body: (
+      tx: AuthOps,
+      user: UserRecord,
+      audit: (action: AuditAction, details?: Record<string, unknown>) => Work<void>,
+    ) => Work<void>,
+    actor: string,
+  ): Promise<void> {
+    return this.#repo.transaction(
+      function* (this: UserAdmin, tx: AuthOps): Work<void> {
+        const user = yield* this.#get(tx, name);
+        yield* body(tx, user, (action, details) => this.#audit(tx, actor, action, user, details));
+      }.bind(this),
+    );
+  }
+
+  *#get(tx: AuthOps, name: string): Work<UserRecord> {
     checkUsername(name);
-    const user = this.#repo.findUserByName(name);
+    const user = yield* tx.findUserByName(name);
     if (!user) throw new AuthError("AUTH_USER_NOT_FOUND", `no user "${name}"`);
     return user;
   }
 
-  #summary(user: UserRecord): UserSummary {
+  *#summary(tx: AuthOps, user: UserRecord): Work<UserSummary> {
     const now = this.#now();
     // Locked when locked for any client address.
-    const lockedUntil = this.#repo
-      .listThrottles(userKeyPrefix(user.name))
-      .reduce<number | null>(
-        (max, t) =>
-          lockRemaining(t, now) > 0 && (max === null || (t.lockedUntil ?? 0) > max) ? t.lockedUntil : max,
-        null,
-      );
+    const lockedUntil = (yield* tx.listThrottles(userKeyPrefix(user.name))).reduce<number | null>(
+      (max, t) =>
+        lockRemaining(t, now) > 0 && (max === null || (t.lockedUntil ?? 0) > max) ? t.lockedUntil : max,
+      null,
+    );
     return {
       name: user.name,
       role: user.role,
@@ -183,7 +237,7 @@ export class UserAdmin {
       passwordChangedAt: user.passwordChangedAt,
       lastLoginAt: user.lastLoginAt,
       lockedUntil,
-      activeSessions: this.#repo.countLiveSessions(
+      activeSessions: yield* tx.countLiveSessions(
         user.id,
         now - this.#policy.sessionIdleMs,
         now - this.#policy.sessionAbsoluteMs,
@@ -191,7 +245,13 @@ export class UserAdmin {
     };
   }
 
-  #audit(actor: string, action: AuditAction, user: UserRecord, details?: Record<string, unknown>): void {
-    this.#repo.appendAudit({ actor, action, target: `user:${user.name}`, details }, this.#now());
+  *#audit(
+    tx: AuthOps,
+    actor: string,
+    action: AuditAction,
+    user: UserRecord,
+    details?: Record<string, unknown>,
+  ): Work<void> {
+    yield* tx.appendAudit({ actor, action, target: `user:${user.name}`, details }, this.#now());
   }
 }

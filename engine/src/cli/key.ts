@@ -5,18 +5,10 @@
  */
 
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import type { Command } from "commander";
-import { resealMfaSecrets } from "../auth/index.js";
-import {
-  aesGcmCodec,
-  generateStoreKey,
-  openSqliteStore,
-  parseStoreKey,
-  rotateKey,
-  StoreKeyError,
-  secretSealer,
-} from "../store/index.js";
+import { openRuntimeStore } from "../runtime/runtime-store.js";
+import { aesGcmCodec, generateStoreKey, parseStoreKey, rotateKey, StoreKeyError } from "../store/index.js";
+import { type StoreFlags, storeOptions, storeSettingsOf } from "./db.js";
 import { type CliIo, EXIT, UserError } from "./io.js";
 
 export function register(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -28,14 +20,15 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
       io.out(`${generateStoreKey()}\n`);
       setExit(EXIT.OK);
     });
-  cmd
-    .command("rotate")
-    .description(
-      "Re-encrypt stored bodies under MEFOR_STORE_KEY; old keys in MEFOR_STORE_OLD_KEYS (comma-separated)",
-    )
-    .requiredOption("--db <file>", "the engine's SQLite database")
+  storeOptions(
+    cmd
+      .command("rotate")
+      .description(
+        "Re-encrypt stored bodies under MEFOR_STORE_KEY; old keys in MEFOR_STORE_OLD_KEYS (comma-separated)",
+      ),
+  )
     .option("--batch <n>", "bodies per transaction", "500")
-    .action(async (opts: { db: string; batch: string }) => {
+    .action(async (opts: StoreFlags & { batch: string }) => {
       const batchSize = Number(opts.batch);
       if (!Number.isInteger(batchSize) || batchSize < 1)
         throw new UserError("--batch must be a positive integer");
@@ -52,23 +45,28 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
       } catch (error) {
         throw new UserError((error as Error).message);
       }
-      const path = resolve(io.cwd, opts.db);
-      if (!existsSync(path)) throw new UserError(`database not found: ${opts.db}`);
-      const store = openSqliteStore({ path, codec: aesGcmCodec(newKey, oldKeys) });
+      const settings = storeSettingsOf(io, opts);
+      if (settings.backend === "sqlite" && !existsSync(settings.path))
+        throw new UserError(`database not found: ${opts.db ?? settings.path}`);
+      const runtime = await openRuntimeStore(settings, { codec: aesGcmCodec(newKey, oldKeys) }).catch(
+        (error: unknown) => {
+          throw new UserError(`cannot open the store: ${(error as Error).message}`);
+        },
+      );
       try {
-        const changed = await rotateKey(store, oldKeys, newKey, { batchSize });
+        const changed = await rotateKey(runtime.store, oldKeys, newKey, { batchSize });
         io.out(`re-encrypted ${changed} bodies under key ${newKey.id}\n`);
         // TOTP secrets are sealed with the same key: re-sealed so logins survive dropping the old key.
-        const mfa = resealMfaSecrets(store.db, secretSealer(aesGcmCodec(newKey, oldKeys)));
+        const mfa = await runtime.auth.transaction((tx) => tx.resealSecrets());
         io.out(`re-sealed ${mfa.sealed} TOTP secrets\n`);
         if (mfa.unreadable.length > 0) {
           io.err(
             `warning: the TOTP secrets of ${mfa.unreadable.join(", ")} were sealed with a key not in MEFOR_STORE_OLD_KEYS; ` +
-              "add it and rotate again, or re-enrol with `messagefoundry user mfa NAME --db FILE`\n",
+              "add it and rotate again, or re-enrol with `messagefoundry user mfa NAME --db FILE` (or `--settings FILE`)\n",
           );
         }
       } finally {
-        await store.close();
+        await runtime.close();
       }
       setExit(EXIT.OK);
     });

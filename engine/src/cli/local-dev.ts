@@ -58,13 +58,13 @@ export async function startLocalDev(
   const password = randomBytes(24).toString("base64url");
   const users = new UserAdmin(engine.authRepository);
   const actor = "local-dev";
-  if (users.list().some((u) => u.name === LOCAL_DEV_USER)) {
+  if ((await users.list()).some((u) => u.name === LOCAL_DEV_USER)) {
     // A new password ends the previous run's sessions: a token is valid for one run only.
     await users.setPassword(actor, LOCAL_DEV_USER, password);
-    const current = users.list().find((u) => u.name === LOCAL_DEV_USER);
-    if (current?.role !== LOCAL_DEV_ROLE) users.setRole(actor, LOCAL_DEV_USER, LOCAL_DEV_ROLE);
-    if (current?.disabled) users.enable(actor, LOCAL_DEV_USER);
-    if (current?.mfaEnrolled) users.disableMfa(actor, LOCAL_DEV_USER);
+    const current = (await users.list()).find((u) => u.name === LOCAL_DEV_USER);
+    if (current?.role !== LOCAL_DEV_ROLE) await users.setRole(actor, LOCAL_DEV_USER, LOCAL_DEV_ROLE);
+    if (current?.disabled) await users.enable(actor, LOCAL_DEV_USER);
+    if (current?.mfaEnrolled) await users.disableMfa(actor, LOCAL_DEV_USER);
   } else {
     await users.add(actor, LOCAL_DEV_USER, LOCAL_DEV_ROLE, password);
   }
@@ -85,7 +85,7 @@ export async function startLocalDev(
     file: opts.file,
     token,
     async end() {
-      engine.auth.logout(token);
+      await engine.auth.logout(token);
       rmSync(opts.file, { force: true });
     },
   };

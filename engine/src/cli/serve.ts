@@ -16,7 +16,8 @@ import {
   normalizeOrigin,
   parseHostHeader,
 } from "../api/index.js";
-import { Engine, EngineStartError, engineServices } from "../runtime/index.js";
+import { Engine, EngineStartError, engineServices, type StoreSettings } from "../runtime/index.js";
+import { engineSettingsOf, type StoreFlags, storeOptions, storeSettingsOf } from "./db.js";
 import { type CliIo, configDir, EXIT, pickEnv, UserError } from "./io.js";
 import {
   DEFAULT_LOCAL_TOKEN_FILE,
@@ -25,12 +26,14 @@ import {
   startLocalDev,
 } from "./local-dev.js";
 
-interface ServeOptions {
+/** Where `serve` keeps its state when neither --db nor --settings [store] says. */
+const DEFAULT_DB = ".messagefoundry/engine.db";
+
+interface ServeOptions extends StoreFlags {
   config: string;
   env?: string;
-  db: string;
-  apiHost: string;
-  apiPort: string;
+  apiHost?: string;
+  apiPort?: string;
   insecureNoEncryption?: boolean;
   insecureBindReason?: string;
   tlsCert?: string;
@@ -61,14 +64,16 @@ export function engineVersion(): string {
 }
 
 export function register(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
-    .command("serve")
-    .description("Run the engine: connections, queue workers and the API, until SIGINT/SIGTERM.")
-    .requiredOption("-c, --config <dir>", "config directory")
-    .option("-e, --env <env>", "environment for env() values (default MEFOR_ENV, else dev when present)")
-    .option("--db <file>", "SQLite database (store, users, audit)", ".messagefoundry/engine.db")
-    .option("--api-host <host>", "API bind address", DEFAULT_HOST)
-    .option("--api-port <port>", "API port", String(DEFAULT_PORT))
+  storeOptions(
+    program
+      .command("serve")
+      .description("Run the engine: connections, queue workers and the API, until SIGINT/SIGTERM.")
+      .requiredOption("-c, --config <dir>", "config directory")
+      .option("-e, --env <env>", "environment for env() values (default MEFOR_ENV, else dev when present)"),
+    `SQLite database (store, users, audit; default ${DEFAULT_DB})`,
+  )
+    .option("--api-host <host>", `API bind address (default ${DEFAULT_HOST})`)
+    .option("--api-port <port>", `API port (default ${DEFAULT_PORT})`)
     .option(
       "--api-allowed-host <host>",
       "also accept this Host name (name or name:port, e.g. a proxy's); repeatable",
@@ -119,17 +124,44 @@ function intOption(value: string, name: string, min: number, max: number): numbe
   return n;
 }
 
-async function serve(io: CliIo, opts: ServeOptions): Promise<number> {
+/** The settings file's [api] under the flags: a flag given wins over the file. */
+function withApiSettings(io: CliIo, opts: ServeOptions): ServeOptions {
+  const api = engineSettingsOf(io, opts)?.api;
+  if (!api) return opts;
+  const merged = { ...opts };
+  if (merged.apiHost === undefined && api.host !== undefined) merged.apiHost = api.host;
+  if (merged.apiPort === undefined && api.port !== undefined) merged.apiPort = String(api.port);
+  if (merged.tlsCert === undefined && merged.tlsKey === undefined) {
+    if (api.tlsCert !== undefined) merged.tlsCert = api.tlsCert;
+    if (api.tlsKey !== undefined) merged.tlsKey = api.tlsKey;
+  }
+  if (merged.apiAllowedHost.length === 0 && api.allowedHosts) merged.apiAllowedHost = api.allowedHosts;
+  if (merged.apiAllowedOrigin.length === 0 && api.allowedOrigins)
+    merged.apiAllowedOrigin = api.allowedOrigins;
+  return merged;
+}
+
+/** Where the store is, for the start-up log line (never the password). */
+function describeStore(store: StoreSettings): Record<string, unknown> {
+  if (store.backend === "sqlite") return { backend: "sqlite", db: store.path };
+  const { host, port, database, user, schema } = store.pg;
+  return { backend: "postgres", host, port, database, user, schema: schema ?? "public" };
+}
+
+async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
+  const opts = withApiSettings(io, flags);
+  const store = storeSettingsOf(io, opts, DEFAULT_DB);
   const dir = configDir(io, opts.config);
   const env = pickEnv(io, dir, opts.env);
-  const port = intOption(opts.apiPort, "--api-port", 0, 65535);
+  const port = intOption(opts.apiPort ?? String(DEFAULT_PORT), "--api-port", 0, 65535);
   const tls =
     opts.tlsCert !== undefined || opts.tlsKey !== undefined
       ? { cert: readPem(io, opts.tlsCert, "--tls-cert"), key: readPem(io, opts.tlsKey, "--tls-key") }
       : undefined;
-  const localDevError = opts.localDev ? localDevBindError(opts.apiHost) : undefined;
+  const apiHost = opts.apiHost ?? DEFAULT_HOST;
+  const localDevError = opts.localDev ? localDevBindError(apiHost) : undefined;
   if (localDevError) throw new UserError(localDevError);
-  const binding = checkBinding({ host: opts.apiHost, tls, insecureReason: opts.insecureBindReason });
+  const binding = checkBinding({ host: apiHost, tls, insecureReason: opts.insecureBindReason });
   if (!binding.ok) throw new UserError(binding.error);
   const allowed = { allowedHosts: opts.apiAllowedHost, allowedOrigins: opts.apiAllowedOrigin };
   for (const h of allowed.allowedHosts) {
@@ -171,7 +203,7 @@ async function serve(io: CliIo, opts: ServeOptions): Promise<number> {
   const version = engineVersion();
   if (binding.warning) log.warn({ event: "insecure-bind", host: binding.host }, binding.warning);
   log.info(
-    { event: "starting", version, config: dir, env: env ?? null, db: resolve(io.cwd, opts.db) },
+    { event: "starting", version, config: dir, env: env ?? null, store: describeStore(store) },
     "engine starting",
   );
 
@@ -180,7 +212,7 @@ async function serve(io: CliIo, opts: ServeOptions): Promise<number> {
     engine = await Engine.open({
       configDir: dir,
       ...(env !== undefined ? { env } : {}),
-      dbPath: resolve(io.cwd, opts.db),
+      store,
       processEnv: io.env as NodeJS.ProcessEnv,
       insecureNoEncryption: opts.insecureNoEncryption === true || opts.localDev === true,
       ...(retentionMs !== undefined ? { retentionMs } : {}),
@@ -222,7 +254,7 @@ async function serve(io: CliIo, opts: ServeOptions): Promise<number> {
     localDev = await startLocalDev(engine, { url: apiUrl, file: resolve(io.cwd, opts.localTokenFile) });
     log.info({ event: "local-dev", tokenFile: localDev.file }, "local-dev sign-in token written");
   }
-  const active = engine.activeVersion();
+  const active = await engine.activeVersion();
   log.info(
     {
       event: "ready",

@@ -1,16 +1,16 @@
 /**
  * Config versions behind Stage → Promote: a staged bundle is written to its own staging dir
- * (`<db>.config-versions/.staged/<stageId>/`), loaded and validated against this engine's environment
- * in a sandbox (the loader starts no listeners), and diffed with the running graph. A stage expires
- * (default 1 h) and its files are deleted then, after a promote, or at the next start. Promote
- * installs the files under their content hash (`<db>.config-versions/<sha256>/`) and hot-swaps the
- * runner to them; rollback does the same for an earlier version's files. Every time a version's
- * files are loaded (boot, promote, rollback) they are checked against the content hash first: files
- * changed on disk are refused, naming the version. The database keeps only who activated which hash
- * and when (VersionsTable).
+ * (`<root>/.staged/<stageId>/`), loaded and validated against this engine's environment in a sandbox
+ * (the loader starts no listeners), and diffed with the running graph. A stage expires (default 1 h)
+ * and its files are deleted then, after a promote, or at the next start. Promote keeps the files
+ * under their content hash (bundle-store.ts: files beside a SQLite database, signed records in a
+ * PostgreSQL one) and hot-swaps the runner to them; rollback does the same for an earlier version's
+ * files. Every time a version's files are loaded (boot, promote, rollback) they are checked first
+ * (content hash; on PostgreSQL also the MAC): a bundle that fails is refused, naming the version. The
+ * version rows record who activated which hash and when (VersionsRepository).
  */
 import { randomBytes } from "node:crypto";
-import { renameSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadOptions, LoadResult, Registry } from "../config/index.js";
 import { loadConfig, loadConfigIsolated } from "../config/index.js";
@@ -21,13 +21,12 @@ import {
   type ConfigFiles,
   checkBundle,
   hashBundle,
-  isDir,
-  keptMismatch,
   readBundle,
   readVerified,
   writeBundle,
 } from "./bundle.js";
-import type { VersionRow, VersionsTable } from "./versions-table.js";
+import { type BundleStore, BundleTamperedError } from "./bundle-store.js";
+import type { VersionRow, VersionsRepository } from "./versions-repository.js";
 
 export class ConfigVersionError extends Error {
   override name = "ConfigVersionError";
@@ -55,9 +54,9 @@ export interface StagedConfig {
 }
 
 export interface ConfigVersionsOptions {
-  /** Database file; versions live in `<dbPath>.config-versions/`. */
-  dbPath: string;
-  versions: VersionsTable;
+  /** Where promoted bundles are kept (and the local folder stages are written to). */
+  bundles: BundleStore;
+  versions: VersionsRepository;
   /** The environment every load resolves `env()` against (this engine's). */
   load: LoadOptions;
   /** Swaps the running registry (the runner's hot swap). */
@@ -88,7 +87,7 @@ export class ConfigVersions {
 
   constructor(opts: ConfigVersionsOptions) {
     this.#o = opts;
-    this.root = `${opts.dbPath}.config-versions`;
+    this.root = opts.bundles.root;
     this.#now = opts.now ?? Date.now;
   }
 
@@ -126,17 +125,43 @@ export class ConfigVersions {
     );
   }
 
-  active(): VersionRow | undefined {
+  active(): Promise<VersionRow | undefined> {
     return this.#o.versions.active();
   }
 
-  history(): VersionRow[] {
+  history(): Promise<VersionRow[]> {
     return this.#o.versions.history();
   }
 
-  /** The directory holding a content hash's files. */
+  /** The local directory a content hash's files are loaded from. */
   dirFor(contentHash: string): string {
-    return join(this.root, contentHash);
+    return this.#o.bundles.dirFor(contentHash);
+  }
+
+  /** A kept version's files, checked against its hash (review diffs); undefined when unknown or not kept. */
+  async files(versionId: string): Promise<ConfigFiles | undefined> {
+    const row = (await this.history()).find((h) => h.versionId === versionId);
+    if (!row) return undefined;
+    const what = `config version ${versionId}`;
+    const dir = await this.#open(row.contentHash, what);
+    return dir === undefined ? undefined : this.#verify(dir, row.contentHash, what);
+  }
+
+  /** The checked local dir of a kept version; throws CONFIG_TAMPERED naming `what`; undefined when not kept. */
+  async #open(hash: string, what: string): Promise<string | undefined> {
+    try {
+      return await this.#o.bundles.open(hash);
+    } catch (error) {
+      if (!(error instanceof BundleTamperedError)) throw error;
+      this.#o.log.error(
+        { event: "config-tampered", contentHash: hash, why: error.message },
+        `${what}: refused`,
+      );
+      throw new ConfigVersionError(
+        "CONFIG_TAMPERED",
+        `${what} (content hash ${hash}) ${error.message}; refusing to run it`,
+      );
+    }
   }
 
   /**
@@ -148,38 +173,33 @@ export class ConfigVersions {
   async boot(
     configDir: string,
     actor: string,
-  ): Promise<{ loaded: LoadResult; source: string; commit: () => VersionRow }> {
+  ): Promise<{ loaded: LoadResult; source: string; commit: () => Promise<VersionRow> }> {
     const files = readBundle(configDir);
     const hash = hashBundle(files);
     const versions = this.#o.versions;
-    const active = versions.active();
-    const lastBoot = versions.getValue(BOOT_HASH_KEY);
+    const active = await versions.active();
+    const lastBoot = await versions.getValue(BOOT_HASH_KEY);
     // Stages live in memory: whatever a previous run left staged is gone, so are its files.
     rmSync(join(this.root, ".staged"), { recursive: true, force: true });
-    if (
-      active &&
-      active.contentHash !== hash &&
-      lastBoot === hash &&
-      isDir(this.dirFor(active.contentHash))
-    ) {
+    // A refusal here stops the start: the message says which version and how to recover.
+    const dir =
+      active && active.contentHash !== hash && lastBoot === hash ? await this.#openAtBoot(active) : undefined;
+    if (active && dir) {
       this.#o.log.info(
         { event: "config-boot", versionId: active.versionId, contentHash: active.contentHash },
         "config dir unchanged since last boot; running the promoted version",
       );
-      const dir = this.dirFor(active.contentHash);
-      // A refusal here stops the start: the message says which version and how to recover.
-      this.#verifyAtBoot(dir, active);
       return {
         loaded: await this.load(dir),
         source: `version ${active.versionId}`,
-        commit: () => active,
+        commit: async () => active,
       };
     }
-    const commit = (): VersionRow => {
-      versions.setValue(BOOT_HASH_KEY, hash);
-      this.#keep(files, hash);
+    const commit = async (): Promise<VersionRow> => {
+      await versions.setValue(BOOT_HASH_KEY, hash);
+      await this.#o.bundles.keep(files, hash);
       if (active && active.contentHash === hash) return active;
-      const version = versions.add({
+      const version = await versions.add({
         contentHash: hash,
         source: "boot",
         promotedBy: actor,
@@ -195,9 +215,9 @@ export class ConfigVersions {
     return { loaded: await this.load(configDir), source: configDir, commit };
   }
 
-  #verifyAtBoot(dir: string, active: VersionRow): void {
+  async #openAtBoot(active: VersionRow): Promise<string | undefined> {
     try {
-      this.#verify(dir, active.contentHash, `config version ${active.versionId}`);
+      return await this.#open(active.contentHash, `config version ${active.versionId}`);
     } catch (error) {
       if (!(error instanceof ConfigVersionError)) throw error;
       throw new ConfigVersionError(
@@ -280,8 +300,10 @@ export class ConfigVersions {
         this.#drop(stageId);
         throw error;
       }
-      const dir = this.#keep(files, stage.contentHash);
-      // Promote is the deployer's decision to run this code: load it for real now, and re-check it.
+      await this.#o.bundles.keep(files, stage.contentHash);
+      // Promote is the deployer's decision to run this code: load it for real now, from the kept copy.
+      const dir = await this.#open(stage.contentHash, `staged config ${stageId}`);
+      if (!dir) throw new ConfigVersionError("PROMOTE_FAILED", `the bundle of ${stageId} was not kept`);
       const loaded = await this.load(dir);
       if (loaded.hasErrors) {
         const first = loaded.problems.find((p) => p.severity === "error");
@@ -292,22 +314,21 @@ export class ConfigVersions {
       }
       await this.#swap(loaded.registry, stage.contentHash);
       this.#drop(stageId);
-      return this.#record(stage.contentHash, "promote", actor, null);
+      return await this.#record(stage.contentHash, "promote", actor, null);
     });
   }
 
   /** Runs an earlier version's files again, recorded as a new version. */
   rollback(versionId: string, actor: string): Promise<VersionRow> {
     return this.#serial(async () => {
-      const target = this.#o.versions.get(versionId);
-      const dir = target ? this.dirFor(target.contentHash) : undefined;
-      if (!target || !dir || !isDir(dir)) {
+      const target = await this.#o.versions.get(versionId);
+      const dir = target ? await this.#open(target.contentHash, `config version ${versionId}`) : undefined;
+      if (!target || !dir) {
         throw new ConfigVersionError(
           "VERSION_NOT_FOUND",
           `no config version ${versionId} is kept on this engine`,
         );
       }
-      this.#verify(dir, target.contentHash, `config version ${versionId}`);
       const loaded = await this.load(dir);
       if (loaded.hasErrors) {
         const first = loaded.problems.find((p) => p.severity === "error");
@@ -317,7 +338,7 @@ export class ConfigVersions {
         );
       }
       await this.#swap(loaded.registry, target.contentHash);
-      return this.#record(target.contentHash, "rollback", actor, versionId);
+      return await this.#record(target.contentHash, "rollback", actor, versionId);
     });
   }
 
@@ -337,8 +358,13 @@ export class ConfigVersions {
     }
   }
 
-  #record(hash: string, source: "promote" | "rollback", actor: string, from: string | null): VersionRow {
-    const v = this.#o.versions.add({
+  async #record(
+    hash: string,
+    source: "promote" | "rollback",
+    actor: string,
+    from: string | null,
+  ): Promise<VersionRow> {
+    const v = await this.#o.versions.add({
       contentHash: hash,
       source,
       promotedBy: actor,
@@ -350,33 +376,6 @@ export class ConfigVersions {
       `config ${source}d`,
     );
     return v;
-  }
-
-  /**
-   * Ensures the hash's dir holds exactly these files (written once, atomically by rename). A dir
-   * whose files changed on disk is moved aside (kept as evidence) and written again from `files`.
-   */
-  #keep(files: ConfigFiles, hash: string): string {
-    const dir = this.dirFor(hash);
-    if (isDir(dir)) {
-      const why = keptMismatch(dir, hash);
-      if (why === undefined) return dir;
-      const aside = join(this.root, `.tampered-${hash.slice(0, 12)}-${randomBytes(4).toString("hex")}`);
-      renameSync(dir, aside);
-      this.#o.log.error(
-        { event: "config-tampered", contentHash: hash, dir, aside, why },
-        "kept config files changed on disk; moved aside and written again",
-      );
-    }
-    const tmp = join(this.root, `.tmp-${randomBytes(6).toString("hex")}`);
-    try {
-      writeBundle(tmp, files);
-      renameSync(tmp, dir);
-    } catch (error) {
-      rmSync(tmp, { recursive: true, force: true });
-      if (!isDir(dir)) throw error;
-    }
-    return dir;
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {

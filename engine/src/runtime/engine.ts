@@ -1,38 +1,37 @@
 /**
- * The running engine: one SQLite file holding the store and the auth tables, the registry runner
- * serving the active config version, the retention job, and the services the API calls. `serve`
- * and the tests build it the same way; `open` refuses to start without a store key unless the
- * caller explicitly chose insecure development mode.
+ * The running engine: one database (SQLite file or PostgreSQL) holding the store, the auth tables and
+ * the config versions, the registry runner serving the active config version, the retention job, and
+ * the services the API calls. `serve` and the tests build it the same way; `open` refuses to start
+ * without a store key unless the caller explicitly chose insecure development mode, and on PostgreSQL
+ * without a config-signing key (MEFOR_CONFIG_KEY).
  */
-import { resolve } from "node:path";
-import { AuthService, type AuthServiceOptions, cliActor, SqliteAuthRepository } from "../auth/index.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type AuthRepository, AuthService, type AuthServiceOptions, cliActor } from "../auth/index.js";
 import type { Registry } from "../config/index.js";
 import { type PipelineLog, type RetentionJob, silentLog, startRetention } from "../pipeline/index.js";
 import { Runner, type RunnerOptions } from "../pipeline/runner.js";
-import {
-  type BodyCodec,
-  Checkpointer,
-  codecFromEnv,
-  openSqliteStore,
-  type SqliteStore,
-  secretSealer,
-  WriteLock,
-} from "../store/index.js";
+import { type BodyCodec, Checkpointer, codecFromEnv, type Store, WriteLock } from "../store/index.js";
+import { type BundleStore, configKeyFromEnv, DbBundles, FileBundles } from "./bundle-store.js";
 import { ConfigVersions } from "./config-versions.js";
 import { type OffloadOptions, offloader } from "./offload.js";
 import { formatProblemLine } from "./problems.js";
 import { guardedSwap } from "./removed-queued.js";
-import type { VersionRow } from "./versions-table.js";
-import { VersionsTable } from "./versions-table.js";
+import { openRuntimeStore, type RuntimeStore } from "./runtime-store.js";
+import type { StoreSettings } from "./settings.js";
+import type { VersionRow } from "./versions-repository.js";
 
 export interface EngineOptions {
   /** The config dir given to `serve --config`. */
   configDir: string;
   /** The environment `env()` values resolve against. */
   env?: string;
-  /** SQLite file (created with its directory when missing). */
-  dbPath: string;
-  /** Environment variables: MEFOR_STORE_KEY, MEFOR_VALUE_* (default process.env). */
+  /** Where runtime state lives: a SQLite file or PostgreSQL (engine.toml's [store]). */
+  store?: StoreSettings;
+  /** Shorthand for `store: { backend: "sqlite", path }` (created with its directory when missing). */
+  dbPath?: string;
+  /** Environment variables: MEFOR_STORE_KEY, MEFOR_CONFIG_KEY, MEFOR_VALUE_* (default process.env). */
   processEnv?: NodeJS.ProcessEnv;
   /** Development only: run without encrypting bodies when no MEFOR_STORE_KEY is set. */
   insecureNoEncryption?: boolean;
@@ -77,30 +76,60 @@ export class EngineStartError extends Error {
   override name = "EngineStartError";
 }
 
+/** The store settings of `opts` (`store`, or the `dbPath` shorthand). */
+function storeSettings(opts: EngineOptions): StoreSettings {
+  if (opts.store) return opts.store;
+  if (opts.dbPath !== undefined) return { backend: "sqlite", path: resolve(opts.dbPath) };
+  throw new EngineStartError(
+    "no store: give a SQLite file (--db) or a settings file with [store] (--settings)",
+  );
+}
+
+/**
+ * Where promoted bundles are kept: beside a SQLite file, or signed in a PostgreSQL database (with a
+ * private local folder to load them from). Throws EngineStartError on PostgreSQL without MEFOR_CONFIG_KEY.
+ */
+function bundleStore(runtime: RuntimeStore, env: NodeJS.ProcessEnv, log: PipelineLog): BundleStore {
+  if (runtime.kind === "sqlite") return new FileBundles(`${runtime.path}.config-versions`, log);
+  let key: Buffer;
+  try {
+    key = configKeyFromEnv(env);
+  } catch (error) {
+    throw new EngineStartError((error as Error).message);
+  }
+  return new DbBundles(mkdtempSync(join(tmpdir(), "messagefoundry-config-")), runtime.versions, key, log);
+}
+
 export class Engine {
-  readonly store: SqliteStore;
+  readonly store: Store;
+  /** The store database with the auth and config-version repositories on it. */
+  readonly runtime: RuntimeStore;
   readonly auth: AuthService;
-  /** The engine's auth tables, TOTP secrets sealed with its store key (for `UserAdmin` over the same file). */
-  readonly authRepository: SqliteAuthRepository;
+  /** The engine's auth tables, TOTP secrets sealed with its store key (for `UserAdmin` over the same database). */
+  readonly authRepository: AuthRepository;
   readonly runner: Runner;
   readonly versions: ConfigVersions;
   readonly log: PipelineLog;
   readonly startedAt = Date.now();
   #retention: RetentionJob | undefined;
   #checkpointer: Checkpointer | undefined;
+  readonly #bundles: BundleStore;
   #sweep: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
 
   private constructor(
-    store: SqliteStore,
+    runtime: RuntimeStore,
+    bundles: BundleStore,
     opts: EngineOptions,
     log: PipelineLog,
     offload: OffloadSpec | undefined,
-    codec: BodyCodec,
   ) {
+    const store = runtime.store;
+    this.runtime = runtime;
     this.store = store;
     this.log = log;
-    this.authRepository = new SqliteAuthRepository(store.db, { sealer: secretSealer(codec) });
+    this.#bundles = bundles;
+    this.authRepository = runtime.auth;
     this.auth = new AuthService(this.authRepository, opts.auth ?? {});
     this.runner = new Runner({
       store,
@@ -118,8 +147,8 @@ export class Engine {
         : {}),
     });
     this.versions = new ConfigVersions({
-      dbPath: store.path,
-      versions: new VersionsTable(store.db),
+      bundles,
+      versions: runtime.versions,
       load: {
         ...(opts.env !== undefined ? { env: opts.env } : {}),
         processEnv: opts.processEnv ?? process.env,
@@ -152,35 +181,50 @@ export class Engine {
     }
     if (!codec.encrypted)
       log.warn({ event: "insecure" }, "message bodies are NOT encrypted at rest (development mode)");
-    const dbPath = resolve(opts.dbPath);
-    // One write lock for this file's connections in this process (main + delivery threads).
+    const settings = storeSettings(opts);
+    // SQLite: one write lock for this file's connections in this process (main + delivery threads).
     const writeLock = new WriteLock();
-    const store = openSqliteStore({ path: dbPath, codec, writeLock, autoCheckpoint: false });
-    // WAL checkpoints run in a thread of their own; without it, the connection does them itself.
-    const checkpointer = await Checkpointer.start({ dbPath, log, writeLock }).catch((error: unknown) => {
-      log.warn({ err: String(error) }, "checkpoint thread did not start; checkpointing inline");
-      store.db.pragma("wal_autocheckpoint = 1000");
-      return undefined;
-    });
-    let engine: Engine | undefined;
+    let runtime: RuntimeStore;
     try {
-      // The only engine on this file: every claim left by a previous (crashed) run is ours to redo.
-      const recovered = await store.recoverLeases({ all: true });
-      engine = new Engine(
-        store,
-        opts,
-        log,
-        offloadSpec(opts, env, dbPath, writeLock, checkpointer !== undefined),
-        codec,
+      runtime = await openRuntimeStore(settings, { codec, sqlite: { writeLock, autoCheckpoint: false } });
+    } catch (error) {
+      throw new EngineStartError(
+        `cannot open the store: ${error instanceof Error ? error.message : String(error)}`,
       );
+    }
+    const store = runtime.store;
+    let checkpointer: Checkpointer | undefined;
+    let offload: OffloadSpec | undefined;
+    if (runtime.kind === "sqlite") {
+      const sqlite = runtime.store;
+      // WAL checkpoints run in a thread of their own; without it, the connection does them itself.
+      checkpointer = await Checkpointer.start({ dbPath: runtime.path, log, writeLock }).catch(
+        (error: unknown) => {
+          log.warn({ err: String(error) }, "checkpoint thread did not start; checkpointing inline");
+          sqlite.db.pragma("wal_autocheckpoint = 1000");
+          return undefined;
+        },
+      );
+      offload = offloadSpec(opts, env, runtime.path, writeLock, checkpointer !== undefined);
+    }
+    // PostgreSQL: delivery stays on this thread. Threads exist to take SQLite's synchronous round
+    // trips off the event loop; PostgreSQL's are asynchronous already, and a pool per thread would
+    // multiply the engine's connections.
+    let engine: Engine | undefined;
+    let bundles: BundleStore | undefined;
+    try {
+      bundles = bundleStore(runtime, env, log);
+      // The only engine on this database: every claim left by a previous (crashed) run is ours to redo.
+      const recovered = await store.recoverLeases({ all: true });
+      engine = new Engine(runtime, bundles, opts, log, offload);
       // TOTP secrets enrolled without the key (or before sealing existed) are sealed now.
-      const mfa = engine.authRepository.resealSecrets();
+      const mfa = await runtime.auth.transaction((tx) => tx.resealSecrets());
       if (mfa.sealed > 0)
         log.info({ event: "mfa-sealed", users: mfa.sealed }, "sealed TOTP secrets with the store key");
       if (mfa.unreadable.length > 0) {
         log.warn(
           { event: "mfa-unreadable", users: mfa.unreadable },
-          "TOTP secrets sealed with a key this engine does not have; re-enrol them with `messagefoundry user mfa NAME --db FILE`",
+          "TOTP secrets sealed with a key this engine does not have; re-enrol them with `messagefoundry user mfa NAME --db FILE` (or `--settings FILE`)",
         );
       }
       if (recovered > 0)
@@ -192,11 +236,9 @@ export class Engine {
         engine.#retention = startRetention(store, { retentionMs: opts.retentionMs, log });
       }
       engine.#sweep = setInterval(() => {
-        try {
-          engine?.auth.sweep();
-        } catch (error) {
+        engine?.auth.sweep().catch((error: unknown) => {
           log.warn({ err: String(error) }, "session sweep failed");
-        }
+        });
         try {
           engine?.versions.sweep(); // expired stages and their files
         } catch (error) {
@@ -208,7 +250,8 @@ export class Engine {
     } catch (error) {
       await engine?.runner.stop().catch(() => undefined);
       await checkpointer?.stop();
-      await store.close();
+      await runtime.close();
+      if (bundles instanceof DbBundles) rmSync(bundles.root, { recursive: true, force: true });
       if (error instanceof EngineStartError) throw error;
       throw new EngineStartError(error instanceof Error ? error.message : String(error));
     }
@@ -223,7 +266,7 @@ export class Engine {
         `config ${boot.source} has ${lines.length} error(s):\n  ${lines.slice(0, 20).join("\n  ")}`,
       );
     }
-    const version = boot.commit();
+    const version = await boot.commit();
     this.log.info(
       {
         event: "config-loaded",
@@ -237,7 +280,7 @@ export class Engine {
     return loaded.registry;
   }
 
-  activeVersion(): VersionRow | undefined {
+  activeVersion(): Promise<VersionRow | undefined> {
     return this.versions.active();
   }
 
@@ -248,7 +291,9 @@ export class Engine {
       await this.#retention?.stop();
       await this.runner.stop();
       await this.#checkpointer?.stop();
-      await this.store.close();
+      await this.runtime.close();
+      // PostgreSQL: the local copies of verified bundles go; the database keeps the records.
+      if (this.#bundles instanceof DbBundles) rmSync(this.#bundles.root, { recursive: true, force: true });
       this.log.info({ event: "stopped" }, "engine stopped");
     })();
     return this.#stopping;

@@ -16,11 +16,10 @@ import {
   storeMonitoring,
 } from "../api/index.js";
 import { errorClass } from "../pipeline/error-class.js";
-import { isDir, readVerified } from "./bundle.js";
 import { ConfigVersionError, type ConfigVersions } from "./config-versions.js";
 import type { Engine } from "./engine.js";
 import { queuedFor, RemovedQueuedError, withRemovedQueued } from "./removed-queued.js";
-import type { VersionRow } from "./versions-table.js";
+import type { VersionRow } from "./versions-repository.js";
 
 export function engineServices(engine: Engine): EngineServices {
   return {
@@ -98,7 +97,7 @@ function config(engine: Engine): ConfigService {
       return registry.graph;
     },
     async active() {
-      const a = v.active();
+      const a = await v.active();
       return a ? toVersion(a) : undefined;
     },
     async stage(files, actor) {
@@ -112,7 +111,7 @@ function config(engine: Engine): ConfigService {
       return { ...staged, removedQueued };
     },
     promote: (stageId, actor, opts) => swapping(opts, async () => toVersion(await v.promote(stageId, actor))),
-    history: async () => v.history().map(toVersion),
+    history: async () => (await v.history()).map(toVersion),
     rollback: (versionId, actor, opts) =>
       swapping(opts, async () => toVersion(await v.rollback(versionId, actor))),
     versionFiles: async (versionId) => versionFiles(v, versionId),
@@ -120,17 +119,6 @@ function config(engine: Engine): ConfigService {
 }
 
 /** A kept version's files, verified against its content hash (a tampered dir answers CONFIG_TAMPERED). */
-function versionFiles(v: ConfigVersions, versionId: string): Record<string, string> | undefined {
-  const row = v.history().find((h) => h.versionId === versionId);
-  if (!row) return undefined;
-  const dir = v.dirFor(row.contentHash);
-  if (!isDir(dir)) return undefined;
-  try {
-    return readVerified(dir, row.contentHash);
-  } catch (error) {
-    throw new ApiError(
-      "CONFIG_TAMPERED",
-      `config version ${versionId} was changed on disk: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
+function versionFiles(v: ConfigVersions, versionId: string): Promise<Record<string, string> | undefined> {
+  return mapped(() => v.files(versionId));
 }

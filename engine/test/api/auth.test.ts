@@ -60,7 +60,7 @@ describe("api/auth", () => {
     h.clock.advance(h.auth.policy.lockoutMs + 1);
     const after = await h.call("POST", "/auth/login", { body: { username: "operator", password: PASSWORD } });
     assert.equal(after.status, 200);
-    assert.ok(h.auth.listAudit({ limit: 50, action: AUDIT_ACTIONS.accountLocked }).length >= 1);
+    assert.ok((await h.auth.listAudit({ limit: 50, action: AUDIT_ACTIONS.accountLocked })).length >= 1);
   });
 
   it("a lockout from another client address does not lock the administrator out here", async () => {
@@ -90,7 +90,7 @@ describe("api/auth", () => {
     for (let i = 0; i < 4; i++) statuses.push(await fromAttacker(`wrong-password-${i}`));
     assert.deepEqual(statuses, [401, 401, 401, 429]);
     await h.login("administrator");
-    const locked = h.auth.listAudit({ limit: 10, action: AUDIT_ACTIONS.accountLocked });
+    const locked = await h.auth.listAudit({ limit: 10, action: AUDIT_ACTIONS.accountLocked });
     assert.match(JSON.parse(locked[0]?.details ?? "{}").client, /^127\.0\.0\.2/);
   });
 

@@ -82,7 +82,7 @@ describe("api/config", () => {
       res.body.changes.added.map((n: { kind: string; name: string }) => `${n.kind}:${n.name}`).sort(),
       ["handler:test_adt_handler", "inbound:IB_TEST_ADT", "outbound:OB_TEST_ADT", "router:test_adt_router"],
     );
-    const audit = h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.configStaged }).at(-1);
+    const audit = (await h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.configStaged })).at(-1);
     assert.equal(audit?.actor, "deployer");
     assert.equal(audit?.target, `stage:${res.body.stageId}`);
   });
@@ -216,8 +216,7 @@ describe("api/config", () => {
       [rb.body.versionId, p2.body.versionId, p1.body.versionId, bootVersion],
     );
 
-    const actions = h.auth
-      .listAudit({ limit: 1000 })
+    const actions = (await h.auth.listAudit({ limit: 1000 }))
       .filter((e) => e.action.startsWith("config.") && !(e.details ?? "").includes('"failed"'))
       .map((e) => `${e.actor} ${e.action}`);
     assert.deepEqual(actions.sort(), [
@@ -258,7 +257,7 @@ describe("api/config", () => {
       p1.body.versionId,
     );
     assert.ok(h.engine.runner.has("IB_TEST_ADT"), "the promoted config keeps running");
-    const audit = h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.configRolledBack }).at(-1);
+    const audit = (await h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.configRolledBack })).at(-1);
     assert.deepEqual(JSON.parse(audit?.details ?? "{}"), { outcome: "failed", code: "CONFIG_TAMPERED" });
   });
 
@@ -287,7 +286,7 @@ describe("api/config", () => {
       (await h.call("GET", "/config/active", { token: deployer })).body.active.versionId,
       p1.body.versionId,
     );
-    const audit = h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.configPromoted }).at(-1);
+    const audit = (await h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.configPromoted })).at(-1);
     assert.deepEqual(JSON.parse(audit?.details ?? "{}"), { outcome: "failed", code: "PROMOTE_FAILED" });
   });
 });

@@ -115,9 +115,10 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
     for (const role of ROLES) {
       await users.add("test-setup", role, role, PASSWORD);
       if (engine.auth.policy.mfaRequiredRoles.includes(role))
-        secrets.set(role, users.enrolMfa("test-setup", role).secret);
+        secrets.set(role, (await users.enrolMfa("test-setup", role)).secret);
     }
-    const adminSecret = secrets.get("administrator") ?? users.enrolMfa("test-setup", "administrator").secret;
+    const adminSecret =
+      secrets.get("administrator") ?? (await users.enrolMfa("test-setup", "administrator")).secret;
 
     app = buildApp(engineServices(engine), {
       version: "9.9.9-test",
@@ -139,7 +140,7 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
       auth: running.auth,
       users,
       engine: running,
-      store: running.store,
+      store: running.store as SqliteStore,
       dir,
       adminSecret,
       async call(method, path, o = {}) {

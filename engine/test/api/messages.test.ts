@@ -24,7 +24,7 @@ describe("api/messages", () => {
   });
   afterEach(() => h.close());
 
-  const lastAudit = (action: string) => h.auth.listAudit({ limit: 1000, action }).at(-1);
+  const lastAudit = async (action: string) => (await h.auth.listAudit({ limit: 1000, action })).at(-1);
 
   it("lists metadata only: no patient data in list rows", async () => {
     const id = await receive(h, "MSG0001", "SECRETFAMILY");
@@ -98,7 +98,7 @@ describe("api/messages", () => {
     assert.equal(res.body.contentType, "hl7v2");
     assert.match(res.body.body, /^MSH\|\^~\\&\|/);
     assert.match(res.body.body, /TEST\^PATIENT/);
-    const audit = lastAudit(AUDIT_ACTIONS.messageRawViewed);
+    const audit = await lastAudit(AUDIT_ACTIONS.messageRawViewed);
     assert.equal(audit?.actor, "operator");
     assert.equal(audit?.target, `message:${id}`);
     assert.ok(!(audit?.details ?? "").includes("PATIENT"));
@@ -116,7 +116,7 @@ describe("api/messages", () => {
     assert.deepEqual(res.body, { id, queued: true });
     const detail = await h.call("GET", `/messages/${id}`, { token: operator });
     assert.equal(detail.body.run, 2);
-    assert.equal(lastAudit(AUDIT_ACTIONS.messageReplayed)?.target, `message:${id}`);
+    assert.equal((await lastAudit(AUDIT_ACTIONS.messageReplayed))?.target, `message:${id}`);
     assert.equal((await h.call("POST", "/messages/4242/replay", { token: operator })).status, 404);
   });
 
@@ -135,7 +135,7 @@ describe("api/messages", () => {
     assert.ok(!JSON.stringify(list.body).includes("AR from receiver"));
     const full = await h.call("GET", "/dead-letters?connection=OB_TEST_ADT", { token: operator });
     assert.equal(full.body.items[0].error, "AR from receiver");
-    const viewed = lastAudit(AUDIT_ACTIONS.messageErrorViewed);
+    const viewed = await lastAudit(AUDIT_ACTIONS.messageErrorViewed);
     assert.equal(viewed?.actor, "operator");
     assert.equal(viewed?.target, "dead-letters");
     assert.deepEqual(JSON.parse(viewed?.details ?? "{}"), { rows: 3 });
@@ -150,7 +150,7 @@ describe("api/messages", () => {
     const resend = await h.call("POST", `/outbound-rows/${a.rowId}/resend`, { token: operator });
     assert.equal(resend.status, 202);
     assert.ok(resend.body.newRowId > c.rowId);
-    assert.equal(lastAudit(AUDIT_ACTIONS.outboundResent)?.target, `row:${a.rowId}`);
+    assert.equal((await lastAudit(AUDIT_ACTIONS.outboundResent))?.target, `row:${a.rowId}`);
     assert.equal(
       (await h.call("POST", "/outbound-rows/9999/resend", { token: operator })).body.error.code,
       "ROW_NOT_FOUND",
@@ -163,7 +163,7 @@ describe("api/messages", () => {
     assert.equal(bulk.status, 202);
     assert.deepEqual(bulk.body, { replayed: 2, skipped: 0, truncated: false });
     assert.equal((await h.call("GET", "/dead-letters", { token: viewer })).body.items.length, 0);
-    const bulkAudits = h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.deadLettersReplayed });
+    const bulkAudits = await h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.deadLettersReplayed });
     assert.deepEqual(
       bulkAudits.map((e) => [e.actor, JSON.parse(e.details ?? "{}")]),
       [
@@ -184,7 +184,7 @@ describe("api/messages", () => {
 
   it("error text and history detail reach only messages:raw holders, and that view is audited", async () => {
     const { messageId, rowId } = await deadLetterOutbound(h, "ERR0001");
-    const before = h.auth.listAudit({ limit: 1000 }).length;
+    const before = (await h.auth.listAudit({ limit: 1000 })).length;
     const seen = await h.call("GET", `/messages/${messageId}`, { token: viewer });
     assert.equal(seen.status, 200);
     assert.ok(!JSON.stringify(seen.body).includes("AR from receiver"), JSON.stringify(seen.body));
@@ -198,7 +198,7 @@ describe("api/messages", () => {
     );
     const event = seen.body.history.find((e: { kind: string }) => e.kind === "dead-letter");
     assert.deepEqual([event.hasDetail, event.detail], [true, undefined]);
-    assert.equal(h.auth.listAudit({ limit: 1000 }).length, before, "a redacted view is not audited");
+    assert.equal((await h.auth.listAudit({ limit: 1000 })).length, before, "a redacted view is not audited");
 
     const full = await h.call("GET", `/messages/${messageId}`, { token: operator });
     assert.equal(full.status, 200);
@@ -206,7 +206,7 @@ describe("api/messages", () => {
     assert.ok(
       full.body.history.some((e: { detail: string | null }) => e.detail?.includes("AR from receiver")),
     );
-    const audit = lastAudit(AUDIT_ACTIONS.messageErrorViewed);
+    const audit = await lastAudit(AUDIT_ACTIONS.messageErrorViewed);
     assert.equal(audit?.actor, "operator");
     assert.equal(audit?.target, `message:${messageId}`);
     assert.ok(!(audit?.details ?? "").includes("AR from receiver"));
@@ -250,7 +250,7 @@ describe("api/messages", () => {
 
   it("a replay of an unknown message is audited as failed", async () => {
     assert.equal((await h.call("POST", "/messages/4242/replay", { token: operator })).status, 404);
-    const entries = h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.messageReplayed });
+    const entries = await h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.messageReplayed });
     assert.deepEqual(
       entries.map((e) => [e.target, JSON.parse(e.details ?? "{}")]),
       [
@@ -373,7 +373,7 @@ describe("api/monitoring", () => {
     const list = await h.call("GET", "/connections", { token });
     assert.equal(list.body.items.find((c: { name: string }) => c.name === "OB_TEST_ADT").state, "stopped");
     assert.equal(
-      h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.connectionStopped }).at(-1)?.actor,
+      (await h.auth.listAudit({ limit: 1000, action: AUDIT_ACTIONS.connectionStopped })).at(-1)?.actor,
       "operator",
     );
     assert.equal(h.engine.runner.connections().find((c) => c.name === "OB_TEST_ADT")?.state, "stopped");

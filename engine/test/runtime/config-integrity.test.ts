@@ -81,7 +81,7 @@ describe("runtime: staged bundles expire, versions are verified on every load", 
     const staged = await api.config.stage({ "routes.ts": router("r_two") }, "tester");
     await api.config.promote(staged.stageId, "tester");
     assert.deepEqual(names(e), ["r_two"]);
-    const v1 = e.versions.history().find((v) => v.versionId === "v1");
+    const v1 = (await e.versions.history()).find((v) => v.versionId === "v1");
     assert.ok(v1);
     const v1Dir = e.versions.dirFor(v1.contentHash);
 

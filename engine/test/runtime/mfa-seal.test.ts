@@ -84,7 +84,7 @@ describe("runtime: TOTP secrets sealed at rest", () => {
     try {
       const users = new UserAdmin(engine.authRepository, { policy: { hash: CHEAP_HASH }, now: () => clock });
       await users.add("test-setup", "root.admin", "administrator", PASSWORD);
-      secret = users.enrolMfa("test-setup", "root.admin").secret;
+      secret = (await users.enrolMfa("test-setup", "root.admin")).secret;
       const stored = rawSecret();
       assert.ok(!stored.includes(secret), "the raw column holds the secret");
       assert.doesNotMatch(stored, BASE32);
@@ -161,7 +161,7 @@ describe("runtime: TOTP secrets sealed at rest", () => {
     try {
       const users = new UserAdmin(engine.authRepository, { policy: { hash: CHEAP_HASH }, now: () => clock });
       await users.add("test-setup", "root.admin", "administrator", PASSWORD);
-      const old = users.enrolMfa("test-setup", "root.admin").secret;
+      const old = (await users.enrolMfa("test-setup", "root.admin")).secret;
       await engine.stop();
       // The key the secret was sealed with is gone (bodies too, but the administrator must get in).
       engine = await open({ MEFOR_STORE_KEY: key });

@@ -102,7 +102,7 @@ export async function startRealEngine(opts: { statsIntervalMs?: number } = {}): 
     await users.add("test-setup", DEPLOYER.username, "deployer", DEPLOYER.password);
     await users.add("test-setup", OPERATOR.username, "operator", OPERATOR.password);
     await users.add("test-setup", ADMIN.username, "administrator", ADMIN.password);
-    const secret = users.enrolMfa("test-setup", ADMIN.username).secret;
+    const secret = (await users.enrolMfa("test-setup", ADMIN.username)).secret;
     const totp = new TOTP({ secret, digits: 6, period: 30, algorithm: "SHA1" });
 
     app = buildApp(engineServices(engine), {

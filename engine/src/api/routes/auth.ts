@@ -51,7 +51,7 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthPort }> = async (app, { 
     "/auth/logout",
     { schema: logoutSchema, config: { authenticated: true } },
     async (req) => ({
-      ok: auth.logout(req.bearer),
+      ok: await auth.logout(req.bearer),
     }),
   );
 

@@ -79,7 +79,7 @@ export const configRoutes: FastifyPluginAsync<Deps> = async (app, { auth, config
     try {
       return await run();
     } catch (err) {
-      auth.recordAudit(session, action, target, { outcome: "failed", code: toApiError(err).code });
+      await auth.recordAudit(session, action, target, { outcome: "failed", code: toApiError(err).code });
       throw err;
     }
   }
@@ -125,7 +125,7 @@ export const configRoutes: FastifyPluginAsync<Deps> = async (app, { auth, config
       const session = sessionOf(req);
       checkBundle(req.body.files);
       const staged = await config.stage(req.body.files, session.username);
-      auth.recordAudit(session, AUDIT_ACTIONS.configStaged, `stage:${staged.stageId}`, {
+      await auth.recordAudit(session, AUDIT_ACTIONS.configStaged, `stage:${staged.stageId}`, {
         contentHash: staged.contentHash,
         files: Object.keys(req.body.files).length,
         hasErrors: staged.hasErrors,
@@ -142,7 +142,7 @@ export const configRoutes: FastifyPluginAsync<Deps> = async (app, { auth, config
       const version = await audited(session, AUDIT_ACTIONS.configPromoted, `stage:${req.body.stageId}`, () =>
         config.promote(req.body.stageId, session.username, swapOptions(req.body)),
       );
-      auth.recordAudit(session, AUDIT_ACTIONS.configPromoted, `config:${version.versionId}`, {
+      await auth.recordAudit(session, AUDIT_ACTIONS.configPromoted, `config:${version.versionId}`, {
         stageId: req.body.stageId,
         contentHash: version.contentHash,
         ...(req.body.removedQueued && { removedQueued: req.body.removedQueued }),
@@ -162,7 +162,7 @@ export const configRoutes: FastifyPluginAsync<Deps> = async (app, { auth, config
         `config:${req.body.versionId}`,
         () => config.rollback(req.body.versionId, session.username, swapOptions(req.body)),
       );
-      auth.recordAudit(session, AUDIT_ACTIONS.configRolledBack, `config:${version.versionId}`, {
+      await auth.recordAudit(session, AUDIT_ACTIONS.configRolledBack, `config:${version.versionId}`, {
         to: req.body.versionId,
         contentHash: version.contentHash,
         ...(req.body.removedQueued && { removedQueued: req.body.removedQueued }),

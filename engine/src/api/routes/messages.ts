@@ -146,11 +146,11 @@ async function auditedAction<T>(
   details: Record<string, unknown> | undefined,
   run: () => Promise<T>,
 ): Promise<T> {
-  auth.recordAudit(session, action, target, details);
+  await auth.recordAudit(session, action, target, details);
   try {
     return await run();
   } catch (err) {
-    auth.recordAudit(session, action, target, { outcome: "failed", code: toApiError(err).code });
+    await auth.recordAudit(session, action, target, { outcome: "failed", code: toApiError(err).code });
     throw err;
   }
 }
@@ -182,7 +182,7 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
       const shown = texts.filter((t) => t !== null).length;
       // Audited before the text leaves, like a raw view; a view without text is not PHI.
       if (withText && shown > 0) {
-        auth.recordAudit(sessionOf(req), AUDIT_ACTIONS.messageErrorViewed, `message:${m.id}`, {
+        await auth.recordAudit(sessionOf(req), AUDIT_ACTIONS.messageErrorViewed, `message:${m.id}`, {
           texts: shown,
         });
       }
@@ -216,7 +216,7 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
       const raw = await messages.raw(id);
       if (!raw) throw new ApiError("MESSAGE_NOT_FOUND", `no message ${id}`);
       // Audited before the body leaves: an audit failure must not let the view through.
-      auth.recordAudit(sessionOf(req), AUDIT_ACTIONS.messageRawViewed, `message:${id}`, {
+      await auth.recordAudit(sessionOf(req), AUDIT_ACTIONS.messageRawViewed, `message:${id}`, {
         bytes: raw.body.length,
       });
       return { id, contentType: raw.contentType, ...bodyText(raw.body) };
@@ -272,7 +272,9 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
       const withText = seesErrorText(req);
       const shown = withText ? res.items.filter((r) => r.error !== null).length : 0;
       if (shown > 0) {
-        auth.recordAudit(sessionOf(req), AUDIT_ACTIONS.messageErrorViewed, "dead-letters", { rows: shown });
+        await auth.recordAudit(sessionOf(req), AUDIT_ACTIONS.messageErrorViewed, "dead-letters", {
+          rows: shown,
+        });
       }
       return { items: res.items.map((r) => stageRowView(r, withText)), nextCursor: res.nextCursor };
     },
@@ -294,7 +296,7 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
         () => messages.replayDeadLetters(filter, max),
       );
       // What it did, for the trail: a second entry (the first proves intent even if this one is lost).
-      auth.recordAudit(session, AUDIT_ACTIONS.deadLettersReplayed, "dead-letters", {
+      await auth.recordAudit(session, AUDIT_ACTIONS.deadLettersReplayed, "dead-letters", {
         filter,
         outcome: "done",
         ...result,

@@ -64,7 +64,7 @@ export const monitoringRoutes: FastifyPluginAsync<Deps> = async (app, { auth, mo
         const { name } = req.params;
         const state = await connections[action](name);
         if (state === undefined) throw new ApiError("CONNECTION_NOT_FOUND", `no connection named "${name}"`);
-        auth.recordAudit(
+        await auth.recordAudit(
           sessionOf(req),
           action === "start" ? AUDIT_ACTIONS.connectionStarted : AUDIT_ACTIONS.connectionStopped,
           `connection:${name}`,

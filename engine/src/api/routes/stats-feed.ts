@@ -36,7 +36,7 @@ export const statsFeedRoutes: FastifyPluginAsync<Deps> = async (app, { auth, mon
         if (busy || socket.readyState !== OPEN) return;
         busy = true;
         try {
-          authorize(auth, token, { permission: "monitoring:read" }, false);
+          await authorize(auth, token, { permission: "monitoring:read" }, false);
           const body = JSON.stringify(statsView(await monitoring.stats()));
           if (socket.readyState === OPEN) socket.send(body);
         } catch (err) {

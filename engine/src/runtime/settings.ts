@@ -1,0 +1,277 @@
+/**
+ * engine.toml: where an engine keeps its runtime state ([store], [store.ssl]) and how its API listens
+ * ([api]). smol-toml (the parser connections.toml uses) reads the values; a line scanner finds where
+ * each key sits so every problem names file, line and the fix. Relative paths resolve against the
+ * file's folder. The database password never comes from this file: MEFOR_STORE_PASSWORD, or pg's own
+ * PGPASSWORD / ~/.pgpass.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parse as parseToml, TomlError } from "smol-toml";
+import type { PgConnectionOptions, PgTlsOptions } from "../store/pg-connection.js";
+
+/** Which database holds the engine's runtime state (queue, auth, config versions). */
+export type StoreSettings =
+  | { backend: "sqlite"; path: string }
+  | { backend: "postgres"; pg: PgConnectionOptions };
+
+export interface ApiSettings {
+  host?: string;
+  port?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
+}
+
+export interface EngineSettings {
+  /** The settings file (absolute). */
+  file: string;
+  /** Absent when the file has no [store] section (then `--db` must say where the store is). */
+  store?: StoreSettings;
+  api: ApiSettings;
+}
+
+export class SettingsError extends Error {
+  override name = "SettingsError";
+}
+
+/** The environment variable the PostgreSQL password comes from. */
+export const STORE_PASSWORD_ENV = "MEFOR_STORE_PASSWORD";
+
+type Kind = "string" | "integer" | "string[]";
+const SECTIONS: Readonly<Record<string, Readonly<Record<string, Kind>>>> = {
+  store: {
+    backend: "string",
+    path: "string",
+    host: "string",
+    port: "integer",
+    database: "string",
+    user: "string",
+    schema: "string",
+    pool_size: "integer",
+  },
+  "store.ssl": { mode: "string", ca: "string", servername: "string" },
+  api: {
+    host: "string",
+    port: "integer",
+    tls_cert: "string",
+    tls_key: "string",
+    allowed_hosts: "string[]",
+    allowed_origins: "string[]",
+  },
+};
+const PG_ONLY = ["host", "port", "database", "user", "schema", "pool_size"] as const;
+const SSL_MODES = ["disable", "require", "verify-ca", "verify-full"] as const;
+
+/** Line of each `[section]` header and `key =` (by `section.key`), for positioned errors. */
+function lineIndex(text: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  let section = "";
+  text.split(/\r?\n/).forEach((line, i) => {
+    const header = /^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]/.exec(line);
+    if (header) {
+      section = header[1] ?? "";
+      if (!lines.has(section)) lines.set(section, i + 1);
+      return;
+    }
+    const kv = /^\s*([A-Za-z0-9_-]+)\s*=/.exec(line);
+    const name = section ? `${section}.${kv?.[1]}` : kv?.[1];
+    if (kv && name && !lines.has(name)) lines.set(name, i + 1);
+  });
+  return lines;
+}
+
+function kindOf(v: unknown): string {
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "bigint" || (typeof v === "number" && Number.isInteger(v))) return "integer";
+  return v instanceof Date ? "date" : typeof v === "object" ? "table" : typeof v;
+}
+
+function fits(v: unknown, kind: Kind): boolean {
+  if (kind === "string") return typeof v === "string";
+  if (kind === "integer") return kindOf(v) === "integer";
+  return Array.isArray(v) && v.every((x) => typeof x === "string");
+}
+
+/** Reads and checks engine.toml; throws SettingsError listing every problem (file:line: what; fix). */
+export function loadEngineSettings(file: string, env: NodeJS.ProcessEnv = process.env): EngineSettings {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new SettingsError(`${file}: cannot read the settings file: ${(error as Error).message}`);
+  }
+  return parseEngineSettings(text, path, env);
+}
+
+/** {@link loadEngineSettings} over text already read; `file` is used for messages and relative paths. */
+export function parseEngineSettings(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): EngineSettings {
+  let data: Record<string, unknown>;
+  try {
+    data = parseToml(text) as Record<string, unknown>;
+  } catch (e) {
+    const where = e instanceof TomlError ? `${file}:${e.line}` : file;
+    const msg = e instanceof TomlError ? (e.message.split("\n")[0] ?? "") : String(e);
+    throw new SettingsError(`${where}: ${msg} — fix the TOML syntax (https://toml.io)`);
+  }
+  const lines = lineIndex(text);
+  const problems: string[] = [];
+  const at = (name: string) => `${file}:${lines.get(name) ?? 1}`;
+  const problem = (name: string, what: string, fix: string) => problems.push(`${at(name)}: ${what} — ${fix}`);
+
+  // Checked shape: section → key → value (only known keys of the right type survive).
+  const values: Record<string, Record<string, unknown>> = {};
+  const visit = (section: string, table: Record<string, unknown>) => {
+    const known = SECTIONS[section];
+    const out: Record<string, unknown> = {};
+    values[section] = out;
+    for (const [key, value] of Object.entries(table)) {
+      const name = section ? `${section}.${key}` : key;
+      if (SECTIONS[name] && kindOf(value) === "table") {
+        visit(name, value as Record<string, unknown>);
+        continue;
+      }
+      if (!known) {
+        problem(
+          name,
+          section ? `unknown key "${key}"` : `unknown section [${key}]`,
+          `engine.toml has [store], [store.ssl] and [api]; remove or rename it`,
+        );
+        continue;
+      }
+      if (key === "password") {
+        problem(
+          name,
+          "a password does not belong in the settings file",
+          `remove it and set ${STORE_PASSWORD_ENV} in the engine's environment (or use PGPASSWORD / ~/.pgpass)`,
+        );
+        continue;
+      }
+      const kind = known[key];
+      if (!kind) {
+        problem(name, `unknown key "${key}" in [${section}]`, `known keys: ${Object.keys(known).join(", ")}`);
+        continue;
+      }
+      if (!fits(value, kind)) {
+        problem(
+          name,
+          `${key} must be ${kind === "string[]" ? "an array of strings" : kind === "integer" ? "an integer" : "a string"}`,
+          `not ${kindOf(value)}`,
+        );
+        continue;
+      }
+      out[key] = typeof value === "bigint" ? Number(value) : value;
+    }
+  };
+  visit("", data);
+
+  const folder = dirname(file);
+  const rel = (p: string) => resolve(folder, p);
+  const str = (section: string, key: string) => values[section]?.[key] as string | undefined;
+  const int = (section: string, key: string) => values[section]?.[key] as number | undefined;
+
+  let store: StoreSettings | undefined;
+  const s = values.store;
+  if (s) {
+    const backend = str("store", "backend") ?? "sqlite";
+    if (backend === "sqlite") {
+      for (const key of PG_ONLY)
+        if (s[key] !== undefined) problem(`store.${key}`, `${key} is for backend = "postgres"`, "remove it");
+      if (values["store.ssl"]) problem("store.ssl", '[store.ssl] is for backend = "postgres"', "remove it");
+      const path = str("store", "path");
+      if (path === undefined) problem("store", 'backend = "sqlite" needs path', 'add path = "engine.db"');
+      else store = { backend: "sqlite", path: rel(path) };
+    } else if (backend === "postgres") {
+      if (s.path !== undefined) problem("store.path", 'path is for backend = "sqlite"', "remove it");
+      const port = int("store", "port");
+      if (port !== undefined && (port < 1 || port > 65535))
+        problem("store.port", `port ${port} is out of range`, "use 1..65535");
+      const poolSize = int("store", "pool_size");
+      if (poolSize !== undefined && (poolSize < 1 || poolSize > 1000))
+        problem("store.pool_size", `pool_size ${poolSize} is out of range`, "use 1..1000");
+      const schema = str("store", "schema");
+      if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
+        problem(
+          "store.schema",
+          `schema "${schema}" is not a plain name`,
+          "use lower-case letters, digits and _",
+        );
+      const pg: PgConnectionOptions = { applicationName: "messagefoundry" };
+      const host = str("store", "host");
+      const database = str("store", "database");
+      const user = str("store", "user");
+      if (host !== undefined) pg.host = host;
+      if (port !== undefined) pg.port = port;
+      if (database !== undefined) pg.database = database;
+      if (user !== undefined) pg.user = user;
+      if (schema !== undefined) pg.schema = schema;
+      if (poolSize !== undefined) pg.poolSize = poolSize;
+      const password = env[STORE_PASSWORD_ENV];
+      if (password) pg.password = password;
+      const ssl = sslOptions(values["store.ssl"], rel, (key, what, fix) =>
+        problem(`store.ssl.${key}`, what, fix),
+      );
+      if (ssl !== undefined) pg.ssl = ssl;
+      store = { backend: "postgres", pg };
+    } else {
+      problem("store.backend", `unknown backend "${backend}"`, 'use "sqlite" or "postgres"');
+    }
+  } else if (values["store.ssl"]) {
+    problem("store.ssl", "[store.ssl] without [store]", 'add [store] with backend = "postgres"');
+  }
+
+  const api: ApiSettings = {};
+  const a = values.api ?? {};
+  const host = str("api", "host");
+  const port = int("api", "port");
+  if (port !== undefined && (port < 0 || port > 65535))
+    problem("api.port", `port ${port} is out of range`, "use 0..65535");
+  if (host !== undefined) api.host = host;
+  if (port !== undefined) api.port = port;
+  const cert = str("api", "tls_cert");
+  const key = str("api", "tls_key");
+  if (cert !== undefined) api.tlsCert = rel(cert);
+  if (key !== undefined) api.tlsKey = rel(key);
+  if (a.allowed_hosts !== undefined) api.allowedHosts = a.allowed_hosts as string[];
+  if (a.allowed_origins !== undefined) api.allowedOrigins = a.allowed_origins as string[];
+
+  if (problems.length > 0) throw new SettingsError(problems.join("\n"));
+  return { file, ...(store ? { store } : {}), api };
+}
+
+/** [store.ssl] → pg TLS options (the `ca` file is read here). */
+function sslOptions(
+  ssl: Record<string, unknown> | undefined,
+  rel: (p: string) => string,
+  problem: (key: string, what: string, fix: string) => void,
+): PgTlsOptions | false | undefined {
+  if (!ssl) return undefined;
+  const mode = (ssl.mode as string | undefined) ?? "verify-full";
+  if (!(SSL_MODES as readonly string[]).includes(mode)) {
+    problem("mode", `unknown ssl mode "${mode}"`, `use one of ${SSL_MODES.join(", ")}`);
+    return undefined;
+  }
+  if (mode === "disable") return false;
+  if (mode === "require") return { rejectUnauthorized: false };
+  const tls: PgTlsOptions = {};
+  if (typeof ssl.ca === "string") {
+    try {
+      tls.ca = readFileSync(rel(ssl.ca), "utf8");
+    } catch (error) {
+      problem(
+        "ca",
+        `cannot read the CA file: ${(error as Error).message}`,
+        "give the PEM file of the server's CA",
+      );
+    }
+  }
+  if (typeof ssl.servername === "string") tls.servername = ssl.servername;
+  if (mode === "verify-ca") tls.skipHostnameCheck = true;
+  return tls;
+}
