@@ -10,8 +10,8 @@ import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { pgDumpPath } from "@messagefoundry/test-services";
 import { aesGcmCodec, makeStoreKey, openPgStore, type PgStore } from "../../src/store/index.js";
+import { type TestSchema, testSchema, urlParts } from "../support/pg-schema.js";
 import { pilotTraffic } from "../support/pilot-traffic.js";
-import { type TestSchema, testSchema, urlParts } from "./pg-fixtures.js";
 
 const exec = promisify(execFile);
 

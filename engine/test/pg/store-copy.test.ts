@@ -28,8 +28,8 @@ import {
   pgPoolConfig,
 } from "../../src/store/index.js";
 import { tempDir, until, writeFiles } from "../support/fixtures.js";
+import { type TestSchema, testSchema, urlParts } from "../support/pg-schema.js";
 import { hl7, pilotTraffic } from "../support/pilot-traffic.js";
-import { type TestSchema, testSchema, urlParts } from "./pg-fixtures.js";
 
 const PASSWORD = "Correct-Horse-9-battery";
 

@@ -15,7 +15,7 @@ import { aesGcmCodec, makeStoreKey, openPgStore, type PgStore } from "../../src/
 import { freePort, tempDir, until, writeFiles } from "../support/fixtures.js";
 import { allDelivered, finalMessages } from "../support/ledger.js";
 import { type MllpSink, mllpSender, mllpSink } from "../support/mllp-peers.js";
-import { type TestSchema, testSchema, urlParts, viaHost } from "./pg-fixtures.js";
+import { type TestSchema, testSchema, urlParts, viaHost } from "../support/pg-schema.js";
 
 /** How long a frame is held while the store is away (the cut lasts longer, so some connections close). */
 const STORE_WAIT_MS = 1500;

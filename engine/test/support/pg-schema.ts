@@ -1,4 +1,4 @@
-/** PostgreSQL fixtures of the pg/ suites: a fresh schema per test (dropped after), a raw client on it. */
+/** PostgreSQL fixtures of the PostgreSQL suites: a fresh schema per test (dropped after), a raw client on it. */
 import { randomBytes } from "node:crypto";
 import { postgresUrl } from "@messagefoundry/test-services";
 import pg from "pg";
