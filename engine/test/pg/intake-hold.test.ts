@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { type FaultProxy, faultProxy } from "@messagefoundry/test-services";
-import { createIntake } from "../../src/pipeline/index.js";
-import { StoreUnavailableError } from "../../src/pipeline/store-outage.js";
+import { createIntake, StoreUnavailableError } from "../../src/pipeline/index.js";
+
 import { aesGcmCodec, makeStoreKey, openPgStore, type PgStore } from "../../src/store/index.js";
 import { type TestSchema, testSchema, urlParts, viaHost } from "../support/pg-schema.js";
 import { hl7 } from "../support/pilot-traffic.js";
