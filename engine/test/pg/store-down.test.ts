@@ -1,13 +1,18 @@
 /**
- * PostgreSQL goes away under load. A runner on PgStore (reached through a fault proxy) takes MLLP
- * traffic from four resending senders over real sockets and delivers to two MLLP lanes; mid-load the
- * proxy cuts every database connection for longer than the listener's `storeWaitMs`, then lets them
- * through again. Intake must hold frames without an ACK and close connections it cannot commit for
+ * PostgreSQL goes away under load. A runner on PgStore takes MLLP traffic from four resending senders
+ * over real sockets and delivers to two MLLP lanes; mid-load the database goes away for longer than the
+ * listener's `storeWaitMs` (a fault proxy cuts every connection, or the tests' own PostgreSQL shuts down)
+ * and comes back. Intake must hold frames without an ACK and close connections it cannot commit for
  * (never a NAK); workers back off and resume by themselves; nothing ACKed is lost.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { type FaultProxy, faultProxy } from "@messagefoundry/test-services";
+import {
+  type FaultProxy,
+  faultProxy,
+  type StartedPostgres,
+  startPostgres,
+} from "@messagefoundry/test-services";
 import { loadConfig } from "../../src/config/index.js";
 import type { Log } from "../../src/log.js";
 import { Runner } from "../../src/pipeline/runner.js";
@@ -51,107 +56,144 @@ function recordingLog(lines: LogLine[]): Log {
   return { debug: () => {}, info: at("info"), warn: at("warn"), error: at("error") };
 }
 
-describe("PostgreSQL store down under load", function () {
-  this.timeout(120_000);
-  let schema: TestSchema;
-  let proxy: FaultProxy;
-  let store: PgStore | undefined;
-  let runner: Runner | undefined;
-  const sinks: MllpSink[] = [];
-  const dir = tempDir("mf-pg-down-");
+/** A PostgreSQL the engine reaches, and a way to take it away and bring it back. */
+interface Outage {
+  name: string;
+  setup(): Promise<{
+    url: string;
+    schema: TestSchema;
+    begin(): Promise<void>;
+    end(): Promise<void>;
+    close(): Promise<void>;
+  }>;
+}
 
-  beforeEach(async () => {
-    schema = await testSchema();
-    const { host, port } = urlParts(schema.url);
-    proxy = await faultProxy({ host, port });
-  });
-  afterEach(async () => {
-    await runner?.stop().catch(() => undefined);
-    await store?.close().catch(() => undefined);
-    for (const s of sinks.splice(0)) await s.close();
-    await proxy.close();
-    await schema.drop();
-    dir.cleanup();
-  });
+const OUTAGES: Outage[] = [
+  {
+    name: "a fault proxy cuts every connection",
+    async setup() {
+      const schema = await testSchema();
+      const { host, port } = urlParts(schema.url);
+      const proxy: FaultProxy = await faultProxy({ host, port });
+      return {
+        url: viaHost(schema.url, proxy.host, proxy.port),
+        schema,
+        begin: async () => proxy.cut(),
+        end: async () => proxy.restore(),
+        close: () => proxy.close(),
+      };
+    },
+  },
+  {
+    name: "the tests' own PostgreSQL shuts down and restarts",
+    async setup() {
+      const own: StartedPostgres = await startPostgres();
+      const schema = await testSchema("mf_pgops", own.url);
+      return { url: own.url, schema, begin: own.shutdown, end: own.restart, close: own.stop };
+    },
+  },
+];
 
-  it("holds frames unACKed while the store is away, closes past storeWaitMs, and loses nothing", async () => {
-    const lane1 = await mllpSink();
-    const lane2 = await mllpSink();
-    sinks.push(lane1, lane2);
-    const inPort = await freePort();
-    writeFiles(dir.dir, {
-      "config/routes.ts": ROUTES,
-      "config/environments/test.toml": `in_port = ${inPort}\nob_down_lane1 = ${lane1.port}\nob_down_lane2 = ${lane2.port}\n`,
+for (const outage of OUTAGES)
+  describe(`PostgreSQL store down under load: ${outage.name}`, function () {
+    this.timeout(120_000);
+    let db: Awaited<ReturnType<Outage["setup"]>>;
+    let store: PgStore | undefined;
+    let runner: Runner | undefined;
+    const sinks: MllpSink[] = [];
+    const dir = tempDir("mf-pg-down-");
+
+    beforeEach(async function () {
+      this.timeout(120_000); // the own server's initdb
+      db = await outage.setup();
     });
-    const loaded = await loadConfig(`${dir.dir}/config`, { env: "test" });
-    assert.deepEqual(
-      loaded.problems.filter((p) => p.severity === "error"),
-      [],
-    );
-    const codec = aesGcmCodec(makeStoreKey(randomBytes(32)));
-    store = await openPgStore({
-      connectionString: viaHost(schema.url, proxy.host, proxy.port),
-      schema: schema.name,
-      codec,
-      onPoolError: () => undefined, // idle connections dropped by the cut: the next query reconnects
+    afterEach(async () => {
+      await runner?.stop().catch(() => undefined);
+      await store?.close().catch(() => undefined);
+      for (const s of sinks.splice(0)) await s.close();
+      await db.schema.drop();
+      await db.close();
+      dir.cleanup();
     });
-    const lines: LogLine[] = [];
-    runner = new Runner({ store, log: recordingLog(lines), workers: { pollMs: 200 } });
-    await runner.start(loaded.registry);
 
-    const acked: string[] = [];
-    const unanswered: string[] = [];
-    let stopped = false;
-    const senders = ["A", "B", "C", "D"].map((prefix) =>
-      mllpSender(inPort, {
-        prefix,
-        acked,
-        stop: () => stopped,
-        resend: true,
-        onUnanswered: (id) => unanswered.push(id),
-      }),
-    );
+    it("holds frames unACKed while the store is away, closes past storeWaitMs, and loses nothing", async () => {
+      const lane1 = await mllpSink();
+      const lane2 = await mllpSink();
+      sinks.push(lane1, lane2);
+      const inPort = await freePort();
+      writeFiles(dir.dir, {
+        "config/routes.ts": ROUTES,
+        "config/environments/test.toml": `in_port = ${inPort}\nob_down_lane1 = ${lane1.port}\nob_down_lane2 = ${lane2.port}\n`,
+      });
+      const loaded = await loadConfig(`${dir.dir}/config`, { env: "test" });
+      assert.deepEqual(
+        loaded.problems.filter((p) => p.severity === "error"),
+        [],
+      );
+      const codec = aesGcmCodec(makeStoreKey(randomBytes(32)));
+      store = await openPgStore({
+        connectionString: db.url,
+        schema: db.schema.name,
+        codec,
+        onPoolError: () => undefined, // idle connections dropped by the cut: the next query reconnects
+      });
+      const lines: LogLine[] = [];
+      runner = new Runner({ store, log: recordingLog(lines), workers: { pollMs: 200 } });
+      await runner.start(loaded.registry);
 
-    await until(() => acked.length >= 200, 5);
-    proxy.cut();
-    const ackedAtCut = acked.length;
-    await new Promise((r) => setTimeout(r, CUT_MS));
-    // Nothing can be committed while the database is unreachable, so nothing may have been ACKed
-    // (a reply already in flight at the cut is the one exception: at most one per sender).
-    assert.ok(acked.length - ackedAtCut <= 4, `${acked.length - ackedAtCut} ACKs while the store was away`);
-    // The cut outlasted storeWaitMs: held frames were answered by closing, without an ACK or NAK.
-    assert.ok(
-      unanswered.length >= 4,
-      `every sender had a connection closed unanswered (${unanswered.length})`,
-    );
-    proxy.restore();
+      const acked: string[] = [];
+      const unanswered: string[] = [];
+      let stopped = false;
+      const senders = ["A", "B", "C", "D"].map((prefix) =>
+        mllpSender(inPort, {
+          prefix,
+          acked,
+          stop: () => stopped,
+          resend: true,
+          onUnanswered: (id) => unanswered.push(id),
+        }),
+      );
 
-    // The engine resumes by itself; the senders' resent frames get through.
-    await until(() => acked.length >= ackedAtCut + 300, 10);
-    stopped = true;
-    await Promise.all(senders);
-    await until(() => allDelivered(acked, [lane1, lane2]), 50);
-    for (const id of unanswered) assert.ok(acked.includes(id), `resent ${id} was ACKed after the outage`);
-    await until(async () => (await store!.stats()).depth.every((d) => d.pending + d.claimed === 0), 50);
-    await runner.stop();
-    runner = undefined;
+      await until(() => acked.length >= 200, 5);
+      await db.begin();
+      const ackedAtCut = acked.length;
+      await new Promise((r) => setTimeout(r, CUT_MS));
+      // Nothing can be committed while the database is unreachable, so nothing may have been ACKed
+      // (a reply already in flight at the cut is the one exception: at most one per sender).
+      assert.ok(acked.length - ackedAtCut <= 4, `${acked.length - ackedAtCut} ACKs while the store was away`);
+      // The cut outlasted storeWaitMs: held frames were answered by closing, without an ACK or NAK.
+      assert.ok(
+        unanswered.length >= 4,
+        `every sender had a connection closed unanswered (${unanswered.length})`,
+      );
+      await db.end();
 
-    // Every ACKed message was committed and ends in exactly one final disposition per stored copy.
-    const messages = await finalMessages(store);
-    for (const id of acked) {
-      const copies = messages.get(id);
-      assert.ok(copies && copies.length >= 1, `ACKed ${id} is in the store`);
-      for (const m of copies) assert.equal(m.disposition, "PROCESSED", `${id} (message ${m.id})`);
-    }
-    // One warning for the outage, not one per worker, row or frame; and its end at info.
-    const down = lines.filter((l) => l.obj.event === "store-unavailable");
-    assert.equal(down.length, 1, `store-unavailable logged ${down.length} times`);
-    assert.equal(down[0]?.level, "warn");
-    assert.equal(lines.filter((l) => l.obj.event === "store-available").length, 1);
-    assert.deepEqual(
-      lines.filter((l) => l.level === "error").map((l) => l.msg),
-      [],
-      "no errors logged for the outage",
-    );
+      // The engine resumes by itself; the senders' resent frames get through.
+      await until(() => acked.length >= ackedAtCut + 300, 10);
+      stopped = true;
+      await Promise.all(senders);
+      await until(() => allDelivered(acked, [lane1, lane2]), 50);
+      for (const id of unanswered) assert.ok(acked.includes(id), `resent ${id} was ACKed after the outage`);
+      await until(async () => (await store!.stats()).depth.every((d) => d.pending + d.claimed === 0), 50);
+      await runner.stop();
+      runner = undefined;
+
+      // Every ACKed message was committed and ends in exactly one final disposition per stored copy.
+      const messages = await finalMessages(store);
+      for (const id of acked) {
+        const copies = messages.get(id);
+        assert.ok(copies && copies.length >= 1, `ACKed ${id} is in the store`);
+        for (const m of copies) assert.equal(m.disposition, "PROCESSED", `${id} (message ${m.id})`);
+      }
+      // One warning for the outage, not one per worker, row or frame; and its end at info.
+      const down = lines.filter((l) => l.obj.event === "store-unavailable");
+      assert.equal(down.length, 1, `store-unavailable logged ${down.length} times`);
+      assert.equal(down[0]?.level, "warn");
+      assert.equal(lines.filter((l) => l.obj.event === "store-available").length, 1);
+      assert.deepEqual(
+        lines.filter((l) => l.level === "error").map((l) => l.msg),
+        [],
+        "no errors logged for the outage",
+      );
+    });
   });
-});

@@ -6,17 +6,18 @@ import pg from "pg";
 export interface TestSchema {
   /** The schema's name (`mf_test_…`). */
   name: string;
-  /** The tests' PostgreSQL URL (`postgresUrl()`). */
+  /** The server's URL. */
   url: string;
   /** A client whose search_path is the schema. */
   client: pg.Client;
   drop(): Promise<void>;
 }
 
-export async function testSchema(prefix = "mf_pgops"): Promise<TestSchema> {
+/** A fresh schema on `url` (default: the tests' PostgreSQL, `postgresUrl()`). */
+export async function testSchema(prefix = "mf_pgops", url = postgresUrl()): Promise<TestSchema> {
   const name = `${prefix}_${randomBytes(6).toString("hex")}`;
-  const url = postgresUrl();
   const client = new pg.Client({ connectionString: url, options: `-c search_path=${name}` });
+  client.on("error", () => undefined); // a test may restart the server under it
   await client.connect();
   await client.query(`CREATE SCHEMA ${name}`);
   return {
@@ -24,8 +25,14 @@ export async function testSchema(prefix = "mf_pgops"): Promise<TestSchema> {
     url,
     client,
     async drop() {
-      await client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-      await client.end();
+      await client.end().catch(() => undefined);
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        await admin.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+      } finally {
+        await admin.end();
+      }
     },
   };
 }
