@@ -22,7 +22,8 @@ import {
 export type CopyProgress =
   | { phase: "table"; table: string; copied: number; total: number }
   | { phase: "skipped"; table: string; reason: string }
-  | { phase: "done"; tables: Record<string, number> };
+  /** `requeued`: rows the pilot held claimed, made pending again for the new engine. */
+  | { phase: "done"; tables: Record<string, number>; requeued: number };
 
 export class StoreCopyError extends Error {
   override name = "StoreCopyError";
@@ -66,13 +67,39 @@ export async function copyStore(
     await (options.migrate ?? migrateTarget)(target);
     const client = new pg.Client(pgPoolConfig(target));
     await client.connect();
+    let copied: Record<string, number>;
     try {
-      return await copyInto(source, client, pgSchema(target), progress, options.batchRows ?? BATCH_ROWS);
+      copied = await copyInto(source, client, pgSchema(target), options.batchRows ?? BATCH_ROWS, progress);
     } finally {
       await client.end();
     }
+    const requeued = await requeueClaims(target);
+    progress({ phase: "done", tables: copied, requeued });
+    return copied;
   } finally {
     source.close();
+  }
+}
+
+/** A store whose codec refuses to work: the copy reads and writes no body, and this proves it. */
+async function openTargetStore(target: PgConnectionOptions) {
+  const refuse = (): never => {
+    throw new StoreCopyError("store copy never encodes or decodes a body");
+  };
+  const codec: BodyCodec = { encrypted: true, encode: refuse, decode: refuse, isStale: refuse };
+  return openPgStore({ ...target, connectionString: connectionUrl(target), codec });
+}
+
+/**
+ * Rows the pilot had claimed (it was stopped, or crashed, mid-batch) go back to pending, so the engine
+ * on PostgreSQL takes them at once instead of waiting out leases of up to minutes.
+ */
+async function requeueClaims(target: PgConnectionOptions): Promise<number> {
+  const store = await openTargetStore(target);
+  try {
+    return await store.recoverLeases({ all: true });
+  } finally {
+    await store.close();
   }
 }
 
@@ -90,13 +117,7 @@ function openSource(path: string): Database.Database {
  * open them here too, e.g. through `openRuntimeStore`, so a pilot's users and audit log are copied).
  */
 export async function migrateTarget(target: PgConnectionOptions): Promise<void> {
-  // No body is read or written here: a codec that refuses to work proves it.
-  const refuse = (): never => {
-    throw new StoreCopyError("store copy never encodes or decodes a body");
-  };
-  const codec: BodyCodec = { encrypted: true, encode: refuse, decode: refuse, isStale: refuse };
-  const store = await openPgStore({ ...target, connectionString: connectionUrl(target), codec });
-  await store.close();
+  await (await openTargetStore(target)).close();
 }
 
 /**
@@ -125,8 +146,8 @@ async function copyInto(
   source: Database.Database,
   client: pg.Client,
   schema: string,
-  progress: (p: CopyProgress) => void,
   batchRows: number,
+  progress: (p: CopyProgress) => void,
 ): Promise<Record<string, number>> {
   const targetColumns = await columnsOf(client, schema);
   // One snapshot of the source for the whole copy (a pilot engine left running cannot tear it).
@@ -163,7 +184,6 @@ async function copyInto(
       await resetSequences(client, source, plans);
       await verifyCounts(client, plans);
       await client.query("COMMIT");
-      progress({ phase: "done", tables: copied });
       return copied;
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);

@@ -45,7 +45,9 @@ function progressPrinter(io: CliIo, tty: boolean): (p: CopyProgress) => void {
     else if (p.phase === "skipped") io.err(`\rskipped ${p.table}: ${p.reason}\u001b[K\n`);
     else {
       const total = Object.values(p.tables).reduce((a, b) => a + b, 0);
-      io.err(`\rcopied ${total} rows in ${Object.keys(p.tables).length} tables; counts verified\u001b[K\n`);
+      io.err(
+        `\rcopied ${total} rows in ${Object.keys(p.tables).length} tables; counts verified; ${p.requeued} claimed rows re-queued\u001b[K\n`,
+      );
     }
   };
 }

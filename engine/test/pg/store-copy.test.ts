@@ -21,6 +21,7 @@ import {
 import {
   aesGcmCodec,
   FINAL_DISPOSITIONS,
+  type MessageDetail,
   makeStoreKey,
   openPgStore,
   openSqliteStore,
@@ -90,8 +91,15 @@ describe("store copy: a pilot's SQLite store to PostgreSQL", function () {
     await userAdd(pilot.db, "bob", "operator", PASSWORD, { actor: "cli:test" });
     userDisable(pilot.db, "bob", { actor: "cli:test" });
     await pilot.setCursor("DB_IN", "cursor-1");
+    // A pilot that died mid-batch: one in-flight row still claimed, with a long lease.
+    const held = await pilot.claimOutbound("OB_WAIT", {
+      owner: "crashed-pilot",
+      limit: 1,
+      leaseMs: 3_600_000,
+    });
+    assert.equal(held.length, 1);
     const auditRows = pilot.db.prepare("SELECT count(*) FROM auth_audit").pluck().get() as number;
-    const details = new Map<number, unknown>();
+    const details = new Map<number, MessageDetail | undefined>();
     for (const m of messages) details.set(m.id, await pilot.getMessage(m.id));
     await pilot.close();
     assert.ok(auditRows >= 3);
@@ -113,14 +121,28 @@ describe("store copy: a pilot's SQLite store to PostgreSQL", function () {
     assert.equal(copied.auth_users, 2);
     assert.equal(copied.connector_cursors, 1);
     assert.ok(seen.some((p) => p.phase === "table" && p.table === "messages" && p.copied < p.total));
-    assert.deepEqual(seen.at(-1), { phase: "done", tables: copied });
+    assert.deepEqual(seen.at(-1), { phase: "done", tables: copied, requeued: 1 });
 
     const store = await openPgStore({ connectionString: schema.url, schema: schema.name, codec });
     try {
       // Every message, its history and its bodies read back through the same key.
       assert.deepEqual(await store.listMessages({ limit: 1000 }), messages);
       for (const m of messages) {
-        assert.deepEqual(await store.getMessage(m.id), details.get(m.id), `message ${m.id}`);
+        const detail = await store.getMessage(m.id);
+        const expected = details.get(m.id) as MessageDetail;
+        // The crashed pilot's claim is the one change the copy makes: the row is pending again.
+        for (const row of detail?.rows ?? []) {
+          if (row.id !== held[0]?.rowId) continue;
+          assert.equal(row.state, "pending");
+          const was = expected.rows.find((r) => r.id === row.id);
+          Object.assign(row, {
+            state: was?.state,
+            claimedBy: was?.claimedBy,
+            leaseUntil: was?.leaseUntil,
+            updatedAt: was?.updatedAt,
+          });
+        }
+        assert.deepEqual(detail, expected, `message ${m.id}`);
         assert.ok((await store.getMessageRaw(m.id))?.includes(marker));
       }
       assert.equal(await store.getCursor("DB_IN"), "cursor-1");
