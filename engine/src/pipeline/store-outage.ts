@@ -70,10 +70,22 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** One store's outage state, shared by its intake and workers. */
+/** The first retry delay while the store is away, and the cap it doubles to (a cheap probe per second). */
+export const OUTAGE_RETRY_MS = { first: 50, cap: 1000 };
+
+/** A connector-cursor key no connection can have (not a name): reading it is the Store's cheapest round trip. */
+const PROBE_KEY = "(store outage probe)";
+
+/**
+ * One store's outage state, shared by its intake and workers. The outage ends on a real round trip:
+ * an intake commit, or the record's own probe (a one-row read, about once a second while down). A
+ * worker's idle step proves nothing (it may not have touched the store), so it never ends one.
+ */
 export class StoreOutage {
   #downSince: number | undefined;
   #upAt = 0;
+
+  constructor(private readonly store: Store) {}
 
   get down(): boolean {
     return this.#downSince !== undefined;
@@ -90,15 +102,30 @@ export class StoreOutage {
       { event: "store-unavailable", err: errorSummary(error) },
       "store unavailable: intake holds frames unACKed and workers back off until it returns",
     );
+    this.#probe(log);
   }
 
-  /** An operation succeeded: ends the outage (logged once, at info). */
+  /** A store operation succeeded: ends the outage (logged once, at info). */
   succeeded(log: PipelineLog): void {
     const since = this.#downSince;
     if (since === undefined) return;
     this.#downSince = undefined;
     this.#upAt = Date.now();
     log.info({ event: "store-available", downMs: this.#upAt - since }, "store available again; resuming");
+  }
+
+  #probe(log: PipelineLog): void {
+    const timer = setTimeout(() => {
+      if (!this.down) return;
+      this.store.getCursor(PROBE_KEY).then(
+        () => this.succeeded(log),
+        (error: unknown) => {
+          // Still away: probe again. Anything else (the store was closed) ends the probing.
+          if (this.down && isStoreUnavailable(error)) this.#probe(log);
+        },
+      );
+    }, OUTAGE_RETRY_MS.cap);
+    timer.unref();
   }
 }
 
@@ -108,14 +135,11 @@ const outages = new WeakMap<Store, StoreOutage>();
 export function outageOf(store: Store): StoreOutage {
   let o = outages.get(store);
   if (!o) {
-    o = new StoreOutage();
+    o = new StoreOutage(store);
     outages.set(store, o);
   }
   return o;
 }
-
-/** The first retry delay while the store is away, and the cap it doubles to (a cheap probe per second). */
-export const OUTAGE_RETRY_MS = { first: 50, cap: 1000 };
 
 /**
  * Runs `op`, retrying while the store is unavailable until `waitMs` has passed since the first try;
@@ -139,8 +163,11 @@ export async function holdWhileUnavailable<T>(
       outage.succeeded(log);
       return result;
     } catch (error) {
-      if (!isStoreUnavailable(error)) throw error;
-      outage.failed(error, startedAt, log);
+      const late = error instanceof NoAnswer;
+      if (!late && !isStoreUnavailable(error)) throw error;
+      // An attempt cut short by the deadline says the store is away only if it hung for a while
+      // (a black-holed network); a retry started just before the deadline proves nothing.
+      if (!late || Date.now() - startedAt >= OUTAGE_RETRY_MS.cap) outage.failed(error, startedAt, log);
       const left = deadline - Date.now();
       if (left <= 0) throw new StoreUnavailableError(waitMs, error);
       await new Promise((r) => setTimeout(r, Math.min(delay, left)));
@@ -149,12 +176,17 @@ export async function holdWhileUnavailable<T>(
   }
 }
 
-/** `p`, or a StoreUnavailableError once `deadline` passes first (a hung connect counts as away). */
+/** The store did not answer an attempt before the intake's deadline. */
+class NoAnswer extends Error {
+  override readonly name = "NoAnswer";
+}
+
+/** `p`, or a NoAnswer error once `deadline` passes first (a hung connect counts as away). */
 function beforeDeadline<T>(p: Promise<T>, deadline: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new StoreUnavailableError(0, new Error("no answer from the store"))),
+      () => reject(new NoAnswer("no answer from the store before the deadline")),
       Math.max(0, deadline - Date.now()),
     );
   });

@@ -85,7 +85,6 @@ export function startLoop(opts: LoopOptions): WorkerHandle {
         const r = await opts.step(signal);
         errorDelay = 100;
         awayDelay = OUTAGE_RETRY_MS.first;
-        outage.succeeded(opts.log);
         if (r.busy) {
           await yieldTurn();
           continue;
