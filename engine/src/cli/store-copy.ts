@@ -104,11 +104,20 @@ async function requeueClaims(target: PgConnectionOptions): Promise<number> {
 }
 
 function openSource(path: string): Database.Database {
+  let db: Database.Database;
   try {
-    return new Database(path, { readonly: true, fileMustExist: true });
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    db.prepare("SELECT 1 FROM sqlite_master").get(); // a file that is not SQLite fails here
   } catch (error) {
     throw new StoreCopyError(`cannot open the SQLite store ${path}: ${(error as Error).message}`);
   }
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'").get()) {
+    db.close();
+    throw new StoreCopyError(
+      `${path} is not a MessageFoundry store (it has no messages table); give the engine's --db file`,
+    );
+  }
+  return db;
 }
 
 /**
