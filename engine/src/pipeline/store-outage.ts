@@ -165,9 +165,9 @@ export async function holdWhileUnavailable<T>(
     } catch (error) {
       const late = error instanceof NoAnswer;
       if (!late && !isStoreUnavailable(error)) throw error;
-      // An attempt cut short by the deadline says the store is away only if it hung for a while
-      // (a black-holed network); a retry started just before the deadline proves nothing.
-      if (!late || Date.now() - startedAt >= OUTAGE_RETRY_MS.cap) outage.failed(error, startedAt, log);
+      // Only an error from the store opens an outage: an attempt cut short by the frame's deadline
+      // may just have started late (a busy host), and the connector logs the closed connection.
+      if (!late) outage.failed(error, startedAt, log);
       const left = deadline - Date.now();
       if (left <= 0) throw new StoreUnavailableError(waitMs, error);
       await new Promise((r) => setTimeout(r, Math.min(delay, left)));

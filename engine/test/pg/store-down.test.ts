@@ -187,7 +187,11 @@ for (const outage of OUTAGES)
       }
       // One warning for the outage, not one per worker, row or frame; and its end at info.
       const down = lines.filter((l) => l.obj.event === "store-unavailable");
-      assert.equal(down.length, 1, `store-unavailable logged ${down.length} times`);
+      assert.equal(
+        down.length,
+        1,
+        `store-unavailable logged ${down.length} times: ${down.map((l) => l.obj.err).join("; ")}`,
+      );
       assert.equal(down[0]?.level, "warn");
       assert.equal(lines.filter((l) => l.obj.event === "store-available").length, 1);
       assert.deepEqual(
