@@ -3,8 +3,8 @@
  * audit chain, message history and rows in flight. Rows are copied exactly as stored: ciphertexts are
  * bound to `table:id` (their associated data), so ids are kept and nothing is decrypted or needs a key.
  *
- * Tables come from the source's schema; a table is copied when the target has it after its
- * migrations ran (both dialects use the same table and column names). One snapshot of the source
+ * Tables come from the source's schema; each must exist in the target after its migrations ran (both
+ * dialects use the same table and column names); only an empty one may be missing there. One snapshot of the source
  * (a read transaction), one transaction on the target: a failed copy leaves the target as it was.
  * Then the target's id sequences are moved past the copied ids, and the counts are compared.
  */
@@ -165,8 +165,18 @@ async function copyInto(
     const plans: TablePlan[] = [];
     for (const table of sourceTables(source)) {
       const have = targetColumns.get(table);
+      const rows = source
+        .prepare(`SELECT count(*) FROM ${quoteIdent(table)}`)
+        .pluck()
+        .get() as number;
       if (!have) {
-        progress({ phase: "skipped", table, reason: "not in the target database" });
+        // Users and the audit log must never be left behind unnoticed: only an empty table may be.
+        if (rows > 0)
+          throw new StoreCopyError(
+            `table ${table} (${rows} rows) has no counterpart in the target database; ` +
+              "use an engine whose migrations create it (nothing was copied)",
+          );
+        progress({ phase: "skipped", table, reason: "empty, and not in the target database" });
         continue;
       }
       const columns = (source.pragma(`table_info(${quoteIdent(table)})`) as { name: string }[]).map(
@@ -177,10 +187,6 @@ async function copyInto(
         throw new StoreCopyError(
           `table ${table}: the target has no column ${missing.join(", ")}; upgrade the engine whose migrations created the target`,
         );
-      const rows = source
-        .prepare(`SELECT count(*) FROM ${quoteIdent(table)}`)
-        .pluck()
-        .get() as number;
       plans.push({ table, columns, rows });
     }
     await orderByForeignKeys(client, schema, plans);

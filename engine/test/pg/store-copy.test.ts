@@ -214,8 +214,25 @@ describe("store copy: a pilot's SQLite store to PostgreSQL", function () {
     );
   });
 
+  it("refuses a pilot table with rows the target has no table for, copying nothing", async () => {
+    const path = join(dir.dir, "extra.db");
+    const pilot = openSqliteStore({ path, codec });
+    await createIntake(pilot).receive("IB_X", hl7("X1", marker));
+    pilot.db.exec(
+      "CREATE TABLE plugin_state (k TEXT PRIMARY KEY, v TEXT); INSERT INTO plugin_state VALUES ('a', 'b')",
+    );
+    await pilot.close();
+    await assert.rejects(
+      copyStore(path, { connectionString: schema.url, schema: schema.name }),
+      (e: unknown) =>
+        e instanceof StoreCopyError && /table plugin_state \(1 rows\) has no counterpart/.test(e.message),
+    );
+    assert.equal((await schema.client.query("SELECT count(*)::int AS n FROM messages")).rows[0]?.n, 0);
+  });
+
   it("runs as `messagefoundry store copy --from-db FILE --settings engine.toml`", async () => {
-    const pilot = openSqliteStore({ path: dbPath, codec });
+    const cliPilot = join(dir.dir, "cli.db");
+    const pilot = openSqliteStore({ path: cliPilot, codec });
     await createIntake(pilot).receive("IB_CLI", hl7("CLI1", marker));
     await pilot.close();
     const pgUrl = urlParts(schema.url);
@@ -245,7 +262,7 @@ describe("store copy: a pilot's SQLite store to PostgreSQL", function () {
       "store",
       "copy",
       "--from-db",
-      "pilot.db",
+      "cli.db",
       "--settings",
       "engine.toml",
     ];
