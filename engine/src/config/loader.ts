@@ -433,6 +433,7 @@ function buildRegistry(
           ack: (str("ack") ?? "original") as AckMode,
           strict: o.strict === true,
           ...(str("hl7Version") ? { hl7Version: str("hl7Version") as string } : {}),
+          ...(typeof o.storeWaitMs === "number" ? { storeWaitMs: o.storeWaitMs } : {}),
           ...(str("description") ? { description: str("description") as string } : {}),
         },
       });

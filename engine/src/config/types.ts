@@ -389,6 +389,12 @@ export interface InboundOptions {
   strict?: boolean;
   /** HL7 version to validate against when strict (defaults to MSH-12). */
   hl7Version?: string;
+  /**
+   * While the store is unavailable (PostgreSQL restarting), how long a received payload is held unACKed
+   * waiting for its commit before the connection is closed without a reply (the sender resends).
+   * Default 30000 ms.
+   */
+  storeWaitMs?: number;
   description?: string;
 }
 

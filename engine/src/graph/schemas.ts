@@ -1090,6 +1090,7 @@ export const INBOUND_OPTIONS_SCHEMA: JsonSchema = {
     ack: { type: "string", enum: ["original", "enhanced", "none"], default: "original" },
     strict: { type: "boolean", default: false },
     hl7Version: { type: "string", minLength: 1 },
+    storeWaitMs: { type: "integer", minimum: 0, default: 30000 },
     description: { type: "string" },
   },
   required: ["router"],

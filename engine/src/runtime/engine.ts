@@ -44,7 +44,7 @@ export interface EngineOptions {
   retentionMs?: number;
   /** How long a staged, unpromoted config is kept before it and its files are deleted (default 1 h). */
   stageTtlMs?: number;
-  runner?: Pick<RunnerOptions, "workers" | "restart" | "healthCheckMs" | "errorGraceMs">;
+  runner?: Pick<RunnerOptions, "workers" | "restart" | "healthCheckMs" | "errorGraceMs" | "storeWaitMs">;
   /** Run each outbound's delivery in a worker thread (default true; see offload.ts). */
   offloadDelivery?: boolean;
   auth?: AuthServiceOptions;
