@@ -7,11 +7,9 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import type Database from "better-sqlite3";
-import pg from "pg";
 import { type AuditEntry, userAdd, userDisable, verifyChain } from "../../src/auth/index.js";
 import { run } from "../../src/cli/program.js";
-import { type CopyProgress, copyStore, migrateTarget, StoreCopyError } from "../../src/cli/store-copy.js";
+import { type CopyProgress, copyStore, StoreCopyError } from "../../src/cli/store-copy.js";
 import {
   createIntake,
   startDeliveryWorker,
@@ -26,47 +24,12 @@ import {
   openPgStore,
   openSqliteStore,
   type PgConnectionOptions,
-  pgPoolConfig,
 } from "../../src/store/index.js";
 import { tempDir, until, writeFiles } from "../support/fixtures.js";
 import { type TestSchema, testSchema, urlParts } from "../support/pg-schema.js";
 import { hl7, pilotTraffic } from "../support/pilot-traffic.js";
 
 const PASSWORD = "Correct-Horse-9-battery";
-
-/**
- * Stands in for runtime-state's PostgreSQL auth migrations until they merge: the pilot's auth tables,
- * translated from SQLite's own DDL, with the genesis audit head and an append-only guard like theirs.
- * Does nothing when the target's migrations already made them.
- */
-async function authStandIn(source: Database.Database, target: PgConnectionOptions): Promise<void> {
-  await migrateTarget(target);
-  const client = new pg.Client(pgPoolConfig(target));
-  await client.connect();
-  try {
-    const exists = await client.query("SELECT to_regclass('auth_users') AS t");
-    if (exists.rows[0]?.t) return;
-    const ddl = source
-      .prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name LIKE 'auth\\_%' ESCAPE '\\'")
-      .pluck()
-      .all() as string[];
-    for (const sql of ddl.filter((s) => !/auth_schema_version/.test(s)))
-      await client.query(
-        sql
-          .replace(/\bINTEGER\b/g, "BIGINT")
-          .replace(/COLLATE NOCASE/g, "")
-          .replace(/WITHOUT ROWID/g, ""),
-      );
-    await client.query(`INSERT INTO auth_audit_head (id, seq, hash) VALUES (1, 0, '${"0".repeat(64)}')`);
-    await client.query(`CREATE FUNCTION auth_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'auth_audit is append-only'; END $$`);
-    for (const t of ["auth_audit", "auth_audit_head"])
-      await client.query(`CREATE TRIGGER ${t}_guard BEFORE UPDATE OR DELETE ON ${t}
-        FOR EACH ROW EXECUTE FUNCTION auth_audit_append_only()`);
-  } finally {
-    await client.end();
-  }
-}
 
 describe("store copy: a pilot's SQLite store to PostgreSQL", function () {
   this.timeout(60_000);
@@ -111,7 +74,6 @@ describe("store copy: a pilot's SQLite store to PostgreSQL", function () {
     try {
       copied = await copyStore(dbPath, target, (p) => seen.push(p), {
         batchRows: 7, // several batches per table
-        migrate: (t) => authStandIn(source, t),
       });
     } finally {
       source.close();
