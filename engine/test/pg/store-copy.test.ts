@@ -69,15 +69,7 @@ describe("store copy: a pilot's SQLite store to PostgreSQL", function () {
 
     const target: PgConnectionOptions = { connectionString: schema.url, schema: schema.name };
     const seen: CopyProgress[] = [];
-    const source = openSqliteStore({ path: dbPath, codec }).db;
-    let copied: Record<string, number>;
-    try {
-      copied = await copyStore(dbPath, target, (p) => seen.push(p), {
-        batchRows: 7, // several batches per table
-      });
-    } finally {
-      source.close();
-    }
+    const copied = await copyStore(dbPath, target, (p) => seen.push(p), { batchRows: 7 }); // several batches per table
     assert.equal(copied.messages, messages.length);
     assert.equal(copied.auth_audit, auditRows);
     assert.equal(copied.auth_users, 2);
