@@ -1,0 +1,138 @@
+/**
+ * Interchanges on a byte stream (X12 over TCP has no framing of its own): a frame runs from `ISA`
+ * to the terminator after its `IEA`, with the separators read from that ISA. Bytes between
+ * interchanges (line breaks, junk) are dropped. An interchange over `maxFrameBytes` is reported and
+ * skipped up to its IEA, after which decoding resumes (the stream stays in step).
+ */
+export type X12StreamItem =
+  | { payload: Buffer }
+  | { rejected: { code: string; message: string; bytesSeen: number; head: Buffer } };
+
+const ISA = Buffer.from("ISA");
+/** An ISA whose 16 element separators are not within this many bytes is not one. */
+const ISA_SCAN = 400;
+const isAlnumByte = (b: number): boolean =>
+  (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
+
+export class X12StreamDecoder {
+  private buf: Buffer = Buffer.alloc(0);
+  /** Separators of the interchange in progress (element, terminator bytes). */
+  private frame: { element: number; terminator: number } | undefined;
+  /** Where the search for the IEA resumes inside the current frame. */
+  private scanned = 0;
+  /** Dropping an oversized interchange up to its IEA. */
+  private skipping = false;
+
+  constructor(private readonly maxFrameBytes: number) {}
+
+  /** True while bytes of an unfinished interchange are held. */
+  get partial(): boolean {
+    return this.frame !== undefined || (this.buf.length > 0 && this.buf.indexOf(ISA) >= 0);
+  }
+
+  /** Feeds a chunk; returns completed interchanges and rejections in stream order. */
+  decode(chunk: Buffer): X12StreamItem[] {
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    const out: X12StreamItem[] = [];
+    for (;;) {
+      if (!this.frame && !this.start()) break;
+      const f = this.frame as { element: number; terminator: number };
+      const end = this.findEnd(f);
+      if (end < 0) {
+        if (!this.skipping && this.buf.length > this.maxFrameBytes) {
+          out.push({ rejected: this.tooLarge(this.buf.length) });
+          this.skipping = true;
+        }
+        if (this.skipping) {
+          // Keep only what the IEA search still needs.
+          const keep = Math.max(0, Math.min(this.scanned, this.buf.length - 8));
+          this.buf = Buffer.from(this.buf.subarray(keep));
+          this.scanned -= keep;
+        }
+        break;
+      }
+      if (this.skipping) {
+        this.skipping = false;
+      } else if (end > this.maxFrameBytes) {
+        out.push({ rejected: this.tooLarge(end) });
+      } else out.push({ payload: Buffer.from(this.buf.subarray(0, end)) });
+      this.buf = this.buf.subarray(end);
+      this.frame = undefined;
+      this.scanned = 0;
+    }
+    return out;
+  }
+
+  /** Like `decode`, payloads only; an oversized interchange throws. */
+  push(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    for (const item of this.decode(chunk)) {
+      if ("rejected" in item) throw new Error(item.rejected.message);
+      out.push(item.payload);
+    }
+    return out;
+  }
+
+  /** An interchange without its IEA is incomplete: nothing to return. */
+  end(): Buffer[] {
+    return [];
+  }
+
+  /** Drops bytes before the next ISA and reads its separators; false when more bytes are needed. */
+  private start(): boolean {
+    for (;;) {
+      const at = this.buf.indexOf(ISA);
+      if (at < 0) {
+        this.buf = Buffer.from(this.buf.subarray(Math.max(0, this.buf.length - 2)));
+        return false;
+      }
+      if (at > 0) this.buf = this.buf.subarray(at);
+      const element = this.buf[3];
+      if (element === undefined) return false;
+      if (isAlnumByte(element) || element === 0x20 || element === 0x0d || element === 0x0a) {
+        this.buf = this.buf.subarray(1); // "ISA" inside junk: look further
+        continue;
+      }
+      let count = 0;
+      let i = 3;
+      for (; i < Math.min(this.buf.length, ISA_SCAN) && count < 16; i++) if (this.buf[i] === element) count++;
+      if (count < 16) {
+        if (this.buf.length < ISA_SCAN) return false;
+        this.buf = this.buf.subarray(1); // not an ISA after all
+        continue;
+      }
+      const terminator = this.buf[i + 1]; // i is just past the 16th separator; ISA-16 is at i
+      if (terminator === undefined) return false;
+      this.frame = { element, terminator };
+      this.scanned = i + 2;
+      return true;
+    }
+  }
+
+  /** Offset just past the terminator that ends the IEA segment; -1 when not yet received. */
+  private findEnd(f: { element: number; terminator: number }): number {
+    const iea = Buffer.from([0x49, 0x45, 0x41, f.element]); // "IEA" + element separator
+    for (let at = this.buf.indexOf(iea, this.scanned); at >= 0; at = this.buf.indexOf(iea, at + 1)) {
+      let p = at - 1;
+      while (p >= 0 && (this.buf[p] === 0x0d || this.buf[p] === 0x0a)) p--;
+      if (p >= 0 && this.buf[p] !== f.terminator) continue; // "IEA*" inside an element value
+      const t = this.buf.indexOf(f.terminator, at + 4);
+      if (t < 0) {
+        this.scanned = at;
+        return -1;
+      }
+      return t + 1;
+    }
+    this.scanned = Math.max(0, this.buf.length - 4);
+    return -1;
+  }
+
+  private tooLarge(bytesSeen: number) {
+    return {
+      code: "X12_INTERCHANGE_TOO_LARGE",
+      message: `interchange exceeds the ${this.maxFrameBytes}-byte limit; skipped to its IEA`,
+      bytesSeen,
+      head: Buffer.from(this.buf.subarray(0, Math.min(this.maxFrameBytes, 64 * 1024))),
+    };
+  }
+}
