@@ -38,6 +38,7 @@ import type {
   TcpSettings,
   TimerSettings,
   TransportSettingsMap,
+  X12Settings,
 } from "./types.js";
 
 export class ConfigError extends Error {
@@ -67,6 +68,7 @@ export const sftp: (settings: SftpSettings) => Connection<"sftp"> = factory("sft
 export const ftp: (settings: FtpSettings) => Connection<"ftp"> = factory("ftp");
 export const ftps: (settings: FtpsSettings) => Connection<"ftps"> = factory("ftps");
 export const database: (settings: DatabaseSettings) => Connection<"database"> = factory("database");
+export const x12: (settings: X12Settings) => Connection<"x12"> = factory("x12");
 
 /**
  * A delivery for a database outbound: the name of a statement declared in its `statements` and the
@@ -107,6 +109,7 @@ export const CONNECTION_FACTORIES = {
   ftp,
   ftps,
   database,
+  x12,
 } as const;
 
 function isMessage(v: unknown): v is Message {

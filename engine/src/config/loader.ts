@@ -424,12 +424,14 @@ function buildRegistry(
       location: n.location,
     };
     const str = (k: string) => (typeof o[k] === "string" ? (o[k] as string) : undefined);
+    // An X12 connection carries interchanges: its routers get a RawMessage unless told otherwise.
+    const defaultContentType: ContentType = n.transport === "x12" ? "x12" : "hl7v2";
     if (n.kind === "inbound" && !inbounds.has(n.name)) {
       inbounds.set(n.name, {
         ...base,
         options: {
           router: str("router") ?? "",
-          contentType: (str("contentType") ?? "hl7v2") as ContentType,
+          contentType: (str("contentType") ?? defaultContentType) as ContentType,
           ack: (str("ack") ?? "original") as AckMode,
           strict: o.strict === true,
           ...(str("hl7Version") ? { hl7Version: str("hl7Version") as string } : {}),
@@ -442,7 +444,7 @@ function buildRegistry(
         options: {
           retry: retryOf(n.options?.retry),
           ordering: str("ordering") === "unordered" ? "unordered" : "fifo",
-          contentType: (str("contentType") ?? "hl7v2") as ContentType,
+          contentType: (str("contentType") ?? defaultContentType) as ContentType,
           ...(str("description") ? { description: str("description") as string } : {}),
         },
       });

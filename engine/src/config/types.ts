@@ -58,6 +58,14 @@ export interface TcpSettings extends StreamSettings {
   reply?: Setting<"none" | "raw" | "ack">;
 }
 
+/** X12 over TCP (see graph/schemas.ts): interchange framing, TA1/999 answers, synchronous replies. */
+export interface X12Settings extends StreamSettings {
+  framing?: Setting<"x12" | "mllp" | "newline" | "length-prefixed">;
+  ack?: Setting<"none" | "ta1" | "999" | "ta1+999">;
+  expectReply?: Setting<boolean>;
+  ta1Required?: Setting<boolean>;
+}
+
 /** A polled directory (inbound) and a templated write target (outbound): local (file) or remote (sftp, ftp, ftps). */
 export interface DirectorySettings {
   /** Directory to poll (inbound) / write to (outbound). */
@@ -289,6 +297,7 @@ export interface TransportSettingsMap {
   ftp: FtpSettings;
   ftps: FtpsSettings;
   database: DatabaseSettings;
+  x12: X12Settings;
 }
 
 /** What a connection factory returns; passed to inbound()/outbound(). */
@@ -311,6 +320,7 @@ export type InboundConnection = Connection<
   | "ftp"
   | "ftps"
   | "database"
+  | "x12"
 >;
 /** Connections that can deliver. */
 export type OutboundConnection = Connection<
@@ -326,6 +336,7 @@ export type OutboundConnection = Connection<
   | "ftp"
   | "ftps"
   | "database"
+  | "x12"
 >;
 
 export type ContentType = "hl7v2" | "json" | "xml" | "x12" | "text" | "binary";

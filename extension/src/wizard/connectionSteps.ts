@@ -27,6 +27,7 @@ const TRANSPORT_LABELS: Record<Transport, string> = {
   ftp: "Files on an FTP server (unencrypted)",
   ftps: "Files on an FTP server over TLS",
   database: "Database (PostgreSQL, MySQL/MariaDB): poll a query / run named statements",
+  x12: "X12 EDI over TCP (TA1/999 answers; 270 → 271 request/response)",
 };
 
 export function askTransport(input: StepInput, direction: Direction, current: Transport): Promise<Transport> {

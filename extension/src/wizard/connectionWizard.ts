@@ -53,8 +53,10 @@ export async function runConnectionWizard(services: Services, configDir: vscode.
       s.c.contentType = await input.pick<ContentType>({
         placeholder: "What does this inbound receive?",
         items: CONTENT_TYPES.map((t) => ({ label: t, value: t })),
-        // A database source sends each row as JSON unless it names a payload column.
-        activeValue: s.c.contentType ?? (s.c.transport === "database" ? "json" : "hl7v2"),
+        // A database source sends each row as JSON unless it names a payload column; X12 carries interchanges.
+        activeValue:
+          s.c.contentType ??
+          (s.c.transport === "database" ? "json" : s.c.transport === "x12" ? "x12" : "hl7v2"),
       });
     },
     async (input, s) => {

@@ -17,6 +17,7 @@ export const INBOUND_TRANSPORTS = [
   "amqp",
   "timer",
   "database",
+  "x12",
 ] as const;
 export const OUTBOUND_TRANSPORTS = [
   "mllp",
@@ -30,6 +31,7 @@ export const OUTBOUND_TRANSPORTS = [
   "ftps",
   "amqp",
   "database",
+  "x12",
 ] as const;
 export type Transport = (typeof INBOUND_TRANSPORTS)[number] | (typeof OUTBOUND_TRANSPORTS)[number];
 
