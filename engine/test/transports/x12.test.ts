@@ -120,7 +120,11 @@ describe("transports/x12 outbound", () => {
     const hub = new LoopbackHub();
     const captured: Buffer[] = [];
     const loop = createInbound("loopback", "IB_RTE_RESPONSE", {}, { loopback: hub });
-    await loop.start(context(async (p) => (captured.push(p), { accepted: true }), "IB_RTE_RESPONSE"));
+    const capture = async (p: Buffer) => {
+      captured.push(p);
+      return { accepted: true };
+    };
+    await loop.start(context(capture, "IB_RTE_RESPONSE"));
     const peer = await x12Peer((ic) => [answer271(text(ic))]);
     const ob = createOutbound(
       "x12",
