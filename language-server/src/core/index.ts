@@ -23,3 +23,4 @@ export {
 } from "./navigation.js";
 export { LineIndex } from "./text.js";
 export type { FsHost } from "./typecheck.js";
+export { isX12FileName, X12File } from "./x12Files.js";

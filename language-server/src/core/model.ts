@@ -20,6 +20,7 @@ import { checkHl7Paths, type Hl7Dictionary } from "./hl7Paths.js";
 import { extractConnections } from "./tomlFacts.js";
 import { extractModule, parseModule } from "./tsFacts.js";
 import { type FsHost, TypeChecker } from "./typecheck.js";
+import { isX12FileName } from "./x12Files.js";
 
 export type FileRole = "module" | "helper" | "connections" | "environment" | "hl7" | "other";
 
@@ -27,7 +28,7 @@ export type FileRole = "module" | "helper" | "connections" | "environment" | "hl
 export function roleOf(rel: string): FileRole {
   if (rel === "connections.toml") return "connections";
   if (isEnvFile(rel)) return "environment";
-  if (rel.endsWith(".hl7")) return "hl7";
+  if (rel.endsWith(".hl7") || isX12FileName(rel)) return "hl7";
   if (/(^|\/)(node_modules|dist|\.git)\//.test(rel)) return "other";
   if (rel.endsWith(".ts") && !rel.endsWith(".d.ts")) {
     const base = rel.slice(rel.lastIndexOf("/") + 1);
