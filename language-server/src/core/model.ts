@@ -17,10 +17,10 @@ import type ts from "typescript";
 import { type EnvFile, isEnvFile, readEnvFile } from "./envFiles.js";
 import { emptyFacts, type FileFacts, type FileProblem } from "./facts.js";
 import { checkHl7Paths, type Hl7Dictionary } from "./hl7Paths.js";
+import { isX12FileName } from "./messageFiles.js";
 import { extractConnections } from "./tomlFacts.js";
 import { extractModule, parseModule } from "./tsFacts.js";
 import { type FsHost, TypeChecker } from "./typecheck.js";
-import { isX12FileName } from "./x12Files.js";
 
 export type FileRole = "module" | "helper" | "connections" | "environment" | "hl7" | "other";
 

@@ -16,11 +16,6 @@ import type { FileProblem } from "./facts.js";
 import type { SymbolInfo } from "./navigation.js";
 import { LineIndex } from "./text.js";
 
-/** True for the files read as X12 interchanges. */
-export function isX12FileName(name: string): boolean {
-  return /\.(x12|edi)$/i.test(name);
-}
-
 /** ISA elements by number: fixed-width header fields, read before any separator is known. */
 const ISA_ELEMENTS = [
   "Authorization Information Qualifier",
