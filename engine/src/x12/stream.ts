@@ -8,7 +8,8 @@ export type X12StreamItem =
   | { payload: Buffer }
   | { rejected: { code: string; message: string; bytesSeen: number; head: Buffer } };
 
-const ISA = Buffer.from("ISA");
+/** Searched as text: no Buffer at module level, so browser bundles of this package load (they never decode streams). */
+const ISA = "ISA";
 /** An ISA whose 16 element separators are not within this many bytes is not one. */
 const ISA_SCAN = 400;
 const isAlnumByte = (b: number): boolean =>
