@@ -16,6 +16,9 @@ export async function x12Peer(
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
     sockets.add(s);
+    // Answers go out as written (a TA1, then the 271): with Nagle on, the second small write would
+    // wait for the client's delayed ACK (~40 ms per round trip).
+    s.setNoDelay(true);
     s.on("close", () => sockets.delete(s));
     s.on("error", () => {});
     const dec = new X12StreamDecoder(1 << 20);
