@@ -114,9 +114,7 @@ export class X12StreamDecoder {
   private findEnd(f: { element: number; terminator: number }): number {
     const iea = Buffer.from([0x49, 0x45, 0x41, f.element]); // "IEA" + element separator
     for (let at = this.buf.indexOf(iea, this.scanned); at >= 0; at = this.buf.indexOf(iea, at + 1)) {
-      let p = at - 1;
-      while (p >= 0 && (this.buf[p] === 0x0d || this.buf[p] === 0x0a)) p--;
-      if (p >= 0 && this.buf[p] !== f.terminator) continue; // "IEA*" inside an element value
+      if (!this.segmentStartsAt(at, f.terminator)) continue; // "IEA*" inside an element value
       const t = this.buf.indexOf(f.terminator, at + 4);
       if (t < 0) {
         this.scanned = at;
@@ -126,6 +124,16 @@ export class X12StreamDecoder {
     }
     this.scanned = Math.max(0, this.buf.length - 4);
     return -1;
+  }
+
+  /** True when a segment terminator (then maybe CR/LF) precedes `at`; the terminator may be CR or LF itself. */
+  private segmentStartsAt(at: number, terminator: number): boolean {
+    for (let p = at - 1; p >= 0; p--) {
+      const b = this.buf[p];
+      if (b === terminator) return true;
+      if (b !== 0x0d && b !== 0x0a) return false;
+    }
+    return true; // the buffer's start (only while skipping an oversized interchange)
   }
 
   private tooLarge(bytesSeen: number) {

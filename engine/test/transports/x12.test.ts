@@ -90,6 +90,41 @@ describe("transports/x12 inbound", () => {
   });
 });
 
+describe("transports/x12 inbound limits", () => {
+  it("an interchange over maxFrameBytes goes to reject; the next one on the same connection is taken", async () => {
+    const got: Buffer[] = [];
+    const rejected: { code: string; bytesSeen: number }[] = [];
+    const ib = createInbound("x12", "IB_X12", { host: "127.0.0.1", port: 0, maxFrameBytes: 2000 });
+    await ib.start({
+      ...context(async (payload) => {
+        got.push(payload);
+        return { accepted: true };
+      }, "IB_X12"),
+      reject: async (reason) => {
+        rejected.push({ code: reason.code, bytesSeen: reason.bytesSeen });
+        return {};
+      },
+    });
+    const c = await x12Client(ib.state.port as number);
+    try {
+      const big = I270.replace("EQ*30~", `${"EQ*30~\n".repeat(400)}`);
+      assert.ok(big.length > 2000);
+      for (let i = 0; i < big.length; i += 512) c.write(big.slice(i, i + 512));
+      c.write(I270B);
+      await until(() => got.length === 1 && c.replies.length === 1);
+      assert.deepEqual(
+        rejected.map((r) => r.code),
+        ["X12_INTERCHANGE_TOO_LARGE"],
+      );
+      assert.equal(text(got[0]), I270B.trimEnd());
+      assert.equal(parseX12(text(c.replies[0])).get("AK2-02"), parseX12(I270B).get("ST-02"));
+    } finally {
+      c.socket.destroy();
+      await ib.stop();
+    }
+  });
+});
+
 describe("transports/x12 outbound", () => {
   const meta = { messageId: "m1" };
 

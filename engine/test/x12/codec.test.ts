@@ -11,6 +11,7 @@ import {
   X12EditError,
   X12ParseError,
   X12PathError,
+  X12StreamDecoder,
 } from "messagefoundry/x12";
 import { describe, it } from "mocha";
 import { I_MULTI_LF, I270_CRLF, I837_401_ODD } from "./fixtures.js";
@@ -38,6 +39,22 @@ describe("x12 parse", () => {
     assert.deepEqual(ic.getAll("SV1-01-2"), ["99213", "85025"]);
     assert.deepEqual(codes(ic.issues), []);
     assert.equal(ic.encode(), I837_401_ODD);
+  });
+
+  it("a line feed as the segment terminator (parse and stream framing)", () => {
+    const text = I837_401_ODD.replace("P|>!", "P|>\n").replaceAll("!", "\n");
+    const ic = parseX12(text);
+    assert.equal(ic.separators.segment, "\n");
+    assert.deepEqual(codes(ic.issues), []);
+    assert.equal(ic.get("SV1[2]-01-2"), "85025");
+    assert.equal(ic.encode(), text);
+    const d = new X12StreamDecoder(1 << 16);
+    const wire = Buffer.from(`${text}\r\n${text}`);
+    const out = [...d.push(wire.subarray(0, 100)), ...d.push(wire.subarray(100))];
+    assert.deepEqual(
+      out.map((b) => b.toString()),
+      [text, text],
+    );
   });
 
   it("splits functional groups and transaction sets; [n] counts per view", () => {
