@@ -15,10 +15,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { answer271, generateMessages, seedOf } from "../../engine/src/generate/index.js";
-import { buildTa1, parseX12 } from "../../engine/src/x12/index.js";
 import { freePort, until } from "../../engine/test/support/fixtures.js";
-import { x12Client, x12Peer } from "../../engine/test/transports/x12-peer.js";
+import {
+  payerAnswer,
+  inquiries as synthetic270s,
+  x12Client,
+  x12Peer,
+} from "../../engine/test/transports/x12-peer.js";
 import { serve } from "../../test/e2e-engine/serve.js";
 
 const arg = (name: string, def: number) =>
@@ -49,9 +52,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "mf-bench-x12-"));
   let payerLast = 0;
   const payer = await x12Peer((ic) => {
-    const inquiry = parseX12(ic.toString("utf8"));
     payerLast = performance.now();
-    return [buildTa1(inquiry), answer271(inquiry)];
+    return payerAnswer(ic);
   });
   const sink = await x12Peer(() => []);
   const inPort = await freePort();
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
     join(dir, "config", "environments", "test.toml"),
     `in_port = ${inPort}\npayer_port = ${payer.port}\nsink_port = ${sink.port}\n`,
   );
-  const inquiries = generateMessages({ type: "X12-270", count: MESSAGES, seed: seedOf("bench-x12") });
+  const inquiries = synthetic270s(MESSAGES, "bench-x12");
   const child: ChildProcess = serve(dir, join(dir, "engine.db"), randomBytes(32).toString("base64"));
   try {
     await until(

@@ -34,6 +34,7 @@ export type { X12Issue } from "./issues.js";
 export { segmentName, transactionName } from "./names.js";
 export { findIsa, parseX12, parseX12Batch } from "./parse.js";
 export { formatX12Path, parseX12Path, tryParseX12Path, type X12Path } from "./path.js";
+export { peekX12, peekX12Bytes, type X12Header } from "./peek.js";
 export { X12Segment } from "./segment.js";
 export { ISA_LENGTH, type X12Separators } from "./separators.js";
 export { X12StreamDecoder, type X12StreamItem } from "./stream.js";

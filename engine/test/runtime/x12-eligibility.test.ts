@@ -7,10 +7,9 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { answer271, generateMessages, seedOf } from "../../src/generate/index.js";
 import type { Engine } from "../../src/runtime/index.js";
-import { buildTa1, parseX12 } from "../../src/x12/index.js";
-import { x12Client, x12Peer } from "../transports/x12-peer.js";
+import { parseX12 } from "../../src/x12/index.js";
+import { payerAnswer, inquiries as synthetic270s, x12Client, x12Peer } from "../transports/x12-peer.js";
 import { freePort, openEngine, tempDir, until, writeFiles } from "./helpers.js";
 
 const ROUTES = `
@@ -23,7 +22,7 @@ outbound("OB_PAYER_RTE", x12({ host: "127.0.0.1", port: env("payer_port", "int")
   retry: { baseMs: 20, multiplier: 2, capMs: 100 },
 });
 inbound("IB_RTE_RESPONSE", loopback(), { router: "rte_responses", contentType: "x12", ack: "none" });
-outbound("OB_RTE_OUT", file({ path: env("out_dir"), filename: "{messageId}.x12" }));
+outbound("OB_RTE_OUT", file({ path: env("out_dir"), filename: "{messageType}-{controlId}.x12" }));
 
 router("rte_requests", (msg: RawMessage) =>
   parseX12(msg.text).transactions.every((t) => t.type === "270") ? "to_payer" : []);
@@ -47,10 +46,7 @@ describe("runtime: X12 270 → 271 through the engine", function () {
   const outDir = join(t.dir, "out");
 
   before(async () => {
-    payer = await x12Peer((ic) => {
-      const inquiry = parseX12(ic.toString("utf8"));
-      return [buildTa1(inquiry), answer271(inquiry)];
-    });
+    payer = await x12Peer(payerAnswer);
     inPort = await freePort();
     const config = join(t.dir, "config");
     writeFiles(config, {
@@ -72,7 +68,7 @@ describe("runtime: X12 270 → 271 through the engine", function () {
   });
 
   it("acknowledges the 270 with a 999, blocks for the 271, re-ingresses it and routes it onward", async () => {
-    const inquiries = generateMessages({ type: "X12-270", count: 3, seed: seedOf("rte-e2e") });
+    const inquiries = synthetic270s(3, "rte-e2e");
     const client = await x12Client(inPort);
     try {
       for (const q of inquiries) client.write(q);
@@ -106,5 +102,21 @@ describe("runtime: X12 270 → 271 through the engine", function () {
       (await engine.store.listMessages({ limit: 100 })).every((m) => m.disposition === "PROCESSED"),
     );
     assert.ok(stored.every((m) => m.contentType === "x12"));
+    // Labelled like HL7 messages are: the first set's ST-01 and the ISA-13.
+    const controls = inquiries.map((q) => parseX12(q).controlNumber).sort();
+    assert.deepEqual(
+      by("IB_RTE_REQUEST").map((m) => m.messageType),
+      ["270", "270", "270"],
+    );
+    assert.deepEqual(
+      by("IB_RTE_RESPONSE")
+        .map((m) => m.controlId)
+        .sort(),
+      controls,
+    );
+    assert.deepEqual(
+      readdirSync(outDir).sort(),
+      controls.map((c) => `271-${c}.x12`),
+    );
   });
 });

@@ -1,6 +1,7 @@
 /** A payer for tests: a real TCP server that cuts interchanges from the stream and answers each. */
 import net from "node:net";
-import { X12StreamDecoder } from "../../src/x12/index.js";
+import { answer271, generateMessages, seedOf } from "../../src/generate/index.js";
+import { buildTa1, parseX12, X12StreamDecoder } from "../../src/x12/index.js";
 
 export interface X12Peer {
   port: number;
@@ -56,4 +57,15 @@ export async function x12Client(port: number): Promise<{
   socket.on("error", () => {});
   const closed = new Promise<void>((r) => socket.on("close", () => r()));
   return { replies, socket, closed, write: (b) => socket.write(b) };
+}
+
+/** What a payer answers a 270 with: its TA1, then the 271 (synthetic: `answer271`). */
+export function payerAnswer(interchange: Buffer): string[] {
+  const inquiry = parseX12(interchange.toString("utf8"));
+  return [buildTa1(inquiry), answer271(inquiry)];
+}
+
+/** `count` synthetic 270 interchanges for a seed word. */
+export function inquiries(count: number, seed: string): string[] {
+  return generateMessages({ type: "X12-270", count, seed: seedOf(seed) });
 }

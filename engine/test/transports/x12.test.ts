@@ -3,7 +3,7 @@ import { answer271, generateMessages, seedOf } from "../../src/generate/index.js
 import { createInbound, createOutbound, LoopbackHub, type ReceiveMeta } from "../../src/transports/index.js";
 import { build999, buildTa1, parseX12 } from "../../src/x12/index.js";
 import { captureLog, context, until } from "./helpers.js";
-import { x12Client, x12Peer } from "./x12-peer.js";
+import { payerAnswer, x12Client, x12Peer } from "./x12-peer.js";
 
 const [I270, I270B] = generateMessages({ type: "X12-270", count: 2, seed: seedOf("x12-connector") }) as [
   string,
@@ -129,7 +129,7 @@ describe("transports/x12 outbound", () => {
   const meta = { messageId: "m1" };
 
   it("expectReply blocks for the 271 on the same socket; ta1Required takes the TA1 first", async () => {
-    const peer = await x12Peer((ic) => [buildTa1(parseX12(text(ic))), answer271(text(ic))]);
+    const peer = await x12Peer(payerAnswer);
     const ob = createOutbound("x12", "OB_PAYER", {
       host: "127.0.0.1",
       port: peer.port,

@@ -7,6 +7,8 @@ import {
   parseX12,
   parseX12Batch,
   parseX12Path,
+  peekX12,
+  peekX12Bytes,
   validateEnvelope,
   X12EditError,
   X12ParseError,
@@ -179,6 +181,23 @@ describe("x12 parse", () => {
     assert.deepEqual(codes(ic.issues), ["X12_ISA_WIDTH", "X12_ISA_CONTROL", "X12_NO_TERMINATOR"]);
     assert.equal(ic.get("IEA-02"), "5");
     assert.equal(ic.encode(), text);
+  });
+});
+
+describe("x12 peek", () => {
+  it("reads ISA-13, ISA-12 and the first ST-01 without a full parse", () => {
+    assert.deepEqual(peekX12(I270_CRLF), {
+      controlNumber: "000000101",
+      version: "00501",
+      transactionType: "270",
+    });
+    assert.deepEqual(peekX12Bytes(Buffer.from(I837_401_ODD)), {
+      controlNumber: "000000202",
+      version: "00401",
+      transactionType: "837",
+    });
+    assert.equal(peekX12("MSH|^~\\&|A"), undefined);
+    assert.deepEqual(peekX12(I270_CRLF.slice(0, 110)), { controlNumber: "000000101", version: "00501" });
   });
 });
 
