@@ -16,7 +16,9 @@ const isAlnumByte = (b: number): boolean =>
   (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
 
 export class X12StreamDecoder {
+  /** The live bytes: a view into `room`. */
   private buf: Buffer = Buffer.alloc(0);
+  private room: Buffer = this.buf;
   /** Separators of the interchange in progress (element, terminator bytes). */
   private frame: { element: number; terminator: number } | undefined;
   /** Where the search for the IEA resumes inside the current frame. */
@@ -33,7 +35,7 @@ export class X12StreamDecoder {
 
   /** Feeds a chunk; returns completed interchanges and rejections in stream order. */
   decode(chunk: Buffer): X12StreamItem[] {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.append(chunk);
     const out: X12StreamItem[] = [];
     for (;;) {
       if (!this.frame && !this.start()) break;
@@ -47,7 +49,7 @@ export class X12StreamDecoder {
         if (this.skipping) {
           // Keep only what the IEA search still needs.
           const keep = Math.max(0, Math.min(this.scanned, this.buf.length - 8));
-          this.buf = Buffer.from(this.buf.subarray(keep));
+          this.buf = this.buf.subarray(keep);
           this.scanned -= keep;
         }
         break;
@@ -62,6 +64,26 @@ export class X12StreamDecoder {
       this.scanned = 0;
     }
     return out;
+  }
+
+  /**
+   * Appends a chunk after the live bytes, in spare room that doubles when full: a large interchange in
+   * small chunks costs O(n), not O(n²). Emitted payloads are copies, so the room can be reused.
+   */
+  private append(chunk: Buffer): void {
+    const live = this.buf.length;
+    const at = this.buf.byteOffset - this.room.byteOffset;
+    const inRoom = this.buf.buffer === this.room.buffer && at >= 0;
+    if (inRoom && at + live + chunk.length <= this.room.length) {
+      chunk.copy(this.room, at + live);
+      this.buf = this.room.subarray(at, at + live + chunk.length);
+      return;
+    }
+    const room = Buffer.allocUnsafe(Math.max(4096, 2 * (live + chunk.length)));
+    this.buf.copy(room, 0);
+    chunk.copy(room, live);
+    this.room = room;
+    this.buf = room.subarray(0, live + chunk.length);
   }
 
   /** Like `decode`, payloads only; an oversized interchange throws. */
@@ -84,7 +106,7 @@ export class X12StreamDecoder {
     for (;;) {
       const at = this.buf.indexOf(ISA);
       if (at < 0) {
-        this.buf = Buffer.from(this.buf.subarray(Math.max(0, this.buf.length - 2)));
+        this.buf = this.buf.subarray(Math.max(0, this.buf.length - 2));
         return false;
       }
       if (at > 0) this.buf = this.buf.subarray(at);
