@@ -4,7 +4,18 @@
 // IB_RTE_RESPONSE and routed onward: every answer is archived, and a member without active coverage
 // (or whose inquiry the payer rejected with an AAA) goes to the registration worklist as JSON.
 // Handlers get a RawMessage and read it with the X12 codec, messagefoundry/x12.
-import { env, file, handler, inbound, loopback, outbound, type RawMessage, router, send, x12 } from "messagefoundry";
+import {
+  env,
+  file,
+  handler,
+  inbound,
+  loopback,
+  outbound,
+  type RawMessage,
+  router,
+  send,
+  x12,
+} from "messagefoundry";
 import { parseX12 } from "messagefoundry/x12";
 
 inbound("IB_RTE_REQUEST", x12({ host: "127.0.0.1", port: 2604, ack: "999" }), {
