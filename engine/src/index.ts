@@ -27,6 +27,7 @@ export {
   soap,
   tcp,
   timer,
+  x12,
 } from "./config/api.js";
 export { RawMessage } from "./config/raw-message.js";
 export type { HandlerDef, InboundDef, OutboundDef, Registry, RouterDef } from "./config/registry.js";

@@ -135,7 +135,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         editor = await vscode.window.showTextDocument(arg);
       }
       if (!editor) {
-        void vscode.window.showInformationMessage("Open an .hl7 file (or select a message) first.");
+        void vscode.window.showInformationMessage("Open an .hl7 or .x12 file (or select a message) first.");
         return;
       }
       ParseTreePanel.show(context.extensionUri, ParseTreePanel.fromEditor(editor));

@@ -40,6 +40,7 @@ import type {
   TcpSettings,
   TimerSettings,
   TransportSettingsMap,
+  X12Settings,
 } from "./types.js";
 
 export class ConfigError extends Error {
@@ -71,6 +72,7 @@ export const ftps: (settings: FtpsSettings) => Connection<"ftps"> = factory("ftp
 export const database: (settings: DatabaseSettings) => Connection<"database"> = factory("database");
 export const dicom: (settings: DicomSettings) => Connection<"dicom"> = factory("dicom");
 export const dicomweb: (settings: DicomwebSettings) => Connection<"dicomweb"> = factory("dicomweb");
+export const x12: (settings: X12Settings) => Connection<"x12"> = factory("x12");
 
 /**
  * A delivery for a database outbound: the name of a statement declared in its `statements` and the
@@ -113,6 +115,7 @@ export const CONNECTION_FACTORIES = {
   database,
   dicom,
   dicomweb,
+  x12,
 } as const;
 
 function isMessage(v: unknown): v is Message {

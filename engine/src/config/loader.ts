@@ -459,7 +459,11 @@ function buildRegistry(
   return { configDir, env, inbounds, outbounds, routers, handlers, graph, locate: collector.locate };
 }
 
-/** DICOM connectors carry DICOM files, not HL7: their messages default to contentType `dicom`. */
+/**
+ * DICOM connectors carry DICOM files and X12 connections interchanges, not HL7: their routers get a
+ * RawMessage (contentType `dicom` / `x12`) unless told otherwise.
+ */
 function defaultContentType(transport: string | undefined): ContentType {
-  return transport === "dicom" || transport === "dicomweb" ? "dicom" : "hl7v2";
+  if (transport === "dicom" || transport === "dicomweb") return "dicom";
+  return transport === "x12" ? "x12" : "hl7v2";
 }

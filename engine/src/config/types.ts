@@ -58,6 +58,14 @@ export interface TcpSettings extends StreamSettings {
   reply?: Setting<"none" | "raw" | "ack">;
 }
 
+/** X12 over TCP (see graph/schemas.ts): interchange framing, TA1/999 answers, synchronous replies. */
+export interface X12Settings extends StreamSettings {
+  framing?: Setting<"x12" | "mllp" | "newline" | "length-prefixed">;
+  ack?: Setting<"none" | "ta1" | "999" | "ta1+999">;
+  expectReply?: Setting<boolean>;
+  ta1Required?: Setting<boolean>;
+}
+
 /** A polled directory (inbound) and a templated write target (outbound): local (file) or remote (sftp, ftp, ftps). */
 export interface DirectorySettings {
   /** Directory to poll (inbound) / write to (outbound). */
@@ -333,6 +341,7 @@ export interface TransportSettingsMap {
   database: DatabaseSettings;
   dicom: DicomSettings;
   dicomweb: DicomwebSettings;
+  x12: X12Settings;
 }
 
 /** What a connection factory returns; passed to inbound()/outbound(). */
@@ -356,6 +365,7 @@ export type InboundConnection = Connection<
   | "ftps"
   | "database"
   | "dicom"
+  | "x12"
 >;
 /** Connections that can deliver. */
 export type OutboundConnection = Connection<
@@ -373,6 +383,7 @@ export type OutboundConnection = Connection<
   | "database"
   | "dicom"
   | "dicomweb"
+  | "x12"
 >;
 
 export type ContentType = "hl7v2" | "json" | "xml" | "x12" | "text" | "binary" | "dicom";

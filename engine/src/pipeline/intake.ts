@@ -22,6 +22,7 @@ import {
 import type { Disposition, Store } from "../store/index.js";
 import { holdWhileUnavailable } from "./store-outage.js";
 import { type PipelineLog, silentLog } from "./types.js";
+import { peekX12Bytes } from "../x12/index.js";
 import { describeError } from "./worker-loop.js";
 
 /** How long intake holds a frame while the store is unavailable, by default (per listener: `storeWaitMs`). */
@@ -145,7 +146,9 @@ async function receive(
 ): Promise<IntakeResult> {
   const contentType = opts.contentType ?? HL7_CONTENT_TYPE;
   if (contentType !== HL7_CONTENT_TYPE) {
-    const r = await store.enqueueIngress({ inbound, raw: bytes, contentType });
+    // X12: the first set's type (270) and ISA-13 label the message, as MSH-9/MSH-10 do for HL7.
+    const x12 = contentType === "x12" ? x12Labels(bytes) : {};
+    const r = await store.enqueueIngress({ inbound, raw: bytes, contentType, ...x12 });
     return { accepted: true, disposition: r.disposition, messageId: r.messageId };
   }
   const mode = opts.ack ?? "original";
@@ -201,6 +204,16 @@ async function receive(
   const ack = ackText(msg, mode, "accept");
   if (ack !== undefined) result.reply = encodeHl7Text(ack);
   return result;
+}
+
+/** ST-01 and ISA-13 of an interchange (its header only; no full parse on intake). */
+function x12Labels(bytes: Buffer): { messageType?: string; controlId?: string } {
+  const head = peekX12Bytes(bytes);
+  if (!head) return {};
+  return {
+    ...(head.transactionType ? { messageType: head.transactionType } : {}),
+    ...(head.controlNumber ? { controlId: head.controlNumber } : {}),
+  };
 }
 
 async function reject(
