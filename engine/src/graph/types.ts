@@ -3,6 +3,7 @@
  * the language server's `messagefoundry/graph` request and the extension's graph view.
  * Pure data; no I/O. Lines and columns are 1-based; `endColumn` is exclusive.
  */
+import type { GraphAlert } from "./alerts.js";
 
 export type NodeKind = "inbound" | "outbound" | "router" | "handler";
 
@@ -92,6 +93,8 @@ export interface RegistryGraph {
   nodes: GraphNode[];
   edges: GraphEdge[];
   envUses: EnvUse[];
+  /** Optional: `alert(...)` declarations (graph/alerts.ts); absent when the config declares none. */
+  alerts?: GraphAlert[];
 }
 
 export type Severity = "error" | "warning" | "info";
