@@ -24,7 +24,7 @@ import type { VersionRow } from "./versions-repository.js";
 export function engineServices(engine: Engine): EngineServices {
   return {
     auth: engine.auth,
-    monitoring: storeMonitoring(engine.store, () => describe(engine)),
+    monitoring: storeMonitoring(engine.store, () => describeConnections(engine)),
     connections: control(engine),
     messages: storeMessages(engine.store),
     config: config(engine),
@@ -32,7 +32,7 @@ export function engineServices(engine: Engine): EngineServices {
 }
 
 /** The runner's live view, in the API's terms (a part backing off after a crash shows as error). */
-function describe(engine: Engine): ConnectionDescription[] {
+export function describeConnections(engine: Engine): ConnectionDescription[] {
   return engine.runner.connections().map((c) => {
     const state: ConnectionState =
       c.state === "stopped"

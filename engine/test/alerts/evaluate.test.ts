@@ -46,9 +46,10 @@ describe("alert evaluator", () => {
       "firing AL_EHR_DOWN: outbound OB_EHR down for 5m (ECONNREFUSED)",
     ]);
     assert.deepEqual(brief(ev.step(snap(20 * M, dn))), [], "no repeat before the renotify interval");
-    assert.deepEqual(ev.active().map((a) => [a.alert, a.since, a.value, a.text]), [
-      ["AL_EHR_DOWN", 5 * M, 20 * M, "AL_EHR_DOWN: outbound OB_EHR down for 20m (ECONNREFUSED)"],
-    ]);
+    assert.deepEqual(
+      ev.active().map((a) => [a.alert, a.since, a.value, a.text]),
+      [["AL_EHR_DOWN", 5 * M, 20 * M, "AL_EHR_DOWN: outbound OB_EHR down for 20m (ECONNREFUSED)"]],
+    );
     assert.deepEqual(brief(ev.step(snap(35 * M, dn))), [
       "renotify AL_EHR_DOWN: outbound OB_EHR down for 35m (ECONNREFUSED)",
     ]);
@@ -71,8 +72,18 @@ describe("alert evaluator", () => {
 
   it("backlog above N, dead letters appearing and clearing", () => {
     const ev = new AlertEvaluator([
-      { name: "AL_Q", condition: { kind: "backlog", connection: "OB_EHR", above: 100 }, notify: [], renotifyMs: M },
-      { name: "AL_DL", condition: { kind: "deadLetters", connection: "OB_EHR", above: 0 }, notify: [], renotifyMs: M },
+      {
+        name: "AL_Q",
+        condition: { kind: "backlog", connection: "OB_EHR", above: 100 },
+        notify: [],
+        renotifyMs: M,
+      },
+      {
+        name: "AL_DL",
+        condition: { kind: "deadLetters", connection: "OB_EHR", above: 0 },
+        notify: [],
+        renotifyMs: M,
+      },
     ]);
     assert.deepEqual(brief(ev.step(snap(0, sample({ queueDepth: 100 })))), []);
     assert.deepEqual(brief(ev.step(snap(S, sample({ queueDepth: 101, deadLetters: 1 })))), [
@@ -119,7 +130,8 @@ describe("alert evaluator", () => {
         renotifyMs: 60 * M,
       },
     ]);
-    const ib = (handled: number, errors: number) => sample({ name: "IB_ADT", direction: "inbound", handled, errors });
+    const ib = (handled: number, errors: number) =>
+      sample({ name: "IB_ADT", direction: "inbound", handled, errors });
     assert.deepEqual(brief(ev.step(snap(0, ib(1000, 50)))), []);
     assert.deepEqual(brief(ev.step(snap(M, ib(1100, 55)))), [], "5 of 100: 5%");
     assert.deepEqual(brief(ev.step(snap(2 * M, ib(1200, 80)))), [
@@ -142,7 +154,11 @@ describe("alert evaluator", () => {
       },
     ]);
     const ib = (certNotAfter?: number) =>
-      sample({ name: "IB_ADT", direction: "inbound", ...(certNotAfter !== undefined ? { certNotAfter } : {}) });
+      sample({
+        name: "IB_ADT",
+        direction: "inbound",
+        ...(certNotAfter !== undefined ? { certNotAfter } : {}),
+      });
     assert.deepEqual(brief(ev.step(snap(0, ib(20 * D)))), []);
     assert.deepEqual(brief(ev.step(snap(7 * D, ib(20 * D)))), [
       "firing AL_CERT: the TLS certificate of inbound IB_ADT expires in 13d (limit 14d)",
