@@ -11,6 +11,7 @@ import {
   type ConnectionDescription,
   type ConnectionState,
   type EngineServices,
+  type MonitoringService,
   type SwapOptions,
   storeMessages,
   storeMonitoring,
@@ -24,10 +25,25 @@ import type { VersionRow } from "./versions-repository.js";
 export function engineServices(engine: Engine): EngineServices {
   return {
     auth: engine.auth,
-    monitoring: storeMonitoring(engine.store, () => describeConnections(engine)),
+    monitoring: withAlerts(
+      storeMonitoring(engine.store, () => describeConnections(engine)),
+      engine,
+    ),
     connections: control(engine),
     messages: storeMessages(engine.store),
     config: config(engine),
+    alerts: {
+      active: () => engine.alerts.active(),
+      recent: () => engine.alerts.recent().map(({ notify: _n, ...notice }) => notice),
+    },
+  };
+}
+
+/** The stats (GET /stats and every /ws/stats push) carry the alerts firing now. */
+function withAlerts(monitoring: MonitoringService, engine: Engine): MonitoringService {
+  return {
+    connections: () => monitoring.connections(),
+    stats: async () => ({ ...(await monitoring.stats()), alerts: engine.alerts.active() }),
   };
 }
 

@@ -70,6 +70,24 @@ const graph = {
         },
       },
     },
+    alerts: {
+      type: "array",
+      description: "alert(...) rules as declared (when/notify as written)",
+      items: {
+        type: "object",
+        required: ["name", "origin", "location", "when", "notify"],
+        properties: {
+          name: { type: "string" },
+          origin: { type: "string", enum: ["ts", "toml"] },
+          location,
+          declaration: location,
+          when: anyObject,
+          notify: { type: "array", items: {} },
+          renotify: {},
+          keyLocations: { type: "object", additionalProperties: location },
+        },
+      },
+    },
   },
 } as const;
 
