@@ -64,6 +64,7 @@ export class Analysis {
       graph.nodes.push(...f.nodes);
       graph.edges.push(...f.edges);
       graph.envUses.push(...f.envUses);
+      if (f.alerts.length > 0) (graph.alerts ??= []).push(...f.alerts);
       for (const s of f.zSegments) z.add(s);
     }
     this.graph = graph;
