@@ -144,12 +144,10 @@ export function validateAlert(a: AlertAnswers, graph: RegistryGraph | undefined)
     ...(a.renotify?.trim() ? { renotify: a.renotify.trim() } : {}),
   };
   const base = graph ?? { version: 1 as const, nodes: [], edges: [], envUses: [] };
-  const problems = alertRules({ ...base, alerts: [...(base.alerts ?? []), draft] });
-  const mine = problems.filter((p) => p.message.includes(`alert "${a.name}"`));
-  return [
-    ...(checkAlertName(a.name, graph) ? [checkAlertName(a.name, graph) as string] : []),
-    ...mine.map((p) => p.message),
-  ];
+  // The draft alone: a name already taken is checkAlertName's to say (in the wizard's words).
+  const problems = alertRules({ ...base, alerts: [draft] });
+  const nameIssue = checkAlertName(a.name, graph);
+  return [...(nameIssue ? [nameIssue] : []), ...problems.map((p) => p.message)];
 }
 
 function literal(v: SettingValue): string {
