@@ -4,23 +4,7 @@
  */
 import { CODES, type ProblemCode } from "./codes.js";
 import { suggest } from "./suggest.js";
-import type { Origin, Problem, RegistryGraph, SettingValue, SourceLocation } from "./types.js";
-
-/** One `alert(...)` declaration as the graph carries it (values as written; checked by `alertRules`). */
-export interface GraphAlert {
-  name: string;
-  origin: Origin;
-  /** The span of the name literal. */
-  location: SourceLocation;
-  declaration?: SourceLocation;
-  when: Record<string, SettingValue>;
-  /** Outbound names to notify (the engine log always gets every notice). */
-  notify: SettingValue[];
-  /** How long an alert that stays active waits before it is sent again (a duration; default 1h). */
-  renotify?: SettingValue;
-  /** Spans of values: `when.<key>`, `notify.<i>`, `renotify`. */
-  keyLocations?: Record<string, SourceLocation>;
-}
+import type { GraphAlert, Problem, RegistryGraph, SettingValue, SourceLocation } from "./types.js";
 
 /** A parsed condition: one per alert. Durations are milliseconds. */
 export type AlertCondition =

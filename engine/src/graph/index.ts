@@ -12,7 +12,6 @@ export {
   DEFAULT_ERROR_WINDOW_MS,
   DEFAULT_RENOTIFY_MS,
   formatDuration,
-  type GraphAlert,
   parseAlertCondition,
   parseDuration,
   renotifyMs,

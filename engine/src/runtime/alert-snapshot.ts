@@ -8,15 +8,18 @@ import { readFile, stat } from "node:fs/promises";
 import { type AlertRuleDef, alertRulesOf, type ConnectionSample, type Snapshot } from "../alerts/index.js";
 import { storeMonitoring } from "../api/index.js";
 import type { Registry } from "../config/index.js";
+import type { Runner } from "../pipeline/runner.js";
 import type { Store } from "../store/index.js";
-import type { Engine } from "./engine.js";
-import { describeConnections } from "./services.js";
+import { describeConnections } from "./connection-states.js";
 
 /** Enough to know "more than the limit": the evaluator only compares. */
 const DEAD_LETTER_PROBE = 1000;
 
-export function alertSnapshots(engine: Engine): (registry: Registry) => Promise<Snapshot> {
-  const monitoring = storeMonitoring(engine.store, () => describeConnections(engine));
+export function alertSnapshots(engine: {
+  store: Store;
+  runner: Pick<Runner, "connections">;
+}): (registry: Registry) => Promise<Snapshot> {
+  const monitoring = storeMonitoring(engine.store, () => describeConnections(engine.runner));
   const certs = new CertCache();
   return async (registry) => {
     const at = Date.now();

@@ -8,7 +8,6 @@ import {
   type ConfigService,
   type ConfigVersion,
   type ConnectionControl,
-  type ConnectionDescription,
   type ConnectionState,
   type EngineServices,
   type MonitoringService,
@@ -16,8 +15,8 @@ import {
   storeMessages,
   storeMonitoring,
 } from "../api/index.js";
-import { errorClass } from "../pipeline/error-class.js";
 import { ConfigVersionError, type ConfigVersions } from "./config-versions.js";
+import { describeConnections } from "./connection-states.js";
 import type { Engine } from "./engine.js";
 import { queuedFor, RemovedQueuedError, withRemovedQueued } from "./removed-queued.js";
 import type { VersionRow } from "./versions-repository.js";
@@ -26,7 +25,7 @@ export function engineServices(engine: Engine): EngineServices {
   return {
     auth: engine.auth,
     monitoring: withAlerts(
-      storeMonitoring(engine.store, () => describeConnections(engine)),
+      storeMonitoring(engine.store, () => describeConnections(engine.runner)),
       engine,
     ),
     connections: control(engine),
@@ -45,27 +44,6 @@ function withAlerts(monitoring: MonitoringService, engine: Engine): MonitoringSe
     connections: () => monitoring.connections(),
     stats: async () => ({ ...(await monitoring.stats()), alerts: engine.alerts.active() }),
   };
-}
-
-/** The runner's live view, in the API's terms (a part backing off after a crash shows as error). */
-export function describeConnections(engine: Engine): ConnectionDescription[] {
-  return engine.runner.connections().map((c) => {
-    const state: ConnectionState =
-      c.state === "stopped"
-        ? "stopped"
-        : c.state === "restarting" || c.connector.status === "error"
-          ? "error"
-          : "running";
-    const error = c.lastError ?? c.connector.lastError ?? null;
-    return {
-      name: c.name,
-      direction: c.direction,
-      transport: c.transport,
-      state,
-      ...(state === "error" ? { error } : {}),
-      ...(error !== null ? { lastError: error, lastErrorClass: errorClass(error) } : {}),
-    };
-  });
 }
 
 function control(engine: Engine): ConnectionControl {
