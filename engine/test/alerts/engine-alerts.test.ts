@@ -3,9 +3,12 @@
  * the notices reach a real HTTP webhook (a REST outbound) and the engine log — once each, de-duplicated.
  */
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
+import { makeTestCerts } from "@messagefoundry/test-services";
 import { afterEach, describe, it } from "mocha";
+import { encodeMllp, MllpDecoder } from "../../src/hl7/index.js";
 import type { Log } from "../../src/log.js";
 import type { Engine } from "../../src/runtime/index.js";
 import {
@@ -48,6 +51,35 @@ async function webhook() {
     notices,
     raw,
     close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** A real MLLP receiver for notices: records each frame's text and answers a fixed AA acknowledgement. */
+async function textMllpReceiver() {
+  const received: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const ack = "MSH|^~\\&|OPS|OPS|MEFOR|MEFOR|20260101120000||ACK|NOTICE|P|2.5.1\rMSA|AA|NOTICE";
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+    s.on("error", () => {});
+    const dec = new MllpDecoder();
+    s.on("data", (c: Buffer) => {
+      for (const f of dec.push(c)) {
+        received.push(f.toString("utf8"));
+        s.write(encodeMllp(ack));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    received,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -151,5 +183,51 @@ alert("AL_EHR_QUEUE", { when: { connection: "OB_EHR", backlogAbove: 5 }, notify:
     for (const text of [...hook.raw, ...lines.map((l) => `${l.msg ?? ""} ${JSON.stringify(l.obj)}`)]) {
       assert.ok(!text.includes("CTRL-DOWN-2") && !text.includes("PATIENT"), `no content in: ${text}`);
     }
+  });
+
+  it("a listener's certificate expiring within the limit notifies through an MLLP and a file outbound", async () => {
+    const tmp = tempDir();
+    cleanups.push(() => tmp.cleanup());
+    const certs = await makeTestCerts(tmp.dir); // valid for about two days
+    const ops = await textMllpReceiver();
+    cleanups.push(() => ops.close());
+    const ibPort = await freePort();
+    writeFiles(tmp.dir, {
+      "config/main.ts": `import { alert, file, handler, inbound, mllp, outbound, router } from "messagefoundry";
+inbound("IB_TLS_ADT", mllp({ port: ${ibPort}, tls: { cert: ${JSON.stringify(certs.serverCert)}, key: ${JSON.stringify(certs.serverKey)} } }), { router: "r" });
+router("r", () => ["h"]);
+handler("h", () => []);
+outbound("OB_OPS_MLLP", mllp({ host: "127.0.0.1", port: ${ops.port} }));
+outbound("OB_OPS_FILE", file({ path: ${JSON.stringify(`${tmp.dir}/notices`)}, filename: "{messageId}.json" }));
+alert("AL_TLS_CERT", { when: { connection: "IB_TLS_ADT", certExpiresWithin: "14d" }, notify: ["OB_OPS_MLLP", "OB_OPS_FILE"] });
+alert("AL_TLS_CERT_SOON", { when: { connection: "IB_TLS_ADT", certExpiresWithin: "1d" } });
+`,
+      "config/environments/test.toml": "",
+    });
+    const engine: Engine = await openEngine(`${tmp.dir}/config`, `${tmp.dir}/db.sqlite`, {
+      alerts: { intervalMs: 60_000 },
+    });
+    cleanups.push(() => engine.stop());
+    await engine.alerts.tick();
+    assert.deepEqual(
+      engine.alerts.active().map((a) => a.alert),
+      ["AL_TLS_CERT"],
+    );
+    await until(() => ops.received.length === 1);
+    assert.match(
+      ops.received[0] ?? "",
+      /^FIRING AL_TLS_CERT: the TLS certificate of inbound IB_TLS_ADT expires in 1d \d+h \(limit 14d\)$/,
+    );
+    const files = readdirSync(`${tmp.dir}/notices`);
+    assert.equal(files.length, 1);
+    const notice = JSON.parse(readFileSync(`${tmp.dir}/notices/${files[0]}`, "utf8")) as Notice;
+    assert.deepEqual(
+      [notice.alert, notice.status, notice.condition, notice.connection, notice.errorClass],
+      ["AL_TLS_CERT", "firing", "certExpiry", "IB_TLS_ADT", null],
+    );
+    // Evaluated again: nothing new is sent before the renotify interval.
+    await engine.alerts.tick();
+    assert.equal(ops.received.length, 1);
+    assert.equal(readdirSync(`${tmp.dir}/notices`).length, 1);
   });
 });
