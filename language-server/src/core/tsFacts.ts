@@ -229,10 +229,15 @@ export function extractModule(
       notify: [],
       keyLocations,
     };
+    const ref = (slot: "connection" | "notify", e: ts.Expression) => {
+      if (isStringLike(e)) facts.alertRefs.push({ name: e.text, slot, location: litLoc(e) });
+    };
     const when = findProp(spec, "when")?.initializer;
     if (when && ts.isObjectLiteralExpression(when)) {
       alert.when = object(when);
       keyAt(when, "when", keyLocations);
+      const conn = findProp(when, "connection")?.initializer;
+      if (conn) ref("connection", conn);
     }
     const notify = findProp(spec, "notify")?.initializer;
     if (notify && ts.isArrayLiteralExpression(notify)) {
@@ -240,11 +245,13 @@ export function extractModule(
         const v = value(e);
         if (v !== undefined) alert.notify.push(v);
         keyLocations[`notify.${i}`] = loc(e);
+        ref("notify", e);
       });
     } else if (notify) {
       const v = value(notify);
       if (v !== undefined) alert.notify.push(v);
       keyLocations["notify.0"] = loc(notify);
+      ref("notify", notify);
     }
     const renotify = findProp(spec, "renotify")?.initializer;
     if (renotify) {

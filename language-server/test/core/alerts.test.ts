@@ -1,6 +1,6 @@
 /** alert(...) in the editor: the graph rules' diagnostics and completion of connection names. */
 import assert from "node:assert/strict";
-import { complete } from "../../src/core/index.js";
+import { complete, definition, rename } from "../../src/core/index.js";
 import { dict, fixture } from "./fixture.js";
 
 const config = (alerts: string) => `
@@ -100,5 +100,35 @@ describe("core: alerts", () => {
       ["OB_ACME_ADT:outbound", "OB_OPS_HOOK:outbound"],
     );
     assert.deepEqual(labelsAt(config('const x = { connection: "$0" };')), []);
+  });
+
+  it("go to definition and rename reach connection names in alerts", () => {
+    const f = fixture(
+      config(
+        'alert("AL_DOWN", { when: { connection: "OB_ACME_$0ADT", down: "5m" }, notify: ["OB_OPS_HOOK", "OB_ACME_ADT"] });',
+      ),
+    );
+    assert.ok(f.cursor);
+    try {
+      assert.deepEqual(
+        definition(f.model, f.cursor.file, f.cursor.offset).map((l) => `${l.file}:${l.line}:${l.column}`),
+        ["connections.toml:8:9"],
+      );
+      const r = rename(f.model, f.cursor.file, f.cursor.offset, "OB_EHR_ADT");
+      assert.ok("edits" in r);
+      assert.deepEqual(
+        r.edits.map(
+          (e) => `${e.location.file}:${e.location.line}:${e.location.column}-${e.location.endColumn}`,
+        ),
+        [
+          "connections.toml:8:9-20",
+          "routes/acme.ts:3:29-40",
+          "routes/acme.ts:4:41-52",
+          "routes/acme.ts:4:94-105",
+        ],
+      );
+    } finally {
+      f.model.dispose();
+    }
   });
 });
