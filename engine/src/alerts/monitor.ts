@@ -67,7 +67,9 @@ export class AlertMonitor {
     if (this.#running) return this.#running;
     this.#running = this.#tick()
       .catch((error: unknown) => {
-        this.#opts.log.warn({ event: "alert-tick-failed", err: String(error) }, "alert evaluation failed");
+        // The class only: an error's text is never logged at warn (it could quote a file or reply).
+        const err = error instanceof Error ? ((error as { code?: string }).code ?? error.name) : "error";
+        this.#opts.log.warn({ event: "alert-tick-failed", err }, "alert evaluation failed");
       })
       .finally(() => {
         this.#running = undefined;
