@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "mocha";
 import { loadConfig, loadConfigIsolated } from "../../src/config/index.js";
-import { parseAlertCondition, parseDuration } from "../../src/graph/index.js";
+import { diffGraphs, parseAlertCondition, parseDuration } from "../../src/graph/index.js";
 import { cleanupConfigs, posOf, writeConfig } from "../config/helpers.js";
 
 const HEAD = `import { alert, file, handler, inbound, mllp, outbound, rest, router, send } from "messagefoundry";
@@ -107,5 +107,33 @@ alert("AL_Y", { when: { connection: "OB_EHR", backlogAbove: 1, deadLetters: true
       undefined,
       undefined,
     ]);
+  });
+
+  it("a promote's diff names the alert rules it adds, removes and changes (not those that only moved)", async () => {
+    const before = await loadConfig(
+      writeConfig({
+        "a.ts": `${HEAD}alert("AL_A", { when: { connection: "OB_EHR", down: "5m" } });
+alert("AL_B", { when: { connection: "OB_EHR", backlogAbove: 10 } });
+alert("AL_C", { when: { connection: "OB_EHR", deadLetters: true } });
+`,
+      }),
+      { processEnv: {} },
+    );
+    const after = await loadConfig(
+      writeConfig({
+        "a.ts": `${HEAD}
+alert("AL_C", { when: { connection: "OB_EHR", deadLetters: true } });
+alert("AL_B", { when: { connection: "OB_EHR", backlogAbove: 20 } });
+alert("AL_D", { when: { connection: "OB_EHR", down: "1m" }, notify: ["OB_HOOK"] });
+`,
+      }),
+      { processEnv: {} },
+    );
+    assert.deepEqual(diffGraphs(before.graph, after.graph).alerts, {
+      added: ["AL_D"],
+      removed: ["AL_A"],
+      changed: ["AL_B"],
+    });
+    assert.equal(diffGraphs(after.graph, after.graph).alerts, undefined);
   });
 });

@@ -150,6 +150,16 @@ const changes = {
     },
     edgesAdded: { type: "array", items: edgeRef },
     edgesRemoved: { type: "array", items: edgeRef },
+    alerts: {
+      type: "object",
+      description: "alert rules added, removed or changed (by name); absent when none changed",
+      required: ["added", "removed", "changed"],
+      properties: {
+        added: { type: "array", items: { type: "string" } },
+        removed: { type: "array", items: { type: "string" } },
+        changed: { type: "array", items: { type: "string" } },
+      },
+    },
   },
 } as const;
 
