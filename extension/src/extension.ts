@@ -10,6 +10,7 @@ import { ConfigExplorer } from "./explorer/index.js";
 import { createLanguageClient, startLanguageClient } from "./lsp/index.js";
 import {
   ActiveVersionSource,
+  AlertsTree,
   ConnectionsTree,
   DeadLettersTree,
   EngineSession,
@@ -29,7 +30,7 @@ import {
   registerReviewDocuments,
   TestBenchPanel,
 } from "./views/index.js";
-import { runConnectionWizard, runRouteWizard } from "./wizard/index.js";
+import { runAlertWizard, runConnectionWizard, runRouteWizard } from "./wizard/index.js";
 import { pickConfigDir } from "./workspace/index.js";
 
 let client: LanguageClient | undefined;
@@ -52,6 +53,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   localEngine = local;
   const connections = new ConnectionsTree(session, watch);
   const deadLetters = new DeadLettersTree(session, watch);
+  const alerts = new AlertsTree(session, watch);
   const configExplorer = new ConfigExplorer(services);
   const connectionsView = vscode.window.createTreeView("messagefoundry.connections", {
     treeDataProvider: connections,
@@ -64,6 +66,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     connections.setVisible(connectionsView.visible);
     connections.refresh();
     deadLetters.refresh();
+    alerts.refresh();
   });
 
   /** Runs a command that needs a config dir; says so instead of failing silently when there is none. */
@@ -89,6 +92,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     deadLetters,
     connectionsView,
     vscode.window.registerTreeDataProvider("messagefoundry.deadLetters", deadLetters),
+    alerts,
+    vscode.commands.registerCommand("messagefoundry.alerts.refresh", () => alerts.refresh()),
     configExplorer,
     vscode.window.registerTreeDataProvider(ConfigExplorer.viewId, configExplorer),
     vscode.commands.registerCommand("messagefoundry.config.refresh", () => configExplorer.refresh()),
@@ -114,6 +119,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(
       "messagefoundry.wizard.connection",
       withConfig((dir) => runConnectionWizard(services, dir)),
+    ),
+    vscode.commands.registerCommand(
+      "messagefoundry.wizard.alert",
+      withConfig((dir) => runAlertWizard(services, dir)),
     ),
     vscode.commands.registerCommand(
       "messagefoundry.graph.show",

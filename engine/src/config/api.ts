@@ -8,6 +8,7 @@ import { loadCodeSet } from "./codesets.js";
 import type { Collector } from "./collector.js";
 import { RawMessage } from "./raw-message.js";
 import type {
+  AlertSpec,
   AmqpSettings,
   AnyMessage,
   CastArg,
@@ -174,6 +175,7 @@ export interface AuthoringApi {
     defaultValue?: CastResultType<C>,
   ): EnvValue<CastResultType<C>>;
   codeSet(name: string): CodeSet;
+  alert(name: string, spec: AlertSpec): void;
 }
 
 export function createApi(c: Collector): AuthoringApi {
@@ -244,5 +246,24 @@ export function createApi(c: Collector): AuthoringApi {
       return ref;
     },
     codeSet: (name) => loadCodeSet(c.configDir, name),
+    alert(name, spec) {
+      if (!validName("alert", name)) return;
+      if (typeof spec !== "object" || spec === null || typeof spec.when !== "object" || spec.when === null) {
+        c.declarationProblem(
+          `alert("${name}"): the second argument must be { when: { connection, … }, notify? }`,
+          'e.g. alert("AL_EHR_DOWN", { when: { connection: "OB_EHR", down: "5m" }, notify: ["OB_OPS_HOOK"] })',
+        );
+        return;
+      }
+      const notify =
+        spec.notify === undefined ? [] : Array.isArray(spec.notify) ? spec.notify : [spec.notify];
+      c.alerts.push({
+        name,
+        site: c.locate(),
+        when: plain(spec.when),
+        notify: notify.map(toSettingValue),
+        ...(spec.renotify !== undefined ? { renotify: toSettingValue(spec.renotify) } : {}),
+      });
+    },
   };
 }

@@ -8,6 +8,7 @@ import { join, relative, resolve, sep } from "node:path";
 import * as esbuild from "esbuild";
 import {
   type EnvUse,
+  type GraphAlert,
   type GraphEdge,
   type GraphNode,
   isEnvRef,
@@ -320,6 +321,21 @@ export function assembleLoad(
     });
   }
 
+  const alerts: GraphAlert[] = (collector.alerts ?? []).map((d) => {
+    const st = staticFor(calls, "alert", d.site);
+    const location = st?.nameLocation ?? siteLoc(d.site);
+    return {
+      name: d.name,
+      origin: "ts",
+      location,
+      declaration: st?.call ?? location,
+      when: d.when,
+      notify: d.notify,
+      ...(d.renotify !== undefined ? { renotify: d.renotify } : {}),
+      ...(st && Object.keys(st.keyLocations).length > 0 ? { keyLocations: st.keyLocations } : {}),
+    };
+  });
+
   // connections.toml: same nodes, origin "toml".
   const tomlPath = join(configDir, CONNECTIONS_FILE);
   const toml = existsSync(tomlPath)
@@ -349,7 +365,13 @@ export function assembleLoad(
     );
   }
 
-  const graph: RegistryGraph = { version: 1, nodes, edges, envUses };
+  const graph: RegistryGraph = {
+    version: 1,
+    nodes,
+    edges,
+    envUses,
+    ...(alerts.length > 0 ? { alerts } : {}),
+  };
   const envs = loadEnvironments(configDir);
   problems.push(...envs.problems);
   const environments = { ...envs.values };

@@ -464,3 +464,24 @@ export interface CodeSet {
   map(code: string, fallback?: string): string;
   entries(): [string, string][];
 }
+
+/**
+ * `when` of an alert: the connection it watches and exactly one condition. Durations are text with a
+ * unit: "30s", "5m", "2h", "14d".
+ */
+export type AlertWhen = { connection: string } & (
+  | { down: string }
+  | { backlogAbove: number }
+  | { backlogOlderThan: string }
+  | { deadLetters: true | number }
+  | { errorRateAbove: number; window?: string }
+  | { certExpiresWithin: string }
+);
+
+export interface AlertSpec {
+  when: AlertWhen;
+  /** Outbound(s) the notices go out through (REST/HTTP webhook, MLLP, file…); the engine log always gets them. */
+  notify?: string | readonly string[];
+  /** While the alert stays active, send it again this often (default "1h"). */
+  renotify?: string;
+}

@@ -20,9 +20,9 @@ import {
   parse,
 } from "../hl7/index.js";
 import type { Disposition, Store } from "../store/index.js";
+import { peekX12Bytes } from "../x12/index.js";
 import { holdWhileUnavailable } from "./store-outage.js";
 import { type PipelineLog, silentLog } from "./types.js";
-import { peekX12Bytes } from "../x12/index.js";
 import { describeError } from "./worker-loop.js";
 
 /** How long intake holds a frame while the store is unavailable, by default (per listener: `storeWaitMs`). */

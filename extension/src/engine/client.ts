@@ -5,6 +5,7 @@
  */
 import type {
   ActiveConfigResponse,
+  AlertList,
   ApiErrorCode,
   ConfigHistory,
   ConfigVersion,
@@ -140,6 +141,11 @@ export class EngineClient {
 
   stats(): Promise<StatsFrame> {
     return this.request("GET", "/stats");
+  }
+
+  /** Alerts firing now and the recent notices (monitoring:read). */
+  alerts(): Promise<AlertList> {
+    return this.request("GET", "/alerts");
   }
 
   startConnection(name: string): Promise<ConnectionControlResult> {

@@ -119,9 +119,9 @@ export async function runRouteWizard(services: Services, configDir: vscode.Uri):
             ? "json"
             : s.answers.inbound.transport === "dicom"
               ? "dicom"
-            : s.answers.inbound.transport === "x12"
-              ? "x12"
-              : (s.answers.inbound.contentType ?? "hl7v2"),
+              : s.answers.inbound.transport === "x12"
+                ? "x12"
+                : (s.answers.inbound.contentType ?? "hl7v2"),
       });
     },
     async (input, s) => {

@@ -60,13 +60,16 @@ export class Analysis {
     private readonly dictionary: Hl7Dictionary,
   ) {
     const graph: RegistryGraph = { version: 1, nodes: [], edges: [], envUses: [] };
+    const alerts: NonNullable<RegistryGraph["alerts"]> = [];
     const z = new Set<string>();
     for (const f of facts.values()) {
       graph.nodes.push(...f.nodes);
       graph.edges.push(...f.edges);
       graph.envUses.push(...f.envUses);
+      alerts.push(...f.alerts);
       for (const s of f.zSegments) z.add(s);
     }
+    if (alerts.length > 0) graph.alerts = alerts;
     this.graph = graph;
     this.envFiles = envFiles;
     this.zSegments = z;
