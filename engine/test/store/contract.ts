@@ -556,6 +556,32 @@ export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<S
         await t.reopen();
         assert.deepEqual(await versions(), before);
       });
+
+      it("refuses a store written by a newer engine, saying to upgrade the engine", async () => {
+        const [latest] = await t.query("SELECT max(version) AS v FROM store_schema_version");
+        await t.exec(
+          "INSERT INTO store_schema_version (version, applied_at) VALUES (?, ?)",
+          Number(latest?.v) + 1,
+          0,
+        );
+        await assert.rejects(t.reopen(), (e: Error) => {
+          assert.equal(e.name, "StoreSchemaError");
+          assert.match(e.message, /newer than this engine supports .*upgrade the engine/);
+          return true;
+        });
+      });
+
+      it("ids ascend across transactions (PostgreSQL: from the sequence its id column owns, found by pg_get_serial_sequence)", async () => {
+        if (kind === "postgres") {
+          for (const table of ["messages", "stage_rows", "events"]) {
+            const [r] = await t.query(`SELECT pg_get_serial_sequence('${table}', 'id') AS seq`);
+            assert.match(String(r?.seq), new RegExp(`\\.${table}_id_seq$`));
+          }
+        }
+        const a = await t.store.enqueueIngress({ inbound: "IB_SEQ", raw: buf(adt("Q1")) });
+        const b = await t.store.enqueueIngress({ inbound: "IB_SEQ", raw: buf(adt("Q2")) });
+        assert.ok(b.messageId > a.messageId);
+      });
     });
   });
 }
