@@ -7,10 +7,10 @@
  *
  * Few round trips per batch: statements whose result the script does not need (inserts, counter bumps,
  * claims, disposition and error updates) are deferred and sent as ONE multi-row statement per kind
- * (`… FROM unnest($1::bigint[], …)`), several kinds together in one statement (data-modifying CTEs),
- * just before the next statement that needs a result and at COMMIT. A transaction that needs no result
- * at all (the intake batch) is one statement in autocommit — atomic without BEGIN/COMMIT. Ids are
- * reserved in blocks from the sequence OWNED BY each id column, so assigning one costs no round trip.
+ * (`… FROM unnest($1::bigint[], …)`), sent together with the next statement that needs a result, or
+ * with COMMIT, in the same round trip (see PgDriver). The intake batch needs no result at all: one
+ * round trip. Ids are reserved in blocks from the sequence OWNED BY each id column, so assigning one
+ * costs no round trip.
  *
  * Durability: the intake batch commits with synchronous_commit on (the WAL is flushed before the
  * ACK); worker transactions with it off — like SQLite's synchronous=NORMAL, a server crash can only
@@ -56,9 +56,8 @@ const types = {
 type Query = (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
 type Immediate = { [K in StatementName]?: (q: Query, args: Args<K>) => Promise<Result<K>> };
 
-/** A deferrable statement: its multi-row form, the table it changes, and (updates) the row key. */
+/** A deferrable statement: its multi-row form and (updates) the row key — the last update of a row wins. */
 interface Deferred<K extends StatementName> {
-  table: string;
   update?: (args: Args<K>) => number;
   sql: (items: Args<K>[]) => { text: string; values: unknown[] };
 }
@@ -76,7 +75,6 @@ function unnest<T>(items: T[], columns: [name: string, type: string, pick: (item
 
 const DEFERRED: DeferredSet = {
   insertMessage: {
-    table: "messages",
     sql: (items) => {
       const u = unnest(items, [
         ["id", "bigint", (m) => m.id],
@@ -100,7 +98,6 @@ const DEFERRED: DeferredSet = {
     },
   },
   insertRow: {
-    table: "stage_rows",
     sql: (items) => {
       const u = unnest(items, [
         ["id", "bigint", (r) => r.id],
@@ -126,7 +123,6 @@ const DEFERRED: DeferredSet = {
     },
   },
   insertEvent: {
-    table: "events",
     sql: (items) => {
       const u = unnest(items, [
         ["id", "bigint", (e) => e.id],
@@ -147,7 +143,6 @@ const DEFERRED: DeferredSet = {
     },
   },
   bumpCounters: {
-    table: "conn_stats",
     sql: (items) => {
       const counter = (i: number) => (b: Args<"bumpCounters">) => b.deltas[i];
       const u = unnest(items, [
@@ -175,7 +170,6 @@ const DEFERRED: DeferredSet = {
     },
   },
   claimRows: {
-    table: "stage_rows",
     sql: (items) => {
       const rows = items.flatMap((c) => c.ids.map((id) => ({ id, c })));
       const u = unnest(rows, [
@@ -192,7 +186,6 @@ const DEFERRED: DeferredSet = {
     },
   },
   closeRow: {
-    table: "stage_rows",
     update: (a) => a.id,
     sql: (items) => {
       const u = unnest(items, [
@@ -209,7 +202,6 @@ const DEFERRED: DeferredSet = {
     },
   },
   setDisposition: {
-    table: "messages",
     update: (a) => a.id,
     sql: (items) => {
       const u = unnest(items, [
@@ -225,7 +217,6 @@ const DEFERRED: DeferredSet = {
     },
   },
   setMessageError: {
-    table: "messages",
     update: (a) => a.id,
     sql: (items) => {
       const u = unnest(items, [
@@ -259,18 +250,25 @@ const OPEN_ROW = `SELECT r.id, r.message_id, r.state, r.claimed_by, r.lease_unti
   ORDER BY r.id LIMIT $4`;
 const RELEASE = `UPDATE stage_rows SET state = 'pending', claimed_by = NULL, lease_until = NULL, updated_at = $1`;
 
+/**
+ * The locking primitive: statements that only take locks. They go ahead of the next statement in the
+ * same round trip (the transaction holds them from there on), never alone.
+ */
+type Locks = { [K in StatementName]?: (args: Args<K>) => { text: string; values: unknown[] } };
+const LOCKS: Locks = {
+  lockLane: ({ conn }) => ({ text: "SELECT pg_advisory_xact_lock(hashtext($1))", values: [`lane:${conn}`] }),
+  lockMessages: ({ ids }) => ({
+    text: "SELECT id FROM messages WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+    values: [ids],
+  }),
+  lockMessagesOfRows: ({ rowIds }) => ({
+    text: `SELECT id FROM messages WHERE id IN (SELECT message_id FROM stage_rows WHERE id = ANY($1::bigint[]))
+      ORDER BY id FOR UPDATE`,
+    values: [rowIds],
+  }),
+};
+
 const IMMEDIATE: Immediate = {
-  lockLane: (q, { conn }) => done(q("SELECT pg_advisory_xact_lock(hashtext($1))", [`lane:${conn}`])),
-  lockMessages: (q, { ids }) =>
-    done(q("SELECT id FROM messages WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", [ids])),
-  lockMessagesOfRows: (q, { rowIds }) =>
-    done(
-      q(
-        `SELECT id FROM messages WHERE id IN (SELECT message_id FROM stage_rows WHERE id = ANY($1::bigint[]))
-         ORDER BY id FOR UPDATE`,
-        [rowIds],
-      ),
-    ),
   selectOpen: (q, { stage, conn, exclude, limit, skipLocked }) =>
     rows(q(`${OPEN_ROW} ${skipLocked ? "FOR UPDATE OF r SKIP LOCKED" : ""}`, [stage, conn, exclude, limit])),
   releaseRows: (q, { ids, owner, now }) =>
@@ -512,39 +510,16 @@ class Pending {
     else list.push(args);
   }
 
-  /**
-   * The deferred statements as few statements as possible: kinds go together in one statement
-   * (data-modifying CTEs) unless two of them update the same table (one statement may not change a
-   * row twice), which starts another.
-   */
+  /** The deferred statements: one multi-row statement per kind, in first-use order. */
   take(): { text: string; values: unknown[] }[] {
-    const waves: { text: string; values: unknown[] }[][] = [[]];
-    let updated = new Set<string>();
+    const out: { text: string; values: unknown[] }[] = [];
     for (const [op, list] of this.#kinds) {
       const d = DEFERRED[op] as Deferred<StatementName>;
-      const items = (list instanceof Map ? [...list.values()] : list) as Args<StatementName>[];
-      if (d.update && updated.has(d.table)) {
-        waves.push([]);
-        updated = new Set();
-      }
-      if (d.update || op === "claimRows") updated.add(d.table);
-      waves[waves.length - 1]?.push(d.sql(items));
+      out.push(d.sql((list instanceof Map ? [...list.values()] : list) as Args<StatementName>[]));
     }
     this.#kinds.clear();
-    return waves.filter((w) => w.length > 0).map(combine);
+    return out;
   }
-}
-
-/** Several statements as one: `WITH s1 AS (…), s2 AS (…) SELECT 1`, placeholders renumbered. */
-function combine(parts: { text: string; values: unknown[] }[]): { text: string; values: unknown[] } {
-  if (parts.length === 1) return parts[0] as { text: string; values: unknown[] };
-  const values: unknown[] = [];
-  const ctes = parts.map((p, i) => {
-    const offset = values.length;
-    values.push(...p.values);
-    return `s${i} AS (${p.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
-  });
-  return { text: `WITH ${ctes.join(", ")} SELECT 1`, values };
 }
 
 /** Runs a script to its end; a statement answered at once (deferred, ids in hand) costs no await. */
@@ -557,21 +532,42 @@ async function drive<T>(script: Script<T>, exec: (req: Request) => unknown): Pro
   return step.value;
 }
 
+/** pg's own text encoding of a parameter value (arrays, buffers) — what it would send as `$n`. */
+const prepareValue = (pg as unknown as { utils: { prepareValue(v: unknown): unknown } }).utils.prepareValue;
+
+/** A parameter as an SQL literal: numbers as written, everything else through pg's escapeLiteral. */
+function literal(v: unknown): string {
+  if (v === null || v === undefined) return "NULL";
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) throw new Error(`not a finite number: ${v}`);
+    return v < 0 ? `(${v})` : String(v);
+  }
+  if (typeof v === "boolean") return v ? "TRUE" : "FALSE";
+  const text = Buffer.isBuffer(v) ? `\\x${v.toString("hex")}` : prepareValue(v);
+  return pg.escapeLiteral(String(text));
+}
+
+/** `text` with its `$n` placeholders replaced by the literals of `values`. */
+function inline(text: string, values: readonly unknown[] | undefined): string {
+  if (!values || values.length === 0) return text;
+  return text.replace(/\$(\d+)/g, (_, n: string) => literal(values[Number(n) - 1]));
+}
+
+/**
+ * Drives scripts on PostgreSQL. Within a transaction, the statements that need no answer (BEGIN,
+ * locks, deferred writes) travel with the next one that does, as one simple-protocol query of several
+ * statements with their values inlined as escaped literals (node-postgres does not pipeline); COMMIT
+ * travels with the last writes. A transaction costs one round trip per statement whose result its
+ * script reads, plus one.
+ */
 class PgDriver implements Driver {
   readonly pool: pg.Pool;
   readonly #ids = new IdBlocks();
-  /** Statements sent to the server (round trips), for the bench and operators. */
+  /** Queries sent to the server (each one round trip), for the bench and operators. */
   queries = 0;
 
   constructor(pool: pg.Pool) {
     this.pool = pool;
-  }
-
-  #counted(query: Query): Query {
-    return (text, values) => {
-      this.queries++;
-      return query(text, values);
-    };
   }
 
   async transaction<T>(script: () => Script<T>, durability: Durability): Promise<T> {
@@ -580,19 +576,21 @@ class PgDriver implements Driver {
     // anyway, so the event only needs a listener (an unheard 'error' event would crash the process).
     const onClientError = () => undefined;
     c.on("error", onClientError);
-    const q = this.#counted((text, values) => c.query(text, values));
     const pending = new Pending();
+    let locks: string[] = [];
     let begun = false;
-    // BEGIN only once a statement needs a result (or a flush needs two): a script whose statements
-    // are all deferred is one statement in autocommit — atomic on its own.
-    const begin = async () => {
-      if (begun) return;
-      begun = true;
-      await q(durability === "durable" ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit TO off");
+    const begin = durability === "durable" ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit TO off";
+    /** Everything waiting, then `last`, in one round trip; the answer is the last statement's. */
+    const send = async (last: string[], implicit = false): Promise<pg.QueryResult> => {
+      const batch = begun || implicit ? [] : [begin];
+      begun ||= !implicit;
+      batch.push(...locks, ...pending.take().map((p) => inline(p.text, p.values)), ...last);
+      locks = [];
+      this.queries++;
+      const r = (await c.query(batch.join(";\n"))) as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(r) ? r[r.length - 1] : r) as pg.QueryResult;
     };
-    const flush = async () => {
-      for (const s of pending.take()) await q(s.text, s.values);
-    };
+    const q: Query = (text, values) => send([inline(text, values)]);
     let broken: Error | undefined;
     try {
       const result = await drive(script(), (req) => {
@@ -605,21 +603,19 @@ class PgDriver implements Driver {
           pending.add(req.op, d, req.args);
           return undefined;
         }
-        const run = IMMEDIATE[req.op] as (q: Query, args: unknown) => Promise<unknown>;
-        return (async () => {
-          await begin();
-          await flush();
-          return run(q, req.args);
-        })();
+        const lock = LOCKS[req.op] as ((args: unknown) => { text: string; values: unknown[] }) | undefined;
+        if (lock) {
+          const l = lock(req.args);
+          locks.push(inline(l.text, l.values));
+          return undefined;
+        }
+        return (IMMEDIATE[req.op] as (q: Query, args: unknown) => Promise<unknown>)(q, req.args);
       });
-      const last = pending.take();
-      if (!begun && last.length <= 1) {
-        for (const s of last) await q(s.text, s.values);
-      } else {
-        await begin();
-        for (const s of last) await q(s.text, s.values);
-        await q("COMMIT");
-      }
+      if (begun) await send(["COMMIT"]);
+      // Only writes (the intake batch): durable, they need no BEGIN — the statements of one simple
+      // query run as one transaction; relaxed, BEGIN … COMMIT go in the same round trip.
+      else if (!pending.empty)
+        await send(durability === "durable" ? [] : ["COMMIT"], durability === "durable");
       return result;
     } catch (error) {
       // A failed ROLLBACK leaves the connection in an unknown state: destroy it, never reuse it.
@@ -636,7 +632,10 @@ class PgDriver implements Driver {
   }
 
   read<T>(script: () => Script<T>): Promise<T> {
-    const q = this.#counted((text, values) => this.pool.query(text, values));
+    const q: Query = (text, values) => {
+      this.queries++;
+      return this.pool.query(text, values);
+    };
     return drive(script(), (req) =>
       (IMMEDIATE[req.op] as (q: Query, args: unknown) => Promise<unknown>)(q, req.args),
     );
