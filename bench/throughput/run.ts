@@ -60,7 +60,13 @@ const STORE_ARG =
   process.argv.find((a) => a.startsWith("--store="))?.slice(8) ??
   (process.argv.includes("--store") ? process.argv[process.argv.indexOf("--store") + 1] : undefined) ??
   "sqlite";
-const STORES: StoreKind[] = STORE_ARG.includes("postgres") ? ["sqlite", "postgres"] : ["sqlite"];
+/** `--store=postgres-only` skips the SQLite reference (profiling). */
+const STORES: StoreKind[] =
+  STORE_ARG === "postgres-only"
+    ? ["postgres"]
+    : STORE_ARG.includes("postgres")
+      ? ["sqlite", "postgres"]
+      : ["sqlite"];
 
 const ROUTES = `
 import { env, handler, inbound, mllp, outbound, router, send } from "messagefoundry";

@@ -241,9 +241,10 @@ const done = async (r: Promise<pg.QueryResult>): Promise<undefined> => {
   return undefined;
 };
 
-const OPEN_ROW = `SELECT r.id, r.message_id, r.state, r.claimed_by, r.lease_until, r.next_attempt_at, r.handler,
-    r.attempts, r.payload IS NULL AS from_raw, coalesce(r.payload, m.raw) AS body, m.inbound, m.content_type,
-    m.control_id, m.message_type, m.received_at
+const openRow = (bodies: boolean) => `SELECT r.id, r.message_id, r.state, r.claimed_by, r.lease_until,
+    r.next_attempt_at, r.handler, r.attempts, r.payload IS NULL AS from_raw,
+    ${bodies ? "coalesce(r.payload, m.raw)" : "NULL"} AS body, m.inbound, m.content_type, m.control_id,
+    m.message_type, m.received_at
   FROM stage_rows r JOIN messages m ON m.id = r.message_id
   WHERE r.stage = $1 AND r.conn = $2 AND r.state IN ('pending', 'claimed')
     AND (r.handler IS NULL OR NOT (r.handler = ANY($3::text[])))
@@ -269,8 +270,15 @@ const LOCKS: Locks = {
 };
 
 const IMMEDIATE: Immediate = {
-  selectOpen: (q, { stage, conn, exclude, limit, skipLocked }) =>
-    rows(q(`${OPEN_ROW} ${skipLocked ? "FOR UPDATE OF r SKIP LOCKED" : ""}`, [stage, conn, exclude, limit])),
+  selectOpen: (q, { stage, conn, exclude, limit, skipLocked, bodies }) =>
+    rows(
+      q(`${openRow(bodies)} ${skipLocked ? "FOR UPDATE OF r SKIP LOCKED" : ""}`, [
+        stage,
+        conn,
+        exclude,
+        limit,
+      ]),
+    ),
   releaseRows: (q, { ids, owner, now }) =>
     count(
       q(`${RELEASE} WHERE id = ANY($2::bigint[]) AND claimed_by = $3 AND state = 'claimed'`, [

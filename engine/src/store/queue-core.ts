@@ -272,6 +272,9 @@ export class QueueCore implements Store {
       limit: opts.limit,
       lazy: fx === undefined,
       skipLocked: fx !== undefined && !fifo,
+      // Only an outbound lane's rows can be this worker's already (claimed at insert): a probe of
+      // another stage stops at its first claimable row without reading a body.
+      bodies: fx !== undefined || stage === "outbound",
     });
     const out: ClaimedRow[] = [];
     const toClaim: number[] = [];

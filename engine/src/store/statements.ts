@@ -211,6 +211,8 @@ export interface Statements {
       limit: number;
       lazy: boolean;
       skipLocked: boolean;
+      /** False: the caller reads no `body` (a probe), so a networked dialect need not send them. */
+      bodies: boolean;
     };
     result: Iterable<OpenRow>;
   };
