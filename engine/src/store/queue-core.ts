@@ -21,8 +21,11 @@ import {
   type Durability,
   type HeldClose,
   type IdTable,
+  type Request,
+  type Result,
   run,
   type Script,
+  stmt,
   type TallyRecord,
 } from "./statements.js";
 import type {
@@ -100,7 +103,7 @@ export class QueueCore implements Store {
     const script = function* (): Script<T> {
       const result = yield* body();
       for (const [conn, c] of fx.counters) {
-        yield* run("bumpCounters", { conn, deltas: COUNTERS.map((k) => c[k]), now: fx.now });
+        yield stmt("bumpCounters", { conn, deltas: COUNTERS.map((k) => c[k]), now: fx.now });
       }
       return result;
     };
@@ -156,9 +159,12 @@ export class QueueCore implements Store {
   }
 
   *#arrivals(items: readonly (IngressInput | RejectedInput)[], fx: TxnEffects): Script<IngressReceipt[]> {
-    const messageIds = yield* run("nextIds", { table: "messages", n: items.length });
+    const messageIds = (yield stmt("nextIds", { table: "messages", n: items.length })) as Result<"nextIds">;
     const accepted = items.filter((item) => !("error" in item)).length;
-    const rowIds = accepted > 0 ? yield* run("nextIds", { table: "stage_rows", n: accepted }) : [];
+    const rowIds =
+      accepted > 0
+        ? ((yield stmt("nextIds", { table: "stage_rows", n: accepted })) as Result<"nextIds">)
+        : [];
     const receipts: IngressReceipt[] = [];
     let r = 0;
     for (const [i, item] of items.entries()) {
@@ -167,7 +173,7 @@ export class QueueCore implements Store {
       const disposition: Disposition = error === null ? "RECEIVED" : "ERROR";
       const receivedAt = item.receivedAt ?? fx.now;
       const contentType = item.contentType ?? "hl7v2";
-      yield* run("insertMessage", {
+      yield stmt("insertMessage", {
         id,
         inbound: item.inbound,
         receivedAt,
@@ -183,7 +189,7 @@ export class QueueCore implements Store {
       if (error === null) {
         const rowId = rowIds[r++] as number;
         const target = this.#handTarget("ingress", item.inbound, fx);
-        yield* this.#insertRow(fx, target, {
+        yield this.#insertRow(fx, target, {
           id: rowId,
           messageId: id,
           run: 1,
@@ -264,8 +270,8 @@ export class QueueCore implements Store {
     fx: TxnEffects | undefined,
   ): Script<ClaimedRow[] | undefined> {
     // A lane is claimed by one transaction at a time, so its head rule holds across engines.
-    if (fx && fifo) yield* run("lockLane", { conn });
-    const rows = yield* run("selectOpen", {
+    if (fx && fifo) yield stmt("lockLane", { conn });
+    const rows = (yield stmt("selectOpen", {
       stage,
       conn,
       exclude: opts.excludeHandlers ?? [],
@@ -275,7 +281,7 @@ export class QueueCore implements Store {
       // Only an outbound lane's rows can be this worker's already (claimed at insert): a probe of
       // another stage stops at its first claimable row without reading a body.
       bodies: fx !== undefined || stage === "outbound",
-    });
+    })) as Result<"selectOpen">;
     const out: ClaimedRow[] = [];
     const toClaim: number[] = [];
     const undecryptable: { id: number; messageId: number; cause: BodyDecodeError }[] = [];
@@ -314,19 +320,19 @@ export class QueueCore implements Store {
       });
     }
     if (fx && toClaim.length > 0) {
-      yield* run("claimRows", { ids: toClaim, owner: opts.owner, leaseUntil: now + opts.leaseMs, now });
+      yield stmt("claimRows", { ids: toClaim, owner: opts.owner, leaseUntil: now + opts.leaseMs, now });
     }
     if (fx && undecryptable.length > 0) {
-      yield* run("lockMessages", { ids: undecryptable.map((u) => u.messageId).sort((a, b) => a - b) });
+      yield stmt("lockMessages", { ids: undecryptable.map((u) => u.messageId).sort((a, b) => a - b) });
       for (const u of undecryptable) {
         const error = `undecryptable: ${u.cause.message}`;
-        yield* run("closeRow", {
+        yield stmt("closeRow", {
           id: u.id,
           state: "dead",
           error: this.#seal(error, "stage_rows", u.id),
           now,
         });
-        yield* this.#setMessageError(fx, u.messageId, error);
+        yield this.#setMessageError(fx, u.messageId, error);
         yield* this.#event(fx, u.messageId, u.id, "dead-letter", stage, conn, error);
         if (stage === "outbound") fx.count(conn, "failed");
       }
@@ -348,7 +354,11 @@ export class QueueCore implements Store {
     const fx = new TxnEffects(Date.now());
     return promise(() =>
       this.#write(fx, function* () {
-        const n = yield* run("releaseLane", { conn: outbound, owner, now: fx.now });
+        const n = (yield stmt("releaseLane", {
+          conn: outbound,
+          owner,
+          now: fx.now,
+        })) as Result<"releaseLane">;
         if (n > 0) fx.wake("outbound", outbound);
         return n;
       }),
@@ -357,7 +367,7 @@ export class QueueCore implements Store {
 
   laneHead(outbound: string): Promise<LaneHead | undefined> {
     return this.#read(function* () {
-      const r = yield* run("laneHead", { conn: outbound });
+      const r = (yield stmt("laneHead", { conn: outbound })) as Result<"laneHead">;
       return (
         r && { rowId: r.id, state: r.state, nextAttemptAt: r.next_attempt_at, leaseUntil: r.lease_until }
       );
@@ -403,12 +413,14 @@ export class QueueCore implements Store {
       }
       const handlers = [...new Set(res.handlers)];
       const ids =
-        handlers.length > 0 ? yield* run("nextIds", { table: "stage_rows", n: handlers.length }) : [];
+        handlers.length > 0
+          ? ((yield stmt("nextIds", { table: "stage_rows", n: handlers.length })) as Result<"nextIds">)
+          : [];
       for (const [i, handler] of handlers.entries()) {
         const id = ids[i] as number;
         // Handed on only with the claimed source row in hand (its payload is the routed rows' body).
         const target = res.source && this.#handTarget("routed", row.conn, fx);
-        yield* this.#insertRow(fx, target, {
+        yield this.#insertRow(fx, target, {
           id,
           messageId: row.message_id,
           run: row.run,
@@ -454,11 +466,13 @@ export class QueueCore implements Store {
         continue;
       }
       const ids =
-        res.sends.length > 0 ? yield* run("nextIds", { table: "stage_rows", n: res.sends.length }) : [];
+        res.sends.length > 0
+          ? ((yield stmt("nextIds", { table: "stage_rows", n: res.sends.length })) as Result<"nextIds">)
+          : [];
       for (const [i, send] of res.sends.entries()) {
         const id = ids[i] as number;
         const target = res.source && this.#handTarget("outbound", send.outbound, fx);
-        yield* this.#insertRow(fx, target, {
+        yield this.#insertRow(fx, target, {
           id,
           messageId: row.message_id,
           run: row.run,
@@ -547,7 +561,7 @@ export class QueueCore implements Store {
           res.reply,
         );
       } else {
-        yield* this.#setMessageError(fx, row.message_id, res.error);
+        yield this.#setMessageError(fx, row.message_id, res.error);
         const detail = `attempt ${attempt}: ${res.error}`;
         yield* this.#event(
           fx,
@@ -583,14 +597,14 @@ export class QueueCore implements Store {
    * completion is a no-op — after locking their messages. Returns the rows it changed by id.
    */
   *#closeHeld(fx: TxnEffects, owner: string, rows: HeldClose[]): Script<Map<number, ClosedRow>> {
-    yield* run("lockMessagesOfRows", { rowIds: rows.map((r) => r.id) });
-    const closed = yield* run("closeHeld", { owner, now: fx.now, rows });
+    yield stmt("lockMessagesOfRows", { rowIds: rows.map((r) => r.id) });
+    const closed = (yield stmt("closeHeld", { owner, now: fx.now, rows })) as Result<"closeHeld">;
     return new Map(closed.map((r) => [r.id, r]));
   }
 
   /** History and message error for a row that `#closeHeld` just dead-lettered. */
   *#failed(fx: TxnEffects, row: ClosedRow, kind: EventKind, error: string): Script<void> {
-    yield* this.#setMessageError(fx, row.message_id, error);
+    yield this.#setMessageError(fx, row.message_id, error);
     const detail = row.stage === "routed" ? `${row.handler}: ${error}` : error;
     yield* this.#event(fx, row.message_id, row.id, kind, row.stage, row.conn, detail);
   }
@@ -605,7 +619,7 @@ export class QueueCore implements Store {
   *#finalize(fx: TxnEffects, messageIds: number[]): Script<void> {
     if (messageIds.length === 0) return;
     const ids = [...new Set(messageIds)];
-    const tallies = yield* run("tallies", { messageIds: ids });
+    const tallies = (yield stmt("tallies", { messageIds: ids })) as Result<"tallies">;
     const byMessage = new Map<number, TallyRecord[]>();
     for (const t of tallies) {
       let list = byMessage.get(t.message_id);
@@ -627,7 +641,7 @@ export class QueueCore implements Store {
   }
 
   *#setDisposition(fx: TxnEffects, messageId: number, inbound: string, next: Disposition): Script<void> {
-    yield* run("setDisposition", { id: messageId, disposition: next, now: fx.now });
+    yield stmt("setDisposition", { id: messageId, disposition: next, now: fx.now });
     const counter = FINAL_COUNTER[next];
     if (counter) {
       fx.count(inbound, counter);
@@ -642,13 +656,13 @@ export class QueueCore implements Store {
     const core = this;
     return promise(() =>
       this.#write(fx, function* () {
-        const m = yield* run("messageForReplay", { id: messageId });
+        const m = (yield stmt("messageForReplay", { id: messageId })) as Result<"messageForReplay">;
         if (!m) return false;
-        yield* run("replaceOpenRows", { messageId, now: fx.now });
+        yield stmt("replaceOpenRows", { messageId, now: fx.now });
         const runNo = m.run + 1;
-        yield* run("startRun", { id: messageId, run: runNo, now: fx.now });
-        const [rowId = 0] = yield* run("nextIds", { table: "stage_rows", n: 1 });
-        yield* core.#insertRow(fx, undefined, {
+        yield stmt("startRun", { id: messageId, run: runNo, now: fx.now });
+        const [rowId = 0] = (yield stmt("nextIds", { table: "stage_rows", n: 1 })) as Result<"nextIds">;
+        yield core.#insertRow(fx, undefined, {
           id: rowId,
           messageId,
           run: runNo,
@@ -670,13 +684,13 @@ export class QueueCore implements Store {
     const core = this;
     return promise(() =>
       this.#write(fx, function* (): Script<number | undefined> {
-        yield* run("lockMessagesOfRows", { rowIds: [rowId] });
-        const row = yield* run("rowForResend", { rowId });
+        yield stmt("lockMessagesOfRows", { rowIds: [rowId] });
+        const row = (yield stmt("rowForResend", { rowId })) as Result<"rowForResend">;
         if (row?.stage !== "outbound" || row.payload === null) return undefined;
         if (row.state === "pending" || row.state === "claimed") return undefined;
         const plain = core.#codec.decode(row.payload, `stage_rows:${rowId}`);
-        const [id = 0] = yield* run("nextIds", { table: "stage_rows", n: 1 });
-        yield* core.#insertRow(fx, undefined, {
+        const [id = 0] = (yield stmt("nextIds", { table: "stage_rows", n: 1 })) as Result<"nextIds">;
+        yield core.#insertRow(fx, undefined, {
           id,
           messageId: row.message_id,
           run: row.current_run,
@@ -686,9 +700,9 @@ export class QueueCore implements Store {
           parentId: row.parent_id,
           payload: core.#codec.encode(plain, `stage_rows:${id}`),
         });
-        yield* run("markReplaced", { id: rowId, now: fx.now });
+        yield stmt("markReplaced", { id: rowId, now: fx.now });
         yield* core.#event(fx, row.message_id, id, "resent", "outbound", row.conn, `copy of row ${rowId}`);
-        yield* run("setMessageError", { id: row.message_id, error: null, now: fx.now });
+        yield stmt("setMessageError", { id: row.message_id, error: null, now: fx.now });
         yield* core.#finalize(fx, [row.message_id]);
         fx.wake("outbound", row.conn);
         return id;
@@ -701,8 +715,8 @@ export class QueueCore implements Store {
     const core = this;
     return promise(() =>
       this.#write(fx, function* () {
-        yield* run("lockMessages", { ids: [messageId] });
-        const rows = yield* run("openRowsOfMessage", { messageId });
+        yield stmt("lockMessages", { ids: [messageId] });
+        const rows = (yield stmt("openRowsOfMessage", { messageId })) as Result<"openRowsOfMessage">;
         for (const r of rows) yield* core.#cancel(fx, messageId, r);
         yield* core.#finalize(fx, rows.length > 0 ? [messageId] : []);
         return rows.length;
@@ -715,8 +729,8 @@ export class QueueCore implements Store {
     const core = this;
     return promise(() =>
       this.#write(fx, function* () {
-        yield* run("lockMessagesOfRows", { rowIds: [rowId] });
-        const r = yield* run("rowState", { rowId });
+        yield stmt("lockMessagesOfRows", { rowIds: [rowId] });
+        const r = (yield stmt("rowState", { rowId })) as Result<"rowState">;
         if (!r || (r.state !== "pending" && r.state !== "claimed")) return false;
         yield* core.#cancel(fx, r.message_id, { id: rowId, stage: r.stage, conn: r.conn });
         yield* core.#finalize(fx, [r.message_id]);
@@ -726,13 +740,13 @@ export class QueueCore implements Store {
   }
 
   *#cancel(fx: TxnEffects, messageId: number, r: { id: number; stage: Stage; conn: string }): Script<void> {
-    yield* run("closeRow", {
+    yield stmt("closeRow", {
       id: r.id,
       state: "cancelled",
       error: this.#seal(CANCELLED, "stage_rows", r.id),
       now: fx.now,
     });
-    yield* this.#setMessageError(fx, messageId, CANCELLED);
+    yield this.#setMessageError(fx, messageId, CANCELLED);
     yield* this.#event(fx, messageId, r.id, "cancelled", r.stage, r.conn, null);
     // A delivery worker may be sleeping on this row's backoff: wake it so the lane moves on.
     fx.wake(r.stage, r.conn);
@@ -743,10 +757,10 @@ export class QueueCore implements Store {
   getMessage(messageId: number): Promise<MessageDetail | undefined> {
     const open = this.#open;
     return this.#read(function* () {
-      const m = yield* run("message", { id: messageId });
+      const m = (yield stmt("message", { id: messageId })) as Result<"message">;
       if (!m) return undefined;
-      const rows = yield* run("rowsOfMessage", { messageId });
-      const events = yield* run("eventsOfMessage", { messageId });
+      const rows = (yield stmt("rowsOfMessage", { messageId })) as Result<"rowsOfMessage">;
+      const events = (yield stmt("eventsOfMessage", { messageId })) as Result<"eventsOfMessage">;
       return {
         ...toSummary(m, open),
         rows: rows.map((r) => toRowInfo(r, open)),
@@ -758,7 +772,7 @@ export class QueueCore implements Store {
   listMessages(f: MessageFilter = {}): Promise<MessageSummary[]> {
     const open = this.#open;
     return this.#read(function* () {
-      const rows = yield* run("listMessages", { ...f, limit: pageSize(f.limit) });
+      const rows = (yield stmt("listMessages", { ...f, limit: pageSize(f.limit) })) as Result<"listMessages">;
       return rows.map((m) => toSummary(m, open));
     });
   }
@@ -766,7 +780,7 @@ export class QueueCore implements Store {
   getMessageRaw(messageId: number): Promise<Buffer | undefined> {
     const codec = this.#codec;
     return this.#read(function* () {
-      const raw = yield* run("messageRaw", { id: messageId });
+      const raw = (yield stmt("messageRaw", { id: messageId })) as Result<"messageRaw">;
       return raw && codec.decode(raw, `messages:${messageId}`);
     });
   }
@@ -774,10 +788,10 @@ export class QueueCore implements Store {
   getRowPayload(rowId: number): Promise<Buffer | undefined> {
     const codec = this.#codec;
     return this.#read(function* () {
-      const r = yield* run("rowPayload", { rowId });
+      const r = (yield stmt("rowPayload", { rowId })) as Result<"rowPayload">;
       if (!r) return undefined;
       if (r.payload !== null) return codec.decode(r.payload, `stage_rows:${rowId}`);
-      const raw = yield* run("messageRaw", { id: r.message_id });
+      const raw = (yield stmt("messageRaw", { id: r.message_id })) as Result<"messageRaw">;
       return raw && codec.decode(raw, `messages:${r.message_id}`);
     });
   }
@@ -785,7 +799,7 @@ export class QueueCore implements Store {
   getRowReply(rowId: number): Promise<Buffer | undefined> {
     const codec = this.#codec;
     return this.#read(function* () {
-      const r = yield* run("lastReply", { rowId });
+      const r = (yield stmt("lastReply", { rowId })) as Result<"lastReply">;
       return r && codec.decode(r.reply, `events:${r.id}`);
     });
   }
@@ -793,7 +807,7 @@ export class QueueCore implements Store {
   getEventReply(eventId: number): Promise<Buffer | undefined> {
     const codec = this.#codec;
     return this.#read(function* () {
-      const reply = yield* run("eventReply", { id: eventId });
+      const reply = (yield stmt("eventReply", { id: eventId })) as Result<"eventReply">;
       return reply ? codec.decode(reply, `events:${eventId}`) : undefined;
     });
   }
@@ -801,7 +815,7 @@ export class QueueCore implements Store {
   listDeadLetters(f: DeadLetterFilter = {}): Promise<StageRowInfo[]> {
     const open = this.#open;
     return this.#read(function* () {
-      const rows = yield* run("deadLetters", { ...f, limit: pageSize(f.limit) });
+      const rows = (yield stmt("deadLetters", { ...f, limit: pageSize(f.limit) })) as Result<"deadLetters">;
       return rows.map((r) => toRowInfo(r, open));
     });
   }
@@ -809,7 +823,7 @@ export class QueueCore implements Store {
   stats(): Promise<StoreStats> {
     return this.#read(function* () {
       const depth = new Map<string, QueueDepth>();
-      for (const r of yield* run("depth", {})) {
+      for (const r of (yield stmt("depth", {})) as Result<"depth">) {
         const key = `${r.stage}\u0000${r.conn}`;
         let d = depth.get(key);
         if (!d) {
@@ -819,7 +833,7 @@ export class QueueCore implements Store {
         if (r.state === "claimed") d.claimed += r.n;
         else d.pending += r.n;
       }
-      const counters = yield* run("counters", {});
+      const counters = (yield stmt("counters", {})) as Result<"counters">;
       return { connections: counters.map(toCounters), depth: [...depth.values()] };
     });
   }
@@ -841,8 +855,11 @@ export class QueueCore implements Store {
     const fx = new TxnEffects(Date.now());
     return promise(() =>
       this.#write(fx, function* () {
-        const ids = yield* run("purgeable", { before: opts.before, limit: opts.batchSize ?? 200 });
-        if (ids.length > 0) yield* run("deleteMessages", { ids });
+        const ids = (yield stmt("purgeable", {
+          before: opts.before,
+          limit: opts.batchSize ?? 200,
+        })) as Result<"purgeable">;
+        if (ids.length > 0) yield stmt("deleteMessages", { ids });
         return ids.length;
       }),
     );
@@ -861,13 +878,18 @@ export class QueueCore implements Store {
     const fx = new TxnEffects(Date.now());
     return promise(() =>
       this.#write(fx, function* (): Script<string | undefined> {
-        const rows = yield* run("recodeSelect", { table, column, after: Number(after), limit });
+        const rows = (yield stmt("recodeSelect", {
+          table,
+          column,
+          after: Number(after),
+          limit,
+        })) as Result<"recodeSelect">;
         for (const r of rows) {
           const next =
             typeof r.body === "string"
               ? recodeText(r.body, textAad(table, r.id), recode)
               : recode(r.body, `${table}:${r.id}`);
-          if (next) yield* run("recodeUpdate", { table, column, id: r.id, value: next });
+          if (next) yield stmt("recodeUpdate", { table, column, id: r.id, value: next });
         }
         const last = rows[rows.length - 1];
         if (last && rows.length === limit) return `${phase.name}:${last.id}`;
@@ -931,7 +953,7 @@ export class QueueCore implements Store {
   // ---- row writers --------------------------------------------------------------------------------
 
   /** A stage row, pending — or already claimed for a handoff target (owner, lease from now). */
-  *#insertRow(
+  #insertRow(
     fx: TxnEffects,
     target: HandoffTarget | undefined,
     row: {
@@ -944,8 +966,8 @@ export class QueueCore implements Store {
       parentId: number | null;
       payload: Buffer | null;
     },
-  ): Script<void> {
-    yield* run("insertRow", {
+  ): Request {
+    return stmt("insertRow", {
       ...row,
       claimedBy: target?.owner ?? null,
       leaseUntil: target ? fx.now + target.leaseMs : null,
@@ -963,8 +985,8 @@ export class QueueCore implements Store {
     detail: string | null,
     reply?: Buffer,
   ): Script<void> {
-    const [id = 0] = yield* run("nextIds", { table: "events", n: 1 });
-    yield* run("insertEvent", {
+    const [id = 0] = (yield stmt("nextIds", { table: "events", n: 1 })) as Result<"nextIds">;
+    yield stmt("insertEvent", {
       id,
       messageId,
       rowId,
@@ -977,8 +999,8 @@ export class QueueCore implements Store {
     });
   }
 
-  *#setMessageError(fx: TxnEffects, messageId: number, error: string): Script<void> {
-    yield* run("setMessageError", {
+  #setMessageError(fx: TxnEffects, messageId: number, error: string): Request {
+    return stmt("setMessageError", {
       id: messageId,
       error: this.#seal(error, "messages", messageId),
       now: fx.now,

@@ -122,7 +122,9 @@ class SqliteDriver implements Driver {
       next = Math.max(seq, max) + 1;
     }
     this.#ids.set(table, next + n);
-    return Array.from({ length: n }, (_, i) => (next as number) + i);
+    const ids = new Array<number>(n);
+    for (let i = 0; i < n; i++) ids[i] = next + i;
+    return ids;
   }
 }
 

@@ -307,7 +307,15 @@ export interface Request<K extends StatementName = StatementName> {
 /** A transaction script: yields statements, receives their results, returns T. */
 export type Script<T> = Generator<Request, T, unknown>;
 
-/** One statement inside a script: `const rows = yield* run("closeHeld", {...})`. */
+/**
+ * One statement inside a script: `const rows = (yield stmt("closeHeld", {...})) as Result<"closeHeld">`.
+ * A plain request object, no generator per statement: the hot path allocates little.
+ */
+export function stmt<K extends StatementName>(op: K, args: Args<K>): Request {
+  return { op, args } as Request;
+}
+
+/** A whole script of one statement (`() => run("getCursor", { conn })`). */
 export function* run<K extends StatementName>(op: K, args: Args<K>): Generator<Request, Result<K>, unknown> {
   return (yield { op, args } as Request) as Result<K>;
 }
