@@ -21,14 +21,20 @@ export class GroupCommitter<I, R> {
   #queue: Waiting<I, R>[] = [];
   /** The drain waiting for its turn (setImmediate), if any. */
   #scheduled: NodeJS.Immediate | undefined;
-  /** An asynchronous batch in flight: settles when the drain that wrote it has finished. */
-  #writing: Promise<void> | undefined;
+  /** Asynchronous batches in flight. */
+  readonly #writing = new Set<Promise<void>>();
   #closed = false;
 
   constructor(
     private readonly write: BatchWriter<I, R>,
     /** Upper bound per transaction so one commit never holds the event loop (or a connection) for long. */
     private readonly maxBatch = 1000,
+    /**
+     * Asynchronous batches that may commit at once (a networked database: the next batch forms and is
+     * sent while the previous one waits for its WAL flush). Every caller waits for its own batch, and
+     * a connection's next arrival comes only after its ACK, so each connection's order holds.
+     */
+    private readonly maxInFlight = 1,
   ) {}
 
   submit(item: I): Promise<R> {
@@ -36,14 +42,16 @@ export class GroupCommitter<I, R> {
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
       // setImmediate runs after pending I/O callbacks, so a burst of socket reads lands in one batch.
-      if (!this.#scheduled && !this.#writing) this.#scheduled = setImmediate(() => this.#drain());
+      if (!this.#scheduled && this.#writing.size < this.maxInFlight) {
+        this.#scheduled = setImmediate(() => this.#drain());
+      }
     });
   }
 
-  /** Writes batches until the queue is empty or a batch goes asynchronous. */
+  /** Writes batches until the queue is empty or every slot holds an asynchronous batch. */
   #drain(): void {
     this.#scheduled = undefined;
-    while (this.#queue.length > 0) {
+    while (this.#queue.length > 0 && this.#writing.size < this.maxInFlight) {
       const batch = this.#queue.splice(0, this.maxBatch);
       let results: R[] | Promise<R[]>;
       try {
@@ -52,16 +60,17 @@ export class GroupCommitter<I, R> {
         results = Promise.reject(error);
       }
       if (results instanceof Promise) {
-        this.#writing = results
+        const writing: Promise<void> = results
           .then(
             (r) => settle(batch, r),
             (error: unknown) => this.#oneByOne(batch, error),
           )
           .then(() => {
-            this.#writing = undefined;
-            if (this.#queue.length > 0) this.#drain();
+            this.#writing.delete(writing);
+            if (this.#queue.length > 0 && !this.#scheduled) this.#drain();
           });
-        return;
+        this.#writing.add(writing);
+        continue;
       }
       settle(batch, results);
       if (this.#queue.length > 0 && !this.#closed) {
@@ -100,7 +109,7 @@ export class GroupCommitter<I, R> {
       clearImmediate(this.#scheduled);
       this.#drain();
     }
-    while (this.#writing) await this.#writing;
+    while (this.#writing.size > 0) await Promise.all(this.#writing);
   }
 }
 

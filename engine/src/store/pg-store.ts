@@ -569,6 +569,12 @@ function inline(text: string, values: readonly unknown[] | undefined): string {
  * script reads, plus one.
  */
 class PgDriver implements Driver {
+  /**
+   * The next intake batch forms and is sent while the previous one waits for its WAL flush (the
+   * server may flush both at once). A connection's next arrival waits for its ACK, so per-connection
+   * order holds; arrivals of different connections have no order to keep.
+   */
+  readonly concurrentBatches = 2;
   readonly pool: pg.Pool;
   readonly #ids = new IdBlocks();
   /** Queries sent to the server (each one round trip), for the bench and operators. */

@@ -88,7 +88,11 @@ export class QueueCore implements Store {
     this.#driver = driver;
     this.#codec = opts.codec;
     this.#open = (stored, aad) => openText(this.#codec, stored, aad);
-    this.#ingress = new GroupCommitter((items) => this.#writeArrivals(items), opts.maxGroupSize ?? 1000);
+    this.#ingress = new GroupCommitter(
+      (items) => this.#writeArrivals(items),
+      opts.maxGroupSize ?? 1000,
+      driver.concurrentBatches,
+    );
   }
 
   // ---- transactions -------------------------------------------------------------------------------

@@ -64,6 +64,8 @@ function drive<T>(script: Script<T>, exec: (req: Request) => unknown): T {
 }
 
 class SqliteDriver implements Driver {
+  /** Synchronous: a batch commits before the next one forms. */
+  readonly concurrentBatches = 1;
   readonly #db: Database.Database;
   readonly #lock: WriteLock | undefined;
   readonly #s: ReturnType<typeof prepare>;

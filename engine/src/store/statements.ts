@@ -331,6 +331,8 @@ export type Durability = "durable" | "relaxed";
  * see committed data). SQLite returns values, PostgreSQL promises; the core handles both.
  */
 export interface Driver {
+  /** Intake batches that may commit at once (1: one after the other; see GroupCommitter). */
+  readonly concurrentBatches: number;
   transaction<T>(script: () => Script<T>, durability: Durability): T | Promise<T>;
   read<T>(script: () => Script<T>): T | Promise<T>;
   close(): void | Promise<void>;
