@@ -59,35 +59,60 @@ type Immediate = { [K in StatementName]?: (q: Query, args: Args<K>) => Promise<R
 /** A deferrable statement: its multi-row form and (updates) the row key — the last update of a row wins. */
 interface Deferred<K extends StatementName> {
   update?: (args: Args<K>) => number;
-  sql: (items: Args<K>[]) => { text: string; values: unknown[] };
+  sql: (items: Args<K>[], form: Form) => { text: string; values: unknown[] };
 }
 type DeferredSet = { [K in StatementName]?: Deferred<K> };
 
-/** `unnest($1::bigint[], $2::text[], …) AS v(a, b, …)` over the columns of `items`. */
-function unnest<T>(items: T[], columns: [name: string, type: string, pick: (item: T) => unknown][]) {
-  return {
-    from: `unnest(${columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ")}) AS v(${columns
-      .map(([name]) => name)
-      .join(", ")})`,
-    values: columns.map(([, , pick]) => items.map(pick)),
-  };
+/**
+ * How a multi-row statement carries its rows: `arrays`, one array per column (`unnest($1::bigint[], …)`:
+ * compact as inlined text), or `rows`, one placeholder per value (`VALUES ($1::bigint, …), (…)`: bodies
+ * travel as binary parameters, not hex).
+ */
+type Form = "arrays" | "rows";
+
+/** The row source `… AS v(a, b, …)` of `items` in `form`, and its values. */
+function rowsOf<T>(
+  items: T[],
+  columns: [name: string, type: string, pick: (item: T) => unknown][],
+  form: Form,
+) {
+  const names = columns.map(([name]) => name).join(", ");
+  if (form === "arrays") {
+    return {
+      from: `unnest(${columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ")}) AS v(${names})`,
+      values: columns.map(([, , pick]) => items.map(pick)),
+    };
+  }
+  const values: unknown[] = [];
+  const tuples = items.map((item) => {
+    const row = columns.map(([, type, pick]) => {
+      values.push(pick(item));
+      return `$${values.length}::${type}`;
+    });
+    return `(${row.join(", ")})`;
+  });
+  return { from: `(VALUES ${tuples.join(", ")}) AS v(${names})`, values };
 }
 
 const DEFERRED: DeferredSet = {
   insertMessage: {
-    sql: (items) => {
-      const u = unnest(items, [
-        ["id", "bigint", (m) => m.id],
-        ["inbound", "text", (m) => m.inbound],
-        ["received_at", "bigint", (m) => m.receivedAt],
-        ["control_id", "text", (m) => m.controlId],
-        ["message_type", "text", (m) => m.messageType],
-        ["content_type", "text", (m) => m.contentType],
-        ["raw", "bytea", (m) => m.raw],
-        ["disposition", "text", (m) => m.disposition],
-        ["error", "text", (m) => m.error],
-        ["updated_at", "bigint", (m) => m.now],
-      ]);
+    sql: (items, form) => {
+      const u = rowsOf(
+        items,
+        [
+          ["id", "bigint", (m) => m.id],
+          ["inbound", "text", (m) => m.inbound],
+          ["received_at", "bigint", (m) => m.receivedAt],
+          ["control_id", "text", (m) => m.controlId],
+          ["message_type", "text", (m) => m.messageType],
+          ["content_type", "text", (m) => m.contentType],
+          ["raw", "bytea", (m) => m.raw],
+          ["disposition", "text", (m) => m.disposition],
+          ["error", "text", (m) => m.error],
+          ["updated_at", "bigint", (m) => m.now],
+        ],
+        form,
+      );
       return {
         text: `INSERT INTO messages (id, inbound, received_at, control_id, message_type, content_type, raw,
           disposition, error, run, updated_at)
@@ -98,20 +123,24 @@ const DEFERRED: DeferredSet = {
     },
   },
   insertRow: {
-    sql: (items) => {
-      const u = unnest(items, [
-        ["id", "bigint", (r) => r.id],
-        ["message_id", "bigint", (r) => r.messageId],
-        ["run", "int", (r) => r.run],
-        ["stage", "text", (r) => r.stage],
-        ["conn", "text", (r) => r.conn],
-        ["handler", "text", (r) => r.handler],
-        ["parent_id", "bigint", (r) => r.parentId],
-        ["payload", "bytea", (r) => r.payload],
-        ["claimed_by", "text", (r) => r.claimedBy],
-        ["lease_until", "bigint", (r) => r.leaseUntil],
-        ["created_at", "bigint", (r) => r.now],
-      ]);
+    sql: (items, form) => {
+      const u = rowsOf(
+        items,
+        [
+          ["id", "bigint", (r) => r.id],
+          ["message_id", "bigint", (r) => r.messageId],
+          ["run", "int", (r) => r.run],
+          ["stage", "text", (r) => r.stage],
+          ["conn", "text", (r) => r.conn],
+          ["handler", "text", (r) => r.handler],
+          ["parent_id", "bigint", (r) => r.parentId],
+          ["payload", "bytea", (r) => r.payload],
+          ["claimed_by", "text", (r) => r.claimedBy],
+          ["lease_until", "bigint", (r) => r.leaseUntil],
+          ["created_at", "bigint", (r) => r.now],
+        ],
+        form,
+      );
       return {
         text: `INSERT INTO stage_rows (id, message_id, run, stage, conn, handler, parent_id, payload, state,
           claimed_by, lease_until, created_at, updated_at)
@@ -123,18 +152,22 @@ const DEFERRED: DeferredSet = {
     },
   },
   insertEvent: {
-    sql: (items) => {
-      const u = unnest(items, [
-        ["id", "bigint", (e) => e.id],
-        ["message_id", "bigint", (e) => e.messageId],
-        ["row_id", "bigint", (e) => e.rowId],
-        ["at", "bigint", (e) => e.at],
-        ["kind", "text", (e) => e.kind],
-        ["stage", "text", (e) => e.stage],
-        ["conn", "text", (e) => e.conn],
-        ["detail", "text", (e) => e.detail],
-        ["reply", "bytea", (e) => e.reply],
-      ]);
+    sql: (items, form) => {
+      const u = rowsOf(
+        items,
+        [
+          ["id", "bigint", (e) => e.id],
+          ["message_id", "bigint", (e) => e.messageId],
+          ["row_id", "bigint", (e) => e.rowId],
+          ["at", "bigint", (e) => e.at],
+          ["kind", "text", (e) => e.kind],
+          ["stage", "text", (e) => e.stage],
+          ["conn", "text", (e) => e.conn],
+          ["detail", "text", (e) => e.detail],
+          ["reply", "bytea", (e) => e.reply],
+        ],
+        form,
+      );
       return {
         text: `INSERT INTO events (id, message_id, row_id, at, kind, stage, conn, detail, reply)
           SELECT id, message_id, row_id, at, kind, stage, conn, detail, reply FROM ${u.from}`,
@@ -143,19 +176,23 @@ const DEFERRED: DeferredSet = {
     },
   },
   bumpCounters: {
-    sql: (items) => {
+    sql: (items, form) => {
       const counter = (i: number) => (b: Args<"bumpCounters">) => b.deltas[i];
-      const u = unnest(items, [
-        ["conn", "text", (b) => b.conn],
-        ["received", "bigint", counter(0)],
-        ["processed", "bigint", counter(1)],
-        ["errored", "bigint", counter(2)],
-        ["filtered", "bigint", counter(3)],
-        ["unrouted", "bigint", counter(4)],
-        ["delivered", "bigint", counter(5)],
-        ["failed", "bigint", counter(6)],
-        ["last_activity", "bigint", (b) => b.now],
-      ]);
+      const u = rowsOf(
+        items,
+        [
+          ["conn", "text", (b) => b.conn],
+          ["received", "bigint", counter(0)],
+          ["processed", "bigint", counter(1)],
+          ["errored", "bigint", counter(2)],
+          ["filtered", "bigint", counter(3)],
+          ["unrouted", "bigint", counter(4)],
+          ["delivered", "bigint", counter(5)],
+          ["failed", "bigint", counter(6)],
+          ["last_activity", "bigint", (b) => b.now],
+        ],
+        form,
+      );
       return {
         text: `INSERT INTO conn_stats (conn, received, processed, errored, filtered, unrouted, delivered, failed,
             last_activity)
@@ -170,14 +207,18 @@ const DEFERRED: DeferredSet = {
     },
   },
   claimRows: {
-    sql: (items) => {
+    sql: (items, form) => {
       const rows = items.flatMap((c) => c.ids.map((id) => ({ id, c })));
-      const u = unnest(rows, [
-        ["id", "bigint", (r) => r.id],
-        ["owner", "text", (r) => r.c.owner],
-        ["lease", "bigint", (r) => r.c.leaseUntil],
-        ["now", "bigint", (r) => r.c.now],
-      ]);
+      const u = rowsOf(
+        rows,
+        [
+          ["id", "bigint", (r) => r.id],
+          ["owner", "text", (r) => r.c.owner],
+          ["lease", "bigint", (r) => r.c.leaseUntil],
+          ["now", "bigint", (r) => r.c.now],
+        ],
+        form,
+      );
       return {
         text: `UPDATE stage_rows s SET state = 'claimed', claimed_by = v.owner, lease_until = v.lease,
           updated_at = v.now FROM ${u.from} WHERE s.id = v.id`,
@@ -187,13 +228,17 @@ const DEFERRED: DeferredSet = {
   },
   closeRow: {
     update: (a) => a.id,
-    sql: (items) => {
-      const u = unnest(items, [
-        ["id", "bigint", (r) => r.id],
-        ["state", "text", (r) => r.state],
-        ["error", "text", (r) => r.error],
-        ["now", "bigint", (r) => r.now],
-      ]);
+    sql: (items, form) => {
+      const u = rowsOf(
+        items,
+        [
+          ["id", "bigint", (r) => r.id],
+          ["state", "text", (r) => r.state],
+          ["error", "text", (r) => r.error],
+          ["now", "bigint", (r) => r.now],
+        ],
+        form,
+      );
       return {
         text: `UPDATE stage_rows s SET state = v.state, error = v.error, claimed_by = NULL, lease_until = NULL,
           updated_at = v.now FROM ${u.from} WHERE s.id = v.id`,
@@ -203,12 +248,16 @@ const DEFERRED: DeferredSet = {
   },
   setDisposition: {
     update: (a) => a.id,
-    sql: (items) => {
-      const u = unnest(items, [
-        ["id", "bigint", (m) => m.id],
-        ["disposition", "text", (m) => m.disposition],
-        ["now", "bigint", (m) => m.now],
-      ]);
+    sql: (items, form) => {
+      const u = rowsOf(
+        items,
+        [
+          ["id", "bigint", (m) => m.id],
+          ["disposition", "text", (m) => m.disposition],
+          ["now", "bigint", (m) => m.now],
+        ],
+        form,
+      );
       return {
         text: `UPDATE messages m SET disposition = v.disposition, updated_at = v.now FROM ${u.from}
           WHERE m.id = v.id`,
@@ -218,12 +267,16 @@ const DEFERRED: DeferredSet = {
   },
   setMessageError: {
     update: (a) => a.id,
-    sql: (items) => {
-      const u = unnest(items, [
-        ["id", "bigint", (m) => m.id],
-        ["error", "text", (m) => m.error],
-        ["now", "bigint", (m) => m.now],
-      ]);
+    sql: (items, form) => {
+      const u = rowsOf(
+        items,
+        [
+          ["id", "bigint", (m) => m.id],
+          ["error", "text", (m) => m.error],
+          ["now", "bigint", (m) => m.now],
+        ],
+        form,
+      );
       return {
         text: `UPDATE messages m SET error = v.error, updated_at = v.now FROM ${u.from} WHERE m.id = v.id`,
         values: u.values,
@@ -311,13 +364,17 @@ const IMMEDIATE: Immediate = {
       ),
     ),
   closeHeld: (q, { owner, now, rows: closes }) => {
-    const u = unnest(closes, [
-      ["id", "bigint", (c) => c.id],
-      ["state", "text", (c) => c.state],
-      ["inc", "int", (c) => c.attemptInc],
-      ["error", "text", (c) => c.error],
-      ["next_at", "bigint", (c) => c.nextAttemptAt],
-    ]);
+    const u = rowsOf(
+      closes,
+      [
+        ["id", "bigint", (c) => c.id],
+        ["state", "text", (c) => c.state],
+        ["inc", "int", (c) => c.attemptInc],
+        ["error", "text", (c) => c.error],
+        ["next_at", "bigint", (c) => c.nextAttemptAt],
+      ],
+      "arrays",
+    );
     return rows(
       q(
         `UPDATE stage_rows s SET state = v.state, attempts = s.attempts + v.inc,
@@ -519,15 +576,31 @@ class Pending {
   }
 
   /** The deferred statements: one multi-row statement per kind, in first-use order. */
-  take(): { text: string; values: unknown[] }[] {
+  take(form: Form = "arrays"): { text: string; values: unknown[] }[] {
     const out: { text: string; values: unknown[] }[] = [];
     for (const [op, list] of this.#kinds) {
       const d = DEFERRED[op] as Deferred<StatementName>;
-      out.push(d.sql((list instanceof Map ? [...list.values()] : list) as Args<StatementName>[]));
+      out.push(d.sql((list instanceof Map ? [...list.values()] : list) as Args<StatementName>[], form));
     }
     this.#kinds.clear();
     return out;
   }
+}
+
+/**
+ * Several statements as one (`WITH s0 AS (…), s1 AS (…) SELECT 1`), placeholders renumbered: atomic
+ * on its own and sent with parameters. Only for statements that change different rows (inserts, and
+ * updates of other tables), as the intake batch's are.
+ */
+function combine(parts: { text: string; values: unknown[] }[]): { text: string; values: unknown[] } {
+  if (parts.length === 1) return parts[0] as { text: string; values: unknown[] };
+  const values: unknown[] = [];
+  const ctes = parts.map((p, i) => {
+    const offset = values.length;
+    values.push(...p.values);
+    return `s${i} AS (${p.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+  });
+  return { text: `WITH ${ctes.join(", ")} SELECT 1`, values };
 }
 
 /** Runs a script to its end; a statement answered at once (deferred, ids in hand) costs no await. */
@@ -595,9 +668,9 @@ class PgDriver implements Driver {
     let begun = false;
     const begin = durability === "durable" ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit TO off";
     /** Everything waiting, then `last`, in one round trip; the answer is the last statement's. */
-    const send = async (last: string[], implicit = false): Promise<pg.QueryResult> => {
-      const batch = begun || implicit ? [] : [begin];
-      begun ||= !implicit;
+    const send = async (last: string[]): Promise<pg.QueryResult> => {
+      const batch = begun ? [] : [begin];
+      begun = true;
       batch.push(...locks, ...pending.take().map((p) => inline(p.text, p.values)), ...last);
       locks = [];
       this.queries++;
@@ -626,10 +699,13 @@ class PgDriver implements Driver {
         return (IMMEDIATE[req.op] as (q: Query, args: unknown) => Promise<unknown>)(q, req.args);
       });
       if (begun) await send(["COMMIT"]);
-      // Only writes (the intake batch): durable, they need no BEGIN — the statements of one simple
-      // query run as one transaction; relaxed, BEGIN … COMMIT go in the same round trip.
-      else if (!pending.empty)
-        await send(durability === "durable" ? [] : ["COMMIT"], durability === "durable");
+      else if (!pending.empty && durability === "durable") {
+        // Only writes (the intake batch): one statement of data-modifying CTEs, atomic without
+        // BEGIN, its bodies as binary parameters rather than hex text.
+        const one = combine(pending.take("rows"));
+        this.queries++;
+        await c.query(one.text, one.values);
+      } else if (!pending.empty) await send(["COMMIT"]);
       return result;
     } catch (error) {
       // A failed ROLLBACK leaves the connection in an unknown state: destroy it, never reuse it.
