@@ -407,12 +407,14 @@ const IMMEDIATE: Immediate = {
         [now, messageId],
       ),
     ),
-  startRun: (q, { id, run, now }) =>
+  startRun: (q, { id, run, disposition, now }) =>
     done(
-      q(
-        "UPDATE messages SET run = $1, disposition = 'RECEIVED', error = NULL, updated_at = $2 WHERE id = $3",
-        [run, now, id],
-      ),
+      q("UPDATE messages SET run = $1, disposition = $2, error = NULL, updated_at = $3 WHERE id = $4", [
+        run,
+        disposition,
+        now,
+        id,
+      ]),
     ),
   rowForResend: (q, { rowId }) =>
     first(
@@ -434,14 +436,13 @@ const IMMEDIATE: Immediate = {
     ),
   rowState: (q, { rowId }) =>
     first(q("SELECT message_id, stage, conn, state FROM stage_rows WHERE id = $1 FOR UPDATE", [rowId])),
-  purgeable: async (q, { before, limit }) =>
+  purgeable: async (q, { before, limit, dispositions }) =>
     (
       await rows<{ id: number }>(
         q(
-          `SELECT id FROM messages WHERE received_at < $1
-             AND disposition IN ('UNROUTED', 'FILTERED', 'PROCESSED', 'ERROR')
+          `SELECT id FROM messages WHERE received_at < $1 AND disposition = ANY($3::text[])
            ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-          [before, limit],
+          [before, limit, dispositions],
         ),
       )
     ).map((r) => r.id),

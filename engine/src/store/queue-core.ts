@@ -53,6 +53,7 @@ import type {
   TransformResult,
   WakeListener,
 } from "./types.js";
+import { FINAL_DISPOSITIONS } from "./types.js";
 
 /** A value now (SQLite) or later (PostgreSQL), continued with `f` the same way. */
 function then<T, U>(v: T | Promise<T>, f: (value: T) => U | Promise<U>): U | Promise<U> {
@@ -664,7 +665,7 @@ export class QueueCore implements Store {
         if (!m) return false;
         yield stmt("replaceOpenRows", { messageId, now: fx.now });
         const runNo = m.run + 1;
-        yield stmt("startRun", { id: messageId, run: runNo, now: fx.now });
+        yield stmt("startRun", { id: messageId, run: runNo, disposition: "RECEIVED", now: fx.now });
         const [rowId = 0] = (yield stmt("nextIds", { table: "stage_rows", n: 1 })) as Result<"nextIds">;
         yield core.#insertRow(fx, undefined, {
           id: rowId,
@@ -862,6 +863,7 @@ export class QueueCore implements Store {
         const ids = (yield stmt("purgeable", {
           before: opts.before,
           limit: opts.batchSize ?? 200,
+          dispositions: [...FINAL_DISPOSITIONS],
         })) as Result<"purgeable">;
         if (ids.length > 0) yield stmt("deleteMessages", { ids });
         return ids.length;

@@ -257,8 +257,8 @@ function statements(
     replaceOpenRows: ({ messageId, now }) => {
       s.replaceOpenRows.run(now, messageId);
     },
-    startRun: ({ id, run, now }) => {
-      s.startRun.run(run, now, id);
+    startRun: ({ id, run, disposition, now }) => {
+      s.startRun.run(run, disposition, now, id);
     },
     rowForResend: ({ rowId }) => s.rowForResend.get(rowId) as ReturnType<SyncStatements["rowForResend"]>,
     markReplaced: ({ id, now }) => {
@@ -267,7 +267,8 @@ function statements(
     openRowsOfMessage: ({ messageId }) =>
       s.openRowsOfMessage.all(messageId) as ReturnType<SyncStatements["openRowsOfMessage"]>,
     rowState: ({ rowId }) => s.rowState.get(rowId) as ReturnType<SyncStatements["rowState"]>,
-    purgeable: ({ before, limit }) => s.purgeable.all(before, limit) as number[],
+    purgeable: ({ before, limit, dispositions }) =>
+      s.purgeable.all(before, JSON.stringify(dispositions), limit) as number[],
     deleteMessages: ({ ids }) => {
       for (const id of ids) {
         s.deleteEvents.run(id);
@@ -395,7 +396,7 @@ function prepare(db: Database.Database) {
     setDisposition: db.prepare(`UPDATE messages SET disposition = ?, updated_at = ? WHERE id = ?`),
     setMessageError: db.prepare(`UPDATE messages SET error = ?, updated_at = ? WHERE id = ?`),
     startRun: db.prepare(
-      `UPDATE messages SET run = ?, disposition = 'RECEIVED', error = NULL, updated_at = ? WHERE id = ?`,
+      `UPDATE messages SET run = ?, disposition = ?, error = NULL, updated_at = ? WHERE id = ?`,
     ),
     message: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
     rowsOfMessage: db.prepare(`SELECT ${ROW_COLUMNS} FROM stage_rows WHERE message_id = ? ORDER BY id`),
@@ -430,7 +431,7 @@ function prepare(db: Database.Database) {
     purgeable: db
       .prepare(
         `SELECT id FROM messages INDEXED BY messages_received WHERE received_at < ?
-           AND disposition IN ('UNROUTED', 'FILTERED', 'PROCESSED', 'ERROR') ORDER BY received_at LIMIT ?`,
+           AND disposition IN (SELECT value FROM json_each(?)) ORDER BY received_at LIMIT ?`,
       )
       .pluck(),
     deleteEvents: db.prepare(`DELETE FROM events WHERE message_id = ?`),

@@ -241,7 +241,8 @@ export interface Statements {
   messageForReplay: { args: { id: number }; result: { run: number; inbound: string } | undefined };
   /** Open and dead rows of every run become `replaced`. */
   replaceOpenRows: { args: { messageId: number; now: number }; result: undefined };
-  startRun: { args: { id: number; run: number; now: number }; result: undefined };
+  /** A new run: its number, the disposition it starts with, no error. */
+  startRun: { args: { id: number; run: number; disposition: Disposition; now: number }; result: undefined };
   rowForResend: {
     args: { rowId: number };
     result:
@@ -265,7 +266,11 @@ export interface Statements {
     result: { message_id: number; stage: Stage; conn: string; state: RowState } | undefined;
   };
 
-  purgeable: { args: { before: number; limit: number }; result: number[] };
+  /** Messages received before `before` whose disposition is one of `dispositions`, oldest first. */
+  purgeable: {
+    args: { before: number; limit: number; dispositions: readonly Disposition[] };
+    result: number[];
+  };
   deleteMessages: { args: { ids: number[] }; result: undefined };
   recodeSelect: {
     args: { table: IdTable; column: string; after: number; limit: number };
