@@ -973,9 +973,17 @@ export class QueueCore implements Store {
       payload: Buffer | null;
     },
   ): Request {
+    // Spelled out, not spread: this runs for every row of every message.
     return stmt("insertRow", {
-      ...row,
-      claimedBy: target?.owner ?? null,
+      id: row.id,
+      messageId: row.messageId,
+      run: row.run,
+      stage: row.stage,
+      conn: row.conn,
+      handler: row.handler,
+      parentId: row.parentId,
+      payload: row.payload,
+      claimedBy: target ? target.owner : null,
       leaseUntil: target ? fx.now + target.leaseMs : null,
       now: fx.now,
     });
