@@ -9,7 +9,7 @@
  * (`messages:42`). Ids are never reused, even after a purge: audit entries name messages by id.
  */
 import { type BodyCodec, BodyDecodeError } from "./crypto.js";
-import { decideDisposition } from "./disposition.js";
+import { decideDisposition, type RowTally } from "./disposition.js";
 import { CANCELLED, COUNTERS, FINAL_COUNTER, TxnEffects } from "./effects.js";
 import { GroupCommitter } from "./group-commit.js";
 import { Notifier } from "./notifier.js";
@@ -623,24 +623,16 @@ export class QueueCore implements Store {
    */
   *#finalize(fx: TxnEffects, messageIds: number[]): Script<void> {
     if (messageIds.length === 0) return;
-    const ids = [...new Set(messageIds)];
+    const ids = messageIds.length === 1 ? messageIds : [...new Set(messageIds)];
     const tallies = (yield stmt("tallies", { messageIds: ids })) as Result<"tallies">;
-    const byMessage = new Map<number, TallyRecord[]>();
-    for (const t of tallies) {
-      let list = byMessage.get(t.message_id);
-      if (!list) {
-        list = [];
-        byMessage.set(t.message_id, list);
-      }
-      list.push(t);
-    }
+    // One message (a delivery batch's usual case per message) needs no grouping.
+    const byMessage = ids.length === 1 ? undefined : groupByMessage(tallies);
     for (const id of ids) {
-      const list = byMessage.get(id);
+      const list = byMessage ? byMessage.get(id) : tallies;
       const m = list?.[0];
       if (!list || !m) continue;
-      const next = decideDisposition(
-        list.flatMap((t) => (t.stage && t.state ? [{ stage: t.stage, state: t.state, n: t.n }] : [])),
-      );
+      // A message without rows in its run comes back as one row with n = 0, which the rule skips.
+      const next = decideDisposition(list as readonly RowTally[]);
       if (next !== m.disposition) yield* this.#setDisposition(fx, id, m.inbound, next);
     }
   }
@@ -1025,6 +1017,19 @@ export class QueueCore implements Store {
   #seal(text: string | null, table: IdTable, id: number): string | null {
     return sealText(this.#codec, text, textAad(table, id));
   }
+}
+
+function groupByMessage(tallies: TallyRecord[]): Map<number, TallyRecord[]> {
+  const byMessage = new Map<number, TallyRecord[]>();
+  for (const t of tallies) {
+    let list = byMessage.get(t.message_id);
+    if (!list) {
+      list = [];
+      byMessage.set(t.message_id, list);
+    }
+    list.push(t);
+  }
+  return byMessage;
 }
 
 /** The closed row of `id`, once: a result listed twice is applied once. */
