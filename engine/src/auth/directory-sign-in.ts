@@ -72,8 +72,7 @@ export class DirectorySignIn {
 
   *#refuse(tx: AuthOps, attempt: Attempt, reason: string, local: UserRecord | undefined): Work<void> {
     yield* this.#gate.failWork(tx, attempt, reason);
-    if (local && ENDS_SESSIONS.has(reason.replace(/^directory_/, "")))
-      yield* tx.deleteUserSessions(local.id);
+    if (local && ENDS_SESSIONS.has(reason.replace(/^directory_/, ""))) yield* tx.deleteUserSessions(local.id);
   }
 
   /** Creates the directory user or brings its role up to date, audited; read again inside the transaction. */
@@ -102,7 +101,8 @@ export class DirectorySignIn {
       });
       return user;
     }
-    if (found.source !== "directory") throw new AuthError("AUTH_USER_EXISTS", `user "${name}" is a local user`);
+    if (found.source !== "directory")
+      throw new AuthError("AUTH_USER_EXISTS", `user "${name}" is a local user`);
     if (found.role !== outcome.role) {
       yield* tx.updateUser(found.id, { role: outcome.role, updatedAt: now });
       yield* this.#audit(tx, "directory", AUDIT_ACTIONS.userRoleChanged, target, {

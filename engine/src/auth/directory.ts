@@ -3,7 +3,7 @@
  * DN comparison and the group → role mapping. The I/O (ldapts) is in ldap-directory.ts; the
  * AuthService only sees the {@link Directory} port, so its sign-in logic is the same for any directory.
  */
-import { type Role, ROLES } from "./permissions.js";
+import { ROLES, type Role } from "./permissions.js";
 
 /**
  * How a user's groups are found:
@@ -46,7 +46,12 @@ export interface DirectorySettings {
 }
 
 /** Why the directory refused a sign-in (audited as the login failure's reason). */
-export type DirectoryRefusal = "unknown_user" | "bad_password" | "disabled" | "no_mapped_group" | "ambiguous_user";
+export type DirectoryRefusal =
+  | "unknown_user"
+  | "bad_password"
+  | "disabled"
+  | "no_mapped_group"
+  | "ambiguous_user";
 
 export type DirectoryOutcome =
   | { ok: true; dn: string; role: Role; groups: string[] }

@@ -42,6 +42,7 @@ export {
 } from "./directory.js";
 export { DIRECTORY_PASSWORD_HASH } from "./directory-sign-in.js";
 export { AUTH_ERROR_CODES, AUTH_ERROR_STATUS, AuthError, type AuthErrorCode, isAuthError } from "./errors.js";
+export { LdapDirectory } from "./ldap-directory.js";
 export { AUTH_MIGRATIONS, AUTH_SCHEMA_VERSION, AUTH_VERSION_TABLE } from "./migrations.js";
 export { checkPasswordPolicy, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./password.js";
 export {
@@ -54,7 +55,6 @@ export {
   ROLES,
   type Role,
 } from "./permissions.js";
-export { LdapDirectory } from "./ldap-directory.js";
 export { PgAuthRepository } from "./pg-repository.js";
 export { type AuthPolicy, DEFAULT_AUTH_POLICY } from "./policy.js";
 export type {
