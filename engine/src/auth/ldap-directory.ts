@@ -67,15 +67,17 @@ export class LdapDirectory implements Directory {
 
   /** Runs `work` on a fresh connection (StartTLS first when asked) and always closes it. */
   async #session<T>(work: (client: Client) => Promise<T>): Promise<T> {
-    const tlsOptions = this.#s.ca !== undefined ? { ca: this.#s.ca } : {};
+    // A fresh object each time: startTLS writes the socket into the options it is given. Given to the
+    // constructor only for ldaps:// (on ldap:// it breaks the later StartTLS upgrade).
+    const tls = () => (this.#s.ca !== undefined ? { ca: this.#s.ca } : {});
     const client = new Client({
       url: this.#s.url,
       timeout: this.#s.timeoutMs,
       connectTimeout: this.#s.connectTimeoutMs,
-      tlsOptions,
+      ...(this.#s.url.startsWith("ldaps:") ? { tlsOptions: tls() } : {}),
     });
     try {
-      if (this.#s.startTls) await client.startTLS(tlsOptions);
+      if (this.#s.startTls) await client.startTLS(tls());
       return await work(client);
     } catch (error) {
       if (error instanceof DirectoryUnavailableError) throw error;
