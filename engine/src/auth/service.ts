@@ -295,6 +295,11 @@ export class AuthService {
     return this.#repo.readTransaction((tx) => tx.listAudit(query));
   }
 
+  /** The sequence number of the newest audit entry (0 for an empty log). */
+  async auditHeadSeq(): Promise<number> {
+    return Number((await this.#repo.readTransaction((tx) => tx.auditHead()))?.seq ?? 0);
+  }
+
   verifyAudit(): Promise<AuditVerification> {
     // One read snapshot for the head and the rows; no write lock (it may walk a long log).
     return this.#repo.readTransaction(function* (tx) {

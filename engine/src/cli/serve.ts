@@ -17,6 +17,7 @@ import {
   parseHostHeader,
 } from "../api/index.js";
 import { type Directory, LDAP_BIND_PASSWORD_ENV, LdapDirectory } from "../auth/index.js";
+import { AuditForwarder, auditSink } from "../runtime/audit-forward.js";
 import { Engine, EngineStartError, engineServices, type StoreSettings } from "../runtime/index.js";
 import { engineSettingsOf, type StoreFlags, storeOptions, storeSettingsOf } from "./db.js";
 import { type CliIo, configDir, EXIT, pickEnv, UserError } from "./io.js";
@@ -276,10 +277,27 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
     localDev = await startLocalDev(engine, { url: apiUrl, file: resolve(io.cwd, opts.localTokenFile) });
     log.info({ event: "local-dev", tokenFile: localDev.file }, "local-dev sign-in token written");
   }
+  const forwardTo = engineSettingsOf(io, opts)?.auditForward ?? [];
+  const forwarder =
+    forwardTo.length > 0
+      ? new AuditForwarder(
+          engine.auth,
+          forwardTo.map((t) => auditSink(t)),
+          {
+            onError: (target, error) =>
+              log.warn(
+                { event: "audit-forward-failed", target, error: error.message },
+                "audit forwarding failed; retrying",
+              ),
+          },
+        )
+      : undefined;
+  await forwarder?.start();
   const active = await engine.activeVersion();
   log.info(
     {
       event: "ready",
+      auditForward: forwardTo,
       api: apiUrl,
       versionId: active?.versionId,
       connections: engine.runner
@@ -300,6 +318,7 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
   process.once("SIGTERM", force);
   await app.close();
   await localDev?.end();
+  await forwarder?.stop();
   await engine.stop();
   process.off("SIGINT", force);
   process.off("SIGTERM", force);

@@ -287,11 +287,13 @@ export function parseEngineSettings(
 
   const ldap = ldapSettings(values, rel, problem);
   const forward = values.audit?.forward as string | string[] | undefined;
-  const auditForward = forward === undefined ? [] : typeof forward === "string" ? [forward] : forward;
-  for (const target of auditForward) {
+  const targets = forward === undefined ? [] : typeof forward === "string" ? [forward] : forward;
+  for (const target of targets) {
     const why = auditTargetProblem(target);
     if (why) problem("audit.forward", why, AUDIT_TARGET_FIX);
   }
+  // A relative file resolves against the settings file's folder, like every other path here.
+  const auditForward = targets.map((t) => (t.startsWith("file:") ? `file:${rel(t.slice(5))}` : t));
 
   if (problems.length > 0) throw new SettingsError(problems.join("\n"));
   return { file, ...(store ? { store } : {}), api, ...(ldap ? { ldap } : {}), auditForward };
