@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { type AuthRepository, AuthService, type AuthServiceOptions, cliActor } from "../auth/index.js";
 import type { Registry } from "../config/index.js";
 import { type PipelineLog, type RetentionJob, silentLog, startRetention } from "../pipeline/index.js";
+import { Latencies } from "../pipeline/latency.js";
 import { Runner, type RunnerOptions } from "../pipeline/runner.js";
 import { type BodyCodec, Checkpointer, codecFromEnv, type Store, WriteLock } from "../store/index.js";
 import { type BundleStore, configKeyFromEnv, DbBundles, FileBundles } from "./bundle-store.js";
@@ -111,6 +112,8 @@ export class Engine {
   readonly versions: ConfigVersions;
   readonly log: PipelineLog;
   readonly startedAt = Date.now();
+  /** ACK and delivery latencies per connection (GET /metrics). */
+  readonly latencies = new Latencies();
   #retention: RetentionJob | undefined;
   #checkpointer: Checkpointer | undefined;
   readonly #bundles: BundleStore;
@@ -134,11 +137,13 @@ export class Engine {
     this.runner = new Runner({
       store,
       log,
+      latencies: this.latencies,
       ...(opts.runner ?? {}),
       ...(offload
         ? {
             offload: offloader({
               ...offload,
+              latencies: this.latencies,
               store,
               log,
               ...(opts.runner?.workers ? { workers: opts.runner.workers } : {}),

@@ -28,6 +28,7 @@ export function engineServices(engine: Engine): EngineServices {
     connections: control(engine),
     messages: storeMessages(engine.store),
     config: config(engine),
+    metrics: { latencies: () => engine.latencies.snapshot(), startedAt: engine.startedAt },
   };
 }
 
