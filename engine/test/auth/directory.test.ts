@@ -7,11 +7,9 @@
  * break-glass administrator still signs in. On both auth backends.
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
-import { type LdapServer, ldapServer } from "@messagefoundry/test-services";
-import { Attribute, Change, Client } from "ldapts";
+import type { LdapServer } from "@messagefoundry/test-services";
 import {
   type Directory,
   type DirectorySettings,
@@ -22,65 +20,13 @@ import {
 } from "../../src/auth/index.js";
 import { parseEngineSettings } from "../../src/runtime/settings.js";
 import { addUser, BACKENDS, type Fixture, PASSWORD, rejectsWith, setup, totpAt } from "./helpers.js";
+import { AD_DISABLED, type LdapFixture, SVC_PASSWORD, seedDirectory, USER_PASSWORD } from "./ldap-fixture.js";
 
-const SVC_PASSWORD = "svc-directory-secret";
-const USER_PASSWORD = "directory-password-1";
-const AD_DISABLED = "(userAccountControl:1.2.840.113556.1.4.803:=2)";
-
+let d: LdapFixture;
 let server: LdapServer;
-/** This run's subtree (every run adds its own, so reruns against one slapd never collide). */
-let run: string;
-const people = () => `ou=people,${run}`;
-const groups = () => `ou=groups,${run}`;
-const person = (uid: string) => `uid=${uid},${people()}`;
-const group = (cn: string) => `cn=${cn},${groups()}`;
-
-async function asRoot<T>(work: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ url: server.url, timeout: 5000 });
-  try {
-    await c.bind(server.rootDn, server.rootPassword);
-    return await work(c);
-  } finally {
-    await c.unbind();
-  }
-}
-
-const replace = (dn: string, type: string, values: string[]) =>
-  asRoot((c) =>
-    c.modify(dn, new Change({ operation: "replace", modification: new Attribute({ type, values }) })),
-  );
-
-async function seed(): Promise<void> {
-  run = `ou=run-${randomBytes(4).toString("hex")},${server.baseDn}`;
-  await asRoot(async (c) => {
-    await c.add(run, { objectClass: "organizationalUnit", ou: run.slice(3, run.indexOf(",")) });
-    await c.add(people(), { objectClass: "organizationalUnit", ou: "people" });
-    await c.add(groups(), { objectClass: "organizationalUnit", ou: "groups" });
-    await c.add(`cn=svc,${run}`, {
-      objectClass: ["inetOrgPerson"],
-      cn: "svc",
-      sn: "service",
-      userPassword: SVC_PASSWORD,
-    });
-    for (const uid of ["alice", "bob", "carol", "dave", "erin"])
-      await c.add(person(uid), {
-        objectClass: ["inetOrgPerson", "mfTestAccount"],
-        uid,
-        cn: uid,
-        sn: "Synthetic",
-        userPassword: USER_PASSWORD,
-        userAccountControl: "512",
-      });
-    const groupOf = (cn: string, members: string[]) =>
-      c.add(group(cn), { objectClass: "groupOfNames", cn, member: members });
-    await groupOf("mf-operators", [person("alice"), person("dave")]);
-    await groupOf("mf-viewers", [person("bob")]);
-    // Nested: carol is in team-release, which is a member of mf-deployers.
-    await groupOf("team-release", [person("carol")]);
-    await groupOf("mf-deployers", [group("team-release")]);
-    await groupOf("unmapped", [person("erin")]);
-  });
-}
+const person = (uid: string) => d.person(uid);
+const group = (cn: string) => d.group(cn);
+const replace = (dn: string, type: string, values: string[]) => d.replace(dn, type, values);
 
 function settings(over: Partial<DirectorySettings> = {}): DirectorySettings {
   const roles = new Map<string, Role>([
@@ -91,12 +37,12 @@ function settings(over: Partial<DirectorySettings> = {}): DirectorySettings {
   return {
     url: server.url,
     startTls: false,
-    bindDn: `cn=svc,${run}`,
-    userBase: people(),
+    bindDn: d.svcDn,
+    userBase: d.people,
     userFilter: "(&(objectClass=inetOrgPerson)(uid={username}))",
     disabledFilter: AD_DISABLED,
     groups: "member",
-    groupBase: groups(),
+    groupBase: d.groups,
     roles,
     timeoutMs: 5000,
     connectTimeoutMs: 3000,
@@ -115,8 +61,8 @@ async function audit(f: Fixture, action: string): Promise<Record<string, unknown
 describe("auth/directory: LDAP sign-in against OpenLDAP", () => {
   before(async function () {
     this.timeout(300_000); // a first run may install slapd
-    server = await ldapServer();
-    await seed();
+    d = await seedDirectory();
+    server = d.server;
   });
 
   for (const backend of BACKENDS)
