@@ -1,9 +1,10 @@
 /**
- * engine.toml: where an engine keeps its runtime state ([store], [store.ssl]) and how its API listens
- * ([api]). smol-toml (the parser connections.toml uses) reads the values; a line scanner finds where
+ * engine.toml: where an engine keeps its runtime state ([store], [store.ssl]), how its API listens
+ * ([api]), directory sign-in ([auth.ldap], [auth.ldap.roles]) and where audit entries are forwarded
+ * ([audit]). smol-toml (the parser connections.toml uses) reads the values; a line scanner finds where
  * each key sits so every problem names file, line and the fix. Relative paths resolve against the
- * file's folder. The database password never comes from this file: MEFOR_STORE_PASSWORD, or pg's own
- * PGPASSWORD / ~/.pgpass.
+ * file's folder. No password comes from this file: the database's from MEFOR_STORE_PASSWORD (or pg's own
+ * PGPASSWORD / ~/.pgpass), the directory service account's from MEFOR_LDAP_BIND_PASSWORD.
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -52,7 +53,7 @@ export class SettingsError extends Error {
 /** The environment variable the PostgreSQL password comes from. */
 export const STORE_PASSWORD_ENV = "MEFOR_STORE_PASSWORD";
 
-/** `strings`: one string or an array of them; `role-map`: any key (a group DN), each a role name. */
+/** `strings`: one string or an array of them. */
 type Kind = "string" | "integer" | "boolean" | "string[]" | "strings";
 const SECTIONS: Readonly<Record<string, Readonly<Record<string, Kind>>>> = {
   store: {

@@ -8,6 +8,7 @@ import {
   cliActor,
   mfaDisable,
   mfaEnroll,
+  PERMISSIONS,
   PgAuthRepository,
   SqliteAuthRepository,
   userAdd,
@@ -56,7 +57,7 @@ for (const backend of BACKENDS)
         totp: totpAt(secret, Date.now()),
       });
       assert.equal(session.role, "administrator");
-      assert.equal(session.permissions.length, 9);
+      assert.equal(session.permissions.length, PERMISSIONS.length);
     });
 
     it("adds users and lists them without hashes or secrets", async () => {
