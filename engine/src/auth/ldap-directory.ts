@@ -4,7 +4,7 @@
  * the user), each bounded by the settings' timeouts, and closes them: nothing is kept between sign-ins,
  * so a directory that comes back is used at once and a group change applies at the next sign-in.
  */
-import { Client, InvalidCredentialsError, type SearchOptions } from "ldapts";
+import { Client, InvalidCredentialsError, type SearchOptions, SizeLimitExceededError } from "ldapts";
 import {
   type Directory,
   type DirectoryOutcome,
@@ -37,12 +37,20 @@ export class LdapDirectory implements Directory {
     if (password === "") return { ok: false, reason: "bad_password" };
     const found = await this.#session(async (client) => {
       await this.#serviceBind(client);
-      const { searchEntries } = await client.search(this.#s.userBase, {
-        scope: "sub",
-        filter: userFilterFor(this.#s.userFilter, username),
-        attributes: ["dn", "memberOf"],
-        sizeLimit: 2,
-      });
+      const searched = await client
+        .search(this.#s.userBase, {
+          scope: "sub",
+          filter: userFilterFor(this.#s.userFilter, username),
+          attributes: ["dn", "memberOf"],
+          sizeLimit: 2,
+        })
+        .catch((error: unknown) => {
+          // More entries than the limit: the filter does not name one user.
+          if (error instanceof SizeLimitExceededError) return undefined;
+          throw error;
+        });
+      if (searched === undefined) return "ambiguous_user";
+      const { searchEntries } = searched;
       if (searchEntries.length !== 1) return searchEntries.length === 0 ? "unknown_user" : "ambiguous_user";
       const entry = searchEntries[0] as { dn: string; memberOf?: string | string[] | Buffer | Buffer[] };
       if (this.#s.disabledFilter && (await this.#matches(client, entry.dn, this.#s.disabledFilter)))

@@ -163,6 +163,22 @@ describe("auth/directory: LDAP sign-in against OpenLDAP", () => {
         await replace(group("mf-viewers"), "member", [person("bob")]);
       });
 
+      it("a user filter that matches more than one entry refuses the sign-in (never picks one)", async () => {
+        f = await setup(
+          backend,
+          {},
+          { directory: directory({ userFilter: "(|(uid={username})(sn=Synthetic))" }) },
+        );
+        await rejectsWith(
+          () => f.auth.login({ username: "alice", password: USER_PASSWORD }),
+          "AUTH_INVALID_CREDENTIALS",
+        );
+        assert.deepEqual(
+          (await audit(f, "auth.login_failed")).map((e) => e.reason),
+          ["directory_ambiguous_user"],
+        );
+      });
+
       it("a user in no mapped group is refused", async () => {
         f = await setup(backend, {}, { directory: directory() });
         await rejectsWith(
