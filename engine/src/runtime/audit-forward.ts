@@ -96,6 +96,9 @@ function lastSeqInFile(path: string): number | undefined {
   }
 }
 
+/** Under the largest UDP payload (65,507 bytes over IPv4), with room for the header. */
+const UDP_MAX_BYTES = 60_000;
+
 class UdpSink implements AuditSink {
   readonly target: string;
   readonly #host: string;
@@ -115,10 +118,18 @@ class UdpSink implements AuditSink {
   }
 
   async write(entries: readonly AuditEntry[]): Promise<void> {
-    for (const e of entries)
+    for (const e of entries) {
+      let line = syslogLine(e);
+      // A datagram has a size limit; an entry past it would block the target for ever: send it without details.
+      if (Buffer.byteLength(line) > UDP_MAX_BYTES)
+        line = syslogLine({
+          ...e,
+          details: JSON.stringify({ truncated: true, bytes: Buffer.byteLength(e.details) }),
+        });
       await new Promise<void>((resolve, reject) =>
-        this.#socket.send(syslogLine(e), this.#port, this.#host, (err) => (err ? reject(err) : resolve())),
+        this.#socket.send(line, this.#port, this.#host, (err) => (err ? reject(err) : resolve())),
       );
+    }
   }
 
   async close(): Promise<void> {

@@ -122,12 +122,16 @@ describe("runtime: audit forwarding (file, syslog over UDP and TCP)", () => {
       await forwarder.start();
       await f.auth.login({ username: "ops", password: PASSWORD });
       await f.auth.login({ username: "ops", password: "wrong-password" }).catch(() => undefined);
-      await until(() => received.length >= 2);
+      // Too big for one datagram: sent without its details rather than blocking the target.
+      await f.auth.recordAudit("ops", AUDIT_ACTIONS.configStaged, "stage:big", { note: "x".repeat(70_000) });
+      await until(() => received.length >= 3);
       const entries = received.map(parseSyslog);
+      assert.equal(entries[2]?.action, "config.stage");
+      assert.equal(entries[2]?.details.truncated, true);
       // user.add happened before the engine started forwarding: a SIEM is sent what is new.
       assert.deepEqual(
         entries.map((e) => e.action),
-        ["auth.login", "auth.login_failed"],
+        ["auth.login", "auth.login_failed", "config.stage"],
       );
       assert.equal(entries[1]?.details.reason, "bad_password");
     } finally {
