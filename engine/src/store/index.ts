@@ -26,6 +26,7 @@ export { type PgConnectionOptions, type PgTlsOptions, pgPoolConfig, pgSchema } f
 export { openPgStore, PgStore, type PgStoreOptions } from "./pg-store.js";
 export { mkdirPrivate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, preparePrivateDb } from "./private-files.js";
 export { secretSealer } from "./sealed-text.js";
+export { BackupError, type BackupProgress, type BackupResult, backupSqlite } from "./sqlite-backup.js";
 export { STORE_SCHEMA_VERSION, StoreSchemaError } from "./sqlite-schema.js";
 export { openSqliteStore, SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 export * from "./types.js";
