@@ -16,6 +16,7 @@ import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
 import { monitoringRoutes } from "./routes/monitoring.js";
 import { statsFeedRoutes } from "./routes/stats-feed.js";
+import { supportRoutes } from "./routes/support.js";
 import { securityPlugin } from "./security.js";
 import type { EngineServices } from "./services.js";
 
@@ -133,5 +134,6 @@ export function buildApp(services: EngineServices, options: AppOptions = {}): Fa
   app.register(statsFeedRoutes, { ...services, intervalMs: options.statsIntervalMs ?? 1000 });
   app.register(messageRoutes, services);
   app.register(configRoutes, services);
+  app.register(supportRoutes, services);
   return app;
 }

@@ -5,8 +5,10 @@
  * Times are epoch milliseconds here; the routes render them as ISO 8601.
  * Services signal "not found" by returning undefined and domain failures by throwing ApiError.
  */
+
 import type { AuthService } from "../auth/index.js";
 import type { GraphDiff, Problem, RegistryGraph } from "../graph/index.js";
+import type { RecentLog } from "../log-ring.js";
 import type { Disposition, MessageDetail, MessageSummary, Stage, StageRowInfo } from "../store/index.js";
 
 export type { Disposition, MessageDetail, MessageSummary, Stage, StageRowInfo };
@@ -178,10 +180,18 @@ export type AuthPort = Pick<
   "login" | "authenticate" | "logout" | "reauthenticate" | "requireRecentAuth" | "recordAudit" | "policy"
 >;
 
+/** What support bundles read from a running engine. */
+export interface SupportService {
+  /** The recent log lines the engine keeps in memory (log-ring.ts). */
+  recentLog(): RecentLog;
+}
+
 export interface EngineServices {
   auth: AuthPort;
   monitoring: MonitoringService;
   connections: ConnectionControl;
   messages: MessagesService;
   config: ConfigService;
+  /** Absent: GET /support/log answers an empty ring. */
+  support?: SupportService;
 }

@@ -17,6 +17,7 @@ import * as key from "./key.js";
 import * as restoreVerify from "./restore-verify.js";
 import * as send from "./send.js";
 import * as serve from "./serve.js";
+import * as supportBundle from "./support-bundle.js";
 import * as user from "./user.js";
 import * as validate from "./validate.js";
 
@@ -39,6 +40,7 @@ export const COMMANDS: CommandModule[] = [
   key,
   backup,
   restoreVerify,
+  supportBundle,
 ];
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void, commands = COMMANDS): Command {

@@ -16,6 +16,7 @@ import {
   normalizeOrigin,
   parseHostHeader,
 } from "../api/index.js";
+import { LogRing } from "../log-ring.js";
 import { Engine, EngineStartError, engineServices, type StoreSettings } from "../runtime/index.js";
 import { engineSettingsOf, type StoreFlags, storeOptions, storeSettingsOf } from "./db.js";
 import { type CliIo, configDir, EXIT, pickEnv, UserError } from "./io.js";
@@ -195,11 +196,15 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   };
-  const log = pino({
-    level: opts.logLevel,
-    base: { pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  // stdout, and the ring support bundles read (GET /support/log) — the same lines.
+  const recentLog = new LogRing();
+  const log = pino(
+    { level: opts.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.multistream([
+      { level: opts.logLevel as pino.Level, stream: pino.destination({ dest: 1, sync: true }) },
+      { level: opts.logLevel as pino.Level, stream: recentLog },
+    ]),
+  );
   const version = engineVersion();
   if (binding.warning) log.warn({ event: "insecure-bind", host: binding.host }, binding.warning);
   log.info(
@@ -230,7 +235,7 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
     throw error;
   }
 
-  const app = buildApp(engineServices(engine), {
+  const app = buildApp(engineServices(engine, { recentLog }), {
     version,
     host: binding.host,
     allowed,

@@ -15,19 +15,23 @@ import {
   storeMessages,
   storeMonitoring,
 } from "../api/index.js";
+import type { LogRing } from "../log-ring.js";
 import { errorClass } from "../pipeline/error-class.js";
 import { ConfigVersionError, type ConfigVersions } from "./config-versions.js";
 import type { Engine } from "./engine.js";
 import { queuedFor, RemovedQueuedError, withRemovedQueued } from "./removed-queued.js";
 import type { VersionRow } from "./versions-repository.js";
 
-export function engineServices(engine: Engine): EngineServices {
+/** `recentLog`: the ring `serve` tees the engine's log into (log-ring.ts), for support bundles. */
+export function engineServices(engine: Engine, opts: { recentLog?: LogRing } = {}): EngineServices {
+  const ring = opts.recentLog;
   return {
     auth: engine.auth,
     monitoring: storeMonitoring(engine.store, () => describe(engine)),
     connections: control(engine),
     messages: storeMessages(engine.store),
     config: config(engine),
+    ...(ring ? { support: { recentLog: () => ring.snapshot() } } : {}),
   };
 }
 
