@@ -202,7 +202,8 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
     { level: opts.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
     pino.multistream([
       { level: opts.logLevel as pino.Level, stream: pino.destination({ dest: 1, sync: true }) },
-      { level: opts.logLevel as pino.Level, stream: recentLog },
+      // Never below info: debug lines may carry patient data (docs/SECURITY.md); a bundle must not.
+      { level: ringLevel(opts.logLevel), stream: recentLog },
     ]),
   );
   const version = engineVersion();
@@ -288,6 +289,11 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
   process.off("SIGTERM", force);
   log.flush();
   return EXIT.OK;
+}
+
+/** The ring's level: the engine's, but never below info. */
+function ringLevel(level: string): pino.Level {
+  return level === "debug" || level === "trace" ? "info" : (level as pino.Level);
 }
 
 function readPem(io: CliIo, file: string | undefined, flag: string): string {

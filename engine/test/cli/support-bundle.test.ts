@@ -37,6 +37,8 @@ describe("cli: support-bundle holds no PHI", function () {
   let apiPort: number;
   let token: string;
   let sink: Awaited<ReturnType<typeof mllpSink>>;
+  /** serve's stdout + stderr. */
+  let out = "";
   const env = {
     PATH: process.env.PATH ?? "",
     MEFOR_STORE_KEY: generateStoreKey(),
@@ -67,14 +69,24 @@ handler("h", (msg) => send("OB_PHI_SINK", msg));
     assert.equal(add.status, 0, add.stderr);
     child = spawn(
       process.execPath,
-      [...NODE_ARGS, "serve", "--config", join(t.dir, "config"), "--settings", settings],
+      // At debug: those lines may name patient data (SECURITY.md), the ring keeps info and above only.
+      [
+        ...NODE_ARGS,
+        "serve",
+        "--config",
+        join(t.dir, "config"),
+        "--settings",
+        settings,
+        "--log-level",
+        "debug",
+      ],
       {
         cwd: ROOT,
         env,
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
-    let out = "";
+    out = "";
     await new Promise<void>((resolve, reject) => {
       child?.stdout?.on("data", (c: Buffer) => {
         out += c.toString();
