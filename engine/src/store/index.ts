@@ -3,6 +3,7 @@
  * encrypted at rest. The pipeline codes against `Store`; `openSqliteStore` is the embedded implementation.
  */
 
+export { BlindIndex, BlindIndexKeyError, blindIndexFromEnv, INDEX_KEY_ENV } from "./blind-index.js";
 export { Checkpointer, type CheckpointerOptions } from "./checkpointer.js";
 export {
   type AesGcmOptions,

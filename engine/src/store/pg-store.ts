@@ -142,6 +142,19 @@ const DEFERRED: DeferredSet = {
       };
     },
   },
+  insertIdentifiers: {
+    sql: (items) => {
+      const pairs = items.flatMap((i) => i.tokens.map((token) => ({ messageId: i.messageId, token })));
+      const u = unnest(pairs, [
+        ["message_id", "bigint", (p) => p.messageId],
+        ["token", "text", (p) => p.token],
+      ]);
+      return {
+        text: `INSERT INTO message_identifiers (message_id, token) SELECT message_id, token FROM ${u.from}`,
+        values: u.values,
+      };
+    },
+  },
   bumpCounters: {
     sql: (items) => {
       const counter = (i: number) => (b: Args<"bumpCounters">) => b.deltas[i];
@@ -389,6 +402,7 @@ const IMMEDIATE: Immediate = {
       )
     ).map((r) => r.id),
   deleteMessages: async (q, { ids }) => {
+    await q("DELETE FROM message_identifiers WHERE message_id = ANY($1::bigint[])", [ids]);
     await q("DELETE FROM events WHERE message_id = ANY($1::bigint[])", [ids]);
     await q("DELETE FROM stage_rows WHERE message_id = ANY($1::bigint[])", [ids]);
     return done(q("DELETE FROM messages WHERE id = ANY($1::bigint[])", [ids]));

@@ -189,6 +189,8 @@ export class QueueCore implements Store {
         error: this.#seal(error, "messages", id),
         now: fx.now,
       });
+      if (item.identifiers !== undefined && item.identifiers.length > 0)
+        yield stmt("insertIdentifiers", { messageId: id, tokens: item.identifiers });
       fx.count(item.inbound, "received");
       if (error === null) {
         const rowId = rowIds[r++] as number;

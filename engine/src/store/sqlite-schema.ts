@@ -85,6 +85,12 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE connector_cursors (conn TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
   `,
+  // 4: the blind index — keyed HMACs of a message's configured identifier fields (blind-index.ts).
+  `
+  CREATE TABLE message_identifiers (message_id INTEGER NOT NULL, token TEXT NOT NULL);
+  CREATE INDEX message_identifiers_token ON message_identifiers(token, message_id);
+  CREATE INDEX message_identifiers_message ON message_identifiers(message_id);
+  `,
 ];
 
 export const STORE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -210,6 +210,9 @@ function statements(
     insertEvent: (e) => {
       s.insertEvent.run(e.id, e.messageId, e.rowId, e.at, e.kind, e.stage, e.conn, e.detail, e.reply);
     },
+    insertIdentifiers: ({ messageId, tokens }) => {
+      for (const token of tokens) s.insertIdentifier.run(messageId, token);
+    },
     bumpCounters: ({ conn, deltas, now }) => {
       s.bumpCounters.run(conn, ...deltas, now);
     },
@@ -270,6 +273,7 @@ function statements(
     purgeable: ({ before, limit }) => s.purgeable.all(before, limit) as number[],
     deleteMessages: ({ ids }) => {
       for (const id of ids) {
+        s.deleteIdentifiers.run(id);
         s.deleteEvents.run(id);
         s.deleteRows.run(id);
         s.deleteMessage.run(id);
@@ -332,6 +336,8 @@ function prepare(db: Database.Database) {
       `INSERT INTO events (id, message_id, row_id, at, kind, stage, conn, detail, reply)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    insertIdentifier: db.prepare("INSERT INTO message_identifiers (message_id, token) VALUES (?, ?)"),
+    deleteIdentifiers: db.prepare("DELETE FROM message_identifiers WHERE message_id = ?"),
     selectOpen: db.prepare(
       `SELECT r.id, r.message_id, r.state, r.claimed_by, r.lease_until, r.next_attempt_at, r.handler, r.attempts,
          r.payload IS NULL AS from_raw, coalesce(r.payload, m.raw) AS body, m.inbound, m.content_type,

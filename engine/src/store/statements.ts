@@ -169,6 +169,8 @@ export interface MessageQuery {
   disposition?: string;
   messageType?: string;
   controlId?: string;
+  /** A blind-index token. */
+  identifier?: string;
   from?: number;
   to?: number;
   beforeId?: number;
@@ -192,6 +194,8 @@ export interface Statements {
   insertMessage: { args: MessageInsert; result: undefined };
   insertRow: { args: RowInsert; result: undefined };
   insertEvent: { args: EventInsert; result: undefined };
+  /** A message's blind-index tokens (keyed HMACs of identifier values; never the values). */
+  insertIdentifiers: { args: { messageId: number; tokens: readonly string[] }; result: undefined };
   bumpCounters: { args: CounterBump; result: undefined };
 
   /** Serializes claims of one outbound lane across engines (the FIFO head rule). */

@@ -47,6 +47,11 @@ export interface IngressInput {
   messageType?: string;
   /** Epoch ms; defaults to now. */
   receivedAt?: number;
+  /**
+   * Blind-index tokens of the message's configured identifier fields (blind-index.ts): keyed
+   * HMACs, never the values. Searchable by `MessageFilter.identifier`.
+   */
+  identifiers?: readonly string[];
 }
 
 /** An arrival that failed decode/parse/strict validation: recorded with disposition ERROR, no stage row. */
@@ -226,6 +231,8 @@ export interface MessageFilter {
   disposition?: Disposition;
   messageType?: string;
   controlId?: string;
+  /** A blind-index token (`BlindIndex.token(value)`): messages with an identifier field of that value. */
+  identifier?: string;
   /** Epoch ms, inclusive. */
   from?: number;
   /** Epoch ms, exclusive. */
