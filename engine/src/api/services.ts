@@ -81,6 +81,8 @@ export interface MessageQuery {
   disposition?: Disposition;
   messageType?: string;
   controlId?: string;
+  /** An identifier value, looked up through the blind index (the service turns it into a token). */
+  identifier?: string;
   /** Epoch ms, inclusive. */
   from?: number;
   /** Epoch ms, exclusive. */

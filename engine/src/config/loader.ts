@@ -433,6 +433,9 @@ function buildRegistry(
           ack: (str("ack") ?? "original") as AckMode,
           strict: o.strict === true,
           ...(str("hl7Version") ? { hl7Version: str("hl7Version") as string } : {}),
+          ...(Array.isArray(o.identifiers)
+            ? { identifiers: o.identifiers.filter((x): x is string => typeof x === "string") }
+            : {}),
           ...(str("description") ? { description: str("description") as string } : {}),
         },
       });

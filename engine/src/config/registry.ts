@@ -18,6 +18,8 @@ export interface InboundDef {
     ack: AckMode;
     strict: boolean;
     hl7Version?: string;
+    /** HL7 fields indexed for identifier search (blind index). */
+    identifiers?: string[];
     description?: string;
   };
   origin: Origin;

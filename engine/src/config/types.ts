@@ -389,6 +389,11 @@ export interface InboundOptions {
   strict?: boolean;
   /** HL7 version to validate against when strict (defaults to MSH-12). */
   hl7Version?: string;
+  /**
+   * HL7 fields whose values are indexed for search (e.g. `["PID-3.1", "MSH-10"]`): stored as keyed
+   * HMACs (MEFOR_INDEX_KEY), never in the clear; `GET /messages?identifier=` finds them.
+   */
+  identifiers?: string[];
   description?: string;
 }
 

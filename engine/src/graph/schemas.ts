@@ -1090,6 +1090,12 @@ export const INBOUND_OPTIONS_SCHEMA: JsonSchema = {
     ack: { type: "string", enum: ["original", "enhanced", "none"], default: "original" },
     strict: { type: "boolean", default: false },
     hl7Version: { type: "string", minLength: 1 },
+    identifiers: {
+      type: "array",
+      description:
+        "HL7 fields to index for search (blind index, keyed by MEFOR_INDEX_KEY), e.g. PID-3.1, MSH-10",
+      items: { type: "string", minLength: 1 },
+    },
     description: { type: "string" },
   },
   required: ["router"],

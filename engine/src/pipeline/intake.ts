@@ -43,6 +43,8 @@ export interface InboundOptions {
    * Any problem of severity error (the default) NAKs the message with AE.
    */
   validate?: (msg: Message) => readonly ValidationProblem[];
+  /** Blind-index tokens of the message's identifier fields (the inbound's `identifiers` option). */
+  identify?: (msg: Message) => readonly string[];
 }
 
 export interface IntakeResult {
@@ -156,7 +158,7 @@ async function receive(
       const why = `strict validation: ${first.location ? `${first.location}: ` : ""}${first.message}${more}`;
       const err: AckError = { message: first.message, code: first.code ?? "207" };
       if (first.location) err.location = first.location;
-      return reject(store, inbound, bytes, msg, why, ackText(msg, mode, "error", err));
+      return reject(store, inbound, bytes, msg, why, ackText(msg, mode, "error", err), opts.identify?.(msg));
     }
   }
 
@@ -166,11 +168,17 @@ async function receive(
     contentType,
     messageType: msg.messageType || undefined,
     controlId: msg.controlId,
+    ...identifiersOf(msg, opts),
   });
   const result: IntakeResult = { accepted: true, disposition: r.disposition, messageId: r.messageId };
   const ack = ackText(msg, mode, "accept");
   if (ack !== undefined) result.reply = encodeHl7Text(ack);
   return result;
+}
+
+function identifiersOf(msg: Message, opts: InboundOptions): { identifiers?: readonly string[] } {
+  const identifiers = opts.identify?.(msg);
+  return identifiers && identifiers.length > 0 ? { identifiers } : {};
 }
 
 async function reject(
@@ -180,6 +188,7 @@ async function reject(
   msg: Message | undefined,
   why: string,
   nak: string | undefined,
+  identifiers?: readonly string[],
 ): Promise<IntakeResult> {
   const r = await store.recordRejected({
     inbound,
@@ -188,6 +197,7 @@ async function reject(
     error: why,
     messageType: msg?.messageType || undefined,
     controlId: msg?.controlId,
+    ...(identifiers && identifiers.length > 0 ? { identifiers } : {}),
   });
   const result: IntakeResult = {
     accepted: false,

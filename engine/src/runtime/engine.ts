@@ -12,7 +12,15 @@ import { type AuthRepository, AuthService, type AuthServiceOptions, cliActor } f
 import type { Registry } from "../config/index.js";
 import { type PipelineLog, type RetentionJob, silentLog, startRetention } from "../pipeline/index.js";
 import { Runner, type RunnerOptions } from "../pipeline/runner.js";
-import { type BodyCodec, Checkpointer, codecFromEnv, type Store, WriteLock } from "../store/index.js";
+import {
+  type BlindIndex,
+  type BodyCodec,
+  blindIndexFromEnv,
+  Checkpointer,
+  codecFromEnv,
+  type Store,
+  WriteLock,
+} from "../store/index.js";
 import { type BundleStore, configKeyFromEnv, DbBundles, FileBundles } from "./bundle-store.js";
 import { ConfigVersions } from "./config-versions.js";
 import { type OffloadOptions, offloader } from "./offload.js";
@@ -48,6 +56,8 @@ export interface EngineOptions {
   /** Run each outbound's delivery in a worker thread (default true; see offload.ts). */
   offloadDelivery?: boolean;
   auth?: AuthServiceOptions;
+  /** The blind index for inbounds' `identifiers` (default: from MEFOR_INDEX_KEY, none when unset). */
+  blindIndex?: BlindIndex;
 }
 
 /**
@@ -110,6 +120,8 @@ export class Engine {
   readonly runner: Runner;
   readonly versions: ConfigVersions;
   readonly log: PipelineLog;
+  /** Tokens for identifier search (MEFOR_INDEX_KEY); undefined when no key is set. */
+  readonly blindIndex: BlindIndex | undefined;
   readonly startedAt = Date.now();
   #retention: RetentionJob | undefined;
   #checkpointer: Checkpointer | undefined;
@@ -128,12 +140,14 @@ export class Engine {
     this.runtime = runtime;
     this.store = store;
     this.log = log;
+    this.blindIndex = opts.blindIndex;
     this.#bundles = bundles;
     this.authRepository = runtime.auth;
     this.auth = new AuthService(this.authRepository, opts.auth ?? {});
     this.runner = new Runner({
       store,
       log,
+      ...(opts.blindIndex ? { blindIndex: opts.blindIndex } : {}),
       ...(opts.runner ?? {}),
       ...(offload
         ? {
@@ -179,6 +193,13 @@ export class Engine {
     } catch (error) {
       throw new EngineStartError(error instanceof Error ? error.message : String(error));
     }
+    let blindIndex: BlindIndex | undefined;
+    try {
+      blindIndex = opts.blindIndex ?? blindIndexFromEnv(env);
+    } catch (error) {
+      throw new EngineStartError(error instanceof Error ? error.message : String(error));
+    }
+    if (blindIndex) opts = { ...opts, blindIndex };
     if (!codec.encrypted)
       log.warn({ event: "insecure" }, "message bodies are NOT encrypted at rest (development mode)");
     const settings = storeSettings(opts);

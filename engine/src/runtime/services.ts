@@ -29,7 +29,7 @@ export function engineServices(engine: Engine, opts: { recentLog?: LogRing } = {
     auth: engine.auth,
     monitoring: storeMonitoring(engine.store, () => describe(engine)),
     connections: control(engine),
-    messages: storeMessages(engine.store),
+    messages: storeMessages(engine.store, engine.blindIndex ? { blindIndex: engine.blindIndex } : {}),
     config: config(engine),
     ...(ring ? { support: { recentLog: () => ring.snapshot() } } : {}),
   };
