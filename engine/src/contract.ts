@@ -39,6 +39,7 @@ export type {
 export type {
   DeadLetterPage,
   DeadLetterQuery,
+  FindMessagesRequest,
   HistoryEvent,
   MessageDetail,
   MessagePage,
