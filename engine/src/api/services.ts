@@ -31,6 +31,8 @@ export interface ConnectionCounts {
   unrouted: number;
   delivered: number;
   failed: number;
+  /** Inbound: messages recorded as DUPLICATE (duplicate detection), not routed again. */
+  duplicates: number;
 }
 
 export interface ConnectionStatus {

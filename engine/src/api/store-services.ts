@@ -24,12 +24,13 @@ const ZERO: ConnectionCounts = {
   unrouted: 0,
   delivered: 0,
   failed: 0,
+  duplicates: 0,
 };
 
 function countsOf(c: ConnectionCounters | undefined): ConnectionCounts {
   if (!c) return { ...ZERO };
-  const { received, processed, errored, filtered, unrouted, delivered, failed } = c;
-  return { received, processed, errored, filtered, unrouted, delivered, failed };
+  const { received, processed, errored, filtered, unrouted, delivered, failed, duplicates } = c;
+  return { received, processed, errored, filtered, unrouted, delivered, failed, duplicates };
 }
 
 export function statsFromStore(s: StoreStats, at: number): EngineStats {

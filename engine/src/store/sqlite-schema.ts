@@ -91,6 +91,12 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX message_identifiers_token ON message_identifiers(token, message_id);
   CREATE INDEX message_identifiers_message ON message_identifiers(message_id);
   `,
+  // 5: duplicate detection — who sent a message (MSH-3/MSH-4), found by control id; a counter.
+  `
+  ALTER TABLE messages ADD COLUMN sender TEXT;
+  CREATE INDEX messages_dedupe ON messages(inbound, control_id, received_at) WHERE sender IS NOT NULL;
+  ALTER TABLE conn_stats ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const STORE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -427,6 +427,90 @@ export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<S
       });
     });
 
+    describe("duplicate detection", () => {
+      const dedupe = { sender: "LAB^NORTH", windowMs: 60_000 };
+      it("records a repeat of an accepted control id from the same sender as DUPLICATE: no stage row, counted", async () => {
+        const t0 = Date.now();
+        const a = await t.store.enqueueIngress({
+          inbound: "IB_D",
+          raw: buf(adt("D1")),
+          controlId: "D1",
+          dedupe,
+          receivedAt: t0,
+        });
+        const b = await t.store.enqueueIngress({
+          inbound: "IB_D",
+          raw: buf(adt("D1")),
+          controlId: "D1",
+          dedupe,
+          receivedAt: t0 + 1000,
+        });
+        assert.equal(a.disposition, "RECEIVED");
+        assert.deepEqual(b, { messageId: b.messageId, disposition: "DUPLICATE", duplicateOf: a.messageId });
+        assert.equal(
+          await count("SELECT count(*) AS n FROM stage_rows WHERE message_id = ?", b.messageId),
+          0,
+        );
+        const detail = await t.store.getMessage(b.messageId);
+        assert.equal(detail?.disposition, "DUPLICATE");
+        assert.deepEqual(
+          detail?.history.map((e) => [e.kind, e.detail]),
+          [["duplicate", `of message ${a.messageId}`]],
+        );
+        // Another sender, another inbound, or past the window: not a duplicate.
+        const other = await t.store.enqueueIngress({
+          inbound: "IB_D",
+          raw: buf(adt("D1")),
+          controlId: "D1",
+          dedupe: { ...dedupe, sender: "LAB^SOUTH" },
+          receivedAt: t0 + 2000,
+        });
+        assert.equal(other.disposition, "RECEIVED");
+        const late = await t.store.enqueueIngress({
+          inbound: "IB_D",
+          raw: buf(adt("D1")),
+          controlId: "D1",
+          dedupe,
+          receivedAt: t0 + 61_001,
+        });
+        assert.equal(late.disposition, "RECEIVED");
+        const elsewhere = await t.store.enqueueIngress({
+          inbound: "IB_E",
+          raw: buf(adt("D1")),
+          controlId: "D1",
+          dedupe,
+          receivedAt: t0 + 3000,
+        });
+        assert.equal(elsewhere.disposition, "RECEIVED");
+        const c = (await t.store.stats()).connections.find((x) => x.conn === "IB_D");
+        assert.equal(c?.received, 4);
+        assert.equal(c?.duplicates, 1);
+        // Only the accepted ones are queued for routing.
+        assert.equal((await t.store.claimIngress("IB_D", claim)).length, 3);
+      });
+
+      it("catches two copies in one group commit, and never counts a rejected arrival as the original", async () => {
+        const [x, y] = await Promise.all([
+          t.store.enqueueIngress({ inbound: "IB_D", raw: buf(adt("D2")), controlId: "D2", dedupe }),
+          t.store.enqueueIngress({ inbound: "IB_D", raw: buf(adt("D2")), controlId: "D2", dedupe }),
+        ]);
+        assert.deepEqual([x?.disposition, y?.disposition], ["RECEIVED", "DUPLICATE"]);
+        await t.store.recordRejected({
+          inbound: "IB_D",
+          raw: buf("bad"),
+          controlId: "D3",
+          error: "cannot parse",
+        });
+        const fixed = await t.store.enqueueIngress({
+          inbound: "IB_D",
+          raw: buf(adt("D3")),
+          controlId: "D3",
+          dedupe,
+        });
+        assert.equal(fixed.disposition, "RECEIVED");
+      });
+    });
+
     describe("texts as given", () => {
       it("keeps quotes, backslashes, braces, commas and NULL-like words exactly, in every column", async () => {
         // Names and texts travel in multi-row statements on PostgreSQL (array literals): none may bend.
