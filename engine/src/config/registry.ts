@@ -20,6 +20,7 @@ export interface InboundDef {
     hl7Version?: string;
     /** HL7 fields indexed for identifier search (blind index). */
     identifiers?: string[];
+    duplicates?: { windowMinutes: number; action: "ack" | "reject" };
     description?: string;
   };
   origin: Origin;

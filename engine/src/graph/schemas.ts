@@ -1096,6 +1096,22 @@ export const INBOUND_OPTIONS_SCHEMA: JsonSchema = {
         "HL7 fields to index for search (blind index, keyed by MEFOR_INDEX_KEY), e.g. PID-3.1, MSH-10",
       items: { type: "string", minLength: 1 },
     },
+    duplicates: {
+      type: "object",
+      description:
+        "Duplicate detection: the same MSH-10 from the same sender (MSH-3/MSH-4) within the window is recorded as DUPLICATE and not routed again",
+      properties: {
+        windowMinutes: { type: "integer", minimum: 1, maximum: 10080 },
+        action: {
+          type: "string",
+          enum: ["ack", "reject"],
+          default: "ack",
+          description: "ack: answer AA as for the original; reject: answer AR (a NAK) naming the original",
+        },
+      },
+      required: ["windowMinutes"],
+      additionalProperties: false,
+    },
     description: { type: "string" },
   },
   required: ["router"],

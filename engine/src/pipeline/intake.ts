@@ -45,12 +45,17 @@ export interface InboundOptions {
   validate?: (msg: Message) => readonly ValidationProblem[];
   /** Blind-index tokens of the message's identifier fields (the inbound's `identifiers` option). */
   identify?: (msg: Message) => readonly string[];
+  /** Duplicate detection (the inbound's `duplicates` option); `reject` answers AR instead of AA. */
+  dedupe?: { windowMs: number; reject: boolean };
 }
 
 export interface IntakeResult {
   /** The ACK or NAK bytes to send back; absent for ACK mode none and for non-HL7 content. */
   reply?: Buffer;
-  /** True when the message was committed as RECEIVED (safe to ACK / answer 200 / delete the file). */
+  /**
+   * True when the message was committed as RECEIVED — or as DUPLICATE with the `ack` action — (safe
+   * to ACK / answer 200 / delete the file).
+   */
   accepted: boolean;
   /** RECEIVED, or ERROR for a recorded rejection. */
   disposition: Disposition;
@@ -169,11 +174,31 @@ async function receive(
     messageType: msg.messageType || undefined,
     controlId: msg.controlId,
     ...identifiersOf(msg, opts),
+    ...(opts.dedupe ? { dedupe: { sender: senderOf(msg), windowMs: opts.dedupe.windowMs } } : {}),
   });
+  if (r.disposition === "DUPLICATE" && opts.dedupe?.reject) {
+    // Recorded (and counted) already; the sender hears it was not taken again.
+    const why = `duplicate of message ${r.duplicateOf}`;
+    const nak = ackText(msg, mode, "reject", { message: why, code: "205" });
+    const result: IntakeResult = {
+      accepted: false,
+      disposition: r.disposition,
+      messageId: r.messageId,
+      error: why,
+    };
+    if (nak !== undefined) result.reply = encodeHl7Text(nak);
+    return result;
+  }
+  // A duplicate answered as accepted: the sender stops resending, the connector finishes as for the original.
   const result: IntakeResult = { accepted: true, disposition: r.disposition, messageId: r.messageId };
   const ack = ackText(msg, mode, "accept");
   if (ack !== undefined) result.reply = encodeHl7Text(ack);
   return result;
+}
+
+/** Who sent a message, for duplicate detection: MSH-3 (application) and MSH-4 (facility). */
+function senderOf(msg: Message): string {
+  return `${msg.get("MSH-3") ?? ""}^${msg.get("MSH-4") ?? ""}`;
 }
 
 function identifiersOf(msg: Message, opts: InboundOptions): { identifiers?: readonly string[] } {

@@ -523,6 +523,8 @@ export function inboundOptions(def: InboundDef, index?: BlindIndex): InboundOpti
   const opts: InboundOptions = { contentType: o.contentType, ack: o.ack };
   const fields = o.identifiers ?? [];
   if (index && fields.length > 0) opts.identify = (m: Message) => index.tokens(fields.map((f) => m.get(f)));
+  if (o.duplicates)
+    opts.dedupe = { windowMs: o.duplicates.windowMinutes * 60_000, reject: o.duplicates.action === "reject" };
   if (o.strict) {
     const version = o.hl7Version;
     opts.validate = (m: Message): ValidationProblem[] =>
