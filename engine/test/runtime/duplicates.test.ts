@@ -90,7 +90,7 @@ handler("h", (msg) => send("OB_DUP_SINK", msg));
       replies.map((r) => r.get("MSA-1")),
       ["AA", "AR", "AA"],
     );
-    const original = (
+    const dup = (
       await engine.store.listMessages({ inbound: "IB_DUP_REJECT", disposition: "DUPLICATE" })
     )[0];
     assert.ok(dup);
