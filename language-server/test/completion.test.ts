@@ -189,6 +189,8 @@ describe("language server: completion", () => {
       "ack",
       "strict",
       "hl7Version",
+      "identifiers",
+      "duplicates",
       "description",
     ]);
   });
