@@ -11,6 +11,7 @@ import { postgresUrl } from "@messagefoundry/test-services";
 import Database from "better-sqlite3";
 import { after, before, describe, it } from "mocha";
 import { UserAdmin } from "../../src/auth/index.js";
+import { run } from "../../src/cli/program.js";
 import type { Engine } from "../../src/runtime/index.js";
 import { openRuntimeStore } from "../../src/runtime/index.js";
 import { aesGcmCodec, generateStoreKey, parseStoreKey } from "../../src/store/index.js";
@@ -122,6 +123,26 @@ describe("cli: backup and restore-verify", function () {
     const again = await cli(["backup", "--to", file, "--db", db], tmp.dir, ENV);
     assert.equal(again.code, 1);
     assert.match(again.err, /already exists/);
+  });
+
+  it("shows a progress line on a terminal", async () => {
+    let out = "";
+    let err = "";
+    const io = {
+      out: (s: string) => {
+        out += s;
+      },
+      err: (s: string) => {
+        err += s;
+      },
+      cwd: tmp.dir,
+      env: ENV,
+      isTTY: true,
+    };
+    const file = join(tmp.dir, "backups", "tty.db");
+    assert.equal(await run(["node", "messagefoundry", "backup", "--to", file, "--db", db], io), 0, err);
+    assert.match(err, /\rbackup: 100% \(\d+\.\d MB of \d+\.\d MB\)/);
+    assert.match(out, /^backup written: .*tty\.db \(\d+\.\d MB in \d+ ms\)\n$/);
   });
 
   it("fails with the wrong key, naming rows (never content)", async () => {
