@@ -31,7 +31,7 @@ export interface JsonSchema {
    * `ip-or-cidr`: an IPv4/IPv6 address or CIDR block (see address.ts); `cron`, `timezone`, `amqp-url`:
    * see formats.ts; `ssh-host-key`: a SHA-256 host key fingerprint or `insecure-accept-any` (host-key.ts).
    */
-  format?: "ip-or-cidr" | "cron" | "timezone" | "amqp-url" | "ssh-host-key";
+  format?: "ip-or-cidr" | "cron" | "timezone" | "amqp-url" | "ssh-host-key" | "hl7-field-path";
   "x-mf-secret"?: boolean;
   "x-mf-required-outbound"?: readonly string[];
   "x-mf-required-inbound"?: readonly string[];
@@ -1094,7 +1094,7 @@ export const INBOUND_OPTIONS_SCHEMA: JsonSchema = {
       type: "array",
       description:
         "HL7 fields to index for search (blind index, keyed by MEFOR_INDEX_KEY), e.g. PID-3.1, MSH-10",
-      items: { type: "string", minLength: 1 },
+      items: { type: "string", format: "hl7-field-path" },
     },
     duplicates: {
       type: "object",

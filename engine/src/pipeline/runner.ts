@@ -517,12 +517,22 @@ function status(
   };
 }
 
+/** A field's value for the blind index; a path the loader let through but HL7 refuses indexes nothing. */
+function fieldOf(m: Message, path: string): string | undefined {
+  try {
+    return m.get(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The intake options an inbound's definition asks for (content type, ACK mode, strict validation). */
 export function inboundOptions(def: InboundDef, index?: BlindIndex): InboundOptions {
   const o = def.options;
   const opts: InboundOptions = { contentType: o.contentType, ack: o.ack };
   const fields = o.identifiers ?? [];
-  if (index && fields.length > 0) opts.identify = (m: Message) => index.tokens(fields.map((f) => m.get(f)));
+  if (index && fields.length > 0)
+    opts.identify = (m: Message) => index.tokens(fields.map((f) => fieldOf(m, f)));
   if (o.duplicates)
     opts.dedupe = { windowMs: o.duplicates.windowMinutes * 60_000, reject: o.duplicates.action === "reject" };
   if (o.strict) {
