@@ -90,9 +90,7 @@ handler("h", (msg) => send("OB_DUP_SINK", msg));
       replies.map((r) => r.get("MSA-1")),
       ["AA", "AR", "AA"],
     );
-    const dup = (
-      await engine.store.listMessages({ inbound: "IB_DUP_REJECT", disposition: "DUPLICATE" })
-    )[0];
+    const dup = (await engine.store.listMessages({ inbound: "IB_DUP_REJECT", disposition: "DUPLICATE" }))[0];
     assert.ok(dup);
     assert.match(replies[1]?.encode() ?? "", new RegExp(`duplicate of message ${dup.id - 1}\\b`));
     await until(() => delivered("DUPR1") === 2); // the original and the other sender's
