@@ -52,6 +52,16 @@ export const API_ERRORS = {
   USER_EXISTS: 409,
   USER_NOT_FOUND: 404,
   SCHEMA_TOO_NEW: 500,
+  /** Disabling or demoting the last enabled administrator is refused. */
+  LAST_ADMIN: 409,
+  /** The password was reset: change it (POST /auth/password) before anything else. */
+  PASSWORD_CHANGE_REQUIRED: 403,
+  /** API tokens cannot manage users or tokens, nor do sensitive actions unless made `sensitive`. */
+  TOKEN_NOT_ALLOWED: 403,
+  /** A token asked for a permission its creator does not hold. */
+  TOKEN_SCOPE: 400,
+  TOKEN_NOT_FOUND: 404,
+  SESSION_NOT_FOUND: 404,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

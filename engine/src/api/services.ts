@@ -5,7 +5,7 @@
  * Times are epoch milliseconds here; the routes render them as ISO 8601.
  * Services signal "not found" by returning undefined and domain failures by throwing ApiError.
  */
-import type { AuthService } from "../auth/index.js";
+import type { ApiTokens, AuthService, UserAdmin, UserSessions } from "../auth/index.js";
 import type { GraphDiff, Problem, RegistryGraph } from "../graph/index.js";
 import type { Disposition, MessageDetail, MessageSummary, Stage, StageRowInfo } from "../store/index.js";
 
@@ -175,11 +175,37 @@ export interface ConfigService {
 /** The subset of the auth core the API calls (the real AuthService satisfies it). */
 export type AuthPort = Pick<
   AuthService,
-  "login" | "authenticate" | "logout" | "reauthenticate" | "requireRecentAuth" | "recordAudit" | "policy"
+  | "login"
+  | "authenticate"
+  | "logout"
+  | "reauthenticate"
+  | "changePassword"
+  | "requireRecentAuth"
+  | "recordAudit"
+  | "policy"
+  | "now"
 >;
+
+/** Users, their sessions and API tokens (the auth core's classes over the engine's auth tables). */
+export interface AccountServices {
+  users: Pick<
+    UserAdmin,
+    | "list"
+    | "get"
+    | "addWithOneTimePassword"
+    | "disable"
+    | "enable"
+    | "setRole"
+    | "resetPassword"
+    | "enrolMfa"
+  >;
+  sessions: Pick<UserSessions, "list" | "revoke" | "revokeAll">;
+  tokens: Pick<ApiTokens, "create" | "list" | "revoke">;
+}
 
 export interface EngineServices {
   auth: AuthPort;
+  accounts: AccountServices;
   monitoring: MonitoringService;
   connections: ConnectionControl;
   messages: MessagesService;

@@ -4,6 +4,7 @@
  * config through the config versions, mapped onto the API's stable error codes.
  */
 import {
+  type AccountServices,
   ApiError,
   type ConfigService,
   type ConfigVersion,
@@ -15,6 +16,7 @@ import {
   storeMessages,
   storeMonitoring,
 } from "../api/index.js";
+import { ApiTokens, UserAdmin, UserSessions } from "../auth/index.js";
 import { errorClass } from "../pipeline/error-class.js";
 import { ConfigVersionError, type ConfigVersions } from "./config-versions.js";
 import type { Engine } from "./engine.js";
@@ -24,10 +26,22 @@ import type { VersionRow } from "./versions-repository.js";
 export function engineServices(engine: Engine): EngineServices {
   return {
     auth: engine.auth,
+    accounts: accounts(engine),
     monitoring: storeMonitoring(engine.store, () => describe(engine)),
     connections: control(engine),
     messages: storeMessages(engine.store),
     config: config(engine),
+  };
+}
+
+/** Users, sessions and tokens over the engine's auth tables, on the auth service's clock and policy. */
+function accounts(engine: Engine): AccountServices {
+  const now = () => engine.auth.now();
+  const policy = engine.auth.policy;
+  return {
+    users: new UserAdmin(engine.authRepository, { policy, now }),
+    sessions: new UserSessions(engine.authRepository, policy, now),
+    tokens: new ApiTokens(engine.authRepository, { now }),
   };
 }
 

@@ -190,6 +190,7 @@ describe("auth/sqlite schema", () => {
       .pluck()
       .all() as string[];
     assert.deepEqual(tables, [
+      "auth_api_tokens",
       "auth_audit",
       "auth_audit_head",
       "auth_schema_version",
@@ -198,7 +199,7 @@ describe("auth/sqlite schema", () => {
       "auth_users",
       "messages",
     ]);
-    assert.deepEqual(t.db.prepare("SELECT version FROM auth_schema_version").pluck().all(), [1, 2]);
+    assert.deepEqual(t.db.prepare("SELECT version FROM auth_schema_version").pluck().all(), [1, 2, 3]);
   });
 
   it("refuses a database migrated by a newer engine", async () => {
