@@ -88,7 +88,7 @@ export {
 } from "./sql-work.js";
 export { type AuthRepositoryOptions, SqliteAuthRepository } from "./sqlite-repository.js";
 export { type PasswordInputOptions, readPasswordFromStdin } from "./stdin.js";
-export { API_TOKEN_PREFIX, looksLikeApiToken } from "./tokens.js";
+export { API_TOKEN_PREFIX, hashToken, looksLikeApiToken } from "./tokens.js";
 export type { TotpEnrolment } from "./totp.js";
 export { SESSION_REF, type SessionSummary, UserSessions } from "./user-sessions.js";
 export { isValidUsername } from "./username.js";

@@ -102,9 +102,7 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
   try {
     engine = await Engine.open({
       configDir,
-      ...(pg
-        ? { store: { backend: "postgres", pg: pg.conn } }
-        : { dbPath: join(dir, "engine.db") }),
+      ...(pg ? { store: { backend: "postgres", pg: pg.conn } } : { dbPath: join(dir, "engine.db") }),
       env: "test",
       codec: aesGcmCodec(makeStoreKey(randomBytes(32))),
       processEnv: {

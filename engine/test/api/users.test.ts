@@ -42,7 +42,10 @@ for (const backend of BACKENDS)
     });
 
     it("adds a user with a one-time password that must be changed before anything else", async () => {
-      const add = await h.call("POST", "/users", { token: admin, body: { name: "new.viewer", role: "viewer" } });
+      const add = await h.call("POST", "/users", {
+        token: admin,
+        body: { name: "new.viewer", role: "viewer" },
+      });
       assert.equal(add.status, 201, JSON.stringify(add.body));
       const otp: string = add.body.oneTimePassword;
       assert.match(otp, /^[A-Za-z0-9]{5}(-[A-Za-z0-9]{5}){3}$/);
@@ -84,11 +87,18 @@ for (const backend of BACKENDS)
     });
 
     it("a new administrator gets an MFA enrolment with the one-time password, shown once", async () => {
-      const add = await h.call("POST", "/users", { token: admin, body: { name: "second.admin", role: "administrator" } });
+      const add = await h.call("POST", "/users", {
+        token: admin,
+        body: { name: "second.admin", role: "administrator" },
+      });
       assert.equal(add.status, 201);
       assert.match(add.body.mfa.uri, /^otpauth:\/\/totp\//);
       h.clock.advance(30_000);
-      const login = await signIn("second.admin", add.body.oneTimePassword, totpAt(add.body.mfa.secret, h.clock.t));
+      const login = await signIn(
+        "second.admin",
+        add.body.oneTimePassword,
+        totpAt(add.body.mfa.secret, h.clock.t),
+      );
       assert.equal(login.status, 200, JSON.stringify(login.body));
       assert.equal(login.body.mustChangePassword, true);
       // Nothing of it is kept in the clear or listed again.
@@ -103,7 +113,10 @@ for (const backend of BACKENDS)
       assert.equal(dup.body.error.code, "USER_EXISTS");
       const role = await h.call("POST", "/users", { token: admin, body: { name: "x.y", role: "root" } });
       assert.equal(role.body.error.code, "VALIDATION_FAILED");
-      const name = await h.call("POST", "/users", { token: admin, body: { name: "bad name!", role: "viewer" } });
+      const name = await h.call("POST", "/users", {
+        token: admin,
+        body: { name: "bad name!", role: "viewer" },
+      });
       assert.equal(name.body.error.code, "INVALID_USERNAME");
       const missing = await h.call("POST", "/users/nobody.here/disable", { token: admin });
       assert.equal(missing.status, 404);
@@ -140,7 +153,9 @@ for (const backend of BACKENDS)
     it("never disables or demotes the last enabled administrator (409 LAST_ADMIN)", async () => {
       await h.users.add("test-setup", "lone.admin", "viewer", PASSWORD);
       // Every other administrator made by earlier tests is disabled first, so one stays.
-      for (const u of (await h.users.list()).filter((x) => x.role === "administrator" && x.name !== "administrator"))
+      for (const u of (await h.users.list()).filter(
+        (x) => x.role === "administrator" && x.name !== "administrator",
+      ))
         await h.users.disable("test-setup", u.name);
       for (const [path, body] of [
         ["/users/administrator/disable", undefined],
@@ -153,9 +168,15 @@ for (const backend of BACKENDS)
       assert.equal((await h.users.get("administrator")).disabled, false);
       // With a second enabled administrator the first may step down.
       await h.call("POST", "/users/lone.admin/role", { token: admin, body: { role: "administrator" } });
-      const demote = await h.call("POST", "/users/lone.admin/role", { token: admin, body: { role: "viewer" } });
+      const demote = await h.call("POST", "/users/lone.admin/role", {
+        token: admin,
+        body: { role: "viewer" },
+      });
       assert.equal(demote.status, 200);
-      const again = await h.call("POST", "/users/administrator/role", { token: admin, body: { role: "administrator" } });
+      const again = await h.call("POST", "/users/administrator/role", {
+        token: admin,
+        body: { role: "administrator" },
+      });
       assert.equal(again.status, 200, "keeping the role is no demotion");
     });
 
@@ -203,7 +224,10 @@ for (const backend of BACKENDS)
       // Another user's session id does not end this user's session.
       const adminSessions = await h.call("GET", "/me/sessions", { token: admin });
       const foreign = adminSessions.body.items[0].id;
-      assert.equal((await h.call("DELETE", `/users/busy.op/sessions/${foreign}`, { token: admin })).status, 404);
+      assert.equal(
+        (await h.call("DELETE", `/users/busy.op/sessions/${foreign}`, { token: admin })).status,
+        404,
+      );
       const all = await h.call("DELETE", "/users/busy.op/sessions", { token: admin });
       assert.equal(all.body.revoked, 2);
       assert.equal((await h.call("GET", "/auth/session", { token: c })).status, 401);
