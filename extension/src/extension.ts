@@ -18,6 +18,8 @@ import {
   registerEngineCommands,
 } from "./ops/index.js";
 import { LocalEngineController, registerLocalEngineCommands } from "./ops/localEngine.js";
+import { registerUserCommands } from "./ops/usersCommands.js";
+import { UsersTree } from "./ops/usersTree.js";
 import { registerSendCommand } from "./send/sendCommand.js";
 import { makeCliRunner, type Services } from "./services.js";
 import {
@@ -52,6 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   localEngine = local;
   const connections = new ConnectionsTree(session, watch);
   const deadLetters = new DeadLettersTree(session, watch);
+  const users = new UsersTree(session, watch);
   const configExplorer = new ConfigExplorer(services);
   const connectionsView = vscode.window.createTreeView("messagefoundry.connections", {
     treeDataProvider: connections,
@@ -89,6 +92,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     deadLetters,
     connectionsView,
     vscode.window.registerTreeDataProvider("messagefoundry.deadLetters", deadLetters),
+    users,
+    vscode.window.registerTreeDataProvider(UsersTree.viewId, users),
+    ...registerUserCommands({ session, tree: users }),
     configExplorer,
     vscode.window.registerTreeDataProvider(ConfigExplorer.viewId, configExplorer),
     vscode.commands.registerCommand("messagefoundry.config.refresh", () => configExplorer.refresh()),

@@ -146,8 +146,8 @@ export class AuthService {
   }
 
   /**
-   * Changes the session user's own password: the current one (and a TOTP code when enrolled) is
-   * checked like a re-authentication. Clears a reset's must-change flag, ends the user's other
+   * Changes the session user's own password: the current one (and, outside the re-authentication
+   * window, a TOTP code when enrolled) is checked like a re-authentication. Clears a reset's must-change flag, ends the user's other
    * sessions, and marks this one recently authenticated.
    */
   async changePassword(
@@ -175,7 +175,11 @@ export class AuthService {
       await this.#failEnding(attempt, "bad_password", session.id);
       throw invalidCredentials();
     }
-    const step = await this.#checkMfa(attempt, user, change.totp, session.id);
+    // Right after a full sign-in (the must-change flow) the session's factors are fresh: a second TOTP
+    // code is asked for only outside the re-authentication window.
+    const step = isRecentAuth(session, now, this.policy.recentAuthMs)
+      ? undefined
+      : await this.#checkMfa(attempt, user, change.totp, session.id);
     const passwordHash = await hashPassword(change.newPassword, this.policy.hash);
     const reused = await this.#repo.transaction((tx) =>
       this.#passwordChanged(tx, attempt, user, step, session.id, passwordHash),
