@@ -165,7 +165,13 @@ export class UserAdmin {
     await this.#change(
       name,
       function* (tx, user, audit) {
-        yield* tx.updateUser(user.id, { passwordHash, passwordChangedAt: now, updatedAt: now });
+        // A password set on purpose (the CLI's `user passwd`) is the user's own: no change is due.
+        yield* tx.updateUser(user.id, {
+          passwordHash,
+          passwordChangedAt: now,
+          updatedAt: now,
+          mustChangePassword: false,
+        });
         const ended = yield* tx.deleteUserSessions(user.id);
         yield* audit(AUDIT_ACTIONS.userPasswordChanged, { sessionsEnded: ended });
       },

@@ -122,6 +122,7 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
           const flags = [
             u.disabled ? "disabled" : "",
             u.mfaEnrolled ? "mfa" : "",
+            u.mustChangePassword ? "must-change-password" : "",
             u.lockedUntil ? "locked" : "",
           ]
             .filter(Boolean)
