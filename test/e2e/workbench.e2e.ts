@@ -567,6 +567,50 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     assert.ok(!actions.some((a) => /Stop Connection|Start Connection/.test(a)), "no Start/Stop button");
   });
 
+  it("gives an administrator the Users & Sessions view: add a user with a one-time password shown once", async () => {
+    if (!engine) throw new Error("no engine");
+    const e = engine;
+    // The deployer signed in above has no users:manage: no such view.
+    assert.equal(await wb.viewHeader("Users & Sessions").count(), 0, "no Users view for a deployer");
+    await wb.runCommand("MessageFoundry: Sign Out of Engine");
+    await wb.runCommand("MessageFoundry: Sign In to Engine…");
+    await wb.answer(/User name/, e.admin.username);
+    await wb.answer(/Password/, e.admin.password);
+    await wb.waitForQuickInput(/Authenticator code/);
+    await wb.answer(/Authenticator code/, await e.admin.totp());
+    await wb.viewHeader("Users & Sessions").first().waitFor({ timeout: 60_000 });
+    await wb.treeRow(e.username).waitFor({ timeout: 30_000 });
+    await wb.screenshot("8a-users-view");
+
+    await wb.runCommand("MessageFoundry: Add User…");
+    await wb.answer(/Sign-in name/, "e2e_viewer");
+    await wb.answer(/role/i, "viewer");
+    const dialog = wb.page.locator(".monaco-dialog-box").filter({ hasText: /One-time password/ });
+    await dialog.waitFor({ timeout: 30_000 });
+    const text = await textOf(dialog);
+    await wb.screenshot("8b-one-time-password");
+    const otp = /One-time password: (\S+)/.exec(text)?.[1] ?? "";
+    assert.match(otp, /^[A-Za-z0-9]{5}(-[A-Za-z0-9]{5}){3}$/, text);
+    assert.equal(await dialog.getByRole("button", { name: "Copy password" }).count(), 1);
+    await wb.page.keyboard.press("Escape");
+    await wb.treeRow("e2e_viewer").waitFor({ timeout: 30_000 });
+    assert.match(await textOf(wb.treeRow("e2e_viewer")), /viewer · no MFA · must change password/);
+
+    // The password works once, and only to change it.
+    const login = await fetch(`${e.url}/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "e2e_viewer", password: otp }),
+    });
+    assert.equal(login.status, 200);
+    assert.equal(((await login.json()) as { mustChangePassword: boolean }).mustChangePassword, true);
+
+    await wb.runCommand("MessageFoundry: My Sessions…");
+    await wb.waitForQuickInput(/this session/);
+    await wb.screenshot("8c-my-sessions");
+    await wb.page.keyboard.press("Escape");
+  });
+
   it("starts a local engine on the workspace, sends a sample to its inbound and shows the ACK", async function () {
     this.timeout(240_000);
     // The local engine runs the same config: the test's engine gives its ports back first.

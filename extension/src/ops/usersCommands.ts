@@ -26,8 +26,13 @@ async function showOnce(name: string, issued: Parameters<typeof credentialsNotic
     );
     const copy = notice.copies.find((c) => c.button === pick);
     if (!copy) return;
-    await vscode.env.clipboard.writeText(copy.value);
-    vscode.window.setStatusBarMessage(`${copy.button.replace("Copy ", "")} copied`, 3000);
+    try {
+      await vscode.env.clipboard.writeText(copy.value);
+      vscode.window.setStatusBarMessage(`${copy.button.replace("Copy ", "")} copied`, 3000);
+    } catch {
+      // A browser-hosted VS Code may refuse the clipboard: the text stays readable in the notice.
+      void vscode.window.showWarningMessage("Could not copy; select the text in the notice instead.");
+    }
     if (notice.copies.length === 1) return;
   }
 }
