@@ -34,7 +34,7 @@ export function looksLikeApiToken(token: unknown): token is string {
 
 /**
  * A one-time password an administrator hands over (reset, new user): 20 characters from an alphabet
- * without look-alikes, in groups of 5 (about 100 bits). Valid until the user changes it at sign-in.
+ * without look-alikes, in groups of 5 (about 116 bits). Valid until the user changes it at sign-in.
  */
 export function newOneTimePassword(): string {
   const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
