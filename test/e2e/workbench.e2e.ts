@@ -580,7 +580,7 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     await wb.answer(/Authenticator code/, await e.admin.totp());
     await wb.viewHeader("Users & Sessions").first().waitFor({ timeout: 60_000 });
     await wb.treeRow(e.username).waitFor({ timeout: 30_000 });
-    await wb.screenshot("8a-users-view");
+    await wb.screenshot("7b-users-view");
 
     await wb.runCommand("MessageFoundry: Add User…");
     await wb.answer(/Sign-in name/, "e2e_viewer");
@@ -588,11 +588,15 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     const dialog = wb.page.locator(".monaco-dialog-box").filter({ hasText: /One-time password/ });
     await dialog.waitFor({ timeout: 30_000 });
     const text = await textOf(dialog);
-    await wb.screenshot("8b-one-time-password");
-    const otp = /One-time password: (\S+)/.exec(text)?.[1] ?? "";
-    assert.match(otp, /^[A-Za-z0-9]{5}(-[A-Za-z0-9]{5}){3}$/, text);
-    assert.equal(await dialog.getByRole("button", { name: "Copy password" }).count(), 1);
+    await wb.screenshot("7c-one-time-password");
+    const copyButtons = await dialog.getByRole("button", { name: "Copy password" }).count();
+    // Closed before asserting, so a failure here leaves no modal in the way of the next step.
     await wb.page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden", timeout: 10_000 });
+    // The dialog's text runs together (no line breaks): the password is its 4 groups of 5.
+    const otp = /One-time password: ([A-Za-z0-9]{5}(?:-[A-Za-z0-9]{5}){3})/.exec(text)?.[1] ?? "";
+    assert.ok(otp, text);
+    assert.equal(copyButtons, 1);
     await wb.treeRow("e2e_viewer").waitFor({ timeout: 30_000 });
     assert.match(await textOf(wb.treeRow("e2e_viewer")), /viewer · no MFA · must change password/);
 
@@ -606,8 +610,9 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     assert.equal(((await login.json()) as { mustChangePassword: boolean }).mustChangePassword, true);
 
     await wb.runCommand("MessageFoundry: My Sessions…");
-    await wb.waitForQuickInput(/this session/);
-    await wb.screenshot("8c-my-sessions");
+    // One row: the session this window signed in with (its description says "this session").
+    await wb.waitForQuickInput(/title: My sessions on e2e;.*rows: Session [0-9a-f]{8}/);
+    await wb.screenshot("7d-my-sessions");
     await wb.page.keyboard.press("Escape");
   });
 
