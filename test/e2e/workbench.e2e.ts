@@ -638,6 +638,8 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     await wb.screenshot("8a-local-engine");
 
     await wb.quickOpen("adt_a01.hl7");
+    // The parse-tree step left PID-5 selected in this file: Send would send the selection (no MSH).
+    await wb.page.keyboard.press("Escape");
     await wb.runCommand("MessageFoundry: Send to MLLP…");
     await wb.pick("IB_ACME_ADT", /IB_ACME_ADT/);
     const ack = await wb.notification(/ACK from IB_ACME_ADT/, 60_000);

@@ -147,6 +147,7 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
       auth: running.auth,
       users,
       engine: running,
+      // On PostgreSQL (`backend: "postgres"`) this is the PostgreSQL store: use only the Store contract then.
       store: running.store as SqliteStore,
       dir,
       adminSecret,
