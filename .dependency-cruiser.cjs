@@ -15,6 +15,8 @@ const PACKAGES = ["engine", "language-server", "webviews", "extension", "bench",
 const ENGINE_WHITE_BOX = [
   "^bench/store/run\\.ts$",
   "^bench/throughput/run\\.ts$",
+  "^bench/throughput/pg-engine\\.ts$",
+  "^bench/throughput/pg-delivery\\.ts$",
   "^bench/staging/run\\.ts$",
   "^test/e2e-engine/crash\\.test\\.ts$",
   "^test/e2e-engine/amqp-crash\\.test\\.ts$",
@@ -127,6 +129,13 @@ module.exports = {
       to: { pathNot: ["^engine/src/hl7/", "^node_modules/hl7v2-dictionary/", "^module$"] },
     },
     {
+      name: "x12-pure",
+      comment: "messagefoundry/x12 is pure: no other engine folder, no node built-ins, no packages.",
+      severity: "error",
+      from: { path: "^engine/src/x12/" },
+      to: { pathNot: ["^engine/src/x12/"] },
+    },
+    {
       name: "graph-pure",
       comment:
         "messagefoundry/graph is pure: no other engine folder, no node built-ins, no packages but croner (pure, no dependencies: the timer's cron check, one rule for the loader and the language server).",
@@ -138,7 +147,7 @@ module.exports = {
       name: "no-api-below",
       comment: "The API adapts the engine; nothing under it imports it.",
       severity: "error",
-      from: { path: "^engine/src/(pipeline|store|transports|config|auth|hl7|graph)/" },
+      from: { path: "^engine/src/(pipeline|store|transports|config|auth|hl7|x12|graph)/" },
       to: { path: "^engine/src/api/" },
     },
     {

@@ -12,6 +12,10 @@
  *   3. the engine's peak RSS (VmHWM).
  *
  * Run: node --conditions=source --import tsx bench/throughput/run.ts [--senders=16,64] [--seconds=10] [--rate=2000] [--src]
+ *      [--store postgres]   (`npm run bench -- throughput --store postgres`)
+ * `--store postgres` runs the engine on the machine's PostgreSQL (postgresUrl(), a fresh schema,
+ * synchronous_commit on) right after SQLite in the same run, and adds the store's round trips per
+ * message (statements it sent, each one round trip) and the PostgreSQL / SQLite ratio.
  * The built engine (engine/dist, what `npm start` runs; built first if missing) unless --src, which
  * runs the sources under tsx. The sustained phase runs once per sender count; the fixed-rate phase
  * spreads its load over --rate-senders=16 connections.
@@ -25,7 +29,9 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { postgresUrl, provideServices, stopServices } from "@messagefoundry/test-services";
 import { encodeMllp, MllpDecoder } from "messagefoundry/hl7";
+import pg from "pg";
 import { threadSource } from "../../engine/src/thread-source.js";
 import { freePort } from "../../engine/test/support/fixtures.js";
 
@@ -45,6 +51,22 @@ const SENDER_COUNTS = (process.argv.find((a) => a.startsWith("--senders="))?.sli
 const RATE_SENDERS = arg("rate-senders", 16);
 const SECONDS = arg("seconds", 10);
 const RATE = arg("rate", 2000);
+type StoreKind = "sqlite" | "postgres";
+/**
+ * `--store postgres` (or `--store=postgres`): PostgreSQL, with SQLite first in the same run as the
+ * reference its figures are compared with. Default: SQLite only.
+ */
+const STORE_ARG =
+  process.argv.find((a) => a.startsWith("--store="))?.slice(8) ??
+  (process.argv.includes("--store") ? process.argv[process.argv.indexOf("--store") + 1] : undefined) ??
+  "sqlite";
+/** `--store=postgres-only` skips the SQLite reference (profiling). */
+const STORES: StoreKind[] =
+  STORE_ARG === "postgres-only"
+    ? ["postgres"]
+    : STORE_ARG.includes("postgres")
+      ? ["sqlite", "postgres"]
+      : ["sqlite"];
 
 const ROUTES = `
 import { env, handler, inbound, mllp, outbound, router, send } from "messagefoundry";
@@ -151,34 +173,29 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
 
-async function main(): Promise<void> {
-  if (DIST && !existsSync(MAIN)) {
-    console.log("engine/dist missing: building the engine first");
-    const built = spawnSync("npm", ["run", "build", "-w", "messagefoundry"], { cwd: ROOT, stdio: "inherit" });
-    if (built.status !== 0) throw new Error("the engine build failed");
-  }
-  const dir = mkdtempSync(join(tmpdir(), "mf-bench-"));
-  const sentAt = new Map<string, number>();
-  let delivered = 0;
-  const e2e: number[] = [];
-  let recordE2e = false;
-  const theSink = await sink((id, at) => {
-    delivered++;
-    const t0 = sentAt.get(id);
-    if (t0 !== undefined) {
-      sentAt.delete(id);
-      if (recordE2e) e2e.push(at - t0);
-    }
-  });
-  const inPort = await freePort();
-  mkdirSync(join(dir, "config", "environments"), { recursive: true });
-  writeFileSync(join(dir, "config", "routes.ts"), ROUTES);
-  writeFileSync(
-    join(dir, "config", "environments", "bench.toml"),
-    `in_port = ${inPort}\nsink_port = ${theSink.port}\n`,
-  );
+/** What a sustained run measured. */
+interface Sustained {
+  senders: number;
+  ackRate: number;
+  e2eRate: number;
+  backlogGrowth: number;
+  nacked: number;
+  cpuUsPerMsg: number;
+  /** PostgreSQL: statements the store sent per delivered message (each one round trip). */
+  roundTrips: number | undefined;
+}
 
-  const engine: ChildProcess = spawn(
+/** A started engine process. */
+interface EngineProcess {
+  child: ChildProcess;
+  /** The store's statement count so far (PostgreSQL); undefined for SQLite. */
+  queries(): Promise<number | undefined>;
+  cleanup(): Promise<void>;
+}
+
+/** `messagefoundry serve` on a SQLite file: the product as users run it. */
+function sqliteEngine(dir: string): EngineProcess {
+  const child = spawn(
     process.execPath,
     [
       ...(process.env.MF_BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.MF_BENCH_PROF}`] : []),
@@ -202,9 +219,90 @@ async function main(): Promise<void> {
       stdio: ["ignore", "inherit", "inherit"],
     },
   );
-  const cleanup = () => {
+  return { child, queries: async () => undefined, cleanup: async () => undefined };
+}
+
+/**
+ * The same pipeline on PostgreSQL (pg-engine.ts, sources under tsx) in a fresh schema of the real
+ * server, dropped afterwards. Switch to `serve --settings engine.toml` once serve runs on PostgreSQL.
+ */
+async function postgresEngine(dir: string): Promise<EngineProcess> {
+  await provideServices(); // the machine's PostgreSQL (127.0.0.1:5432), or MEFOR_TEST_PG
+  const url = postgresUrl();
+  const schema = `mf_bench_${randomBytes(6).toString("hex")}`;
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.MF_BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.MF_BENCH_PROF}`] : []),
+      "--conditions=source",
+      "--import",
+      "tsx",
+      join(ROOT, "bench/throughput/pg-engine.ts"),
+      "--config",
+      join(dir, "config"),
+      "--env",
+      "bench",
+      "--url",
+      url,
+      "--schema",
+      schema,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, MEFOR_STORE_KEY: randomBytes(32).toString("base64") },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
+  const queries = () =>
+    new Promise<number | undefined>((resolve) => {
+      const on = (m: { type?: string; n?: number }) => {
+        if (m.type !== "queries") return;
+        child.off("message", on);
+        resolve(m.n);
+      };
+      child.on("message", on);
+      child.send({ type: "queries" });
+    });
+  const cleanup = async () => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    } finally {
+      await admin.end();
+    }
+  };
+  return { child, queries, cleanup };
+}
+
+async function measure(store: StoreKind): Promise<{ sustained: Sustained[]; lines: [string, string][] }> {
+  const dir = mkdtempSync(join(tmpdir(), "mf-bench-"));
+  const sentAt = new Map<string, number>();
+  let delivered = 0;
+  const e2e: number[] = [];
+  let recordE2e = false;
+  const theSink = await sink((id, at) => {
+    delivered++;
+    const t0 = sentAt.get(id);
+    if (t0 !== undefined) {
+      sentAt.delete(id);
+      if (recordE2e) e2e.push(at - t0);
+    }
+  });
+  const inPort = await freePort();
+  mkdirSync(join(dir, "config", "environments"), { recursive: true });
+  writeFileSync(join(dir, "config", "routes.ts"), ROUTES);
+  writeFileSync(
+    join(dir, "config", "environments", "bench.toml"),
+    `in_port = ${inPort}\nsink_port = ${theSink.port}\n`,
+  );
+
+  const started = store === "postgres" ? await postgresEngine(dir) : sqliteEngine(dir);
+  const engine = started.child;
+  const cleanup = async () => {
     if (engine.exitCode === null) engine.kill("SIGKILL");
     theSink.close();
+    await started.cleanup().catch((e: unknown) => console.error(`bench cleanup: ${String(e)}`));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -223,14 +321,7 @@ async function main(): Promise<void> {
     const pid = engine.pid as number;
 
     // ---- 1. sustained, closed loop (once per sender count) ----------------------------------
-    const sustained: {
-      senders: number;
-      ackRate: number;
-      e2eRate: number;
-      backlogGrowth: number;
-      nacked: number;
-      cpuUsPerMsg: number;
-    }[] = [];
+    const sustained: Sustained[] = [];
     let seq = 0;
     for (const count of SENDER_COUNTS) {
       let acked = 0;
@@ -253,21 +344,25 @@ async function main(): Promise<void> {
         senders.push(s);
       }
       for (const s of senders) next(s);
-      await sleep(3000); // warm-up: JIT, SQLite cache, connections
+      await sleep(3000); // warm-up: JIT, caches, connections
       const a0 = acked;
       const d0 = delivered;
       const t0 = clock();
       const c0 = cpuMs(pid);
+      const q0 = await started.queries();
       await sleep(SECONDS * 1000);
+      const q1 = await started.queries();
       const secs = (clock() - t0) / 1000;
       const cpu = cpuMs(pid) - c0;
+      const e2eCount = Math.max(1, delivered - d0);
       sustained.push({
         senders: count,
         ackRate: (acked - a0) / secs,
         e2eRate: (delivered - d0) / secs,
         backlogGrowth: acked - a0 - (delivered - d0),
         nacked,
-        cpuUsPerMsg: (cpu * 1000) / Math.max(1, delivered - d0),
+        cpuUsPerMsg: (cpu * 1000) / e2eCount,
+        roundTrips: q0 === undefined || q1 === undefined ? undefined : (q1 - q0) / e2eCount,
       });
       running = false;
       await sleep(200);
@@ -319,39 +414,87 @@ async function main(): Promise<void> {
     ackLat.sort((a, b) => a - b);
     e2e.sort((a, b) => a - b);
     const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "n/a");
-    const line = (k: string, v: string) => console.log(`| ${k.padEnd(44)} | ${v.padStart(14)} |`);
-    console.log(
-      `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`,
-    );
-    console.log(`engine: ${DIST ? "engine/dist (built)" : "engine/src under tsx"}`);
-    console.log(
-      `closed-loop MLLP senders (one message in flight each): ${SENDER_COUNTS.join(", ")}; window ${SECONDS} s; ` +
-        `fixed rate over ${RATE_SENDERS} connections; durable ACKs (group commit, synchronous=FULL); AES-256-GCM bodies\n`,
-    );
-    console.log(`| ${"measure".padEnd(44)} | ${"value".padStart(14)} |`);
-    console.log(`| ${"-".repeat(44)} | ${"-".repeat(13)}: |`);
+    const lines: [string, string][] = [];
     for (const r of sustained) {
-      line(`sustained, ${r.senders} senders: ACKed msg/s`, r.ackRate.toFixed(0));
-      line(`sustained, ${r.senders} senders: delivered msg/s`, r.e2eRate.toFixed(0));
-      line(`sustained, ${r.senders} senders: engine CPU µs/msg`, r.cpuUsPerMsg.toFixed(0));
-      line(`sustained, ${r.senders} senders: backlog growth`, String(r.backlogGrowth));
-      line(`sustained, ${r.senders} senders: NAKs`, String(r.nacked));
+      lines.push([`sustained, ${r.senders} senders: ACKed msg/s`, r.ackRate.toFixed(0)]);
+      lines.push([`sustained, ${r.senders} senders: delivered msg/s`, r.e2eRate.toFixed(0)]);
+      lines.push([`sustained, ${r.senders} senders: engine CPU µs/msg`, r.cpuUsPerMsg.toFixed(0)]);
+      lines.push([`sustained, ${r.senders} senders: backlog growth`, String(r.backlogGrowth)]);
+      lines.push([`sustained, ${r.senders} senders: NAKs`, String(r.nacked)]);
+      if (r.roundTrips !== undefined)
+        lines.push([`sustained, ${r.senders} senders: round trips/msg`, r.roundTrips.toFixed(2)]);
     }
-    line(`fixed ${RATE} msg/s: offered (achieved) msg/s`, ((total + warm) / offeredSecs).toFixed(0));
-    line(
+    lines.push([`fixed ${RATE} msg/s: offered (achieved) msg/s`, ((total + warm) / offeredSecs).toFixed(0)]);
+    lines.push([
       `fixed ${RATE} msg/s: ACK latency p50 / p95 / p99 ms`,
       `${fmt(percentile(ackLat, 50))} / ${fmt(percentile(ackLat, 95))} / ${fmt(percentile(ackLat, 99))}`,
-    );
-    line(
+    ]);
+    lines.push([
       `fixed ${RATE} msg/s: end-to-end p50 / p95 / p99 ms`,
       `${fmt(percentile(e2e, 50))} / ${fmt(percentile(e2e, 95))} / ${fmt(percentile(e2e, 99))}`,
-    );
-    line("engine peak RSS (VmHWM) MB", peak.toFixed(0));
+    ]);
+    lines.push(["engine peak RSS (VmHWM) MB", peak.toFixed(0)]);
     engine.kill("SIGTERM");
     await new Promise((r) => engine.once("exit", r));
+    return { sustained, lines };
   } finally {
-    cleanup();
+    await cleanup();
   }
 }
 
-await main();
+async function main(): Promise<void> {
+  if (STORES.includes("sqlite") && DIST && !existsSync(MAIN)) {
+    console.log("engine/dist missing: building the engine first");
+    const built = spawnSync("npm", ["run", "build", "-w", "messagefoundry"], { cwd: ROOT, stdio: "inherit" });
+    if (built.status !== 0) throw new Error("the engine build failed");
+  }
+  const results = new Map<StoreKind, Awaited<ReturnType<typeof measure>>>();
+  for (const store of STORES) results.set(store, await measure(store));
+  console.log(
+    `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`,
+  );
+  console.log(
+    `engine: SQLite ${DIST ? "engine/dist (built) via serve" : "engine/src under tsx via serve"}` +
+      (STORES.includes("postgres")
+        ? "; PostgreSQL the same Runner under tsx (pg-engine.ts), real server"
+        : ""),
+  );
+  console.log(
+    `closed-loop MLLP senders (one message in flight each): ${SENDER_COUNTS.join(", ")}; window ${SECONDS} s; ` +
+      `fixed rate over ${RATE_SENDERS} connections; durable ACKs (group commit: SQLite synchronous=FULL, ` +
+      `PostgreSQL synchronous_commit=on); AES-256-GCM bodies\n`,
+  );
+  const header = `| ${"measure".padEnd(44)} | ${STORES.map((s) => s.padStart(14)).join(" | ")} |`;
+  console.log(header);
+  console.log(`| ${"-".repeat(44)} | ${STORES.map(() => `${"-".repeat(13)}:`).join(" | ")} |`);
+  const first = results.get(STORES[0] as StoreKind);
+  for (const [k] of first?.lines ?? []) {
+    const cells = STORES.map((s) =>
+      (results.get(s)?.lines.find(([name]) => name === k)?.[1] ?? "n/a").padStart(14),
+    );
+    console.log(`| ${k.padEnd(44)} | ${cells.join(" | ")} |`);
+  }
+  // Round trips exist only for PostgreSQL: list them when SQLite came first.
+  for (const [k, v] of results.get("postgres")?.lines ?? []) {
+    if (k.endsWith("round trips/msg") && !first?.lines.some(([name]) => name === k))
+      console.log(
+        `| ${k.padEnd(44)} | ${STORES.map((s) => (s === "postgres" ? v : "n/a").padStart(14)).join(" | ")} |`,
+      );
+  }
+  const sq = results.get("sqlite")?.sustained;
+  const pgr = results.get("postgres")?.sustained;
+  if (sq && pgr) {
+    for (const [i, r] of pgr.entries()) {
+      const base = sq[i]?.e2eRate ?? Number.NaN;
+      console.log(
+        `PostgreSQL / SQLite delivered msg/s, ${r.senders} senders: ${((100 * r.e2eRate) / base).toFixed(0)} %`,
+      );
+    }
+  }
+}
+
+try {
+  await main();
+} finally {
+  await stopServices();
+}

@@ -11,6 +11,7 @@
  */
 
 export { API_ERRORS, type ApiErrorCode } from "./api/error-codes.js";
+export type { ActiveAlertItem, AlertList, AlertNoticeItem } from "./api/schemas/alerts.js";
 export type {
   LoginRequest,
   LoginResult,

@@ -27,6 +27,7 @@ export {
   soap,
   tcp,
   timer,
+  x12,
 } from "./config/api.js";
 export { RawMessage } from "./config/raw-message.js";
 export type { HandlerDef, InboundDef, OutboundDef, Registry, RouterDef } from "./config/registry.js";
@@ -57,5 +58,7 @@ export const router: AuthoringApi["router"] = () => outsideLoad("router");
 export const handler: AuthoringApi["handler"] = () => outsideLoad("handler");
 /** A value from environments/<env>.toml (MEFOR_VALUE_<KEY> overrides). */
 export const env: AuthoringApi["env"] = (key) => outsideLoad(`env("${key}")`);
+/** Declare an alert rule: when a connection is down, backed up, dead-lettering… notify these outbounds. */
+export const alert: AuthoringApi["alert"] = (name) => outsideLoad(`alert("${name}")`);
 /** A lookup table from codesets/<name>.(toml|json|csv). */
 export const codeSet: AuthoringApi["codeSet"] = (name) => outsideLoad(`codeSet("${name}")`);

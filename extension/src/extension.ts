@@ -10,6 +10,7 @@ import { ConfigExplorer } from "./explorer/index.js";
 import { createLanguageClient, startLanguageClient } from "./lsp/index.js";
 import {
   ActiveVersionSource,
+  AlertsTree,
   ConnectionsTree,
   DeadLettersTree,
   EngineSession,
@@ -31,7 +32,7 @@ import {
   registerReviewDocuments,
   TestBenchPanel,
 } from "./views/index.js";
-import { runConnectionWizard, runRouteWizard } from "./wizard/index.js";
+import { runAlertWizard, runConnectionWizard, runRouteWizard } from "./wizard/index.js";
 import { pickConfigDir } from "./workspace/index.js";
 
 let client: LanguageClient | undefined;
@@ -55,6 +56,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const connections = new ConnectionsTree(session, watch);
   const deadLetters = new DeadLettersTree(session, watch);
   const users = new UsersTree(session, watch);
+  const alerts = new AlertsTree(session, watch);
   const configExplorer = new ConfigExplorer(services);
   const connectionsView = vscode.window.createTreeView("messagefoundry.connections", {
     treeDataProvider: connections,
@@ -67,6 +69,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     connections.setVisible(connectionsView.visible);
     connections.refresh();
     deadLetters.refresh();
+    alerts.refresh();
   });
 
   /** Runs a command that needs a config dir; says so instead of failing silently when there is none. */
@@ -95,6 +98,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     users,
     vscode.window.registerTreeDataProvider(UsersTree.viewId, users),
     ...registerUserCommands({ session, tree: users }),
+    alerts,
+    vscode.commands.registerCommand("messagefoundry.alerts.refresh", () => alerts.refresh()),
     configExplorer,
     vscode.window.registerTreeDataProvider(ConfigExplorer.viewId, configExplorer),
     vscode.commands.registerCommand("messagefoundry.config.refresh", () => configExplorer.refresh()),
@@ -122,6 +127,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       withConfig((dir) => runConnectionWizard(services, dir)),
     ),
     vscode.commands.registerCommand(
+      "messagefoundry.wizard.alert",
+      withConfig((dir) => runAlertWizard(services, dir)),
+    ),
+    vscode.commands.registerCommand(
       "messagefoundry.graph.show",
       withConfig((dir) => GraphPanel.show(services, dir)),
     ),
@@ -141,7 +150,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         editor = await vscode.window.showTextDocument(arg);
       }
       if (!editor) {
-        void vscode.window.showInformationMessage("Open an .hl7 file (or select a message) first.");
+        void vscode.window.showInformationMessage("Open an .hl7 or .x12 file (or select a message) first.");
         return;
       }
       ParseTreePanel.show(context.extensionUri, ParseTreePanel.fromEditor(editor));

@@ -137,7 +137,9 @@ describe("Test Bench explains, against the real CLI", () => {
     );
   });
 
-  it("opened on a message file, picks the inbound whose router accepts its MSH-9 over a catch-all", async () => {
+  it("opened on a message file, picks the inbound whose router accepts its MSH-9 over a catch-all", async function () {
+    // One real CLI dry run per inbound probed (the ADT catch-all makes the ADT case probe every inbound).
+    this.timeout(120_000);
     const choices = inboundChoices((await traced("oru_r01_normal.hl7", { showPhi: false })).cli.stderr);
     assert.ok(choices && choices.length > 1, "the samples have several inbounds");
     assert.ok(choices.indexOf("IB_ACME_ADT") < choices.indexOf("IB_LAB_ORU"), "ADT is asked first");

@@ -189,6 +189,7 @@ describe("language server: completion", () => {
       "ack",
       "strict",
       "hl7Version",
+      "storeWaitMs",
       "description",
     ]);
   });

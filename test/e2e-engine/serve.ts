@@ -7,10 +7,16 @@ const MAIN = fileURLToPath(new URL("../../engine/src/cli/main.ts", import.meta.u
 /** The repository root: the child resolves tsx from here. */
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/** Serves `<dir>/config` (environment `environment`) on the store `db`, encrypted with `key`. */
+/** Where the engine keeps its store: a SQLite file, or the `[store]` of an engine.toml (PostgreSQL). */
+export type ServedStore = string | { settings: string };
+
+/**
+ * Serves `<dir>/config` (environment `environment`) on the store `db` (a SQLite file, or
+ * `{ settings }`: `serve --settings engine.toml`), encrypted with `key`.
+ */
 export function serve(
   dir: string,
-  db: string,
+  db: ServedStore,
   key: string,
   env: NodeJS.ProcessEnv = {},
   environment = "test",
@@ -27,8 +33,7 @@ export function serve(
       join(dir, "config"),
       "--env",
       environment,
-      "--db",
-      db,
+      ...(typeof db === "string" ? ["--db", db] : ["--settings", db.settings]),
       "--api-port",
       "0",
     ],

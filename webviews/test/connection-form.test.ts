@@ -183,3 +183,23 @@ describe("connection-form", () => {
     );
   });
 });
+
+describe("connection form: x12", () => {
+  it("is offered both ways; the inbound asks for its acknowledgment, the outbound for host and reply handling", () => {
+    assert.ok(transportsFor("inbound").includes("x12"));
+    assert.ok(transportsFor("outbound").includes("x12"));
+    const keys = (d: "inbound" | "outbound") =>
+      fieldsFor(d, "x12")
+        .filter((f) => f.group === "settings")
+        .map((f) => [f.key, f.required] as const);
+    const inbound = new Map(keys("inbound"));
+    const outbound = new Map(keys("outbound"));
+    assert.equal(inbound.get("port"), true);
+    assert.equal(inbound.has("ack"), true);
+    assert.equal(inbound.has("expectReply"), false);
+    assert.equal(outbound.get("host"), true);
+    assert.equal(outbound.has("expectReply"), true);
+    assert.equal(outbound.has("ta1Required"), true);
+    assert.equal(outbound.has("ack"), false);
+  });
+});

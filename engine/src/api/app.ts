@@ -10,6 +10,7 @@ import { DEFAULT_HOST } from "./binding.js";
 import { ApiError, toApiError } from "./errors.js";
 import { buildOpenApi, RouteCollector } from "./openapi.js";
 import { type RequestOriginOptions, requestOriginCheck } from "./request-origin.js";
+import { alertRoutes } from "./routes/alerts.js";
 import { authRoutes } from "./routes/auth.js";
 import { configRoutes } from "./routes/config.js";
 import { healthRoutes } from "./routes/health.js";
@@ -137,5 +138,6 @@ export function buildApp(services: EngineServices, options: AppOptions = {}): Fa
   app.register(statsFeedRoutes, { ...services, intervalMs: options.statsIntervalMs ?? 1000 });
   app.register(messageRoutes, services);
   app.register(configRoutes, services);
+  app.register(alertRoutes, services);
   return app;
 }

@@ -6,7 +6,7 @@
  * Services signal "not found" by returning undefined and domain failures by throwing ApiError.
  */
 import type { ApiTokens, AuthService, UserAdmin, UserSessions } from "../auth/index.js";
-import type { GraphDiff, Problem, RegistryGraph } from "../graph/index.js";
+import type { AlertConditionKind, GraphDiff, Problem, RegistryGraph } from "../graph/index.js";
 import type { Disposition, MessageDetail, MessageSummary, Stage, StageRowInfo } from "../store/index.js";
 
 export type { Disposition, MessageDetail, MessageSummary, Stage, StageRowInfo };
@@ -60,6 +60,32 @@ export interface EngineStats {
   totals: ConnectionCounts;
   connections: { name: string; counts: ConnectionCounts; lastActivity: number | null }[];
   depth: QueueDepthEntry[];
+  /** Alerts firing now (when the engine evaluates alert rules). */
+  alerts?: AlertInfo[];
+}
+
+/** An alert firing now. Its text carries names, counts and error classes, never message content. */
+export interface AlertInfo {
+  alert: string;
+  condition: AlertConditionKind;
+  connection: string;
+  since: number;
+  lastNotifiedAt: number;
+  value: number;
+  errorClass: string | null;
+  text: string;
+}
+
+/** A notice the engine made: fired, sent again (renotify) or resolved. */
+export interface AlertNotice extends Omit<AlertInfo, "lastNotifiedAt"> {
+  kind: "firing" | "renotify" | "resolved";
+  at: number;
+}
+
+export interface AlertsService {
+  active(): AlertInfo[];
+  /** Newest first, bounded. */
+  recent(): AlertNotice[];
 }
 
 export interface MonitoringService {
@@ -210,4 +236,6 @@ export interface EngineServices {
   connections: ConnectionControl;
   messages: MessagesService;
   config: ConfigService;
+  /** Alert rules' state; absent: GET /alerts answers empty lists. */
+  alerts?: AlertsService;
 }

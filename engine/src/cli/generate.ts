@@ -1,4 +1,4 @@
-/** `messagefoundry generate`: deterministic synthetic HL7 (PHI-free). */
+/** `messagefoundry generate`: deterministic synthetic HL7 and X12 (PHI-free). */
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
@@ -9,9 +9,9 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
   program
     .command("generate")
     .description(
-      `Synthetic, PHI-free HL7 v2.5.1, deterministic for a seed. Types: ${MESSAGE_TYPES.join(", ")}`,
+      `Synthetic, PHI-free HL7 v2.5.1 (and X12 5010 for X12-*), deterministic for a seed. Types: ${MESSAGE_TYPES.join(", ")}`,
     )
-    .requiredOption("-t, --type <type>", "message type, e.g. ADT^A01")
+    .requiredOption("-t, --type <type>", "message type, e.g. ADT^A01 or X12-270")
     .option("-n, --count <n>", "how many messages", "1")
     .option("-s, --seed <seed>", "seed (number or word)", "1")
     .option("-o, --out <file>", "write to a file instead of stdout")

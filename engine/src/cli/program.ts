@@ -15,6 +15,7 @@ import { type CliIo, EXIT, processIo, UserError } from "./io.js";
 import * as key from "./key.js";
 import * as send from "./send.js";
 import * as serve from "./serve.js";
+import * as store from "./store.js";
 import * as user from "./user.js";
 import * as validate from "./validate.js";
 
@@ -35,6 +36,7 @@ export const COMMANDS: CommandModule[] = [
   user,
   audit,
   key,
+  store,
 ];
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void, commands = COMMANDS): Command {

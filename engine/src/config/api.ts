@@ -8,6 +8,7 @@ import { loadCodeSet } from "./codesets.js";
 import type { Collector } from "./collector.js";
 import { RawMessage } from "./raw-message.js";
 import type {
+  AlertSpec,
   AmqpSettings,
   AnyMessage,
   CastArg,
@@ -40,6 +41,7 @@ import type {
   TcpSettings,
   TimerSettings,
   TransportSettingsMap,
+  X12Settings,
 } from "./types.js";
 
 export class ConfigError extends Error {
@@ -71,6 +73,7 @@ export const ftps: (settings: FtpsSettings) => Connection<"ftps"> = factory("ftp
 export const database: (settings: DatabaseSettings) => Connection<"database"> = factory("database");
 export const dicom: (settings: DicomSettings) => Connection<"dicom"> = factory("dicom");
 export const dicomweb: (settings: DicomwebSettings) => Connection<"dicomweb"> = factory("dicomweb");
+export const x12: (settings: X12Settings) => Connection<"x12"> = factory("x12");
 
 /**
  * A delivery for a database outbound: the name of a statement declared in its `statements` and the
@@ -113,6 +116,7 @@ export const CONNECTION_FACTORIES = {
   database,
   dicom,
   dicomweb,
+  x12,
 } as const;
 
 function isMessage(v: unknown): v is Message {
@@ -171,6 +175,7 @@ export interface AuthoringApi {
     defaultValue?: CastResultType<C>,
   ): EnvValue<CastResultType<C>>;
   codeSet(name: string): CodeSet;
+  alert(name: string, spec: AlertSpec): void;
 }
 
 export function createApi(c: Collector): AuthoringApi {
@@ -241,5 +246,24 @@ export function createApi(c: Collector): AuthoringApi {
       return ref;
     },
     codeSet: (name) => loadCodeSet(c.configDir, name),
+    alert(name, spec) {
+      if (!validName("alert", name)) return;
+      if (typeof spec !== "object" || spec === null || typeof spec.when !== "object" || spec.when === null) {
+        c.declarationProblem(
+          `alert("${name}"): the second argument must be { when: { connection, … }, notify? }`,
+          'e.g. alert("AL_EHR_DOWN", { when: { connection: "OB_EHR", down: "5m" }, notify: ["OB_OPS_HOOK"] })',
+        );
+        return;
+      }
+      const notify =
+        spec.notify === undefined ? [] : Array.isArray(spec.notify) ? spec.notify : [spec.notify];
+      c.alerts.push({
+        name,
+        site: c.locate(),
+        when: plain(spec.when),
+        notify: notify.map(toSettingValue),
+        ...(spec.renotify !== undefined ? { renotify: toSettingValue(spec.renotify) } : {}),
+      });
+    },
   };
 }

@@ -42,6 +42,15 @@ export interface EnvUseDecl {
   secret?: boolean;
 }
 
+/** An `alert(...)` declaration: the rule as written (graph/alerts.ts parses and checks it). */
+export interface AlertDecl {
+  name: string;
+  site: Callsite | undefined;
+  when: Record<string, SettingValue>;
+  notify: SettingValue[];
+  renotify?: SettingValue;
+}
+
 /** A problem found while collecting (bad arguments); positioned by the loader. */
 export interface DeclarationProblem {
   message: string;
@@ -59,6 +68,8 @@ export interface Declarations {
   readonly functions: readonly Omit<FnDecl, "fn">[];
   readonly envUses: readonly Omit<EnvUseDecl, "ref">[];
   readonly problems: readonly DeclarationProblem[];
+  /** Optional so answers and fixtures from before alerts stay valid. */
+  readonly alerts?: readonly AlertDecl[];
 }
 
 /** A plain-data copy of a Collector's declarations (no functions, no env-ref identities). */
@@ -68,6 +79,7 @@ export function declarationsOf(c: Collector): Declarations {
     functions: c.functions.map(({ fn: _fn, ...rest }) => rest),
     envUses: c.envUses.map(({ ref: _ref, ...rest }) => rest),
     problems: c.problems,
+    alerts: c.alerts,
   };
 }
 
@@ -76,6 +88,7 @@ export class Collector implements Declarations {
   readonly functions: FnDecl[] = [];
   readonly envUses: EnvUseDecl[] = [];
   readonly problems: DeclarationProblem[] = [];
+  readonly alerts: AlertDecl[] = [];
   /** Set by the loader: the config dir (for codeSet) and how to find the current callsite. */
   constructor(
     readonly configDir: string,

@@ -9,6 +9,7 @@ import { join, sep } from "node:path";
 import vm from "node:vm";
 import type { Problem } from "../graph/index.js";
 import * as hl7 from "../hl7/index.js";
+import * as x12 from "../x12/index.js";
 import { CONNECTION_FACTORIES, createApi, dbStatement, send } from "./api.js";
 import type { Callsite, Collector } from "./collector.js";
 import { pointLocation } from "./locations.js";
@@ -94,6 +95,7 @@ export function executeBundle(configDir: string, b: ConfigBundle, collector: Col
   const req = (id: string): unknown => {
     if (id === "messagefoundry") return root;
     if (id === "messagefoundry/hl7") return hl7;
+    if (id === "messagefoundry/x12") return x12;
     return userRequire(id);
   };
   const module = { exports: {} as object };

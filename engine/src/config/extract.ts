@@ -6,7 +6,7 @@
 import ts from "typescript";
 import type { SourceLocation } from "../graph/index.js";
 
-export type DeclKind = "inbound" | "outbound" | "router" | "handler" | "env";
+export type DeclKind = "inbound" | "outbound" | "router" | "handler" | "env" | "alert";
 
 export interface StaticTarget {
   /** Literal target name, or null when computed. */
@@ -26,7 +26,7 @@ export interface StaticCall {
   targets: StaticTarget[];
 }
 
-const KINDS = new Set<DeclKind>(["inbound", "outbound", "router", "handler", "env"]);
+const KINDS = new Set<DeclKind>(["inbound", "outbound", "router", "handler", "env", "alert"]);
 
 function loc(sf: ts.SourceFile, file: string, node: ts.Node): SourceLocation {
   const s = sf.getLineAndCharacterOfPosition(node.getStart(sf));
@@ -152,6 +152,27 @@ function handlerTargets(sf: ts.SourceFile, file: string, fn: ts.FunctionLikeDecl
   return out;
 }
 
+/** `when.<key>`, `notify.<i>` and `renotify` value spans of an `alert(name, { … })` literal. */
+function alertKeys(
+  sf: ts.SourceFile,
+  file: string,
+  spec: ts.Expression | undefined,
+  into: Record<string, SourceLocation>,
+): void {
+  if (spec === undefined || !ts.isObjectLiteralExpression(spec)) return;
+  for (const p of spec.properties) {
+    if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) continue;
+    const key = p.name.text;
+    const v = unwrap(p.initializer);
+    if (key === "when") objectProps(sf, file, v, "when", into);
+    else if (key === "notify" && ts.isArrayLiteralExpression(v))
+      v.elements.forEach((e, i) => {
+        into[`notify.${i}`] = loc(sf, file, e);
+      });
+    else into[key === "notify" ? "notify.0" : key] = loc(sf, file, v);
+  }
+}
+
 /** Every authoring call in one source file. */
 export function extractCalls(source: string, file: string): StaticCall[] {
   const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
@@ -171,7 +192,8 @@ export function extractCalls(source: string, file: string): StaticCall[] {
             objectProps(sf, file, conn.arguments[0], "settings", c.keyLocations);
           }
           objectProps(sf, file, n.arguments[2], "options", c.keyLocations);
-        } else if (kind === "router" || kind === "handler") {
+        } else if (kind === "alert") alertKeys(sf, file, n.arguments[1], c.keyLocations);
+        else if (kind === "router" || kind === "handler") {
           const fn = asFunction(sf, n.arguments[1]);
           if (fn) c.targets = kind === "router" ? routerTargets(sf, file, fn) : handlerTargets(sf, file, fn);
           else if (n.arguments[1]) c.targets = [{ name: null, location: loc(sf, file, n.arguments[1]) }];

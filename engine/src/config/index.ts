@@ -24,6 +24,7 @@ export {
   soap,
   tcp,
   timer,
+  x12,
 } from "./api.js";
 export { CodeSetError, loadCodeSet } from "./codesets.js";
 export { type Callsite, Collector } from "./collector.js";

@@ -8,6 +8,7 @@ import { join, relative, resolve, sep } from "node:path";
 import * as esbuild from "esbuild";
 import {
   type EnvUse,
+  type GraphAlert,
   type GraphEdge,
   type GraphNode,
   isEnvRef,
@@ -320,6 +321,21 @@ export function assembleLoad(
     });
   }
 
+  const alerts: GraphAlert[] = (collector.alerts ?? []).map((d) => {
+    const st = staticFor(calls, "alert", d.site);
+    const location = st?.nameLocation ?? siteLoc(d.site);
+    return {
+      name: d.name,
+      origin: "ts",
+      location,
+      declaration: st?.call ?? location,
+      when: d.when,
+      notify: d.notify,
+      ...(d.renotify !== undefined ? { renotify: d.renotify } : {}),
+      ...(st && Object.keys(st.keyLocations).length > 0 ? { keyLocations: st.keyLocations } : {}),
+    };
+  });
+
   // connections.toml: same nodes, origin "toml".
   const tomlPath = join(configDir, CONNECTIONS_FILE);
   const toml = existsSync(tomlPath)
@@ -349,7 +365,13 @@ export function assembleLoad(
     );
   }
 
-  const graph: RegistryGraph = { version: 1, nodes, edges, envUses };
+  const graph: RegistryGraph = {
+    version: 1,
+    nodes,
+    edges,
+    envUses,
+    ...(alerts.length > 0 ? { alerts } : {}),
+  };
   const envs = loadEnvironments(configDir);
   problems.push(...envs.problems);
   const environments = { ...envs.values };
@@ -433,6 +455,7 @@ function buildRegistry(
           ack: (str("ack") ?? "original") as AckMode,
           strict: o.strict === true,
           ...(str("hl7Version") ? { hl7Version: str("hl7Version") as string } : {}),
+          ...(typeof o.storeWaitMs === "number" ? { storeWaitMs: o.storeWaitMs } : {}),
           ...(str("description") ? { description: str("description") as string } : {}),
         },
       });
@@ -458,7 +481,11 @@ function buildRegistry(
   return { configDir, env, inbounds, outbounds, routers, handlers, graph, locate: collector.locate };
 }
 
-/** DICOM connectors carry DICOM files, not HL7: their messages default to contentType `dicom`. */
+/**
+ * DICOM connectors carry DICOM files and X12 connections interchanges, not HL7: their routers get a
+ * RawMessage (contentType `dicom` / `x12`) unless told otherwise.
+ */
 function defaultContentType(transport: string | undefined): ContentType {
-  return transport === "dicom" || transport === "dicomweb" ? "dicom" : "hl7v2";
+  if (transport === "dicom" || transport === "dicomweb") return "dicom";
+  return transport === "x12" ? "x12" : "hl7v2";
 }

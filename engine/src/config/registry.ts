@@ -18,6 +18,8 @@ export interface InboundDef {
     ack: AckMode;
     strict: boolean;
     hl7Version?: string;
+    /** How long intake holds a payload while the store is unavailable (default: the engine's, 30 s). */
+    storeWaitMs?: number;
     description?: string;
   };
   origin: Origin;

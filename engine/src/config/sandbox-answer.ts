@@ -88,6 +88,10 @@ function isDeclProblem(v: unknown): boolean {
   );
 }
 
+function isAlert(v: unknown): boolean {
+  return isObj(v) && isStr(v.name) && optional(v.site, isSite) && isObj(v.when) && Array.isArray(v.notify);
+}
+
 function isThrown(v: unknown): v is Thrown {
   return isObj(v) && isStr(v.message) && optional(v.site, isSite);
 }
@@ -117,7 +121,7 @@ export function checkAnswer(text: string): CheckedAnswer {
   if (!isObj(answer) || !isObj(answer.declarations) || !optional(answer.thrown, isThrown))
     return { ok: false, problem: FORGED };
   const d = answer.declarations;
-  const lists = [d.connections, d.functions, d.envUses, d.problems];
+  const lists = [d.connections, d.functions, d.envUses, d.problems, d.alerts];
   const count = lists.reduce<number>((n, l) => n + (Array.isArray(l) ? l.length : 0), 0);
   if (count > MAX_DECLARATIONS) {
     return {
@@ -133,7 +137,8 @@ export function checkAnswer(text: string): CheckedAnswer {
     arrayOf(d.connections, isConnection) &&
     arrayOf(d.functions, isFunction) &&
     arrayOf(d.envUses, isEnvUse) &&
-    arrayOf(d.problems, isDeclProblem);
+    arrayOf(d.problems, isDeclProblem) &&
+    optional(d.alerts, (x) => arrayOf(x, isAlert));
   if (!valid) return { ok: false, problem: FORGED };
   return {
     ok: true,

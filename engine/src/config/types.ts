@@ -58,6 +58,14 @@ export interface TcpSettings extends StreamSettings {
   reply?: Setting<"none" | "raw" | "ack">;
 }
 
+/** X12 over TCP (see graph/schemas.ts): interchange framing, TA1/999 answers, synchronous replies. */
+export interface X12Settings extends StreamSettings {
+  framing?: Setting<"x12" | "mllp" | "newline" | "length-prefixed">;
+  ack?: Setting<"none" | "ta1" | "999" | "ta1+999">;
+  expectReply?: Setting<boolean>;
+  ta1Required?: Setting<boolean>;
+}
+
 /** A polled directory (inbound) and a templated write target (outbound): local (file) or remote (sftp, ftp, ftps). */
 export interface DirectorySettings {
   /** Directory to poll (inbound) / write to (outbound). */
@@ -333,6 +341,7 @@ export interface TransportSettingsMap {
   database: DatabaseSettings;
   dicom: DicomSettings;
   dicomweb: DicomwebSettings;
+  x12: X12Settings;
 }
 
 /** What a connection factory returns; passed to inbound()/outbound(). */
@@ -356,6 +365,7 @@ export type InboundConnection = Connection<
   | "ftps"
   | "database"
   | "dicom"
+  | "x12"
 >;
 /** Connections that can deliver. */
 export type OutboundConnection = Connection<
@@ -373,6 +383,7 @@ export type OutboundConnection = Connection<
   | "database"
   | "dicom"
   | "dicomweb"
+  | "x12"
 >;
 
 export type ContentType = "hl7v2" | "json" | "xml" | "x12" | "text" | "binary" | "dicom";
@@ -389,6 +400,12 @@ export interface InboundOptions {
   strict?: boolean;
   /** HL7 version to validate against when strict (defaults to MSH-12). */
   hl7Version?: string;
+  /**
+   * While the store is unavailable (PostgreSQL restarting), how long a received payload is held unACKed
+   * waiting for its commit before the connection is closed without a reply (the sender resends).
+   * Default 30000 ms.
+   */
+  storeWaitMs?: number;
   description?: string;
 }
 
@@ -446,4 +463,25 @@ export interface CodeSet {
   /** The mapped value, or `fallback` (default: the code itself) when unmapped. */
   map(code: string, fallback?: string): string;
   entries(): [string, string][];
+}
+
+/**
+ * `when` of an alert: the connection it watches and exactly one condition. Durations are text with a
+ * unit: "30s", "5m", "2h", "14d".
+ */
+export type AlertWhen = { connection: string } & (
+  | { down: string }
+  | { backlogAbove: number }
+  | { backlogOlderThan: string }
+  | { deadLetters: true | number }
+  | { errorRateAbove: number; window?: string }
+  | { certExpiresWithin: string }
+);
+
+export interface AlertSpec {
+  when: AlertWhen;
+  /** Outbound(s) the notices go out through (REST/HTTP webhook, MLLP, file…); the engine log always gets them. */
+  notify?: string | readonly string[];
+  /** While the alert stays active, send it again this often (default "1h"). */
+  renotify?: string;
 }

@@ -3,11 +3,11 @@
  * random digits with a TEST prefix, addresses use a fictional street; everything comes from the seed
  * (including timestamps), so a seed always gives the same output.
  */
-import type { MessageTypeName } from "./message-types.js";
+import { type Hl7MessageTypeName, isX12MessageType, type MessageTypeName } from "./message-types.js";
+import { FAMILY, GIVEN, type Patient, patient, ts } from "./people.js";
 import { Rng } from "./rng.js";
+import { generate270 } from "./x12.js";
 
-const FAMILY = ["TEST", "SAMPLE", "DEMO", "SYNTHETIC", "EXAMPLE", "FICTION"];
-const GIVEN = ["PATIENT", "PERSON", "ALPHA", "BRAVO", "CHARLIE", "DELTA", "ECHO", "FOXTROT"];
 const LABS: [string, string, string, number, number][] = [
   ["2345-7", "Glucose", "mg/dL", 70, 99],
   ["2951-2", "Sodium", "mmol/L", 136, 145],
@@ -20,7 +20,7 @@ const VACCINES: [string, string][] = [
   ["03", "MMR"],
   ["141", "Influenza, seasonal, injectable"],
 ];
-const STRUCTURE: Record<MessageTypeName, string> = {
+const STRUCTURE: Record<Hl7MessageTypeName, string> = {
   "ADT^A01": "ADT_A01",
   "ADT^A03": "ADT_A03",
   "ADT^A04": "ADT_A01",
@@ -31,31 +31,6 @@ const STRUCTURE: Record<MessageTypeName, string> = {
   "VXU^V04": "VXU_V04",
 };
 
-function ts(rng: Rng, year = 2026): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${year}${p(rng.int(1, 12))}${p(rng.int(1, 28))}${p(rng.int(0, 23))}${p(rng.int(0, 59))}${p(rng.int(0, 59))}`;
-}
-
-interface Patient {
-  mrn: string;
-  family: string;
-  given: string;
-  dob: string;
-  sex: string;
-  visit: string;
-}
-
-function patient(rng: Rng): Patient {
-  return {
-    mrn: `TEST${rng.digits(6)}`,
-    family: rng.pick(FAMILY),
-    given: rng.pick(GIVEN),
-    dob: ts(rng, rng.int(1940, 2020)).slice(0, 8),
-    sex: rng.pick(["F", "M", "U"]),
-    visit: `V${rng.digits(7)}`,
-  };
-}
-
 function pid(p: Patient): string {
   return `PID|1||${p.mrn}^^^MEFOR^MR||${p.family}^${p.given}||${p.dob}|${p.sex}|||100 TEST STREET^^SPRINGFIELD^ZZ^00000`;
 }
@@ -64,8 +39,9 @@ function pv1(rng: Rng, p: Patient, cls = "I"): string {
   return `PV1|1|${cls}|WARD${rng.int(1, 9)}^${rng.int(100, 499)}^${rng.int(1, 2)}||||${rng.digits(5)}^DOCTOR^TEST|||||||||||${p.visit}`;
 }
 
-/** One message as ER7 text with CR segment terminators. */
+/** One message as ER7 text with CR segment terminators (an X12 type: an interchange). */
 export function generateMessage(type: MessageTypeName, rng: Rng, seq: number): string {
+  if (isX12MessageType(type)) return generate270(rng, seq);
   const [code, trigger] = type.split("^") as [string, string];
   const when = ts(rng);
   const control = `MF${rng.digits(8)}${String(seq).padStart(4, "0")}`;

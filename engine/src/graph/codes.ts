@@ -44,6 +44,11 @@ export const CODES = {
   "MF-TYPECHECK": { severity: "error", title: "TypeScript type error in the config" },
   "MF-FIXTURE": { severity: "error", title: "A tests/ fixture did not produce its expected output" },
   "MF-HL7-PATH": { severity: "error", title: "An HL7 field path does not exist in the message's version" },
+  "MF-ALERT": { severity: "error", title: "An alert(...) rule is invalid (condition, duration, notify)" },
+  "MF-UNKNOWN-CONNECTION": {
+    severity: "error",
+    title: "An alert watches or notifies a connection that is not declared",
+  },
   "MF-LS-INTERNAL": {
     severity: "error",
     title: "The language server failed to analyse a file (a bug: please report it)",

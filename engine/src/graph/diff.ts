@@ -1,5 +1,5 @@
 /** Differences between two registry graphs (what a config promotion would change). Pure. */
-import type { GraphEdge, GraphNode, NodeKind, RegistryGraph } from "./types.js";
+import type { GraphAlert, GraphEdge, GraphNode, NodeKind, RegistryGraph } from "./types.js";
 import { type ValueChange, valueChanges } from "./value-diff.js";
 
 export interface NodeRef {
@@ -26,6 +26,8 @@ export interface GraphDiff {
   changed: NodeChange[];
   edgesAdded: EdgeRef[];
   edgesRemoved: EdgeRef[];
+  /** Alert rules by name; present only when some were added, removed or changed. */
+  alerts?: { added: string[]; removed: string[]; changed: string[] };
 }
 
 const key = (n: NodeRef) => `${n.kind}\u0000${n.name}`;
@@ -77,5 +79,18 @@ export function diffGraphs(before: RegistryGraph, after: RegistryGraph): GraphDi
   const eb = new Map(after.edges.map((e) => [edgeKey(e), e]));
   for (const [k, e] of eb) if (!ea.has(k)) diff.edgesAdded.push({ kind: e.kind, from: e.from, to: e.to });
   for (const [k, e] of ea) if (!eb.has(k)) diff.edgesRemoved.push({ kind: e.kind, from: e.from, to: e.to });
+  const alerts = diffAlerts(before, after);
+  if (alerts) diff.alerts = alerts;
   return diff;
+}
+
+/** Alert rules compared by name and by what they do (`when`, `notify`, `renotify`), not where they sit. */
+function diffAlerts(before: RegistryGraph, after: RegistryGraph): GraphDiff["alerts"] {
+  const rule = (a: GraphAlert) => stable({ when: a.when, notify: a.notify, renotify: a.renotify });
+  const a = new Map((before.alerts ?? []).map((x) => [x.name, rule(x)]));
+  const b = new Map((after.alerts ?? []).map((x) => [x.name, rule(x)]));
+  const added = [...b.keys()].filter((n) => !a.has(n));
+  const removed = [...a.keys()].filter((n) => !b.has(n));
+  const changed = [...b].filter(([n, r]) => a.has(n) && a.get(n) !== r).map(([n]) => n);
+  return added.length + removed.length + changed.length > 0 ? { added, removed, changed } : undefined;
 }

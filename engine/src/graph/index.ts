@@ -3,6 +3,19 @@
  * renderers and diff. Pure (no I/O) — safe for the language server, the extension and webviews.
  */
 export { type AddressRule, parseAddressRule } from "./address.js";
+export {
+  ALERT_CONDITION_KEYS,
+  type AlertCondition,
+  type AlertConditionKind,
+  type AlertIssue,
+  alertRules,
+  DEFAULT_ERROR_WINDOW_MS,
+  DEFAULT_RENOTIFY_MS,
+  formatDuration,
+  parseAlertCondition,
+  parseDuration,
+  renotifyMs,
+} from "./alerts.js";
 export * from "./codes.js";
 export { diffGraphs, type EdgeRef, type GraphDiff, type NodeChange, type NodeRef } from "./diff.js";
 export {

@@ -23,6 +23,13 @@ export function canonicalGraph(graph: RegistryGraph): RegistryGraph {
         loc(a).localeCompare(loc(b)),
     ),
     envUses: [...graph.envUses].sort((a, b) => a.key.localeCompare(b.key) || loc(a).localeCompare(loc(b))),
+    ...(graph.alerts && graph.alerts.length > 0
+      ? {
+          alerts: [...graph.alerts].sort(
+            (a, b) => a.name.localeCompare(b.name) || loc(a).localeCompare(loc(b)),
+          ),
+        }
+      : {}),
   };
 }
 

@@ -2,6 +2,7 @@
  * Validation rules: pure functions over a RegistryGraph (no I/O), shared as is by the engine's loader
  * and the language server. Each rule returns positioned problems with a stable code and a fix hint.
  */
+import { alertRules } from "./alerts.js";
 import { CODES, type ProblemCode } from "./codes.js";
 import { castEnvValue, isEnvRef, overrideVarName, resolveEnvRef } from "./env.js";
 import {
@@ -387,6 +388,9 @@ export const unreachable: Rule = (graph) => {
     if (e.to === null) dynamicFrom.add(kind);
     else targets.get(kind)?.add(e.to);
   }
+  // An outbound that only carries alert notices is reached by its alert.
+  for (const a of graph.alerts ?? [])
+    for (const n of a.notify) if (typeof n === "string") targets.get("outbound")?.add(n);
   for (const node of graph.nodes) {
     if (node.kind === "inbound") continue;
     // A computed edge of that kind might reach anything; stay quiet rather than guess.
@@ -415,6 +419,7 @@ export const RULES: readonly Rule[] = [
   secretsInFiles,
   settingsSchemas,
   unreachable,
+  alertRules,
 ];
 
 /** Run every rule; problems come back sorted by file, line, column. */

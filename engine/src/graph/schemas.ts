@@ -969,6 +969,44 @@ export const TRANSPORT_SCHEMAS = {
     additionalProperties: false,
     "x-mf-directions": ["outbound"],
   },
+  x12: {
+    type: "object",
+    description:
+      "X12 EDI over TCP: interchanges framed by their ISA … IEA envelope; TA1/999 answers; synchronous request/response (270 → 271)",
+    properties: {
+      ...streamProperties,
+      framing: {
+        type: "string",
+        enum: ["x12", "mllp", "newline", "length-prefixed"],
+        default: "x12",
+        description:
+          "Frame boundaries: x12 = the interchange's own envelope (ISA to the terminator after IEA)",
+      },
+      ack: {
+        type: "string",
+        enum: ["none", "ta1", "999", "ta1+999"],
+        default: "999",
+        description:
+          "Inbound: what to answer per interchange after the commit (999, or 997 for 00401; TA1 and acks are never acknowledged)",
+      },
+      expectReply: {
+        type: "boolean",
+        default: false,
+        description:
+          "Outbound: block for the returned interchange (e.g. the 271) on the same socket, within ackTimeoutMs",
+      },
+      ta1Required: {
+        type: "boolean",
+        default: false,
+        description:
+          "Outbound: wait for the TA1 of the sent interchange too; a TA1 R fails the delivery for good",
+      },
+    },
+    required: ["port"],
+    additionalProperties: false,
+    "x-mf-required-outbound": ["host"],
+    "x-mf-directions": ["inbound", "outbound"],
+  },
 } as const satisfies Record<string, JsonSchema>;
 
 export type TransportName = keyof typeof TRANSPORT_SCHEMAS;
@@ -980,6 +1018,7 @@ export const LISTENER_TRANSPORTS: ReadonlySet<string> = new Set<TransportName>([
   "http",
   "soap",
   "dicom",
+  "x12",
 ]);
 export const TRANSPORTS = Object.keys(TRANSPORT_SCHEMAS) as TransportName[];
 
@@ -1090,6 +1129,7 @@ export const INBOUND_OPTIONS_SCHEMA: JsonSchema = {
     ack: { type: "string", enum: ["original", "enhanced", "none"], default: "original" },
     strict: { type: "boolean", default: false },
     hl7Version: { type: "string", minLength: 1 },
+    storeWaitMs: { type: "integer", minimum: 0, default: 30000 },
     description: { type: "string" },
   },
   required: ["router"],

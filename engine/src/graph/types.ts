@@ -86,12 +86,30 @@ export interface EnvUse {
   secret?: boolean;
 }
 
+/** One `alert(...)` declaration as the graph carries it (values as written; checked by `alertRules`). */
+export interface GraphAlert {
+  name: string;
+  origin: Origin;
+  /** The span of the name literal. */
+  location: SourceLocation;
+  declaration?: SourceLocation;
+  when: Record<string, SettingValue>;
+  /** Outbound names to notify (the engine log always gets every notice). */
+  notify: SettingValue[];
+  /** How long an alert that stays active waits before it is sent again (a duration; default 1h). */
+  renotify?: SettingValue;
+  /** Spans of values: `when.<key>`, `notify.<i>`, `renotify`. */
+  keyLocations?: Record<string, SourceLocation>;
+}
+
 export interface RegistryGraph {
   /** Schema version of this JSON shape. */
   version: 1;
   nodes: GraphNode[];
   edges: GraphEdge[];
   envUses: EnvUse[];
+  /** Optional: `alert(...)` declarations (checked by graph/alerts.ts); absent when the config declares none. */
+  alerts?: GraphAlert[];
 }
 
 export type Severity = "error" | "warning" | "info";

@@ -11,6 +11,7 @@ import type { DeliverFn, DeliverOutcome, PipelineLog, RetryPolicy } from "./type
 import {
   afterLoop,
   describeError,
+  OwedClaims,
   type StepResult,
   startLoop,
   type WorkerHandle,
@@ -81,19 +82,17 @@ export function startDeliveryWorker(
     }
   };
 
+  const owed = new OwedClaims(store, owner);
   const step = async (signal: AbortSignal): Promise<StepResult> => {
+    await owed.settle();
     const rows = await store.claimOutbound(outbound, { owner, limit, leaseMs, ordered });
     try {
       return await deliverBatch(rows, signal);
     } catch (error) {
-      // A failed commit must not leave the lane's head leased to us: give the claims back (rows
-      // already committed are unaffected; delivered-but-unrecorded ones are re-sent: at-least-once).
-      await store
-        .releaseClaims(
-          owner,
-          rows.map((r) => r.rowId),
-        )
-        .catch(() => 0);
+      // A failed commit must not leave the lane's head leased to us: give the claims back, now or as
+      // soon as the store answers again (rows already committed are unaffected; delivered-but-
+      // unrecorded ones are re-sent: at-least-once).
+      await owed.giveBack(rows.map((r) => r.rowId));
       throw error;
     }
   };

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Registry } from "../config/registry.js";
 import { decodeHl7Bytes, parseBatch } from "../hl7/index.js";
+import { parseX12Batch } from "../x12/index.js";
 import type {
   DryRunDelivery,
   DryRunHandler,
@@ -76,7 +77,22 @@ export function splitMessages(contentType: string, bytes: Buffer): Buffer[] {
     // Not HL7 at all: hand the bytes through so the parse step reports the error as a disposition.
     return msgs.length > 0 ? msgs.map((m) => Buffer.from(m, "utf8")) : [bytes];
   }
+  if (contentType === "x12") return splitInterchanges(bytes);
   return [bytes];
+}
+
+/** Each interchange from its ISA to the terminator after its IEA, as the X12 inbound cuts them from a socket. */
+function splitInterchanges(bytes: Buffer): Buffer[] {
+  const text = bytes.toString("utf8");
+  try {
+    return parseX12Batch(text).map((ic) => {
+      const last = ic.segments[ic.segments.length - 1];
+      const end = last ? last.start + last.text.length + ic.separators.segment.length : ic.end;
+      return Buffer.from(text.slice(ic.start, Math.min(end, text.length)), "utf8");
+    });
+  } catch {
+    return [bytes]; // not X12: the router sees the bytes as they are
+  }
 }
 
 function payloadText(p: Buffer | string): string {

@@ -31,9 +31,11 @@ export {
 export {
   type AckMode,
   createIntake,
+  DEFAULT_STORE_WAIT_MS,
   HL7_CONTENT_TYPE,
   type InboundOptions,
   type Intake,
+  type IntakeOptions,
   type IntakeResult,
   type ValidationProblem,
 } from "./intake.js";
@@ -45,5 +47,6 @@ export {
   startRouterWorker,
   startTransformWorker,
 } from "./stage-workers.js";
+export { isStoreUnavailable, StoreUnavailableError } from "./store-outage.js";
 export * from "./types.js";
 export { describeError, type WorkerHandle, workerOwner } from "./worker-loop.js";

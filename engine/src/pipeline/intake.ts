@@ -3,7 +3,10 @@
  * validated strictly, persisted through the store's group commit, and only then ACKed. Decode, parse
  * and validation failures NAK at once and are still recorded (disposition ERROR): nothing is lost.
  * Other content types are persisted raw and get no HL7 ACK (the HTTP connector answers after commit).
- * A store failure rejects the promise: nothing was committed, so the connector must not ACK.
+ * A store failure rejects the promise: nothing was committed, so the connector must not ACK. While the
+ * store is unavailable (PostgreSQL restarting, the network to it cut) intake holds the frame and
+ * retries the commit for `storeWaitMs`, then rejects with StoreUnavailableError (store-outage.ts):
+ * the connector closes without a reply and the sender resends. A NAK would be final and lose it.
  */
 import {
   type AckCode,
@@ -17,7 +20,13 @@ import {
   parse,
 } from "../hl7/index.js";
 import type { Disposition, Store } from "../store/index.js";
+import { peekX12Bytes } from "../x12/index.js";
+import { holdWhileUnavailable } from "./store-outage.js";
+import { type PipelineLog, silentLog } from "./types.js";
 import { describeError } from "./worker-loop.js";
+
+/** How long intake holds a frame while the store is unavailable, by default (per listener: `storeWaitMs`). */
+export const DEFAULT_STORE_WAIT_MS = 30_000;
 
 export const HL7_CONTENT_TYPE = "hl7v2";
 
@@ -43,6 +52,15 @@ export interface InboundOptions {
    * Any problem of severity error (the default) NAKs the message with AE.
    */
   validate?: (msg: Message) => readonly ValidationProblem[];
+  /** How long to hold the payload while the store is unavailable (default: the intake's, 30 s). */
+  storeWaitMs?: number;
+}
+
+export interface IntakeOptions {
+  /** Default hold while the store is unavailable (DEFAULT_STORE_WAIT_MS); a listener may override it. */
+  storeWaitMs?: number;
+  /** Where the store outage is logged (once per outage). */
+  log?: PipelineLog;
 }
 
 export interface IntakeResult {
@@ -71,15 +89,28 @@ export interface Intake {
   dropped(inbound: string, payload: DroppedPayload, options?: InboundOptions): Promise<IntakeResult>;
 }
 
-export function createIntake(store: Store): Intake {
+export function createIntake(store: Store, intakeOpts: IntakeOptions = {}): Intake {
+  const log = intakeOpts.log ?? silentLog;
+  const defaultWait = intakeOpts.storeWaitMs ?? DEFAULT_STORE_WAIT_MS;
+  // The store as intake sees it: both writes wait out an outage (up to the listener's storeWaitMs).
+  const held = (options: InboundOptions): IntakeWrites => {
+    const waitMs = options.storeWaitMs ?? defaultWait;
+    return {
+      enqueueIngress: (input) => holdWhileUnavailable(store, () => store.enqueueIngress(input), waitMs, log),
+      recordRejected: (input) => holdWhileUnavailable(store, () => store.recordRejected(input), waitMs, log),
+    };
+  };
   return {
-    receive: (inbound, bytes, options = {}) => receive(store, inbound, bytes, options),
-    dropped: (inbound, payload, options = {}) => dropped(store, inbound, payload, options),
+    receive: (inbound, bytes, options = {}) => receive(held(options), inbound, bytes, options),
+    dropped: (inbound, payload, options = {}) => dropped(held(options), inbound, payload, options),
   };
 }
 
+/** The two store writes intake makes. */
+type IntakeWrites = Pick<Store, "enqueueIngress" | "recordRejected">;
+
 async function dropped(
-  store: Store,
+  store: IntakeWrites,
   inbound: string,
   payload: DroppedPayload,
   opts: InboundOptions,
@@ -108,14 +139,16 @@ async function dropped(
 }
 
 async function receive(
-  store: Store,
+  store: IntakeWrites,
   inbound: string,
   bytes: Buffer,
   opts: InboundOptions,
 ): Promise<IntakeResult> {
   const contentType = opts.contentType ?? HL7_CONTENT_TYPE;
   if (contentType !== HL7_CONTENT_TYPE) {
-    const r = await store.enqueueIngress({ inbound, raw: bytes, contentType });
+    // X12: the first set's type (270) and ISA-13 label the message, as MSH-9/MSH-10 do for HL7.
+    const x12 = contentType === "x12" ? x12Labels(bytes) : {};
+    const r = await store.enqueueIngress({ inbound, raw: bytes, contentType, ...x12 });
     return { accepted: true, disposition: r.disposition, messageId: r.messageId };
   }
   const mode = opts.ack ?? "original";
@@ -173,8 +206,18 @@ async function receive(
   return result;
 }
 
+/** ST-01 and ISA-13 of an interchange (its header only; no full parse on intake). */
+function x12Labels(bytes: Buffer): { messageType?: string; controlId?: string } {
+  const head = peekX12Bytes(bytes);
+  if (!head) return {};
+  return {
+    ...(head.transactionType ? { messageType: head.transactionType } : {}),
+    ...(head.controlNumber ? { controlId: head.controlNumber } : {}),
+  };
+}
+
 async function reject(
-  store: Store,
+  store: IntakeWrites,
   inbound: string,
   bytes: Buffer,
   msg: Message | undefined,

@@ -33,8 +33,10 @@ import { describeError, type WorkerHandle } from "./worker-loop.js";
 export interface RunnerOptions {
   store: Store;
   log: PipelineLog;
-  /** Defaults to `createIntake(store)`. */
+  /** Defaults to `createIntake(store, { log, storeWaitMs })`. */
   intake?: Intake;
+  /** How long intake holds a frame while the store is unavailable, unless the inbound says (default 30 s). */
+  storeWaitMs?: number;
   /** Defaults to the built-in connector registry. */
   connectors?: ConnectorRegistry;
   /** The in-process hub for loopback connections (default: one per runner). */
@@ -123,7 +125,12 @@ export class Runner {
     this.#opts = opts;
     this.#store = opts.store;
     this.#log = opts.log;
-    this.#intake = opts.intake ?? createIntake(opts.store);
+    this.#intake =
+      opts.intake ??
+      createIntake(opts.store, {
+        log: opts.log,
+        ...(opts.storeWaitMs !== undefined ? { storeWaitMs: opts.storeWaitMs } : {}),
+      });
     this.#connectors = opts.connectors ?? builtinConnectors;
     this.#hub = opts.loopback ?? new LoopbackHub();
   }
@@ -512,6 +519,7 @@ function status(
 export function inboundOptions(def: InboundDef): InboundOptions {
   const o = def.options;
   const opts: InboundOptions = { contentType: o.contentType, ack: o.ack };
+  if (o.storeWaitMs !== undefined) opts.storeWaitMs = o.storeWaitMs;
   if (o.strict) {
     const version = o.hl7Version;
     opts.validate = (m: Message): ValidationProblem[] =>

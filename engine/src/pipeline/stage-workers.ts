@@ -10,10 +10,12 @@
  */
 import type { ClaimedRow, RoutingResult, Store, TransformResult } from "../store/index.js";
 import { HandoffInbox } from "./handoff-inbox.js";
+import { isStoreUnavailable, outageOf } from "./store-outage.js";
 import type { PayloadEnvelope, PipelineLog, RouteFn, TransformFn } from "./types.js";
 import {
   afterLoop,
   describeError,
+  OwedClaims,
   type StepResult,
   startLoop,
   type WorkerHandle,
@@ -69,19 +71,15 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
 }
 
 /**
- * Runs the handoff; if it fails (disk full, database busy) the claims are given back at once, so the
- * rows are retried on the next step instead of waiting out their lease.
+ * Runs the handoff; if it fails (disk full, database busy or away) the claims are given back at once
+ * (or, while the store is away, as soon as it answers: OwedClaims), so the rows are retried on a later
+ * step instead of waiting out their lease.
  */
-async function handOff(store: Store, owner: string, rows: ClaimedRow[], complete: () => Promise<number>) {
+async function handOff(owed: OwedClaims, rows: ClaimedRow[], complete: () => Promise<number>) {
   try {
     await complete();
   } catch (error) {
-    await store
-      .releaseClaims(
-        owner,
-        rows.map((r) => r.rowId),
-      )
-      .catch(() => 0);
+    await owed.giveBack(rows.map((r) => r.rowId));
     throw error;
   }
 }
@@ -116,12 +114,8 @@ async function runWithinLease<R>(
   return { results, unstarted: [] };
 }
 
-async function release(store: Store, owner: string, rows: ClaimedRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await store.releaseClaims(
-    owner,
-    rows.map((r) => r.rowId),
-  );
+function release(owed: OwedClaims, rows: ClaimedRow[]): Promise<void> {
+  return owed.giveBack(rows.map((r) => r.rowId));
 }
 
 /**
@@ -138,6 +132,7 @@ function openInbox(
   wake: () => void,
 ) {
   const inbox = new HandoffInbox(owner, leaseMs, capacity, wake);
+  const owed = new OwedClaims(store, owner);
   const handoff = store.attachHandoff?.(stage, conn, inbox.target);
   // Whether the store may hold rows for us that were not handed over: written pending (a replay,
   // an overflow: the store wakes us), given back, or left by a worker that died (the poll).
@@ -152,6 +147,7 @@ function openInbox(
   };
   return {
     inbox,
+    owed,
     /** False while every row came by handoff: the claim (a read) can be skipped. */
     shouldClaim(pollMs: number): boolean {
       return !handoff || inbox.behind || storeMayHaveRows || Date.now() - lastClaim >= pollMs;
@@ -170,11 +166,11 @@ function openInbox(
      */
     async giveBack(): Promise<void> {
       inbox.markBehind();
-      await release(store, owner, inbox.drain());
+      await release(owed, inbox.drain());
     },
     async close(): Promise<void> {
       detach();
-      await release(store, owner, inbox.drain()).catch(() => undefined);
+      await release(owed, inbox.drain());
     },
   };
 }
@@ -186,7 +182,7 @@ export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWo
   const t = timing(opts);
   let wakeLoop: () => void = () => {};
   const pollMs = opts.pollMs ?? 1000;
-  const { inbox, giveBack, close, shouldClaim, claim } = openInbox(
+  const { inbox, owed, giveBack, close, shouldClaim, claim } = openInbox(
     store,
     "ingress",
     inbound,
@@ -196,6 +192,7 @@ export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWo
     () => wakeLoop(),
   );
   const step = async (signal: AbortSignal): Promise<StepResult> => {
+    await owed.settle();
     let batch = inbox.next(limit);
     if (!batch) {
       if (!shouldClaim(pollMs)) return { busy: false };
@@ -228,12 +225,12 @@ export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWo
     // Commit what ran before giving the rest back, so nothing released can overtake it.
     let gaveBack = unstarted.length > 0;
     try {
-      await handOff(store, owner, rows.slice(0, results.length), () => store.completeRouting(owner, results));
+      await handOff(owed, rows.slice(0, results.length), () => store.completeRouting(owner, results));
     } catch (error) {
       gaveBack = true;
       throw error;
     } finally {
-      await release(store, owner, unstarted);
+      await release(owed, unstarted);
       if (gaveBack) await giveBack();
     }
     return { busy: true };
@@ -270,6 +267,7 @@ export function startTransformWorker(
   const pollMs = opts.pollMs ?? 1000;
   const {
     inbox,
+    owed,
     giveBack,
     close: closeInbox,
     shouldClaim,
@@ -298,21 +296,23 @@ export function startTransformWorker(
       },
     );
     try {
-      await handOff(store, owner, rows.slice(0, results.length), () =>
-        store.completeTransform(owner, results),
-      );
+      await handOff(owed, rows.slice(0, results.length), () => store.completeTransform(owner, results));
     } finally {
-      await release(store, owner, unstarted);
+      await release(owed, unstarted);
       if (unstarted.length > 0) await giveBack();
     }
   };
 
+  const outage = outageOf(store);
   const start = (handler: string, rows: ClaimedRow[], claimedAt: number, signal: AbortSignal) => {
+    const startedAt = Date.now();
     const run = runHandler(handler, rows, claimedAt, signal)
       .catch(async (error: unknown) => {
         // The claims were given back (handOff); the rows run again on a later step, in order.
         await giveBack().catch(() => undefined);
-        log.error({ worker: `transform:${inbound}`, handler, err: describeError(error) }, "handoff failed");
+        if (isStoreUnavailable(error)) outage.failed(error, startedAt, log);
+        else
+          log.error({ worker: `transform:${inbound}`, handler, err: describeError(error) }, "handoff failed");
       })
       .finally(() => {
         busy.delete(handler);
@@ -322,6 +322,7 @@ export function startTransformWorker(
   };
 
   const step = async (signal: AbortSignal): Promise<StepResult> => {
+    await owed.settle();
     // Rows handed over in memory first (each idle handler its oldest), then the store's pending rows.
     for (const [handler, batch] of inbox.nextByHandler(limit, new Set(busy.keys()))) {
       start(handler, batch.rows, batch.claimedAt, signal);

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Stage, Store } from "../store/index.js";
+import { isStoreUnavailable, OUTAGE_RETRY_MS, outageOf } from "./store-outage.js";
 import type { PipelineLog } from "./types.js";
 
 /** What one step reports: it did work (loop again soon), or it is idle until `wakeAt` / a wake-up. */
@@ -73,13 +74,17 @@ export function startLoop(opts: LoopOptions): WorkerHandle {
     });
   const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+  const outage = outageOf(opts.store);
   const run = async () => {
     let errorDelay = 100;
+    let awayDelay = OUTAGE_RETRY_MS.first;
     while (!signal.aborted) {
       woken = false;
+      const startedAt = Date.now();
       try {
         const r = await opts.step(signal);
         errorDelay = 100;
+        awayDelay = OUTAGE_RETRY_MS.first;
         if (r.busy) {
           await yieldTurn();
           continue;
@@ -87,6 +92,13 @@ export function startLoop(opts: LoopOptions): WorkerHandle {
         const until = r.wakeAt === undefined ? opts.pollMs : Math.min(opts.pollMs, r.wakeAt - Date.now());
         await sleep(until);
       } catch (error) {
+        if (isStoreUnavailable(error)) {
+          // The store is away: logged once per outage (not per worker or row); probe about once a second.
+          outage.failed(error, startedAt, opts.log);
+          await sleep(awayDelay);
+          awayDelay = Math.min(awayDelay * 2, OUTAGE_RETRY_MS.cap);
+          continue;
+        }
         // A store error (disk full, busy) must not kill the worker: log, back off, try again.
         opts.log.error({ worker: opts.name, err: describeError(error) }, "worker step failed; retrying");
         await sleep(errorDelay);
@@ -107,6 +119,36 @@ export function startLoop(opts: LoopOptions): WorkerHandle {
       return done;
     },
   };
+}
+
+/**
+ * Claims a failed step could not give back because the store was away: without this they stay leased
+ * to this worker (up to the lease, minutes for a delivery lane) after the store returns. `giveBack`
+ * never throws; `settle` (at the start of each step) returns them once the store answers again.
+ */
+export class OwedClaims {
+  readonly #ids = new Set<number>();
+  constructor(
+    private readonly store: Store,
+    private readonly owner: string,
+  ) {}
+
+  async giveBack(rowIds: readonly number[]): Promise<void> {
+    if (rowIds.length === 0) return;
+    try {
+      await this.store.releaseClaims(this.owner, [...rowIds]);
+    } catch {
+      for (const id of rowIds) this.#ids.add(id);
+    }
+  }
+
+  /** Releases what is owed (only rows still claimed by this owner change); throws while the store is away. */
+  async settle(): Promise<void> {
+    if (this.#ids.size === 0) return;
+    const ids = [...this.#ids];
+    await this.store.releaseClaims(this.owner, ids);
+    for (const id of ids) this.#ids.delete(id);
+  }
 }
 
 /** The loop's handle, whose `done` (and `stop`) also wait for `finish` after the loop has ended. */

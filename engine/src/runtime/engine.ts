@@ -8,11 +8,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { AlertMonitor, Notifier } from "../alerts/index.js";
 import { type AuthRepository, AuthService, type AuthServiceOptions, cliActor } from "../auth/index.js";
 import type { Registry } from "../config/index.js";
 import { type PipelineLog, type RetentionJob, silentLog, startRetention } from "../pipeline/index.js";
 import { Runner, type RunnerOptions } from "../pipeline/runner.js";
 import { type BodyCodec, Checkpointer, codecFromEnv, type Store, WriteLock } from "../store/index.js";
+import { alertSnapshots } from "./alert-snapshot.js";
 import { type BundleStore, configKeyFromEnv, DbBundles, FileBundles } from "./bundle-store.js";
 import { ConfigVersions } from "./config-versions.js";
 import { type OffloadOptions, offloader } from "./offload.js";
@@ -44,10 +46,12 @@ export interface EngineOptions {
   retentionMs?: number;
   /** How long a staged, unpromoted config is kept before it and its files are deleted (default 1 h). */
   stageTtlMs?: number;
-  runner?: Pick<RunnerOptions, "workers" | "restart" | "healthCheckMs" | "errorGraceMs">;
+  runner?: Pick<RunnerOptions, "workers" | "restart" | "healthCheckMs" | "errorGraceMs" | "storeWaitMs">;
   /** Run each outbound's delivery in a worker thread (default true; see offload.ts). */
   offloadDelivery?: boolean;
   auth?: AuthServiceOptions;
+  /** How often alert rules are evaluated (default 15 s). */
+  alerts?: { intervalMs?: number };
 }
 
 /**
@@ -109,6 +113,8 @@ export class Engine {
   readonly authRepository: AuthRepository;
   readonly runner: Runner;
   readonly versions: ConfigVersions;
+  /** The config's alert rules, evaluated on an interval (alerts/monitor.ts). */
+  readonly alerts: AlertMonitor;
   readonly log: PipelineLog;
   readonly startedAt = Date.now();
   #retention: RetentionJob | undefined;
@@ -163,6 +169,13 @@ export class Engine {
       running: () => this.runner.registry,
       log,
       ...(opts.stageTtlMs !== undefined && { stageTtlMs: opts.stageTtlMs }),
+    });
+    this.alerts = new AlertMonitor({
+      log,
+      notifier: new Notifier(log),
+      registry: () => this.runner.registry,
+      snapshot: alertSnapshots(this),
+      ...(opts.alerts?.intervalMs !== undefined && { intervalMs: opts.alerts.intervalMs }),
     });
   }
 
@@ -232,6 +245,7 @@ export class Engine {
       engine.#checkpointer = checkpointer;
       const registry = await engine.#bootRegistry(opts);
       await engine.runner.start(registry);
+      engine.alerts.start();
       if (opts.retentionMs !== undefined) {
         engine.#retention = startRetention(store, { retentionMs: opts.retentionMs, log });
       }
@@ -288,6 +302,7 @@ export class Engine {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       clearInterval(this.#sweep);
+      await this.alerts.stop();
       await this.#retention?.stop();
       await this.runner.stop();
       await this.#checkpointer?.stop();

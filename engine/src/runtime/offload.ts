@@ -4,7 +4,8 @@
  * one round trip per message; on the main thread every round trip also waits for an event-loop turn
  * shared with intake, routing and transforms, which caps a lane at a few hundred messages a second
  * under load. In its own thread a lane runs at the destination's pace. Loopback outbounds stay on the
- * main thread (their hub is in-process), as do engines whose store codec cannot be rebuilt from keys.
+ * main thread (their hub is in-process), and so do outbounds with `reingressTo` (they hand each reply to
+ * a loopback inbound through that hub), as do engines whose store codec cannot be rebuilt from keys.
  */
 import { Worker } from "node:worker_threads";
 import type { OutboundDef } from "../config/index.js";
@@ -35,7 +36,14 @@ const THREAD_URL = new URL(
 );
 
 export function offloader(opts: OffloadOptions): (def: OutboundDef) => OffloadedDelivery | undefined {
-  return (def) => (def.transport === "loopback" ? undefined : new ThreadedOutbound(def, opts));
+  return (def) =>
+    def.transport === "loopback" || reingresses(def) ? undefined : new ThreadedOutbound(def, opts);
+}
+
+/** True when the outbound hands replies to a loopback inbound (only the main thread's hub has them). */
+function reingresses(def: OutboundDef): boolean {
+  const to = (def.settings as { reingressTo?: unknown }).reingressTo;
+  return typeof to === "string" && to !== "";
 }
 
 class ThreadedOutbound implements OffloadedDelivery {

@@ -43,18 +43,6 @@ export type RuntimeStore =
   | (Common & { kind: "sqlite"; store: SqliteStore; path: string })
   | (Common & { kind: "postgres"; store: Store & BodyRecoder; pg: PgConnectionOptions });
 
-/** A connection URL for a store that takes one (never logged: it may carry the password). */
-function pgUrl(o: PgConnectionOptions): string {
-  if (o.connectionString !== undefined) return o.connectionString;
-  const url = new URL("postgres://localhost");
-  url.hostname = o.host ?? "localhost";
-  if (o.port !== undefined) url.port = String(o.port);
-  if (o.user !== undefined) url.username = encodeURIComponent(o.user);
-  if (o.password !== undefined) url.password = encodeURIComponent(o.password);
-  url.pathname = `/${encodeURIComponent(o.database ?? o.user ?? "postgres")}`;
-  return url.toString();
-}
-
 /** Opens the store database and the runtime-state repositories on it. */
 export async function openRuntimeStore(
   settings: StoreSettings,
@@ -78,9 +66,7 @@ export async function openRuntimeStore(
     ...settings.pg,
   };
   const schema = pgSchema(conn);
-  // The discrete fields (host, ssl …) go along for a store that takes them (STORE-CONTRACTS.md); the URL
-  // serves a store that reads only `connectionString`. Drop the URL once every store takes the fields.
-  const storeOpts: PgStoreOptions = { ...conn, connectionString: pgUrl(conn), schema, codec: opts.codec };
+  const storeOpts: PgStoreOptions = { ...conn, schema, codec: opts.codec };
   const store = await openPgStore(storeOpts);
   const opened: { close(): Promise<void> }[] = [store];
   const closeAll = async () => {

@@ -9,16 +9,16 @@ import {
   type ConfigService,
   type ConfigVersion,
   type ConnectionControl,
-  type ConnectionDescription,
   type ConnectionState,
   type EngineServices,
+  type MonitoringService,
   type SwapOptions,
   storeMessages,
   storeMonitoring,
 } from "../api/index.js";
 import { ApiTokens, UserAdmin, UserSessions } from "../auth/index.js";
-import { errorClass } from "../pipeline/error-class.js";
 import { ConfigVersionError, type ConfigVersions } from "./config-versions.js";
+import { describeConnections } from "./connection-states.js";
 import type { Engine } from "./engine.js";
 import { queuedFor, RemovedQueuedError, withRemovedQueued } from "./removed-queued.js";
 import type { VersionRow } from "./versions-repository.js";
@@ -27,10 +27,17 @@ export function engineServices(engine: Engine): EngineServices {
   return {
     auth: engine.auth,
     accounts: accounts(engine),
-    monitoring: storeMonitoring(engine.store, () => describe(engine)),
+    monitoring: withAlerts(
+      storeMonitoring(engine.store, () => describeConnections(engine.runner)),
+      engine,
+    ),
     connections: control(engine),
     messages: storeMessages(engine.store),
     config: config(engine),
+    alerts: {
+      active: () => engine.alerts.active(),
+      recent: () => engine.alerts.recent().map(({ notify: _n, ...notice }) => notice),
+    },
   };
 }
 
@@ -45,25 +52,12 @@ function accounts(engine: Engine): AccountServices {
   };
 }
 
-/** The runner's live view, in the API's terms (a part backing off after a crash shows as error). */
-function describe(engine: Engine): ConnectionDescription[] {
-  return engine.runner.connections().map((c) => {
-    const state: ConnectionState =
-      c.state === "stopped"
-        ? "stopped"
-        : c.state === "restarting" || c.connector.status === "error"
-          ? "error"
-          : "running";
-    const error = c.lastError ?? c.connector.lastError ?? null;
-    return {
-      name: c.name,
-      direction: c.direction,
-      transport: c.transport,
-      state,
-      ...(state === "error" ? { error } : {}),
-      ...(error !== null ? { lastError: error, lastErrorClass: errorClass(error) } : {}),
-    };
-  });
+/** The stats (GET /stats and every /ws/stats push) carry the alerts firing now. */
+function withAlerts(monitoring: MonitoringService, engine: Engine): MonitoringService {
+  return {
+    connections: () => monitoring.connections(),
+    stats: async () => ({ ...(await monitoring.stats()), alerts: engine.alerts.active() }),
+  };
 }
 
 function control(engine: Engine): ConnectionControl {

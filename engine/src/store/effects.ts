@@ -25,11 +25,11 @@ export const FINAL_COUNTER: Partial<Record<Disposition, Counter>> = {
 export class TxnEffects {
   counters = new Map<string, Record<Counter, number>>();
   wakes = new Set<string>();
-  /** Next free id per table (SQLite: read once per transaction, max(id)+1 under the write lock). */
-  ids = new Map<string, number>();
   /** Rows inserted claimed for a handoff target, passed on after commit; and each target's room left. */
   handed = new Map<HandoffTarget, ClaimedRow[]>();
   room = new Map<HandoffTarget, number>();
+  /** Targets whose rows this transaction inserted pending (room ran out): told after commit. */
+  overflowed = new Set<HandoffTarget>();
   constructor(readonly now: number) {}
   count(conn: string, counter: Counter): void {
     let c = this.counters.get(conn);

@@ -1,10 +1,15 @@
 /**
- * Group commit: arrivals within one event-loop tick are written by ONE transaction (one fsync), and
- * each caller's promise settles only after that transaction committed — the listener ACKs only then.
+ * Group commit: arrivals that come in while no batch is being written (within one event-loop tick, or
+ * while the previous batch's transaction is in flight on a networked database) are written by ONE
+ * transaction (one fsync / one WAL flush), and each caller's promise settles only after that
+ * transaction committed — the listener ACKs only then.
  */
 
-/** Writes a batch in one transaction and returns one result per item, in order. */
-export type BatchWriter<I, R> = (items: readonly I[]) => R[];
+/**
+ * Writes a batch in one transaction and returns one result per item, in order. A synchronous writer
+ * (SQLite) returns the results; an asynchronous one (PostgreSQL) a promise of them.
+ */
+export type BatchWriter<I, R> = (items: readonly I[]) => R[] | Promise<R[]>;
 
 interface Waiting<I, R> {
   item: I;
@@ -14,44 +19,63 @@ interface Waiting<I, R> {
 
 export class GroupCommitter<I, R> {
   #queue: Waiting<I, R>[] = [];
-  #scheduled = false;
+  /** The drain waiting for its turn (setImmediate), if any. */
+  #scheduled: NodeJS.Immediate | undefined;
+  /** Asynchronous batches in flight. */
+  readonly #writing = new Set<Promise<void>>();
   #closed = false;
 
   constructor(
     private readonly write: BatchWriter<I, R>,
-    /** Upper bound per transaction so one commit never holds the event loop for long. */
+    /** Upper bound per transaction so one commit never holds the event loop (or a connection) for long. */
     private readonly maxBatch = 1000,
+    /**
+     * Asynchronous batches that may commit at once (a networked database: the next batch forms and is
+     * sent while the previous one waits for its WAL flush). Every caller waits for its own batch, and
+     * a connection's next arrival comes only after its ACK, so each connection's order holds.
+     */
+    private readonly maxInFlight = 1,
   ) {}
 
   submit(item: I): Promise<R> {
     if (this.#closed) return Promise.reject(new Error("the store is closed"));
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        // setImmediate runs after pending I/O callbacks, so a burst of socket reads lands in one batch.
-        setImmediate(() => this.flush());
+      // setImmediate runs after pending I/O callbacks, so a burst of socket reads lands in one batch.
+      if (!this.#scheduled && this.#writing.size < this.maxInFlight) {
+        this.#scheduled = setImmediate(() => this.#drain());
       }
     });
   }
 
-  /** Writes everything queued now (also called by close()). */
-  flush(): void {
-    this.#scheduled = false;
-    while (this.#queue.length > 0) {
+  /** Writes batches until the queue is empty or every slot holds an asynchronous batch. */
+  #drain(): void {
+    this.#scheduled = undefined;
+    while (this.#queue.length > 0 && this.#writing.size < this.maxInFlight) {
       const batch = this.#queue.splice(0, this.maxBatch);
-      let results: R[];
+      let results: R[] | Promise<R[]>;
       try {
         results = this.write(batch.map((w) => w.item));
       } catch (error) {
-        this.#oneByOne(batch, error);
+        results = Promise.reject(error);
+      }
+      if (results instanceof Promise) {
+        const writing: Promise<void> = results
+          .then(
+            (r) => settle(batch, r),
+            (error: unknown) => this.#oneByOne(batch, error),
+          )
+          .then(() => {
+            this.#writing.delete(writing);
+            if (this.#queue.length > 0 && !this.#scheduled) this.#drain();
+          });
+        this.#writing.add(writing);
         continue;
       }
-      for (let i = 0; i < batch.length; i++) batch[i]?.resolve(results[i] as R);
+      settle(batch, results);
       if (this.#queue.length > 0 && !this.#closed) {
         // Yield between full batches so sockets and workers get a turn.
-        this.#scheduled = true;
-        setImmediate(() => this.flush());
+        this.#scheduled = setImmediate(() => this.#drain());
         return;
       }
     }
@@ -61,77 +85,34 @@ export class GroupCommitter<I, R> {
    * The batch's transaction failed (and rolled back): one bad arrival must not NAK its neighbours,
    * so each item is written again in a transaction of its own and only the failing ones are rejected.
    */
-  #oneByOne(batch: Waiting<I, R>[], error: unknown): void {
+  async #oneByOne(batch: Waiting<I, R>[], error: unknown): Promise<void> {
     if (batch.length === 1) {
       batch[0]?.reject(error);
       return;
     }
     for (const w of batch) {
       try {
-        w.resolve(this.write([w.item])[0] as R);
+        w.resolve((await this.write([w.item]))[0] as R);
       } catch (e) {
         w.reject(e);
       }
     }
   }
 
-  /** Writes whatever is queued, synchronously, and refuses new arrivals. */
-  close(): void {
+  /**
+   * Refuses new arrivals and writes whatever is queued: with a synchronous writer before this returns
+   * (the caller may close the database next); the promise settles once the last batch committed.
+   */
+  async close(): Promise<void> {
     this.#closed = true;
-    this.flush();
+    if (this.#scheduled) {
+      clearImmediate(this.#scheduled);
+      this.#drain();
+    }
+    while (this.#writing.size > 0) await Promise.all(this.#writing);
   }
 }
 
-/**
- * The same contract for a networked database: while one batch's transaction is in flight, new
- * arrivals queue up and go together in the next one.
- */
-export class AsyncGroupCommitter<I, R> {
-  #queue: Waiting<I, R>[] = [];
-  #running: Promise<void> | undefined;
-  #closed = false;
-
-  constructor(
-    private readonly write: (items: readonly I[]) => Promise<R[]>,
-    private readonly maxBatch = 1000,
-  ) {}
-
-  submit(item: I): Promise<R> {
-    if (this.#closed) return Promise.reject(new Error("the store is closed"));
-    return new Promise<R>((resolve, reject) => {
-      this.#queue.push({ item, resolve, reject });
-      if (!this.#running) this.#running = new Promise<void>((r) => setImmediate(r)).then(() => this.#drain());
-    });
-  }
-
-  async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.maxBatch);
-      try {
-        const results = await this.write(batch.map((w) => w.item));
-        for (let i = 0; i < batch.length; i++) batch[i]?.resolve(results[i] as R);
-      } catch (error) {
-        if (batch.length === 1) {
-          batch[0]?.reject(error);
-          continue;
-        }
-        // One bad arrival must not fail its neighbours: retry each in its own transaction.
-        for (const w of batch) {
-          try {
-            w.resolve((await this.write([w.item]))[0] as R);
-          } catch (e) {
-            w.reject(e);
-          }
-        }
-      }
-    }
-    this.#running = undefined;
-  }
-
-  /** Writes whatever is queued and refuses new arrivals. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    await this.#running;
-    if (this.#queue.length > 0) await this.#drain();
-  }
+function settle<I, R>(batch: Waiting<I, R>[], results: R[]): void {
+  for (let i = 0; i < batch.length; i++) batch[i]?.resolve(results[i] as R);
 }

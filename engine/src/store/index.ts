@@ -23,8 +23,10 @@ export {
 } from "./crypto.js";
 export { decideDisposition, type RowTally } from "./disposition.js";
 export { type PgConnectionOptions, type PgTlsOptions, pgPoolConfig, pgSchema } from "./pg-connection.js";
+export { PG_STORE_SCHEMA_VERSION } from "./pg-schema.js";
 export { openPgStore, PgStore, type PgStoreOptions } from "./pg-store.js";
 export { mkdirPrivate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, preparePrivateDb } from "./private-files.js";
+export { QueueCore, type QueueCoreOptions } from "./queue-core.js";
 export { secretSealer } from "./sealed-text.js";
 export { STORE_SCHEMA_VERSION, StoreSchemaError } from "./sqlite-schema.js";
 export { openSqliteStore, SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";

@@ -3,7 +3,7 @@
  * drawn before the insert because the row identity is each ciphertext's associated data) and BYTEA.
  */
 import type { PoolClient } from "pg";
-import { StoreSchemaError } from "./sqlite-schema.js";
+import { newerSchema } from "./sqlite-schema.js";
 
 const MIGRATIONS: readonly string[] = [
   `
@@ -79,7 +79,16 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE connector_cursors (conn TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL);
   `,
+  // 3: each id sequence belongs to its id column, so pg_get_serial_sequence('messages', 'id') finds it
+  // (`store copy` resets them) and dropping a table drops its sequence.
+  `
+  ALTER SEQUENCE messages_id_seq OWNED BY messages.id;
+  ALTER SEQUENCE stage_rows_id_seq OWNED BY stage_rows.id;
+  ALTER SEQUENCE events_id_seq OWNED BY events.id;
+  `,
 ];
+
+export const PG_STORE_SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Brings the schema up to date under an advisory lock (several engines may start at once). */
 export async function migratePg(c: PoolClient): Promise<number> {
@@ -91,9 +100,7 @@ export async function migratePg(c: PoolClient): Promise<number> {
     const r = await c.query<{ v: number | null }>("SELECT max(version) AS v FROM store_schema_version");
     const current = r.rows[0]?.v ?? 0;
     if (current > MIGRATIONS.length) {
-      throw new StoreSchemaError(
-        `store schema version ${current} is newer than this engine supports (${MIGRATIONS.length})`,
-      );
+      throw newerSchema(current, MIGRATIONS.length);
     }
     for (let v = current + 1; v <= MIGRATIONS.length; v++) {
       await c.query(MIGRATIONS[v - 1] as string);

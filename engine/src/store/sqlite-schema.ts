@@ -93,6 +93,14 @@ export class StoreSchemaError extends Error {
   override name = "StoreSchemaError";
 }
 
+/** The refusal to run on a schema a newer engine wrote (it may have changed what this engine relies on). */
+export function newerSchema(found: number, supported: number): StoreSchemaError {
+  return new StoreSchemaError(
+    `the store's schema is version ${found}, newer than this engine supports (${supported}): ` +
+      "upgrade the engine to the version that wrote it (or newer)",
+  );
+}
+
 /** Brings the schema up to date; refuses a file written by a newer engine. Returns the version. */
 export function migrate(db: Database.Database): number {
   db.exec(`CREATE TABLE IF NOT EXISTS store_schema_version (
@@ -100,9 +108,7 @@ export function migrate(db: Database.Database): number {
   const row = db.prepare("SELECT max(version) AS v FROM store_schema_version").get() as { v: number | null };
   const current = row.v ?? 0;
   if (current > MIGRATIONS.length) {
-    throw new StoreSchemaError(
-      `store schema version ${current} is newer than this engine supports (${MIGRATIONS.length})`,
-    );
+    throw newerSchema(current, MIGRATIONS.length);
   }
   const insert = db.prepare("INSERT INTO store_schema_version (version, applied_at) VALUES (?, ?)");
   const applied = db.prepare("SELECT count(*) FROM store_schema_version WHERE version = ?").pluck();

@@ -55,3 +55,12 @@ export function errorText(err: unknown): string {
   }
   return String(err);
 }
+
+/**
+ * Whether a failed `receive` means "the store is unavailable; nothing committed, resend later" (the
+ * pipeline's StoreUnavailableError, recognised by name: connectors sit below the pipeline). Such a
+ * payload gets no reply at all (never a NAK, which a sender takes as final) and is logged at warn.
+ */
+export function isStoreUnavailableError(err: unknown): boolean {
+  return err instanceof Error && err.name === "StoreUnavailableError";
+}

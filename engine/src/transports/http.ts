@@ -7,7 +7,7 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { errorText } from "./errors.js";
+import { errorText, isStoreUnavailableError } from "./errors.js";
 import { bindListener, ListenerGuard, type ListenerLimits, readListenerLimits } from "./listener-guard.js";
 import { SettingsReader } from "./settings.js";
 import { InboundStats } from "./stats.js";
@@ -225,7 +225,9 @@ export class HttpInbound implements InboundConnector {
     } catch (err) {
       // Nothing committed: the exchange's failure answer (a 5xx) tells the client to retry.
       this.stats.error(errorText(err));
-      ctx.log.error({ connection: this.name, remote, error: errorText(err) }, "intake failed");
+      const fields = { connection: this.name, remote, error: errorText(err) };
+      if (isStoreUnavailableError(err)) ctx.log.warn(fields, "store unavailable; answered without accepting");
+      else ctx.log.error(fields, "intake failed");
       answer = this.exchange.failed(body);
     }
     this.write(res, answer);

@@ -125,3 +125,16 @@ export type {
   SendResult,
   SendStatus,
 } from "./types.js";
+export {
+  readX12Inbound,
+  readX12Outbound,
+  type X12AckMode,
+  X12Inbound,
+  type X12InboundSettings,
+  X12Outbound,
+  type X12OutboundSettings,
+  X12ReplyExchange,
+  x12Acknowledgment,
+  x12Connector,
+  x12Framing,
+} from "./x12.js";

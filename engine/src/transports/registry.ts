@@ -27,6 +27,7 @@ import type {
   RawSettings,
 } from "./types.js";
 import { silentLog } from "./util.js";
+import { x12Connector } from "./x12.js";
 
 export const loopbackConnector: ConnectorDefinition = {
   inbound: (name, _raw, deps) => new LoopbackInbound(name, deps.loopback),
@@ -107,6 +108,7 @@ connectors.register("ftps", ftpsConnector);
 connectors.register("database", databaseConnector);
 connectors.register("dicom", dicomConnector);
 connectors.register("dicomweb", dicomwebConnector);
+connectors.register("x12", x12Connector);
 
 export function registerConnector(type: string, def: ConnectorDefinition): void {
   connectors.register(type, def);

@@ -7,7 +7,7 @@
  */
 import net from "node:net";
 import tls from "node:tls";
-import { errorText } from "./errors.js";
+import { errorText, isStoreUnavailableError } from "./errors.js";
 import type { Framing } from "./framing.js";
 import { bindListener, ListenerGuard, type ListenerLimits, readListenerLimits } from "./listener-guard.js";
 import type { SettingsReader } from "./settings.js";
@@ -284,10 +284,10 @@ export class StreamInbound implements InboundConnector {
     } catch (err) {
       // Nothing was committed, so nothing may be ACKed: drop the connection and let the sender retry.
       this.stats.error(errorText(err));
-      ctx.log.error(
-        { connection: this.name, remote, error: errorText(err) },
-        "intake failed; closing connection without reply",
-      );
+      const fields = { connection: this.name, remote, error: errorText(err) };
+      if (isStoreUnavailableError(err))
+        ctx.log.warn(fields, "store unavailable; closing connection without ACK (the sender resends)");
+      else ctx.log.error(fields, "intake failed; closing connection without reply");
       socket.destroy();
     }
   }

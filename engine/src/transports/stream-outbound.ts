@@ -23,8 +23,19 @@ import type {
 } from "./types.js";
 import { backoffDelay, SerialQueue } from "./util.js";
 
-/** none: done once written; raw: wait for one reply frame; ack: wait for an HL7 ACK and read MSA-1. */
-export type ReplyMode = "none" | "raw" | "ack";
+/**
+ * none: done once written; raw: wait for one reply frame; ack: wait for an HL7 ACK and read MSA-1;
+ * or a connector's own reply protocol (X12: a TA1 and/or the response interchange).
+ */
+export type ReplyMode = "none" | "raw" | "ack" | ReplyExchange;
+
+/**
+ * A reply protocol of a connector's own. Per send, `matches` sees each frame received (until it
+ * returns true or the reply timeout), then `result` says what the exchange came to.
+ */
+export interface ReplyExchange {
+  begin(payload: Buffer, meta: SendMeta): { matches: ReplyMatch; result(last: Buffer): SendResult };
+}
 
 export interface StreamOutboundSettings {
   host: string;
@@ -98,7 +109,7 @@ export function ackResult(reply: Buffer): SendResult {
 }
 
 /** Decides whether a reply frame answers the message in flight; false: log it and keep waiting. */
-type ReplyMatch = (reply: Buffer) => boolean;
+export type ReplyMatch = (reply: Buffer) => boolean;
 
 interface Waiter {
   resolve(b: Buffer): void;
@@ -248,6 +259,10 @@ export class StreamOutbound implements OutboundConnector {
     }
     const frame = this.framing.encode(payload);
     try {
+      if (typeof this.replyMode === "object") {
+        const x = this.replyMode.begin(payload, meta);
+        return x.result(await link.exchange(frame, this.settings.ackTimeoutMs, x.matches));
+      }
       if (this.replyMode === "none") {
         await link.write(frame);
         return { status: "ok" };

@@ -12,6 +12,7 @@ import { after, before, describe, it } from "mocha";
 import { WebSocket } from "ws";
 import { errorBody } from "../../src/api/schemas/common.js";
 import { totpAt } from "../auth/helpers.js";
+import { until } from "../support/fixtures.js";
 import { deadLetterOutbound, freePort, type Harness, PASSWORD, receive, startApi } from "./helpers.js";
 
 /** A fastify instance used only as a strict JSON Schema validator (the same ajv the API compiles with). */
@@ -56,7 +57,8 @@ class StrictValidator {
 /** A config to stage and promote: fresh ports, and a secret setting from env() (its use is marked secret). */
 const stagedConfig = (adtPort: number, sinkPort: number) => ({
   "environments/test.toml": "# the secret comes from MEFOR_VALUE_WIRE_TOKEN\n",
-  "adt.ts": `import { handler, inbound, mllp, outbound, rest, router, send, env } from "messagefoundry";
+  "adt.ts": `import { alert, handler, inbound, mllp, outbound, rest, router, send, env } from "messagefoundry";
+alert("AL_WIRE_DOWN", { when: { connection: "IB_WIRE_ADT", down: "1ms" }, notify: ["OB_WIRE_REST"] });
 inbound("IB_WIRE_ADT", mllp({ host: "127.0.0.1", port: ${adtPort} }), { router: "wire_router" });
 outbound("OB_WIRE_ADT", mllp({ host: "127.0.0.1", port: ${sinkPort} }));
 outbound("OB_WIRE_REST", rest({ url: "http://127.0.0.1:${sinkPort}/in", token: env("wire_token") }));
@@ -239,6 +241,28 @@ describe("api/wire: answers fit messagefoundry/api's schemas", () => {
       "the staged config marks a secret env use",
     );
     assert.deepEqual(graph, JSON.parse(JSON.stringify(running)));
+    assert.equal(graph.alerts.length, 1, "the graph carries the alert rules");
+
+    // A stopped inbound with a down alert: GET /alerts and the stats carry it (ticks driven here).
+    await h.engine.runner.stopConnection("IB_WIRE_ADT");
+    await until(async () => {
+      await h.engine.alerts.tick();
+      return h.engine.alerts.active().length === 1;
+    });
+    const alerts = await call("GET /alerts", "/alerts", { token: operator });
+    assert.deepEqual(
+      [
+        alerts.active.length,
+        alerts.recent.map((n: { kind: string; alert: string }) => `${n.kind} ${n.alert}`),
+      ],
+      [1, ["firing AL_WIRE_DOWN"]],
+    );
+    const stats = await call("GET /stats", "/stats", { token: operator });
+    assert.deepEqual(
+      stats.alerts.map((a: { alert: string }) => a.alert),
+      ["AL_WIRE_DOWN"],
+    );
+    await h.engine.runner.startConnection("IB_WIRE_ADT");
     await call("GET /config/history", "/config/history", { token: deployer });
     const kept = await call(
       "GET /config/versions/:versionId/files",

@@ -14,7 +14,7 @@ import {
 } from "../../src/pipeline/index.js";
 import type { Disposition } from "../../src/store/index.js";
 import type { StoreHarness } from "../store/contract.js";
-import { pgHarness, sqliteHarness } from "../store/harnesses.js";
+import { DIALECTS } from "../store/harnesses.js";
 import { adt, buf, eventually } from "../store/helpers.js";
 
 const FAST_RETRY: RetryPolicy = { attempts: 5, baseMs: 5, multiplier: 2, capMs: 50 };
@@ -51,10 +51,7 @@ class Downstream {
 
 const ok = (): DeliverOutcome => ({ status: "ok", reply: buf("MSH|^~\\&|\rMSA|AA") });
 
-for (const [kind, open] of [
-  ["sqlite", sqliteHarness],
-  ["postgres", pgHarness],
-] as const) {
+for (const [kind, open] of DIALECTS) {
   describe(`pipeline workers on ${kind}`, () => {
     let t: StoreHarness;
     let workers: WorkerHandle[];
@@ -262,7 +259,7 @@ for (const [kind, open] of [
     it("keeps arrival order through routing and transforms when the in-memory handoff overflows", async () => {
       const sink = new Downstream(ok);
       let overflows = 0;
-      // Count the store's overflow signals (the embedded store's fast path; PostgreSQL has none).
+      // Count the store's overflow signals (the handoff fast path, on both stores).
       const attach = t.store.attachHandoff?.bind(t.store);
       if (attach) {
         t.store.attachHandoff = (stage, conn, target) =>

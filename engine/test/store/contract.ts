@@ -374,6 +374,45 @@ export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<S
       });
     });
 
+    describe("texts as given", () => {
+      it("keeps quotes, backslashes, braces, commas and NULL-like words exactly, in every column", async () => {
+        // Names and texts travel in multi-row statements on PostgreSQL (array literals): none may bend.
+        const tricky = `O'Brien \\ "q" {a,b} NULL \\x00 ; -- $1 é`;
+        const inbound = `IB_'"{},\\`;
+        const r = await t.store.enqueueIngress({
+          inbound,
+          raw: buf(adt("T1")),
+          controlId: tricky,
+          messageType: "ADT^A01",
+        });
+        const rejected = await t.store.recordRejected({
+          inbound,
+          raw: buf("x"),
+          error: tricky,
+          controlId: "NULL",
+        });
+        const [row] = await t.store.claimIngress(inbound, claim);
+        assert.ok(row);
+        assert.equal(row.controlId, tricky);
+        await t.store.completeRouting(OWNER, [{ rowId: row.rowId, error: tricky }]);
+        const m = await t.store.getMessage(r.messageId);
+        assert.deepEqual(
+          [m?.inbound, m?.controlId, m?.error, m?.disposition],
+          [inbound, tricky, tricky, "ERROR"],
+        );
+        assert.equal(m?.rows[0]?.error, tricky);
+        const bad = await t.store.getMessage(rejected.messageId);
+        assert.deepEqual([bad?.controlId, bad?.error], ["NULL", tricky]);
+        const listed = await t.store.listMessages({ controlId: tricky });
+        assert.deepEqual(
+          listed.map((x) => x.id),
+          [r.messageId],
+        );
+        const c = (await t.store.stats()).connections.find((x) => x.conn === inbound);
+        assert.deepEqual([c?.received, c?.errored], [2, 2]);
+      });
+    });
+
     describe("error and detail texts at rest", () => {
       it("are sealed in the database (they can quote patient data) and read back in the clear", async () => {
         const quote = "Unexpected token in JSON at position 0: MSH|^~\\&|TEST^PATIENT";
@@ -555,6 +594,32 @@ export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<S
         );
         await t.reopen();
         assert.deepEqual(await versions(), before);
+      });
+
+      it("refuses a store written by a newer engine, saying to upgrade the engine", async () => {
+        const [latest] = await t.query("SELECT max(version) AS v FROM store_schema_version");
+        await t.exec(
+          "INSERT INTO store_schema_version (version, applied_at) VALUES (?, ?)",
+          Number(latest?.v) + 1,
+          0,
+        );
+        await assert.rejects(t.reopen(), (e: Error) => {
+          assert.equal(e.name, "StoreSchemaError");
+          assert.match(e.message, /newer than this engine supports .*upgrade the engine/);
+          return true;
+        });
+      });
+
+      it("ids ascend across transactions (PostgreSQL: from the sequence its id column owns, found by pg_get_serial_sequence)", async () => {
+        if (kind === "postgres") {
+          for (const table of ["messages", "stage_rows", "events"]) {
+            const [r] = await t.query(`SELECT pg_get_serial_sequence('${table}', 'id') AS seq`);
+            assert.match(String(r?.seq), new RegExp(`\\.${table}_id_seq$`));
+          }
+        }
+        const a = await t.store.enqueueIngress({ inbound: "IB_SEQ", raw: buf(adt("Q1")) });
+        const b = await t.store.enqueueIngress({ inbound: "IB_SEQ", raw: buf(adt("Q2")) });
+        assert.ok(b.messageId > a.messageId);
       });
     });
   });

@@ -77,3 +77,9 @@ export async function pgHarness(): Promise<StoreHarness> {
     },
   };
 }
+
+/** Every dialect with its harness: suites that must hold on both run once per entry. */
+export const DIALECTS = [
+  ["sqlite", sqliteHarness],
+  ["postgres", pgHarness],
+] as const;

@@ -10,6 +10,43 @@ import { adt, buf, eventually } from "./helpers.js";
 
 storeContract("postgres", pgHarness);
 
+describe("openPgStore connection settings", () => {
+  it("opens with the discrete fields of PgConnectionOptions (host, port, database, user, schema, poolSize)", async () => {
+    const url = new URL(postgresUrl());
+    const schema = `mf_test_${randomBytes(6).toString("hex")}`;
+    const store = await openPgStore({
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      database: url.pathname.slice(1),
+      user: decodeURIComponent(url.username),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      schema,
+      poolSize: 2,
+      codec: aesGcmCodec(makeStoreKey(randomBytes(32))),
+    });
+    try {
+      const r = await store.enqueueIngress({ inbound: "IB_FIELDS", raw: buf(adt("F1")) });
+      assert.equal((await store.getMessage(r.messageId))?.inbound, "IB_FIELDS");
+      const where = await store.pool.query("SELECT current_schema() AS s");
+      assert.equal(where.rows[0]?.s, schema);
+    } finally {
+      await store.pool.query(`DROP SCHEMA ${schema} CASCADE`);
+      await store.close();
+    }
+  });
+
+  it("refuses a schema name it would have to quote", async () => {
+    await assert.rejects(
+      openPgStore({
+        connectionString: postgresUrl(),
+        schema: "Bad-Name",
+        codec: aesGcmCodec(makeStoreKey(randomBytes(32))),
+      }),
+      /invalid schema name/,
+    );
+  });
+});
+
 describe("PgStore under concurrency and connection loss", () => {
   const owner = "w";
   const claim = { owner, limit: 10, leaseMs: 60_000 };

@@ -6,6 +6,7 @@
 import type {
   ActiveConfigResponse,
   AddUserResult,
+  AlertList,
   ApiErrorCode,
   ChangePasswordRequest,
   ConfigHistory,
@@ -154,6 +155,11 @@ export class EngineClient {
 
   stats(): Promise<StatsFrame> {
     return this.request("GET", "/stats");
+  }
+
+  /** Alerts firing now and the recent notices (monitoring:read). */
+  alerts(): Promise<AlertList> {
+    return this.request("GET", "/alerts");
   }
 
   startConnection(name: string): Promise<ConnectionControlResult> {

@@ -30,11 +30,13 @@ export function createLanguageClient(context: vscode.ExtensionContext): Language
       { scheme: "file", pattern: "**/*.toml" },
       { scheme: "file", language: "hl7" },
       { scheme: "untitled", language: "hl7" },
+      { scheme: "file", language: "x12" },
+      { scheme: "untitled", language: "x12" },
     ],
     synchronize: {
       configurationSection: "messagefoundry",
       // The server models config dirs from disk too: tell it when files change outside the editor.
-      fileEvents: vscode.workspace.createFileSystemWatcher("**/{*.ts,*.toml,*.hl7,codesets/**}"),
+      fileEvents: vscode.workspace.createFileSystemWatcher("**/{*.ts,*.toml,*.hl7,*.x12,*.edi,codesets/**}"),
     },
     outputChannelName: "MessageFoundry Language Server",
   };

@@ -1,5 +1,7 @@
 /** Operating a running engine from VS Code: session (targets, SecretStorage token), status bar, trees, commands. */
 export { ActiveVersionSource } from "./activeVersion.js";
+export { AlertsTree } from "./alertsTree.js";
+export { type AlertRow, type AlertsViewModel, alertsView } from "./alertView.js";
 export { registerEngineCommands } from "./commands.js";
 export { EngineWatch } from "./engineWatch.js";
 export { EngineSession, messageOf } from "./session.js";

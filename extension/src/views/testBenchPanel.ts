@@ -1,5 +1,5 @@
 /**
- * Test Bench panel: sample .hl7 files and saved fixtures as cases; a run writes the (possibly edited)
+ * Test Bench panel: sample .hl7 / .x12 / .edi files and saved fixtures as cases; a run writes the (possibly edited)
  * text to a temporary file and calls `messagefoundry dryrun --json --trace` in a child process — the engine's
  * loader is the runtime truth, and a config that hangs cannot hang the extension host. Saving a case
  * writes the input and its expected result under the config's tests/; "run all" re-runs `check`.
@@ -24,6 +24,9 @@ import {
   readFixtureSpec,
 } from "../testbench/index.js";
 import { renderHtml, ViewChannel, webviewOptions } from "./viewHost.js";
+
+/** Sample message files offered as cases: HL7 v2 and X12. */
+const MESSAGE_FILES = "**/*.{hl7,x12,edi}";
 
 export class TestBenchPanel {
   static readonly viewType = "messagefoundry.testBench";
@@ -76,7 +79,7 @@ export class TestBenchPanel {
       onMessage: (msg) => this.onMessage(msg),
     });
     const watcher = vscode.workspace.createFileSystemWatcher(
-      new vscode.RelativePattern(configDir, "**/*.hl7"),
+      new vscode.RelativePattern(configDir, MESSAGE_FILES),
     );
     this.disposables.push(
       this.channel,
@@ -93,7 +96,7 @@ export class TestBenchPanel {
 
   private async sendCases(): Promise<void> {
     const tests = `${this.configDir.path}/tests/`;
-    const samples = await vscode.workspace.findFiles("**/*.hl7", "**/node_modules/**", 500);
+    const samples = await vscode.workspace.findFiles(MESSAGE_FILES, "**/node_modules/**", 500);
     const fixtures = await vscode.workspace.findFiles(
       new vscode.RelativePattern(this.configDir, "tests/**/*.json"),
       "**/expected/**",
@@ -133,7 +136,7 @@ export class TestBenchPanel {
       case "pickFiles": {
         const picked = await vscode.window.showOpenDialog({
           canSelectMany: true,
-          filters: { "HL7 messages": ["hl7", "txt"] },
+          filters: { "HL7 messages": ["hl7", "txt"], "X12 interchanges": ["x12", "edi"] },
           defaultUri: this.configDir,
         });
         for (const uri of picked ?? []) this.extra.set(uri.toString(), this.caseFor(uri, "sample"));

@@ -29,6 +29,7 @@ const TRANSPORT_LABELS: Record<Transport, string> = {
   database: "Database (PostgreSQL, MySQL/MariaDB): poll a query / run named statements",
   dicom: "DICOM DIMSE (inbound: a C-STORE SCP; outbound: a C-STORE SCU)",
   dicomweb: "DICOMweb STOW-RS: store each DICOM instance over HTTP",
+  x12: "X12 EDI over TCP (TA1/999 answers; 270 → 271 request/response)",
 };
 
 export function askTransport(input: StepInput, direction: Direction, current: Transport): Promise<Transport> {

@@ -54,10 +54,17 @@ export async function runConnectionWizard(services: Services, configDir: vscode.
       s.c.contentType = await input.pick<ContentType>({
         placeholder: "What does this inbound receive?",
         items: CONTENT_TYPES.map((t) => ({ label: t, value: t })),
-        // A database source sends each row as JSON unless it names a payload column.
+        // A database source sends each row as JSON unless it names a payload column; X12 carries
+        // interchanges, DICOM connectors DICOM files.
         activeValue:
           s.c.contentType ??
-          (s.c.transport === "database" ? "json" : s.c.transport.startsWith("dicom") ? "dicom" : "hl7v2"),
+          (s.c.transport === "database"
+            ? "json"
+            : s.c.transport === "x12"
+              ? "x12"
+              : s.c.transport.startsWith("dicom")
+                ? "dicom"
+                : "hl7v2"),
       });
     },
     async (input, s) => {

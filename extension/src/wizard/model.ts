@@ -3,6 +3,20 @@
  * No vscode import here (or below), so it is unit-tested in plain Node.
  */
 export {
+  type AlertAnswers,
+  type AlertConditionKey,
+  addAlertToModule,
+  alertCall,
+  alertWhen,
+  CONDITION_CHOICES,
+  type ConditionChoice,
+  checkAlertName,
+  checkConditionValue,
+  checkRenotify,
+  suggestAlertName,
+  validateAlert,
+} from "./alertModel.js";
+export {
   checkFilter,
   checkNumber,
   describeFilter,

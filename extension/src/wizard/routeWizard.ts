@@ -113,13 +113,15 @@ export async function runRouteWizard(services: Services, configDir: vscode.Uri):
           value: t,
           description: t === "hl7v2" ? "HL7 v2 (default)" : "",
         })),
-        // A database source sends each row as JSON: offer that first.
+        // A database source sends each row as JSON, an X12 connection interchanges: offer that first.
         activeValue:
           s.answers.inbound.transport === "database"
             ? "json"
             : s.answers.inbound.transport === "dicom"
               ? "dicom"
-              : (s.answers.inbound.contentType ?? "hl7v2"),
+              : s.answers.inbound.transport === "x12"
+                ? "x12"
+                : (s.answers.inbound.contentType ?? "hl7v2"),
       });
     },
     async (input, s) => {

@@ -18,6 +18,7 @@ export const INBOUND_TRANSPORTS = [
   "timer",
   "database",
   "dicom",
+  "x12",
 ] as const;
 export const OUTBOUND_TRANSPORTS = [
   "mllp",
@@ -33,6 +34,7 @@ export const OUTBOUND_TRANSPORTS = [
   "database",
   "dicom",
   "dicomweb",
+  "x12",
 ] as const;
 export type Transport = (typeof INBOUND_TRANSPORTS)[number] | (typeof OUTBOUND_TRANSPORTS)[number];
 

@@ -76,11 +76,16 @@ export interface RealEngine {
   close(): Promise<void>;
 }
 
-export async function startRealEngine(opts: { statsIntervalMs?: number } = {}): Promise<RealEngine> {
+export async function startRealEngine(
+  opts: {
+    statsIntervalMs?: number /** More config files (e.g. an alerts module). */;
+    extraFiles?: Record<string, string>;
+  } = {},
+): Promise<RealEngine> {
   const dir = mkdtempSync(join(tmpdir(), "mf-ext-engine-"));
   const configDir = join(dir, "config");
   const ports = { inPort: await freePort(), sinkPort: await freePort() };
-  writeFiles(configDir, configFiles(ports));
+  writeFiles(configDir, { ...configFiles(ports), ...opts.extraFiles });
   let t = Date.now();
   const now = () => t;
   const policy = { hash: CHEAP_HASH, mfaRequiredRoles: ["administrator"] };

@@ -55,7 +55,7 @@ function innermost(sf: ts.SourceFile, offset: number): ts.Node {
   }
 }
 
-function names(model: ConfigModel, kind: "router" | "handler" | "outbound"): string[] {
+function names(model: ConfigModel, kind: "router" | "handler" | "outbound" | "inbound"): string[] {
   return [...model.analysis().byName[kind].keys()].sort();
 }
 
@@ -71,7 +71,7 @@ function completeTs(
   const index = new LineIndex(text);
   const node = innermost(sf, offset);
   const nameItems = (
-    kind: "router" | "handler" | "outbound",
+    kind: "router" | "handler" | "outbound" | "inbound",
     replace: SourceLocation,
     quote: string,
   ): CompletionEntry[] =>
@@ -121,6 +121,10 @@ function completeTs(
         return nameItems("router", replace, "");
     }
     if (inRouterReturn(node)) return nameItems("handler", replace, "");
+    const slot = alertSlot(node);
+    if (slot === "connection")
+      return [...nameItems("inbound", replace, ""), ...nameItems("outbound", replace, "")];
+    if (slot === "notify") return nameItems("outbound", replace, "");
     return [];
   }
   // Before any quote: `send(|`, `router: |`, `return [|` — insert the quoted name.
@@ -130,7 +134,41 @@ function completeTs(
   if (/\brouter:\s*$/.test(before)) return nameItems("router", here, '"');
   if (/\benv\(\s*$/.test(before)) return envItems(model, here, '"');
   if (/[[,]\s*$/.test(before) && inRouterReturn(node)) return nameItems("handler", here, '"');
+  if (inAlertCall(node)) {
+    if (/\bconnection:\s*$/.test(before))
+      return [...nameItems("inbound", here, '"'), ...nameItems("outbound", here, '"')];
+    if (/\bnotify:\s*\[?\s*$/.test(before) || (/[[,]\s*$/.test(before) && alertSlot(node) === "notify"))
+      return nameItems("outbound", here, '"');
+  }
   return [];
+}
+
+/** The call `alert(…)` that `node` sits in (its spec argument), if any. */
+function inAlertCall(node: ts.Node): boolean {
+  for (let n: ts.Node | undefined = node; n; n = n.parent) {
+    if (ts.isCallExpression(n))
+      return calleeName(n) === "alert" && !ts.isPropertyAccessExpression(n.expression);
+    if (ts.isFunctionLike(n)) return false;
+  }
+  return false;
+}
+
+/**
+ * Which name an alert expects at `node`: `when: { connection: "…" }` takes an inbound or outbound,
+ * `notify: "…"` / `notify: ["…", …]` take outbounds.
+ */
+function alertSlot(node: ts.Node): "connection" | "notify" | undefined {
+  if (!inAlertCall(node)) return undefined;
+  let n: ts.Node = node;
+  // A string in the notify list, or the cursor between its elements (then the array is innermost).
+  if (ts.isArrayLiteralExpression(n.parent)) n = n.parent;
+  const prop = n.parent;
+  if (!prop || !ts.isPropertyAssignment(prop) || prop.initializer !== n) return undefined;
+  const key = propText(prop.name);
+  if (key === "notify") return "notify";
+  if (key !== "connection") return undefined;
+  const whenProp = prop.parent.parent;
+  return ts.isPropertyAssignment(whenProp) && propText(whenProp.name) === "when" ? "connection" : undefined;
 }
 
 function propText(name: ts.PropertyName): string | undefined {

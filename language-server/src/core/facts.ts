@@ -1,5 +1,5 @@
 /** What one config file contributes: graph pieces plus the extra facts the language features need. */
-import type { EnvUse, GraphEdge, GraphNode, SourceLocation } from "messagefoundry/graph";
+import type { EnvUse, GraphAlert, GraphEdge, GraphNode, SourceLocation } from "messagefoundry/graph";
 
 /** An HL7 field path literal in `msg.get("PID-5.1")` and friends. */
 export interface Hl7PathUse {
@@ -17,10 +17,21 @@ export interface FileProblem {
   location: SourceLocation;
 }
 
+export interface AlertRef {
+  name: string;
+  /** `notify` names an outbound; `when.connection` an inbound or outbound. */
+  slot: "connection" | "notify";
+  location: SourceLocation;
+}
+
 export interface FileFacts {
   nodes: GraphNode[];
   edges: GraphEdge[];
   envUses: EnvUse[];
+  /** `alert(...)` rules (their names, `when` and `notify` are checked like the rest of the graph). */
+  alerts: GraphAlert[];
+  /** Connection names written in alerts (`when.connection`, `notify`): content spans, for navigation and rename. */
+  alertRefs: AlertRef[];
   hl7Paths: Hl7PathUse[];
   /** Z-segments the file declares (`msg.addSegment("ZPI")` anywhere in the config). */
   zSegments: string[];
@@ -28,7 +39,16 @@ export interface FileFacts {
 }
 
 export function emptyFacts(): FileFacts {
-  return { nodes: [], edges: [], envUses: [], hl7Paths: [], zSegments: [], problems: [] };
+  return {
+    nodes: [],
+    edges: [],
+    envUses: [],
+    alerts: [],
+    alertRefs: [],
+    hl7Paths: [],
+    zSegments: [],
+    problems: [],
+  };
 }
 
 /** Looks like an HL7 field path (`PID-5.1`, `OBX[2]-5`); tryParseFieldPath decides if it is one. */

@@ -17,6 +17,7 @@ import type ts from "typescript";
 import { type EnvFile, isEnvFile, readEnvFile } from "./envFiles.js";
 import { emptyFacts, type FileFacts, type FileProblem } from "./facts.js";
 import { checkHl7Paths, type Hl7Dictionary } from "./hl7Paths.js";
+import { isX12FileName } from "./messageFiles.js";
 import { extractConnections } from "./tomlFacts.js";
 import { extractModule, parseModule } from "./tsFacts.js";
 import { type FsHost, TypeChecker } from "./typecheck.js";
@@ -27,7 +28,7 @@ export type FileRole = "module" | "helper" | "connections" | "environment" | "hl
 export function roleOf(rel: string): FileRole {
   if (rel === "connections.toml") return "connections";
   if (isEnvFile(rel)) return "environment";
-  if (rel.endsWith(".hl7")) return "hl7";
+  if (rel.endsWith(".hl7") || isX12FileName(rel)) return "hl7";
   if (/(^|\/)(node_modules|dist|\.git)\//.test(rel)) return "other";
   if (rel.endsWith(".ts") && !rel.endsWith(".d.ts")) {
     const base = rel.slice(rel.lastIndexOf("/") + 1);
@@ -59,13 +60,16 @@ export class Analysis {
     private readonly dictionary: Hl7Dictionary,
   ) {
     const graph: RegistryGraph = { version: 1, nodes: [], edges: [], envUses: [] };
+    const alerts: NonNullable<RegistryGraph["alerts"]> = [];
     const z = new Set<string>();
     for (const f of facts.values()) {
       graph.nodes.push(...f.nodes);
       graph.edges.push(...f.edges);
       graph.envUses.push(...f.envUses);
+      alerts.push(...f.alerts);
       for (const s of f.zSegments) z.add(s);
     }
+    if (alerts.length > 0) graph.alerts = alerts;
     this.graph = graph;
     this.envFiles = envFiles;
     this.zSegments = z;

@@ -36,6 +36,12 @@ export function allSites(a: Analysis): Site[] {
         location: e.location,
         declaration: false,
       });
+  // Alerts name connections too: `notify` an outbound, `when.connection` whichever kind has the name.
+  for (const facts of a.facts.values())
+    for (const r of facts.alertRefs) {
+      const kind: NodeKind = r.slot === "connection" && a.byName.inbound.has(r.name) ? "inbound" : "outbound";
+      out.push({ type: "node", kind, name: r.name, location: r.location, declaration: false });
+    }
   for (const f of a.envFiles)
     for (const [key, location] of f.keys) out.push({ type: "env", name: key, location, declaration: true });
   for (const u of a.graph.envUses)

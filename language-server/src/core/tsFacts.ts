@@ -214,6 +214,54 @@ export function extractModule(
     visit(fn);
   };
 
+  /** `alert("name", { when: {…}, notify: […], renotify })`: values as written, with the span of each. */
+  const declareAlert = (call: ts.CallExpression) => {
+    const nameArg = call.arguments[0];
+    const spec = call.arguments[1];
+    if (!isStringLike(nameArg) || !spec || !ts.isObjectLiteralExpression(spec)) return;
+    const keyLocations: Record<string, SourceLocation> = {};
+    const alert: FileFacts["alerts"][number] = {
+      name: nameArg.text,
+      origin: "ts",
+      location: litLoc(nameArg),
+      declaration: loc(call),
+      when: {},
+      notify: [],
+      keyLocations,
+    };
+    const ref = (slot: "connection" | "notify", e: ts.Expression) => {
+      if (isStringLike(e)) facts.alertRefs.push({ name: e.text, slot, location: litLoc(e) });
+    };
+    const when = findProp(spec, "when")?.initializer;
+    if (when && ts.isObjectLiteralExpression(when)) {
+      alert.when = object(when);
+      keyAt(when, "when", keyLocations);
+      const conn = findProp(when, "connection")?.initializer;
+      if (conn) ref("connection", conn);
+    }
+    const notify = findProp(spec, "notify")?.initializer;
+    if (notify && ts.isArrayLiteralExpression(notify)) {
+      notify.elements.forEach((e, i) => {
+        const v = value(e);
+        if (v !== undefined) alert.notify.push(v);
+        keyLocations[`notify.${i}`] = loc(e);
+        ref("notify", e);
+      });
+    } else if (notify) {
+      const v = value(notify);
+      if (v !== undefined) alert.notify.push(v);
+      keyLocations["notify.0"] = loc(notify);
+      ref("notify", notify);
+    }
+    const renotify = findProp(spec, "renotify")?.initializer;
+    if (renotify) {
+      const v = value(renotify);
+      if (v !== undefined) alert.renotify = v;
+      keyLocations.renotify = loc(renotify);
+    }
+    facts.alerts.push(alert);
+  };
+
   const owners: string[] = [];
   const visit = (n: ts.Node) => {
     let pushed = false;
@@ -229,6 +277,8 @@ export function extractModule(
           if (name === "router" && fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)))
             walkRouterBody(declared, fn);
         }
+      } else if (name === "alert" && !method) {
+        declareAlert(n);
       } else if (name === "send" && !method) {
         const owner = owners.at(-1);
         const target = n.arguments[0];

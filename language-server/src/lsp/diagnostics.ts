@@ -26,8 +26,8 @@ export const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 export class DiagnosticsScheduler {
   private readonly books = new Map<Project, Book>();
-  private readonly hl7Timers = new Map<string, NodeJS.Timeout>();
-  private readonly hl7Published = new Set<string>();
+  private readonly messageFileTimers = new Map<string, NodeJS.Timeout>();
+  private readonly messageFilesPublished = new Set<string>();
 
   constructor(
     private readonly state: ServerState,
@@ -108,32 +108,32 @@ export class DiagnosticsScheduler {
   }
 
   /** Debounces the strict HL7 check of an open `.hl7` buffer. */
-  scheduleHl7(uri: string, delay: number): void {
-    clearTimeout(this.hl7Timers.get(uri));
-    this.hl7Timers.set(
+  scheduleMessageFile(uri: string, delay: number): void {
+    clearTimeout(this.messageFileTimers.get(uri));
+    this.messageFileTimers.set(
       uri,
-      setTimeout(() => this.publishHl7(uri), delay),
+      setTimeout(() => this.publishMessageFile(uri), delay),
     );
   }
 
-  private publishHl7(uri: string): void {
-    const f = this.state.hl7FileOf(uri);
+  private publishMessageFile(uri: string): void {
+    const f = this.state.messageFileOf(uri);
     if (!f) return;
     const diagnostics = f
       .problems(this.state.validate, this.state.dict)
       .map((p) => toDiagnostic(p as Problem, () => uri));
-    this.hl7Published.add(uri);
+    this.messageFilesPublished.add(uri);
     const version = this.state.documents.get(uri)?.version;
     this.send({ uri, diagnostics, ...(version !== undefined ? { version } : {}) });
   }
 
-  /** An `.hl7` buffer closed: clear its diagnostics. */
-  closeHl7(uri: string): void {
-    if (this.hl7Published.delete(uri)) this.send({ uri, diagnostics: [] });
+  /** A message file's buffer closed: clear its diagnostics. */
+  closeMessageFile(uri: string): void {
+    if (this.messageFilesPublished.delete(uri)) this.send({ uri, diagnostics: [] });
   }
 
   dispose(): void {
     for (const b of this.books.values()) if (b.timer) clearTimeout(b.timer);
-    for (const t of this.hl7Timers.values()) clearTimeout(t);
+    for (const t of this.messageFileTimers.values()) clearTimeout(t);
   }
 }

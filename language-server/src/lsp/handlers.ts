@@ -62,7 +62,7 @@ import {
   toSymbolKind,
 } from "./convert.js";
 import { pathToUri, uriToPath } from "./files.js";
-import type { Project, ServerState } from "./state.js";
+import { isMessageFileUri, type Project, type ServerState } from "./state.js";
 
 export function initialize(state: ServerState, params: InitializeParams): InitializeResult {
   const list = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
@@ -106,8 +106,8 @@ export function completion(state: ServerState, params: CompletionParams): Comple
 
 export function hoverAt(state: ServerState, params: HoverParams): Hover | null {
   const uri = params.textDocument.uri;
-  if (uri.endsWith(".hl7")) {
-    const f = state.hl7FileOf(uri);
+  if (isMessageFileUri(uri)) {
+    const f = state.messageFileOf(uri);
     const doc = state.documents.get(uri);
     const h = f && doc ? f.hover(state.dict, doc.offsetAt(params.position)) : undefined;
     if (!h || !doc) return null;
@@ -160,7 +160,7 @@ export function renameAt(state: ServerState, params: RenameParams): WorkspaceEdi
 
 export function documentSymbol(state: ServerState, params: DocumentSymbolParams): DocumentSymbol[] {
   const uri = params.textDocument.uri;
-  if (uri.endsWith(".hl7")) return state.hl7FileOf(uri)?.symbols().map(toDocumentSymbol) ?? [];
+  if (isMessageFileUri(uri)) return state.messageFileOf(uri)?.symbols().map(toDocumentSymbol) ?? [];
   const loc = state.locateDoc(uri);
   return loc ? documentSymbols(loc.project.model, loc.rel).map(toDocumentSymbol) : [];
 }
@@ -178,8 +178,8 @@ export function workspaceSymbol(state: ServerState, params: WorkspaceSymbolParam
 
 export function foldingRange(state: ServerState, params: FoldingRangeParams): FoldingRange[] {
   const uri = params.textDocument.uri;
-  if (!uri.endsWith(".hl7")) return [];
-  return state.hl7FileOf(uri)?.folds() ?? [];
+  if (!isMessageFileUri(uri)) return [];
+  return state.messageFileOf(uri)?.folds() ?? [];
 }
 
 export function codeAction(state: ServerState, params: CodeActionParams): LspCodeAction[] {

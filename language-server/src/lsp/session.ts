@@ -20,7 +20,7 @@ import { ConfigDirsRequest, GraphRequest, SETTINGS_SECTION, type ServerSettings 
 import { DEFAULT_DELAY_MS, DiagnosticsScheduler, yieldToLoop } from "./diagnostics.js";
 import { nodeFsHost, readText } from "./files.js";
 import * as handlers from "./handlers.js";
-import { ServerState } from "./state.js";
+import { isMessageFileUri, ServerState } from "./state.js";
 
 export interface ServerOptions {
   dictionary: Hl7Dictionary;
@@ -60,8 +60,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   // ---- documents and files ----
   async function onContent(uri: string, saved: boolean): Promise<void> {
     await state.ready;
-    if (uri.endsWith(".hl7")) {
-      diagnostics.scheduleHl7(uri, saved ? 0 : DEFAULT_DELAY_MS);
+    if (isMessageFileUri(uri)) {
+      diagnostics.scheduleMessageFile(uri, saved ? 0 : DEFAULT_DELAY_MS);
       return;
     }
     const at = state.locateDoc(uri);
@@ -77,9 +77,9 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   documents.onDidSave((e) => void onContent(e.document.uri, true));
   documents.onDidClose((e) => {
     const uri = e.document.uri;
-    state.forgetHl7(uri);
+    state.forgetMessageFile(uri);
     state.forgetSettings(uri);
-    diagnostics.closeHl7(uri);
+    diagnostics.closeMessageFile(uri);
     const at = state.locateDoc(uri);
     if (!at) return;
     // Back to what is on disk: the unsaved edits are gone.

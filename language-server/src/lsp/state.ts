@@ -1,6 +1,7 @@
 /**
  * The server's global state (rust-analyzer's `global_state`): the open documents, the workspace
- * folders, one `ConfigModel` per config dir, the settings cache and the parsed `.hl7` buffers. It
+ * folders, one `ConfigModel` per config dir, the settings cache and the parsed message files (`.hl7`,
+ * `.x12`/`.edi`). It
  * answers "which config dir and file is this URI?"; it schedules nothing and sends nothing — the
  * diagnostics scheduler and the request handlers read it, the main loop (session.ts) mutates it.
  */
@@ -12,7 +13,9 @@ import {
   type Hl7Dictionary,
   Hl7File,
   type Hl7Validator,
+  isX12FileName,
   LineIndex,
+  X12File,
 } from "../core/index.js";
 import type { ConfigDirsResult, ServerSettings } from "../protocol.js";
 import {
@@ -48,6 +51,14 @@ export interface StateOptions {
   log(message: string): void;
 }
 
+/** An open message file: HL7 v2 (`.hl7`) or X12 (`.x12`, `.edi`). */
+export type MessageFile = Hl7File | X12File;
+
+/** True for the URIs read as message files rather than config. */
+export function isMessageFileUri(uri: string): boolean {
+  return uri.endsWith(".hl7") || isX12FileName(uri);
+}
+
 export class ServerState {
   readonly dict: Hl7Dictionary;
   readonly validate: Hl7Validator | undefined;
@@ -58,7 +69,7 @@ export class ServerState {
   /** Settles when the latest config-dir discovery has; requests wait for it. */
   ready: Promise<void> = Promise.resolve();
   private readonly settingsCache = new Map<string, Promise<ServerSettings>>();
-  private readonly hl7Cache = new Map<string, { version: number; file: Hl7File }>();
+  private readonly messageFiles = new Map<string, { version: number; file: MessageFile }>();
 
   constructor(
     readonly documents: TextDocuments<TextDocument>,
@@ -183,20 +194,20 @@ export class ServerState {
     return { ...loc, offset: new LineIndex(text).offset(position) };
   }
 
-  // ---- .hl7 buffers (parsed once per document version) ----
+  // ---- message files: .hl7, .x12/.edi buffers (parsed once per document version) ----
 
-  hl7FileOf(uri: string): Hl7File | undefined {
+  messageFileOf(uri: string): MessageFile | undefined {
     const doc = this.documents.get(uri);
     if (!doc) return undefined;
-    const hit = this.hl7Cache.get(uri);
+    const hit = this.messageFiles.get(uri);
     if (hit && hit.version === doc.version) return hit.file;
-    const file = new Hl7File(uri, doc.getText());
-    this.hl7Cache.set(uri, { version: doc.version, file });
+    const file = isX12FileName(uri) ? new X12File(uri, doc.getText()) : new Hl7File(uri, doc.getText());
+    this.messageFiles.set(uri, { version: doc.version, file });
     return file;
   }
 
-  forgetHl7(uri: string): void {
-    this.hl7Cache.delete(uri);
+  forgetMessageFile(uri: string): void {
+    this.messageFiles.delete(uri);
   }
 
   dispose(): void {

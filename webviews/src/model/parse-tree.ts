@@ -14,27 +14,10 @@ import {
   type RepetitionNode,
   type SegmentNode,
 } from "messagefoundry/hl7";
+import type { ParseTree, TreeNode } from "./parse-tree-node.js";
+import { buildX12ParseTree, looksLikeX12 } from "./parse-tree-x12.js";
 
-export type TreeNodeKind = "message" | "segment" | "field" | "repetition" | "component" | "subcomponent";
-
-export interface TreeNode {
-  /** Unique and stable for the same text: the node's path, e.g. `m1/PID[1]/5/1/2`. */
-  id: string;
-  kind: TreeNodeKind;
-  /** Field path users type in configs: `PID-5`, `PID-5[2].1`, `OBX[2]-5.1.2`. */
-  path: string;
-  /** e.g. `Patient Name` (empty when the definitions do not know it). */
-  name: string;
-  /** Data type, e.g. `XPN` (empty when unknown). */
-  type: string;
-  /** The encoded text of the node. */
-  value: string;
-  start: number;
-  end: number;
-  /** True when the node is (inside) a patient identifier field. */
-  sensitive: boolean;
-  children: TreeNode[];
-}
+export type { ParseTree, StructureProblem, TreeNode, TreeNodeKind } from "./parse-tree-node.js";
 
 /** Names and types, as far as the definitions for the message's version know them. */
 export interface Namer {
@@ -129,23 +112,6 @@ export const IDENTIFIER_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 export const MASK = "•••";
-
-export interface StructureProblem {
-  offset: number;
-  message: string;
-}
-
-export interface ParseTree {
-  root: TreeNode[];
-  problems: StructureProblem[];
-  /** MSH-12 of the first message. */
-  version: string | undefined;
-  /**
-   * The segment names to ask the host about, per declared version (MSH-12.1, "" when absent): each
-   * message is named by its own version, as hover names it; the envelope by the first message's.
-   */
-  lookups: { version: string; segments: string[] }[];
-}
 
 /** Names per declared version ("" for none): one Namer for all, or one per version. */
 export type Names = Namer | ((version: string) => Namer);
@@ -254,8 +220,10 @@ function segmentNode(namer: Namer, seg: SegmentNode, idPrefix: string): TreeNode
 /**
  * Builds the tree of a file: one message's segments at the top, or — for a batch or several
  * messages — a node per message beside the envelope segments (FHS/BHS/BTS/FTS), in file order.
+ * An X12 interchange (text starting with ISA) gets its own tree (parse-tree-x12.ts), of the same nodes.
  */
 export function buildParseTree(text: string, names: Names = NO_NAMES): ParseTree {
+  if (looksLikeX12(text)) return buildX12ParseTree(text);
   const file = parseFileTree(text);
   const namerFor = typeof names === "function" ? names : () => names;
   const versionOf = (i: number) => file.messages[i]?.message.version ?? "";

@@ -14,6 +14,7 @@ import {
 } from "../schemas/monitoring.js";
 import { sessionOf } from "../security.js";
 import type { ConnectionStatus, EngineServices, EngineStats } from "../services.js";
+import { activeAlertView } from "./alerts.js";
 
 /** The GET /stats body; also what WS /ws/stats pushes (JSON.stringify, no schema on that path). */
 export function statsView(s: EngineStats): StatsFrame {
@@ -22,6 +23,7 @@ export function statsView(s: EngineStats): StatsFrame {
     totals: s.totals,
     connections: s.connections.map((c) => ({ ...c, lastActivity: isoOrNull(c.lastActivity) })),
     depth: s.depth,
+    ...(s.alerts ? { alerts: s.alerts.map(activeAlertView) } : {}),
   };
 }
 

@@ -70,6 +70,24 @@ const graph = {
         },
       },
     },
+    alerts: {
+      type: "array",
+      description: "alert(...) rules as declared (when/notify as written)",
+      items: {
+        type: "object",
+        required: ["name", "origin", "location", "when", "notify"],
+        properties: {
+          name: { type: "string" },
+          origin: { type: "string", enum: ["ts", "toml"] },
+          location,
+          declaration: location,
+          when: anyObject,
+          notify: { type: "array", items: {} },
+          renotify: {},
+          keyLocations: { type: "object", additionalProperties: location },
+        },
+      },
+    },
   },
 } as const;
 
@@ -132,6 +150,16 @@ const changes = {
     },
     edgesAdded: { type: "array", items: edgeRef },
     edgesRemoved: { type: "array", items: edgeRef },
+    alerts: {
+      type: "object",
+      description: "alert rules added, removed or changed (by name); absent when none changed",
+      required: ["added", "removed", "changed"],
+      properties: {
+        added: { type: "array", items: { type: "string" } },
+        removed: { type: "array", items: { type: "string" } },
+        changed: { type: "array", items: { type: "string" } },
+      },
+    },
   },
 } as const;
 

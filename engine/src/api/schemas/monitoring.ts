@@ -1,5 +1,6 @@
 /** Schemas of /health, /connections, /stats and /ws/stats, and the wire types derived from them. */
 import { STAGES } from "../../store/types.js";
+import { activeAlert } from "./alerts.js";
 import { isoTime, nameParams, nullableIsoTime } from "./common.js";
 import type { FromSchema } from "./from-schema.js";
 
@@ -77,6 +78,7 @@ export const statsBody = {
         },
       },
     },
+    alerts: { type: "array", items: activeAlert, description: "alerts firing now" },
   },
 } as const;
 

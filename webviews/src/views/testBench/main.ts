@@ -17,8 +17,7 @@ import {
   isMessageType,
   MESSAGE_TYPES,
 } from "messagefoundry/api";
-import { parseBatch } from "messagefoundry/hl7";
-import { payloadView } from "../../model/payload-view.js";
+import { inputMessage, payloadView } from "../../model/payload-view.js";
 import { explainResult } from "../../model/trace-explain.js";
 import type {
   FixtureOutcome,
@@ -45,7 +44,7 @@ let last: { id: string; text: string; output: DryRunOutput } | undefined;
 let running = false;
 
 const caseList = h("ul", { id: "cases", class: "cases", "aria-label": "Test cases" });
-const pick = h("vscode-button", { id: "pick-files", secondary: true }, "Add .hl7 files…");
+const pick = h("vscode-button", { id: "pick-files", secondary: true }, "Add message files…");
 const genType = h("vscode-single-select", { id: "generate-type", "aria-label": "Message type to generate" });
 genType.append(...MESSAGE_TYPES.map((t) => h("vscode-option", { value: t }, t)));
 const generate = h("vscode-button", { id: "generate", secondary: true }, "Generate");
@@ -189,7 +188,7 @@ function renderWhy(r: DryRunResult): HTMLElement | null {
 }
 
 function renderMessage(r: DryRunResult, text: string): HTMLElement {
-  const before = parseBatch(text)[r.index]?.encode() ?? text;
+  const before = inputMessage(text, r.index);
   return h(
     "article",
     { class: `message disposition-${r.disposition.toLowerCase()}`, "data-index": r.index },
