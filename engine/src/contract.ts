@@ -62,6 +62,26 @@ export type {
   Health,
   StatsFrame,
 } from "./api/schemas/monitoring.js";
+export type {
+  AddUserRequest,
+  AddUserResult,
+  ChangePasswordRequest,
+  CreatedToken,
+  CreateTokenRequest,
+  MfaEnrolment,
+  ResetMfaResult,
+  ResetPasswordResult,
+  RevokedSessions,
+  SessionList,
+  SessionView,
+  SetRoleRequest,
+  TokenList,
+  TokenView,
+  UserList,
+  UserReply,
+  UserView,
+} from "./api/schemas/users.js";
+export { PERMISSIONS, type Permission, ROLES, type Role } from "./auth/permissions.js";
 export { isMessageType, MESSAGE_TYPES, type MessageTypeName } from "./generate/message-types.js";
 export type {
   CheckOutput,

@@ -19,6 +19,8 @@ import {
   registerEngineCommands,
 } from "./ops/index.js";
 import { LocalEngineController, registerLocalEngineCommands } from "./ops/localEngine.js";
+import { registerUserCommands } from "./ops/usersCommands.js";
+import { UsersTree } from "./ops/usersTree.js";
 import { registerSendCommand } from "./send/sendCommand.js";
 import { makeCliRunner, type Services } from "./services.js";
 import {
@@ -53,6 +55,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   localEngine = local;
   const connections = new ConnectionsTree(session, watch);
   const deadLetters = new DeadLettersTree(session, watch);
+  const users = new UsersTree(session, watch);
   const alerts = new AlertsTree(session, watch);
   const configExplorer = new ConfigExplorer(services);
   const connectionsView = vscode.window.createTreeView("messagefoundry.connections", {
@@ -92,6 +95,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     deadLetters,
     connectionsView,
     vscode.window.registerTreeDataProvider("messagefoundry.deadLetters", deadLetters),
+    users,
+    vscode.window.registerTreeDataProvider(UsersTree.viewId, users),
+    ...registerUserCommands({ session, tree: users }),
     alerts,
     vscode.commands.registerCommand("messagefoundry.alerts.refresh", () => alerts.refresh()),
     configExplorer,

@@ -17,6 +17,8 @@ export interface TestEngineProcess {
   password: string;
   /** A TOTP code the engine has not seen yet (waits for the next 30 s step when needed). */
   totp(): Promise<string>;
+  /** An administrator (MFA enrolled) for the Users & Sessions view. */
+  admin: { username: string; password: string; totp(): Promise<string> };
   /** The active config version as the engine reports it. */
   active(): Promise<{ versionId: string; contentHash: string } | undefined>;
   logFile: string;
@@ -36,6 +38,17 @@ export async function startEngine(opts: { root: string; configDir: string }): Pr
   const uri = /otpauth:\/\/\S+/.exec(enrolment)?.[0];
   if (!uri) throw new Error(`\`messagefoundry user mfa\` printed no otpauth:// URI:\n${enrolment}`);
   const totp = new Totp(uri);
+  // An administrator too, for the Users & Sessions view (administrators must enrol MFA as well).
+  const admin = { username: "e2e_admin", password: "e2e-Admin-Horse-42" };
+  await cliWithStdin(
+    ["user", "add", admin.username, "--role", "administrator", "--db", db],
+    `${admin.password}\n`,
+  );
+  const adminUri = /otpauth:\/\/\S+/.exec(
+    await run("node", [cli, "user", "mfa", admin.username, "--db", db]),
+  )?.[0];
+  if (!adminUri) throw new Error("`messagefoundry user mfa` printed no otpauth:// URI for the administrator");
+  const adminTotp = new Totp(adminUri);
 
   const port = await freePort();
   const logFile = join(opts.root, "engine.log");
@@ -73,6 +86,7 @@ export async function startEngine(opts: { root: string; configDir: string }): Pr
     username,
     password,
     totp: () => totp.fresh(),
+    admin: { ...admin, totp: () => adminTotp.fresh() },
     async active() {
       type Active = { versionId: string; contentHash: string } | null;
       return (await api<{ active: Active }>(url, "GET", "/config/active", { token })).active ?? undefined;

@@ -567,6 +567,55 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     assert.ok(!actions.some((a) => /Stop Connection|Start Connection/.test(a)), "no Start/Stop button");
   });
 
+  it("gives an administrator the Users & Sessions view: add a user with a one-time password shown once", async () => {
+    if (!engine) throw new Error("no engine");
+    const e = engine;
+    // The deployer signed in above has no users:manage: no such view.
+    assert.equal(await wb.viewHeader("Users & Sessions").count(), 0, "no Users view for a deployer");
+    await wb.runCommand("MessageFoundry: Sign Out of Engine");
+    await wb.runCommand("MessageFoundry: Sign In to Engine…");
+    await wb.answer(/User name/, e.admin.username);
+    await wb.answer(/Password/, e.admin.password);
+    await wb.waitForQuickInput(/Authenticator code/);
+    await wb.answer(/Authenticator code/, await e.admin.totp());
+    await wb.viewHeader("Users & Sessions").first().waitFor({ timeout: 60_000 });
+    await wb.treeRow(e.username).waitFor({ timeout: 30_000 });
+    await wb.screenshot("7b-users-view");
+
+    await wb.runCommand("MessageFoundry: Add User…");
+    await wb.answer(/Sign-in name/, "e2e_viewer");
+    await wb.answer(/role/i, "viewer");
+    const dialog = wb.page.locator(".monaco-dialog-box").filter({ hasText: /One-time password/ });
+    await dialog.waitFor({ timeout: 30_000 });
+    const text = await textOf(dialog);
+    await wb.screenshot("7c-one-time-password");
+    const copyButtons = await dialog.getByRole("button", { name: "Copy password" }).count();
+    // Closed before asserting, so a failure here leaves no modal in the way of the next step.
+    await wb.page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden", timeout: 10_000 });
+    // The dialog's text runs together (no line breaks): the password is its 4 groups of 5.
+    const otp = /One-time password: ([A-Za-z0-9]{5}(?:-[A-Za-z0-9]{5}){3})/.exec(text)?.[1] ?? "";
+    assert.ok(otp, text);
+    assert.equal(copyButtons, 1);
+    await wb.treeRow("e2e_viewer").waitFor({ timeout: 30_000 });
+    assert.match(await textOf(wb.treeRow("e2e_viewer")), /viewer · no MFA · must change password/);
+
+    // The password works once, and only to change it.
+    const login = await fetch(`${e.url}/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "e2e_viewer", password: otp }),
+    });
+    assert.equal(login.status, 200);
+    assert.equal(((await login.json()) as { mustChangePassword: boolean }).mustChangePassword, true);
+
+    await wb.runCommand("MessageFoundry: My Sessions…");
+    // One row: the session this window signed in with (its description says "this session").
+    await wb.waitForQuickInput(/title: My sessions on e2e;.*rows: Session [0-9a-f]{8}/);
+    await wb.screenshot("7d-my-sessions");
+    await wb.page.keyboard.press("Escape");
+  });
+
   it("starts a local engine on the workspace, sends a sample to its inbound and shows the ACK", async function () {
     this.timeout(240_000);
     // The local engine runs the same config: the test's engine gives its ports back first.
@@ -589,6 +638,8 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     await wb.screenshot("8a-local-engine");
 
     await wb.quickOpen("adt_a01.hl7");
+    // The parse-tree step left PID-5 selected in this file: Send would send the selection (no MSH).
+    await wb.page.keyboard.press("Escape");
     await wb.runCommand("MessageFoundry: Send to MLLP…");
     await wb.pick("IB_ACME_ADT", /IB_ACME_ADT/);
     const ack = await wb.notification(/ACK from IB_ACME_ADT/, 60_000);

@@ -86,7 +86,14 @@ describe("package faces after build", () => {
         .filter((f) => f !== "<stdin>")
         .map((f) => f.replace(/^engine\/(src|dist)\//, "").replace(/\.(ts|js)$/, ""))
         .sort();
-      assert.deepEqual(inputs, ["api/error-codes", "contract", "generate/message-types", "store/types"]);
+      // auth/permissions: the role and permission lists (the Users view's role pick), plain data.
+      assert.deepEqual(inputs, [
+        "api/error-codes",
+        "auth/permissions",
+        "contract",
+        "generate/message-types",
+        "store/types",
+      ]);
     });
   }
 

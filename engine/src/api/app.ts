@@ -14,11 +14,13 @@ import { alertRoutes } from "./routes/alerts.js";
 import { authRoutes } from "./routes/auth.js";
 import { configRoutes } from "./routes/config.js";
 import { healthRoutes } from "./routes/health.js";
+import { meRoutes } from "./routes/me.js";
 import { messageRoutes } from "./routes/messages.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { monitoringRoutes } from "./routes/monitoring.js";
 import { statsFeedRoutes } from "./routes/stats-feed.js";
 import { supportRoutes } from "./routes/support.js";
+import { userRoutes } from "./routes/users.js";
 import { securityPlugin } from "./security.js";
 import type { EngineServices } from "./services.js";
 
@@ -132,6 +134,8 @@ export function buildApp(services: EngineServices, options: AppOptions = {}): Fa
   });
   app.register(healthRoutes, { version });
   app.register(authRoutes, { auth: services.auth });
+  app.register(meRoutes, services);
+  app.register(userRoutes, services);
   app.register(monitoringRoutes, services);
   app.register(metricsRoutes, services);
   app.register(statsFeedRoutes, { ...services, intervalMs: options.statsIntervalMs ?? 1000 });

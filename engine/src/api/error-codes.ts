@@ -56,6 +56,16 @@ export const API_ERRORS = {
   SCHEMA_TOO_NEW: 500,
   /** A directory (LDAP / AD) user signs in while the directory cannot be reached; local accounts still can. */
   DIRECTORY_UNAVAILABLE: 503,
+  /** Disabling or demoting the last enabled administrator is refused. */
+  LAST_ADMIN: 409,
+  /** The password was reset: change it (POST /auth/password) before anything else. */
+  PASSWORD_CHANGE_REQUIRED: 403,
+  /** API tokens cannot manage users or tokens, nor do sensitive actions unless made `sensitive`. */
+  TOKEN_NOT_ALLOWED: 403,
+  /** A token asked for a permission its creator does not hold. */
+  TOKEN_SCOPE: 400,
+  TOKEN_NOT_FOUND: 404,
+  SESSION_NOT_FOUND: 404,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

@@ -58,3 +58,12 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof AuthError) return fromAuthError(err);
   return new ApiError("INTERNAL", "internal error");
 }
+
+/** Runs `fn`, mapping auth-core errors (USER_NOT_FOUND, LAST_ADMIN…) onto the API's codes. */
+export async function mapped<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toApiError(err);
+  }
+}

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
-import { can, type Session } from "../auth/index.js";
+import { holds, type Session } from "../auth/index.js";
 import { resolveAccess } from "./access.js";
 import { ApiError, toApiError } from "./errors.js";
 import type { RouteCollector } from "./openapi.js";
@@ -43,7 +43,7 @@ export function sessionOf(req: FastifyRequest): Session {
 export async function authorize(
   auth: AuthPort,
   token: string | undefined,
-  need: { permission?: Session["permissions"][number]; reauth?: boolean },
+  need: { permission?: Session["permissions"][number]; reauth?: boolean; sessionOnly?: boolean },
   touch = true,
 ): Promise<Session> {
   if (!token) {
@@ -58,8 +58,32 @@ export async function authorize(
   } catch (err) {
     throw toApiError(err);
   }
-  if (need.permission !== undefined && !can(session.role, need.permission)) {
-    throw new ApiError("FORBIDDEN", `role "${session.role}" lacks permission ${need.permission}`);
+  if (session.mustChangePassword && need.permission !== undefined) {
+    throw new ApiError(
+      "PASSWORD_CHANGE_REQUIRED",
+      "your password was reset: change it first (POST /auth/password), then retry",
+    );
+  }
+  if (need.permission !== undefined && !holds(session, need.permission)) {
+    throw new ApiError(
+      "FORBIDDEN",
+      session.credential === "token"
+        ? `this API token's scope lacks permission ${need.permission}`
+        : `role "${session.role}" lacks permission ${need.permission}`,
+    );
+  }
+  if (session.credential === "token") {
+    // A token cannot re-authenticate: it was created under a recent re-authentication instead, and
+    // only a token made `sensitive` stands in for one. User/token/password management needs a person.
+    if (need.sessionOnly)
+      throw new ApiError("TOKEN_NOT_ALLOWED", "an API token cannot do this; sign in as a user");
+    if (need.reauth && !session.sensitive) {
+      throw new ApiError(
+        "TOKEN_NOT_ALLOWED",
+        "this action needs a re-authentication, which an API token cannot do; use a token made with sensitive: true",
+      );
+    }
+    return session;
   }
   if (need.reauth) {
     try {
@@ -91,7 +115,9 @@ async function security(app: FastifyInstance, opts: SecurityOptions): Promise<vo
     req.session = await authorize(
       opts.auth,
       token,
-      access.kind === "permission" ? { permission: access.permission, reauth: access.reauth } : {},
+      access.kind === "permission"
+        ? { permission: access.permission, reauth: access.reauth, sessionOnly: access.sessionOnly === true }
+        : { reauth: access.reauth === true, sessionOnly: access.sessionOnly === true },
     );
     req.bearer = token ?? null;
   });

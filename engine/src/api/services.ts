@@ -6,7 +6,7 @@
  * Services signal "not found" by returning undefined and domain failures by throwing ApiError.
  */
 
-import type { AuthService } from "../auth/index.js";
+import type { ApiTokens, AuthService, UserAdmin, UserSessions } from "../auth/index.js";
 import type { AlertConditionKind, GraphDiff, Problem, RegistryGraph } from "../graph/index.js";
 import type { RecentLog } from "../log-ring.js";
 import type { LatencySeries } from "../pipeline/latency.js";
@@ -217,7 +217,15 @@ export interface MetricsService {
 /** The subset of the auth core the API calls (the real AuthService satisfies it). */
 export type AuthPort = Pick<
   AuthService,
-  "login" | "authenticate" | "logout" | "reauthenticate" | "requireRecentAuth" | "recordAudit" | "policy"
+  | "login"
+  | "authenticate"
+  | "logout"
+  | "reauthenticate"
+  | "changePassword"
+  | "requireRecentAuth"
+  | "recordAudit"
+  | "policy"
+  | "now"
 >;
 
 /** What support bundles read from a running engine. */
@@ -226,8 +234,26 @@ export interface SupportService {
   recentLog(): RecentLog;
 }
 
+/** Users, their sessions and API tokens (the auth core's classes over the engine's auth tables). */
+export interface AccountServices {
+  users: Pick<
+    UserAdmin,
+    | "list"
+    | "get"
+    | "addWithOneTimePassword"
+    | "disable"
+    | "enable"
+    | "setRole"
+    | "resetPassword"
+    | "enrolMfa"
+  >;
+  sessions: Pick<UserSessions, "list" | "revoke" | "revokeAll">;
+  tokens: Pick<ApiTokens, "create" | "list" | "revoke">;
+}
+
 export interface EngineServices {
   auth: AuthPort;
+  accounts: AccountServices;
   monitoring: MonitoringService;
   connections: ConnectionControl;
   messages: MessagesService;

@@ -19,6 +19,11 @@ export const AUDIT_ACTIONS = {
   userRoleChanged: "user.role",
   mfaEnrolled: "user.mfa_enroll",
   mfaDisabled: "user.mfa_disable",
+  /** An administrator reset the password: a one-time password the user must change at sign-in. */
+  userPasswordReset: "user.password_reset",
+  sessionRevoked: "session.revoke",
+  tokenCreated: "token.create",
+  tokenRevoked: "token.revoke",
   messageRawViewed: "message.raw_view",
   /** Error/detail text (it can quote the message) shown to a messages:raw holder. */
   messageErrorViewed: "message.error_view",

@@ -7,8 +7,10 @@
 import { type AuditDraft, type AuditEntry, type AuditHead, sealEntry } from "./audit-chain.js";
 import { AuthError } from "./errors.js";
 import type {
+  ApiTokenRecord,
   AuditQuery,
   AuthOps,
+  NewApiToken,
   NewUser,
   SessionRecord,
   ThrottleRecord,
@@ -31,6 +33,20 @@ interface UserRow {
   password_changed_at: number;
   last_login_at: number | null;
   source: string;
+  must_change_password: number;
+}
+
+interface ApiTokenRow {
+  id: number;
+  token_hash: string;
+  user_id: number;
+  name: string;
+  permissions: string;
+  sensitive: number;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
 }
 
 interface SessionRow {
@@ -73,6 +89,7 @@ const USER_COLUMNS: Readonly<Record<keyof UserPatch, string>> = {
   updatedAt: "updated_at",
   passwordChangedAt: "password_changed_at",
   lastLoginAt: "last_login_at",
+  mustChangePassword: "must_change_password",
 };
 
 const toUser = (r: UserRow, sealer: SecretSealer): UserRecord => ({
@@ -88,7 +105,31 @@ const toUser = (r: UserRow, sealer: SecretSealer): UserRecord => ({
   updatedAt: r.updated_at,
   passwordChangedAt: r.password_changed_at,
   lastLoginAt: r.last_login_at,
+  mustChangePassword: r.must_change_password !== 0,
 });
+
+const toApiToken = (r: ApiTokenRow): ApiTokenRecord => ({
+  id: Number(r.id),
+  tokenHash: r.token_hash,
+  userId: Number(r.user_id),
+  name: r.name,
+  permissions: parsePermissions(r.permissions),
+  sensitive: r.sensitive !== 0,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  lastUsedAt: r.last_used_at,
+  revokedAt: r.revoked_at,
+});
+
+/** A stored scope; anything unreadable is no permission at all (fail closed). */
+function parsePermissions(text: string): string[] {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.filter((p): p is string => typeof p === "string") : [];
+  } catch {
+    return [];
+  }
+}
 
 const toSession = (r: SessionRow): SessionRecord => ({
   tokenHash: r.token_hash,
@@ -151,8 +192,8 @@ export class SqlAuthOps implements AuthOps {
     }
     const inserted = yield* row<{ id: number }>(
       `INSERT INTO auth_users (name, source, role, password_hash, disabled, mfa_secret, mfa_last_step,
-         created_at, updated_at, password_changed_at, last_login_at)
-       VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?) RETURNING id`,
+         created_at, updated_at, password_changed_at, last_login_at, must_change_password)
+       VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?) RETURNING id`,
       user.name,
       user.source ?? "local",
       user.role,
@@ -163,6 +204,7 @@ export class SqlAuthOps implements AuthOps {
       user.updatedAt,
       user.passwordChangedAt,
       user.lastLoginAt,
+      user.mustChangePassword ? 1 : 0,
     );
     const id = Number(inserted?.id);
     // Sealed under the row's id, which exists only now.
@@ -252,6 +294,69 @@ export class SqlAuthOps implements AuthOps {
 
   deleteUserSessions(userId: number): Work<number> {
     return changes("DELETE FROM auth_sessions WHERE user_id = ?", userId);
+  }
+
+  *listUserSessions(userId: number): Work<SessionRecord[]> {
+    return (yield* rows<SessionRow>(
+      "SELECT * FROM auth_sessions WHERE user_id = ? ORDER BY created_at DESC, token_hash",
+      userId,
+    )).map(toSession);
+  }
+
+  deleteUserSessionByRef(userId: number, ref: string): Work<number> {
+    // substr, not LIKE: the reference is matched literally.
+    return changes(
+      "DELETE FROM auth_sessions WHERE user_id = ? AND substr(token_hash, 1, length(?)) = ?",
+      userId,
+      ref,
+      ref,
+    );
+  }
+
+  deleteOtherSessions(userId: number, keepHash: string): Work<number> {
+    return changes("DELETE FROM auth_sessions WHERE user_id = ? AND token_hash <> ?", userId, keepHash);
+  }
+
+  *countActiveAdmins(exceptId: number): Work<number> {
+    const r = yield* row<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM auth_users WHERE role = 'administrator' AND disabled = 0 AND id <> ?",
+      exceptId,
+    );
+    return Number(r?.n ?? 0);
+  }
+
+  *insertApiToken(t: NewApiToken): Work<ApiTokenRecord> {
+    const inserted = yield* row<{ id: number }>(
+      `INSERT INTO auth_api_tokens (token_hash, user_id, name, permissions, sensitive, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      t.tokenHash,
+      t.userId,
+      t.name,
+      JSON.stringify(t.permissions),
+      t.sensitive ? 1 : 0,
+      t.createdAt,
+      t.expiresAt,
+    );
+    return { ...t, id: Number(inserted?.id), lastUsedAt: null, revokedAt: null };
+  }
+
+  *findApiToken(tokenHash: string): Work<ApiTokenRecord | undefined> {
+    const r = yield* row<ApiTokenRow>("SELECT * FROM auth_api_tokens WHERE token_hash = ?", tokenHash);
+    return r && toApiToken(r);
+  }
+
+  *listApiTokens(userId: number): Work<ApiTokenRecord[]> {
+    return (yield* rows<ApiTokenRow>(
+      "SELECT * FROM auth_api_tokens WHERE user_id = ? ORDER BY id DESC",
+      userId,
+    )).map(toApiToken);
+  }
+
+  *updateApiToken(id: number, patch: Partial<Pick<ApiTokenRecord, "lastUsedAt" | "revokedAt">>): Work<void> {
+    if (patch.lastUsedAt !== undefined)
+      yield* changes("UPDATE auth_api_tokens SET last_used_at = ? WHERE id = ?", patch.lastUsedAt, id);
+    if (patch.revokedAt !== undefined)
+      yield* changes("UPDATE auth_api_tokens SET revoked_at = ? WHERE id = ?", patch.revokedAt, id);
   }
 
   deleteExpiredSessions(idleBefore: number, createdBefore: number): Work<number> {

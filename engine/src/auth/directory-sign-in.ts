@@ -89,6 +89,7 @@ export class DirectorySignIn {
         disabled: false,
         mfaSecret: null,
         mfaLastStep: null,
+        mustChangePassword: false,
         createdAt: now,
         updatedAt: now,
         passwordChangedAt: now,

@@ -20,6 +20,12 @@ export const AUTH_ERROR_CODES = [
   "AUTH_USER_NOT_FOUND",
   "AUTH_SCHEMA_TOO_NEW",
   "AUTH_DIRECTORY_UNAVAILABLE",
+  "AUTH_LAST_ADMIN",
+  "AUTH_PASSWORD_CHANGE_REQUIRED",
+  "AUTH_TOKEN_NOT_ALLOWED",
+  "AUTH_TOKEN_SCOPE",
+  "AUTH_TOKEN_NOT_FOUND",
+  "AUTH_SESSION_NOT_FOUND",
 ] as const;
 
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
@@ -42,6 +48,16 @@ export const AUTH_ERROR_STATUS: Readonly<Record<AuthErrorCode, number>> = {
   AUTH_USER_NOT_FOUND: 404,
   AUTH_SCHEMA_TOO_NEW: 500,
   AUTH_DIRECTORY_UNAVAILABLE: 503,
+  /** Disabling or demoting the last enabled administrator would leave nobody to manage users. */
+  AUTH_LAST_ADMIN: 409,
+  /** A reset password must be changed (POST /auth/password) before anything else. */
+  AUTH_PASSWORD_CHANGE_REQUIRED: 403,
+  /** An API token cannot do this (user and token management, or a sensitive action it was not made for). */
+  AUTH_TOKEN_NOT_ALLOWED: 403,
+  /** A token may only carry permissions its creator holds. */
+  AUTH_TOKEN_SCOPE: 400,
+  AUTH_TOKEN_NOT_FOUND: 404,
+  AUTH_SESSION_NOT_FOUND: 404,
 };
 
 export class AuthError extends Error {

@@ -18,6 +18,13 @@ export {
   userPasswd,
   userSetRole,
 } from "./admin.js";
+export {
+  API_TOKEN_MAX_DAYS,
+  ApiTokens,
+  type CreatedApiToken,
+  type NewApiTokenRequest,
+  requirePersonalSession,
+} from "./api-tokens.js";
 export { AUDIT_ACTIONS, type AuditAction } from "./audit-actions.js";
 export {
   type AuditDraft,
@@ -58,6 +65,7 @@ export {
 export { PgAuthRepository } from "./pg-repository.js";
 export { type AuthPolicy, DEFAULT_AUTH_POLICY } from "./policy.js";
 export type {
+  ApiTokenRecord,
   AuditQuery,
   AuthOps,
   AuthRepository,
@@ -75,7 +83,7 @@ export {
   type LoginRequest,
   type LoginResult,
 } from "./service.js";
-export { type ClientInfo, isRecentAuth, type Session } from "./session.js";
+export { type ClientInfo, holds, isRecentAuth, type Session } from "./session.js";
 export {
   changes,
   type Dialect,
@@ -94,6 +102,8 @@ export {
 } from "./sql-work.js";
 export { type AuthRepositoryOptions, SqliteAuthRepository } from "./sqlite-repository.js";
 export { type PasswordInputOptions, readPasswordFromStdin } from "./stdin.js";
+export { API_TOKEN_PREFIX, hashToken, looksLikeApiToken } from "./tokens.js";
 export type { TotpEnrolment } from "./totp.js";
+export { SESSION_REF, type SessionSummary, UserSessions } from "./user-sessions.js";
 export { isValidUsername } from "./username.js";
-export { UserAdmin, type UserAdminOptions, type UserSummary } from "./users.js";
+export { type IssuedCredentials, UserAdmin, type UserAdminOptions, type UserSummary } from "./users.js";

@@ -24,6 +24,8 @@ export interface UserRecord {
   updatedAt: number;
   passwordChangedAt: number;
   lastLoginAt: number | null;
+  /** Set by an administrator's reset: the user may do nothing but change it after signing in. */
+  mustChangePassword: boolean;
 }
 
 /** A new user; `source` defaults to "local". */
@@ -40,6 +42,24 @@ export interface SessionRecord {
   /** Free-form client description (address, user agent), for the audit trail and session lists. */
   client: string | null;
 }
+
+/** An API token for automation; only the SHA-256 of the token is stored. */
+export interface ApiTokenRecord {
+  id: number;
+  tokenHash: string;
+  userId: number;
+  name: string;
+  /** The token's scope: a subset of its owner's permissions when it was made (checked again on use). */
+  permissions: string[];
+  /** May call routes that otherwise need a recent re-authentication (stage, promote, raw view, replay). */
+  sensitive: boolean;
+  createdAt: number;
+  expiresAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export type NewApiToken = Omit<ApiTokenRecord, "id" | "lastUsedAt" | "revokedAt">;
 
 /** Failed-attempt bookkeeping per counter (see throttle.ts for the keys). */
 export interface ThrottleRecord {
@@ -83,6 +103,20 @@ export interface AuthOps {
   ): Work<void>;
   deleteSession(tokenHash: string): Work<boolean>;
   deleteUserSessions(userId: number): Work<number>;
+  /** The user's sessions, newest first (expired ones included until swept; callers filter). */
+  listUserSessions(userId: number): Work<SessionRecord[]>;
+  /** Deletes the user's sessions whose token hash starts with `ref` (a session id as the API shows it). */
+  deleteUserSessionByRef(userId: number, ref: string): Work<number>;
+  /** Deletes the user's sessions except the one with `keepHash`. */
+  deleteOtherSessions(userId: number, keepHash: string): Work<number>;
+  /** Enabled administrators other than `exceptId` (the last one may not be disabled or demoted). */
+  countActiveAdmins(exceptId: number): Work<number>;
+
+  insertApiToken(token: NewApiToken): Work<ApiTokenRecord>;
+  findApiToken(tokenHash: string): Work<ApiTokenRecord | undefined>;
+  /** The user's tokens, newest first, revoked and expired ones included. */
+  listApiTokens(userId: number): Work<ApiTokenRecord[]>;
+  updateApiToken(id: number, patch: Partial<Pick<ApiTokenRecord, "lastUsedAt" | "revokedAt">>): Work<void>;
   /** Deletes sessions idle since before `idleBefore` or created before `createdBefore`. */
   deleteExpiredSessions(idleBefore: number, createdBefore: number): Work<number>;
   /** Sessions of the user seen since `seenSince` and created since `createdSince` (i.e. not expired). */

@@ -4,13 +4,14 @@
  * actions, and the audit trail. Framework-free: the API adapts these calls to routes.
  */
 import { needsRehash } from "argon2";
+import { liveApiToken, requirePersonalSession } from "./api-tokens.js";
 import { type Attempt, AttemptGate, type AuditWork } from "./attempt-gate.js";
 import { AUDIT_ACTIONS, type AuditAction } from "./audit-actions.js";
 import { type AuditEntry, type AuditVerification, ChainWalker } from "./audit-chain.js";
 import type { Directory } from "./directory.js";
 import { DirectorySignIn } from "./directory-sign-in.js";
 import { AuthError } from "./errors.js";
-import { dummyHash, hashPassword, verifyPassword } from "./password.js";
+import { checkPasswordPolicy, dummyHash, hashPassword, verifyPassword } from "./password.js";
 import { can, isRole, type Permission } from "./permissions.js";
 import { type AuthPolicy, resolvePolicy } from "./policy.js";
 import type { AuditQuery, AuthOps, AuthRepository, SessionRecord, UserRecord } from "./repository.js";
@@ -20,10 +21,11 @@ import {
   isRecentAuth,
   type Session,
   sessionRef,
+  tokenSession,
   toSession,
 } from "./session.js";
 import type { Work } from "./sql-work.js";
-import { hashToken, looksLikeToken, newSessionToken } from "./tokens.js";
+import { hashToken, looksLikeApiToken, looksLikeToken, newSessionToken } from "./tokens.js";
 import { matchTotp } from "./totp.js";
 import { isValidUsername } from "./username.js";
 
@@ -142,6 +144,7 @@ export class AuthService {
    * `touch: false` checks without extending the idle timeout (e.g. a WebSocket re-check).
    */
   async authenticate(token: unknown, opts: { touch?: boolean } = {}): Promise<Session> {
+    if (looksLikeApiToken(token)) return this.#authenticateApiToken(token, opts.touch !== false);
     if (!looksLikeToken(token)) {
       throw new AuthError("AUTH_SESSION_INVALID", "missing or malformed bearer token");
     }
@@ -156,6 +159,89 @@ export class AuthService {
         : new AuthError("AUTH_SESSION_INVALID", "unknown or ended session; log in again");
     }
     return toSession(found.record, found.user, found.user.role as Session["role"], this.policy);
+  }
+
+  async #authenticateApiToken(token: string, touch: boolean): Promise<Session> {
+    const now = this.#now();
+    const found = await this.#repo.transaction((tx) => liveApiToken(tx, hashToken(token), now, touch));
+    if (found === "expired") throw new AuthError("AUTH_SESSION_EXPIRED", "API token expired; make a new one");
+    if (found === "invalid") throw new AuthError("AUTH_SESSION_INVALID", "unknown or revoked API token");
+    return tokenSession(found.token, found.user, found.user.role as Session["role"]);
+  }
+
+  /**
+   * Changes the session user's own password: the current one (and, outside the re-authentication
+   * window, a TOTP code when enrolled) is checked like a re-authentication. Clears a reset's must-change flag, ends the user's other
+   * sessions, and marks this one recently authenticated.
+   */
+  async changePassword(
+    token: unknown,
+    change: { currentPassword: string; newPassword: string; totp?: string | undefined },
+    clientInfo?: ClientInfo,
+  ): Promise<Session> {
+    const session = await this.authenticate(token);
+    requirePersonalSession(session, "change a password");
+    checkPasswordPolicy(change.newPassword);
+    if (change.newPassword === change.currentPassword) {
+      throw new AuthError("AUTH_PASSWORD_POLICY", "the new password must differ from the current one");
+    }
+    const now = this.#now();
+    const attempt = await this.#gate.open(
+      "reauth",
+      session.username,
+      clientInfo?.address,
+      describeClient(clientInfo),
+      now,
+    );
+    const user = await this.#repo.readTransaction((tx) => tx.findUserById(session.userId));
+    const ok = user !== undefined && (await verifyPassword(user.passwordHash, change.currentPassword));
+    if (!user || !ok) {
+      await this.#failEnding(attempt, "bad_password", session.id);
+      throw invalidCredentials();
+    }
+    // Right after a full sign-in (the must-change flow) the session's factors are fresh: a second TOTP
+    // code is asked for only outside the re-authentication window.
+    const step = isRecentAuth(session, now, this.policy.recentAuthMs)
+      ? undefined
+      : await this.#checkMfa(attempt, user, change.totp, session.id);
+    const passwordHash = await hashPassword(change.newPassword, this.policy.hash);
+    const reused = await this.#repo.transaction((tx) =>
+      this.#passwordChanged(tx, attempt, user, step, session.id, passwordHash),
+    );
+    if (reused) {
+      await this.#failEnding(attempt, "totp_reused", session.id);
+      throw new AuthError("AUTH_MFA_INVALID", "invalid or already used TOTP code");
+    }
+    return { ...session, lastSeenAt: now, lastAuthAt: now, mustChangePassword: false };
+  }
+
+  *#passwordChanged(
+    tx: AuthOps,
+    attempt: Attempt,
+    user: UserRecord,
+    step: number | undefined,
+    sessionId: string,
+    passwordHash: string,
+  ): Work<boolean> {
+    if (step !== undefined && (yield* this.#stepUsed(tx, user.id, step))) return true;
+    yield* this.#gate.succeed(tx, attempt);
+    const now = attempt.now;
+    yield* tx.updateUser(user.id, {
+      passwordHash,
+      passwordChangedAt: now,
+      updatedAt: now,
+      mustChangePassword: false,
+      ...(step !== undefined && { mfaLastStep: step }),
+    });
+    const ended = yield* tx.deleteOtherSessions(user.id, sessionId);
+    yield* tx.updateSession(sessionId, { lastAuthAt: now, lastSeenAt: now });
+    yield* this.#audit(tx, user.name, AUDIT_ACTIONS.userPasswordChanged, `user:${user.name}`, {
+      self: true,
+      wasReset: user.mustChangePassword,
+      sessionsEnded: ended,
+      session: sessionRef(sessionId),
+    });
+    return false;
   }
 
   /** Ends the session. Idempotent: an unknown token returns false. */
@@ -236,6 +322,7 @@ export class AuthService {
     clientInfo?: ClientInfo,
   ): Promise<Session> {
     const session = await this.authenticate(token);
+    requirePersonalSession(session, "re-authenticate (it has no password)");
     const now = this.#now();
     const attempt = await this.#gate.open(
       "reauth",

@@ -1,8 +1,8 @@
 /** The session a request acts under, as the API and the CLI see it. */
 
-import { type Permission, permissionsOf, type Role } from "./permissions.js";
+import { PERMISSIONS, type Permission, permissionsOf, type Role } from "./permissions.js";
 import type { AuthPolicy } from "./policy.js";
-import type { SessionRecord, UserRecord } from "./repository.js";
+import type { ApiTokenRecord, SessionRecord, UserRecord } from "./repository.js";
 
 export interface Session {
   /** SHA-256 (hex) of the token: identifies the session without being usable as one. */
@@ -20,6 +20,14 @@ export interface Session {
   /** When the session ends if unused (idle timeout, capped by the absolute one). */
   expiresAt: number;
   absoluteExpiresAt: number;
+  /** How the request signed in: a login session, or an API token (see api-tokens.ts). */
+  credential: "session" | "token";
+  /** A reset password not yet changed: only the change itself (and reading the session) is allowed. */
+  mustChangePassword: boolean;
+  /** API tokens: made for sensitive actions (they stand in for the re-authentication a token cannot do). */
+  sensitive: boolean;
+  /** API tokens: the token's id and name. */
+  token?: { id: number; name: string };
 }
 
 /** Where a request came from, recorded with logins and failures. Never trusted for decisions. */
@@ -61,7 +69,40 @@ export function toSession(
     lastAuthAt: record.lastAuthAt,
     expiresAt: Math.min(record.lastSeenAt + policy.sessionIdleMs, absoluteExpiresAt),
     absoluteExpiresAt,
+    credential: "session",
+    mustChangePassword: user.mustChangePassword,
+    sensitive: false,
   };
+}
+
+/**
+ * The session an API token acts under: its scope narrowed to what the owner's role grants now, so a
+ * demoted owner's tokens lose what the owner lost.
+ */
+export function tokenSession(token: ApiTokenRecord, user: UserRecord, role: Role): Session {
+  const granted = new Set(permissionsOf(role));
+  return {
+    id: token.tokenHash,
+    userId: user.id,
+    username: user.name,
+    role,
+    permissions: PERMISSIONS.filter((p) => granted.has(p) && token.permissions.includes(p)),
+    mfa: user.mfaSecret !== null,
+    createdAt: token.createdAt,
+    lastSeenAt: token.lastUsedAt ?? token.createdAt,
+    lastAuthAt: token.createdAt,
+    expiresAt: token.expiresAt,
+    absoluteExpiresAt: token.expiresAt,
+    credential: "token",
+    mustChangePassword: false,
+    sensitive: token.sensitive,
+    token: { id: token.id, name: token.name },
+  };
+}
+
+/** Whether the session may use `permission` (its role's grants; a token's scope within them). */
+export function holds(session: Pick<Session, "permissions">, permission: Permission): boolean {
+  return session.permissions.includes(permission);
 }
 
 /** Whether the session's last password entry is within `windowMs` of `now`. */

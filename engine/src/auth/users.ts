@@ -11,11 +11,13 @@ import { type AuthPolicy, resolvePolicy } from "./policy.js";
 import type { AuthOps, AuthRepository, UserRecord, UserSource } from "./repository.js";
 import type { Work } from "./sql-work.js";
 import { lockRemaining, userKeyPrefix } from "./throttle.js";
+import { newOneTimePassword } from "./tokens.js";
 import { newTotpSecret, type TotpEnrolment, totpUri } from "./totp.js";
 import { checkUsername } from "./username.js";
 
 /** What may be shown about a user: never the hash or the TOTP secret. */
 export interface UserSummary {
+  id: number;
   name: string;
   /** "directory": signs in against LDAP / AD; its role is re-mapped from groups at each sign-in. */
   source: UserSource;
@@ -25,9 +27,20 @@ export interface UserSummary {
   createdAt: number;
   passwordChangedAt: number;
   lastLoginAt: number | null;
+  /** A reset (or first) password the user must change at the next sign-in. */
+  mustChangePassword: boolean;
   /** Set while failed attempts keep the name locked. */
   lockedUntil: number | null;
   activeSessions: number;
+}
+
+/** A new user or a reset, with what the administrator hands over: shown once, stored only hashed/sealed. */
+export interface IssuedCredentials {
+  user: UserSummary;
+  /** The one-time password; the user must change it at the next sign-in. */
+  oneTimePassword?: string;
+  /** A fresh TOTP enrolment (new users of roles that require MFA, and MFA resets). */
+  mfa?: TotpEnrolment;
 }
 
 export interface UserAdminOptions {
@@ -44,6 +57,20 @@ function checkRole(role: unknown): asserts role is Role {
   }
 }
 
+/**
+ * Refuses to disable or demote the last enabled administrator: nobody could manage users (or reach the
+ * API's admin side) afterwards. Checked inside the change's transaction, so two administrators
+ * disabling each other at once cannot both succeed.
+ */
+function* keepAnAdministrator(tx: AuthOps, user: UserRecord, change: "disable" | "demote"): Work<void> {
+  if (user.role !== "administrator" || user.disabled) return;
+  if ((yield* tx.countActiveAdmins(user.id)) > 0) return;
+  throw new AuthError(
+    "AUTH_LAST_ADMIN",
+    `cannot ${change} "${user.name}": it is the last enabled administrator; make another administrator first`,
+  );
+}
+
 export class UserAdmin {
   readonly #repo: AuthRepository;
   readonly #policy: AuthPolicy;
@@ -55,7 +82,51 @@ export class UserAdmin {
     this.#now = opts.now ?? Date.now;
   }
 
-  async add(actor: string, name: string, role: string, password: string): Promise<UserSummary> {
+  /**
+   * Adds a user with a generated one-time password they must change at the first sign-in (the API's
+   * way; the CLI sets a chosen password with {@link add}). A role that requires MFA is enrolled at once,
+   * so the new user is not locked out before they could enrol.
+   */
+  async addWithOneTimePassword(actor: string, name: string, role: string): Promise<IssuedCredentials> {
+    const oneTimePassword = newOneTimePassword();
+    await this.add(actor, name, role, oneTimePassword, { mustChangePassword: true });
+    const mfa = this.#policy.mfaRequiredRoles.includes(role) ? await this.enrolMfa(actor, name) : undefined;
+    return { user: await this.get(name), oneTimePassword, ...(mfa && { mfa }) };
+  }
+
+  /**
+   * An administrator's password reset: a generated one-time password, to be changed at the next
+   * sign-in; the user's sessions end. API tokens stay (revoke them separately if they may be exposed).
+   */
+  async resetPassword(actor: string, name: string): Promise<IssuedCredentials> {
+    const oneTimePassword = newOneTimePassword();
+    await this.#repo.readTransaction((tx) => this.#get(tx, name));
+    const passwordHash = await hashPassword(oneTimePassword, this.#policy.hash);
+    const now = this.#now();
+    await this.#change(
+      name,
+      function* (tx, user, audit) {
+        yield* tx.updateUser(user.id, {
+          passwordHash,
+          passwordChangedAt: now,
+          updatedAt: now,
+          mustChangePassword: true,
+        });
+        const ended = yield* tx.deleteUserSessions(user.id);
+        yield* audit(AUDIT_ACTIONS.userPasswordReset, { sessionsEnded: ended });
+      },
+      actor,
+    );
+    return { user: await this.get(name), oneTimePassword };
+  }
+
+  async add(
+    actor: string,
+    name: string,
+    role: string,
+    password: string,
+    opts: { mustChangePassword?: boolean } = {},
+  ): Promise<UserSummary> {
     checkUsername(name);
     checkRole(role);
     checkPasswordPolicy(password);
@@ -77,6 +148,7 @@ export class UserAdmin {
           updatedAt: now,
           passwordChangedAt: now,
           lastLoginAt: null,
+          mustChangePassword: opts.mustChangePassword === true,
         });
         yield* this.#audit(tx, actor, AUDIT_ACTIONS.userAdded, created, { role });
         return yield* this.#summary(tx, created);
@@ -95,7 +167,13 @@ export class UserAdmin {
     await this.#change(
       name,
       function* (tx, user, audit) {
-        yield* tx.updateUser(user.id, { passwordHash, passwordChangedAt: now, updatedAt: now });
+        // A password set on purpose (the CLI's `user passwd`) is the user's own: no change is due.
+        yield* tx.updateUser(user.id, {
+          passwordHash,
+          passwordChangedAt: now,
+          updatedAt: now,
+          mustChangePassword: false,
+        });
         const ended = yield* tx.deleteUserSessions(user.id);
         yield* audit(AUDIT_ACTIONS.userPasswordChanged, { sessionsEnded: ended });
       },
@@ -108,6 +186,7 @@ export class UserAdmin {
     return this.#change(
       name,
       function* (tx, user, audit) {
+        yield* keepAnAdministrator(tx, user, "disable");
         yield* tx.updateUser(user.id, { disabled: true, updatedAt: now });
         const ended = yield* tx.deleteUserSessions(user.id);
         yield* audit(AUDIT_ACTIONS.userDisabled, { sessionsEnded: ended });
@@ -137,6 +216,7 @@ export class UserAdmin {
     return this.#change(
       name,
       function* (tx, user, audit) {
+        if (role !== "administrator") yield* keepAnAdministrator(tx, user, "demote");
         yield* tx.updateUser(user.id, { role, updatedAt: now });
         yield* audit(AUDIT_ACTIONS.userRoleChanged, { from: user.role, to: role });
       },
@@ -231,6 +311,7 @@ export class UserAdmin {
       null,
     );
     return {
+      id: user.id,
       name: user.name,
       source: user.source,
       role: user.role,
@@ -239,6 +320,7 @@ export class UserAdmin {
       createdAt: user.createdAt,
       passwordChangedAt: user.passwordChangedAt,
       lastLoginAt: user.lastLoginAt,
+      mustChangePassword: user.mustChangePassword,
       lockedUntil,
       activeSessions: yield* tx.countLiveSessions(
         user.id,

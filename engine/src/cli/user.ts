@@ -123,6 +123,7 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
             u.source === "directory" ? "directory" : "",
             u.disabled ? "disabled" : "",
             u.mfaEnrolled ? "mfa" : "",
+            u.mustChangePassword ? "must-change-password" : "",
             u.lockedUntil ? "locked" : "",
           ]
             .filter(Boolean)

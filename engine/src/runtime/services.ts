@@ -4,6 +4,7 @@
  * config through the config versions, mapped onto the API's stable error codes.
  */
 import {
+  type AccountServices,
   ApiError,
   type ConfigService,
   type ConfigVersion,
@@ -16,6 +17,7 @@ import {
   storeMonitoring,
 } from "../api/index.js";
 import type { LogRing } from "../log-ring.js";
+import { ApiTokens, UserAdmin, UserSessions } from "../auth/index.js";
 import { ConfigVersionError, type ConfigVersions } from "./config-versions.js";
 import { describeConnections } from "./connection-states.js";
 import type { Engine } from "./engine.js";
@@ -27,6 +29,7 @@ export function engineServices(engine: Engine, opts: { recentLog?: LogRing } = {
   const ring = opts.recentLog;
   return {
     auth: engine.auth,
+    accounts: accounts(engine),
     monitoring: withAlerts(
       storeMonitoring(engine.store, () => describeConnections(engine.runner)),
       engine,
@@ -40,6 +43,17 @@ export function engineServices(engine: Engine, opts: { recentLog?: LogRing } = {
     },
     metrics: { latencies: () => engine.latencies.snapshot(), startedAt: engine.startedAt },
     ...(ring ? { support: { recentLog: () => ring.snapshot() } } : {}),
+  };
+}
+
+/** Users, sessions and tokens over the engine's auth tables, on the auth service's clock and policy. */
+function accounts(engine: Engine): AccountServices {
+  const now = () => engine.auth.now();
+  const policy = engine.auth.policy;
+  return {
+    users: new UserAdmin(engine.authRepository, { policy, now }),
+    sessions: new UserSessions(engine.authRepository, policy, now),
+    tokens: new ApiTokens(engine.authRepository, { now }),
   };
 }
 

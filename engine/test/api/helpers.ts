@@ -14,7 +14,7 @@ import { buildApp, type RequestOriginOptions } from "../../src/api/index.js";
 import { type AuthPolicy, type AuthService, ROLES, type Role, UserAdmin } from "../../src/auth/index.js";
 import { Engine, engineServices } from "../../src/runtime/index.js";
 import { aesGcmCodec, makeStoreKey, type SqliteStore } from "../../src/store/index.js";
-import { CHEAP_HASH, Clock, PASSWORD, totpAt } from "../auth/helpers.js";
+import { type Backend, CHEAP_HASH, Clock, PASSWORD, tempSchema, totpAt } from "../auth/helpers.js";
 
 import { freePort, writeFiles } from "../support/fixtures.js";
 
@@ -70,6 +70,8 @@ export interface HarnessOptions {
   https?: { cert: string; key: string };
   /** Extra Host names / browser origins the API accepts (what serve's --api-allowed-* flags give). */
   allowed?: RequestOriginOptions;
+  /** Where the engine keeps its state: a SQLite file (default) or a fresh schema on the machine's PostgreSQL. */
+  backend?: Backend;
 }
 
 /** The default boot config: IB_TEST_ADT (MLLP) → router → handler → OB_TEST_ADT (MLLP). */
@@ -95,13 +97,18 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
   const policy = { hash: CHEAP_HASH, ...opts.policy };
   let engine: Engine | undefined;
   let app: FastifyInstance | undefined;
+  const pg = opts.backend === "postgres" ? await tempSchema() : undefined;
+  const dropSchema = async () => pg?.drop();
   try {
     engine = await Engine.open({
       configDir,
-      dbPath: join(dir, "engine.db"),
+      ...(pg ? { store: { backend: "postgres", pg: pg.conn } } : { dbPath: join(dir, "engine.db") }),
       env: "test",
       codec: aesGcmCodec(makeStoreKey(randomBytes(32))),
-      processEnv: opts.processEnv ?? {},
+      processEnv: {
+        ...(pg && { MEFOR_CONFIG_KEY: randomBytes(32).toString("base64") }),
+        ...opts.processEnv,
+      },
       offloadDelivery: false,
       actor: "test-setup",
       runner: { workers: { pollMs: 200 }, restart: { baseDelayMs: 50, maxDelayMs: 500 } },
@@ -140,6 +147,7 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
       auth: running.auth,
       users,
       engine: running,
+      // On PostgreSQL (`backend: "postgres"`) this is the PostgreSQL store: use only the Store contract then.
       store: running.store as SqliteStore,
       dir,
       adminSecret,
@@ -180,6 +188,7 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
       async close() {
         await api.close();
         await running.stop();
+        await dropSchema();
         rmSync(dir, { recursive: true, force: true });
       },
     };
@@ -187,6 +196,7 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
   } catch (err) {
     await app?.close();
     await engine?.stop();
+    await dropSchema();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }

@@ -86,36 +86,48 @@ describe("api/routes: deny by default", () => {
   });
 
   it("sensitive routes need a recent re-authentication (403 REAUTH_REQUIRED), then pass", async () => {
-    const sensitive = routes.filter((r) => r.access.kind === "permission" && r.access.reauth);
+    const sensitive = routes.filter((r) => r.access.kind !== "public" && r.access.reauth === true);
     assert.deepEqual(sensitive.map((r) => `${r.method} ${r.url}`).sort(), [
+      "DELETE /users/:name/sessions",
+      "DELETE /users/:name/sessions/:sessionId",
+      "DELETE /users/:name/tokens/:tokenId",
       "GET /messages/:id/raw",
       "POST /config/promote",
       "POST /config/rollback",
       "POST /config/stage",
       "POST /dead-letters/replay",
+      "POST /me/tokens",
       "POST /messages/:id/replay",
       "POST /outbound-rows/:id/resend",
+      "POST /users",
+      "POST /users/:name/disable",
+      "POST /users/:name/enable",
+      "POST /users/:name/mfa-reset",
+      "POST /users/:name/password-reset",
+      "POST /users/:name/role",
     ]);
     const token = await h.login("operator");
     const deployer = await h.login("deployer");
+    const admin = await h.login("administrator");
+    const as = (url: string) =>
+      url.startsWith("/config") ? deployer : url.startsWith("/users") ? admin : token;
     h.clock.advance(h.auth.policy.recentAuthMs + 1000);
     for (const r of sensitive) {
-      const t = r.url.startsWith("/config") ? deployer : token;
-      const res = await h.call(r.method, concrete(r.url), { token: t });
+      const res = await h.call(r.method, concrete(r.url), { token: as(r.url) });
       assert.equal(res.status, 403, `${r.method} ${r.url}`);
       assert.equal(res.body.error.code, "REAUTH_REQUIRED");
     }
     for (const [t, body] of [
       [token, { password: "correct-horse-battery" }],
-      // Deployers have MFA: their re-authentication takes a fresh TOTP code too.
+      // Deployers and administrators have MFA: their re-authentication takes a fresh TOTP code too.
       [deployer, { password: "correct-horse-battery", totp: h.totp("deployer") }],
+      [admin, { password: "correct-horse-battery", totp: h.totp("administrator") }],
     ] as const) {
       const re = await h.call("POST", "/auth/reauth", { token: t, body });
       assert.equal(re.status, 200);
     }
     for (const r of sensitive) {
-      const t = r.url.startsWith("/config") ? deployer : token;
-      const res = await h.call(r.method, concrete(r.url), { token: t });
+      const res = await h.call(r.method, concrete(r.url), { token: as(r.url) });
       assert.notEqual(res.body?.error?.code, "REAUTH_REQUIRED", `${r.method} ${r.url}`);
     }
   });

@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { after, before, describe, it } from "mocha";
 import { WebSocket } from "ws";
 import { errorBody } from "../../src/api/schemas/common.js";
+import { totpAt } from "../auth/helpers.js";
 import { until } from "../support/fixtures.js";
 import { deadLetterOutbound, freePort, type Harness, PASSWORD, receive, startApi } from "./helpers.js";
 
@@ -116,6 +117,74 @@ describe("api/wire: answers fit messagefoundry/api's schemas", () => {
     await call("POST /auth/reauth", "/auth/reauth", { token: operator, body: { password: PASSWORD } });
     const spare = await h.login("viewer");
     await call("POST /auth/logout", "/auth/logout", { token: spare });
+  });
+
+  it("users, sessions, tokens and the password change", async () => {
+    const admin = await h.login("administrator");
+    await call("GET /users", "/users", { token: admin });
+    const added = await call("POST /users", "/users", {
+      token: admin,
+      body: { name: "wire.deployer", role: "deployer" },
+      status: 201,
+    });
+    await call("POST /users/:name/role", "/users/wire.deployer/role", {
+      token: admin,
+      body: { role: "viewer" },
+    });
+    await call("POST /users/:name/disable", "/users/wire.deployer/disable", { token: admin });
+    await call("POST /users/:name/enable", "/users/wire.deployer/enable", { token: admin });
+    const mfa = (
+      await call("POST /users/:name/mfa-reset", "/users/wire.deployer/mfa-reset", { token: admin })
+    ).mfa;
+    const reset = await call("POST /users/:name/password-reset", "/users/wire.deployer/password-reset", {
+      token: admin,
+    });
+    assert.notEqual(reset.oneTimePassword, added.oneTimePassword);
+    h.clock.advance(30_000);
+    const changeCode = totpAt(mfa.secret, h.clock.t + 30_000);
+    const login = await h.call("POST", "/auth/login", {
+      body: {
+        username: "wire.deployer",
+        password: reset.oneTimePassword,
+        totp: totpAt(mfa.secret, h.clock.t),
+      },
+    });
+    await call("POST /auth/password", "/auth/password", {
+      token: login.body.token,
+      body: {
+        currentPassword: reset.oneTimePassword,
+        newPassword: "wire-password-changed",
+        totp: changeCode,
+      },
+    });
+    const spare = await h.login("viewer");
+    await call("GET /users/:name/sessions", "/users/viewer/sessions", { token: admin });
+    const own = await call("GET /me/sessions", "/me/sessions", { token: spare });
+    const id = own.items[0].id;
+    await call("DELETE /users/:name/sessions/:sessionId", `/users/viewer/sessions/${id}`, { token: admin });
+    await call("DELETE /users/:name/sessions", "/users/viewer/sessions", { token: admin });
+    const mine = await h.login("viewer");
+    const other = await h.login("viewer");
+    const otherId = (await h.call("GET", "/me/sessions", { token: other })).body.items.find(
+      (x: { current: boolean }) => x.current,
+    ).id;
+    await call("DELETE /me/sessions/:sessionId", `/me/sessions/${otherId}`, { token: mine });
+    await call("DELETE /me/sessions", "/me/sessions", { token: mine });
+    const token = await call("POST /me/tokens", "/me/tokens", {
+      token: mine,
+      body: { name: "wire", permissions: ["monitoring:read"], expiresInDays: 7 },
+      status: 201,
+    });
+    await call("GET /me/tokens", "/me/tokens", { token: mine });
+    await call("GET /users/:name/tokens", "/users/viewer/tokens", { token: admin });
+    await call("DELETE /me/tokens/:tokenId", `/me/tokens/${token.id}`, { token: mine });
+    const second = await h.call("POST", "/me/tokens", {
+      token: mine,
+      body: { name: "wire-2", permissions: ["monitoring:read"], expiresInDays: 7 },
+    });
+    await call("DELETE /users/:name/tokens/:tokenId", `/users/viewer/tokens/${second.body.id}`, {
+      token: admin,
+    });
   });
 
   it("monitoring and connection control", async () => {

@@ -192,6 +192,7 @@ describe("auth/sqlite schema", () => {
       .pluck()
       .all() as string[];
     assert.deepEqual(tables, [
+      "auth_api_tokens",
       "auth_audit",
       "auth_audit_head",
       "auth_schema_version",
@@ -252,10 +253,13 @@ describe("auth/postgres schema", () => {
       "auth_audit",
       "auth_audit_head",
       "auth_schema_version",
+      "auth_api_tokens",
     ])
       assert.deepEqual(await columns("pg", table), await columns("sqlite", table), table);
-    const seq = await t.pool.query("SELECT pg_get_serial_sequence('auth_users', 'id') AS s");
-    assert.ok(seq.rows[0]?.s);
+    for (const table of ["auth_users", "auth_api_tokens"]) {
+      const seq = await t.pool.query("SELECT pg_get_serial_sequence($1, 'id') AS s", [table]);
+      assert.ok(seq.rows[0]?.s, table);
+    }
     const versions = await t.pool.query("SELECT version FROM auth_schema_version ORDER BY version");
     assert.deepEqual(
       versions.rows.map((r) => r.version),

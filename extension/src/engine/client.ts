@@ -5,13 +5,17 @@
  */
 import type {
   ActiveConfigResponse,
+  AddUserResult,
   AlertList,
   ApiErrorCode,
+  ChangePasswordRequest,
   ConfigHistory,
   ConfigVersion,
   ConnectionControlResult,
   ConnectionList,
   ConnectionStatus,
+  CreatedToken,
+  CreateTokenRequest,
   DeadLetterPage,
   DeadLetterQuery,
   EngineGraph,
@@ -28,9 +32,19 @@ import type {
   ReauthRequest,
   RemovedQueuedAction,
   ReplayResult,
+  ResetMfaResult,
+  ResetPasswordResult,
+  RevokedSessions,
   SessionInfo,
+  SessionList,
+  SessionView,
   StageResult,
   StatsFrame,
+  TokenList,
+  TokenView,
+  UserList,
+  UserReply,
+  UserView,
   VersionFiles,
 } from "messagefoundry/api";
 import { openStatsSocket, type StatsSubscription } from "./statsSocket.js";
@@ -216,6 +230,77 @@ export class EngineClient {
     return this.request("POST", "/config/rollback", { versionId, ...choices });
   }
 
+  /** Changes the signed-in user's password (the way out of a reset's must-change state). */
+  changePassword(change: ChangePasswordRequest): Promise<SessionInfo> {
+    return this.request("POST", "/auth/password", change, { reauth: false });
+  }
+
+  // Users and sessions (administrators: users:manage; changes need a recent re-authentication).
+
+  async users(): Promise<UserView[]> {
+    return (await this.request<UserList>("GET", "/users")).items;
+  }
+
+  /** A new user with a generated one-time password (and a TOTP enrolment for roles requiring MFA). */
+  addUser(name: string, role: string): Promise<AddUserResult> {
+    return this.request("POST", "/users", { name, role });
+  }
+
+  async setUserEnabled(name: string, enabled: boolean): Promise<UserView> {
+    return (await this.request<UserReply>("POST", `${userPath(name)}/${enabled ? "enable" : "disable"}`))
+      .user;
+  }
+
+  async setUserRole(name: string, role: string): Promise<UserView> {
+    return (await this.request<UserReply>("POST", `${userPath(name)}/role`, { role })).user;
+  }
+
+  resetPassword(name: string): Promise<ResetPasswordResult> {
+    return this.request("POST", `${userPath(name)}/password-reset`);
+  }
+
+  resetMfa(name: string): Promise<ResetMfaResult> {
+    return this.request("POST", `${userPath(name)}/mfa-reset`);
+  }
+
+  async userSessions(name: string): Promise<SessionView[]> {
+    return (await this.request<SessionList>("GET", `${userPath(name)}/sessions`)).items;
+  }
+
+  async revokeUserSession(name: string, sessionId: string): Promise<void> {
+    await this.request("DELETE", `${userPath(name)}/sessions/${encodeURIComponent(sessionId)}`);
+  }
+
+  async revokeUserSessions(name: string): Promise<number> {
+    return (await this.request<RevokedSessions>("DELETE", `${userPath(name)}/sessions`)).revoked;
+  }
+
+  async mySessions(): Promise<SessionView[]> {
+    return (await this.request<SessionList>("GET", "/me/sessions")).items;
+  }
+
+  async revokeMySession(sessionId: string): Promise<void> {
+    await this.request("DELETE", `/me/sessions/${encodeURIComponent(sessionId)}`);
+  }
+
+  /** Ends every session of mine except this one; how many ended. */
+  async revokeMyOtherSessions(): Promise<number> {
+    return (await this.request<RevokedSessions>("DELETE", "/me/sessions")).revoked;
+  }
+
+  async myTokens(): Promise<TokenView[]> {
+    return (await this.request<TokenList>("GET", "/me/tokens")).items;
+  }
+
+  /** A new API token; `token` is shown once. */
+  createToken(req: CreateTokenRequest): Promise<CreatedToken> {
+    return this.request("POST", "/me/tokens", req);
+  }
+
+  async revokeMyToken(tokenId: number): Promise<void> {
+    await this.request("DELETE", `/me/tokens/${tokenId}`);
+  }
+
   /** Live counters over WS /ws/stats, authenticated with the bearer token in the upgrade request. */
   subscribeStats(onFrame: (frame: StatsFrame) => void, onClose?: (err?: Error) => void): StatsSubscription {
     const wsUrl = `${this.baseUrl.replace(/^http/, "ws")}/ws/stats`;
@@ -306,6 +391,10 @@ async function errorFrom(res: Response, method: string, path: string): Promise<E
   } catch {
     return new EngineError(`HTTP_${res.status}`, fallback, res.status);
   }
+}
+
+function userPath(name: string): string {
+  return `/users/${encodeURIComponent(name)}`;
 }
 
 function queryString(query: MessageQuery | DeadLetterQuery): string {

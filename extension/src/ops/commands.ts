@@ -5,14 +5,15 @@
  */
 
 import * as vscode from "vscode";
-import { EngineError, rawText } from "../engine/client.js";
+import { rawText } from "../engine/client.js";
 import { runRollback, versionLabel } from "../promote/index.js";
 import { ParseTreePanel } from "../views/parseTreePanel.js";
 import { askRemovedQueued } from "../views/removedQueuedPrompt.js";
 import { addTarget } from "./engineState.js";
 import { findMessages } from "./findMessages.js";
+import { guardedBy } from "./guarded.js";
 import type { Grants } from "./permissions.js";
-import { type EngineSession, messageOf } from "./session.js";
+import type { EngineSession } from "./session.js";
 import type { ConnectionsTree, DeadLettersTree, EngineNode } from "./trees.js";
 
 export function registerEngineCommands(deps: {
@@ -28,23 +29,7 @@ export function registerEngineCommands(deps: {
     deps.connections.refresh();
     deps.deadLetters.refresh();
   };
-  /** Runs an engine call; a refused token is forgotten so the next action asks to sign in. */
-  const guarded = async <T>(work: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await work();
-    } catch (err) {
-      if (err instanceof EngineError && err.code === "REAUTH_CANCELLED") return undefined;
-      if (err instanceof EngineError && err.needsSignIn) {
-        const target = session.current();
-        if (target) await session.forget(target);
-        const again = await vscode.window.showWarningMessage(`${err.message} Sign in again?`, "Sign in");
-        if (again === "Sign in") await session.signIn();
-        return undefined;
-      }
-      void vscode.window.showErrorMessage(messageOf(err));
-      return undefined;
-    }
-  };
+  const guarded = guardedBy(session);
   const messageId = (node: EngineNode | undefined): number | undefined =>
     node?.kind === "message" ? node.message.id : node?.kind === "deadLetter" ? node.row.messageId : undefined;
 
@@ -66,6 +51,12 @@ export function registerEngineCommands(deps: {
           token
             ? { label: "$(sign-out) Sign out", id: "signOut" }
             : { label: "$(sign-in) Sign in…", id: "signIn" },
+          ...(token
+            ? [
+                { label: "$(vm) My sessions…", id: "mySessions" },
+                { label: "$(key) Change password…", id: "changePassword" },
+              ]
+            : []),
           // Offered only to roles the engine would let do it.
           ...(deps.grants().has("messages:read") ? [{ label: "$(search) Find messages…", id: "find" }] : []),
           ...(deps.grants().has("config:deploy")

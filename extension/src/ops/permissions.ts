@@ -14,6 +14,7 @@ export const PERMISSION_KEYS = {
   "messagefoundry.can.controlConnections": "connections:control",
   "messagefoundry.can.stage": "config:stage",
   "messagefoundry.can.deploy": "config:deploy",
+  "messagefoundry.can.manageUsers": "users:manage",
 } as const;
 
 export type PermissionKey = keyof typeof PERMISSION_KEYS;
@@ -52,6 +53,11 @@ export class Grants {
   controlFor(state: string): "start" | "stop" | undefined {
     if (!this.has("connections:control") || state === "removed") return undefined;
     return state === "running" ? "stop" : "start";
+  }
+
+  /** The Users & Sessions view (administrators). */
+  get managesUsers(): boolean {
+    return this.has("users:manage");
   }
 
   /** Whether the Dead Letters view has anything to show this role. */

@@ -8,6 +8,7 @@ import type { ReauthRequest } from "messagefoundry/api";
 import * as vscode from "vscode";
 import { EngineClient, EngineError } from "../engine/client.js";
 import { type EngineTarget, parseTargets, tokenKey } from "../engine/targets.js";
+import { changeIfReset } from "./passwordPrompts.js";
 
 const CURRENT_KEY = "messagefoundry.currentEngine";
 
@@ -170,6 +171,7 @@ export class EngineSession implements vscode.Disposable {
     const client = new EngineClient({ url: target.url });
     try {
       await this.store(target, await client.login({ username, password }));
+      await changeIfReset(client, password);
       return true;
     } catch (err) {
       if (err instanceof EngineError && err.code === "MFA_REQUIRED") {
@@ -182,6 +184,7 @@ export class EngineSession implements vscode.Disposable {
         if (!totp) return false;
         try {
           await this.store(target, await client.login({ username, password, totp }));
+          await changeIfReset(client, password);
           return true;
         } catch (again) {
           void vscode.window.showErrorMessage(`Sign-in failed: ${messageOf(again)}`);

@@ -22,6 +22,8 @@ export function sessionView(s: Session): SessionInfo {
     expiresAt: iso(s.expiresAt),
     absoluteExpiresAt: iso(s.absoluteExpiresAt),
     lastAuthAt: iso(s.lastAuthAt),
+    credential: s.credential,
+    mustChangePassword: s.mustChangePassword,
     user: { name: s.username, role: s.role, permissions: [...s.permissions], mfa: s.mfa },
   };
 }

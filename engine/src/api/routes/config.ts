@@ -1,6 +1,6 @@
 /** GET /graph, GET /config/active, POST /config/stage|promote|rollback, GET /config/history. */
 import type { FastifyPluginAsync } from "fastify";
-import { AUDIT_ACTIONS, type AuditAction, can, type Session } from "../../auth/index.js";
+import { AUDIT_ACTIONS, type AuditAction, holds, type Session } from "../../auth/index.js";
 import { maskGraphSecrets } from "../../graph/index.js";
 import { ApiError, toApiError } from "../errors.js";
 import { iso } from "../schemas/common.js";
@@ -90,8 +90,10 @@ export const configRoutes: FastifyPluginAsync<Deps> = async (app, { auth, config
     async (req) => {
       const graph = await config.graph();
       // Secret settings (tokens, passwords, REST header values) are the config roles' business only.
-      const role = sessionOf(req).role;
-      return can(role, "config:stage") || can(role, "config:deploy") ? graph : maskGraphSecrets(graph);
+      const session = sessionOf(req);
+      return holds(session, "config:stage") || holds(session, "config:deploy")
+        ? graph
+        : maskGraphSecrets(graph);
     },
   );
 

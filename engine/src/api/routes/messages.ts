@@ -8,7 +8,7 @@
  * holding messages:raw get it, audited; messages:read gets that there is one and where.
  */
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
-import { AUDIT_ACTIONS, type AuditAction, can, type Session } from "../../auth/index.js";
+import { AUDIT_ACTIONS, type AuditAction, holds, type Session } from "../../auth/index.js";
 import { ApiError, toApiError } from "../errors.js";
 import { page, scanPage } from "../pagination.js";
 import { iso, isoOrNull } from "../schemas/common.js";
@@ -67,7 +67,7 @@ function rowView(m: MessageSummary): MessageRow {
 
 /** Whether this caller may read error/detail text (it can quote the message). */
 function seesErrorText(req: FastifyRequest): boolean {
-  return can(sessionOf(req).role, "messages:raw");
+  return holds(sessionOf(req), "messages:raw");
 }
 
 /** Where the message failed: the newest row with an error, else ingress when only the message has one. */

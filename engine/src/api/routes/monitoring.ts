@@ -1,6 +1,6 @@
 /** GET /connections, GET /stats, POST /connections/:name/start|stop. */
 import type { FastifyPluginAsync } from "fastify";
-import { AUDIT_ACTIONS, can } from "../../auth/index.js";
+import { AUDIT_ACTIONS, holds } from "../../auth/index.js";
 import { ApiError } from "../errors.js";
 import { iso, isoOrNull } from "../schemas/common.js";
 import {
@@ -44,7 +44,7 @@ export const monitoringRoutes: FastifyPluginAsync<Deps> = async (app, { auth, mo
     "/connections",
     { schema: connectionsSchema, config: { permission: "monitoring:read" } },
     async (req) => {
-      const showText = can(sessionOf(req).role, "messages:raw");
+      const showText = holds(sessionOf(req), "messages:raw");
       return { items: (await monitoring.connections()).map((c) => connectionView(c, showText)) };
     },
   );

@@ -16,8 +16,18 @@ const user = {
 
 const sessionInfo = {
   type: "object",
-  required: ["expiresAt", "absoluteExpiresAt", "lastAuthAt", "user"],
+  required: ["expiresAt", "absoluteExpiresAt", "lastAuthAt", "user", "credential", "mustChangePassword"],
   properties: {
+    credential: {
+      type: "string",
+      enum: ["session", "token"],
+      description: "token: the request signed in with an API token (POST /me/tokens)",
+    },
+    mustChangePassword: {
+      type: "boolean",
+      description:
+        "the password was reset: only POST /auth/password (and reading this) works until it is changed",
+    },
     expiresAt: {
       ...isoTime,
       description: "idle expiry; each request pushes it out (up to absoluteExpiresAt)",
