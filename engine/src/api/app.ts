@@ -15,6 +15,7 @@ import { authRoutes } from "./routes/auth.js";
 import { configRoutes } from "./routes/config.js";
 import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { monitoringRoutes } from "./routes/monitoring.js";
 import { statsFeedRoutes } from "./routes/stats-feed.js";
 import { securityPlugin } from "./security.js";
@@ -131,6 +132,7 @@ export function buildApp(services: EngineServices, options: AppOptions = {}): Fa
   app.register(healthRoutes, { version });
   app.register(authRoutes, { auth: services.auth });
   app.register(monitoringRoutes, services);
+  app.register(metricsRoutes, services);
   app.register(statsFeedRoutes, { ...services, intervalMs: options.statsIntervalMs ?? 1000 });
   app.register(messageRoutes, services);
   app.register(configRoutes, services);

@@ -52,6 +52,8 @@ export const API_ERRORS = {
   USER_EXISTS: 409,
   USER_NOT_FOUND: 404,
   SCHEMA_TOO_NEW: 500,
+  /** A directory (LDAP / AD) user signs in while the directory cannot be reached; local accounts still can. */
+  DIRECTORY_UNAVAILABLE: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

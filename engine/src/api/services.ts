@@ -7,6 +7,7 @@
  */
 import type { AuthService } from "../auth/index.js";
 import type { AlertConditionKind, GraphDiff, Problem, RegistryGraph } from "../graph/index.js";
+import type { LatencySeries } from "../pipeline/latency.js";
 import type { Disposition, MessageDetail, MessageSummary, Stage, StageRowInfo } from "../store/index.js";
 
 export type { Disposition, MessageDetail, MessageSummary, Stage, StageRowInfo };
@@ -52,6 +53,8 @@ export interface QueueDepthEntry {
   connection: string;
   pending: number;
   claimed: number;
+  /** Epoch ms the oldest open row was queued, where the store reports it (GET /metrics shows its age). */
+  oldestAt?: number | null;
 }
 
 export interface EngineStats {
@@ -198,6 +201,13 @@ export interface ConfigService {
   versionFiles?(versionId: string): Promise<ConfigFiles | undefined>;
 }
 
+/** What GET /metrics adds to the monitoring counters: latency histograms kept in the engine. */
+export interface MetricsService {
+  latencies(): LatencySeries[];
+  /** Epoch ms the engine started. */
+  readonly startedAt?: number;
+}
+
 /** The subset of the auth core the API calls (the real AuthService satisfies it). */
 export type AuthPort = Pick<
   AuthService,
@@ -212,4 +222,6 @@ export interface EngineServices {
   config: ConfigService;
   /** Alert rules' state; absent: GET /alerts answers empty lists. */
   alerts?: AlertsService;
+  /** Latencies for GET /metrics; without it the route still serves counts, states and depths. */
+  metrics?: MetricsService;
 }

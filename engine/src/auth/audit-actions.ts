@@ -10,6 +10,8 @@ export const AUDIT_ACTIONS = {
   reauthFailed: "auth.reauth_failed",
   accountLocked: "auth.locked",
   sessionExpired: "auth.session_expired",
+  /** A directory (LDAP / AD) sign-in could not reach the directory (details: the server and the error). */
+  directoryUnavailable: "auth.directory_unavailable",
   userAdded: "user.add",
   userPasswordChanged: "user.passwd",
   userDisabled: "user.disable",

@@ -30,6 +30,7 @@ interface UserRow {
   updated_at: number;
   password_changed_at: number;
   last_login_at: number | null;
+  source: string;
 }
 
 interface SessionRow {
@@ -63,6 +64,7 @@ interface AuditRow {
 }
 
 const USER_COLUMNS: Readonly<Record<keyof UserPatch, string>> = {
+  source: "source",
   role: "role",
   passwordHash: "password_hash",
   disabled: "disabled",
@@ -76,6 +78,7 @@ const USER_COLUMNS: Readonly<Record<keyof UserPatch, string>> = {
 const toUser = (r: UserRow, sealer: SecretSealer): UserRecord => ({
   id: r.id,
   name: r.name,
+  source: r.source === "directory" ? "directory" : "local",
   role: r.role,
   passwordHash: r.password_hash,
   disabled: r.disabled !== 0,
@@ -147,10 +150,11 @@ export class SqlAuthOps implements AuthOps {
       throw new AuthError("AUTH_USER_EXISTS", `user "${user.name}" already exists`);
     }
     const inserted = yield* row<{ id: number }>(
-      `INSERT INTO auth_users (name, role, password_hash, disabled, mfa_secret, mfa_last_step,
+      `INSERT INTO auth_users (name, source, role, password_hash, disabled, mfa_secret, mfa_last_step,
          created_at, updated_at, password_changed_at, last_login_at)
-       VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?) RETURNING id`,
+       VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?) RETURNING id`,
       user.name,
+      user.source ?? "local",
       user.role,
       user.passwordHash,
       user.disabled ? 1 : 0,
@@ -163,7 +167,7 @@ export class SqlAuthOps implements AuthOps {
     const id = Number(inserted?.id);
     // Sealed under the row's id, which exists only now.
     if (user.mfaSecret !== null) yield* this.updateUser(id, { mfaSecret: user.mfaSecret });
-    return { ...user, id };
+    return { ...user, source: user.source ?? "local", id };
   }
 
   *updateUser(id: number, patch: UserPatch): Work<void> {

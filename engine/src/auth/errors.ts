@@ -19,6 +19,7 @@ export const AUTH_ERROR_CODES = [
   "AUTH_USER_EXISTS",
   "AUTH_USER_NOT_FOUND",
   "AUTH_SCHEMA_TOO_NEW",
+  "AUTH_DIRECTORY_UNAVAILABLE",
 ] as const;
 
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
@@ -40,6 +41,7 @@ export const AUTH_ERROR_STATUS: Readonly<Record<AuthErrorCode, number>> = {
   AUTH_USER_EXISTS: 409,
   AUTH_USER_NOT_FOUND: 404,
   AUTH_SCHEMA_TOO_NEW: 500,
+  AUTH_DIRECTORY_UNAVAILABLE: 503,
 };
 
 export class AuthError extends Error {

@@ -29,7 +29,20 @@ export {
   GENESIS_HASH,
   verifyChain,
 } from "./audit-chain.js";
+export {
+  type Directory,
+  type DirectoryOutcome,
+  type DirectorySettings,
+  DirectoryUnavailableError,
+  escapeFilterValue,
+  GROUP_MODES,
+  type GroupMode,
+  LDAP_BIND_PASSWORD_ENV,
+  roleForGroups,
+} from "./directory.js";
+export { DIRECTORY_PASSWORD_HASH } from "./directory-sign-in.js";
 export { AUTH_ERROR_CODES, AUTH_ERROR_STATUS, AuthError, type AuthErrorCode, isAuthError } from "./errors.js";
+export { LdapDirectory } from "./ldap-directory.js";
 export { AUTH_MIGRATIONS, AUTH_SCHEMA_VERSION, AUTH_VERSION_TABLE } from "./migrations.js";
 export { checkPasswordPolicy, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./password.js";
 export {
@@ -53,6 +66,7 @@ export type {
   ThrottleRecord,
   UserPatch,
   UserRecord,
+  UserSource,
 } from "./repository.js";
 export { mfaSecretAad, type SecretSealer, UNSEALED } from "./secret-seal.js";
 export {

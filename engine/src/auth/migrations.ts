@@ -16,6 +16,13 @@ const THROTTLE_COUNTERS = `
   ALTER TABLE auth_throttle ADD COLUMN unaudited INTEGER NOT NULL DEFAULT 0;
 `;
 
+/**
+ * v4 on both dialects: where a user signs in — "local" (the stored argon2 hash) or "directory"
+ * (LDAP / Active Directory; the role is mapped from groups at each sign-in, no password is kept).
+ * Version 3 belongs to the users/sessions/API-token work merged beside this one.
+ */
+const USER_SOURCE = `ALTER TABLE auth_users ADD COLUMN source TEXT NOT NULL DEFAULT 'local';`;
+
 const SQLITE: readonly Migration[] = [
   {
     version: 1,
@@ -82,6 +89,7 @@ const SQLITE: readonly Migration[] = [
     version: 2,
     sql: THROTTLE_COUNTERS,
   },
+  { version: 4, sql: USER_SOURCE },
 ];
 
 /** PostgreSQL: the same tables; ids from an identity (a sequence owned by the column); guards as triggers. */
@@ -160,6 +168,7 @@ const POSTGRES: readonly Migration[] = [
     version: 2,
     sql: THROTTLE_COUNTERS,
   },
+  { version: 4, sql: USER_SOURCE },
 ];
 
 export const AUTH_MIGRATIONS: Readonly<Record<Dialect, readonly Migration[]>> = {

@@ -4,6 +4,8 @@
  */
 export const PERMISSIONS = [
   "monitoring:read",
+  /** GET /metrics (Prometheus): counts, depths, latencies — a scraper's token needs nothing else. */
+  "metrics:read",
   "messages:read",
   "messages:raw",
   "messages:replay",
@@ -23,14 +25,21 @@ export type Role = (typeof ROLES)[number];
 const grants: Record<Role, readonly Permission[]> = {
   administrator: PERMISSIONS,
   // Runs the engine day to day: watches, inspects and replays messages, starts/stops connections.
-  operator: ["monitoring:read", "messages:read", "messages:raw", "messages:replay", "connections:control"],
+  operator: [
+    "monitoring:read",
+    "metrics:read",
+    "messages:read",
+    "messages:raw",
+    "messages:replay",
+    "connections:control",
+  ],
   // Release manager: stages and promotes reviewed config (both run its code); no message content.
-  deployer: ["monitoring:read", "config:stage", "config:deploy"],
+  deployer: ["monitoring:read", "metrics:read", "config:stage", "config:deploy"],
   // Authors config: watches the engine and its message log. No config:stage: staging runs the
   // uploaded code inside the engine process, with its file-system rights (see README) — developers
   // validate with `messagefoundry check` / dry-run locally and hand the bundle to a deployer.
-  developer: ["monitoring:read", "messages:read"],
-  viewer: ["monitoring:read", "messages:read"],
+  developer: ["monitoring:read", "metrics:read", "messages:read"],
+  viewer: ["monitoring:read", "metrics:read", "messages:read"],
   // Reads the audit trail; deliberately no message access.
   auditor: ["audit:read", "monitoring:read"],
 };

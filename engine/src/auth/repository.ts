@@ -5,9 +5,14 @@
 import type { AuditDraft, AuditEntry, AuditHead } from "./audit-chain.js";
 import type { Dialect, Work } from "./sql-work.js";
 
+/** Where a user's password is checked: the stored hash, or the directory (LDAP / AD). */
+export type UserSource = "local" | "directory";
+
 export interface UserRecord {
   id: number;
   name: string;
+  /** "directory": signs in against LDAP / AD, role mapped from groups at each sign-in; `passwordHash` unused. */
+  source: UserSource;
   role: string;
   passwordHash: string;
   disabled: boolean;
@@ -21,7 +26,8 @@ export interface UserRecord {
   lastLoginAt: number | null;
 }
 
-export type NewUser = Omit<UserRecord, "id">;
+/** A new user; `source` defaults to "local". */
+export type NewUser = Omit<UserRecord, "id" | "source"> & { source?: UserSource };
 export type UserPatch = Partial<Omit<UserRecord, "id" | "name" | "createdAt">>;
 
 export interface SessionRecord {

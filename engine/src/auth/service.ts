@@ -4,9 +4,11 @@
  * actions, and the audit trail. Framework-free: the API adapts these calls to routes.
  */
 import { needsRehash } from "argon2";
-import { type Attempt, AttemptGate } from "./attempt-gate.js";
+import { type Attempt, AttemptGate, type AuditWork } from "./attempt-gate.js";
 import { AUDIT_ACTIONS, type AuditAction } from "./audit-actions.js";
 import { type AuditEntry, type AuditVerification, ChainWalker } from "./audit-chain.js";
+import type { Directory } from "./directory.js";
+import { DirectorySignIn } from "./directory-sign-in.js";
 import { AuthError } from "./errors.js";
 import { dummyHash, hashPassword, verifyPassword } from "./password.js";
 import { can, isRole, type Permission } from "./permissions.js";
@@ -29,6 +31,11 @@ export interface AuthServiceOptions {
   policy?: Partial<AuthPolicy>;
   /** Clock in epoch milliseconds; tests inject one instead of sleeping. */
   now?: () => number;
+  /**
+   * Directory sign-in (LDAP / AD, `[auth.ldap]`): a name with no local user, or a user recorded with
+   * source "directory", signs in against it. Local users (the break-glass administrator) never do.
+   */
+  directory?: Directory;
 }
 
 export interface LoginRequest {
@@ -55,14 +62,16 @@ export class AuthService {
   readonly #repo: AuthRepository;
   readonly #now: () => number;
   readonly #gate: AttemptGate;
+  readonly #directory: DirectorySignIn | undefined;
 
   constructor(repo: AuthRepository, opts: AuthServiceOptions = {}) {
     this.#repo = repo;
     this.policy = Object.freeze(resolvePolicy(opts.policy));
     this.#now = opts.now ?? Date.now;
-    this.#gate = new AttemptGate(repo, this.policy, (tx, actor, action, target, details) =>
-      this.#audit(tx, actor, action, target, details),
-    );
+    const audit: AuditWork = (tx, actor, action, target, details) =>
+      this.#audit(tx, actor, action, target, details);
+    this.#gate = new AttemptGate(repo, this.policy, audit);
+    this.#directory = opts.directory && new DirectorySignIn(repo, this.#gate, opts.directory, audit);
     // Warm the dummy hash so the first unknown-user login is not measurably slower.
     dummyHash(this.policy.hash).catch(() => undefined);
   }
@@ -79,9 +88,35 @@ export class AuthService {
     // An invalid name is throttled and costs an argon2 check like any other miss.
     const username = valid ? req.username : "(invalid)";
     const attempt = await this.#gate.open("login", username, req.client?.address, client, now);
-    const user = valid ? await this.#repo.readTransaction((tx) => tx.findUserByName(username)) : undefined;
+    const found = valid ? await this.#repo.readTransaction((tx) => tx.findUserByName(username)) : undefined;
+    const password = typeof req.password === "string" ? req.password : "";
+    const user =
+      this.#directory && valid && (!found || found.source === "directory")
+        ? await this.#directory.login(attempt, password, found)
+        : await this.#checkLocal(attempt, valid, found, password);
+    const step = await this.#checkMfa(attempt, user, req.totp);
+
+    const token = newSessionToken();
+    const tokenHash = hashToken(token);
+    const record = { tokenHash, userId: user.id, createdAt: now, lastSeenAt: now, lastAuthAt: now, client };
+    const reused = await this.#repo.transaction((tx) => this.#openSession(tx, attempt, user, step, record));
+    if (reused) {
+      await this.#gate.fail(attempt, "totp_reused");
+      throw new AuthError("AUTH_MFA_INVALID", "invalid or already used TOTP code");
+    }
+    if (user.source === "local") await this.#upgradeHash(user, password);
+    return { token, session: toSession(record, user, user.role as Session["role"], this.policy) };
+  }
+
+  /** A local user's password check (argon2; a dummy hash for unknown names, so misses take the same time). */
+  async #checkLocal(
+    attempt: Attempt,
+    valid: boolean,
+    user: UserRecord | undefined,
+    password: string,
+  ): Promise<UserRecord> {
     const stored = user?.passwordHash ?? (await dummyHash(this.policy.hash));
-    const passwordOk = await verifyPassword(stored, typeof req.password === "string" ? req.password : "");
+    const passwordOk = await verifyPassword(stored, password);
 
     const reason = !valid
       ? "invalid_username"
@@ -98,18 +133,7 @@ export class AuthService {
       await this.#gate.fail(attempt, reason ?? "unknown_user");
       throw invalidCredentials();
     }
-    const step = await this.#checkMfa(attempt, user, req.totp);
-
-    const token = newSessionToken();
-    const tokenHash = hashToken(token);
-    const record = { tokenHash, userId: user.id, createdAt: now, lastSeenAt: now, lastAuthAt: now, client };
-    const reused = await this.#repo.transaction((tx) => this.#openSession(tx, attempt, user, step, record));
-    if (reused) {
-      await this.#gate.fail(attempt, "totp_reused");
-      throw new AuthError("AUTH_MFA_INVALID", "invalid or already used TOTP code");
-    }
-    await this.#upgradeHash(user, req.password);
-    return { token, session: toSession(record, user, user.role as Session["role"], this.policy) };
+    return user;
   }
 
   /**
@@ -221,7 +245,11 @@ export class AuthService {
       now,
     );
     const user = await this.#repo.readTransaction((tx) => tx.findUserById(session.userId));
-    const ok = user !== undefined && (await verifyPassword(user.passwordHash, password));
+    const ok =
+      user !== undefined &&
+      (user.source === "directory" && this.#directory
+        ? await this.#directory.confirm(attempt, password)
+        : await verifyPassword(user.passwordHash, password));
     if (!user || !ok) {
       await this.#failEnding(attempt, "bad_password", session.id);
       throw invalidCredentials();
@@ -265,6 +293,11 @@ export class AuthService {
 
   listAudit(query: AuditQuery): Promise<AuditEntry[]> {
     return this.#repo.readTransaction((tx) => tx.listAudit(query));
+  }
+
+  /** The sequence number of the newest audit entry (0 for an empty log). */
+  async auditHeadSeq(): Promise<number> {
+    return Number((await this.#repo.readTransaction((tx) => tx.auditHead()))?.seq ?? 0);
   }
 
   verifyAudit(): Promise<AuditVerification> {

@@ -8,7 +8,7 @@ import { AuthError } from "./errors.js";
 import { checkPasswordPolicy, hashPassword } from "./password.js";
 import { isRole, ROLES, type Role } from "./permissions.js";
 import { type AuthPolicy, resolvePolicy } from "./policy.js";
-import type { AuthOps, AuthRepository, UserRecord } from "./repository.js";
+import type { AuthOps, AuthRepository, UserRecord, UserSource } from "./repository.js";
 import type { Work } from "./sql-work.js";
 import { lockRemaining, userKeyPrefix } from "./throttle.js";
 import { newTotpSecret, type TotpEnrolment, totpUri } from "./totp.js";
@@ -17,6 +17,8 @@ import { checkUsername } from "./username.js";
 /** What may be shown about a user: never the hash or the TOTP secret. */
 export interface UserSummary {
   name: string;
+  /** "directory": signs in against LDAP / AD; its role is re-mapped from groups at each sign-in. */
+  source: UserSource;
   role: string;
   disabled: boolean;
   mfaEnrolled: boolean;
@@ -230,6 +232,7 @@ export class UserAdmin {
     );
     return {
       name: user.name,
+      source: user.source,
       role: user.role,
       disabled: user.disabled,
       mfaEnrolled: user.mfaSecret !== null,

@@ -16,6 +16,8 @@ import {
   normalizeOrigin,
   parseHostHeader,
 } from "../api/index.js";
+import { type Directory, LDAP_BIND_PASSWORD_ENV, LdapDirectory } from "../auth/index.js";
+import { AuditForwarder, auditSink } from "../runtime/audit-forward.js";
 import { Engine, EngineStartError, engineServices, type StoreSettings } from "../runtime/index.js";
 import { engineSettingsOf, type StoreFlags, storeOptions, storeSettingsOf } from "./db.js";
 import { type CliIo, configDir, EXIT, pickEnv, UserError } from "./io.js";
@@ -25,6 +27,18 @@ import {
   localDevBindError,
   startLocalDev,
 } from "./local-dev.js";
+
+/** [auth.ldap] → the directory sign-in uses; its service password only from the environment. */
+function directoryOf(io: CliIo, opts: ServeOptions): Directory | undefined {
+  const ldap = engineSettingsOf(io, opts)?.ldap;
+  if (!ldap) return undefined;
+  const password = io.env[LDAP_BIND_PASSWORD_ENV];
+  if (ldap.bindDn !== undefined && !password)
+    throw new UserError(
+      `[auth.ldap] bind_dn is set but ${LDAP_BIND_PASSWORD_ENV} is not: set the service account's password in the engine's environment`,
+    );
+  return new LdapDirectory(ldap, password);
+}
 
 /** Where `serve` keeps its state when neither --db nor --settings [store] says. */
 const DEFAULT_DB = ".messagefoundry/engine.db";
@@ -178,6 +192,7 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
       ? intOption(opts.retentionDays, "--retention-days", 1, 36500) * 86_400_000
       : undefined;
   const stageTtlMs = intOption(opts.stageTtlMinutes, "--stage-ttl-minutes", 1, 10_080) * 60_000;
+  const directory = directoryOf(io, opts);
 
   // Signals are watched from the start: a stop asked for during start-up waits for it, then drains.
   let onSignal: (signal: NodeJS.Signals) => void = () => {};
@@ -203,7 +218,14 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
   const version = engineVersion();
   if (binding.warning) log.warn({ event: "insecure-bind", host: binding.host }, binding.warning);
   log.info(
-    { event: "starting", version, config: dir, env: env ?? null, store: describeStore(store) },
+    {
+      event: "starting",
+      version,
+      config: dir,
+      env: env ?? null,
+      store: describeStore(store),
+      directory: directory?.describe ?? null,
+    },
     "engine starting",
   );
 
@@ -218,6 +240,7 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
       ...(retentionMs !== undefined ? { retentionMs } : {}),
       stageTtlMs,
       log,
+      ...(directory ? { auth: { directory } } : {}),
     });
   } catch (error) {
     unwatch();
@@ -254,10 +277,27 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
     localDev = await startLocalDev(engine, { url: apiUrl, file: resolve(io.cwd, opts.localTokenFile) });
     log.info({ event: "local-dev", tokenFile: localDev.file }, "local-dev sign-in token written");
   }
+  const forwardTo = engineSettingsOf(io, opts)?.auditForward ?? [];
+  const forwarder =
+    forwardTo.length > 0
+      ? new AuditForwarder(
+          engine.auth,
+          forwardTo.map((t) => auditSink(t)),
+          {
+            onError: (target, error) =>
+              log.warn(
+                { event: "audit-forward-failed", target, error: error.message },
+                "audit forwarding failed; retrying",
+              ),
+          },
+        )
+      : undefined;
+  await forwarder?.start();
   const active = await engine.activeVersion();
   log.info(
     {
       event: "ready",
+      auditForward: forwardTo,
       api: apiUrl,
       versionId: active?.versionId,
       connections: engine.runner
@@ -278,6 +318,7 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
   process.once("SIGTERM", force);
   await app.close();
   await localDev?.end();
+  await forwarder?.stop();
   await engine.stop();
   process.off("SIGINT", force);
   process.off("SIGTERM", force);

@@ -120,6 +120,7 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
       else {
         for (const u of users) {
           const flags = [
+            u.source === "directory" ? "directory" : "",
             u.disabled ? "disabled" : "",
             u.mfaEnrolled ? "mfa" : "",
             u.lockedUntil ? "locked" : "",

@@ -39,6 +39,14 @@ export {
   type IntakeResult,
   type ValidationProblem,
 } from "./intake.js";
+export {
+  emptyHistogram,
+  type HistogramData,
+  LATENCY_BUCKETS_MS,
+  Latencies,
+  type LatencyKind,
+  type LatencySeries,
+} from "./latency.js";
 export { purgeExpired, type RetentionJob, type RetentionOptions, startRetention } from "./retention.js";
 export { afterFailure, backoffDelay, checkRetryPolicy, DEFAULT_RETRY, RetryPolicyError } from "./retry.js";
 export {

@@ -23,6 +23,7 @@ import {
 } from "../transports/index.js";
 import { startDeliveryWorker } from "./delivery-worker.js";
 import { createIntake, type InboundOptions, type Intake, type ValidationProblem } from "./intake.js";
+import type { Latencies } from "./latency.js";
 import { sendMeta } from "./send-meta.js";
 import { startRouterWorker, startTransformWorker } from "./stage-workers.js";
 import { runHandler, runRouter, toHandlerInput } from "./steps.js";
@@ -54,6 +55,8 @@ export interface RunnerOptions {
    * undefined keeps it on this thread with the connector built here.
    */
   offload?: (def: OutboundDef) => OffloadedDelivery | undefined;
+  /** Where ACK and delivery latencies are recorded (GET /metrics); none when absent. */
+  latencies?: Latencies;
 }
 
 /** An outbound's delivery worker and connector running outside this thread. */
@@ -353,7 +356,9 @@ export class Runner {
       name,
       log: this.#log,
       receive: async (payload): Promise<ReceiveResult> => {
-        const r = await this.#intake.receive(name, payload, intakeOpts);
+        const commit = () => this.#intake.receive(name, payload, intakeOpts);
+        const latencies = this.#opts.latencies;
+        const r = await (latencies ? latencies.timed("ack", name, commit) : commit());
         return { accepted: r.accepted, ...(r.reply ? { reply: r.reply } : {}) };
       },
       // An oversized frame is recorded as ERROR and answered with an AR NAK (count and log).
@@ -443,7 +448,11 @@ export class Runner {
     const { def } = run;
     run.stopped = false;
     const w = this.#opts.workers ?? {};
-    const deliver: DeliverFn = (_name, payload, meta) => run.connector.send(payload, sendMeta(payload, meta));
+    const send: DeliverFn = (_name, payload, meta) => run.connector.send(payload, sendMeta(payload, meta));
+    const latencies = this.#opts.latencies;
+    const deliver: DeliverFn = latencies
+      ? (n, payload, meta) => latencies.timed("delivery", def.name, () => send(n, payload, meta))
+      : send;
     run.offloaded = this.#opts.offload?.(def);
     const offloaded = run.offloaded;
     try {

@@ -8,6 +8,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { startDeliveryWorker } from "../pipeline/delivery-worker.js";
+import { emptyHistogram, type HistogramData, observeInto } from "../pipeline/latency.js";
 import { sendMeta } from "../pipeline/send-meta.js";
 import type { PipelineLog, RetryPolicy } from "../pipeline/types.js";
 import {
@@ -58,7 +59,7 @@ export interface DeliveryThreadData {
 export type ToThread = { type: "wake" } | { type: "stop" };
 export type FromThread =
   | { type: "ready" }
-  | { type: "state"; state: unknown }
+  | { type: "state"; state: unknown; latency?: HistogramData }
   | { type: "log"; level: "debug" | "info" | "warn" | "error"; obj: Record<string, unknown>; msg?: string }
   | { type: "stopped" };
 
@@ -91,9 +92,18 @@ async function run(data: DeliveryThreadData): Promise<void> {
     Store,
     "claimOutbound" | "completeDelivery" | "releaseClaims" | "laneHead" | "releaseLane" | "onWake"
   >;
+  // Delivery latencies since the last state report (the main thread adds them up for GET /metrics).
+  let latency = emptyHistogram();
   const worker = startDeliveryWorker(
     data.name,
-    (_o, payload, meta) => connector.send(payload, sendMeta(payload, meta)),
+    async (_o, payload, meta) => {
+      const start = performance.now();
+      try {
+        return await connector.send(payload, sendMeta(payload, meta));
+      } finally {
+        observeInto(latency, performance.now() - start);
+      }
+    },
     {
       store: view as Store,
       retry: data.retry,
@@ -106,7 +116,12 @@ async function run(data: DeliveryThreadData): Promise<void> {
       ...(data.pollMs !== undefined ? { pollMs: data.pollMs } : {}),
     },
   );
-  const stateTimer = setInterval(() => post({ type: "state", state: connector.state }), 250);
+  const report = () => {
+    const delta = latency;
+    latency = emptyHistogram();
+    post({ type: "state", state: connector.state, ...(delta.count > 0 ? { latency: delta } : {}) });
+  };
+  const stateTimer = setInterval(report, 250);
   port.on("message", (m: ToThread) => {
     if (m.type === "wake") {
       for (const l of listeners) l();
@@ -115,7 +130,7 @@ async function run(data: DeliveryThreadData): Promise<void> {
         clearInterval(stateTimer);
         await worker.stop();
         await connector.close();
-        post({ type: "state", state: connector.state });
+        report();
         await store.close();
         post({ type: "stopped" });
         port.close();

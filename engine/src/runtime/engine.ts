@@ -12,6 +12,7 @@ import { AlertMonitor, Notifier } from "../alerts/index.js";
 import { type AuthRepository, AuthService, type AuthServiceOptions, cliActor } from "../auth/index.js";
 import type { Registry } from "../config/index.js";
 import { type PipelineLog, type RetentionJob, silentLog, startRetention } from "../pipeline/index.js";
+import { Latencies } from "../pipeline/latency.js";
 import { Runner, type RunnerOptions } from "../pipeline/runner.js";
 import { type BodyCodec, Checkpointer, codecFromEnv, type Store, WriteLock } from "../store/index.js";
 import { alertSnapshots } from "./alert-snapshot.js";
@@ -115,6 +116,8 @@ export class Engine {
   readonly alerts: AlertMonitor;
   readonly log: PipelineLog;
   readonly startedAt = Date.now();
+  /** ACK and delivery latencies per connection (GET /metrics). */
+  readonly latencies = new Latencies();
   #retention: RetentionJob | undefined;
   #checkpointer: Checkpointer | undefined;
   readonly #bundles: BundleStore;
@@ -138,11 +141,13 @@ export class Engine {
     this.runner = new Runner({
       store,
       log,
+      latencies: this.latencies,
       ...(opts.runner ?? {}),
       ...(offload
         ? {
             offload: offloader({
               ...offload,
+              latencies: this.latencies,
               store,
               log,
               ...(opts.runner?.workers ? { workers: opts.runner.workers } : {}),

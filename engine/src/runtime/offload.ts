@@ -12,6 +12,7 @@
 import { Worker } from "node:worker_threads";
 import type { OutboundDef } from "../config/index.js";
 import { DELIVERY_LEASE_MS, laneHandoff, type PipelineLog, workerOwner } from "../pipeline/index.js";
+import type { Latencies } from "../pipeline/latency.js";
 import type { OffloadedDelivery } from "../pipeline/runner.js";
 import type { Running } from "../pipeline/supervisor.js";
 import type { PgConnectionOptions, Store, WriteLock } from "../store/index.js";
@@ -38,6 +39,8 @@ export interface OffloadOptions {
   store: Pick<Store, "onWake" | "attachHandoff">;
   log: PipelineLog;
   workers?: { batchSize?: number; pollMs?: number };
+  /** Where the threads' delivery latencies are added up (GET /metrics). */
+  latencies?: Latencies;
 }
 
 const THREAD_URL = new URL(
@@ -142,8 +145,10 @@ class ThreadedOutbound implements OffloadedDelivery {
               await worker.terminate();
             },
           });
-        } else if (m.type === "state") this.#state = m.state as OutboundState;
-        else if (m.type === "log") opts.log[m.level](m.obj, m.msg);
+        } else if (m.type === "state") {
+          this.#state = m.state as OutboundState;
+          if (m.latency) opts.latencies?.merge("delivery", def.name, m.latency);
+        } else if (m.type === "log") opts.log[m.level](m.obj, m.msg);
         else if (m.type === "stopped") stopped();
       });
       done.catch(reject);

@@ -35,6 +35,7 @@ export function engineServices(engine: Engine): EngineServices {
       active: () => engine.alerts.active(),
       recent: () => engine.alerts.recent().map(({ notify: _n, ...notice }) => notice),
     },
+    metrics: { latencies: () => engine.latencies.snapshot(), startedAt: engine.startedAt },
   };
 }
 

@@ -1,13 +1,23 @@
 /**
- * engine.toml: where an engine keeps its runtime state ([store], [store.ssl]) and how its API listens
- * ([api]). smol-toml (the parser connections.toml uses) reads the values; a line scanner finds where
+ * engine.toml: where an engine keeps its runtime state ([store], [store.ssl]), how its API listens
+ * ([api]), directory sign-in ([auth.ldap], [auth.ldap.roles]) and where audit entries are forwarded
+ * ([audit]). smol-toml (the parser connections.toml uses) reads the values; a line scanner finds where
  * each key sits so every problem names file, line and the fix. Relative paths resolve against the
- * file's folder. The database password never comes from this file: MEFOR_STORE_PASSWORD, or pg's own
- * PGPASSWORD / ~/.pgpass.
+ * file's folder. No password comes from this file: the database's from MEFOR_STORE_PASSWORD (or pg's own
+ * PGPASSWORD / ~/.pgpass), the directory service account's from MEFOR_LDAP_BIND_PASSWORD.
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
+import {
+  type DirectorySettings,
+  GROUP_MODES,
+  type GroupMode,
+  isRole,
+  LDAP_BIND_PASSWORD_ENV,
+  ROLES,
+  type Role,
+} from "../auth/index.js";
 import type { PgConnectionOptions, PgTlsOptions } from "../store/pg-connection.js";
 
 /** Which database holds the engine's runtime state (queue, auth, config versions). */
@@ -30,6 +40,10 @@ export interface EngineSettings {
   /** Absent when the file has no [store] section (then `--db` must say where the store is). */
   store?: StoreSettings;
   api: ApiSettings;
+  /** [auth.ldap]: directory sign-in; absent when not configured. */
+  ldap?: DirectorySettings;
+  /** [audit] forward: where audit entries are copied as JSON lines (`file:PATH`, `syslog+udp://host:port`, `syslog+tcp://host:port`). */
+  auditForward: string[];
 }
 
 export class SettingsError extends Error {
@@ -39,7 +53,8 @@ export class SettingsError extends Error {
 /** The environment variable the PostgreSQL password comes from. */
 export const STORE_PASSWORD_ENV = "MEFOR_STORE_PASSWORD";
 
-type Kind = "string" | "integer" | "string[]";
+/** `strings`: one string or an array of them. */
+type Kind = "string" | "integer" | "boolean" | "string[]" | "strings";
 const SECTIONS: Readonly<Record<string, Readonly<Record<string, Kind>>>> = {
   store: {
     backend: "string",
@@ -60,7 +75,24 @@ const SECTIONS: Readonly<Record<string, Readonly<Record<string, Kind>>>> = {
     allowed_hosts: "string[]",
     allowed_origins: "string[]",
   },
+  auth: {},
+  "auth.ldap": {
+    url: "string",
+    start_tls: "boolean",
+    ca: "string",
+    bind_dn: "string",
+    user_base: "string",
+    user_filter: "string",
+    disabled_filter: "string",
+    groups: "string",
+    group_base: "string",
+    timeout_ms: "integer",
+    connect_timeout_ms: "integer",
+  },
+  audit: { forward: "strings" },
 };
+/** Sections whose keys are free (checked by their own code). */
+const FREE_SECTIONS = new Set(["auth.ldap.roles"]);
 const PG_ONLY = ["host", "port", "database", "user", "schema", "pool_size"] as const;
 const SSL_MODES = ["disable", "require", "verify-ca", "verify-full"] as const;
 
@@ -75,8 +107,10 @@ function lineIndex(text: string): Map<string, number> {
       if (!lines.has(section)) lines.set(section, i + 1);
       return;
     }
-    const kv = /^\s*([A-Za-z0-9_-]+)\s*=/.exec(line);
-    const name = section ? `${section}.${kv?.[1]}` : kv?.[1];
+    // Bare keys, and basic-string keys such as a group DN in [auth.ldap.roles].
+    const kv = /^\s*([A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*")\s*=/.exec(line);
+    const key = kv?.[1]?.startsWith('"') ? (JSON.parse(kv[1]) as string) : kv?.[1];
+    const name = section ? `${section}.${key}` : key;
     if (kv && name && !lines.has(name)) lines.set(name, i + 1);
   });
   return lines;
@@ -91,8 +125,18 @@ function kindOf(v: unknown): string {
 function fits(v: unknown, kind: Kind): boolean {
   if (kind === "string") return typeof v === "string";
   if (kind === "integer") return kindOf(v) === "integer";
+  if (kind === "boolean") return typeof v === "boolean";
+  if (kind === "strings" && typeof v === "string") return true;
   return Array.isArray(v) && v.every((x) => typeof x === "string");
 }
+
+const KIND_TEXT: Readonly<Record<Kind, string>> = {
+  string: "a string",
+  integer: "an integer",
+  boolean: "true or false",
+  "string[]": "an array of strings",
+  strings: "a string or an array of strings",
+};
 
 /** Reads and checks engine.toml; throws SettingsError listing every problem (file:line: what; fix). */
 export function loadEngineSettings(file: string, env: NodeJS.ProcessEnv = process.env): EngineSettings {
@@ -122,7 +166,9 @@ export function parseEngineSettings(
   }
   const lines = lineIndex(text);
   const problems: string[] = [];
-  const at = (name: string) => `${file}:${lines.get(name) ?? 1}`;
+  // A key not found by the scanner (e.g. in an inline table) points at its section.
+  const at = (name: string) =>
+    `${file}:${lines.get(name) ?? lines.get(name.slice(0, Math.max(0, name.lastIndexOf(".")))) ?? 1}`;
   const problem = (name: string, what: string, fix: string) => problems.push(`${at(name)}: ${what} — ${fix}`);
 
   // Checked shape: section → key → value (only known keys of the right type survive).
@@ -133,23 +179,26 @@ export function parseEngineSettings(
     values[section] = out;
     for (const [key, value] of Object.entries(table)) {
       const name = section ? `${section}.${key}` : key;
-      if (SECTIONS[name] && kindOf(value) === "table") {
-        visit(name, value as Record<string, unknown>);
+      if ((SECTIONS[name] || FREE_SECTIONS.has(name)) && kindOf(value) === "table") {
+        if (FREE_SECTIONS.has(name)) values[name] = value as Record<string, unknown>;
+        else visit(name, value as Record<string, unknown>);
         continue;
       }
       if (!known) {
         problem(
           name,
           section ? `unknown key "${key}"` : `unknown section [${key}]`,
-          `engine.toml has [store], [store.ssl] and [api]; remove or rename it`,
+          `engine.toml has [store], [store.ssl], [api], [auth.ldap], [auth.ldap.roles] and [audit]; remove or rename it`,
         );
         continue;
       }
-      if (key === "password") {
+      if (key === "password" || key === "bind_password") {
         problem(
           name,
           "a password does not belong in the settings file",
-          `remove it and set ${STORE_PASSWORD_ENV} in the engine's environment (or use PGPASSWORD / ~/.pgpass)`,
+          section === "auth.ldap"
+            ? `remove it and set ${LDAP_BIND_PASSWORD_ENV} in the engine's environment`
+            : `remove it and set ${STORE_PASSWORD_ENV} in the engine's environment (or use PGPASSWORD / ~/.pgpass)`,
         );
         continue;
       }
@@ -159,11 +208,7 @@ export function parseEngineSettings(
         continue;
       }
       if (!fits(value, kind)) {
-        problem(
-          name,
-          `${key} must be ${kind === "string[]" ? "an array of strings" : kind === "integer" ? "an integer" : "a string"}`,
-          `not ${kindOf(value)}`,
-        );
+        problem(name, `${key} must be ${KIND_TEXT[kind]}`, `not ${kindOf(value)}`);
         continue;
       }
       out[key] = typeof value === "bigint" ? Number(value) : value;
@@ -241,8 +286,127 @@ export function parseEngineSettings(
   if (a.allowed_hosts !== undefined) api.allowedHosts = a.allowed_hosts as string[];
   if (a.allowed_origins !== undefined) api.allowedOrigins = a.allowed_origins as string[];
 
+  const ldap = ldapSettings(values, rel, problem);
+  const forward = values.audit?.forward as string | string[] | undefined;
+  const targets = forward === undefined ? [] : typeof forward === "string" ? [forward] : forward;
+  for (const target of targets) {
+    const why = auditTargetProblem(target);
+    if (why) problem("audit.forward", why, AUDIT_TARGET_FIX);
+  }
+  // A relative file resolves against the settings file's folder, like every other path here.
+  const auditForward = targets.map((t) => (t.startsWith("file:") ? `file:${rel(t.slice(5))}` : t));
+
   if (problems.length > 0) throw new SettingsError(problems.join("\n"));
-  return { file, ...(store ? { store } : {}), api };
+  return { file, ...(store ? { store } : {}), api, ...(ldap ? { ldap } : {}), auditForward };
+}
+
+type Problem = (name: string, what: string, fix: string) => void;
+
+const AUDIT_TARGET_FIX =
+  'use "file:/var/log/mf-audit.jsonl", "syslog+udp://host:514" or "syslog+tcp://host:514"';
+
+/** Why an `[audit] forward` target is not one the engine can write to, or undefined. */
+export function auditTargetProblem(target: string): string | undefined {
+  if (target.startsWith("file:")) return target.length > 5 ? undefined : "file: needs a path";
+  const m = /^syslog\+(udp|tcp):\/\/([^/:]+|\[[^\]]+\]):(\d+)\/?$/.exec(target);
+  if (!m) return `unknown audit forward target "${target}"`;
+  const port = Number(m[3]);
+  return port >= 1 && port <= 65535 ? undefined : `port ${port} is out of range`;
+}
+
+/** [auth.ldap] and [auth.ldap.roles] → directory settings (the CA file is read here). */
+function ldapSettings(
+  values: Record<string, Record<string, unknown>>,
+  rel: (p: string) => string,
+  problem: Problem,
+): DirectorySettings | undefined {
+  const l = values["auth.ldap"];
+  const roleTable = values["auth.ldap.roles"];
+  if (!l) {
+    if (roleTable) problem("auth.ldap.roles", "[auth.ldap.roles] without [auth.ldap]", "add [auth.ldap]");
+    return undefined;
+  }
+  const str = (key: string) => l[key] as string | undefined;
+  const url = str("url");
+  if (url === undefined)
+    problem("auth.ldap", "[auth.ldap] needs url", 'add url = "ldaps://dc1.example.org:636"');
+  else if (!/^ldaps?:\/\/[^/]+\/?$/.test(url))
+    problem(
+      "auth.ldap.url",
+      `url "${url}" is not ldap://host[:port] or ldaps://host[:port]`,
+      "give the server only",
+    );
+  const startTls = (l.start_tls as boolean | undefined) ?? false;
+  if (startTls && url?.startsWith("ldaps:"))
+    problem("auth.ldap.start_tls", "start_tls is for ldap:// (ldaps:// is TLS from the start)", "remove it");
+  const userBase = str("user_base");
+  if (userBase === undefined)
+    problem("auth.ldap", "[auth.ldap] needs user_base", 'add user_base = "OU=Staff,DC=example,DC=org"');
+  const userFilter = str("user_filter") ?? "(uid={username})";
+  if (!userFilter.includes("{username}"))
+    problem(
+      "auth.ldap.user_filter",
+      "user_filter has no {username}",
+      'e.g. "(&(objectClass=user)(sAMAccountName={username}))"',
+    );
+  const groups = (str("groups") ?? "member-of") as GroupMode;
+  if (!(GROUP_MODES as readonly string[]).includes(groups))
+    problem("auth.ldap.groups", `unknown groups mode "${groups}"`, `use one of ${GROUP_MODES.join(", ")}`);
+  const timeout = (key: string, fallback: number) => {
+    const v = (l[key] as number | undefined) ?? fallback;
+    if (v < 100 || v > 60_000)
+      problem(`auth.ldap.${key}`, `${key} ${v} is out of range`, "use 100..60000 (ms)");
+    return v;
+  };
+  const roles = new Map<string, Role>();
+  for (const [dn, role] of Object.entries(roleTable ?? {})) {
+    if (isRole(role)) roles.set(dn, role);
+    else
+      problem(
+        `auth.ldap.roles.${dn}`,
+        `group "${dn}" maps to ${JSON.stringify(role)}, not a role`,
+        `use one of ${ROLES.join(", ")}`,
+      );
+  }
+  if (roles.size === 0 && !roleTable)
+    problem(
+      "auth.ldap",
+      "[auth.ldap] has no [auth.ldap.roles]: no directory user could sign in",
+      'add [auth.ldap.roles] with "group DN" = "role" lines',
+    );
+  let ca: string | undefined;
+  const caFile = str("ca");
+  if (caFile !== undefined) {
+    try {
+      ca = readFileSync(rel(caFile), "utf8");
+    } catch (error) {
+      problem(
+        "auth.ldap.ca",
+        `cannot read the CA file: ${(error as Error).message}`,
+        "give the PEM file of the directory's CA",
+      );
+    }
+  }
+  const settings: DirectorySettings = {
+    url: url ?? "",
+    startTls,
+    userBase: userBase ?? "",
+    userFilter,
+    groups,
+    roles,
+    timeoutMs: timeout("timeout_ms", 5000),
+    connectTimeoutMs: timeout("connect_timeout_ms", 3000),
+  };
+  if (ca !== undefined) settings.ca = ca;
+  for (const [key, field] of [
+    ["bind_dn", "bindDn"],
+    ["disabled_filter", "disabledFilter"],
+    ["group_base", "groupBase"],
+  ] as const) {
+    const v = str(key);
+    if (v !== undefined) settings[field] = v;
+  }
+  return settings;
 }
 
 /** [store.ssl] → pg TLS options (the `ca` file is read here). */

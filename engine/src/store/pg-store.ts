@@ -32,6 +32,7 @@ import type {
   Script,
   StatementName,
 } from "./statements.js";
+import type { RoutingResult, TransformResult } from "./types.js";
 
 export interface PgStoreOptions extends PgConnectionOptions {
   codec: BodyCodec;
@@ -644,11 +645,10 @@ function inline(text: string, values: readonly unknown[] | undefined): string {
  */
 class PgDriver implements Driver {
   /**
-   * The next intake batch forms and is sent while the previous one waits for its WAL flush (the
-   * server may flush both at once). A connection's next arrival waits for its ACK, so per-connection
-   * order holds; arrivals of different connections have no order to keep.
+   * One intake batch at a time: ids are taken before commit, so a second batch in flight could commit
+   * first and reach the lanes ahead of older messages. Arrivals during a commit form the next batch.
    */
-  readonly concurrentBatches = 2;
+  readonly concurrentBatches = 1;
   readonly pool: pg.Pool;
   readonly #ids = new IdBlocks();
   /** Queries sent to the server (each one round trip), for the bench and operators. */
@@ -746,6 +746,27 @@ export class PgStore extends QueueCore {
     super(driver, opts);
     this.#driver = driver;
     this.pool = driver.pool;
+  }
+
+  /**
+   * Completions that write the next stage's rows commit in call order, one at a time: ids are taken
+   * before commit, so two in flight could become visible out of id order and a lane (or a handler's
+   * routed rows) would be claimed out of order. Waiting happens before BEGIN, holding no lock.
+   */
+  #ordered: Promise<unknown> = Promise.resolve();
+
+  #inOrder<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.#ordered.then(run, run);
+    this.#ordered = next.catch(() => undefined);
+    return next;
+  }
+
+  override completeRouting(owner: string, results: RoutingResult[]): Promise<number> {
+    return this.#inOrder(() => super.completeRouting(owner, results));
+  }
+
+  override completeTransform(owner: string, results: TransformResult[]): Promise<number> {
+    return this.#inOrder(() => super.completeTransform(owner, results));
   }
 
   /** Statements this store sent to the server so far (each one round trip): the bench's meter. */

@@ -23,7 +23,7 @@ describe("api/auth", () => {
     assert.deepEqual(res.body.user, {
       name: "viewer",
       role: "viewer",
-      permissions: ["monitoring:read", "messages:read"],
+      permissions: ["monitoring:read", "metrics:read", "messages:read"],
       mfa: false,
     });
     const me = await h.call("GET", "/auth/session", { token: res.body.token });

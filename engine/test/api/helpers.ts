@@ -153,7 +153,13 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
         }
         const res = await fetch(base + path, { method, headers, ...(body !== undefined && { body }) });
         const text = await res.text();
-        return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+        // JSON answers parsed; others (GET /metrics is Prometheus text) kept as text.
+        const json = res.headers.get("content-type")?.includes("json") ?? false;
+        return {
+          status: res.status,
+          body: text ? (json ? JSON.parse(text) : text) : undefined,
+          headers: res.headers,
+        };
       },
       totp(role) {
         const secret = role === "administrator" ? adminSecret : secrets.get(role);

@@ -117,6 +117,7 @@ describe("api/wire: answers fit messagefoundry/api's schemas", () => {
     await receive(h, "WIRE0001", "TEST", "IB_WIRE_OTHER");
     await call("GET /connections", "/connections", { token: operator });
     await call("GET /stats", "/stats", { token: operator });
+    await call("GET /metrics", "/metrics", { token: operator });
     await call("POST /connections/:name/start", "/connections/IB_TEST_ADT/start", { token: operator });
     await call("POST /connections/:name/stop", "/connections/IB_TEST_ADT/stop", { token: operator });
   });

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import {
   AUDIT_ACTIONS,
+  AUTH_MIGRATIONS,
   AuthService,
   type AuthTarget,
   auditVerify,
   cliActor,
   mfaDisable,
   mfaEnroll,
+  PERMISSIONS,
   PgAuthRepository,
   SqliteAuthRepository,
   userAdd,
@@ -55,7 +57,7 @@ for (const backend of BACKENDS)
         totp: totpAt(secret, Date.now()),
       });
       assert.equal(session.role, "administrator");
-      assert.equal(session.permissions.length, 9);
+      assert.equal(session.permissions.length, PERMISSIONS.length);
     });
 
     it("adds users and lists them without hashes or secrets", async () => {
@@ -198,7 +200,10 @@ describe("auth/sqlite schema", () => {
       "auth_users",
       "messages",
     ]);
-    assert.deepEqual(t.db.prepare("SELECT version FROM auth_schema_version").pluck().all(), [1, 2]);
+    assert.deepEqual(
+      t.db.prepare("SELECT version FROM auth_schema_version").pluck().all(),
+      AUTH_MIGRATIONS.sqlite.map((m) => m.version),
+    );
   });
 
   it("refuses a database migrated by a newer engine", async () => {
@@ -254,7 +259,7 @@ describe("auth/postgres schema", () => {
     const versions = await t.pool.query("SELECT version FROM auth_schema_version ORDER BY version");
     assert.deepEqual(
       versions.rows.map((r) => r.version),
-      [1, 2],
+      AUTH_MIGRATIONS.postgres.map((m) => m.version),
     );
   });
 

@@ -15,6 +15,7 @@ import {
   type AuthPolicy,
   type AuthRepository,
   AuthService,
+  type AuthServiceOptions,
   PgAuthRepository,
   PgRunner,
   type Role,
@@ -103,13 +104,17 @@ export async function tempSchema(): Promise<{
 }
 
 /** Auth over a fresh database of `backend`, a hand-driven clock and a cheap argon2 cost. */
-export async function setup(backend: Backend, policy: Partial<AuthPolicy> = {}): Promise<Fixture> {
+export async function setup(
+  backend: Backend,
+  policy: Partial<AuthPolicy> = {},
+  extra: Pick<AuthServiceOptions, "directory"> = {},
+): Promise<Fixture> {
   const clock = new Clock();
   const full = { hash: CHEAP_HASH, ...policy };
   const services = (repo: AuthRepository) => ({
     repo,
     clock,
-    auth: new AuthService(repo, { policy: full, now: clock.now }),
+    auth: new AuthService(repo, { policy: full, now: clock.now, ...extra }),
     users: new UserAdmin(repo, { policy: full, now: clock.now }),
   });
   const raw = (runner: SqlRunner) => ({

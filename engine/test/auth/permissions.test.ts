@@ -13,16 +13,24 @@ import {
 // The whole matrix, written out: changing a role's reach must change this table too.
 const EXPECTED: Record<Role, readonly Permission[]> = {
   administrator: [...PERMISSIONS],
-  operator: ["monitoring:read", "messages:read", "messages:raw", "messages:replay", "connections:control"],
-  deployer: ["monitoring:read", "config:stage", "config:deploy"],
+  operator: [
+    "monitoring:read",
+    "metrics:read",
+    "messages:read",
+    "messages:raw",
+    "messages:replay",
+    "connections:control",
+  ],
+  deployer: ["monitoring:read", "metrics:read", "config:stage", "config:deploy"],
   // No config:stage: staging runs the uploaded code inside the engine process (see the auth README).
-  developer: ["monitoring:read", "messages:read"],
-  viewer: ["monitoring:read", "messages:read"],
+  developer: ["monitoring:read", "metrics:read", "messages:read"],
+  viewer: ["monitoring:read", "metrics:read", "messages:read"],
+  // No metrics:read: the auditor reads the audit trail, and /metrics is for monitoring tools.
   auditor: ["monitoring:read", "audit:read"],
 };
 
 describe("auth/permissions", () => {
-  it("lists the nine named permissions and six built-in roles", () => {
+  it("lists the ten named permissions and six built-in roles", () => {
     assert.deepEqual([...PERMISSIONS].sort(), [
       "audit:read",
       "config:deploy",
@@ -31,6 +39,7 @@ describe("auth/permissions", () => {
       "messages:raw",
       "messages:read",
       "messages:replay",
+      "metrics:read",
       "monitoring:read",
       "users:manage",
     ]);

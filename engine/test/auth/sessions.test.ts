@@ -18,7 +18,7 @@ for (const backend of BACKENDS)
     it("authenticates a bearer token to the user's session and permissions", async () => {
       const session = await f.auth.authenticate(token);
       assert.equal(session.username, "dev.jones");
-      assert.deepEqual([...session.permissions].sort(), ["messages:read", "monitoring:read"]);
+      assert.deepEqual([...session.permissions].sort(), ["messages:read", "metrics:read", "monitoring:read"]);
       assert.equal(session.expiresAt, f.clock.t + 30 * MIN);
       assert.equal(session.absoluteExpiresAt, f.clock.t + 12 * 60 * MIN);
     });

@@ -116,7 +116,7 @@ allowed_origins = ["https://dash.example.test"]
     refused(
       "[cluster]\nnode = 1\n",
       /engine\.toml:1: unknown section \[cluster\]/,
-      /\[store\], \[store\.ssl\] and \[api\]/,
+      /\[store\], \[store\.ssl\], \[api\], \[auth\.ldap\], \[auth\.ldap\.roles\] and \[audit\]/,
     );
   });
 

@@ -16,6 +16,7 @@ import { postgresService } from "./postgres.js";
 import { rabbitmqService } from "./rabbitmq.js";
 import { report } from "./report.js";
 import type { Found, Service } from "./service.js";
+import { type LdapServer, slapdService } from "./slapd.js";
 import { type SftpServer, sshdService } from "./sshd.js";
 import { type FtpServer, vsftpdService } from "./vsftpd.js";
 
@@ -29,6 +30,7 @@ export { pgDumpService } from "./pg-dump.js";
 export { type PostgresTls, type StartedPostgres, startPostgres } from "./postgres.js";
 export { rabbitmqService, startRabbitmq } from "./rabbitmq.js";
 export type { Found, Service } from "./service.js";
+export { type LdapServer, slapdService } from "./slapd.js";
 export {
   type ReceivedMail,
   type SmtpServer,
@@ -122,6 +124,11 @@ export async function sftpServer(): Promise<SftpServer> {
 /** The test's own vsftpd: FTP + explicit FTPS, and implicit FTPS (provided on first use). */
 export async function ftpServer(): Promise<FtpServer> {
   return JSON.parse(await useService(vsftpdService)) as FtpServer;
+}
+
+/** The test's own OpenLDAP directory (provided on first use; entries are the tests' to add). */
+export async function ldapServer(): Promise<LdapServer> {
+  return JSON.parse(await useService(slapdService)) as LdapServer;
 }
 
 /** A MySQL/MariaDB server URL without a database (`mysql://root@host:port`); ask for it first with `useService(mariadbService)`. */
