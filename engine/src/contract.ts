@@ -40,6 +40,7 @@ export type {
 export type {
   DeadLetterPage,
   DeadLetterQuery,
+  FindMessagesRequest,
   HistoryEvent,
   MessageDetail,
   MessagePage,

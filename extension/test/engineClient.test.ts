@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { StatsFrame } from "messagefoundry/api";
+import { adt, MllpSender } from "../../engine/test/runtime/helpers.js";
 import { EngineClient, EngineError, parseTargets, rawText, StatsSocketError } from "../src/engine/index.js";
-import { foundRows, parseQuery } from "../src/engine/query.js";
+import { fetchPage, foundRows, parseFind, parseQuery } from "../src/engine/query.js";
 import {
   ADMIN,
   DEPLOYER,
@@ -258,5 +259,36 @@ describe("engine targets setting", () => {
       "messagefoundry.engines[3].name must be a non-empty string.",
       "messagefoundry.engines[4] must be an object { name, url, environment }.",
     ]);
+  });
+});
+
+describe("Find Messages by identifier (the engine's blind index) against the real engine", () => {
+  let engine: RealEngine;
+  before(async () => {
+    engine = await startRealEngine({ identifiers: true });
+  });
+  after(() => engine?.close());
+
+  it("identifier=VALUE from the filter line finds the messages whose PID-3.1 or MSH-10 has that value", async () => {
+    const sender = await MllpSender.connect(engine.ports.inPort);
+    for (const id of ["EXTID-1", "EXTID-2"]) assert.equal(await sender.send(adt(id)), "AA");
+    sender.close();
+    const client = new EngineClient({ url: engine.url });
+    await client.login(OPERATOR);
+    const spec = parseFind("identifier=EXTID-2");
+    assert.deepEqual(spec, { kind: "identifier", identifier: "EXTID-2" });
+    const page = await fetchPage(client, spec);
+    assert.deepEqual(
+      page.items.map((m) => m.controlId),
+      ["EXTID-2"],
+    );
+    assert.equal((await fetchPage(client, parseFind("mrn=EXTID-3"))).items.length, 0);
+    // Other filter lines still list as before.
+    assert.equal(parseFind("EXTID connection=IB_TEST_ADT").kind, "list");
+    assert.deepEqual(parseFind("id=X connection=IB_TEST_ADT"), {
+      kind: "identifier",
+      identifier: "X",
+      connection: "IB_TEST_ADT",
+    });
   });
 });

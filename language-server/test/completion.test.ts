@@ -190,6 +190,8 @@ describe("language server: completion", () => {
       "strict",
       "hl7Version",
       "storeWaitMs",
+      "identifiers",
+      "duplicates",
       "description",
     ]);
   });

@@ -18,6 +18,7 @@ import { messageRoutes } from "./routes/messages.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { monitoringRoutes } from "./routes/monitoring.js";
 import { statsFeedRoutes } from "./routes/stats-feed.js";
+import { supportRoutes } from "./routes/support.js";
 import { securityPlugin } from "./security.js";
 import type { EngineServices } from "./services.js";
 
@@ -137,5 +138,6 @@ export function buildApp(services: EngineServices, options: AppOptions = {}): Fa
   app.register(messageRoutes, services);
   app.register(configRoutes, services);
   app.register(alertRoutes, services);
+  app.register(supportRoutes, services);
   return app;
 }

@@ -27,6 +27,8 @@ export const API_ERRORS = {
   STAGE_NOT_FOUND: 404,
   VERSION_NOT_FOUND: 404,
   CONFLICT: 409,
+  /** POST /messages/find on an engine without MEFOR_INDEX_KEY: nothing is indexed. */
+  IDENTIFIER_SEARCH_OFF: 409,
   /** A promote/rollback removes connections with queued rows and did not say what to do with them (details.removedQueued). */
   REMOVED_QUEUED: 409,
   /** `drain` did not empty the removed connections' queues in time; nothing was swapped (details.removedQueued). */

@@ -53,6 +53,7 @@ const COUNT_HELP: Readonly<Record<keyof ConnectionCounts, string>> = {
   unrouted: "Messages no route took.",
   delivered: "Messages delivered by an outbound connection.",
   failed: "Deliveries that failed for good (dead letters).",
+  duplicates: "Repeats of an accepted message recorded as DUPLICATE (duplicate detection).",
 };
 
 const STATES = ["running", "stopped", "starting", "stopping", "error", "removed"] as const;

@@ -5,8 +5,10 @@
  * Times are epoch milliseconds here; the routes render them as ISO 8601.
  * Services signal "not found" by returning undefined and domain failures by throwing ApiError.
  */
+
 import type { AuthService } from "../auth/index.js";
 import type { AlertConditionKind, GraphDiff, Problem, RegistryGraph } from "../graph/index.js";
+import type { RecentLog } from "../log-ring.js";
 import type { LatencySeries } from "../pipeline/latency.js";
 import type { Disposition, MessageDetail, MessageSummary, Stage, StageRowInfo } from "../store/index.js";
 
@@ -30,6 +32,8 @@ export interface ConnectionCounts {
   unrouted: number;
   delivered: number;
   failed: number;
+  /** Inbound: messages recorded as DUPLICATE (duplicate detection), not routed again. */
+  duplicates: number;
 }
 
 export interface ConnectionStatus {
@@ -108,6 +112,8 @@ export interface MessageQuery {
   disposition?: Disposition;
   messageType?: string;
   controlId?: string;
+  /** An identifier value, looked up through the blind index (the service turns it into a token). */
+  identifier?: string;
   /** Epoch ms, inclusive. */
   from?: number;
   /** Epoch ms, exclusive. */
@@ -214,6 +220,12 @@ export type AuthPort = Pick<
   "login" | "authenticate" | "logout" | "reauthenticate" | "requireRecentAuth" | "recordAudit" | "policy"
 >;
 
+/** What support bundles read from a running engine. */
+export interface SupportService {
+  /** The recent log lines the engine keeps in memory (log-ring.ts). */
+  recentLog(): RecentLog;
+}
+
 export interface EngineServices {
   auth: AuthPort;
   monitoring: MonitoringService;
@@ -224,4 +236,6 @@ export interface EngineServices {
   alerts?: AlertsService;
   /** Latencies for GET /metrics; without it the route still serves counts, states and depths. */
   metrics?: MetricsService;
+  /** Absent: GET /support/log answers an empty ring. */
+  support?: SupportService;
 }

@@ -2,7 +2,8 @@
  * The message and counter services over the real Store. The registry runner adds what only it knows
  * (which connections exist, their direction, transport and state) through `describe`.
  */
-import type { ConnectionCounters, Store, StoreStats } from "../store/index.js";
+import type { BlindIndex, ConnectionCounters, Store, StoreStats } from "../store/index.js";
+import { ApiError } from "./errors.js";
 import type {
   BulkReplayResult,
   ConnectionCounts,
@@ -23,12 +24,13 @@ const ZERO: ConnectionCounts = {
   unrouted: 0,
   delivered: 0,
   failed: 0,
+  duplicates: 0,
 };
 
 function countsOf(c: ConnectionCounters | undefined): ConnectionCounts {
   if (!c) return { ...ZERO };
-  const { received, processed, errored, filtered, unrouted, delivered, failed } = c;
-  return { received, processed, errored, filtered, unrouted, delivered, failed };
+  const { received, processed, errored, filtered, unrouted, delivered, failed, duplicates } = c;
+  return { received, processed, errored, filtered, unrouted, delivered, failed, duplicates };
 }
 
 export function statsFromStore(s: StoreStats, at: number): EngineStats {
@@ -132,10 +134,21 @@ const YIELD_EVERY = 100;
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-export function storeMessages(store: Store): MessagesService {
+/** `blindIndex`: turns an identifier search into its token; without it such a search is refused. */
+export function storeMessages(store: Store, opts: { blindIndex?: BlindIndex } = {}): MessagesService {
   return {
-    list(q, p) {
+    async list(q, p) {
+      let identifier: string | undefined;
+      if (q.identifier !== undefined) {
+        if (!opts.blindIndex)
+          throw new ApiError(
+            "IDENTIFIER_SEARCH_OFF",
+            "identifier search is off: the engine runs without MEFOR_INDEX_KEY (see README, finding a patient's messages)",
+          );
+        identifier = opts.blindIndex.token(q.identifier);
+      }
       return store.listMessages({
+        ...(identifier !== undefined && { identifier }),
         ...(q.connection !== undefined && { inbound: q.connection }),
         ...(q.disposition !== undefined && { disposition: q.disposition }),
         ...(q.messageType !== undefined && { messageType: q.messageType }),

@@ -22,6 +22,8 @@ export const AUDIT_ACTIONS = {
   messageRawViewed: "message.raw_view",
   /** Error/detail text (it can quote the message) shown to a messages:raw holder. */
   messageErrorViewed: "message.error_view",
+  /** A search by identifier value (blind index): which messages belong to a patient is patient data. */
+  messagesFoundByIdentifier: "message.identifier_search",
   messageReplayed: "message.replay",
   outboundResent: "message.resend",
   deadLettersReplayed: "message.bulk_replay",

@@ -19,6 +19,8 @@ export interface CliIo {
   err(text: string): void;
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
+  /** Whether a person watches (stderr is a terminal): progress lines instead of JSON. */
+  isTTY?: boolean;
 }
 
 export const processIo: CliIo = {
@@ -26,6 +28,7 @@ export const processIo: CliIo = {
   err: (t) => process.stderr.write(t),
   cwd: process.cwd(),
   env: process.env,
+  isTTY: process.stderr.isTTY === true,
 };
 
 /** A mistake by the user: printed as one line, no stack trace, exit 2. */

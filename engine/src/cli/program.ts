@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import * as audit from "./audit.js";
+import * as backup from "./backup.js";
 import * as check from "./check.js";
 import * as connection from "./connection.js";
 import * as dryrun from "./dryrun.js";
@@ -13,9 +14,11 @@ import * as graph from "./graph.js";
 import * as init from "./init.js";
 import { type CliIo, EXIT, processIo, UserError } from "./io.js";
 import * as key from "./key.js";
+import * as restoreVerify from "./restore-verify.js";
 import * as send from "./send.js";
 import * as serve from "./serve.js";
 import * as store from "./store.js";
+import * as supportBundle from "./support-bundle.js";
 import * as user from "./user.js";
 import * as validate from "./validate.js";
 
@@ -37,6 +40,9 @@ export const COMMANDS: CommandModule[] = [
   audit,
   key,
   store,
+  backup,
+  restoreVerify,
+  supportBundle,
 ];
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void, commands = COMMANDS): Command {

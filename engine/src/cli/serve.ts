@@ -17,6 +17,7 @@ import {
   parseHostHeader,
 } from "../api/index.js";
 import { type Directory, LDAP_BIND_PASSWORD_ENV, LdapDirectory } from "../auth/index.js";
+import { LogRing } from "../log-ring.js";
 import { AuditForwarder, auditSink } from "../runtime/audit-forward.js";
 import { Engine, EngineStartError, engineServices, type StoreSettings } from "../runtime/index.js";
 import { engineSettingsOf, type StoreFlags, storeOptions, storeSettingsOf } from "./db.js";
@@ -210,11 +211,16 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   };
-  const log = pino({
-    level: opts.logLevel,
-    base: { pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  // stdout, and the ring support bundles read (GET /support/log) — the same lines.
+  const recentLog = new LogRing();
+  const log = pino(
+    { level: opts.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.multistream([
+      { level: opts.logLevel as pino.Level, stream: pino.destination({ dest: 1, sync: true }) },
+      // Never below info: debug lines may carry patient data (docs/SECURITY.md); a bundle must not.
+      { level: ringLevel(opts.logLevel), stream: recentLog },
+    ]),
+  );
   const version = engineVersion();
   if (binding.warning) log.warn({ event: "insecure-bind", host: binding.host }, binding.warning);
   log.info(
@@ -253,7 +259,7 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
     throw error;
   }
 
-  const app = buildApp(engineServices(engine), {
+  const app = buildApp(engineServices(engine, { recentLog }), {
     version,
     host: binding.host,
     allowed,
@@ -324,6 +330,11 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
   process.off("SIGTERM", force);
   log.flush();
   return EXIT.OK;
+}
+
+/** The ring's level: the engine's, but never below info. */
+function ringLevel(level: string): pino.Level {
+  return level === "debug" || level === "trace" ? "info" : (level as pino.Level);
 }
 
 function readPem(io: CliIo, file: string | undefined, flag: string): string {

@@ -410,6 +410,14 @@ export function assembleLoad(
   };
 }
 
+/** The inbound's `duplicates` option (already checked against its schema), normalized. */
+function duplicatesOf(v: unknown): { duplicates?: { windowMinutes: number; action: "ack" | "reject" } } {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return {};
+  const d = v as Record<string, unknown>;
+  if (typeof d.windowMinutes !== "number") return {};
+  return { duplicates: { windowMinutes: d.windowMinutes, action: d.action === "reject" ? "reject" : "ack" } };
+}
+
 function retryOf(v: SettingValue | undefined): RetryPolicy {
   const r = (v !== null && typeof v === "object" && !Array.isArray(v) ? v : {}) as Record<string, unknown>;
   const num = (k: keyof RetryPolicy) => (typeof r[k] === "number" ? (r[k] as number) : DEFAULT_RETRY[k]);
@@ -456,6 +464,10 @@ function buildRegistry(
           strict: o.strict === true,
           ...(str("hl7Version") ? { hl7Version: str("hl7Version") as string } : {}),
           ...(typeof o.storeWaitMs === "number" ? { storeWaitMs: o.storeWaitMs } : {}),
+          ...(Array.isArray(o.identifiers)
+            ? { identifiers: o.identifiers.filter((x): x is string => typeof x === "string") }
+            : {}),
+          ...duplicatesOf(o.duplicates),
           ...(str("description") ? { description: str("description") as string } : {}),
         },
       });

@@ -20,6 +20,9 @@ export interface InboundDef {
     hl7Version?: string;
     /** How long intake holds a payload while the store is unavailable (default: the engine's, 30 s). */
     storeWaitMs?: number;
+    /** HL7 fields indexed for identifier search (blind index). */
+    identifiers?: string[];
+    duplicates?: { windowMinutes: number; action: "ack" | "reject" };
     description?: string;
   };
   origin: Origin;

@@ -406,7 +406,23 @@ export interface InboundOptions {
    * Default 30000 ms.
    */
   storeWaitMs?: number;
+  /**
+   * HL7 fields whose values are indexed for search (e.g. `["PID-3.1", "MSH-10"]`): stored as keyed
+   * HMACs (MEFOR_INDEX_KEY), never in the clear; `GET /messages?identifier=` finds them.
+   */
+  identifiers?: string[];
+  /**
+   * Duplicate detection (opt-in): the same MSH-10 from the same sender (MSH-3/MSH-4) within
+   * `windowMinutes` is recorded as DUPLICATE and not routed again; `action` says whether the sender
+   * gets an AA (default) or an AR naming the original.
+   */
+  duplicates?: DuplicateOptions;
   description?: string;
+}
+
+export interface DuplicateOptions {
+  windowMinutes: number;
+  action?: "ack" | "reject";
 }
 
 export interface RetryPolicy {

@@ -15,6 +15,18 @@ export function cronProblem(expr: string, timezone?: string): string | undefined
   }
 }
 
+/**
+ * An HL7 field path as an option names it (`PID-3.1`, `MSH-10`, `PID-3[2].1`): the shape only — the
+ * hl7 module's parser stays out of this pure module; the engine reads the value with it at intake.
+ */
+const HL7_FIELD_PATH = /^[A-Z][A-Z0-9]{2}(\[[1-9]\d*\])?-[1-9]\d*(\[[1-9]\d*\])?(\.[1-9]\d*){0,2}$/;
+
+export function hl7FieldPathProblem(value: string): string | undefined {
+  return HL7_FIELD_PATH.test(value)
+    ? undefined
+    : "is not an HL7 field path: SEG-field, optionally .component and .subcomponent (e.g. PID-3.1, MSH-10)";
+}
+
 /** Why `tz` is not an IANA timezone this runtime knows, or undefined when it is. */
 export function timezoneProblem(tz: string): string | undefined {
   try {

@@ -31,7 +31,7 @@ export interface JsonSchema {
    * `ip-or-cidr`: an IPv4/IPv6 address or CIDR block (see address.ts); `cron`, `timezone`, `amqp-url`:
    * see formats.ts; `ssh-host-key`: a SHA-256 host key fingerprint or `insecure-accept-any` (host-key.ts).
    */
-  format?: "ip-or-cidr" | "cron" | "timezone" | "amqp-url" | "ssh-host-key";
+  format?: "ip-or-cidr" | "cron" | "timezone" | "amqp-url" | "ssh-host-key" | "hl7-field-path";
   "x-mf-secret"?: boolean;
   "x-mf-required-outbound"?: readonly string[];
   "x-mf-required-inbound"?: readonly string[];
@@ -1130,6 +1130,28 @@ export const INBOUND_OPTIONS_SCHEMA: JsonSchema = {
     strict: { type: "boolean", default: false },
     hl7Version: { type: "string", minLength: 1 },
     storeWaitMs: { type: "integer", minimum: 0, default: 30000 },
+    identifiers: {
+      type: "array",
+      description:
+        "HL7 fields to index for search (blind index, keyed by MEFOR_INDEX_KEY), e.g. PID-3.1, MSH-10",
+      items: { type: "string", format: "hl7-field-path" },
+    },
+    duplicates: {
+      type: "object",
+      description:
+        "Duplicate detection: the same MSH-10 from the same sender (MSH-3/MSH-4) within the window is recorded as DUPLICATE and not routed again",
+      properties: {
+        windowMinutes: { type: "integer", minimum: 1, maximum: 10080 },
+        action: {
+          type: "string",
+          enum: ["ack", "reject"],
+          default: "ack",
+          description: "ack: answer AA as for the original; reject: answer AR (a NAK) naming the original",
+        },
+      },
+      required: ["windowMinutes"],
+      additionalProperties: false,
+    },
     description: { type: "string" },
   },
   required: ["router"],

@@ -1,6 +1,6 @@
 /** A small JSON Schema checker covering the subset our transport schemas use. Pure. */
 import { parseAddressRule } from "./address.js";
-import { amqpUrlProblem, cronProblem, timezoneProblem } from "./formats.js";
+import { amqpUrlProblem, cronProblem, hl7FieldPathProblem, timezoneProblem } from "./formats.js";
 import { isHostKeySetting } from "./host-key.js";
 import type { JsonSchema } from "./schemas.js";
 import { suggest } from "./suggest.js";
@@ -23,19 +23,22 @@ function join(path: string, key: string): string {
 }
 
 /** String formats beyond ip-or-cidr: each returns why a value is not of the format, or undefined. */
-const FORMATS: Record<"cron" | "timezone" | "amqp-url" | "ssh-host-key", (v: string) => string | undefined> =
-  {
-    cron: (v) => {
-      const why = cronProblem(v);
-      return why === undefined ? undefined : `is not a valid cron expression: ${why}`;
-    },
-    timezone: timezoneProblem,
-    "amqp-url": amqpUrlProblem,
-    "ssh-host-key": (v) =>
-      isHostKeySetting(v)
-        ? undefined
-        : 'must be the host key\'s SHA-256 fingerprint ("SHA256:" and 43 base64 characters, as ssh-keygen -lf prints it) or "insecure-accept-any"',
-  };
+const FORMATS: Record<
+  "cron" | "timezone" | "amqp-url" | "ssh-host-key" | "hl7-field-path",
+  (v: string) => string | undefined
+> = {
+  cron: (v) => {
+    const why = cronProblem(v);
+    return why === undefined ? undefined : `is not a valid cron expression: ${why}`;
+  },
+  timezone: timezoneProblem,
+  "hl7-field-path": hl7FieldPathProblem,
+  "amqp-url": amqpUrlProblem,
+  "ssh-host-key": (v) =>
+    isHostKeySetting(v)
+      ? undefined
+      : 'must be the host key\'s SHA-256 fingerprint ("SHA256:" and 43 base64 characters, as ssh-keygen -lf prints it) or "insecure-accept-any"',
+};
 
 /**
  * Check `value` against `schema`. `skip(value)` returns true for values that cannot be judged yet

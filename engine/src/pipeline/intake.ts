@@ -54,6 +54,10 @@ export interface InboundOptions {
   validate?: (msg: Message) => readonly ValidationProblem[];
   /** How long to hold the payload while the store is unavailable (default: the intake's, 30 s). */
   storeWaitMs?: number;
+  /** Blind-index tokens of the message's identifier fields (the inbound's `identifiers` option). */
+  identify?: (msg: Message) => readonly string[];
+  /** Duplicate detection (the inbound's `duplicates` option); `reject` answers AR instead of AA. */
+  dedupe?: { windowMs: number; reject: boolean };
 }
 
 export interface IntakeOptions {
@@ -66,7 +70,10 @@ export interface IntakeOptions {
 export interface IntakeResult {
   /** The ACK or NAK bytes to send back; absent for ACK mode none and for non-HL7 content. */
   reply?: Buffer;
-  /** True when the message was committed as RECEIVED (safe to ACK / answer 200 / delete the file). */
+  /**
+   * True when the message was committed as RECEIVED — or as DUPLICATE with the `ack` action — (safe
+   * to ACK / answer 200 / delete the file).
+   */
   accepted: boolean;
   /** RECEIVED, or ERROR for a recorded rejection. */
   disposition: Disposition;
@@ -189,7 +196,7 @@ async function receive(
       const why = `strict validation: ${first.location ? `${first.location}: ` : ""}${first.message}${more}`;
       const err: AckError = { message: first.message, code: first.code ?? "207" };
       if (first.location) err.location = first.location;
-      return reject(store, inbound, bytes, msg, why, ackText(msg, mode, "error", err));
+      return reject(store, inbound, bytes, msg, why, ackText(msg, mode, "error", err), opts.identify?.(msg));
     }
   }
 
@@ -199,7 +206,23 @@ async function receive(
     contentType,
     messageType: msg.messageType || undefined,
     controlId: msg.controlId,
+    ...identifiersOf(msg, opts),
+    ...(opts.dedupe ? { dedupe: { sender: senderOf(msg), windowMs: opts.dedupe.windowMs } } : {}),
   });
+  if (r.disposition === "DUPLICATE" && opts.dedupe?.reject) {
+    // Recorded (and counted) already; the sender hears it was not taken again.
+    const why = `duplicate of message ${r.duplicateOf}`;
+    const nak = ackText(msg, mode, "reject", { message: why, code: "205" });
+    const result: IntakeResult = {
+      accepted: false,
+      disposition: r.disposition,
+      messageId: r.messageId,
+      error: why,
+    };
+    if (nak !== undefined) result.reply = encodeHl7Text(nak);
+    return result;
+  }
+  // A duplicate answered as accepted: the sender stops resending, the connector finishes as for the original.
   const result: IntakeResult = { accepted: true, disposition: r.disposition, messageId: r.messageId };
   const ack = ackText(msg, mode, "accept");
   if (ack !== undefined) result.reply = encodeHl7Text(ack);
@@ -216,6 +239,16 @@ function x12Labels(bytes: Buffer): { messageType?: string; controlId?: string } 
   };
 }
 
+/** Who sent a message, for duplicate detection: MSH-3 (application) and MSH-4 (facility). */
+function senderOf(msg: Message): string {
+  return `${msg.get("MSH-3") ?? ""}^${msg.get("MSH-4") ?? ""}`;
+}
+
+function identifiersOf(msg: Message, opts: InboundOptions): { identifiers?: readonly string[] } {
+  const identifiers = opts.identify?.(msg);
+  return identifiers && identifiers.length > 0 ? { identifiers } : {};
+}
+
 async function reject(
   store: IntakeWrites,
   inbound: string,
@@ -223,6 +256,7 @@ async function reject(
   msg: Message | undefined,
   why: string,
   nak: string | undefined,
+  identifiers?: readonly string[],
 ): Promise<IntakeResult> {
   const r = await store.recordRejected({
     inbound,
@@ -231,6 +265,7 @@ async function reject(
     error: why,
     messageType: msg?.messageType || undefined,
     controlId: msg?.controlId,
+    ...(identifiers && identifiers.length > 0 ? { identifiers } : {}),
   });
   const result: IntakeResult = {
     accepted: false,

@@ -8,7 +8,7 @@
  */
 import type { InboundDef, OutboundDef, Registry } from "../config/index.js";
 import { type Message, validateStrict } from "../hl7/index.js";
-import type { Store } from "../store/index.js";
+import type { BlindIndex, Store } from "../store/index.js";
 import {
   connectors as builtinConnectors,
   type ConnectorCursors,
@@ -57,6 +57,8 @@ export interface RunnerOptions {
   offload?: (def: OutboundDef) => OffloadedDelivery | undefined;
   /** Where ACK and delivery latencies are recorded (GET /metrics); none when absent. */
   latencies?: Latencies;
+  /** Tokens for inbounds' `identifiers` (MEFOR_INDEX_KEY); without it they are not indexed (a warning says so). */
+  blindIndex?: BlindIndex;
 }
 
 /** An outbound's delivery worker and connector running outside this thread. */
@@ -116,6 +118,7 @@ interface Generation {
 export class Runner {
   readonly #store: Store;
   readonly #log: PipelineLog;
+  readonly #blindIndex: BlindIndex | undefined;
   readonly #intake: Intake;
   readonly #connectors: ConnectorRegistry;
   readonly #hub: LoopbackHub;
@@ -128,6 +131,7 @@ export class Runner {
     this.#opts = opts;
     this.#store = opts.store;
     this.#log = opts.log;
+    this.#blindIndex = opts.blindIndex;
     this.#intake =
       opts.intake ??
       createIntake(opts.store, {
@@ -351,7 +355,12 @@ export class Runner {
   async #listen(run: InboundRun): Promise<Running> {
     const connector = run.connector;
     const name = run.def.name;
-    const intakeOpts = inboundOptions(run.def);
+    const intakeOpts = inboundOptions(run.def, this.#blindIndex);
+    if (run.def.options.identifiers?.length && !this.#blindIndex)
+      this.#log.warn(
+        { event: "identifiers-not-indexed", connection: name },
+        "identifiers are configured but MEFOR_INDEX_KEY is not set: this inbound's messages are not indexed",
+      );
     await connector.start({
       name,
       log: this.#log,
@@ -524,11 +533,25 @@ function status(
   };
 }
 
+/** A field's value for the blind index; a path the loader let through but HL7 refuses indexes nothing. */
+function fieldOf(m: Message, path: string): string | undefined {
+  try {
+    return m.get(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The intake options an inbound's definition asks for (content type, ACK mode, strict validation). */
-export function inboundOptions(def: InboundDef): InboundOptions {
+export function inboundOptions(def: InboundDef, index?: BlindIndex): InboundOptions {
   const o = def.options;
   const opts: InboundOptions = { contentType: o.contentType, ack: o.ack };
   if (o.storeWaitMs !== undefined) opts.storeWaitMs = o.storeWaitMs;
+  const fields = o.identifiers ?? [];
+  if (index && fields.length > 0)
+    opts.identify = (m: Message) => index.tokens(fields.map((f) => fieldOf(m, f)));
+  if (o.duplicates)
+    opts.dedupe = { windowMs: o.duplicates.windowMinutes * 60_000, reject: o.duplicates.action === "reject" };
   if (o.strict) {
     const version = o.hl7Version;
     opts.validate = (m: Message): ValidationProblem[] =>

@@ -14,7 +14,15 @@ import type { Registry } from "../config/index.js";
 import { type PipelineLog, type RetentionJob, silentLog, startRetention } from "../pipeline/index.js";
 import { Latencies } from "../pipeline/latency.js";
 import { Runner, type RunnerOptions } from "../pipeline/runner.js";
-import { type BodyCodec, Checkpointer, codecFromEnv, type Store, WriteLock } from "../store/index.js";
+import {
+  type BlindIndex,
+  type BodyCodec,
+  blindIndexFromEnv,
+  Checkpointer,
+  codecFromEnv,
+  type Store,
+  WriteLock,
+} from "../store/index.js";
 import { alertSnapshots } from "./alert-snapshot.js";
 import { type BundleStore, configKeyFromEnv, DbBundles, FileBundles } from "./bundle-store.js";
 import { ConfigVersions } from "./config-versions.js";
@@ -53,6 +61,8 @@ export interface EngineOptions {
   auth?: AuthServiceOptions;
   /** How often alert rules are evaluated (default 15 s). */
   alerts?: { intervalMs?: number };
+  /** The blind index for inbounds' `identifiers` (default: from MEFOR_INDEX_KEY, none when unset). */
+  blindIndex?: BlindIndex;
 }
 
 /**
@@ -115,6 +125,8 @@ export class Engine {
   /** The config's alert rules, evaluated on an interval (alerts/monitor.ts). */
   readonly alerts: AlertMonitor;
   readonly log: PipelineLog;
+  /** Tokens for identifier search (MEFOR_INDEX_KEY); undefined when no key is set. */
+  readonly blindIndex: BlindIndex | undefined;
   readonly startedAt = Date.now();
   /** ACK and delivery latencies per connection (GET /metrics). */
   readonly latencies = new Latencies();
@@ -135,6 +147,7 @@ export class Engine {
     this.runtime = runtime;
     this.store = store;
     this.log = log;
+    this.blindIndex = opts.blindIndex;
     this.#bundles = bundles;
     this.authRepository = runtime.auth;
     this.auth = new AuthService(this.authRepository, opts.auth ?? {});
@@ -142,6 +155,7 @@ export class Engine {
       store,
       log,
       latencies: this.latencies,
+      ...(opts.blindIndex ? { blindIndex: opts.blindIndex } : {}),
       ...(opts.runner ?? {}),
       ...(offload
         ? {
@@ -195,6 +209,13 @@ export class Engine {
     } catch (error) {
       throw new EngineStartError(error instanceof Error ? error.message : String(error));
     }
+    let blindIndex: BlindIndex | undefined;
+    try {
+      blindIndex = opts.blindIndex ?? blindIndexFromEnv(env);
+    } catch (error) {
+      throw new EngineStartError(error instanceof Error ? error.message : String(error));
+    }
+    if (blindIndex) opts = { ...opts, blindIndex };
     if (!codec.encrypted)
       log.warn({ event: "insecure" }, "message bodies are NOT encrypted at rest (development mode)");
     const settings = storeSettings(opts);

@@ -15,13 +15,16 @@ import {
   storeMessages,
   storeMonitoring,
 } from "../api/index.js";
+import type { LogRing } from "../log-ring.js";
 import { ConfigVersionError, type ConfigVersions } from "./config-versions.js";
 import { describeConnections } from "./connection-states.js";
 import type { Engine } from "./engine.js";
 import { queuedFor, RemovedQueuedError, withRemovedQueued } from "./removed-queued.js";
 import type { VersionRow } from "./versions-repository.js";
 
-export function engineServices(engine: Engine): EngineServices {
+/** `recentLog`: the ring `serve` tees the engine's log into (log-ring.ts), for support bundles. */
+export function engineServices(engine: Engine, opts: { recentLog?: LogRing } = {}): EngineServices {
+  const ring = opts.recentLog;
   return {
     auth: engine.auth,
     monitoring: withAlerts(
@@ -29,13 +32,14 @@ export function engineServices(engine: Engine): EngineServices {
       engine,
     ),
     connections: control(engine),
-    messages: storeMessages(engine.store),
+    messages: storeMessages(engine.store, engine.blindIndex ? { blindIndex: engine.blindIndex } : {}),
     config: config(engine),
     alerts: {
       active: () => engine.alerts.active(),
       recent: () => engine.alerts.recent().map(({ notify: _n, ...notice }) => notice),
     },
     metrics: { latencies: () => engine.latencies.snapshot(), startedAt: engine.startedAt },
+    ...(ring ? { support: { recentLog: () => ring.snapshot() } } : {}),
   };
 }
 

@@ -4,7 +4,15 @@
  */
 import type { ClaimedRow, Disposition, HandoffTarget, Stage } from "./types.js";
 
-export type Counter = "received" | "processed" | "errored" | "filtered" | "unrouted" | "delivered" | "failed";
+export type Counter =
+  | "received"
+  | "processed"
+  | "errored"
+  | "filtered"
+  | "unrouted"
+  | "delivered"
+  | "failed"
+  | "duplicates";
 export const COUNTERS: readonly Counter[] = [
   "received",
   "processed",
@@ -13,6 +21,7 @@ export const COUNTERS: readonly Counter[] = [
   "unrouted",
   "delivered",
   "failed",
+  "duplicates",
 ];
 export const FINAL_COUNTER: Partial<Record<Disposition, Counter>> = {
   PROCESSED: "processed",
@@ -34,7 +43,16 @@ export class TxnEffects {
   count(conn: string, counter: Counter): void {
     let c = this.counters.get(conn);
     if (!c) {
-      c = { received: 0, processed: 0, errored: 0, filtered: 0, unrouted: 0, delivered: 0, failed: 0 };
+      c = {
+        received: 0,
+        processed: 0,
+        errored: 0,
+        filtered: 0,
+        unrouted: 0,
+        delivered: 0,
+        failed: 0,
+        duplicates: 0,
+      };
       this.counters.set(conn, c);
     }
     c[counter]++;

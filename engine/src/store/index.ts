@@ -3,6 +3,7 @@
  * encrypted at rest. The pipeline codes against `Store`; `openSqliteStore` is the embedded implementation.
  */
 
+export { BlindIndex, BlindIndexKeyError, blindIndexFromEnv, INDEX_KEY_ENV } from "./blind-index.js";
 export { Checkpointer, type CheckpointerOptions } from "./checkpointer.js";
 export {
   type AesGcmOptions,
@@ -28,6 +29,7 @@ export { openPgStore, PgStore, type PgStoreOptions } from "./pg-store.js";
 export { mkdirPrivate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, preparePrivateDb } from "./private-files.js";
 export { QueueCore, type QueueCoreOptions } from "./queue-core.js";
 export { secretSealer } from "./sealed-text.js";
+export { BackupError, type BackupProgress, type BackupResult, backupSqlite } from "./sqlite-backup.js";
 export { STORE_SCHEMA_VERSION, StoreSchemaError } from "./sqlite-schema.js";
 export { openSqliteStore, SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 export * from "./types.js";

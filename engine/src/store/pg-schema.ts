@@ -86,6 +86,18 @@ const MIGRATIONS: readonly string[] = [
   ALTER SEQUENCE stage_rows_id_seq OWNED BY stage_rows.id;
   ALTER SEQUENCE events_id_seq OWNED BY events.id;
   `,
+  // 4: the blind index — keyed HMACs of a message's configured identifier fields (blind-index.ts).
+  `
+  CREATE TABLE message_identifiers (message_id BIGINT NOT NULL, token TEXT NOT NULL);
+  CREATE INDEX message_identifiers_token ON message_identifiers(token, message_id);
+  CREATE INDEX message_identifiers_message ON message_identifiers(message_id);
+  `,
+  // 5: duplicate detection — who sent a message (MSH-3/MSH-4), found by control id; a counter.
+  `
+  ALTER TABLE messages ADD COLUMN sender TEXT;
+  CREATE INDEX messages_dedupe ON messages(inbound, control_id, received_at) WHERE sender IS NOT NULL;
+  ALTER TABLE conn_stats ADD COLUMN duplicates BIGINT NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const PG_STORE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -110,15 +110,16 @@ const DEFERRED: DeferredSet = {
           ["raw", "bytea", (m) => m.raw],
           ["disposition", "text", (m) => m.disposition],
           ["error", "text", (m) => m.error],
+          ["sender", "text", (m) => m.sender],
           ["updated_at", "bigint", (m) => m.now],
         ],
         form,
       );
       return {
         text: `INSERT INTO messages (id, inbound, received_at, control_id, message_type, content_type, raw,
-          disposition, error, run, updated_at)
-          SELECT id, inbound, received_at, control_id, message_type, content_type, raw, disposition, error, 1,
-            updated_at FROM ${u.from}`,
+          disposition, error, sender, run, updated_at)
+          SELECT id, inbound, received_at, control_id, message_type, content_type, raw, disposition, error, sender,
+            1, updated_at FROM ${u.from}`,
         values: u.values,
       };
     },
@@ -176,6 +177,23 @@ const DEFERRED: DeferredSet = {
       };
     },
   },
+  insertIdentifiers: {
+    sql: (items, form) => {
+      const pairs = items.flatMap((i) => i.tokens.map((token) => ({ messageId: i.messageId, token })));
+      const u = rowsOf(
+        pairs,
+        [
+          ["message_id", "bigint", (p) => p.messageId],
+          ["token", "text", (p) => p.token],
+        ],
+        form,
+      );
+      return {
+        text: `INSERT INTO message_identifiers (message_id, token) SELECT message_id, token FROM ${u.from}`,
+        values: u.values,
+      };
+    },
+  },
   bumpCounters: {
     sql: (items, form) => {
       const counter = (i: number) => (b: Args<"bumpCounters">) => b.deltas[i];
@@ -190,18 +208,20 @@ const DEFERRED: DeferredSet = {
           ["unrouted", "bigint", counter(4)],
           ["delivered", "bigint", counter(5)],
           ["failed", "bigint", counter(6)],
+          ["duplicates", "bigint", counter(7)],
           ["last_activity", "bigint", (b) => b.now],
         ],
         form,
       );
       return {
         text: `INSERT INTO conn_stats (conn, received, processed, errored, filtered, unrouted, delivered, failed,
-            last_activity)
+            duplicates, last_activity)
           SELECT * FROM ${u.from}
           ON CONFLICT (conn) DO UPDATE SET received = conn_stats.received + excluded.received,
             processed = conn_stats.processed + excluded.processed, errored = conn_stats.errored + excluded.errored,
             filtered = conn_stats.filtered + excluded.filtered, unrouted = conn_stats.unrouted + excluded.unrouted,
             delivered = conn_stats.delivered + excluded.delivered, failed = conn_stats.failed + excluded.failed,
+            duplicates = conn_stats.duplicates + excluded.duplicates,
             last_activity = GREATEST(conn_stats.last_activity, excluded.last_activity)`,
         values: u.values,
       };
@@ -312,6 +332,10 @@ const RELEASE = `UPDATE stage_rows SET state = 'pending', claimed_by = NULL, lea
 type Locks = { [K in StatementName]?: (args: Args<K>) => { text: string; values: unknown[] } };
 const LOCKS: Locks = {
   lockLane: ({ conn }) => ({ text: "SELECT pg_advisory_xact_lock(hashtext($1))", values: [`lane:${conn}`] }),
+  lockDuplicates: ({ inbound }) => ({
+    text: "SELECT pg_advisory_xact_lock(hashtext($1))",
+    values: [`duplicates:${inbound}`],
+  }),
   lockMessages: ({ ids }) => ({
     text: "SELECT id FROM messages WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
     values: [ids],
@@ -324,6 +348,19 @@ const LOCKS: Locks = {
 };
 
 const IMMEDIATE: Immediate = {
+  findOriginal: async (q, { inbound, controlId, sender, since }) =>
+    (
+      await first<{ id: string | number }>(
+        q(
+          `SELECT m.id FROM messages m WHERE m.inbound = $1 AND m.control_id = $2 AND m.sender = $3
+             AND m.received_at >= $4 AND m.disposition <> 'DUPLICATE'
+             AND EXISTS (SELECT 1 FROM stage_rows r WHERE r.message_id = m.id)
+           ORDER BY m.id LIMIT 1`,
+          [inbound, controlId, sender, since],
+        ),
+      )
+    )?.id as number | undefined,
+
   selectOpen: (q, { stage, conn, exclude, limit, skipLocked, bodies }) =>
     rows(
       q(`${openRow(bodies)} ${skipLocked ? "FOR UPDATE OF r SKIP LOCKED" : ""}`, [
@@ -448,6 +485,7 @@ const IMMEDIATE: Immediate = {
       )
     ).map((r) => r.id),
   deleteMessages: async (q, { ids }) => {
+    await q("DELETE FROM message_identifiers WHERE message_id = ANY($1::bigint[])", [ids]);
     await q("DELETE FROM events WHERE message_id = ANY($1::bigint[])", [ids]);
     await q("DELETE FROM stage_rows WHERE message_id = ANY($1::bigint[])", [ids]);
     return done(q("DELETE FROM messages WHERE id = ANY($1::bigint[])", [ids]));
@@ -511,8 +549,8 @@ const IMMEDIATE: Immediate = {
     ),
   counters: (q) =>
     rows(
-      q(`SELECT conn, received, processed, errored, filtered, unrouted, delivered, failed, last_activity
-         FROM conn_stats ORDER BY conn`),
+      q(`SELECT conn, received, processed, errored, filtered, unrouted, delivered, failed, duplicates,
+           last_activity FROM conn_stats ORDER BY conn`),
     ),
 };
 

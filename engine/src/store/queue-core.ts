@@ -175,8 +175,19 @@ export class QueueCore implements Store {
     for (const [i, item] of items.entries()) {
       const id = messageIds[i] as number;
       const error = "error" in item ? item.error : null;
-      const disposition: Disposition = error === null ? "RECEIVED" : "ERROR";
       const receivedAt = item.receivedAt ?? fx.now;
+      let duplicateOf: number | undefined;
+      if (error === null && item.dedupe && item.controlId) {
+        yield stmt("lockDuplicates", { inbound: item.inbound });
+        duplicateOf = (yield stmt("findOriginal", {
+          inbound: item.inbound,
+          controlId: item.controlId,
+          sender: item.dedupe.sender,
+          since: receivedAt - item.dedupe.windowMs,
+        })) as Result<"findOriginal">;
+      }
+      const disposition: Disposition =
+        error !== null ? "ERROR" : duplicateOf !== undefined ? "DUPLICATE" : "RECEIVED";
       const contentType = item.contentType ?? "hl7v2";
       yield stmt("insertMessage", {
         id,
@@ -188,9 +199,19 @@ export class QueueCore implements Store {
         raw: this.#codec.encode(item.raw, `messages:${id}`),
         disposition,
         error: this.#seal(error, "messages", id),
+        sender: item.dedupe?.sender ?? null,
         now: fx.now,
       });
+      if (item.identifiers !== undefined && item.identifiers.length > 0)
+        yield stmt("insertIdentifiers", { messageId: id, tokens: item.identifiers });
       fx.count(item.inbound, "received");
+      if (duplicateOf !== undefined) {
+        // Recorded and counted, never routed again (its stage-row id stays unused: ids are never reused).
+        fx.count(item.inbound, "duplicates");
+        yield* this.#event(fx, id, null, "duplicate", null, item.inbound, `of message ${duplicateOf}`);
+        receipts.push({ messageId: id, disposition, duplicateOf });
+        continue;
+      }
       if (error === null) {
         const rowId = rowIds[r++] as number;
         const target = this.#handTarget("ingress", item.inbound, fx);

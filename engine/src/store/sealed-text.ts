@@ -24,6 +24,7 @@ const ENGINE_COMPOSED: ReadonlySet<EventKind> = new Set<EventKind>([
   "resent",
   "cancelled",
   "disposition",
+  "duplicate",
 ]);
 
 /** An event's detail as stored: sealed unless its kind's detail is engine-composed. */

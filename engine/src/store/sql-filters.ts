@@ -13,16 +13,16 @@ type Placeholder = (n: number) => string;
 
 function where(
   base: string[],
-  filters: [column: string, op: string, value: string | number | undefined][],
+  filters: [column: string, op: string, value: string | number | undefined, close?: string][],
   limit: number,
   ph: Placeholder,
 ): { where: string; limit: string; args: (string | number)[] } {
   const clauses = [...base];
   const args: (string | number)[] = [];
-  for (const [column, op, value] of filters) {
+  for (const [column, op, value, close = ""] of filters) {
     if (value === undefined) continue;
     args.push(value);
-    clauses.push(`${column} ${op} ${ph(args.length)}`);
+    clauses.push(`${column} ${op} ${ph(args.length)}${close}`);
   }
   args.push(limit);
   return { where: clauses.length ? `WHERE ${clauses.join(" AND ")}` : "", limit: ph(args.length), args };
@@ -37,6 +37,7 @@ export function messagesQuery(q: MessageQuery, ph: Placeholder): { sql: string; 
       ["disposition", "=", q.disposition],
       ["message_type", "=", q.messageType],
       ["control_id", "=", q.controlId],
+      ["id IN (SELECT message_id FROM message_identifiers WHERE token", "=", q.identifier, ")"],
       ["received_at", ">=", q.from],
       ["received_at", "<", q.to],
       ["id", "<", q.beforeId],

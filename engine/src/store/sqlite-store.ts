@@ -187,6 +187,7 @@ function statements(
         m.raw,
         m.disposition,
         m.error,
+        m.sender,
         m.now,
       );
     },
@@ -210,11 +211,17 @@ function statements(
     insertEvent: (e) => {
       s.insertEvent.run(e.id, e.messageId, e.rowId, e.at, e.kind, e.stage, e.conn, e.detail, e.reply);
     },
+    insertIdentifiers: ({ messageId, tokens }) => {
+      for (const token of tokens) s.insertIdentifier.run(messageId, token);
+    },
     bumpCounters: ({ conn, deltas, now }) => {
       s.bumpCounters.run(conn, ...deltas, now);
     },
     // One writer at a time (the write lock): these locks of a networked database are not needed.
     lockLane: none,
+    lockDuplicates: none,
+    findOriginal: ({ inbound, controlId, sender, since }) =>
+      s.findOriginal.get(inbound, controlId, sender, since) as number | undefined,
     lockMessages: none,
     lockMessagesOfRows: none,
     selectOpen: ({ stage, conn, exclude, limit, lazy }) => {
@@ -271,6 +278,7 @@ function statements(
       s.purgeable.all(before, JSON.stringify(dispositions), limit) as number[],
     deleteMessages: ({ ids }) => {
       for (const id of ids) {
+        s.deleteIdentifiers.run(id);
         s.deleteEvents.run(id);
         s.deleteRows.run(id);
         s.deleteMessage.run(id);
@@ -323,7 +331,7 @@ function prepare(db: Database.Database) {
     ),
     insertMessage: db.prepare(
       `INSERT INTO messages (id, inbound, received_at, control_id, message_type, content_type, raw,
-         disposition, error, run, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+         disposition, error, sender, run, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
     ),
     insertRow: db.prepare(
       `INSERT INTO stage_rows (id, message_id, run, stage, conn, handler, parent_id, payload, state,
@@ -333,6 +341,15 @@ function prepare(db: Database.Database) {
       `INSERT INTO events (id, message_id, row_id, at, kind, stage, conn, detail, reply)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    findOriginal: db
+      .prepare(
+        `SELECT m.id FROM messages m WHERE m.inbound = ? AND m.control_id = ? AND m.sender = ? AND m.received_at >= ?
+           AND m.disposition <> 'DUPLICATE' AND EXISTS (SELECT 1 FROM stage_rows r WHERE r.message_id = m.id)
+         ORDER BY m.id LIMIT 1`,
+      )
+      .pluck(),
+    insertIdentifier: db.prepare("INSERT INTO message_identifiers (message_id, token) VALUES (?, ?)"),
+    deleteIdentifiers: db.prepare("DELETE FROM message_identifiers WHERE message_id = ?"),
     selectOpen: db.prepare(
       `SELECT r.id, r.message_id, r.state, r.claimed_by, r.lease_until, r.next_attempt_at, r.handler, r.attempts,
          r.payload IS NULL AS from_raw, coalesce(r.payload, m.raw) AS body, m.inbound, m.content_type,
@@ -416,16 +433,17 @@ function prepare(db: Database.Database) {
        WHERE state IN ('pending', 'claimed') GROUP BY stage, conn, state`,
     ),
     counters: db.prepare(
-      `SELECT conn, received, processed, errored, filtered, unrouted, delivered, failed, last_activity
+      `SELECT conn, received, processed, errored, filtered, unrouted, delivered, failed, duplicates, last_activity
        FROM conn_stats ORDER BY conn`,
     ),
     bumpCounters: db.prepare(
       `INSERT INTO conn_stats (conn, received, processed, errored, filtered, unrouted, delivered, failed,
-         last_activity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         duplicates, last_activity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (conn) DO UPDATE SET received = received + excluded.received,
          processed = processed + excluded.processed, errored = errored + excluded.errored,
          filtered = filtered + excluded.filtered, unrouted = unrouted + excluded.unrouted,
          delivered = delivered + excluded.delivered, failed = failed + excluded.failed,
+         duplicates = duplicates + excluded.duplicates,
          last_activity = max(last_activity, excluded.last_activity)`,
     ),
     purgeable: db

@@ -20,6 +20,8 @@ export interface MessageInsert {
   raw: Buffer;
   disposition: Disposition;
   error: string | null;
+  /** MSH-3/MSH-4 of an inbound with duplicate detection; null otherwise. */
+  sender: string | null;
   now: number;
 }
 
@@ -160,6 +162,7 @@ export interface CounterRecord {
   unrouted: number;
   delivered: number;
   failed: number;
+  duplicates: number;
   last_activity: number;
 }
 
@@ -169,6 +172,8 @@ export interface MessageQuery {
   disposition?: string;
   messageType?: string;
   controlId?: string;
+  /** A blind-index token. */
+  identifier?: string;
   from?: number;
   to?: number;
   beforeId?: number;
@@ -192,6 +197,15 @@ export interface Statements {
   insertMessage: { args: MessageInsert; result: undefined };
   insertRow: { args: RowInsert; result: undefined };
   insertEvent: { args: EventInsert; result: undefined };
+  /** A message's blind-index tokens (keyed HMACs of identifier values; never the values). */
+  /** Serializes duplicate checks of one inbound across engines (two copies in flight at once). */
+  lockDuplicates: { args: { inbound: string }; result: undefined };
+  /** The earliest accepted (ingressed) message this one repeats, or undefined. */
+  findOriginal: {
+    args: { inbound: string; controlId: string; sender: string; since: number };
+    result: number | undefined;
+  };
+  insertIdentifiers: { args: { messageId: number; tokens: readonly string[] }; result: undefined };
   bumpCounters: { args: CounterBump; result: undefined };
 
   /** Serializes claims of one outbound lane across engines (the FIFO head rule). */

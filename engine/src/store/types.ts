@@ -12,7 +12,15 @@ import type { BodyRecoder } from "./crypto.js";
  * Every message ends with exactly one of these, decided by the finalizer (disposition.ts). The one
  * definition: the API schemas, `messagefoundry/api` and the dry-run result use this list.
  */
-export const DISPOSITIONS = ["RECEIVED", "ROUTED", "UNROUTED", "FILTERED", "PROCESSED", "ERROR"] as const;
+export const DISPOSITIONS = [
+  "RECEIVED",
+  "ROUTED",
+  "UNROUTED",
+  "FILTERED",
+  "PROCESSED",
+  "ERROR",
+  "DUPLICATE",
+] as const;
 export type Disposition = (typeof DISPOSITIONS)[number];
 
 /** The dispositions that end a message's journey (until an operator replays it). */
@@ -22,6 +30,7 @@ export const FINAL_DISPOSITIONS: ReadonlySet<Disposition> = new Set<FinalDisposi
   "FILTERED",
   "PROCESSED",
   "ERROR",
+  "DUPLICATE",
 ]);
 
 export const STAGES = ["ingress", "routed", "outbound"] as const;
@@ -47,6 +56,17 @@ export interface IngressInput {
   messageType?: string;
   /** Epoch ms; defaults to now. */
   receivedAt?: number;
+  /**
+   * Blind-index tokens of the message's configured identifier fields (blind-index.ts): keyed
+   * HMACs, never the values. Searchable by `MessageFilter.identifier`.
+   */
+  identifiers?: readonly string[];
+  /**
+   * Duplicate detection (the inbound's `duplicates` option): an accepted message whose control id
+   * came from the same `sender` (MSH-3/MSH-4) on this inbound within `windowMs` is recorded as
+   * DUPLICATE, without a stage row (never routed), and counted; the receipt names the original.
+   */
+  dedupe?: { sender: string; windowMs: number };
 }
 
 /** An arrival that failed decode/parse/strict validation: recorded with disposition ERROR, no stage row. */
@@ -57,6 +77,8 @@ export interface RejectedInput extends IngressInput {
 export interface IngressReceipt {
   messageId: number;
   disposition: Disposition;
+  /** DUPLICATE: the message it repeats. */
+  duplicateOf?: number;
 }
 
 /** A row handed to a worker by a claim; `payload` is decrypted (the message raw for ingress/routed rows). */
@@ -200,7 +222,8 @@ export type EventKind =
   | "cancelled"
   | "replayed"
   | "resent"
-  | "disposition";
+  | "disposition"
+  | "duplicate";
 
 export interface HistoryEvent {
   id: number;
@@ -226,6 +249,8 @@ export interface MessageFilter {
   disposition?: Disposition;
   messageType?: string;
   controlId?: string;
+  /** A blind-index token (`BlindIndex.token(value)`): messages with an identifier field of that value. */
+  identifier?: string;
   /** Epoch ms, inclusive. */
   from?: number;
   /** Epoch ms, exclusive. */
@@ -255,6 +280,8 @@ export interface ConnectionCounters {
   /** Outbound: rows delivered / dead-lettered. */
   delivered: number;
   failed: number;
+  /** Inbound: messages recorded as DUPLICATE (not routed again). */
+  duplicates: number;
   /** Epoch ms of the last change touching this connection; 0 when none. */
   lastActivity: number;
 }

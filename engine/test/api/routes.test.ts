@@ -80,7 +80,7 @@ describe("api/routes: deny by default", () => {
     }
     assert.ok(
       everyoneHas.every((x) =>
-        /\/(connections|stats|ws\/stats|alerts|graph|config\/active|config\/history)$/.test(x),
+        /\/(connections|stats|ws\/stats|alerts|graph|config\/active|config\/history|support\/log)$/.test(x),
       ),
     );
   });

@@ -90,7 +90,12 @@ describe("api/wire: answers fit messagefoundry/api's schemas", () => {
   }
 
   before(async () => {
-    h = await startApi({ processEnv: { MEFOR_VALUE_WIRE_TOKEN: "synthetic-token" } });
+    h = await startApi({
+      processEnv: {
+        MEFOR_VALUE_WIRE_TOKEN: "synthetic-token",
+        MEFOR_INDEX_KEY: Buffer.alloc(32, 1).toString("base64"),
+      },
+    });
     for (const r of h.app.apiRoutes.routes()) {
       for (const [status, schema] of Object.entries((r.schema?.response ?? {}) as Record<string, unknown>))
         validator.add(`${r.method} ${r.url} ${status}`, schema);
@@ -118,6 +123,7 @@ describe("api/wire: answers fit messagefoundry/api's schemas", () => {
     await call("GET /connections", "/connections", { token: operator });
     await call("GET /stats", "/stats", { token: operator });
     await call("GET /metrics", "/metrics", { token: operator });
+    await call("GET /support/log", "/support/log", { token: operator });
     await call("POST /connections/:name/start", "/connections/IB_TEST_ADT/start", { token: operator });
     await call("POST /connections/:name/stop", "/connections/IB_TEST_ADT/stop", { token: operator });
   });
@@ -125,6 +131,10 @@ describe("api/wire: answers fit messagefoundry/api's schemas", () => {
   it("messages, dead letters and their re-queues, with error text present", async () => {
     const { messageId, rowId } = await deadLetterOutbound(h, "WIRE0002");
     await call("GET /messages", "/messages", { token: operator });
+    await call("POST /messages/find", "/messages/find", {
+      token: operator,
+      body: { identifier: "WIRE0002" },
+    });
     // The free-text search answers the same page shape (and finds the row by a part of its control id).
     const found = await call("GET /messages", "/messages?text=wire0002&limit=1", { token: operator });
     assert.deepEqual(

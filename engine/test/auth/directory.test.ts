@@ -80,7 +80,7 @@ describe("auth/directory: LDAP sign-in against OpenLDAP", () => {
         );
         assert.deepEqual({ ...row }, { source: "directory", role: "operator", password_hash: "!directory" });
         assert.equal((await f.users.get("alice")).source, "directory");
-      const added = await audit(f, "user.add");
+        const added = await audit(f, "user.add");
         assert.equal(added.length, 1);
         assert.equal(added[0]?.actor, "directory");
         assert.equal(added[0]?.source, "directory");

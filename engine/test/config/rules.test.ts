@@ -336,6 +336,19 @@ outbound("OB_M", smtp({ host: "mail", from: "a@x", to: "b@x", security: "tls", p
     ]);
   });
 
+  it("MF-OPTIONS for an identifier that is no HL7 field path and a duplicates window out of range", async () => {
+    const toml = `[[inbound]]\nname = "IB_O"\ntransport = "mllp"\nrouter = "r_a"\n[inbound.duplicates]\nwindowMinutes = 0\n[inbound.settings]\nport = 2609\n`;
+    assert.deepEqual(await problems({ "a.ts": base, "connections.toml": toml }), [
+      `${span("connections.toml", toml, "0")} MF-OPTIONS`,
+    ]);
+    const bad = `${base}inbound("IB_BAD", mllp({ port: 2611 }), { router: "r_a", identifiers: ["PID-3.1", "PID3"] });\n`;
+    const got = await problems({ "a.ts": bad });
+    assert.equal(got.length, 1, got.join("\\n"));
+    assert.match(got[0] ?? "", /^a\.ts:\d+:\d+-\d+ MF-OPTIONS$/);
+    const ok = `${base}inbound("IB_OK", mllp({ port: 2610 }), { router: "r_a", identifiers: ["PID-3.1", "MSH-10"], duplicates: { windowMinutes: 60, action: "reject" } });\n`;
+    assert.deepEqual(await problems({ "a.ts": ok }), []);
+  });
+
   it("computed names give dynamic edges and no false unknown/unreachable problems", async () => {
     const text = `${IMPORTS}const pick = (s: string) => \`h_\${s}\`;
 inbound("IB_D", mllp({ port: 2600 }), { router: "r_d" });

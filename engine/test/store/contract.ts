@@ -3,7 +3,7 @@
  * a harness that opens a fresh, real database and can simulate a crash.
  */
 import assert from "node:assert/strict";
-import type { ClaimedRow, Store } from "../../src/store/index.js";
+import { BlindIndex, type ClaimedRow, type Store } from "../../src/store/index.js";
 import { adt, buf } from "./helpers.js";
 
 export interface StoreHarness {
@@ -371,6 +371,143 @@ export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<S
         assert.equal(m?.error, "cancelled by operator");
         assert.deepEqual(await t.store.claimOutbound("OB_C", claim), []);
         assert.equal(await t.store.cancelRow(m?.rows[0]?.id ?? 0), false);
+      });
+    });
+
+    describe("blind index", () => {
+      it("finds messages by an identifier token, in one group commit with the message, and forgets them on purge", async () => {
+        const index = new BlindIndex(Buffer.alloc(32, 7));
+        const mrn = "MRN-SYNTH-0042";
+        const [a, b, c] = await Promise.all([
+          t.store.enqueueIngress({
+            inbound: "IB_I",
+            raw: buf(adt("I1")),
+            identifiers: index.tokens([mrn, "I1"]),
+          }),
+          t.store.enqueueIngress({
+            inbound: "IB_J",
+            raw: buf(adt("I2")),
+            identifiers: index.tokens(["OTHER", "I2"]),
+          }),
+          t.store.enqueueIngress({
+            inbound: "IB_I",
+            raw: buf(adt("I3")),
+            identifiers: index.tokens([mrn, "I3"]),
+          }),
+        ]);
+        const found = await t.store.listMessages({ identifier: index.token(mrn) });
+        assert.deepEqual(
+          found.map((m) => m.id),
+          [c?.messageId, a?.messageId],
+        );
+        assert.deepEqual(
+          (await t.store.listMessages({ identifier: index.token("I2") })).map((m) => m.id),
+          [b?.messageId],
+        );
+        // Combined with the other filters, and nothing for a value never seen (or another key's token).
+        assert.equal(
+          (await t.store.listMessages({ identifier: index.token(mrn), inbound: "IB_J" })).length,
+          0,
+        );
+        assert.equal((await t.store.listMessages({ identifier: index.token("NOPE") })).length, 0);
+        assert.equal(
+          (await t.store.listMessages({ identifier: new BlindIndex(Buffer.alloc(32, 8)).token(mrn) })).length,
+          0,
+        );
+        // The database holds tokens only, never the value.
+        const tokens = await t.query("SELECT token FROM message_identifiers");
+        assert.equal(tokens.length, 6);
+        assert.ok(tokens.every((r) => !String(r.token).includes("MRN")));
+        // A purge takes the message's tokens with it.
+        await routeAll(t.store, "IB_I", () => []);
+        await routeAll(t.store, "IB_J", () => []);
+        await t.exec("UPDATE messages SET received_at = 0");
+        assert.equal(await t.store.purgeBatch({ before: Date.now() }), 3);
+        assert.equal(await count("SELECT count(*) AS n FROM message_identifiers"), 0);
+      });
+    });
+
+    describe("duplicate detection", () => {
+      const dedupe = { sender: "LAB^NORTH", windowMs: 60_000 };
+      it("records a repeat of an accepted control id from the same sender as DUPLICATE: no stage row, counted", async () => {
+        const t0 = Date.now();
+        const a = await t.store.enqueueIngress({
+          inbound: "IB_D",
+          raw: buf(adt("D1")),
+          controlId: "D1",
+          dedupe,
+          receivedAt: t0,
+        });
+        const b = await t.store.enqueueIngress({
+          inbound: "IB_D",
+          raw: buf(adt("D1")),
+          controlId: "D1",
+          dedupe,
+          receivedAt: t0 + 1000,
+        });
+        assert.equal(a.disposition, "RECEIVED");
+        assert.deepEqual(b, { messageId: b.messageId, disposition: "DUPLICATE", duplicateOf: a.messageId });
+        assert.equal(
+          await count("SELECT count(*) AS n FROM stage_rows WHERE message_id = ?", b.messageId),
+          0,
+        );
+        const detail = await t.store.getMessage(b.messageId);
+        assert.equal(detail?.disposition, "DUPLICATE");
+        assert.deepEqual(
+          detail?.history.map((e) => [e.kind, e.detail]),
+          [["duplicate", `of message ${a.messageId}`]],
+        );
+        // Another sender, another inbound, or past the window: not a duplicate.
+        const other = await t.store.enqueueIngress({
+          inbound: "IB_D",
+          raw: buf(adt("D1")),
+          controlId: "D1",
+          dedupe: { ...dedupe, sender: "LAB^SOUTH" },
+          receivedAt: t0 + 2000,
+        });
+        assert.equal(other.disposition, "RECEIVED");
+        const late = await t.store.enqueueIngress({
+          inbound: "IB_D",
+          raw: buf(adt("D1")),
+          controlId: "D1",
+          dedupe,
+          receivedAt: t0 + 61_001,
+        });
+        assert.equal(late.disposition, "RECEIVED");
+        const elsewhere = await t.store.enqueueIngress({
+          inbound: "IB_E",
+          raw: buf(adt("D1")),
+          controlId: "D1",
+          dedupe,
+          receivedAt: t0 + 3000,
+        });
+        assert.equal(elsewhere.disposition, "RECEIVED");
+        const c = (await t.store.stats()).connections.find((x) => x.conn === "IB_D");
+        assert.equal(c?.received, 4);
+        assert.equal(c?.duplicates, 1);
+        // Only the accepted ones are queued for routing.
+        assert.equal((await t.store.claimIngress("IB_D", claim)).length, 3);
+      });
+
+      it("catches two copies in one group commit, and never counts a rejected arrival as the original", async () => {
+        const [x, y] = await Promise.all([
+          t.store.enqueueIngress({ inbound: "IB_D", raw: buf(adt("D2")), controlId: "D2", dedupe }),
+          t.store.enqueueIngress({ inbound: "IB_D", raw: buf(adt("D2")), controlId: "D2", dedupe }),
+        ]);
+        assert.deepEqual([x?.disposition, y?.disposition], ["RECEIVED", "DUPLICATE"]);
+        await t.store.recordRejected({
+          inbound: "IB_D",
+          raw: buf("bad"),
+          controlId: "D3",
+          error: "cannot parse",
+        });
+        const fixed = await t.store.enqueueIngress({
+          inbound: "IB_D",
+          raw: buf(adt("D3")),
+          controlId: "D3",
+          dedupe,
+        });
+        assert.equal(fixed.disposition, "RECEIVED");
       });
     });
 

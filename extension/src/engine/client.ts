@@ -16,6 +16,7 @@ import type {
   DeadLetterQuery,
   EngineGraph,
   ErrorDetails,
+  FindMessagesRequest,
   Health,
   LoginRequest,
   LoginResult,
@@ -158,6 +159,11 @@ export class EngineClient {
 
   messages(query: MessageQuery = {}): Promise<MessagePage> {
     return this.request("GET", `/messages${queryString(query)}`);
+  }
+
+  /** Messages whose indexed identifier (PID-3.1, MSH-10…) has exactly this value; the engine audits it. */
+  findMessages(request: FindMessagesRequest): Promise<MessagePage> {
+    return this.request("POST", "/messages/find", request);
   }
 
   message(id: number): Promise<MessageDetail> {

@@ -3,10 +3,10 @@
  * paged with the engine's cursor ("Load more…" fetches the next page into the same list). Only list
  * columns are searched; a message's body is fetched (and audited by the engine) only when opened.
  */
-import type { MessageQuery, MessageSummary } from "messagefoundry/api";
+import type { MessageSummary } from "messagefoundry/api";
 import * as vscode from "vscode";
 import type { EngineClient } from "../engine/client.js";
-import { FIND_PAGE, type FoundRow, foundRows, parseQuery } from "../engine/query.js";
+import { type FoundRow, fetchPage, foundRows, parseFind } from "../engine/query.js";
 
 export async function findMessages(deps: {
   client: EngineClient;
@@ -17,12 +17,12 @@ export async function findMessages(deps: {
   const typed = await vscode.window.showInputBox({
     title: "Find messages",
     prompt:
-      "Free text (a part of the control id, message type, inbound or disposition; never the message body), and/or connection=IB_X type=ADT^A01 disposition=ERROR controlId=123",
+      "Free text (a part of the control id, message type, inbound or disposition; never the message body), and/or connection=IB_X type=ADT^A01 disposition=ERROR controlId=123 — or a patient: identifier=MRN123 (exact value of an indexed field; audited)",
     ignoreFocusOut: true,
   });
   if (typed === undefined) return;
-  const query: MessageQuery = { ...parseQuery(typed), limit: FIND_PAGE };
-  const first = await deps.guarded(() => deps.client.messages(query));
+  const spec = parseFind(typed);
+  const first = await deps.guarded(() => fetchPage(deps.client, spec));
   if (!first) return;
   const found: MessageSummary[] = [...first.items];
   let cursor = first.nextCursor;
@@ -47,7 +47,7 @@ export async function findMessages(deps: {
       }
       if (cursor === null) return;
       qp.busy = true;
-      const next = await deps.guarded(() => deps.client.messages({ ...query, cursor: cursor ?? undefined }));
+      const next = await deps.guarded(() => fetchPage(deps.client, spec, cursor ?? undefined));
       qp.busy = false;
       if (!next) return;
       found.push(...next.items);

@@ -8,6 +8,7 @@
  * The auth clock is hand-driven (starting at the real time) so a test can let the re-authentication
  * window lapse and compute TOTP codes as an authenticator app would, without sleeping.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,13 +43,15 @@ export function configFiles(opts: {
   sinkPort: number;
   tag?: string;
   extraOutbound?: boolean;
+  /** Index PID-3.1 and MSH-10 for identifier search (the engine then needs MEFOR_INDEX_KEY). */
+  identifiers?: boolean;
 }) {
   const extra = opts.extraOutbound
     ? `outbound("OB_TEST_COPY", mllp({ host: "127.0.0.1", port: env("sink_port", "int") }));\n`
     : "";
   return {
     "routes.ts": `import { env, handler, inbound, mllp, outbound, router, send } from "messagefoundry";
-inbound("IB_TEST_ADT", mllp({ host: "127.0.0.1", port: env("in_port", "int") }), { router: "test_router" });
+inbound("IB_TEST_ADT", mllp({ host: "127.0.0.1", port: env("in_port", "int") }), { router: "test_router"${opts.identifiers ? ', identifiers: ["PID-3.1", "MSH-10"]' : ""} });
 outbound("OB_TEST_SINK", mllp({ host: "127.0.0.1", port: env("sink_port", "int") }));
 ${extra}router("test_router", () => ["test_handler"]);
 handler("test_handler", (msg) => {
@@ -78,14 +81,19 @@ export interface RealEngine {
 
 export async function startRealEngine(
   opts: {
-    statsIntervalMs?: number /** More config files (e.g. an alerts module). */;
+    statsIntervalMs?: number;
+    /** More config files (e.g. an alerts module). */
     extraFiles?: Record<string, string>;
+    identifiers?: boolean;
   } = {},
 ): Promise<RealEngine> {
   const dir = mkdtempSync(join(tmpdir(), "mf-ext-engine-"));
   const configDir = join(dir, "config");
   const ports = { inPort: await freePort(), sinkPort: await freePort() };
-  writeFiles(configDir, { ...configFiles(ports), ...opts.extraFiles });
+  writeFiles(configDir, {
+    ...configFiles({ ...ports, ...(opts.identifiers ? { identifiers: true } : {}) }),
+    ...opts.extraFiles,
+  });
   let t = Date.now();
   const now = () => t;
   const policy = { hash: CHEAP_HASH, mfaRequiredRoles: ["administrator"] };
@@ -97,7 +105,7 @@ export async function startRealEngine(
       dbPath: join(dir, "engine.db"),
       env: "test",
       codec: plainCodec(),
-      processEnv: {},
+      processEnv: opts.identifiers ? { MEFOR_INDEX_KEY: randomBytes(32).toString("base64") } : {},
       offloadDelivery: false,
       actor: "test-setup",
       runner: { workers: { pollMs: 200 }, restart: { baseDelayMs: 50, maxDelayMs: 500 } },

@@ -16,6 +16,8 @@ import {
   type DeadLetterPage,
   type DeadLetterQuery as DeadLetterQueryBody,
   deadLettersSchema,
+  type FindMessagesRequest,
+  findMessagesSchema,
   getMessageSchema,
   type HistoryEvent,
   listMessagesSchema,
@@ -167,6 +169,23 @@ export const messageRoutes: FastifyPluginAsync<Deps> = async (app, { auth, messa
         text === undefined
           ? await page(req.query.cursor, req.query.limit, fetch)
           : await scanPage(req.query.cursor, req.query.limit, fetch, (m) => matchesText(m, text));
+      return { items: res.items.map(rowView), nextCursor: res.nextCursor };
+    },
+  );
+
+  app.post<{ Body: FindMessagesRequest; Reply: MessagePage }>(
+    "/messages/find",
+    { schema: findMessagesSchema, config: { permission: "messages:read" } },
+    async (req) => {
+      const { identifier, connection, cursor, limit } = req.body;
+      const query: MessageQuery = { identifier, ...(connection !== undefined && { connection }) };
+      const res = await page(cursor, limit, (p) => messages.list(query, p));
+      // Audited before anything leaves (no audit, no answer); the value itself is never recorded.
+      await auth.recordAudit(sessionOf(req), AUDIT_ACTIONS.messagesFoundByIdentifier, "messages", {
+        matches: res.items.length,
+        ...(connection !== undefined && { connection }),
+        ...(cursor !== undefined && { page: "next" }),
+      });
       return { items: res.items.map(rowView), nextCursor: res.nextCursor };
     },
   );

@@ -95,6 +95,29 @@ export const listMessagesSchema = {
   response: { 200: pageOf(messageRow) },
 } as const;
 
+export const findMessagesSchema = {
+  tags: ["messages"],
+  summary:
+    "Messages whose indexed identifier field (an inbound's `identifiers`, e.g. PID-3.1) has exactly this value; audited as patient-data access",
+  body: {
+    type: "object",
+    required: ["identifier"],
+    additionalProperties: false,
+    properties: {
+      identifier: {
+        type: "string",
+        minLength: 1,
+        maxLength: 200,
+        description:
+          "The exact value (e.g. an MRN). Sent in the body, not the URL, so it stays out of access logs; never stored or audited in the clear.",
+      },
+      connection: { type: "string", maxLength: 200 },
+      ...pageQuery,
+    },
+  },
+  response: { 200: pageOf(messageRow) },
+} as const;
+
 export const getMessageSchema = {
   tags: ["messages"],
   summary:
@@ -213,6 +236,8 @@ export type HistoryEvent = FromSchema<typeof historyEvent>;
 /** GET /messages query (times are ISO 8601; `from` inclusive, `to` exclusive). */
 export type MessageQuery = FromSchema<typeof listMessagesSchema.querystring>;
 export type MessagePage = Page<MessageSummary>;
+/** POST /messages/find body. */
+export type FindMessagesRequest = FromSchema<typeof findMessagesSchema.body>;
 /** GET /messages/:id. */
 export type MessageDetail = FromSchema<(typeof getMessageSchema.response)[200]>;
 /** GET /messages/:id/raw (audited, re-auth); `encoding` is utf8 when the bytes are valid UTF-8. */

@@ -15,6 +15,10 @@ const counts = {
     unrouted: { type: "integer" },
     delivered: { type: "integer" },
     failed: { type: "integer" },
+    duplicates: {
+      type: "integer",
+      description: "inbound: messages recorded as DUPLICATE by duplicate detection (not routed again)",
+    },
   },
 } as const;
 
