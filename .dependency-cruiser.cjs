@@ -15,8 +15,6 @@ const PACKAGES = ["engine", "language-server", "webviews", "extension", "bench",
 const ENGINE_WHITE_BOX = [
   "^bench/store/run\\.ts$",
   "^bench/throughput/run\\.ts$",
-  "^bench/throughput/pg-engine\\.ts$",
-  "^bench/throughput/pg-delivery\\.ts$",
   "^bench/staging/run\\.ts$",
   "^test/e2e-engine/crash\\.test\\.ts$",
   "^test/e2e-engine/amqp-crash\\.test\\.ts$",

@@ -1,6 +1,6 @@
 /**
  * End-to-end throughput benchmark: concurrent MLLP senders → `messagefoundry serve` (a child process:
- * SQLite store, encrypted bodies, durable group-commit ACKs) → an ADT route with a small transform →
+ * SQLite or PostgreSQL store, encrypted bodies, durable group-commit ACKs) → an ADT route with a small transform →
  * MLLP outbound → an MLLP sink in this process. Everything runs on this machine, sharing its cores.
  *
  *   1. sustained: closed loop, each sender sends its next message as soon as the previous is ACKed;
@@ -13,9 +13,9 @@
  *
  * Run: node --conditions=source --import tsx bench/throughput/run.ts [--senders=16,64] [--seconds=10] [--rate=2000] [--src]
  *      [--store postgres]   (`npm run bench -- throughput --store postgres`)
- * `--store postgres` runs the engine on the machine's PostgreSQL (postgresUrl(), a fresh schema,
- * synchronous_commit on) right after SQLite in the same run, and adds the store's round trips per
- * message (statements it sent, each one round trip) and the PostgreSQL / SQLite ratio.
+ * `--store postgres` runs `serve --settings engine.toml` on the machine's PostgreSQL (postgresUrl(), a
+ * database created for the run, synchronous_commit on) right after `serve --db` on SQLite in the same
+ * run, and adds the engine's transactions per message (pg_stat_database) and the PostgreSQL / SQLite ratio.
  * The built engine (engine/dist, what `npm start` runs; built first if missing) unless --src, which
  * runs the sources under tsx. The sustained phase runs once per sender count; the fixed-rate phase
  * spreads its load over --rate-senders=16 connections.
@@ -181,21 +181,21 @@ interface Sustained {
   backlogGrowth: number;
   nacked: number;
   cpuUsPerMsg: number;
-  /** PostgreSQL: statements the store sent per delivered message (each one round trip). */
+  /** PostgreSQL: the engine's transactions (server counter) per delivered message. */
   roundTrips: number | undefined;
 }
 
 /** A started engine process. */
 interface EngineProcess {
   child: ChildProcess;
-  /** The store's statement count so far (PostgreSQL); undefined for SQLite. */
+  /** The server's transaction count for the engine's database so far (PostgreSQL); undefined for SQLite. */
   queries(): Promise<number | undefined>;
   cleanup(): Promise<void>;
 }
 
-/** `messagefoundry serve` on a SQLite file: the product as users run it. */
-function sqliteEngine(dir: string): EngineProcess {
-  const child = spawn(
+/** `messagefoundry serve` with these store arguments (`--db FILE` or `--settings FILE`): the product as users run it. */
+function serve(dir: string, storeArgs: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(
     process.execPath,
     [
       ...(process.env.MF_BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.MF_BENCH_PROF}`] : []),
@@ -206,8 +206,7 @@ function sqliteEngine(dir: string): EngineProcess {
       join(dir, "config"),
       "--env",
       "bench",
-      "--db",
-      join(dir, "engine.db"),
+      ...storeArgs,
       "--api-port",
       "0",
       "--log-level",
@@ -215,59 +214,63 @@ function sqliteEngine(dir: string): EngineProcess {
     ],
     {
       cwd: ROOT,
-      env: { ...process.env, MEFOR_STORE_KEY: randomBytes(32).toString("base64") },
+      env: { ...process.env, MEFOR_STORE_KEY: randomBytes(32).toString("base64"), ...env },
       stdio: ["ignore", "inherit", "inherit"],
     },
   );
+}
+
+/** `serve --db` on a SQLite file. */
+function sqliteEngine(dir: string): EngineProcess {
+  const child = serve(dir, ["--db", join(dir, "engine.db")]);
   return { child, queries: async () => undefined, cleanup: async () => undefined };
 }
 
+/** The PostgreSQL store's pool (engine.toml `pool_size`, as README's example). */
+const PG_POOL_SIZE = 8;
+
 /**
- * The same pipeline on PostgreSQL (pg-engine.ts, sources under tsx) in a fresh schema of the real
- * server, dropped afterwards. Switch to `serve --settings engine.toml` once serve runs on PostgreSQL.
+ * `serve --settings engine.toml` on the machine's PostgreSQL (postgresUrl()), in a database of its
+ * own created for the run and dropped afterwards: its pg_stat_database row then counts this engine's
+ * transactions and nothing else (the server is shared). pg_stat_statements is not loaded on the
+ * server, so statements are not counted: the meter is transactions (commits + rollbacks).
  */
 async function postgresEngine(dir: string): Promise<EngineProcess> {
   await provideServices(); // the machine's PostgreSQL (127.0.0.1:5432), or MEFOR_TEST_PG
-  const url = postgresUrl();
-  const schema = `mf_bench_${randomBytes(6).toString("hex")}`;
-  const child = spawn(
-    process.execPath,
+  const url = new URL(postgresUrl());
+  const database = `mf_bench_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: url.href });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  const settings = join(dir, "engine.toml");
+  writeFileSync(
+    settings,
     [
-      ...(process.env.MF_BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.MF_BENCH_PROF}`] : []),
-      "--conditions=source",
-      "--import",
-      "tsx",
-      join(ROOT, "bench/throughput/pg-engine.ts"),
-      "--config",
-      join(dir, "config"),
-      "--env",
-      "bench",
-      "--url",
-      url,
-      "--schema",
-      schema,
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, MEFOR_STORE_KEY: randomBytes(32).toString("base64") },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    },
+      "[store]",
+      'backend = "postgres"',
+      `host = ${JSON.stringify(url.hostname)}`,
+      `port = ${Number(url.port || 5432)}`,
+      `database = ${JSON.stringify(database)}`,
+      `user = ${JSON.stringify(decodeURIComponent(url.username || "postgres"))}`,
+      'schema = "mf_bench"',
+      `pool_size = ${PG_POOL_SIZE}`,
+      "",
+    ].join("\n"),
   );
-  const queries = () =>
-    new Promise<number | undefined>((resolve) => {
-      const on = (m: { type?: string; n?: number }) => {
-        if (m.type !== "queries") return;
-        child.off("message", on);
-        resolve(m.n);
-      };
-      child.on("message", on);
-      child.send({ type: "queries" });
-    });
+  const env: NodeJS.ProcessEnv = { MEFOR_CONFIG_KEY: randomBytes(32).toString("base64") };
+  if (url.password) env.MEFOR_STORE_PASSWORD = decodeURIComponent(url.password);
+  const child = serve(dir, ["--settings", settings], env);
+  const queries = async () => {
+    // Counters reach pg_stat_database when a backend's transaction ends (at most ~1 s late).
+    const r = await admin.query(
+      "SELECT (xact_commit + xact_rollback)::float8 AS n FROM pg_stat_database WHERE datname = $1",
+      [database],
+    );
+    return Number(r.rows[0]?.n ?? Number.NaN);
+  };
   const cleanup = async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
     try {
-      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     } finally {
       await admin.end();
     }
@@ -422,7 +425,7 @@ async function measure(store: StoreKind): Promise<{ sustained: Sustained[]; line
       lines.push([`sustained, ${r.senders} senders: backlog growth`, String(r.backlogGrowth)]);
       lines.push([`sustained, ${r.senders} senders: NAKs`, String(r.nacked)]);
       if (r.roundTrips !== undefined)
-        lines.push([`sustained, ${r.senders} senders: round trips/msg`, r.roundTrips.toFixed(2)]);
+        lines.push([`sustained, ${r.senders} senders: transactions/msg`, r.roundTrips.toFixed(2)]);
     }
     lines.push([`fixed ${RATE} msg/s: offered (achieved) msg/s`, ((total + warm) / offeredSecs).toFixed(0)]);
     lines.push([
@@ -443,7 +446,7 @@ async function measure(store: StoreKind): Promise<{ sustained: Sustained[]; line
 }
 
 async function main(): Promise<void> {
-  if (STORES.includes("sqlite") && DIST && !existsSync(MAIN)) {
+  if (DIST && !existsSync(MAIN)) {
     console.log("engine/dist missing: building the engine first");
     const built = spawnSync("npm", ["run", "build", "-w", "messagefoundry"], { cwd: ROOT, stdio: "inherit" });
     if (built.status !== 0) throw new Error("the engine build failed");
@@ -454,9 +457,9 @@ async function main(): Promise<void> {
     `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`,
   );
   console.log(
-    `engine: SQLite ${DIST ? "engine/dist (built) via serve" : "engine/src under tsx via serve"}` +
+    `engine: ${DIST ? "engine/dist (built)" : "engine/src under tsx"} via serve` +
       (STORES.includes("postgres")
-        ? "; PostgreSQL the same Runner under tsx (pg-engine.ts), real server"
+        ? ` (PostgreSQL: serve --settings, real server, pool_size ${PG_POOL_SIZE}, a database of its own)`
         : ""),
   );
   console.log(
@@ -476,7 +479,7 @@ async function main(): Promise<void> {
   }
   // Round trips exist only for PostgreSQL: list them when SQLite came first.
   for (const [k, v] of results.get("postgres")?.lines ?? []) {
-    if (k.endsWith("round trips/msg") && !first?.lines.some(([name]) => name === k))
+    if (k.endsWith("transactions/msg") && !first?.lines.some(([name]) => name === k))
       console.log(
         `| ${k.padEnd(44)} | ${STORES.map((s) => (s === "postgres" ? v : "n/a").padStart(14)).join(" | ")} |`,
       );

@@ -1,6 +1,7 @@
 /**
- * Worker-thread side of an offloaded outbound (see offload.ts). The thread opens its own connection
- * to the same SQLite file and runs the ordinary delivery worker and connector, so a delivery's
+ * Worker-thread side of an offloaded outbound (see offload.ts). The thread opens its own store on the
+ * engine's database (a connection to the same SQLite file, or a small pool on the same PostgreSQL
+ * schema) and runs the ordinary delivery worker and connector, so a delivery's
  * round trip waits only for this thread's short event-loop turns, not for intake and transforms on
  * the main thread. Wake-ups ("rows were queued for this lane") arrive as messages from the main
  * thread; connector state and log lines go back the same way.
@@ -10,13 +11,37 @@ import { startDeliveryWorker } from "../pipeline/delivery-worker.js";
 import { emptyHistogram, type HistogramData, observeInto } from "../pipeline/latency.js";
 import { sendMeta } from "../pipeline/send-meta.js";
 import type { PipelineLog, RetryPolicy } from "../pipeline/types.js";
-import { codecFromEnv, openSqliteStore, type Store, WriteLock } from "../store/index.js";
+import {
+  type BodyCodec,
+  codecFromEnv,
+  openPgStore,
+  openSqliteStore,
+  type PgConnectionOptions,
+  type PgStore,
+  type SqliteStore,
+  type Store,
+  WriteLock,
+} from "../store/index.js";
 import { connectors, LoopbackHub, type RawSettings } from "../transports/index.js";
+
+/** Where a delivery thread opens its store: plain data, copied into the thread. */
+export type ThreadDatabase =
+  | {
+      backend: "sqlite";
+      path: string;
+      /** The engine's write lock (write-lock.ts), shared with the main thread's connection. */
+      writeLock: SharedArrayBuffer;
+      autoCheckpoint: boolean;
+    }
+  | { backend: "postgres"; pg: PgConnectionOptions };
+
+/** Connections of a delivery thread's PostgreSQL pool: its worker runs one transaction at a time. */
+export const THREAD_PG_POOL = 2;
 
 /** What the main thread hands to a delivery thread. */
 export interface DeliveryThreadData {
   kind: "mf-delivery";
-  dbPath: string;
+  database: ThreadDatabase;
   /** MEFOR_STORE_KEY / MEFOR_STORE_OLD_KEYS, or none with `insecure`. */
   keys: { MEFOR_STORE_KEY?: string; MEFOR_STORE_OLD_KEYS?: string };
   insecure: boolean;
@@ -27,9 +52,6 @@ export interface DeliveryThreadData {
   /** False for `ordering = "unordered"` (see DeliveryWorkerOptions.ordered). */
   ordered: boolean;
   owner: string;
-  /** The engine's write lock (write-lock.ts), shared with the main thread's connection. */
-  writeLock: SharedArrayBuffer;
-  autoCheckpoint: boolean;
   batchSize?: number;
   pollMs?: number;
 }
@@ -49,12 +71,7 @@ async function run(data: DeliveryThreadData): Promise<void> {
     post({ type: "log", level, obj, ...(msg !== undefined ? { msg } : {}) });
   const log: PipelineLog = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 
-  const store = openSqliteStore({
-    path: data.dbPath,
-    codec: codecFromEnv(data.keys, { insecure: data.insecure }),
-    writeLock: new WriteLock(data.writeLock),
-    autoCheckpoint: data.autoCheckpoint,
-  });
+  const store = await openThreadStore(data.database, codecFromEnv(data.keys, { insecure: data.insecure }));
   const connector = connectors.createOutbound(data.transport, data.name, data.settings, {
     log,
     loopback: new LoopbackHub(),
@@ -121,6 +138,16 @@ async function run(data: DeliveryThreadData): Promise<void> {
     }
   });
   post({ type: "ready" });
+}
+
+async function openThreadStore(db: ThreadDatabase, codec: BodyCodec): Promise<SqliteStore | PgStore> {
+  if (db.backend === "postgres") return openPgStore({ ...db.pg, poolSize: THREAD_PG_POOL, codec });
+  return openSqliteStore({
+    path: db.path,
+    codec,
+    writeLock: new WriteLock(db.writeLock),
+    autoCheckpoint: db.autoCheckpoint,
+  });
 }
 
 const data = workerData as DeliveryThreadData | undefined;

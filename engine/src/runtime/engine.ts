@@ -26,7 +26,7 @@ import {
 import { alertSnapshots } from "./alert-snapshot.js";
 import { type BundleStore, configKeyFromEnv, DbBundles, FileBundles } from "./bundle-store.js";
 import { ConfigVersions } from "./config-versions.js";
-import { type OffloadOptions, offloader } from "./offload.js";
+import { type OffloadDatabase, type OffloadOptions, offloader } from "./offload.js";
 import { formatProblemLine } from "./problems.js";
 import { guardedSwap } from "./removed-queued.js";
 import { openRuntimeStore, type RuntimeStore } from "./runtime-store.js";
@@ -72,12 +72,10 @@ export interface EngineOptions {
 function offloadSpec(
   opts: EngineOptions,
   env: NodeJS.ProcessEnv,
-  dbPath: string,
-  writeLock: WriteLock,
-  checkpointed: boolean,
+  database: OffloadDatabase,
 ): OffloadSpec | undefined {
   if (opts.offloadDelivery === false) return undefined;
-  const common = { dbPath, writeLock, autoCheckpoint: !checkpointed };
+  const common = { database };
   if (opts.codec) return opts.codec.encrypted ? undefined : { ...common, keys: {}, insecure: true };
   const keys: OffloadOptions["keys"] = {};
   if (env.MEFOR_STORE_KEY) keys.MEFOR_STORE_KEY = env.MEFOR_STORE_KEY;
@@ -85,7 +83,7 @@ function offloadSpec(
   return { ...common, keys, insecure: opts.insecureNoEncryption === true };
 }
 
-type OffloadSpec = Pick<OffloadOptions, "dbPath" | "keys" | "insecure" | "writeLock" | "autoCheckpoint">;
+type OffloadSpec = Pick<OffloadOptions, "database" | "keys" | "insecure">;
 
 export class EngineStartError extends Error {
   override name = "EngineStartError";
@@ -244,11 +242,21 @@ export class Engine {
           return undefined;
         },
       );
-      offload = offloadSpec(opts, env, runtime.path, writeLock, checkpointer !== undefined);
+      const database = {
+        backend: "sqlite",
+        path: runtime.path,
+        writeLock,
+        autoCheckpoint: checkpointer === undefined,
+      } as const;
+      offload = offloadSpec(opts, env, database);
+    } else {
+      // PostgreSQL: each delivery thread has a small pool of its own on the same schema (offload.ts);
+      // measured against delivery on this thread in docs/PERFORMANCE.md (2-5x the delivered rate).
+      offload = offloadSpec(opts, env, {
+        backend: "postgres",
+        pg: { ...runtime.pg, applicationName: `${runtime.pg.applicationName ?? "messagefoundry"}-delivery` },
+      });
     }
-    // PostgreSQL: delivery stays on this thread. Threads exist to take SQLite's synchronous round
-    // trips off the event loop; PostgreSQL's are asynchronous already, and a pool per thread would
-    // multiply the engine's connections.
     let engine: Engine | undefined;
     let bundles: BundleStore | undefined;
     try {

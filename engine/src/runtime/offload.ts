@@ -6,6 +6,8 @@
  * under load. In its own thread a lane runs at the destination's pace. Loopback outbounds stay on the
  * main thread (their hub is in-process), and so do outbounds with `reingressTo` (they hand each reply to
  * a loopback inbound through that hub), as do engines whose store codec cannot be rebuilt from keys.
+ * The thread opens the engine's database itself: the SQLite file (sharing the write lock), or on
+ * PostgreSQL a pool of THREAD_PG_POOL connections on the same schema.
  */
 import { Worker } from "node:worker_threads";
 import type { OutboundDef } from "../config/index.js";
@@ -13,19 +15,27 @@ import { DELIVERY_LEASE_MS, laneHandoff, type PipelineLog, workerOwner } from ".
 import type { Latencies } from "../pipeline/latency.js";
 import type { OffloadedDelivery } from "../pipeline/runner.js";
 import type { Running } from "../pipeline/supervisor.js";
-import type { Store, WriteLock } from "../store/index.js";
+import type { PgConnectionOptions, Store, WriteLock } from "../store/index.js";
 import { threadSource } from "../thread-source.js";
 import type { OutboundState } from "../transports/index.js";
-import type { DeliveryThreadData, FromThread, ToThread } from "./delivery-thread.js";
+import type { DeliveryThreadData, FromThread, ThreadDatabase, ToThread } from "./delivery-thread.js";
+
+/** The engine's database, as each delivery thread opens it. */
+export type OffloadDatabase =
+  | {
+      backend: "sqlite";
+      path: string;
+      /** The main connection's write lock, shared with each thread's connection. */
+      writeLock: WriteLock;
+      /** False when the engine's checkpoint thread copies the WAL back (see store/checkpointer.ts). */
+      autoCheckpoint: boolean;
+    }
+  | { backend: "postgres"; pg: PgConnectionOptions };
 
 export interface OffloadOptions {
-  dbPath: string;
+  database: OffloadDatabase;
   keys: DeliveryThreadData["keys"];
   insecure: boolean;
-  /** The main connection's write lock, shared with each thread's connection. */
-  writeLock: WriteLock;
-  /** False when the engine's checkpoint thread copies the WAL back (see store/checkpointer.ts). */
-  autoCheckpoint: boolean;
   store: Pick<Store, "onWake" | "attachHandoff">;
   log: PipelineLog;
   workers?: { batchSize?: number; pollMs?: number };
@@ -49,6 +59,17 @@ function reingresses(def: OutboundDef): boolean {
   return typeof to === "string" && to !== "";
 }
 
+/** Plain data for the thread: the SQLite write lock travels as its shared buffer. */
+function threadDatabase(db: OffloadDatabase): ThreadDatabase {
+  if (db.backend === "postgres") return db;
+  return {
+    backend: "sqlite",
+    path: db.path,
+    writeLock: db.writeLock.buffer,
+    autoCheckpoint: db.autoCheckpoint,
+  };
+}
+
 class ThreadedOutbound implements OffloadedDelivery {
   #state: OutboundState = { status: "idle", sent: 0, failed: 0, bytesOut: 0, bytesIn: 0 };
   readonly #owner: string;
@@ -69,7 +90,7 @@ class ThreadedOutbound implements OffloadedDelivery {
     const { def, opts } = this;
     const data: DeliveryThreadData = {
       kind: "mf-delivery",
-      dbPath: opts.dbPath,
+      database: threadDatabase(opts.database),
       keys: opts.keys,
       insecure: opts.insecure,
       name: def.name,
@@ -78,8 +99,6 @@ class ThreadedOutbound implements OffloadedDelivery {
       retry: def.options.retry,
       ordered: def.options.ordering !== "unordered",
       owner: this.#owner,
-      writeLock: opts.writeLock.buffer,
-      autoCheckpoint: opts.autoCheckpoint,
       ...opts.workers,
     };
     const worker = new Worker(threadSource(THREAD_URL), { eval: true, workerData: data });
@@ -101,7 +120,8 @@ class ThreadedOutbound implements OffloadedDelivery {
       const threadId = worker.threadId;
       worker.on("exit", (code) => {
         // A thread stopped mid-transaction must not leave the database locked for everyone else.
-        if (opts.writeLock.breakIfHeldBy(threadId))
+        const db = opts.database;
+        if (db.backend === "sqlite" && db.writeLock.breakIfHeldBy(threadId))
           opts.log.warn({ outbound: def.name }, "freed the write lock of an exited delivery thread");
         code === 0 ? resolve() : reject(new Error(`delivery thread exited with ${code}`));
       });

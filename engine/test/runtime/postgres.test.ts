@@ -67,12 +67,19 @@ describe("runtime: an engine on PostgreSQL", () => {
   const names = (e: Engine) => e.runner.registry?.graph.nodes.map((n) => n.name) ?? [];
 
   it("ACKs, stores and delivers messages, with its users, audit and versions in the database", async () => {
-    engine = await open();
+    const app = `mf_test_${randomBytes(6).toString("hex")}`;
+    engine = await open({ store: { backend: "postgres", pg: { ...pg.conn, applicationName: app } } });
     assert.equal(engine.runtime.kind, "postgres");
     const sender = await MllpSender.connect(inPort);
     for (const id of ["P1", "P2", "P3"]) assert.equal(await sender.send(adt(id)), "AA");
     sender.close();
     await until(() => sink.received.length === 3);
+    // The outbound delivered from its own thread, over that thread's own connections (offload.ts).
+    const delivery = await pg.pool.query(
+      "SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = $1",
+      [`${app}-delivery`],
+    );
+    assert.ok(Number(delivery.rows[0]?.n) >= 1, "no connection from the delivery thread");
     const counted = await pg.pool.query("SELECT COUNT(*)::int AS n FROM messages");
     assert.equal(counted.rows[0]?.n, 3);
     await engine.auth.recordAudit("engine", "key.rotate");
