@@ -16,8 +16,8 @@ import {
   storeMessages,
   storeMonitoring,
 } from "../api/index.js";
-import type { LogRing } from "../log-ring.js";
 import { ApiTokens, UserAdmin, UserSessions } from "../auth/index.js";
+import type { LogRing } from "../log-ring.js";
 import { ConfigVersionError, type ConfigVersions } from "./config-versions.js";
 import { describeConnections } from "./connection-states.js";
 import type { Engine } from "./engine.js";
