@@ -45,6 +45,7 @@ export function statsFromStore(s: StoreStats, at: number): EngineStats {
     connection: d.conn,
     pending: d.pending,
     claimed: d.claimed,
+    oldestAt: d.oldestAt,
   }));
   return { at, totals, connections, depth };
 }

@@ -544,7 +544,7 @@ const IMMEDIATE: Immediate = {
     (await first<{ reply: Buffer | null }>(q("SELECT reply FROM events WHERE id = $1", [id])))?.reply,
   depth: (q) =>
     rows(
-      q(`SELECT stage, conn, state, count(*) AS n FROM stage_rows
+      q(`SELECT stage, conn, state, count(*) AS n, min(created_at) AS oldest FROM stage_rows
          WHERE state IN ('pending', 'claimed') GROUP BY stage, conn, state`),
     ),
   counters: (q) =>

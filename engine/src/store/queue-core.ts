@@ -845,9 +845,10 @@ export class QueueCore implements Store {
         const key = `${r.stage}\u0000${r.conn}`;
         let d = depth.get(key);
         if (!d) {
-          d = { stage: r.stage, conn: r.conn, pending: 0, claimed: 0 };
+          d = { stage: r.stage, conn: r.conn, pending: 0, claimed: 0, oldestAt: r.oldest };
           depth.set(key, d);
         }
+        d.oldestAt = Math.min(d.oldestAt, r.oldest);
         if (r.state === "claimed") d.claimed += r.n;
         else d.pending += r.n;
       }

@@ -429,7 +429,7 @@ function prepare(db: Database.Database) {
     ),
     eventReply: db.prepare(`SELECT reply FROM events WHERE id = ?`).pluck(),
     depth: db.prepare(
-      `SELECT stage, conn, state, count(*) AS n FROM stage_rows
+      `SELECT stage, conn, state, count(*) AS n, min(created_at) AS oldest FROM stage_rows
        WHERE state IN ('pending', 'claimed') GROUP BY stage, conn, state`,
     ),
     counters: db.prepare(

@@ -309,7 +309,7 @@ export interface Statements {
   eventReply: { args: { id: number }; result: Buffer | null | undefined };
   depth: {
     args: Record<string, never>;
-    result: { stage: Stage; conn: string; state: RowState; n: number }[];
+    result: { stage: Stage; conn: string; state: RowState; n: number; oldest: number }[];
   };
   counters: { args: Record<string, never>; result: CounterRecord[] };
 }

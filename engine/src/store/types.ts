@@ -296,6 +296,8 @@ export interface QueueDepth {
    * its delivery worker as they arrive, so a lane's backlog counts here, not under `pending`.
    */
   claimed: number;
+  /** Epoch ms the oldest open row of (stage, conn) was queued (its created_at): how long the queue waits. */
+  oldestAt: number;
 }
 
 export interface StoreStats {

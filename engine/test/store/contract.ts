@@ -635,6 +635,7 @@ export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<S
 
     describe("monitoring and retention", () => {
       it("counts per connection and reports queue depth per stage and lane", async () => {
+        const startedAt = Date.now();
         for (const id of ["S1", "S2", "S3"])
           await t.store.enqueueIngress({ inbound: "IB_S", raw: buf(adt(id)) });
         await t.store.recordRejected({ inbound: "IB_S", raw: buf("bad"), error: "parse" });
@@ -649,13 +650,17 @@ export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<S
         assert.equal(c?.errored, 1);
         assert.equal(c?.unrouted, 1);
         assert.ok((c?.lastActivity ?? 0) > 0);
+        const depth = s.depth.sort((a, b) => a.stage.localeCompare(b.stage));
         assert.deepEqual(
-          s.depth.sort((a, b) => a.stage.localeCompare(b.stage)),
+          depth.map(({ oldestAt: _oldest, ...d }) => d),
           [
             { stage: "ingress", conn: "IB_S", pending: 1, claimed: 0 },
             { stage: "routed", conn: "IB_S", pending: 1, claimed: 0 },
           ],
         );
+        // How long each queue has waited: the oldest open row's queue time, for the metrics' age gauge.
+        for (const d of depth)
+          assert.ok(d.oldestAt >= startedAt && d.oldestAt <= Date.now(), `${d.stage} oldestAt`);
       });
 
       it("purges final messages past retention in batches and keeps in-flight ones", async () => {
