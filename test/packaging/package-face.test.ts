@@ -50,7 +50,15 @@ describe("package faces after build", () => {
         adt: isMessageType("ADT^A01"), bogus: isMessageType("ZZZ^Z99"), resolved }));
     `);
     const r = JSON.parse(out) as Record<string, unknown> & { resolved: string; MESSAGE_TYPES: string[] };
-    assert.deepEqual(r.DISPOSITIONS, ["RECEIVED", "ROUTED", "UNROUTED", "FILTERED", "PROCESSED", "ERROR"]);
+    assert.deepEqual(r.DISPOSITIONS, [
+      "RECEIVED",
+      "ROUTED",
+      "UNROUTED",
+      "FILTERED",
+      "PROCESSED",
+      "ERROR",
+      "DUPLICATE",
+    ]);
     assert.deepEqual(r.STAGES, ["ingress", "routed", "outbound"]);
     assert.ok(r.MESSAGE_TYPES.includes("ADT^A01") && r.MESSAGE_TYPES.includes("ORU^R01"));
     assert.equal(r.notFound, 404);
