@@ -105,14 +105,14 @@ export class QueueCore implements Store {
    * its rows is told that rows went past it, so its worker claims from the store.
    */
   #write<T>(fx: TxnEffects, body: () => Script<T>, durability: Durability = "relaxed"): T | Promise<T> {
-    const script = function* (): Script<T> {
-      const result = yield* body();
+    // The counters go in an epilogue script, not a wrapper around `body`: a `yield*` wrapper would
+    // resume one more generator for every statement of the transaction.
+    const bumps = function* (): Script<void> {
       for (const [conn, c] of fx.counters) {
         yield stmt("bumpCounters", { conn, deltas: COUNTERS.map((k) => c[k]), now: fx.now });
       }
-      return result;
     };
-    return then(this.#driver.transaction(script, durability), (result) => {
+    return then(this.#driver.transaction(body, durability, bumps), (result) => {
       const orphans: { owner: string; ids: number[] }[] = [];
       for (const [target, rows] of fx.handed) {
         const first = rows[0];
@@ -172,7 +172,8 @@ export class QueueCore implements Store {
         : [];
     const receipts: IngressReceipt[] = [];
     let r = 0;
-    for (const [i, item] of items.entries()) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as IngressInput | RejectedInput;
       const id = messageIds[i] as number;
       const error = "error" in item ? item.error : null;
       const disposition: Disposition = error === null ? "RECEIVED" : "ERROR";
@@ -194,16 +195,7 @@ export class QueueCore implements Store {
       if (error === null) {
         const rowId = rowIds[r++] as number;
         const target = this.#handTarget("ingress", item.inbound, fx);
-        yield this.#insertRow(fx, target, {
-          id: rowId,
-          messageId: id,
-          run: 1,
-          stage: "ingress",
-          conn: item.inbound,
-          handler: null,
-          parentId: null,
-          payload: null,
-        });
+        yield this.#insertRow(fx, target, rowId, id, 1, "ingress", item.inbound, null, null, null);
         if (target) {
           this.#hand(target, fx, {
             rowId,
@@ -421,20 +413,23 @@ export class QueueCore implements Store {
         handlers.length > 0
           ? ((yield stmt("nextIds", { table: "stage_rows", n: handlers.length })) as Result<"nextIds">)
           : [];
-      for (const [i, handler] of handlers.entries()) {
+      for (let i = 0; i < handlers.length; i++) {
+        const handler = handlers[i] as string;
         const id = ids[i] as number;
         // Handed on only with the claimed source row in hand (its payload is the routed rows' body).
         const target = res.source && this.#handTarget("routed", row.conn, fx);
-        yield this.#insertRow(fx, target, {
+        yield this.#insertRow(
+          fx,
+          target,
           id,
-          messageId: row.message_id,
-          run: row.run,
-          stage: "routed",
-          conn: row.conn,
+          row.message_id,
+          row.run,
+          "routed",
+          row.conn,
           handler,
-          parentId: res.rowId,
-          payload: null,
-        });
+          res.rowId,
+          null,
+        );
         if (target && res.source) {
           this.#hand(target, fx, { ...res.source, rowId: id, stage: "routed", handler, attempts: 0 });
         } else fx.wake("routed", row.conn);
@@ -474,19 +469,22 @@ export class QueueCore implements Store {
         res.sends.length > 0
           ? ((yield stmt("nextIds", { table: "stage_rows", n: res.sends.length })) as Result<"nextIds">)
           : [];
-      for (const [i, send] of res.sends.entries()) {
+      for (let i = 0; i < res.sends.length; i++) {
+        const send = res.sends[i] as (typeof res.sends)[number];
         const id = ids[i] as number;
         const target = res.source && this.#handTarget("outbound", send.outbound, fx);
-        yield this.#insertRow(fx, target, {
+        yield this.#insertRow(
+          fx,
+          target,
           id,
-          messageId: row.message_id,
-          run: row.run,
-          stage: "outbound",
-          conn: send.outbound,
-          handler: row.handler,
-          parentId: res.rowId,
-          payload: this.#codec.encode(send.payload, `stage_rows:${id}`),
-        });
+          row.message_id,
+          row.run,
+          "outbound",
+          send.outbound,
+          row.handler,
+          res.rowId,
+          this.#codec.encode(send.payload, `stage_rows:${id}`),
+        );
         if (target && res.source) {
           this.#hand(target, fx, {
             ...res.source,
@@ -604,7 +602,9 @@ export class QueueCore implements Store {
   *#closeHeld(fx: TxnEffects, owner: string, rows: HeldClose[]): Script<Map<number, ClosedRow>> {
     yield stmt("lockMessagesOfRows", { rowIds: rows.map((r) => r.id) });
     const closed = (yield stmt("closeHeld", { owner, now: fx.now, rows })) as Result<"closeHeld">;
-    return new Map(closed.map((r) => [r.id, r]));
+    const byId = new Map<number, ClosedRow>();
+    for (const r of closed) byId.set(r.id, r);
+    return byId;
   }
 
   /** History and message error for a row that `#closeHeld` just dead-lettered. */
@@ -659,16 +659,7 @@ export class QueueCore implements Store {
         const runNo = m.run + 1;
         yield stmt("startRun", { id: messageId, run: runNo, disposition: "RECEIVED", now: fx.now });
         const [rowId = 0] = (yield stmt("nextIds", { table: "stage_rows", n: 1 })) as Result<"nextIds">;
-        yield core.#insertRow(fx, undefined, {
-          id: rowId,
-          messageId,
-          run: runNo,
-          stage: "ingress",
-          conn: m.inbound,
-          handler: null,
-          parentId: null,
-          payload: null,
-        });
+        yield core.#insertRow(fx, undefined, rowId, messageId, runNo, "ingress", m.inbound, null, null, null);
         yield* core.#event(fx, messageId, rowId, "replayed", "ingress", m.inbound, `run ${runNo}`);
         fx.wake("ingress", m.inbound);
         return true;
@@ -687,16 +678,18 @@ export class QueueCore implements Store {
         if (row.state === "pending" || row.state === "claimed") return undefined;
         const plain = core.#codec.decode(row.payload, `stage_rows:${rowId}`);
         const [id = 0] = (yield stmt("nextIds", { table: "stage_rows", n: 1 })) as Result<"nextIds">;
-        yield core.#insertRow(fx, undefined, {
+        yield core.#insertRow(
+          fx,
+          undefined,
           id,
-          messageId: row.message_id,
-          run: row.current_run,
-          stage: "outbound",
-          conn: row.conn,
-          handler: row.handler,
-          parentId: row.parent_id,
-          payload: core.#codec.encode(plain, `stage_rows:${id}`),
-        });
+          row.message_id,
+          row.current_run,
+          "outbound",
+          row.conn,
+          row.handler,
+          row.parent_id,
+          core.#codec.encode(plain, `stage_rows:${id}`),
+        );
         yield stmt("markReplaced", { id: rowId, now: fx.now });
         yield* core.#event(fx, row.message_id, id, "resent", "outbound", row.conn, `copy of row ${rowId}`);
         yield stmt("setMessageError", { id: row.message_id, error: null, now: fx.now });
@@ -950,31 +943,31 @@ export class QueueCore implements Store {
 
   // ---- row writers --------------------------------------------------------------------------------
 
-  /** A stage row, pending — or already claimed for a handoff target (owner, lease from now). */
+  /**
+   * A stage row, pending — or already claimed for a handoff target (owner, lease from now).
+   * Positional, not an object: this runs for every row of every message.
+   */
   #insertRow(
     fx: TxnEffects,
     target: HandoffTarget | undefined,
-    row: {
-      id: number;
-      messageId: number;
-      run: number;
-      stage: Stage;
-      conn: string;
-      handler: string | null;
-      parentId: number | null;
-      payload: Buffer | null;
-    },
+    id: number,
+    messageId: number,
+    run: number,
+    stage: Stage,
+    conn: string,
+    handler: string | null,
+    parentId: number | null,
+    payload: Buffer | null,
   ): Request {
-    // Spelled out, not spread: this runs for every row of every message.
     return stmt("insertRow", {
-      id: row.id,
-      messageId: row.messageId,
-      run: row.run,
-      stage: row.stage,
-      conn: row.conn,
-      handler: row.handler,
-      parentId: row.parentId,
-      payload: row.payload,
+      id,
+      messageId,
+      run,
+      stage,
+      conn,
+      handler,
+      parentId,
+      payload,
       claimedBy: target ? target.owner : null,
       leaseUntil: target ? fx.now + target.leaseMs : null,
       now: fx.now,
@@ -991,7 +984,8 @@ export class QueueCore implements Store {
     detail: string | null,
     reply?: Buffer,
   ): Script<void> {
-    const [id = 0] = (yield stmt("nextIds", { table: "events", n: 1 })) as Result<"nextIds">;
+    // Indexed, not destructured: `[id] =` runs the array iterator, for every event.
+    const id = ((yield stmt("nextIds", { table: "events", n: 1 })) as Result<"nextIds">)[0] as number;
     yield stmt("insertEvent", {
       id,
       messageId,

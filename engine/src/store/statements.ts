@@ -338,7 +338,8 @@ export type Durability = "durable" | "relaxed";
 export interface Driver {
   /** Intake batches that may commit at once (1: one after the other; see GroupCommitter). */
   readonly concurrentBatches: number;
-  transaction<T>(script: () => Script<T>, durability: Durability): T | Promise<T>;
+  /** Runs `script`, then `after` (run once `script` returned), in one transaction. */
+  transaction<T>(script: () => Script<T>, durability: Durability, after: () => Script<void>): T | Promise<T>;
   read<T>(script: () => Script<T>): T | Promise<T>;
   close(): void | Promise<void>;
 }
