@@ -166,6 +166,7 @@ export class QueueCore implements Store {
   *#arrivals(items: readonly (IngressInput | RejectedInput)[], fx: TxnEffects): Script<IngressReceipt[]> {
     const messageIds = (yield stmt("nextIds", { table: "messages", n: items.length })) as Result<"nextIds">;
     const accepted = items.filter((item) => !("error" in item)).length;
+    yield* this.#reserveEvents(fx, items.length - accepted); // a "rejected" event each
     const rowIds =
       accepted > 0
         ? ((yield stmt("nextIds", { table: "stage_rows", n: accepted })) as Result<"nextIds">)
@@ -214,7 +215,7 @@ export class QueueCore implements Store {
         } else fx.wake("ingress", item.inbound);
       } else {
         fx.count(item.inbound, "errored");
-        yield* this.#event(fx, id, null, "rejected", null, item.inbound, error);
+        yield this.#event(fx, id, null, "rejected", null, item.inbound, error);
       }
       receipts.push({ messageId: id, disposition });
     }
@@ -321,6 +322,7 @@ export class QueueCore implements Store {
     }
     if (fx && undecryptable.length > 0) {
       yield stmt("lockMessages", { ids: undecryptable.map((u) => u.messageId).sort((a, b) => a - b) });
+      yield* this.#reserveEvents(fx, undecryptable.length);
       for (const u of undecryptable) {
         const error = `undecryptable: ${u.cause.message}`;
         yield stmt("closeRow", {
@@ -330,7 +332,7 @@ export class QueueCore implements Store {
           now,
         });
         yield this.#setMessageError(fx, u.messageId, error);
-        yield* this.#event(fx, u.messageId, u.id, "dead-letter", stage, conn, error);
+        yield this.#event(fx, u.messageId, u.id, "dead-letter", stage, conn, error);
         if (stage === "outbound") fx.count(conn, "failed");
       }
       yield* this.#finalize(
@@ -397,6 +399,20 @@ export class QueueCore implements Store {
       owner,
       results.map((res) => this.#close(res.rowId, "error" in res ? res.error : null, 0)),
     );
+    // An event per closed row, and the UNROUTED disposition's event where no handler was selected.
+    // Ids for the transaction's rows in one statement, not one per message (an upper bound: duplicates
+    // are dropped below; an id left over is never used).
+    let events = closed.size;
+    let rows = 0;
+    for (const res of results) {
+      if ("error" in res || !closed.has(res.rowId)) continue;
+      if (res.handlers.length === 0) events++;
+      rows += res.handlers.length;
+    }
+    yield* this.#reserveEvents(fx, events);
+    const ids =
+      rows > 0 ? ((yield stmt("nextIds", { table: "stage_rows", n: rows })) as Result<"nextIds">) : [];
+    let next = 0;
     const finalize: number[] = [];
     let applied = 0;
     for (const res of results) {
@@ -409,13 +425,9 @@ export class QueueCore implements Store {
         continue;
       }
       const handlers = [...new Set(res.handlers)];
-      const ids =
-        handlers.length > 0
-          ? ((yield stmt("nextIds", { table: "stage_rows", n: handlers.length })) as Result<"nextIds">)
-          : [];
       for (let i = 0; i < handlers.length; i++) {
         const handler = handlers[i] as string;
-        const id = ids[i] as number;
+        const id = ids[next++] as number;
         // Handed on only with the claimed source row in hand (its payload is the routed rows' body).
         const target = res.source && this.#handTarget("routed", row.conn, fx);
         yield this.#insertRow(
@@ -434,7 +446,7 @@ export class QueueCore implements Store {
           this.#hand(target, fx, { ...res.source, rowId: id, stage: "routed", handler, attempts: 0 });
         } else fx.wake("routed", row.conn);
       }
-      yield* this.#event(fx, row.message_id, res.rowId, "routed", "ingress", row.conn, handlers.join(","));
+      yield this.#event(fx, row.message_id, res.rowId, "routed", "ingress", row.conn, handlers.join(","));
       // The finalizer shortcut: the run's only other row is the ingress row just closed, so the
       // answer is known without reading the tallies — ROUTED, or UNROUTED when no handler was selected.
       yield* this.#setDisposition(fx, row.message_id, row.conn, handlers.length > 0 ? "ROUTED" : "UNROUTED");
@@ -454,6 +466,12 @@ export class QueueCore implements Store {
       owner,
       results.map((res) => this.#close(res.rowId, "error" in res ? res.error : null, 0)),
     );
+    yield* this.#reserveEvents(fx, closed.size); // "transformed" or "transform-error"
+    let rows = 0;
+    for (const res of results) if (!("error" in res) && closed.has(res.rowId)) rows += res.sends.length;
+    const ids =
+      rows > 0 ? ((yield stmt("nextIds", { table: "stage_rows", n: rows })) as Result<"nextIds">) : [];
+    let next = 0;
     const finalize: number[] = [];
     let applied = 0;
     for (const res of results) {
@@ -465,13 +483,9 @@ export class QueueCore implements Store {
         finalize.push(row.message_id);
         continue;
       }
-      const ids =
-        res.sends.length > 0
-          ? ((yield stmt("nextIds", { table: "stage_rows", n: res.sends.length })) as Result<"nextIds">)
-          : [];
       for (let i = 0; i < res.sends.length; i++) {
         const send = res.sends[i] as (typeof res.sends)[number];
-        const id = ids[i] as number;
+        const id = ids[next++] as number;
         const target = res.source && this.#handTarget("outbound", send.outbound, fx);
         yield this.#insertRow(
           fx,
@@ -497,7 +511,7 @@ export class QueueCore implements Store {
         } else fx.wake("outbound", send.outbound);
       }
       const sent = res.sends.length === 0 ? "filtered" : res.sends.map((x) => x.outbound).join(",");
-      yield* this.#event(
+      yield this.#event(
         fx,
         row.message_id,
         res.rowId,
@@ -531,6 +545,7 @@ export class QueueCore implements Store {
           : close;
       }),
     );
+    yield* this.#reserveEvents(fx, closed.size); // one event per closed row
     const finalize: number[] = [];
     let applied = 0;
     for (const res of results) {
@@ -539,7 +554,7 @@ export class QueueCore implements Store {
       applied++;
       const attempt = row.attempts;
       if (res.status === "ok") {
-        yield* this.#event(
+        yield this.#event(
           fx,
           row.message_id,
           res.rowId,
@@ -553,7 +568,7 @@ export class QueueCore implements Store {
         finalize.push(row.message_id);
       } else if (res.status === "retry") {
         const detail = `attempt ${attempt}: ${res.error}`;
-        yield* this.#event(
+        yield this.#event(
           fx,
           row.message_id,
           res.rowId,
@@ -566,7 +581,7 @@ export class QueueCore implements Store {
       } else {
         yield this.#setMessageError(fx, row.message_id, res.error);
         const detail = `attempt ${attempt}: ${res.error}`;
-        yield* this.#event(
+        yield this.#event(
           fx,
           row.message_id,
           res.rowId,
@@ -611,7 +626,7 @@ export class QueueCore implements Store {
   *#failed(fx: TxnEffects, row: ClosedRow, kind: EventKind, error: string): Script<void> {
     yield this.#setMessageError(fx, row.message_id, error);
     const detail = row.stage === "routed" ? `${row.handler}: ${error}` : error;
-    yield* this.#event(fx, row.message_id, row.id, kind, row.stage, row.conn, detail);
+    yield this.#event(fx, row.message_id, row.id, kind, row.stage, row.conn, detail);
   }
 
   // ---- the finalizer ------------------------------------------------------------------------------
@@ -627,14 +642,17 @@ export class QueueCore implements Store {
     const tallies = (yield stmt("tallies", { messageIds: ids })) as Result<"tallies">;
     // One message (a delivery batch's usual case per message) needs no grouping.
     const byMessage = ids.length === 1 ? undefined : groupByMessage(tallies);
+    const changes: { id: number; inbound: string; next: Disposition }[] = [];
     for (const id of ids) {
       const list = byMessage ? byMessage.get(id) : tallies;
       const m = list?.[0];
       if (!list || !m) continue;
       // A message without rows in its run comes back as one row with n = 0, which the rule skips.
       const next = decideDisposition(list as readonly RowTally[]);
-      if (next !== m.disposition) yield* this.#setDisposition(fx, id, m.inbound, next);
+      if (next !== m.disposition) changes.push({ id, inbound: m.inbound, next });
     }
+    yield* this.#reserveEvents(fx, changes.length);
+    for (const c of changes) yield* this.#setDisposition(fx, c.id, c.inbound, c.next);
   }
 
   *#setDisposition(fx: TxnEffects, messageId: number, inbound: string, next: Disposition): Script<void> {
@@ -642,7 +660,7 @@ export class QueueCore implements Store {
     const counter = FINAL_COUNTER[next];
     if (counter) {
       fx.count(inbound, counter);
-      yield* this.#event(fx, messageId, null, "disposition", null, inbound, next);
+      yield this.#event(fx, messageId, null, "disposition", null, inbound, next);
     }
   }
 
@@ -660,7 +678,8 @@ export class QueueCore implements Store {
         yield stmt("startRun", { id: messageId, run: runNo, disposition: "RECEIVED", now: fx.now });
         const [rowId = 0] = (yield stmt("nextIds", { table: "stage_rows", n: 1 })) as Result<"nextIds">;
         yield core.#insertRow(fx, undefined, rowId, messageId, runNo, "ingress", m.inbound, null, null, null);
-        yield* core.#event(fx, messageId, rowId, "replayed", "ingress", m.inbound, `run ${runNo}`);
+        yield* core.#reserveEvents(fx, 1);
+        yield core.#event(fx, messageId, rowId, "replayed", "ingress", m.inbound, `run ${runNo}`);
         fx.wake("ingress", m.inbound);
         return true;
       }),
@@ -691,7 +710,8 @@ export class QueueCore implements Store {
           core.#codec.encode(plain, `stage_rows:${id}`),
         );
         yield stmt("markReplaced", { id: rowId, now: fx.now });
-        yield* core.#event(fx, row.message_id, id, "resent", "outbound", row.conn, `copy of row ${rowId}`);
+        yield* core.#reserveEvents(fx, 1);
+        yield core.#event(fx, row.message_id, id, "resent", "outbound", row.conn, `copy of row ${rowId}`);
         yield stmt("setMessageError", { id: row.message_id, error: null, now: fx.now });
         yield* core.#finalize(fx, [row.message_id]);
         fx.wake("outbound", row.conn);
@@ -707,6 +727,7 @@ export class QueueCore implements Store {
       this.#write(fx, function* () {
         yield stmt("lockMessages", { ids: [messageId] });
         const rows = (yield stmt("openRowsOfMessage", { messageId })) as Result<"openRowsOfMessage">;
+        yield* core.#reserveEvents(fx, rows.length);
         for (const r of rows) yield* core.#cancel(fx, messageId, r);
         yield* core.#finalize(fx, rows.length > 0 ? [messageId] : []);
         return rows.length;
@@ -722,6 +743,7 @@ export class QueueCore implements Store {
         yield stmt("lockMessagesOfRows", { rowIds: [rowId] });
         const r = (yield stmt("rowState", { rowId })) as Result<"rowState">;
         if (!r || (r.state !== "pending" && r.state !== "claimed")) return false;
+        yield* core.#reserveEvents(fx, 1);
         yield* core.#cancel(fx, r.message_id, { id: rowId, stage: r.stage, conn: r.conn });
         yield* core.#finalize(fx, [r.message_id]);
         return true;
@@ -737,7 +759,7 @@ export class QueueCore implements Store {
       now: fx.now,
     });
     yield this.#setMessageError(fx, messageId, CANCELLED);
-    yield* this.#event(fx, messageId, r.id, "cancelled", r.stage, r.conn, null);
+    yield this.#event(fx, messageId, r.id, "cancelled", r.stage, r.conn, null);
     // A delivery worker may be sleeping on this row's backoff: wake it so the lane moves on.
     fx.wake(r.stage, r.conn);
   }
@@ -974,7 +996,17 @@ export class QueueCore implements Store {
     });
   }
 
-  *#event(
+  /**
+   * Event ids come from a reservation the script made beforehand (`#reserveEvents`): one statement
+   * per transaction step instead of one per event, and no generator per event.
+   */
+  *#reserveEvents(fx: TxnEffects, n: number): Script<void> {
+    if (n <= 0 || fx.eventIds.length - fx.eventNext >= n) return;
+    fx.eventIds = (yield stmt("nextIds", { table: "events", n })) as Result<"nextIds">;
+    fx.eventNext = 0;
+  }
+
+  #event(
     fx: TxnEffects,
     messageId: number,
     rowId: number | null,
@@ -983,10 +1015,10 @@ export class QueueCore implements Store {
     conn: string | null,
     detail: string | null,
     reply?: Buffer,
-  ): Script<void> {
-    // Indexed, not destructured: `[id] =` runs the array iterator, for every event.
-    const id = ((yield stmt("nextIds", { table: "events", n: 1 })) as Result<"nextIds">)[0] as number;
-    yield stmt("insertEvent", {
+  ): Request {
+    const id = fx.eventIds[fx.eventNext++];
+    if (id === undefined) throw new Error(`store: no event id reserved for a ${kind} event`);
+    return stmt("insertEvent", {
       id,
       messageId,
       rowId,
