@@ -642,17 +642,15 @@ export class QueueCore implements Store {
     const tallies = (yield stmt("tallies", { messageIds: ids })) as Result<"tallies">;
     // One message (a delivery batch's usual case per message) needs no grouping.
     const byMessage = ids.length === 1 ? undefined : groupByMessage(tallies);
-    const changes: { id: number; inbound: string; next: Disposition }[] = [];
+    yield* this.#reserveEvents(fx, ids.length); // at most one disposition event per message
     for (const id of ids) {
       const list = byMessage ? byMessage.get(id) : tallies;
       const m = list?.[0];
       if (!list || !m) continue;
       // A message without rows in its run comes back as one row with n = 0, which the rule skips.
       const next = decideDisposition(list as readonly RowTally[]);
-      if (next !== m.disposition) changes.push({ id, inbound: m.inbound, next });
+      if (next !== m.disposition) yield* this.#setDisposition(fx, id, m.inbound, next);
     }
-    yield* this.#reserveEvents(fx, changes.length);
-    for (const c of changes) yield* this.#setDisposition(fx, c.id, c.inbound, c.next);
   }
 
   *#setDisposition(fx: TxnEffects, messageId: number, inbound: string, next: Disposition): Script<void> {
