@@ -449,7 +449,10 @@ export class QueueCore implements Store {
       yield this.#event(fx, row.message_id, res.rowId, "routed", "ingress", row.conn, handlers.join(","));
       // The finalizer shortcut: the run's only other row is the ingress row just closed, so the
       // answer is known without reading the tallies — ROUTED, or UNROUTED when no handler was selected.
-      yield* this.#setDisposition(fx, row.message_id, row.conn, handlers.length > 0 ? "ROUTED" : "UNROUTED");
+      const routed = handlers.length > 0 ? "ROUTED" : "UNROUTED";
+      yield this.#setDisposition(fx, row.message_id, routed);
+      const event = this.#dispositionEvent(fx, row.message_id, row.conn, routed);
+      if (event) yield event;
     }
     yield* this.#finalize(fx, finalize);
     return applied;
@@ -649,17 +652,32 @@ export class QueueCore implements Store {
       if (!list || !m) continue;
       // A message without rows in its run comes back as one row with n = 0, which the rule skips.
       const next = decideDisposition(list as readonly RowTally[]);
-      if (next !== m.disposition) yield* this.#setDisposition(fx, id, m.inbound, next);
+      if (next === m.disposition) continue;
+      yield this.#setDisposition(fx, id, next);
+      const event = this.#dispositionEvent(fx, id, m.inbound, next);
+      if (event) yield event;
     }
   }
 
-  *#setDisposition(fx: TxnEffects, messageId: number, inbound: string, next: Disposition): Script<void> {
-    yield stmt("setDisposition", { id: messageId, disposition: next, now: fx.now });
+  /**
+   * A disposition change: the update, then (`#dispositionEvent`) its history entry when it is final.
+   * Two plain statements, not a nested script: this runs for nearly every message twice.
+   */
+  #setDisposition(fx: TxnEffects, messageId: number, next: Disposition): Request {
+    return stmt("setDisposition", { id: messageId, disposition: next, now: fx.now });
+  }
+
+  /** The final disposition's counter and event (from the reservation), or undefined when not final. */
+  #dispositionEvent(
+    fx: TxnEffects,
+    messageId: number,
+    inbound: string,
+    next: Disposition,
+  ): Request | undefined {
     const counter = FINAL_COUNTER[next];
-    if (counter) {
-      fx.count(inbound, counter);
-      yield this.#event(fx, messageId, null, "disposition", null, inbound, next);
-    }
+    if (!counter) return undefined;
+    fx.count(inbound, counter);
+    return this.#event(fx, messageId, null, "disposition", null, inbound, next);
   }
 
   // ---- operator actions -----------------------------------------------------------------------------
