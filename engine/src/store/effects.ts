@@ -39,6 +39,9 @@ export class TxnEffects {
   room = new Map<HandoffTarget, number>();
   /** Targets whose rows this transaction inserted pending (room ran out): told after commit. */
   overflowed = new Set<HandoffTarget>();
+  /** Event ids reserved ahead by the running script (queue-core `#reserveEvents`), and the next unused. */
+  eventIds: readonly number[] = [];
+  eventNext = 0;
   constructor(readonly now: number) {}
   count(conn: string, counter: Counter): void {
     let c = this.counters.get(conn);

@@ -696,7 +696,11 @@ class PgDriver implements Driver {
     this.pool = pool;
   }
 
-  async transaction<T>(script: () => Script<T>, durability: Durability): Promise<T> {
+  async transaction<T>(
+    script: () => Script<T>,
+    durability: Durability,
+    after: () => Script<void>,
+  ): Promise<T> {
     const c = await this.pool.connect();
     // A connection lost between two statements emits 'error' on the client; the next query rejects
     // anyway, so the event only needs a listener (an unheard 'error' event would crash the process).
@@ -719,7 +723,7 @@ class PgDriver implements Driver {
     const q: Query = (text, values) => send([inline(text, values)]);
     let broken: Error | undefined;
     try {
-      const result = await drive(script(), (req) => {
+      const exec = (req: Request): unknown => {
         if (req.op === "nextIds") {
           const { table, n } = req.args as Args<"nextIds">;
           return this.#ids.take(table, n, q);
@@ -736,7 +740,9 @@ class PgDriver implements Driver {
           return undefined;
         }
         return (IMMEDIATE[req.op] as (q: Query, args: unknown) => Promise<unknown>)(q, req.args);
-      });
+      };
+      const result = await drive(script(), exec);
+      await drive(after(), exec);
       if (begun) await send(["COMMIT"]);
       else if (!pending.empty && durability === "durable") {
         // Only writes (the intake batch): one statement of data-modifying CTEs, atomic without

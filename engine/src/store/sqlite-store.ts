@@ -78,6 +78,12 @@ class SqliteDriver implements Driver {
     this.#lock = lock;
     this.#s = prepare(db);
     this.#statements = statements(db, this.#s, (table, n) => this.#nextIds(table, n));
+    this.#immediate = db.transaction((script: Script<unknown>, after: Script<void>): unknown => {
+      const result = drive(script, this.#exec);
+      drive(after, this.#exec);
+      for (const [table, next] of this.#ids) this.#s.saveSeq.run(table, next - 1);
+      return result;
+    }).immediate;
   }
 
   readonly #exec = (req: Request): unknown =>
@@ -86,24 +92,21 @@ class SqliteDriver implements Driver {
   /**
    * BEGIN IMMEDIATE: every transaction here writes, and a deferred one that reads first (ids, claims)
    * cannot be upgraded once another connection (a delivery thread, the CLI) has committed — SQLite
-   * answers SQLITE_BUSY at once instead of waiting out busy_timeout.
+   * answers SQLITE_BUSY at once instead of waiting out busy_timeout. Made once: better-sqlite3 builds
+   * several wrapper functions per `db.transaction(…)` call.
    */
-  transaction<T>(script: () => Script<T>, durability: Durability): T {
+  readonly #immediate: (script: Script<unknown>, after: Script<void>) => unknown;
+
+  transaction<T>(script: () => Script<T>, durability: Durability, after: () => Script<void>): T {
     const durable = durability === "durable";
-    if (durable) this.#db.pragma("synchronous = FULL");
+    if (durable) this.#s.syncFull.run();
     this.#lock?.acquire();
     try {
-      return this.#db
-        .transaction(() => {
-          const result = drive(script(), this.#exec);
-          for (const [table, next] of this.#ids) this.#s.saveSeq.run(table, next - 1);
-          return result;
-        })
-        .immediate();
+      return this.#immediate(script(), after()) as T;
     } finally {
       this.#ids.clear();
       this.#lock?.release();
-      if (durable) this.#db.pragma("synchronous = NORMAL");
+      if (durable) this.#s.syncNormal.run();
     }
   }
 
@@ -253,7 +256,12 @@ function statements(
     closeRow: ({ id, state, error, now }) => {
       s.closeRow.run(state, error, now, id);
     },
-    tallies: ({ messageIds }) => messageIds.flatMap((id) => s.tallies.all(id) as TallyRecord[]),
+    tallies: ({ messageIds }) => {
+      if (messageIds.length === 1) return s.tallies.all(messageIds[0]) as TallyRecord[];
+      const all: TallyRecord[] = [];
+      for (const id of messageIds) for (const t of s.tallies.all(id) as TallyRecord[]) all.push(t);
+      return all;
+    },
     setDisposition: ({ id, disposition, now }) => {
       s.setDisposition.run(disposition, now, id);
     },
@@ -319,6 +327,9 @@ function prepare(db: Database.Database) {
   const maxId = (table: string) => db.prepare(`SELECT max(id) FROM ${table}`).pluck();
   return {
     maxId: { messages: maxId("messages"), stage_rows: maxId("stage_rows"), events: maxId("events") },
+    // Prepared once: `db.pragma(…)` prepares its statement on every call (one per intake batch).
+    syncFull: db.prepare("PRAGMA synchronous = FULL"),
+    syncNormal: db.prepare("PRAGMA synchronous = NORMAL"),
     readSeq: db.prepare("SELECT last FROM id_seq WHERE name = ?").pluck(),
     saveSeq: db.prepare(
       `INSERT INTO id_seq (name, last) VALUES (?, ?)

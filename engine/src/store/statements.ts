@@ -326,12 +326,19 @@ export interface Request<K extends StatementName = StatementName> {
 /** A transaction script: yields statements, receives their results, returns T. */
 export type Script<T> = Generator<Request, T, unknown>;
 
+/** The one request object every `stmt` fills in (see there). */
+const request: { op: StatementName; args: unknown } = { op: "nextIds", args: undefined };
+
 /**
  * One statement inside a script: `const rows = (yield stmt("closeHeld", {...})) as Result<"closeHeld">`.
- * A plain request object, no generator per statement: the hot path allocates little.
+ * No generator and no object per statement (on SQLite every message runs a dozen): the request is one
+ * shared object, valid until the next `stmt` call. A driver reads `op` and `args` as soon as the
+ * statement is yielded — before any script can run again — and keeps the args, never the request.
  */
 export function stmt<K extends StatementName>(op: K, args: Args<K>): Request {
-  return { op, args } as Request;
+  request.op = op;
+  request.args = args;
+  return request as Request;
 }
 
 /** A whole script of one statement (`() => run("getCursor", { conn })`). */
@@ -352,7 +359,8 @@ export type Durability = "durable" | "relaxed";
 export interface Driver {
   /** Intake batches that may commit at once (1: one after the other; see GroupCommitter). */
   readonly concurrentBatches: number;
-  transaction<T>(script: () => Script<T>, durability: Durability): T | Promise<T>;
+  /** Runs `script`, then `after` (run once `script` returned), in one transaction. */
+  transaction<T>(script: () => Script<T>, durability: Durability, after: () => Script<void>): T | Promise<T>;
   read<T>(script: () => Script<T>): T | Promise<T>;
   close(): void | Promise<void>;
 }
