@@ -166,7 +166,11 @@ export class QueueCore implements Store {
   *#arrivals(items: readonly (IngressInput | RejectedInput)[], fx: TxnEffects): Script<IngressReceipt[]> {
     const messageIds = (yield stmt("nextIds", { table: "messages", n: items.length })) as Result<"nextIds">;
     const accepted = items.filter((item) => !("error" in item)).length;
-    yield* this.#reserveEvents(fx, items.length - accepted); // a "rejected" event each
+    // A "rejected" event each, and a "duplicate" event for each arrival that may turn out a repeat.
+    const maybeDuplicates = items.filter(
+      (item) => !("error" in item) && item.dedupe && item.controlId,
+    ).length;
+    yield* this.#reserveEvents(fx, items.length - accepted + maybeDuplicates);
     const rowIds =
       accepted > 0
         ? ((yield stmt("nextIds", { table: "stage_rows", n: accepted })) as Result<"nextIds">)
@@ -208,9 +212,9 @@ export class QueueCore implements Store {
         yield stmt("insertIdentifiers", { messageId: id, tokens: item.identifiers });
       fx.count(item.inbound, "received");
       if (duplicateOf !== undefined) {
-        // Recorded and counted, never routed again (its stage-row id stays unused: ids are never reused).
+        // Recorded and counted, never routed again (no stage row).
         fx.count(item.inbound, "duplicates");
-        yield* this.#event(fx, id, null, "duplicate", null, item.inbound, `of message ${duplicateOf}`);
+        yield this.#event(fx, id, null, "duplicate", null, item.inbound, `of message ${duplicateOf}`);
         receipts.push({ messageId: id, disposition, duplicateOf });
         continue;
       }
