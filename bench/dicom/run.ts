@@ -13,13 +13,12 @@ import type { ChildProcess } from "node:child_process";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { dcmtkBin, orthancBinary, startOrthanc, startStorescp } from "@messagefoundry/test-services";
 import { createInbound, createOutbound } from "../../engine/src/transports/index.js";
-import { freePort, until } from "../../engine/test/support/fixtures.js";
+import { freePort, portOpen, until } from "../../engine/test/support/fixtures.js";
 import { syntheticInstance } from "../../engine/test/transports/dicom-fixtures.js";
 import { serve } from "../../test/e2e-engine/serve.js";
 
@@ -67,17 +66,7 @@ async function main(): Promise<void> {
   });
   const child: ChildProcess = serve(dir, join(dir, "engine.db"), randomBytes(32).toString("base64"));
   try {
-    await until(
-      () =>
-        new Promise<boolean>((resolve) => {
-          const s = net.connect({ host: "127.0.0.1", port: inPort }, () => {
-            s.destroy();
-            resolve(true);
-          });
-          s.on("error", () => resolve(false));
-        }),
-      50,
-    );
+    await until(() => portOpen(inPort), 50);
     const cpu0 = cpuMs(child.pid!);
     const t0 = performance.now();
     await run(join(bin, "storescu"), ["-aec", "MEFOR", "127.0.0.1", String(inPort), ...files], {

@@ -12,13 +12,13 @@ import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
+import type net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { smtpService, startSmtpServer, useService } from "@messagefoundry/test-services";
 import * as soap from "soap";
-import { freePort, until } from "../../engine/test/support/fixtures.js";
+import { freePort, portOpen, until } from "../../engine/test/support/fixtures.js";
 import { selfSignedCert } from "../../engine/test/transports/helpers.js";
 import { serve } from "../../test/e2e-engine/serve.js";
 
@@ -86,17 +86,7 @@ async function main(): Promise<void> {
   );
   const child: ChildProcess = serve(dir, join(dir, "engine.db"), randomBytes(32).toString("base64"));
   try {
-    await until(
-      () =>
-        new Promise<boolean>((resolve) => {
-          const s = net.connect({ host: "127.0.0.1", port: inPort }, () => {
-            s.destroy();
-            resolve(true);
-          });
-          s.on("error", () => resolve(false));
-        }),
-      50,
-    );
+    await until(() => portOpen(inPort), 50);
     const url = `http://127.0.0.1:${inPort}/in`;
     const cpu0 = cpuMs(child.pid!);
     const t0 = performance.now();

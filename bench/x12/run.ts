@@ -12,10 +12,9 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, until } from "../../engine/test/support/fixtures.js";
+import { freePort, portOpen, until } from "../../engine/test/support/fixtures.js";
 import {
   payerAnswer,
   inquiries as synthetic270s,
@@ -66,17 +65,7 @@ async function main(): Promise<void> {
   const inquiries = synthetic270s(MESSAGES, "bench-x12");
   const child: ChildProcess = serve(dir, join(dir, "engine.db"), randomBytes(32).toString("base64"));
   try {
-    await until(
-      () =>
-        new Promise<boolean>((resolve) => {
-          const s = net.connect({ host: "127.0.0.1", port: inPort }, () => {
-            s.destroy();
-            resolve(true);
-          });
-          s.on("error", () => resolve(false));
-        }),
-      50,
-    );
+    await until(() => portOpen(inPort), 50);
     const cpu0 = cpuMs(child.pid!);
     const t0 = performance.now();
     let next = 0;

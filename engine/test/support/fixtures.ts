@@ -32,3 +32,14 @@ export function tempDir(prefix = "mf-test-"): { dir: string; cleanup(): void } {
 export async function until(cond: () => boolean | Promise<boolean>, stepMs = 10): Promise<void> {
   while (!(await cond())) await new Promise((r) => setTimeout(r, stepMs));
 }
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port` now (one attempt). */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = net.connect({ host: "127.0.0.1", port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on("error", () => resolve(false));
+  });
+}
