@@ -664,7 +664,7 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
   it("shows a firing alert with a badge in the Alerts view, and finds a message by its patient's MRN", async function () {
     this.timeout(240_000);
     // The workspace config as an operator would change it: IB_ACME_ADT indexes PID-3.1 (MRN), and an
-    // alert fires while OB_BILLING_ADT (nothing listens on its dev port) has anything queued.
+    // alert fires while OB_CHART_DB_ADT (no database listens on its moved port) has anything queued.
     const adt = join(configDir, "adt.ts");
     const adtText = readFileSync(adt, "utf8");
     // Only IB_ACME_ADT's line (its port is a free one in this copy).
@@ -676,7 +676,7 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
       [
         'import { alert } from "messagefoundry";',
         "",
-        'alert("AL_E2E_BILLING_BACKLOG", { when: { connection: "OB_BILLING_ADT", backlogAbove: 0 } });',
+        'alert("AL_E2E_CHART_DB_BACKLOG", { when: { connection: "OB_CHART_DB_ADT", backlogAbove: 0 } });',
         "",
       ].join("\n"),
     );
@@ -702,10 +702,10 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     const header = wb.viewHeader("Alerts").first();
     await header.waitFor({ timeout: 30_000 });
     if ((await header.getAttribute("aria-expanded")) === "false") await header.click();
-    const firing = wb.treeRow("AL_E2E_BILLING_BACKLOG");
+    const firing = wb.treeRow("AL_E2E_CHART_DB_BACKLOG");
     const deadline = Date.now() + 90_000;
     while (!(await firing.isVisible())) {
-      if (Date.now() > deadline) assert.fail("AL_E2E_BILLING_BACKLOG never showed in the Alerts view");
+      if (Date.now() > deadline) assert.fail("AL_E2E_CHART_DB_BACKLOG never showed in the Alerts view");
       await wb.runCommand("MessageFoundry: Refresh Alerts");
       await wb.page.waitForTimeout(3_000);
     }
@@ -723,7 +723,11 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     await wb.answer(/Find messages|identifier=MRN123/, `identifier=${mrn}`);
     await wb.waitForQuickInput(/1 message\(s\)/, 30_000);
     assert.match(await wb.quickInputText(), /ADT\^A01/);
-    assert.match(await wb.quickInputText(), /IB_ACME_ADT/);
+    // The row's description names the inbound it came in on.
+    await wb.page
+      .locator(".quick-input-widget .monaco-list-row", { hasText: "IB_ACME_ADT" })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await wb.screenshot("9b-find-by-mrn");
     await wb.page.keyboard.press("Escape");
 
