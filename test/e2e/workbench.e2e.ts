@@ -687,8 +687,12 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     assert.ok(mrn, "samples/messages/adt_a01.hl7 has a PID-3.1");
 
     await wb.runCommand("Notifications: Clear All Notifications");
+    // The engine keeps a copy of each config version under .messagefoundry/, which the language server
+    // also lists as a config dir: an editor on the workspace config says which one to start.
+    await wb.quickOpen("e2e_alerts.ts");
     await wb.runCommand("MessageFoundry: Start Local Engine");
     await wb.statusItem(/Local engine running at http:\/\/127\.0\.0\.1:\d+/).waitFor({ timeout: 120_000 });
+    await wb.statusItem(/local engine \(workspace\) · v2/).waitFor({ timeout: 30_000 });
     await wb.showSidebar();
     await wb.treeRow("IB_ACME_ADT").waitFor({ timeout: 60_000 });
 
