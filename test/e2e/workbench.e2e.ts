@@ -689,7 +689,9 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     await wb.runCommand("Notifications: Clear All Notifications");
     // The engine keeps a copy of each config version under .messagefoundry/, which the language server
     // also lists as a config dir: an editor on the workspace config says which one to start.
-    await wb.quickOpen("e2e_alerts.ts");
+    // (The wizard's e2e_adt.ts, opened from the workspace config; Quick Open has not indexed e2e_alerts.ts.)
+    if ((await wb.tab("e2e_adt.ts").count()) > 0) await wb.tab("e2e_adt.ts").click();
+    else await wb.quickOpen("e2e_adt.ts");
     await wb.runCommand("MessageFoundry: Start Local Engine");
     await wb.statusItem(/Local engine running at http:\/\/127\.0\.0\.1:\d+/).waitFor({ timeout: 120_000 });
     await wb.statusItem(/local engine \(workspace\) · v2/).waitFor({ timeout: 30_000 });
