@@ -591,6 +591,14 @@ export class Workbench {
     return this.page.locator(".part.sidebar .pane-header:not(.hidden)", { hasText: name });
   }
 
+  /** The badge (a count) on a view container's activity bar icon, by the container's title. */
+  containerBadge(title: string): Locator {
+    return this.page
+      .locator(".part.activitybar .action-item", { has: this.page.locator(`[aria-label*="${title}"]`) })
+      .locator(".badge .badge-content")
+      .first();
+  }
+
   /** A row of a sidebar tree view, by its label. */
   treeRow(label: string): Locator {
     return this.page.locator(".part.sidebar .monaco-list-row", { hasText: label }).first();

@@ -5,13 +5,15 @@
  * with the Route Wizard (and see it in the graph) → the analyst's lab route with a filter over every OBX,
  * tried in the Test Bench → the Config explorer → edit its connection in the connections.toml form →
  * read a message in the parse tree → dry-run it in the Test Bench → Stage → Promote to an engine the
- * test started → roll back. Run with `npm run test:e2e` (test/e2e/run.sh).
+ * test started → roll back → a local engine: send a sample, see an alert fire in the Alerts view, find the
+ * message by its patient's MRN (blind index). Run with `npm run test:e2e` (test/e2e/run.sh).
  *
  * Each step screenshots into test-artifacts/e2e/; a failing step also keeps `FAILED-<step>.png` and the
  * VS Code logs there, and the progress log on stderr shows the last gesture before it stopped.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEngine, type TestEngineProcess } from "./engine.js";
@@ -49,6 +51,9 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     configDir = ws.configDir;
     messagesDir = ws.messagesDir;
     engine = await startEngine({ root, configDir });
+    // The blind index key for identifier search: code-server's environment reaches the local engine the
+    // extension starts (a fresh random key per run, never written anywhere).
+    process.env.MEFOR_INDEX_KEY = randomBytes(32).toString("base64");
     server = await startCodeServer({
       root,
       vsix,
@@ -655,4 +660,97 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
       "the one-run token is gone with the run",
     );
   });
+
+  it("shows a firing alert with a badge in the Alerts view, and finds a message by its patient's MRN", async function () {
+    this.timeout(240_000);
+    // The workspace config as an operator would change it: IB_ACME_ADT indexes PID-3.1 (MRN), and an
+    // alert fires while OB_CHART_DB_ADT (no database listens on its moved port) has anything queued.
+    const adt = join(configDir, "adt.ts");
+    const adtText = readFileSync(adt, "utf8");
+    // Only IB_ACME_ADT's line (its port is a free one in this copy).
+    const wired = /(inbound\("IB_ACME_ADT",.*\{ router: "acme_adt_router")( \}\);)/;
+    assert.match(adtText, wired, "samples/config/adt.ts wires IB_ACME_ADT to acme_adt_router");
+    writeFileSync(adt, adtText.replace(wired, '$1, identifiers: ["PID-3.1"]$2'));
+    writeFileSync(
+      join(configDir, "e2e_alerts.ts"),
+      [
+        'import { alert } from "messagefoundry";',
+        "",
+        'alert("AL_E2E_CHART_DB_BACKLOG", { when: { connection: "OB_CHART_DB_ADT", backlogAbove: 0 } });',
+        "",
+      ].join("\n"),
+    );
+    const pid = readFileSync(join(messagesDir, "adt_a01.hl7"), "utf8")
+      .split(/\r\n|\r|\n/)
+      .find((l) => l.startsWith("PID|"));
+    const mrn = pid?.split("|")[3]?.split("^")[0] ?? "";
+    assert.ok(mrn, "samples/messages/adt_a01.hl7 has a PID-3.1");
+
+    await wb.runCommand("Notifications: Clear All Notifications");
+    // The engine keeps a copy of each config version under .messagefoundry/, which the language server
+    // also lists as a config dir: an editor on the workspace config says which one to start.
+    // (The wizard's e2e_adt.ts, opened from the workspace config; Quick Open has not indexed e2e_alerts.ts.)
+    if ((await wb.tab("e2e_adt.ts").count()) > 0) await wb.tab("e2e_adt.ts").click();
+    else await wb.quickOpen("e2e_adt.ts");
+    await wb.runCommand("MessageFoundry: Start Local Engine");
+    await wb.statusItem(/Local engine running at http:\/\/127\.0\.0\.1:\d+/).waitFor({ timeout: 120_000 });
+    await wb.statusItem(/local engine \(workspace\) · v2/).waitFor({ timeout: 30_000 });
+    await wb.showSidebar();
+    await wb.treeRow("IB_ACME_ADT").waitFor({ timeout: 60_000 });
+
+    await wb.quickOpen("adt_a01.hl7");
+    await wb.page.keyboard.press("Escape");
+    await wb.runCommand("MessageFoundry: Send to MLLP…");
+    await wb.pick("IB_ACME_ADT", /IB_ACME_ADT/);
+    assert.match(await wb.notification(/ACK from IB_ACME_ADT/, 60_000), /: AA/);
+
+    // The engine checks alerts on an interval (15 s) and the view polls (10 s): refresh until it fires.
+    const header = wb.viewHeader("Alerts").first();
+    await header.waitFor({ timeout: 30_000 });
+    if ((await header.getAttribute("aria-expanded")) === "false") await header.click();
+    const firing = wb.treeRow("AL_E2E_CHART_DB_BACKLOG");
+    const deadline = Date.now() + 90_000;
+    while (!(await firing.isVisible())) {
+      if (Date.now() > deadline) assert.fail("AL_E2E_CHART_DB_BACKLOG never showed in the Alerts view");
+      await wb.runCommand("MessageFoundry: Refresh Alerts");
+      await wb.page.waitForTimeout(3_000);
+    }
+    await wb.treeRow("Firing").waitFor();
+    // The view's badge counts the firing alerts on the MessageFoundry icon, seen from anywhere.
+    const badge = wb.containerBadge("MessageFoundry");
+    await badge.waitFor({ timeout: 30_000 });
+    log(`alerts badge: ${await textOf(badge)}`);
+    assert.match(await textOf(badge), /^[1-9]\d*$/);
+    await wb.screenshot("9a-alerts-view");
+
+    // Find Messages by the MRN: the engine matches its keyed token. Only this run indexed PID-3.1, so
+    // exactly the message just sent is found (the earlier run's copy was stored without the index).
+    await wb.runCommand("MessageFoundry: Find Messages…");
+    await wb.answer(/Find messages|identifier=MRN123/, `identifier=${mrn}`);
+    await wb.waitForQuickInput(/1 message\(s\)/, 30_000);
+    assert.match(await wb.quickInputText(), /ADT\^A01/);
+    // The row's description names the inbound it came in on.
+    await wb.page
+      .locator(".quick-input-widget .monaco-list-row", { hasText: "IB_ACME_ADT" })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    await wb.screenshot("9b-find-by-mrn");
+    await wb.page.keyboard.press("Escape");
+
+    await wb.runCommand("MessageFoundry: Stop Local Engine");
+    await wb.statusItem(/^\s*Local engine\s*$/).waitFor({ timeout: 60_000 });
+    // The MRN is never in the local engine's log (VS Code keeps its output channel as a file).
+    const logs = server ? localEngineLogs(join(server.userData, "logs")) : [];
+    assert.ok(logs.length > 0, "VS Code kept the local engine's output channel");
+    for (const file of logs)
+      assert.ok(!readFileSync(file, "utf8").includes(mrn), `the MRN is not in ${file}`);
+  });
 });
+
+/** The files VS Code writes the "MessageFoundry Local Engine" output channel to. */
+function localEngineLogs(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => /MessageFoundry Local Engine/.test(f) && f.endsWith(".log"))
+    .map((f) => join(dir, f));
+}
