@@ -3,7 +3,7 @@
  * `messagefoundry/configDirs`, the one config-dir search the extension uses.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NotificationType, RequestType } from "vscode-languageserver-protocol";
 import * as protocol from "../src/protocol.js";
@@ -74,6 +74,17 @@ describe("language server: messagefoundry/configDirs", () => {
     client = await TestClient.start("dirs");
     const deep = client.uri("a/b/c/d/e/deep/routes/deep.ts");
     assert.deepEqual(await dirsOf(client, deep), ["a/b/c/d/e/deep deep", "alpha alpha", "beta beta"]);
+  });
+
+  it("never takes the engine's kept copy of a version (under .messagefoundry/) for a config dir", async () => {
+    client = await TestClient.start("dirs");
+    // What a local engine leaves beside its dev database: a promoted version's files.
+    const kept = join(client.root, ".messagefoundry/dev.db.config-versions/0f3a9c");
+    mkdirSync(join(kept, "environments"), { recursive: true });
+    writeFileSync(join(kept, "connections.toml"), "");
+    writeFileSync(join(kept, "routes.ts"), "");
+    const copy = client.uri(".messagefoundry/dev.db.config-versions/0f3a9c/routes.ts");
+    assert.deepEqual(await dirsOf(client, copy), ["alpha alpha", "beta beta"]);
   });
 
   it("drops a config dir the settings no longer name, and clears its diagnostics", async () => {

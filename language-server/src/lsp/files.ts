@@ -52,8 +52,13 @@ export function configuredDir(folder: string, setting: string): string {
   return resolve(folder, setting).split(sep).join("/");
 }
 
-/** The nearest config dir containing `file`, walking up (stopping at `stop`). */
+/**
+ * The nearest config dir containing `file`, walking up (stopping at `stop`). None for a file inside a
+ * folder the search skips: the engine keeps copies of promoted versions under `.messagefoundry/`, and
+ * opening one must not make that copy a config dir of the workspace (Start Local Engine would run it).
+ */
 export function configDirAbove(file: string, stop: string | undefined): string | undefined {
+  if (file.split(/[\\/]/).some((segment) => SKIP.has(segment))) return undefined;
   let dir = dirname(file);
   for (;;) {
     if (isConfigDir(dir)) return dir;
