@@ -4,16 +4,8 @@
  */
 import type { ClaimedRow, Disposition, HandoffTarget, Stage } from "./types.js";
 
-export type Counter =
-  | "received"
-  | "processed"
-  | "errored"
-  | "filtered"
-  | "unrouted"
-  | "delivered"
-  | "failed"
-  | "duplicates";
-export const COUNTERS: readonly Counter[] = [
+/** The persisted per-connection counters, in their column order: the one list. */
+export const COUNTERS = [
   "received",
   "processed",
   "errored",
@@ -22,7 +14,8 @@ export const COUNTERS: readonly Counter[] = [
   "delivered",
   "failed",
   "duplicates",
-];
+] as const;
+export type Counter = (typeof COUNTERS)[number];
 export const FINAL_COUNTER: Partial<Record<Disposition, Counter>> = {
   PROCESSED: "processed",
   ERROR: "errored",
@@ -46,16 +39,7 @@ export class TxnEffects {
   count(conn: string, counter: Counter): void {
     let c = this.counters.get(conn);
     if (!c) {
-      c = {
-        received: 0,
-        processed: 0,
-        errored: 0,
-        filtered: 0,
-        unrouted: 0,
-        delivered: 0,
-        failed: 0,
-        duplicates: 0,
-      };
+      c = Object.fromEntries(COUNTERS.map((k) => [k, 0])) as Record<Counter, number>;
       this.counters.set(conn, c);
     }
     c[counter]++;

@@ -6,7 +6,7 @@
  * asynchronously on one pooled client inside BEGIN/COMMIT. Names say what a statement does to the
  * queue, never how: a dialect neither knows dispositions nor event kinds, it stores what it is given.
  */
-import type { Disposition, EventKind, RowState, Stage } from "./types.js";
+import type { ConnectionCounters, Disposition, EventKind, RowState, Stage } from "./types.js";
 
 export type IdTable = "messages" | "stage_rows" | "events";
 
@@ -153,18 +153,8 @@ export interface EventRecord {
   has_reply: boolean | 0 | 1;
 }
 
-export interface CounterRecord {
-  conn: string;
-  received: number;
-  processed: number;
-  errored: number;
-  filtered: number;
-  unrouted: number;
-  delivered: number;
-  failed: number;
-  duplicates: number;
-  last_activity: number;
-}
+/** A `conn_stats` row: the counters of `ConnectionCounters` under their column names. */
+export type CounterRecord = Omit<ConnectionCounters, "lastActivity"> & { last_activity: number };
 
 /** Equality filters of the message log (undefined: any); ranges and paging below. */
 export interface MessageQuery {
