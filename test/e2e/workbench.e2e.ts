@@ -396,14 +396,15 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     const patientName = pid?.split("|")[5] ?? "";
     assert.ok(patientName.length > 0, "samples/messages/adt_a01.hl7 has a PID-5");
     // Focus stays in the view (see Find below), and the status bar counts a selection only for the focused
-    // editor: focus the editor group (this moves no selection) before reading it. On a loaded host the
-    // first click can land before the view is wired to the editor: click again, up to three times.
+    // text editor. A click in the view makes the view's group (the second) the active one, so focus the
+    // first group, where the .hl7 document is (this moves no selection), before reading it. On a loaded host
+    // the first click can land before the view is wired to the editor: click again, up to three times.
     const selected = wb.page
       .locator(".statusbar-item", { hasText: `(${patientName.length} selected)` })
       .first();
     for (let attempt = 1; ; attempt++) {
       await pid5.locator(":scope > .path").click();
-      await wb.runCommand("View: Focus Active Editor Group");
+      await wb.runCommand("View: Focus First Editor Group");
       const shown = await selected.waitFor({ timeout: 10_000 }).then(
         () => true,
         () => false,
