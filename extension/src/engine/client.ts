@@ -211,7 +211,7 @@ export class EngineClient {
   }
 
   promote(stageId: string, choices: SwapChoices = {}): Promise<ConfigVersion> {
-    return this.request("POST", "/config/promote", { stageId, ...choices });
+    return this.request("POST", "/config/promote", { stageId, ...choices }, { timeoutMs: SWAP_TIMEOUT_MS });
   }
 
   /** A kept version's files (needs config:deploy), for the review's per-file diffs. */
@@ -227,7 +227,12 @@ export class EngineClient {
   }
 
   rollback(versionId: string, choices: SwapChoices = {}): Promise<ConfigVersion> {
-    return this.request("POST", "/config/rollback", { versionId, ...choices });
+    return this.request(
+      "POST",
+      "/config/rollback",
+      { versionId, ...choices },
+      { timeoutMs: SWAP_TIMEOUT_MS },
+    );
   }
 
   /** Changes the signed-in user's password (the way out of a reset's must-change state). */
@@ -311,7 +316,7 @@ export class EngineClient {
     method: string,
     path: string,
     body?: unknown,
-    opts: { auth?: boolean; reauth?: boolean } = {},
+    opts: RequestOptions = {},
   ): Promise<T> {
     const res = await this.sendWithReauth(method, path, body, opts);
     const text = await res.text();
@@ -335,7 +340,7 @@ export class EngineClient {
     method: string,
     path: string,
     body: unknown,
-    opts: { auth?: boolean; reauth?: boolean },
+    opts: RequestOptions,
   ): Promise<Response> {
     try {
       return await this.send(method, path, body, opts);
@@ -354,7 +359,7 @@ export class EngineClient {
     method: string,
     path: string,
     body?: unknown,
-    opts: { auth?: boolean } = {},
+    opts: RequestOptions = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
@@ -365,7 +370,7 @@ export class EngineClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs),
       });
     } catch (err) {
       const reason =
@@ -376,6 +381,20 @@ export class EngineClient {
     return res;
   }
 }
+
+/** Per-call options: sign-in calls go without the token; a swap may wait longer than a query. */
+interface RequestOptions {
+  auth?: boolean;
+  reauth?: boolean;
+  timeoutMs?: number;
+}
+
+/**
+ * Promote and rollback return once the engine has swapped its registry, which drains in-flight work and
+ * restarts listeners: seconds on a busy host, far beyond a query's timeout. Timing out early would report
+ * a failure for a promote that went through.
+ */
+const SWAP_TIMEOUT_MS = 120_000;
 
 async function errorFrom(res: Response, method: string, path: string): Promise<EngineError> {
   const fallback = `${method} ${path} failed with HTTP ${res.status}.`;
