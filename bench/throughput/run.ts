@@ -19,6 +19,10 @@
  * The built engine (engine/dist, what `npm start` runs; built first if missing) unless --src, which
  * runs the sources under tsx. The sustained phase runs once per sender count; the fixed-rate phase
  * spreads its load over --rate-senders=16 connections.
+ * `--baseline <git ref> [--pairs=3]`: an A/B run. The ref is checked out in a temporary worktree (its
+ * node_modules hard-linked from this checkout's, so both run the same dependencies) and built; then this
+ * build and the baseline's run alternately (A B A B …, --pairs times, on the chosen store) and a table
+ * prints every run and the median of each side with the ratio, so both are measured under the same load.
  * (MF_BENCH_PROF=<dir> writes a CPU profile of the engine process there.)
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -38,7 +42,27 @@ import { freePort } from "../../engine/test/support/fixtures.js";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** The built engine (engine/dist, as `npm start` runs it) unless `--src`: the sources under tsx. */
 const DIST = !process.argv.includes("--src");
-const MAIN = join(ROOT, DIST ? "engine/dist/cli/main.js" : "engine/src/cli/main.ts");
+
+/** An engine checkout the bench runs: this one, or a baseline's temporary worktree. */
+interface EngineBuild {
+  label: string;
+  root: string;
+  main: string;
+}
+const engineAt = (label: string, root: string): EngineBuild => ({
+  label,
+  root,
+  main: join(root, DIST ? "engine/dist/cli/main.js" : "engine/src/cli/main.ts"),
+});
+const CURRENT = engineAt("current", ROOT);
+
+/** `--name value` or `--name=value`. */
+function stringArg(name: string): string | undefined {
+  const eq = process.argv.find((a) => a.startsWith(`--${name}=`));
+  if (eq) return eq.slice(name.length + 3);
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
 
 function arg(name: string, def: number): number {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -56,10 +80,7 @@ type StoreKind = "sqlite" | "postgres";
  * `--store postgres` (or `--store=postgres`): PostgreSQL, with SQLite first in the same run as the
  * reference its figures are compared with. Default: SQLite only.
  */
-const STORE_ARG =
-  process.argv.find((a) => a.startsWith("--store="))?.slice(8) ??
-  (process.argv.includes("--store") ? process.argv[process.argv.indexOf("--store") + 1] : undefined) ??
-  "sqlite";
+const STORE_ARG = stringArg("store") ?? "sqlite";
 /** `--store=postgres-only` skips the SQLite reference (profiling). */
 const STORES: StoreKind[] =
   STORE_ARG === "postgres-only"
@@ -194,13 +215,18 @@ interface EngineProcess {
 }
 
 /** `messagefoundry serve` with these store arguments (`--db FILE` or `--settings FILE`): the product as users run it. */
-function serve(dir: string, storeArgs: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+function serve(
+  build: EngineBuild,
+  dir: string,
+  storeArgs: string[],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess {
   return spawn(
     process.execPath,
     [
       ...(process.env.MF_BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.MF_BENCH_PROF}`] : []),
       ...(DIST ? [] : ["--conditions=source", "--import", "tsx"]),
-      MAIN,
+      build.main,
       "serve",
       "--config",
       join(dir, "config"),
@@ -213,7 +239,7 @@ function serve(dir: string, storeArgs: string[], env: NodeJS.ProcessEnv = {}): C
       "warn",
     ],
     {
-      cwd: ROOT,
+      cwd: build.root,
       env: { ...process.env, MEFOR_STORE_KEY: randomBytes(32).toString("base64"), ...env },
       stdio: ["ignore", "inherit", "inherit"],
     },
@@ -221,8 +247,8 @@ function serve(dir: string, storeArgs: string[], env: NodeJS.ProcessEnv = {}): C
 }
 
 /** `serve --db` on a SQLite file. */
-function sqliteEngine(dir: string): EngineProcess {
-  const child = serve(dir, ["--db", join(dir, "engine.db")]);
+function sqliteEngine(build: EngineBuild, dir: string): EngineProcess {
+  const child = serve(build, dir, ["--db", join(dir, "engine.db")]);
   return { child, queries: async () => undefined, cleanup: async () => undefined };
 }
 
@@ -235,7 +261,7 @@ const PG_POOL_SIZE = 8;
  * transactions and nothing else (the server is shared). pg_stat_statements is not loaded on the
  * server, so statements are not counted: the meter is transactions (commits + rollbacks).
  */
-async function postgresEngine(dir: string): Promise<EngineProcess> {
+async function postgresEngine(build: EngineBuild, dir: string): Promise<EngineProcess> {
   await provideServices(); // the machine's PostgreSQL (127.0.0.1:5432), or MEFOR_TEST_PG
   const url = new URL(postgresUrl());
   const database = `mf_bench_${randomBytes(6).toString("hex")}`;
@@ -259,7 +285,7 @@ async function postgresEngine(dir: string): Promise<EngineProcess> {
   );
   const env: NodeJS.ProcessEnv = { MEFOR_CONFIG_KEY: randomBytes(32).toString("base64") };
   if (url.password) env.MEFOR_STORE_PASSWORD = decodeURIComponent(url.password);
-  const child = serve(dir, ["--settings", settings], env);
+  const child = serve(build, dir, ["--settings", settings], env);
   const queries = async () => {
     // Counters reach pg_stat_database when a backend's transaction ends (at most ~1 s late).
     const r = await admin.query(
@@ -278,7 +304,13 @@ async function postgresEngine(dir: string): Promise<EngineProcess> {
   return { child, queries, cleanup };
 }
 
-async function measure(store: StoreKind): Promise<{ sustained: Sustained[]; lines: [string, string][] }> {
+/** What one run of one engine build on one store measured: the sustained runs and the printed table rows. */
+interface Measured {
+  sustained: Sustained[];
+  lines: [string, string][];
+}
+
+async function measure(store: StoreKind, build: EngineBuild = CURRENT): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), "mf-bench-"));
   const sentAt = new Map<string, number>();
   let delivered = 0;
@@ -300,7 +332,7 @@ async function measure(store: StoreKind): Promise<{ sustained: Sustained[]; line
     `in_port = ${inPort}\nsink_port = ${theSink.port}\n`,
   );
 
-  const started = store === "postgres" ? await postgresEngine(dir) : sqliteEngine(dir);
+  const started = store === "postgres" ? await postgresEngine(build, dir) : sqliteEngine(build, dir);
   const engine = started.child;
   const cleanup = async () => {
     if (engine.exitCode === null) engine.kill("SIGKILL");
@@ -445,17 +477,135 @@ async function measure(store: StoreKind): Promise<{ sustained: Sustained[]; line
   }
 }
 
-async function main(): Promise<void> {
-  if (DIST && !existsSync(MAIN)) {
-    console.log("engine/dist missing: building the engine first");
-    const built = spawnSync("npm", ["run", "build", "-w", "messagefoundry"], { cwd: ROOT, stdio: "inherit" });
-    if (built.status !== 0) throw new Error("the engine build failed");
+/** Builds the engine of this checkout when its dist is missing (what `npm start` runs). */
+function ensureBuilt(build: EngineBuild): void {
+  if (!DIST || existsSync(build.main)) return;
+  console.log(`${build.label}: engine/dist missing, building the engine first`);
+  const built = spawnSync("npm", ["run", "build", "-w", "messagefoundry"], {
+    cwd: build.root,
+    stdio: "inherit",
+  });
+  if (built.status !== 0) throw new Error(`the ${build.label} engine build failed`);
+}
+
+function machineLine(): string {
+  return `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`;
+}
+
+function git(args: string[], cwd = ROOT): string {
+  const r = spawnSync("git", args, { cwd, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.trim()}`);
+  return r.stdout.trim();
+}
+
+/**
+ * The baseline ref in a temporary worktree, built, with this checkout's node_modules hard-linked in
+ * (`cp -al`: seconds, no download; workspace links stay relative, so `messagefoundry` resolves to the
+ * baseline's own engine). `remove` deletes the worktree.
+ */
+function baselineBuild(ref: string): { build: EngineBuild; remove: () => void } {
+  const sha = git(["rev-parse", "--verify", `${ref}^{commit}`]);
+  const root = mkdtempSync(join(tmpdir(), "mf-bench-baseline-"));
+  rmSync(root, { recursive: true });
+  git(["worktree", "add", "--detach", root, sha]);
+  const remove = () => {
+    spawnSync("git", ["worktree", "remove", "--force", root], { cwd: ROOT });
+    rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    for (const ws of ["", "engine", "language-server", "webviews", "bench", "test/services"]) {
+      const from = join(ROOT, ws, "node_modules");
+      if (existsSync(from) && existsSync(join(root, ws))) {
+        const cp = spawnSync("cp", ["-al", from, join(root, ws, "node_modules")]);
+        if (cp.status !== 0) throw new Error(`cp -al ${from}: ${cp.stderr}`);
+      }
+    }
+    const build = engineAt(`baseline ${ref} (${sha.slice(0, 7)})`, root);
+    const built = spawnSync("npm", ["run", "build", "-w", "messagefoundry"], { cwd: root, stdio: "inherit" });
+    if (built.status !== 0) throw new Error(`the baseline engine build (${ref}) failed`);
+    if (!existsSync(build.main)) throw new Error(`the baseline build made no ${build.main}`);
+    return { build, remove };
+  } catch (err) {
+    remove();
+    throw err;
   }
-  const results = new Map<StoreKind, Awaited<ReturnType<typeof measure>>>();
-  for (const store of STORES) results.set(store, await measure(store));
+}
+
+function median(values: number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** The numbers in a table cell ("12.3 / 20.1 / 33.0" → [12.3, 20.1, 33]). */
+const numbersOf = (cell: string | undefined) =>
+  (cell ?? "").split("/").map((part) => Number.parseFloat(part));
+
+/** Component-wise medians of cells shaped alike ("p50 / p95 / p99" stays three figures). */
+function medians(cells: string[]): number[] {
+  const parsed = cells.map(numbersOf);
+  const width = Math.max(0, ...parsed.map((p) => p.length));
+  return Array.from({ length: width }, (_, k) => median(parsed.map((p) => p[k] ?? Number.NaN)));
+}
+
+/** `--baseline REF`: A/B/A/B runs of this build and the baseline's on one store, then a table of both. */
+async function abRun(ref: string): Promise<void> {
+  const store: StoreKind = STORE_ARG.includes("postgres") ? "postgres" : "sqlite";
+  const pairs = Math.max(1, arg("pairs", 3));
+  ensureBuilt(CURRENT);
+  const baseline = baselineBuild(ref);
+  const runs: { side: "A" | "B"; measured: Measured }[] = [];
+  try {
+    for (let i = 1; i <= pairs; i++) {
+      for (const [side, build] of [
+        ["A", CURRENT],
+        ["B", baseline.build],
+      ] as const) {
+        console.log(`pair ${i}/${pairs}: ${side} = ${build.label} on ${store}`);
+        runs.push({ side, measured: await measure(store, build) });
+      }
+    }
+  } finally {
+    baseline.remove();
+  }
+  console.log(`\n${machineLine()}`);
   console.log(
-    `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`,
+    `A = this checkout (${git(["rev-parse", "--short", "HEAD"])}${git(["status", "--porcelain"]) ? ", with uncommitted changes" : ""}); B = ${baseline.build.label}; store ${store}; ${pairs} alternating pairs, window ${SECONDS} s\n`,
   );
+  const names = runs[0]?.measured.lines.map(([k]) => k) ?? [];
+  const heads = runs.map((r, i) => `${r.side}${Math.floor(i / 2) + 1}`);
+  console.log(
+    `| ${"measure".padEnd(44)} | ${heads.map((h) => h.padStart(10)).join(" | ")} | ${"median A".padStart(10)} | ${"median B".padStart(10)} | ${"A / B".padStart(7)} |`,
+  );
+  console.log(
+    `| ${"-".repeat(44)} | ${heads.map(() => `${"-".repeat(9)}:`).join(" | ")} | ${"-".repeat(9)}: | ${"-".repeat(9)}: | ${"-".repeat(6)}: |`,
+  );
+  const show = (xs: number[]) =>
+    xs.map((x) => (Number.isFinite(x) ? x.toFixed(x < 100 ? 1 : 0) : "n/a")).join(" / ");
+  for (const name of names) {
+    const cells = runs.map((r) => r.measured.lines.find(([k]) => k === name)?.[1] ?? "n/a");
+    const a = medians(cells.filter((_, i) => runs[i]?.side === "A"));
+    const b = medians(cells.filter((_, i) => runs[i]?.side === "B"));
+    const ratio = a.map((x, k) => x / (b[k] ?? Number.NaN));
+    console.log(
+      `| ${name.padEnd(44)} | ${cells.map((c) => c.padStart(10)).join(" | ")} | ${show(a).padStart(10)} | ${show(b).padStart(10)} | ${ratio
+        .map((r) => (Number.isFinite(r) ? r.toFixed(2) : "n/a"))
+        .join(" / ")
+        .padStart(7)} |`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const ref = stringArg("baseline");
+  if (ref) return abRun(ref);
+  ensureBuilt(CURRENT);
+  const results = new Map<StoreKind, Measured>();
+  for (const store of STORES) results.set(store, await measure(store));
+  console.log(`\n${machineLine()}`);
   console.log(
     `engine: ${DIST ? "engine/dist (built)" : "engine/src under tsx"} via serve` +
       (STORES.includes("postgres")
