@@ -584,7 +584,9 @@ async function abRun(ref: string): Promise<void> {
     `| ${"-".repeat(44)} | ${heads.map(() => `${"-".repeat(9)}:`).join(" | ")} | ${"-".repeat(9)}: | ${"-".repeat(9)}: | ${"-".repeat(6)}: |`,
   );
   const show = (xs: number[]) =>
-    xs.map((x) => (Number.isFinite(x) ? x.toFixed(x < 100 ? 1 : 0) : "n/a")).join(" / ");
+    xs
+      .map((x) => (Number.isFinite(x) ? x.toFixed(Math.abs(x) < 10 ? 2 : Math.abs(x) < 100 ? 1 : 0) : "n/a"))
+      .join(" / ");
   for (const name of names) {
     const cells = runs.map((r) => r.measured.lines.find(([k]) => k === name)?.[1] ?? "n/a");
     const a = medians(cells.filter((_, i) => runs[i]?.side === "A"));

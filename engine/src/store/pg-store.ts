@@ -643,6 +643,23 @@ function combine(parts: { text: string; values: unknown[] }[]): { text: string; 
   return { text: `WITH ${ctes.join(", ")} SELECT 1`, values };
 }
 
+/**
+ * Names for the intake batch's statement: a named statement is parsed and planned once per connection
+ * rather than once per batch (a quarter less server CPU per intake in bench/pg-driver). Its text depends
+ * on which kinds of rows the batch carries and how many (one `VALUES` tuple a row, so each body is a
+ * binary parameter): under steady load the same few shapes recur. The cap bounds every connection's
+ * statement cache; shapes past it run unnamed.
+ */
+const intakeNames = new Map<string, string>();
+function intakeStatementName(text: string): string | undefined {
+  let name = intakeNames.get(text);
+  if (name === undefined && intakeNames.size < 256) {
+    name = `mf_intake_${intakeNames.size}`;
+    intakeNames.set(text, name);
+  }
+  return name;
+}
+
 /** Runs a script to its end; a statement answered at once (deferred, ids in hand) costs no await. */
 async function drive<T>(script: Script<T>, exec: (req: Request) => unknown): Promise<T> {
   let step = script.next();
@@ -749,7 +766,8 @@ class PgDriver implements Driver {
         // BEGIN, its bodies as binary parameters rather than hex text.
         const one = combine(pending.take("rows"));
         this.queries++;
-        await c.query(one.text, one.values);
+        const name = intakeStatementName(one.text);
+        await c.query(name ? { name, text: one.text, values: one.values } : one);
       } else if (!pending.empty) await send(["COMMIT"]);
       return result;
     } catch (error) {
