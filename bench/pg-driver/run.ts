@@ -22,12 +22,11 @@
  * Run: npm run bench -- pg-driver [--seconds=5] [--concurrency=1,8]
  */
 
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { postgresUrl, provideServices, stopServices } from "@messagefoundry/test-services";
 import pg from "pg";
 import postgres from "postgres";
+import { processCpuMs } from "../support/proc-cpu.js";
 
 const SECONDS = Number(process.argv.find((a) => a.startsWith("--seconds="))?.slice(10) ?? 5);
 const CONCURRENCY = (process.argv.find((a) => a.startsWith("--concurrency="))?.slice(14) ?? "1,8")
@@ -36,14 +35,12 @@ const CONCURRENCY = (process.argv.find((a) => a.startsWith("--concurrency="))?.s
 const BATCH = 16;
 const BODY = randomBytes(1024);
 
-const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+/** A backend's CPU so far; 0 once it has exited. */
 function procCpuMs(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+    return processCpuMs(pid);
   } catch {
-    return 0; // a backend that exited
+    return 0;
   }
 }
 

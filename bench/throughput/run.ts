@@ -38,6 +38,7 @@ import { encodeMllp, MllpDecoder } from "messagefoundry/hl7";
 import pg from "pg";
 import { threadSource } from "../../engine/src/thread-source.js";
 import { freePort } from "../../engine/test/support/fixtures.js";
+import { processCpuMs } from "../support/proc-cpu.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** The built engine (engine/dist, as `npm start` runs it) unless `--src`: the sources under tsx. */
@@ -181,17 +182,6 @@ function peakRss(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? "0");
   return kb / 1024;
-}
-
-/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ, 100 on Linux). */
-const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-
-/** CPU time (user + system, every thread) the process has used so far, in ms. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
 
 /** What a sustained run measured. */
@@ -383,12 +373,12 @@ async function measure(store: StoreKind, build: EngineBuild = CURRENT): Promise<
       const a0 = acked;
       const d0 = delivered;
       const t0 = clock();
-      const c0 = cpuMs(pid);
+      const c0 = processCpuMs(pid);
       const q0 = await started.queries();
       await sleep(SECONDS * 1000);
       const q1 = await started.queries();
       const secs = (clock() - t0) / 1000;
-      const cpu = cpuMs(pid) - c0;
+      const cpu = processCpuMs(pid) - c0;
       const e2eCount = Math.max(1, delivered - d0);
       sustained.push({
         senders: count,
