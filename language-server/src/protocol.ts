@@ -195,7 +195,11 @@ export interface StepEditParams {
 
 export interface StepEditResult {
   /** The text edits to apply (as one undoable WorkspaceEdit), or none with `error`. */
-  edits: { uri: string; range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[];
+  edits: {
+    uri: string;
+    range: { start: { line: number; character: number }; end: { line: number; character: number } };
+    newText: string;
+  }[];
   /** Why the edit was refused (a field path that does not exist, an unknown outbound...). */
   error?: string;
 }

@@ -11,7 +11,7 @@ import type { SourceLocation } from "messagefoundry/graph";
 import { tryParseFieldPath } from "messagefoundry/hl7";
 import ts from "typescript";
 import type { NewStep, StepArg, StepEdit, StepRow } from "../protocol.js";
-import { resolvePath, type Hl7Dictionary, versionFor } from "./hl7Paths.js";
+import { type Hl7Dictionary, resolvePath, versionFor } from "./hl7Paths.js";
 import { importEdits } from "./imports.js";
 import type { ConfigModel } from "./model.js";
 import type { TextEdit } from "./navigation.js";
@@ -207,9 +207,7 @@ class EditContext {
     if (problem) return { error: problem };
     const start = node.getStart(this.answer.syntax.sf);
     return {
-      edits: [
-        { location: this.loc(start, node.getEnd()), newText: quoted(value, this.text[start] ?? '"') },
-      ],
+      edits: [{ location: this.loc(start, node.getEnd()), newText: quoted(value, this.text[start] ?? '"') }],
     };
   }
 

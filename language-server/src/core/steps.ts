@@ -9,8 +9,8 @@ import type { SourceLocation } from "messagefoundry/graph";
 import ts from "typescript";
 import type { StepArg, StepBlock, StepRow, StepsFunction } from "../protocol.js";
 import type { ConfigModel } from "./model.js";
-import { calleeName, isStringLike, literalContentSpan } from "./tsFacts.js";
 import { LineIndex } from "./text.js";
+import { calleeName, isStringLike, literalContentSpan } from "./tsFacts.js";
 
 /** The syntax behind the rows, by id, for edits (stepEdits.ts). */
 export interface StepsSyntax {
@@ -149,7 +149,10 @@ function describe(
   };
 
   /** The action an expression statement performs, when recognized. */
-  const action = (e: ts.Expression, nodes: (ts.Node | undefined)[]): Omit<StepRow, "id" | "location" | "text"> | undefined => {
+  const action = (
+    e: ts.Expression,
+    nodes: (ts.Node | undefined)[],
+  ): Omit<StepRow, "id" | "location" | "text"> | undefined => {
     const args = (...list: [StepArg["role"], ts.Node | undefined][]) =>
       list.map(([r, n]) => arg(r, n, nodes)).filter((a): a is StepArg => a !== undefined);
     if (msgCall(e, "set") && e.arguments.length === 2) {

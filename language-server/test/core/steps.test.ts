@@ -3,8 +3,8 @@
  * and a Steps edit → the text it leaves (exact), with the config's problems staying clean.
  */
 import assert from "node:assert/strict";
-import type { StepBlock, StepEdit, StepRow } from "../../src/protocol.js";
 import { type ConfigModel, LineIndex, stepEdit, stepsOf, type TextEdit } from "../../src/core/index.js";
+import type { StepBlock, StepEdit, StepRow } from "../../src/protocol.js";
 import { dict, fixture } from "./fixture.js";
 
 const HEADER = `
@@ -24,6 +24,9 @@ const HEADER = `
   name = "OB_BILLING"
   transport = "file"
   settings = { path = "/tmp/billing" }
+  //- codesets/sex.csv
+  code,value
+  M,male
   //- routes/adt.ts
   `;
 
@@ -74,9 +77,13 @@ function render(block: StepBlock, depth = 0): string[] {
 }
 
 function line(r: StepRow): string {
-  const lines = r.location.line === r.location.endLine ? `${r.location.line}` : `${r.location.line}-${r.location.endLine}`;
+  const lines =
+    r.location.line === r.location.endLine
+      ? `${r.location.line}`
+      : `${r.location.line}-${r.location.endLine}`;
   const args = r.args.map((a) => `${a.role}=${a.value}${a.editable ? "*" : ""}`).join(" ");
-  const body = r.kind === "code" ? r.text.split("\n")[0] : r.head ? `(${r.head.line}:${r.head.column})` : args;
+  const body =
+    r.kind === "code" ? r.text.split("\n")[0] : r.head ? `(${r.head.line}:${r.head.column})` : args;
   return `${r.id} ${r.kind} L${lines} ${body}${r.comment ? ` // ${r.comment}` : ""}`.trimEnd();
 }
 
@@ -101,7 +108,7 @@ describe("Steps: code → rows", () => {
       "6 deleteSegment L21 segment=NK1*",
       "7 loop L22-24 (22:3)",
       "  body:",
-      "    7:body/0 code L23 obx.set(5, \"X\");",
+      '    7:body/0 code L23 obx.set(5, "X");',
       "8 addSegment L25 segment=ZPI*",
       "9 send L26 outbound=OB_EMR*",
     ]);
@@ -168,7 +175,11 @@ function edited(
     const r = stepEdit(model, dict(), { file: "routes/adt.ts", ...target }, e);
     if ("error" in r) return `error: ${r.error}`;
     model.setFile("routes/adt.ts", apply(model.text("routes/adt.ts") ?? "", r.edits));
-    assert.deepEqual(problems(model).filter((p) => !before.includes(p)), [], `new problems after ${JSON.stringify(e)}`);
+    assert.deepEqual(
+      problems(model).filter((p) => !before.includes(p)),
+      [],
+      `new problems after ${JSON.stringify(e)}`,
+    );
   }
   return model.text("routes/adt.ts") ?? "";
 }
@@ -224,7 +235,12 @@ describe("Steps: row edit → text edit", () => {
       edited([
         { type: "insert", block: "", index: 0, step: { kind: "copy", path: "PV1-3.1", source: "PV1-3.2" } },
         { type: "insert", block: "", index: 4, step: { kind: "send", outbound: "OB_EMR" } },
-        { type: "insert", block: "", index: 2, step: { kind: "map", path: "PID-8", codeSet: "sex", source: "PID-8" } },
+        {
+          type: "insert",
+          block: "",
+          index: 2,
+          step: { kind: "map", path: "PID-8", codeSet: "sex", source: "PID-8" },
+        },
         { type: "insert", block: "", index: 0, step: { kind: "clear", path: "PID-19" } },
       ]),
       handlerWith(
@@ -242,7 +258,9 @@ describe("Steps: row edit → text edit", () => {
 
   it("braces a one-statement branch and an expression body to add a row to it", () => {
     assert.equal(
-      edited([{ type: "insert", block: "2:then", index: 0, step: { kind: "set", path: "MSH-4", value: "X" } }]),
+      edited([
+        { type: "insert", block: "2:then", index: 0, step: { kind: "set", path: "MSH-4", value: "X" } },
+      ]),
       handlerWith(
         "// Tell the EMR it is theirs.",
         'msg.set("MSH-5", "EMR");',
@@ -254,10 +272,10 @@ describe("Steps: row edit → text edit", () => {
       ),
     );
     assert.match(
-      edited(
-        [{ type: "insert", block: "", index: 1, step: { kind: "route", handlers: ["adt_emr"] } }],
-        { kind: "router", name: "adt_router" },
-      ),
+      edited([{ type: "insert", block: "", index: 1, step: { kind: "route", handlers: ["adt_emr"] } }], {
+        kind: "router",
+        name: "adt_router",
+      }),
       /router\("adt_router", \(msg\) => \{\n {2}return \["adt_emr"\];\n {2}return \["adt_emr"\];\n\}\);/,
     );
   });
