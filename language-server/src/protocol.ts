@@ -127,6 +127,8 @@ export interface StepRow {
   location: SourceLocation;
   /** Of an `if`: its condition; of a loop: its header. */
   head?: SourceLocation;
+  /** The text of `head` (`msg.get("MSH-9.2") === "A08"`, `for (const obx of msg.segments("OBX"))`). */
+  headText?: string;
   blocks?: StepBlock[];
 }
 

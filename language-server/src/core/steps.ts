@@ -221,7 +221,14 @@ function describe(
     if (ts.isIfStatement(n)) {
       const blocks = [block(`${id}:then`, "then", n.thenStatement)];
       if (n.elseStatement) blocks.push(block(`${id}:else`, "else", n.elseStatement));
-      return withComment({ ...base, kind: "if", args: [], head: loc(n.expression), blocks });
+      return withComment({
+        ...base,
+        kind: "if",
+        args: [],
+        head: loc(n.expression),
+        headText: n.expression.getText(sf),
+        blocks,
+      });
     }
     if (
       ts.isForOfStatement(n) ||
@@ -237,6 +244,7 @@ function describe(
         kind: "loop",
         args: [],
         head: index.location(file, start, start + head.length),
+        headText: head,
         blocks: [block(`${id}:body`, "body", n.statement)],
       });
     }
@@ -249,6 +257,7 @@ function describe(
           kind: "if",
           args: [],
           head: loc(inner.condition),
+          headText: inner.condition.getText(sf),
           blocks: [block(`${id}:then`, "then", inner.whenTrue), block(`${id}:else`, "else", inner.whenFalse)],
         });
       const r = returned(e, nodes);
