@@ -50,7 +50,7 @@ describe("language server: messagefoundry/steps", () => {
       lenses.map((l) => `${l.range.start.line + 1} ${l.command?.title} ${l.command?.arguments?.slice(1)}`),
       ["3 Open as Steps router,acme_adt_router", "5 Open as Steps handler,acme_adt_handler"],
     );
-    assert.equal(lenses[0]?.command?.command, "messagefoundry.openSteps");
+    assert.equal(lenses[0]?.command?.command, "messagefoundry.steps.show");
   });
 
   it("turns row edits into text edits that leave the diagnostics clean", async () => {

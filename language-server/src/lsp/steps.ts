@@ -10,7 +10,7 @@ import { pathToUri } from "./files.js";
 import type { ServerState } from "./state.js";
 
 /** The command the code lens runs; the extension registers it (arguments: uri, kind, name). */
-export const OPEN_STEPS_COMMAND = "messagefoundry.openSteps";
+export const OPEN_STEPS_COMMAND = "messagefoundry.steps.show";
 
 export function steps(state: ServerState, params: StepsParams): StepsResult | null {
   const loc = state.locateDoc(params.uri);

@@ -139,7 +139,7 @@ describe("webview: steps (headless Chromium)", function () {
       edit: { type: "move", row: "3", to: 2 },
     });
     await page.click('.row[data-id="2"] .tool.delete');
-    assert.deepEqual(((await view.waitForPosted("edit", 2)) as { edit: unknown }).edit, {
+    assert.deepEqual(((await view.waitForPosted("edit", 2)) as unknown as { edit: unknown }).edit, {
       type: "delete",
       row: "2",
     });
@@ -152,7 +152,7 @@ describe("webview: steps (headless Chromium)", function () {
     await page.click('vscode-textfield[data-field="value"]');
     await page.keyboard.type("ER");
     await page.click("#palette-add");
-    assert.deepEqual(((await view.waitForPosted("edit", 3)) as { edit: unknown }).edit, {
+    assert.deepEqual(((await view.waitForPosted("edit", 3)) as unknown as { edit: unknown }).edit, {
       type: "insert",
       block: "",
       index: 4,
