@@ -211,6 +211,27 @@ export const StepEditRequest = new RequestType<StepEditParams, StepEditResult, v
   "messagefoundry/stepEdit",
 );
 
+export interface StepCompletionsParams {
+  uri: string;
+  kind: "router" | "handler";
+  name: string;
+  role: StepArg["role"];
+  /** What the analyst has typed so far. */
+  typed: string;
+}
+
+export interface StepCompletionsResult {
+  items: { value: string; description?: string }[];
+}
+
+/**
+ * `messagefoundry/stepCompletions`: what a Steps argument offers as it is typed — the completions code
+ * gets at the same place (field paths per the function's HL7 version, declared names, segments).
+ */
+export const StepCompletionsRequest = new RequestType<StepCompletionsParams, StepCompletionsResult, void>(
+  "messagefoundry/stepCompletions",
+);
+
 /** What the server adds under `InitializeResult.capabilities.experimental`. */
 export interface ExperimentalCapabilities {
   messagefoundry: { protocolVersion: number };

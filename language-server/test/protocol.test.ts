@@ -50,6 +50,7 @@ describe("language server: protocol doc", () => {
     assert.deepEqual(methods.sort(), [
       "messagefoundry/configDirs",
       "messagefoundry/graph",
+      "messagefoundry/stepCompletions",
       "messagefoundry/stepEdit",
       "messagefoundry/steps",
     ]);

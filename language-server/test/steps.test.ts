@@ -6,7 +6,13 @@
 import assert from "node:assert/strict";
 import type { CodeLens } from "vscode-languageserver";
 import { LineIndex } from "../src/core/index.js";
-import { type StepEdit, StepEditRequest, StepsRequest, type StepsResult } from "../src/protocol.js";
+import {
+  StepCompletionsRequest,
+  type StepEdit,
+  StepEditRequest,
+  StepsRequest,
+  type StepsResult,
+} from "../src/protocol.js";
 import { check, type TestClient } from "./harness.js";
 
 const FILE = "routes/acme.ts";
@@ -99,6 +105,17 @@ handler("acme_adt_handler", (msg) => {
 });
 `,
     );
+  });
+
+  it("completes an argument as code does", async () => {
+    const r = await client.rpc.sendRequest(StepCompletionsRequest, {
+      uri: client.uri(FILE),
+      kind: "handler",
+      name: "acme_adt_handler",
+      role: "outbound",
+      typed: "OB",
+    });
+    assert.deepEqual(r.items, [{ value: "OB_ACME_ADT" }]);
   });
 
   it("refuses an edit made against an older text", async () => {

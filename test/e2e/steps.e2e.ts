@@ -155,6 +155,12 @@ describe("Steps view in a real VS Code (code-server 4.100.3)", function () {
 
   it("opens a handler as Steps from the Config explorer and from the graph", async () => {
     await wb.runCommand("Focus on Config View");
+    // The list shows what fits: fold the inbounds and routers so the handlers come into view.
+    for (const group of [/^\s*Inbounds \(\d+\)/, /^\s*Routers \(\d+\)/]) {
+      const header = wb.page.locator(".part.sidebar .monaco-list-row", { hasText: group }).first();
+      await header.waitFor({ timeout: 60_000 });
+      await header.click();
+    }
     const row = wb.treeRow("acme_adt_to_emr");
     await row.waitFor({ timeout: 60_000 });
     assert.ok((await wb.rowActions("acme_adt_to_emr")).includes("Open as Steps"));

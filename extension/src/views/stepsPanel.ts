@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  StepCompletionsRequest,
   type StepEdit,
   StepEditRequest,
   StepsRequest,
@@ -132,6 +133,20 @@ export class StepsPanel {
       case "runSample":
         this.sample = msg.sample;
         return this.runSample(msg.sample);
+      case "complete": {
+        const client = this.services.languageClient();
+        const r = client?.isRunning()
+          ? await client.sendRequest(StepCompletionsRequest, {
+              uri: this.target.uri,
+              kind: this.target.kind,
+              name: this.target.name,
+              role: msg.role,
+              typed: msg.typed,
+            })
+          : { items: [] };
+        this.channel.post({ type: "completions", requestId: msg.requestId, items: r.items });
+        return;
+      }
     }
   }
 

@@ -23,6 +23,7 @@ export {
   workspaceSymbols,
 } from "./navigation.js";
 export {
+  argCompletions,
   checkArg,
   insertStep,
   quoted,

@@ -11,7 +11,7 @@ import type { SourceLocation } from "messagefoundry/graph";
 import { tryParseFieldPath } from "messagefoundry/hl7";
 import ts from "typescript";
 import type { NewStep, StepArg, StepEdit, StepRow } from "../protocol.js";
-import { type Hl7Dictionary, resolvePath, versionFor } from "./hl7Paths.js";
+import { completePath, type Hl7Dictionary, resolvePath, versionFor } from "./hl7Paths.js";
 import { importEdits } from "./imports.js";
 import type { ConfigModel } from "./model.js";
 import type { TextEdit } from "./navigation.js";
@@ -91,6 +91,42 @@ export function checkArg(
       return /^[A-Za-z0-9_.-]+$/.test(value) ? undefined : `"${value}" is not a code set name`;
     case "value":
       return undefined;
+  }
+}
+
+/**
+ * What an argument offers as the analyst types, as code completion does: field paths from the HL7
+ * definitions of the function's version (segment → field → component), declared outbound / handler names,
+ * segment names.
+ */
+export function argCompletions(
+  model: ConfigModel,
+  dict: Hl7Dictionary,
+  owner: StepTarget,
+  role: StepArg["role"],
+  typed: string,
+): { value: string; description?: string }[] {
+  const a = model.analysis();
+  const version = versionFor(a, owner.name);
+  const starts = (v: string) => v.toUpperCase().startsWith(typed.toUpperCase());
+  switch (role) {
+    case "path":
+    case "source":
+      return completePath(dict, typed, version, a.zSegments)
+        .filter((c) => starts(c.label))
+        .map((c) => ({ value: c.label, description: c.datatype ? `${c.name} (${c.datatype})` : c.name }));
+    case "segment":
+      return completePath(dict, "", version, a.zSegments)
+        .filter((c) => starts(c.label) && c.label !== "MSH")
+        .map((c) => ({ value: c.label, description: c.name }));
+    case "outbound":
+    case "handler":
+      return [...a.byName[role].keys()]
+        .sort()
+        .filter(starts)
+        .map((value) => ({ value }));
+    default:
+      return [];
   }
 }
 

@@ -21,6 +21,7 @@ import {
   GraphRequest,
   SETTINGS_SECTION,
   type ServerSettings,
+  StepCompletionsRequest,
   StepEditRequest,
   StepsRequest,
 } from "../protocol.js";
@@ -180,6 +181,9 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     guard(StepEditRequest.method, token, { edits: [], error: "The edit failed." }, () =>
       steps.editStep(state, params),
     ),
+  );
+  connection.onRequest(StepCompletionsRequest, (params, token) =>
+    guard(StepCompletionsRequest.method, token, { items: [] }, () => steps.stepCompletions(state, params)),
   );
   connection.onCodeLens((params, token) => guard("codeLens", token, [], () => steps.codeLens(state, params)));
   connection.onRequest(ConfigDirsRequest, async (params) => {

@@ -1,10 +1,17 @@
 /**
  * The Steps view's requests: `messagefoundry/steps` (a function's rows), `messagefoundry/stepEdit` (a
- * row edit as text edits) and the code lens "Open as Steps" above each router and handler.
+ * row edit as text edits), `messagefoundry/stepCompletions` (an argument's completions) and the code lens "Open as Steps" above each router and handler.
  */
 import { type CodeLens, type CodeLensParams, LSPErrorCodes, ResponseError } from "vscode-languageserver";
-import { stepEdit, stepsOf, stepTargets } from "../core/index.js";
-import type { StepEditParams, StepEditResult, StepsParams, StepsResult } from "../protocol.js";
+import { argCompletions, stepEdit, stepsOf, stepTargets } from "../core/index.js";
+import type {
+  StepCompletionsParams,
+  StepCompletionsResult,
+  StepEditParams,
+  StepEditResult,
+  StepsParams,
+  StepsResult,
+} from "../protocol.js";
 import { toRange } from "./convert.js";
 import { pathToUri } from "./files.js";
 import type { ServerState } from "./state.js";
@@ -50,6 +57,15 @@ export function editStep(state: ServerState, params: StepEditParams): StepEditRe
       range: toRange(e.location),
       newText: e.newText,
     })),
+  };
+}
+
+export function stepCompletions(state: ServerState, params: StepCompletionsParams): StepCompletionsResult {
+  const loc = state.locateDoc(params.uri);
+  if (!loc) return { items: [] };
+  const owner = { file: loc.rel, kind: params.kind, name: params.name };
+  return {
+    items: argCompletions(loc.project.model, state.dict, owner, params.role, params.typed).slice(0, 200),
   };
 }
 

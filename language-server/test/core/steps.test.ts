@@ -3,7 +3,14 @@
  * and a Steps edit → the text it leaves (exact), with the config's problems staying clean.
  */
 import assert from "node:assert/strict";
-import { type ConfigModel, LineIndex, stepEdit, stepsOf, type TextEdit } from "../../src/core/index.js";
+import {
+  argCompletions,
+  type ConfigModel,
+  LineIndex,
+  stepEdit,
+  stepsOf,
+  type TextEdit,
+} from "../../src/core/index.js";
 import type { StepBlock, StepEdit, StepRow } from "../../src/protocol.js";
 import { dict, fixture } from "./fixture.js";
 
@@ -312,5 +319,28 @@ describe("Steps: row edit → text edit", () => {
         'if (msg.get("MSH-9.2") === "A08") {}',
       ),
     );
+  });
+});
+
+describe("Steps: argument completions (as in code)", () => {
+  const target = { file: "routes/adt.ts", kind: "handler" as const, name: "adt_emr" };
+  const complete = (role: Parameters<typeof argCompletions>[3], typed: string) => {
+    const { model } = fixture(HEADER + SMALL);
+    return argCompletions(model, dict(), target, role, typed).map((c) =>
+      `${c.value} ${c.description ?? ""}`.trim(),
+    );
+  };
+
+  it("field paths: a segment's fields, then a field's components, with names and types", () => {
+    assert.deepEqual(complete("path", "PID-5").slice(0, 1), ["PID-5 Patient Name (XPN)"]);
+    assert.deepEqual(complete("path", "PID-5.").slice(0, 2), [
+      "PID-5.1 Family Name (FN)",
+      "PID-5.2 Given Name (ST)",
+    ]);
+  });
+
+  it("declared outbounds and segment names", () => {
+    assert.deepEqual(complete("outbound", "OB_"), ["OB_BILLING", "OB_EMR"]);
+    assert.deepEqual(complete("segment", "NK"), ["NK1 Next of Kin / Associated Parties"]);
   });
 });

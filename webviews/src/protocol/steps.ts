@@ -5,7 +5,7 @@
  * WorkspaceEdit through `messagefoundry/stepEdit`. The view maps the trace onto the rows itself
  * (model/steps-live.ts), so masking is a view toggle that needs no new run.
  */
-import type { StepEdit, StepsFunction } from "@messagefoundry/language-server/protocol";
+import type { StepArg, StepEdit, StepsFunction } from "@messagefoundry/language-server/protocol";
 import type { DryRunResult } from "messagefoundry/api";
 import type { HostErrorMessage, ReadyMessage } from "./common.js";
 
@@ -48,7 +48,20 @@ export interface StepsEditRefused {
   message: string;
 }
 
-export type StepsToView = StepsLoad | StepsSamples | StepsLive | StepsEditRefused | HostErrorMessage;
+/** Host → view: the answer to a `complete` (the language server's `messagefoundry/stepCompletions`). */
+export interface StepsCompletions {
+  type: "completions";
+  requestId: number;
+  items: { value: string; description?: string }[];
+}
+
+export type StepsToView =
+  | StepsLoad
+  | StepsSamples
+  | StepsLive
+  | StepsEditRefused
+  | StepsCompletions
+  | HostErrorMessage;
 
 /** View → host: apply this edit to the rows of `revision`. */
 export interface StepsEditRequest {
@@ -70,4 +83,12 @@ export interface StepsRunSample {
   sample: string;
 }
 
-export type StepsFromView = ReadyMessage | StepsEditRequest | StepsOpenLines | StepsRunSample;
+/** View → host: what an argument offers for the text typed so far (a field path, a name, a segment). */
+export interface StepsComplete {
+  type: "complete";
+  requestId: number;
+  role: StepArg["role"];
+  typed: string;
+}
+
+export type StepsFromView = ReadyMessage | StepsEditRequest | StepsOpenLines | StepsRunSample | StepsComplete;

@@ -197,6 +197,38 @@ describe("webview: steps (headless Chromium)", function () {
     assert.deepEqual(await view.state(), { mask: false });
   });
 
+  it("completes a field path as code does: the host's suggestions, one click picks and commits", async () => {
+    const { page } = view;
+    await page.click('vscode-textfield[data-row="2"][data-arg="0"]');
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("PID-5.");
+    // (The palette's field asked once before.)
+    const ask = (await view.waitForPosted("complete", 1)) as unknown as {
+      requestId: number;
+      role: string;
+      typed: string;
+    };
+    assert.deepEqual([ask.role, ask.typed], ["path", "PID-5."]);
+    await view.send({
+      type: "completions",
+      requestId: ask.requestId,
+      items: [
+        { value: "PID-5.1", description: "Family Name (FN)" },
+        { value: "PID-5.2", description: "Given Name (ST)" },
+      ],
+    });
+    assert.deepEqual(await texts(".suggestion"), ["PID-5.1 Family Name (FN)", "PID-5.2 Given Name (ST)"]);
+    await view.screenshot("steps-suggestions");
+    await page.click('.suggestion[data-value="PID-5.2"]');
+    assert.deepEqual(((await view.waitForPosted("edit", 4)) as unknown as { edit: unknown }).edit, {
+      type: "setArg",
+      row: "2",
+      arg: 0,
+      value: "PID-5.2",
+    });
+    assert.equal(await page.locator(".suggestions:not(.hidden)").count(), 0);
+  });
+
   it("ran under the strict CSP without errors; screenshot", async () => {
     await view.screenshot("steps");
     assert.deepEqual(view.errors, []);

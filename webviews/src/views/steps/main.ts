@@ -20,6 +20,7 @@ import { appendIndex, newStep, type PaletteEntry, paletteFor, rowParts } from ".
 import type { StepsFromView, StepsLoad, StepsSample, StepsToView } from "../../protocol/steps.js";
 import { h, replaceChildren } from "../../ui/dom.js";
 import { connectHost } from "../../ui/host.js";
+import { Suggestions } from "./suggest.js";
 
 interface State {
   mask: boolean;
@@ -31,6 +32,9 @@ let load: StepsLoad | undefined;
 let samples: StepsSample[] = [];
 let sample: string | undefined;
 let result: DryRunResult | undefined;
+const suggestions = new Suggestions((requestId, role, typed) =>
+  host.post({ type: "complete", requestId, role, typed }),
+);
 /** Where the palette inserts: a block id and an index in it. */
 let target: { block: string; index: number } | undefined;
 
@@ -93,10 +97,14 @@ function argInput(row: StepRow, i: number): HTMLElement {
     "aria-label": arg.role,
     value: arg.value,
   });
-  field.addEventListener("change", () => {
-    if (field.value !== arg.value) edit({ type: "setArg", row: row.id, arg: i, value: field.value });
-  });
-  return field;
+  let sent = false;
+  const commit = (value: string) => {
+    if (sent || value === arg.value) return;
+    sent = true;
+    edit({ type: "setArg", row: row.id, arg: i, value });
+  };
+  field.addEventListener("change", () => commit(field.value));
+  return arg.role === "value" ? field : suggestions.attach(field, arg.role, commit);
 }
 
 function valuesOf(live: Live | undefined, row: StepRow): HTMLElement | null {
@@ -193,7 +201,8 @@ function openPalette(at: { block: string; index: number }): void {
       } else
         input = h("vscode-textfield", { "data-field": f.name, "aria-label": f.label, placeholder: f.label });
       inputs.set(f.name, input);
-      fields.append(h("label", { class: "field" }, h("span", { class: "muted" }, f.label), input));
+      const shown = f.role === "value" || names ? input : suggestions.attach(input, f.role, () => undefined);
+      fields.append(h("label", { class: "field" }, h("span", { class: "muted" }, f.label), shown));
     }
   };
   kindSelect.addEventListener("change", () => showFields(entries.find((e) => e.kind === kindSelect.value)));
@@ -273,6 +282,9 @@ host.listen((message) => {
       result = message.result;
       if (message.error) showNotice(message.error);
       render();
+      return;
+    case "completions":
+      suggestions.resolve(message);
       return;
     case "editRefused":
     case "hostError":
