@@ -125,6 +125,22 @@ describe("Steps live values (trace → rows)", () => {
     ]);
   });
 
+  it("lists what a helper the rows call read and wrote, with its file and line", () => {
+    const handler = (ABNORMAL.trace ?? [])[1] as TraceStep;
+    const withHelper: TraceStep = {
+      ...handler,
+      writes: [
+        ...handler.writes,
+        { path: "PID-5.1", before: "Doe", after: "DOE", file: "_helpers/names.ts", line: 5 },
+      ],
+    };
+    const r = { ...ABNORMAL, trace: [ROUTER, withHelper] };
+    assert.deepEqual(liveValues(steps("lab_oru_abnormal"), r).elsewhere, [
+      '_helpers/names.ts:5 PID-5.1: "•••" → "•••"',
+    ]);
+    assert.deepEqual(liveValues(steps("lab_oru_abnormal"), ABNORMAL).elsewhere, []);
+  });
+
   it("a function that did not run, and identifiers masked unless asked", () => {
     const unrouted: DryRunResult = { ...NORMAL, disposition: "UNROUTED", trace: [ROUTER] };
     assert.deepEqual(

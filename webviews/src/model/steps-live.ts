@@ -28,6 +28,11 @@ export interface StepsLive {
   /** One sentence: the disposition and what the function returned. */
   summary: string;
   rows: Record<string, RowLive>;
+  /**
+   * Reads and writes made outside the function's rows — in a helper module it calls, e.g.
+   * `_helpers/names.ts:5 PID-5.1: "•••" → "•••"` — so nothing the run did is left unshown.
+   */
+  elsewhere: string[];
 }
 
 /** Masks a value of an identifying field (PID-5, NK1-2…) unless `mask` is off. */
@@ -91,7 +96,7 @@ export function liveValues(fn: StepsFunction, result: DryRunResult, mask = true)
     const summary = result.trace
       ? `${cap(fn.kind)} ${fn.name} did not run for this message (${result.disposition}).`
       : "The run has no trace.";
-    return { ran: false, summary, rows };
+    return { ran: false, summary, rows, elsewhere: [] };
   }
 
   // Events onto rows, in order: reads and writes interleaved as they happened is not kept by the
@@ -99,13 +104,19 @@ export function liveValues(fn: StepsFunction, result: DryRunResult, mask = true)
   const at = (file: string | undefined, line: number | undefined): Node | undefined =>
     file === fn.file && line !== undefined ? rowAtLine(fn.body, line, nodes) : undefined;
   const ran = new Set<string>();
+  const elsewhere: string[] = [];
   const note = (n: Node | undefined, text: string) => {
     if (!n) return;
     rows[n.row.id]?.values.push(text);
     ran.add(n.row.id);
   };
-  for (const r of step.reads) note(at(r.file, r.line), readText(r, mask));
-  for (const w of step.writes) note(at(w.file, w.line), writeText(w, mask));
+  const place = (e: TraceRead | TraceWrite, text: string) => {
+    const n = at(e.file, e.line);
+    if (n) note(n, text);
+    else elsewhere.push(e.file ? `${e.file}:${e.line ?? "?"} ${text}` : text);
+  };
+  for (const r of step.reads) place(r, readText(r, mask));
+  for (const w of step.writes) place(w, writeText(w, mask));
   if (step.result.kind === "sends")
     for (const s of step.result.sends) {
       const n = at(s.file, s.line);
@@ -183,6 +194,7 @@ export function liveValues(fn: StepsFunction, result: DryRunResult, mask = true)
     ran: true,
     summary: `${cap(fn.kind)} ${fn.name} ${outcomeText(step)}; the message ended ${result.disposition}.`,
     rows,
+    elsewhere,
   };
 }
 

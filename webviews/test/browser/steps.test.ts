@@ -53,6 +53,7 @@ const RESULT: DryRunResult = {
       writes: [
         { path: "MSH-5", before: "RECEIVER", after: "EMR", file: "adt.ts", line: 6 },
         { path: "PID-5.1", before: "Doe", after: "DOE", file: "adt.ts", line: 7 },
+        { path: "MSH-4", before: "LAB", after: "ACME", file: "_helpers/facility.ts", line: 2 },
       ],
       result: { kind: "sends", sends: [{ outbound: "OB_EMR", file: "adt.ts", line: 9 }] },
     },
@@ -183,6 +184,10 @@ describe("webview: steps (headless Chromium)", function () {
       'MSH-5: "RECEIVER" → "EMR"',
       'PID-5.1 = "•••" · PID-5.1: "•••" → "•••"',
       "→ OB_EMR",
+    ]);
+    assert.deepEqual(await texts("#elsewhere div"), [
+      "Also read and written by code these rows call:",
+      '_helpers/facility.ts:2 MSH-4: "LAB" → "ACME"',
     ]);
     assert.deepEqual(await page.$$eval(".row", (els) => els.map((e) => e.className.split(" ")[2])), [
       "status-ran",

@@ -46,6 +46,7 @@ const sampleSelect = h("vscode-single-select", {
 const runButton = h("vscode-button", { id: "run", secondary: true }, "Show values");
 const maskBox = h("vscode-checkbox", { id: "mask", label: "Mask identifiers" });
 const summary = h("div", { id: "summary", class: "muted", "aria-live": "polite" });
+const elsewhere = h("div", { id: "elsewhere" });
 const notice = h("div", { id: "notice", class: "notice hidden", role: "alert" });
 const rowsEl = h("div", { id: "rows", role: "tree" });
 const palette = h("div", { id: "palette", class: "hidden" });
@@ -53,6 +54,7 @@ document.body.append(
   title,
   h("div", { class: "toolbar" }, h("span", { class: "muted" }, "Sample:"), sampleSelect, runButton, maskBox),
   summary,
+  elsewhere,
   notice,
   rowsEl,
   palette,
@@ -244,6 +246,15 @@ function render(): void {
   title.textContent = `${s.kind === "router" ? "Router" : "Handler"} ${s.name} — ${s.file}`;
   const live = result ? liveValues(s, result, state.mask) : undefined;
   summary.textContent = live?.summary ?? (sample ? "" : "Pick a sample message to see values.");
+  replaceChildren(
+    elsewhere,
+    ...(live?.elsewhere.length
+      ? [
+          h("div", { class: "muted" }, "Also read and written by code these rows call:"),
+          ...live.elsewhere.map((e) => h("div", { class: "mono values" }, e)),
+        ]
+      : []),
+  );
   replaceChildren(rowsEl, blockEl(s.body, live));
 }
 
