@@ -184,7 +184,9 @@ export type StepEdit =
   | { type: "setArg"; row: string; arg: number; value: string }
   | { type: "insert"; block: string; index: number; step: NewStep }
   | { type: "delete"; row: string }
-  | { type: "move"; row: string; to: number };
+  | { type: "move"; row: string; to: number }
+  /** Statements as written (e.g. a cookbook recipe with its comments), lines relative to column 0. */
+  | { type: "insertCode"; block: string; index: number; code: string; imports?: string[] };
 
 export interface StepEditParams {
   uri: string;

@@ -25,6 +25,7 @@ export {
 export {
   argCompletions,
   checkArg,
+  insertCode,
   insertStep,
   quoted,
   type StepEditOutcome,

@@ -45,6 +45,8 @@ export function stepEdit(
       return ctx.remove(edit.row);
     case "move":
       return ctx.move(edit.row, edit.to);
+    case "insertCode":
+      return ctx.insertCode(edit.block, edit.index, edit.code, edit.imports ?? []);
   }
 }
 
@@ -58,6 +60,23 @@ export function insertStep(
   step: NewStep,
 ): StepEditOutcome {
   return stepEdit(model, dict, target, { type: "insert", block, index, step });
+}
+
+/**
+ * Inserts statements as written (a cookbook recipe: code and its comments, lines relative to column 0)
+ * at `index` of block `block`, in the block's indentation, adding `imports` missing from the module's
+ * `import { … } from "messagefoundry"`. Refused when the code does not parse.
+ */
+export function insertCode(
+  model: ConfigModel,
+  dict: Hl7Dictionary,
+  target: StepTarget,
+  block: string,
+  index: number,
+  code: string,
+  imports: readonly string[] = [],
+): StepEditOutcome {
+  return stepEdit(model, dict, target, { type: "insertCode", block, index, code, imports: [...imports] });
 }
 
 /** Checks one argument value as code would; the message when it is refused. */
@@ -322,6 +341,24 @@ class EditContext {
     return { edits: [...importEdits(this.target.file, this.text, imports), ...edits.edits] };
   }
 
+  /** Any statements (a cookbook recipe, comments included) at a position, with the imports they use. */
+  insertCode(blockId: string, at: number, code: string, imports: readonly string[]): StepEditOutcome {
+    const body = code.replace(/\s+$/, "");
+    if (body.trim() === "") return { error: "There is no code to insert." };
+    const check = ts.transpileModule(`function __steps(${this.answer.steps.param}: any) {\n${body}\n}`, {
+      reportDiagnostics: true,
+      compilerOptions: { target: ts.ScriptTarget.ES2022 },
+    });
+    const syntax = check.diagnostics?.[0];
+    if (syntax)
+      return {
+        error: `The code does not parse: ${ts.flattenDiagnosticMessageText(syntax.messageText, " ")}`,
+      };
+    const edits = this.insertText(blockId, at, body);
+    if ("error" in edits) return edits;
+    return { edits: [...importEdits(this.target.file, this.text, imports), ...edits.edits] };
+  }
+
   private insertText(blockId: string, at: number, stmt: string): StepEditOutcome {
     const sf = this.answer.syntax.sf;
     const block = this.answer.syntax.blocks.get(blockId);
@@ -333,7 +370,12 @@ class EditContext {
         const open = block.getStart(sf) + 1;
         const close = block.getEnd() - 1;
         return {
-          edits: [{ location: this.loc(open, close), newText: `\n${indent}  ${stmt}\n${indent}` }],
+          edits: [
+            {
+              location: this.loc(open, close),
+              newText: `\n${indent}  ${indented(stmt, `${indent}  `)}\n${indent}`,
+            },
+          ],
         };
       }
       const ref = list[Math.min(i, list.length - 1)] as ts.Statement;
@@ -342,7 +384,11 @@ class EditContext {
       const indent = this.indentOf(ref.getStart(sf));
       const offset = i < list.length ? span.start : span.end;
       const lead = offset === this.text.length && !this.text.endsWith("\n") ? "\n" : "";
-      return { edits: [{ location: this.loc(offset, offset), newText: `${lead}${indent}${stmt}\n` }] };
+      return {
+        edits: [
+          { location: this.loc(offset, offset), newText: `${lead}${indent}${indented(stmt, indent)}\n` },
+        ],
+      };
     }
     // A block without braces: an expression body, or an if/loop branch of one statement. Brace it.
     const fn = this.answer.syntax.fn;
@@ -358,7 +404,9 @@ class EditContext {
     const list = at <= 0 ? [stmt, old] : [old, stmt];
     const start = single.getStart(sf);
     const from = this.indentOf(start);
-    const newText = list.map((l) => `${inner}${l === old ? reindent(l, from, inner) : l}`).join("\n");
+    const newText = list
+      .map((l) => `${inner}${l === old ? reindent(l, from, inner) : indented(l, inner)}`)
+      .join("\n");
     return { edits: [{ location: this.loc(start, single.getEnd()), newText: `{\n${newText}\n${outer}}` }] };
   }
 
@@ -381,6 +429,14 @@ function isLoop(n: ts.Node): boolean {
     ts.isWhileStatement(n) ||
     ts.isDoStatement(n)
   );
+}
+
+/** Lines after the first of inserted code, under `indent` (blank lines stay empty). */
+function indented(text: string, indent: string): string {
+  return text
+    .split("\n")
+    .map((l, i) => (i === 0 || l.trim() === "" ? l.trimEnd() : `${indent}${l}`))
+    .join("\n");
 }
 
 /** Continuation lines of a braced statement keep their shape under the new indentation. */

@@ -322,6 +322,39 @@ describe("Steps: row edit → text edit", () => {
   });
 });
 
+describe("Steps: inserting code as written (the cookbook's entry point)", () => {
+  it("indents a commented, multi-line recipe into the block and adds its imports", () => {
+    const recipe = [
+      "// Strip next of kin: the receiver must not see relatives.",
+      'for (const nk1 of msg.segments("NK1")) {',
+      "  void nk1;",
+      "}",
+      'msg.deleteSegments("NK1");',
+    ].join("\n");
+    assert.equal(
+      edited([{ type: "insertCode", block: "", index: 2, code: recipe, imports: ["send"] }]),
+      handlerWith(
+        "// Tell the EMR it is theirs.",
+        'msg.set("MSH-5", "EMR");',
+        'msg.deleteSegments("NK1");',
+        "// Strip next of kin: the receiver must not see relatives.",
+        'for (const nk1 of msg.segments("NK1")) {',
+        "  void nk1;",
+        "}",
+        'msg.deleteSegments("NK1");',
+        'if (msg.get("MSH-9.2") === "A08") return [];',
+      ).replace("{ handler, router }", "{ handler, router, send }"),
+    );
+  });
+
+  it("refuses code that does not parse", () => {
+    assert.match(
+      edited([{ type: "insertCode", block: "", index: 0, code: "msg.set(" }]),
+      /^error: The code does not parse: /,
+    );
+  });
+});
+
 describe("Steps: argument completions (as in code)", () => {
   const target = { file: "routes/adt.ts", kind: "handler" as const, name: "adt_emr" };
   const complete = (role: Parameters<typeof argCompletions>[3], typed: string) => {
