@@ -95,6 +95,7 @@ export type {
   TraceOutcome,
   TraceRead,
   TraceSend,
+  TraceSite,
   TraceStep,
   TraceWrite,
 } from "./pipeline/results.js";

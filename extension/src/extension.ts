@@ -30,8 +30,10 @@ import {
   ParseTreePanel,
   PromotePanel,
   registerReviewDocuments,
+  StepsPanel,
   TestBenchPanel,
 } from "./views/index.js";
+import { openStepsTarget } from "./views/stepsCommand.js";
 import { runAlertWizard, runConnectionWizard, runRouteWizard } from "./wizard/index.js";
 import { pickConfigDir } from "./workspace/index.js";
 
@@ -144,6 +146,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       "messagefoundry.promote",
       withConfig((dir) => PromotePanel.show(services, dir)),
     ),
+    vscode.commands.registerCommand("messagefoundry.steps.show", async (...args: unknown[]) => {
+      try {
+        const target = await openStepsTarget(client, args);
+        if (target) StepsPanel.show(services, target);
+        else
+          void vscode.window.showInformationMessage(
+            "Put the cursor in a router or handler (or pick one in the Config view or the graph) to open it as Steps.",
+          );
+      } catch (err) {
+        void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+      }
+    }),
     vscode.commands.registerCommand("messagefoundry.parseTree.show", async (arg?: unknown) => {
       let editor = vscode.window.activeTextEditor;
       if (arg instanceof vscode.Uri && editor?.document.uri.toString() !== arg.toString()) {

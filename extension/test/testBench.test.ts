@@ -118,7 +118,7 @@ describe("Test Bench explains, against the real CLI", () => {
         name: "lab_oru_router",
         file: "oru.ts",
         line: 7,
-        reads: [{ path: "MSH-9", value: "ADT^A01" }],
+        reads: [{ path: "MSH-9", value: "ADT^A01", file: "oru.ts", line: 7 }],
         writes: [],
         result: { kind: "handlers", handlers: [] },
       },

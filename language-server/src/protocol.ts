@@ -7,7 +7,7 @@
  * Runtime imports: vscode-languageserver-protocol only (the client bundles it anyway). Keep this file
  * free of server code so the extension bundle stays small.
  */
-import type { Problem, RegistryGraph } from "messagefoundry/graph";
+import type { Problem, RegistryGraph, SourceLocation } from "messagefoundry/graph";
 import { type InitializeResult, RequestType } from "vscode-languageserver-protocol";
 
 /**
@@ -74,6 +74,164 @@ export interface ConfigDirsResult {
  */
 export const ConfigDirsRequest = new RequestType<ConfigDirsParams | undefined, ConfigDirsResult, void>(
   "messagefoundry/configDirs",
+);
+
+/**
+ * What a Steps row is: a recognized action, a control (`if`, `loop`) or any other statement (`code`).
+ * `stop` is a handler's `return` of nothing (the message is filtered); `route` a router's `return [...]`.
+ */
+export type StepKind =
+  | "set"
+  | "copy"
+  | "clear"
+  | "map"
+  | "deleteSegment"
+  | "addSegment"
+  | "send"
+  | "route"
+  | "stop"
+  | "if"
+  | "loop"
+  | "code";
+
+/** One argument of an action; `editable` when it is a string literal (its content span is `location`). */
+export interface StepArg {
+  role: "path" | "source" | "value" | "segment" | "codeSet" | "outbound" | "handler";
+  /** The literal's value, or the expression's text when it is not a literal. */
+  value: string;
+  editable: boolean;
+  location: SourceLocation;
+}
+
+/** A block of rows: a function's body, an `if`'s then / else, a loop's body. */
+export interface StepBlock {
+  /** "" for the function's body; `<row id>:then|else|body` otherwise. */
+  id: string;
+  label: "body" | "then" | "else";
+  /** A braced block: rows can be added, deleted and moved in it. */
+  editable: boolean;
+  location: SourceLocation;
+  rows: StepRow[];
+}
+
+/** One statement of the function, in source order. */
+export interface StepRow {
+  /** `<index>` in the body, `<block id>/<index>` in a nested block; stable for one text of the file. */
+  id: string;
+  kind: StepKind;
+  args: StepArg[];
+  /** The statement's source text (what a code row shows). */
+  text: string;
+  /** Comment lines written just above the statement. */
+  comment?: string;
+  location: SourceLocation;
+  /** Of an `if`: its condition; of a loop: its header. */
+  head?: SourceLocation;
+  /** The text of `head` (`msg.get("MSH-9.2") === "A08"`, `for (const obx of msg.segments("OBX"))`). */
+  headText?: string;
+  blocks?: StepBlock[];
+}
+
+/** A router's or handler's function as rows. */
+export interface StepsFunction {
+  kind: "router" | "handler";
+  name: string;
+  /** Config-relative file. */
+  file: string;
+  /** The whole `router(...)` / `handler(...)` call. */
+  location: SourceLocation;
+  /** The message parameter's name (`msg`). */
+  param: string;
+  body: StepBlock;
+}
+
+export interface StepsParams {
+  /** The document holding the function. */
+  uri: string;
+  /** A position inside the declaration, or… */
+  position?: { line: number; character: number };
+  /** …its name (and kind, when a router and a handler share it). */
+  name?: string;
+  kind?: "router" | "handler";
+}
+
+export interface StepsResult {
+  /** URI of the config dir (a Steps view resolves trace files against it). */
+  configDir: string;
+  revision: number;
+  steps: StepsFunction;
+  /** Names the view offers for new actions and argument changes. */
+  names: { outbound: string[]; handler: string[] };
+}
+
+/** `messagefoundry/steps`: the rows of the router or handler at a position or by name, or null. */
+export const StepsRequest = new RequestType<StepsParams, StepsResult | null, void>("messagefoundry/steps");
+
+/** A recognized action to insert, with its arguments (`map` reads `source`, looks it up in `codeSet`). */
+export type NewStep =
+  | { kind: "set"; path: string; value: string }
+  | { kind: "copy"; path: string; source: string }
+  | { kind: "clear"; path: string }
+  | { kind: "map"; path: string; codeSet: string; source: string }
+  | { kind: "deleteSegment"; segment: string }
+  | { kind: "addSegment"; segment: string }
+  | { kind: "send"; outbound: string }
+  | { kind: "route"; handlers: string[] }
+  | { kind: "stop" };
+
+/** A change made in the Steps view; rows and blocks are named by their ids in the current text. */
+export type StepEdit =
+  | { type: "setArg"; row: string; arg: number; value: string }
+  | { type: "insert"; block: string; index: number; step: NewStep }
+  | { type: "delete"; row: string }
+  | { type: "move"; row: string; to: number }
+  /** Statements as written (e.g. a cookbook recipe with its comments), lines relative to column 0. */
+  | { type: "insertCode"; block: string; index: number; code: string; imports?: string[] };
+
+export interface StepEditParams {
+  uri: string;
+  kind: "router" | "handler";
+  name: string;
+  /** The revision the view's rows came from: an edit against an older text is refused. */
+  revision?: number;
+  edit: StepEdit;
+}
+
+export interface StepEditResult {
+  /** The text edits to apply (as one undoable WorkspaceEdit), or none with `error`. */
+  edits: {
+    uri: string;
+    range: { start: { line: number; character: number }; end: { line: number; character: number } };
+    newText: string;
+  }[];
+  /** Why the edit was refused (a field path that does not exist, an unknown outbound...). */
+  error?: string;
+}
+
+/** `messagefoundry/stepEdit`: a Steps edit turned into minimal text edits, checked like code. */
+export const StepEditRequest = new RequestType<StepEditParams, StepEditResult, void>(
+  "messagefoundry/stepEdit",
+);
+
+export interface StepCompletionsParams {
+  uri: string;
+  kind: "router" | "handler";
+  name: string;
+  role: StepArg["role"];
+  /** What the analyst has typed so far. */
+  typed: string;
+}
+
+export interface StepCompletionsResult {
+  items: { value: string; description?: string }[];
+}
+
+/**
+ * `messagefoundry/stepCompletions`: what a Steps argument offers as it is typed — the completions code
+ * gets at the same place (field paths per the function's HL7 version, declared names, segments).
+ */
+export const StepCompletionsRequest = new RequestType<StepCompletionsParams, StepCompletionsResult, void>(
+  "messagefoundry/stepCompletions",
 );
 
 /** What the server adds under `InitializeResult.capabilities.experimental`. */

@@ -47,7 +47,13 @@ describe("language server: protocol doc", () => {
     const methods = Object.values(protocol)
       .filter((v) => v instanceof RequestType || v instanceof NotificationType)
       .map((m) => m.method);
-    assert.deepEqual(methods.sort(), ["messagefoundry/configDirs", "messagefoundry/graph"]);
+    assert.deepEqual(methods.sort(), [
+      "messagefoundry/configDirs",
+      "messagefoundry/graph",
+      "messagefoundry/stepCompletions",
+      "messagefoundry/stepEdit",
+      "messagefoundry/steps",
+    ]);
     for (const method of methods)
       assert.ok(readme.includes(`\`${method}\``), `${method} missing from README.md`);
   });

@@ -86,13 +86,23 @@ export interface CheckOutput {
  * One field the traced code read with `msg.get` / `msg.getAll`. `value` only with `--show-phi`
  * (`getAll` values are joined with "~"); absent is `null`.
  */
-export interface TraceRead {
+export interface TraceRead extends TraceSite {
   path: string;
   value?: string | null;
 }
 
+/**
+ * Where the user's code made a traced read or write: its config-relative file and 1-based line (a
+ * helper module's, when the call is there), so a Steps view can put each value beside its statement.
+ * Absent when the call site could not be placed.
+ */
+export interface TraceSite {
+  file?: string;
+  line?: number;
+}
+
 /** One field the traced code wrote with `msg.set` / `msg.setRaw`; values only with `--show-phi`. */
-export interface TraceWrite {
+export interface TraceWrite extends TraceSite {
   path: string;
   before?: string | null;
   after?: string | null;

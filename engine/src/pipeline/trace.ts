@@ -7,7 +7,7 @@
 import type { Callsite } from "../config/collector.js";
 import type { AnyMessage } from "../config/index.js";
 import { Message } from "../hl7/index.js";
-import type { TraceRead, TraceWrite } from "./results.js";
+import type { TraceRead, TraceSite, TraceWrite } from "./results.js";
 
 export interface FieldLog {
   reads: TraceRead[];
@@ -39,8 +39,16 @@ export function recordFields(
   locate?: () => Callsite | undefined,
 ): AnyMessage {
   if (!(m instanceof Message)) return m;
+  /** The user's statement making the call (the registry's locator maps the bundle back to its source). */
+  const site = (): TraceSite => {
+    const at = locate?.();
+    return at ? { file: at.file, line: at.line } : {};
+  };
   const read = (path: string, value: string | null): void => {
-    log.reads.push(values ? { path, value } : { path });
+    log.reads.push(values ? { path, value, ...site() } : { path, ...site() });
+  };
+  const wrote = (path: string, before: string | null): void => {
+    log.writes.push(values ? { path, before, after: m.get(path) ?? null, ...site() } : { path, ...site() });
   };
   const methods: Partial<Record<keyof Message, unknown>> = {
     get: (path: string) => {
@@ -56,7 +64,7 @@ export function recordFields(
     set: (path: string, value: string | undefined) => {
       const before = m.get(path) ?? null;
       m.set(path, value);
-      log.writes.push(values ? { path, before, after: m.get(path) ?? null } : { path });
+      wrote(path, before);
     },
     encode: () => {
       const out = m.encode();
@@ -67,7 +75,7 @@ export function recordFields(
     setRaw: (path: string, encoded: string) => {
       const before = m.get(path) ?? null;
       m.setRaw(path, encoded);
-      log.writes.push(values ? { path, before, after: m.get(path) ?? null } : { path });
+      wrote(path, before);
     },
   };
   return new Proxy(m, {

@@ -103,7 +103,7 @@ describe("messagefoundry CLI", () => {
         name: "lab_oru_router",
         file: "oru.ts",
         line: 7,
-        reads: [{ path: "MSH-9" }],
+        reads: [{ path: "MSH-9", file: "oru.ts", line: 7 }],
         writes: [],
         result: { kind: "handlers", handlers: ["lab_oru_abnormal"] },
       },
@@ -112,7 +112,7 @@ describe("messagefoundry CLI", () => {
         name: "lab_oru_abnormal",
         file: "oru.ts",
         line: 9,
-        reads: [{ path: "OBX-8" }],
+        reads: [{ path: "OBX-8", file: "oru.ts", line: 10 }],
         writes: [],
         result: { kind: "nothing" },
       },
@@ -125,8 +125,11 @@ describe("messagefoundry CLI", () => {
     // Values are PHI: only with --show-phi, with before/after for writes.
     const phi = await run([...args, "samples/messages/oru_r01_abnormal.hl7", "--show-phi"]);
     const steps = (JSON.parse(phi.out) as Out).results[0]?.trace ?? [];
-    assert.deepEqual(steps[0]?.reads, [{ path: "MSH-9", value: "ORU^R01" }]);
-    assert.deepEqual(steps[1]?.writes, [{ path: "MSH-5", before: "RECEIVER", after: "CLINIC" }]);
+    // Each read and write carries the line of the user's statement that made it (a Steps view's rows).
+    assert.deepEqual(steps[0]?.reads, [{ path: "MSH-9", value: "ORU^R01", file: "oru.ts", line: 7 }]);
+    assert.deepEqual(steps[1]?.writes, [
+      { path: "MSH-5", before: "RECEIVER", after: "CLINIC", file: "oru.ts", line: 12 },
+    ]);
     // The line of the user's send(...) that produced the delivery (oru.ts:16).
     assert.deepEqual(steps[1]?.result, {
       kind: "sends",

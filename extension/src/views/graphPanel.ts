@@ -1,12 +1,14 @@
 /**
  * Graph view: the wiring of one config dir drawn from the language server's `messagefoundry/graph`.
- * Clicking a node opens its declaration. Refreshes when a config file is saved.
+ * Clicking a node opens its declaration; a router's or handler's "Steps" link (right-click, S) opens it
+ * in the Steps view. Refreshes when a config file is saved.
  */
 
 import type { GraphFromView, GraphToView } from "@messagefoundry/webviews/protocol";
 import * as vscode from "vscode";
 import { requestGraph } from "../lsp/graph.js";
 import type { Services } from "../services.js";
+import { StepsPanel } from "./stepsPanel.js";
 import { renderHtml, ViewChannel, webviewOptions } from "./viewHost.js";
 
 export class GraphPanel {
@@ -65,6 +67,11 @@ export class GraphPanel {
 
   private async onMessage(msg: Exclude<GraphFromView, { type: "ready" }>): Promise<void> {
     if (msg.type === "refresh") return this.refresh();
+    if (msg.type === "openSteps") {
+      const uri = vscode.Uri.joinPath(this.configDir, msg.location.file).toString();
+      StepsPanel.show(this.services, { uri, kind: msg.kind, name: msg.name });
+      return;
+    }
     await openLocation(this.configDir, msg.location);
   }
 

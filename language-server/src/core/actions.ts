@@ -3,6 +3,7 @@
  * environment file, and replace a near-miss name with the declared one.
  */
 import type { NodeKind, Problem, SourceLocation } from "messagefoundry/graph";
+import { importEdits } from "./imports.js";
 import type { ConfigModel } from "./model.js";
 import type { TextEdit } from "./navigation.js";
 import { EDGE_TARGET } from "./sites.js";
@@ -121,18 +122,7 @@ function createStub(model: ConfigModel, kind: NodeKind, name: string, file: stri
   }
   const text = model.text(target) ?? "";
   const index = new LineIndex(text);
-  const edits: TextEdit[] = [];
-  const imp = /import\s*\{([^}]*)\}\s*from\s*["']messagefoundry["']/.exec(text);
-  if (imp) {
-    const have = new Set((imp[1] ?? "").split(",").map((s) => s.trim()));
-    const missing = needed.filter((n) => !have.has(n));
-    if (missing.length) {
-      const close = imp.index + imp[0].indexOf("}");
-      let end = close;
-      while (end > 0 && /\s/.test(text[end - 1] ?? "")) end--;
-      edits.push({ location: index.location(target, end, end), newText: `, ${missing.join(", ")}` });
-    }
-  }
+  const edits: TextEdit[] = importEdits(target, text, needed);
   const lead = text.length === 0 || text.endsWith("\n\n") ? "" : text.endsWith("\n") ? "\n" : "\n\n";
   edits.push({
     location: index.location(target, text.length, text.length),

@@ -22,6 +22,18 @@ export {
   type TextEdit,
   workspaceSymbols,
 } from "./navigation.js";
+export {
+  argCompletions,
+  checkArg,
+  insertCode,
+  insertStep,
+  quoted,
+  type StepEditOutcome,
+  type StepTarget,
+  stepEdit,
+  stepText,
+} from "./stepEdits.js";
+export { allRows, type StepsAnswer, stepFunctions, stepsOf, stepTargets } from "./steps.js";
 export { LineIndex } from "./text.js";
 export type { FsHost } from "./typecheck.js";
 export { X12File } from "./x12Files.js";

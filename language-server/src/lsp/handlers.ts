@@ -80,6 +80,7 @@ export function initialize(state: ServerState, params: InitializeParams): Initia
       workspaceSymbolProvider: true,
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       foldingRangeProvider: true,
+      codeLensProvider: { resolveProvider: false },
       experimental: experimentalCapabilities(),
     },
     serverInfo: { name: "messagefoundry-language-server", version: "0.1.0" },

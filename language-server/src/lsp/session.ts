@@ -16,11 +16,20 @@ import {
 } from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { FsHost, Hl7Dictionary, Hl7Validator } from "../core/index.js";
-import { ConfigDirsRequest, GraphRequest, SETTINGS_SECTION, type ServerSettings } from "../protocol.js";
+import {
+  ConfigDirsRequest,
+  GraphRequest,
+  SETTINGS_SECTION,
+  type ServerSettings,
+  StepCompletionsRequest,
+  StepEditRequest,
+  StepsRequest,
+} from "../protocol.js";
 import { DEFAULT_DELAY_MS, DiagnosticsScheduler, yieldToLoop } from "./diagnostics.js";
 import { nodeFsHost, readText } from "./files.js";
 import * as handlers from "./handlers.js";
 import { isMessageFileUri, ServerState } from "./state.js";
+import * as steps from "./steps.js";
 
 export interface ServerOptions {
   dictionary: Hl7Dictionary;
@@ -165,6 +174,18 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   connection.onRequest(GraphRequest, (params, token) =>
     guard(GraphRequest.method, token, null, () => handlers.graph(state, params)),
   );
+  connection.onRequest(StepsRequest, (params, token) =>
+    guard(StepsRequest.method, token, null, () => steps.steps(state, params)),
+  );
+  connection.onRequest(StepEditRequest, (params, token) =>
+    guard(StepEditRequest.method, token, { edits: [], error: "The edit failed." }, () =>
+      steps.editStep(state, params),
+    ),
+  );
+  connection.onRequest(StepCompletionsRequest, (params, token) =>
+    guard(StepCompletionsRequest.method, token, { items: [] }, () => steps.stepCompletions(state, params)),
+  );
+  connection.onCodeLens((params, token) => guard("codeLens", token, [], () => steps.codeLens(state, params)));
   connection.onRequest(ConfigDirsRequest, async (params) => {
     await state.ready;
     return handlers.configDirs(state, params);

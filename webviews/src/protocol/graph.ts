@@ -22,4 +22,15 @@ export interface GraphRefresh {
   type: "refresh";
 }
 
-export type GraphFromView = ReadyMessage | GraphOpenLocation | GraphRefresh;
+/**
+ * View → host: open a router or handler in the Steps view (its "Steps" link, a right-click or the S key on
+ * its node); `location` is its declaration's name literal, config-relative.
+ */
+export interface GraphOpenSteps {
+  type: "openSteps";
+  kind: "router" | "handler";
+  name: string;
+  location: SourceLocation;
+}
+
+export type GraphFromView = ReadyMessage | GraphOpenLocation | GraphRefresh | GraphOpenSteps;

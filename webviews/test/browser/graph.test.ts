@@ -64,6 +64,23 @@ describe("webview: graph (headless Chromium)", function () {
     assert.deepEqual(open, { type: "openLocation", location: loc("connections.toml", 2) });
   });
 
+  it("opens a router or handler as Steps: its Steps link, a right-click, or S on the node", async () => {
+    const { page } = view;
+    assert.equal(await page.locator("g.node.kind-inbound .steps-link").count(), 0);
+    await page.click('g.node[data-name="lab_oru_handler"] .steps-link');
+    const first = (await view.waitForPosted("openSteps")) as unknown as { kind: string; name: string };
+    assert.deepEqual([first.kind, first.name], ["handler", "lab_oru_handler"]);
+    await page.click('g.node[data-name="acme_adt_router"]', { button: "right" });
+    const second = (await view.waitForPosted("openSteps", 1)) as unknown as { kind: string; name: string };
+    assert.deepEqual([second.kind, second.name], ["router", "acme_adt_router"]);
+    await page.focus('g.node[data-name="acme_adt_router"]');
+    await page.keyboard.press("s");
+    assert.equal(
+      ((await view.waitForPosted("openSteps", 2)) as unknown as { name: string }).name,
+      "acme_adt_router",
+    );
+  });
+
   it("asks the host for a fresh graph", async () => {
     await view.page.click("#refresh");
     assert.deepEqual(await view.waitForPosted("refresh"), { type: "refresh" });

@@ -63,7 +63,7 @@ function nodeGroup(p: PlacedNode): SVGGElement {
     role: "button",
     "data-name": p.node.name,
     "data-kind": p.node.kind,
-    "aria-label": `${p.node.kind} ${p.node.name}${problems.length ? `, ${problems.length} problem(s)` : ""}; open declaration`,
+    "aria-label": `${p.node.kind} ${p.node.name}${problems.length ? `, ${problems.length} problem(s)` : ""}; open declaration${p.node.kind === "router" || p.node.kind === "handler" ? " (S: open as Steps)" : ""}`,
   });
   g.append(svg("rect", { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 4 }));
   const label = svg("text", { x: 10, y: 15, class: "label" });
@@ -78,12 +78,33 @@ function nodeGroup(p: PlacedNode): SVGGElement {
   g.append(label, sub, title);
   const open = () => host.post({ type: "openLocation", location: p.node.location });
   g.addEventListener("click", open);
+  const kind = p.node.kind;
+  const steps =
+    kind === "router" || kind === "handler"
+      ? () => host.post({ type: "openSteps", kind, name: p.node.name, location: p.node.location })
+      : undefined;
   g.addEventListener("keydown", (e) => {
     if (e.key === "Enter" || e.key === " ") {
       e.preventDefault();
       open();
+    } else if (steps && (e.key === "s" || e.key === "S")) {
+      e.preventDefault();
+      steps();
     }
   });
+  if (steps) {
+    g.addEventListener("contextmenu", (e) => {
+      e.preventDefault();
+      steps();
+    });
+    const link = svg("text", { x: NODE_WIDTH - 40, y: 29, class: "steps-link", role: "button" });
+    link.textContent = "Steps";
+    link.addEventListener("click", (e) => {
+      e.stopPropagation();
+      steps();
+    });
+    g.append(link);
+  }
   return g;
 }
 
