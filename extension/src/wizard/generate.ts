@@ -47,20 +47,37 @@ export function generateRoute(a: RouteAnswers): GeneratedFiles {
 }
 
 function routerLines(a: RouteAnswers, hl7: boolean): string[] {
-  const targets = `[${a.handlers.map((h) => q(h.name)).join(", ")}]`;
-  if (!hl7) {
-    return [`router(${q(a.router.name)}, () => ${targets});`];
+  return routerCode(
+    a.router.name,
+    hl7 ? a.router.messageTypes : undefined,
+    a.handlers.map((h) => h.name),
+  );
+}
+
+/**
+ * A router returning `targets`; with `messageTypes` (HL7) only for those MSH-9 types, anything else
+ * left unrouted.
+ */
+export function routerCode(
+  name: string,
+  messageTypes: readonly string[] | undefined,
+  targets: readonly string[],
+): string[] {
+  const list = `[${targets.map(q).join(", ")}]`;
+  if (!messageTypes) {
+    return [`router(${q(name)}, () => ${list});`];
   }
-  const types = a.router.messageTypes.map(q).join(", ");
+  const types = messageTypes.map(q).join(", ");
   return [
     `// Message types this route accepts (MSH-9); anything else is left unrouted.`,
     `const ACCEPTED = new Set([${types}]);`,
     "",
-    `router(${q(a.router.name)}, (msg) => (ACCEPTED.has(msg.messageType) ? ${targets} : []));`,
+    `router(${q(name)}, (msg) => (ACCEPTED.has(msg.messageType) ? ${list} : []));`,
   ];
 }
 
-function handlerLines(
+/** A handler: its filter, its field mappings and its send(s) (a database outbound's statement with params). */
+export function handlerLines(
   h: HandlerAnswers,
   hl7: boolean,
   statements: ReadonlyMap<string, { name: string; sql: string }>,
