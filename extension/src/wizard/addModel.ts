@@ -200,3 +200,17 @@ export function suggestHandlerName(router: string, graph: RegistryGraph | undefi
 export function addedMessage(what: "router" | "handler", name: string, file: string): string {
   return `${what === "router" ? "Router" : "Handler"} ${name} written to ${file}. Next: try it with a sample in the Test Bench, then stage and promote it to an engine.`;
 }
+
+/** `IB_LAB_ORU` → `ORU` (the last word of a conventional name). */
+export function familyOfInbound(inbound: string): string {
+  return inbound.split("_").pop() || "ADT";
+}
+
+/** `lab_router.ts`, or `lab_router_2.ts`… when the config dir has it already. */
+export function freeModuleFile(name: string, existing: readonly string[]): string {
+  if (!existing.includes(name)) return name;
+  for (let n = 2; ; n++) {
+    const candidate = name.replace(/\.ts$/, `_${n}.ts`);
+    if (!existing.includes(candidate)) return candidate;
+  }
+}

@@ -194,6 +194,7 @@ export const RECIPES: readonly Recipe[] = [
       "  const form = msg.json<{ id?: string; mrn?: string; family?: string; given?: string; birthDate?: string; sex?: string }>();",
       "  if (!form.mrn) return [];",
       '  const adt = parse("MSH|^~\\\\&|WEBFORM|FACILITY|RECEIVER|FACILITY|||ADT^A04^ADT_A01|||2.5.1\\rEVN|A04\\rPID|1\\rPV1|1|O");',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the generated code's own template literal
       '  adt.set("MSH-10", `REG${form.id ?? ""}`);',
       '  adt.set("PID-3.1", form.mrn);',
       '  adt.set("PID-3.5", "MR");',

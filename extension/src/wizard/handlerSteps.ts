@@ -5,23 +5,25 @@
  */
 import type { RegistryGraph } from "messagefoundry/graph";
 import type { catalogFor, FieldChoice } from "./catalog.js";
-import { messageTypesOf } from "./catalog.js";
+import { fieldChoices, messageTypesOf, repeatsOf } from "./catalog.js";
 import { askConnectionSettings, askTransport, settingsQuestionCount } from "./connectionSteps.js";
 import {
   type ConnectionAnswers,
   checkConnectionName,
   checkFieldPath,
+  checkFunctionName,
   checkNumber,
   type FieldMapping,
   type FilterOp,
   type FilterRule,
   filterOver,
+  type HandlerAnswers,
   NUMERIC_OPS,
   parseMessageTypes,
   parseValueList,
   type Quantifier,
 } from "./model.js";
-import { BackSignal, type PickItem, type StepInput } from "./steps.js";
+import { BackSignal, type PickItem, type Step, type StepInput } from "./steps.js";
 
 /**
  * The message types (MSH-9) the router accepts: the trigger events the HL7 version defines for the
@@ -280,4 +282,84 @@ export async function askNewOutbound(
   });
   await askConnectionSettings(input, o, graph);
   return o;
+}
+
+/** A handler being built: its answers, and the new outbound when one was asked for. */
+export interface HandlerDraft {
+  handler: HandlerAnswers;
+  newOutbound: boolean;
+  outbound?: ConnectionAnswers;
+}
+
+/** What the handler steps read: the graph, the HL7 version's definitions, the message types routed. */
+export interface HandlerContext {
+  graph: RegistryGraph | undefined;
+  version: string;
+  catalog: ReturnType<typeof catalogFor>;
+  hl7: boolean;
+  messageTypes: readonly string[];
+  /** The name offered for a new outbound. */
+  outboundName: string;
+  /** Handler names this wizard already uses. */
+  pendingNames?: readonly string[];
+}
+
+/**
+ * The steps that build one handler, as the Route Wizard asks them: name, filter, field mappings,
+ * outbounds, a new outbound. `skip` leaves them out (e.g. when no new handler was asked for).
+ */
+export function handlerStepList<S>(
+  draftOf: (s: S) => HandlerDraft,
+  ctxOf: (s: S) => HandlerContext,
+  skip: (s: S) => boolean = () => false,
+): Step<S>[] {
+  const step =
+    (fn: (input: StepInput, d: HandlerDraft, c: HandlerContext) => Promise<void>): Step<S> =>
+    async (input, s) => {
+      if (!skip(s)) await fn(input, draftOf(s), ctxOf(s));
+    };
+  return [
+    step(async (input, d, c) => {
+      d.handler.name = await input.text({
+        prompt: "New handler name",
+        value: d.handler.name,
+        validate: (v) => checkFunctionName(v, "handler", c.graph, c.pendingNames),
+      });
+    }),
+    step(async (input, d, c) => {
+      if (!c.hl7) return;
+      const filter = await askFilter(
+        input,
+        d.handler.filter,
+        () => fieldChoices(c.version, c.messageTypes),
+        c.catalog,
+        (path) => repeatsOf(c.version, c.messageTypes, path),
+      );
+      if (filter) d.handler.filter = filter;
+      else delete d.handler.filter;
+    }),
+    step(async (input, d, c) => {
+      if (!c.hl7) return;
+      d.handler.mappings = await askMappings(
+        input,
+        d.handler.mappings,
+        () => fieldChoices(c.version, c.messageTypes),
+        c.catalog,
+      );
+    }),
+    step(async (input, d, c) => {
+      const picked = await askOutbounds(input, c.graph, d.handler.outbounds, d.newOutbound);
+      d.newOutbound = picked.newOutbound;
+      d.handler.outbounds = picked.outbounds;
+    }),
+    step(async (input, d, c) => {
+      if (!d.newOutbound) {
+        delete d.outbound;
+        return;
+      }
+      const o = await askNewOutbound(input, d.outbound, c.outboundName, c.graph);
+      d.outbound = o;
+      if (!d.handler.outbounds.includes(o.name)) d.handler.outbounds.unshift(o.name);
+    }),
+  ];
 }
