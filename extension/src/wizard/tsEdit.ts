@@ -139,18 +139,27 @@ export function addImports(text: string, names: readonly string[]): TextEdit[] {
     const at = first ? first.getStart(sf) : text.length;
     return [{ start: at, end: at, text: `import { ${missing.join(", ")} } from "messagefoundry";\n` }];
   }
-  const edits: TextEdit[] = [];
+  // Each missing name goes before the first element that sorts after it (case-insensitive, like Biome),
+  // else after the last; names bound for one spot become one edit, in order.
   const elements = bindings.elements;
+  const spots = new Map<number, string[]>();
   for (const name of missing) {
-    // Before the first element that sorts after it (case-insensitive, like Biome), else after the last.
-    const next = elements.find((e) => compareNames(e.name.text, bare(name)) > 0);
+    const next = elements.findIndex((e) => compareNames(e.name.text, bare(name)) > 0);
+    const key = next === -1 ? elements.length : next;
+    spots.set(key, [...(spots.get(key) ?? []), name]);
+  }
+  const edits: TextEdit[] = [];
+  for (const [index, group] of spots) {
+    const next = elements[index];
+    const last = elements[elements.length - 1];
     if (next) {
-      const at = next.getStart(sf);
-      edits.push({ start: at, end: at, text: `${name}, ` });
+      const pos = next.getStart(sf);
+      edits.push({ start: pos, end: pos, text: `${group.join(", ")}, ` });
+    } else if (last) {
+      edits.push({ start: last.end, end: last.end, text: `, ${group.join(", ")}` });
     } else {
-      const last = elements[elements.length - 1];
-      const at = last ? last.end : bindings.getStart(sf) + 1;
-      edits.push({ start: at, end: at, text: last ? `, ${name}` : ` ${name} ` });
+      const pos = bindings.getStart(sf) + 1;
+      edits.push({ start: pos, end: pos, text: ` ${group.join(", ")} ` });
     }
   }
   return edits;
@@ -237,14 +246,14 @@ export function placeAt(text: string, offset: number): CursorPlace {
       const kind = node.expression.text;
       const [first, fn] = node.arguments;
       const name = first && ts.isStringLiteralLike(first) ? first.text : "";
-      if (
-        fn &&
-        (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) &&
-        offset > fn.body.getStart(sf) &&
-        offset < fn.body.end
-      ) {
-        found = ts.isBlock(fn.body) ? { place: kind, name } : { place: "expression", kind, name };
-        return;
+      if (fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) {
+        // A block from just inside its braces; an expression body from its first character.
+        const start = fn.body.getStart(sf);
+        const block = ts.isBlock(fn.body);
+        if (block ? offset > start && offset < fn.body.end : offset >= start && offset <= fn.body.end) {
+          found = block ? { place: kind, name } : { place: "expression", kind, name };
+          return;
+        }
       }
     }
     ts.forEachChild(node, visit);
