@@ -35,19 +35,18 @@ export async function runCookbook(services: Services, configDir: vscode.Uri): Pr
     (graph?.nodes ?? []).filter((n) => n.kind === kind).map((n) => n.name);
   const codeSets = await codeSetNames(configDir);
 
-  const state: { recipe: Recipe | undefined; values: Record<string, string> } = {
-    recipe: undefined,
-    values: {},
-  };
+  // Plain data only: the steps snapshot their state (structuredClone) for Back; a recipe is kept by id.
+  const state: { recipe: string; values: Record<string, string> } = { recipe: "", values: {} };
+  const chosen = (s: typeof state) => RECIPES.find((r) => r.id === s.recipe);
   const steps: Step<typeof state>[] = [
     async (input, s) => {
-      const items: PickItem<Recipe>[] = ordered.map((r) => ({
+      const items: PickItem<string>[] = ordered.map((r) => ({
         label: r.label,
         description: PLACE_LABEL[r.place],
         detail: r.detail,
-        value: r,
+        value: r.id,
       }));
-      s.recipe = await input.pick<Recipe>({
+      s.recipe = await input.pick<string>({
         placeholder: "Insert which recipe at the cursor? Type to search.",
         items,
         matchOnDescription: true,
@@ -55,8 +54,7 @@ export async function runCookbook(services: Services, configDir: vscode.Uri): Pr
       });
     },
     async (input, s) => {
-      const r = s.recipe!;
-      for (const p of r.params) {
+      for (const p of chosen(s)?.params ?? []) {
         s.values[p.key] = await askParam(input, p, s.values[p.key], {
           outbound: names("outbound"),
           handler: names("handler"),
@@ -65,15 +63,11 @@ export async function runCookbook(services: Services, configDir: vscode.Uri): Pr
       }
     },
   ];
-  if (!(await runSteps(steps, state, "Insert Recipe")) || !state.recipe) return;
+  const recipe = (await runSteps(steps, state, "Insert Recipe")) ? chosen(state) : undefined;
+  if (!recipe) return;
   // The document may have changed while the questions were open: insert into its text as it is now.
   const now = editor.document;
-  const result = insertRecipe(
-    now.getText(),
-    now.offsetAt(editor.selection.active),
-    state.recipe,
-    state.values,
-  );
+  const result = insertRecipe(now.getText(), now.offsetAt(editor.selection.active), recipe, state.values);
   if ("error" in result) {
     void vscode.window.showErrorMessage(result.error);
     return;
