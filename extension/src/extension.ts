@@ -32,16 +32,11 @@ import {
   registerReviewDocuments,
   TestBenchPanel,
 } from "./views/index.js";
-import {
-  explorerNodeName,
-  runAlertWizard,
-  runCloneConnection,
-  runConnectionWizard,
-  runCookbook,
-  runHandlerWizard,
-  runRouterWizard,
-  runRouteWizard,
-} from "./wizard/index.js";
+import { explorerNodeName, runAlertWizard, runConnectionWizard, runRouteWizard } from "./wizard/index.js";
+
+/** The wizards that load the TypeScript compiler, imported on first use (not at activation). */
+const authoring = () => import("./wizard/authoring.js");
+
 import { pickConfigDir } from "./workspace/index.js";
 
 let client: LanguageClient | undefined;
@@ -143,19 +138,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ),
     vscode.commands.registerCommand(
       "messagefoundry.wizard.router",
-      withConfig((dir, arg) => runRouterWizard(services, dir, explorerNodeName(arg))),
+      withConfig(async (dir, arg) =>
+        (await authoring()).runRouterWizard(services, dir, explorerNodeName(arg)),
+      ),
     ),
     vscode.commands.registerCommand(
       "messagefoundry.wizard.handler",
-      withConfig((dir, arg) => runHandlerWizard(services, dir, explorerNodeName(arg))),
+      withConfig(async (dir, arg) =>
+        (await authoring()).runHandlerWizard(services, dir, explorerNodeName(arg)),
+      ),
     ),
     vscode.commands.registerCommand(
       "messagefoundry.wizard.cloneConnection",
-      withConfig((dir, arg) => runCloneConnection(services, dir, explorerNodeName(arg))),
+      withConfig(async (dir, arg) =>
+        (await authoring()).runCloneConnection(services, dir, explorerNodeName(arg)),
+      ),
     ),
     vscode.commands.registerCommand("messagefoundry.cookbook.insert", (arg?: unknown) =>
       // From the palette: the config of the module being edited.
-      withConfig((dir) => runCookbook(services, dir))(arg ?? vscode.window.activeTextEditor?.document.uri),
+      withConfig(async (dir) => (await authoring()).runCookbook(services, dir))(
+        arg ?? vscode.window.activeTextEditor?.document.uri,
+      ),
     ),
     vscode.commands.registerCommand(
       "messagefoundry.graph.show",

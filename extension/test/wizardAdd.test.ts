@@ -23,6 +23,7 @@ import {
 } from "../src/wizard/cloneModel.js";
 import { camelName, checkRecipeValue, RECIPES, recipesFor, recipeValues } from "../src/wizard/cookbook.js";
 import { insertRecipe } from "../src/wizard/cookbookInsert.js";
+import { ROUTE_NEXT_STEPS } from "../src/wizard/model.js";
 import { addHandlerToRouter, addImports, applyEdits, placeAt } from "../src/wizard/tsEdit.js";
 
 const sample = (f: string) => readFileSync(new URL(`../../samples/config/${f}`, import.meta.url), "utf8");
@@ -386,5 +387,49 @@ describe("Cookbook: recipes at the cursor", () => {
       checkRecipeValue(recipe("route-by-type").params[0]!, "ADT^A01, A04"),
       "Message types such as ADT^A01, ADT^A04.",
     );
+  });
+});
+
+describe("The new wizards in the manifest", () => {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    contributes: {
+      commands: { command: string; title: string }[];
+      menus: Record<string, { command: string; when?: string }[]>;
+    };
+  };
+  const extension = readFileSync(new URL("../src/extension.ts", import.meta.url), "utf8");
+
+  it("contributes and registers each command, in the palette, the Config view's items and the editor menu", () => {
+    const titles = Object.fromEntries(manifest.contributes.commands.map((c) => [c.command, c.title]));
+    assert.deepEqual(
+      ["wizard.router", "wizard.handler", "wizard.cloneConnection", "cookbook.insert"].map(
+        (c) => titles[`messagefoundry.${c}`],
+      ),
+      ["New Router for Inbound…", "Add Handler to Router…", "Clone Connection…", "Insert Recipe…"],
+    );
+    for (const c of ["wizard.router", "wizard.handler", "wizard.cloneConnection", "cookbook.insert"])
+      assert.match(extension, new RegExp(`"messagefoundry\\.${c.replace(".", "\\.")}"`), c);
+    const items = manifest.contributes.menus["view/item/context"]!.filter((m) =>
+      m.command.startsWith("messagefoundry.wizard."),
+    );
+    assert.deepEqual(
+      items.map((m) => [m.command, m.when]),
+      [
+        ["messagefoundry.wizard.router", "view == messagefoundry.config && viewItem == configNode.inbound"],
+        ["messagefoundry.wizard.handler", "view == messagefoundry.config && viewItem == configNode.router"],
+        [
+          "messagefoundry.wizard.cloneConnection",
+          "view == messagefoundry.config && (viewItem == configNode.inbound || viewItem == configNode.outbound)",
+        ],
+      ],
+    );
+    assert.deepEqual(
+      manifest.contributes.menus["editor/context"]!.find(
+        (m) => m.command === "messagefoundry.cookbook.insert",
+      )?.when,
+      "resourceLangId == typescript",
+    );
+    // The next steps they offer are the Route Wizard's, each a contributed command.
+    for (const n of ROUTE_NEXT_STEPS) assert.ok(titles[n.command], n.command);
   });
 });

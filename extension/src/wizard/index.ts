@@ -3,7 +3,6 @@
  * unit-tested in Node); the flows below drive it with native QuickPick/InputBox steps (vscode).
  */
 export { runAlertWizard } from "./alertWizard.js";
-export { runCloneConnection } from "./cloneConnection.js";
 export { runConnectionWizard } from "./connectionWizard.js";
 export { runCookbook } from "./cookbookCommand.js";
 export { runHandlerWizard } from "./handlerWizard.js";
