@@ -18,6 +18,7 @@ import {
   clonePort,
   cloneTomlTable,
   cloneTsStatement,
+  cloneWrittenMessage,
   freeCloneName,
   nextFreePort,
 } from "../src/wizard/cloneModel.js";
@@ -134,6 +135,36 @@ describe("Handler Wizard: the router's returned list, by the TypeScript compiler
         "",
       ].join("\n"),
     );
+  });
+
+  it("a new database outbound: the handler sends its statement, and dbStatement is imported", () => {
+    const text = 'import { router } from "messagefoundry";\n\nrouter("adt_router", () => ["adt_a"]);\n';
+    const r = handlerEdits(text, {
+      router: "adt_router",
+      hl7: true,
+      handler: { name: "adt_db", mappings: [], outbounds: ["OB_CHART_DB"] },
+      newOutbounds: [
+        {
+          direction: "outbound",
+          name: "OB_CHART_DB",
+          transport: "database",
+          database: {
+            dialect: "postgres",
+            host: "127.0.0.1",
+            database: "chart",
+            user: "mf",
+            statement: { name: "upsert", sql: "INSERT INTO t (mrn) VALUES (:mrn)" },
+          },
+        },
+      ],
+    });
+    assert.ok("edits" in r);
+    const after = applyEdits(text, r.edits);
+    assert.ok(
+      after.startsWith('import { dbStatement, handler, router, send } from "messagefoundry";\n'),
+      after,
+    );
+    assert.match(after, /return send\("OB_CHART_DB", dbStatement\("upsert", \{ mrn: .+ \}\)\);/);
   });
 
   it("imports: sorted in as Biome keeps them (type imports by name), none twice, a new import when missing", () => {
@@ -257,6 +288,19 @@ describe("Clone Connection: beside the original, in the same form", () => {
     assert.equal(nextFreePort(2602, new Set([2602, 2603, 2605])), 2604);
     assert.equal(clonePort(graph.nodes[0]!, graph), 2604);
     assert.equal(clonePort(graph.nodes[3]!, graph), undefined);
+  });
+
+  it("says where the copy went, its port, or that an env() port is shared", () => {
+    const lab = node("inbound", "IB_LAB_ORU", { settings: { port: 2602 } });
+    assert.equal(
+      cloneWrittenMessage(lab, "IB_LAB_ORU_2", 2604),
+      "IB_LAB_ORU_2 written to connections.toml beside IB_LAB_ORU. It listens on port 2604 (the next free one). Next: point it at its router or peer, then stage and promote.",
+    );
+    const envPort = node("inbound", "IB_ENV_ADT", { settings: { port: { env: "adt_port" } } });
+    assert.equal(
+      cloneWrittenMessage(envPort, "IB_ENV_ADT_2", undefined),
+      'IB_ENV_ADT_2 written to connections.toml beside IB_ENV_ADT. Its port comes from env("adt_port"), as the original\'s: give the copy its own before both run. Next: point it at its router or peer, then stage and promote.',
+    );
   });
 
   it("copies a connections.toml table right after the original, renamed and re-ported", () => {

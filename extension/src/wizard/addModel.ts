@@ -5,7 +5,7 @@
  * comes from the Route Wizard's generators (generate.ts, filterCode.ts); nothing is written twice.
  */
 import type { GraphNode, RegistryGraph } from "messagefoundry/graph";
-import { connectionToml, handlerLines, routerCode } from "./generate.js";
+import { connectionToml, handlerLines, routerCode, statementsOf } from "./generate.js";
 import { addHandlerToRouter, addImports, type TextEdit } from "./tsEdit.js";
 import type { ConnectionAnswers, FieldCatalog, HandlerAnswers } from "./types.js";
 import { checkFunctionName, checkModuleFile, validateConnection, validateHandler } from "./validate.js";
@@ -64,7 +64,12 @@ export function generateRouterModule(a: RouterWizardAnswers): {
   tomlAppend: string;
 } {
   const targets = [...a.existingHandlers, ...a.newHandlers.map((h) => h.name)];
-  const imports = a.newHandlers.length > 0 ? ["handler", "router", "send"] : ["router"];
+  const statements = statementsOf(a.newOutbounds);
+  const usesDb = a.newHandlers.some((h) => h.outbounds.some((o) => statements.has(o)));
+  const imports = [
+    ...(usesDb ? ["dbStatement"] : []),
+    ...(a.newHandlers.length > 0 ? ["handler", "router", "send"] : ["router"]),
+  ];
   const lines = [
     `// Router for ${a.inbound}: ${targets.join(", ")}.`,
     "// Written by the MessageFoundry Router Wizard; edit freely.",
@@ -72,7 +77,7 @@ export function generateRouterModule(a: RouterWizardAnswers): {
     "",
     ...routerCode(a.router, a.hl7 && a.messageTypes.length > 0 ? a.messageTypes : undefined, targets),
   ];
-  for (const h of a.newHandlers) lines.push("", ...handlerLines(h, a.hl7, new Map()));
+  for (const h of a.newHandlers) lines.push("", ...handlerLines(h, a.hl7, statements));
   lines.push("");
   return {
     module: { path: a.moduleFile, text: lines.join("\n") },
@@ -159,15 +164,20 @@ export function handlerEdits(
 ): { edits: TextEdit[] } | { error: string } {
   const route = addHandlerToRouter(moduleText, a.router, a.handler.name);
   if ("error" in route) return route;
+  const statements = statementsOf(a.newOutbounds);
   const end = moduleText.length;
   const sep = moduleText.endsWith("\n") ? "\n" : "\n\n";
   const code = [
     `// Added by the MessageFoundry Handler Wizard to ${a.router}; edit freely.`,
-    ...handlerLines(a.handler, a.hl7, new Map()),
+    ...handlerLines(a.handler, a.hl7, statements),
   ];
   return {
     edits: [
-      ...addImports(moduleText, ["handler", "send"]),
+      ...addImports(moduleText, [
+        "handler",
+        "send",
+        ...(a.handler.outbounds.some((o) => statements.has(o)) ? ["dbStatement"] : []),
+      ]),
       ...route.edits,
       { start: end, end, text: `${sep}${code.join("\n")}\n` },
     ],

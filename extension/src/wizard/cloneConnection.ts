@@ -6,7 +6,13 @@
 import * as vscode from "vscode";
 import { requestGraph } from "../lsp/graph.js";
 import type { Services } from "../services.js";
-import { clonePort, cloneTomlTable, cloneTsStatement, freeCloneName } from "./cloneModel.js";
+import {
+  clonePort,
+  cloneTomlTable,
+  cloneTsStatement,
+  cloneWrittenMessage,
+  freeCloneName,
+} from "./cloneModel.js";
 import { checkConnectionName } from "./model.js";
 import { runSteps, type Step } from "./steps.js";
 import { writeWizardResult } from "./write.js";
@@ -60,8 +66,5 @@ export async function runCloneConnection(
     return;
   }
   if (!(await writeWizardResult(configDir, { edits: { path: file, edits: [clone.edit] } }))) return;
-  const moved = clone.port === undefined ? "" : ` It listens on port ${clone.port} (the next free one).`;
-  void vscode.window.showInformationMessage(
-    `${state.newName} written to ${file} beside ${node.name}.${moved} Next: point it at its router or peer, then stage and promote.`,
-  );
+  void vscode.window.showInformationMessage(cloneWrittenMessage(node, state.newName, clone.port));
 }

@@ -103,3 +103,16 @@ export function cloneTsStatement(text: string, name: string, newName: string, po
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/** The notification once the copy is written: where, on which port, and what is left to do. */
+export function cloneWrittenMessage(node: GraphNode, newName: string, port: number | undefined): string {
+  const p = node.settings?.port;
+  const env = typeof p === "object" && p !== null && "env" in p ? String(p.env) : undefined;
+  const listens =
+    port !== undefined
+      ? ` It listens on port ${port} (the next free one).`
+      : node.kind === "inbound" && env
+        ? ` Its port comes from env("${env}"), as the original's: give the copy its own before both run.`
+        : "";
+  return `${newName} written to ${node.location.file} beside ${node.name}.${listens} Next: point it at its router or peer, then stage and promote.`;
+}

@@ -19,12 +19,19 @@ import { parseEnvInput } from "./validate.js";
 
 const q = (s: string) => JSON.stringify(s);
 
+/** The statement each new database outbound declares, by outbound name (its handlers send it). */
+export function statementsOf(
+  newOutbounds: readonly ConnectionAnswers[],
+): ReadonlyMap<string, { name: string; sql: string }> {
+  return new Map(
+    newOutbounds.flatMap((o) => (o.database?.statement ? [[o.name, o.database.statement] as const] : [])),
+  );
+}
+
 /** The route as one readable module plus the connections.toml text to append. */
 export function generateRoute(a: RouteAnswers): GeneratedFiles {
   const hl7 = (a.inbound.contentType ?? "hl7v2") === "hl7v2";
-  const statements = new Map(
-    a.newOutbounds.flatMap((o) => (o.database?.statement ? [[o.name, o.database.statement] as const] : [])),
-  );
+  const statements = statementsOf(a.newOutbounds);
   const usesDb = a.handlers.some((h) => h.outbounds.some((o) => statements.has(o)));
   const imports = usesDb ? ["dbStatement", "handler", "router", "send"] : ["handler", "router", "send"];
   const lines: string[] = [];
