@@ -4,12 +4,13 @@
  * (a Z segment) into it at the cursor, and see its effect in a Test Bench dry run — no TypeScript typed.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   buildAndPackage,
   type CodeServer,
+  freePort,
   keepLogs,
   log,
   makeWorkspace,
@@ -66,6 +67,31 @@ describe("Wizards and the cookbook in a real VS Code (code-server 4.100.3)", fun
     await server?.stop();
     if (root) rmSync(root, { recursive: true, force: true });
   });
+
+  /** Opens the Test Bench, dry-runs a sample on an inbound, and returns the bench's frame once it answered. */
+  const runInTestBench = async (file: string, inbound: string) => {
+    await wb.runCommand("MessageFoundry: Open Test Bench");
+    const bench = await wb.webview("testBench");
+    await bench.locator("#cases .case", { hasText: file }).first().click({ timeout: 30_000 });
+    await bench
+      .locator(".monaco-editor .view-lines", { hasText: "MSH" })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    const picker = bench.locator("#inbound:not(.hidden)");
+    if (await picker.isVisible()) {
+      await picker.evaluate((el, name) => {
+        const select = el as HTMLElement & { value: string };
+        select.value = name;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }, inbound);
+    }
+    await bench.locator("#run:not([disabled])").click({ timeout: 30_000 });
+    if (!(await picker.isVisible())) await wb.answer(/Which inbound/, inbound);
+    await bench.locator("#run-summary, .notice").first().waitFor({ timeout: 90_000 });
+    const notice = bench.locator(".notice");
+    if ((await notice.count()) > 0) assert.fail(`the Test Bench reported: ${await textOf(notice.first())}`);
+    return bench;
+  };
 
   it("adds a handler to lab_oru_router with the Handler Wizard", async function () {
     this.timeout(240_000);
@@ -139,29 +165,7 @@ describe("Wizards and the cookbook in a real VS Code (code-server 4.100.3)", fun
     );
     await wb.screenshot("w2-recipe-inserted");
 
-    await wb.runCommand("MessageFoundry: Open Test Bench");
-    const bench = await wb.webview("testBench");
-    await bench
-      .locator("#cases .case", { hasText: "oru_r01_abnormal.hl7" })
-      .first()
-      .click({ timeout: 30_000 });
-    await bench
-      .locator(".monaco-editor .view-lines", { hasText: "MSH" })
-      .first()
-      .waitFor({ timeout: 30_000 });
-    const picker = bench.locator("#inbound:not(.hidden)");
-    if (await picker.isVisible()) {
-      await picker.evaluate((el) => {
-        const select = el as HTMLElement & { value: string };
-        select.value = "IB_LAB_ORU";
-        select.dispatchEvent(new Event("change", { bubbles: true }));
-      });
-    }
-    await bench.locator("#run:not([disabled])").click({ timeout: 30_000 });
-    if (!(await picker.isVisible())) await wb.answer(/Which inbound/, "IB_LAB_ORU");
-    await bench.locator("#run-summary, .notice").first().waitFor({ timeout: 90_000 });
-    const notice = bench.locator(".notice");
-    if ((await notice.count()) > 0) assert.fail(`the Test Bench reported: ${await textOf(notice.first())}`);
+    const bench = await runInTestBench("oru_r01_abnormal.hl7", "IB_LAB_ORU");
     assert.match(await textOf(bench.locator("#run-summary")), /PROCESSED/);
     // The new handler's delivery carries the Z segment; the old handler's does not.
     const added = bench.locator(".delivery", { hasText: "lab_oru_handler → OB_CLINIC_ORU" });
@@ -174,5 +178,58 @@ describe("Wizards and the cookbook in a real VS Code (code-server 4.100.3)", fun
     assert.doesNotMatch(await textOf(old), /ZPI/);
     await wb.hidePanel();
     await wb.screenshot("w3-test-bench-recipe");
+  });
+
+  it("writes a router for an inbound that has none with the Router Wizard; the Test Bench routes through it", async function () {
+    this.timeout(240_000);
+    await wb.runCommand("Notifications: Clear All Notifications");
+    // An inbound naming a router nobody wrote yet (as after Clone Connection, or typed by hand).
+    appendFileSync(
+      join(configDir, "connections.toml"),
+      `\n[[inbound]]\nname = "IB_E2E_ORM"\ntransport = "mllp"\nrouter = "e2e_orm_router"\n[inbound.settings]\nport = ${await freePort()}\n`,
+    );
+    await wb.quickOpen("file_drop.ts");
+    await wb.runCommand("MessageFoundry: New Router for Inbound…");
+    await wb.waitForQuickInput(/A router for which inbound/, 90_000);
+    // The language server has seen the new inbound: it is listed first, without a router.
+    const deadline = Date.now() + 60_000;
+    while (!/IB_E2E_ORM/.test(await wb.quickInputText()) && Date.now() < deadline) {
+      await wb.dismiss();
+      await wb.page.waitForTimeout(1_000);
+      await wb.runCommand("MessageFoundry: New Router for Inbound…");
+      await wb.waitForQuickInput(/A router for which inbound/, 30_000);
+    }
+    await wb.pick("IB_E2E_ORM", /IB_E2E_ORM/);
+    await wb.answer(/Message family e2e_orm_router routes/); // ORM, from the inbound's name
+    await wb.waitForQuickInput(/Which ORM messages/);
+    await wb.inputBox.fill("ORM^O01");
+    await wb.page.locator(".quick-input-widget .monaco-list-row", { hasText: "ORM^O01" }).first().waitFor();
+    await wb.inputBox.press("ArrowDown");
+    await wb.accept(/Which ORM messages/);
+    await wb.waitForQuickInput(/routes to which handlers/);
+    await wb.inputBox.fill("drop_orm_to_ris");
+    await wb.page
+      .locator(".quick-input-widget .monaco-list-row", { hasText: "drop_orm_to_ris" })
+      .first()
+      .waitFor();
+    await wb.inputBox.press("ArrowDown");
+    await wb.accept(/routes to which handlers/);
+    await wb.answer(/New module file/); // e2e_orm_router.ts
+    assert.match(await wb.notification(/Router e2e_orm_router written to e2e_orm_router\.ts/), /Test Bench/);
+    const text = readFileSync(join(configDir, "e2e_orm_router.ts"), "utf8");
+    log(`e2e_orm_router.ts:\n${text}`);
+    assert.match(text, /new Set\(\["ORM\^O01"\]\)/);
+    assert.match(
+      text,
+      /router\("e2e_orm_router", \(msg\) => \(ACCEPTED\.has\(msg\.messageType\) \? \["drop_orm_to_ris"\] : \[\]\)\);/,
+    );
+
+    const bench = await runInTestBench("orm_o01.hl7", "IB_E2E_ORM");
+    assert.match(await textOf(bench.locator("#run-summary")), /PROCESSED/);
+    await bench
+      .locator(".delivery", { hasText: "drop_orm_to_ris → OB_RIS_ORM" })
+      .waitFor({ timeout: 30_000 });
+    await wb.hidePanel();
+    await wb.screenshot("w4-router-wizard");
   });
 });
