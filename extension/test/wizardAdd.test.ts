@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import type { GraphNode, RegistryGraph } from "messagefoundry/graph";
 import {
   checkInboundForRouter,
+  explorerNodeName,
   familyOfInbound,
   freeModuleFile,
   generateRouterModule,
@@ -473,6 +474,10 @@ describe("The new wizards in the manifest", () => {
       )?.when,
       "resourceLangId == typescript",
     );
+    // Run on a Config view item, a command gets the item; from the palette, nothing (or a Uri).
+    assert.equal(explorerNodeName({ type: "item", item: { name: "lab_oru_router" } }), "lab_oru_router");
+    assert.equal(explorerNodeName(undefined), undefined);
+    assert.equal(explorerNodeName({ path: "/x" }), undefined);
     // The next steps they offer are the Route Wizard's, each a contributed command.
     for (const n of ROUTE_NEXT_STEPS) assert.ok(titles[n.command], n.command);
   });

@@ -224,3 +224,9 @@ export function freeModuleFile(name: string, existing: readonly string[]): strin
     if (!existing.includes(candidate)) return candidate;
   }
 }
+
+/** The name of the config explorer item a command was run on (its context menu), if any. */
+export function explorerNodeName(arg: unknown): string | undefined {
+  const name = (arg as { item?: { name?: unknown } } | undefined)?.item?.name;
+  return typeof name === "string" ? name : undefined;
+}

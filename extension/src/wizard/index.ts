@@ -2,6 +2,8 @@
  * The Route, Connection and Alert Wizards. model.ts is the pure part (answers → files, step validation,
  * unit-tested in Node); the flows below drive it with native QuickPick/InputBox steps (vscode).
  */
+
+export { explorerNodeName } from "./addModel.js";
 export { runAlertWizard } from "./alertWizard.js";
 export { runConnectionWizard } from "./connectionWizard.js";
 export { runCookbook } from "./cookbookCommand.js";
@@ -9,9 +11,3 @@ export { runHandlerWizard } from "./handlerWizard.js";
 export * from "./model.js";
 export { runRouterWizard } from "./routerWizard.js";
 export { runRouteWizard } from "./routeWizard.js";
-
-/** The name of the config explorer item a command was run on (its context menu), if any. */
-export function explorerNodeName(arg: unknown): string | undefined {
-  const name = (arg as { item?: { name?: unknown } } | undefined)?.item?.name;
-  return typeof name === "string" ? name : undefined;
-}
