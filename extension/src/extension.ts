@@ -34,7 +34,11 @@ import {
   TestBenchPanel,
 } from "./views/index.js";
 import { openStepsTarget } from "./views/stepsCommand.js";
-import { runAlertWizard, runConnectionWizard, runRouteWizard } from "./wizard/index.js";
+import { explorerNodeName, runAlertWizard, runConnectionWizard, runRouteWizard } from "./wizard/index.js";
+
+/** The wizards that load the TypeScript compiler, imported on first use (not at activation). */
+const authoring = () => import("./wizard/authoring.js");
+
 import { pickConfigDir } from "./workspace/index.js";
 
 let client: LanguageClient | undefined;
@@ -77,7 +81,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   /** Runs a command that needs a config dir; says so instead of failing silently when there is none. */
   const withConfig =
     (fn: (dir: vscode.Uri, arg?: unknown) => Promise<void> | void) => async (arg?: unknown) => {
-      const hint = arg instanceof vscode.Uri ? arg : undefined;
+      // A Uri (explorer folder, a file) or a config explorer item (its config dir) says which config.
+      const itemDir = (arg as { dir?: unknown } | undefined)?.dir;
+      const hint = arg instanceof vscode.Uri ? arg : itemDir instanceof vscode.Uri ? itemDir : undefined;
       const dir = await pickConfigDir(client, hint);
       if (!dir) return;
       try {
@@ -131,6 +137,30 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(
       "messagefoundry.wizard.alert",
       withConfig((dir) => runAlertWizard(services, dir)),
+    ),
+    vscode.commands.registerCommand(
+      "messagefoundry.wizard.router",
+      withConfig(async (dir, arg) =>
+        (await authoring()).runRouterWizard(services, dir, explorerNodeName(arg)),
+      ),
+    ),
+    vscode.commands.registerCommand(
+      "messagefoundry.wizard.handler",
+      withConfig(async (dir, arg) =>
+        (await authoring()).runHandlerWizard(services, dir, explorerNodeName(arg)),
+      ),
+    ),
+    vscode.commands.registerCommand(
+      "messagefoundry.wizard.cloneConnection",
+      withConfig(async (dir, arg) =>
+        (await authoring()).runCloneConnection(services, dir, explorerNodeName(arg)),
+      ),
+    ),
+    vscode.commands.registerCommand("messagefoundry.cookbook.insert", (arg?: unknown) =>
+      // From the palette: the config of the module being edited.
+      withConfig(async (dir) => (await authoring()).runCookbook(services, dir))(
+        arg ?? vscode.window.activeTextEditor?.document.uri,
+      ),
     ),
     vscode.commands.registerCommand(
       "messagefoundry.graph.show",

@@ -19,12 +19,19 @@ import { parseEnvInput } from "./validate.js";
 
 const q = (s: string) => JSON.stringify(s);
 
+/** The statement each new database outbound declares, by outbound name (its handlers send it). */
+export function statementsOf(
+  newOutbounds: readonly ConnectionAnswers[],
+): ReadonlyMap<string, { name: string; sql: string }> {
+  return new Map(
+    newOutbounds.flatMap((o) => (o.database?.statement ? [[o.name, o.database.statement] as const] : [])),
+  );
+}
+
 /** The route as one readable module plus the connections.toml text to append. */
 export function generateRoute(a: RouteAnswers): GeneratedFiles {
   const hl7 = (a.inbound.contentType ?? "hl7v2") === "hl7v2";
-  const statements = new Map(
-    a.newOutbounds.flatMap((o) => (o.database?.statement ? [[o.name, o.database.statement] as const] : [])),
-  );
+  const statements = statementsOf(a.newOutbounds);
   const usesDb = a.handlers.some((h) => h.outbounds.some((o) => statements.has(o)));
   const imports = usesDb ? ["dbStatement", "handler", "router", "send"] : ["handler", "router", "send"];
   const lines: string[] = [];
@@ -47,20 +54,37 @@ export function generateRoute(a: RouteAnswers): GeneratedFiles {
 }
 
 function routerLines(a: RouteAnswers, hl7: boolean): string[] {
-  const targets = `[${a.handlers.map((h) => q(h.name)).join(", ")}]`;
-  if (!hl7) {
-    return [`router(${q(a.router.name)}, () => ${targets});`];
+  return routerCode(
+    a.router.name,
+    hl7 ? a.router.messageTypes : undefined,
+    a.handlers.map((h) => h.name),
+  );
+}
+
+/**
+ * A router returning `targets`; with `messageTypes` (HL7) only for those MSH-9 types, anything else
+ * left unrouted.
+ */
+export function routerCode(
+  name: string,
+  messageTypes: readonly string[] | undefined,
+  targets: readonly string[],
+): string[] {
+  const list = `[${targets.map(q).join(", ")}]`;
+  if (!messageTypes) {
+    return [`router(${q(name)}, () => ${list});`];
   }
-  const types = a.router.messageTypes.map(q).join(", ");
+  const types = messageTypes.map(q).join(", ");
   return [
     `// Message types this route accepts (MSH-9); anything else is left unrouted.`,
     `const ACCEPTED = new Set([${types}]);`,
     "",
-    `router(${q(a.router.name)}, (msg) => (ACCEPTED.has(msg.messageType) ? ${targets} : []));`,
+    `router(${q(name)}, (msg) => (ACCEPTED.has(msg.messageType) ? ${list} : []));`,
   ];
 }
 
-function handlerLines(
+/** A handler: its filter, its field mappings and its send(s) (a database outbound's statement with params). */
+export function handlerLines(
   h: HandlerAnswers,
   hl7: boolean,
   statements: ReadonlyMap<string, { name: string; sql: string }>,

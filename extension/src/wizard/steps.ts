@@ -76,12 +76,15 @@ export class StepInput {
     validate?: (value: T) => string | undefined;
     /** Typing also searches the descriptions (a field's name, not only its path). */
     matchOnDescription?: boolean;
+    /** Typing also searches the detail lines (a recipe's description). */
+    matchOnDetail?: boolean;
   }): Promise<T> {
     return this.run<T, vscode.QuickPick<PickItem<T>>>(
       vscode.window.createQuickPick<PickItem<T>>(),
       (qp, done, fail) => {
         qp.placeholder = opts.placeholder;
         qp.matchOnDescription = opts.matchOnDescription ?? false;
+        qp.matchOnDetail = opts.matchOnDetail ?? false;
         qp.items = opts.items;
         const active = opts.items.find((i) => i.value === opts.activeValue);
         if (active) qp.activeItems = [active];

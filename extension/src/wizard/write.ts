@@ -6,10 +6,17 @@
  */
 import * as vscode from "vscode";
 import { appendToToml, type GeneratedFiles, howToOpen, type OpenTab } from "./model.js";
+import type { TextEdit } from "./tsEdit.js";
+
+/** Minimal edits to an existing module (offsets into its current text), path relative to the config dir. */
+export interface ModuleEdits {
+  path: string;
+  edits: readonly TextEdit[];
+}
 
 export async function writeWizardResult(
   configDir: vscode.Uri,
-  files: Partial<GeneratedFiles>,
+  files: Partial<GeneratedFiles> & { edits?: ModuleEdits },
 ): Promise<boolean> {
   const edit = new vscode.WorkspaceEdit();
   const toOpen: vscode.Uri[] = [];
@@ -20,6 +27,14 @@ export async function writeWizardResult(
   if (files.module) {
     const uri = vscode.Uri.joinPath(configDir, files.module.path);
     edit.createFile(uri, { ignoreIfExists: false, contents: Buffer.from(files.module.text, "utf8") });
+    toOpen.push(uri);
+  }
+  if (files.edits) {
+    const uri = vscode.Uri.joinPath(configDir, files.edits.path);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    for (const e of files.edits.edits) {
+      edit.replace(uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.text);
+    }
     toOpen.push(uri);
   }
   if (files.tomlAppend) {
