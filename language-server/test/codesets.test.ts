@@ -105,7 +105,7 @@ describe("language server: code sets", () => {
       (edit.documentChanges ?? []).map((c) =>
         "kind" in c
           ? `${c.kind} ${"oldUri" in c ? `${client.rel(c.oldUri)} → ${client.rel(c.newUri)}` : ""}`
-          : `${client.rel(c.textDocument.uri)} ${c.edits.map((e) => `${e.range.start.line + 1}:${e.range.start.character + 1} ${e.newText}`).join(", ")}`,
+          : `${client.rel(c.textDocument.uri)} ${c.edits.map((e) => `${e.range.start.line + 1}:${e.range.start.character + 1} ${"newText" in e ? e.newText : ""}`).join(", ")}`,
       ),
       ["main.ts 3:22 gender", "rename codesets/sex.csv → codesets/gender.csv"],
     );
