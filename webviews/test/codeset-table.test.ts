@@ -79,7 +79,7 @@ describe("code set table model", () => {
       assert.deepEqual(
         applyCodeSetIntent("toml", TOML, { kind: "editRow", code: "H", newCode: "H", value: "Hi" }),
         {
-          start: TOML.indexOf("gh\"   #"),
+          start: TOML.indexOf('gh"   #'),
           end: TOML.indexOf('"   #'),
           newText: "",
         },
