@@ -106,18 +106,28 @@ describe("Code sets in a real VS Code (code-server 4.100.3)", function () {
     return view;
   }
 
-  it("the Test Bench says which code set mapped which flag", async () => {
+  it("the flags code set opens in its grid; the Test Bench says which code set mapped which flag", async () => {
+    // Opening the code set activates the extension (its custom editor) and shows the grid.
+    await wb.quickOpen("abnormal_flags.toml");
+    const view = await grid(/Code set abnormal_flags \(TOML\)/);
+    assert.deepEqual(
+      await view
+        .locator("#grid tbody tr")
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-code"))),
+      ["L", "H", "LL", "HH", "A", "AA"],
+    );
+    assert.equal(await view.locator("#default").inputValue(), "Abnormal (unlisted flag)");
+    await wb.screenshot("codesets-1-grid");
     const run = await runAbnormalOru();
     assert.deepEqual(run.mappings, ["abnormal_flags: H → High in lab_oru_abnormal oru.ts:15"]);
     assert.match(run.delivery, /H = High/);
     await wb.hidePanel();
-    await wb.screenshot("codesets-1-test-bench");
+    await wb.screenshot("codesets-2-test-bench");
   });
 
   it("a value changed in the grid and saved changes the mapping on the next run", async () => {
-    await wb.quickOpen("abnormal_flags.toml");
+    await wb.tab("abnormal_flags.toml").click();
     const view = await grid(/Code set abnormal_flags \(TOML\)/);
-    assert.equal(await view.locator("#default").inputValue(), "Abnormal (unlisted flag)");
     const value = view.locator('#grid tr[data-code="H"] input.value');
     await value.click();
     await value.press("Control+A");
@@ -132,13 +142,13 @@ describe("Code sets in a real VS Code (code-server 4.100.3)", function () {
     const toml = readFileSync(join(configDir, "codesets/abnormal_flags.toml"), "utf8");
     assert.match(toml, /^H = "Above range"$/m);
     assert.match(toml, /^# HL7 table 0078/m, "the file's comments are kept");
-    await wb.screenshot("codesets-2-grid");
+    await wb.screenshot("codesets-3-grid-edited");
 
     const run = await runAbnormalOru();
     assert.deepEqual(run.mappings, ["abnormal_flags: H → Above range in lab_oru_abnormal oru.ts:15"]);
     assert.match(run.delivery, /H = Above range/);
     await wb.hidePanel();
-    await wb.screenshot("codesets-3-test-bench-changed");
+    await wb.screenshot("codesets-4-test-bench-changed");
   });
 
   it("New Code Set creates a CSV set that opens in the grid; a row added there is written as RFC 4180", async () => {
@@ -156,6 +166,6 @@ describe("Code sets in a real VS Code (code-server 4.100.3)", function () {
       readFileSync(join(configDir, "codesets/e2e_units.csv"), "utf8"),
       'code,value\nmg/dL,"milligrams, per decilitre"\n',
     );
-    await wb.screenshot("codesets-4-new-code-set");
+    await wb.screenshot("codesets-5-new-code-set");
   });
 });

@@ -5,9 +5,16 @@
  * the fix. While a traced dry run is active, every lookup is recorded (`withCodeSetTrace`).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CODESET_FORMATS, CODESET_NAME_RE, codeSetTable, readCodeSetText } from "../graph/codesets.js";
+import {
+  CODESET_FORMATS,
+  CODESET_NAME_RE,
+  codeSetFileName,
+  codeSetTable,
+  readCodeSetText,
+} from "../graph/codesets.js";
+import type { Problem } from "../graph/index.js";
 import type { CodeSet } from "./types.js";
 
 export class CodeSetError extends Error {
@@ -72,4 +79,38 @@ export function loadCodeSet(configDir: string, name: string): CodeSet {
     return build(name, t.map, t.default);
   }
   throw new CodeSetError(`code set "${name}" not found (looked for codesets/${name}.toml|json|csv)`);
+}
+
+/**
+ * Every problem of every file under codesets/ (MF-CODESET), used or not, so `validate` reports a duplicate
+ * code in a set no module has loaded yet, positioned at its line.
+ */
+export function codeSetProblems(configDir: string): Problem[] {
+  const dir = join(configDir, "codesets");
+  if (!existsSync(dir)) return [];
+  const out: Problem[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const id = codeSetFileName(name);
+    if (!id) continue;
+    let text: string;
+    try {
+      text = readFileSync(join(dir, name), "utf8");
+    } catch {
+      continue; // a folder or an unreadable file: not a code set the loader would read either
+    }
+    for (const p of readCodeSetText(id.format, text).problems)
+      out.push({
+        code: "MF-CODESET",
+        severity: "error",
+        message: `codesets/${name}: ${p.message}`,
+        location: {
+          file: `codesets/${name}`,
+          line: p.line,
+          column: p.column,
+          endLine: p.line,
+          endColumn: p.column,
+        },
+      });
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "mocha";
-import { CodeSetError, loadCodeSet, withCodeSetTrace } from "../../src/config/index.js";
+import { CodeSetError, loadCodeSet, loadConfig, withCodeSetTrace } from "../../src/config/index.js";
 import { type CodeSetFormat, parseCsv, readCodeSetText } from "../../src/graph/index.js";
 import { cleanupConfigs, writeConfig } from "./helpers.js";
 
@@ -193,6 +193,21 @@ describe("code set files", () => {
           e instanceof CodeSetError &&
           e.message ===
             'codesets/flags.toml:2: code "H" appears twice (first at line 1): keep one row — each code maps to one value',
+      );
+    });
+
+    it("validate reports a broken code set file at its line even when no module uses it", async () => {
+      const dir = writeConfig({
+        "environments/dev.toml": "",
+        "codesets/unused.csv": "code,value\nA,1\nA,2\n",
+        "codesets/good.json": '{"A": "1"}',
+      });
+      const r = await loadConfig(dir, { env: "dev" });
+      assert.deepEqual(
+        r.problems.map((p) => `${p.code} ${p.location.file}:${p.location.line} ${p.message}`),
+        [
+          'MF-CODESET codesets/unused.csv:3 codesets/unused.csv: code "A" appears twice (first at line 2): keep one row — each code maps to one value',
+        ],
       );
     });
 
