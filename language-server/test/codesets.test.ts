@@ -109,6 +109,20 @@ describe("language server: code sets", () => {
       ),
       ["main.ts 3:22 gender", "rename codesets/sex.csv → codesets/gender.csv"],
     );
+    // The Rename Code Set command renames from the file itself (its start is the code set's declaration).
+    const fromFile = await client.request<WorkspaceEdit>("textDocument/rename", {
+      textDocument: { uri: client.uri("codesets/flags.toml") },
+      position: { line: 0, character: 0 },
+      newName: "obx_flags",
+    });
+    assert.deepEqual(
+      (fromFile.documentChanges ?? []).map((c) =>
+        "kind" in c && c.kind === "rename"
+          ? `rename ${client.rel(c.oldUri)} → ${client.rel(c.newUri)}`
+          : "edit",
+      ),
+      ["rename codesets/flags.toml → codesets/obx_flags.toml"],
+    );
     await assert.rejects(
       client.request("textDocument/rename", {
         textDocument: { uri: client.uri("main.ts") },

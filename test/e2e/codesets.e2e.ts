@@ -6,7 +6,7 @@
  * Run with `npm run test:e2e` (test/e2e/run.sh); screenshots land in test-artifacts/e2e/.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Frame } from "playwright-core";
@@ -167,5 +167,55 @@ describe("Code sets in a real VS Code (code-server 4.100.3)", function () {
       'code,value\nmg/dL,"milligrams, per decilitre"\n',
     );
     await wb.screenshot("codesets-5-new-code-set");
+  });
+  it("Rename Code Set renames the file and the codeSet() call; Delete warns while code uses a set", async () => {
+    await wb.tab("abnormal_flags.toml").click();
+    await grid(/Code set abnormal_flags/);
+    await wb.runCommand("MessageFoundry: Rename Code Set…");
+    await wb.answer(/Rename Code Set abnormal_flags/, "lab_flags");
+    // The language server's rename: the file moves and oru.ts's codeSet("abnormal_flags") changes with it.
+    const moved = Date.now() + 30_000;
+    while (!existsSync(join(configDir, "codesets/lab_flags.toml")) && Date.now() < moved)
+      await wb.page.waitForTimeout(250);
+    // The edit left oru.ts open and unsaved (as F2 does): save it.
+    await wb.tab("oru.ts").click();
+    await wb.page
+      .locator(".tabs-container .tab.active.dirty", { hasText: "oru.ts" })
+      .waitFor({ timeout: 30_000 });
+    await wb.page.keyboard.press("Control+S");
+    await wb.page.locator(".tabs-container .tab.active:not(.dirty)", { hasText: "oru.ts" }).waitFor();
+    const deadline = Date.now() + 30_000;
+    while (
+      !/codeSet\("lab_flags"\)/.test(readFileSync(join(configDir, "oru.ts"), "utf8")) &&
+      Date.now() < deadline
+    )
+      await wb.page.waitForTimeout(250);
+    assert.match(readFileSync(join(configDir, "oru.ts"), "utf8"), /const flags = codeSet\("lab_flags"\);/);
+    assert.ok(existsSync(join(configDir, "codesets/lab_flags.toml")));
+    assert.ok(!existsSync(join(configDir, "codesets/abnormal_flags.toml")));
+
+    // Deleting it while oru.ts uses it: a warning naming the use; cancelled, nothing is deleted.
+    await wb.tab("lab_flags.toml").click();
+    await grid(/Code set lab_flags/);
+    await wb.runCommand("MessageFoundry: Delete Code Set…");
+    const warning = wb.page
+      .locator(".monaco-dialog-box")
+      .filter({ hasText: /Code set "lab_flags" is used in 1 place \(config\/oru\.ts:\d+\)/ });
+    await warning.waitFor({ timeout: 30_000 });
+    await wb.screenshot("codesets-6-delete-warning");
+    await warning.getByRole("button", { name: "Cancel" }).click();
+    assert.ok(existsSync(join(configDir, "codesets/lab_flags.toml")));
+
+    // An unused one goes after a plain confirmation.
+    await wb.tab("e2e_units.csv").click();
+    await grid(/Code set e2e_units/);
+    await wb.runCommand("MessageFoundry: Delete Code Set…");
+    const confirm = wb.page.locator(".monaco-dialog-box").filter({ hasText: /No code uses it/ });
+    await confirm.waitFor({ timeout: 30_000 });
+    await confirm.getByRole("button", { name: "Delete" }).click();
+    const gone = Date.now() + 30_000;
+    while (existsSync(join(configDir, "codesets/e2e_units.csv")) && Date.now() < gone)
+      await wb.page.waitForTimeout(250);
+    assert.ok(!existsSync(join(configDir, "codesets/e2e_units.csv")));
   });
 });
