@@ -92,6 +92,7 @@ export type {
   FixtureSpec,
   StepError,
   StepStage,
+  TraceCodeSetLookup,
   TraceOutcome,
   TraceRead,
   TraceSend,

@@ -6,6 +6,7 @@
  */
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
+import { registerCodeSetCommands } from "./codesets/index.js";
 import { ConfigExplorer } from "./explorer/index.js";
 import { createLanguageClient, startLanguageClient } from "./lsp/index.js";
 import {
@@ -24,6 +25,7 @@ import { UsersTree } from "./ops/usersTree.js";
 import { registerSendCommand } from "./send/sendCommand.js";
 import { makeCliRunner, type Services } from "./services.js";
 import {
+  CodeSetEditorProvider,
   ConnectionsEditorProvider,
   GraphPanel,
   openLocation,
@@ -118,6 +120,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ...registerLocalEngineCommands(local, () => pickConfigDir(client)),
     registerSendCommand({ local, state: context.workspaceState, output }),
     ConnectionsEditorProvider.register(context.extensionUri),
+    CodeSetEditorProvider.register(context.extensionUri),
+    ...registerCodeSetCommands(withConfig),
     registerReviewDocuments(),
     ...registerEngineCommands({
       extensionUri: context.extensionUri,

@@ -24,6 +24,10 @@ function formatResult(r: DryRunResult): string {
             : `→ error: ${t.result.message}`;
     const io = `read ${t.reads.map((x) => x.path).join(", ") || "-"}; wrote ${t.writes.map((x) => x.path).join(", ") || "-"}`;
     lines.push(`  ${t.step} ${t.name} (${t.file}:${t.line}) ${io} ${res}`);
+    for (const c of t.codeSets ?? []) {
+      const what = c.code !== undefined ? `${c.code} → ${c.value ?? "(none)"}` : "lookup";
+      lines.push(`    code set ${c.codeSet}: ${what} (${c.defaultUsed ? "default row" : c.source})`);
+    }
   }
   for (const d of r.deliveries) {
     lines.push(`  → ${d.outbound} (${d.bytes} bytes, from ${d.handler})`);

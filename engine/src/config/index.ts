@@ -26,7 +26,7 @@ export {
   timer,
   x12,
 } from "./api.js";
-export { CodeSetError, loadCodeSet } from "./codesets.js";
+export { CodeSetError, type CodeSetLookupEvent, loadCodeSet, withCodeSetTrace } from "./codesets.js";
 export { type Callsite, Collector } from "./collector.js";
 export { applyOverrides, type Environments, loadEnvironments } from "./environments.js";
 export { type IsolatedLoadOptions, type IsolatedLoadResult, loadConfigIsolated } from "./isolated-load.js";

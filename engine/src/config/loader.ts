@@ -21,6 +21,7 @@ import {
   sortProblems,
   validateGraph,
 } from "../graph/index.js";
+import { codeSetProblems } from "./codesets.js";
 import { type Callsite, Collector, type ConnectionDecl, type Declarations } from "./collector.js";
 import { applyOverrides, loadEnvironments } from "./environments.js";
 import { type ConfigBundle, executeBundle, makeLocator, thrownProblem } from "./execute.js";
@@ -374,6 +375,7 @@ export function assembleLoad(
   };
   const envs = loadEnvironments(configDir);
   problems.push(...envs.problems);
+  problems.push(...codeSetProblems(configDir));
   const environments = { ...envs.values };
   const processEnv = opts.processEnv ?? process.env;
   if (opts.env !== undefined && environments[opts.env] !== undefined) {

@@ -471,12 +471,20 @@ export type CastResultType<C> = C extends NumberConstructor | "int" | "float"
       ? unknown
       : string;
 
-/** A code set from codesets/<name>.(toml|json|csv): code → value lookups. */
+/**
+ * A code set from codesets/<name>.(toml|json|csv): code → value lookups. The row whose code is `*` is the
+ * set's default (for codes not in the table); it is not one of the entries.
+ */
 export interface CodeSet {
   readonly name: string;
+  /** How many codes the table maps (the default row not counted). */
+  readonly size: number;
+  /** The value of the default row (`*`), if the file has one. */
+  readonly default: string | undefined;
+  /** The code's value in the table (the default is not applied). */
   get(code: string): string | undefined;
   has(code: string): boolean;
-  /** The mapped value, or `fallback` (default: the code itself) when unmapped. */
+  /** The code's value; when unmapped: `fallback` if given, else the set's default, else the code itself. */
   map(code: string, fallback?: string): string;
   entries(): [string, string][];
 }

@@ -49,6 +49,14 @@ export const CODES = {
     severity: "error",
     title: "An alert watches or notifies a connection that is not declared",
   },
+  "MF-CODESET": {
+    severity: "error",
+    title: "A code set file is malformed (syntax, a duplicate code, a CSV row without two fields)",
+  },
+  "MF-UNKNOWN-CODESET": {
+    severity: "error",
+    title: "codeSet(...) names a code set that has no file under codesets/",
+  },
   "MF-LS-INTERNAL": {
     severity: "error",
     title: "The language server failed to analyse a file (a bug: please report it)",

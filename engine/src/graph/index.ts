@@ -17,6 +17,20 @@ export {
   renotifyMs,
 } from "./alerts.js";
 export * from "./codes.js";
+export {
+  CODESET_FORMATS,
+  CODESET_NAME_RE,
+  type CodeSetFormat,
+  type CodeSetProblem,
+  type CodeSetRow,
+  type CodeSetText,
+  type CsvRecord,
+  codeSetFileName,
+  codeSetTable,
+  DEFAULT_CODE,
+  parseCsv,
+  readCodeSetText,
+} from "./codesets.js";
 export { diffGraphs, type EdgeRef, type GraphDiff, type NodeChange, type NodeRef } from "./diff.js";
 export {
   type CastResult,

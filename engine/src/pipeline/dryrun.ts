@@ -3,6 +3,7 @@
  * store, network or ACK. Bodies appear in the result only when `showPhi` is set.
  */
 import { createHash } from "node:crypto";
+import { withCodeSetTrace } from "../config/index.js";
 import type { Registry } from "../config/registry.js";
 import { decodeHl7Bytes, parseBatch } from "../hl7/index.js";
 import { parseX12Batch } from "../x12/index.js";
@@ -15,7 +16,7 @@ import type {
   TraceStep,
 } from "./results.js";
 import { type InputView, runHandler, runRouter, toHandlerInput } from "./steps.js";
-import { type FieldLog, recordFields } from "./trace.js";
+import { type FieldLog, recordCodeSets, recordFields } from "./trace.js";
 
 export type { DryRunDelivery, DryRunHandler, DryRunResult };
 
@@ -29,10 +30,23 @@ export interface DryRunOptions {
 function tracer(
   opts: DryRunOptions,
   locate: Registry["locate"],
-): { log: FieldLog; view: InputView } | undefined {
+): { log: FieldLog; view: InputView; run: <T>(fn: () => Promise<T>) => Promise<T> } | undefined {
   if (!opts.trace) return undefined;
-  const log: FieldLog = { reads: [], writes: [], sendSites: [] };
-  return { log, view: (m) => recordFields(m, log, opts.showPhi === true, locate) };
+  const log: FieldLog = { reads: [], writes: [], sendSites: [], codeSets: [] };
+  const sink = recordCodeSets(log, opts.showPhi === true, locate);
+  return {
+    log,
+    view: (m) => recordFields(m, log, opts.showPhi === true, locate),
+    run: (fn) => withCodeSetTrace(sink, fn),
+  };
+}
+
+/** Runs a step under its tracer (code set lookups recorded) or plainly. */
+function traced<T>(
+  t: { run: <U>(fn: () => Promise<U>) => Promise<U> } | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return t ? t.run(fn) : fn();
 }
 
 /** Each send with the user's `send(...)` line, matched by payload in call order, when it was captured. */
@@ -61,6 +75,7 @@ function traceStep(
     line: def?.location.line ?? 0,
     reads: log.reads,
     writes: log.writes,
+    ...(log.codeSets.length > 0 ? { codeSets: log.codeSets } : {}),
     result,
   };
 }
@@ -127,7 +142,7 @@ export async function dryRunMessage(
   }
   const rt = tracer(opts, registry.locate);
   if (rt) base.trace = [];
-  const routed = await runRouter(registry, inboundName, msg, rt?.view);
+  const routed = await traced(rt, () => runRouter(registry, inboundName, msg, rt?.view));
   if (rt && base.trace) {
     const routerName = inbound.options.router;
     base.trace.push(
@@ -148,7 +163,7 @@ export async function dryRunMessage(
   let firstError: StepError | undefined;
   for (const name of routed.handlers) {
     const ht = tracer(opts, registry.locate);
-    const r = await runHandler(registry, name, msg, ht?.view);
+    const r = await traced(ht, () => runHandler(registry, name, msg, ht?.view));
     if (ht && base.trace) {
       const result: TraceStep["result"] = !r.ok
         ? { kind: "error", message: r.error.message }

@@ -118,6 +118,22 @@ export interface TraceSend {
   line?: number;
 }
 
+/**
+ * One lookup through a code set in a traced step: which set, where the value came from — `table`, the
+ * set's default row (`*`), the caller's `fallback`, the code itself, or `none` (`get` of an unmapped
+ * code) — and, only with `--show-phi`, the code and the value it mapped to. `file`/`line`: the user's
+ * call, when it could be placed.
+ */
+export interface TraceCodeSetLookup {
+  codeSet: string;
+  source: "table" | "default" | "fallback" | "code" | "none";
+  defaultUsed: boolean;
+  code?: string;
+  value?: string | null;
+  file?: string;
+  line?: number;
+}
+
 /** What one step's function returned. */
 export type TraceOutcome =
   | { kind: "handlers"; handlers: string[] }
@@ -139,5 +155,7 @@ export interface TraceStep {
   line: number;
   reads: TraceRead[];
   writes: TraceWrite[];
+  /** Code set lookups in call order; present only when the step made any. */
+  codeSets?: TraceCodeSetLookup[];
   result: TraceOutcome;
 }

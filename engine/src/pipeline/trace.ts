@@ -5,15 +5,17 @@
  */
 
 import type { Callsite } from "../config/collector.js";
-import type { AnyMessage } from "../config/index.js";
+import type { AnyMessage, CodeSetLookupEvent } from "../config/index.js";
 import { Message } from "../hl7/index.js";
-import type { TraceRead, TraceSite, TraceWrite } from "./results.js";
+import type { TraceCodeSetLookup, TraceRead, TraceSite, TraceWrite } from "./results.js";
 
 export interface FieldLog {
   reads: TraceRead[];
   writes: TraceWrite[];
   /** Where `send(...)` encoded this message: the user's call, with the payload it produced. */
   sendSites: { payload: string; site: Callsite }[];
+  /** Code set lookups (config/codesets.ts reports them while the step runs under `withCodeSetTrace`). */
+  codeSets: TraceCodeSetLookup[];
 }
 
 /** Whether `send()` of the authoring API is on the stack (only asked while tracing). */
@@ -92,4 +94,29 @@ export function recordFields(
       return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
+}
+
+/** A sink for `withCodeSetTrace` that adds each lookup to `log` (code and value only when `values`). */
+export function recordCodeSets(
+  log: FieldLog,
+  values: boolean,
+  locate?: () => Callsite | undefined,
+): (e: CodeSetLookupEvent) => void {
+  return (e) => {
+    const entry: TraceCodeSetLookup = {
+      codeSet: e.codeSet,
+      source: e.source,
+      defaultUsed: e.source === "default",
+    };
+    if (values) {
+      entry.code = e.code;
+      entry.value = e.value ?? null;
+    }
+    const site = locate?.();
+    if (site) {
+      entry.file = site.file;
+      entry.line = site.line;
+    }
+    log.codeSets.push(entry);
+  };
 }

@@ -179,7 +179,7 @@ describe("config/isolated-load", () => {
 
   it("the config dir itself stays readable (code sets, helper data)", async () => {
     const dir = writeConfig({
-      "codesets/sex.csv": "from,to\nF,female\n",
+      "codesets/sex.csv": "code,value\nF,female\n",
       "read.ts": `${IMPORTS}import { codeSet } from "messagefoundry";\nconst cs = codeSet("sex");\nthrow new Error("CODESET " + JSON.stringify(cs.map("F")));\n`,
     });
     const r = await loadConfigIsolated(dir, { processEnv: {} });

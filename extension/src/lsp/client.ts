@@ -28,6 +28,8 @@ export function createLanguageClient(context: vscode.ExtensionContext): Language
       { scheme: "file", language: "typescript" },
       { scheme: "file", language: "toml" },
       { scheme: "file", pattern: "**/*.toml" },
+      // Code sets in CSV/JSON: the server checks them and renames a code set from its file.
+      { scheme: "file", pattern: "**/codesets/*.{csv,json}" },
       { scheme: "file", language: "hl7" },
       { scheme: "untitled", language: "hl7" },
       { scheme: "file", language: "x12" },

@@ -1,4 +1,5 @@
 /** Webview hosts: one class per view bundle (dist/webviews/<id>.js), all through viewHost.ts's CSP and channel. */
+export { CODESET_EDITOR_VIEW_TYPE, CodeSetEditorProvider } from "./codeSetEditor.js";
 export { ConnectionsEditorProvider } from "./connectionsEditor.js";
 export { GraphPanel, openLocation } from "./graphPanel.js";
 export { ParseTreePanel } from "./parseTreePanel.js";

@@ -58,6 +58,8 @@ export function codeActions(model: ConfigModel, file: string, range: SourceLocat
           preferred: true,
         });
       out.push(createStub(model, kind, name, file, p));
+    } else if (p.code === "MF-UNKNOWN-CODESET") {
+      out.push(...codeSetFixes(model, file, p));
     } else if (p.code === "MF-ENV-MISSING") {
       const use = a.graph.envUses.find(
         (u) =>
@@ -129,4 +131,35 @@ function createStub(model: ConfigModel, kind: NodeKind, name: string, file: stri
     newText: `${lead}${stubText(kind, name)}`,
   });
   return { title, problem: p, edits };
+}
+
+/** An unknown `codeSet("name")`: change to the near miss, or create codesets/<name>.toml with a default row. */
+function codeSetFixes(model: ConfigModel, file: string, p: Problem): CodeAction[] {
+  const a = model.analysis();
+  const use = a.facts
+    .get(file)
+    ?.codeSetUses.find((u) => u.location.line === p.location.line && u.location.column === p.location.column);
+  if (!use) return [];
+  const out: CodeAction[] = [];
+  const guess = nearMiss(use.name, a.codeSets.keys());
+  if (guess)
+    out.push({
+      title: `Change to "${guess}"`,
+      problem: p,
+      edits: [{ location: p.location, newText: guess }],
+      preferred: true,
+    });
+  const newFile = `codesets/${use.name}.toml`;
+  out.push({
+    title: `Create ${newFile}`,
+    problem: p,
+    createFiles: [newFile],
+    edits: [
+      {
+        location: { file: newFile, line: 1, column: 1, endLine: 1, endColumn: 1 },
+        newText: `# Code set ${use.name}: code = "value" per line; the row "*" is the value for codes not listed.\n`,
+      },
+    ],
+  });
+  return out;
 }

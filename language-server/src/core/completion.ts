@@ -16,7 +16,16 @@ import { keyAt } from "./tomlFacts.js";
 import { scanToml } from "./tomlScan.js";
 import { calleeName, isStringLike, literalContentSpan } from "./tsFacts.js";
 
-export type CompletionKind = "router" | "handler" | "outbound" | "inbound" | "env" | "hl7" | "key" | "value";
+export type CompletionKind =
+  | "router"
+  | "handler"
+  | "outbound"
+  | "inbound"
+  | "env"
+  | "codeset"
+  | "hl7"
+  | "key"
+  | "value";
 
 export interface CompletionEntry {
   label: string;
@@ -98,6 +107,7 @@ function completeTs(
       const method = ts.isPropertyAccessExpression(parent.expression);
       if (callee === "send" && !method) return nameItems("outbound", replace, "");
       if (callee === "env" && !method) return envItems(model, replace, "");
+      if (callee === "codeSet" && !method) return codeSetItems(model, replace, "");
       if (method && (callee === "get" || callee === "set" || callee === "getAll")) {
         const typed = text.slice(span.start, offset);
         const a = model.analysis();
@@ -133,6 +143,7 @@ function completeTs(
   if (/\bsend\(\s*$/.test(before)) return nameItems("outbound", here, '"');
   if (/\brouter:\s*$/.test(before)) return nameItems("router", here, '"');
   if (/\benv\(\s*$/.test(before)) return envItems(model, here, '"');
+  if (/\bcodeSet\(\s*$/.test(before)) return codeSetItems(model, here, '"');
   if (/[[,]\s*$/.test(before) && inRouterReturn(node)) return nameItems("handler", here, '"');
   if (inAlertCall(node)) {
     if (/\bconnection:\s*$/.test(before))
@@ -205,6 +216,19 @@ function enclosingOwner(node: ts.Node): string | undefined {
       if ((c === "handler" || c === "router") && isStringLike(first)) return first.text;
     }
   return undefined;
+}
+
+function codeSetItems(model: ConfigModel, replace: SourceLocation, quote: string): CompletionEntry[] {
+  return [...model.analysis().codeSets.values()]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((c) => ({
+      label: c.name,
+      kind: "codeset",
+      detail: "code set",
+      description: `${c.file} · ${c.size} code${c.size === 1 ? "" : "s"}${c.default !== undefined ? ` · default ${c.default}` : ""}`,
+      insertText: `${quote}${c.name}${quote}`,
+      replace,
+    }));
 }
 
 function envItems(model: ConfigModel, replace: SourceLocation, quote: string): CompletionEntry[] {

@@ -33,6 +33,8 @@ export interface FileFacts {
   /** Connection names written in alerts (`when.connection`, `notify`): content spans, for navigation and rename. */
   alertRefs: AlertRef[];
   hl7Paths: Hl7PathUse[];
+  /** `codeSet("name")` calls (the name literal's content span). */
+  codeSetUses: { name: string; location: SourceLocation }[];
   /** Z-segments the file declares (`msg.addSegment("ZPI")` anywhere in the config). */
   zSegments: string[];
   problems: FileProblem[];
@@ -46,6 +48,7 @@ export function emptyFacts(): FileFacts {
     alerts: [],
     alertRefs: [],
     hl7Paths: [],
+    codeSetUses: [],
     zSegments: [],
     problems: [],
   };

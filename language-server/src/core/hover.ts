@@ -9,6 +9,7 @@ import {
   type SourceLocation,
   TRANSPORT_SCHEMAS,
 } from "messagefoundry/graph";
+import { describeCodeSet } from "./codeSets.js";
 import { describePath, type Hl7Dictionary, resolvePath, versionFor } from "./hl7Paths.js";
 import type { Analysis, ConfigModel } from "./model.js";
 import { siteAt } from "./sites.js";
@@ -45,6 +46,8 @@ export function hover(
     if (missing.length) lines.push("", `Missing from: ${missing.join(", ")}`);
     return { markdown: lines.join("\n"), location: site.location };
   }
+  if (site.type === "codeset")
+    return { markdown: describeCodeSet(site.name, a.codeSets.get(site.name)), location: site.location };
   return { markdown: describeNode(a, site.kind, site.name), location: site.location };
 }
 

@@ -14,6 +14,13 @@ import {
   validateGraph,
 } from "messagefoundry/graph";
 import type ts from "typescript";
+import {
+  type CodeSetInfo,
+  isCodeSetFile,
+  readCodeSetFile,
+  resolveCodeSets,
+  unknownCodeSetUses,
+} from "./codeSets.js";
 import { type EnvFile, isEnvFile, readEnvFile } from "./envFiles.js";
 import { emptyFacts, type FileFacts, type FileProblem } from "./facts.js";
 import { checkHl7Paths, type Hl7Dictionary } from "./hl7Paths.js";
@@ -22,12 +29,13 @@ import { extractConnections } from "./tomlFacts.js";
 import { extractModule, parseModule } from "./tsFacts.js";
 import { type FsHost, TypeChecker } from "./typecheck.js";
 
-export type FileRole = "module" | "helper" | "connections" | "environment" | "hl7" | "other";
+export type FileRole = "module" | "helper" | "connections" | "environment" | "codeset" | "hl7" | "other";
 
 /** How a config-relative path takes part in the config. */
 export function roleOf(rel: string): FileRole {
   if (rel === "connections.toml") return "connections";
   if (isEnvFile(rel)) return "environment";
+  if (isCodeSetFile(rel)) return "codeset";
   if (rel.endsWith(".hl7") || isX12FileName(rel)) return "hl7";
   if (/(^|\/)(node_modules|dist|\.git)\//.test(rel)) return "other";
   if (rel.endsWith(".ts") && !rel.endsWith(".d.ts")) {
@@ -44,12 +52,16 @@ interface Entry {
   facts?: FileFacts;
   ast?: ts.SourceFile;
   env?: EnvFile;
+  codeSet?: CodeSetInfo;
 }
 
 export class Analysis {
   readonly graph: RegistryGraph;
   readonly envFiles: EnvFile[];
   readonly zSegments: Set<string>;
+  /** Code sets by name, as the loader resolves them (.toml before .json before .csv). */
+  readonly codeSets: ReadonlyMap<string, CodeSetInfo>;
+  private readonly codeSetFiles: CodeSetInfo[];
   private problemsByFile?: Map<string, Problem[]>;
   private names?: Record<NodeKind, Map<string, GraphNode[]>>;
 
@@ -58,6 +70,7 @@ export class Analysis {
     readonly facts: ReadonlyMap<string, FileFacts>,
     envFiles: EnvFile[],
     private readonly dictionary: Hl7Dictionary,
+    codeSetFiles: CodeSetInfo[] = [],
   ) {
     const graph: RegistryGraph = { version: 1, nodes: [], edges: [], envUses: [] };
     const alerts: NonNullable<RegistryGraph["alerts"]> = [];
@@ -73,6 +86,8 @@ export class Analysis {
     this.graph = graph;
     this.envFiles = envFiles;
     this.zSegments = z;
+    this.codeSetFiles = codeSetFiles;
+    this.codeSets = resolveCodeSets(codeSetFiles).byName;
   }
 
   /** Declared nodes by kind and name (several when duplicated). */
@@ -112,6 +127,10 @@ export class Analysis {
     for (const f of this.facts.values()) fileProblems.push(...f.problems);
     for (const e of this.envFiles) fileProblems.push(...e.problems);
     fileProblems.push(...checkHl7Paths(this, this.dictionary));
+    for (const c of this.codeSetFiles) fileProblems.push(...c.problems);
+    fileProblems.push(...resolveCodeSets(this.codeSetFiles).problems);
+    for (const f of this.facts.values())
+      fileProblems.push(...unknownCodeSetUses(f.codeSetUses, this.codeSets));
     all.push(...fileProblems);
     all.push(...mirrors(all));
     const out = new Map<string, Problem[]>();
@@ -223,6 +242,7 @@ export class ConfigModel {
     if (this.current) return this.current;
     const facts = new Map<string, FileFacts>();
     const envFiles: EnvFile[] = [];
+    const codeSets: CodeSetInfo[] = [];
     for (const [rel, e] of this.files) {
       const role = roleOf(rel);
       if (role === "module") {
@@ -234,10 +254,13 @@ export class ConfigModel {
       } else if (role === "environment") {
         e.env ??= readEnvFile(rel, e.text);
         envFiles.push(e.env);
+      } else if (role === "codeset") {
+        e.codeSet ??= readCodeSetFile(rel, e.text);
+        codeSets.push(e.codeSet);
       }
     }
     envFiles.sort((a, b) => a.env.localeCompare(b.env));
-    this.current = new Analysis(this.revision, facts, envFiles, this.dictionary);
+    this.current = new Analysis(this.revision, facts, envFiles, this.dictionary, codeSets);
     return this.current;
   }
 

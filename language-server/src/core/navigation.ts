@@ -29,7 +29,10 @@ export function references(
     .map((s) => s.location);
 }
 
-export type RenameResult = { edits: TextEdit[] } | { error: string };
+/** Text edits, plus file renames (config-relative) when renaming a code set renames its file. */
+export type RenameResult =
+  | { edits: TextEdit[]; renameFiles?: { from: string; to: string }[] }
+  | { error: string };
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
@@ -43,6 +46,7 @@ export function rename(model: ConfigModel, file: string, offset: number, newName
   if (!site || site.type === "hl7")
     return { error: "Nothing to rename here: place the cursor on a registry name or env key." };
   if (!NAME_RE.test(newName)) return { error: `"${newName}" is not a valid name (letters, digits, _ . -).` };
+  if (site.type === "codeset") return renameCodeSet(model, site.name, newName);
   return {
     edits: sameTarget(model.analysis(), site).map((s) => ({ location: s.location, newText: newName })),
   };
@@ -87,4 +91,17 @@ export function workspaceSymbols(model: ConfigModel, query: string): SymbolInfo[
       location: n.location,
       selection: n.location,
     }));
+}
+
+/** A code set's name is its file's name: rename the file and every `codeSet("name")` call. */
+function renameCodeSet(model: ConfigModel, name: string, newName: string): RenameResult {
+  const a = model.analysis();
+  const info = a.codeSets.get(name);
+  if (!info) return { error: `Code set "${name}" has no file under codesets/ to rename.` };
+  if (a.codeSets.has(newName)) return { error: `A code set named "${newName}" already exists.` };
+  const location = { file: info.file, line: 1, column: 1, endLine: 1, endColumn: 1 };
+  const edits = sameTarget(a, { type: "codeset", name, location, declaration: true })
+    .filter((s) => s.type === "codeset" && !s.declaration)
+    .map((s) => ({ location: s.location, newText: newName }));
+  return { edits, renameFiles: [{ from: info.file, to: `codesets/${newName}.${info.format}` }] };
 }

@@ -20,6 +20,8 @@ export type Site =
       node?: GraphNode;
     }
   | { type: "env"; name: string; location: SourceLocation; declaration: boolean }
+  /** A code set: declared by its file (the site is the file's start), referenced by `codeSet("name")`. */
+  | { type: "codeset"; name: string; location: SourceLocation; declaration: boolean }
   | { type: "hl7"; use: Hl7PathUse; location: SourceLocation };
 
 /** All sites of the config (declarations first, then references), in a stable order. */
@@ -46,6 +48,16 @@ export function allSites(a: Analysis): Site[] {
     for (const [key, location] of f.keys) out.push({ type: "env", name: key, location, declaration: true });
   for (const u of a.graph.envUses)
     out.push({ type: "env", name: u.key, location: u.location, declaration: false });
+  for (const c of a.codeSets.values())
+    out.push({
+      type: "codeset",
+      name: c.name,
+      location: { file: c.file, line: 1, column: 1, endLine: 1, endColumn: 1 },
+      declaration: true,
+    });
+  for (const facts of a.facts.values())
+    for (const use of facts.codeSetUses)
+      out.push({ type: "codeset", name: use.name, location: use.location, declaration: false });
   for (const facts of a.facts.values())
     for (const use of facts.hl7Paths) out.push({ type: "hl7", use, location: use.location });
   return out;

@@ -292,6 +292,9 @@ export function extractModule(
           if (secretEnvCalls.has(n)) use.secret = true;
           facts.envUses.push(use);
         }
+      } else if (name === "codeSet" && !method) {
+        const arg = n.arguments[0];
+        if (isStringLike(arg)) facts.codeSetUses.push({ name: arg.text, location: litLoc(arg) });
       } else if (method && (name === "get" || name === "set" || name === "getAll")) {
         const arg = n.arguments[0];
         if (isStringLike(arg) && HL7_PATH_RE.test(arg.text)) {

@@ -85,6 +85,7 @@ const COMPLETION_KIND: Record<CompletionEntry["kind"], CompletionItemKind> = {
   outbound: CompletionItemKind.Interface,
   inbound: CompletionItemKind.Event,
   env: CompletionItemKind.Constant,
+  codeset: CompletionItemKind.Enum,
   hl7: CompletionItemKind.Field,
   key: CompletionItemKind.Property,
   value: CompletionItemKind.Value,

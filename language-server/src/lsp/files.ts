@@ -69,8 +69,10 @@ export function configDirAbove(file: string, stop: string | undefined): string |
 }
 
 const CONFIG_FILE = /\.(ts|toml)$/;
+/** Code sets in CSV or JSON are config too (TOML ones match CONFIG_FILE). */
+const CODESET_FILE = /^codesets\/[^/]+\.(csv|json)$/;
 
-/** Config-relative paths and texts of the files the model reads (modules, TOML, environments). */
+/** Config-relative paths and texts of the files the model reads (modules, TOML, environments, code sets). */
 export function readConfigFiles(root: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (dir: string, depth: number) => {
@@ -84,9 +86,11 @@ export function readConfigFiles(root: string): Map<string, string> {
       const full = `${dir}/${e.name}`;
       if (e.isDirectory()) {
         if (!SKIP.has(e.name) && !e.name.startsWith(".") && depth < 8) walk(full, depth + 1);
-      } else if (CONFIG_FILE.test(e.name) && !e.name.endsWith(".d.ts")) {
+      } else {
+        const rel = relative(root, full).split(sep).join("/");
+        if (!(CONFIG_FILE.test(e.name) && !e.name.endsWith(".d.ts")) && !CODESET_FILE.test(rel)) continue;
         const text = readText(full);
-        if (text !== undefined) out.set(relative(root, full).split(sep).join("/"), text);
+        if (text !== undefined) out.set(rel, text);
       }
     }
   };

@@ -26,6 +26,7 @@ import {
   type PrepareRenameParams,
   type Range,
   type ReferenceParams,
+  RenameFile,
   type RenameParams,
   ResponseError,
   type SymbolInformation,
@@ -156,7 +157,7 @@ export function renameAt(state: ServerState, params: RenameParams): WorkspaceEdi
   if (!loc) return null;
   const r = rename(loc.project.model, loc.rel, loc.offset, params.newName);
   if ("error" in r) throw new ResponseError(LSPErrorCodes.RequestFailed, r.error);
-  return toWorkspaceEdit(state, loc.project, r.edits);
+  return toWorkspaceEdit(state, loc.project, r.edits, [], r.renameFiles);
 }
 
 export function documentSymbol(state: ServerState, params: DocumentSymbolParams): DocumentSymbol[] {
@@ -227,6 +228,7 @@ function toWorkspaceEdit(
   p: Project,
   edits: TextEdit[],
   create: string[] = [],
+  renames: { from: string; to: string }[] = [],
 ): WorkspaceEdit {
   const changes: Record<string, { range: Range; newText: string }[]> = {};
   for (const e of edits) {
@@ -234,11 +236,12 @@ function toWorkspaceEdit(
     changes[uri] ??= [];
     changes[uri].push({ range: toRange(e.location), newText: e.newText });
   }
-  if (!create.length) return { changes };
+  if (!create.length && !renames.length) return { changes };
   return {
     documentChanges: [
       ...create.map((f) => CreateFile.create(state.uriOf(p, f), { ignoreIfExists: true })),
       ...Object.entries(changes).map(([uri, list]) => TextDocumentEdit.create({ uri, version: null }, list)),
+      ...renames.map((r) => RenameFile.create(state.uriOf(p, r.from), state.uriOf(p, r.to))),
     ],
   };
 }

@@ -3,6 +3,7 @@
  * loaded into. Imported by the extension host (extension/) and by the view bundles; pure TypeScript,
  * no DOM and no vscode API.
  */
+export type * from "./codeSetEditor.js";
 export * from "./common.js";
 export type * from "./connectionsEditor.js";
 export type * from "./graph.js";

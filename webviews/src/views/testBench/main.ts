@@ -18,7 +18,7 @@ import {
   MESSAGE_TYPES,
 } from "messagefoundry/api";
 import { inputMessage, payloadView } from "../../model/payload-view.js";
-import { explainResult } from "../../model/trace-explain.js";
+import { codeSetMappings, explainResult } from "../../model/trace-explain.js";
 import type {
   FixtureOutcome,
   TestBenchFromView,
@@ -187,6 +187,37 @@ function renderWhy(r: DryRunResult): HTMLElement | null {
   );
 }
 
+/** Which code set mapped which value (from the trace), each with a link to the lookup's line. */
+function renderCodeSets(r: DryRunResult): HTMLElement | null {
+  const mappings = codeSetMappings(r);
+  if (mappings.length === 0) return null;
+  return h(
+    "div",
+    { class: "codesets" },
+    h("h4", {}, "Code sets"),
+    ...mappings.map((m) =>
+      h(
+        "p",
+        { class: `codeset-mapping${m.defaultUsed ? " default-used" : ""}`, "data-codeset": m.codeSet },
+        h("span", { class: "mono" }, m.codeSet),
+        `: ${m.text}${m.count > 1 ? ` ×${m.count}` : ""}`,
+        h("span", { class: "muted" }, ` in ${m.step} `),
+        m.file !== undefined && m.line !== undefined
+          ? h(
+              "button",
+              {
+                class: "link",
+                title: `Open ${m.file} at line ${m.line}`,
+                onclick: () => host.post({ type: "openSource", file: m.file ?? "", line: m.line ?? 1 }),
+              },
+              `${m.file}:${m.line}`,
+            )
+          : null,
+      ),
+    ),
+  );
+}
+
 function renderMessage(r: DryRunResult, text: string): HTMLElement {
   const before = inputMessage(text, r.index);
   return h(
@@ -203,6 +234,7 @@ function renderMessage(r: DryRunResult, text: string): HTMLElement {
     ),
     r.error ? h("div", { class: "notice" }, `${r.error.stage}: ${r.error.message}`) : null,
     renderWhy(r),
+    renderCodeSets(r),
     r.handlers.length
       ? h(
           "ul",
