@@ -13,6 +13,7 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -20,6 +21,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromiumPath } from "@messagefoundry/test-services";
@@ -91,14 +93,26 @@ export function resetArtifacts(): void {
   mkdirSync(artifacts, { recursive: true });
 }
 
+/** The one .vsix of this run: scenario files share it (building and packaging cost a minute or more). */
+let packaged: Promise<string> | undefined;
+
 /**
  * Builds the engine CLI (engine/dist) and the extension bundles, and packages the .vsix the way users get
- * it (`npm run package`, i.e. vsce --no-dependencies), written into `outDir` so parallel runs never share it.
+ * it (`npm run package`, i.e. vsce --no-dependencies) — once per run: later scenario files get the same
+ * file, kept in a directory of its own (removed when the run ends) so a suite removing its root never
+ * takes it away from the next.
  */
-export async function buildAndPackage(outDir: string): Promise<string> {
+export function buildAndPackage(): Promise<string> {
+  packaged ??= packageOnce();
+  return packaged;
+}
+
+async function packageOnce(): Promise<string> {
   if (!existsSync(codeServerBin)) {
     throw new Error(`code-server is not installed: run \`bash test/e2e/install-code-server.sh\` first`);
   }
+  const outDir = mkdtempSync(join(tmpdir(), "mf-e2e-vsix-"));
+  process.once("exit", () => rmSync(outDir, { recursive: true, force: true }));
   log("building the engine (npm run build -w messagefoundry)");
   await run("npm", ["run", "build", "-w", "messagefoundry"]);
   const vsix = join(outDir, "messagefoundry.vsix");
@@ -115,6 +129,71 @@ export async function buildAndPackage(outDir: string): Promise<string> {
     await run("npx", ["vsce", "package", "--no-dependencies", "-o", vsix]);
   }
   return vsix;
+}
+
+/** The user settings every scenario's VS Code starts with: no tips, telemetry, updates or autosave. */
+export const QUIET_SETTINGS: Readonly<Record<string, unknown>> = {
+  "workbench.startupEditor": "none",
+  "workbench.tips.enabled": false,
+  "workbench.enableExperiments": false,
+  "telemetry.telemetryLevel": "off",
+  "extensions.ignoreRecommendations": true,
+  "extensions.autoCheckUpdates": false,
+  "update.mode": "none",
+  "files.autoSave": "off",
+};
+
+/** What a scenario file's suite works with, filled in by `useWorkbench`'s `before` hook. */
+export interface WorkbenchSuite {
+  root: string;
+  configDir: string;
+  messagesDir: string;
+  workspace: string;
+  server: CodeServer | undefined;
+  wb: Workbench;
+}
+
+/**
+ * Registers a scenario file's hooks in the current `describe`: before — the run's .vsix, a sample
+ * workspace of its own (`mf-e2e-<name>-…`), code-server with QUIET_SETTINGS (plus `settings`), the
+ * workbench open; after a failed test — a screenshot `FAILED-<name>-<test>` and VS Code's logs; after
+ * all — everything stopped and removed. Returns the suite's state, filled in once `before` has run.
+ */
+export function useWorkbench(
+  name: string,
+  opts: { settings?: Record<string, unknown> } = {},
+): WorkbenchSuite {
+  const suite = { server: undefined } as WorkbenchSuite;
+  before(async function () {
+    this.timeout(420_000);
+    suite.root = mkdtempSync(join(tmpdir(), `mf-e2e-${name}-`));
+    const vsix = await buildAndPackage();
+    const ws = await makeWorkspace(suite.root);
+    Object.assign(suite, ws);
+    suite.server = await startCodeServer({
+      root: suite.root,
+      vsix,
+      workspace: ws.workspace,
+      settings: { ...QUIET_SETTINGS, ...opts.settings },
+    });
+    suite.wb = await Workbench.open(suite.server.url, ws.workspace);
+    log(`${name}: workbench ready`);
+  });
+  afterEach(async function () {
+    const test = this.currentTest;
+    if (test?.state !== "failed" || !suite.wb) return;
+    const shot = `${name}-${test.title.replace(/[^a-z0-9]+/gi, "-").slice(0, 50)}`;
+    await suite.wb.screenshot(`FAILED-${shot}`).catch(() => undefined);
+    log(`failed in "${test.title}"; quick input: ${await suite.wb.quickInputText()}`);
+    keepLogs(suite.server, shot);
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await suite.wb?.close().catch(() => undefined);
+    await suite.server?.stop();
+    if (suite.root) rmSync(suite.root, { recursive: true, force: true });
+  });
+  return suite;
 }
 
 /**
@@ -617,6 +696,36 @@ export class Workbench {
   /** A status bar entry by its text. */
   statusItem(text: string | RegExp): Locator {
     return this.page.locator(".statusbar-item", { hasText: text }).first();
+  }
+
+  /**
+   * Opens the Test Bench, dry-runs the sample `file` on `inbound` (the bench's picker, or its quick pick
+   * when several inbounds could take the message) and returns the bench's frame once the run answered;
+   * a notice instead of a result fails the test with its text.
+   */
+  async runTestBench(file: string, inbound: string): Promise<Frame> {
+    await this.runCommand("MessageFoundry: Open Test Bench");
+    const bench = await this.webview("testBench");
+    await bench.locator("#cases .case", { hasText: file }).first().click({ timeout: 30_000 });
+    await bench
+      .locator(".monaco-editor .view-lines", { hasText: "MSH" })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    const picker = bench.locator("#inbound:not(.hidden)");
+    if (await picker.isVisible()) {
+      await picker.evaluate((el, name) => {
+        const select = el as HTMLElement & { value: string };
+        select.value = name;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }, inbound);
+    }
+    await bench.locator("#run:not([disabled])").click({ timeout: 30_000 });
+    if (!(await picker.isVisible())) await this.answer(/Which inbound/, inbound);
+    await bench.locator("#run-summary, .notice").first().waitFor({ timeout: 90_000 });
+    const notice = bench.locator(".notice");
+    if ((await notice.count()) > 0)
+      throw new Error(`the Test Bench reported: ${await textOf(notice.first())}`);
+    return bench;
   }
 
   /** The text of the active editor's visible lines. */

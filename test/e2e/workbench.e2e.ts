@@ -24,6 +24,7 @@ import {
   keepLogs,
   log,
   makeWorkspace,
+  QUIET_SETTINGS,
   resetArtifacts,
   startCodeServer,
   textOf,
@@ -46,7 +47,7 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
     this.timeout(420_000);
     resetArtifacts();
     root = mkdtempSync(join(tmpdir(), "mf-e2e-"));
-    const vsix = await buildAndPackage(root);
+    const vsix = await buildAndPackage();
     const ws = await makeWorkspace(root);
     configDir = ws.configDir;
     messagesDir = ws.messagesDir;
@@ -59,14 +60,7 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
       vsix,
       workspace: ws.workspace,
       settings: {
-        "workbench.startupEditor": "none",
-        "workbench.tips.enabled": false,
-        "workbench.enableExperiments": false,
-        "telemetry.telemetryLevel": "off",
-        "extensions.ignoreRecommendations": true,
-        "extensions.autoCheckUpdates": false,
-        "update.mode": "none",
-        "files.autoSave": "off",
+        ...QUIET_SETTINGS,
         "messagefoundry.engines": [{ name: "e2e", url: engine.url, environment: "dev" }],
       },
     });
@@ -430,27 +424,8 @@ describe("MessageFoundry in a real VS Code (code-server 4.100.3)", function () {
   });
 
   it("dry-runs a sample through the graph in the Test Bench and saves it as a fixture", async () => {
-    await wb.runCommand("MessageFoundry: Open Test Bench");
-    const bench = await wb.webview("testBench");
-    await bench.locator("#cases .case", { hasText: "adt_a01.hl7" }).first().click({ timeout: 30_000 });
-    await bench
-      .locator(".monaco-editor .view-lines", { hasText: "MSH" })
-      .first()
-      .waitFor({ timeout: 30_000 });
     // Several inbounds: the bench asks which one the message arrives on (its picker, or a quick pick).
-    const picker = bench.locator("#inbound:not(.hidden)");
-    if (await picker.isVisible()) {
-      await picker.evaluate((el) => {
-        const select = el as HTMLElement & { value: string };
-        select.value = "IB_ACME_ADT";
-        select.dispatchEvent(new Event("change", { bubbles: true }));
-      });
-    }
-    await bench.locator("#run:not([disabled])").click({ timeout: 30_000 });
-    if (!(await picker.isVisible())) await wb.answer(/Which inbound/, "IB_ACME_ADT");
-    await bench.locator("#run-summary, .notice").first().waitFor({ timeout: 90_000 });
-    const notice = bench.locator(".notice");
-    if ((await notice.count()) > 0) assert.fail(`the Test Bench reported: ${await textOf(notice.first())}`);
+    const bench = await wb.runTestBench("adt_a01.hl7", "IB_ACME_ADT");
     assert.match(await textOf(bench.locator("#run-summary")), /PROCESSED/);
     log(`run summary: ${await textOf(bench.locator("#run-summary"))}`);
     // The EMR copy carries the handler's change, shown as an HL7-aware diff.
