@@ -4,14 +4,13 @@
  * `messagefoundry` import, a connection declaration copied under a new name. Each edit touches only the
  * characters it must, so the user's formatting and comments stay. Pure: unit-tested in plain Node.
  */
+import { addImports, type OffsetEdit } from "@messagefoundry/language-server/core";
 import ts from "typescript";
 
+export { addImports };
+
 /** Replace `[start, end)` of the text (offsets in UTF-16 code units) with `text`. */
-export interface TextEdit {
-  start: number;
-  end: number;
-  text: string;
-}
+export type TextEdit = OffsetEdit;
 
 /** The edits applied to a text (they must not overlap); what the editor will show. */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
@@ -110,68 +109,6 @@ export function addHandlerToRouter(text: string, routerName: string, handler: st
       ? `Router ${routerName} computes the handler names it returns; add "${handler}" to its code by hand.`
       : `Router ${routerName} returns no handler names to add "${handler}" beside; add it to its code by hand.`,
   };
-}
-
-/**
- * Adds names to the module's `import { … } from "messagefoundry"` (sorted in, as Biome keeps them), or a
- * new import at the top when there is none. No edit for names already imported.
- */
-export function addImports(text: string, names: readonly string[]): TextEdit[] {
-  const sf = sourceOf(text);
-  const decl = sf.statements.find(
-    (s): s is ts.ImportDeclaration =>
-      ts.isImportDeclaration(s) &&
-      ts.isStringLiteral(s.moduleSpecifier) &&
-      s.moduleSpecifier.text === "messagefoundry" &&
-      s.importClause?.namedBindings !== undefined &&
-      ts.isNamedImports(s.importClause.namedBindings) &&
-      !s.importClause.isTypeOnly,
-  );
-  const bindings = decl?.importClause?.namedBindings as ts.NamedImports | undefined;
-  const have = new Set(bindings?.elements.map((e) => e.name.text) ?? []);
-  const missing = [...new Set(names)]
-    .filter((n) => !have.has(bare(n)))
-    .sort((a, b) => compareNames(a, bare(b)));
-  if (missing.length === 0) return [];
-  if (!decl || !bindings) {
-    // After any leading comment block: the module's header comment stays first.
-    const first = sf.statements[0];
-    const at = first ? first.getStart(sf) : text.length;
-    return [{ start: at, end: at, text: `import { ${missing.join(", ")} } from "messagefoundry";\n` }];
-  }
-  // Each missing name goes before the first element that sorts after it (case-insensitive, like Biome),
-  // else after the last; names bound for one spot become one edit, in order.
-  const elements = bindings.elements;
-  const spots = new Map<number, string[]>();
-  for (const name of missing) {
-    const next = elements.findIndex((e) => compareNames(e.name.text, bare(name)) > 0);
-    const key = next === -1 ? elements.length : next;
-    spots.set(key, [...(spots.get(key) ?? []), name]);
-  }
-  const edits: TextEdit[] = [];
-  for (const [index, group] of spots) {
-    const next = elements[index];
-    const last = elements[elements.length - 1];
-    if (next) {
-      const pos = next.getStart(sf);
-      edits.push({ start: pos, end: pos, text: `${group.join(", ")}, ` });
-    } else if (last) {
-      edits.push({ start: last.end, end: last.end, text: `, ${group.join(", ")}` });
-    } else {
-      const pos = bindings.getStart(sf) + 1;
-      edits.push({ start: pos, end: pos, text: ` ${group.join(", ")} ` });
-    }
-  }
-  return edits;
-}
-
-/** `type RawMessage` → `RawMessage`. */
-const bare = (n: string) => n.replace(/^type /, "");
-
-function compareNames(a: string, b: string): number {
-  const x = bare(a).toLowerCase();
-  const y = b.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** The declaring statement of `inbound("NAME", …)` / `outbound("NAME", …)`, with its span. */

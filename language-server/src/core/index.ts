@@ -9,6 +9,7 @@ export { engineDictionary, engineValidator } from "./hl7Dictionary.js";
 export { Hl7File, type Hl7Validator } from "./hl7Files.js";
 export { DEFAULT_HL7_VERSION, type ElementInfo, type Hl7Dictionary, type SegmentInfo } from "./hl7Paths.js";
 export { type HoverResult, hover } from "./hover.js";
+export { addImports, type OffsetEdit } from "./imports.js";
 export { isX12FileName } from "./messageFiles.js";
 export { Analysis, ConfigModel, type FileRole, roleOf } from "./model.js";
 export {

@@ -259,7 +259,7 @@ describe("Steps: row edit → text edit", () => {
         'msg.deleteSegments("NK1");',
         'if (msg.get("MSH-9.2") === "A08") return [];',
         'return send("OB_EMR", msg);',
-      ).replace("{ handler, router }", "{ handler, router, send, codeSet }"),
+      ).replace("{ handler, router }", "{ codeSet, handler, router, send }"),
     );
   });
 
