@@ -4,7 +4,8 @@
  * `messagefoundry` import, a connection declaration copied under a new name. Each edit touches only the
  * characters it must, so the user's formatting and comments stay. Pure: unit-tested in plain Node.
  */
-import { addImports, type OffsetEdit } from "@messagefoundry/language-server/core";
+// The import editor alone (not the whole analysis core): the wizards bundle only what they use.
+import { addImports, type OffsetEdit } from "@messagefoundry/language-server/imports";
 import ts from "typescript";
 
 export { addImports };
