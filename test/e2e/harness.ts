@@ -713,11 +713,18 @@ export class Workbench {
       .waitFor({ timeout: 30_000 });
     const picker = bench.locator("#inbound:not(.hidden)");
     if (await picker.isVisible()) {
-      await picker.evaluate((el, name) => {
+      // An inbound a wizard just wrote reaches the picker once the bench has re-read the graph.
+      await picker
+        .locator(`vscode-option[value="${inbound}"], option[value="${inbound}"]`)
+        .first()
+        .waitFor({ state: "attached", timeout: 60_000 });
+      const picked = await picker.evaluate((el, name) => {
         const select = el as HTMLElement & { value: string };
         select.value = name;
         select.dispatchEvent(new Event("change", { bubbles: true }));
+        return select.value;
       }, inbound);
+      if (picked !== inbound) throw new Error(`the Test Bench's inbound picker has no ${inbound}`);
     }
     await bench.locator("#run:not([disabled])").click({ timeout: 30_000 });
     if (!(await picker.isVisible())) await this.answer(/Which inbound/, inbound);

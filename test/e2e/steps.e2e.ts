@@ -64,9 +64,17 @@ describe("Steps view in a real VS Code (code-server 4.100.3)", function () {
   });
 
   it("changes a literal from the view: the file changes (undoably), values and the Test Bench diff follow", async () => {
-    await steps.locator('vscode-textfield[data-row="0"][data-arg="1"]').click();
+    const field = steps.locator('vscode-textfield[data-row="0"][data-arg="1"]');
+    await field.click();
+    // As a user waits for the caret before typing: on a loaded host the click's focus can land late.
+    for (let tries = 0; !(await field.evaluate((el) => el.matches(":focus-within"))); tries++) {
+      assert.ok(tries < 20, "the argument field never took focus");
+      await suite.wb.page.waitForTimeout(250);
+      if (tries % 4 === 3) await field.click();
+    }
     await suite.wb.page.keyboard.press("Control+A");
     await suite.wb.page.keyboard.type("BILLING_E2E");
+    assert.equal(await field.evaluate((el) => (el as HTMLElement & { value: string }).value), "BILLING_E2E");
     await suite.wb.page.keyboard.press("Enter");
     const deadline = Date.now() + 30_000;
     while (

@@ -234,6 +234,25 @@ describe("webview: steps (headless Chromium)", function () {
     assert.equal(await page.locator(".suggestions:not(.hidden)").count(), 0);
   });
 
+  it("keeps what is being typed in an argument when fresh values re-render the rows", async () => {
+    const { page } = view;
+    // The value of `msg.set("MSH-5", "EMR")`.
+    const [row, arg] = await page.$$eval("vscode-textfield.arg", (els) => {
+      const f = els.find((e) => (e as HTMLElement & { value: string }).value === "EMR") as HTMLElement;
+      return [f.dataset.row, f.dataset.arg];
+    });
+    const field = page.locator(`vscode-textfield[data-row="${row}"][data-arg="${arg}"]`);
+    await field.click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("BILL");
+    // A traced run answering mid-typing redraws every row.
+    await view.send({ type: "live", sample: "file:///cfg/messages/adt_a01.hl7", result: RESULT });
+    await page.keyboard.type("ING");
+    assert.equal(await field.evaluate((el) => (el as HTMLElement & { value: string }).value), "BILLING");
+    assert.equal(await field.evaluate((el) => el.matches(":focus-within")), true);
+    await page.keyboard.press("Escape");
+  });
+
   it("ran under the strict CSP without errors; screenshot", async () => {
     await view.screenshot("steps");
     assert.deepEqual(view.errors, []);

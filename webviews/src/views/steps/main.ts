@@ -255,7 +255,38 @@ function render(): void {
         ]
       : []),
   );
+  const typing = typingIn();
   replaceChildren(rowsEl, blockEl(s.body, live));
+  if (typing) resumeTyping(typing);
+}
+
+/** An argument field the user is typing in: a re-render (fresh values, a refreshed text) must keep it. */
+interface Typing {
+  row: string;
+  arg: string;
+  value: string;
+}
+
+function typingIn(): Typing | undefined {
+  const el = document.activeElement as (HTMLElement & { value?: string }) | null;
+  if (!el?.matches("vscode-textfield[data-row]") || !rowsEl.contains(el)) return undefined;
+  return { row: el.dataset.row ?? "", arg: el.dataset.arg ?? "", value: el.value ?? "" };
+}
+
+function resumeTyping(t: Typing): void {
+  const field = rowsEl.querySelector<HTMLElement & { value: string }>(
+    `vscode-textfield[data-row="${CSS.escape(t.row)}"][data-arg="${CSS.escape(t.arg)}"]`,
+  );
+  if (!field) return;
+  field.value = t.value;
+  // The element draws its <input> asynchronously (a Lit update): focus that input once it exists, caret
+  // at the end, so the next keystroke lands where the last one did.
+  void Promise.resolve((field as { updateComplete?: Promise<unknown> }).updateComplete).then(() => {
+    const input = field.shadowRoot?.querySelector("input");
+    if (!input) return field.focus();
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+  });
 }
 
 function renderSamples(): void {
