@@ -17,6 +17,7 @@ import * as key from "./key.js";
 import * as restoreVerify from "./restore-verify.js";
 import * as send from "./send.js";
 import * as serve from "./serve.js";
+import * as sink from "./sink.js";
 import * as store from "./store.js";
 import * as supportBundle from "./support-bundle.js";
 import * as user from "./user.js";
@@ -36,6 +37,7 @@ export const COMMANDS: CommandModule[] = [
   connection,
   serve,
   send,
+  sink,
   user,
   audit,
   key,
