@@ -15,6 +15,7 @@ import * as init from "./init.js";
 import { type CliIo, EXIT, processIo, UserError } from "./io.js";
 import * as key from "./key.js";
 import * as restoreVerify from "./restore-verify.js";
+import * as scenario from "./scenario.js";
 import * as send from "./send.js";
 import * as serve from "./serve.js";
 import * as sink from "./sink.js";
@@ -38,6 +39,7 @@ export const COMMANDS: CommandModule[] = [
   serve,
   send,
   sink,
+  scenario,
   user,
   audit,
   key,
