@@ -118,7 +118,11 @@ describe("harness: the real engine against the sink's faults", function () {
     await until(() => arrivals(many, "MANY-SLOW") >= 2, 20);
     const before = await detail("MANY-SLOW");
     assert.equal(before.disposition, "ROUTED", "still owed while the destination is slow");
-    assert.ok(before.history.some((h) => h.kind === "delivery-retry" && /no reply within 300 ms/.test(h.detail ?? "")));
+    assert.ok(
+      before.history.some(
+        (h) => h.kind === "delivery-retry" && /no reply within 300 ms/.test(h.detail ?? ""),
+      ),
+    );
     many.setFaults({});
     await settled("MANY-SLOW", "PROCESSED");
     // Every arrival was answered AA, late ones included: at-least-once, the same MSH-10 each time.
