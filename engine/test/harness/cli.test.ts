@@ -3,11 +3,12 @@
  * sockets; the scenarios start the real engine on the samples config.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CliIo } from "../../src/cli/io.js";
 import { run } from "../../src/cli/program.js";
-import { startSink } from "../../src/harness/index.js";
+import { generatedMessages, runSender, startSink } from "../../src/harness/index.js";
 import { tempDir, writeFiles } from "../support/fixtures.js";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
@@ -108,6 +109,61 @@ describe("cli: sink, send and scenario", function () {
       const cap = readFileSync(join(t.dir, "cap.ndjson"), "utf8").trim().split("\n");
       assert.equal(cap.length, 3);
       assert.match(JSON.parse(cap[0] ?? "").message, /^MSH\|/);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it("sink as its own process: runs until SIGINT, then prints its summary and writes its record", async () => {
+    const t = tempDir();
+    try {
+      const main = join(ROOT, "engine", "src", "cli", "main.ts");
+      const child = spawn(
+        process.execPath,
+        [
+          "--conditions=source",
+          "--import",
+          "tsx",
+          main,
+          "sink",
+          "--port",
+          "0",
+          "--delay",
+          "uniform:1-3",
+          "--record",
+          join(t.dir, "rec.json"),
+        ],
+        { cwd: ROOT, env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (c: Buffer) => {
+        out += c.toString();
+      });
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stderr.on("data", (c: Buffer) => {
+          err += c.toString();
+          const m = /listening on 127\.0\.0\.1:(\d+)/.exec(err);
+          if (m) resolve(Number(m[1]));
+        });
+        child.once("exit", (code) => reject(new Error(`sink exited ${code}: ${err}`)));
+      });
+      const { summary } = await runSender(generatedMessages("SIU^S12", 5, 2), { host: "127.0.0.1", port });
+      assert.deepEqual(summary.codes, { AA: 5 });
+      const exited = new Promise<number | null>((r) => child.once("exit", r));
+      child.kill("SIGINT");
+      assert.equal(await exited, 0, err);
+      const printed = JSON.parse(out.trim());
+      assert.equal(printed.event, "sink");
+      assert.equal(printed.received, 5);
+      const rec = JSON.parse(readFileSync(join(t.dir, "rec.json"), "utf8"));
+      assert.equal(rec.records.length, 5);
+      assert.ok(
+        rec.records.every(
+          (r: { action: string; answeredAt: number; receivedAt: number }) =>
+            r.action === "AA" && r.answeredAt >= r.receivedAt,
+        ),
+      );
     } finally {
       t.cleanup();
     }
