@@ -188,6 +188,7 @@ export async function startSink(opts: SinkOptions = {}): Promise<Sink> {
   const handle = (socket: net.Socket): void => {
     const connection = ++connections;
     sockets.add(socket);
+    socket.setNoDelay(true);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});
     const decoder = new MllpDecoder();
