@@ -108,19 +108,9 @@ async function fromGenerator(cli: Services["cli"]): Promise<Source | undefined> 
 
 type SourceItem = vscode.QuickPickItem & { pick: () => Promise<Source | undefined> };
 
-/** From the palette: the active .hl7 editor, files or a folder from a dialog, or generated messages. */
+/** From the palette with no .hl7 editor active: files or a folder from a dialog, or generated messages. */
 async function pickSource(cli: Services["cli"]): Promise<Source | undefined> {
-  const editor = vscode.window.activeTextEditor;
   const items: SourceItem[] = [
-    ...(editor && editor.document.languageId === "hl7"
-      ? [
-          {
-            label: `$(file) ${vscode.workspace.asRelativePath(editor.document.uri)}`,
-            description: editor.selection.isEmpty ? "the open file" : "the selection",
-            pick: async () => fromEditor(editor),
-          },
-        ]
-      : []),
     {
       label: "$(files) Files or a folder…",
       description: "several .hl7 files, or every .hl7 file of a folder",
@@ -148,10 +138,15 @@ async function pickSource(cli: Services["cli"]): Promise<Source | undefined> {
   return choice?.pick();
 }
 
-/** Explorer (one or several files/folders) or editor title: that; the palette: ask. */
+/**
+ * Explorer (one or several files/folders) or editor title: that; the palette with an .hl7 editor
+ * active: its file or selection (as before); otherwise ask (the editor, files or a folder, generated).
+ */
 async function sourceOf(arg: unknown, all: unknown, cli: Services["cli"]): Promise<Source | undefined> {
   if (Array.isArray(all) && all.length > 0 && all.every((u) => u instanceof vscode.Uri)) return fromUris(all);
   if (arg instanceof vscode.Uri) return fromUris([arg]);
+  const editor = vscode.window.activeTextEditor;
+  if (editor && editor.document.languageId === "hl7") return fromEditor(editor);
   return pickSource(cli);
 }
 
@@ -261,58 +256,70 @@ function report(target: SendTarget, acks: AckSummary[], total: number): void {
   else void vscode.window.showInformationMessage(text);
 }
 
-export function registerSendCommand(deps: {
+interface SendDeps {
   local: LocalEngineController;
   state: vscode.Memento;
   output: vscode.LogOutputChannel;
   cli: Services["cli"];
-}): vscode.Disposable {
-  return vscode.commands.registerCommand("messagefoundry.sendMllp", async (arg?: unknown, all?: unknown) => {
-    try {
-      const source = await sourceOf(arg, all, deps.cli);
-      if (!source) return;
-      const { messages, empty } = planMessages(source.files);
-      if (messages.length === 0) {
-        void vscode.window.showErrorMessage(`No HL7 message (MSH segment) found in ${source.name}.`);
-        return;
-      }
-      if (empty.length > 0) deps.output.warn(`no HL7 message in: ${empty.join(", ")}`);
-      const recent = deps.state.get<SendTarget[]>(RECENT_KEY) ?? [];
-      const target = await pickTarget(deps.local, recent);
-      if (!target) return;
-      await deps.state.update(RECENT_KEY, rememberTarget(recent, target));
-      const pace = await pickRate(messages.length);
-      if (!pace) return;
-      const acks = await vscode.window.withProgress(
-        {
-          location: vscode.ProgressLocation.Notification,
-          title: `Sending ${messages.length} message(s) from ${source.name} to ${targetKey(target)}`,
-          cancellable: messages.length > 1,
-        },
-        (progress, token) => {
-          const stop = new AbortController();
-          token.onCancellationRequested(() => stop.abort());
-          const done: AckSummary[] = [];
-          return sendMessages(target, messages, {
-            ...pace,
-            signal: stop.signal,
-            onAck: (ack) => {
-              done.push(ack);
-              progress.report({
-                increment: 100 / messages.length,
-                message: progressLine(done, messages.length),
-              });
-            },
-          });
-        },
-      );
-      // Codes only in the log: an ACK's text can quote the message.
-      deps.output.info(`sent ${acks.length} message(s) to ${targetKey(target)}: ${countsLine(acks)}`);
-      report(target, acks, messages.length);
-    } catch (error) {
-      void vscode.window.showErrorMessage(
-        `Send to MLLP failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
+}
+
+/** "Send to MLLP…" and "Send Generated Messages to MLLP…" (the same flow, the source chosen up front). */
+export function registerSendCommand(deps: SendDeps): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand("messagefoundry.sendMllp", (arg?: unknown, all?: unknown) =>
+      send(deps, () => sourceOf(arg, all, deps.cli)),
+    ),
+    vscode.commands.registerCommand("messagefoundry.sendMllpGenerated", () =>
+      send(deps, () => fromGenerator(deps.cli)),
+    ),
+  );
+}
+
+async function send(deps: SendDeps, choose: () => Promise<Source | undefined>): Promise<void> {
+  try {
+    const source = await choose();
+    if (!source) return;
+    const { messages, empty } = planMessages(source.files);
+    if (messages.length === 0) {
+      void vscode.window.showErrorMessage(`No HL7 message (MSH segment) found in ${source.name}.`);
+      return;
     }
-  });
+    if (empty.length > 0) deps.output.warn(`no HL7 message in: ${empty.join(", ")}`);
+    const recent = deps.state.get<SendTarget[]>(RECENT_KEY) ?? [];
+    const target = await pickTarget(deps.local, recent);
+    if (!target) return;
+    await deps.state.update(RECENT_KEY, rememberTarget(recent, target));
+    const pace = await pickRate(messages.length);
+    if (!pace) return;
+    const acks = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Sending ${messages.length} message(s) from ${source.name} to ${targetKey(target)}`,
+        cancellable: messages.length > 1,
+      },
+      (progress, token) => {
+        const stop = new AbortController();
+        token.onCancellationRequested(() => stop.abort());
+        const done: AckSummary[] = [];
+        return sendMessages(target, messages, {
+          ...pace,
+          signal: stop.signal,
+          onAck: (ack) => {
+            done.push(ack);
+            progress.report({
+              increment: 100 / messages.length,
+              message: progressLine(done, messages.length),
+            });
+          },
+        });
+      },
+    );
+    // Codes only in the log: an ACK's text can quote the message.
+    deps.output.info(`sent ${acks.length} message(s) to ${targetKey(target)}: ${countsLine(acks)}`);
+    report(target, acks, messages.length);
+  } catch (error) {
+    void vscode.window.showErrorMessage(
+      `Send to MLLP failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
