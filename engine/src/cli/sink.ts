@@ -73,6 +73,7 @@ async function runSink(io: CliIo, opts: SinkFlags): Promise<number> {
   const stopped = new Promise<void>((r) => {
     stop = r;
   });
+  let answered = 0;
   let sink: Sink;
   try {
     sink = await startSink({
@@ -85,7 +86,8 @@ async function runSink(io: CliIo, opts: SinkFlags): Promise<number> {
         : {}),
       ...(opts.capture ? { capture: resolve(io.cwd, opts.capture) } : {}),
       keepRecords: opts.record !== undefined,
-      ...(stopAfter !== undefined ? { onRecord: (r) => r.seq >= stopAfter && stop() } : {}),
+      // Stop once N messages have had their answer (not merely arrived), so none is cut off.
+      ...(stopAfter !== undefined ? { onRecord: () => ++answered >= stopAfter && stop() } : {}),
     });
   } catch (error) {
     throw new UserError(`cannot start the sink: ${(error as Error).message}`, EXIT.FAILED);
