@@ -112,6 +112,7 @@ async function send(io: CliIo, paths: string[], opts: SendOptions): Promise<numb
   let done = 0;
   let unexpected = 0;
   let lastDraw = 0;
+  let refusedWhy: string | undefined;
   const { summary } = await runSender(withMalformed(messages, malformedRate, seedOf(opts.seed)), {
     host: opts.host,
     port,
@@ -122,6 +123,7 @@ async function send(io: CliIo, paths: string[], opts: SendOptions): Promise<numb
     keepOutcomes: false,
     onOutcome: (o) => {
       done++;
+      if (o.code === "refused") refusedWhy ??= o.text;
       if (!asExpected(o)) unexpected++;
       if (list) io.out(`${o.label}\t${o.controlId}\t${o.code}${o.text ? `\t${o.text}` : ""}\n`);
       if (tty && !list && (performance.now() - lastDraw > 200 || done === total)) {
@@ -134,7 +136,10 @@ async function send(io: CliIo, paths: string[], opts: SendOptions): Promise<numb
   if (opts.json || !io.isTTY) io.out(`${JSON.stringify({ event: "send", unexpected, ...summary })}\n`);
   else io.out(summaryText(summary, unexpected));
   if (summary.sent > 0 && summary.codes.refused === summary.sent)
-    throw new UserError(`cannot connect to ${opts.host}:${port}`, EXIT.FAILED);
+    throw new UserError(
+      `cannot connect to ${opts.host}:${port}${refusedWhy ? `: ${refusedWhy}` : ""}`,
+      EXIT.FAILED,
+    );
   return unexpected === 0 ? EXIT.OK : EXIT.FAILED;
 }
 

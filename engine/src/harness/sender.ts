@@ -20,7 +20,7 @@ export interface SendOutcome {
   controlId: string;
   malformed: boolean;
   code: OutcomeCode;
-  /** MSA-3 / ERR-8 text of a negative ACK (never logged by the harness: it can quote the message). */
+  /** MSA-3 / ERR-8 text of a negative ACK (never logged by the harness: it can quote the message); why a connection was refused. */
   text?: string;
   /** Epoch ms: when it was due (open loop) or sent (closed loop), when it was written, when answered. */
   scheduledAt: number;
@@ -198,9 +198,13 @@ export async function runSender(
       for (let d = await next(); d; d = await next()) {
         const sentAt = now();
         if (!conn || conn.closed) {
-          conn = await MllpConnection.open(opts, timeoutMs).catch(() => undefined);
+          let reason = "";
+          conn = await MllpConnection.open(opts, timeoutMs).catch((error: Error) => {
+            reason = error.message;
+            return undefined;
+          });
           if (!conn) {
-            record(d, "refused", sentAt);
+            record(d, "refused", sentAt, reason);
             continue;
           }
         }

@@ -10,6 +10,7 @@ import type { CliIo } from "../../src/cli/io.js";
 import { run } from "../../src/cli/program.js";
 import { generatedMessages, runSender, startSink } from "../../src/harness/index.js";
 import { tempDir, writeFiles } from "../support/fixtures.js";
+import { selfSignedCert } from "../transports/helpers.js";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 // The scenario placeholder for its temporary folder (not a template string).
@@ -202,6 +203,41 @@ describe("cli: sink, send and scenario", function () {
       assert.equal(sink.summary().received, 30);
     } finally {
       await sink.close();
+    }
+  });
+
+  it("send --tls --ca: to a sink over TLS", async () => {
+    const t = tempDir();
+    const cert = selfSignedCert(t.dir);
+    const sink = await startSink({ tls: cert });
+    try {
+      const send = cli(
+        [
+          "send",
+          "--port",
+          String(sink.port),
+          "--tls",
+          "--ca",
+          cert.cert,
+          "--generate",
+          "VXU^V04",
+          "--count",
+          "2",
+          "--json",
+        ],
+        ROOT,
+      );
+      assert.equal(await send.code, 0, send.err());
+      assert.deepEqual(JSON.parse(send.out()).codes, { AA: 2 });
+      const untrusted = cli(
+        ["send", "--port", String(sink.port), "--tls", "--generate", "VXU^V04", "--json"],
+        ROOT,
+      );
+      assert.equal(await untrusted.code, 1);
+      assert.match(untrusted.err(), /cannot connect to 127\.0\.0\.1:\d+: .*(self[- ]signed|certificate)/i);
+    } finally {
+      await sink.close();
+      t.cleanup();
     }
   });
 
