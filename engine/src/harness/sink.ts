@@ -77,7 +77,7 @@ export interface SinkRecord {
   bytes: number;
   /** Epoch ms (fractional) when the frame was complete. */
   receivedAt: number;
-  /** Epoch ms when the answer was written or the connection dropped; absent for silent. */
+  /** Epoch ms when the answer was written or the connection dropped; absent for silent, or when the sender closed first. */
   answeredAt?: number;
   action: SinkAction;
 }
