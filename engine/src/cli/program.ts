@@ -14,6 +14,7 @@ import * as graph from "./graph.js";
 import * as init from "./init.js";
 import { type CliIo, EXIT, processIo, UserError } from "./io.js";
 import * as key from "./key.js";
+import * as load from "./load.js";
 import * as restoreVerify from "./restore-verify.js";
 import * as send from "./send.js";
 import * as serve from "./serve.js";
@@ -36,6 +37,7 @@ export const COMMANDS: CommandModule[] = [
   connection,
   serve,
   send,
+  load,
   user,
   audit,
   key,
