@@ -18,6 +18,7 @@ import * as load from "./load.js";
 import * as restoreVerify from "./restore-verify.js";
 import * as send from "./send.js";
 import * as serve from "./serve.js";
+import * as sink from "./sink.js";
 import * as store from "./store.js";
 import * as supportBundle from "./support-bundle.js";
 import * as user from "./user.js";
@@ -37,6 +38,7 @@ export const COMMANDS: CommandModule[] = [
   connection,
   serve,
   send,
+  sink,
   load,
   user,
   audit,
