@@ -50,15 +50,24 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
     .description(
       "Load-test an MLLP inbound with a profile (warmup → ramp → sustained → spike → soak); SLO verdict, JSON and HTML report. Synthetic data only",
     )
-    .requiredOption("--profile <name|file>", `a built-in (${PROFILE_NAMES.join(", ")}) or a profile JSON file`)
+    .requiredOption(
+      "--profile <name|file>",
+      `a built-in (${PROFILE_NAMES.join(", ")}) or a profile JSON file`,
+    )
     .requiredOption("--target <host:port>", "the MLLP inbound to load (or the sink itself, engine-less)")
     .option("--api <url>", "the engine's API, for reconciliation and backlog (token in MEFOR_API_TOKEN)")
     .option("--settings <file>", "engine.toml: its [api] address when --api is not given")
-    .option("--sink-port <port>", "start a sink here (the route's destination): end-to-end latency and delivery checks")
+    .option(
+      "--sink-port <port>",
+      "start a sink here (the route's destination): end-to-end latency and delivery checks",
+    )
     .option("--sink-host <host>", "address the sink listens on", "127.0.0.1")
     .option("--json <file>", "write the result as JSON")
     .option("--html <file>", "write the self-contained HTML report")
-    .option("--baseline <file>", "an earlier run's JSON: flag measures worse than it by more than --tolerance")
+    .option(
+      "--baseline <file>",
+      "an earlier run's JSON: flag measures worse than it by more than --tolerance",
+    )
     .option("--tolerance <percent>", "allowed regression against --baseline, in percent", "10")
     .action(async (opts: LoadOptions) => {
       setExit(await load(io, opts));
@@ -70,10 +79,17 @@ function readProfile(io: CliIo, spec: string): LoadProfile {
     const builtIn = builtInProfile(spec);
     if (builtIn) return builtIn;
     const file = resolve(io.cwd, spec);
-    if (!existsSync(file)) throw new UserError(`--profile: no built-in named ${spec} and no such file (built-ins: ${PROFILE_NAMES.join(", ")})`);
-    return profileFromJson(JSON.parse(readFileSync(file, "utf8")) as unknown, basename(file).replace(/\.json$/i, ""));
+    if (!existsSync(file))
+      throw new UserError(
+        `--profile: no built-in named ${spec} and no such file (built-ins: ${PROFILE_NAMES.join(", ")})`,
+      );
+    return profileFromJson(
+      JSON.parse(readFileSync(file, "utf8")) as unknown,
+      basename(file).replace(/\.json$/i, ""),
+    );
   } catch (error) {
-    if (error instanceof ProfileError || error instanceof SyntaxError) throw new UserError(`--profile ${spec}: ${error.message}`);
+    if (error instanceof ProfileError || error instanceof SyntaxError)
+      throw new UserError(`--profile ${spec}: ${error.message}`);
     throw error;
   }
 }
@@ -81,7 +97,8 @@ function readProfile(io: CliIo, spec: string): LoadProfile {
 function hostPort(flag: string, value: string): { host: string; port: number } {
   const m = /^(.+):(\d+)$/.exec(value);
   const port = Number(m?.[2]);
-  if (!m || !Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`${flag} must be host:port`);
+  if (!m || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UserError(`${flag} must be host:port`);
   return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port };
 }
 
@@ -100,19 +117,24 @@ function printer(io: CliIo): (e: LoadEvent) => void {
   if (io.isTTY !== true) return (e) => io.out(`${JSON.stringify(e)}\n`);
   const fmt = (v: number | null) => (v === null ? "—" : `${v.toFixed(1)} ms`);
   return (e) => {
-    if (e.type === "start") io.err(`load ${e.profile} → ${e.target}: ${e.phases.length} phases, ${e.seconds} s\n`);
+    if (e.type === "start")
+      io.err(`load ${e.profile} → ${e.target}: ${e.phases.length} phases, ${e.seconds} s\n`);
     else if (e.type === "sample")
       io.err(
         `\r${e.t}s ${e.phase}: sent ${e.sent}/s, ACKed ${e.acked}/s, errors ${e.errors}, ACK p99 ${fmt(e.ackP99)}, e2e p99 ${fmt(e.e2eP99)}, backlog ${e.backlog ?? "—"}\u001b[K`,
       );
     else if (e.type === "drain")
-      io.err(`\rdraining ${e.seconds}s: backlog ${e.backlog ?? "—"}, sink ${e.delivered}/${e.expected}\u001b[K`);
+      io.err(
+        `\rdraining ${e.seconds}s: backlog ${e.backlog ?? "—"}, sink ${e.delivered}/${e.expected}\u001b[K`,
+      );
     else {
       io.err("\n");
       for (const c of e.verdict.checks) io.out(`${c.pass ? "pass" : "FAIL"}  ${c.gate}: ${c.detail}\n`);
       for (const g of e.verdict.regressions)
         io.out(`REGRESSED  ${g.measure}: ${g.current} vs ${g.baseline} (${g.worsePercent} % worse)\n`);
-      io.out(`${e.verdict.pass ? "PASS" : "FAIL"} (exit ${e.exitCode})${e.html ? `; report: ${e.html}` : ""}\n`);
+      io.out(
+        `${e.verdict.pass ? "PASS" : "FAIL"} (exit ${e.exitCode})${e.html ? `; report: ${e.html}` : ""}\n`,
+      );
     }
   };
 }
@@ -124,12 +146,14 @@ async function load(io: CliIo, opts: LoadOptions): Promise<number> {
   if (sinkPort !== undefined && (!Number.isInteger(sinkPort) || sinkPort < 0 || sinkPort > 65535))
     throw new UserError("--sink-port must be 0..65535");
   const tolerance = Number(opts.tolerance);
-  if (!Number.isFinite(tolerance) || tolerance < 0) throw new UserError("--tolerance must be a percentage ≥ 0");
+  if (!Number.isFinite(tolerance) || tolerance < 0)
+    throw new UserError("--tolerance must be a percentage ≥ 0");
   const baseline = opts.baseline === undefined ? undefined : readBaseline(io, opts.baseline);
   let engine: EngineStats | undefined;
   if (opts.api !== undefined || opts.settings !== undefined) {
     const token = io.env.MEFOR_API_TOKEN;
-    if (!token) throw new UserError("MEFOR_API_TOKEN is not set: a bearer token with monitoring:read for --api");
+    if (!token)
+      throw new UserError("MEFOR_API_TOKEN is not set: a bearer token with monitoring:read for --api");
     engine = new EngineStats(apiBase(io, opts), token);
   }
   const print = printer(io);

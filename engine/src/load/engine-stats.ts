@@ -30,7 +30,9 @@ export class EngineStats {
         signal: AbortSignal.timeout(10_000),
       });
     } catch (error) {
-      throw new EngineStatsError(`cannot reach the engine's API at ${this.base}: ${(error as Error).message}`);
+      throw new EngineStatsError(
+        `cannot reach the engine's API at ${this.base}: ${(error as Error).message}`,
+      );
     }
     if (res.status === 401 || res.status === 403)
       throw new EngineStatsError(

@@ -3,7 +3,7 @@
  * message mix, an HDR histogram, reconciliation against the engine's API and a sink, SLO gates with
  * baseline comparison, and a self-contained HTML report.
  */
-export { chartColumns, type ChartSpec, LOAD_CHARTS } from "./charts.js";
+export { type ChartSpec, chartColumns, LOAD_CHARTS } from "./charts.js";
 export { EngineStats, EngineStatsError } from "./engine-stats.js";
 export { Histogram } from "./histogram.js";
 export {

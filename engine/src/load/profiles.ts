@@ -6,7 +6,7 @@
  * fencing) exists; until then asking for it says so instead of running something else.
  */
 import { isMessageType } from "../generate/index.js";
-import { PHASE_KINDS, type LoadPhase, type LoadProfile, type MixEntry, type Slo } from "./types.js";
+import { type LoadPhase, type LoadProfile, type MixEntry, PHASE_KINDS, type Slo } from "./types.js";
 
 const ADT_ORU_MIX: MixEntry[] = [
   { type: "ADT^A01", weight: 4 },
@@ -18,7 +18,8 @@ const ADT_ORU_MIX: MixEntry[] = [
 export const BUILT_IN_PROFILES: Record<string, LoadProfile> = {
   smoke: {
     name: "smoke",
-    description: "A few seconds at a low rate, open then closed loop: checks wiring and zero loss (runs in tests).",
+    description:
+      "A few seconds at a low rate, open then closed loop: checks wiring and zero loss (runs in tests).",
     phases: [
       { kind: "warmup", seconds: 1, loop: "open", rate: 20, connections: 2 },
       { kind: "sustained", seconds: 3, loop: "open", rate: 50, connections: 2 },
@@ -28,7 +29,14 @@ export const BUILT_IN_PROFILES: Record<string, LoadProfile> = {
       { type: "ADT^A01", weight: 3 },
       { type: "ORU^R01", weight: 1, bytes: 1500 },
     ],
-    slo: { minSustainedRate: 40, ackP99Ms: 5000, e2eP99Ms: 10000, maxErrorRate: 0, maxDrainSeconds: 60, zeroLoss: true },
+    slo: {
+      minSustainedRate: 40,
+      ackP99Ms: 5000,
+      e2eP99Ms: 10000,
+      maxErrorRate: 0,
+      maxDrainSeconds: 60,
+      zeroLoss: true,
+    },
   },
   baseline: {
     name: "baseline",
@@ -39,7 +47,14 @@ export const BUILT_IN_PROFILES: Record<string, LoadProfile> = {
       { kind: "sustained", seconds: 60, loop: "open", rate: 400, connections: 8 },
     ],
     mix: ADT_ORU_MIX,
-    slo: { minSustainedRate: 390, ackP99Ms: 250, e2eP99Ms: 1000, maxErrorRate: 0.001, maxDrainSeconds: 30, zeroLoss: true },
+    slo: {
+      minSustainedRate: 390,
+      ackP99Ms: 250,
+      e2eP99Ms: 1000,
+      maxErrorRate: 0.001,
+      maxDrainSeconds: 30,
+      zeroLoss: true,
+    },
   },
   soak: {
     name: "soak",
@@ -50,11 +65,19 @@ export const BUILT_IN_PROFILES: Record<string, LoadProfile> = {
       { kind: "soak", seconds: 1800, loop: "open", rate: 200, connections: 8 },
     ],
     mix: ADT_ORU_MIX,
-    slo: { minSustainedRate: 195, ackP99Ms: 250, e2eP99Ms: 1000, maxErrorRate: 0.0001, maxDrainSeconds: 30, zeroLoss: true },
+    slo: {
+      minSustainedRate: 195,
+      ackP99Ms: 250,
+      e2eP99Ms: 1000,
+      maxErrorRate: 0.0001,
+      maxDrainSeconds: 30,
+      zeroLoss: true,
+    },
   },
   spike: {
     name: "spike",
-    description: "200 msg/s, then 10 s at 1500 msg/s, then back: the backlog must drain and nothing may be lost.",
+    description:
+      "200 msg/s, then 10 s at 1500 msg/s, then back: the backlog must drain and nothing may be lost.",
     phases: [
       { kind: "warmup", seconds: 10, loop: "open", rate: 50, connections: 8 },
       { kind: "sustained", seconds: 30, loop: "open", rate: 200, connections: 8 },
@@ -90,10 +113,14 @@ function checkPhase(p: unknown, at: string, problems: string[]): void {
   if (!PHASE_KINDS.includes(ph.kind as never)) problems.push(`${at}.kind: one of ${PHASE_KINDS.join(", ")}`);
   if (!num(ph.seconds) || ph.seconds <= 0) problems.push(`${at}.seconds: a positive number`);
   if (ph.loop !== "open" && ph.loop !== "closed") problems.push(`${at}.loop: "open" or "closed"`);
-  if (ph.loop === "open" && (!num(ph.rate) || ph.rate <= 0)) problems.push(`${at}.rate: msg/s > 0 (open loop)`);
+  if (ph.loop === "open" && (!num(ph.rate) || ph.rate <= 0))
+    problems.push(`${at}.rate: msg/s > 0 (open loop)`);
   if (ph.fromRate !== undefined && (!num(ph.fromRate) || ph.fromRate < 0))
     problems.push(`${at}.fromRate: msg/s ≥ 0`);
-  if (ph.connections !== undefined && (!Number.isInteger(ph.connections) || ph.connections < 1 || ph.connections > 1000))
+  if (
+    ph.connections !== undefined &&
+    (!Number.isInteger(ph.connections) || ph.connections < 1 || ph.connections > 1000)
+  )
     problems.push(`${at}.connections: an integer 1..1000`);
 }
 
@@ -117,17 +144,19 @@ export function validateProfile(value: unknown): LoadProfile {
   if (typeof p?.name !== "string" || p.name === "") problems.push("name: a non-empty string");
   if (!Array.isArray(p?.phases) || p.phases.length === 0) problems.push("phases: a non-empty list");
   else {
-    p.phases.forEach((ph, i) => checkPhase(ph, `phases[${i}]`, problems));
+    for (const [i, ph] of p.phases.entries()) checkPhase(ph, `phases[${i}]`, problems);
     const order = p.phases.map((ph) => PHASE_KINDS.indexOf(ph.kind));
     if (order.some((o, i) => i > 0 && o < (order[i - 1] as number)))
       problems.push(`phases: in the order ${PHASE_KINDS.join(" → ")}`);
   }
   if (!Array.isArray(p?.mix) || p.mix.length === 0) problems.push("mix: a non-empty list");
-  else p.mix.forEach((m, i) => checkMix(m, `mix[${i}]`, problems));
+  else for (const [i, m] of p.mix.entries()) checkMix(m, `mix[${i}]`, problems);
   const slo = (p?.slo ?? {}) as Record<string, unknown>;
   for (const k of SLO_NUMBERS)
-    if (slo[k] !== undefined && (!num(slo[k]) || (slo[k] as number) < 0)) problems.push(`slo.${k}: a number ≥ 0`);
-  if (slo.zeroLoss !== undefined && typeof slo.zeroLoss !== "boolean") problems.push("slo.zeroLoss: true or false");
+    if (slo[k] !== undefined && (!num(slo[k]) || (slo[k] as number) < 0))
+      problems.push(`slo.${k}: a number ≥ 0`);
+  if (slo.zeroLoss !== undefined && typeof slo.zeroLoss !== "boolean")
+    problems.push("slo.zeroLoss: true or false");
   if (p?.ackTimeoutMs !== undefined && (!num(p.ackTimeoutMs) || p.ackTimeoutMs <= 0))
     problems.push("ackTimeoutMs: a positive number");
   if (problems.length > 0) throw new ProfileError(`invalid load profile: ${problems.join("; ")}`);

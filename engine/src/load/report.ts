@@ -13,7 +13,10 @@ function uplotAssets(): { js: string; css: string } {
   const require = createRequire(import.meta.url);
   return {
     // A literal "</script" inside the library would end the element early.
-    js: readFileSync(require.resolve("uplot/dist/uPlot.iife.min.js"), "utf8").replace(/<\/script/gi, "<\\/script"),
+    js: readFileSync(require.resolve("uplot/dist/uPlot.iife.min.js"), "utf8").replace(
+      /<\/script/gi,
+      "<\\/script",
+    ),
     css: readFileSync(require.resolve("uplot/dist/uPlot.min.css"), "utf8"),
   };
 }
@@ -51,10 +54,16 @@ export function renderReport(r: LoadResult): string {
   const charts = LOAD_CHARTS.map((spec) => ({ ...spec, columns: chartColumns(r.samples, spec) }));
   const rec = r.reconciliation;
   const checks = r.verdict.checks
-    .map((c) => `<tr class="${c.pass ? "pass" : "fail"}"><td>${c.pass ? "✔" : "✘"}</td><td>${escapeHtml(c.gate)}</td><td>${escapeHtml(c.detail)}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr class="${c.pass ? "pass" : "fail"}"><td>${c.pass ? "✔" : "✘"}</td><td>${escapeHtml(c.gate)}</td><td>${escapeHtml(c.detail)}</td></tr>`,
+    )
     .join("");
   const regressions = r.verdict.regressions
-    .map((g) => `<tr class="fail"><td>${escapeHtml(g.measure)}</td><td>${g.baseline}</td><td>${g.current}</td><td>${g.worsePercent} % worse</td></tr>`)
+    .map(
+      (g) =>
+        `<tr class="fail"><td>${escapeHtml(g.measure)}</td><td>${g.baseline}</td><td>${g.current}</td><td>${g.worsePercent} % worse</td></tr>`,
+    )
     .join("");
   const phases = r.phases
     .map(
@@ -73,7 +82,14 @@ export function renderReport(r: LoadResult): string {
     ["received by the sink", rec.sinkReceived ?? "— (no --sink-port)"],
     ["deliveries owed (fan-out)", rec.expectedDeliveries],
     ["drain", rec.drainSeconds === null ? "did not drain" : `${rec.drainSeconds} s`],
-    ["zero loss", rec.lossFree === null ? "not checked" : rec.lossFree ? "yes" : `NO${rec.missing.length ? ` (missing ${rec.missing.join(", ")})` : ""}`],
+    [
+      "zero loss",
+      rec.lossFree === null
+        ? "not checked"
+        : rec.lossFree
+          ? "yes"
+          : `NO${rec.missing.length ? ` (missing ${rec.missing.join(", ")})` : ""}`,
+    ],
   ];
   const title = `Load test ${r.profile.name} → ${r.target}: ${r.verdict.pass ? "PASS" : "FAIL"}`;
   return `<!DOCTYPE html>

@@ -5,11 +5,11 @@
  * the reconciliation of what was sent, what the engine counted and what the sink received.
  */
 import type { EngineSnapshot, EngineStats } from "./engine-stats.js";
-import { type InFlight, LoadLink, type LinkEvents, now } from "./link.js";
+import { type InFlight, type LinkEvents, LoadLink, now } from "./link.js";
 import { MessageMix, runPrefix } from "./mix.js";
 import { Recorder } from "./recorder.js";
 import { OpenSchedule, totalSeconds } from "./schedule.js";
-import { type LoadSink, startLoadSink } from "./sink-client.js";
+import { startLoadSink } from "./sink-client.js";
 import type { LoadEvent, LoadPhase, LoadProfile, LoadResult, LoadSample, Reconciliation } from "./types.js";
 import { lossFree } from "./verdict.js";
 
@@ -73,7 +73,13 @@ export class LoadRun {
       : undefined;
     const before = engine ? await engine.snapshot() : undefined;
     const startedAt = new Date().toISOString();
-    this.#emit({ type: "start", profile: profile.name, target, phases: profile.phases, seconds: totalSeconds(profile.phases) });
+    this.#emit({
+      type: "start",
+      profile: profile.name,
+      target,
+      phases: profile.phases,
+      seconds: totalSeconds(profile.phases),
+    });
     const cpu0 = process.cpuUsage();
     const t0 = now();
     const timers = [
@@ -104,7 +110,8 @@ export class LoadRun {
         profile,
         target,
         startedAt,
-        generatorCpuUsPerMsg: this.#sent > 0 ? Math.round(((cpu.user + cpu.system) / this.#sent) * 10) / 10 : 0,
+        generatorCpuUsPerMsg:
+          this.#sent > 0 ? Math.round(((cpu.user + cpu.system) / this.#sent) * 10) / 10 : 0,
         phases: this.#rec.phaseResults(),
         totals: this.#rec.totals(),
         samples: this.#samples,
@@ -123,7 +130,7 @@ export class LoadRun {
   }
 
   #sample(t0: number): void {
-    const s = this.#rec.sample(Math.round((now() - t0) / 1000), this.#phase, this.#backlog);
+    const s = this.#rec.sample(Math.round((now() - t0) / 100) / 10, this.#phase, this.#backlog);
     this.#samples.push(s);
     this.#emit({ type: "sample", ...s });
   }
@@ -172,7 +179,8 @@ export class LoadRun {
     const deliveries = this.#mix.deliveriesOf(m.entry);
     const at = now();
     const flight: InFlight = { controlId: m.controlId, entry: m.entry, phase, from, writtenAt: at };
-    if (this.#o.sink && deliveries > 0) this.#owed.set(m.controlId, { from, phase, left: deliveries, acked: false });
+    if (this.#o.sink && deliveries > 0)
+      this.#owed.set(m.controlId, { from, phase, left: deliveries, acked: false });
     this.#sent++;
     this.#rec.sent(phase);
     link.send(m.frame, flight);

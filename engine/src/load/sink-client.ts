@@ -3,7 +3,10 @@ import { Worker } from "node:worker_threads";
 import { threadSource } from "../thread-source.js";
 import type { SinkThreadData, SinkThreadMessage } from "./sink-thread.js";
 
-const THREAD_URL = new URL(`./sink-thread${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+const THREAD_URL = new URL(
+  `./sink-thread${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
+  import.meta.url,
+);
 
 export interface LoadSink {
   port: number;
@@ -23,7 +26,8 @@ export function startLoadSink(
   let closed: (() => void) | undefined;
   return new Promise((resolve, reject) => {
     worker.on("message", (m: SinkThreadMessage) => {
-      if (m.type === "arrivals") for (let i = 0; i < m.ids.length; i++) onArrival(m.ids[i] as string, m.times[i] as number);
+      if (m.type === "arrivals")
+        for (let i = 0; i < m.ids.length; i++) onArrival(m.ids[i] as string, m.times[i] as number);
       else if (m.type === "listening")
         resolve({
           port: m.port,

@@ -30,9 +30,22 @@ export function measuresOf(r: Pick<LoadResult, "phases" | "totals" | "reconcilia
 
 const fmt = (n: number | null, digits = 1) => (n === null ? "not measured" : n.toFixed(digits));
 
-function atMost(gate: keyof Slo, limit: number, actual: number | null, unit: string, digits = 1): SloCheck {
+function atMost(
+  gate: keyof Slo,
+  label: string,
+  limit: number,
+  actual: number | null,
+  unit: string,
+  digits = 1,
+): SloCheck {
   const pass = actual !== null && actual <= limit;
-  return { gate, limit, actual, pass, detail: `${fmt(actual, digits)}${unit} (limit ${limit}${unit})` };
+  return {
+    gate,
+    limit,
+    actual,
+    pass,
+    detail: `${label} ${fmt(actual, digits)}${unit} (at most ${limit}${unit})`,
+  };
 }
 
 /** Each gate the profile sets, checked. A gate whose measure is missing (no sink for e2e) fails. */
@@ -48,12 +61,13 @@ export function checkSlo(slo: Slo, m: Measures, rec: Reconciliation): SloCheck[]
       detail: `${fmt(m.sustainedRate)} msg/s sustained (at least ${slo.minSustainedRate})`,
     });
   }
-  if (slo.ackP99Ms !== undefined) checks.push(atMost("ackP99Ms", slo.ackP99Ms, m.ackP99Ms, " ms ACK p99"));
-  if (slo.e2eP99Ms !== undefined) checks.push(atMost("e2eP99Ms", slo.e2eP99Ms, m.e2eP99Ms, " ms end-to-end p99"));
+  if (slo.ackP99Ms !== undefined) checks.push(atMost("ackP99Ms", "ACK p99", slo.ackP99Ms, m.ackP99Ms, " ms"));
+  if (slo.e2eP99Ms !== undefined)
+    checks.push(atMost("e2eP99Ms", "end-to-end p99", slo.e2eP99Ms, m.e2eP99Ms, " ms"));
   if (slo.maxErrorRate !== undefined)
-    checks.push(atMost("maxErrorRate", slo.maxErrorRate, m.errorRate, " error rate", 4));
+    checks.push(atMost("maxErrorRate", "error rate", slo.maxErrorRate, m.errorRate, "", 4));
   if (slo.maxDrainSeconds !== undefined)
-    checks.push(atMost("maxDrainSeconds", slo.maxDrainSeconds, m.drainSeconds, " s drain"));
+    checks.push(atMost("maxDrainSeconds", "drain", slo.maxDrainSeconds, m.drainSeconds, " s"));
   if (slo.zeroLoss !== false) {
     checks.push({
       gate: "zeroLoss",
@@ -118,7 +132,12 @@ export function regressions(current: Measures, baseline: Measures, tolerancePerc
     if (then === 0) worse = now === 0 || c.higherIsBetter ? 0 : 100;
     else worse = ((c.higherIsBetter ? then - now : now - then) / Math.abs(then)) * 100;
     if (worse > tolerancePercent)
-      out.push({ measure: c.measure, baseline: then, current: now, worsePercent: Math.round(worse * 10) / 10 });
+      out.push({
+        measure: c.measure,
+        baseline: then,
+        current: now,
+        worsePercent: Math.round(worse * 10) / 10,
+      });
   }
   return out;
 }

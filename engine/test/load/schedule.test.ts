@@ -30,7 +30,8 @@ describe("load: open-loop schedule", () => {
     ]) {
       const s = new OpenSchedule(phase);
       assert.ok(s.total > 0);
-      for (let n = 0; n < s.total; n++) assert.ok(s.timeOf(n) >= 0 && s.timeOf(n) <= 4000, `n=${n} at ${s.timeOf(n)}`);
+      for (let n = 0; n < s.total; n++)
+        assert.ok(s.timeOf(n) >= 0 && s.timeOf(n) <= 4000, `n=${n} at ${s.timeOf(n)}`);
     }
   });
 

@@ -14,7 +14,14 @@ import {
   verdictOf,
 } from "../../src/load/index.js";
 
-const pct = (p99: number | null) => ({ count: p99 === null ? 0 : 10, p50: p99, p90: p99, p99, p999: p99, max: p99 });
+const pct = (p99: number | null) => ({
+  count: p99 === null ? 0 : 10,
+  p50: p99,
+  p90: p99,
+  p99,
+  p999: p99,
+  max: p99,
+});
 
 function rec(over: Partial<Reconciliation> = {}): Reconciliation {
   const r = {
@@ -37,7 +44,17 @@ function rec(over: Partial<Reconciliation> = {}): Reconciliation {
 function result(over: { ackedSustained?: number; ackP99?: number; e2eP99?: number | null; errors?: number }) {
   return {
     phases: [
-      { kind: "warmup", loop: "open", seconds: 5, sent: 50, acked: 50, errors: 0, ackRate: 10, ack: pct(1), e2e: pct(1) },
+      {
+        kind: "warmup",
+        loop: "open",
+        seconds: 5,
+        sent: 50,
+        acked: 50,
+        errors: 0,
+        ackRate: 10,
+        ack: pct(1),
+        e2e: pct(1),
+      },
       {
         kind: "sustained",
         loop: "open",
@@ -71,7 +88,13 @@ describe("load: verdict", () => {
   });
 
   it("passes every gate a good run meets, and fails each one it misses, saying why", () => {
-    const slo = { minSustainedRate: 90, ackP99Ms: 100, e2eP99Ms: 200, maxErrorRate: 0.01, maxDrainSeconds: 10 };
+    const slo = {
+      minSustainedRate: 90,
+      ackP99Ms: 100,
+      e2eP99Ms: 200,
+      maxErrorRate: 0.01,
+      maxDrainSeconds: 10,
+    };
     const good = checkSlo(slo, measuresOf(result({})), rec());
     assert.deepEqual(
       good.map((c) => [c.gate, c.pass]),
@@ -85,7 +108,10 @@ describe("load: verdict", () => {
       ],
     );
     const undrained = rec({ drainSeconds: null });
-    const run = { ...result({ ackedSustained: 500, ackP99: 150, e2eP99: null, errors: 50 }), reconciliation: undrained };
+    const run = {
+      ...result({ ackedSustained: 500, ackP99: 150, e2eP99: null, errors: 50 }),
+      reconciliation: undrained,
+    };
     const bad = checkSlo(slo, measuresOf(run), undrained);
     assert.deepEqual(
       bad.filter((c) => !c.pass).map((c) => c.gate),
@@ -118,7 +144,13 @@ describe("load: verdict", () => {
     assert.deepEqual(regressions(base, base, 10), []);
     const better: Measures = { sustainedRate: 150, ackP99Ms: 5, e2eP99Ms: 20, errorRate: 0, drainSeconds: 1 };
     assert.deepEqual(regressions(better, base, 0), []);
-    const worse: Measures = { sustainedRate: 85, ackP99Ms: 10.5, e2eP99Ms: 60, errorRate: 0.01, drainSeconds: null };
+    const worse: Measures = {
+      sustainedRate: 85,
+      ackP99Ms: 10.5,
+      e2eP99Ms: 60,
+      errorRate: 0.01,
+      drainSeconds: null,
+    };
     assert.deepEqual(
       regressions(worse, base, 10).map((r) => [r.measure, r.worsePercent]),
       [
