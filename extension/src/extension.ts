@@ -26,6 +26,7 @@ import { makeCliRunner, type Services } from "./services.js";
 import {
   ConnectionsEditorProvider,
   GraphPanel,
+  LoadTestPanel,
   openLocation,
   ParseTreePanel,
   PromotePanel,
@@ -139,6 +140,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       withConfig((dir, arg) =>
         TestBenchPanel.show(services, dir, arg instanceof vscode.Uri ? arg : undefined),
       ),
+    ),
+    vscode.commands.registerCommand(
+      "messagefoundry.loadTest.show",
+      withConfig((dir) => LoadTestPanel.show(services, dir, context.workspaceState)),
     ),
     vscode.commands.registerCommand(
       "messagefoundry.promote",
