@@ -9,7 +9,7 @@ import { type InFlight, type LinkEvents, LoadLink, now } from "./link.js";
 import { MessageMix, runPrefix } from "./mix.js";
 import { Recorder } from "./recorder.js";
 import { OpenSchedule, totalSeconds } from "./schedule.js";
-import { startLoadSink } from "./sink-client.js";
+import { type LoadSink, startLoadSink } from "./sink-client.js";
 import type { LoadEvent, LoadPhase, LoadProfile, LoadResult, LoadSample, Reconciliation } from "./types.js";
 import { lossFree } from "./verdict.js";
 
@@ -68,29 +68,31 @@ export class LoadRun {
   async run(): Promise<Omit<LoadResult, "verdict">> {
     const { profile, engine } = this.#o;
     const target = `${this.#o.host}:${this.#o.port}`;
-    const sink = this.#o.sink
-      ? await startLoadSink(this.#o.sink.host, this.#o.sink.port, (id, at) => this.#arrived(id, at))
-      : undefined;
-    const before = engine ? await engine.snapshot() : undefined;
-    const startedAt = new Date().toISOString();
-    this.#emit({
-      type: "start",
-      profile: profile.name,
-      target,
-      phases: profile.phases,
-      seconds: totalSeconds(profile.phases),
-    });
-    const cpu0 = process.cpuUsage();
-    const t0 = now();
-    const timers = [
-      setInterval(() => this.#sample(t0), 1000),
-      setInterval(() => {
-        const at = now();
-        for (const l of this.#links) l.checkTimeout(at, this.#ackTimeout);
-      }, 100),
-    ];
-    const poller = engine ? this.#pollBacklog(engine) : undefined;
+    let sink: LoadSink | undefined;
+    const timers: ReturnType<typeof setInterval>[] = [];
+    let poller: { stop(): void } | undefined;
     try {
+      if (this.#o.sink)
+        sink = await startLoadSink(this.#o.sink.host, this.#o.sink.port, (id, at) => this.#arrived(id, at));
+      const before = engine ? await engine.snapshot() : undefined;
+      const startedAt = new Date().toISOString();
+      this.#emit({
+        type: "start",
+        profile: profile.name,
+        target,
+        phases: profile.phases,
+        seconds: totalSeconds(profile.phases),
+      });
+      const cpu0 = process.cpuUsage();
+      const t0 = now();
+      timers.push(
+        setInterval(() => this.#sample(t0), 1000),
+        setInterval(() => {
+          const at = now();
+          for (const l of this.#links) l.checkTimeout(at, this.#ackTimeout);
+        }, 100),
+      );
+      poller = engine ? this.#pollBacklog(engine) : undefined;
       for (let i = 0; i < profile.phases.length; i++) {
         this.#phase = i;
         const phase = profile.phases[i] as LoadPhase;

@@ -159,7 +159,10 @@ export interface LoadResult {
   profile: LoadProfile;
   target: string;
   startedAt: string;
-  /** The load generator's own CPU (user + system) per sent message, µs. */
+  /**
+   * CPU (user + system) of the `load` process per sent message, µs: the generator, and with a sink
+   * (--sink-port) its thread too.
+   */
   generatorCpuUsPerMsg: number;
   phases: PhaseResult[];
   totals: { sent: number; acked: number; errors: number; ack: Percentiles; e2e: Percentiles };

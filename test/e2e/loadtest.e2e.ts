@@ -1,0 +1,87 @@
+/**
+ * The Load Test panel in a real VS Code (code-server with the packaged .vsix): "MessageFoundry: Load
+ * Test…" opens it, a smoke run goes engine-less at the sink `load` starts itself (target = sink port,
+ * no engine to reconcile with), the charts fill from the CLI's live events, the verdict shows every
+ * gate passed, and the HTML report was written. Screenshots in test-artifacts/e2e/.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  buildAndPackage,
+  type CodeServer,
+  freePort,
+  keepLogs,
+  log,
+  makeWorkspace,
+  startCodeServer,
+  textOf,
+  Workbench,
+} from "./harness.js";
+
+describe("the Load Test panel in a real VS Code", function () {
+  this.timeout(180_000);
+  let root: string;
+  let server: CodeServer | undefined;
+  let wb: Workbench;
+
+  before(async function () {
+    this.timeout(420_000);
+    root = mkdtempSync(join(tmpdir(), "mf-e2e-load-"));
+    const vsix = await buildAndPackage(root);
+    const ws = await makeWorkspace(root);
+    server = await startCodeServer({
+      root,
+      vsix,
+      workspace: ws.workspace,
+      settings: {
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": false,
+        "telemetry.telemetryLevel": "off",
+        "extensions.ignoreRecommendations": true,
+        "update.mode": "none",
+      },
+    });
+    wb = await Workbench.open(server.url, ws.workspace);
+    log("workbench ready (load test)");
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== "failed" || !wb) return;
+    await wb.screenshot("FAILED-load-test").catch(() => undefined);
+    keepLogs(server, "load-test");
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await wb?.close().catch(() => undefined);
+    await server?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it("runs the smoke profile engine-less: live charts, the verdict, the report", async () => {
+    await wb.runCommand("MessageFoundry: Load Test…");
+    const view = await wb.webview("loadTest");
+    const port = String(await freePort());
+    await view.locator("#profile vscode-option").first().waitFor({ state: "attached", timeout: 30_000 });
+    await view.locator("#target input").fill(`127.0.0.1:${port}`);
+    await view.locator("#sink-port input").fill(port);
+    // No engine in this run: the sink's arrivals are the reconciliation.
+    const engine = view.locator("#use-engine");
+    if (await engine.evaluate((el) => (el as HTMLElement & { checked: boolean }).checked))
+      await engine.click();
+    await view.locator("#run").click();
+    // Samples arrive while it runs (the status names the phase).
+    await view.locator("#status", { hasText: /s, (warmup|sustained|soak):/ }).waitFor({ timeout: 60_000 });
+    await view.locator("#verdict h2").waitFor({ timeout: 120_000 });
+    await wb.screenshot("load-test");
+    assert.equal(await textOf(view.locator("#verdict h2")), "PASS (exit 0)");
+    const gates = await view.locator("#verdict li").allTextContents();
+    log(`load test verdict: ${gates.join(" | ")}`);
+    assert.ok(gates.some((g) => /zeroLoss: sent \d+, ACKed \d+; sink received \d+ of \d+/.test(g)));
+    assert.equal(await view.locator("#verdict li.fail").count(), 0);
+    assert.equal(await view.locator(".chart .uplot").count(), 5);
+    assert.ok(await view.locator("#open-report").isVisible(), "the report can be opened");
+  });
+});
