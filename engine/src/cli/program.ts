@@ -16,6 +16,7 @@ import { type CliIo, EXIT, processIo, UserError } from "./io.js";
 import * as key from "./key.js";
 import * as load from "./load.js";
 import * as restoreVerify from "./restore-verify.js";
+import * as scenario from "./scenario.js";
 import * as send from "./send.js";
 import * as serve from "./serve.js";
 import * as sink from "./sink.js";
@@ -39,6 +40,7 @@ export const COMMANDS: CommandModule[] = [
   serve,
   send,
   sink,
+  scenario,
   load,
   user,
   audit,

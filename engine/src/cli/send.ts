@@ -140,6 +140,7 @@ async function send(io: CliIo, paths: string[], opts: SendOptions): Promise<numb
 
 function summaryText(s: SenderSummary, unexpected: number): string {
   const codes = Object.entries(s.codes)
+    .sort(([a], [b]) => a.localeCompare(b))
     .map(([c, n]) => `${c} ${n}`)
     .join(" · ");
   const l = s.latency;

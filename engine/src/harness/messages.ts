@@ -63,21 +63,21 @@ export function* generatedMessages(
 }
 
 /** Ways a message is broken on purpose. */
-export type Malformation = "no-msh" | "truncated-msh" | "not-hl7";
-const MALFORMATIONS: readonly Malformation[] = ["no-msh", "truncated-msh", "not-hl7"];
+export type Malformation = "no-msh" | "renamed-msh" | "not-hl7";
+const MALFORMATIONS: readonly Malformation[] = ["no-msh", "renamed-msh", "not-hl7"];
 
-/** The message broken in one of the ways above: every one is rejected by a parsing receiver. */
+/** The message broken in one of the ways above: a parsing receiver refuses each (no MSH segment). */
 export function malform(m: OutgoingMessage, how: Malformation): OutgoingMessage {
   const text = m.bytes.toString("latin1");
   let broken: string;
   switch (how) {
     case "no-msh":
-      // The header segment renamed: no MSH, so no separators and no message type.
-      broken = text.replace(/^(\s*)MSH/, "$1XSH");
+      // The header segment left out: the rest has no separators or message type to go by.
+      broken = text.replace(/^\s*MSH[^\r\n]*[\r\n]*/, "") || "PID|1";
       break;
-    case "truncated-msh":
-      // Cut inside MSH-2: the encoding characters are incomplete.
-      broken = text.slice(0, text.indexOf("MSH") + 5);
+    case "renamed-msh":
+      // The header segment misspelt: XSH instead of MSH.
+      broken = text.replace(/^(\s*)MSH/, "$1XSH");
       break;
     case "not-hl7":
       broken = "THIS IS NOT AN HL7 MESSAGE";

@@ -144,8 +144,9 @@ export async function runSender(
           const interval = 1000 / rate;
           for (;;) {
             const due = started + nextIndex * interval;
-            const wait = due - now();
-            if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+            // Never early: a message leaves at or after its due time.
+            for (let wait = due - now(); wait > 0; wait = due - now())
+              await new Promise((r) => setTimeout(r, Math.ceil(wait)));
             const item = pull(due);
             if (!item) break;
             queue.push(item);

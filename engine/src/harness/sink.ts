@@ -97,7 +97,7 @@ export interface SinkSummary {
 export interface Sink {
   readonly host: string;
   readonly port: number;
-  /** Every record so far (empty when keepRecords is false). */
+  /** Every message so far in arrival order, its answer filled in once given (empty when keepRecords is false). */
   readonly records: readonly SinkRecord[];
   /** Control ids answered AA, in arrival order (what a destination accepted). */
   accepted(): string[];
@@ -181,7 +181,6 @@ export async function startSink(opts: SinkOptions = {}): Promise<Sink> {
   const finish = (rec: SinkRecord, frame: Buffer): void => {
     actions[rec.action]++;
     if (rec.action === "AA") acceptedIds.push(rec.controlId);
-    if (keep) records.push(rec);
     capture?.write(`${JSON.stringify({ ...rec, message: decodeHl7Bytes(frame) })}\n`);
     opts.onRecord?.(rec);
   };
@@ -215,6 +214,7 @@ export async function startSink(opts: SinkOptions = {}): Promise<Sink> {
           receivedAt,
           action,
         };
+        if (keep) records.push(rec);
         firstAt ??= receivedAt;
         lastAt = receivedAt;
         if (controlId !== "") {
