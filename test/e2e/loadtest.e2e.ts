@@ -61,7 +61,15 @@ describe("the Load Test panel in a real VS Code", function () {
   });
 
   it("runs the smoke profile engine-less: live charts, the verdict, the report", async () => {
-    await wb.runCommand("MessageFoundry: Load Test…");
+    // The extension is up once its status bar items show; the palette lists its commands from then on.
+    await wb.page
+      .locator(".statusbar-item", { hasText: "Local engine" })
+      .first()
+      .waitFor({ timeout: 120_000 });
+    await wb.runCommand("MessageFoundry: Load Test…").catch(async () => {
+      await wb.dismiss();
+      await wb.runCommand("MessageFoundry: Load Test…");
+    });
     const view = await wb.webview("loadTest");
     const port = String(await freePort());
     await view.locator("#profile vscode-option").first().waitFor({ state: "attached", timeout: 30_000 });
