@@ -57,9 +57,12 @@ export const LOAD_CHARTS: readonly ChartSpec[] = [
   },
   {
     id: "errors",
-    title: "Errors (NAKs, timeouts, dropped connections)",
+    title: "Errors (NAKs, timeouts, dropped connections; the engine's errored count)",
     unit: "per s",
-    series: [{ field: "errors", label: "errors", color: "#e15759" }],
+    series: [
+      { field: "errors", label: "errors at the sender", color: "#e15759" },
+      { field: "engineErrors", label: "engine errored", color: "#9c755f" },
+    ],
   },
 ];
 

@@ -82,7 +82,7 @@ export class Recorder {
   }
 
   /** Closes the current one-second window as a chart sample. */
-  sample(t: number, phase: number, backlog: number | null): LoadSample {
+  sample(t: number, phase: number, backlog: number | null, engineErrors: number | null): LoadSample {
     const w = this.#window;
     const pct = (h: Histogram, p: number) => (h.count === 0 ? null : Math.round(h.percentile(p) / 10) / 100);
     const s: LoadSample = {
@@ -97,6 +97,7 @@ export class Recorder {
       e2eP50: pct(w.e2e, 50),
       e2eP99: pct(w.e2e, 99),
       backlog,
+      engineErrors,
     };
     w.counts = zero();
     w.ack.reset();

@@ -56,6 +56,9 @@ export class LoadRun {
   #expected = 0;
   #sinkReceived = 0;
   #backlog: number | null = null;
+  /** The engine's errored counter, last read and at the last sample. */
+  #errored: number | null = null;
+  #erroredSampled: number | null = null;
   readonly #samples: LoadSample[] = [];
 
   constructor(opts: LoadRunOptions) {
@@ -75,6 +78,7 @@ export class LoadRun {
       if (this.#o.sink)
         sink = await startLoadSink(this.#o.sink.host, this.#o.sink.port, (id, at) => this.#arrived(id, at));
       const before = engine ? await engine.snapshot() : undefined;
+      if (before) this.#errored = this.#erroredSampled = before.errored;
       const startedAt = new Date().toISOString();
       this.#emit({
         type: "start",
@@ -132,7 +136,11 @@ export class LoadRun {
   }
 
   #sample(t0: number): void {
-    const s = this.#rec.sample(Math.round((now() - t0) / 100) / 10, this.#phase, this.#backlog);
+    const errored = this.#errored;
+    const engineErrors =
+      errored !== null && this.#erroredSampled !== null ? errored - this.#erroredSampled : null;
+    if (errored !== null) this.#erroredSampled = errored;
+    const s = this.#rec.sample(Math.round((now() - t0) / 100) / 10, this.#phase, this.#backlog, engineErrors);
     this.#samples.push(s);
     this.#emit({ type: "sample", ...s });
   }
@@ -146,6 +154,7 @@ export class LoadRun {
         .snapshot()
         .then((s) => {
           this.#backlog = s.backlog;
+          this.#errored = s.errored;
         })
         .catch(() => undefined)
         .finally(() => {

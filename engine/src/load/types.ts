@@ -90,6 +90,8 @@ export interface LoadSample {
   e2eP99: number | null;
   /** The engine's open rows (pending + claimed, every stage) at this second; null without --api. */
   backlog: number | null;
+  /** Messages the engine counted as errored since the previous sample; null without --api. */
+  engineErrors: number | null;
 }
 
 /** What `load` prints while it runs when stdout is not a terminal: one JSON object per line. */

@@ -23,6 +23,7 @@ function sample(t: number, phase: LoadSample["phase"], rate: number): LoadEvent 
     e2eP50: 3.1,
     e2eP99: 9.8 + t,
     backlog: t,
+    engineErrors: 0,
   };
 }
 
@@ -108,6 +109,7 @@ describe("webview: load test (headless Chromium)", function () {
     // uPlot's legend shows the last value of each series when the cursor is off the plot.
     const throughput = page.locator('[data-chart="throughput"] .u-series');
     assert.equal(await throughput.count(), 4);
+    assert.equal(await page.locator('[data-chart="errors"] .u-series').count(), 3);
     assert.equal(((await view.state()) as { samples: unknown[] }).samples.length, 4);
     await view.send({
       type: "event",
