@@ -113,7 +113,10 @@ handler("load_handler", (msg) => {
       .map((l) => JSON.parse(l) as LoadEvent);
     assert.equal(events[0]?.type, "start");
     assert.ok(events.some((e) => e.type === "sample" && e.phase === "sustained" && e.backlog !== null));
-    assert.ok(events.some((e) => e.type === "sample" && e.engineErrors === 0), "the engine's errors per second");
+    assert.ok(
+      events.some((e) => e.type === "sample" && e.engineErrors === 0),
+      "the engine's errors per second",
+    );
     const done = events.at(-1);
     assert.equal(done?.type, "done");
 
