@@ -10,24 +10,9 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { Command } from "commander";
-import {
-  builtInProfile,
-  checkSlo,
-  EngineStats,
-  EngineStatsError,
-  exitCodeOf,
-  type LoadEvent,
-  type LoadProfile,
-  type LoadResult,
-  LoadRun,
-  measuresOf,
-  PROFILE_NAMES,
-  ProfileError,
-  profileFromJson,
-  regressions,
-  renderReport,
-  verdictOf,
-} from "../load/index.js";
+// The load engine is imported when `load` runs, so other commands do not pay for loading it.
+import { PROFILE_NAMES } from "../load/builtin-profiles.js";
+import type { LoadEvent, LoadProfile, LoadResult } from "../load/index.js";
 import { apiBase } from "./api-base.js";
 import { type CliIo, EXIT, UserError } from "./io.js";
 
@@ -74,7 +59,13 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
     });
 }
 
-function readProfile(io: CliIo, spec: string): LoadProfile {
+type LoadModule = typeof import("../load/index.js");
+
+function readProfile(
+  io: CliIo,
+  spec: string,
+  { builtInProfile, ProfileError, profileFromJson }: LoadModule,
+): LoadProfile {
   try {
     const builtIn = builtInProfile(spec);
     if (builtIn) return builtIn;
@@ -140,7 +131,19 @@ function printer(io: CliIo): (e: LoadEvent) => void {
 }
 
 async function load(io: CliIo, opts: LoadOptions): Promise<number> {
-  const profile = readProfile(io, opts.profile);
+  const mod = await import("../load/index.js");
+  const {
+    checkSlo,
+    EngineStats,
+    EngineStatsError,
+    exitCodeOf,
+    LoadRun,
+    measuresOf,
+    regressions,
+    renderReport,
+    verdictOf,
+  } = mod;
+  const profile = readProfile(io, opts.profile, mod);
   const target = hostPort("--target", opts.target);
   const sinkPort = opts.sinkPort === undefined ? undefined : Number(opts.sinkPort);
   if (sinkPort !== undefined && (!Number.isInteger(sinkPort) || sinkPort < 0 || sinkPort > 65535))
@@ -149,7 +152,7 @@ async function load(io: CliIo, opts: LoadOptions): Promise<number> {
   if (!Number.isFinite(tolerance) || tolerance < 0)
     throw new UserError("--tolerance must be a percentage ≥ 0");
   const baseline = opts.baseline === undefined ? undefined : readBaseline(io, opts.baseline);
-  let engine: EngineStats | undefined;
+  let engine: InstanceType<LoadModule["EngineStats"]> | undefined;
   if (opts.api !== undefined || opts.settings !== undefined) {
     const token = io.env.MEFOR_API_TOKEN;
     if (!token)
