@@ -2,7 +2,8 @@
  * `messagefoundry/api`: the engine's contract with its clients — the HTTP API's request and response
  * bodies, the stats feed, the error codes, and what the CLI prints and reads for the Test Bench
  * (`dryrun --json`, `check --json`, tests/<case>.json fixtures) with the message types `generate --type`
- * accepts. The extension and the webviews import these instead of declaring them again.
+ * accepts, and the load engine's profiles, progress events, results and charts (`load`). The extension
+ * and the webviews import these instead of declaring them again.
  *
  * Types, plus the literal lists behind their enums (and one guard over them). Every module this file
  * reaches at run time is pure data (the route types are `import type` from the schemas they are derived
@@ -83,6 +84,23 @@ export type {
 } from "./api/schemas/users.js";
 export { PERMISSIONS, type Permission, ROLES, type Role } from "./auth/permissions.js";
 export { isMessageType, MESSAGE_TYPES, type MessageTypeName } from "./generate/message-types.js";
+export { BUILT_IN_PROFILES, PROFILE_NAMES } from "./load/builtin-profiles.js";
+export {
+  type ChartSeries,
+  type ChartSpec,
+  chartColumns,
+  LOAD_CHARTS,
+  type SampleField,
+} from "./load/charts.js";
+export type {
+  LoadEvent,
+  LoadPhase,
+  LoadProfile,
+  LoadResult,
+  LoadSample,
+  PhaseKind,
+  Verdict as LoadVerdict,
+} from "./load/types.js";
 export type {
   CheckOutput,
   DryRunDelivery,

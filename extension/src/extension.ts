@@ -28,6 +28,7 @@ import {
   CodeSetEditorProvider,
   ConnectionsEditorProvider,
   GraphPanel,
+  LoadTestPanel,
   openLocation,
   ParseTreePanel,
   PromotePanel,
@@ -175,6 +176,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       withConfig((dir, arg) =>
         TestBenchPanel.show(services, dir, arg instanceof vscode.Uri ? arg : undefined),
       ),
+    ),
+    vscode.commands.registerCommand(
+      "messagefoundry.loadTest.show",
+      withConfig((dir) => LoadTestPanel.show(services, dir, context.workspaceState)),
     ),
     vscode.commands.registerCommand(
       "messagefoundry.promote",

@@ -4,7 +4,7 @@
  */
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
-import { type CliResult, resolveCli, runCli } from "./cli/index.js";
+import { type CliResult, type RunOptions, resolveCli, runCli } from "./cli/index.js";
 import type { ActiveVersionSource } from "./ops/activeVersion.js";
 import type { EngineSession } from "./ops/session.js";
 
@@ -16,11 +16,14 @@ export interface Services {
   activeVersion: ActiveVersionSource;
   output: vscode.LogOutputChannel;
   /** Runs `messagefoundry <args>` for a config dir (its cwd), or explains why the CLI is missing. */
-  cli(configDir: vscode.Uri, args: string[], signal?: AbortSignal): Promise<CliResult>;
+  cli(configDir: vscode.Uri, args: string[], signal?: AbortSignal, extra?: CliExtra): Promise<CliResult>;
 }
 
+/** For long runs: stdout lines as they come, a longer timeout, extra environment (a token). */
+export type CliExtra = Pick<RunOptions, "onLine" | "timeoutMs" | "env">;
+
 export function makeCliRunner(extensionUri: vscode.Uri, output: vscode.LogOutputChannel): Services["cli"] {
-  return async (configDir, args, signal) => {
+  return async (configDir, args, signal, extra) => {
     const settings = vscode.workspace.getConfiguration("messagefoundry", configDir);
     const cli = resolveCli({
       configured: settings.get<string>("cliPath") || undefined,
@@ -41,6 +44,7 @@ export function makeCliRunner(extensionUri: vscode.Uri, output: vscode.LogOutput
       cwd: configDir.fsPath,
       ...(node ? { node } : {}),
       ...(signal ? { signal } : {}),
+      ...extra,
     });
   };
 }

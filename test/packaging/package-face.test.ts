@@ -95,11 +95,14 @@ describe("package faces after build", () => {
         .map((f) => f.replace(/^engine\/(src|dist)\//, "").replace(/\.(ts|js)$/, ""))
         .sort();
       // auth/permissions: the role and permission lists (the Users view's role pick), plain data.
+      // load/builtin-profiles and load/charts: the load profiles and chart specs (Load Test panel), plain data.
       assert.deepEqual(inputs, [
         "api/error-codes",
         "auth/permissions",
         "contract",
         "generate/message-types",
+        "load/builtin-profiles",
+        "load/charts",
         "store/types",
       ]);
     });

@@ -14,6 +14,7 @@ import * as graph from "./graph.js";
 import * as init from "./init.js";
 import { type CliIo, EXIT, processIo, UserError } from "./io.js";
 import * as key from "./key.js";
+import * as load from "./load.js";
 import * as restoreVerify from "./restore-verify.js";
 import * as scenario from "./scenario.js";
 import * as send from "./send.js";
@@ -40,6 +41,7 @@ export const COMMANDS: CommandModule[] = [
   send,
   sink,
   scenario,
+  load,
   user,
   audit,
   key,

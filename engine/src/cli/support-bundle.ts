@@ -11,8 +11,8 @@ import { closeSync, existsSync, openSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Command } from "commander";
-import { DEFAULT_HOST, DEFAULT_PORT } from "../api/index.js";
 import { PRIVATE_FILE_MODE } from "../store/index.js";
+import { apiBase } from "./api-base.js";
 import { engineSettingsOf } from "./db.js";
 import { type CliIo, EXIT, UserError } from "./io.js";
 import { redactSecrets } from "./redact.js";
@@ -35,14 +35,6 @@ const SOURCES = [
   { file: "connections.json", path: "/connections" },
   { file: "log.json", path: "/support/log" },
 ] as const;
-
-/** `--api`, else engine.toml's [api], else the default loopback address. */
-function apiBase(io: CliIo, opts: Options): string {
-  if (opts.api !== undefined) return opts.api.replace(/\/+$/, "");
-  const api = engineSettingsOf(io, opts)?.api;
-  const scheme = api?.tlsCert !== undefined ? "https" : "http";
-  return `${scheme}://${api?.host ?? DEFAULT_HOST}:${api?.port ?? DEFAULT_PORT}`;
-}
 
 /** Connection error texts can quote a message: only their class goes in the bundle. */
 function withoutErrorTexts(body: unknown): unknown {

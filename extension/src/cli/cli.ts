@@ -64,23 +64,35 @@ export interface RunOptions {
   nodeArgs?: string[];
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Each complete line of stdout as it arrives (long runs that report progress, e.g. `load`). */
+  onLine?: (line: string) => void;
+  /** Extra environment for the child (e.g. MEFOR_API_TOKEN); never logged. */
+  env?: Record<string, string>;
 }
 
 export function runCli(opts: RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(opts.node ?? process.execPath, [...(opts.nodeArgs ?? []), opts.cli, ...opts.args], {
       cwd: opts.cwd,
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: "1", NO_COLOR: "1" },
+      env: { ...process.env, ...opts.env, ELECTRON_RUN_AS_NODE: "1", NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
       timeout: opts.timeoutMs ?? 120_000,
       signal: opts.signal,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (c: Buffer) => out.push(c));
+    let partial = "";
+    child.stdout.on("data", (c: Buffer) => {
+      out.push(c);
+      if (!opts.onLine) return;
+      const lines = (partial + c.toString("utf8")).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) opts.onLine(line);
+    });
     child.stderr.on("data", (c: Buffer) => err.push(c));
     child.on("error", reject);
     child.on("close", (code, signal) => {
+      if (opts.onLine && partial) opts.onLine(partial);
       resolve({
         code: code ?? (signal ? 128 : 1),
         stdout: Buffer.concat(out).toString("utf8"),

@@ -2,6 +2,7 @@
 export { CODESET_EDITOR_VIEW_TYPE, CodeSetEditorProvider } from "./codeSetEditor.js";
 export { ConnectionsEditorProvider } from "./connectionsEditor.js";
 export { GraphPanel, openLocation } from "./graphPanel.js";
+export { LoadTestPanel } from "./loadTestPanel.js";
 export { ParseTreePanel } from "./parseTreePanel.js";
 export { PromotePanel } from "./promotePanel.js";
 export { REVIEW_SCHEME, ReviewDocuments, registerReviewDocuments } from "./reviewDocuments.js";

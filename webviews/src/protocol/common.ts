@@ -18,6 +18,7 @@ export const VIEW_IDS = [
   "graph",
   "promote",
   "steps",
+  "loadTest",
 ] as const;
 export type ViewId = (typeof VIEW_IDS)[number];
 

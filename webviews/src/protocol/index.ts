@@ -8,6 +8,7 @@ export * from "./common.js";
 export type * from "./connectionsEditor.js";
 export type * from "./graph.js";
 export * from "./html.js";
+export type * from "./loadTest.js";
 export type * from "./parseTree.js";
 export type * from "./promote.js";
 export type * from "./steps.js";

@@ -1,0 +1,2 @@
+/** The Load Test panel's plain logic (free of vscode). */
+export { DEFAULT_FORM, formProblem, loadArgs, parseLoadEvent, runTimeoutMs } from "./run.js";
