@@ -19,6 +19,7 @@ import * as send from "./send.js";
 import * as serve from "./serve.js";
 import * as store from "./store.js";
 import * as supportBundle from "./support-bundle.js";
+import * as tee from "./tee.js";
 import * as user from "./user.js";
 import * as validate from "./validate.js";
 
@@ -43,6 +44,7 @@ export const COMMANDS: CommandModule[] = [
   backup,
   restoreVerify,
   supportBundle,
+  tee,
 ];
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void, commands = COMMANDS): Command {

@@ -1,0 +1,262 @@
+/**
+ * The tee relay end to end: `tee run` as a child process between a real MLLP sender and two real
+ * MLLP destinations (legacy and shadow), its log a real SQLite file sealed with a store key.
+ * Synthetic patients only.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "mocha";
+import { parse } from "../../src/hl7/index.js";
+import { codecFromEnv, generateStoreKey } from "../../src/store/index.js";
+import { TeeLog } from "../../src/tee/index.js";
+import { cli } from "../cli/harness.js";
+import { adt, freePort, MllpSender, mllpSink, tempDir, until } from "../runtime/helpers.js";
+import { startTee, type TeeProcess } from "./tee-process.js";
+
+type Sink = Awaited<ReturnType<typeof mllpSink>>;
+
+/** How many frames the shadow has answered, read from the tee's log (a second reader of the file). */
+function shadowAcked(db: string, env: Record<string, string>): number {
+  return counts(db, env).shadow.acked ?? 0;
+}
+
+function counts(db: string, env: Record<string, string>): ReturnType<TeeLog["counts"]> {
+  const log = new TeeLog(db, codecFromEnv(env), { create: false });
+  try {
+    return log.counts();
+  } finally {
+    log.close();
+  }
+}
+
+const ids = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => `${prefix}${String(i + 1).padStart(3, "0")}`);
+const controlIds = (texts: string[]) => texts.map((t) => parse(t).controlId ?? "");
+
+describe("tee run: legacy ACK pass-through, shadow isolation, fail closed", function () {
+  this.timeout(60_000);
+  const t = tempDir("mf-tee-");
+  const db = join(t.dir, "tee.db");
+  const env = { MEFOR_STORE_KEY: generateStoreKey() };
+  let legacy: Sink;
+  let shadow: Sink;
+  let shadowPort: number;
+  let tee: TeeProcess;
+  let sender: MllpSender;
+
+  before(async () => {
+    legacy = await mllpSink();
+    // The legacy engine refuses one message: the sender must see that refusal, byte for byte.
+    legacy.answer = (text) => (parse(text).controlId === "DEF002" ? "AE" : "AA");
+    shadow = await mllpSink();
+    shadowPort = shadow.port;
+    tee = await startTee(
+      [
+        "--listen",
+        String(await freePort()),
+        "--legacy",
+        `127.0.0.1:${legacy.port}`,
+        "--shadow",
+        `127.0.0.1:${shadowPort}`,
+        "--db",
+        db,
+        "--legacy-timeout",
+        "5000",
+      ],
+      env,
+    );
+    sender = await MllpSender.connect(tee.port);
+  });
+  after(async () => {
+    sender?.close();
+    await tee?.stop().catch(() => undefined);
+    await legacy?.close();
+    await shadow?.close();
+    t.cleanup();
+  });
+
+  it("answers the upstream with the legacy engine's own ACK bytes (AA and AE alike)", async () => {
+    const replies: Buffer[] = [];
+    for (const id of ids("DEF", 3)) replies.push(await sender.exchange(adt(id)));
+    assert.deepEqual(
+      replies.map((r) => parse(r.toString("latin1")).get("MSA-1")),
+      ["AA", "AE", "AA"],
+    );
+    await until(() => shadow.received.length === 3);
+    const log = new TeeLog(db, codecFromEnv(env), { create: false });
+    try {
+      const frames = [...log.frames()];
+      assert.deepEqual(
+        frames.map((f) => [f.controlId, f.legacy.status, f.legacy.code, f.upstreamCode]),
+        [
+          ["DEF001", "acked", "AA", "AA"],
+          ["DEF002", "acked", "AE", "AE"],
+          ["DEF003", "acked", "AA", "AA"],
+        ],
+      );
+      // What the sender got is exactly what the legacy engine sent.
+      assert.deepEqual(
+        frames.map((f) => f.legacy.ack),
+        replies,
+      );
+      assert.deepEqual(
+        frames.map((f) => f.body.toString("latin1")),
+        ids("DEF", 3).map((id) => adt(id)),
+      );
+    } finally {
+      log.close();
+    }
+    assert.deepEqual(controlIds(legacy.received), ["DEF001", "DEF003"]);
+    assert.deepEqual(controlIds(shadow.received), ids("DEF", 3));
+    // Sealed at rest: no message text in the file or its WAL.
+    for (const file of [db, `${db}-wal`].filter((f) => existsSync(f)))
+      assert.equal(readFileSync(file).includes("TEST^PATIENT"), false, file);
+  });
+
+  it("kill the shadow mid-run: every message still ACKed by and delivered to the legacy, in order", async () => {
+    const batch = ids("SHD", 20);
+    const codes: string[] = [];
+    for (const [i, id] of batch.entries()) {
+      if (i === 10) {
+        // Once the shadow has answered 13 copies (3 earlier + 10), the shadow engine dies.
+        await until(() => shadowAcked(db, env) === 13);
+        await shadow.close();
+      }
+      codes.push(await sender.send(adt(id)));
+    }
+    assert.deepEqual(
+      codes,
+      batch.map(() => "AA"),
+    );
+    assert.deepEqual(controlIds(legacy.received).slice(-20), batch);
+    assert.deepEqual(controlIds(shadow.received).slice(3), batch.slice(0, 10));
+    // The shadow comes back on its port: the queued copies follow, in order.
+    shadow = await mllpSink(shadowPort);
+    await until(() => shadow.received.length === 10);
+    assert.deepEqual(controlIds(shadow.received), batch.slice(10));
+  });
+
+  it("kill the legacy: the upstream gets NAKs (AE, never AA) and `tee naks` lists them", async () => {
+    await legacy.close();
+    const replies: string[] = [];
+    for (const id of ids("DWN", 3)) replies.push((await sender.exchange(adt(id))).toString("latin1"));
+    for (const [i, r] of replies.entries()) {
+      const ack = parse(r);
+      assert.equal(ack.get("MSA-1"), "AE");
+      assert.equal(ack.get("MSA-2"), `DWN00${i + 1}`);
+      assert.match(ack.get("MSA-3") ?? "", /^legacy engine unreachable: 127\.0\.0\.1:\d+: ECONNREFUSED$/);
+    }
+    // The shadow still gets its copies.
+    await until(() => shadow.received.length === 13);
+    const naks = await cli(["tee", "naks", "--db", db, "--json"], t.dir, env);
+    assert.equal(naks.code, 0, naks.err);
+    const rows = JSON.parse(naks.out) as { controlId: string; legacy: string; upstream: string }[];
+    assert.deepEqual(
+      rows.map((r) => [r.controlId, r.legacy, r.upstream]),
+      [
+        ["DEF002", "AE", "AE"],
+        ["DWN001", "unreachable", "AE"],
+        ["DWN002", "unreachable", "AE"],
+        ["DWN003", "unreachable", "AE"],
+      ],
+    );
+  });
+
+  it("stops on SIGTERM with its counters", async () => {
+    sender.close();
+    const stopped = await tee.stop();
+    assert.deepEqual(stopped.answered, { AA: 22, AE: 4 });
+    assert.deepEqual(stopped.legacy, { acked: 23, unreachable: 3, timeout: 0 });
+    assert.deepEqual((stopped.log as { legacy: unknown }).legacy, { acked: 23, unreachable: 3 });
+  });
+});
+
+describe("tee run --ack-on-receipt", function () {
+  this.timeout(60_000);
+  const t = tempDir("mf-tee-aor-");
+  const db = join(t.dir, "tee.db");
+  const env = { MEFOR_STORE_KEY: generateStoreKey() };
+  let tee: TeeProcess;
+  let shadow: Sink;
+
+  after(async () => {
+    await tee?.stop().catch(() => undefined);
+    await shadow?.close();
+    t.cleanup();
+  });
+
+  it("ACKs AA once logged even when the legacy is down; the failures are listed and exportable", async () => {
+    const legacyPort = await freePort(); // nobody listens
+    shadow = await mllpSink();
+    tee = await startTee(
+      [
+        "--listen",
+        String(await freePort()),
+        "--legacy",
+        `127.0.0.1:${legacyPort}`,
+        "--shadow",
+        `127.0.0.1:${shadow.port}`,
+        "--db",
+        db,
+        "--ack-on-receipt",
+      ],
+      env,
+    );
+    const sender = await MllpSender.connect(tee.port);
+    const codes: string[] = [];
+    for (const id of ids("AOR", 3)) codes.push(await sender.send(adt(id)));
+    assert.deepEqual(codes, ["AA", "AA", "AA"]);
+    await until(() => counts(db, env).legacy.unreachable === 3);
+    // The legacy comes up: later frames reach it.
+    const legacy = await mllpSink(legacyPort);
+    assert.equal(await sender.send(adt("AOR004")), "AA");
+    await until(() => legacy.received.length === 1 && shadow.received.length === 4);
+    sender.close();
+    await tee.stop();
+    await legacy.close();
+    assert.deepEqual(controlIds(legacy.received), ["AOR004"]);
+
+    const naks = await cli(["tee", "naks", "--db", db], t.dir, env);
+    assert.equal(naks.code, 0, naks.err);
+    assert.match(naks.out, /\tAOR001\tunreachable\t/);
+    assert.match(naks.out, /3 frame\(s\) not accepted by the legacy engine\n$/);
+
+    const exported = await cli(["tee", "export", "--db", db, "--naks"], t.dir, env);
+    assert.equal(exported.code, 0, exported.err);
+    assert.equal(
+      exported.out,
+      ids("AOR", 3)
+        .map((id) => `${adt(id)}\r\n`)
+        .join(""),
+    );
+    const nd = await cli(["tee", "export", "--db", db, "--format", "ndjson"], t.dir, env);
+    const records = nd.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(
+      records.map((r) => [r.controlId, (r.legacy as { status: string }).status, r.upstream, r.message]),
+      [
+        ["AOR001", "unreachable", "AA", adt("AOR001")],
+        ["AOR002", "unreachable", "AA", adt("AOR002")],
+        ["AOR003", "unreachable", "AA", adt("AOR003")],
+        ["AOR004", "acked", "AA", adt("AOR004")],
+      ],
+    );
+    // Without the key the bodies cannot be read.
+    const noKey = await cli(["tee", "export", "--db", db], t.dir, {});
+    assert.equal(noKey.code, 2);
+    assert.match(noKey.err, /MEFOR_STORE_KEY is not set/);
+
+    const purged = await cli(["tee", "purge", "--db", db, "--before", "2000-01-01"], t.dir, env);
+    assert.equal(purged.out, "0 frame(s) purged\n");
+    const all = await cli(["tee", "purge", "--db", db, "--all"], t.dir, env);
+    assert.equal(all.out, "4 frame(s) purged\n");
+    const empty = await cli(["tee", "export", "--db", db, "--format", "ndjson"], t.dir, env);
+    assert.equal(empty.out, "");
+    const bad = await cli(["tee", "purge", "--db", db], t.dir, env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /give --before <date> or --all/);
+  });
+});
