@@ -30,6 +30,8 @@ import {
   ParseTreePanel,
   PromotePanel,
   registerReviewDocuments,
+  sourcesArg,
+  TeeComparePanel,
   TestBenchPanel,
 } from "./views/index.js";
 import { runAlertWizard, runConnectionWizard, runRouteWizard } from "./wizard/index.js";
@@ -144,6 +146,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       "messagefoundry.promote",
       withConfig((dir) => PromotePanel.show(services, dir)),
     ),
+    vscode.commands.registerCommand("messagefoundry.tee.compare", async (arg?: unknown) => {
+      try {
+        await TeeComparePanel.pickAndShow(services, sourcesArg(arg));
+      } catch (err) {
+        void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+      }
+    }),
     vscode.commands.registerCommand("messagefoundry.parseTree.show", async (arg?: unknown) => {
       let editor = vscode.window.activeTextEditor;
       if (arg instanceof vscode.Uri && editor?.document.uri.toString() !== arg.toString()) {

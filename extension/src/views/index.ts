@@ -4,4 +4,5 @@ export { GraphPanel, openLocation } from "./graphPanel.js";
 export { ParseTreePanel } from "./parseTreePanel.js";
 export { PromotePanel } from "./promotePanel.js";
 export { REVIEW_SCHEME, ReviewDocuments, registerReviewDocuments } from "./reviewDocuments.js";
+export { sourcesArg, TeeComparePanel } from "./teeComparePanel.js";
 export { TestBenchPanel } from "./testBenchPanel.js";

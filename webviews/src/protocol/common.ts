@@ -10,7 +10,14 @@
  */
 
 /** The bundles built from webviews/src/views/<id>/main.ts (dist/webviews/<id>.js and .css). */
-export const VIEW_IDS = ["parseTree", "testBench", "connectionsEditor", "graph", "promote"] as const;
+export const VIEW_IDS = [
+  "parseTree",
+  "testBench",
+  "connectionsEditor",
+  "graph",
+  "promote",
+  "teeCompare",
+] as const;
 export type ViewId = (typeof VIEW_IDS)[number];
 
 /** A half-open character range [start, end) in a document (UTF-16 offsets, as VS Code's offsetAt). */

@@ -9,4 +9,5 @@ export type * from "./graph.js";
 export * from "./html.js";
 export type * from "./parseTree.js";
 export type * from "./promote.js";
+export type * from "./teeCompare.js";
 export type * from "./testBench.js";
