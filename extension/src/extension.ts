@@ -110,7 +110,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     new EngineStatusBar(session, activeVersion),
     local,
     ...registerLocalEngineCommands(local, () => pickConfigDir(client)),
-    registerSendCommand({ local, state: context.workspaceState, output }),
+    registerSendCommand({ local, state: context.workspaceState, output, cli: services.cli }),
     ConnectionsEditorProvider.register(context.extensionUri),
     registerReviewDocuments(),
     ...registerEngineCommands({

@@ -8,13 +8,28 @@ import assert from "node:assert/strict";
 import { mllpSink } from "../../engine/test/runtime/helpers.js";
 import { EngineClient } from "../src/engine/index.js";
 import {
+  type AckSummary,
   ackLine,
+  dueAt,
   messagesIn,
   mllpInbounds,
   parseHostPort,
   rememberTarget,
   sendMessages,
 } from "../src/send/mllpSend.js";
+import {
+  ackCounts,
+  allAccepted,
+  countsLine,
+  GENERATED_TYPES,
+  generateArgs,
+  isMessageFile,
+  parseCount,
+  parseRate,
+  planMessages,
+  progressLine,
+} from "../src/send/sendPlan.js";
+import { copySamples } from "./support/engineCli.js";
 import { OPERATOR, type RealEngine, startRealEngine } from "./support/realEngine.js";
 
 const sample = (controlId: string) =>
@@ -83,5 +98,75 @@ describe("Send to MLLP (real receivers)", () => {
     const b = { host: "b", port: 2 };
     assert.deepEqual(rememberTarget([a, b], { host: "b", port: 2 }), [b, a]);
     assert.equal(rememberTarget([a, b, { host: "c", port: 3 }], { host: "d", port: 4 }, 3).length, 3);
+  });
+
+  it("many files, paced at a rate, with progress after each ACK; stopping keeps what was sent", async () => {
+    const sink = await mllpSink();
+    try {
+      const { messages, empty } = planMessages([
+        { name: "a.hl7", text: `${sample("MANY0001")}\n\n${sample("MANY0002")}` },
+        { name: "notes.hl7", text: "nothing here" },
+        { name: "b.hl7", text: sample("MANY0003") },
+      ]);
+      assert.deepEqual(empty, ["notes.hl7"]);
+      assert.equal(messages.length, 3);
+      const seen: string[] = [];
+      const startedAt = Date.now();
+      const acks = await sendMessages({ host: "127.0.0.1", port: sink.port }, messages, {
+        rate: 20,
+        onAck: (ack, done) => seen.push(`${done}:${ack.controlId}`),
+      });
+      assert.deepEqual(seen, ["1:MANY0001", "2:MANY0002", "3:MANY0003"]);
+      assert.ok(Date.now() - startedAt >= 100, "the third message waits for its slot (2 × 50 ms)");
+      assert.equal(countsLine(acks), "AA 3");
+
+      const stop = new AbortController();
+      const partial = await sendMessages({ host: "127.0.0.1", port: sink.port }, messages, {
+        signal: stop.signal,
+        onAck: (_ack, done) => done === 2 && stop.abort(),
+      });
+      assert.equal(partial.length, 2);
+      assert.equal(sink.received.length, 5);
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it("generated messages: the CLI's generate arguments give messages the engine ACKs", async () => {
+    const args = generateArgs("ADT^A01", 3, 42);
+    assert.deepEqual(args, ["generate", "--type", "ADT^A01", "--count", "3", "--seed", "42"]);
+    const samples = copySamples();
+    const generated = await samples.run(args).finally(() => samples.remove());
+    assert.equal(generated.code, 0, generated.stderr);
+    const { messages } = planMessages([{ name: "generated ADT^A01", text: generated.stdout }]);
+    assert.equal(messages.length, 3);
+    const acks = await sendMessages({ host: "127.0.0.1", port: engine.ports.inPort }, messages);
+    assert.deepEqual(ackCounts(acks), [["AA", 3]]);
+    assert.throws(() => generateArgs("ADT^Z99", 1, 1), /Unknown message type/);
+  });
+
+  it("the many-message model: folders' files, counts, rates, pacing and summaries (pure)", () => {
+    assert.ok(isMessageFile("adt.HL7") && !isMessageFile("notes.md"));
+    assert.ok(GENERATED_TYPES.includes("ORU^R01") && !GENERATED_TYPES.some((t) => t.startsWith("X12")));
+    assert.equal(parseCount("25"), 25);
+    for (const bad of ["0", "1.5", "x", "", "10001"]) assert.ok(typeof parseCount(bad) !== "number", bad);
+    assert.equal(parseRate("2.5"), 2.5);
+    for (const bad of ["0", "-1", "x", "", "20000"]) assert.ok(typeof parseRate(bad) !== "number", bad);
+    assert.equal(dueAt(1000, 3, 10), 1300);
+    assert.equal(dueAt(1000, 3, undefined), 1000);
+    const acks: AckSummary[] = ["AE", "AA", "AR", "AA"].map((code, i) => ({
+      controlId: `C${i}`,
+      code,
+      text: "",
+    }));
+    assert.deepEqual(ackCounts(acks), [
+      ["AA", 2],
+      ["AE", 1],
+      ["AR", 1],
+    ]);
+    assert.equal(progressLine(acks.slice(0, 2), 10), "2/10 — AA 1 · AE 1");
+    assert.equal(progressLine([], 10), "0/10");
+    assert.equal(allAccepted(acks), false);
+    assert.equal(allAccepted(acks.filter((a) => a.code === "AA")), true);
   });
 });

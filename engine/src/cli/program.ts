@@ -15,8 +15,10 @@ import * as init from "./init.js";
 import { type CliIo, EXIT, processIo, UserError } from "./io.js";
 import * as key from "./key.js";
 import * as restoreVerify from "./restore-verify.js";
+import * as scenario from "./scenario.js";
 import * as send from "./send.js";
 import * as serve from "./serve.js";
+import * as sink from "./sink.js";
 import * as store from "./store.js";
 import * as supportBundle from "./support-bundle.js";
 import * as tee from "./tee.js";
@@ -37,6 +39,8 @@ export const COMMANDS: CommandModule[] = [
   connection,
   serve,
   send,
+  sink,
+  scenario,
   user,
   audit,
   key,

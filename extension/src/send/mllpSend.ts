@@ -84,11 +84,29 @@ export function summarizeAck(ack: string, controlId: string): AckSummary {
   return { controlId, code, text };
 }
 
-/** Sends each message and waits for its ACK before the next (what an MLLP sender does). */
+/** When message `index` (from 0) is due in a run at `rate` msg/s that started at `startedAt` (ms). */
+export function dueAt(startedAt: number, index: number, rate: number | undefined): number {
+  return rate === undefined ? startedAt : startedAt + (index * 1000) / rate;
+}
+
+export interface SendOptions {
+  timeoutMs?: number;
+  /** Messages per second; absent: each as soon as the previous one's ACK came back. */
+  rate?: number;
+  /** After each ACK: its summary and how many are done. */
+  onAck?: (ack: AckSummary, done: number) => void;
+  /** Stops before the next message (the one in flight still gets its ACK). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Sends each message and waits for its ACK before the next (what an MLLP sender does), at `rate`
+ * messages per second when given. Returns the ACKs of the messages sent (fewer when stopped).
+ */
 export async function sendMessages(
   target: SendTarget,
   messages: readonly string[],
-  opts: { timeoutMs?: number } = {},
+  opts: SendOptions = {},
 ): Promise<AckSummary[]> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const socket = await open(target, timeoutMs);
@@ -107,8 +125,12 @@ export async function sendMessages(
   socket.on("error", fail);
   socket.on("close", () => fail(new Error("the receiver closed the connection")));
   const results: AckSummary[] = [];
+  const startedAt = Date.now();
   try {
-    for (const text of messages) {
+    for (const [index, text] of messages.entries()) {
+      const wait = dueAt(startedAt, index, opts.rate) - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (opts.signal?.aborted) break;
       const controlId = parse(text).get("MSH-10") ?? "";
       socket.write(encodeMllp(Buffer.from(text, "utf8")));
       const frame = await new Promise<Buffer>((resolve, reject) => {
@@ -128,7 +150,9 @@ export async function sendMessages(
         waiting = check;
         check();
       });
-      results.push(summarizeAck(frame.toString("utf8"), controlId));
+      const ack = summarizeAck(frame.toString("utf8"), controlId);
+      results.push(ack);
+      opts.onAck?.(ack, results.length);
     }
   } finally {
     socket.removeAllListeners("close");
