@@ -1,6 +1,7 @@
 /**
- * The tee relay end to end: `tee run` as a child process between a real MLLP sender and two real
- * MLLP destinations (legacy and shadow), its log a real SQLite file sealed with a store key.
+ * The tee relay end to end: `tee run` as a child process between a real MLLP sender and two
+ * `messagefoundry sink` processes (legacy and shadow, capturing NDJSON) that the tests kill -9, its
+ * log a real SQLite file sealed with a store key.
  * Synthetic patients only.
  */
 import assert from "node:assert/strict";
@@ -11,10 +12,8 @@ import { parse } from "../../src/hl7/index.js";
 import { codecFromEnv, generateStoreKey } from "../../src/store/index.js";
 import { TeeLog } from "../../src/tee/index.js";
 import { cli } from "../cli/harness.js";
-import { adt, freePort, MllpSender, mllpSink, tempDir, until } from "../runtime/helpers.js";
-import { startTee, type TeeProcess } from "./tee-process.js";
-
-type Sink = Awaited<ReturnType<typeof mllpSink>>;
+import { adt, freePort, MllpSender, tempDir, until } from "../runtime/helpers.js";
+import { type SinkProcess, startSink, startTee, type TeeProcess } from "./tee-process.js";
 
 /** How many frames the shadow has answered, read from the tee's log (a second reader of the file). */
 function shadowAcked(db: string, env: Record<string, string>): number {
@@ -32,25 +31,23 @@ function counts(db: string, env: Record<string, string>): ReturnType<TeeLog["cou
 
 const ids = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => `${prefix}${String(i + 1).padStart(3, "0")}`);
-const controlIds = (texts: string[]) => texts.map((t) => parse(t).controlId ?? "");
 
 describe("tee run: legacy ACK pass-through, shadow isolation, fail closed", function () {
-  this.timeout(60_000);
+  this.timeout(90_000);
   const t = tempDir("mf-tee-");
   const db = join(t.dir, "tee.db");
+  const legacyCapture = join(t.dir, "legacy.ndjson");
+  const shadowCapture = join(t.dir, "shadow.ndjson");
   const env = { MEFOR_STORE_KEY: generateStoreKey() };
-  let legacy: Sink;
-  let shadow: Sink;
-  let shadowPort: number;
+  let legacy: SinkProcess;
+  let shadow: SinkProcess;
   let tee: TeeProcess;
   let sender: MllpSender;
 
   before(async () => {
-    legacy = await mllpSink();
     // The legacy engine refuses one message: the sender must see that refusal, byte for byte.
-    legacy.answer = (text) => (parse(text).controlId === "DEF002" ? "AE" : "AA");
-    shadow = await mllpSink();
-    shadowPort = shadow.port;
+    legacy = await startSink(legacyCapture, ["--rule", "DEF002=AE"]);
+    shadow = await startSink(shadowCapture);
     tee = await startTee(
       [
         "--listen",
@@ -58,7 +55,7 @@ describe("tee run: legacy ACK pass-through, shadow isolation, fail closed", func
         "--legacy",
         `127.0.0.1:${legacy.port}`,
         "--shadow",
-        `127.0.0.1:${shadowPort}`,
+        `127.0.0.1:${shadow.port}`,
         "--db",
         db,
         "--legacy-timeout",
@@ -71,8 +68,8 @@ describe("tee run: legacy ACK pass-through, shadow isolation, fail closed", func
   after(async () => {
     sender?.close();
     await tee?.stop().catch(() => undefined);
-    await legacy?.close();
-    await shadow?.close();
+    await legacy?.kill();
+    await shadow?.kill();
     t.cleanup();
   });
 
@@ -83,7 +80,8 @@ describe("tee run: legacy ACK pass-through, shadow isolation, fail closed", func
       replies.map((r) => parse(r.toString("latin1")).get("MSA-1")),
       ["AA", "AE", "AA"],
     );
-    await until(() => shadow.received.length === 3);
+    assert.equal(parse(replies[1]!.toString("latin1")).get("MSA-3"), "sink fault AE");
+    await until(() => shadowAcked(db, env) === 3);
     const log = new TeeLog(db, codecFromEnv(env), { create: false });
     try {
       const frames = [...log.frames()];
@@ -107,21 +105,23 @@ describe("tee run: legacy ACK pass-through, shadow isolation, fail closed", func
     } finally {
       log.close();
     }
-    assert.deepEqual(controlIds(legacy.received), ["DEF001", "DEF003"]);
-    assert.deepEqual(controlIds(shadow.received), ids("DEF", 3));
+    assert.deepEqual(legacy.ids(), ids("DEF", 3));
+    assert.deepEqual(shadow.ids(), ids("DEF", 3));
+    // The same bytes reached both.
+    assert.deepEqual(legacy.messages(), shadow.messages());
     // Sealed at rest: no message text in the file or its WAL.
     for (const file of [db, `${db}-wal`].filter((f) => existsSync(f)))
       assert.equal(readFileSync(file).includes("TEST^PATIENT"), false, file);
   });
 
-  it("kill the shadow mid-run: every message still ACKed by and delivered to the legacy, in order", async () => {
+  it("kill -9 the shadow mid-run: every message still ACKed by and delivered to the legacy, in order", async () => {
     const batch = ids("SHD", 20);
     const codes: string[] = [];
     for (const [i, id] of batch.entries()) {
       if (i === 10) {
-        // Once the shadow has answered 13 copies (3 earlier + 10), the shadow engine dies.
-        await until(() => shadowAcked(db, env) === 13);
-        await shadow.close();
+        // Once the shadow has answered (and captured) 13 copies (3 earlier + 10), it dies.
+        await until(() => shadowAcked(db, env) === 13 && shadow.ids().length === 13);
+        await shadow.kill();
       }
       codes.push(await sender.send(adt(id)));
     }
@@ -129,16 +129,17 @@ describe("tee run: legacy ACK pass-through, shadow isolation, fail closed", func
       codes,
       batch.map(() => "AA"),
     );
-    assert.deepEqual(controlIds(legacy.received).slice(-20), batch);
-    assert.deepEqual(controlIds(shadow.received).slice(3), batch.slice(0, 10));
+    assert.deepEqual(legacy.ids().slice(3), batch);
+    assert.deepEqual(shadow.ids().slice(3), batch.slice(0, 10));
     // The shadow comes back on its port: the queued copies follow, in order.
-    shadow = await mllpSink(shadowPort);
-    await until(() => shadow.received.length === 10);
-    assert.deepEqual(controlIds(shadow.received), batch.slice(10));
+    shadow = await startSink(shadowCapture, [], shadow.port);
+    await until(() => shadowAcked(db, env) === 23);
+    assert.deepEqual(shadow.ids().slice(3), batch);
   });
 
-  it("kill the legacy: the upstream gets NAKs (AE, never AA) and `tee naks` lists them", async () => {
-    await legacy.close();
+  it("kill -9 the legacy: the upstream gets NAKs (AE, never AA) and `tee naks` lists them", async () => {
+    await until(() => legacy.ids().length === 23);
+    await legacy.kill();
     const replies: string[] = [];
     for (const id of ids("DWN", 3)) replies.push((await sender.exchange(adt(id))).toString("latin1"));
     for (const [i, r] of replies.entries()) {
@@ -148,7 +149,7 @@ describe("tee run: legacy ACK pass-through, shadow isolation, fail closed", func
       assert.match(ack.get("MSA-3") ?? "", /^legacy engine unreachable: 127\.0\.0\.1:\d+: ECONNREFUSED$/);
     }
     // The shadow still gets its copies.
-    await until(() => shadow.received.length === 13);
+    await until(() => shadowAcked(db, env) === 26);
     const naks = await cli(["tee", "naks", "--db", db, "--json"], t.dir, env);
     assert.equal(naks.code, 0, naks.err);
     const rows = JSON.parse(naks.out) as { controlId: string; legacy: string; upstream: string }[];
@@ -169,6 +170,23 @@ describe("tee run: legacy ACK pass-through, shadow isolation, fail closed", func
     assert.deepEqual(stopped.answered, { AA: 22, AE: 4 });
     assert.deepEqual(stopped.legacy, { acked: 23, unreachable: 3, timeout: 0 });
     assert.deepEqual((stopped.log as { legacy: unknown }).legacy, { acked: 23, unreachable: 3 });
+    assert.deepEqual((stopped.log as { shadow: unknown }).shadow, { acked: 26 });
+  });
+
+  it("tee compare on the two sinks' captures: what the legacy never got is missing there", async () => {
+    const r = await cli(["tee", "compare", "--legacy", legacyCapture, "--shadow", shadowCapture], t.dir);
+    assert.equal(r.code, 1, r.err);
+    assert.equal(
+      r.out,
+      [
+        "26 pair(s): 23 identical, 0 differing, 0 missing in shadow, 3 missing in legacy",
+        "paired by MSH-10; ignored: MSH-7, MSH-10",
+        "missing-legacy\tDWN001",
+        "missing-legacy\tDWN002",
+        "missing-legacy\tDWN003",
+        "",
+      ].join("\n"),
+    );
   });
 });
 
@@ -178,17 +196,19 @@ describe("tee run --ack-on-receipt", function () {
   const db = join(t.dir, "tee.db");
   const env = { MEFOR_STORE_KEY: generateStoreKey() };
   let tee: TeeProcess;
-  let shadow: Sink;
+  let shadow: SinkProcess;
+  let legacy: SinkProcess | undefined;
 
   after(async () => {
     await tee?.stop().catch(() => undefined);
-    await shadow?.close();
+    await shadow?.kill();
+    await legacy?.kill();
     t.cleanup();
   });
 
   it("ACKs AA once logged even when the legacy is down; the failures are listed and exportable", async () => {
     const legacyPort = await freePort(); // nobody listens
-    shadow = await mllpSink();
+    shadow = await startSink(join(t.dir, "shadow.ndjson"));
     tee = await startTee(
       [
         "--listen",
@@ -209,13 +229,14 @@ describe("tee run --ack-on-receipt", function () {
     assert.deepEqual(codes, ["AA", "AA", "AA"]);
     await until(() => counts(db, env).legacy.unreachable === 3);
     // The legacy comes up: later frames reach it.
-    const legacy = await mllpSink(legacyPort);
+    const up = await startSink(join(t.dir, "legacy.ndjson"), [], legacyPort);
+    legacy = up;
     assert.equal(await sender.send(adt("AOR004")), "AA");
-    await until(() => legacy.received.length === 1 && shadow.received.length === 4);
+    await until(() => counts(db, env).legacy.acked === 1 && shadowAcked(db, env) === 4);
     sender.close();
     await tee.stop();
-    await legacy.close();
-    assert.deepEqual(controlIds(legacy.received), ["AOR004"]);
+    assert.deepEqual(up.ids(), ["AOR004"]);
+    assert.deepEqual(shadow.ids(), ids("AOR", 4));
 
     const naks = await cli(["tee", "naks", "--db", db], t.dir, env);
     assert.equal(naks.code, 0, naks.err);

@@ -1,5 +1,9 @@
-/** `messagefoundry tee run` as a real child process (from source via tsx), and its JSON event lines. */
+/**
+ * `messagefoundry tee run` and `messagefoundry sink` (the harness's MLLP test destination) as real
+ * child processes, from source via tsx.
+ */
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
@@ -56,6 +60,58 @@ export async function startTee(args: string[], env: Record<string, string>): Pro
       const stopped = events.find((e) => e.event === "tee.stopped");
       if (!stopped) throw new Error(`no tee.stopped event; stderr: ${err}`);
       return stopped;
+    },
+  };
+}
+
+export interface SinkProcess {
+  port: number;
+  child: ChildProcess;
+  capture: string;
+  /** MSH-10 of every message in the capture so far (arrival order). */
+  ids(): string[];
+  /** The capture's message texts. */
+  messages(): string[];
+  /** SIGKILL: the destination dies without a word. */
+  kill(): Promise<void>;
+}
+
+/** `messagefoundry sink` as a child process (the harness's MLLP test destination), capturing to NDJSON. */
+export async function startSink(capture: string, extra: string[] = [], port = 0): Promise<SinkProcess> {
+  const child = spawn(
+    process.execPath,
+    [...NODE_ARGS, "sink", "--port", String(port), "--capture", capture, ...extra],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let err = "";
+  const bound = await new Promise<number>((resolve, reject) => {
+    child.stderr?.on("data", (c: Buffer) => {
+      err += c.toString();
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`sink exited ${code}: ${err}`)));
+  });
+  const records = () =>
+    (existsSync(capture) ? readFileSync(capture, "utf8") : "")
+      .split("\n")
+      .slice(0, -1) // a line still being written has no newline yet
+      .map((l) => JSON.parse(l) as { controlId: string; message: string });
+  return {
+    port: bound,
+    child,
+    capture,
+    ids: () => records().map((r) => r.controlId),
+    messages: () => records().map((r) => r.message),
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      child.kill("SIGKILL");
+      await exited;
     },
   };
 }
