@@ -7,6 +7,6 @@ cd "$(dirname "$0")/../.."
 start=$SECONDS
 nice -n 10 bash test/e2e/install-code-server.sh
 status=0
-npx mocha --timeout 600000 test/e2e/workbench.e2e.ts || status=$?
+npx mocha --timeout 600000 test/e2e/workbench.e2e.ts test/e2e/tee.e2e.ts || status=$?
 echo "e2e: $((SECONDS - start)) s, exit $status; screenshots in test-artifacts/e2e/"
 exit $status

@@ -281,3 +281,58 @@ describe("tee run --ack-on-receipt", function () {
     assert.match(bad.err, /give --before <date> or --all/);
   });
 });
+
+describe("tee run: a silent legacy times out (AE), a dead shadow's queue overflows", function () {
+  this.timeout(90_000);
+  const t = tempDir("mf-tee-ovf-");
+  const db = join(t.dir, "tee.db");
+  const env = { MEFOR_STORE_KEY: generateStoreKey() };
+  let tee: TeeProcess | undefined;
+  let legacy: SinkProcess | undefined;
+
+  after(async () => {
+    await tee?.stop().catch(() => undefined);
+    await legacy?.kill();
+    t.cleanup();
+  });
+
+  it("answers AE for the unanswered frame, then carries on; overflow is counted, recorded and warned once", async () => {
+    legacy = await startSink(join(t.dir, "legacy.ndjson"), ["--rule", "OVF002=silent"]);
+    tee = await startTee(
+      [
+        "--listen",
+        String(await freePort()),
+        "--legacy",
+        `127.0.0.1:${legacy.port}`,
+        "--shadow",
+        `127.0.0.1:${await freePort()}`, // nobody listens: the shadow is down throughout
+        "--db",
+        db,
+        "--legacy-timeout",
+        "500",
+        "--shadow-queue",
+        "2",
+      ],
+      env,
+    );
+    const sender = await MllpSender.connect(tee.port);
+    const replies: string[] = [];
+    for (const id of ids("OVF", 5)) replies.push((await sender.exchange(adt(id))).toString("latin1"));
+    sender.close();
+    assert.deepEqual(
+      replies.map((r) => parse(r).get("MSA-1")),
+      ["AA", "AE", "AA", "AA", "AA"],
+    );
+    assert.equal(parse(replies[1]!).get("MSA-3"), "legacy engine timeout: no answer in 500 ms");
+    assert.deepEqual(legacy.ids(), ids("OVF", 5));
+    const stopped = await tee.stop();
+    assert.deepEqual(stopped.shadow, { sent: 0, failed: 0, overflow: 3, queued: 2, connected: false });
+    assert.deepEqual((stopped.log as { shadow: unknown }).shadow, { overflow: 3, pending: 2 });
+    assert.deepEqual(
+      tee.events.filter((e) => e.event === "tee.shadow.overflow").map((e) => [e.level, e.overflow]),
+      [["warn", 1]],
+    );
+    // No message body in anything the tee printed.
+    assert.equal(JSON.stringify(tee.events).includes("TEST^PATIENT"), false);
+  });
+});

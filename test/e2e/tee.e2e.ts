@@ -1,0 +1,103 @@
+/**
+ * The tee compare report in a real VS Code (code-server, the packaged .vsix): "MessageFoundry: Open Tee
+ * Compare Report" → two destination captures picked in VS Code's file dialog → the extension runs the
+ * workspace's `messagefoundry tee compare --json` → the report in the teeCompare webview. Synthetic data.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  buildAndPackage,
+  type CodeServer,
+  keepLogs,
+  log,
+  makeWorkspace,
+  startCodeServer,
+  textOf,
+  Workbench,
+} from "./harness.js";
+
+function msg(id: string, family = "TEST"): string {
+  return [
+    `MSH|^~\\&|ENGINE|FAC|DEST|FAC|20260101120000||ADT^A01^ADT_A01|${id}|P|2.5.1`,
+    `PID|1||${id}^^^MRN||${family}^PATIENT||19700101|U`,
+  ].join("\r");
+}
+
+const capture = (messages: string[]) =>
+  messages.map((message, i) => `${JSON.stringify({ seq: i + 1, controlId: "", message })}\n`).join("");
+
+describe("Tee compare report in a real VS Code (code-server)", function () {
+  this.timeout(120_000);
+  let root: string;
+  let server: CodeServer | undefined;
+  let wb: Workbench;
+  let captures: string;
+
+  before(async function () {
+    this.timeout(420_000);
+    root = mkdtempSync(join(tmpdir(), "mf-e2e-tee-"));
+    const vsix = await buildAndPackage(root);
+    const ws = await makeWorkspace(root);
+    captures = join(ws.workspace, "captures");
+    mkdirSync(captures, { recursive: true });
+    writeFileSync(join(captures, "legacy.ndjson"), capture([msg("T001"), msg("T002"), msg("T003")]));
+    writeFileSync(join(captures, "shadow.ndjson"), capture([msg("T001"), msg("T002", "TSET")]));
+    server = await startCodeServer({
+      root,
+      vsix,
+      workspace: ws.workspace,
+      settings: {
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": false,
+        "telemetry.telemetryLevel": "off",
+        "extensions.ignoreRecommendations": true,
+        "update.mode": "none",
+        // The file dialog as a quick input (what code-server shows): a path can be typed.
+        "files.simpleDialog.enable": true,
+      },
+    });
+    wb = await Workbench.open(server.url, ws.workspace);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== "failed" || !wb) return;
+    await wb.screenshot("FAILED-tee-compare").catch(() => undefined);
+    log(`failed; quick input: ${await wb.quickInputText()}`);
+    keepLogs(server, "tee-compare");
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await wb?.close().catch(() => undefined);
+    await server?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it("runs tee compare on two captures and shows the report in its webview", async () => {
+    await wb.runCommand("MessageFoundry: Open Tee Compare Report");
+    await wb.waitForQuickInput(/what to compare/);
+    await wb.pick("captures", /Two destination captures/);
+    await wb.answer(/legacy destination's capture/, join(captures, "legacy.ndjson"));
+    await wb.answer(/shadow destination's capture/, join(captures, "shadow.ndjson"));
+    const view = await wb.webview("teeCompare");
+    await view.locator(".pair").first().waitFor({ timeout: 60_000 });
+    assert.deepEqual(await view.locator(".card").allTextContents(), [
+      "3pairs",
+      "1identical",
+      "1differing",
+      "1missing in shadow",
+      "0missing in legacy",
+    ]);
+    assert.deepEqual(
+      await view.locator(".pair").evaluateAll((els) => els.map((e) => e.getAttribute("data-key"))),
+      ["T002", "T003"],
+    );
+    assert.match(
+      await textOf(view.locator('.pair[data-key="T002"] tbody')),
+      /PID-5.*TEST\^PATIENT.*TSET\^PATIENT/s,
+    );
+    await wb.screenshot("tee-compare");
+  });
+});
