@@ -76,6 +76,19 @@ describe("Tee compare report in a real VS Code (code-server)", function () {
   });
 
   it("runs tee compare on two captures and shows the report in its webview", async () => {
+    // A fresh workbench lists the extension's commands only once it has read its contributions.
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      await wb.page.keyboard.press("F1");
+      await wb.page.locator(".quick-input-widget .quick-input-box input").fill(">MessageFoundry: Open Tee");
+      await wb.page.waitForTimeout(1000);
+      const shown = await wb.quickInputText();
+      await wb.page.keyboard.press("Escape");
+      if (/Open Tee Compare Report/.test(shown)) break;
+      if (Date.now() > deadline) throw new Error(`the palette never listed the command: ${shown}`);
+      log("the palette does not list the command yet");
+      await wb.page.waitForTimeout(3000);
+    }
     await wb.runCommand("MessageFoundry: Open Tee Compare Report");
     await wb.waitForQuickInput(/what to compare/);
     await wb.pick("captures", /Two destination captures/);

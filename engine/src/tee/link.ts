@@ -21,6 +21,7 @@ export class MllpLink {
   readonly #replies: Buffer[] = [];
   #waiter: ((r: Exchange) => void) | undefined;
   #closed = false;
+  #onClose: (() => void) | undefined;
 
   private constructor(socket: net.Socket) {
     this.#socket = socket;
@@ -40,8 +41,16 @@ export class MllpLink {
         } else this.#replies.push(f);
       }
     });
-    socket.on("close", () => this.#fail("unreachable", "the connection closed before the answer"));
+    socket.on("close", () => {
+      this.#fail("unreachable", "the connection closed before the answer");
+      this.#onClose?.();
+    });
     socket.on("error", () => {});
+  }
+
+  /** Called once the socket has closed (either side). */
+  onClose(fn: () => void): void {
+    this.#onClose = fn;
   }
 
   get closed(): boolean {

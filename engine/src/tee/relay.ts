@@ -48,6 +48,9 @@ export class TeeRelay {
   readonly #server: net.Server;
   readonly #shadow: ShadowForwarder;
   readonly #sockets = new Set<net.Socket>();
+  /** Open legacy connections, and each upstream connection's work in hand (for close). */
+  readonly #links = new Set<MllpLink>();
+  readonly #chains = new Set<Promise<void>>();
   #conns = 0;
   readonly #stats = {
     received: 0,
@@ -94,11 +97,17 @@ export class TeeRelay {
     };
   }
 
-  /** Stops listening and closes every connection; frames queued for the shadow stay `pending`. */
+  /**
+   * Stops listening and closes every connection (upstream and legacy), then waits for the frames in
+   * hand to be recorded; frames queued for the shadow stay `pending`.
+   */
   async close(): Promise<void> {
     this.#shadow.stop();
+    const closed = new Promise<void>((r) => this.#server.close(() => r()));
     for (const s of this.#sockets) s.destroy();
-    await new Promise<void>((r) => this.#server.close(() => r()));
+    for (const l of this.#links) l.close();
+    await Promise.allSettled([...this.#chains]);
+    await closed;
   }
 
   #accept(socket: net.Socket): void {
@@ -108,11 +117,14 @@ export class TeeRelay {
     const dec = new MllpDecoder();
     let legacy: MllpLink | undefined;
     let chain = Promise.resolve();
+    this.#chains.add(chain);
     const enqueue = (job: () => Promise<void>): void => {
+      this.#chains.delete(chain);
       chain = chain.then(job).catch((error: Error) => {
         this.#o.logger.error({ event: "tee.internal", conn, error: error.message });
         socket.destroy();
       });
+      this.#chains.add(chain);
     };
     socket.on("data", (chunk: Buffer) => {
       for (const item of dec.decode(chunk)) {
@@ -133,7 +145,10 @@ export class TeeRelay {
     socket.on("close", () => {
       this.#sockets.delete(socket);
       // Frames already read are still forwarded to the legacy; then its connection goes too.
-      enqueue(async () => legacy?.close());
+      enqueue(async () => {
+        legacy?.close();
+        this.#chains.delete(chain);
+      });
     });
   }
 
@@ -177,7 +192,11 @@ export class TeeRelay {
     }
     if (!r) {
       const opened = await MllpLink.connect(this.#o.legacy, this.#o.legacyTimeoutMs);
-      if (opened instanceof MllpLink) current = opened;
+      if (opened instanceof MllpLink) {
+        current = opened;
+        this.#links.add(opened);
+        opened.onClose(() => this.#links.delete(opened));
+      }
       r = current ? await current.exchange(frame, this.#o.legacyTimeoutMs) : (opened as Exchange);
     }
     if (r.ok) {

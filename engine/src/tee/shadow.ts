@@ -100,6 +100,7 @@ export class ShadowForwarder {
           pause = 50;
         }
         const r = await this.#link.exchange(item.frame, this.#o.timeoutMs);
+        if (this.#stopped) break; // stopping: the frame stays pending in the log
         attempts++;
         if (r.ok) {
           this.stats.sent++;

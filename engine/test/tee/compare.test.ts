@@ -168,6 +168,14 @@ describe("tee compare", () => {
     assert.equal((html.match(/<details class="pair" open>/g) ?? []).length, 4);
   });
 
+  it("says test/synthetic data only in its help", async () => {
+    for (const args of [["tee", "--help"], ["--help"]]) {
+      const r = await cli(args, t.dir);
+      assert.equal(r.code, 0);
+      assert.match(r.out.replace(/\s+/g, " "), /Test\/synthetic data only/, args.join(" "));
+    }
+  });
+
   it("refuses a bad ignore rule and missing inputs (exit 2)", async () => {
     const bad = await cli(
       ["tee", "compare", "--legacy", legacyFile, "--shadow", shadowFile, "--ignore", "PID"],
