@@ -14,7 +14,7 @@ export {
 } from "./capture.js";
 export { allIdentical, type CompareOptions, compareCaptures, DEFAULT_IGNORE } from "./compare.js";
 export { renderCompareHtml } from "./html.js";
-export { type Endpoint, type Exchange, MllpLink } from "./link.js";
+export { type Endpoint, type Exchange, exchangeOn, openLeg } from "./link.js";
 export {
   type FrameFilter,
   LEG_STATUSES,

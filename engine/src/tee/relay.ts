@@ -13,9 +13,10 @@
  * legacy engine sees every connection's frames in their order. Test/synthetic data only.
  */
 import net from "node:net";
+import { MllpConnection } from "../harness/index.js";
 import { buildAck, buildNakFromBytes, encodeMllp, MllpDecoder, parse, peekMsh } from "../hl7/index.js";
 import type { Log } from "../log.js";
-import { type Endpoint, type Exchange, MllpLink } from "./link.js";
+import { type Endpoint, type Exchange, exchangeOn, openLeg } from "./link.js";
 import type { TeeLog } from "./log.js";
 import { peekMsa1, ShadowForwarder, type ShadowStats } from "./shadow.js";
 
@@ -49,7 +50,7 @@ export class TeeRelay {
   readonly #shadow: ShadowForwarder;
   readonly #sockets = new Set<net.Socket>();
   /** Open legacy connections, and each upstream connection's work in hand (for close). */
-  readonly #links = new Set<MllpLink>();
+  readonly #links = new Set<MllpConnection>();
   readonly #chains = new Set<Promise<void>>();
   #conns = 0;
   readonly #stats = {
@@ -115,7 +116,7 @@ export class TeeRelay {
     this.#sockets.add(socket);
     socket.setNoDelay(true);
     const dec = new MllpDecoder();
-    let legacy: MllpLink | undefined;
+    let legacy: MllpConnection | undefined;
     let chain = Promise.resolve();
     this.#chains.add(chain);
     const enqueue = (job: () => Promise<void>): void => {
@@ -146,7 +147,7 @@ export class TeeRelay {
       this.#sockets.delete(socket);
       // Frames already read are still forwarded to the legacy; then its connection goes too.
       enqueue(async () => {
-        legacy?.close();
+        if (legacy) this.#drop(legacy);
         this.#chains.delete(chain);
       });
     });
@@ -157,8 +158,8 @@ export class TeeRelay {
     conn: number,
     socket: net.Socket,
     frame: Buffer,
-    link: MllpLink | undefined,
-  ): Promise<MllpLink | undefined> {
+    link: MllpConnection | undefined,
+  ): Promise<MllpConnection | undefined> {
     this.#stats.received++;
     let id: number;
     try {
@@ -183,21 +184,21 @@ export class TeeRelay {
     let current = link && !link.closed ? link : undefined;
     let r: Exchange | undefined;
     if (current) {
-      r = await current.exchange(frame, this.#o.legacyTimeoutMs);
+      r = await exchangeOn(current, frame, this.#o.legacyTimeoutMs);
       // A kept connection the legacy closed meanwhile (a restart): once more on a fresh one.
       if (!r.ok && r.status === "unreachable") {
+        this.#drop(current);
         current = undefined;
         r = undefined;
       }
     }
     if (!r) {
-      const opened = await MllpLink.connect(this.#o.legacy, this.#o.legacyTimeoutMs);
-      if (opened instanceof MllpLink) {
+      const opened = await openLeg(this.#o.legacy, this.#o.legacyTimeoutMs);
+      if (opened instanceof MllpConnection) {
         current = opened;
         this.#links.add(opened);
-        opened.onClose(() => this.#links.delete(opened));
       }
-      r = current ? await current.exchange(frame, this.#o.legacyTimeoutMs) : (opened as Exchange);
+      r = current ? await exchangeOn(current, frame, this.#o.legacyTimeoutMs) : (opened as Exchange);
     }
     if (r.ok) {
       this.#stats.legacy.acked++;
@@ -216,8 +217,13 @@ export class TeeRelay {
       this.#reply(socket, nakFor(frame, `legacy engine ${r.status}: ${r.error}`), "AE");
       this.#o.log.answered(id, "AE");
     }
-    current?.close();
+    if (current) this.#drop(current);
     return undefined;
+  }
+
+  #drop(link: MllpConnection): void {
+    link.close();
+    this.#links.delete(link);
   }
 
   #reply(socket: net.Socket, payload: Buffer, code: string): void {

@@ -6,8 +6,10 @@
  * that cannot be reached is retried with a growing pause, keeping its queue until it comes back; a
  * frame it leaves unanswered twice, or does not answer in time, is recorded and skipped.
  */
+
+import { MllpConnection } from "../harness/index.js";
 import type { Log } from "../log.js";
-import { type Endpoint, MllpLink } from "./link.js";
+import { type Endpoint, exchangeOn, openLeg } from "./link.js";
 import type { LegResult } from "./log.js";
 
 export interface ShadowOptions {
@@ -35,7 +37,7 @@ export class ShadowForwarder {
   readonly #o: ShadowOptions;
   readonly #queue: { id: number; frame: Buffer }[] = [];
   #head = 0;
-  #link: MllpLink | undefined;
+  #link: MllpConnection | undefined;
   #running = false;
   #stopped = false;
   #overflowing = false;
@@ -89,8 +91,8 @@ export class ShadowForwarder {
       while (!this.#stopped && this.depth > 0) {
         const item = this.#queue[this.#head]!;
         if (!this.#link || this.#link.closed) {
-          const link = await MllpLink.connect(this.#o.to, this.#o.timeoutMs);
-          if (!(link instanceof MllpLink)) {
+          const link = await openLeg(this.#o.to, this.#o.timeoutMs);
+          if (!(link instanceof MllpConnection)) {
             this.#o.log.debug({ event: "tee.shadow.unreachable", error: link.ok ? "" : link.error });
             await this.#sleep(pause);
             pause = Math.min(pause * 2, MAX_PAUSE_MS);
@@ -99,7 +101,7 @@ export class ShadowForwarder {
           this.#link = link;
           pause = 50;
         }
-        const r = await this.#link.exchange(item.frame, this.#o.timeoutMs);
+        const r = await exchangeOn(this.#link, item.frame, this.#o.timeoutMs);
         if (this.#stopped) break; // stopping: the frame stays pending in the log
         attempts++;
         if (r.ok) {

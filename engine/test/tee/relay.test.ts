@@ -105,6 +105,7 @@ describe("tee run: legacy ACK pass-through, shadow isolation, fail closed", func
     } finally {
       log.close();
     }
+    await until(() => legacy.ids().length === 3 && shadow.ids().length === 3); // captures are appended
     assert.deepEqual(legacy.ids(), ids("DEF", 3));
     assert.deepEqual(shadow.ids(), ids("DEF", 3));
     // The same bytes reached both.
@@ -129,11 +130,12 @@ describe("tee run: legacy ACK pass-through, shadow isolation, fail closed", func
       codes,
       batch.map(() => "AA"),
     );
+    await until(() => legacy.ids().length === 23);
     assert.deepEqual(legacy.ids().slice(3), batch);
     assert.deepEqual(shadow.ids().slice(3), batch.slice(0, 10));
     // The shadow comes back on its port: the queued copies follow, in order.
     shadow = await startSink(shadowCapture, [], shadow.port);
-    await until(() => shadowAcked(db, env) === 23);
+    await until(() => shadowAcked(db, env) === 23 && shadow.ids().length === 23);
     assert.deepEqual(shadow.ids().slice(3), batch);
   });
 
@@ -149,7 +151,7 @@ describe("tee run: legacy ACK pass-through, shadow isolation, fail closed", func
       assert.match(ack.get("MSA-3") ?? "", /^legacy engine unreachable: 127\.0\.0\.1:\d+: ECONNREFUSED$/);
     }
     // The shadow still gets its copies.
-    await until(() => shadowAcked(db, env) === 26);
+    await until(() => shadowAcked(db, env) === 26 && shadow.ids().length === 26);
     const naks = await cli(["tee", "naks", "--db", db, "--json"], t.dir, env);
     assert.equal(naks.code, 0, naks.err);
     const rows = JSON.parse(naks.out) as { controlId: string; legacy: string; upstream: string }[];
@@ -235,6 +237,7 @@ describe("tee run --ack-on-receipt", function () {
     await until(() => counts(db, env).legacy.acked === 1 && shadowAcked(db, env) === 4);
     sender.close();
     await tee.stop();
+    await until(() => up.ids().length === 1 && shadow.ids().length === 4);
     assert.deepEqual(up.ids(), ["AOR004"]);
     assert.deepEqual(shadow.ids(), ids("AOR", 4));
 
@@ -324,6 +327,7 @@ describe("tee run: a silent legacy times out (AE), a dead shadow's queue overflo
       ["AA", "AE", "AA", "AA", "AA"],
     );
     assert.equal(parse(replies[1]!).get("MSA-3"), "legacy engine timeout: no answer in 500 ms");
+    await until(() => legacy!.ids().length === 5); // the sink appends its capture line by line
     assert.deepEqual(legacy.ids(), ids("OVF", 5));
     const stopped = await tee.stop();
     assert.deepEqual(stopped.shadow, { sent: 0, failed: 0, overflow: 3, queued: 2, connected: false });
