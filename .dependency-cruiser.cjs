@@ -21,6 +21,7 @@ const ENGINE_WHITE_BOX = [
   "^test/e2e-engine/remote-crash\\.test\\.ts$",
   "^bench/database/run\\.ts$",
   "^bench/dicom/run\\.ts$",
+  "^bench/tee/run\\.ts$",
   "^test/e2e-engine/database-crash\\.test\\.ts$",
   "^extension/test/support/realEngine\\.ts$",
 ];

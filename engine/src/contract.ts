@@ -127,3 +127,9 @@ export {
   STAGES,
   type Stage as PipelineStage,
 } from "./store/types.js";
+export type {
+  TeeComparePair,
+  TeeCompareReport,
+  TeeCompareSummary,
+  TeePairStatus,
+} from "./tee/report-types.js";

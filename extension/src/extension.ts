@@ -34,6 +34,8 @@ import {
   PromotePanel,
   registerReviewDocuments,
   StepsPanel,
+  sourcesArg,
+  TeeComparePanel,
   TestBenchPanel,
 } from "./views/index.js";
 import { openStepsTarget } from "./views/stepsCommand.js";
@@ -193,6 +195,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
           void vscode.window.showInformationMessage(
             "Put the cursor in a router or handler (or pick one in the Config view or the graph) to open it as Steps.",
           );
+      } catch (err) {
+        void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+      }
+    }),
+    vscode.commands.registerCommand("messagefoundry.tee.compare", async (arg?: unknown) => {
+      try {
+        await TeeComparePanel.pickAndShow(services, sourcesArg(arg));
       } catch (err) {
         void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
       }

@@ -155,13 +155,17 @@ export interface WorkbenchSuite {
 
 /**
  * Registers a scenario file's hooks in the current `describe`: before — the run's .vsix, a sample
- * workspace of its own (`mf-e2e-<name>-…`), code-server with QUIET_SETTINGS (plus `settings`), the
+ * workspace of its own (`mf-e2e-<name>-…`, then `prepare`), code-server with QUIET_SETTINGS (plus `settings`), the
  * workbench open; after a failed test — a screenshot `FAILED-<name>-<test>` and VS Code's logs; after
  * all — everything stopped and removed. Returns the suite's state, filled in once `before` has run.
  */
 export function useWorkbench(
   name: string,
-  opts: { settings?: Record<string, unknown> } = {},
+  opts: {
+    settings?: Record<string, unknown>;
+    /** Runs once the sample workspace is written, before VS Code opens it (extra files, say). */
+    prepare?: (workspace: string) => void;
+  } = {},
 ): WorkbenchSuite {
   const suite = { server: undefined } as WorkbenchSuite;
   before(async function () {
@@ -170,6 +174,7 @@ export function useWorkbench(
     const vsix = await buildAndPackage();
     const ws = await makeWorkspace(suite.root);
     Object.assign(suite, ws);
+    opts.prepare?.(ws.workspace);
     suite.server = await startCodeServer({
       root: suite.root,
       vsix,

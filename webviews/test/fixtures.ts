@@ -1,5 +1,7 @@
 /** Synthetic data shared by the view tests (invented names only). */
+import type { TeeCompareReport } from "messagefoundry/api";
 import type { GraphEdge, GraphNode, RegistryGraph, SourceLocation } from "messagefoundry/graph";
+import { diffHl7 } from "messagefoundry/hl7";
 
 export function loc(file: string, line: number, column = 1, length = 10): SourceLocation {
   return { file, line, column, endLine: line, endColumn: column + length };
@@ -58,3 +60,48 @@ export const GRAPH: RegistryGraph = {
   ],
   envUses: [],
 };
+
+/** A tee compare report as `tee compare --json` prints it (the diffs from messagefoundry/hl7's diff). */
+export function teeReport(): TeeCompareReport {
+  const m = (id: string, family = "TEST", authority = "MRN") =>
+    [
+      `MSH|^~\\&|ENGINE|FAC|DEST|FAC|20260101120000||ADT^A01^ADT_A01|${id}|P|2.5.1`,
+      `PID|1||${id}^^^${authority}||${family}^PATIENT||19700101|U`,
+    ].join("\r");
+  const ignore = ["MSH-7", "MSH-10", "PID-3.4"];
+  const differing = diffHl7(m("C002"), m("C002", "<b>TSET</b>"), { ignore });
+  return {
+    legacySource: "captures/legacy.ndjson",
+    shadowSource: "captures/shadow.ndjson",
+    pairBy: "MSH-10",
+    ignore,
+    summary: {
+      pairs: 4,
+      identical: 1,
+      differing: 1,
+      missingLegacy: 1,
+      missingShadow: 1,
+      topPaths: [{ path: "PID-5", count: 1 }],
+    },
+    pairs: [
+      {
+        key: "C001",
+        status: "identical",
+        messageType: "ADT^A01^ADT_A01",
+        legacy: m("C001"),
+        shadow: m("C001"),
+      },
+      {
+        key: "C002",
+        status: "differing",
+        messageType: "ADT^A01^ADT_A01",
+        legacy: m("C002"),
+        shadow: m("C002", "<b>TSET</b>"),
+        diff: differing,
+      },
+      { key: "C004", status: "missing-shadow", messageType: "ADT^A01^ADT_A01", legacy: m("C004") },
+      { key: "C005", status: "missing-legacy", messageType: "ADT^A01^ADT_A01", shadow: m("C005") },
+    ],
+    problems: ["captures/shadow.ndjson:4: not JSON"],
+  };
+}

@@ -22,6 +22,7 @@ import * as serve from "./serve.js";
 import * as sink from "./sink.js";
 import * as store from "./store.js";
 import * as supportBundle from "./support-bundle.js";
+import * as tee from "./tee.js";
 import * as user from "./user.js";
 import * as validate from "./validate.js";
 
@@ -49,6 +50,7 @@ export const COMMANDS: CommandModule[] = [
   backup,
   restoreVerify,
   supportBundle,
+  tee,
 ];
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void, commands = COMMANDS): Command {

@@ -30,6 +30,16 @@ export {
   type StructureNode,
   SUPPORTED_VERSIONS,
 } from "./definitions.js";
+export {
+  type DiffOptions,
+  type DiffStatus,
+  diffHl7,
+  diffTrees,
+  type FieldChange,
+  type MessageDiff,
+  parseIgnoreRules,
+  type SegmentDiff,
+} from "./diff.js";
 export { FieldPathError, Hl7EditError, Hl7ParseError, MllpFrameError } from "./errors.js";
 export { escapeValue, unescapeValue } from "./escape.js";
 export {

@@ -7,4 +7,5 @@ export { ParseTreePanel } from "./parseTreePanel.js";
 export { PromotePanel } from "./promotePanel.js";
 export { REVIEW_SCHEME, ReviewDocuments, registerReviewDocuments } from "./reviewDocuments.js";
 export { StepsPanel } from "./stepsPanel.js";
+export { sourcesArg, TeeComparePanel } from "./teeComparePanel.js";
 export { TestBenchPanel } from "./testBenchPanel.js";

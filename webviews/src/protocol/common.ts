@@ -19,6 +19,7 @@ export const VIEW_IDS = [
   "promote",
   "steps",
   "loadTest",
+  "teeCompare",
 ] as const;
 export type ViewId = (typeof VIEW_IDS)[number];
 

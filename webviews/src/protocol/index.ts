@@ -12,4 +12,5 @@ export type * from "./loadTest.js";
 export type * from "./parseTree.js";
 export type * from "./promote.js";
 export type * from "./steps.js";
+export type * from "./teeCompare.js";
 export type * from "./testBench.js";

@@ -1,5 +1,8 @@
-/** Renders model/hl7-diff as a table: changed segments with their changed fields, before and after. */
-import { diffHl7, type SegmentDiff } from "../../model/hl7-diff.js";
+/**
+ * Renders model/hl7-diff as a table: changed segments with their changed fields, before and after
+ * (the Test Bench's before/after, the tee compare view's legacy/shadow).
+ */
+import { diffHl7, type MessageDiff, type SegmentDiff } from "../../model/hl7-diff.js";
 import { h } from "../../ui/dom.js";
 
 function segmentLabel(s: SegmentDiff): string {
@@ -8,7 +11,21 @@ function segmentLabel(s: SegmentDiff): string {
 }
 
 export function renderDiff(before: string, after: string): HTMLElement {
-  const diff = diffHl7(before, after);
+  return renderMessageDiff(diffHl7(before, after));
+}
+
+export interface DiffLabels {
+  before: string;
+  after: string;
+  /** Shown when nothing differs. */
+  none: string;
+  /** List each changed field's differing components under its path. */
+  components?: boolean;
+}
+
+const TEST_BENCH_LABELS: DiffLabels = { before: "Before", after: "After", none: "Delivered unchanged." };
+
+export function renderMessageDiff(diff: MessageDiff, labels: DiffLabels = TEST_BENCH_LABELS): HTMLElement {
   const rows: HTMLElement[] = [];
   for (const s of diff.segments) {
     if (s.status === "same") continue;
@@ -30,7 +47,14 @@ export function renderDiff(before: string, after: string): HTMLElement {
         h(
           "tr",
           { class: `field-${c.status}` },
-          h("td", { class: "mono" }, c.path),
+          h(
+            "td",
+            { class: "mono" },
+            c.path,
+            labels.components && c.components?.length
+              ? h("div", { class: "muted components" }, c.components.join(", "))
+              : null,
+          ),
           h("td", {}, c.status),
           h("td", { class: "mono before" }, c.before ?? ""),
           h("td", { class: "mono after" }, c.after ?? ""),
@@ -44,7 +68,7 @@ export function renderDiff(before: string, after: string): HTMLElement {
     { class: "diff" },
     ...diff.problems.map((p) => h("div", { class: "muted" }, p)),
     rows.length === 0
-      ? h("p", { class: "muted diff-none" }, "Delivered unchanged.")
+      ? h("p", { class: "muted diff-none" }, labels.none)
       : h(
           "table",
           { class: "diff-table" },
@@ -57,8 +81,8 @@ export function renderDiff(before: string, after: string): HTMLElement {
               {},
               h("th", { scope: "col" }, "Path"),
               h("th", { scope: "col" }, "Change"),
-              h("th", { scope: "col" }, "Before"),
-              h("th", { scope: "col" }, "After"),
+              h("th", { scope: "col" }, labels.before),
+              h("th", { scope: "col" }, labels.after),
             ),
           ),
           h("tbody", {}, ...rows),

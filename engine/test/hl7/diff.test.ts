@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "mocha";
-import { diffHl7 } from "../src/model/hl7-diff.js";
+import { diffHl7 } from "../../src/hl7/index.js";
 
 const BEFORE = [
   "MSH|^~\\&|SENDER|FAC|RECV|FAC|20260101120000||ADT^A01|MSG0001|P|2.5.1",
@@ -9,22 +9,59 @@ const BEFORE = [
   "PV1|1|I|WARD^101^A",
 ].join("\r");
 
-describe("hl7-diff", () => {
+describe("hl7 diff", () => {
   it("finds nothing between equal messages, even across line endings", () => {
     const diff = diffHl7(BEFORE, BEFORE.replaceAll("\r", "\r\n"));
     assert.equal(diff.changeCount, 0);
     assert.ok(diff.segments.every((s) => s.status === "same"));
   });
 
-  it("reports a changed component at field level with both values", () => {
+  it("reports a changed component at field level with both values, naming the component", () => {
     const after = BEFORE.replace("TEST^PATIENT^A", "TEST^PATIENT^B");
     const diff = diffHl7(BEFORE, after);
     assert.equal(diff.changeCount, 1);
     const pid = diff.segments.find((s) => s.name === "PID")!;
     assert.equal(pid.status, "changed");
     assert.deepEqual(pid.changes, [
-      { path: "PID-5", status: "changed", before: "TEST^PATIENT^A", after: "TEST^PATIENT^B" },
+      {
+        path: "PID-5",
+        status: "changed",
+        before: "TEST^PATIENT^A",
+        after: "TEST^PATIENT^B",
+        components: ["PID-5.3"],
+      },
     ]);
+  });
+
+  it("leaves ignored fields, repetitions, components and subcomponents out", () => {
+    const after = BEFORE.replace("20260101120000", "20270202020202")
+      .replace("MSG0001", "OTHER01")
+      .replace("12345^^^HOSP^MR~67890^^^OTHER^MR", "12345^^^HOSP2^MR~67890^^^OTHER^XX")
+      .replace("WARD^101^A", "WARD^102^A");
+    const all = diffHl7(BEFORE, after);
+    assert.deepEqual(
+      all.segments.flatMap((s) => s.changes.map((c) => [c.path, c.components])),
+      [
+        ["MSH-7", undefined],
+        ["MSH-10", undefined],
+        ["PID-3[1]", ["PID-3[1].4"]],
+        ["PID-3[2]", ["PID-3[2].5"]],
+        ["PV1-3", ["PV1-3.2"]],
+      ],
+    );
+    const some = diffHl7(BEFORE, after, { ignore: ["MSH-7", "MSH-10", "PID-3.4", "PV1-3.2.1"] });
+    assert.deepEqual(
+      some.segments.flatMap((s) => s.changes.map((c) => c.path)),
+      ["PID-3[2]"],
+    );
+    // A repetition rule only covers that repetition; a whole-field rule covers all of them.
+    assert.deepEqual(
+      diffHl7(BEFORE, after, { ignore: ["MSH-7", "MSH-10", "PID-3[2]", "PV1-3"] }).segments.flatMap((s) =>
+        s.changes.map((c) => c.path),
+      ),
+      ["PID-3[1]"],
+    );
+    assert.equal(diffHl7(BEFORE, after, { ignore: ["MSH-7", "MSH-10", "PID-3", "PV1-3"] }).changeCount, 0);
   });
 
   it("aligns repetitions by index", () => {
