@@ -47,6 +47,8 @@ export interface ClusterFixture {
   /** The node's API answer (`token`: a signed-in user's). */
   api(node: Node, method: string, path: string, body?: unknown, token?: string): ReturnType<typeof http>;
   login(node: Node): Promise<string>;
+  /** Prints each node's log (a failed test). */
+  dump(): void;
   cleanup(): Promise<void>;
 }
 
@@ -122,6 +124,9 @@ leader_lease_ttl_seconds = ${TIMINGS.ttlMs / 1000}
       const r = await http(node.apiPort, "POST", "/auth/login", { username: "ops", password: PASSWORD });
       if (r.status !== 200) throw new Error(`login: ${r.status} ${JSON.stringify(r.body)}`);
       return r.body.token as string;
+    },
+    dump() {
+      for (const n of nodes) console.log(`----- node ${n.id} (${n.address}) -----\n${n.proc.output}`);
     },
     async cleanup() {
       for (const n of nodes) await n.proc.stop("SIGKILL"); // a stopped (SIGSTOP) process too
