@@ -42,7 +42,9 @@ describe("cluster: active-passive engines on one PostgreSQL (multi-process)", fu
     const load = steadyLoad(fx.vip.port, "K");
     const progress = setInterval(() => {
       if (process.env.MEFOR_HA_DEBUG)
-        console.log(`acked ${load.acked.length} resends ${load.resends} sink ${fx.sink.received.length} delivered-all ${deliveredAll(load.acked, fx.sink.received)}`);
+        console.log(
+          `acked ${load.acked.length} resends ${load.resends} sink ${fx.sink.received.length} delivered-all ${deliveredAll(load.acked, fx.sink.received)}`,
+        );
     }, 2000);
     after(() => clearInterval(progress));
     await load.acks(30);
