@@ -43,7 +43,10 @@ async function once(kind: "kill -9" | "SIGTERM"): Promise<Row> {
     await stopped;
     await load.acks(1);
     const firstAfter = load.acked[before];
-    await until(() => fx.sink.received.some((m) => firstAfter !== undefined && m.includes(`|${firstAfter}|`)), 5);
+    await until(
+      () => fx.sink.received.some((m) => firstAfter !== undefined && m.includes(`|${firstAfter}|`)),
+      5,
+    );
     const delivered = Date.now();
     await load.acks(200);
     await load.stop();

@@ -120,11 +120,15 @@ leader_lease_ttl_seconds = ${TIMINGS.ttlMs / 1000}
         if (typeof event !== "string") return;
         node.seen.set(event, Date.now());
         // The VIP's health check: the node whose graph is up takes the VIP; a node that stops leading drops it.
+        // (Only the node the VIP points at can drop it: logs of different nodes arrive in any order.)
         if (event === "cluster-leading") vip.moveTo({ host: address, port: inPort });
         else if (event === "self-fence" || (event === "cluster-role" && line.role === "standby"))
-          vip.moveTo(undefined);
+          dropIfMine();
       });
-      proc.child.once("exit", () => vip.moveTo(undefined));
+      const dropIfMine = () => {
+        if (vip.target?.host === address) vip.moveTo(undefined);
+      };
+      proc.child.once("exit", dropIfMine);
       nodes.push(node);
       await proc.waitFor((l) => l.event === "ready");
       return node;

@@ -8,6 +8,8 @@ import { connect, createServer, type Socket } from "node:net";
 
 export interface Vip {
   readonly port: number;
+  /** Where the VIP points now. */
+  readonly target: { host: string; port: number } | undefined;
   moveTo(target: { host: string; port: number } | undefined): void;
   close(): Promise<void>;
 }
@@ -38,6 +40,9 @@ export async function vipProxy(): Promise<Vip> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     port: (server.address() as { port: number }).port,
+    get target() {
+      return target;
+    },
     moveTo(next) {
       target = next;
       for (const [c, u] of pairs) {
