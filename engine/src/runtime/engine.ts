@@ -23,6 +23,7 @@ import {
   LeaderFence,
   nodeApplicationName,
   PgLease,
+  type PgStore,
   pgSchema,
   type Store,
   WriteLock,
@@ -423,6 +424,9 @@ export class Engine {
           "ended the previous leader's database connections",
         );
     }
+    // New rows must sort after everything the previous leader wrote (ids come in reserved blocks).
+    if (this.runtime.kind === "postgres" && "forgetReservedIds" in this.runtime.store)
+      (this.runtime.store as PgStore).forgetReservedIds();
     // The previous leader's claims are stranded: re-queue them now, not when their row leases end.
     const recovered = await this.store.recoverLeases({ all: true });
     const registry = await this.#registryToLead();

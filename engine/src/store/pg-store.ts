@@ -590,6 +590,11 @@ class IdBlocks {
     return this.#refill(table, n, q, free);
   }
 
+  /** Drops the reserved ids: the next ones come from the sequence, above any other engine's block. */
+  forget(): void {
+    for (const free of this.#free.values()) free.length = 0;
+  }
+
   async #refill(table: IdTable, n: number, q: Query, free: number[]): Promise<number[]> {
     while (free.length < n) {
       let refill = this.#refilling.get(table);
@@ -778,6 +783,10 @@ class PgDriver implements Driver {
     }
   }
 
+  forgetReservedIds(): void {
+    this.#ids.forget();
+  }
+
   read<T>(script: () => Script<T>): Promise<T> {
     const q: Query = (text, values) => {
       this.queries++;
@@ -823,6 +832,15 @@ export class PgStore extends QueueCore {
 
   override completeTransform(owner: string, results: TransformResult[]): Promise<number> {
     return this.#inOrder(() => super.completeTransform(owner, results));
+  }
+
+  /**
+   * Ids are reserved in blocks per process, so rows written under two cluster leaders in turn would
+   * not be in write order if the second went on with a block it reserved before the first wrote its
+   * rows; a node that takes the leader lease calls this first (lanes are claimed in id order).
+   */
+  forgetReservedIds(): void {
+    this.#driver.forgetReservedIds();
   }
 
   /** Statements this store sent to the server so far (each one round trip): the bench's meter. */

@@ -135,6 +135,18 @@ describe("pg: the cluster lease and the fencing token", () => {
     assert.equal(await messages(), 3);
   });
 
+  it("a new leader's rows sort after the previous leader's (reserved id blocks are dropped)", async () => {
+    const a = await open();
+    const b = await open();
+    const first = await a.enqueueIngress({ inbound: "IB", raw: hl7("I1", "X") }); // a reserves a block
+    const second = await b.enqueueIngress({ inbound: "IB", raw: hl7("I2", "X") }); // b: the next block
+    assert.ok(second.messageId > first.messageId);
+    // a leads again: without dropping its block, its next row would sort before b's.
+    a.forgetReservedIds();
+    const third = await a.enqueueIngress({ inbound: "IB", raw: hl7("I3", "X") });
+    assert.ok(third.messageId > second.messageId, `${third.messageId} > ${second.messageId}`);
+  });
+
   it("a leader past its fence time (or revoked) writes nothing, without asking the database", async () => {
     const fence = new LeaderFence("a");
     const a = await open(fence, "a");
