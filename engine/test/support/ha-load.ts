@@ -104,3 +104,9 @@ export function ledger(acked: readonly string[], received: readonly string[], or
     assert.deepEqual(firsts, [...firsts].sort(), "the lane's order is kept (first deliveries in send order)");
   return { delivered: ids.length, unique: firsts.length, duplicates: ids.length - firsts.length, outOfOrder };
 }
+
+/** Whether every ACKed id reached the sink (to wait for). */
+export function deliveredAll(acked: readonly string[], received: readonly string[]): boolean {
+  const seen = new Set(received.map((text) => field(text, "MSH-10")));
+  return acked.every((id) => seen.has(id));
+}
