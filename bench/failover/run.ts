@@ -4,6 +4,7 @@
 // handover: promotion (kill → the standby holds the lease), recovery (kill → its graph is up, and →
 // the first message ACKed after the failover is delivered), duplicates and the sender's resends.
 // `--runs N` repeats the kill -9 case. Numbers go to docs/PERFORMANCE.md.
+import { provideServices, stopServices } from "@messagefoundry/test-services";
 import { clusterFixture, type Node, TIMINGS } from "../../engine/test/cluster/fixture.js";
 import { until } from "../../engine/test/support/fixtures.js";
 import { deliveredAll, ledger, steadyLoad } from "../../engine/test/support/ha-load.js";
@@ -66,6 +67,7 @@ async function once(kind: "kill -9" | "SIGTERM"): Promise<Row> {
   }
 }
 
+await provideServices(); // the machine's PostgreSQL (127.0.0.1:5432), or MEFOR_TEST_PG
 const rows: Row[] = [];
 for (let i = 0; i < RUNS; i++) rows.push(await once("kill -9"));
 rows.push(await once("SIGTERM"));
@@ -74,3 +76,4 @@ console.log(
 );
 console.table(rows);
 console.log(JSON.stringify({ bench: "failover", timings: TIMINGS, rows }));
+await stopServices();
