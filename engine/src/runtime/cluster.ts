@@ -282,8 +282,8 @@ export class ClusterNode {
    * one heartbeat. Throws when this node is not the leader.
    */
   stepdown(reason = "stepdown"): Promise<void> {
-    if (this.#role !== "primary" || this.#transition)
-      return Promise.reject(new Error("this node is not the leader"));
+    if (this.#role !== "primary") return Promise.reject(new Error("this node is not the leader"));
+    if (this.#transition) return Promise.reject(new Error("a role change is in progress"));
     const epoch = this.#epoch;
     const run = (async () => {
       await this.#hooks.standDown(reason);

@@ -78,7 +78,12 @@ export function clusterService(node: ClusterNode): ClusterService & { feed(): Pr
         const leader = await node.leader();
         throw new ApiError("NOT_LEADER", "this node is not the leader: step down on the leader", { leader });
       }
-      await node.stepdown();
+      try {
+        await node.stepdown();
+      } catch (error) {
+        // The graph is still coming up (or going down): nothing to hand over yet.
+        throw new ApiError("CONFLICT", `cannot step down now: ${(error as Error).message}; retry shortly`);
+      }
       return status();
     },
     feed: async () => ({ nodeId: node.nodeId, role: node.role, leader: await node.leader(), roleChangedAt }),
