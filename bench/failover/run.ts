@@ -23,6 +23,7 @@ interface Row {
   graphUpMs: number;
   firstDeliveryMs: number;
   duplicates: number;
+  outOfOrder: number;
   resends: number;
   acked: number;
 }
@@ -52,13 +53,14 @@ async function once(kind: "kill -9" | "SIGTERM"): Promise<Row> {
     await load.acks(200);
     await load.stop();
     await until(() => deliveredAll(load.acked, fx.sink.received), 20);
-    const l = ledger(load.acked, fx.sink.received);
+    const l = ledger(load.acked, fx.sink.received, false);
     return {
       handover: kind,
       promoteMs: promoted - t0,
       graphUpMs: up - t0,
       firstDeliveryMs: delivered - t0,
       duplicates: l.duplicates,
+      outOfOrder: l.outOfOrder,
       resends: load.resends,
       acked: load.acked.length,
     };
