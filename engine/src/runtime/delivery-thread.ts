@@ -14,6 +14,7 @@ import type { PipelineLog, RetryPolicy } from "../pipeline/types.js";
 import {
   type BodyCodec,
   codecFromEnv,
+  LeaderFence,
   openPgStore,
   openSqliteStore,
   type PgConnectionOptions,
@@ -33,7 +34,7 @@ export type ThreadDatabase =
       writeLock: SharedArrayBuffer;
       autoCheckpoint: boolean;
     }
-  | { backend: "postgres"; pg: PgConnectionOptions };
+  | { backend: "postgres"; pg: PgConnectionOptions; fence?: { owner: string; buffer: SharedArrayBuffer } };
 
 /** Connections of a delivery thread's PostgreSQL pool: its worker runs one transaction at a time. */
 export const THREAD_PG_POOL = 2;
@@ -83,6 +84,8 @@ async function run(data: DeliveryThreadData): Promise<void> {
     completeDelivery: (o, r) => store.completeDelivery(o, r),
     releaseClaims: (o, ids) => store.releaseClaims(o, ids),
     laneHead: (n) => store.laneHead(n),
+    // The store-outage probe (pipeline/store-outage.ts) reads a cursor to see the database back.
+    getCursor: (k) => store.getCursor(k),
     releaseLane: (n, o) => store.releaseLane(n, o),
     onWake: (_stage, _conn, listener) => {
       listeners.add(listener);
@@ -90,7 +93,13 @@ async function run(data: DeliveryThreadData): Promise<void> {
     },
   } as Pick<
     Store,
-    "claimOutbound" | "completeDelivery" | "releaseClaims" | "laneHead" | "releaseLane" | "onWake"
+    | "claimOutbound"
+    | "completeDelivery"
+    | "releaseClaims"
+    | "laneHead"
+    | "releaseLane"
+    | "onWake"
+    | "getCursor"
   >;
   // Delivery latencies since the last state report (the main thread adds them up for GET /metrics).
   let latency = emptyHistogram();
@@ -141,7 +150,10 @@ async function run(data: DeliveryThreadData): Promise<void> {
 }
 
 async function openThreadStore(db: ThreadDatabase, codec: BodyCodec): Promise<SqliteStore | PgStore> {
-  if (db.backend === "postgres") return openPgStore({ ...db.pg, poolSize: THREAD_PG_POOL, codec });
+  if (db.backend === "postgres") {
+    const fence = db.fence ? { fence: new LeaderFence(db.fence.owner, db.fence.buffer) } : {};
+    return openPgStore({ ...db.pg, poolSize: THREAD_PG_POOL, codec, ...fence });
+  }
   return openSqliteStore({
     path: db.path,
     codec,

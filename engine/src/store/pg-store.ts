@@ -18,6 +18,7 @@
  */
 import pg from "pg";
 import type { BodyCodec } from "./crypto.js";
+import type { LeaderFence } from "./fence.js";
 import { type PgConnectionOptions, pgPoolConfig, pgSchema } from "./pg-connection.js";
 import { migratePg } from "./pg-schema.js";
 import { QueueCore } from "./queue-core.js";
@@ -36,6 +37,8 @@ import type { RoutingResult, TransformResult } from "./types.js";
 
 export interface PgStoreOptions extends PgConnectionOptions {
   codec: BodyCodec;
+  /** Clustered: the leader token every write checks (fence.ts). */
+  fence?: LeaderFence;
   maxGroupSize?: number;
   /**
    * Told about a connection that failed while idle in the pool (the database restarted, a network
@@ -348,6 +351,15 @@ const LOCKS: Locks = {
 };
 
 const IMMEDIATE: Immediate = {
+  // KEY SHARE: the leader's own renewals (a non-key UPDATE) never wait for it; a standby taking the
+  // lease over (SELECT … FOR UPDATE, pg-lease.ts) does, until this transaction ends.
+  holdsLease: async (q, { owner, epoch }) =>
+    (
+      await q("SELECT 1 FROM cluster_lease WHERE id = 1 AND owner = $1 AND epoch = $2 FOR KEY SHARE", [
+        owner,
+        epoch,
+      ])
+    ).rowCount === 1,
   findOriginal: async (q, { inbound, controlId, sender, since }) =>
     (
       await first<{ id: string | number }>(
@@ -578,6 +590,11 @@ class IdBlocks {
     return this.#refill(table, n, q, free);
   }
 
+  /** Drops the reserved ids: the next ones come from the sequence, above any other engine's block. */
+  forget(): void {
+    for (const free of this.#free.values()) free.length = 0;
+  }
+
   async #refill(table: IdTable, n: number, q: Query, free: number[]): Promise<number[]> {
     while (free.length < n) {
       let refill = this.#refilling.get(table);
@@ -784,6 +801,10 @@ class PgDriver implements Driver {
     }
   }
 
+  forgetReservedIds(): void {
+    this.#ids.forget();
+  }
+
   read<T>(script: () => Script<T>): Promise<T> {
     const q: Query = (text, values) => {
       this.queries++;
@@ -829,6 +850,15 @@ export class PgStore extends QueueCore {
 
   override completeTransform(owner: string, results: TransformResult[]): Promise<number> {
     return this.#inOrder(() => super.completeTransform(owner, results));
+  }
+
+  /**
+   * Ids are reserved in blocks per process, so rows written under two cluster leaders in turn would
+   * not be in write order if the second went on with a block it reserved before the first wrote its
+   * rows; a node that takes the leader lease calls this first (lanes are claimed in id order).
+   */
+  forgetReservedIds(): void {
+    this.#driver.forgetReservedIds();
   }
 
   /** Statements this store sent to the server so far (each one round trip): the bench's meter. */

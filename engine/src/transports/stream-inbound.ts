@@ -287,6 +287,8 @@ export class StreamInbound implements InboundConnector {
       const fields = { connection: this.name, remote, error: errorText(err) };
       if (isStoreUnavailableError(err))
         ctx.log.warn(fields, "store unavailable; closing connection without ACK (the sender resends)");
+      else if (err instanceof Error && err.name === "FencedError")
+        ctx.log.warn(fields, "this node no longer leads its cluster; closing connection without ACK");
       else ctx.log.error(fields, "intake failed; closing connection without reply");
       socket.destroy();
     }

@@ -80,7 +80,9 @@ describe("api/routes: deny by default", () => {
     }
     assert.ok(
       everyoneHas.every((x) =>
-        /\/(connections|stats|ws\/stats|alerts|graph|config\/active|config\/history|support\/log)$/.test(x),
+        /\/(connections|stats|ws\/stats|alerts|graph|config\/active|config\/history|support\/log|cluster\/status|cluster\/nodes)$/.test(
+          x,
+        ),
       ),
     );
   });
@@ -92,6 +94,7 @@ describe("api/routes: deny by default", () => {
       "DELETE /users/:name/sessions/:sessionId",
       "DELETE /users/:name/tokens/:tokenId",
       "GET /messages/:id/raw",
+      "POST /cluster/stepdown",
       "POST /config/promote",
       "POST /config/rollback",
       "POST /config/stage",
@@ -110,7 +113,11 @@ describe("api/routes: deny by default", () => {
     const deployer = await h.login("deployer");
     const admin = await h.login("administrator");
     const as = (url: string) =>
-      url.startsWith("/config") ? deployer : url.startsWith("/users") ? admin : token;
+      url.startsWith("/config") || url.startsWith("/cluster")
+        ? deployer
+        : url.startsWith("/users")
+          ? admin
+          : token;
     h.clock.advance(h.auth.policy.recentAuthMs + 1000);
     for (const r of sensitive) {
       const res = await h.call(r.method, concrete(r.url), { token: as(r.url) });

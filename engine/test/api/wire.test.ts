@@ -289,6 +289,22 @@ describe("api/wire: answers fit messagefoundry/api's schemas", () => {
     });
   });
 
+  it("cluster: a single node's status and member list; stepdown has no lease to hand over", async () => {
+    const status = (await call("GET /cluster/status", "/cluster/status", { token: operator })) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(status.role, "single-node");
+    assert.equal(status.clustered, false);
+    assert.equal(status.leader, null);
+    await call("GET /cluster/nodes", "/cluster/nodes", { token: operator });
+    const res = await h.call("POST", "/cluster/stepdown", { token: deployer });
+    assert.equal(res.status, 409);
+    assert.equal(res.body.error.code, "CONFLICT");
+    assert.equal(await validator.problem("error", res.body), undefined, JSON.stringify(res.body));
+    checked.add("POST /cluster/stepdown");
+  });
+
   it("an error answer has the error body", async () => {
     const res = await h.call("GET", "/messages/999999", { token: operator });
     assert.equal(res.status, 404);
