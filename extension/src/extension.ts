@@ -11,6 +11,7 @@ import { createLanguageClient, startLanguageClient } from "./lsp/index.js";
 import {
   ActiveVersionSource,
   AlertsTree,
+  ClusterTree,
   ConnectionsTree,
   DeadLettersTree,
   EngineSession,
@@ -57,6 +58,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const deadLetters = new DeadLettersTree(session, watch);
   const users = new UsersTree(session, watch);
   const alerts = new AlertsTree(session, watch);
+  const cluster = new ClusterTree(session, watch);
   const configExplorer = new ConfigExplorer(services);
   const connectionsView = vscode.window.createTreeView("messagefoundry.connections", {
     treeDataProvider: connections,
@@ -100,6 +102,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ...registerUserCommands({ session, tree: users }),
     alerts,
     vscode.commands.registerCommand("messagefoundry.alerts.refresh", () => alerts.refresh()),
+    cluster,
+    vscode.commands.registerCommand("messagefoundry.cluster.refresh", () => cluster.refresh()),
     configExplorer,
     vscode.window.registerTreeDataProvider(ConfigExplorer.viewId, configExplorer),
     vscode.commands.registerCommand("messagefoundry.config.refresh", () => configExplorer.refresh()),
@@ -117,6 +121,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       connections,
       deadLetters,
       grants: () => watch.grants,
+      clustered: () => watch.clustered,
+      cluster,
     }),
     vscode.commands.registerCommand(
       "messagefoundry.wizard.route",

@@ -47,6 +47,7 @@ import type {
   UserView,
   VersionFiles,
 } from "messagefoundry/api";
+import type { ClusterNodes, ClusterStatus } from "./clusterTypes.js";
 import { openStatsSocket, type StatsSubscription } from "./statsSocket.js";
 
 /** Codes of a 401 that mean the token itself is gone: the user has to sign in again. */
@@ -118,6 +119,19 @@ export class EngineClient {
     this.token = opts.token;
     this.reauthPrompt = opts.reauth;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+  }
+
+  /**
+   * A client for another node of the same cluster (its leader): the same token, re-authentication
+   * prompt and timeout. Sessions live in the shared database, so the token is good on every node.
+   */
+  at(url: string): EngineClient {
+    return new EngineClient({
+      url,
+      token: this.token,
+      timeoutMs: this.timeoutMs,
+      ...(this.reauthPrompt ? { reauth: this.reauthPrompt } : {}),
+    });
   }
 
   health(): Promise<Health> {
@@ -228,6 +242,21 @@ export class EngineClient {
 
   rollback(versionId: string, choices: SwapChoices = {}): Promise<ConfigVersion> {
     return this.request("POST", "/config/rollback", { versionId, ...choices });
+  }
+
+  /** This node's role in its cluster (single-node when not clustered) and the leader it knows of. */
+  clusterStatus(): Promise<ClusterStatus> {
+    return this.request("GET", "/cluster/status");
+  }
+
+  /** The cluster's members with their heartbeats and the lease. */
+  async clusterNodes(): Promise<ClusterNodes["nodes"]> {
+    return (await this.request<ClusterNodes>("GET", "/cluster/nodes")).nodes;
+  }
+
+  /** Asks the leader to hand over to a standby (config:deploy, recent re-authentication). */
+  async stepDown(): Promise<void> {
+    await this.request("POST", "/cluster/stepdown");
   }
 
   /** Changes the signed-in user's password (the way out of a reset's must-change state). */

@@ -6,9 +6,11 @@
 
 import * as vscode from "vscode";
 import { rawText } from "../engine/client.js";
+import { atLeader, clusterStatusOf } from "../engine/cluster.js";
 import { runRollback, versionLabel } from "../promote/index.js";
 import { ParseTreePanel } from "../views/parseTreePanel.js";
 import { askRemovedQueued } from "../views/removedQueuedPrompt.js";
+import { whereItWent } from "./clusterView.js";
 import { addTarget } from "./engineState.js";
 import { findMessages } from "./findMessages.js";
 import { guardedBy } from "./guarded.js";
@@ -23,6 +25,10 @@ export function registerEngineCommands(deps: {
   deadLetters: DeadLettersTree;
   /** What the signed-in user may do (the engine watch's last answer). */
   grants: () => Grants;
+  /** The current target is a cluster (the engine watch's last answer). */
+  clustered: () => boolean;
+  /** The Engine Nodes view, reloaded after a stepdown. */
+  cluster: { refresh(): void };
 }): vscode.Disposable[] {
   const { session } = deps;
   const refreshAll = () => {
@@ -61,6 +67,9 @@ export function registerEngineCommands(deps: {
           ...(deps.grants().has("messages:read") ? [{ label: "$(search) Find messages…", id: "find" }] : []),
           ...(deps.grants().has("config:deploy")
             ? [{ label: "$(history) Roll back config…", id: "rollback" }]
+            : []),
+          ...(deps.grants().has("config:deploy") && deps.clustered()
+            ? [{ label: "$(debug-step-out) Step down leader…", id: "stepDown" }]
             : []),
         ],
         {
@@ -109,6 +118,33 @@ export function registerEngineCommands(deps: {
       const client = await session.signedInClient();
       if (client) await findMessages({ client, guarded, open: (id) => openMessage(id, `Message ${id}`) });
     }),
+    vscode.commands.registerCommand("messagefoundry.engine.stepDown", async () => {
+      const client = await session.signedInClient();
+      const name = session.current()?.name ?? "the engine";
+      if (!client) return;
+      const status = await guarded(() => clusterStatusOf(client));
+      if (!status) return;
+      if (!status.clustered) {
+        void vscode.window.showInformationMessage(
+          `${name} is a single engine, not a cluster: it has no leader to step down.`,
+        );
+        return;
+      }
+      const ok = await vscode.window.showWarningMessage(
+        `Step down the leader of ${name}? It stops intake and hands over to a standby within about one heartbeat; senders reconnect through the VIP.`,
+        { modal: true },
+        "Step Down",
+      );
+      if (ok !== "Step Down") return;
+      // The leader, not necessarily the node the target reaches; re-authentication is asked for there.
+      const sent = await guarded(() => atLeader(client, (leader) => leader.stepDown()));
+      if (!sent) return;
+      void vscode.window.showInformationMessage(
+        `Leader ${sent.node.nodeId} stepped down${sent.node.followed ? ` (${sent.node.followed.apiUrl})` : ""}: a standby takes over within about one heartbeat.`,
+      );
+      deps.cluster.refresh();
+      session.configChanged();
+    }),
     vscode.commands.registerCommand("messagefoundry.engine.rollback", async () => {
       const client = await session.signedInClient();
       if (!client) return;
@@ -141,7 +177,9 @@ export function registerEngineCommands(deps: {
       });
       if (result.ok) {
         session.configChanged();
-        void vscode.window.showInformationMessage(`Config ${versionLabel(result.active)} is now active.`);
+        void vscode.window.showInformationMessage(
+          `Config ${versionLabel(result.active)} is now active${whereItWent(result.node, session.current()?.name ?? "the target")}.`,
+        );
       } else if (result.message !== "Rollback cancelled.")
         void vscode.window.showErrorMessage(result.message);
     }),
