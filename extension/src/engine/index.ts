@@ -10,6 +10,7 @@ export {
   type ClusterNodes,
   type ClusterRole,
   type ClusterStatus,
+  clientAt,
   clusterStatusOf,
   leaderOf,
   notLeader,
