@@ -101,6 +101,25 @@ describe("cluster model", () => {
       );
     });
 
+    it("says why a node cannot take over, and that it has no API URL", () => {
+      const [row] = clusterRows(
+        [
+          node({
+            nodeId: "node-d",
+            apiUrl: null,
+            promotable: false,
+            note: "config v8 failed to load: SyntaxError",
+          }),
+        ],
+        "node-a",
+        NOW,
+      );
+      assert.deepEqual(row?.tooltip.split("\n").slice(0, 2), [
+        "node-d — no api_url set",
+        "Standby that cannot take over: config v8 failed to load: SyntaxError.",
+      ]);
+    });
+
     it("ages heartbeats in seconds, minutes and hours", () => {
       assert.equal(ago("2026-12-06T15:00:10.000Z", NOW), "just now");
       assert.equal(ago("2026-12-06T15:00:11.000Z", NOW), "just now"); // a node clock a little ahead

@@ -23,7 +23,8 @@ export interface ClusterStatus {
 /** One member of `GET /cluster/nodes`. */
 export interface ClusterNode {
   nodeId: string;
-  apiUrl: string;
+  /** Null when the node has no `[cluster] api_url` (it cannot be followed to). */
+  apiUrl: string | null;
   /** ISO time of the node's last membership heartbeat (the database's clock). */
   lastHeartbeat: string;
   leader: boolean;
@@ -33,6 +34,8 @@ export interface ClusterNode {
   promotable: boolean;
   configVersion: string | null;
   role: ClusterRole;
+  /** Why the node is not promotable (e.g. the promoted version failed to load), when it says. */
+  note?: string | null;
 }
 
 export interface ClusterNodes {

@@ -42,12 +42,12 @@ function nodeRow(n: ClusterNode, talkingTo: string, now: number): ClusterRow {
     `heartbeat ${ago(n.lastHeartbeat, now)}`,
   ].join(" · ");
   const tooltip = [
-    `${n.nodeId} — ${n.apiUrl}${current ? " (the node this target reaches)" : ""}`,
+    `${n.nodeId} — ${n.apiUrl ?? "no api_url set"}${current ? " (the node this target reaches)" : ""}`,
     leader
       ? `Primary: holds the leader lease${n.leaseExpiresAt ? ` (renewed, expires ${n.leaseExpiresAt})` : ""}; runs the graph.`
       : n.promotable
         ? "Standby: binds no listener, runs no worker; ready to take over."
-        : "Standby that cannot take over: it could not load the promoted config version.",
+        : `Standby that cannot take over: ${n.note ?? "it could not load the promoted config version"}.`,
     `Last heartbeat ${n.lastHeartbeat}`,
     `Config version ${n.configVersion ?? "none"}`,
   ].join("\n");
