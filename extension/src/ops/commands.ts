@@ -5,7 +5,7 @@
  */
 
 import * as vscode from "vscode";
-import { rawText } from "../engine/client.js";
+import { type EngineClient, rawText } from "../engine/client.js";
 import { atLeader, clusterStatusOf } from "../engine/cluster.js";
 import { runRollback, versionLabel } from "../promote/index.js";
 import { ParseTreePanel } from "../views/parseTreePanel.js";
@@ -36,6 +36,9 @@ export function registerEngineCommands(deps: {
     deps.deadLetters.refresh();
   };
   const guarded = guardedBy(session);
+  /** A write goes to the leader of a clustered target (a standby would refuse it with NOT_LEADER). */
+  const onLeader = async <T>(client: EngineClient, work: (leader: EngineClient) => Promise<T>) =>
+    (await atLeader(client, work)).result;
   const messageId = (node: EngineNode | undefined): number | undefined =>
     node?.kind === "message" ? node.message.id : node?.kind === "deadLetter" ? node.row.messageId : undefined;
 
@@ -90,13 +93,19 @@ export function registerEngineCommands(deps: {
     vscode.commands.registerCommand("messagefoundry.connection.start", async (node?: EngineNode) => {
       if (node?.kind !== "connection") return;
       const client = await session.signedInClient();
-      if (client && (await guarded(() => client.startConnection(node.status.name))) !== undefined)
+      if (
+        client &&
+        (await guarded(() => onLeader(client, (c) => c.startConnection(node.status.name)))) !== undefined
+      )
         refreshAll();
     }),
     vscode.commands.registerCommand("messagefoundry.connection.stop", async (node?: EngineNode) => {
       if (node?.kind !== "connection") return;
       const client = await session.signedInClient();
-      if (client && (await guarded(() => client.stopConnection(node.status.name))) !== undefined)
+      if (
+        client &&
+        (await guarded(() => onLeader(client, (c) => c.stopConnection(node.status.name)))) !== undefined
+      )
         refreshAll();
     }),
     vscode.commands.registerCommand("messagefoundry.message.open", async (node?: EngineNode) => {
@@ -109,7 +118,7 @@ export function registerEngineCommands(deps: {
       const ok = await vscode.window.showWarningMessage(`Replay message ${id}?`, { modal: true }, "Replay");
       if (ok !== "Replay") return;
       const client = await session.signedInClient();
-      if (client && (await guarded(() => client.replay(id))) !== undefined) {
+      if (client && (await guarded(() => onLeader(client, (c) => c.replay(id)))) !== undefined) {
         vscode.window.setStatusBarMessage(`Message ${id} queued for replay`, 3000);
         refreshAll();
       }
