@@ -41,10 +41,15 @@ export class AlertMonitor {
   }
 
   async stop(): Promise<void> {
+    await this.pause();
+    await this.#opts.notifier.close();
+  }
+
+  /** Stops evaluating until `start` again (a cluster leader stepping down); notifiers stay open. */
+  async pause(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#running;
-    await this.#opts.notifier.close();
   }
 
   /** Alerts firing now. */

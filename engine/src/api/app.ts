@@ -12,6 +12,7 @@ import { buildOpenApi, RouteCollector } from "./openapi.js";
 import { type RequestOriginOptions, requestOriginCheck } from "./request-origin.js";
 import { alertRoutes } from "./routes/alerts.js";
 import { authRoutes } from "./routes/auth.js";
+import { clusterRoutes, standbyWrites } from "./routes/cluster.js";
 import { configRoutes } from "./routes/config.js";
 import { healthRoutes } from "./routes/health.js";
 import { meRoutes } from "./routes/me.js";
@@ -124,6 +125,7 @@ export function buildApp(services: EngineServices, options: AppOptions = {}): Fa
     if (!verdict.ok) throw new ApiError(verdict.code, verdict.message);
   });
   app.register(securityPlugin, { auth: services.auth, collector });
+  app.register(standbyWrites, { cluster: services.cluster });
 
   app.register(async (scope) => {
     scope.get(
@@ -143,5 +145,6 @@ export function buildApp(services: EngineServices, options: AppOptions = {}): Fa
   app.register(configRoutes, services);
   app.register(alertRoutes, services);
   app.register(supportRoutes, services);
+  app.register(clusterRoutes, services);
   return app;
 }

@@ -33,6 +33,8 @@ export const API_ERRORS = {
   REMOVED_QUEUED: 409,
   /** `drain` did not empty the removed connections' queues in time; nothing was swapped (details.removedQueued). */
   DRAIN_TIMEOUT: 409,
+  /** A cluster standby (or a node that is not the leader) takes no writes: `error.leader` names the leader. */
+  NOT_LEADER: 409,
   /** `Host` names something other than this engine (DNS rebinding, wrong name): 421 Misdirected Request. */
   HOST_NOT_ALLOWED: 421,
   /** The staged config has error-severity problems and cannot be promoted. */

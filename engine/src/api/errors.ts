@@ -9,6 +9,9 @@ import type { ErrorBody, ErrorDetails } from "./schemas/common.js";
 
 export { API_ERRORS, type ApiErrorCode, type ErrorBody, type ErrorDetails };
 
+/** NOT_LEADER's `error.leader` (services.ts ClusterLeader). */
+type ClusterLeader = { nodeId: string; apiUrl: string | null };
+
 /** A failure with a stable code. Services throw it too (e.g. STAGE_NOT_FOUND). */
 export class ApiError extends Error {
   override readonly name = "ApiError";
@@ -17,12 +20,19 @@ export class ApiError extends Error {
   readonly retryAfterS: number | undefined;
   /** Machine-readable detail for clients that act on it (e.g. REMOVED_QUEUED's connections). */
   readonly details: ErrorDetails | undefined;
+  /** NOT_LEADER: where the writes go (null: no leader now). */
+  readonly leader: ClusterLeader | null | undefined;
 
-  constructor(code: ApiErrorCode, message: string, opts?: { retryAfterS?: number; details?: ErrorDetails }) {
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    opts?: { retryAfterS?: number; details?: ErrorDetails; leader?: ClusterLeader | null },
+  ) {
     super(message);
     this.code = code;
     this.retryAfterS = opts?.retryAfterS;
     this.details = opts?.details;
+    this.leader = opts?.leader;
   }
 
   get statusCode(): number {
@@ -35,6 +45,7 @@ export class ApiError extends Error {
         code: this.code,
         message: this.message,
         ...(this.details !== undefined && { details: this.details }),
+        ...(this.leader !== undefined && { leader: this.leader }),
       },
     };
   }

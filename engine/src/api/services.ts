@@ -69,6 +69,13 @@ export interface EngineStats {
   depth: QueueDepthEntry[];
   /** Alerts firing now (when the engine evaluates alert rules). */
   alerts?: AlertInfo[];
+  /** This node's role in its cluster (each push carries it, so a feed sees a role change within a tick). */
+  cluster?: {
+    nodeId: string;
+    role: ClusterRoleName;
+    leader: ClusterLeader | null;
+    roleChangedAt: number | null;
+  };
 }
 
 /** An alert firing now. Its text carries names, counts and error classes, never message content. */
@@ -251,6 +258,53 @@ export interface AccountServices {
   tokens: Pick<ApiTokens, "create" | "list" | "revoke">;
 }
 
+/** The cluster's leader as a client reaches it. */
+export interface ClusterLeader {
+  nodeId: string;
+  /** Null when the leader did not publish one ([cluster] api_url, else its listen address). */
+  apiUrl: string | null;
+}
+
+/** `single-node`: an engine without [cluster] (always its own leader). */
+export type ClusterRoleName = "primary" | "standby" | "single-node";
+
+export interface ClusterStatus {
+  nodeId: string;
+  clustered: boolean;
+  role: ClusterRoleName;
+  /** Content hash of the config version this node runs (primary) or has loaded and ready (standby). */
+  configVersion: string | null;
+  leader: ClusterLeader | null;
+}
+
+export interface ClusterMember {
+  nodeId: string;
+  apiUrl: string | null;
+  /** Epoch ms, the database's clock. */
+  lastHeartbeat: number;
+  leader: boolean;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  promotable: boolean;
+  configVersion: string | null;
+  /** primary | standby | stopped (a node that stopped cleanly). */
+  role: string;
+  /** Why a node is not promotable (e.g. it cannot load the promoted version). */
+  note: string | null;
+}
+
+/** Clustering (runtime/cluster.ts); absent: a single node. */
+export interface ClusterService {
+  status(): Promise<ClusterStatus>;
+  nodes(): Promise<ClusterMember[]>;
+  /** Throws ApiError NOT_LEADER when this node does not lead. Resolves once the lease is handed over. */
+  stepdown(): Promise<ClusterStatus>;
+  /** True while this node takes writes (the leader). */
+  leading(): boolean;
+  /** The leader writes go to (NOT_LEADER answers). */
+  leader(): Promise<ClusterLeader | null>;
+}
+
 export interface EngineServices {
   auth: AuthPort;
   accounts: AccountServices;
@@ -264,4 +318,6 @@ export interface EngineServices {
   metrics?: MetricsService;
   /** Absent: GET /support/log answers an empty ring. */
   support?: SupportService;
+  /** Absent: a single node (GET /cluster/status answers role single-node). */
+  cluster?: ClusterService;
 }

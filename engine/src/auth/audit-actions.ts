@@ -37,6 +37,8 @@ export const AUDIT_ACTIONS = {
   configStaged: "config.stage",
   configPromoted: "config.promote",
   configRolledBack: "config.rollback",
+  /** POST /cluster/stepdown: the leader handed the lease over. */
+  clusterStepdown: "cluster.stepdown",
   keyRotated: "key.rotate",
 } as const;
 

@@ -194,6 +194,11 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
       : undefined;
   const stageTtlMs = intOption(opts.stageTtlMinutes, "--stage-ttl-minutes", 1, 10_080) * 60_000;
   const directory = directoryOf(io, opts);
+  const cluster = engineSettingsOf(io, opts)?.cluster;
+  if (cluster && store.backend !== "postgres")
+    throw new UserError(
+      '[cluster] enabled = true needs a shared PostgreSQL store: set [store] backend = "postgres" (SQLite cannot cluster)',
+    );
 
   // Signals are watched from the start: a stop asked for during start-up waits for it, then drains.
   let onSignal: (signal: NodeJS.Signals) => void = () => {};
@@ -231,6 +236,7 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
       env: env ?? null,
       store: describeStore(store),
       directory: directory?.describe ?? null,
+      cluster: cluster ? { nodeId: cluster.nodeId, apiUrl: cluster.apiUrl ?? null } : null,
     },
     "engine starting",
   );
@@ -247,6 +253,7 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
       stageTtlMs,
       log,
       ...(directory ? { auth: { directory } } : {}),
+      ...(cluster ? { cluster } : {}),
     });
   } catch (error) {
     unwatch();
@@ -278,6 +285,8 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
   const address = app.server.address();
   const apiPort = typeof address === "object" && address ? address.port : port;
   const apiUrl = `${tls ? "https" : "http"}://${binding.host}:${apiPort}`;
+  // Other nodes and clients are sent here (NOT_LEADER, GET /cluster/nodes) unless [cluster] api_url says.
+  if (cluster && cluster.apiUrl === undefined) cluster.apiUrl = apiUrl;
   let localDev: LocalDevSession | undefined;
   if (opts.localDev) {
     localDev = await startLocalDev(engine, { url: apiUrl, file: resolve(io.cwd, opts.localTokenFile) });
@@ -306,6 +315,7 @@ async function serve(io: CliIo, flags: ServeOptions): Promise<number> {
       auditForward: forwardTo,
       api: apiUrl,
       versionId: active?.versionId,
+      ...(engine.cluster ? { cluster: { nodeId: engine.cluster.nodeId, role: engine.cluster.role } } : {}),
       connections: engine.runner
         .connections()
         .map((c) => ({ name: c.name, direction: c.direction, transport: c.transport })),

@@ -227,6 +227,18 @@ export class ConfigVersions {
     }
   }
 
+  /**
+   * Loads a kept version's files (checked; on PostgreSQL fetched from the database and their MAC
+   * verified) without running them: how a cluster standby keeps the promoted version ready.
+   */
+  async loadKept(version: VersionRow): Promise<LoadResult> {
+    const what = `config version ${version.versionId}`;
+    const dir = await this.#open(version.contentHash, what);
+    if (dir === undefined)
+      throw new ConfigVersionError("VERSION_NOT_FOUND", `${what}: its files are not kept in this store`);
+    return this.load(dir);
+  }
+
   /** Loads a dir against this engine's environment. */
   load(dir: string): Promise<LoadResult> {
     return loadConfig(dir, this.#o.load);

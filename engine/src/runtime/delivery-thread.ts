@@ -14,6 +14,7 @@ import type { PipelineLog, RetryPolicy } from "../pipeline/types.js";
 import {
   type BodyCodec,
   codecFromEnv,
+  LeaderFence,
   openPgStore,
   openSqliteStore,
   type PgConnectionOptions,
@@ -33,7 +34,7 @@ export type ThreadDatabase =
       writeLock: SharedArrayBuffer;
       autoCheckpoint: boolean;
     }
-  | { backend: "postgres"; pg: PgConnectionOptions };
+  | { backend: "postgres"; pg: PgConnectionOptions; fence?: { owner: string; buffer: SharedArrayBuffer } };
 
 /** Connections of a delivery thread's PostgreSQL pool: its worker runs one transaction at a time. */
 export const THREAD_PG_POOL = 2;
@@ -141,7 +142,10 @@ async function run(data: DeliveryThreadData): Promise<void> {
 }
 
 async function openThreadStore(db: ThreadDatabase, codec: BodyCodec): Promise<SqliteStore | PgStore> {
-  if (db.backend === "postgres") return openPgStore({ ...db.pg, poolSize: THREAD_PG_POOL, codec });
+  if (db.backend === "postgres") {
+    const fence = db.fence ? { fence: new LeaderFence(db.fence.owner, db.fence.buffer) } : {};
+    return openPgStore({ ...db.pg, poolSize: THREAD_PG_POOL, codec, ...fence });
+  }
   return openSqliteStore({
     path: db.path,
     codec,

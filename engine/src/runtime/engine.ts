@@ -20,17 +20,22 @@ import {
   blindIndexFromEnv,
   Checkpointer,
   codecFromEnv,
+  LeaderFence,
+  nodeApplicationName,
+  PgLease,
   type Store,
   WriteLock,
 } from "../store/index.js";
 import { alertSnapshots } from "./alert-snapshot.js";
+import { hashBundle, readBundle } from "./bundle.js";
 import { type BundleStore, configKeyFromEnv, DbBundles, FileBundles } from "./bundle-store.js";
+import { ClusterNode, type ClusterReadiness, type ClusterRole } from "./cluster.js";
 import { ConfigVersions } from "./config-versions.js";
 import { type OffloadDatabase, type OffloadOptions, offloader } from "./offload.js";
 import { formatProblemLine } from "./problems.js";
 import { guardedSwap } from "./removed-queued.js";
 import { openRuntimeStore, type RuntimeStore } from "./runtime-store.js";
-import type { StoreSettings } from "./settings.js";
+import type { ClusterSettings, StoreSettings } from "./settings.js";
 import type { VersionRow } from "./versions-repository.js";
 
 export interface EngineOptions {
@@ -63,6 +68,8 @@ export interface EngineOptions {
   alerts?: { intervalMs?: number };
   /** The blind index for inbounds' `identifiers` (default: from MEFOR_INDEX_KEY, none when unset). */
   blindIndex?: BlindIndex;
+  /** [cluster] (PostgreSQL only): run as one node of an active-passive cluster (cluster.ts). */
+  cluster?: ClusterSettings;
 }
 
 /**
@@ -91,6 +98,16 @@ export class EngineStartError extends Error {
 
 /** The store settings of `opts` (`store`, or the `dbPath` shorthand). */
 function storeSettings(opts: EngineOptions): StoreSettings {
+  if (opts.cluster) {
+    if (opts.store?.backend !== "postgres")
+      throw new EngineStartError(
+        '[cluster] enabled = true needs a shared PostgreSQL store ([store] backend = "postgres"); SQLite cannot cluster',
+      );
+    // Every connection of this node carries its name, so a successor can end a paused one's (pg-lease.ts).
+    const pg = opts.store.pg;
+    const app = nodeApplicationName(pg.applicationName ?? "messagefoundry", opts.cluster.nodeId);
+    return { backend: "postgres", pg: { ...pg, applicationName: app } };
+  }
   if (opts.store) return opts.store;
   if (opts.dbPath !== undefined) return { backend: "sqlite", path: resolve(opts.dbPath) };
   throw new EngineStartError(
@@ -135,6 +152,16 @@ export class Engine {
   readonly #bundles: BundleStore;
   #sweep: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
+  /** Clustered: this node's lease life (undefined on a single node). */
+  cluster: ClusterNode | undefined;
+  #lease: PgLease | undefined;
+  /** Clustered, no version promoted yet: the --config dir, loaded, recorded when this node first leads. */
+  #plan: { hash: string; registry: Registry; commit: () => Promise<VersionRow> } | undefined;
+  /** Clustered: the promoted version, loaded and ready to run (a standby keeps it current). */
+  #ready: { hash: string; registry: Registry } | undefined;
+  /** Clustered: a version this node could not load (not retried until another is promoted). */
+  #unloadable: { hash: string; note: string } | undefined;
+  #retentionMs: number | undefined;
 
   private constructor(
     runtime: RuntimeStore,
@@ -218,12 +245,23 @@ export class Engine {
     if (blindIndex) opts = { ...opts, blindIndex };
     if (!codec.encrypted)
       log.warn({ event: "insecure" }, "message bodies are NOT encrypted at rest (development mode)");
-    const settings = storeSettings(opts);
+    const settings = (() => {
+      try {
+        return storeSettings(opts);
+      } catch (error) {
+        throw error instanceof EngineStartError ? error : new EngineStartError(String(error));
+      }
+    })();
+    const fence = opts.cluster ? new LeaderFence(opts.cluster.nodeId) : undefined;
     // SQLite: one write lock for this file's connections in this process (main + delivery threads).
     const writeLock = new WriteLock();
     let runtime: RuntimeStore;
     try {
-      runtime = await openRuntimeStore(settings, { codec, sqlite: { writeLock, autoCheckpoint: false } });
+      runtime = await openRuntimeStore(settings, {
+        codec,
+        sqlite: { writeLock, autoCheckpoint: false },
+        ...(fence ? { fence } : {}),
+      });
     } catch (error) {
       throw new EngineStartError(
         `cannot open the store: ${error instanceof Error ? error.message : String(error)}`,
@@ -255,6 +293,7 @@ export class Engine {
       offload = offloadSpec(opts, env, {
         backend: "postgres",
         pg: { ...runtime.pg, applicationName: `${runtime.pg.applicationName ?? "messagefoundry"}-delivery` },
+        ...(fence ? { fence: { owner: fence.owner, buffer: fence.buffer } } : {}),
       });
     }
     let engine: Engine | undefined;
@@ -262,7 +301,8 @@ export class Engine {
     try {
       bundles = bundleStore(runtime, env, log);
       // The only engine on this database: every claim left by a previous (crashed) run is ours to redo.
-      const recovered = await store.recoverLeases({ all: true });
+      // (Clustered: the node that wins the lease does this, when it does.)
+      const recovered = opts.cluster ? 0 : await store.recoverLeases({ all: true });
       engine = new Engine(runtime, bundles, opts, log, offload);
       // TOTP secrets enrolled without the key (or before sealing existed) are sealed now.
       const mfa = await runtime.auth.transaction((tx) => tx.resealSecrets());
@@ -277,11 +317,13 @@ export class Engine {
       if (recovered > 0)
         log.info({ event: "recover", rows: recovered }, "re-queued rows claimed by a previous run");
       engine.#checkpointer = checkpointer;
-      const registry = await engine.#bootRegistry(opts);
-      await engine.runner.start(registry);
-      engine.alerts.start();
-      if (opts.retentionMs !== undefined) {
-        engine.#retention = startRetention(store, { retentionMs: opts.retentionMs, log });
+      engine.#retentionMs = opts.retentionMs;
+      if (opts.cluster && runtime.kind === "postgres" && fence) {
+        await engine.#prepareCluster(opts, opts.cluster, runtime, fence);
+      } else {
+        const registry = await engine.#bootRegistry(opts);
+        await engine.runner.start(registry);
+        engine.#startLeaderJobs();
       }
       engine.#sweep = setInterval(() => {
         engine?.auth.sweep().catch((error: unknown) => {
@@ -296,6 +338,8 @@ export class Engine {
       engine.#sweep.unref();
       return engine;
     } catch (error) {
+      await engine?.cluster?.stop().catch(() => undefined);
+      if (engine) await engine.#lease?.close().catch(() => undefined);
       await engine?.runner.stop().catch(() => undefined);
       await checkpointer?.stop();
       await runtime.close();
@@ -303,6 +347,158 @@ export class Engine {
       if (error instanceof EngineStartError) throw error;
       throw new EngineStartError(error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /** Timers that run on the leader only (a single node is always its own leader). */
+  #startLeaderJobs(): void {
+    this.alerts.start();
+    if (this.#retentionMs !== undefined && !this.#retention)
+      this.#retention = startRetention(this.store, { retentionMs: this.#retentionMs, log: this.log });
+  }
+
+  async #stopLeaderJobs(): Promise<void> {
+    await this.alerts.pause();
+    await this.#retention?.stop();
+    this.#retention = undefined;
+  }
+
+  /**
+   * Clustered start: nothing runs until this node wins the lease. The promoted version (or, before the
+   * first promote, the --config dir) is loaded now so a win brings the graph up at once.
+   */
+  async #prepareCluster(
+    opts: EngineOptions,
+    settings: ClusterSettings,
+    runtime: Extract<RuntimeStore, { kind: "postgres" }>,
+    fence: LeaderFence,
+  ): Promise<void> {
+    const dir = resolve(opts.configDir);
+    const active = await this.versions.active();
+    if (!active) {
+      const boot = await this.versions.boot(dir, opts.actor ?? cliActor());
+      if (boot.loaded.hasErrors) {
+        const lines = boot.loaded.problems.filter((p) => p.severity === "error").map(formatProblemLine);
+        throw new EngineStartError(
+          `config ${boot.source} has ${lines.length} error(s):\n  ${lines.slice(0, 20).join("\n  ")}`,
+        );
+      }
+      this.#plan = { hash: hashBundle(readBundle(dir)), registry: boot.loaded.registry, commit: boot.commit };
+    } else if (hashBundle(readBundle(dir)) !== active.contentHash) {
+      this.log.warn(
+        { event: "config-dir-ignored", versionId: active.versionId, contentHash: active.contentHash },
+        "clustered: this node runs the promoted config version, not the --config dir (change a cluster's config with Stage → Promote)",
+      );
+    }
+    const heartbeatTimeout = Math.max(1000, settings.heartbeatMs);
+    this.#lease = new PgLease(
+      { ...runtime.pg, applicationName: `${runtime.pg.applicationName}-lease` },
+      heartbeatTimeout,
+    );
+    this.cluster = new ClusterNode(
+      settings,
+      this.#lease,
+      fence,
+      {
+        lead: (epoch, previous) => this.#lead(epoch, previous),
+        standDown: (reason) => this.#standDown(reason),
+        readiness: (role) => this.#readiness(role),
+      },
+      this.log,
+    );
+    await this.cluster.start();
+  }
+
+  async #lead(epoch: number, previous: string | null): Promise<void> {
+    const started = Date.now();
+    if (previous && this.#lease) {
+      const ended = await this.#lease.terminateNode(previous);
+      if (ended > 0)
+        this.log.info(
+          { event: "cluster-fenced-connections", node: previous, connections: ended },
+          "ended the previous leader's database connections",
+        );
+    }
+    // The previous leader's claims are stranded: re-queue them now, not when their row leases end.
+    const recovered = await this.store.recoverLeases({ all: true });
+    const registry = await this.#registryToLead();
+    await this.runner.start(registry);
+    this.#startLeaderJobs();
+    this.log.info(
+      { event: "cluster-leading", epoch, recovered, previous, ms: Date.now() - started },
+      "leading: graph up",
+    );
+  }
+
+  async #standDown(reason: string): Promise<void> {
+    const started = Date.now();
+    await this.#stopLeaderJobs();
+    await this.runner.stop();
+    this.log.info({ event: "cluster-stood-down", reason, ms: Date.now() - started }, "graph down (standby)");
+  }
+
+  /** What the leader runs: the promoted version, or (first leader of a new cluster) the --config dir. */
+  async #registryToLead(): Promise<Registry> {
+    const active = await this.versions.active();
+    if (!active && this.#plan) {
+      const version = await this.#plan.commit();
+      this.#ready = { hash: version.contentHash, registry: this.#plan.registry };
+      this.#plan = undefined;
+      this.log.info(
+        { event: "config-loaded", versionId: version.versionId, contentHash: version.contentHash },
+        "config loaded",
+      );
+      return this.#ready.registry;
+    }
+    if (!active) throw new Error("no config version to run");
+    const ready = await this.#readyFor(active);
+    if (!ready) throw new Error(this.#unloadable?.note ?? `cannot load config version ${active.versionId}`);
+    return ready;
+  }
+
+  /** The registry of `version`, loading it when it is not the one ready; undefined when it cannot load. */
+  async #readyFor(version: VersionRow): Promise<Registry | undefined> {
+    if (this.#ready?.hash === version.contentHash) return this.#ready.registry;
+    if (this.#unloadable?.hash === version.contentHash) return undefined;
+    let note: string;
+    try {
+      const loaded = await this.versions.loadKept(version);
+      if (!loaded.hasErrors) {
+        this.#ready = { hash: version.contentHash, registry: loaded.registry };
+        this.log.info(
+          { event: "config-ready", versionId: version.versionId, contentHash: version.contentHash },
+          "promoted config version loaded and ready",
+        );
+        return loaded.registry;
+      }
+      const first = loaded.problems.find((p) => p.severity === "error");
+      note = `cannot load config version ${version.versionId}: ${first ? formatProblemLine(first) : "errors"}`;
+    } catch (error) {
+      note = `cannot load config version ${version.versionId}: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    this.#unloadable = { hash: version.contentHash, note };
+    this.log.error(
+      { event: "config-unloadable", versionId: version.versionId, contentHash: version.contentHash },
+      `${note}; this node is not promotable`,
+    );
+    return undefined;
+  }
+
+  async #readiness(role: ClusterRole): Promise<ClusterReadiness> {
+    const active = await this.versions.active();
+    if (role === "primary") return { configVersion: active?.contentHash ?? null, ready: true, note: null };
+    if (!active) {
+      return this.#plan
+        ? { configVersion: this.#plan.hash, ready: true, note: null }
+        : { configVersion: null, ready: false, note: "no config version to run" };
+    }
+    const ready = await this.#readyFor(active);
+    return ready
+      ? { configVersion: active.contentHash, ready: true, note: null }
+      : {
+          configVersion: this.#ready?.hash ?? null,
+          ready: false,
+          note: this.#unloadable?.note ?? "not loaded",
+        };
   }
 
   async #bootRegistry(opts: EngineOptions): Promise<Registry> {
@@ -336,6 +532,11 @@ export class Engine {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       clearInterval(this.#sweep);
+      // Clustered: a leader drains and hands the lease over first (a standby takes it within a heartbeat).
+      await this.cluster?.stop().catch((error: unknown) => {
+        this.log.warn({ event: "cluster-stop-failed", err: String(error) }, "cluster stop failed");
+      });
+      await this.#lease?.close().catch(() => undefined);
       await this.alerts.stop();
       await this.#retention?.stop();
       await this.runner.stop();

@@ -30,7 +30,12 @@ export type OffloadDatabase =
       /** False when the engine's checkpoint thread copies the WAL back (see store/checkpointer.ts). */
       autoCheckpoint: boolean;
     }
-  | { backend: "postgres"; pg: PgConnectionOptions };
+  | {
+      backend: "postgres";
+      pg: PgConnectionOptions;
+      /** Clustered: the main thread's leader fence, shared (store/fence.ts). */
+      fence?: { owner: string; buffer: SharedArrayBuffer };
+    };
 
 export interface OffloadOptions {
   database: OffloadDatabase;

@@ -10,6 +10,7 @@ import { type AuthRepository, PgAuthRepository, PgRunner, SqliteAuthRepository }
 import {
   type BodyCodec,
   type BodyRecoder,
+  type LeaderFence,
   openPgStore,
   openSqliteStore,
   type PgConnectionOptions,
@@ -30,6 +31,8 @@ export interface RuntimeStoreOptions {
   sqlite?: Pick<SqliteStoreOptions, "writeLock" | "autoCheckpoint">;
   /** Shown in pg_stat_activity (default `messagefoundry`). */
   applicationName?: string;
+  /** Clustered (PostgreSQL): the leader token every queue write checks (store/fence.ts). */
+  fence?: LeaderFence;
 }
 
 interface Common {
@@ -66,7 +69,12 @@ export async function openRuntimeStore(
     ...settings.pg,
   };
   const schema = pgSchema(conn);
-  const storeOpts: PgStoreOptions = { ...conn, schema, codec: opts.codec };
+  const storeOpts: PgStoreOptions = {
+    ...conn,
+    schema,
+    codec: opts.codec,
+    ...(opts.fence ? { fence: opts.fence } : {}),
+  };
   const store = await openPgStore(storeOpts);
   const opened: { close(): Promise<void> }[] = [store];
   const closeAll = async () => {

@@ -6,11 +6,14 @@
 import {
   type AccountServices,
   ApiError,
+  type ClusterService,
+  type ClusterStatus,
   type ConfigService,
   type ConfigVersion,
   type ConnectionControl,
   type ConnectionState,
   type EngineServices,
+  type EngineStats,
   type MonitoringService,
   type SwapOptions,
   storeMessages,
@@ -18,6 +21,7 @@ import {
 } from "../api/index.js";
 import { ApiTokens, UserAdmin, UserSessions } from "../auth/index.js";
 import type { LogRing } from "../log-ring.js";
+import type { ClusterNode } from "./cluster.js";
 import { ConfigVersionError, type ConfigVersions } from "./config-versions.js";
 import { describeConnections } from "./connection-states.js";
 import type { Engine } from "./engine.js";
@@ -27,12 +31,14 @@ import type { VersionRow } from "./versions-repository.js";
 /** `recentLog`: the ring `serve` tees the engine's log into (log-ring.ts), for support bundles. */
 export function engineServices(engine: Engine, opts: { recentLog?: LogRing } = {}): EngineServices {
   const ring = opts.recentLog;
+  const cluster = engine.cluster ? clusterService(engine.cluster) : undefined;
   return {
     auth: engine.auth,
     accounts: accounts(engine),
     monitoring: withAlerts(
       storeMonitoring(engine.store, () => describeConnections(engine.runner)),
       engine,
+      cluster,
     ),
     connections: control(engine),
     messages: storeMessages(engine.store, engine.blindIndex ? { blindIndex: engine.blindIndex } : {}),
@@ -43,6 +49,39 @@ export function engineServices(engine: Engine, opts: { recentLog?: LogRing } = {
     },
     metrics: { latencies: () => engine.latencies.snapshot(), startedAt: engine.startedAt },
     ...(ring ? { support: { recentLog: () => ring.snapshot() } } : {}),
+    ...(cluster ? { cluster } : {}),
+  };
+}
+
+type ClusterFeed = NonNullable<EngineStats["cluster"]>;
+
+/** The API's view of this node's cluster membership (runtime/cluster.ts). */
+export function clusterService(node: ClusterNode): ClusterService & { feed(): Promise<ClusterFeed> } {
+  let roleChangedAt: number | null = null;
+  node.onRoleChange((c) => {
+    roleChangedAt = c.at;
+  });
+  const status = async (): Promise<ClusterStatus> => ({
+    nodeId: node.nodeId,
+    clustered: true,
+    role: node.role,
+    configVersion: node.configVersion,
+    leader: await node.leader(),
+  });
+  return {
+    status,
+    nodes: () => node.nodes(),
+    leading: () => node.role === "primary",
+    leader: () => node.leader(),
+    stepdown: async () => {
+      if (node.role !== "primary") {
+        const leader = await node.leader();
+        throw new ApiError("NOT_LEADER", "this node is not the leader: step down on the leader", { leader });
+      }
+      await node.stepdown();
+      return status();
+    },
+    feed: async () => ({ nodeId: node.nodeId, role: node.role, leader: await node.leader(), roleChangedAt }),
   };
 }
 
@@ -58,10 +97,18 @@ function accounts(engine: Engine): AccountServices {
 }
 
 /** The stats (GET /stats and every /ws/stats push) carry the alerts firing now. */
-function withAlerts(monitoring: MonitoringService, engine: Engine): MonitoringService {
+function withAlerts(
+  monitoring: MonitoringService,
+  engine: Engine,
+  cluster: { feed(): Promise<ClusterFeed> } | undefined,
+): MonitoringService {
   return {
     connections: () => monitoring.connections(),
-    stats: async () => ({ ...(await monitoring.stats()), alerts: engine.alerts.active() }),
+    stats: async () => ({
+      ...(await monitoring.stats()),
+      alerts: engine.alerts.active(),
+      ...(cluster ? { cluster: await cluster.feed() } : {}),
+    }),
   };
 }
 

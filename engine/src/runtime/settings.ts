@@ -7,6 +7,7 @@
  * PGPASSWORD / ~/.pgpass), the directory service account's from MEFOR_LDAP_BIND_PASSWORD.
  */
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import {
@@ -44,6 +45,25 @@ export interface EngineSettings {
   ldap?: DirectorySettings;
   /** [audit] forward: where audit entries are copied as JSON lines (`file:PATH`, `syslog+udp://host:port`, `syslog+tcp://host:port`). */
   auditForward: string[];
+  /** [cluster]: active-passive HA on one PostgreSQL; absent (single node) unless `enabled = true`. */
+  cluster?: ClusterSettings;
+}
+
+/** [cluster] (docs/CLUSTERING.md): timings in milliseconds, checked heartbeat < fence < ttl. */
+export interface ClusterSettings {
+  /** This node's name in the lease and the member list (default: host name). */
+  nodeId: string;
+  /** How other nodes and clients reach this node's API (NOT_LEADER answers, GET /cluster/nodes). */
+  apiUrl?: string;
+  heartbeatMs: number;
+  /** A leader that could not renew for this long stops intake, claims and deliveries. */
+  fenceTimeoutMs: number;
+  /** How long a lease lives past its last renewal (the database's clock). */
+  leaseTtlMs: number;
+  /** False: this node never takes the lease (a witness / maintenance node). */
+  promotable: boolean;
+  /** How long a node waits after it starts before it may take a free lease. */
+  acquireDelayMs: number;
 }
 
 export class SettingsError extends Error {
@@ -54,7 +74,7 @@ export class SettingsError extends Error {
 export const STORE_PASSWORD_ENV = "MEFOR_STORE_PASSWORD";
 
 /** `strings`: one string or an array of them. */
-type Kind = "string" | "integer" | "boolean" | "string[]" | "strings";
+type Kind = "string" | "integer" | "number" | "boolean" | "string[]" | "strings";
 const SECTIONS: Readonly<Record<string, Readonly<Record<string, Kind>>>> = {
   store: {
     backend: "string",
@@ -90,6 +110,16 @@ const SECTIONS: Readonly<Record<string, Readonly<Record<string, Kind>>>> = {
     connect_timeout_ms: "integer",
   },
   audit: { forward: "strings" },
+  cluster: {
+    enabled: "boolean",
+    node_id: "string",
+    api_url: "string",
+    heartbeat_seconds: "number",
+    leader_fence_timeout_seconds: "number",
+    leader_lease_ttl_seconds: "number",
+    promotable: "boolean",
+    acquire_delay_seconds: "number",
+  },
 };
 /** Sections whose keys are free (checked by their own code). */
 const FREE_SECTIONS = new Set(["auth.ldap.roles"]);
@@ -125,6 +155,7 @@ function kindOf(v: unknown): string {
 function fits(v: unknown, kind: Kind): boolean {
   if (kind === "string") return typeof v === "string";
   if (kind === "integer") return kindOf(v) === "integer";
+  if (kind === "number") return typeof v === "number" || typeof v === "bigint";
   if (kind === "boolean") return typeof v === "boolean";
   if (kind === "strings" && typeof v === "string") return true;
   return Array.isArray(v) && v.every((x) => typeof x === "string");
@@ -133,6 +164,7 @@ function fits(v: unknown, kind: Kind): boolean {
 const KIND_TEXT: Readonly<Record<Kind, string>> = {
   string: "a string",
   integer: "an integer",
+  number: "a number",
   boolean: "true or false",
   "string[]": "an array of strings",
   strings: "a string or an array of strings",
@@ -188,7 +220,7 @@ export function parseEngineSettings(
         problem(
           name,
           section ? `unknown key "${key}"` : `unknown section [${key}]`,
-          `engine.toml has [store], [store.ssl], [api], [auth.ldap], [auth.ldap.roles] and [audit]; remove or rename it`,
+          `engine.toml has [store], [store.ssl], [api], [auth.ldap], [auth.ldap.roles], [audit] and [cluster]; remove or rename it`,
         );
         continue;
       }
@@ -296,8 +328,81 @@ export function parseEngineSettings(
   // A relative file resolves against the settings file's folder, like every other path here.
   const auditForward = targets.map((t) => (t.startsWith("file:") ? `file:${rel(t.slice(5))}` : t));
 
+  const cluster = clusterSettings(values.cluster, store, env, problem);
+
   if (problems.length > 0) throw new SettingsError(problems.join("\n"));
-  return { file, ...(store ? { store } : {}), api, ...(ldap ? { ldap } : {}), auditForward };
+  return {
+    file,
+    ...(store ? { store } : {}),
+    api,
+    ...(ldap ? { ldap } : {}),
+    auditForward,
+    ...(cluster ? { cluster } : {}),
+  };
+}
+
+/** The default [cluster] timings (seconds): heartbeat < fence < ttl. */
+export const CLUSTER_DEFAULTS = { heartbeat: 10, fence: 20, ttl: 30 } as const;
+
+/** [cluster] → settings when `enabled = true`; checks the timings' order and the store. */
+function clusterSettings(
+  c: Record<string, unknown> | undefined,
+  store: StoreSettings | undefined,
+  env: NodeJS.ProcessEnv,
+  problem: Problem,
+): ClusterSettings | undefined {
+  if (c?.enabled !== true || !c) return undefined;
+  if (store?.backend !== "postgres")
+    problem(
+      "cluster.enabled",
+      store
+        ? 'a cluster needs a shared server database; backend = "sqlite" cannot cluster'
+        : "a cluster needs [store] with a shared server database",
+      'set [store] backend = "postgres" (every node on the same database), or enabled = false',
+    );
+  const seconds = (key: string, fallback: number) => {
+    const v = (c[key] as number | undefined) ?? fallback;
+    if (!(v > 0 && v <= 3600))
+      problem(`cluster.${key}`, `${key} ${v} is out of range`, "use 0 < seconds <= 3600");
+    return v;
+  };
+  const heartbeat = seconds("heartbeat_seconds", CLUSTER_DEFAULTS.heartbeat);
+  const fence = seconds("leader_fence_timeout_seconds", CLUSTER_DEFAULTS.fence);
+  const ttl = seconds("leader_lease_ttl_seconds", CLUSTER_DEFAULTS.ttl);
+  if (!(heartbeat < fence && fence < ttl)) {
+    const key = heartbeat >= fence ? "leader_fence_timeout_seconds" : "leader_lease_ttl_seconds";
+    problem(
+      `cluster.${c[key] === undefined ? "enabled" : key}`,
+      `heartbeat_seconds (${heartbeat}) < leader_fence_timeout_seconds (${fence}) < leader_lease_ttl_seconds (${ttl}) does not hold`,
+      "a leader must fence itself before its lease can expire: e.g. 10, 20, 30",
+    );
+  }
+  const delay = (c.acquire_delay_seconds as number | undefined) ?? 0;
+  if (!(delay >= 0 && delay <= 3600))
+    problem("cluster.acquire_delay_seconds", `acquire_delay_seconds ${delay} is out of range`, "use 0..3600");
+  const nodeId = (c.node_id as string | undefined) ?? env.HOSTNAME ?? hostname();
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(nodeId))
+    problem(
+      "cluster.node_id",
+      `node_id "${nodeId}" is not a plain name`,
+      "use 1-64 letters, digits, _ . : -",
+    );
+  const apiUrl = c.api_url as string | undefined;
+  if (apiUrl !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(apiUrl))
+    problem(
+      "cluster.api_url",
+      `api_url "${apiUrl}" is not http(s)://host:port`,
+      'e.g. "https://engine-a.example.org:8765"',
+    );
+  return {
+    nodeId,
+    ...(apiUrl !== undefined ? { apiUrl: apiUrl.replace(/\/$/, "") } : {}),
+    heartbeatMs: Math.round(heartbeat * 1000),
+    fenceTimeoutMs: Math.round(fence * 1000),
+    leaseTtlMs: Math.round(ttl * 1000),
+    promotable: (c.promotable as boolean | undefined) ?? true,
+    acquireDelayMs: Math.round(delay * 1000),
+  };
 }
 
 type Problem = (name: string, what: string, fix: string) => void;

@@ -23,7 +23,9 @@ export {
   StoreKeyError,
 } from "./crypto.js";
 export { decideDisposition, type RowTally } from "./disposition.js";
+export { FencedError, LeaderFence, monoNow } from "./fence.js";
 export { type PgConnectionOptions, type PgTlsOptions, pgPoolConfig, pgSchema } from "./pg-connection.js";
+export { type LeaseRow, type MemberRow, nodeApplicationName, PgLease } from "./pg-lease.js";
 export { PG_STORE_SCHEMA_VERSION } from "./pg-schema.js";
 export { openPgStore, PgStore, type PgStoreOptions } from "./pg-store.js";
 export { mkdirPrivate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, preparePrivateDb } from "./private-files.js";

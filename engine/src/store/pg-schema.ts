@@ -98,6 +98,26 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_dedupe ON messages(inbound, control_id, received_at) WHERE sender IS NOT NULL;
   ALTER TABLE conn_stats ADD COLUMN duplicates BIGINT NOT NULL DEFAULT 0;
   `,
+  // 6: clustering (pg-lease.ts) — the one leader-lease row (its epoch is the fencing token every write
+  // checks) and the members' heartbeats. Times on the database's clock only.
+  `
+  CREATE TABLE cluster_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    owner TEXT,
+    epoch BIGINT NOT NULL DEFAULT 0,
+    expires_at TIMESTAMPTZ
+  );
+  INSERT INTO cluster_lease (id, owner, epoch, expires_at) VALUES (1, NULL, 0, NULL);
+  CREATE TABLE cluster_members (
+    node_id TEXT PRIMARY KEY,
+    api_url TEXT,
+    heartbeat_at TIMESTAMPTZ NOT NULL,
+    config_version TEXT,
+    promotable BOOLEAN NOT NULL,
+    role TEXT NOT NULL,
+    note TEXT
+  );
+  `,
 ];
 
 export const PG_STORE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -18,6 +18,7 @@
  */
 import pg from "pg";
 import type { BodyCodec } from "./crypto.js";
+import type { LeaderFence } from "./fence.js";
 import { type PgConnectionOptions, pgPoolConfig, pgSchema } from "./pg-connection.js";
 import { migratePg } from "./pg-schema.js";
 import { QueueCore } from "./queue-core.js";
@@ -36,6 +37,8 @@ import type { RoutingResult, TransformResult } from "./types.js";
 
 export interface PgStoreOptions extends PgConnectionOptions {
   codec: BodyCodec;
+  /** Clustered: the leader token every write checks (fence.ts). */
+  fence?: LeaderFence;
   maxGroupSize?: number;
   /**
    * Told about a connection that failed while idle in the pool (the database restarted, a network
@@ -348,6 +351,15 @@ const LOCKS: Locks = {
 };
 
 const IMMEDIATE: Immediate = {
+  // KEY SHARE: the leader's own renewals (a non-key UPDATE) never wait for it; a standby taking the
+  // lease over (SELECT … FOR UPDATE, pg-lease.ts) does, until this transaction ends.
+  holdsLease: async (q, { owner, epoch }) =>
+    (
+      await q("SELECT 1 FROM cluster_lease WHERE id = 1 AND owner = $1 AND epoch = $2 FOR KEY SHARE", [
+        owner,
+        epoch,
+      ])
+    ).rowCount === 1,
   findOriginal: async (q, { inbound, controlId, sender, since }) =>
     (
       await first<{ id: string | number }>(

@@ -11,6 +11,7 @@
 import { type BodyCodec, BodyDecodeError } from "./crypto.js";
 import { decideDisposition, type RowTally } from "./disposition.js";
 import { CANCELLED, COUNTERS, FINAL_COUNTER, TxnEffects } from "./effects.js";
+import { FencedError, type LeaderFence } from "./fence.js";
 import { GroupCommitter } from "./group-commit.js";
 import { Notifier } from "./notifier.js";
 import { type OpenText, pageSize, toCounters, toHistory, toRowInfo, toSummary } from "./records.js";
@@ -73,6 +74,12 @@ export interface QueueCoreOptions {
   codec: BodyCodec;
   /** Arrivals per group-commit transaction (default 1000). */
   maxGroupSize?: number;
+  /**
+   * Clustered: the leader token every write transaction checks (fence.ts); absent on a single node.
+   * A write without a current token throws FencedError before it begins; one whose token no longer
+   * matches the lease row rolls back (`holdsLease`), so a superseded leader commits (and ACKs) nothing.
+   */
+  fence?: LeaderFence;
 }
 
 export class QueueCore implements Store {
@@ -83,11 +90,13 @@ export class QueueCore implements Store {
   /** Handoff targets by `stage\u0000conn` (see HandoffTarget). */
   readonly #handoffs = new Map<string, HandoffTarget>();
   readonly #open: OpenText;
+  readonly #fence: LeaderFence | undefined;
   #closed = false;
 
   constructor(driver: Driver, opts: QueueCoreOptions) {
     this.#driver = driver;
     this.#codec = opts.codec;
+    this.#fence = opts.fence;
     this.#open = (stored, aad) => openText(this.#codec, stored, aad);
     this.#ingress = new GroupCommitter(
       (items) => this.#writeArrivals(items),
@@ -107,10 +116,17 @@ export class QueueCore implements Store {
   #write<T>(fx: TxnEffects, body: () => Script<T>, durability: Durability = "relaxed"): T | Promise<T> {
     // The counters go in an epilogue script, not a wrapper around `body`: a `yield*` wrapper would
     // resume one more generator for every statement of the transaction.
+    // The fence check runs last, just before COMMIT: it locks the lease row (shared), so a standby
+    // taking the lease waits for this transaction, or this transaction sees the new epoch and rolls back.
+    const token = this.#fence?.require();
     const bumps = function* (): Script<void> {
       for (const [conn, c] of fx.counters) {
         yield stmt("bumpCounters", { conn, deltas: COUNTERS.map((k) => c[k]), now: fx.now });
       }
+      if (token && !((yield stmt("holdsLease", token)) as Result<"holdsLease">))
+        throw new FencedError(
+          `node ${token.owner} lost the leader lease (epoch ${token.epoch} superseded): nothing was written`,
+        );
     };
     return then(this.#driver.transaction(body, durability, bumps), (result) => {
       const orphans: { owner: string; ids: number[] }[] = [];
@@ -263,6 +279,12 @@ export class QueueCore implements Store {
 
   #claim(stage: Stage, conn: string, opts: ClaimOptions, fifo: boolean): Promise<ClaimedRow[]> {
     const now = opts.now ?? Date.now();
+    // A fenced node claims nothing, not even rows already claimed for it at insert (no delivery).
+    try {
+      this.#fence?.require();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     // A read first, outside any transaction: an idle worker's poll, or a lane whose rows were all
     // claimed for it at insert, needs no write — and must not take the write lock from intake.
     return promise(() =>

@@ -223,6 +223,8 @@ function statements(
     // One writer at a time (the write lock): these locks of a networked database are not needed.
     lockLane: none,
     lockDuplicates: none,
+    // One node: SQLite cannot cluster ([cluster] refuses it), so it always holds the lease.
+    holdsLease: () => true,
     findOriginal: ({ inbound, controlId, sender, since }) =>
       s.findOriginal.get(inbound, controlId, sender, since) as number | undefined,
     lockMessages: none,

@@ -197,6 +197,11 @@ export interface Statements {
   };
   insertIdentifiers: { args: { messageId: number; tokens: readonly string[] }; result: undefined };
   bumpCounters: { args: CounterBump; result: undefined };
+  /**
+   * Clustered: true while `owner` holds the leader lease under `epoch`; locks the lease row shared
+   * until commit, so taking the lease over waits for this transaction (a single-node dialect: true).
+   */
+  holdsLease: { args: { owner: string; epoch: number }; result: boolean };
 
   /** Serializes claims of one outbound lane across engines (the FIFO head rule). */
   lockLane: { args: { conn: string }; result: undefined };

@@ -24,6 +24,7 @@ export function statsView(s: EngineStats): StatsFrame {
     connections: s.connections.map((c) => ({ ...c, lastActivity: isoOrNull(c.lastActivity) })),
     depth: s.depth,
     ...(s.alerts ? { alerts: s.alerts.map(activeAlertView) } : {}),
+    ...(s.cluster ? { cluster: { ...s.cluster, roleChangedAt: isoOrNull(s.cluster.roleChangedAt) } } : {}),
   };
 }
 

@@ -33,6 +33,12 @@ export const errorBody = {
         code: { type: "string", enum: Object.keys(API_ERRORS) as ApiErrorCode[] },
         message: { type: "string" },
         details: errorDetails,
+        leader: {
+          type: ["object", "null"],
+          description: "NOT_LEADER: the cluster's leader now (null while there is none)",
+          required: ["nodeId", "apiUrl"],
+          properties: { nodeId: { type: "string" }, apiUrl: { type: ["string", "null"] } },
+        },
       },
     },
   },

@@ -83,6 +83,21 @@ export const statsBody = {
       },
     },
     alerts: { type: "array", items: activeAlert, description: "alerts firing now" },
+    cluster: {
+      type: "object",
+      description: "this node's cluster role (absent on a single node); a role change shows in the next push",
+      required: ["nodeId", "role", "leader", "roleChangedAt"],
+      properties: {
+        nodeId: { type: "string" },
+        role: { type: "string", enum: ["primary", "standby", "single-node"] },
+        leader: {
+          type: ["object", "null"],
+          required: ["nodeId", "apiUrl"],
+          properties: { nodeId: { type: "string" }, apiUrl: { type: ["string", "null"] } },
+        },
+        roleChangedAt: nullableIsoTime,
+      },
+    },
   },
 } as const;
 

@@ -1,0 +1,340 @@
+/**
+ * One node of an active-passive cluster (docs/CLUSTERING.md): the leader lease's life on this node.
+ * A standby heartbeats its membership, keeps the promoted config version loaded (`readiness`) and
+ * takes the lease when it is free or expired; the leader renews it every heartbeat and fences itself
+ * when it could not for `fenceTimeoutMs` — before the lease (`leaseTtlMs`, the database's clock) can
+ * expire and another node take it. What the roles mean for the engine (listeners, workers, timers) is
+ * the hooks' business (engine.ts); the SQL is store/pg-lease.ts.
+ */
+import type { PipelineLog } from "../pipeline/index.js";
+import { type LeaderFence, type LeaseRow, type MemberRow, monoNow, type PgLease } from "../store/index.js";
+import type { ClusterSettings } from "./settings.js";
+
+export type ClusterRole = "primary" | "standby";
+
+export interface ClusterReadiness {
+  /** Content hash of the config version this node runs (primary) or has loaded and ready (standby). */
+  configVersion: string | null;
+  /** False when this node cannot run the promoted version (then `note` says why). */
+  ready: boolean;
+  note: string | null;
+}
+
+export interface ClusterHooks {
+  /** Won the lease (the fence is granted): bring the graph up. A throw gives the lease back. */
+  lead(epoch: number, previousOwner: string | null): Promise<void>;
+  /** Stop intake, claims and deliveries (graceful: in-flight work finishes while the fence allows). */
+  standDown(reason: string): Promise<void>;
+  /** Each heartbeat: what this node runs or has ready (a standby converges on the promoted version here). */
+  readiness(role: ClusterRole): Promise<ClusterReadiness>;
+}
+
+export interface RoleChange {
+  nodeId: string;
+  role: ClusterRole;
+  previous: ClusterRole;
+  epoch: number | null;
+  reason: string;
+  at: number;
+}
+
+export interface ClusterNodeInfo {
+  nodeId: string;
+  apiUrl: string | null;
+  lastHeartbeat: number;
+  leader: boolean;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  promotable: boolean;
+  configVersion: string | null;
+  role: string;
+  note: string | null;
+}
+
+export class ClusterNode {
+  readonly settings: ClusterSettings;
+  readonly #lease: PgLease;
+  readonly #fence: LeaderFence;
+  readonly #hooks: ClusterHooks;
+  readonly #log: PipelineLog;
+  readonly #listeners = new Set<(change: RoleChange) => void>();
+  #role: ClusterRole = "standby";
+  #epoch = 0;
+  /** monoNow() when the last successful renewal (or the acquisition) was sent. */
+  #renewedAt = 0;
+  #readiness: ClusterReadiness = { configVersion: null, ready: false, note: "starting" };
+  /** No acquisition before this (monoNow ms): the start delay, and a while after a stepdown. */
+  #acquireNotBefore: number;
+  /** The first acquisition may take a lease this node id still holds from an earlier run. */
+  #reclaimOwn = true;
+  /** A stepdown, stop or self-fence in progress: no acquisition, no second transition. */
+  #transition: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
+  #ticking = false;
+  #stopped = false;
+
+  constructor(
+    settings: ClusterSettings,
+    lease: PgLease,
+    fence: LeaderFence,
+    hooks: ClusterHooks,
+    log: PipelineLog,
+  ) {
+    this.settings = settings;
+    this.#lease = lease;
+    this.#fence = fence;
+    this.#hooks = hooks;
+    this.#log = log;
+    this.#acquireNotBefore = monoNow() + settings.acquireDelayMs;
+  }
+
+  get role(): ClusterRole {
+    return this.#role;
+  }
+
+  get nodeId(): string {
+    return this.settings.nodeId;
+  }
+
+  get epoch(): number | null {
+    return this.#role === "primary" ? this.#epoch : null;
+  }
+
+  get configVersion(): string | null {
+    return this.#readiness.configVersion;
+  }
+
+  /** Called on every role change (the stats feed, the API). */
+  onRoleChange(listener: (change: RoleChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Starts heartbeating; resolves after the first heartbeat (and acquisition attempt). */
+  start(): Promise<void> {
+    const hb = this.settings.heartbeatMs;
+    this.#timer = setInterval(() => void this.#tick(), hb);
+    // The fence is checked more often than the renewals happen, so fencing is never a heartbeat late.
+    this.#watchdog = setInterval(() => this.#checkFence(), Math.max(50, Math.min(250, hb / 4)));
+    return this.#tick();
+  }
+
+  /** The lease row and the members (GET /cluster/nodes). */
+  async nodes(): Promise<ClusterNodeInfo[]> {
+    const [lease, members] = await Promise.all([this.#lease.lease(), this.#lease.members()]);
+    return members.map((m) => toInfo(m, lease));
+  }
+
+  /** The leader as the lease names it, with its API URL from the member list; null when there is none. */
+  async leader(): Promise<{ nodeId: string; apiUrl: string | null } | null> {
+    if (this.#role === "primary") return { nodeId: this.nodeId, apiUrl: this.settings.apiUrl ?? null };
+    const lease = await this.#lease.lease();
+    if (!lease.live || !lease.owner) return null;
+    const member = (await this.#lease.members()).find((m) => m.nodeId === lease.owner);
+    return { nodeId: lease.owner, apiUrl: member?.apiUrl ?? null };
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#ticking || this.#stopped) return;
+    this.#ticking = true;
+    try {
+      if (this.#role === "primary") await this.#renew();
+      await this.#heartbeat();
+      if (this.#role === "standby" && !this.#transition) await this.#tryAcquire();
+    } catch (error) {
+      this.#log.warn({ event: "cluster-tick-failed", err: String(error) }, "cluster heartbeat failed");
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  async #renew(): Promise<void> {
+    const epoch = this.#epoch;
+    const sent = monoNow();
+    let held: boolean;
+    try {
+      held = await this.#lease.renew(this.nodeId, epoch, this.settings.leaseTtlMs);
+    } catch (error) {
+      this.#log.warn({ event: "lease-renew-failed", err: String(error) }, "could not renew the leader lease");
+      return; // the watchdog fences once the fence timeout passes without a renewal
+    }
+    if (this.#role !== "primary" || this.#epoch !== epoch) return;
+    if (!held) {
+      this.#selfFence("the leader lease was taken over");
+      return;
+    }
+    this.#renewedAt = sent;
+    this.#fence.extend(sent + this.settings.fenceTimeoutMs);
+  }
+
+  async #heartbeat(): Promise<void> {
+    try {
+      this.#readiness = await this.#hooks.readiness(this.#role);
+    } catch (error) {
+      this.#readiness = { configVersion: null, ready: false, note: String(error) };
+    }
+    const promotable = this.#promotable();
+    await this.#lease.heartbeat({
+      nodeId: this.nodeId,
+      apiUrl: this.settings.apiUrl ?? null,
+      configVersion: this.#readiness.configVersion,
+      promotable,
+      role: this.#role,
+      note: promotable ? null : this.#whyNot(),
+    });
+  }
+
+  #promotable(): boolean {
+    return this.settings.promotable && this.#readiness.ready;
+  }
+
+  #whyNot(): string {
+    if (!this.settings.promotable) return "promotable = false in [cluster]";
+    return this.#readiness.note ?? "not ready";
+  }
+
+  async #tryAcquire(): Promise<void> {
+    if (!this.#promotable() || monoNow() < this.#acquireNotBefore) return;
+    const before = await this.#lease.lease();
+    const sent = monoNow();
+    const epoch = await this.#lease.acquire(
+      this.nodeId,
+      this.settings.leaseTtlMs,
+      Math.min(this.settings.heartbeatMs, 2000),
+      this.#reclaimOwn,
+    );
+    this.#reclaimOwn = false;
+    if (epoch === undefined || this.#stopped || this.#transition) {
+      if (epoch !== undefined) await this.#lease.release(this.nodeId, epoch).catch(() => false);
+      return;
+    }
+    this.#epoch = epoch;
+    this.#renewedAt = sent;
+    this.#fence.grant(epoch, sent + this.settings.fenceTimeoutMs);
+    const previous = before.owner && before.owner !== this.nodeId ? before.owner : null;
+    this.#setRole("primary", previous ? `took the lease over from ${previous}` : "took the free lease");
+    try {
+      await this.#hooks.lead(epoch, previous);
+    } catch (error) {
+      this.#log.error(
+        { event: "lead-failed", err: String(error) },
+        "could not bring the graph up; stepping down",
+      );
+      this.#fence.revoke();
+      await this.#hooks.standDown("lead failed").catch(() => undefined);
+      await this.#lease.release(this.nodeId, epoch).catch(() => false);
+      this.#acquireNotBefore = monoNow() + this.settings.leaseTtlMs;
+      this.#setRole("standby", "could not bring the graph up");
+      return;
+    }
+    await this.#heartbeat().catch(() => undefined);
+  }
+
+  #checkFence(): void {
+    if (this.#role !== "primary" || this.#transition) return;
+    const silent = monoNow() - this.#renewedAt;
+    if (silent >= this.settings.fenceTimeoutMs)
+      this.#selfFence(
+        `no lease renewal for ${Math.round(silent)} ms (fence timeout ${this.settings.fenceTimeoutMs} ms)`,
+      );
+  }
+
+  /** Stops acting at once (the fence is revoked first, so nothing more commits), then stands down. */
+  #selfFence(reason: string): void {
+    if (this.#role !== "primary") return;
+    this.#fence.revoke();
+    this.#log.warn(
+      { event: "self-fence", nodeId: this.nodeId, epoch: this.#epoch, reason },
+      "leader fenced itself",
+    );
+    this.#setRole("standby", `fenced: ${reason}`);
+    // Not before the lease it held can have expired (unless another node took it already).
+    this.#acquireNotBefore = monoNow() + this.settings.leaseTtlMs;
+    this.#transition = this.#hooks
+      .standDown(`fenced: ${reason}`)
+      .catch((error: unknown) => {
+        this.#log.error({ event: "stand-down-failed", err: String(error) }, "stopping the graph failed");
+      })
+      .finally(() => {
+        this.#transition = undefined;
+      });
+  }
+
+  /**
+   * Hands the lease over (POST /cluster/stepdown, a clean stop): intake stops and in-flight work
+   * drains while this node still leads, then the lease is released so a standby takes it within about
+   * one heartbeat. Throws when this node is not the leader.
+   */
+  stepdown(reason = "stepdown"): Promise<void> {
+    if (this.#role !== "primary" || this.#transition)
+      return Promise.reject(new Error("this node is not the leader"));
+    const epoch = this.#epoch;
+    const run = (async () => {
+      await this.#hooks.standDown(reason);
+      this.#fence.revoke();
+      await this.#lease.release(this.nodeId, epoch).catch((error: unknown) => {
+        this.#log.warn(
+          { event: "lease-release-failed", err: String(error) },
+          "could not release the lease; it expires",
+        );
+      });
+      this.#acquireNotBefore =
+        monoNow() + Math.max(this.settings.acquireDelayMs, 2 * this.settings.heartbeatMs);
+      this.#setRole("standby", reason);
+    })();
+    this.#transition = run.finally(() => {
+      this.#transition = undefined;
+    });
+    return this.#transition;
+  }
+
+  /** A clean stop: steps down when leading, then stops heartbeating and leaves the member list as it is. */
+  async stop(): Promise<void> {
+    if (this.#role === "primary" && !this.#transition) await this.stepdown("shutdown");
+    else await this.#transition;
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    clearInterval(this.#watchdog);
+    await this.#lease
+      .heartbeat({
+        nodeId: this.nodeId,
+        apiUrl: this.settings.apiUrl ?? null,
+        configVersion: this.#readiness.configVersion,
+        promotable: false,
+        role: "stopped",
+        note: "stopped",
+      })
+      .catch(() => undefined);
+  }
+
+  #setRole(role: ClusterRole, reason: string): void {
+    const previous = this.#role;
+    this.#role = role;
+    const change: RoleChange = {
+      nodeId: this.nodeId,
+      role,
+      previous,
+      epoch: role === "primary" ? this.#epoch : null,
+      reason,
+      at: Date.now(),
+    };
+    this.#log.info({ event: "cluster-role", ...change }, `cluster role: ${role} (${reason})`);
+    for (const l of this.#listeners) l(change);
+  }
+}
+
+function toInfo(m: MemberRow, lease: LeaseRow): ClusterNodeInfo {
+  return {
+    nodeId: m.nodeId,
+    apiUrl: m.apiUrl,
+    lastHeartbeat: m.heartbeatAt,
+    leader: lease.live && lease.owner === m.nodeId,
+    leaseOwner: lease.live ? lease.owner : null,
+    leaseExpiresAt: lease.live ? lease.expiresAt : null,
+    promotable: m.promotable,
+    configVersion: m.configVersion,
+    role: m.role,
+    note: m.note,
+  };
+}
