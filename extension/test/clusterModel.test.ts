@@ -17,6 +17,9 @@ import {
 import { ago, clusterRows, statusBarRole, whereItWent } from "../src/ops/clusterView.js";
 
 const NOW = Date.parse("2026-12-06T15:00:10.000Z");
+/** Config versions are content hashes. */
+const V7 = "7a1f0c3e9b2d4c6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6";
+const V6 = "6b2e1d4f0a3c5e7f9a1b3c5d7e9f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d3e5f";
 
 function node(over: Partial<ClusterNode> & { nodeId: string }): ClusterNode {
   return {
@@ -26,8 +29,9 @@ function node(over: Partial<ClusterNode> & { nodeId: string }): ClusterNode {
     leaseOwner: "node-b",
     leaseExpiresAt: "2026-12-06T15:00:38.000Z",
     promotable: true,
-    configVersion: "v7",
+    configVersion: V7,
     role: "standby",
+    note: null,
     ...over,
   };
 }
@@ -35,7 +39,7 @@ function node(over: Partial<ClusterNode> & { nodeId: string }): ClusterNode {
 const LEADER = { nodeId: "node-b", apiUrl: "http://node-b.internal:8765" };
 
 function status(over: Partial<ClusterStatus>): ClusterStatus {
-  return { nodeId: "node-a", clustered: true, role: "standby", configVersion: "v7", leader: LEADER, ...over };
+  return { nodeId: "node-a", clustered: true, role: "standby", configVersion: V7, leader: LEADER, ...over };
 }
 
 describe("cluster model", () => {
@@ -44,30 +48,31 @@ describe("cluster model", () => {
       node({
         nodeId: "node-c",
         promotable: false,
-        configVersion: "v6",
+        configVersion: V6,
+        note: "config 6b2e1d4f0a3c failed to load: env value in_port is missing",
         lastHeartbeat: "2026-12-06T14:57:00.000Z",
       }),
       node({ nodeId: "node-a" }),
       node({ nodeId: "node-b", leader: true, role: "primary", lastHeartbeat: "2026-12-06T15:00:09.600Z" }),
     ];
 
-    it("lists the leader first, then the standbys by id, marking the node the target reaches", () => {
+    it("lists the leader first, then the others by id, marking the node the target reaches", () => {
       const rows = clusterRows(nodes, "node-a", NOW);
       assert.deepEqual(
         rows.map((r) => [r.id, r.label, r.description, r.icon, r.current]),
         [
-          ["node:node-b", "node-b", "primary · config v7 · heartbeat just now", "star-full", false],
+          ["node:node-b", "node-b", "primary · config 7a1f0c3e9b2d · heartbeat just now", "star-full", false],
           [
             "node:node-a",
             "node-a",
-            "standby · connected · config v7 · heartbeat 2 s ago",
+            "standby · connected · config 7a1f0c3e9b2d · heartbeat 2 s ago",
             "circle-outline",
             true,
           ],
           [
             "node:node-c",
             "node-c",
-            "standby · not promotable · config v6 · heartbeat 3 min ago",
+            "standby · not promotable · config 6b2e1d4f0a3c (not the leader's) · heartbeat 3 min ago",
             "warning",
             false,
           ],
@@ -83,7 +88,7 @@ describe("cluster model", () => {
           "node-b — http://node-b.internal:8765",
           "Primary: holds the leader lease (renewed, expires 2026-12-06T15:00:38.000Z); runs the graph.",
           "Last heartbeat 2026-12-06T15:00:09.600Z",
-          "Config version v7",
+          `Config version ${V7}`,
         ].join("\n"),
       );
       assert.equal(
@@ -92,32 +97,45 @@ describe("cluster model", () => {
           "node-a — http://node-a.internal:8765 (the node this target reaches)",
           "Standby: binds no listener, runs no worker; ready to take over.",
           "Last heartbeat 2026-12-06T15:00:08.000Z",
-          "Config version v7",
+          `Config version ${V7}`,
         ].join("\n"),
       );
       assert.equal(
         stuck?.tooltip.split("\n")[1],
-        "Standby that cannot take over: it could not load the promoted config version.",
+        "Cannot take over: config 6b2e1d4f0a3c failed to load: env value in_port is missing.",
       );
     });
 
-    it("says why a node cannot take over, and that it has no API URL", () => {
-      const [row] = clusterRows(
+    it("shows a stopped node, a dead leader that lost its lease, and a node without an API URL", () => {
+      const rows = clusterRows(
         [
-          node({
-            nodeId: "node-d",
-            apiUrl: null,
-            promotable: false,
-            note: "config v8 failed to load: SyntaxError",
-          }),
+          node({ nodeId: "node-a", role: "stopped", promotable: false, note: "stopped", apiUrl: null }),
+          node({ nodeId: "node-b", role: "primary", leaseOwner: null, leaseExpiresAt: null }),
         ],
-        "node-a",
+        "node-z",
         NOW,
       );
-      assert.deepEqual(row?.tooltip.split("\n").slice(0, 2), [
-        "node-d — no api_url set",
-        "Standby that cannot take over: config v8 failed to load: SyntaxError.",
-      ]);
+      assert.deepEqual(
+        rows.map((r) => [r.description, r.icon, r.tooltip.split("\n").slice(0, 2)]),
+        [
+          [
+            "stopped · config 7a1f0c3e9b2d · heartbeat 2 s ago",
+            "circle-slash",
+            [
+              "node-a — no API URL published",
+              "Stopped: left the cluster cleanly; it takes nothing over until it starts again.",
+            ],
+          ],
+          [
+            "primary (lease lost) · config 7a1f0c3e9b2d · heartbeat 2 s ago",
+            "warning",
+            [
+              "node-b — http://node-b.internal:8765",
+              "Was the primary, but holds no live lease: it died or fenced itself.",
+            ],
+          ],
+        ],
+      );
     });
 
     it("ages heartbeats in seconds, minutes and hours", () => {
@@ -141,6 +159,10 @@ describe("cluster model", () => {
         tooltip:
           "Node **node-a** is a standby; promote and rollback go to the leader **node-b** (http://node-b.internal:8765).",
       });
+      assert.deepEqual(
+        statusBarRole(status({ leader: { nodeId: "node-b", apiUrl: null } })).tooltip,
+        "Node **node-a** is a standby; promote and rollback go to the leader **node-b** (no API URL published).",
+      );
       assert.deepEqual(statusBarRole(status({ leader: null })), {
         text: "standby",
         tooltip:
@@ -161,6 +183,17 @@ describe("cluster model", () => {
       assert.deepEqual(writeTarget(status({})), LEADER);
     });
 
+    it("refuses a write to a standby whose leader publishes no API URL", () => {
+      assert.throws(
+        () => writeTarget(status({ leader: { nodeId: "node-b", apiUrl: null } })),
+        (err: unknown) =>
+          err instanceof EngineError &&
+          err.code === "NO_LEADER_URL" &&
+          err.message ===
+            "Node node-a is a standby and the leader node-b publishes no API URL: set [cluster] api_url on every node.",
+      );
+    });
+
     it("refuses a write while a standby knows no leader (a failover is under way)", () => {
       assert.throws(
         () => writeTarget(status({ leader: null })),
@@ -173,13 +206,13 @@ describe("cluster model", () => {
       );
     });
 
-    it("reads the leader from a 409 NOT_LEADER's details, and nothing from other errors", () => {
-      const refused = (details: unknown) =>
-        new EngineError("NOT_LEADER", "node-a is a standby", 409, details as EngineError["details"]);
-      assert.deepEqual(notLeader(refused({ leader: LEADER })), LEADER);
-      assert.equal(notLeader(refused({ leader: { nodeId: "node-b" } })), undefined);
-      assert.equal(notLeader(refused(undefined)), undefined);
-      assert.equal(notLeader(new EngineError("CONFLICT", "x", 409, { leader: LEADER } as never)), undefined);
+    it("reads the leader from a 409 NOT_LEADER's error.leader, and nothing from other errors", () => {
+      const refused = (leader: unknown) =>
+        new EngineError("NOT_LEADER", "node-a is a standby", 409, undefined, leader);
+      assert.deepEqual(notLeader(refused(LEADER)), LEADER);
+      assert.equal(notLeader(refused({ nodeId: "node-b", apiUrl: null })), undefined, "no URL to follow");
+      assert.equal(notLeader(refused(null)), undefined, "no leader right now");
+      assert.equal(notLeader(new EngineError("CONFLICT", "x", 409, undefined, LEADER)), undefined);
       assert.equal(notLeader(new Error("NOT_LEADER")), undefined);
     });
 

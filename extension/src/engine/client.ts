@@ -65,6 +65,8 @@ export class EngineError extends Error {
     readonly status: number,
     /** The engine's machine-readable detail (e.g. REMOVED_QUEUED's connections). */
     readonly details?: ErrorDetails,
+    /** NOT_LEADER: the `error.leader` the standby named (null while no node leads). */
+    readonly leader?: unknown,
   ) {
     super(message);
     this.name = "EngineError";
@@ -409,14 +411,16 @@ export class EngineClient {
 async function errorFrom(res: Response, method: string, path: string): Promise<EngineError> {
   const fallback = `${method} ${path} failed with HTTP ${res.status}.`;
   try {
-    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
+    const body = (await res.json()) as {
+      error?: { code?: unknown; message?: unknown; details?: unknown; leader?: unknown };
+    };
     const code = typeof body.error?.code === "string" ? body.error.code : `HTTP_${res.status}`;
     const message = typeof body.error?.message === "string" ? body.error.message : fallback;
     const details =
       typeof body.error?.details === "object" && body.error.details !== null
         ? (body.error.details as ErrorDetails)
         : undefined;
-    return new EngineError(code, message, res.status, details);
+    return new EngineError(code, message, res.status, details, body.error?.leader);
   } catch {
     return new EngineError(`HTTP_${res.status}`, fallback, res.status);
   }

@@ -1,15 +1,21 @@
 /**
- * An engine target that is a cluster (N engines on one PostgreSQL, one leader): the wire shapes of
- * `GET /cluster/status` and `GET /cluster/nodes`, and how a write finds the leader. Writes (stage,
- * promote, rollback, stepdown) always go to the leader: the target's `/cluster/status` names it when the
- * target is a standby, and a standby that is asked anyway answers 409 `NOT_LEADER` with the leader in
- * the error's details — either way the same token (sessions live in the shared database) and the same
- * re-authentication prompt are used on the leader's API URL. Pure apart from the client's `fetch`.
+ * An engine target that is a cluster (N engines on one PostgreSQL, one leader): how a write finds the
+ * leader. Writes (stage, promote, rollback, replay, stepdown…) always go to the leader: the target's
+ * `GET /cluster/status` names it when the target is a standby, and a standby asked anyway answers
+ * 409 `NOT_LEADER` with `error.leader` — either way the same token (sessions live in the shared
+ * database) and the same re-authentication prompt are used on the leader's API URL. Pure apart from
+ * the client's `fetch`.
  */
 import { type EngineClient, EngineError } from "./client.js";
-import type { ClusterLeader, ClusterStatus } from "./clusterTypes.js";
+import type { ClusterStatus } from "./clusterTypes.js";
 
 export type { ClusterLeader, ClusterNode, ClusterNodes, ClusterRole, ClusterStatus } from "./clusterTypes.js";
+
+/** A leader that publishes an API URL: one a write can be sent to. */
+export interface ReachableLeader {
+  nodeId: string;
+  apiUrl: string;
+}
 
 /** The single-node answer an engine from before clustering gives (it has no /cluster routes: 404). */
 export function singleNode(nodeId = "this engine"): ClusterStatus {
@@ -21,17 +27,21 @@ export function sameUrl(a: string, b: string): boolean {
   return a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
 }
 
-/** The leader a 409 NOT_LEADER names (details.leader), or undefined for any other error. */
-export function notLeader(err: unknown): ClusterLeader | undefined {
+/**
+ * The leader a 409 NOT_LEADER names (`error.leader`) when it can be followed; undefined for any other
+ * error, and while no node leads or the leader publishes no URL (the error's message says so).
+ */
+export function notLeader(err: unknown): ReachableLeader | undefined {
   if (!(err instanceof EngineError) || err.code !== "NOT_LEADER") return undefined;
-  const leader = (err.details as { leader?: unknown } | undefined)?.leader;
-  return isLeader(leader) ? leader : undefined;
+  return reachable(err.leader);
 }
 
-function isLeader(value: unknown): value is ClusterLeader {
-  if (typeof value !== "object" || value === null) return false;
+function reachable(value: unknown): ReachableLeader | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
   const { nodeId, apiUrl } = value as Record<string, unknown>;
-  return typeof nodeId === "string" && typeof apiUrl === "string" && apiUrl !== "";
+  return typeof nodeId === "string" && typeof apiUrl === "string" && apiUrl !== ""
+    ? { nodeId, apiUrl }
+    : undefined;
 }
 
 /**
@@ -39,9 +49,16 @@ function isLeader(value: unknown): value is ClusterLeader {
  * itself (a primary, a single node), the leader otherwise. A standby with no leader (a failover is
  * under way) is an error: there is nobody to write to for the moment.
  */
-export function writeTarget(status: ClusterStatus): ClusterLeader | undefined {
+export function writeTarget(status: ClusterStatus): ReachableLeader | undefined {
   if (status.role !== "standby") return undefined;
-  if (status.leader) return status.leader;
+  const leader = reachable(status.leader);
+  if (leader) return leader;
+  if (status.leader)
+    throw new EngineError(
+      "NO_LEADER_URL",
+      `Node ${status.nodeId} is a standby and the leader ${status.leader.nodeId} publishes no API URL: set [cluster] api_url on every node.`,
+      409,
+    );
   throw new EngineError(
     "NO_LEADER",
     `Node ${status.nodeId} is a standby and no node holds the leader lease right now (a failover is under way): try again in a few seconds.`,
@@ -53,7 +70,7 @@ export function writeTarget(status: ClusterStatus): ClusterLeader | undefined {
  * A client for the leader's URL with the same token and re-authentication prompt. The token is only
  * sent over the scheme the target uses: an https target never follows a leader advertised over http.
  */
-export function clientAt(client: EngineClient, leader: ClusterLeader): EngineClient {
+export function clientAt(client: EngineClient, leader: ReachableLeader): EngineClient {
   const from = new URL(client.baseUrl);
   let to: URL;
   try {
@@ -80,6 +97,19 @@ export async function clusterStatusOf(client: EngineClient): Promise<ClusterStat
   }
 }
 
+/**
+ * The status for routing a write: a role that may not read it (403) is routed by the NOT_LEADER
+ * answer alone, so the write is first sent to the target itself.
+ */
+async function routingStatus(client: EngineClient): Promise<ClusterStatus> {
+  try {
+    return await clusterStatusOf(client);
+  } catch (err) {
+    if (err instanceof EngineError && err.status === 403 && !err.needsSignIn) return singleNode();
+    throw err;
+  }
+}
+
 /** The node a write went to. */
 export interface WriteNode {
   /** The node id as the cluster names it. */
@@ -87,7 +117,7 @@ export interface WriteNode {
   /** False for a single node (nothing to tell the user). */
   clustered: boolean;
   /** Set when it is not the target's own node: the target is a standby and this is the leader. */
-  followed?: ClusterLeader;
+  followed?: ReachableLeader;
 }
 
 /** How many times a write follows NOT_LEADER (the leader can change once more during the first hop). */
@@ -95,7 +125,7 @@ const MAX_HOPS = 2;
 
 /** Resolves the leader of the client's cluster: the client itself when its node takes writes, a client at the leader otherwise. */
 export async function leaderOf(client: EngineClient): Promise<{ client: EngineClient; node: WriteNode }> {
-  const status = await clusterStatusOf(client);
+  const status = await routingStatus(client);
   const leader = writeTarget(status);
   if (!leader || sameUrl(leader.apiUrl, client.baseUrl))
     return { client, node: { nodeId: status.nodeId, clustered: status.clustered } };

@@ -6,7 +6,8 @@
 /** The node that holds the leader lease, as the engine advertises it. */
 export interface ClusterLeader {
   nodeId: string;
-  apiUrl: string;
+  /** Null when the leader publishes none (no `[cluster] api_url` and no listen address to give). */
+  apiUrl: string | null;
 }
 
 export type ClusterRole = "primary" | "standby" | "single-node";
@@ -23,7 +24,7 @@ export interface ClusterStatus {
 /** One member of `GET /cluster/nodes`. */
 export interface ClusterNode {
   nodeId: string;
-  /** Null when the node has no `[cluster] api_url` (it cannot be followed to). */
+  /** Null when the node publishes no API URL (it cannot be followed to). */
   apiUrl: string | null;
   /** ISO time of the node's last membership heartbeat (the database's clock). */
   lastHeartbeat: string;
@@ -33,7 +34,8 @@ export interface ClusterNode {
   /** False when the node cannot load the promoted config version (it may not take over). */
   promotable: boolean;
   configVersion: string | null;
-  role: ClusterRole;
+  /** primary | standby | stopped (a member that left cleanly). */
+  role: string;
   /** Why the node is not promotable (e.g. the promoted version failed to load), when it says. */
   note?: string | null;
 }

@@ -14,6 +14,7 @@ export {
   clusterStatusOf,
   leaderOf,
   notLeader,
+  type ReachableLeader,
   sameUrl,
   singleNode,
   type WriteNode,

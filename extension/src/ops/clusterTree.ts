@@ -51,9 +51,11 @@ export class ClusterTree implements vscode.TreeDataProvider<ClusterRow>, vscode.
       row.icon,
       row.icon === "warning"
         ? new vscode.ThemeColor("editorWarning.foreground")
-        : row.current
-          ? new vscode.ThemeColor("charts.green")
-          : undefined,
+        : row.icon === "circle-slash"
+          ? new vscode.ThemeColor("disabledForeground")
+          : row.current
+            ? new vscode.ThemeColor("charts.green")
+            : undefined,
     );
     return item;
   }

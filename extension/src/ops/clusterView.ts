@@ -10,8 +10,11 @@ export interface ClusterRow {
   label: string;
   description: string;
   tooltip: string;
-  /** A codicon: `star-full` the leader, `circle-outline` a standby, `warning` a node that cannot take over. */
-  icon: "star-full" | "circle-outline" | "warning";
+  /**
+   * A codicon: `star-full` the leader, `circle-outline` a standby ready to take over, `warning` one that
+   * cannot (not promotable) or a leader that lost its lease, `circle-slash` a node that stopped.
+   */
+  icon: "star-full" | "circle-outline" | "warning" | "circle-slash";
   /** The node the configured target's URL reaches (the one the operator talks to). */
   current: boolean;
 }
@@ -26,28 +29,48 @@ export function ago(iso: string, now: number): string {
   return `${Math.floor(s / 3600)} h ago`;
 }
 
-function roleWords(n: ClusterNode): string {
-  if (n.leader || n.role === "primary") return "primary";
-  return n.role === "standby" ? "standby" : "single node";
+/** A config version is its content hash: the first 12 characters tell versions apart. */
+export function shortVersion(hash: string): string {
+  return hash.length > 12 ? hash.slice(0, 12) : hash;
 }
 
-function nodeRow(n: ClusterNode, talkingTo: string, now: number): ClusterRow {
+/**
+ * The node's role: the lease decides who is primary (`leader`); a member that last said "primary"
+ * without holding a live lease is a leader that died (its heartbeat tells since when).
+ */
+function roleWords(n: ClusterNode): string {
+  if (n.leader) return "primary";
+  if (n.role === "primary") return "primary (lease lost)";
+  return n.role === "single-node" ? "single node" : n.role;
+}
+
+function whatItDoes(n: ClusterNode): string {
+  if (n.leader)
+    return `Primary: holds the leader lease${n.leaseExpiresAt ? ` (renewed, expires ${n.leaseExpiresAt})` : ""}; runs the graph.`;
+  if (n.role === "stopped")
+    return "Stopped: left the cluster cleanly; it takes nothing over until it starts again.";
+  if (!n.promotable) return `Cannot take over: ${n.note ?? "it could not load the promoted config version"}.`;
+  if (n.role === "primary") return "Was the primary, but holds no live lease: it died or fenced itself.";
+  return "Standby: binds no listener, runs no worker; ready to take over.";
+}
+
+function nodeRow(n: ClusterNode, talkingTo: string, leaderVersion: string | null, now: number): ClusterRow {
   const current = n.nodeId === talkingTo;
-  const leader = n.leader || n.role === "primary";
+  const stopped = n.role === "stopped";
+  const differs =
+    !n.leader && leaderVersion !== null && n.configVersion !== null && n.configVersion !== leaderVersion;
   const description = [
     roleWords(n),
     ...(current ? ["connected"] : []),
-    ...(n.promotable || leader ? [] : ["not promotable"]),
-    ...(n.configVersion ? [`config ${n.configVersion}`] : []),
+    ...(n.promotable || n.leader || stopped ? [] : ["not promotable"]),
+    ...(n.configVersion
+      ? [`config ${shortVersion(n.configVersion)}${differs ? " (not the leader's)" : ""}`]
+      : []),
     `heartbeat ${ago(n.lastHeartbeat, now)}`,
   ].join(" · ");
   const tooltip = [
-    `${n.nodeId} — ${n.apiUrl ?? "no api_url set"}${current ? " (the node this target reaches)" : ""}`,
-    leader
-      ? `Primary: holds the leader lease${n.leaseExpiresAt ? ` (renewed, expires ${n.leaseExpiresAt})` : ""}; runs the graph.`
-      : n.promotable
-        ? "Standby: binds no listener, runs no worker; ready to take over."
-        : `Standby that cannot take over: ${n.note ?? "it could not load the promoted config version"}.`,
+    `${n.nodeId} — ${n.apiUrl ?? "no API URL published"}${current ? " (the node this target reaches)" : ""}`,
+    whatItDoes(n),
     `Last heartbeat ${n.lastHeartbeat}`,
     `Config version ${n.configVersion ?? "none"}`,
   ].join("\n");
@@ -56,17 +79,23 @@ function nodeRow(n: ClusterNode, talkingTo: string, now: number): ClusterRow {
     label: n.nodeId,
     description,
     tooltip,
-    icon: leader ? "star-full" : n.promotable ? "circle-outline" : "warning",
+    icon: n.leader
+      ? "star-full"
+      : stopped
+        ? "circle-slash"
+        : n.promotable && n.role !== "primary"
+          ? "circle-outline"
+          : "warning",
     current,
   };
 }
 
 /** The nodes of a target, the leader first, then by node id; `talkingTo` is the target's own node id. */
 export function clusterRows(nodes: readonly ClusterNode[], talkingTo: string, now: number): ClusterRow[] {
-  const rank = (n: ClusterNode) => (n.leader || n.role === "primary" ? 0 : 1);
+  const leaderVersion = nodes.find((n) => n.leader)?.configVersion ?? null;
   return [...nodes]
-    .sort((a, b) => rank(a) - rank(b) || a.nodeId.localeCompare(b.nodeId))
-    .map((n) => nodeRow(n, talkingTo, now));
+    .sort((a, b) => Number(b.leader) - Number(a.leader) || a.nodeId.localeCompare(b.nodeId))
+    .map((n) => nodeRow(n, talkingTo, leaderVersion, now));
 }
 
 /**
@@ -83,7 +112,7 @@ export function statusBarRole(status: ClusterStatus | undefined): { text: string
   return {
     text: "standby",
     tooltip: status.leader
-      ? `Node **${status.nodeId}** is a standby; promote and rollback go to the leader **${status.leader.nodeId}** (${status.leader.apiUrl}).`
+      ? `Node **${status.nodeId}** is a standby; promote and rollback go to the leader **${status.leader.nodeId}** (${status.leader.apiUrl ?? "no API URL published"}).`
       : `Node **${status.nodeId}** is a standby and no node holds the leader lease right now (a failover is under way).`,
   };
 }
