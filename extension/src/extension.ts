@@ -59,6 +59,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const users = new UsersTree(session, watch);
   const alerts = new AlertsTree(session, watch);
   const cluster = new ClusterTree(session, watch);
+  const statusBar = new EngineStatusBar(session, activeVersion);
   const configExplorer = new ConfigExplorer(services);
   const connectionsView = vscode.window.createTreeView("messagefoundry.connections", {
     treeDataProvider: connections,
@@ -109,7 +110,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("messagefoundry.config.refresh", () => configExplorer.refresh()),
     vscode.commands.registerCommand(ConfigExplorer.revealCommand, openLocation),
     activeVersion,
-    new EngineStatusBar(session, activeVersion),
+    statusBar,
+    // A failover or stepdown seen on the live feed: show the new roles at once.
+    connections.onDidChangeRole(() => {
+      cluster.refresh();
+      void statusBar.refresh();
+      watch.probeNow();
+    }),
     local,
     ...registerLocalEngineCommands(local, () => pickConfigDir(client)),
     registerSendCommand({ local, state: context.workspaceState, output }),
