@@ -15,12 +15,14 @@ export {
   FileBundles,
   verifyBundleRecord,
 } from "./bundle-store.js";
+export { ClusterNode, type ClusterRole, type RoleChange } from "./cluster.js";
 export { ConfigVersionError, ConfigVersions, type StagedConfig } from "./config-versions.js";
 export { Engine, type EngineOptions, EngineStartError } from "./engine.js";
 export { openRuntimeStore, type RuntimeStore, type RuntimeStoreOptions } from "./runtime-store.js";
 export { engineServices } from "./services.js";
 export {
   type ApiSettings,
+  type ClusterSettings,
   type EngineSettings,
   loadEngineSettings,
   parseEngineSettings,

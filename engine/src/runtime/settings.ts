@@ -370,9 +370,14 @@ function clusterSettings(
   const fence = seconds("leader_fence_timeout_seconds", CLUSTER_DEFAULTS.fence);
   const ttl = seconds("leader_lease_ttl_seconds", CLUSTER_DEFAULTS.ttl);
   if (!(heartbeat < fence && fence < ttl)) {
-    const key = heartbeat >= fence ? "leader_fence_timeout_seconds" : "leader_lease_ttl_seconds";
+    // The line of a value given that breaks the order (else [cluster]'s enabled line).
+    const keys =
+      heartbeat >= fence
+        ? ["leader_fence_timeout_seconds", "heartbeat_seconds"]
+        : ["leader_lease_ttl_seconds", "leader_fence_timeout_seconds"];
+    const key = keys.find((k) => c[k] !== undefined) ?? "enabled";
     problem(
-      `cluster.${c[key] === undefined ? "enabled" : key}`,
+      `cluster.${key}`,
       `heartbeat_seconds (${heartbeat}) < leader_fence_timeout_seconds (${fence}) < leader_lease_ttl_seconds (${ttl}) does not hold`,
       "a leader must fence itself before its lease can expire: e.g. 10, 20, 30",
     );

@@ -7,67 +7,14 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { request } from "node:http";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { postgresUrl } from "@messagefoundry/test-services";
 import { generateStoreKey } from "../../src/store/index.js";
 import { tempSchema } from "../auth/helpers.js";
 import { adt, freePort, MllpSender, mllpSink, tempDir, until, writeFiles } from "../runtime/helpers.js";
+import { http, NODE_ARGS, ROOT, settingsToml } from "../support/serve-process.js";
 import { cli } from "./harness.js";
 
-const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const NODE_ARGS = ["--conditions=source", "--import", "tsx", MAIN];
 const PASSWORD = "correct horse battery staple";
-
-/** engine.toml for the tests' PostgreSQL; its password (if any) goes to the engine through MEFOR_STORE_PASSWORD. */
-function settingsToml(schema: string, apiPort: number): { toml: string; env: Record<string, string> } {
-  const url = new URL(postgresUrl());
-  const toml = `[store]
-backend = "postgres"
-host = "${url.hostname}"
-port = ${url.port || 5432}
-database = "${decodeURIComponent(url.pathname.slice(1)) || "postgres"}"
-user = "${decodeURIComponent(url.username) || "postgres"}"
-schema = "${schema}"
-pool_size = 4
-
-[api]
-host = "127.0.0.1"
-port = ${apiPort}
-`;
-  return { toml, env: url.password ? { MEFOR_STORE_PASSWORD: decodeURIComponent(url.password) } : {} };
-}
-
-function http(
-  port: number,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        method,
-        path,
-        headers: { host: `127.0.0.1:${port}`, ...(data ? { "content-type": "application/json" } : {}) },
-      },
-      (res) => {
-        let text = "";
-        res.on("data", (c: Buffer) => {
-          text += c.toString();
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
-      },
-    );
-    req.on("error", reject);
-    req.end(data);
-  });
-}
 
 describe("cli: the engine on PostgreSQL (serve, user, audit, key with --settings)", () => {
   let t: ReturnType<typeof tempDir>;

@@ -58,9 +58,9 @@ export class MllpSender {
     socket.on("error", fail);
   }
 
-  static connect(port: number): Promise<MllpSender> {
+  static connect(port: number, host = "127.0.0.1"): Promise<MllpSender> {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ host: "127.0.0.1", port }, () => resolve(new MllpSender(s)));
+      const s = net.connect({ host, port }, () => resolve(new MllpSender(s)));
       s.once("error", reject);
     });
   }

@@ -112,11 +112,11 @@ allowed_origins = ["https://dash.example.test"]
     refused('[api]\nport = 8765\nbind = "x"\n', /engine\.toml:3: unknown key "bind" in \[api\]/);
   });
 
-  it("an unknown section is an error (e.g. [cluster] before the engine knows it)", () => {
+  it("an unknown section is an error (e.g. [replication], which the engine does not know)", () => {
     refused(
-      "[cluster]\nnode = 1\n",
-      /engine\.toml:1: unknown section \[cluster\]/,
-      /\[store\], \[store\.ssl\], \[api\], \[auth\.ldap\], \[auth\.ldap\.roles\] and \[audit\]/,
+      "[replication]\nnode = 1\n",
+      /engine\.toml:1: unknown section \[replication\]/,
+      /\[store\], \[store\.ssl\], \[api\], \[auth\.ldap\], \[auth\.ldap\.roles\], \[audit\] and \[cluster\]/,
     );
   });
 
@@ -147,5 +147,60 @@ allowed_origins = ["https://dash.example.test"]
       /engine\.toml:4: host is for backend = "postgres"/,
     );
     refused('[store]\nbackend = "postgres"\nport = \n', /engine\.toml:3: /, /fix the TOML syntax/);
+  });
+});
+
+describe("runtime: engine.toml [cluster]", () => {
+  const PG = '[store]\nbackend = "postgres"\nhost = "db.example.test"\n';
+
+  it("reads the cluster settings with their defaults (10 s < 20 s < 30 s) and the node's API URL", () => {
+    const s = parseEngineSettings(
+      `${PG}\n[cluster]\nenabled = true\nnode_id = "engine-a"\napi_url = "https://engine-a.example.test:8765/"\n`,
+      FILE,
+      {},
+    );
+    assert.deepEqual(s.cluster, {
+      nodeId: "engine-a",
+      apiUrl: "https://engine-a.example.test:8765",
+      heartbeatMs: 10_000,
+      fenceTimeoutMs: 20_000,
+      leaseTtlMs: 30_000,
+      promotable: true,
+      acquireDelayMs: 0,
+    });
+    const short = parseEngineSettings(
+      `${PG}\n[cluster]\nenabled = true\nnode_id = "b"\nheartbeat_seconds = 1\nleader_fence_timeout_seconds = 2\nleader_lease_ttl_seconds = 3\npromotable = false\nacquire_delay_seconds = 0.5\n`,
+      FILE,
+      {},
+    );
+    assert.equal(short.cluster?.heartbeatMs, 1000);
+    assert.equal(short.cluster?.leaseTtlMs, 3000);
+    assert.equal(short.cluster?.promotable, false);
+    assert.equal(short.cluster?.acquireDelayMs, 500);
+    // enabled = false (or no [cluster]): a single node.
+    assert.equal(parseEngineSettings(`${PG}\n[cluster]\nenabled = false\n`, FILE, {}).cluster, undefined);
+  });
+
+  it("refuses heartbeat >= fence or fence >= ttl, SQLite, and unknown keys, naming the line and the fix", () => {
+    refused(
+      `${PG}\n[cluster]\nenabled = true\nheartbeat_seconds = 10\nleader_fence_timeout_seconds = 30\nleader_lease_ttl_seconds = 30\n`,
+      /engine\.toml:9: heartbeat_seconds \(10\) < leader_fence_timeout_seconds \(30\) < leader_lease_ttl_seconds \(30\) does not hold/,
+      /fence itself before its lease can expire/,
+    );
+    refused(
+      `${PG}\n[cluster]\nenabled = true\nheartbeat_seconds = 20\n`,
+      /engine\.toml:7: heartbeat_seconds \(20\) < leader_fence_timeout_seconds \(20\)/,
+    );
+    refused(
+      '[store]\nbackend = "sqlite"\npath = "e.db"\n\n[cluster]\nenabled = true\n',
+      /engine\.toml:6: a cluster needs a shared server database; backend = "sqlite" cannot cluster/,
+      /backend = "postgres"/,
+    );
+    refused("[cluster]\nenabled = true\n", /engine\.toml:2: a cluster needs \[store\]/);
+    refused(
+      `${PG}\n[cluster]\nenabled = true\nlease_seconds = 3\n`,
+      /engine\.toml:7: unknown key "lease_seconds" in \[cluster\]/,
+    );
+    refused(`${PG}\n[cluster]\nenabled = true\nnode_id = "a b"\n`, /node_id "a b" is not a plain name/);
   });
 });

@@ -1,0 +1,174 @@
+/**
+ * Clustering on the machine's real PostgreSQL: the leader lease (acquire, renew, expiry and release
+ * on the database's clock) and the fencing token every queue write checks — a superseded leader's
+ * intake, claim and completion transactions commit nothing; a leader past its fence time writes
+ * nothing without asking the database; a paused leader's open transaction cannot block a successor.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import {
+  aesGcmCodec,
+  FencedError,
+  LeaderFence,
+  makeStoreKey,
+  monoNow,
+  nodeApplicationName,
+  openPgStore,
+  PgLease,
+  type PgStore,
+} from "../../src/store/index.js";
+import { type TestSchema, testSchema } from "../support/pg-schema.js";
+import { hl7 } from "../support/pilot-traffic.js";
+
+const TTL = 60_000;
+const claim = { limit: 10, leaseMs: 60_000 };
+
+describe("pg: the cluster lease and the fencing token", () => {
+  let schema: TestSchema;
+  let leaseA: PgLease;
+  let leaseB: PgLease;
+  const stores: PgStore[] = [];
+  const codec = aesGcmCodec(makeStoreKey(randomBytes(32)));
+  const conn = () => ({ connectionString: schema.url, schema: schema.name });
+  const open = async (fence?: LeaderFence, node?: string) => {
+    const s = await openPgStore({
+      ...conn(),
+      codec,
+      ...(fence ? { fence } : {}),
+      ...(node ? { applicationName: nodeApplicationName("messagefoundry", node) } : {}),
+    });
+    stores.push(s);
+    return s;
+  };
+  /** The lease expires now, on the database's clock (as if its TTL had run out). */
+  const expire = () =>
+    schema.client.query("UPDATE cluster_lease SET expires_at = now() - interval '1 second'");
+  const count = async (sql: string) => Number((await schema.client.query(sql)).rows[0]?.n);
+
+  beforeEach(async () => {
+    schema = await testSchema("mf_cluster");
+    await open(); // migrates
+    leaseA = new PgLease(conn(), 5000);
+    leaseB = new PgLease(conn(), 5000);
+  });
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close().catch(() => undefined);
+    await leaseA.close();
+    await leaseB.close();
+    await schema.drop();
+  });
+
+  it("one owner at a time: acquire, renew, release and expiry follow the database's clock", async () => {
+    assert.equal(await leaseA.acquire("a", TTL, 1000), 1);
+    assert.equal(await leaseB.acquire("b", TTL, 1000), undefined, "a live lease is not taken");
+    assert.equal(await leaseA.renew("a", 1, TTL), true);
+    let row = await leaseB.lease();
+    assert.equal(row.owner, "a");
+    assert.equal(row.live, true);
+    // The database's clock decides: an expiry an hour ahead holds whatever the node's clock says.
+    await schema.client.query("UPDATE cluster_lease SET expires_at = now() + interval '1 hour'");
+    assert.equal(await leaseB.acquire("b", TTL, 1000), undefined);
+    await expire();
+    assert.equal((await leaseB.lease()).live, false);
+    assert.equal(await leaseB.acquire("b", TTL, 1000), 2, "an expired lease is taken with a new epoch");
+    assert.equal(await leaseA.renew("a", 1, TTL), false, "the superseded leader cannot renew");
+    assert.equal(await leaseA.release("a", 1), false, "nor release the successor's lease");
+    assert.equal(await leaseB.release("b", 2), true);
+    row = await leaseA.lease();
+    assert.equal(row.owner, null);
+    assert.equal(await leaseA.acquire("a", TTL, 1000), 3, "a released lease is free at once");
+    // A restarted node may reclaim the lease its earlier run still holds (only when it asks to).
+    assert.equal(await leaseA.acquire("a", TTL, 1000), undefined);
+    assert.equal(await leaseA.acquire("a", TTL, 1000, true), 4);
+  });
+
+  it("a superseded leader's intake, claim and completion commit nothing", async () => {
+    const fenceA = new LeaderFence("a");
+    const a = await open(fenceA, "a");
+    const epoch = (await leaseA.acquire("a", TTL, 1000)) ?? 0;
+    fenceA.grant(epoch, monoNow() + 60_000);
+    await a.enqueueIngress({ inbound: "IB", raw: hl7("F1", "X"), controlId: "F1" });
+    await a.enqueueIngress({ inbound: "IB", raw: hl7("F2", "X"), controlId: "F2" });
+    const [held] = await a.claimIngress("IB", { ...claim, owner: "a:router", limit: 1 });
+    assert.ok(held);
+
+    // Node b takes the lease over (a was paused past its lease); a does not know yet.
+    await expire();
+    const fenceB = new LeaderFence("b");
+    const b = await open(fenceB, "b");
+    const epochB = (await leaseB.acquire("b", TTL, 1000)) ?? 0;
+    fenceB.grant(epochB, monoNow() + 60_000);
+    assert.equal(epochB, epoch + 1);
+
+    const messages = () => count("SELECT count(*) AS n FROM messages");
+    await assert.rejects(
+      a.enqueueIngress({ inbound: "IB", raw: hl7("F3", "X"), controlId: "F3" }),
+      FencedError,
+    );
+    assert.equal(await messages(), 2, "the stale leader's arrival was rolled back (and so never ACKed)");
+    await assert.rejects(a.claimIngress("IB", { ...claim, owner: "a:router" }), FencedError);
+    await assert.rejects(a.completeRouting("a:router", [{ rowId: held.rowId, handlers: [] }]), FencedError);
+    assert.equal(
+      await count(`SELECT count(*) AS n FROM stage_rows WHERE state = 'claimed' AND claimed_by = 'a:router'`),
+      1,
+      "the claim a made before is still open: its completion did not commit",
+    );
+    assert.equal(await count("SELECT count(*) AS n FROM messages WHERE disposition <> 'RECEIVED'"), 0);
+
+    // The new leader recovers the stranded claim at once and finishes the work.
+    assert.equal(await b.recoverLeases({ all: true }), 1);
+    const rows = await b.claimIngress("IB", { ...claim, owner: "b:router" });
+    assert.deepEqual(
+      rows.map((r) => r.controlId),
+      ["F1", "F2"],
+      "per-lane order is kept",
+    );
+    assert.equal(
+      await b.completeRouting(
+        "b:router",
+        rows.map((r) => ({ rowId: r.rowId, handlers: [] })),
+      ),
+      2,
+    );
+    await b.enqueueIngress({ inbound: "IB", raw: hl7("F4", "X"), controlId: "F4" });
+    assert.equal(await messages(), 3);
+  });
+
+  it("a leader past its fence time (or revoked) writes nothing, without asking the database", async () => {
+    const fence = new LeaderFence("a");
+    const a = await open(fence, "a");
+    await assert.rejects(a.enqueueIngress({ inbound: "IB", raw: hl7("S1", "X") }), FencedError, "a standby");
+    const epoch = (await leaseA.acquire("a", TTL, 1000)) ?? 0;
+    fence.grant(epoch, monoNow() + 60_000);
+    await a.enqueueIngress({ inbound: "IB", raw: hl7("S2", "X") });
+    fence.grant(epoch, monoNow() - 1); // the fence timeout passed (a paused process wakes up)
+    await assert.rejects(a.enqueueIngress({ inbound: "IB", raw: hl7("S3", "X") }), FencedError);
+    await assert.rejects(a.claimIngress("IB", { ...claim, owner: "a:router" }), FencedError);
+    fence.grant(epoch, monoNow() + 60_000);
+    fence.revoke();
+    await assert.rejects(a.enqueueIngress({ inbound: "IB", raw: hl7("S4", "X") }), FencedError);
+    assert.equal(await count("SELECT count(*) AS n FROM messages"), 1);
+  });
+
+  it("taking the lease over waits for the old leader's transaction, and ends it when that leader is paused", async () => {
+    assert.equal(await leaseA.acquire("a", TTL, 1000), 1);
+    // A's connection, paused inside a transaction that passed its fence check (holds the row shared).
+    const paused = new pg.Client({
+      connectionString: schema.url,
+      options: `-c search_path=${schema.name}`,
+      application_name: nodeApplicationName("messagefoundry", "a"),
+    });
+    paused.on("error", () => undefined);
+    await paused.connect();
+    await paused.query("BEGIN");
+    await paused.query(
+      "SELECT 1 FROM cluster_lease WHERE id = 1 AND owner = 'a' AND epoch = 1 FOR KEY SHARE",
+    );
+    await expire();
+    // B waits (lock_timeout), ends a's connections, and takes the lease; a's transaction is gone.
+    assert.equal(await leaseB.acquire("b", TTL, 300), 2);
+    await assert.rejects(paused.query("COMMIT"));
+    await paused.end().catch(() => undefined);
+  });
+});
