@@ -151,8 +151,14 @@ export async function atLeader<T>(
     try {
       return { result: await work(current.client), ...current };
     } catch (err) {
+      if (!(err instanceof EngineError) || err.code !== "NOT_LEADER") throw err;
       const leader = notLeader(err);
-      if (!leader || hop >= MAX_HOPS || tried.some((u) => sameUrl(u, leader.apiUrl))) throw err;
+      if (!leader || hop >= MAX_HOPS || tried.some((u) => sameUrl(u, leader.apiUrl)))
+        throw new EngineError(
+          "NO_LEADER",
+          `No node of the cluster takes writes right now (the leadership is changing: ${err.message}); try again in a few seconds.`,
+          409,
+        );
       current = sameUrl(leader.apiUrl, client.baseUrl)
         ? { client, node: { nodeId: leader.nodeId, clustered: true } }
         : {

@@ -92,7 +92,9 @@ export async function runPromote(deps: PromoteDeps): Promise<PromoteState> {
     const activeFiles = before
       ? await client.versionFiles(before.versionId).catch(() => undefined)
       : undefined;
-    const staged = await client.stage(files);
+    // The leadership may move between the status read and the stage: a NOT_LEADER is followed.
+    const stagedAt = await atLeader(client, (leader) => leader.stage(files));
+    const staged = stagedAt.result;
     if (activeFiles) deps.onFiles?.(activeFiles, files);
     const summary = toSummary(staged, before);
     if (activeFiles) summary.files = fileChanges(activeFiles, files);
@@ -105,8 +107,8 @@ export async function runPromote(deps: PromoteDeps): Promise<PromoteState> {
     step({ type: "confirm", stagedVersion: decision.stagedVersion });
     step({ type: "promoting" });
     // The leadership may have moved while the user reviewed: the same files are staged on the new leader.
-    const sent = await atLeader(client, async (leader) => {
-      const stageId = sameUrl(leader.baseUrl, client.baseUrl)
+    const sent = await atLeader(stagedAt.client, async (leader) => {
+      const stageId = sameUrl(leader.baseUrl, stagedAt.client.baseUrl)
         ? staged.stageId
         : (await leader.stage(files)).stageId;
       return withRemovedQueuedRetry(
