@@ -6,7 +6,8 @@
  * Order: while it has room the inbox takes every new row. Once full, or after rows were given back
  * to the store, it is "behind": the store inserts new rows pending and the worker claims them from
  * the store, oldest first, until a claim that excluded nothing finds fewer rows than it asked for.
- * Only then does it take handoffs again, so no newer row overtakes an older pending one.
+ * Only then does it take handoffs again, so no newer row overtakes an older pending one. A new inbox
+ * starts behind, for the same reason.
  */
 import type { ClaimedRow, HandoffTarget } from "../store/index.js";
 
@@ -23,7 +24,11 @@ export interface InboxBatch {
 
 export class HandoffInbox {
   #queue: Queued[] = [];
-  #behind = false;
+  /**
+   * A new inbox starts behind: rows left pending by an earlier run (a crash, or a cluster node that
+   * just took over) are claimed from the store before any newer row is taken from a handoff.
+   */
+  #behind = true;
   readonly target: HandoffTarget;
 
   constructor(

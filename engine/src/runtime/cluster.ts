@@ -70,8 +70,10 @@ export class ClusterNode {
   /** A stepdown, stop or self-fence in progress: no acquisition, no second transition. */
   #transition: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #renewTimer: NodeJS.Timeout | undefined;
   #watchdog: NodeJS.Timeout | undefined;
   #ticking = false;
+  #renewing = false;
   #stopped = false;
 
   constructor(
@@ -115,6 +117,9 @@ export class ClusterNode {
   start(): Promise<void> {
     const hb = this.settings.heartbeatMs;
     this.#timer = setInterval(() => void this.#tick(), hb);
+    // Renewals on their own timer: a slow heartbeat (loading a promoted version) or bringing the graph
+    // up never delays one.
+    this.#renewTimer = setInterval(() => void this.#renew(), hb);
     // The fence is checked more often than the renewals happen, so fencing is never a heartbeat late.
     this.#watchdog = setInterval(() => this.#checkFence(), Math.max(50, Math.min(250, hb / 4)));
     return this.#tick();
@@ -139,7 +144,6 @@ export class ClusterNode {
     if (this.#ticking || this.#stopped) return;
     this.#ticking = true;
     try {
-      if (this.#role === "primary") await this.#renew();
       await this.#heartbeat();
       if (this.#role === "standby" && !this.#transition) await this.#tryAcquire();
     } catch (error) {
@@ -150,6 +154,8 @@ export class ClusterNode {
   }
 
   async #renew(): Promise<void> {
+    if (this.#role !== "primary" || this.#renewing || this.#stopped) return;
+    this.#renewing = true;
     const epoch = this.#epoch;
     const sent = monoNow();
     let held: boolean;
@@ -158,6 +164,8 @@ export class ClusterNode {
     } catch (error) {
       this.#log.warn({ event: "lease-renew-failed", err: String(error) }, "could not renew the leader lease");
       return; // the watchdog fences once the fence timeout passes without a renewal
+    } finally {
+      this.#renewing = false;
     }
     if (this.#role !== "primary" || this.#epoch !== epoch) return;
     if (!held) {
@@ -214,6 +222,13 @@ export class ClusterNode {
     this.#fence.grant(epoch, sent + this.settings.fenceTimeoutMs);
     const previous = before.owner && before.owner !== this.nodeId ? before.owner : null;
     this.#setRole("primary", previous ? `took the lease over from ${previous}` : "took the free lease");
+    // Not awaited here: renewals and the fence watchdog go on while the graph comes up.
+    this.#transition = this.#lead(epoch, previous).finally(() => {
+      this.#transition = undefined;
+    });
+  }
+
+  async #lead(epoch: number, previous: string | null): Promise<void> {
     try {
       await this.#hooks.lead(epoch, previous);
     } catch (error) {
@@ -225,14 +240,12 @@ export class ClusterNode {
       await this.#hooks.standDown("lead failed").catch(() => undefined);
       await this.#lease.release(this.nodeId, epoch).catch(() => false);
       this.#acquireNotBefore = monoNow() + this.settings.leaseTtlMs;
-      this.#setRole("standby", "could not bring the graph up");
-      return;
+      if (this.#role === "primary") this.#setRole("standby", "could not bring the graph up");
     }
-    await this.#heartbeat().catch(() => undefined);
   }
 
   #checkFence(): void {
-    if (this.#role !== "primary" || this.#transition) return;
+    if (this.#role !== "primary") return;
     const silent = monoNow() - this.#renewedAt;
     if (silent >= this.settings.fenceTimeoutMs)
       this.#selfFence(
@@ -251,8 +264,10 @@ export class ClusterNode {
     this.#setRole("standby", `fenced: ${reason}`);
     // Not before the lease it held can have expired (unless another node took it already).
     this.#acquireNotBefore = monoNow() + this.settings.leaseTtlMs;
-    this.#transition = this.#hooks
-      .standDown(`fenced: ${reason}`)
+    // After a graph still coming up is up (the runner does one thing at a time anyway).
+    const before = this.#transition ?? Promise.resolve();
+    this.#transition = before
+      .then(() => this.#hooks.standDown(`fenced: ${reason}`))
       .catch((error: unknown) => {
         this.#log.error({ event: "stand-down-failed", err: String(error) }, "stopping the graph failed");
       })
@@ -291,10 +306,12 @@ export class ClusterNode {
 
   /** A clean stop: steps down when leading, then stops heartbeating and leaves the member list as it is. */
   async stop(): Promise<void> {
-    if (this.#role === "primary" && !this.#transition) await this.stepdown("shutdown");
-    else await this.#transition;
+    this.#acquireNotBefore = Number.POSITIVE_INFINITY;
+    await this.#transition;
+    if (this.#role === "primary") await this.stepdown("shutdown");
     this.#stopped = true;
     clearInterval(this.#timer);
+    clearInterval(this.#renewTimer);
     clearInterval(this.#watchdog);
     await this.#lease
       .heartbeat({

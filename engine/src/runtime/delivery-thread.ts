@@ -84,6 +84,8 @@ async function run(data: DeliveryThreadData): Promise<void> {
     completeDelivery: (o, r) => store.completeDelivery(o, r),
     releaseClaims: (o, ids) => store.releaseClaims(o, ids),
     laneHead: (n) => store.laneHead(n),
+    // The store-outage probe (pipeline/store-outage.ts) reads a cursor to see the database back.
+    getCursor: (k) => store.getCursor(k),
     releaseLane: (n, o) => store.releaseLane(n, o),
     onWake: (_stage, _conn, listener) => {
       listeners.add(listener);
@@ -91,7 +93,13 @@ async function run(data: DeliveryThreadData): Promise<void> {
     },
   } as Pick<
     Store,
-    "claimOutbound" | "completeDelivery" | "releaseClaims" | "laneHead" | "releaseLane" | "onWake"
+    | "claimOutbound"
+    | "completeDelivery"
+    | "releaseClaims"
+    | "laneHead"
+    | "releaseLane"
+    | "onWake"
+    | "getCursor"
   >;
   // Delivery latencies since the last state report (the main thread adds them up for GET /metrics).
   let latency = emptyHistogram();

@@ -23,6 +23,7 @@ import {
   LeaderFence,
   nodeApplicationName,
   PgLease,
+  pgSchema,
   type Store,
   WriteLock,
 } from "../store/index.js";
@@ -92,6 +93,9 @@ function offloadSpec(
 
 type OffloadSpec = Pick<OffloadOptions, "database" | "keys" | "insecure">;
 
+/** What a clustered node's database connections are named after (store/pg-lease.ts). */
+const APP_NAME = "messagefoundry";
+
 export class EngineStartError extends Error {
   override name = "EngineStartError";
 }
@@ -105,7 +109,7 @@ function storeSettings(opts: EngineOptions): StoreSettings {
       );
     // Every connection of this node carries its name, so a successor can end a paused one's (pg-lease.ts).
     const pg = opts.store.pg;
-    const app = nodeApplicationName(pg.applicationName ?? "messagefoundry", opts.cluster.nodeId);
+    const app = nodeApplicationName(APP_NAME, pgSchema(pg), opts.cluster.nodeId);
     return { backend: "postgres", pg: { ...pg, applicationName: app } };
   }
   if (opts.store) return opts.store;
@@ -393,6 +397,7 @@ export class Engine {
     this.#lease = new PgLease(
       { ...runtime.pg, applicationName: `${runtime.pg.applicationName}-lease` },
       heartbeatTimeout,
+      APP_NAME,
     );
     this.cluster = new ClusterNode(
       settings,

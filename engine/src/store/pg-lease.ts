@@ -11,7 +11,7 @@
  * `<application>@<node>` — are terminated once its lease has expired.
  */
 import pg from "pg";
-import { type PgConnectionOptions, pgPoolConfig } from "./pg-connection.js";
+import { type PgConnectionOptions, pgPoolConfig, pgSchema } from "./pg-connection.js";
 
 export interface LeaseRow {
   owner: string | null;
@@ -53,16 +53,26 @@ const toLease = (r: RawLease): LeaseRow => ({
   live: r.live,
 });
 
-/** The connection name prefix of a node's pools (`messagefoundry@node-a`, `…@node-a-delivery`). */
-export function nodeApplicationName(base: string, nodeId: string): string {
-  return `${base}@${nodeId}`.slice(0, 63);
+/**
+ * The connection name of a node's pools: `messagefoundry:<schema>@<node>` (its delivery threads add
+ * `-delivery`). The schema is part of it: several engines' clusters may share one database server.
+ */
+export function nodeApplicationName(base: string, schema: string, nodeId: string): string {
+  return `${base}:${schema}@${nodeId}`;
 }
 
 export class PgLease {
   readonly #pool: pg.Pool;
+  readonly #base: string;
+  readonly #schema: string;
 
-  /** `timeoutMs`: no lease statement waits longer (a renew that cannot finish must not hang). */
-  constructor(conn: PgConnectionOptions, timeoutMs: number) {
+  /**
+   * `timeoutMs`: no lease statement waits longer (a renew that cannot finish must not hang). `base`:
+   * the application name the nodes' pools are named after ({@link nodeApplicationName}).
+   */
+  constructor(conn: PgConnectionOptions, timeoutMs: number, base = "messagefoundry") {
+    this.#base = base;
+    this.#schema = pgSchema(conn);
     this.#pool = new pg.Pool({
       ...pgPoolConfig({ ...conn, poolSize: 2 }),
       query_timeout: timeoutMs,
@@ -158,12 +168,11 @@ export class PgLease {
    * a superseded leader's open transactions roll back and free their locks.
    */
   async terminateNode(nodeId: string): Promise<number> {
+    const name = nodeApplicationName(this.#base, this.#schema, nodeId);
     const r = await this.#pool.query(
       `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
-       WHERE datname = current_database() AND pid <> pg_backend_pid()
-         AND (right(application_name, length($1) + 1) = '@' || $1
-           OR right(application_name, length($1) + 10) = '@' || $1 || '-delivery')`,
-      [nodeId],
+       WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = ANY($1::text[])`,
+      [[name, `${name}-delivery`]],
     );
     return Number(r.rows[0]?.n ?? 0);
   }

@@ -5,13 +5,16 @@
  * nodes' role changes in their logs: it points at the node that brought its graph up, and at nothing
  * while a node is fenced, paused or dead. The sink is a real MLLP destination.
  */
+
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { currentTotp } from "../../src/auth/totp.js";
 import { generateStoreKey } from "../../src/store/index.js";
 import { freePort, mllpSink, tempDir, writeFiles } from "../runtime/helpers.js";
 import { type TestSchema, testSchema } from "../support/pg-schema.js";
-import { addUser, http, ServeProcess, settingsToml } from "../support/serve-process.js";
+import { addUser, http, NODE_ARGS, ROOT, ServeProcess, settingsToml } from "../support/serve-process.js";
 import { type Vip, vipProxy } from "../support/vip.js";
 
 export const TIMINGS = { heartbeatMs: 1000, fenceMs: 2000, ttlMs: 3000 };
@@ -47,6 +50,8 @@ export interface ClusterFixture {
   /** The node's API answer (`token`: a signed-in user's). */
   api(node: Node, method: string, path: string, body?: unknown, token?: string): ReturnType<typeof http>;
   login(node: Node): Promise<string>;
+  /** Prints each node's log (a failed test). */
+  dump(): void;
   cleanup(): Promise<void>;
 }
 
@@ -71,6 +76,7 @@ export async function clusterFixture(): Promise<ClusterFixture> {
   };
   const nodes: Node[] = [];
   let userMade = false;
+  let totpSecret = "";
 
   const fixture: ClusterFixture = {
     schema,
@@ -93,8 +99,15 @@ leader_lease_ttl_seconds = ${TIMINGS.ttlMs / 1000}
       const file = join(t.dir, `${id}.toml`);
       writeFileSync(file, settingsToml(schema.name, apiPort, cluster).toml);
       if (!userMade) {
+        // A deployer (config:deploy) must have MFA: enrol it, keep the secret for the sign-in.
         const r = addUser(file, "ops", "deployer", PASSWORD, env);
         if (r.status !== 0) throw new Error(r.stderr);
+        const mfa = spawnSync(process.execPath, [...NODE_ARGS, "user", "mfa", "ops", "--settings", file], {
+          cwd: ROOT,
+          encoding: "utf8",
+          env,
+        });
+        totpSecret = new URL(mfa.stdout.trim()).searchParams.get("secret") ?? "";
         userMade = true;
       }
       const proc = new ServeProcess(["--config", configDir, "--env", "test", "--settings", file], {
@@ -119,9 +132,16 @@ leader_lease_ttl_seconds = ${TIMINGS.ttlMs / 1000}
     api: (node, method, path, body, token) =>
       http(node.apiPort, method, path, body, token !== undefined ? { token } : {}),
     async login(node) {
-      const r = await http(node.apiPort, "POST", "/auth/login", { username: "ops", password: PASSWORD });
+      const r = await http(node.apiPort, "POST", "/auth/login", {
+        username: "ops",
+        password: PASSWORD,
+        totp: currentTotp(totpSecret, Date.now()),
+      });
       if (r.status !== 200) throw new Error(`login: ${r.status} ${JSON.stringify(r.body)}`);
       return r.body.token as string;
+    },
+    dump() {
+      for (const n of nodes) console.log(`----- node ${n.id} (${n.address}) -----\n${n.proc.output}`);
     },
     async cleanup() {
       for (const n of nodes) await n.proc.stop("SIGKILL"); // a stopped (SIGSTOP) process too

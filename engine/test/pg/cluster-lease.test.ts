@@ -36,7 +36,7 @@ describe("pg: the cluster lease and the fencing token", () => {
       ...conn(),
       codec,
       ...(fence ? { fence } : {}),
-      ...(node ? { applicationName: nodeApplicationName("messagefoundry", node) } : {}),
+      ...(node ? { applicationName: nodeApplicationName("messagefoundry", schema.name, node) } : {}),
     });
     stores.push(s);
     return s;
@@ -157,7 +157,7 @@ describe("pg: the cluster lease and the fencing token", () => {
     const paused = new pg.Client({
       connectionString: schema.url,
       options: `-c search_path=${schema.name}`,
-      application_name: nodeApplicationName("messagefoundry", "a"),
+      application_name: nodeApplicationName("messagefoundry", schema.name, "a"),
     });
     paused.on("error", () => undefined);
     await paused.connect();

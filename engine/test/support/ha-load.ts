@@ -77,6 +77,12 @@ export interface Ledger {
   duplicates: number;
 }
 
+/** Whether every ACKed id reached the sink (to wait for). */
+export function deliveredAll(acked: readonly string[], received: readonly string[]): boolean {
+  const seen = new Set(received.map((text) => field(text, "MSH-10")));
+  return acked.every((id) => seen.has(id));
+}
+
 /** Every ACKed id was delivered; first deliveries come in send order; duplicates counted. */
 export function ledger(acked: readonly string[], received: readonly string[]): Ledger {
   const ids = received.map((text) => field(text, "MSH-10") ?? "");
