@@ -129,6 +129,11 @@ describe("cluster client against a real two-node cluster (PostgreSQL)", function
     await signedIn.login({ username: "ops", password: PASSWORD, totp: await code() });
   });
   beforeEach(settle);
+  afterEach(function () {
+    // A failure under a busy machine is often the cluster's doing: show how the nodes saw it.
+    if (this.currentTest?.state === "failed")
+      for (const n of nodes ?? []) console.log(`----- node ${n.id} -----\n${n.proc.output.slice(-4000)}`);
+  });
   after(async () => {
     Object.assign(TIMINGS, proofTimings);
     await fx?.cleanup();
