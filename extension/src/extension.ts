@@ -12,6 +12,7 @@ import { createLanguageClient, startLanguageClient } from "./lsp/index.js";
 import {
   ActiveVersionSource,
   AlertsTree,
+  ClusterTree,
   ConnectionsTree,
   DeadLettersTree,
   EngineSession,
@@ -68,6 +69,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const deadLetters = new DeadLettersTree(session, watch);
   const users = new UsersTree(session, watch);
   const alerts = new AlertsTree(session, watch);
+  const cluster = new ClusterTree(session, watch);
+  const statusBar = new EngineStatusBar(session, activeVersion);
   const configExplorer = new ConfigExplorer(services);
   const connectionsView = vscode.window.createTreeView("messagefoundry.connections", {
     treeDataProvider: connections,
@@ -113,12 +116,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ...registerUserCommands({ session, tree: users }),
     alerts,
     vscode.commands.registerCommand("messagefoundry.alerts.refresh", () => alerts.refresh()),
+    cluster,
+    vscode.commands.registerCommand("messagefoundry.cluster.refresh", () => cluster.refresh()),
     configExplorer,
     vscode.window.registerTreeDataProvider(ConfigExplorer.viewId, configExplorer),
     vscode.commands.registerCommand("messagefoundry.config.refresh", () => configExplorer.refresh()),
     vscode.commands.registerCommand(ConfigExplorer.revealCommand, openLocation),
     activeVersion,
-    new EngineStatusBar(session, activeVersion),
+    statusBar,
+    // A failover or stepdown seen on the live feed: show the new roles at once.
+    connections.onDidChangeRole(() => {
+      cluster.refresh();
+      void statusBar.refresh();
+      watch.probeNow();
+    }),
     local,
     ...registerLocalEngineCommands(local, () => pickConfigDir(client)),
     registerSendCommand({ local, state: context.workspaceState, output, cli: services.cli }),
@@ -132,6 +143,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       connections,
       deadLetters,
       grants: () => watch.grants,
+      clustered: () => watch.clustered,
+      cluster,
     }),
     vscode.commands.registerCommand(
       "messagefoundry.wizard.route",

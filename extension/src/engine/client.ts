@@ -47,6 +47,7 @@ import type {
   UserView,
   VersionFiles,
 } from "messagefoundry/api";
+import type { ClusterNodes, ClusterStatus } from "./clusterTypes.js";
 import { openStatsSocket, type StatsSubscription } from "./statsSocket.js";
 
 /** Codes of a 401 that mean the token itself is gone: the user has to sign in again. */
@@ -64,6 +65,8 @@ export class EngineError extends Error {
     readonly status: number,
     /** The engine's machine-readable detail (e.g. REMOVED_QUEUED's connections). */
     readonly details?: ErrorDetails,
+    /** NOT_LEADER: the `error.leader` the standby named (null while no node leads). */
+    readonly leader?: unknown,
   ) {
     super(message);
     this.name = "EngineError";
@@ -118,6 +121,19 @@ export class EngineClient {
     this.token = opts.token;
     this.reauthPrompt = opts.reauth;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+  }
+
+  /**
+   * A client for another node of the same cluster (its leader): the same token, re-authentication
+   * prompt and timeout. Sessions live in the shared database, so the token is good on every node.
+   */
+  at(url: string): EngineClient {
+    return new EngineClient({
+      url,
+      token: this.token,
+      timeoutMs: this.timeoutMs,
+      ...(this.reauthPrompt ? { reauth: this.reauthPrompt } : {}),
+    });
   }
 
   health(): Promise<Health> {
@@ -233,6 +249,21 @@ export class EngineClient {
       { versionId, ...choices },
       { timeoutMs: SWAP_TIMEOUT_MS },
     );
+  }
+
+  /** This node's role in its cluster (single-node when not clustered) and the leader it knows of. */
+  clusterStatus(): Promise<ClusterStatus> {
+    return this.request("GET", "/cluster/status");
+  }
+
+  /** The cluster's members with their heartbeats and the lease. */
+  async clusterNodes(): Promise<ClusterNodes["nodes"]> {
+    return (await this.request<ClusterNodes>("GET", "/cluster/nodes")).nodes;
+  }
+
+  /** Asks the leader to hand over to a standby (config:deploy, recent re-authentication). */
+  async stepDown(): Promise<void> {
+    await this.request("POST", "/cluster/stepdown");
   }
 
   /** Changes the signed-in user's password (the way out of a reset's must-change state). */
@@ -399,14 +430,16 @@ const SWAP_TIMEOUT_MS = 120_000;
 async function errorFrom(res: Response, method: string, path: string): Promise<EngineError> {
   const fallback = `${method} ${path} failed with HTTP ${res.status}.`;
   try {
-    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
+    const body = (await res.json()) as {
+      error?: { code?: unknown; message?: unknown; details?: unknown; leader?: unknown };
+    };
     const code = typeof body.error?.code === "string" ? body.error.code : `HTTP_${res.status}`;
     const message = typeof body.error?.message === "string" ? body.error.message : fallback;
     const details =
       typeof body.error?.details === "object" && body.error.details !== null
         ? (body.error.details as ErrorDetails)
         : undefined;
-    return new EngineError(code, message, res.status, details);
+    return new EngineError(code, message, res.status, details, body.error?.leader);
   } catch {
     return new EngineError(`HTTP_${res.status}`, fallback, res.status);
   }

@@ -5,10 +5,12 @@
  */
 
 import * as vscode from "vscode";
-import { rawText } from "../engine/client.js";
+import { type EngineClient, rawText } from "../engine/client.js";
+import { atLeader, clusterStatusOf } from "../engine/cluster.js";
 import { runRollback, versionLabel } from "../promote/index.js";
 import { ParseTreePanel } from "../views/parseTreePanel.js";
 import { askRemovedQueued } from "../views/removedQueuedPrompt.js";
+import { whereItWent } from "./clusterView.js";
 import { addTarget } from "./engineState.js";
 import { findMessages } from "./findMessages.js";
 import { guardedBy } from "./guarded.js";
@@ -23,6 +25,10 @@ export function registerEngineCommands(deps: {
   deadLetters: DeadLettersTree;
   /** What the signed-in user may do (the engine watch's last answer). */
   grants: () => Grants;
+  /** The current target is a cluster (the engine watch's last answer). */
+  clustered: () => boolean;
+  /** The Engine Nodes view, reloaded after a stepdown. */
+  cluster: { refresh(): void };
 }): vscode.Disposable[] {
   const { session } = deps;
   const refreshAll = () => {
@@ -30,6 +36,9 @@ export function registerEngineCommands(deps: {
     deps.deadLetters.refresh();
   };
   const guarded = guardedBy(session);
+  /** A write goes to the leader of a clustered target (a standby would refuse it with NOT_LEADER). */
+  const onLeader = async <T>(client: EngineClient, work: (leader: EngineClient) => Promise<T>) =>
+    (await atLeader(client, work)).result;
   const messageId = (node: EngineNode | undefined): number | undefined =>
     node?.kind === "message" ? node.message.id : node?.kind === "deadLetter" ? node.row.messageId : undefined;
 
@@ -62,6 +71,9 @@ export function registerEngineCommands(deps: {
           ...(deps.grants().has("config:deploy")
             ? [{ label: "$(history) Roll back config…", id: "rollback" }]
             : []),
+          ...(deps.grants().has("config:deploy") && deps.clustered()
+            ? [{ label: "$(debug-step-out) Step down leader…", id: "stepDown" }]
+            : []),
         ],
         {
           placeHolder: target
@@ -81,13 +93,19 @@ export function registerEngineCommands(deps: {
     vscode.commands.registerCommand("messagefoundry.connection.start", async (node?: EngineNode) => {
       if (node?.kind !== "connection") return;
       const client = await session.signedInClient();
-      if (client && (await guarded(() => client.startConnection(node.status.name))) !== undefined)
+      if (
+        client &&
+        (await guarded(() => onLeader(client, (c) => c.startConnection(node.status.name)))) !== undefined
+      )
         refreshAll();
     }),
     vscode.commands.registerCommand("messagefoundry.connection.stop", async (node?: EngineNode) => {
       if (node?.kind !== "connection") return;
       const client = await session.signedInClient();
-      if (client && (await guarded(() => client.stopConnection(node.status.name))) !== undefined)
+      if (
+        client &&
+        (await guarded(() => onLeader(client, (c) => c.stopConnection(node.status.name)))) !== undefined
+      )
         refreshAll();
     }),
     vscode.commands.registerCommand("messagefoundry.message.open", async (node?: EngineNode) => {
@@ -100,7 +118,7 @@ export function registerEngineCommands(deps: {
       const ok = await vscode.window.showWarningMessage(`Replay message ${id}?`, { modal: true }, "Replay");
       if (ok !== "Replay") return;
       const client = await session.signedInClient();
-      if (client && (await guarded(() => client.replay(id))) !== undefined) {
+      if (client && (await guarded(() => onLeader(client, (c) => c.replay(id)))) !== undefined) {
         vscode.window.setStatusBarMessage(`Message ${id} queued for replay`, 3000);
         refreshAll();
       }
@@ -108,6 +126,33 @@ export function registerEngineCommands(deps: {
     vscode.commands.registerCommand("messagefoundry.engine.find", async () => {
       const client = await session.signedInClient();
       if (client) await findMessages({ client, guarded, open: (id) => openMessage(id, `Message ${id}`) });
+    }),
+    vscode.commands.registerCommand("messagefoundry.engine.stepDown", async () => {
+      const client = await session.signedInClient();
+      const name = session.current()?.name ?? "the engine";
+      if (!client) return;
+      const status = await guarded(() => clusterStatusOf(client));
+      if (!status) return;
+      if (!status.clustered) {
+        void vscode.window.showInformationMessage(
+          `${name} is a single engine, not a cluster: it has no leader to step down.`,
+        );
+        return;
+      }
+      const ok = await vscode.window.showWarningMessage(
+        `Step down the leader of ${name}? It stops intake and hands over to a standby within about one heartbeat; senders reconnect through the VIP.`,
+        { modal: true },
+        "Step Down",
+      );
+      if (ok !== "Step Down") return;
+      // The leader, not necessarily the node the target reaches; re-authentication is asked for there.
+      const sent = await guarded(() => atLeader(client, (leader) => leader.stepDown()));
+      if (!sent) return;
+      void vscode.window.showInformationMessage(
+        `Leader ${sent.node.nodeId} stepped down${sent.node.followed ? ` (${sent.node.followed.apiUrl})` : ""}: a standby takes over within about one heartbeat.`,
+      );
+      deps.cluster.refresh();
+      session.configChanged();
     }),
     vscode.commands.registerCommand("messagefoundry.engine.rollback", async () => {
       const client = await session.signedInClient();
@@ -141,7 +186,9 @@ export function registerEngineCommands(deps: {
       });
       if (result.ok) {
         session.configChanged();
-        void vscode.window.showInformationMessage(`Config ${versionLabel(result.active)} is now active.`);
+        void vscode.window.showInformationMessage(
+          `Config ${versionLabel(result.active)} is now active${whereItWent(result.node, session.current()?.name ?? "the target")}.`,
+        );
       } else if (result.message !== "Rollback cancelled.")
         void vscode.window.showErrorMessage(result.message);
     }),

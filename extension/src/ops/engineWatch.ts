@@ -4,6 +4,7 @@
  * an engine comes up. One GET /health per probe, backing off while the engine is down (engineState.ts).
  */
 import * as vscode from "vscode";
+import { clusterStatusOf } from "../engine/cluster.js";
 import {
   ENGINE_STATE_CONTEXT,
   type EngineState,
@@ -12,12 +13,17 @@ import {
   viewsNeedRefresh,
 } from "./engineState.js";
 import { Grants, NO_GRANTS } from "./permissions.js";
+
+/** Context key: the current target is a cluster (package.json shows the Engine Nodes view by it). */
+export const CLUSTERED_CONTEXT = "messagefoundry.clustered";
+
 import type { EngineSession } from "./session.js";
 
 export class EngineWatch implements vscode.Disposable {
   private state: EngineState | undefined;
   private granted: Grants = NO_GRANTS;
   private grantsKey = "";
+  private isClustered = false;
   private delay: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Bumped per probe: only the latest one schedules the next (a settings change probes at once). */
@@ -41,6 +47,11 @@ export class EngineWatch implements vscode.Disposable {
     return this.granted;
   }
 
+  /** The current target is a cluster (its node answered /cluster/status with clustered: true). */
+  get clustered(): boolean {
+    return this.isClustered;
+  }
+
   /** Probes now (the settings or the sign-in changed, or a view saw the engine go away). */
   probeNow(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -54,6 +65,7 @@ export class EngineWatch implements vscode.Disposable {
     let reachable = false;
     let token = false;
     let permissions: readonly string[] | undefined;
+    let clustered = false;
     if (target) {
       const client = await this.session.client(target);
       if (client) {
@@ -63,11 +75,17 @@ export class EngineWatch implements vscode.Disposable {
           () => false,
         );
         // The role's permissions decide which views and buttons show; a refused token grants nothing.
-        if (reachable && token)
+        if (reachable && token) {
           permissions = await client.session().then(
             (s) => s.user.permissions,
             () => undefined,
           );
+          // A clustered target gets the Engine Nodes view and the Step Down command.
+          clustered = await clusterStatusOf(client).then(
+            (s) => s.clustered,
+            () => false,
+          );
+        }
       }
     }
     if (this.disposed || id !== this.probeId) return;
@@ -75,10 +93,12 @@ export class EngineWatch implements vscode.Disposable {
     const previous = this.state;
     this.state = next;
     const grantsKey = [...(permissions ?? [])].sort().join(",");
-    const grantsChanged = grantsKey !== this.grantsKey;
+    const grantsChanged = grantsKey !== this.grantsKey || clustered !== this.isClustered;
+    this.isClustered = clustered;
     this.grantsKey = grantsKey;
     this.granted = new Grants(permissions);
     await vscode.commands.executeCommand("setContext", ENGINE_STATE_CONTEXT, next);
+    await vscode.commands.executeCommand("setContext", CLUSTERED_CONTEXT, clustered);
     for (const [key, value] of Object.entries(this.granted.contextKeys()))
       await vscode.commands.executeCommand("setContext", key, value);
     if (viewsNeedRefresh(previous, next) || grantsChanged) this.changed.fire(next);

@@ -2,6 +2,7 @@
 export { ActiveVersionSource } from "./activeVersion.js";
 export { AlertsTree } from "./alertsTree.js";
 export { type AlertRow, type AlertsViewModel, alertsView } from "./alertView.js";
+export { ClusterTree } from "./clusterTree.js";
 export { registerEngineCommands } from "./commands.js";
 export { EngineWatch } from "./engineWatch.js";
 export { EngineSession, messageOf } from "./session.js";

@@ -3,8 +3,10 @@
  * accepts) and the running config version (GET /config/active). Polled gently and on every change.
  */
 import * as vscode from "vscode";
+import { clusterStatusOf } from "../engine/cluster.js";
 import { versionLabel } from "../promote/review.js";
 import type { ActiveVersionSource } from "./activeVersion.js";
+import { statusBarRole } from "./clusterView.js";
 import type { EngineSession } from "./session.js";
 
 const POLL_MS = 30_000;
@@ -61,12 +63,15 @@ export class EngineStatusBar implements vscode.Disposable {
       // Read through the one source every view shows (ops/activeVersion.ts): it tells the others too.
       const active = (await this.active.refresh(client)) ?? undefined;
       const label = versionLabel(active ?? undefined);
-      this.item.text = `$(server) ${target.name} · ${label}`;
+      // A clustered target: the role of the node its URL reaches (a single node adds nothing).
+      const role = statusBarRole(await clusterStatusOf(client).catch(() => undefined));
+      this.item.text = `$(server) ${target.name}${role.text ? ` · ${role.text}` : ""} · ${label}`;
       this.item.tooltip = new vscode.MarkdownString(
         `**${target.name}** (${target.environment}) — ${target.url}\n\nSigned in. ` +
           (active
             ? `Running config **${label}** promoted by ${active.promotedBy} at ${active.promotedAt}.`
-            : "No config has been promoted yet."),
+            : "No config has been promoted yet.") +
+          (role.tooltip ? `\n\n${role.tooltip}` : ""),
       );
     } catch {
       this.item.text = `$(server) ${target.name} · sign in`;

@@ -115,7 +115,11 @@ export class ConnectionsTree implements vscode.TreeDataProvider<EngineNode>, vsc
   readonly onDidChangeTreeData = this.changed.event;
   private live = new Map<string, ConnectionStatus>();
   private subscription: StatsSubscription | undefined;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly roleChanged = new vscode.EventEmitter<void>();
+  /** The feed says the node's cluster role changed (a failover, a stepdown): the role shown is stale. */
+  readonly onDidChangeRole = this.roleChanged.event;
+  private role: string | undefined;
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.roleChanged];
 
   constructor(
     private readonly session: EngineSession,
@@ -138,11 +142,17 @@ export class ConnectionsTree implements vscode.TreeDataProvider<EngineNode>, vsc
   private restart(): void {
     this.stop();
     this.live.clear();
+    this.role = undefined;
     this.changed.fire(undefined);
     void this.session.client().then((client) => {
       if (!client?.token) return;
       this.subscription = client.subscribeStats(
         (frame: StatsFrame) => {
+          const role = frame.cluster
+            ? `${frame.cluster.role}:${frame.cluster.leader?.nodeId ?? ""}`
+            : undefined;
+          if (this.role !== undefined && role !== this.role) this.roleChanged.fire();
+          this.role = role;
           for (const c of frame.connections) {
             const known = this.live.get(c.name);
             if (known) this.live.set(c.name, { ...known, counts: c.counts, lastActivity: c.lastActivity });

@@ -25,6 +25,7 @@ import type {
 import type { ConfigVersion, StageChanges, StageResult } from "messagefoundry/api";
 import type { Problem } from "messagefoundry/graph";
 import { type EngineClient, EngineError, type SwapChoices } from "../engine/client.js";
+import { atLeader, leaderOf, sameUrl, type WriteNode } from "../engine/cluster.js";
 import type { EngineTarget } from "../engine/targets.js";
 import { fileChanges } from "./review.js";
 
@@ -61,6 +62,8 @@ export interface PromoteDeps {
   askRemovedQueued?: AskRemovedQueued;
   /** The engine runs a new version (e.g. to refresh the status bar). */
   onPromoted?(active: ConfigVersion): void;
+  /** The node that took the promote (the leader of a clustered target; a standby target is followed). */
+  onNode?(node: WriteNode): void;
 }
 
 export async function runPromote(deps: PromoteDeps): Promise<PromoteState> {
@@ -79,15 +82,19 @@ export async function runPromote(deps: PromoteDeps): Promise<PromoteState> {
     if (!target) return step({ type: "cancel" });
     step({ type: "targetPicked", target: { env: target.environment, url: target.url } });
 
-    const client = await deps.clientFor(target);
-    if (!client) return step({ type: "cancel" });
+    const targetClient = await deps.clientFor(target);
+    if (!targetClient) return step({ type: "cancel" });
+    // Stage and promote on the leader: a clustered target may reach a standby.
+    const { client } = await leaderOf(targetClient);
     const files = await deps.collectBundle();
     const before = await client.activeConfig().catch(() => undefined);
     // The active version's files, for per-file diffs (roles without config:deploy get none).
     const activeFiles = before
       ? await client.versionFiles(before.versionId).catch(() => undefined)
       : undefined;
-    const staged = await client.stage(files);
+    // The leadership may move between the status read and the stage: a NOT_LEADER is followed.
+    const stagedAt = await atLeader(client, (leader) => leader.stage(files));
+    const staged = stagedAt.result;
     if (activeFiles) deps.onFiles?.(activeFiles, files);
     const summary = toSummary(staged, before);
     if (activeFiles) summary.files = fileChanges(activeFiles, files);
@@ -99,15 +106,23 @@ export async function runPromote(deps: PromoteDeps): Promise<PromoteState> {
     const decision = typeof answer === "string" ? { stagedVersion: answer } : answer;
     step({ type: "confirm", stagedVersion: decision.stagedVersion });
     step({ type: "promoting" });
-    const promoted = await withRemovedQueuedRetry(
-      (choices) => client.promote(staged.stageId, choices),
-      decision.removedQueued ? { removedQueued: decision.removedQueued } : {},
-      deps.askRemovedQueued,
-    );
+    // The leadership may have moved while the user reviewed: the same files are staged on the new leader.
+    const sent = await atLeader(stagedAt.client, async (leader) => {
+      const stageId = sameUrl(leader.baseUrl, stagedAt.client.baseUrl)
+        ? staged.stageId
+        : (await leader.stage(files)).stageId;
+      return withRemovedQueuedRetry(
+        (choices) => leader.promote(stageId, choices),
+        decision.removedQueued ? { removedQueued: decision.removedQueued } : {},
+        deps.askRemovedQueued,
+      );
+    });
+    const promoted = sent.result;
     if (promoted === undefined)
       return step({ type: "failed", error: "Promote cancelled: no choice for the queued rows." });
+    deps.onNode?.(sentFrom(targetClient, sent));
     // Read the active version back: what the engine runs now is what the user is told.
-    const active = await client.activeConfig();
+    const active = await sent.client.activeConfig();
     deps.onPromoted?.(active ?? promoted);
     return step({ type: "promoted", activeVersion: (active ?? promoted).versionId });
   } catch (err) {
@@ -192,6 +207,19 @@ export async function withRemovedQueuedRetry<T>(
   }
 }
 
+/**
+ * The node a write went to, seen from the target: `followed` only when that is not the target's own
+ * URL (after a stage on the leader, a promote that stayed there was still followed from the target).
+ */
+function sentFrom(target: EngineClient, sent: { client: EngineClient; node: WriteNode }): WriteNode {
+  if (sameUrl(sent.client.baseUrl, target.baseUrl))
+    return { nodeId: sent.node.nodeId, clustered: sent.node.clustered };
+  return {
+    ...sent.node,
+    followed: sent.node.followed ?? { nodeId: sent.node.nodeId, apiUrl: sent.client.baseUrl },
+  };
+}
+
 /** Rollback: pick a version from the history, roll back, report the new active version. */
 export async function runRollback(deps: {
   client: EngineClient;
@@ -201,7 +229,7 @@ export async function runRollback(deps: {
   ): Promise<ConfigVersion | undefined>;
   /** The rollback removes connections with queued rows: ask what to do, then it is sent again. */
   askRemovedQueued?: AskRemovedQueued;
-}): Promise<{ ok: true; active: ConfigVersion } | { ok: false; message: string }> {
+}): Promise<{ ok: true; active: ConfigVersion; node: WriteNode } | { ok: false; message: string }> {
   try {
     const [history, active] = await Promise.all([
       deps.client.history(),
@@ -209,13 +237,21 @@ export async function runRollback(deps: {
     ]);
     const choice = await deps.pickVersion(history, active);
     if (!choice) return { ok: false, message: "Rollback cancelled." };
-    const rolled = await withRemovedQueuedRetry(
-      (choices) => deps.client.rollback(choice.versionId, choices),
-      {},
-      deps.askRemovedQueued,
+    // A rollback is a write: it goes to the leader of a clustered target.
+    const sent = await atLeader(deps.client, (leader) =>
+      withRemovedQueuedRetry(
+        (choices) => leader.rollback(choice.versionId, choices),
+        {},
+        deps.askRemovedQueued,
+      ),
     );
+    const rolled = sent.result;
     if (!rolled) return { ok: false, message: "Rollback cancelled." };
-    return { ok: true, active: (await deps.client.activeConfig()) ?? rolled };
+    return {
+      ok: true,
+      active: (await sent.client.activeConfig()) ?? rolled,
+      node: sentFrom(deps.client, sent),
+    };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
   }

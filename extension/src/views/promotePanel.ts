@@ -12,6 +12,8 @@ import type {
 import * as vscode from "vscode";
 import { parseJsonOutput, problemsFrom } from "../cli/index.js";
 import { EngineError } from "../engine/client.js";
+import type { WriteNode } from "../engine/cluster.js";
+import { whereItWent } from "../ops/clusterView.js";
 import { collectBundle, type PromoteDecision, runPromote } from "../promote/index.js";
 import type { Services } from "../services.js";
 import { openLocation } from "./graphPanel.js";
@@ -72,12 +74,15 @@ export class PromotePanel {
   private async start(): Promise<void> {
     this.running = true;
     const { engine } = this.services;
+    let node: WriteNode | undefined;
+    let targetName = "the target";
     try {
       const final = await runPromote({
         validateLocal: () => this.validateLocal(),
         pickTarget: async () => {
           const target = await engine.pick("Promote to which engine?");
           this.targetUrl = target?.url.replace(/\/+$/, "");
+          targetName = target?.name ?? targetName;
           return target;
         },
         collectBundle: () => collectBundle(this.configDir.fsPath),
@@ -98,6 +103,9 @@ export class PromotePanel {
         },
         confirm: () => new Promise((resolve) => (this.answer = resolve)),
         onPromoted: () => engine.configChanged(),
+        onNode: (n) => {
+          node = n;
+        },
         onFiles: (active, staged) => this.review.set(active, staged),
         askRemovedQueued: (items) => askRemovedQueued(items, "promote"),
         onState: (state) => {
@@ -107,7 +115,7 @@ export class PromotePanel {
       });
       if (final.step === "done") {
         void vscode.window.showInformationMessage(
-          `Promoted to ${final.target?.env ?? "the engine"}: version ${final.promotedVersion} is active.`,
+          `Promoted to ${final.target?.env ?? "the engine"}${node ? whereItWent(node, targetName) : ""}: version ${final.promotedVersion} is active.`,
         );
       }
     } finally {
