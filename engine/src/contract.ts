@@ -21,6 +21,7 @@ export type {
   SessionInfo,
   SessionUser,
 } from "./api/schemas/auth.js";
+export type { ClusterNodeBody, ClusterNodesBody, ClusterStatusBody } from "./api/schemas/cluster.js";
 export type { ErrorBody, ErrorDetails, Page } from "./api/schemas/common.js";
 export type {
   ActiveConfigResponse,

@@ -77,3 +77,7 @@ export const clusterStepdownSchema = {
 
 export type ClusterStatusBody = FromSchema<typeof statusBody>;
 export type ClusterNodeBody = FromSchema<typeof node>;
+/** GET /cluster/nodes. */
+export interface ClusterNodesBody {
+  nodes: ClusterNodeBody[];
+}
