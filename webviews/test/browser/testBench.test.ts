@@ -252,6 +252,25 @@ describe("webview: testBench (headless Chromium)", function () {
     assert.deepEqual([posted.id, posted.inbound], [id, "IB_ACME_ADT"]);
   });
 
+  it("keeps the picked inbound when the host sends the cases again (a config file was saved)", async () => {
+    const { page } = view;
+    const ran = await page.evaluate(
+      () =>
+        (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === "run")
+          .length,
+    );
+    await page.$eval("#inbound", (el) => {
+      (el as HTMLSelectElement).value = "IB_LAB_ORU";
+      el.dispatchEvent(new Event("change"));
+    });
+    await view.send(cases);
+    await page.waitForTimeout(200); // the select settles its options on a later task
+    assert.equal(await page.$eval("#inbound", (el) => (el as HTMLSelectElement).value), "IB_LAB_ORU");
+    await page.click("#run");
+    const posted = (await view.waitForPosted("run", ran)) as unknown as { inbound: string };
+    assert.equal(posted.inbound, "IB_LAB_ORU");
+  });
+
   it("shows a failed run, and ran without CSP violations or page errors", async () => {
     await view.send({
       type: "runFailed",

@@ -124,11 +124,27 @@ function renderCases(): void {
   run.toggleAttribute("disabled", !current || running);
 }
 
+/** The inbound names the picker's options were drawn from. */
+let drawnInbounds = "";
+
 function renderInbounds(): void {
-  replaceChildren(inboundSelect, ...inbounds.map((i) => h("vscode-option", { value: i }, i)));
+  // Options are redrawn only when the list changed: <vscode-single-select> re-reads its options after a
+  // slot change and falls back to the first, which undid the user's pick whenever the cases were re-sent.
+  const names = inbounds.join("\n");
+  const redrawn = names !== drawnInbounds;
+  if (redrawn) {
+    drawnInbounds = names;
+    replaceChildren(inboundSelect, ...inbounds.map((i) => h("vscode-option", { value: i }, i)));
+  }
   inboundSelect.classList.toggle("hidden", inbounds.length < 2);
-  if (state.inbound && inbounds.includes(state.inbound)) inboundSelect.value = state.inbound;
-  else if (inbounds[0]) inboundSelect.value = inbounds[0];
+  const wanted = state.inbound && inbounds.includes(state.inbound) ? state.inbound : inbounds[0];
+  if (!wanted) return;
+  inboundSelect.value = wanted;
+  // After a redraw the element settles its options on a later task: choose again once it has.
+  if (redrawn)
+    setTimeout(() => {
+      if (inboundSelect.value !== wanted && inbounds.includes(wanted)) inboundSelect.value = wanted;
+    });
 }
 
 function openCase(id: string): void {
