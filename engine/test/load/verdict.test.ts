@@ -191,9 +191,23 @@ describe("load: verdict", () => {
   });
 
   it("flags measures worse than the baseline by more than the tolerance, in the right direction", () => {
-    const base: Measures = { sustainedRate: 100, ackP99Ms: 10, e2eP99Ms: 40, errorRate: 0, drainSeconds: 2 };
+    const base: Measures = {
+      sustainedRate: 100,
+      ackP99Ms: 10,
+      e2eP99Ms: 40,
+      errorRate: 0,
+      drainSeconds: 2,
+      outageSeconds: null,
+    };
     assert.deepEqual(regressions(base, base, 10), []);
-    const better: Measures = { sustainedRate: 150, ackP99Ms: 5, e2eP99Ms: 20, errorRate: 0, drainSeconds: 1 };
+    const better: Measures = {
+      sustainedRate: 150,
+      ackP99Ms: 5,
+      e2eP99Ms: 20,
+      errorRate: 0,
+      drainSeconds: 1,
+      outageSeconds: null,
+    };
     assert.deepEqual(regressions(better, base, 0), []);
     const worse: Measures = {
       sustainedRate: 85,
@@ -201,6 +215,7 @@ describe("load: verdict", () => {
       e2eP99Ms: 60,
       errorRate: 0.01,
       drainSeconds: null,
+      outageSeconds: null,
     };
     assert.deepEqual(
       regressions(worse, base, 10).map((r) => [r.measure, r.worsePercent]),
