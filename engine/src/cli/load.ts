@@ -7,6 +7,7 @@
  * stderr; otherwise one JSON event per line on stdout (what the Load Test panel reads).
  * Exit code: 0 pass, 1 an SLO gate failed, 4 gates passed but a measure regressed. Synthetic data only.
  */
+import { exec } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { Command } from "commander";
@@ -27,6 +28,7 @@ interface LoadOptions {
   html?: string;
   baseline?: string;
   tolerance: string;
+  failoverCommand?: string;
 }
 
 export function register(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -54,6 +56,10 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
       "an earlier run's JSON: flag measures worse than it by more than --tolerance",
     )
     .option("--tolerance <percent>", "allowed regression against --baseline, in percent", "10")
+    .option(
+      "--failover-command <cmd>",
+      "failover profiles: the shell command that fails the leader over (e.g. kill -9 PID); without it, POST /cluster/stepdown on --api",
+    )
     .action(async (opts: LoadOptions) => {
       setExit(await load(io, opts));
     });
@@ -103,6 +109,53 @@ function readBaseline(io: CliIo, file: string): LoadResult {
   }
 }
 
+/**
+ * A failover profile's trigger: `--failover-command` run with the shell, or POST /cluster/stepdown on
+ * --api (the token needs config:deploy and must be a sensitive token: stepdown needs a recent re-auth).
+ */
+function failoverTrigger(
+  io: CliIo,
+  profile: LoadProfile,
+  opts: LoadOptions,
+): { trigger: "command" | "stepdown"; fire(): Promise<void> } | undefined {
+  if (!profile.failover) {
+    if (opts.failoverCommand !== undefined)
+      throw new UserError(`--failover-command: profile ${profile.name} has no failover`);
+    return undefined;
+  }
+  const command = opts.failoverCommand;
+  if (command !== undefined)
+    return {
+      trigger: "command",
+      fire: () =>
+        new Promise<void>((resolve, reject) => {
+          exec(command, { cwd: io.cwd, env: io.env, timeout: 60_000 }, (error, _out, stderr) => {
+            if (error)
+              reject(
+                new Error(`--failover-command failed (${error.code ?? error.signal}): ${stderr.trim()}`),
+              );
+            else resolve();
+          });
+        }),
+    };
+  const token = io.env.MEFOR_API_TOKEN;
+  if ((opts.api === undefined && opts.settings === undefined) || !token)
+    throw new UserError(
+      `profile ${profile.name} fails the leader over: give --failover-command "CMD", or --api with MEFOR_API_TOKEN set to a sensitive token with config:deploy and monitoring:read (POST /cluster/stepdown needs a recent re-authentication)`,
+    );
+  const base = apiBase(io, opts);
+  return {
+    trigger: "stepdown",
+    async fire() {
+      const res = await fetch(`${base}/cluster/stepdown`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+      });
+      if (!res.ok) throw new Error(`POST /cluster/stepdown answered HTTP ${res.status}: ${await res.text()}`);
+    },
+  };
+}
+
 /** On a terminal: one line rewritten in place. Otherwise: JSON lines on stdout. */
 function printer(io: CliIo): (e: LoadEvent) => void {
   if (io.isTTY !== true) return (e) => io.out(`${JSON.stringify(e)}\n`);
@@ -137,6 +190,7 @@ async function load(io: CliIo, opts: LoadOptions): Promise<number> {
     EngineStats,
     EngineStatsError,
     exitCodeOf,
+    failoverCheck,
     LoadRun,
     measuresOf,
     regressions,
@@ -159,8 +213,10 @@ async function load(io: CliIo, opts: LoadOptions): Promise<number> {
       throw new UserError("MEFOR_API_TOKEN is not set: a bearer token with monitoring:read for --api");
     engine = new EngineStats(apiBase(io, opts), token);
   }
+  const failover = failoverTrigger(io, profile, opts);
   const print = printer(io);
   const run = new LoadRun({
+    ...(failover ? { failover } : {}),
     profile,
     host: target.host,
     port: target.port,
@@ -179,6 +235,8 @@ async function load(io: CliIo, opts: LoadOptions): Promise<number> {
     throw error;
   }
   const checks = checkSlo(profile.slo, measuresOf(measured), measured.reconciliation);
+  const notFailedOver = failoverCheck(measured.failover);
+  if (notFailedOver) checks.push(notFailedOver);
   const regressed = baseline ? regressions(measuresOf(measured), measuresOf(baseline), tolerance) : [];
   const result: LoadResult = { ...measured, verdict: verdictOf(checks, regressed) };
   const exitCode = exitCodeOf(result.verdict);

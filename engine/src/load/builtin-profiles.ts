@@ -1,8 +1,8 @@
 /**
  * The built-in load profiles, as data (the Load Test panel lists them through `messagefoundry/api`).
  *
- * `failover` is reserved: it kills the leader mid-run once the cluster (one leader at a time, lease
- * fencing) exists; until then asking for it says so instead of running something else.
+ * `failover` fails the cluster's leader over during the sustained phase (`--failover-command`, or
+ * POST /cluster/stepdown on --api); the senders reconnect and resend what was not ACKed AA.
  */
 import type { LoadProfile, MixEntry } from "./types.js";
 
@@ -85,13 +85,20 @@ export const BUILT_IN_PROFILES: Record<string, LoadProfile> = {
     mix: ADT_ORU_MIX,
     slo: { minSustainedRate: 195, e2eP99Ms: 15000, maxErrorRate: 0.001, maxDrainSeconds: 60, zeroLoss: true },
   },
+  failover: {
+    name: "failover",
+    description:
+      "100 msg/s on 4 connections; 20 s into the sustained phase the leader fails over. Senders reconnect and resend what was not ACKed: every ACKed message must arrive, the outage stay under 30 s.",
+    phases: [
+      { kind: "warmup", seconds: 10, loop: "open", rate: 50, connections: 4 },
+      { kind: "sustained", seconds: 60, loop: "open", rate: 100, connections: 4 },
+    ],
+    mix: ADT_ORU_MIX,
+    failover: { atSeconds: 20 },
+    ackTimeoutMs: 5000,
+    slo: { maxOutageSeconds: 30, maxDrainSeconds: 60, zeroLoss: true },
+  },
 };
 
 /** Names `--profile` takes besides a file. */
-export const PROFILE_NAMES = [...Object.keys(BUILT_IN_PROFILES), "failover"] as const;
-
-/** Profiles named but not runnable yet, with the reason. */
-export const RESERVED_PROFILES: Record<string, string> = {
-  failover:
-    "the failover profile (kill the leader mid-run, measure the gap and the loss) needs the cluster feature, which this engine does not have yet",
-};
+export const PROFILE_NAMES = Object.keys(BUILT_IN_PROFILES);

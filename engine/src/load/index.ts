@@ -12,7 +12,6 @@ export {
   PROFILE_NAMES,
   ProfileError,
   profileFromJson,
-  RESERVED_PROFILES,
   validateProfile,
 } from "./profiles.js";
 export { renderReport } from "./report.js";
@@ -22,6 +21,7 @@ export type * from "./types.js";
 export {
   checkSlo,
   exitCodeOf,
+  failoverCheck,
   LOAD_EXIT,
   lossFree,
   type Measures,

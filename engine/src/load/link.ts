@@ -17,6 +17,8 @@ export interface InFlight {
   from: number;
   /** Epoch ms the bytes were written. */
   writtenAt: number;
+  /** The bytes, kept when the run resends what a dropped connection left unanswered (failover). */
+  frame?: Buffer;
 }
 
 export interface LinkEvents {

@@ -3,10 +3,10 @@
  * built-in and overrides what the file names), checked field by field. Pure: the caller reads the file.
  */
 import { isMessageType } from "../generate/index.js";
-import { BUILT_IN_PROFILES, PROFILE_NAMES, RESERVED_PROFILES } from "./builtin-profiles.js";
+import { BUILT_IN_PROFILES, PROFILE_NAMES } from "./builtin-profiles.js";
 import { type LoadPhase, type LoadProfile, type MixEntry, PHASE_KINDS, type Slo } from "./types.js";
 
-export { BUILT_IN_PROFILES, PROFILE_NAMES, RESERVED_PROFILES };
+export { BUILT_IN_PROFILES, PROFILE_NAMES };
 
 export class ProfileError extends Error {
   override name = "ProfileError";
@@ -45,7 +45,25 @@ function checkMix(m: unknown, at: string, problems: string[]): void {
     problems.push(`${at}.deliveries: an integer ≥ 0`);
 }
 
-const SLO_NUMBERS = ["minSustainedRate", "ackP99Ms", "e2eP99Ms", "maxErrorRate", "maxDrainSeconds"] as const;
+const SLO_NUMBERS = [
+  "minSustainedRate",
+  "ackP99Ms",
+  "e2eP99Ms",
+  "maxErrorRate",
+  "maxDrainSeconds",
+  "maxOutageSeconds",
+] as const;
+
+function checkFailover(p: Partial<LoadProfile>, problems: string[]): void {
+  if (p.failover === undefined) return;
+  const at = p.failover?.atSeconds;
+  const sustained = Array.isArray(p.phases) ? p.phases.find((ph) => ph?.kind === "sustained") : undefined;
+  if (!num(at) || at < 0)
+    problems.push("failover.atSeconds: a number ≥ 0 (seconds into the sustained phase)");
+  else if (!sustained) problems.push("failover: needs a sustained phase (it fires during it)");
+  else if (num(sustained.seconds) && at >= sustained.seconds)
+    problems.push(`failover.atSeconds: within the sustained phase (< ${sustained.seconds})`);
+}
 
 /** Checks a profile's shape; throws a ProfileError listing every problem. */
 export function validateProfile(value: unknown): LoadProfile {
@@ -67,6 +85,7 @@ export function validateProfile(value: unknown): LoadProfile {
       problems.push(`slo.${k}: a number ≥ 0`);
   if (slo.zeroLoss !== undefined && typeof slo.zeroLoss !== "boolean")
     problems.push("slo.zeroLoss: true or false");
+  checkFailover(p ?? {}, problems);
   if (p?.ackTimeoutMs !== undefined && (!num(p.ackTimeoutMs) || p.ackTimeoutMs <= 0))
     problems.push("ackTimeoutMs: a positive number");
   if (problems.length > 0) throw new ProfileError(`invalid load profile: ${problems.join("; ")}`);
@@ -75,7 +94,6 @@ export function validateProfile(value: unknown): LoadProfile {
 
 /** A built-in by name. */
 export function builtInProfile(name: string): LoadProfile | undefined {
-  if (name in RESERVED_PROFILES) throw new ProfileError(`${name}: ${RESERVED_PROFILES[name]}`);
   const p = BUILT_IN_PROFILES[name];
   return p ? structuredClone(p) : undefined;
 }

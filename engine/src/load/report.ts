@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chartColumns, LOAD_CHARTS } from "./charts.js";
-import type { LoadResult, Percentiles } from "./types.js";
+import type { FailoverResult, LoadResult, Percentiles } from "./types.js";
 
 function uplotAssets(): { js: string; css: string } {
   const require = createRequire(import.meta.url);
@@ -49,6 +49,23 @@ for (const c of data.charts) {
 }
 `;
 
+/** A failover run's rows of the reconciliation table. */
+function failoverRows(f: FailoverResult | undefined): [string, unknown][] {
+  if (!f) return [];
+  const how = f.trigger === "command" ? "--failover-command" : "POST /cluster/stepdown";
+  return [
+    [
+      "failover",
+      f.atSeconds === null
+        ? `not triggered (${how})`
+        : `${how} at ${f.atSeconds} s${f.triggerError ? ` — failed: ${f.triggerError}` : ""}`,
+    ],
+    ["outage (longest gap between AAs)", f.outageSeconds === null ? "no AA" : `${f.outageSeconds} s`],
+    ["resent after a dropped connection", f.resent],
+    ["duplicates at the sink", f.duplicatesAtSink ?? "— (no --sink-port)"],
+  ];
+}
+
 export function renderReport(r: LoadResult): string {
   const { js, css } = uplotAssets();
   const charts = LOAD_CHARTS.map((spec) => ({ ...spec, columns: chartColumns(r.samples, spec) }));
@@ -82,6 +99,7 @@ export function renderReport(r: LoadResult): string {
     ["received by the sink", rec.sinkReceived ?? "— (no --sink-port)"],
     ["deliveries owed (fan-out)", rec.expectedDeliveries],
     ["drain", rec.drainSeconds === null ? "did not drain" : `${rec.drainSeconds} s`],
+    ...failoverRows(r.failover),
     [
       "zero loss",
       rec.lossFree === null

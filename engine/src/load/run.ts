@@ -10,7 +10,15 @@ import { MessageMix, runPrefix } from "./mix.js";
 import { Recorder } from "./recorder.js";
 import { OpenSchedule, totalSeconds } from "./schedule.js";
 import { type LoadSink, startLoadSink } from "./sink-client.js";
-import type { LoadEvent, LoadPhase, LoadProfile, LoadResult, LoadSample, Reconciliation } from "./types.js";
+import type {
+  FailoverResult,
+  LoadEvent,
+  LoadPhase,
+  LoadProfile,
+  LoadResult,
+  LoadSample,
+  Reconciliation,
+} from "./types.js";
 import { lossFree } from "./verdict.js";
 
 export interface LoadRunOptions {
@@ -22,6 +30,11 @@ export interface LoadRunOptions {
   /** The engine's API: its counters for the reconciliation and its backlog for the charts. */
   engine?: EngineStats;
   onEvent?: (e: LoadEvent) => void;
+  /**
+   * The profile's failover: `fire` runs the user's command or calls POST /cluster/stepdown (it rejects
+   * with what went wrong). Required when the profile has `failover`.
+   */
+  failover?: { trigger: FailoverResult["trigger"]; fire(): Promise<void> };
 }
 
 /** Open-loop connections when a phase names none. */
@@ -60,12 +73,27 @@ export class LoadRun {
   #errored: number | null = null;
   #erroredSampled: number | null = null;
   readonly #samples: LoadSample[] = [];
+  /** Failover profiles: what a dropped connection left unanswered, to write again (FIFO). */
+  readonly #resending: boolean;
+  #retry: InFlight[] = [];
+  /** Messages written again at least once (a message may go round several dead links in an outage). */
+  readonly #resent = new Set<string>();
+  #lastAA: number | undefined;
+  #outageMs = 0;
+  /** Control ids the sink has received in full (failover: a later arrival is a duplicate). */
+  readonly #complete = new Set<string>();
+  #duplicates = 0;
+  #failoverAt: number | null = null;
+  #failoverError: string | undefined;
 
   constructor(opts: LoadRunOptions) {
     this.#o = opts;
     this.#rec = new Recorder(opts.profile.phases);
     this.#mix = new MessageMix(opts.profile.mix, opts.profile.seed ?? 1, this.#prefix);
     this.#ackTimeout = opts.profile.ackTimeoutMs ?? 10_000;
+    this.#resending = opts.profile.failover !== undefined;
+    if (this.#resending && !opts.failover)
+      throw new Error(`profile ${opts.profile.name} fails over: LoadRunOptions.failover is required`);
   }
 
   async run(): Promise<Omit<LoadResult, "verdict">> {
@@ -100,11 +128,14 @@ export class LoadRun {
       for (let i = 0; i < profile.phases.length; i++) {
         this.#phase = i;
         const phase = profile.phases[i] as LoadPhase;
+        const trigger = phase.kind === "sustained" ? this.#armFailover(t0) : undefined;
+        if (trigger) timers.push(trigger);
         if (phase.loop === "open") await this.#openPhase(i, phase);
         else await this.#closedPhase(i, phase);
       }
       const cpu = process.cpuUsage(cpu0);
-      // Answers still in flight arrive (or time out), then the engine drains.
+      // Answers still in flight arrive (or time out), what a dropped link left is resent, then the engine drains.
+      if (this.#resending) await this.#resendRest();
       while ([...this.#links].some((l) => !l.dead && l.inFlight > 0)) await sleep(20);
       this.#sample(t0);
       const drainSeconds = await this.#drain(engine);
@@ -122,9 +153,10 @@ export class LoadRun {
         totals: this.#rec.totals(),
         samples: this.#samples,
         reconciliation,
+        ...(this.#o.failover ? { failover: this.#failoverResult(sink !== undefined) } : {}),
       };
     } finally {
-      for (const t of timers) clearInterval(t);
+      for (const t of timers) clearTimeout(t);
       poller?.stop();
       for (const l of this.#links) l.close();
       await sink?.close();
@@ -175,8 +207,19 @@ export class LoadRun {
         if (next && self) next(self);
       },
       onLost: (lost, _why) => {
-        this.#lost += lost.length;
-        for (const m of lost) this.#rec.failed(m.phase);
+        if (this.#resending) {
+          // As a real MLLP sender does: reconnect and write again what was not answered.
+          // An error once per message, however many dead links it goes round during the outage.
+          this.#retry.push(...lost);
+          for (const m of lost) {
+            if (this.#resent.has(m.controlId)) continue;
+            this.#resent.add(m.controlId);
+            this.#rec.failed(m.phase);
+          }
+        } else {
+          this.#lost += lost.length;
+          for (const m of lost) this.#rec.failed(m.phase);
+        }
         if (self) this.#links.delete(self);
       },
     };
@@ -185,22 +228,80 @@ export class LoadRun {
     return self;
   }
 
-  #send(link: LoadLink, phase: number, from: number): void {
+  /** Without a link (failover: every connection down) the message waits to be resent. */
+  #send(link: LoadLink | undefined, phase: number, from: number): void {
     const m = this.#mix.next();
     const deliveries = this.#mix.deliveriesOf(m.entry);
     const at = now();
     const flight: InFlight = { controlId: m.controlId, entry: m.entry, phase, from, writtenAt: at };
+    if (this.#resending) flight.frame = m.frame;
     if (this.#o.sink && deliveries > 0)
       this.#owed.set(m.controlId, { from, phase, left: deliveries, acked: false });
     this.#sent++;
     this.#rec.sent(phase);
-    link.send(m.frame, flight);
+    if (link) link.send(m.frame, flight);
+    else this.#retry.push(flight);
+  }
+
+  /** Writes what is waiting to be resent on live links of `pool` (round robin); false: none is live. */
+  #flushRetry(pool: readonly LoadLink[]): boolean {
+    const live = pool.filter((l) => !l.dead);
+    if (live.length === 0) return this.#retry.length === 0;
+    const waiting = this.#retry;
+    this.#retry = [];
+    waiting.forEach((m, k) => {
+      const link = live[k % live.length] as LoadLink;
+      m.writtenAt = now();
+      link.send(m.frame as Buffer, m);
+    });
+    return true;
+  }
+
+  /** After the last phase: resend until nothing waits (a link at a time), within the drain limit. */
+  async #resendRest(): Promise<void> {
+    const limit = now() + ((this.#o.profile.slo.maxDrainSeconds ?? 60) + 10) * 1000;
+    let link: LoadLink | undefined;
+    while (now() < limit) {
+      const busy = this.#retry.length > 0 || [...this.#links].some((l) => !l.dead && l.inFlight > 0);
+      if (!busy) return;
+      if (this.#retry.length > 0 && (!link || link.dead)) link = await this.#open().catch(() => undefined);
+      if (link && !link.dead) this.#flushRetry([link]);
+      await sleep(link && !link.dead ? 20 : 200);
+    }
+  }
+
+  /** Fires the failover `atSeconds` into the sustained phase (which starts now). */
+  #armFailover(t0: number): ReturnType<typeof setTimeout> | undefined {
+    const spec = this.#o.profile.failover;
+    const failover = this.#o.failover;
+    if (!spec || !failover) return undefined;
+    return setTimeout(() => {
+      this.#failoverAt = Math.round((now() - t0) / 100) / 10;
+      failover.fire().catch((error: unknown) => {
+        this.#failoverError = (error as Error).message;
+      });
+    }, spec.atSeconds * 1000);
+  }
+
+  #failoverResult(withSink: boolean): FailoverResult {
+    return {
+      trigger: (this.#o.failover as NonNullable<LoadRunOptions["failover"]>).trigger,
+      atSeconds: this.#failoverAt,
+      ...(this.#failoverError !== undefined ? { triggerError: this.#failoverError } : {}),
+      outageSeconds: this.#lastAA === undefined ? null : Math.round(this.#outageMs / 10) / 100,
+      resent: this.#resent.size,
+      duplicatesAtSink: withSink ? this.#duplicates : null,
+    };
   }
 
   #answered(m: InFlight, code: string, at: number): void {
     const phase = m.phase;
     const accepted = code === "AA" || code === "CA";
     this.#rec.answered(phase, accepted, at - m.from);
+    if (code === "AA") {
+      if (this.#lastAA !== undefined) this.#outageMs = Math.max(this.#outageMs, at - this.#lastAA);
+      this.#lastAA = at;
+    }
     if (accepted) {
       this.#ackedAA++;
       this.#expected += this.#mix.deliveriesOf(m.entry);
@@ -219,10 +320,15 @@ export class LoadRun {
     if (!controlId.startsWith(this.#prefix)) return;
     this.#sinkReceived++;
     const owed = this.#owed.get(controlId);
-    if (!owed) return; // a redelivery, or a message this run gave up on
+    if (!owed) {
+      // a redelivery, or a message this run gave up on
+      if (this.#complete.has(controlId)) this.#duplicates++;
+      return;
+    }
     this.#rec.delivered(owed.phase, at - owed.from);
     if (--owed.left > 0) return;
     this.#owed.delete(controlId);
+    if (this.#resending) this.#complete.add(controlId);
     if (owed.acked) this.#ackedOwed--;
   }
 
@@ -240,11 +346,17 @@ export class LoadRun {
         const t = now();
         const due = Math.min(schedule.total, Math.floor(schedule.dueBy(t - start)) + 1);
         for (const l of pool) l.cork();
+        const linked = !this.#resending || this.#flushRetry(pool);
         for (; n < due; n++) {
           let link: LoadLink | undefined;
-          for (let k = 0; k < pool.length && !link; k++) {
+          for (let k = 0; linked && k < pool.length && !link; k++) {
             const l = pool[rr++ % pool.length] as LoadLink;
             if (!l.dead) link = l;
+          }
+          if (!link && this.#resending) {
+            // Failover: it waits for a connection, then leaves (its latency counts from its due time).
+            this.#send(undefined, i, start + schedule.timeOf(n));
+            continue;
           }
           if (!link) {
             // Every connection is down: the message was due and could not leave.
@@ -282,7 +394,12 @@ export class LoadRun {
   async #closedPhase(i: number, phase: LoadPhase): Promise<void> {
     let running = true;
     const next = (link: LoadLink): void => {
-      if (running && !link.dead) this.#send(link, i, now());
+      if (!running || link.dead) return;
+      const again = this.#retry.shift();
+      if (again) {
+        again.writtenAt = now();
+        link.send(again.frame as Buffer, again);
+      } else this.#send(link, i, now());
     };
     const connections = phase.connections ?? 1;
     const start = now();
@@ -371,6 +488,7 @@ export class LoadRun {
       expectedDeliveries: this.#expected,
       missing,
       drainSeconds,
+      ...(this.#resending ? { resent: this.#resent.size } : {}),
     };
     return { ...r, lossFree: lossFree(r) };
   }

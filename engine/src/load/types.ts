@@ -49,6 +49,16 @@ export interface Slo {
   maxDrainSeconds?: number;
   /** sent == received by the engine, delivered == received by the sink. Default true. */
   zeroLoss?: boolean;
+  /** Failover profiles: the longest gap between two AAs (the outage), in seconds, at most this. */
+  maxOutageSeconds?: number;
+}
+
+/**
+ * A failover during the sustained phase: `atSeconds` into it the load engine runs `--failover-command`
+ * (or calls POST /cluster/stepdown on --api). Senders then reconnect and resend what was not ACKed AA.
+ */
+export interface FailoverSpec {
+  atSeconds: number;
 }
 
 export interface LoadProfile {
@@ -61,6 +71,24 @@ export interface LoadProfile {
   ackTimeoutMs?: number;
   /** Seed of the generated messages (default 1): the same profile sends the same bodies. */
   seed?: number;
+  /** Trigger a failover mid-run (and resend what a dropped connection left unanswered). */
+  failover?: FailoverSpec;
+}
+
+/** What a failover run measured. */
+export interface FailoverResult {
+  /** How it was triggered: the user's command, or POST /cluster/stepdown. */
+  trigger: "command" | "stepdown";
+  /** Seconds from the first send to the trigger; null when it never fired (the run ended first). */
+  atSeconds: number | null;
+  /** The trigger's failure (the command's exit, the API's answer); absent when it worked. */
+  triggerError?: string;
+  /** The longest gap between two AAs of the run, seconds (the outage as a sender sees it). */
+  outageSeconds: number | null;
+  /** Messages written again after their connection dropped (or timed out) before an answer. */
+  resent: number;
+  /** Arrivals at the sink of a message it had already received in full; null without a sink. */
+  duplicatesAtSink: number | null;
 }
 
 /** Latency percentiles in ms (NaN-free: null when nothing was measured). */
@@ -131,6 +159,11 @@ export interface Reconciliation {
   /** Sent control ids the sink never saw (first few). */
   missing: string[];
   drainSeconds: number | null;
+  /**
+   * Messages resent after a dropped connection (failover profiles): the engine may then have received
+   * (and delivered) some twice, so its counters are not compared; the sink must hold every ACKed one.
+   */
+  resent?: number;
   lossFree: boolean | null;
 }
 
@@ -170,5 +203,7 @@ export interface LoadResult {
   totals: { sent: number; acked: number; errors: number; ack: Percentiles; e2e: Percentiles };
   samples: LoadSample[];
   reconciliation: Reconciliation;
+  /** Failover profiles only. */
+  failover?: FailoverResult;
   verdict: Verdict;
 }

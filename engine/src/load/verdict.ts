@@ -3,7 +3,15 @@
  * headline measure compared with a previous run's JSON (`--baseline FILE --tolerance P`). Warm-up is
  * left out of every measure: it exists to let JIT, caches and connections settle.
  */
-import type { LoadResult, Reconciliation, Regression, Slo, SloCheck, Verdict } from "./types.js";
+import type {
+  FailoverResult,
+  LoadResult,
+  Reconciliation,
+  Regression,
+  Slo,
+  SloCheck,
+  Verdict,
+} from "./types.js";
 
 /** What the gates read, taken from a LoadResult (or a baseline's). */
 export interface Measures {
@@ -13,9 +21,13 @@ export interface Measures {
   e2eP99Ms: number | null;
   errorRate: number;
   drainSeconds: number | null;
+  /** Failover runs: the longest gap between two AAs, seconds. */
+  outageSeconds: number | null;
 }
 
-export function measuresOf(r: Pick<LoadResult, "phases" | "totals" | "reconciliation">): Measures {
+export function measuresOf(
+  r: Pick<LoadResult, "phases" | "totals" | "reconciliation"> & Partial<Pick<LoadResult, "failover">>,
+): Measures {
   const sustained = r.phases.filter((p) => p.kind === "sustained");
   const secs = sustained.reduce((s, p) => s + p.seconds, 0);
   const acked = sustained.reduce((s, p) => s + p.acked, 0);
@@ -25,6 +37,7 @@ export function measuresOf(r: Pick<LoadResult, "phases" | "totals" | "reconcilia
     e2eP99Ms: r.totals.e2e.p99,
     errorRate: r.totals.sent > 0 ? r.totals.errors / r.totals.sent : 0,
     drainSeconds: r.reconciliation.drainSeconds,
+    outageSeconds: r.failover?.outageSeconds ?? null,
   };
 }
 
@@ -68,6 +81,8 @@ export function checkSlo(slo: Slo, m: Measures, rec: Reconciliation): SloCheck[]
     checks.push(atMost("maxErrorRate", "error rate", slo.maxErrorRate, m.errorRate, "", 4));
   if (slo.maxDrainSeconds !== undefined)
     checks.push(atMost("maxDrainSeconds", "drain", slo.maxDrainSeconds, m.drainSeconds, " s"));
+  if (slo.maxOutageSeconds !== undefined)
+    checks.push(atMost("maxOutageSeconds", "outage", slo.maxOutageSeconds, m.outageSeconds, " s"));
   if (slo.zeroLoss !== false) {
     checks.push({
       gate: "zeroLoss",
@@ -78,6 +93,21 @@ export function checkSlo(slo: Slo, m: Measures, rec: Reconciliation): SloCheck[]
     });
   }
   return checks;
+}
+
+/**
+ * A failover run whose failover did not happen (the command failed, the API refused, the run ended
+ * first) measured nothing it set out to: a failed check. Undefined when it happened or none was asked.
+ */
+export function failoverCheck(f: FailoverResult | undefined): SloCheck | undefined {
+  if (!f || (f.atSeconds !== null && f.triggerError === undefined)) return undefined;
+  return {
+    gate: "maxOutageSeconds",
+    limit: true,
+    actual: false,
+    pass: false,
+    detail: `the failover did not happen: ${f.triggerError ?? "the run ended before it was due"}`,
+  };
 }
 
 function lossDetail(r: Reconciliation): string {
@@ -96,13 +126,16 @@ function lossDetail(r: Reconciliation): string {
  * when neither the engine's API nor a sink was there to ask.
  */
 export function lossFree(r: Omit<Reconciliation, "lossFree">): boolean | null {
-  const engineSide = r.engineReceived === null ? null : r.engineReceived === r.sent;
+  // Resends (a failover): at least once, so the engine's counters may exceed what was sent; the sink
+  // decides — every ACKed message's deliveries there.
+  const resent = (r.resent ?? 0) > 0;
+  const engineSide = r.engineReceived === null || resent ? null : r.engineReceived === r.sent;
   const sinkSide =
     r.sinkReceived === null
       ? null
       : r.missing.length === 0 &&
         r.sinkReceived >= r.expectedDeliveries &&
-        (r.engineDelivered === null || r.engineDelivered === r.sinkReceived);
+        (r.engineDelivered === null || resent || r.engineDelivered === r.sinkReceived);
   if (engineSide === null && sinkSide === null) return null;
   return engineSide !== false && sinkSide !== false;
 }
@@ -119,6 +152,7 @@ const COMPARED: Compared[] = [
   { measure: "end-to-end p99 ms", pick: (m) => m.e2eP99Ms, higherIsBetter: false },
   { measure: "error rate", pick: (m) => m.errorRate, higherIsBetter: false },
   { measure: "drain s", pick: (m) => m.drainSeconds, higherIsBetter: false },
+  { measure: "outage s", pick: (m) => m.outageSeconds, higherIsBetter: false },
 ];
 
 /** Measures worse than the baseline's by more than `tolerancePercent`. */

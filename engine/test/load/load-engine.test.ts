@@ -197,8 +197,11 @@ handler("load_handler", (msg) => {
     const u = await load(["--profile", "no-such-profile"]);
     assert.equal(u.code, 2);
     assert.match(u.err, /no built-in named no-such-profile/);
-    const f = await load(["--profile", "failover"]);
+    const f = await cli(["load", "--target", `127.0.0.1:${inPort}`, "--profile", "failover"], t.dir, {});
     assert.equal(f.code, 2);
-    assert.match(f.err, /cluster/);
+    assert.match(f.err, /--failover-command "CMD", or --api with MEFOR_API_TOKEN set to a sensitive token/);
+    const c = await load(["--profile", "smoke", "--failover-command", "true"]);
+    assert.equal(c.code, 2);
+    assert.match(c.err, /--failover-command: profile smoke has no failover/);
   });
 });

@@ -20,8 +20,32 @@ describe("load: profiles", () => {
     );
   });
 
-  it("failover is named but refused until the cluster exists", () => {
-    assert.throws(() => builtInProfile("failover"), /needs the cluster feature/);
+  it("failover fires during the sustained phase, gated on the outage and zero loss", () => {
+    const f = builtInProfile("failover");
+    assert.deepEqual(f?.failover, { atSeconds: 20 });
+    assert.equal(f?.slo.maxOutageSeconds, 30);
+    assert.equal(f?.slo.zeroLoss, true);
+    const short = profileFromJson({ extends: "failover", failover: { atSeconds: 2 } }, "quick");
+    assert.equal(short.failover?.atSeconds, 2);
+    assert.throws(
+      () => profileFromJson({ extends: "failover", failover: { atSeconds: 90 } }, "late"),
+      /failover\.atSeconds: within the sustained phase \(< 60\)/,
+    );
+    assert.throws(
+      () => profileFromJson({ extends: "smoke", failover: { atSeconds: -1 } }, "neg"),
+      /failover\.atSeconds: a number ≥ 0/,
+    );
+    assert.throws(
+      () =>
+        validateProfile({
+          name: "x",
+          phases: [{ kind: "warmup", seconds: 5, loop: "closed" }],
+          mix: [{ type: "ADT^A01", weight: 1 }],
+          slo: { maxOutageSeconds: -2 },
+          failover: { atSeconds: 1 },
+        }),
+      /slo\.maxOutageSeconds: a number ≥ 0.*failover: needs a sustained phase/,
+    );
   });
 
   it("a file extends a built-in, overriding fields and merging SLO gates key by key", () => {

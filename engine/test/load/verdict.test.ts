@@ -4,6 +4,7 @@ import { describe, it } from "mocha";
 import {
   checkSlo,
   exitCodeOf,
+  failoverCheck,
   LOAD_EXIT,
   type LoadResult,
   lossFree,
@@ -139,10 +140,74 @@ describe("load: verdict", () => {
     assert.deepEqual(checkSlo({ zeroLoss: false }, measuresOf(result({})), rec({ engineReceived: 98 })), []);
   });
 
+  it("failover: the outage gate reads the longest gap between AAs; resends make the sink the judge of loss", () => {
+    const failed = (outageSeconds: number | null) => ({
+      ...result({}),
+      failover: { trigger: "command" as const, atSeconds: 12, outageSeconds, resent: 7, duplicatesAtSink: 2 },
+    });
+    assert.equal(measuresOf(result({})).outageSeconds, null);
+    assert.equal(measuresOf(failed(4.2)).outageSeconds, 4.2);
+    const ok = checkSlo({ maxOutageSeconds: 10 }, measuresOf(failed(4.2)), rec());
+    assert.deepEqual(
+      ok.map((c) => [c.gate, c.pass]),
+      [
+        ["maxOutageSeconds", true],
+        ["zeroLoss", true],
+      ],
+    );
+    assert.match(ok[0]?.detail ?? "", /outage 4\.2 s \(at most 10 s\)/);
+    assert.equal(checkSlo({ maxOutageSeconds: 3 }, measuresOf(failed(4.2)), rec())[0]?.pass, false);
+    // No AA at all: not measured, so the gate fails.
+    assert.equal(checkSlo({ maxOutageSeconds: 3 }, measuresOf(failed(null)), rec())[0]?.pass, false);
+    // Resent: the engine may have received and delivered some twice; what counts is the sink.
+    assert.equal(
+      rec({ resent: 7, engineReceived: 104, engineDelivered: 103, sinkReceived: 103 }).lossFree,
+      true,
+    );
+    assert.equal(rec({ resent: 7, engineReceived: 104, missing: ["LDAAAA1"] }).lossFree, false);
+    assert.equal(rec({ resent: 7, sinkReceived: 99 }).lossFree, false);
+    assert.equal(rec({ resent: 0, engineReceived: 104 }).lossFree, false);
+    // A failover that did not happen fails the verdict, saying why.
+    const fired = {
+      trigger: "stepdown" as const,
+      atSeconds: 12,
+      outageSeconds: 1,
+      resent: 0,
+      duplicatesAtSink: 0,
+    };
+    assert.equal(failoverCheck(undefined), undefined);
+    assert.equal(failoverCheck(fired), undefined);
+    assert.match(
+      failoverCheck({ ...fired, triggerError: "POST /cluster/stepdown answered HTTP 403" })?.detail ?? "",
+      /did not happen: POST \/cluster\/stepdown answered HTTP 403/,
+    );
+    assert.equal(failoverCheck({ ...fired, atSeconds: null })?.pass, false);
+    // A longer outage than the baseline's is a regression.
+    const worse = regressions(measuresOf(failed(8)), measuresOf(failed(4)), 10);
+    assert.deepEqual(
+      worse.map((g) => [g.measure, g.worsePercent]),
+      [["outage s", 100]],
+    );
+  });
+
   it("flags measures worse than the baseline by more than the tolerance, in the right direction", () => {
-    const base: Measures = { sustainedRate: 100, ackP99Ms: 10, e2eP99Ms: 40, errorRate: 0, drainSeconds: 2 };
+    const base: Measures = {
+      sustainedRate: 100,
+      ackP99Ms: 10,
+      e2eP99Ms: 40,
+      errorRate: 0,
+      drainSeconds: 2,
+      outageSeconds: null,
+    };
     assert.deepEqual(regressions(base, base, 10), []);
-    const better: Measures = { sustainedRate: 150, ackP99Ms: 5, e2eP99Ms: 20, errorRate: 0, drainSeconds: 1 };
+    const better: Measures = {
+      sustainedRate: 150,
+      ackP99Ms: 5,
+      e2eP99Ms: 20,
+      errorRate: 0,
+      drainSeconds: 1,
+      outageSeconds: null,
+    };
     assert.deepEqual(regressions(better, base, 0), []);
     const worse: Measures = {
       sustainedRate: 85,
@@ -150,6 +215,7 @@ describe("load: verdict", () => {
       e2eP99Ms: 60,
       errorRate: 0.01,
       drainSeconds: null,
+      outageSeconds: null,
     };
     assert.deepEqual(
       regressions(worse, base, 10).map((r) => [r.measure, r.worsePercent]),
