@@ -38,6 +38,21 @@ describe("load test panel: the CLI run", () => {
     assert.match(formProblem({ ...DEFAULT_FORM, profile: "" }) ?? "", /profile/);
     assert.match(formProblem({ ...DEFAULT_FORM, target: "localhost" }) ?? "", /host:port/);
     assert.match(formProblem({ ...DEFAULT_FORM, sinkPort: "x" }) ?? "", /sink port/);
+    // A failover needs a way to fail the leader over: a command, or the engine's stepdown.
+    const failover = { ...DEFAULT_FORM, profile: "failover", useEngine: false };
+    assert.match(formProblem(failover) ?? "", /failover command/);
+    assert.equal(formProblem({ ...failover, failoverCommand: "kill -9 1234" }), undefined);
+    assert.equal(formProblem({ ...failover, useEngine: true }), undefined);
+  });
+
+  it("passes the failover command for a failover profile only", () => {
+    const out = { json: "/tmp/r.json", html: "/tmp/r.html" };
+    const command = "systemctl kill -s KILL messagefoundry@a";
+    assert.deepEqual(
+      loadArgs({ ...DEFAULT_FORM, profile: "failover", failoverCommand: command }, out).slice(5, 7),
+      ["--failover-command", command],
+    );
+    assert.ok(!loadArgs({ ...DEFAULT_FORM, failoverCommand: command }, out).includes("--failover-command"));
   });
 
   it("reads progress events from JSON lines and ignores anything else", () => {

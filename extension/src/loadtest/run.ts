@@ -15,7 +15,11 @@ export const DEFAULT_FORM: LoadTestForm = {
   target: "127.0.0.1:2600",
   sinkPort: "",
   useEngine: true,
+  failoverCommand: "",
 };
+
+/** Whether a built-in profile fails the leader over (its form asks how). */
+export const hasFailover = (profile: string): boolean => BUILT_IN_PROFILES[profile]?.failover !== undefined;
 
 /** What is wrong with the form, or undefined. */
 export function formProblem(form: LoadTestForm): string | undefined {
@@ -23,6 +27,8 @@ export function formProblem(form: LoadTestForm): string | undefined {
   if (!/^.+:\d{1,5}$/.test(form.target)) return "The target is host:port, e.g. 127.0.0.1:2600.";
   if (form.sinkPort !== "" && !/^\d{1,5}$/.test(form.sinkPort))
     return "The sink port is a number (or empty for none).";
+  if (hasFailover(form.profile) && form.failoverCommand.trim() === "" && !form.useEngine)
+    return "A failover profile needs a failover command, or the engine to step its leader down (reconcile with the engine, signed in with a recent re-authentication).";
   return undefined;
 }
 
@@ -36,6 +42,9 @@ export function loadArgs(form: LoadTestForm, out: { json: string; html: string }
     form.target,
     ...(form.sinkPort ? ["--sink-port", form.sinkPort] : []),
     ...(api ? ["--api", api] : []),
+    ...(hasFailover(form.profile) && form.failoverCommand.trim()
+      ? ["--failover-command", form.failoverCommand.trim()]
+      : []),
     "--json",
     out.json,
     "--html",

@@ -59,8 +59,12 @@ export class LoadTestPanel {
     const engine = this.services.engine.current();
     this.channel.post({
       type: "init",
-      profiles: Object.values(BUILT_IN_PROFILES).map((p) => ({ name: p.name, description: p.description })),
-      form: this.memento.get<LoadTestForm>(FORM_KEY) ?? DEFAULT_FORM,
+      profiles: Object.values(BUILT_IN_PROFILES).map((p) => ({
+        name: p.name,
+        description: p.description,
+        ...(p.failover ? { failover: true } : {}),
+      })),
+      form: { ...DEFAULT_FORM, ...this.memento.get<LoadTestForm>(FORM_KEY) },
       ...(engine ? { engine: `${engine.name}, ${engine.url}` } : {}),
     });
   }

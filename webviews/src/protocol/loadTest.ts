@@ -10,6 +10,8 @@ import type { HostErrorMessage, ReadyMessage } from "./common.js";
 export interface LoadProfileChoice {
   name: string;
   description: string;
+  /** The profile fails the cluster's leader over mid-run (the form then asks for the command). */
+  failover?: boolean;
 }
 
 /** What the form holds; remembered by the host per workspace. */
@@ -22,6 +24,11 @@ export interface LoadTestForm {
   sinkPort: string;
   /** Reconcile through the current engine's API (signed in). */
   useEngine: boolean;
+  /**
+   * A profile with a failover: the shell command that fails the leader over (`--failover-command`, e.g.
+   * `systemctl kill -s KILL messagefoundry@a`); "" asks the engine to step down instead.
+   */
+  failoverCommand: string;
 }
 
 /** Host → view: the choices and the last form. */

@@ -7,6 +7,7 @@ import { type OpenView, startHarness, type ViewHarness } from "./harness.js";
 const PROFILES = [
   { name: "smoke", description: "A few seconds at a low rate." },
   { name: "baseline", description: "Warm up, ramp to 400 msg/s, hold it." },
+  { name: "failover", description: "Fail the leader over mid-run.", failover: true },
 ];
 
 function sample(t: number, phase: LoadSample["phase"], rate: number): LoadEvent {
@@ -60,7 +61,13 @@ describe("webview: load test (headless Chromium)", function () {
     const init: LoadTestToView = {
       type: "init",
       profiles: PROFILES,
-      form: { profile: "smoke", target: "127.0.0.1:2600", sinkPort: "2700", useEngine: true },
+      form: {
+        profile: "smoke",
+        target: "127.0.0.1:2600",
+        sinkPort: "2700",
+        useEngine: true,
+        failoverCommand: "",
+      },
       engine: "local, http://127.0.0.1:8765",
     };
     await view.send(init);
@@ -73,8 +80,11 @@ describe("webview: load test (headless Chromium)", function () {
     assert.deepEqual(await page.$$eval("#profile vscode-option", (els) => els.map((e) => e.textContent)), [
       "smoke",
       "baseline",
+      "failover",
       "Profile file…",
     ]);
+    // Only a failover profile asks for a failover command.
+    assert.equal(await page.locator("#failover-command.hidden").count(), 1);
     assert.equal(await page.$eval("#target", (e) => (e as HTMLInputElement).value), "127.0.0.1:2600");
     assert.equal(await page.$eval("#sink-port", (e) => (e as HTMLInputElement).value), "2700");
     assert.match((await page.textContent("#use-engine")) ?? "", /local, http:\/\/127\.0\.0\.1:8765/);
@@ -88,7 +98,13 @@ describe("webview: load test (headless Chromium)", function () {
     const run = await view.waitForPosted("run");
     assert.deepEqual(run, {
       type: "run",
-      form: { profile: "smoke", target: "127.0.0.1:2600", sinkPort: "2700", useEngine: true },
+      form: {
+        profile: "smoke",
+        target: "127.0.0.1:2600",
+        sinkPort: "2700",
+        useEngine: true,
+        failoverCommand: "",
+      },
     });
     assert.equal(await view.page.getAttribute("#run", "disabled"), "");
     assert.equal(await view.page.getAttribute("#stop", "disabled"), null);
@@ -152,6 +168,22 @@ describe("webview: load test (headless Chromium)", function () {
     await page.click("#run");
     const run = await view.waitForPosted("run", 1);
     assert.equal((run.form as { profile: string }).profile, "profiles/strict.json");
+  });
+
+  it("a failover profile shows the failover command field and sends what is typed there", async () => {
+    const { page } = view;
+    await view.send({ type: "finished", exitCode: 2, error: "usage" } satisfies LoadTestToView); // the file run above
+    await page.evaluate(() => {
+      const select = document.getElementById("profile") as HTMLElement & { value: string };
+      select.value = "failover";
+      select.dispatchEvent(new Event("change"));
+    });
+    assert.equal(await page.locator("#failover-command:not(.hidden)").count(), 1);
+    await page.locator("#failover-command input").fill("kill -9 4242");
+    await page.click("#run");
+    const run = await view.waitForPosted("run", 2);
+    const form = run.form as { profile: string; failoverCommand: string };
+    assert.deepEqual([form.profile, form.failoverCommand], ["failover", "kill -9 4242"]);
   });
 
   it("ran under the strict CSP without errors", async () => {

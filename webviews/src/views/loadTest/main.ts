@@ -60,6 +60,11 @@ const profileHelp = h("div", { id: "profile-help", class: "muted" });
 const target = h("vscode-textfield", { id: "target", placeholder: "127.0.0.1:2600" }) as Field;
 const sinkPort = h("vscode-textfield", { id: "sink-port", placeholder: "none" }) as Field;
 const useEngine = h("vscode-checkbox", { id: "use-engine" }, "Reconcile with the engine") as Check;
+const failoverCommand = h("vscode-textfield", {
+  id: "failover-command",
+  placeholder: "e.g. systemctl kill -s KILL messagefoundry@node-a (empty: ask the leader to step down)",
+}) as Field;
+const failoverLabel = h("label", { for: "failover-command" }, "Failover command");
 const runButton = h("vscode-button", { id: "run" }, "Run");
 const stopButton = h("vscode-button", { id: "stop", secondary: true, disabled: true }, "Stop");
 const status = h("div", { id: "status", "aria-live": "polite" });
@@ -76,6 +81,8 @@ document.body.append(
     target,
     h("label", { for: "sink-port" }, "Sink port (where the route delivers)"),
     sinkPort,
+    failoverLabel,
+    failoverCommand,
     h("span", {}),
     useEngine,
     h("span", {}),
@@ -92,6 +99,7 @@ function formValue(): LoadTestForm {
     target: target.value.trim(),
     sinkPort: sinkPort.value.trim(),
     useEngine: useEngine.checked,
+    failoverCommand: failoverCommand.value.trim(),
   };
 }
 
@@ -101,6 +109,10 @@ function showProfileHelp(): void {
   profileHelp.textContent = file
     ? 'A JSON profile; "extends": "baseline" starts from a built-in.'
     : (profiles.find((p) => p.name === chosen)?.description ?? "");
+  // Only a failover profile asks how to fail the leader over.
+  const failover = profiles.find((p) => p.name === chosen)?.failover === true;
+  failoverLabel.classList.toggle("hidden", !failover);
+  failoverCommand.classList.toggle("hidden", !failover);
 }
 
 function fillForm(form: LoadTestForm, engine: string | undefined): void {
@@ -115,6 +127,7 @@ function fillForm(form: LoadTestForm, engine: string | undefined): void {
   if (!builtIn) profileFile.value = form.profile;
   target.value = form.target;
   sinkPort.value = form.sinkPort;
+  failoverCommand.value = form.failoverCommand ?? "";
   useEngine.checked = form.useEngine && engine !== undefined;
   useEngine.toggleAttribute("disabled", engine === undefined);
   useEngine.textContent = engine
