@@ -222,7 +222,7 @@ describe("Cookbook recipes in the real engine", function () {
       nk1,
       pv1,
       obr,
-      "OBX|1|NM|2345-7^Glucose^LN||85.9|mg/dL|70-99|N|||F",
+      "OBX|1|NM|2345-7^Glucose^LN||85.9|mg/dL|70-99|Normal|||F",
       "OBX|2|NM|2823-3^Potassium^LN||5.3|mmol/L|3.5-5.1|High|||F",
       "OBX|3|NM|2951-2^Sodium^LN||120|mmol/L|136-145|Low|||F",
     ]);
