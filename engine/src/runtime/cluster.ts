@@ -6,6 +6,7 @@
  * expire and another node take it. What the roles mean for the engine (listeners, workers, timers) is
  * the hooks' business (engine.ts); the SQL is store/pg-lease.ts.
  */
+import type { ClusterMember } from "../api/index.js";
 import type { PipelineLog } from "../pipeline/index.js";
 import { type LeaderFence, type LeaseRow, type MemberRow, monoNow, type PgLease } from "../store/index.js";
 import type { ClusterSettings } from "./settings.js";
@@ -36,19 +37,6 @@ export interface RoleChange {
   epoch: number | null;
   reason: string;
   at: number;
-}
-
-export interface ClusterNodeInfo {
-  nodeId: string;
-  apiUrl: string | null;
-  lastHeartbeat: number;
-  leader: boolean;
-  leaseOwner: string | null;
-  leaseExpiresAt: number | null;
-  promotable: boolean;
-  configVersion: string | null;
-  role: string;
-  note: string | null;
 }
 
 export class ClusterNode {
@@ -126,7 +114,7 @@ export class ClusterNode {
   }
 
   /** The lease row and the members (GET /cluster/nodes). */
-  async nodes(): Promise<ClusterNodeInfo[]> {
+  async nodes(): Promise<ClusterMember[]> {
     const [lease, members] = await Promise.all([this.#lease.lease(), this.#lease.members()]);
     return members.map((m) => toInfo(m, lease));
   }
@@ -341,7 +329,7 @@ export class ClusterNode {
   }
 }
 
-function toInfo(m: MemberRow, lease: LeaseRow): ClusterNodeInfo {
+function toInfo(m: MemberRow, lease: LeaseRow): ClusterMember {
   return {
     nodeId: m.nodeId,
     apiUrl: m.apiUrl,

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { MllpSender, until } from "../runtime/helpers.js";
 import { deliveredAll, ledger, steadyLoad } from "../support/ha-load.js";
-import { type ClusterFixture, clusterFixture, type Node, routes, TIMINGS } from "./fixture.js";
+import { type Node, routes, TIMINGS, useClusterFixture } from "./fixture.js";
 
 const SLACK_MS = 4000;
 
@@ -25,25 +25,18 @@ async function event(
 
 describe("cluster: active-passive engines on one PostgreSQL (multi-process)", function () {
   this.timeout(120_000);
-  let fx: ClusterFixture;
-  beforeEach(async () => {
-    fx = await clusterFixture();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === "failed" || process.env.MEFOR_HA_DEBUG) fx.dump();
-    await fx.cleanup();
-  });
+  const fx = useClusterFixture();
 
   it("kill -9 the leader under load: a standby takes the lease within TTL + heartbeat; then stepdown and SIGTERM hand over with no loss and no new duplicates", async () => {
-    const a = await fx.start("a", "127.0.0.2");
+    const a = await fx().start("a", "127.0.0.2");
     await event(a, "cluster-leading");
-    const [b, c] = await Promise.all([fx.start("b", "127.0.0.3"), fx.start("c", "127.0.0.4")]);
+    const [b, c] = await Promise.all([fx().start("b", "127.0.0.3"), fx().start("c", "127.0.0.4")]);
     await Promise.all([event(b, "config-ready"), event(c, "config-ready")]);
-    const load = steadyLoad(fx.vip.port, "K");
+    const load = steadyLoad(fx().vip.port, "K");
     const progress = setInterval(() => {
       if (process.env.MEFOR_HA_DEBUG)
         console.log(
-          `acked ${load.acked.length} resends ${load.resends} sink ${fx.sink.received.length} delivered-all ${deliveredAll(load.acked, fx.sink.received)}`,
+          `acked ${load.acked.length} resends ${load.resends} sink ${fx().sink.received.length} delivered-all ${deliveredAll(load.acked, fx().sink.received)}`,
         );
     }, 2000);
     after(() => clearInterval(progress));
@@ -63,22 +56,22 @@ describe("cluster: active-passive engines on one PostgreSQL (multi-process)", fu
     console.log(`      kill -9 → ${leader.id} holds the lease after ${acquired} ms, graph up after ${up} ms`);
     assert.ok(acquired <= TIMINGS.ttlMs + TIMINGS.heartbeatMs + SLACK_MS, `the takeover took ${acquired} ms`);
     await load.acks(30);
-    await until(() => deliveredAll(load.acked, fx.sink.received), 50);
+    await until(() => deliveredAll(load.acked, fx().sink.received), 50);
     // Order is counted, not asserted (open issue: the message in flight at a handover has been seen
     // delivered after later ones); every ACKed message delivered is asserted.
-    const afterKill = ledger(load.acked, fx.sink.received, false);
+    const afterKill = ledger(load.acked, fx().sink.received, false);
     console.log(
       `      kill -9: ${afterKill.unique} delivered, ${afterKill.duplicates} duplicate(s), ${afterKill.outOfOrder} out of order, ${load.resends} resend(s)`,
     );
 
     // POST /cluster/stepdown (config:deploy, re-auth): drains, releases; the other standby leads.
-    const token = await fx.login(leader);
-    const refused = await fx.api(other, "POST", "/cluster/stepdown", undefined, token);
+    const token = await fx().login(leader);
+    const refused = await fx().api(other, "POST", "/cluster/stepdown", undefined, token);
     assert.equal(refused.status, 409);
     assert.equal((refused.body.error as { code: string }).code, "NOT_LEADER");
     let mark = other.proc.lines.length;
     let at = Date.now();
-    const stepped = await fx.api(leader, "POST", "/cluster/stepdown", undefined, token);
+    const stepped = await fx().api(leader, "POST", "/cluster/stepdown", undefined, token);
     assert.equal(stepped.status, 200, JSON.stringify(stepped.body));
     assert.equal(stepped.body.role, "standby");
     await event(other, "cluster-role", mark, (l) => l.role === "primary");
@@ -98,12 +91,12 @@ describe("cluster: active-passive engines on one PostgreSQL (multi-process)", fu
     await load.acks(30);
     await load.stop();
 
-    await until(() => deliveredAll(load.acked, fx.sink.received), 50);
-    const end = ledger(load.acked, fx.sink.received, false);
+    await until(() => deliveredAll(load.acked, fx().sink.received), 50);
+    const end = ledger(load.acked, fx().sink.received, false);
     assert.equal(end.duplicates, afterKill.duplicates, "clean handovers deliver nothing twice");
     // Counted, not asserted (open issue): the bench has seen one message of a clean handover reordered.
     console.log(`      clean handovers: ${end.outOfOrder - afterKill.outOfOrder} out of order`);
-    const nodes = await fx.api(leader, "GET", "/cluster/nodes", undefined, token);
+    const nodes = await fx().api(leader, "GET", "/cluster/nodes", undefined, token);
     const list = nodes.body.nodes as { nodeId: string; leader: boolean; role: string }[];
     assert.deepEqual(
       list.map((n) => [n.nodeId, n.leader, n.role]),
@@ -116,17 +109,17 @@ describe("cluster: active-passive engines on one PostgreSQL (multi-process)", fu
   });
 
   it("SIGSTOP past the fence: a standby takes over; after SIGCONT the old leader has fenced itself and commits nothing", async () => {
-    const a = await fx.start("a", "127.0.0.2");
-    const b = await fx.start("b", "127.0.0.3");
+    const a = await fx().start("a", "127.0.0.2");
+    const b = await fx().start("b", "127.0.0.3");
     await Promise.all([event(a, "cluster-leading"), event(b, "config-ready")]);
-    const load = steadyLoad(fx.vip.port, "S");
+    const load = steadyLoad(fx().vip.port, "S");
     await load.acks(30);
 
     const mark = b.proc.lines.length;
     a.proc.child.kill("SIGSTOP");
-    fx.vip.moveTo(undefined); // its health check stops answering
+    fx().vip.moveTo(undefined); // its health check stops answering
     // A frame waits in the paused leader's socket (the kernel still accepts the connection).
-    const stale = await MllpSender.connect(fx.inPort, a.address);
+    const stale = await MllpSender.connect(fx().inPort, a.address);
     const staleReply = stale
       .send(
         "MSH|^~\\&|SENDER|FAC|RECEIVER|FAC|20260101120000||ADT^A01^ADT_A01|STALE1|P|2.5.1\rPID|1||STALE1^^^MRN||SYN^PATIENT",
@@ -147,43 +140,43 @@ describe("cluster: active-passive engines on one PostgreSQL (multi-process)", fu
     );
     assert.notEqual(await staleReply, "AA", "the frame that waited in its socket is not ACKed");
     stale.close();
-    const stored = await fx.schema.client.query(
+    const stored = await fx().schema.client.query(
       "SELECT count(*)::int AS n FROM messages WHERE control_id = 'STALE1'",
     );
     assert.equal(stored.rows[0]?.n, 0, "nor committed");
-    const lease = await fx.schema.client.query("SELECT owner, epoch::int AS epoch FROM cluster_lease");
+    const lease = await fx().schema.client.query("SELECT owner, epoch::int AS epoch FROM cluster_lease");
     assert.deepEqual(lease.rows[0], { owner: "b", epoch: 2 });
 
     await load.acks(30);
     await load.stop();
-    await until(() => deliveredAll(load.acked, fx.sink.received), 50);
+    await until(() => deliveredAll(load.acked, fx().sink.received), 50);
     // Order is counted, not asserted, here (an open issue: a paused leader's lane has been seen to
     // reorder one message; kill -9 and clean handovers assert it).
-    const end = ledger(load.acked, fx.sink.received, false);
+    const end = ledger(load.acked, fx().sink.received, false);
     console.log(
       `      SIGSTOP: ${end.unique} delivered, ${end.duplicates} duplicate(s), ${end.outOfOrder} out of order, ${load.resends} resend(s)`,
     );
   });
 
   it("promote while clustered reaches the standby; a standby answers writes NOT_LEADER; after failover the new leader runs the promoted version", async () => {
-    const a = await fx.start("a", "127.0.0.2");
-    const b = await fx.start("b", "127.0.0.3");
+    const a = await fx().start("a", "127.0.0.2");
+    const b = await fx().start("b", "127.0.0.3");
     await Promise.all([event(a, "cluster-leading"), event(b, "config-ready")]);
-    const token = await fx.login(a);
+    const token = await fx().login(a);
 
-    let status = await fx.api(a, "GET", "/cluster/status", undefined, token);
+    let status = await fx().api(a, "GET", "/cluster/status", undefined, token);
     assert.equal(status.body.role, "primary");
     assert.equal(status.body.clustered, true);
-    status = await fx.api(b, "GET", "/cluster/status", undefined, token);
+    status = await fx().api(b, "GET", "/cluster/status", undefined, token);
     assert.equal(status.body.role, "standby");
     assert.deepEqual(status.body.leader, { nodeId: "a", apiUrl: `http://127.0.0.1:${a.apiPort}` });
 
     const files = {
       "routes.ts": routes("OB_HA2", "sink2_port"),
-      "environments/test.toml": `in_host = "127.0.0.1"\nin_port = ${fx.inPort}\nsink_port = ${fx.sink.port}\nsink2_port = ${fx.sink2.port}\n`,
+      "environments/test.toml": `in_host = "127.0.0.1"\nin_port = ${fx().inPort}\nsink_port = ${fx().sink.port}\nsink2_port = ${fx().sink2.port}\n`,
     };
     // A write on the standby: 409 NOT_LEADER naming the leader.
-    const onStandby = await fx.api(b, "POST", "/config/stage", { files }, token);
+    const onStandby = await fx().api(b, "POST", "/config/stage", { files }, token);
     assert.equal(onStandby.status, 409);
     assert.deepEqual(onStandby.body.error, {
       code: "NOT_LEADER",
@@ -191,15 +184,15 @@ describe("cluster: active-passive engines on one PostgreSQL (multi-process)", fu
       leader: { nodeId: "a", apiUrl: `http://127.0.0.1:${a.apiPort}` },
     });
 
-    const staged = await fx.api(a, "POST", "/config/stage", { files }, token);
+    const staged = await fx().api(a, "POST", "/config/stage", { files }, token);
     assert.equal(staged.status, 200, JSON.stringify(staged.body));
     const mark = b.proc.lines.length;
-    const promoted = await fx.api(a, "POST", "/config/promote", { stageId: staged.body.stageId }, token);
+    const promoted = await fx().api(a, "POST", "/config/promote", { stageId: staged.body.stageId }, token);
     assert.equal(promoted.status, 200, JSON.stringify(promoted.body));
     const hash = promoted.body.contentHash as string;
     await event(b, "config-ready", mark, (l) => l.contentHash === hash);
     await until(async () => {
-      const r = await fx.api(a, "GET", "/cluster/nodes", undefined, token);
+      const r = await fx().api(a, "GET", "/cluster/nodes", undefined, token);
       const nb = (r.body.nodes as { nodeId: string; configVersion: string; promotable: boolean }[]).find(
         (n) => n.nodeId === "b",
       );
@@ -209,10 +202,10 @@ describe("cluster: active-passive engines on one PostgreSQL (multi-process)", fu
     const markB = b.proc.lines.length;
     await a.proc.stop("SIGKILL");
     await event(b, "cluster-leading", markB);
-    status = await fx.api(b, "GET", "/cluster/status", undefined, token);
+    status = await fx().api(b, "GET", "/cluster/status", undefined, token);
     assert.equal(status.body.role, "primary");
     assert.equal(status.body.configVersion, hash);
-    const sender = await MllpSender.connect(fx.vip.port);
+    const sender = await MllpSender.connect(fx().vip.port);
     assert.equal(
       await sender.send(
         "MSH|^~\\&|SENDER|FAC|RECEIVER|FAC|20260101120000||ADT^A01^ADT_A01|PROMO1|P|2.5.1\rPID|1||PROMO1^^^MRN||SYN^PATIENT",
@@ -220,6 +213,6 @@ describe("cluster: active-passive engines on one PostgreSQL (multi-process)", fu
       "AA",
     );
     sender.close();
-    await until(() => fx.sink2.received.some((m) => m.includes("PROMO1")), 50);
+    await until(() => fx().sink2.received.some((m) => m.includes("PROMO1")), 50);
   });
 });

@@ -158,3 +158,24 @@ leader_lease_ttl_seconds = ${TIMINGS.ttlMs / 1000}
   };
   return fixture;
 }
+
+/**
+ * A suite's cluster hooks: a fresh fixture for each test, its nodes' logs printed when the test failed
+ * (or with MEFOR_HA_DEBUG set), everything stopped and dropped afterwards. Returns the current fixture.
+ */
+export function useClusterFixture(): () => ClusterFixture {
+  let fx: ClusterFixture | undefined;
+  beforeEach(async () => {
+    fx = await clusterFixture();
+  });
+  afterEach(async function () {
+    if (!fx) return;
+    if (this.currentTest?.state === "failed" || process.env.MEFOR_HA_DEBUG) fx.dump();
+    await fx.cleanup();
+    fx = undefined;
+  });
+  return () => {
+    if (!fx) throw new Error("the cluster fixture exists only inside a test");
+    return fx;
+  };
+}

@@ -11,30 +11,23 @@ import { join } from "node:path";
 import type { LoadResult } from "../../src/load/index.js";
 import { cli } from "../cli/harness.js";
 import { freePort, writeFiles } from "../runtime/helpers.js";
-import { type ClusterFixture, clusterFixture } from "./fixture.js";
+import { useClusterFixture } from "./fixture.js";
 
 describe("load: the failover profile against a real cluster (multi-process)", function () {
   this.timeout(120_000);
-  let fx: ClusterFixture;
-  beforeEach(async () => {
-    fx = await clusterFixture();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === "failed" || process.env.MEFOR_HA_DEBUG) fx.dump();
-    await fx.cleanup();
-  });
+  const fx = useClusterFixture();
 
   it("kill -9 of the leader mid-run: senders resend, every ACKed message is delivered, the outage is measured, the verdict passes", async () => {
     // The route's destination is the sink `load` starts (--sink-port), not the fixture's.
     const sinkPort = await freePort();
-    writeFiles(fx.configDir, {
-      "environments/test.toml": `in_host = "127.0.0.1"\nin_port = ${fx.inPort}\nsink_port = ${sinkPort}\nsink2_port = ${fx.sink2.port}\n`,
+    writeFiles(fx().configDir, {
+      "environments/test.toml": `in_host = "127.0.0.1"\nin_port = ${fx().inPort}\nsink_port = ${sinkPort}\nsink2_port = ${fx().sink2.port}\n`,
     });
-    const a = await fx.start("a", "127.0.0.2");
+    const a = await fx().start("a", "127.0.0.2");
     await a.proc.waitFor((l) => l.event === "cluster-leading");
-    const b = await fx.start("b", "127.0.0.3");
+    const b = await fx().start("b", "127.0.0.3");
     await b.proc.waitFor((l) => l.event === "config-ready");
-    const dir = join(fx.configDir, "..");
+    const dir = join(fx().configDir, "..");
     writeFiles(dir, {
       "quick-failover.json": JSON.stringify({
         extends: "failover",
@@ -53,7 +46,7 @@ describe("load: the failover profile against a real cluster (multi-process)", fu
         "--profile",
         "quick-failover.json",
         "--target",
-        `127.0.0.1:${fx.vip.port}`,
+        `127.0.0.1:${fx().vip.port}`,
         "--sink-port",
         String(sinkPort),
         "--failover-command",
