@@ -100,8 +100,15 @@ describe("cluster: active-passive engines on one PostgreSQL (multi-process)", fu
     await until(() => deliveredAll(load.acked, fx.sink.received), 50);
     const end = ledger(load.acked, fx.sink.received);
     assert.equal(end.duplicates, afterKill.duplicates, "clean handovers deliver nothing twice");
-    const nodes = await fx.api(leader, "GET", "/cluster/nodes", undefined, token);
-    const list = nodes.body.nodes as { nodeId: string; leader: boolean; role: string }[];
+    type Member = { nodeId: string; leader: boolean; role: string };
+    const members = async () =>
+      (await fx.api(leader, "GET", "/cluster/nodes", undefined, token)).body.nodes as Member[];
+    // A member's role is what its last heartbeat said: the node leading again reports it at its next one.
+    await until(
+      async () => (await members()).some((n) => n.nodeId === leader.id && n.role === "primary"),
+      100,
+    );
+    const list = await members();
     assert.deepEqual(
       list.map((n) => [n.nodeId, n.leader, n.role]),
       [
