@@ -7,7 +7,9 @@
  * to the store, it is "behind": the store inserts new rows pending and the worker claims them from
  * the store, oldest first, until a claim that excluded nothing finds fewer rows than it asked for.
  * Only then does it take handoffs again, so no newer row overtakes an older pending one. A new inbox
- * starts behind, for the same reason.
+ * starts behind, for the same reason. A row written pending while that claim was in flight (the
+ * store tells `overflow` after its commit) may be missing from the claim's snapshot: such a claim
+ * does not count as caught up (`claimStarts` / `caughtUp`).
  */
 import type { ClaimedRow, HandoffTarget } from "../store/index.js";
 
@@ -29,6 +31,8 @@ export class HandoffInbox {
    * just took over) are claimed from the store before any newer row is taken from a handoff.
    */
   #behind = true;
+  /** Overflows told so far: a claim during which one came in cannot prove the inbox caught up. */
+  #overflows = 0;
   readonly target: HandoffTarget;
 
   constructor(
@@ -44,6 +48,7 @@ export class HandoffInbox {
       room: () => (this.#behind ? 0 : Math.max(0, this.capacity - this.#queue.length)),
       overflow: () => {
         this.#behind = true;
+        this.#overflows++;
       },
       take: (rows, claimedAt) => {
         for (const row of rows) this.#queue.push({ row, claimedAt });
@@ -65,9 +70,18 @@ export class HandoffInbox {
     this.#behind = true;
   }
 
-  /** A claim that excluded nothing found fewer rows than it asked for: nothing older is pending. */
-  caughtUp(): void {
-    this.#behind = false;
+  /** Called as a claim starts; its result goes to {@link caughtUp}. */
+  claimStarts(): number {
+    return this.#overflows;
+  }
+
+  /**
+   * A claim that excluded nothing found fewer rows than it asked for: nothing older is pending —
+   * unless a row was written pending while it ran (`since`, from {@link claimStarts}): that row can
+   * be newer than the claim's snapshot, and the next claim must take it before any handoff.
+   */
+  caughtUp(since: number): void {
+    if (this.#overflows === since) this.#behind = false;
   }
 
   /** Up to `limit` of the oldest rows. */

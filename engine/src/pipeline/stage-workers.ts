@@ -197,11 +197,12 @@ export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWo
     if (!batch) {
       if (!shouldClaim(pollMs)) return { busy: false };
       const claimedAt = Date.now();
+      const since = inbox.claimStarts();
       const rows = await claim(
         () => store.claimIngress(inbound, { owner, limit, leaseMs: t.leaseMs }),
         limit,
       );
-      if (rows.length < limit) inbox.caughtUp();
+      if (rows.length < limit) inbox.caughtUp(since);
       if (rows.length === 0) return { busy: false };
       batch = { rows, claimedAt };
     }
@@ -330,6 +331,7 @@ export function startTransformWorker(
     if (!shouldClaim(pollMs)) return { busy: false };
     const claimedAt = Date.now();
     const excluded = [...busy.keys()];
+    const since = inbox.claimStarts();
     const rows = await claim(
       () =>
         store.claimRouted(inbound, {
@@ -340,7 +342,7 @@ export function startTransformWorker(
         }),
       limit,
     );
-    if (excluded.length === 0 && rows.length < limit) inbox.caughtUp();
+    if (excluded.length === 0 && rows.length < limit) inbox.caughtUp(since);
     if (rows.length === 0) return { busy: false };
     const byHandler = new Map<string, ClaimedRow[]>();
     for (const row of rows) {

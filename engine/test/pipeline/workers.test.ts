@@ -300,6 +300,33 @@ for (const [kind, open] of DIALECTS) {
       if (attach) assert.ok(overflows > 0, "the inbox overflowed at least once");
     });
 
+    it("keeps arrival order when a message is written pending while the router's first claim runs (a handover)", async () => {
+      const sink = new Downstream(ok);
+      // P0: left pending by an earlier run (a crash, or the leader before a cluster handover).
+      const ids = await send("P0");
+      // P1 arrives while the new router's first claim is in flight: its inbox is still behind, so P1
+      // is written pending — after the claim's snapshot, which returns P0 alone.
+      const claimIngress = t.store.claimIngress.bind(t.store);
+      let firstClaim = true;
+      t.store.claimIngress = async (inbound, opts) => {
+        const rows = await claimIngress(inbound, opts);
+        if (firstClaim) {
+          firstClaim = false;
+          ids.push(...(await send("P1")));
+        }
+        return rows;
+      };
+      // P2 arrives while P0 is being routed: it must not overtake P1, still pending in the store.
+      const route: RouteFn = async (inbound, input) => {
+        if (input.controlId === "P0") ids.push(...(await send("P2")));
+        return routeToH(inbound, input);
+      };
+      run({ route, outbounds: { OB_A: sink } });
+      await eventually(() => ids.length === 3, "P1 and P2 arrived");
+      await settle(ids, ["PROCESSED", "PROCESSED", "PROCESSED"]);
+      assert.deepEqual(sink.received, ["P0", "P1", "P2"]);
+    });
+
     for (const when of ["queued before the workers start", "handed to running workers"] as const) {
       it(`never runs a handler on a row whose claim lease has run out (${when})`, async () => {
         const expired: number[] = [];
