@@ -50,13 +50,7 @@ export function codeActions(model: ConfigModel, file: string, range: SourceLocat
       const name = edge?.to;
       if (!edge || !name || EDGE_TARGET[edge.kind] !== kind) continue;
       const guess = nearMiss(name, a.byName[kind].keys());
-      if (guess)
-        out.push({
-          title: `Change to "${guess}"`,
-          problem: p,
-          edits: [{ location: p.location, newText: guess }],
-          preferred: true,
-        });
+      if (guess) out.push(changeTo(p, guess));
       out.push(createStub(model, kind, name, file, p));
     } else if (p.code === "MF-UNKNOWN-CODESET") {
       out.push(...codeSetFixes(model, file, p));
@@ -142,13 +136,7 @@ function codeSetFixes(model: ConfigModel, file: string, p: Problem): CodeAction[
   if (!use) return [];
   const out: CodeAction[] = [];
   const guess = nearMiss(use.name, a.codeSets.keys());
-  if (guess)
-    out.push({
-      title: `Change to "${guess}"`,
-      problem: p,
-      edits: [{ location: p.location, newText: guess }],
-      preferred: true,
-    });
+  if (guess) out.push(changeTo(p, guess));
   const newFile = `codesets/${use.name}.toml`;
   out.push({
     title: `Create ${newFile}`,
@@ -162,4 +150,14 @@ function codeSetFixes(model: ConfigModel, file: string, p: Problem): CodeAction[
     ],
   });
   return out;
+}
+
+/** The preferred fix for a near-miss name: replace it with the declared one. */
+function changeTo(p: Problem, guess: string): CodeAction {
+  return {
+    title: `Change to "${guess}"`,
+    problem: p,
+    edits: [{ location: p.location, newText: guess }],
+    preferred: true,
+  };
 }
