@@ -85,7 +85,7 @@ export class StoreOutage {
   #downSince: number | undefined;
   #upAt = 0;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: OutageProbe) {}
 
   get down(): boolean {
     return this.#downSince !== undefined;
@@ -96,10 +96,23 @@ export class StoreOutage {
    * a late failure of an operation begun before the store came back does not open a new outage.
    */
   failed(error: unknown, startedAt: number, log: PipelineLog): void {
+    this.#open(errorSummary(error), startedAt, log);
+  }
+
+  /**
+   * Another thread of this process (a delivery thread, with its own store connection and record) saw
+   * the store go away: it joins this record, so the engine still logs one outage, whichever thread
+   * saw it first; this record's probe logs its end.
+   */
+  failedInThread(err: string, log: PipelineLog): void {
+    this.#open(err, Date.now(), log);
+  }
+
+  #open(err: string, startedAt: number, log: PipelineLog): void {
     if (this.#downSince !== undefined || startedAt < this.#upAt) return;
     this.#downSince = Date.now();
     log.warn(
-      { event: "store-unavailable", err: errorSummary(error) },
+      { event: "store-unavailable", err },
       "store unavailable: intake holds frames unACKed and workers back off until it returns",
     );
     this.#probe(log);
@@ -129,10 +142,13 @@ export class StoreOutage {
   }
 }
 
-const outages = new WeakMap<Store, StoreOutage>();
+/** What an outage record needs of a store: its cheapest round trip, to see it back. */
+type OutageProbe = Pick<Store, "getCursor">;
+
+const outages = new WeakMap<OutageProbe, StoreOutage>();
 
 /** The outage record of `store` (one per store object, so intake and every worker share it). */
-export function outageOf(store: Store): StoreOutage {
+export function outageOf(store: OutageProbe): StoreOutage {
   let o = outages.get(store);
   if (!o) {
     o = new StoreOutage(store);

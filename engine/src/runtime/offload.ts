@@ -11,7 +11,13 @@
  */
 import { Worker } from "node:worker_threads";
 import type { OutboundDef } from "../config/index.js";
-import { DELIVERY_LEASE_MS, laneHandoff, type PipelineLog, workerOwner } from "../pipeline/index.js";
+import {
+  DELIVERY_LEASE_MS,
+  laneHandoff,
+  outageOf,
+  type PipelineLog,
+  workerOwner,
+} from "../pipeline/index.js";
 import type { Latencies } from "../pipeline/latency.js";
 import type { OffloadedDelivery } from "../pipeline/runner.js";
 import type { Running } from "../pipeline/supervisor.js";
@@ -41,7 +47,7 @@ export interface OffloadOptions {
   database: OffloadDatabase;
   keys: DeliveryThreadData["keys"];
   insecure: boolean;
-  store: Pick<Store, "onWake" | "attachHandoff">;
+  store: Pick<Store, "onWake" | "attachHandoff" | "getCursor">;
   log: PipelineLog;
   workers?: { batchSize?: number; pollMs?: number };
   /** Where the threads' delivery latencies are added up (GET /metrics). */
@@ -153,10 +159,25 @@ class ThreadedOutbound implements OffloadedDelivery {
         } else if (m.type === "state") {
           this.#state = m.state as OutboundState;
           if (m.latency) opts.latencies?.merge("delivery", def.name, m.latency);
-        } else if (m.type === "log") opts.log[m.level](m.obj, m.msg);
+        } else if (m.type === "log") relayThreadLog(m, opts.store, opts.log);
         else if (m.type === "stopped") stopped();
       });
       done.catch(reject);
     });
   }
+}
+
+/**
+ * A delivery thread's log line, logged by the main thread — except the thread's view of a store outage
+ * (it has its own connection and outage record): that joins the process's one record, so an outage is
+ * logged once at warn and its end once at info, not once per thread.
+ */
+function relayThreadLog(
+  m: Extract<FromThread, { type: "log" }>,
+  store: Pick<Store, "getCursor">,
+  log: PipelineLog,
+): void {
+  const event = m.obj.event;
+  if (event === "store-unavailable") outageOf(store).failedInThread(String(m.obj.err ?? ""), log);
+  else if (event !== "store-available") log[m.level](m.obj, m.msg);
 }
