@@ -38,7 +38,7 @@ describe("Code sets in a real VS Code (code-server 4.100.3)", function () {
       await view
         .locator("#grid tbody tr")
         .evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-code"))),
-      ["L", "H", "LL", "HH", "A", "AA"],
+      ["N", "L", "H", "LL", "HH", "A", "AA"],
     );
     assert.equal(await view.locator("#default").inputValue(), "Abnormal (unlisted flag)");
     await suite.wb.screenshot("codesets-1-grid");
