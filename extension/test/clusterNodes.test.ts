@@ -152,7 +152,13 @@ describe("cluster client against a real two-node cluster (PostgreSQL)", function
         leader: { nodeId: L.id, apiUrl: url(L) },
       },
     );
-    const rows = clusterRows(await client.clusterNodes(), status.nodeId, Date.now());
+    // A node publishes its API URL with its first heartbeat after its API listens: wait for both.
+    let nodes = await client.clusterNodes();
+    for (let i = 0; i < 40 && nodes.some((n) => n.apiUrl === null); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      nodes = await client.clusterNodes();
+    }
+    const rows = clusterRows(nodes, status.nodeId, Date.now());
     const hash = status.configVersion?.slice(0, 12);
     assert.deepEqual(
       rows.map((r) => [r.label, steady(r.description), r.icon, r.current]),
@@ -238,7 +244,13 @@ describe("cluster client against a real two-node cluster (PostgreSQL)", function
     const status = await clusterStatusOf(client);
     assert.equal(statusBarRole(status).text, "primary");
     const hash = status.configVersion?.slice(0, 12);
-    const rows = clusterRows(await client.clusterNodes(), status.nodeId, Date.now());
+    // A node publishes its API URL with its first heartbeat after its API listens: wait for both.
+    let nodes = await client.clusterNodes();
+    for (let i = 0; i < 40 && nodes.some((n) => n.apiUrl === null); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      nodes = await client.clusterNodes();
+    }
+    const rows = clusterRows(nodes, status.nodeId, Date.now());
     assert.deepEqual(
       rows.map((r) => [r.label, steady(r.description), r.icon, r.current]),
       [

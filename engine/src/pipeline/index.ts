@@ -55,6 +55,6 @@ export {
   startRouterWorker,
   startTransformWorker,
 } from "./stage-workers.js";
-export { isStoreUnavailable, outageOf, StoreUnavailableError } from "./store-outage.js";
+export { isStoreUnavailable, StoreUnavailableError } from "./store-outage.js";
 export * from "./types.js";
 export { describeError, type WorkerHandle, workerOwner } from "./worker-loop.js";

@@ -96,23 +96,10 @@ export class StoreOutage {
    * a late failure of an operation begun before the store came back does not open a new outage.
    */
   failed(error: unknown, startedAt: number, log: PipelineLog): void {
-    this.#open(errorSummary(error), startedAt, log);
-  }
-
-  /**
-   * Another thread of this process (a delivery thread, with its own store connection and record) saw
-   * the store go away: it joins this record, so the engine still logs one outage, whichever thread
-   * saw it first; this record's probe logs its end.
-   */
-  failedInThread(err: string, log: PipelineLog): void {
-    this.#open(err, Date.now(), log);
-  }
-
-  #open(err: string, startedAt: number, log: PipelineLog): void {
     if (this.#downSince !== undefined || startedAt < this.#upAt) return;
     this.#downSince = Date.now();
     log.warn(
-      { event: "store-unavailable", err },
+      { event: "store-unavailable", err: errorSummary(error) },
       "store unavailable: intake holds frames unACKed and workers back off until it returns",
     );
     this.#probe(log);

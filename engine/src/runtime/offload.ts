@@ -11,13 +11,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { OutboundDef } from "../config/index.js";
-import {
-  DELIVERY_LEASE_MS,
-  laneHandoff,
-  outageOf,
-  type PipelineLog,
-  workerOwner,
-} from "../pipeline/index.js";
+import { DELIVERY_LEASE_MS, laneHandoff, type PipelineLog, workerOwner } from "../pipeline/index.js";
 import type { Latencies } from "../pipeline/latency.js";
 import type { OffloadedDelivery } from "../pipeline/runner.js";
 import type { Running } from "../pipeline/supervisor.js";
@@ -47,7 +41,7 @@ export interface OffloadOptions {
   database: OffloadDatabase;
   keys: DeliveryThreadData["keys"];
   insecure: boolean;
-  store: Pick<Store, "onWake" | "attachHandoff" | "getCursor">;
+  store: Pick<Store, "onWake" | "attachHandoff">;
   log: PipelineLog;
   workers?: { batchSize?: number; pollMs?: number };
   /** Where the threads' delivery latencies are added up (GET /metrics). */
@@ -159,7 +153,7 @@ class ThreadedOutbound implements OffloadedDelivery {
         } else if (m.type === "state") {
           this.#state = m.state as OutboundState;
           if (m.latency) opts.latencies?.merge("delivery", def.name, m.latency);
-        } else if (m.type === "log") relayThreadLog(m, opts.store, opts.log);
+        } else if (m.type === "log") relayThreadLog(m, opts.log);
         else if (m.type === "stopped") stopped();
       });
       done.catch(reject);
@@ -169,15 +163,10 @@ class ThreadedOutbound implements OffloadedDelivery {
 
 /**
  * A delivery thread's log line, logged by the main thread — except the thread's view of a store outage
- * (it has its own connection and outage record): that joins the process's one record, so an outage is
- * logged once at warn and its end once at info, not once per thread.
+ * (it has its own connection and record): the main thread's workers and intake see the same outage and
+ * log it once at warn, so a thread's start and end lines go at debug rather than repeat it per thread.
  */
-function relayThreadLog(
-  m: Extract<FromThread, { type: "log" }>,
-  store: Pick<Store, "getCursor">,
-  log: PipelineLog,
-): void {
-  const event = m.obj.event;
-  if (event === "store-unavailable") outageOf(store).failedInThread(String(m.obj.err ?? ""), log);
-  else if (event !== "store-available") log[m.level](m.obj, m.msg);
+function relayThreadLog(m: Extract<FromThread, { type: "log" }>, log: PipelineLog): void {
+  const outage = m.obj.event === "store-unavailable" || m.obj.event === "store-available";
+  log[outage ? "debug" : m.level](m.obj, m.msg);
 }
