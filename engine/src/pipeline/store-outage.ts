@@ -105,10 +105,15 @@ export class StoreOutage {
     this.#probe(log);
   }
 
-  /** A store operation succeeded: ends the outage (logged once, at info). */
-  succeeded(log: PipelineLog): void {
+  /**
+   * A store operation begun at `startedAt` succeeded: ends the outage (logged once, at info). An
+   * operation begun before the outage opened proves nothing about now (during a server's shutdown a
+   * connection not yet closed may still answer), so it leaves the outage open: ending it there made one
+   * outage log as two.
+   */
+  succeeded(startedAt: number, log: PipelineLog): void {
     const since = this.#downSince;
-    if (since === undefined) return;
+    if (since === undefined || startedAt < since) return;
     this.#downSince = undefined;
     this.#upAt = Date.now();
     log.info({ event: "store-available", downMs: this.#upAt - since }, "store available again; resuming");
@@ -117,8 +122,9 @@ export class StoreOutage {
   #probe(log: PipelineLog): void {
     const timer = setTimeout(() => {
       if (!this.down) return;
+      const startedAt = Date.now();
       this.store.getCursor(PROBE_KEY).then(
-        () => this.succeeded(log),
+        () => this.succeeded(startedAt, log),
         (error: unknown) => {
           // Still away: probe again. Anything else (the store was closed) ends the probing.
           if (this.down && isStoreUnavailable(error)) this.#probe(log);
@@ -163,7 +169,7 @@ export async function holdWhileUnavailable<T>(
     const startedAt = Date.now();
     try {
       const result = await beforeDeadline(op(), deadline);
-      outage.succeeded(log);
+      outage.succeeded(startedAt, log);
       return result;
     } catch (error) {
       const late = error instanceof NoAnswer;
