@@ -105,6 +105,7 @@ export type {
 export type {
   CheckOutput,
   DryRunDelivery,
+  DryRunEveryOutput,
   DryRunHandler,
   DryRunOutput,
   DryRunResult,

@@ -16,6 +16,7 @@ import {
   probeText,
   readCheck,
   readDryRun,
+  readDryRunEvery,
   readFixtureSpec,
   routerVerdict,
 } from "../src/testbench/index.js";
@@ -138,31 +139,38 @@ describe("Test Bench explains, against the real CLI", () => {
   });
 
   it("opened on a message file, picks the inbound whose router accepts its MSH-9 over a catch-all", async function () {
-    // One real CLI dry run per inbound probed (the ADT catch-all makes the ADT case probe every inbound).
-    this.timeout(120_000);
-    const choices = inboundChoices((await traced("oru_r01_normal.hl7", { showPhi: false })).cli.stderr);
-    assert.ok(choices && choices.length > 1, "the samples have several inbounds");
-    assert.ok(choices.indexOf("IB_ACME_ADT") < choices.indexOf("IB_LAB_ORU"), "ADT is asked first");
-    const verdicts = new Map<string, string>();
-    const probe = (message: string) => async (inbound: string) => {
+    // One real CLI dry run through every inbound per message file.
+    this.timeout(60_000);
+    const runs = async (message: string) => {
       const text = probeText(readFileSync(join(samples.root, "messages", message), "utf8"));
       assert.ok(text);
       writeFileSync(join(samples.root, "probe.hl7"), text);
-      const cli = await samples.run(dryRunArgs("dev", "../probe.hl7", { inbound, showPhi: false }));
-      const output = cli.code === 2 ? undefined : readDryRun(parseJsonOutput(cli, "dryrun"));
-      if (output) verdicts.set(inbound, routerVerdict(output));
-      return output;
+      const cli = await samples.run(dryRunArgs("dev", "../probe.hl7", { every: true, showPhi: false }));
+      assert.notEqual(cli.code, 2, cli.stderr);
+      return readDryRunEvery(parseJsonOutput(cli, "dryrun")).runs;
     };
-    assert.equal(await pickInbound(choices, probe("oru_r01_normal.hl7")), "IB_LAB_ORU");
+    const oru = await runs("oru_r01_normal.hl7");
+    const order = oru.map((r) => r.inbound);
+    assert.ok(order.length > 1, "the samples have several inbounds");
+    assert.ok(order.indexOf("IB_ACME_ADT") < order.indexOf("IB_LAB_ORU"), "ADT is asked first");
+    const verdict = (name: string) => {
+      const run = oru.find((r) => r.inbound === name);
+      assert.ok(run, name);
+      return routerVerdict(run);
+    };
     // The ADT router returns handlers for every message type: a catch-all, asked first but not picked.
-    assert.equal(verdicts.get("IB_ACME_ADT"), "any");
-    assert.equal(verdicts.get("IB_LAB_ORU"), "specific");
-    assert.equal(await pickInbound(choices, probe("adt_a01.hl7")), "IB_ACME_ADT");
+    assert.equal(verdict("IB_ACME_ADT"), "any");
+    assert.equal(verdict("IB_LAB_ORU"), "specific");
+    assert.equal(pickInbound(oru), "IB_LAB_ORU");
+    assert.equal(pickInbound(await runs("adt_a01.hl7")), "IB_ACME_ADT");
+    // Nothing of the messages is printed without --show-phi.
+    for (const run of oru)
+      for (const r of run.results) for (const d of r.deliveries) assert.equal(d.payload, undefined);
   });
 });
 
 describe("Test Bench helpers", () => {
-  it("routerVerdict, inboundChoices, probeText and the dryrun arguments", () => {
+  it("routerVerdict, pickInbound, inboundChoices, probeText and the dryrun arguments", () => {
     const step = (handlers: string[]) => ({
       step: "router" as const,
       name: "r",
@@ -198,6 +206,18 @@ describe("Test Bench helpers", () => {
       "MSH|^~\\&|A|B|C|D|20260101||ORU^R01|1|P|2.5.1\rOBX|1\rMSH|^~\\&|A|B|C|D|20260101||ZZZ^Z99|1|P|2.5.1\rOBX|1\r",
     );
     assert.equal(probeText("not hl7"), undefined);
+    assert.deepEqual(dryRunArgs("dev", "m.hl7", { showPhi: false, every: true }).slice(-2), [
+      "--trace",
+      "--every-inbound",
+    ]);
+    const run = (inbound: string, first: string[], other: string[]) => ({
+      inbound,
+      results: out(first, other).results,
+    });
+    assert.equal(pickInbound([run("ONLY", [], [])]), "ONLY", "the only inbound, whatever its router says");
+    assert.equal(pickInbound([run("ALL", ["h"], ["h"]), run("ORU", ["h"], [])]), "ORU");
+    assert.equal(pickInbound([run("ALL", ["h"], ["h"]), run("NO", [], [])]), "ALL");
+    assert.equal(pickInbound([run("A", [], []), run("B", [], ["h"])]), undefined);
     assert.deepEqual(dryRunArgs("dev", "m.hl7", { showPhi: false, inbound: "A" }), [
       "dryrun",
       "--config",
@@ -220,6 +240,12 @@ describe("Test Bench helpers", () => {
 
   it("explains malformed CLI output instead of throwing a bare error", () => {
     assert.throws(() => readDryRun({ nope: 1 }), /no `results` list/);
+    assert.throws(() => readDryRunEvery({ results: [] }), /no `runs` list/);
+    assert.throws(() => readDryRunEvery({ runs: [{ results: [] }] }), /a run has no inbound/);
+    assert.throws(
+      () => readDryRunEvery({ runs: [{ inbound: "A", results: [{}] }] }),
+      /result 0 has no disposition/,
+    );
     assert.throws(() => readDryRun({ results: [{}] }), /result 0 has no disposition/);
     assert.throws(() => readDryRun({ results: [{ disposition: "PROCESSED" }] }), /no handlers\/deliveries/);
     assert.throws(() => readFixtureSpec("{"), /not valid JSON/);

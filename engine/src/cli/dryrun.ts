@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { loadConfig } from "../config/index.js";
 import { type DryRunResult, dryRunFile } from "../pipeline/index.js";
-import type { DryRunOutput } from "../pipeline/results.js";
+import type { DryRunEveryOutput, DryRunOutput } from "../pipeline/results.js";
 import { type CliIo, configDir, EXIT, formatProblem, json, pickEnv, UserError } from "./io.js";
 
 function formatResult(r: DryRunResult): string {
@@ -36,6 +36,18 @@ function formatResult(r: DryRunResult): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** The inbound a plain dry run uses: the one asked for, or the only one there is. */
+function oneInbound(inbounds: readonly string[], asked: string | undefined): string {
+  const inbound = asked ?? (inbounds.length === 1 ? inbounds[0] : undefined);
+  if (inbound === undefined) {
+    throw new UserError(`several inbounds; pass --inbound (one of: ${inbounds.join(", ") || "none"})`);
+  }
+  if (!inbounds.includes(inbound)) {
+    throw new UserError(`unknown inbound "${inbound}" (known: ${inbounds.join(", ") || "none"})`);
+  }
+  return inbound;
+}
+
 export function register(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command("dryrun")
@@ -46,6 +58,10 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
     .option("-e, --env <env>", "environment; default MEFOR_ENV or dev")
     .requiredOption("-m, --messages <files...>", "message files (HL7 files may hold several messages)")
     .option("-i, --inbound <name>", "inbound the messages arrive on (required when there are several)")
+    .option(
+      "--every-inbound",
+      "run the messages through every inbound in turn: which one takes them? (a survey: exit 0 unless it cannot run)",
+    )
     .option("--json", "print results as JSON")
     .option(
       "--show-phi",
@@ -58,6 +74,7 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
         env?: string;
         messages: string[];
         inbound?: string;
+        everyInbound?: boolean;
         json?: boolean;
         showPhi?: boolean;
         trace?: boolean;
@@ -71,27 +88,34 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
           throw new UserError("the config does not load; fix the problems above", EXIT.FAILED);
         }
         const inbounds = [...r.registry.inbounds.keys()];
-        const inbound = opts.inbound ?? (inbounds.length === 1 ? inbounds[0] : undefined);
-        if (inbound === undefined) {
-          throw new UserError(`several inbounds; pass --inbound (one of: ${inbounds.join(", ") || "none"})`);
+        if (opts.everyInbound && opts.inbound !== undefined) {
+          throw new UserError("pass --inbound or --every-inbound, not both");
         }
-        if (!r.registry.inbounds.has(inbound)) {
-          throw new UserError(`unknown inbound "${inbound}" (known: ${inbounds.join(", ") || "none"})`);
-        }
-        const results: DryRunResult[] = [];
-        for (const f of opts.messages) {
+        const names = opts.everyInbound ? inbounds : [oneInbound(inbounds, opts.inbound)];
+        const files = opts.messages.map((f) => {
           const abs = resolve(io.cwd, f);
           if (!existsSync(abs)) throw new UserError(`message file not found: ${f}`);
-          results.push(
-            ...(await dryRunFile(r.registry, inbound, readFileSync(abs), f, {
-              showPhi: opts.showPhi === true,
-              trace: opts.trace === true,
-            })),
-          );
+          return { name: f, bytes: readFileSync(abs) };
+        });
+        const runs: { inbound: string; results: DryRunResult[] }[] = [];
+        for (const inbound of names) {
+          const results: DryRunResult[] = [];
+          for (const f of files) {
+            results.push(
+              ...(await dryRunFile(r.registry, inbound, f.bytes, f.name, {
+                showPhi: opts.showPhi === true,
+                trace: opts.trace === true,
+              })),
+            );
+          }
+          runs.push({ inbound, results });
         }
-        if (opts.json) io.out(json({ env: env ?? null, inbound, results } satisfies DryRunOutput));
-        else for (const res of results) io.out(formatResult(res));
-        setExit(results.some((x) => x.disposition === "ERROR") ? EXIT.FAILED : EXIT.OK);
+        const results = runs.flatMap((run) => run.results);
+        if (!opts.json) for (const res of results) io.out(formatResult(res));
+        else if (opts.everyInbound) io.out(json({ env: env ?? null, runs } satisfies DryRunEveryOutput));
+        else for (const run of runs) io.out(json({ env: env ?? null, ...run } satisfies DryRunOutput));
+        // A survey answers with each inbound's outcome; an ERROR there is an answer, not a failure.
+        setExit(!opts.everyInbound && results.some((x) => x.disposition === "ERROR") ? EXIT.FAILED : EXIT.OK);
       },
     );
 }

@@ -60,6 +60,15 @@ export interface DryRunOutput {
 }
 
 /**
+ * `dryrun --every-inbound --json`: the same messages through each inbound's router and handlers, in the
+ * registry's order — which inbound takes a message, answered by one process (the Test Bench's pick).
+ */
+export interface DryRunEveryOutput {
+  env: string | null;
+  runs: { inbound: string; results: DryRunResult[] }[];
+}
+
+/**
  * A regression fixture, tests/<case>.json: the inbound, the message file and what must come out. Paths
  * are relative to the fixture file; `disposition` is compared as written.
  */

@@ -137,6 +137,31 @@ describe("messagefoundry CLI", () => {
     });
   });
 
+  it("dryrun --every-inbound runs the messages through each inbound, in the registry's order, in one process", async () => {
+    type Every = import("../../src/contract.js").DryRunEveryOutput;
+    const args = ["dryrun", "-c", "samples/config", "--every-inbound", "--json", "--trace"];
+    const r = await run([...args, "-m", "samples/messages/oru_r01_abnormal.hl7"]);
+    assert.equal(r.code, 0, r.err);
+    const every = JSON.parse(r.out) as Every;
+    // The registry's order: the one the "several inbounds" usage error lists.
+    const several = await run(["dryrun", "-c", "samples/config", "-m", "samples/messages/adt_a01.hl7"]);
+    const listed = /one of: ([^)]*)\)/.exec(several.err)?.[1]?.split(", ");
+    assert.ok(listed && listed.length > 1, several.err);
+    assert.deepEqual(
+      every.runs.map((x) => x.inbound),
+      listed,
+    );
+    const dispositions = Object.fromEntries(every.runs.map((x) => [x.inbound, x.results[0]?.disposition]));
+    assert.equal(dispositions.IB_LAB_ORU, "PROCESSED", "the lab inbound's router takes an abnormal ORU");
+    assert.equal(dispositions.IB_DROP_ORM, "UNROUTED", "the ORM inbound's router does not");
+    // A survey: an inbound that cannot take the message (X12, JSON) answers ERROR, and the exit stays 0.
+    assert.equal(dispositions.IB_RTE_REQUEST, "ERROR");
+    assert.doesNotMatch(r.out, /"payload"/, "no message text without --show-phi");
+    const both = await run([...args, "-i", "IB_LAB_ORU", "-m", "samples/messages/oru_r01_abnormal.hl7"]);
+    assert.equal(both.code, 2);
+    assert.match(both.err, /pass --inbound or --every-inbound, not both/);
+  });
+
   it("dryrun: clear usage errors without stack traces", async () => {
     const several = await run(["dryrun", "-c", "samples/config", "-m", "samples/messages/adt_a01.hl7"]);
     assert.equal(several.code, 2);

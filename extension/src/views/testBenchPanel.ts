@@ -21,6 +21,7 @@ import {
   probeText,
   readCheck,
   readDryRun,
+  readDryRunEvery,
   readFixtureSpec,
 } from "../testbench/index.js";
 import { renderHtml, ViewChannel, webviewOptions } from "./viewHost.js";
@@ -227,8 +228,8 @@ export class TestBenchPanel {
   }
 
   /**
-   * Opened on a message file: select it, with the inbound whose router accepts the message (a traced dry
-   * run per inbound, without PHI in the output). The user can still change both.
+   * Opened on a message file: select it, with the inbound whose router accepts the message (one traced dry
+   * run through every inbound, without PHI in the output). The user can still change both.
    */
   private async selectFile(uri: vscode.Uri): Promise<void> {
     const id = uri.toString();
@@ -237,16 +238,11 @@ export class TestBenchPanel {
       text === undefined
         ? undefined
         : await this.withMessageFile(text, async (file) => {
-            const env = this.environment();
-            const probe = async (inbound?: string) => {
-              const args = dryRunArgs(env, file, { showPhi: false, ...(inbound ? { inbound } : {}) });
-              const cli = await this.services.cli(this.configDir, args);
-              return { cli, output: cli.code === 2 ? undefined : readDryRun(parseJsonOutput(cli, "dryrun")) };
-            };
-            const first = await probe();
-            const choices = inboundChoices(first.cli.stderr);
-            if (!choices) return first.output?.inbound;
-            return pickInbound(choices, async (i) => (await probe(i)).output);
+            const args = dryRunArgs(this.environment(), file, { showPhi: false, every: true });
+            const cli = await this.services.cli(this.configDir, args);
+            return cli.code === 2
+              ? undefined
+              : pickInbound(readDryRunEvery(parseJsonOutput(cli, "dryrun")).runs);
           });
     if (inbound) this.inbounds.set(id, inbound);
     this.channel.post({ type: "select", id, ...(inbound ? { inbound } : {}) });
