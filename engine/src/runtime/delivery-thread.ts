@@ -1,7 +1,8 @@
 /**
- * Worker-thread side of an offloaded outbound (see offload.ts). The thread opens its own store on the
+ * Worker-thread side of offloaded outbounds (see offload.ts). The thread opens its own store on the
  * engine's database (a connection to the same SQLite file, or a small pool on the same PostgreSQL
- * schema) and runs the ordinary delivery worker and connector, so a delivery's
+ * schema) and runs, for each lane the main thread starts in it, the ordinary delivery worker and
+ * connector, so a delivery's
  * round trip waits only for this thread's short event-loop turns, not for intake and transforms on
  * the main thread. Wake-ups ("rows were queued for this lane") arrive as messages from the main
  * thread; connector state and log lines go back the same way.
@@ -11,6 +12,7 @@ import { startDeliveryWorker } from "../pipeline/delivery-worker.js";
 import { emptyHistogram, type HistogramData, observeInto } from "../pipeline/latency.js";
 import { sendMeta } from "../pipeline/send-meta.js";
 import type { PipelineLog, RetryPolicy } from "../pipeline/types.js";
+import type { WorkerHandle } from "../pipeline/worker-loop.js";
 import {
   type BodyCodec,
   codecFromEnv,
@@ -23,7 +25,7 @@ import {
   type Store,
   WriteLock,
 } from "../store/index.js";
-import { connectors, LoopbackHub, type RawSettings } from "../transports/index.js";
+import { connectors, LoopbackHub, type OutboundConnector, type RawSettings } from "../transports/index.js";
 
 /** Where a delivery thread opens its store: plain data, copied into the thread. */
 export type ThreadDatabase =
@@ -36,16 +38,25 @@ export type ThreadDatabase =
     }
   | { backend: "postgres"; pg: PgConnectionOptions; fence?: { owner: string; buffer: SharedArrayBuffer } };
 
-/** Connections of a delivery thread's PostgreSQL pool: its worker runs one transaction at a time. */
-export const THREAD_PG_POOL = 2;
+/**
+ * Connections of a delivery thread's PostgreSQL pool: each of its lanes runs one transaction at a time,
+ * and a few lanes share the pool.
+ */
+export const THREAD_PG_POOL = 4;
 
-/** What the main thread hands to a delivery thread. */
+/** What the main thread hands to a delivery thread when it starts it: the database, never a lane. */
 export interface DeliveryThreadData {
   kind: "mf-delivery";
   database: ThreadDatabase;
   /** MEFOR_STORE_KEY / MEFOR_STORE_OLD_KEYS, or none with `insecure`. */
   keys: { MEFOR_STORE_KEY?: string; MEFOR_STORE_OLD_KEYS?: string };
   insecure: boolean;
+  batchSize?: number;
+  pollMs?: number;
+}
+
+/** One outbound's lane, started in a thread with `{ type: "start" }`. */
+export interface LaneData {
   name: string;
   transport: string;
   settings: RawSettings;
@@ -53,16 +64,33 @@ export interface DeliveryThreadData {
   /** False for `ordering = "unordered"` (see DeliveryWorkerOptions.ordered). */
   ordered: boolean;
   owner: string;
-  batchSize?: number;
-  pollMs?: number;
 }
 
-export type ToThread = { type: "wake" } | { type: "stop" };
+/** Messages posted before the thread has opened its store wait in its port until it has. */
+export type ToThread =
+  | { type: "start"; lane: LaneData }
+  | { type: "wake"; lane: string }
+  | { type: "stop"; lane: string }
+  /** No lanes left: close the store, answer `closed`; the main thread then ends the thread. */
+  | { type: "close" };
 export type FromThread =
-  | { type: "ready" }
-  | { type: "state"; state: unknown; latency?: HistogramData }
+  | { type: "ready"; lane: string }
+  | { type: "state"; lane: string; state: unknown; latency?: HistogramData }
   | { type: "log"; level: "debug" | "info" | "warn" | "error"; obj: Record<string, unknown>; msg?: string }
-  | { type: "stopped" };
+  /** The lane's worker ended with an error (the main thread's supervisor restarts the lane). */
+  | { type: "failed"; lane: string; error: string }
+  | { type: "stopped"; lane: string }
+  | { type: "closed" };
+
+/** A lane running in this thread. */
+interface Lane {
+  connector: OutboundConnector;
+  worker: WorkerHandle;
+  listeners: Set<() => void>;
+  /** Delivery latencies since the last state report (the main thread adds them up for GET /metrics). */
+  stats: { latency: HistogramData };
+  stopping: boolean;
+}
 
 async function run(data: DeliveryThreadData): Promise<void> {
   const port = parentPort;
@@ -73,80 +101,120 @@ async function run(data: DeliveryThreadData): Promise<void> {
   const log: PipelineLog = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 
   const store = await openThreadStore(data.database, codecFromEnv(data.keys, { insecure: data.insecure }));
-  const connector = connectors.createOutbound(data.transport, data.name, data.settings, {
-    log,
-    loopback: new LoopbackHub(),
-  });
-  // The delivery worker only claims, completes and sleeps; its wake-ups come from the main thread.
-  const listeners = new Set<() => void>();
-  const view = {
-    claimOutbound: (n, o) => store.claimOutbound(n, o),
-    completeDelivery: (o, r) => store.completeDelivery(o, r),
-    releaseClaims: (o, ids) => store.releaseClaims(o, ids),
-    laneHead: (n) => store.laneHead(n),
-    // The store-outage probe (pipeline/store-outage.ts) reads a cursor to see the database back.
-    getCursor: (k) => store.getCursor(k),
-    releaseLane: (n, o) => store.releaseLane(n, o),
-    onWake: (_stage, _conn, listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  } as Pick<
-    Store,
-    | "claimOutbound"
-    | "completeDelivery"
-    | "releaseClaims"
-    | "laneHead"
-    | "releaseLane"
-    | "onWake"
-    | "getCursor"
-  >;
-  // Delivery latencies since the last state report (the main thread adds them up for GET /metrics).
-  let latency = emptyHistogram();
-  const worker = startDeliveryWorker(
-    data.name,
-    async (_o, payload, meta) => {
-      const start = performance.now();
-      try {
-        return await connector.send(payload, sendMeta(payload, meta));
-      } finally {
-        observeInto(latency, performance.now() - start);
-      }
-    },
-    {
-      store: view as Store,
-      retry: data.retry,
-      ordered: data.ordered,
-      log,
-      owner: data.owner,
-      // Few, larger write transactions: each one briefly takes the database's write lock from intake.
-      batchSize: data.batchSize ?? 256,
-      flushMs: 100,
-      ...(data.pollMs !== undefined ? { pollMs: data.pollMs } : {}),
-    },
-  );
-  const report = () => {
-    const delta = latency;
-    latency = emptyHistogram();
-    post({ type: "state", state: connector.state, ...(delta.count > 0 ? { latency: delta } : {}) });
+  const lanes = new Map<string, Lane>();
+
+  const report = (name: string, lane: Lane) => {
+    const delta = lane.stats.latency;
+    lane.stats.latency = emptyHistogram();
+    post({
+      type: "state",
+      lane: name,
+      state: lane.connector.state,
+      ...(delta.count > 0 ? { latency: delta } : {}),
+    });
   };
-  const stateTimer = setInterval(report, 250);
-  port.on("message", (m: ToThread) => {
-    if (m.type === "wake") {
-      for (const l of listeners) l();
-    } else if (m.type === "stop") {
-      void (async () => {
-        clearInterval(stateTimer);
-        await worker.stop();
-        await connector.close();
-        report();
-        await store.close();
-        post({ type: "stopped" });
-        port.close();
-      })();
+  const stateTimer = setInterval(() => {
+    for (const [name, lane] of lanes) report(name, lane);
+  }, 250);
+
+  const start = (l: LaneData) => {
+    try {
+      if (lanes.has(l.name)) throw new Error("a lane of that name runs in this thread already");
+      startLane(l);
+    } catch (error) {
+      // One lane that cannot start must not take the thread's other lanes with it.
+      post({ type: "failed", lane: l.name, error: error instanceof Error ? error.message : String(error) });
     }
+  };
+
+  const startLane = (l: LaneData) => {
+    const connector = connectors.createOutbound(l.transport, l.name, l.settings, {
+      log,
+      loopback: new LoopbackHub(),
+    });
+    // The delivery worker only claims, completes and sleeps; its wake-ups come from the main thread.
+    const listeners = new Set<() => void>();
+    const view = {
+      claimOutbound: (n, o) => store.claimOutbound(n, o),
+      completeDelivery: (o, r) => store.completeDelivery(o, r),
+      releaseClaims: (o, ids) => store.releaseClaims(o, ids),
+      laneHead: (n) => store.laneHead(n),
+      // The store-outage probe (pipeline/store-outage.ts) reads a cursor to see the database back.
+      getCursor: (k) => store.getCursor(k),
+      releaseLane: (n, o) => store.releaseLane(n, o),
+      onWake: (_stage, _conn, listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    } as Pick<
+      Store,
+      | "claimOutbound"
+      | "completeDelivery"
+      | "releaseClaims"
+      | "laneHead"
+      | "releaseLane"
+      | "onWake"
+      | "getCursor"
+    >;
+    const stats = { latency: emptyHistogram() };
+    const worker = startDeliveryWorker(
+      l.name,
+      async (_o, payload, meta) => {
+        const begun = performance.now();
+        try {
+          return await connector.send(payload, sendMeta(payload, meta));
+        } finally {
+          observeInto(stats.latency, performance.now() - begun);
+        }
+      },
+      {
+        store: view as Store,
+        retry: l.retry,
+        ordered: l.ordered,
+        log,
+        owner: l.owner,
+        // Few, larger write transactions: each one briefly takes the database's write lock from intake.
+        batchSize: data.batchSize ?? 256,
+        flushMs: 100,
+        ...(data.pollMs !== undefined ? { pollMs: data.pollMs } : {}),
+      },
+    );
+    const lane: Lane = { connector, worker, listeners, stats, stopping: false };
+    lanes.set(l.name, lane);
+    // A lane whose worker fails goes: the main thread restarts it (in this thread or another).
+    lane.worker.done.catch(async (error: unknown) => {
+      if (lane.stopping) return;
+      lanes.delete(l.name);
+      await connector.close().catch(() => undefined);
+      post({ type: "failed", lane: l.name, error: error instanceof Error ? error.message : String(error) });
+    });
+    post({ type: "ready", lane: l.name });
+  };
+
+  const stop = async (name: string) => {
+    const lane = lanes.get(name);
+    if (!lane) return post({ type: "stopped", lane: name });
+    lane.stopping = true;
+    await lane.worker.stop().catch(() => undefined);
+    await lane.connector.close().catch(() => undefined);
+    report(name, lane);
+    lanes.delete(name);
+    post({ type: "stopped", lane: name });
+  };
+
+  const close = async () => {
+    clearInterval(stateTimer);
+    await store.close().catch(() => undefined);
+    post({ type: "closed" });
+  };
+
+  port.on("message", (m: ToThread) => {
+    if (m.type === "start") start(m.lane);
+    else if (m.type === "wake") {
+      for (const l of lanes.get(m.lane)?.listeners ?? []) l();
+    } else if (m.type === "stop") void stop(m.lane);
+    else if (m.type === "close") void close();
   });
-  post({ type: "ready" });
 }
 
 async function openThreadStore(db: ThreadDatabase, codec: BodyCodec): Promise<SqliteStore | PgStore> {

@@ -63,8 +63,10 @@ export interface EngineOptions {
   /** How long a staged, unpromoted config is kept before it and its files are deleted (default 1 h). */
   stageTtlMs?: number;
   runner?: Pick<RunnerOptions, "workers" | "restart" | "healthCheckMs" | "errorGraceMs" | "storeWaitMs">;
-  /** Run each outbound's delivery in a worker thread (default true; see offload.ts). */
+  /** Run outbounds' delivery in worker threads (default true; see offload.ts). */
   offloadDelivery?: boolean;
+  /** At most this many delivery threads, shared by the outbounds (default: one per core, 2–8). */
+  deliveryThreads?: number;
   auth?: AuthServiceOptions;
   /** How often alert rules are evaluated (default 15 s). */
   alerts?: { intervalMs?: number };
@@ -84,7 +86,10 @@ function offloadSpec(
   database: OffloadDatabase,
 ): OffloadSpec | undefined {
   if (opts.offloadDelivery === false) return undefined;
-  const common = { database };
+  const common = {
+    database,
+    ...(opts.deliveryThreads !== undefined ? { threads: opts.deliveryThreads } : {}),
+  };
   if (opts.codec) return opts.codec.encrypted ? undefined : { ...common, keys: {}, insecure: true };
   const keys: OffloadOptions["keys"] = {};
   if (env.MEFOR_STORE_KEY) keys.MEFOR_STORE_KEY = env.MEFOR_STORE_KEY;
@@ -92,7 +97,7 @@ function offloadSpec(
   return { ...common, keys, insecure: opts.insecureNoEncryption === true };
 }
 
-type OffloadSpec = Pick<OffloadOptions, "database" | "keys" | "insecure">;
+type OffloadSpec = Pick<OffloadOptions, "database" | "keys" | "insecure" | "threads">;
 
 /** What a clustered node's database connections are named after (store/pg-lease.ts). */
 const APP_NAME = "messagefoundry";

@@ -1,24 +1,24 @@
 /**
- * Offloaded delivery: each outbound's delivery worker and connector run in a worker thread of their
- * own (delivery-thread.ts). An MLLP destination takes one message at a time, so a lane's speed is
- * one round trip per message; on the main thread every round trip also waits for an event-loop turn
- * shared with intake, routing and transforms, which caps a lane at a few hundred messages a second
- * under load. In its own thread a lane runs at the destination's pace. Loopback outbounds stay on the
- * main thread (their hub is in-process), and so do outbounds with `reingressTo` (they hand each reply to
- * a loopback inbound through that hub), as do engines whose store codec cannot be rebuilt from keys.
- * The thread opens the engine's database itself: the SQLite file (sharing the write lock), or on
- * PostgreSQL a pool of THREAD_PG_POOL connections on the same schema.
+ * Offloaded delivery: outbounds' delivery workers and connectors run in delivery threads, a few worker
+ * threads shared by all outbounds (delivery-threads.ts, delivery-thread.ts). An MLLP destination takes
+ * one message at a time, so a lane's speed is one round trip per message; on the main thread every
+ * round trip also waits for an event-loop turn shared with intake, routing and transforms, which caps a
+ * lane at a few hundred messages a second under load. In a delivery thread a lane runs at the
+ * destination's pace. Loopback outbounds stay on the main thread (their hub is in-process), and so do
+ * outbounds with `reingressTo` (they hand each reply to a loopback inbound through that hub), as do
+ * engines whose store codec cannot be rebuilt from keys. Each thread opens the engine's database
+ * itself: the SQLite file (sharing the write lock), or on PostgreSQL a pool of THREAD_PG_POOL
+ * connections on the same schema.
  */
-import { Worker } from "node:worker_threads";
 import type { OutboundDef } from "../config/index.js";
 import { DELIVERY_LEASE_MS, laneHandoff, type PipelineLog, workerOwner } from "../pipeline/index.js";
 import type { Latencies } from "../pipeline/latency.js";
 import type { OffloadedDelivery } from "../pipeline/runner.js";
 import type { Running } from "../pipeline/supervisor.js";
 import type { PgConnectionOptions, Store, WriteLock } from "../store/index.js";
-import { threadSource } from "../thread-source.js";
 import type { OutboundState } from "../transports/index.js";
-import type { DeliveryThreadData, FromThread, ThreadDatabase, ToThread } from "./delivery-thread.js";
+import type { DeliveryThreadData, ThreadDatabase } from "./delivery-thread.js";
+import { DeliveryThreads } from "./delivery-threads.js";
 
 /** The engine's database, as each delivery thread opens it. */
 export type OffloadDatabase =
@@ -46,16 +46,25 @@ export interface OffloadOptions {
   workers?: { batchSize?: number; pollMs?: number };
   /** Where the threads' delivery latencies are added up (GET /metrics). */
   latencies?: Latencies;
+  /** At most this many delivery threads, shared by the outbounds (default: delivery-threads.ts). */
+  threads?: number;
 }
 
-const THREAD_URL = new URL(
-  `./delivery-thread${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
-  import.meta.url,
-);
-
 export function offloader(opts: OffloadOptions): (def: OutboundDef) => OffloadedDelivery | undefined {
+  const threads = new DeliveryThreads({
+    data: {
+      kind: "mf-delivery",
+      database: threadDatabase(opts.database),
+      keys: opts.keys,
+      insecure: opts.insecure,
+      ...opts.workers,
+    },
+    ...(opts.threads !== undefined ? { max: opts.threads } : {}),
+    log: opts.log,
+    ...(opts.database.backend === "sqlite" ? { writeLock: opts.database.writeLock } : {}),
+  });
   return (def) =>
-    def.transport === "loopback" || reingresses(def) ? undefined : new ThreadedOutbound(def, opts);
+    def.transport === "loopback" || reingresses(def) ? undefined : new ThreadedOutbound(def, opts, threads);
 }
 
 /** True when the outbound hands replies to a loopback inbound (only the main thread's hub has them). */
@@ -82,8 +91,9 @@ class ThreadedOutbound implements OffloadedDelivery {
   constructor(
     private readonly def: OutboundDef,
     private readonly opts: OffloadOptions,
+    private readonly threads: DeliveryThreads,
   ) {
-    // Stable across restarts of the thread, so a restarted worker is recognisably the same lane owner.
+    // Stable across restarts of the lane, so a restarted worker is recognisably the same lane owner.
     this.#owner = workerOwner("delivery-thread", def.name);
   }
 
@@ -93,80 +103,65 @@ class ThreadedOutbound implements OffloadedDelivery {
 
   start(): Promise<Running> {
     const { def, opts } = this;
-    const data: DeliveryThreadData = {
-      kind: "mf-delivery",
-      database: threadDatabase(opts.database),
-      keys: opts.keys,
-      insecure: opts.insecure,
-      name: def.name,
-      transport: def.transport,
-      settings: def.settings,
-      retry: def.options.retry,
-      ordered: def.options.ordering !== "unordered",
-      owner: this.#owner,
-      ...opts.workers,
-    };
-    const worker = new Worker(threadSource(THREAD_URL), { eval: true, workerData: data });
-    const wake = () => worker.postMessage({ type: "wake" } satisfies ToThread);
-    const unsubscribe = opts.store.onWake("outbound", def.name, wake);
-    // The lane's rows are claimed for the thread's worker as the main thread writes them (no claim
-    // transaction in the thread, no write lock taken from intake); a handed row wakes the thread.
-    const detach = opts.store.attachHandoff?.(
-      "outbound",
-      def.name,
-      laneHandoff(this.#owner, DELIVERY_LEASE_MS, wake),
-    );
-    let stopped: () => void = () => {};
-    const stoppedP = new Promise<void>((r) => {
-      stopped = r;
-    });
+    let resolveDone: () => void = () => {};
+    let rejectDone: (error: Error) => void = () => {};
     const done = new Promise<void>((resolve, reject) => {
-      worker.on("error", reject);
-      const threadId = worker.threadId;
-      worker.on("exit", (code) => {
-        // A thread stopped mid-transaction must not leave the database locked for everyone else.
-        const db = opts.database;
-        if (db.backend === "sqlite" && db.writeLock.breakIfHeldBy(threadId))
-          opts.log.warn({ outbound: def.name }, "freed the write lock of an exited delivery thread");
-        code === 0 ? resolve() : reject(new Error(`delivery thread exited with ${code}`));
-      });
-    }).finally(() => {
+      resolveDone = resolve;
+      rejectDone = reject;
+    });
+    let unsubscribe: () => void = () => {};
+    let detach: (() => void) | undefined;
+    const ended = () => {
       detach?.();
       unsubscribe();
-      stopped();
-    });
+    };
     return new Promise<Running>((resolve, reject) => {
-      worker.on("message", (m: FromThread) => {
-        if (m.type === "ready") {
-          // Rows queued before the thread subscribed: look once.
-          worker.postMessage({ type: "wake" } satisfies ToThread);
-          resolve({
-            done,
-            stop: async () => {
-              // No more rows claimed for the thread; it gives back the ones it has not taken.
-              detach?.();
-              worker.postMessage({ type: "stop" } satisfies ToThread);
-              await Promise.race([stoppedP, done.catch(() => undefined)]);
-              await worker.terminate();
-            },
-          });
-        } else if (m.type === "state") {
-          this.#state = m.state as OutboundState;
-          if (m.latency) opts.latencies?.merge("delivery", def.name, m.latency);
-        } else if (m.type === "log") relayThreadLog(m, opts.log);
-        else if (m.type === "stopped") stopped();
-      });
       done.catch(reject);
+      const lane = this.threads.start(
+        {
+          name: def.name,
+          transport: def.transport,
+          settings: def.settings,
+          retry: def.options.retry,
+          ordered: def.options.ordering !== "unordered",
+          owner: this.#owner,
+        },
+        {
+          ready: () => {
+            // Rows queued before the lane subscribed: look once.
+            lane.wake();
+            resolve({
+              done,
+              stop: async () => {
+                // No more rows claimed for the lane; it gives back the ones it has not taken.
+                detach?.();
+                lane.stop();
+                await done.catch(() => undefined);
+              },
+            });
+          },
+          state: (m) => {
+            this.#state = m.state as OutboundState;
+            if (m.latency) opts.latencies?.merge("delivery", def.name, m.latency);
+          },
+          failed: (error) => {
+            ended();
+            rejectDone(error);
+          },
+          stopped: () => {
+            ended();
+            resolveDone();
+          },
+        },
+      );
+      unsubscribe = opts.store.onWake("outbound", def.name, () => lane.wake());
+      // The lane's rows are claimed for its worker as the main thread writes them (no claim transaction
+      // in the thread, no write lock taken from intake); a handed row wakes the lane.
+      detach = opts.store.attachHandoff?.(
+        "outbound",
+        def.name,
+        laneHandoff(this.#owner, DELIVERY_LEASE_MS, () => lane.wake()),
+      );
     });
   }
-}
-
-/**
- * A delivery thread's log line, logged by the main thread — except the thread's view of a store outage
- * (it has its own connection and record): the main thread's workers and intake see the same outage and
- * log it once at warn, so a thread's start and end lines go at debug rather than repeat it per thread.
- */
-function relayThreadLog(m: Extract<FromThread, { type: "log" }>, log: PipelineLog): void {
-  const outage = m.obj.event === "store-unavailable" || m.obj.event === "store-available";
-  log[outage ? "debug" : m.level](m.obj, m.msg);
 }

@@ -53,7 +53,10 @@ interface Rig {
   close(): Promise<void>;
 }
 
-async function rig(offloadDelivery: boolean): Promise<Rig> {
+/** Where delivery runs: the main thread, delivery threads (one per outbound here), or one shared thread. */
+type Delivery = "main thread" | "threads" | "one shared thread";
+
+async function rig(delivery: Delivery): Promise<Rig> {
   const t = tempDir();
   const fast = await mllpSink();
   const slow = await mllpSink();
@@ -64,7 +67,10 @@ async function rig(offloadDelivery: boolean): Promise<Rig> {
     "routes.ts": ROUTES,
     "environments/test.toml": `in_port = ${inPort}\nstrict_port = ${strictPort}\nfast_port = ${fast.port}\nslow_port = ${slow.port}\n`,
   });
-  const engine = await openEngine(config, join(t.dir, "engine.db"), { offloadDelivery });
+  const engine = await openEngine(config, join(t.dir, "engine.db"), {
+    offloadDelivery: delivery !== "main thread",
+    ...(delivery === "one shared thread" ? { deliveryThreads: 1 } : {}),
+  });
   return {
     engine,
     inPort,
@@ -86,11 +92,11 @@ async function dispositionOf(engine: Engine, controlId: string): Promise<string 
   return m?.disposition;
 }
 
-for (const offloadDelivery of [true, false])
-  describe(`runtime: engine over real sockets (delivery ${offloadDelivery ? "in worker threads" : "on the main thread"})`, () => {
+for (const delivery of ["threads", "one shared thread", "main thread"] as const)
+  describe(`runtime: engine over real sockets (delivery: ${delivery})`, () => {
     let r: Rig;
     beforeEach(async () => {
-      r = await rig(offloadDelivery);
+      r = await rig(delivery);
     });
     afterEach(async () => {
       await r.close();
