@@ -3,7 +3,9 @@
  * frame received, what the legacy engine answered, what became of the shadow copy, and when. Bodies
  * and ACKs are sealed with the store's codec (AES-256-GCM, the row id as associated data), so the file
  * is as safe at rest as the engine's. One writer (the relay's process); inserts commit before the
- * relay answers in --ack-on-receipt mode (synchronous = FULL).
+ * relay answers in --ack-on-receipt mode (synchronous = FULL). Its writes take the write lock first
+ * (BEGIN IMMEDIATE): an autocommit statement whose snapshot another connection's commit made stale
+ * fails at once (SQLITE_BUSY_SNAPSHOT, no busy wait), and listings read the file while the relay runs.
  */
 import Database from "better-sqlite3";
 import { type BodyCodec, preparePrivateDb } from "../store/index.js";
@@ -108,6 +110,8 @@ export class TeeLog {
   readonly #insert: Database.Statement;
   readonly #leg: Record<"legacy" | "shadow", Database.Statement>;
   readonly #upstream: Database.Statement;
+  /** Runs one statement in its own IMMEDIATE transaction (see the header). */
+  readonly #write: (stmt: Database.Statement, ...args: unknown[]) => void;
 
   constructor(path: string, codec: BodyCodec, opts: { create?: boolean } = {}) {
     preparePrivateDb(path, { create: opts.create !== false });
@@ -115,7 +119,18 @@ export class TeeLog {
     this.#db.pragma("journal_mode = WAL");
     this.#db.pragma("synchronous = FULL");
     this.#db.pragma("busy_timeout = 5000");
-    this.#db.exec(SCHEMA);
+    // Opening an existing log (listings, purge) writes nothing: no schema statements while a relay runs.
+    if (opts.create !== false) this.#db.exec(SCHEMA);
+    else if (
+      !this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tee_frames'").get()
+    ) {
+      this.#db.close();
+      throw new Error("not a tee log (it has no tee_frames table): give --db the file `tee run` wrote");
+    }
+    const write = this.#db.transaction((stmt: Database.Statement, args: unknown[]) => {
+      stmt.run(...args);
+    });
+    this.#write = (stmt, ...args) => write.immediate(stmt, args);
     this.#codec = codec;
     const max = this.#db.prepare("SELECT MAX(id) AS id FROM tee_frames").get() as { id: number | null };
     this.#nextId = (max.id ?? 0) + 1;
@@ -138,7 +153,8 @@ export class TeeLog {
     messageType?: string | undefined;
   }): number {
     const id = this.#nextId++;
-    this.#insert.run(
+    this.#write(
+      this.#insert,
       id,
       Date.now(),
       frame.conn,
@@ -152,12 +168,12 @@ export class TeeLog {
   /** Records what the legacy or shadow engine made of frame `id`. */
   settle(id: number, side: "legacy" | "shadow", r: LegResult): void {
     const ack = r.ack ? this.#codec.encode(r.ack, aad(id, `${side}_ack`)) : null;
-    this.#leg[side].run(r.status, r.code ?? null, ack, r.error ?? null, Date.now(), id);
+    this.#write(this.#leg[side], r.status, r.code ?? null, ack, r.error ?? null, Date.now(), id);
   }
 
   /** Records the code the upstream was answered with. */
   answered(id: number, code: string): void {
-    this.#upstream.run(code, id);
+    this.#write(this.#upstream, code, id);
   }
 
   /** Frames in id order (oldest first). */

@@ -178,8 +178,7 @@ export class TeeRelay {
     this.#shadow.offer(id, frame);
     if (this.#o.ackOnReceipt) {
       const ack = ackFor(frame);
-      this.#reply(socket, ack.bytes, ack.code);
-      this.#o.log.answered(id, ack.code);
+      this.#answer(socket, id, ack.bytes, ack.code);
     }
     let current = link && !link.closed ? link : undefined;
     let r: Exchange | undefined;
@@ -204,19 +203,14 @@ export class TeeRelay {
       this.#stats.legacy.acked++;
       const code = peekMsa1(r.reply);
       this.#o.log.settle(id, "legacy", { status: "acked", ack: r.reply, ...(code ? { code } : {}) });
-      if (!this.#o.ackOnReceipt) {
-        this.#reply(socket, r.reply, code ?? "?");
-        this.#o.log.answered(id, code ?? "?");
-      }
+      if (!this.#o.ackOnReceipt) this.#answer(socket, id, r.reply, code ?? "?");
       return current;
     }
     this.#stats.legacy[r.status]++;
     this.#o.log.settle(id, "legacy", { status: r.status, error: r.error });
     this.#o.logger.warn({ event: `tee.legacy.${r.status}`, conn, id, error: r.error });
-    if (!this.#o.ackOnReceipt) {
-      this.#reply(socket, nakFor(frame, `legacy engine ${r.status}: ${r.error}`), "AE");
-      this.#o.log.answered(id, "AE");
-    }
+    if (!this.#o.ackOnReceipt)
+      this.#answer(socket, id, nakFor(frame, `legacy engine ${r.status}: ${r.error}`), "AE");
     if (current) this.#drop(current);
     return undefined;
   }
@@ -224,6 +218,19 @@ export class TeeRelay {
   #drop(link: MllpConnection): void {
     link.close();
     this.#links.delete(link);
+  }
+
+  /**
+   * Logs the answer, then sends it: once the sender holds an answer the log holds it too (listings
+   * read while the relay runs). A log that cannot take it does not hold the answer back.
+   */
+  #answer(socket: net.Socket, id: number, payload: Buffer, code: string): void {
+    try {
+      this.#o.log.answered(id, code);
+    } catch (error) {
+      this.#o.logger.error({ event: "tee.log-failed", id, error: (error as Error).message });
+    }
+    this.#reply(socket, payload, code);
   }
 
   #reply(socket: net.Socket, payload: Buffer, code: string): void {
