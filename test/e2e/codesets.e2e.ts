@@ -54,7 +54,9 @@ describe("Code sets in a real VS Code (code-server 4.100.3)", function () {
     const view = await grid(/Code set abnormal_flags \(TOML\)/);
     const value = view.locator('#grid tr[data-code="H"] input.value');
     await value.click();
-    await value.press("Control+A");
+    // Select in the page, then type key by key: VS Code runs a webview's Ctrl+A from the workbench, late
+    // on a loaded host, so keys typed right after it could be selected and replaced.
+    await value.evaluate((el) => (el as HTMLInputElement).select());
     await value.pressSequentially("Above range");
     await value.press("Tab");
     // The grid's change is a WorkspaceEdit on the document: the tab turns dirty until saved.
