@@ -6,20 +6,13 @@
  *
  * Run: node --conditions=source --import tsx bench/footprint/run.ts [--outbounds=1,9,60]
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../engine/test/support/fixtures.js";
+import { ensureEngineBuilt, machineLine } from "../support/engine-build.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const MAIN = join(ROOT, "engine/dist/cli/main.js");
@@ -101,17 +94,8 @@ async function measure(n: number): Promise<{ rssMb: number; threads: number }> {
   }
 }
 
-if (!existsSync(MAIN)) {
-  console.log("engine/dist missing: building the engine first");
-  if (
-    spawnSync("npm", ["run", "build", "-w", "messagefoundry"], { cwd: ROOT, stdio: "inherit" }).status !== 0
-  ) {
-    throw new Error("the engine build failed");
-  }
-}
-console.log(
-  `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`,
-);
+ensureEngineBuilt(ROOT, MAIN);
+console.log(machineLine());
 console.log("engine: engine/dist via serve, SQLite store, idle after start\n");
 console.log("| outbounds | RSS MB | OS threads |");
 console.log("| --------: | -----: | ---------: |");

@@ -29,7 +29,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -38,6 +38,7 @@ import { encodeMllp, MllpDecoder } from "messagefoundry/hl7";
 import pg from "pg";
 import { threadSource } from "../../engine/src/thread-source.js";
 import { freePort } from "../../engine/test/support/fixtures.js";
+import { ensureEngineBuilt, machineLine } from "../support/engine-build.js";
 import { processCpuMs } from "../support/proc-cpu.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -469,17 +470,7 @@ async function measure(store: StoreKind, build: EngineBuild = CURRENT): Promise<
 
 /** Builds the engine of this checkout when its dist is missing (what `npm start` runs). */
 function ensureBuilt(build: EngineBuild): void {
-  if (!DIST || existsSync(build.main)) return;
-  console.log(`${build.label}: engine/dist missing, building the engine first`);
-  const built = spawnSync("npm", ["run", "build", "-w", "messagefoundry"], {
-    cwd: build.root,
-    stdio: "inherit",
-  });
-  if (built.status !== 0) throw new Error(`the ${build.label} engine build failed`);
-}
-
-function machineLine(): string {
-  return `machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`;
+  if (DIST) ensureEngineBuilt(build.root, build.main, build.label);
 }
 
 function git(args: string[], cwd = ROOT): string {

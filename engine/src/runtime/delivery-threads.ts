@@ -60,11 +60,6 @@ export class DeliveryThreads {
     this.#max = Math.max(1, opts.max ?? defaultDeliveryThreads());
   }
 
-  /** Threads running now. */
-  get size(): number {
-    return this.#threads.size;
-  }
-
   /** Starts `lane` in the thread with the fewest lanes, or in a new one while fewer than the maximum run. */
   start(lane: LaneData, events: LaneEvents): LaneHandle {
     let thread: DeliveryThread | undefined;
