@@ -15,7 +15,9 @@
  *      [--store postgres]   (`npm run bench -- throughput --store postgres`)
  * `--store postgres` runs `serve --settings engine.toml` on the machine's PostgreSQL (postgresUrl(), a
  * database created for the run, synchronous_commit on) right after `serve --db` on SQLite in the same
- * run, and adds the engine's transactions per message (pg_stat_database) and the PostgreSQL / SQLite ratio.
+ * run, and adds the engine's transactions per message (pg_stat_database), the CPU of the server's
+ * backends serving it per message (from /proc: the server runs on this machine) and the PostgreSQL /
+ * SQLite ratio.
  * The built engine (engine/dist, what `npm start` runs; built first if missing) unless --src, which
  * runs the sources under tsx. The sustained phase runs once per sender count; the fixed-rate phase
  * spreads its load over --rate-senders=16 connections.
@@ -195,6 +197,8 @@ interface Sustained {
   cpuUsPerMsg: number;
   /** PostgreSQL: the engine's transactions (server counter) per delivered message. */
   roundTrips: number | undefined;
+  /** PostgreSQL on this machine: CPU of the server processes serving the engine per delivered message. */
+  serverCpuUsPerMsg: number | undefined;
 }
 
 /** A started engine process. */
@@ -202,6 +206,8 @@ interface EngineProcess {
   child: ChildProcess;
   /** The server's transaction count for the engine's database so far (PostgreSQL); undefined for SQLite. */
   queries(): Promise<number | undefined>;
+  /** CPU ms so far of each server backend of the engine's database, by pid (a server on this machine); undefined for SQLite. */
+  serverCpu(): Promise<Map<number, number> | undefined>;
   cleanup(): Promise<void>;
 }
 
@@ -240,8 +246,16 @@ function serve(
 /** `serve --db` on a SQLite file. */
 function sqliteEngine(build: EngineBuild, dir: string): EngineProcess {
   const child = serve(build, dir, ["--db", join(dir, "engine.db")]);
-  return { child, queries: async () => undefined, cleanup: async () => undefined };
+  return {
+    child,
+    queries: async () => undefined,
+    serverCpu: async () => undefined,
+    cleanup: async () => undefined,
+  };
 }
+
+/** Rows only a PostgreSQL run has (the table lists them after the common ones). */
+const PG_ONLY = ["transactions/msg", "server CPU µs/msg"];
 
 /** The PostgreSQL store's pool (engine.toml `pool_size`, as README's example). */
 const PG_POOL_SIZE = 8;
@@ -285,6 +299,20 @@ async function postgresEngine(build: EngineBuild, dir: string): Promise<EnginePr
     );
     return Number(r.rows[0]?.n ?? Number.NaN);
   };
+  // The server's CPU is the other half of PostgreSQL's cost per message: its backends for this
+  // database (the engine's pools), read from /proc like the engine's (a server on another host: none).
+  const serverCpu = async () => {
+    const r = await admin.query("SELECT pid FROM pg_stat_activity WHERE datname = $1", [database]);
+    const cpu = new Map<number, number>();
+    for (const { pid } of r.rows as { pid: number }[]) {
+      try {
+        cpu.set(pid, processCpuMs(pid));
+      } catch {
+        // Gone since the query, or not on this machine.
+      }
+    }
+    return cpu;
+  };
   const cleanup = async () => {
     try {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
@@ -292,7 +320,7 @@ async function postgresEngine(build: EngineBuild, dir: string): Promise<EnginePr
       await admin.end();
     }
   };
-  return { child, queries, cleanup };
+  return { child, queries, serverCpu, cleanup };
 }
 
 /** What one run of one engine build on one store measured: the sustained runs and the printed table rows. */
@@ -376,8 +404,10 @@ async function measure(store: StoreKind, build: EngineBuild = CURRENT): Promise<
       const t0 = clock();
       const c0 = processCpuMs(pid);
       const q0 = await started.queries();
+      const s0 = await started.serverCpu();
       await sleep(SECONDS * 1000);
       const q1 = await started.queries();
+      const s1 = await started.serverCpu();
       const secs = (clock() - t0) / 1000;
       const cpu = processCpuMs(pid) - c0;
       const e2eCount = Math.max(1, delivered - d0);
@@ -389,6 +419,10 @@ async function measure(store: StoreKind, build: EngineBuild = CURRENT): Promise<
         nacked,
         cpuUsPerMsg: (cpu * 1000) / e2eCount,
         roundTrips: q0 === undefined || q1 === undefined ? undefined : (q1 - q0) / e2eCount,
+        serverCpuUsPerMsg:
+          s0 === undefined || s1 === undefined || s1.size === 0
+            ? undefined
+            : ([...s1].reduce((sum, [pid, ms]) => sum + ms - (s0.get(pid) ?? 0), 0) * 1000) / e2eCount,
       });
       running = false;
       await sleep(200);
@@ -449,6 +483,8 @@ async function measure(store: StoreKind, build: EngineBuild = CURRENT): Promise<
       lines.push([`sustained, ${r.senders} senders: NAKs`, String(r.nacked)]);
       if (r.roundTrips !== undefined)
         lines.push([`sustained, ${r.senders} senders: transactions/msg`, r.roundTrips.toFixed(2)]);
+      if (r.serverCpuUsPerMsg !== undefined)
+        lines.push([`sustained, ${r.senders} senders: server CPU µs/msg`, r.serverCpuUsPerMsg.toFixed(0)]);
     }
     lines.push([`fixed ${RATE} msg/s: offered (achieved) msg/s`, ((total + warm) / offeredSecs).toFixed(0)]);
     lines.push([
@@ -610,9 +646,9 @@ async function main(): Promise<void> {
     );
     console.log(`| ${k.padEnd(44)} | ${cells.join(" | ")} |`);
   }
-  // Round trips exist only for PostgreSQL: list them when SQLite came first.
+  // Round trips and the server's CPU exist only for PostgreSQL: list them when SQLite came first.
   for (const [k, v] of results.get("postgres")?.lines ?? []) {
-    if (k.endsWith("transactions/msg") && !first?.lines.some(([name]) => name === k))
+    if (PG_ONLY.some((row) => k.endsWith(row)) && !first?.lines.some(([name]) => name === k))
       console.log(
         `| ${k.padEnd(44)} | ${STORES.map((s) => (s === "postgres" ? v : "n/a").padStart(14)).join(" | ")} |`,
       );
