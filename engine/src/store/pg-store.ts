@@ -25,6 +25,7 @@ import { QueueCore } from "./queue-core.js";
 import { deadLettersQuery, MESSAGE_COLUMNS, messagesQuery, ROW_COLUMNS } from "./sql-filters.js";
 import type {
   Args,
+  ClosedRow,
   Driver,
   Durability,
   IdTable,
@@ -32,6 +33,7 @@ import type {
   Result,
   Script,
   StatementName,
+  TallyRecord,
 } from "./statements.js";
 import type { RoutingResult, TransformResult } from "./types.js";
 
@@ -58,7 +60,16 @@ const types = {
 };
 
 type Query = (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
-type Immediate = { [K in StatementName]?: (q: Query, args: Args<K>) => Promise<Result<K>> };
+/** A statement with `$n` placeholders and its values. */
+interface Stmt {
+  text: string;
+  values?: readonly unknown[] | undefined;
+}
+/** Several statements in one round trip (in a transaction), an answer each. */
+type QueryAll = (stmts: Stmt[]) => Promise<pg.QueryResult[]>;
+type Immediate = {
+  [K in StatementName]?: (q: Query, args: Args<K>, all: QueryAll) => Promise<Result<K>>;
+};
 
 /** A deferrable statement: its multi-row form and (updates) the row key — the last update of a row wins. */
 interface Deferred<K extends StatementName> {
@@ -328,6 +339,46 @@ const openRow = (bodies: boolean) => `SELECT r.id, r.message_id, r.state, r.clai
   ORDER BY r.id LIMIT $4`;
 const RELEASE = `UPDATE stage_rows SET state = 'pending', claimed_by = NULL, lease_until = NULL, updated_at = $1`;
 
+/** Closes rows still claimed by `owner`, returning the ones it changed (statements.ts `closeHeld`). */
+function closeHeldSql({ owner, now, rows: closes }: Args<"closeHeld">): Stmt & { values: unknown[] } {
+  const u = rowsOf(
+    closes,
+    [
+      ["id", "bigint", (c) => c.id],
+      ["state", "text", (c) => c.state],
+      ["inc", "int", (c) => c.attemptInc],
+      ["error", "text", (c) => c.error],
+      ["next_at", "bigint", (c) => c.nextAttemptAt],
+    ],
+    "arrays",
+  );
+  return {
+    text: `UPDATE stage_rows s SET state = v.state, attempts = s.attempts + v.inc,
+       next_attempt_at = coalesce(v.next_at, s.next_attempt_at), error = v.error, claimed_by = NULL,
+       lease_until = NULL, updated_at = $${u.values.length + 1}
+     FROM ${u.from} WHERE s.id = v.id AND s.state = 'claimed' AND s.claimed_by = $${u.values.length + 2}
+     RETURNING s.id, s.message_id, s.run, s.stage, s.conn, s.handler, s.attempts`,
+    values: [...u.values, now, owner],
+  };
+}
+
+/**
+ * Each message's rows of its current run counted by stage and state (statements.ts `tallies`). Per
+ * message through its index (LATERAL): a plain join let the planner hash-join a full scan of
+ * stage_rows — tens of ms per delivery batch once the table grows, before autoanalyze ran.
+ */
+const TALLIES = `SELECT m.id AS message_id, m.disposition, m.inbound, t.stage, t.state, coalesce(t.n, 0) AS n
+  FROM messages m LEFT JOIN LATERAL (
+    SELECT r.stage, r.state, count(*) AS n FROM stage_rows r
+    WHERE r.message_id = m.id AND r.run = m.run GROUP BY r.stage, r.state
+  ) t ON true`;
+/**
+ * The tallies of the messages of rows $1. The ids as an array computed once (an init plan), so the
+ * messages are found by primary key whatever the planner thinks of a semi-join's size.
+ */
+const TALLIES_OF_ROWS = `${TALLIES}
+  WHERE m.id = ANY(ARRAY(SELECT message_id FROM stage_rows WHERE id = ANY($1::bigint[])))`;
+
 /**
  * The locking primitive: statements that only take locks. They go ahead of the next statement in the
  * same round trip (the transaction holds them from there on), never alone.
@@ -413,43 +464,20 @@ const IMMEDIATE: Immediate = {
         [now, all],
       ),
     ),
-  closeHeld: (q, { owner, now, rows: closes }) => {
-    const u = rowsOf(
-      closes,
-      [
-        ["id", "bigint", (c) => c.id],
-        ["state", "text", (c) => c.state],
-        ["inc", "int", (c) => c.attemptInc],
-        ["error", "text", (c) => c.error],
-        ["next_at", "bigint", (c) => c.nextAttemptAt],
-      ],
-      "arrays",
-    );
-    return rows(
-      q(
-        `UPDATE stage_rows s SET state = v.state, attempts = s.attempts + v.inc,
-           next_attempt_at = coalesce(v.next_at, s.next_attempt_at), error = v.error, claimed_by = NULL,
-           lease_until = NULL, updated_at = $${u.values.length + 1}
-         FROM ${u.from} WHERE s.id = v.id AND s.state = 'claimed' AND s.claimed_by = $${u.values.length + 2}
-         RETURNING s.id, s.message_id, s.run, s.stage, s.conn, s.handler, s.attempts`,
-        [...u.values, now, owner],
-      ),
-    );
+  closeHeld: (q, args) => {
+    const sql = closeHeldSql(args);
+    return rows(q(sql.text, sql.values));
   },
-  // Per message through its index (LATERAL): a plain join let the planner hash-join a full scan of
-  // stage_rows — tens of ms per delivery batch once the table grows, before autoanalyze ran.
-  tallies: (q, { messageIds }) =>
-    rows(
-      q(
-        `SELECT m.id AS message_id, m.disposition, m.inbound, t.stage, t.state, coalesce(t.n, 0) AS n
-         FROM messages m LEFT JOIN LATERAL (
-           SELECT r.stage, r.state, count(*) AS n FROM stage_rows r
-           WHERE r.message_id = m.id AND r.run = m.run GROUP BY r.stage, r.state
-         ) t ON true
-         WHERE m.id = ANY($1::bigint[])`,
-        [messageIds],
-      ),
-    ),
+  // The close and the tallies of the rows' messages (the close's effect included: the SELECT runs after
+  // it in the same transaction) in one round trip: a lane's completion needs no second one to finalize.
+  closeHeldTallied: async (_q, args, all) => {
+    const [closed, tallied] = await all([
+      closeHeldSql(args),
+      { text: TALLIES_OF_ROWS, values: [args.rows.map((r) => r.id)] },
+    ]);
+    return { closed: (closed?.rows ?? []) as ClosedRow[], tallies: (tallied?.rows ?? []) as TallyRecord[] };
+  },
+  tallies: (q, { messageIds }) => rows(q(`${TALLIES} WHERE m.id = ANY($1::bigint[])`, [messageIds])),
   messageForReplay: (q, { id }) =>
     first(q("SELECT run, inbound FROM messages WHERE id = $1 FOR UPDATE", [id])),
   // Dead letters too: a replay supersedes them, so a later bulk replay of /dead-letters cannot
@@ -746,20 +774,24 @@ class PgDriver implements Driver {
     const onClientError = () => undefined;
     c.on("error", onClientError);
     const pending = new Pending();
-    let locks: string[] = [];
+    let locks: Stmt[] = [];
     let begun = false;
-    const begin = durability === "durable" ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit TO off";
-    /** Everything waiting, then `last`, in one round trip; the answer is the last statement's. */
-    const send = async (last: string[]): Promise<pg.QueryResult> => {
-      const batch = begun ? [] : [begin];
+    // One statement an entry: an answer's index in the round trip is its entry's.
+    const begin = durability === "durable" ? ["BEGIN"] : ["BEGIN", "SET LOCAL synchronous_commit TO off"];
+    /** Everything waiting, then `last`, in one round trip; the answers of `last`'s statements. */
+    const all: QueryAll = async (last) => {
+      const batch = begun ? [] : [...begin];
       begun = true;
-      batch.push(...locks, ...pending.take().map((p) => inline(p.text, p.values)), ...last);
+      for (const s of [...locks, ...pending.take(), ...last]) batch.push(inline(s.text, s.values));
       locks = [];
+      // The answers of `last`: the round trip's last ones.
+      const answers = last.map((_, i) => batch.length - last.length + i);
       this.queries++;
       const r = (await c.query(batch.join(";\n"))) as pg.QueryResult | pg.QueryResult[];
-      return (Array.isArray(r) ? r[r.length - 1] : r) as pg.QueryResult;
+      return answers.map((i) => (Array.isArray(r) ? r[i] : r) as pg.QueryResult);
     };
-    const q: Query = (text, values) => send([inline(text, values)]);
+    const send = async (last: Stmt): Promise<pg.QueryResult> => (await all([last]))[0] as pg.QueryResult;
+    const q: Query = (text, values) => send({ text, values });
     let broken: Error | undefined;
     try {
       const exec = (req: Request): unknown => {
@@ -774,15 +806,18 @@ class PgDriver implements Driver {
         }
         const lock = LOCKS[req.op] as ((args: unknown) => { text: string; values: unknown[] }) | undefined;
         if (lock) {
-          const l = lock(req.args);
-          locks.push(inline(l.text, l.values));
+          locks.push(lock(req.args));
           return undefined;
         }
-        return (IMMEDIATE[req.op] as (q: Query, args: unknown) => Promise<unknown>)(q, req.args);
+        return (IMMEDIATE[req.op] as (q: Query, args: unknown, all: QueryAll) => Promise<unknown>)(
+          q,
+          req.args,
+          all,
+        );
       };
       const result = await drive(script(), exec);
       await drive(after(), exec);
-      if (begun) await send(["COMMIT"]);
+      if (begun) await send({ text: "COMMIT" });
       else if (!pending.empty && durability === "durable") {
         // Only writes (the intake batch): one statement of data-modifying CTEs, atomic without
         // BEGIN, its bodies as binary parameters rather than hex text.
@@ -790,7 +825,7 @@ class PgDriver implements Driver {
         this.queries++;
         const name = intakeStatementName(one.text);
         await c.query(name ? { name, text: one.text, values: one.values } : one);
-      } else if (!pending.empty) await send(["COMMIT"]);
+      } else if (!pending.empty) await send({ text: "COMMIT" });
       return result;
     } catch (error) {
       // A failed ROLLBACK leaves the connection in an unknown state: destroy it, never reuse it.
@@ -815,8 +850,14 @@ class PgDriver implements Driver {
       this.queries++;
       return this.pool.query(text, values);
     };
+    // Outside a transaction statements need not share a round trip: one after the other.
+    const all: QueryAll = async (stmts) => {
+      const out: pg.QueryResult[] = [];
+      for (const st of stmts) out.push(await q(st.text, st.values ? [...st.values] : undefined));
+      return out;
+    };
     return drive(script(), (req) =>
-      (IMMEDIATE[req.op] as (q: Query, args: unknown) => Promise<unknown>)(q, req.args),
+      (IMMEDIATE[req.op] as (q: Query, args: unknown, all: QueryAll) => Promise<unknown>)(q, req.args, all),
     );
   }
 

@@ -584,17 +584,21 @@ export class QueueCore implements Store {
   }
 
   *#delivery(owner: string, results: DeliveryResult[], fx: TxnEffects): Script<number> {
-    const closed = yield* this.#closeHeld(
-      fx,
+    // The close and the finalizer's tallies in one step (one round trip on a networked database): a
+    // lane waits for this transaction before it claims on.
+    yield stmt("lockMessagesOfRows", { rowIds: results.map((r) => r.rowId) });
+    const answer = (yield stmt("closeHeldTallied", {
       owner,
-      results.map((res) => {
+      now: fx.now,
+      rows: results.map((res) => {
         if (res.status === "ok") return this.#close(res.rowId, null, 1);
         const close = this.#close(res.rowId, res.error, 1);
         return res.status === "retry"
           ? { ...close, state: "pending", nextAttemptAt: res.nextAttemptAt }
           : close;
       }),
-    );
+    })) as Result<"closeHeldTallied">;
+    const closed = byRowId(answer.closed);
     yield* this.#reserveEvents(fx, closed.size); // one event per closed row
     const finalize: number[] = [];
     let applied = 0;
@@ -645,7 +649,7 @@ export class QueueCore implements Store {
         finalize.push(row.message_id);
       }
     }
-    yield* this.#finalize(fx, finalize);
+    yield* this.#finalize(fx, finalize, answer.tallies);
     return applied;
   }
 
@@ -666,10 +670,7 @@ export class QueueCore implements Store {
    */
   *#closeHeld(fx: TxnEffects, owner: string, rows: HeldClose[]): Script<Map<number, ClosedRow>> {
     yield stmt("lockMessagesOfRows", { rowIds: rows.map((r) => r.id) });
-    const closed = (yield stmt("closeHeld", { owner, now: fx.now, rows })) as Result<"closeHeld">;
-    const byId = new Map<number, ClosedRow>();
-    for (const r of closed) byId.set(r.id, r);
-    return byId;
+    return byRowId((yield stmt("closeHeld", { owner, now: fx.now, rows })) as Result<"closeHeld">);
   }
 
   /** History and message error for a row that `#closeHeld` just dead-lettered. */
@@ -686,12 +687,13 @@ export class QueueCore implements Store {
    * which knows the answer): each message's tallies, decided by `decideDisposition`. The caller holds
    * the messages' locks.
    */
-  *#finalize(fx: TxnEffects, messageIds: number[]): Script<void> {
+  *#finalize(fx: TxnEffects, messageIds: number[], known?: TallyRecord[]): Script<void> {
     if (messageIds.length === 0) return;
     const ids = messageIds.length === 1 ? messageIds : [...new Set(messageIds)];
-    const tallies = (yield stmt("tallies", { messageIds: ids })) as Result<"tallies">;
-    // One message (a delivery batch's usual case per message) needs no grouping.
-    const byMessage = ids.length === 1 ? undefined : groupByMessage(tallies);
+    // `known`: read with the close (they may cover more messages than these).
+    const tallies = known ?? ((yield stmt("tallies", { messageIds: ids })) as Result<"tallies">);
+    // One message read for one message (a delivery batch's usual case per message) needs no grouping.
+    const byMessage = ids.length === 1 && !known ? undefined : groupByMessage(tallies);
     yield* this.#reserveEvents(fx, ids.length); // at most one disposition event per message
     for (const id of ids) {
       const list = byMessage ? byMessage.get(id) : tallies;
@@ -1107,6 +1109,12 @@ export class QueueCore implements Store {
   #seal(text: string | null, table: IdTable, id: number): string | null {
     return sealText(this.#codec, text, textAad(table, id));
   }
+}
+
+function byRowId(rows: readonly ClosedRow[]): Map<number, ClosedRow> {
+  const byId = new Map<number, ClosedRow>();
+  for (const r of rows) byId.set(r.id, r);
+  return byId;
 }
 
 function groupByMessage(tallies: TallyRecord[]): Map<number, TallyRecord[]> {

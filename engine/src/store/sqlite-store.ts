@@ -19,6 +19,7 @@ import { QueueCore } from "./queue-core.js";
 import { deadLettersQuery, MESSAGE_COLUMNS, messagesQuery, ROW_COLUMNS } from "./sql-filters.js";
 import { migrate } from "./sqlite-schema.js";
 import type {
+  Args,
   ClosedRow,
   CounterRecord,
   Driver,
@@ -177,6 +178,20 @@ function statements(
     }
     return stmt;
   };
+  const closeHeld = ({ owner, now, rows }: Args<"closeHeld">): ClosedRow[] => {
+    const closed: ClosedRow[] = [];
+    for (const r of rows) {
+      const row = s.closeHeld.get(r.state, r.attemptInc, r.nextAttemptAt, r.error, now, r.id, owner);
+      if (row) closed.push(row as ClosedRow);
+    }
+    return closed;
+  };
+  const tallies = (messageIds: readonly number[]): TallyRecord[] => {
+    if (messageIds.length === 1) return s.tallies.all(messageIds[0]) as TallyRecord[];
+    const all: TallyRecord[] = [];
+    for (const id of messageIds) for (const t of s.tallies.all(id) as TallyRecord[]) all.push(t);
+    return all;
+  };
   return {
     nextIds: ({ table, n }) => nextIds(table, n),
     insertMessage: (m) => {
@@ -247,22 +262,14 @@ function statements(
     releaseLane: ({ conn, owner, now }) => s.releaseLane.run(now, conn, owner).changes,
     laneHead: ({ conn }) => s.laneHead.get(conn) as ReturnType<SyncStatements["laneHead"]>,
     recoverLeases: ({ all, now }) => s.recoverLeases.run(now, all ? 1 : 0, now).changes,
-    closeHeld: ({ owner, now, rows }) => {
-      const closed: ClosedRow[] = [];
-      for (const r of rows) {
-        const row = s.closeHeld.get(r.state, r.attemptInc, r.nextAttemptAt, r.error, now, r.id, owner);
-        if (row) closed.push(row as ClosedRow);
-      }
-      return closed;
-    },
+    closeHeld,
     closeRow: ({ id, state, error, now }) => {
       s.closeRow.run(state, error, now, id);
     },
-    tallies: ({ messageIds }) => {
-      if (messageIds.length === 1) return s.tallies.all(messageIds[0]) as TallyRecord[];
-      const all: TallyRecord[] = [];
-      for (const id of messageIds) for (const t of s.tallies.all(id) as TallyRecord[]) all.push(t);
-      return all;
+    tallies: ({ messageIds }) => tallies(messageIds),
+    closeHeldTallied: (args) => {
+      const closed = closeHeld(args);
+      return { closed, tallies: tallies([...new Set(closed.map((r) => r.message_id))]) };
     },
     setDisposition: ({ id, disposition, now }) => {
       s.setDisposition.run(disposition, now, id);

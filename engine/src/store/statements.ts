@@ -242,6 +242,14 @@ export interface Statements {
     result: undefined;
   };
   tallies: { args: { messageIds: number[] }; result: TallyRecord[] };
+  /**
+   * `closeHeld`, then the tallies (after the close) of the messages of the rows asked for — one step,
+   * so a networked dialect answers both in one round trip (a lane's completion: its finalizer's read).
+   */
+  closeHeldTallied: {
+    args: { owner: string; now: number; rows: HeldClose[] };
+    result: { closed: ClosedRow[]; tallies: TallyRecord[] };
+  };
   setDisposition: { args: { id: number; disposition: Disposition; now: number }; result: undefined };
   /** Sets (or, with null, clears) a message's sealed error text. */
   setMessageError: { args: { id: number; error: string | null; now: number }; result: undefined };

@@ -129,6 +129,17 @@ describe("PgStore under concurrency and connection loss", () => {
     assert.equal((await store.stats()).connections.find((c) => c.conn === "IB_RACE")?.processed, 1);
   });
 
+  it("a lane's completion is two round trips: the close with its finalizer's tallies, then the writes with COMMIT", async () => {
+    const { messageId, a, b } = await twoSends();
+    const before = store.queryCount;
+    assert.equal(await store.completeDelivery(owner, [{ rowId: a, status: "ok" }]), 1);
+    assert.equal(store.queryCount - before, 2);
+    // The tallies read with the close saw it: OB_B still open, so not final yet; then final.
+    assert.equal((await store.getMessage(messageId))?.disposition, "ROUTED");
+    assert.equal(await store.completeDelivery(owner, [{ rowId: b, status: "ok" }]), 1);
+    assert.equal((await store.getMessage(messageId))?.disposition, "PROCESSED");
+  });
+
   it("survives an idle pooled connection being killed (pool error is reported, not thrown)", async () => {
     await store.enqueueIngress({ inbound: "IB_KILL", raw: buf(adt("K1")) });
     assert.ok(store.pool.idleCount > 0);
