@@ -243,8 +243,9 @@ export interface Statements {
   };
   tallies: { args: { messageIds: number[] }; result: TallyRecord[] };
   /**
-   * `closeHeld`, then the tallies (after the close) of the messages of the rows asked for — one step,
-   * so a networked dialect answers both in one round trip (a lane's completion: its finalizer's read).
+   * `closeHeld`, then the tallies (after the close) of at least the messages of the rows it closed
+   * (a dialect may include those of the other rows asked for) — one step, so a networked dialect
+   * answers both in one round trip (a lane's completion: its finalizer's read).
    */
   closeHeldTallied: {
     args: { owner: string; now: number; rows: HeldClose[] };
