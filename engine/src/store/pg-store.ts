@@ -776,7 +776,6 @@ class PgDriver implements Driver {
     const pending = new Pending();
     let locks: Stmt[] = [];
     let begun = false;
-    // One statement an entry: an answer's index in the round trip is its entry's.
     const begin = durability === "durable" ? ["BEGIN"] : ["BEGIN", "SET LOCAL synchronous_commit TO off"];
     /** Everything waiting, then `last`, in one round trip; the answers of `last`'s statements. */
     const all: QueryAll = async (last) => {
@@ -784,11 +783,11 @@ class PgDriver implements Driver {
       begun = true;
       for (const s of [...locks, ...pending.take(), ...last]) batch.push(inline(s.text, s.values));
       locks = [];
-      // The answers of `last`: the round trip's last ones.
-      const answers = last.map((_, i) => batch.length - last.length + i);
       this.queries++;
       const r = (await c.query(batch.join(";\n"))) as pg.QueryResult | pg.QueryResult[];
-      return answers.map((i) => (Array.isArray(r) ? r[i] : r) as pg.QueryResult);
+      // The answers of `last` are the round trip's last ones (counted from the end: whatever went ahead).
+      const answers = Array.isArray(r) ? r : [r];
+      return last.map((_, i) => answers[answers.length - last.length + i] as pg.QueryResult);
     };
     const send = async (last: Stmt): Promise<pg.QueryResult> => (await all([last]))[0] as pg.QueryResult;
     const q: Query = (text, values) => send({ text, values });
