@@ -3,12 +3,12 @@
  * SQLite or PostgreSQL store, encrypted bodies, durable group-commit ACKs) → an ADT route with a small transform →
  * MLLP outbound → an MLLP sink in this process. Everything runs on this machine, sharing its cores.
  *
- *   1. sustained: closed loop, each sender sends its next message as soon as the previous is ACKed;
+ *   1. fixed rate: an open-loop schedule at --rate msg/s spread over the senders (pipelined when
+ *      needed, so a slow ACK does not lower the offered load); ACK and end-to-end latency measured
+ *      from each message's scheduled send time. First, so every build meets it in the same state.
+ *   2. sustained: closed loop, each sender sends its next message as soon as the previous is ACKed;
  *      reports ACKed and delivered msg/s over the window, whether the backlog grew, and the engine
  *      process's CPU time (user + system, all threads, from /proc) per delivered message.
- *   2. fixed rate: an open-loop schedule at --rate msg/s spread over the senders (pipelined when
- *      needed, so a slow ACK does not lower the offered load); ACK and end-to-end latency measured
- *      from each message's scheduled send time.
  *   3. the engine's peak RSS (VmHWM).
  *
  * Run: node --conditions=source --import tsx bench/throughput/run.ts [--senders=16,64] [--seconds=10] [--rate=2000] [--src]
@@ -199,6 +199,8 @@ interface Sustained {
   roundTrips: number | undefined;
   /** PostgreSQL on this machine: CPU of the server processes serving the engine per delivered message. */
   serverCpuUsPerMsg: number | undefined;
+  /** PostgreSQL: rows waiting (pending or claimed) in each stage at the window's end: where a backlog sits. */
+  openRows: string | undefined;
 }
 
 /** A started engine process. */
@@ -208,6 +210,8 @@ interface EngineProcess {
   queries(): Promise<number | undefined>;
   /** CPU ms so far of each server backend of the engine's database, by pid (a server on this machine); undefined for SQLite. */
   serverCpu(): Promise<Map<number, number> | undefined>;
+  /** Open rows by stage, "ingress / routed / outbound" (PostgreSQL); undefined for SQLite. */
+  openRows(): Promise<string | undefined>;
   cleanup(): Promise<void>;
 }
 
@@ -250,12 +254,13 @@ function sqliteEngine(build: EngineBuild, dir: string): EngineProcess {
     child,
     queries: async () => undefined,
     serverCpu: async () => undefined,
+    openRows: async () => undefined,
     cleanup: async () => undefined,
   };
 }
 
 /** Rows only a PostgreSQL run has (the table lists them after the common ones). */
-const PG_ONLY = ["transactions/msg", "server CPU µs/msg"];
+const PG_ONLY = ["transactions/msg", "server CPU µs/msg", "open rows in / routed / out"];
 
 /** The PostgreSQL store's pool (engine.toml `pool_size`, as README's example). */
 const PG_POOL_SIZE = 8;
@@ -313,14 +318,31 @@ async function postgresEngine(build: EngineBuild, dir: string): Promise<EnginePr
     }
     return cpu;
   };
+  // The engine's own database, for what only it shows: where the open rows are.
+  let inDb: pg.Client | undefined;
+  const openRows = async () => {
+    if (!inDb) {
+      const at = new URL(url.href);
+      at.pathname = `/${database}`;
+      inDb = new pg.Client({ connectionString: at.href });
+      await inDb.connect();
+    }
+    const r = await inDb.query<{ stage: string; n: number }>(
+      `SELECT stage, count(*)::int AS n FROM mf_bench.stage_rows
+        WHERE state IN ('pending', 'claimed') GROUP BY stage`,
+    );
+    const n = (stage: string) => r.rows.find((x) => x.stage === stage)?.n ?? 0;
+    return `${n("ingress")} / ${n("routed")} / ${n("outbound")}`;
+  };
   const cleanup = async () => {
     try {
+      await inDb?.end();
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     } finally {
       await admin.end();
     }
   };
-  return { child, queries, serverCpu, cleanup };
+  return { child, queries, serverCpu, openRows, cleanup };
 }
 
 /** What one run of one engine build on one store measured: the sustained runs and the printed table rows. */
@@ -374,64 +396,10 @@ async function measure(store: StoreKind, build: EngineBuild = CURRENT): Promise<
     }
     const pid = engine.pid as number;
 
-    // ---- 1. sustained, closed loop (once per sender count) ----------------------------------
-    const sustained: Sustained[] = [];
-    let seq = 0;
-    for (const count of SENDER_COUNTS) {
-      let acked = 0;
-      let nacked = 0;
-      let running = true;
-      const deliveredBefore = delivered;
-      const senders: Sender[] = [];
-      const next = (s: Sender) => {
-        if (!running) return;
-        const id = `B${++seq}`;
-        sentAt.set(id, clock());
-        s.send(id, clock());
-      };
-      for (let i = 0; i < count; i++) {
-        const s: Sender = await Sender.connect(inPort, (_id, _t0, _at, code) => {
-          if (code === "AA") acked++;
-          else nacked++;
-          next(s);
-        });
-        senders.push(s);
-      }
-      for (const s of senders) next(s);
-      await sleep(3000); // warm-up: JIT, caches, connections
-      const a0 = acked;
-      const d0 = delivered;
-      const t0 = clock();
-      const c0 = processCpuMs(pid);
-      const q0 = await started.queries();
-      const s0 = await started.serverCpu();
-      await sleep(SECONDS * 1000);
-      const q1 = await started.queries();
-      const s1 = await started.serverCpu();
-      const secs = (clock() - t0) / 1000;
-      const cpu = processCpuMs(pid) - c0;
-      const e2eCount = Math.max(1, delivered - d0);
-      sustained.push({
-        senders: count,
-        ackRate: (acked - a0) / secs,
-        e2eRate: (delivered - d0) / secs,
-        backlogGrowth: acked - a0 - (delivered - d0),
-        nacked,
-        cpuUsPerMsg: (cpu * 1000) / e2eCount,
-        roundTrips: q0 === undefined || q1 === undefined ? undefined : (q1 - q0) / e2eCount,
-        serverCpuUsPerMsg:
-          s0 === undefined || s1 === undefined || s1.size === 0
-            ? undefined
-            : ([...s1].reduce((sum, [pid, ms]) => sum + ms - (s0.get(pid) ?? 0), 0) * 1000) / e2eCount,
-      });
-      running = false;
-      await sleep(200);
-      while (delivered - deliveredBefore < acked) await sleep(50); // drain
-      for (const s of senders) s.socket.destroy();
-    }
-    const rssAfterSustained = peakRss(pid);
-
-    // ---- 2. fixed offered rate, open loop -----------------------------------------------------
+    // ---- 1. fixed offered rate, open loop -----------------------------------------------------
+    // The fixed rate runs first, on an engine and a server in the same state for every build: run after
+    // the sustained phases, it measured their aftermath (the server's checkpoint and cleanup after a
+    // burst), and a build that had left a backlog started it later, after draining it.
     const ackLat: number[] = [];
     const fixed: Sender[] = [];
     let fixedAcked = 0;
@@ -468,8 +436,66 @@ async function measure(store: StoreKind, build: EngineBuild = CURRENT): Promise<
     const offeredSecs = (clock() - start) / 1000;
     while (delivered - deliveredBefore < total + warm || fixedAcked < total + warm) await sleep(20);
     recordE2e = false;
-    const peak = Math.max(rssAfterSustained, peakRss(pid));
     for (const s of fixed) s.socket.destroy();
+
+    // ---- 2. sustained, closed loop (once per sender count) ----------------------------------
+    const sustained: Sustained[] = [];
+    let seq = 0;
+    for (const count of SENDER_COUNTS) {
+      let acked = 0;
+      let nacked = 0;
+      let running = true;
+      const deliveredBefore = delivered;
+      const senders: Sender[] = [];
+      const next = (s: Sender) => {
+        if (!running) return;
+        const id = `B${++seq}`;
+        sentAt.set(id, clock());
+        s.send(id, clock());
+      };
+      for (let i = 0; i < count; i++) {
+        const s: Sender = await Sender.connect(inPort, (_id, _t0, _at, code) => {
+          if (code === "AA") acked++;
+          else nacked++;
+          next(s);
+        });
+        senders.push(s);
+      }
+      for (const s of senders) next(s);
+      await sleep(3000); // warm-up: JIT, caches, connections
+      const a0 = acked;
+      const d0 = delivered;
+      const t0 = clock();
+      const c0 = processCpuMs(pid);
+      const q0 = await started.queries();
+      const s0 = await started.serverCpu();
+      await sleep(SECONDS * 1000);
+      const q1 = await started.queries();
+      const s1 = await started.serverCpu();
+      const openRows = await started.openRows();
+      const secs = (clock() - t0) / 1000;
+      const cpu = processCpuMs(pid) - c0;
+      const e2eCount = Math.max(1, delivered - d0);
+      sustained.push({
+        senders: count,
+        ackRate: (acked - a0) / secs,
+        e2eRate: (delivered - d0) / secs,
+        backlogGrowth: acked - a0 - (delivered - d0),
+        nacked,
+        cpuUsPerMsg: (cpu * 1000) / e2eCount,
+        roundTrips: q0 === undefined || q1 === undefined ? undefined : (q1 - q0) / e2eCount,
+        serverCpuUsPerMsg:
+          s0 === undefined || s1 === undefined || s1.size === 0
+            ? undefined
+            : ([...s1].reduce((sum, [pid, ms]) => sum + ms - (s0.get(pid) ?? 0), 0) * 1000) / e2eCount,
+        openRows,
+      });
+      running = false;
+      await sleep(200);
+      while (delivered - deliveredBefore < acked) await sleep(50); // drain
+      for (const s of senders) s.socket.destroy();
+    }
+    const peak = peakRss(pid);
 
     ackLat.sort((a, b) => a - b);
     e2e.sort((a, b) => a - b);
@@ -485,6 +511,8 @@ async function measure(store: StoreKind, build: EngineBuild = CURRENT): Promise<
         lines.push([`sustained, ${r.senders} senders: transactions/msg`, r.roundTrips.toFixed(2)]);
       if (r.serverCpuUsPerMsg !== undefined)
         lines.push([`sustained, ${r.senders} senders: server CPU µs/msg`, r.serverCpuUsPerMsg.toFixed(0)]);
+      if (r.openRows !== undefined)
+        lines.push([`sustained, ${r.senders} senders: open rows in / routed / out`, r.openRows]);
     }
     lines.push([`fixed ${RATE} msg/s: offered (achieved) msg/s`, ((total + warm) / offeredSecs).toFixed(0)]);
     lines.push([

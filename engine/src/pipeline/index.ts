@@ -51,6 +51,7 @@ export { purgeExpired, type RetentionJob, type RetentionOptions, startRetention 
 export { afterFailure, backoffDelay, checkRetryPolicy, DEFAULT_RETRY, RetryPolicyError } from "./retry.js";
 export {
   envelopeOf,
+  STAGE_BATCH,
   type StageWorkerOptions,
   startRouterWorker,
   startTransformWorker,

@@ -25,7 +25,7 @@ import {
 export interface StageWorkerOptions {
   store: Store;
   signal?: AbortSignal;
-  /** Rows per claim/handoff transaction (default 64). */
+  /** Rows per claim/handoff transaction (default STAGE_BATCH, 256). */
   batchSize?: number;
   /**
    * Claim lease (default 60 s, at least callTimeoutMs + 2 × min(5 s, callTimeoutMs)); a crashed worker's rows become
@@ -42,6 +42,14 @@ export interface StageWorkerOptions {
   /** Rows held in memory from the store's handoff at most (default 1024; see handoff-inbox.ts). */
   inboxCapacity?: number;
 }
+
+/**
+ * Rows per claim and handoff transaction at most. Each transaction costs a commit (on PostgreSQL a
+ * round trip to the server) whatever its size, so a worker that falls behind catches up in few large
+ * ones; with 64 a router on PostgreSQL fell behind intake for good at 64 senders (docs/PERFORMANCE.md).
+ * A quiet engine's batches are as small as what arrived.
+ */
+export const STAGE_BATCH = 256;
 
 const noLog: PipelineLog = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -94,6 +102,13 @@ function timing(opts: StageWorkerOptions) {
 }
 
 /**
+ * A batch's calls run on the thread that also takes in messages: after this much work in a row they
+ * give the event loop a turn, so a large batch does not hold back intake's ACKs.
+ */
+const SLICE_MS = 2;
+const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * Runs `call` for the rows in order while each would end within the lease taken at `claimedAt`
  * (the first row always runs: the lease is at least one call long); returns the results and the rows
  * left unstarted (to release).
@@ -107,8 +122,13 @@ async function runWithinLease<R>(
 ): Promise<{ results: R[]; unstarted: ClaimedRow[] }> {
   const lastStart = claimedAt + t.leaseMs - t.callTimeoutMs - t.marginMs;
   const results: R[] = [];
+  let sliceStart = performance.now();
   for (let i = 0; i < rows.length; i++) {
     if (i > 0 && (signal.aborted || Date.now() > lastStart)) return { results, unstarted: rows.slice(i) };
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await yieldTurn();
+      sliceStart = performance.now();
+    }
     results.push(await call(rows[i] as ClaimedRow));
   }
   return { results, unstarted: [] };
@@ -178,7 +198,7 @@ function openInbox(
 export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWorkerOptions): WorkerHandle {
   const store = opts.store;
   const owner = opts.owner ?? workerOwner("router", inbound);
-  const limit = opts.batchSize ?? 64;
+  const limit = opts.batchSize ?? STAGE_BATCH;
   const t = timing(opts);
   let wakeLoop: () => void = () => {};
   const pollMs = opts.pollMs ?? 1000;
@@ -259,7 +279,7 @@ export function startTransformWorker(
 ): WorkerHandle {
   const store = opts.store;
   const owner = opts.owner ?? workerOwner("transform", inbound);
-  const limit = opts.batchSize ?? 64;
+  const limit = opts.batchSize ?? STAGE_BATCH;
   const t = timing(opts);
   const log = opts.log ?? noLog;
   /** Handlers with a batch in flight: their newer rows wait, so each handler's output stays in order. */

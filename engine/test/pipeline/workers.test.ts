@@ -6,6 +6,7 @@ import {
   type PayloadEnvelope,
   type RetryPolicy,
   type RouteFn,
+  STAGE_BATCH,
   startDeliveryWorker,
   startRouterWorker,
   startTransformWorker,
@@ -254,6 +255,58 @@ for (const [kind, open] of DIALECTS) {
       await settle(ids, ["PROCESSED", "PROCESSED", "PROCESSED"]);
       assert.deepEqual(fast.received, ["H1", "H2", "H3"]);
       assert.deepEqual(slow.received, ["H1", "H2", "H3"]);
+    });
+
+    it("a long routing batch gives the event loop turns, so intake's ACKs are not held behind it", async () => {
+      // Queued before the workers start: the router's first claim takes all 20 in one batch.
+      const ids = await send(...Array.from({ length: 20 }, (_, i) => `L${i}`));
+      let routed = 0;
+      let turnsMidBatch = 0;
+      const route: RouteFn = async (inbound, input) => {
+        const until = performance.now() + 1;
+        while (performance.now() < until) {
+          // A router doing a millisecond of work.
+        }
+        routed++;
+        return routeToH(inbound, input);
+      };
+      const ticker = setInterval(() => {
+        if (routed > 0 && routed < ids.length) turnsMidBatch++;
+      }, 0);
+      try {
+        const sink = new Downstream(ok);
+        run({ route, outbounds: { OB_A: sink } });
+        await settle(
+          ids,
+          ids.map(() => "PROCESSED"),
+        );
+        assert.equal(sink.received.length, ids.length);
+      } finally {
+        clearInterval(ticker);
+      }
+      // 20 ms of routing in one batch: without turns in between, a timer (or an ACK) waits for all of it.
+      assert.ok(turnsMidBatch >= 2, `timer turns while the batch was routed: ${turnsMidBatch}`);
+    });
+
+    it(`a router behind a backlog takes it ${STAGE_BATCH} rows per transaction`, async () => {
+      const ids = await send(...Array.from({ length: STAGE_BATCH + 44 }, (_, i) => `K${i}`));
+      let open: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const route: RouteFn = async (inbound, input) => {
+        await gate;
+        return routeToH(inbound, input);
+      };
+      run({ route, outbounds: { OB_A: new Downstream(ok) } });
+      const ingress = async () => (await t.store.stats()).depth.find((d) => d.stage === "ingress");
+      await eventually(async () => (await ingress())?.claimed === STAGE_BATCH, "the router's first claim");
+      assert.equal((await ingress())?.pending, 44);
+      open();
+      await settle(
+        ids,
+        ids.map(() => "PROCESSED"),
+      );
     });
 
     it("keeps arrival order through routing and transforms when the in-memory handoff overflows", async () => {
