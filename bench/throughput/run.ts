@@ -415,7 +415,7 @@ async function measure(store: StoreKind, build: EngineBuild = CURRENT): Promise<
     const warm = Math.round(RATE * 2);
     const start = clock();
     let sent = 0;
-    const deliveredBefore = delivered;
+    const fixedDeliveredBefore = delivered;
     await new Promise<void>((resolve) => {
       const tick = () => {
         const now = clock();
@@ -434,7 +434,7 @@ async function measure(store: StoreKind, build: EngineBuild = CURRENT): Promise<
       tick();
     });
     const offeredSecs = (clock() - start) / 1000;
-    while (delivered - deliveredBefore < total + warm || fixedAcked < total + warm) await sleep(20);
+    while (delivered - fixedDeliveredBefore < total + warm || fixedAcked < total + warm) await sleep(20);
     recordE2e = false;
     for (const s of fixed) s.socket.destroy();
 
