@@ -78,6 +78,8 @@ const SENDER_COUNTS = (process.argv.find((a) => a.startsWith("--senders="))?.sli
   .map(Number);
 const RATE_SENDERS = arg("rate-senders", 16);
 const SECONDS = arg("seconds", 10);
+/** Closed-loop traffic before the fixed-rate phase (JIT, caches, connections), drained before it starts. */
+const WARM_UP_MS = 3000;
 const RATE = arg("rate", 2000);
 type StoreKind = "sqlite" | "postgres";
 /**
@@ -396,10 +398,54 @@ async function measure(store: StoreKind, build: EngineBuild = CURRENT): Promise<
     }
     const pid = engine.pid as number;
 
+    // Closed-loop senders (one message in flight each) until stopped; stop() drains what they sent.
+    let seq = 0;
+    const closedLoop = async (count: number) => {
+      let running = true;
+      const deliveredBefore = delivered;
+      const counts = { acked: 0, nacked: 0 };
+      const senders: Sender[] = [];
+      const next = (s: Sender) => {
+        if (!running) return;
+        const id = `B${++seq}`;
+        sentAt.set(id, clock());
+        s.send(id, clock());
+      };
+      for (let i = 0; i < count; i++) {
+        const s: Sender = await Sender.connect(inPort, (_id, _t0, _at, code) => {
+          if (code === "AA") counts.acked++;
+          else counts.nacked++;
+          next(s);
+        });
+        senders.push(s);
+      }
+      for (const s of senders) next(s);
+      return {
+        get acked() {
+          return counts.acked;
+        },
+        get nacked() {
+          return counts.nacked;
+        },
+        async stop() {
+          running = false;
+          await sleep(200);
+          while (delivered - deliveredBefore < counts.acked) await sleep(50); // drain
+          for (const s of senders) s.socket.destroy();
+        },
+      };
+    };
+
     // ---- 1. fixed offered rate, open loop -----------------------------------------------------
     // The fixed rate runs first, on an engine and a server in the same state for every build: run after
     // the sustained phases, it measured their aftermath (the server's checkpoint and cleanup after a
-    // burst), and a build that had left a backlog started it later, after draining it.
+    // burst), and a build that had left a backlog started it later, after draining it. Before it, a
+    // short closed-loop warm-up (drained before the schedule starts): an engine's first seconds compile
+    // its hot path, which on a slow host put a 0.5 s backlog into the schedule's first 2 s.
+    const warmUp = await closedLoop(RATE_SENDERS);
+    await sleep(WARM_UP_MS);
+    await warmUp.stop();
+    await sleep(1000);
     const ackLat: number[] = [];
     const fixed: Sender[] = [];
     let fixedAcked = 0;
@@ -440,30 +486,10 @@ async function measure(store: StoreKind, build: EngineBuild = CURRENT): Promise<
 
     // ---- 2. sustained, closed loop (once per sender count) ----------------------------------
     const sustained: Sustained[] = [];
-    let seq = 0;
     for (const count of SENDER_COUNTS) {
-      let acked = 0;
-      let nacked = 0;
-      let running = true;
-      const deliveredBefore = delivered;
-      const senders: Sender[] = [];
-      const next = (s: Sender) => {
-        if (!running) return;
-        const id = `B${++seq}`;
-        sentAt.set(id, clock());
-        s.send(id, clock());
-      };
-      for (let i = 0; i < count; i++) {
-        const s: Sender = await Sender.connect(inPort, (_id, _t0, _at, code) => {
-          if (code === "AA") acked++;
-          else nacked++;
-          next(s);
-        });
-        senders.push(s);
-      }
-      for (const s of senders) next(s);
+      const loop = await closedLoop(count);
       await sleep(3000); // warm-up: JIT, caches, connections
-      const a0 = acked;
+      const a0 = loop.acked;
       const d0 = delivered;
       const t0 = clock();
       const c0 = processCpuMs(pid);
@@ -476,12 +502,13 @@ async function measure(store: StoreKind, build: EngineBuild = CURRENT): Promise<
       const secs = (clock() - t0) / 1000;
       const cpu = processCpuMs(pid) - c0;
       const e2eCount = Math.max(1, delivered - d0);
+      const acked = loop.acked;
       sustained.push({
         senders: count,
         ackRate: (acked - a0) / secs,
         e2eRate: (delivered - d0) / secs,
         backlogGrowth: acked - a0 - (delivered - d0),
-        nacked,
+        nacked: loop.nacked,
         cpuUsPerMsg: (cpu * 1000) / e2eCount,
         roundTrips: q0 === undefined || q1 === undefined ? undefined : (q1 - q0) / e2eCount,
         serverCpuUsPerMsg:
@@ -490,10 +517,7 @@ async function measure(store: StoreKind, build: EngineBuild = CURRENT): Promise<
             : ([...s1].reduce((sum, [pid, ms]) => sum + ms - (s0.get(pid) ?? 0), 0) * 1000) / e2eCount,
         openRows,
       });
-      running = false;
-      await sleep(200);
-      while (delivered - deliveredBefore < acked) await sleep(50); // drain
-      for (const s of senders) s.socket.destroy();
+      await loop.stop();
     }
     const peak = peakRss(pid);
 

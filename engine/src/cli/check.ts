@@ -1,6 +1,6 @@
 /** `messagefoundry check`: the CI gate — validate + type-check + every tests/ fixture. */
 import type { Command } from "commander";
-import { loadConfig, typecheckConfig } from "../config/index.js";
+import { loadConfig } from "../config/index.js";
 import { findFixtures, fixtureProblems, runFixture } from "../pipeline/index.js";
 import type { CheckOutput } from "../pipeline/results.js";
 import { type CliIo, configDir, EXIT, formatProblem, json, pickEnv } from "./io.js";
@@ -17,7 +17,9 @@ export function register(program: Command, io: CliIo, setExit: (code: number) =>
       const dir = configDir(io, opts.config);
       const env = pickEnv(io, dir, opts.env);
       const r = await loadConfig(dir, { ...(env !== undefined ? { env } : {}), processEnv: io.env });
-      const types = opts.typecheck ? typecheckConfig(dir) : [];
+      // Loaded here, not at the top: every command (serve too) shares this module graph, and the
+      // TypeScript compiler is ~50 MB a long-running engine should not carry.
+      const types = opts.typecheck ? (await import("../config/typecheck.js")).typecheckConfig(dir) : [];
       const outcomes = [];
       for (const f of findFixtures(dir)) outcomes.push(await runFixture(r.registry, f));
       const problems = [...r.problems, ...types, ...fixtureProblems(outcomes)];

@@ -5,26 +5,7 @@
  */
 import ts from "typescript";
 import type { SourceLocation } from "../graph/index.js";
-
-export type DeclKind = "inbound" | "outbound" | "router" | "handler" | "env" | "alert";
-
-export interface StaticTarget {
-  /** Literal target name, or null when computed. */
-  name: string | null;
-  location: SourceLocation;
-}
-
-export interface StaticCall {
-  kind: DeclKind;
-  /** Span of the whole call. */
-  call: SourceLocation;
-  /** Span of the first argument (name literal or env key). */
-  nameLocation?: SourceLocation;
-  /** `settings.<key>` / `options.<key>` value spans. */
-  keyLocations: Record<string, SourceLocation>;
-  /** router: handler names returned; handler: outbound names sent to. */
-  targets: StaticTarget[];
-}
+import type { DeclKind, StaticCall, StaticTarget } from "./static-call.js";
 
 const KINDS = new Set<DeclKind>(["inbound", "outbound", "router", "handler", "env", "alert"]);
 
@@ -205,30 +186,4 @@ export function extractCalls(source: string, file: string): StaticCall[] {
   };
   visit(sf);
   return calls;
-}
-
-function contains(l: SourceLocation, line: number, column: number): boolean {
-  const afterStart = line > l.line || (line === l.line && column >= l.column);
-  const beforeEnd = line < l.endLine || (line === l.endLine && column <= l.endColumn);
-  return afterStart && beforeEnd;
-}
-
-/** The innermost call of `kind` whose span contains the runtime position. */
-export function findCall(
-  calls: readonly StaticCall[],
-  kind: DeclKind,
-  line: number,
-  column: number,
-): StaticCall | undefined {
-  let best: StaticCall | undefined;
-  for (const c of calls) {
-    if (c.kind !== kind || !contains(c.call, line, column)) continue;
-    if (
-      !best ||
-      c.call.line > best.call.line ||
-      (c.call.line === best.call.line && c.call.column >= best.call.column)
-    )
-      best = c;
-  }
-  return best;
 }

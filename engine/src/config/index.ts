@@ -54,5 +54,4 @@ export {
   removeConnection,
   upsertConnection,
 } from "./toml-edit.js";
-export { typecheckConfig } from "./typecheck.js";
 export type * from "./types.js";

@@ -18,6 +18,7 @@ import {
   type SandboxOutcome,
 } from "./sandbox.js";
 import { boundProblems, checkAnswer, loadProblem } from "./sandbox-answer.js";
+import { type StaticFactsIn, staticCalls } from "./static-facts.js";
 
 export interface IsolatedLoadOptions {
   /** Environment whose values resolve env() (as in LoadOptions). */
@@ -30,6 +31,8 @@ export interface IsolatedLoadOptions {
   heapMb?: number;
   /** Receives the warning when the platform gives the child no network namespace. */
   log?: SandboxLog;
+  /** Where the static facts are extracted (as in LoadOptions; default "process"). */
+  staticFacts?: StaticFactsIn;
 }
 
 /** What comes back: plain data only. */
@@ -110,6 +113,7 @@ export async function loadConfigIsolated(
     declarations = answer.declarations;
     if (answer.thrown) problems.push(thrownProblem(answer.thrown));
   }
+  const calls = await staticCalls(configDir, bundle?.sources ?? [], opts.staticFacts);
   const a = assembleLoad(
     configDir,
     {
@@ -117,7 +121,7 @@ export async function loadConfigIsolated(
       ...(opts.processEnv !== undefined && { processEnv: opts.processEnv }),
     },
     declarations,
-    bundle?.sources ?? [],
+    calls,
     problems,
   );
   return { graph: a.graph, problems: boundProblems(a.problems), hasErrors: a.hasErrors };

@@ -25,7 +25,6 @@ import { codeSetProblems } from "./codesets.js";
 import { type Callsite, Collector, type ConnectionDecl, type Declarations } from "./collector.js";
 import { applyOverrides, loadEnvironments } from "./environments.js";
 import { type ConfigBundle, executeBundle, makeLocator, thrownProblem } from "./execute.js";
-import { extractCalls, findCall, type StaticCall } from "./extract.js";
 import { pointLocation } from "./locations.js";
 import {
   DEFAULT_RETRY,
@@ -35,6 +34,8 @@ import {
   type Registry,
   type RouterDef,
 } from "./registry.js";
+import { findCall, type StaticCall } from "./static-call.js";
+import { type StaticFactsIn, staticCalls } from "./static-facts.js";
 import { CONNECTIONS_FILE, readConnectionsToml, type TomlConnection } from "./toml.js";
 import type { AckMode, ContentType, RetryPolicy } from "./types.js";
 
@@ -43,6 +44,11 @@ export interface LoadOptions {
   env?: string;
   /** Where MEFOR_VALUE_* overrides come from (default process.env). */
   processEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Where the static facts (exact spans) are extracted: "process" (default) loads the TypeScript
+   * compiler here; "thread" keeps it out of this process (the engine's choice: it runs for months).
+   */
+  staticFacts?: StaticFactsIn;
 }
 
 export interface LoadResult {
@@ -150,7 +156,7 @@ function siteLoc(site: Callsite | undefined): SourceLocation {
 }
 
 function staticFor(
-  calls: Map<string, StaticCall[]>,
+  calls: ReadonlyMap<string, StaticCall[]>,
   kind: StaticCall["kind"],
   site: Callsite | undefined,
 ): StaticCall | undefined {
@@ -214,7 +220,8 @@ export async function loadConfig(dir: string, opts: LoadOptions = {}): Promise<L
   const collector = new Collector(configDir, b ? makeLocator(b) : undefined);
   const thrown = b ? executeBundle(configDir, b, collector) : undefined;
   if (thrown) problems.push(thrownProblem(thrown));
-  const a = assembleLoad(configDir, opts, collector, b?.sources ?? [], problems);
+  const calls = await staticCalls(configDir, b?.sources ?? [], opts.staticFacts);
+  const a = assembleLoad(configDir, opts, collector, calls, problems);
   const registry = buildRegistry(configDir, opts.env, a.graph, a.values, collector, a.fnLocs);
   return {
     registry,
@@ -244,23 +251,17 @@ export interface Assembled {
 }
 
 /**
- * Joins what the config declared (run here or in the sandbox) with static facts, connections.toml
- * and environments into the graph and its sorted problems. Reads the config dir; runs none of it.
+ * Joins what the config declared (run here or in the sandbox) with the static facts of every source
+ * that ran (`staticCalls`), connections.toml and environments into the graph and its sorted problems.
+ * Reads the config dir; runs none of it.
  */
 export function assembleLoad(
   configDir: string,
   opts: LoadOptions,
   collector: Declarations,
-  sources: readonly string[],
+  calls: ReadonlyMap<string, StaticCall[]>,
   problems: Problem[],
 ): Assembled {
-  // Static facts for every source that ran (entries and helpers).
-  const calls = new Map<string, StaticCall[]>();
-  for (const rel of sources) {
-    const abs = join(configDir, rel);
-    if (existsSync(abs) && rel.endsWith(".ts")) calls.set(rel, extractCalls(readFileSync(abs, "utf8"), rel));
-  }
-
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
   const envUses: EnvUse[] = [];

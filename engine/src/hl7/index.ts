@@ -53,7 +53,7 @@ export { HL7_NULL, Message, type ParseIssue } from "./message.js";
 export { encodeMllp, MLLP_CR, MLLP_END, MLLP_START, MllpDecoder, type MllpDecoderOptions } from "./mllp.js";
 export { type BatchParse, findMsh, parse, parseBatch, parseBatchFile } from "./parse.js";
 export { type FieldPath, formatFieldPath, parseFieldPath, tryParseFieldPath } from "./path.js";
-export { type Hl7Source, peekMsh } from "./peek.js";
+export { type Hl7Source, type PeekedMsa, peekMsa, peekMsh } from "./peek.js";
 export { Segment } from "./segment.js";
 export { DEFAULT_SEPARATORS, encodingCharacters, type Separators } from "./separators.js";
 export {

@@ -85,3 +85,55 @@ export function peekMsh(src: Hl7Source, field: number, component?: number): stri
   }
   return slice(src, cStart, cEnd);
 }
+
+/** MSA-1 and MSA-2 as a full parse's `get` gives them (undefined when absent, "" when empty). */
+export interface PeekedMsa {
+  code: string | undefined;
+  controlId: string | undefined;
+}
+
+/**
+ * MSA-1 and MSA-2 of an acknowledgment, read from its bytes without a parse — the delivery path reads
+ * every destination's ACK. Only where the answer is certainly the parse's: the bytes start with an
+ * MSH, the first MSA line is in the same message, and neither value holds an escape, a component or
+ * subcomponent separator, or a byte outside ASCII (where decoding or unescaping would change it).
+ * Otherwise undefined: the caller parses.
+ */
+export function peekMsa(src: Uint8Array): PeekedMsa | undefined {
+  const n = src.length;
+  let at = 0;
+  while (at < n && (src[at] === CR || src[at] === LF || src[at] === SPACE)) at++;
+  if (n < at + 8 || src[at] !== 77 || src[at + 1] !== 83 || src[at + 2] !== 72) return undefined;
+  const fs = src[at + 3]!;
+  // MSH-2 (component, repetition, escape, subcomponent) must be whole, as parse reads it.
+  const cs = src[at + 4]!;
+  const rs = src[at + 5]!;
+  const esc = src[at + 6]!;
+  const ss = src[at + 7]!;
+  for (const c of [fs, cs, rs, esc, ss]) if (c === CR || c === LF || c >= 0x80) return undefined;
+  // The first MSA line: a segment starts after a line break; another MSH ends the message.
+  let i = at + 3;
+  for (;;) {
+    while (i < n && src[i] !== CR && src[i] !== LF) i++;
+    while (i < n && (src[i] === CR || src[i] === LF)) i++;
+    if (i + 3 >= n) return undefined;
+    if (src[i] === 77 && src[i + 1] === 83 && src[i + 2] === 72) return undefined; // "MSH"
+    if (src[i] === 77 && src[i + 1] === 83 && src[i + 2] === 65 && src[i + 3] === fs) break; // "MSA|"
+  }
+  const values: (string | undefined)[] = [undefined, undefined];
+  let start = i + 4;
+  for (let f = 0; f < 2; f++) {
+    let end = start;
+    let cut = -1; // a repetition separator: the first repetition is the value
+    for (; end < n; end++) {
+      const c = src[end]!;
+      if (c === fs || c === CR || c === LF) break;
+      if (c === rs) cut = cut < 0 ? end : cut;
+      else if (cut < 0 && (c === esc || c === cs || c === ss || c >= 0x80)) return undefined;
+    }
+    values[f] = slice(src, start, cut < 0 ? end : cut);
+    if (end >= n || src[end] !== fs) break; // the segment ends here: the next field is absent
+    start = end + 1;
+  }
+  return { code: values[0], controlId: values[1] };
+}

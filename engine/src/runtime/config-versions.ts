@@ -239,9 +239,12 @@ export class ConfigVersions {
     return this.load(dir);
   }
 
-  /** Loads a dir against this engine's environment. */
+  /**
+   * Loads a dir against this engine's environment. Static facts come from a thread: the TypeScript
+   * compiler the extraction needs stays out of the engine's process (docs/PERFORMANCE.md, footprint).
+   */
   load(dir: string): Promise<LoadResult> {
-    return loadConfig(dir, this.#o.load);
+    return loadConfig(dir, { ...this.#o.load, staticFacts: "thread" });
   }
 
   /** Writes, loads and validates a bundle in isolation, and diffs it with the running graph. */
@@ -266,6 +269,7 @@ export class ConfigVersions {
         ...(env !== undefined && { env }),
         ...(processEnv !== undefined && { processEnv }),
         log: this.#o.log,
+        staticFacts: "thread",
       });
     } catch (error) {
       rmSync(dir, { recursive: true, force: true });

@@ -53,6 +53,11 @@ export interface DeliveryThreadData {
   insecure: boolean;
   batchSize?: number;
   pollMs?: number;
+  /**
+   * False when the engine's log drops debug lines: the thread then does not post them (a connector
+   * logs one per delivery, and each post is a message the main thread must receive and decode).
+   */
+  debugLogs?: boolean;
 }
 
 /** One outbound's lane, started in a thread with `{ type: "start" }`. */
@@ -98,7 +103,12 @@ async function run(data: DeliveryThreadData): Promise<void> {
   const post = (m: FromThread) => port.postMessage(m);
   const at = (level: "debug" | "info" | "warn" | "error") => (obj: Record<string, unknown>, msg?: string) =>
     post({ type: "log", level, obj, ...(msg !== undefined ? { msg } : {}) });
-  const log: PipelineLog = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+  const log: PipelineLog = {
+    debug: data.debugLogs === false ? () => undefined : at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+  };
 
   const store = await openThreadStore(data.database, codecFromEnv(data.keys, { insecure: data.insecure }));
   const lanes = new Map<string, Lane>();

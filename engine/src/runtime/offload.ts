@@ -57,6 +57,7 @@ export function offloader(opts: OffloadOptions): (def: OutboundDef) => Offloaded
       database: threadDatabase(opts.database),
       keys: opts.keys,
       insecure: opts.insecure,
+      debugLogs: opts.log.isLevelEnabled?.("debug") ?? true,
       ...opts.workers,
     },
     ...(opts.threads !== undefined ? { max: opts.threads } : {}),

@@ -6,7 +6,7 @@
 import net from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import tls from "node:tls";
-import { decodeHl7Bytes, parse, peekMsh } from "../hl7/index.js";
+import { decodeHl7Bytes, parse, peekMsa, peekMsh } from "../hl7/index.js";
 import { errorText } from "./errors.js";
 import type { FrameDecoder, Framing } from "./framing.js";
 import { reingressReply } from "./loopback.js";
@@ -73,8 +73,13 @@ export function readStreamOutbound(r: SettingsReader): StreamOutboundSettings {
   return s;
 }
 
-/** Reads MSA-1 and MSA-2 of a reply; undefined when it is not HL7 at all. */
+/**
+ * Reads MSA-1 and MSA-2 of a reply; undefined when it is not HL7 at all. A plain ACK is read from
+ * its bytes (`peekMsa`, every delivery reads one); anything else is parsed.
+ */
 function readMsa(reply: Buffer): { code?: string; controlId?: string } | undefined {
+  const peeked = peekMsa(reply);
+  if (peeked) return { code: peeked.code?.trim().toUpperCase(), controlId: peeked.controlId?.trim() };
   try {
     const msg = parse(decodeHl7Bytes(reply));
     return { code: msg.get("MSA-1")?.trim().toUpperCase(), controlId: msg.get("MSA-2")?.trim() };
