@@ -1,6 +1,6 @@
 /**
  * The engine's footprint by number of outbounds: `messagefoundry serve` (the built engine, as `npm start`
- * runs it) on a generated config of one MLLP inbound and N MLLP outbounds, idle once ready — its resident
+ * runs it, with ENGINE_NODE_FLAGS) on a generated config of one MLLP inbound and N MLLP outbounds, idle once ready — its resident
  * memory (VmRSS) and OS threads, from /proc. Delivery threads are shared by the outbounds (a few per
  * engine, not one per outbound), so the figures should hardly move with N.
  *
@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ENGINE_NODE_FLAGS } from "messagefoundry/api";
 import { freePort } from "../../engine/test/support/fixtures.js";
 import { ensureEngineBuilt, machineLine } from "../support/engine-build.js";
 
@@ -66,6 +67,7 @@ async function measure(n: number): Promise<{ rssMb: number; threads: number }> {
     const child = spawn(
       process.execPath,
       [
+        ...ENGINE_NODE_FLAGS,
         MAIN,
         "serve",
         "--config",

@@ -25,7 +25,8 @@
  * node_modules hard-linked from this checkout's, so both run the same dependencies) and built; then this
  * build and the baseline's run alternately (A B A B …, --pairs times, on the chosen store) and a table
  * prints every run and the median of each side with the ratio, so both are measured under the same load.
- * (MF_BENCH_PROF=<dir> writes a CPU profile of the engine process there.)
+ * (MF_BENCH_PROF=<dir> writes a CPU profile of the engine process there; MF_BENCH_NODE_FLAGS="--flag …"
+ * adds Node/V8 flags to the engine's command line only, for tuning experiments.)
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -33,7 +34,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { postgresUrl, provideServices, stopServices } from "@messagefoundry/test-services";
 import { encodeMllp, MllpDecoder } from "messagefoundry/hl7";
@@ -52,13 +53,23 @@ interface EngineBuild {
   label: string;
   root: string;
   main: string;
+  /** The Node.js flags that build is started with (its ENGINE_NODE_FLAGS; none before they existed). */
+  nodeFlags: readonly string[];
 }
-const engineAt = (label: string, root: string): EngineBuild => ({
-  label,
-  root,
-  main: join(root, DIST ? "engine/dist/cli/main.js" : "engine/src/cli/main.ts"),
-});
-const CURRENT = engineAt("current", ROOT);
+async function engineAt(label: string, root: string): Promise<EngineBuild> {
+  const flagsModule = join(root, "engine/src/node-flags.ts");
+  const nodeFlags = existsSync(flagsModule)
+    ? ((await import(pathToFileURL(flagsModule).href)) as { ENGINE_NODE_FLAGS: readonly string[] })
+        .ENGINE_NODE_FLAGS
+    : [];
+  return {
+    label,
+    root,
+    main: join(root, DIST ? "engine/dist/cli/main.js" : "engine/src/cli/main.ts"),
+    nodeFlags,
+  };
+}
+const CURRENT = await engineAt("current", ROOT);
 
 /** `--name value` or `--name=value`. */
 function stringArg(name: string): string | undefined {
@@ -228,6 +239,8 @@ function serve(
     process.execPath,
     [
       ...(process.env.MF_BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.MF_BENCH_PROF}`] : []),
+      ...build.nodeFlags,
+      ...(process.env.MF_BENCH_NODE_FLAGS?.split(" ").filter((f) => f !== "") ?? []),
       ...(DIST ? [] : ["--conditions=source", "--import", "tsx"]),
       build.main,
       "serve",
@@ -572,7 +585,7 @@ function git(args: string[], cwd = ROOT): string {
  * (`cp -al`: seconds, no download; workspace links stay relative, so `messagefoundry` resolves to the
  * baseline's own engine). `remove` deletes the worktree.
  */
-function baselineBuild(ref: string): { build: EngineBuild; remove: () => void } {
+async function baselineBuild(ref: string): Promise<{ build: EngineBuild; remove: () => void }> {
   const sha = git(["rev-parse", "--verify", `${ref}^{commit}`]);
   const root = mkdtempSync(join(tmpdir(), "mf-bench-baseline-"));
   rmSync(root, { recursive: true });
@@ -589,7 +602,7 @@ function baselineBuild(ref: string): { build: EngineBuild; remove: () => void } 
         if (cp.status !== 0) throw new Error(`cp -al ${from}: ${cp.stderr}`);
       }
     }
-    const build = engineAt(`baseline ${ref} (${sha.slice(0, 7)})`, root);
+    const build = await engineAt(`baseline ${ref} (${sha.slice(0, 7)})`, root);
     const built = spawnSync("npm", ["run", "build", "-w", "messagefoundry"], { cwd: root, stdio: "inherit" });
     if (built.status !== 0) throw new Error(`the baseline engine build (${ref}) failed`);
     if (!existsSync(build.main)) throw new Error(`the baseline build made no ${build.main}`);
@@ -625,7 +638,7 @@ async function abRun(ref: string): Promise<void> {
   const store: StoreKind = STORE_ARG.includes("postgres") ? "postgres" : "sqlite";
   const pairs = Math.max(1, arg("pairs", 3));
   ensureBuilt(CURRENT);
-  const baseline = baselineBuild(ref);
+  const baseline = await baselineBuild(ref);
   const runs: { side: "A" | "B"; measured: Measured }[] = [];
   try {
     for (let i = 1; i <= pairs; i++) {

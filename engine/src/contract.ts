@@ -2,7 +2,8 @@
  * `messagefoundry/api`: the engine's contract with its clients — the HTTP API's request and response
  * bodies, the stats feed, the error codes, and what the CLI prints and reads for the Test Bench
  * (`dryrun --json`, `check --json`, tests/<case>.json fixtures) with the message types `generate --type`
- * accepts, and the load engine's profiles, progress events, results and charts (`load`). The extension
+ * accepts, the load engine's profiles, progress events, results and charts (`load`), and the Node.js
+ * flags a client starts the engine with (`ENGINE_NODE_FLAGS`). The extension
  * and the webviews import these instead of declaring them again.
  *
  * Types, plus the literal lists behind their enums (and one guard over them). Every module this file
@@ -102,6 +103,7 @@ export type {
   PhaseKind,
   Verdict as LoadVerdict,
 } from "./load/types.js";
+export { ENGINE_NODE_FLAGS } from "./node-flags.js";
 export type {
   CheckOutput,
   DryRunDelivery,

@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { ENGINE_NODE_FLAGS } from "messagefoundry/api";
 
 export type LocalEngineState = "stopped" | "starting" | "running" | "stopping" | "failed";
 
@@ -99,7 +100,8 @@ export interface LocalEngineOptions {
   /** The CLI's entry (resolveCli) and the Node to run it with. */
   cli: string;
   node?: string;
-  nodeArgs?: string[];
+  /** Node.js flags before the CLI (default ENGINE_NODE_FLAGS, as the engine is started everywhere). */
+  nodeArgs?: readonly string[];
   workspaceRoot: string;
   configDir: string;
   env?: string;
@@ -141,7 +143,7 @@ export class LocalEngineProcess {
     const child = spawn(
       this.opts.node ?? process.execPath,
       [
-        ...(this.opts.nodeArgs ?? []),
+        ...(this.opts.nodeArgs ?? ENGINE_NODE_FLAGS),
         this.opts.cli,
         ...localEngineArgs({
           configDir: this.opts.configDir,
