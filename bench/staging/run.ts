@@ -1,7 +1,7 @@
 /**
  * Staging bench: samples/config loaded the way `POST /config/stage` loads it — bundled by esbuild in
  * this process, its top-level code run in the sandboxed child (config/sandbox.ts), the graph built
- * here. Reports the first load (builds the sandbox program and probes namespaces) and p50/max of the
+ * here, static facts extracted in a short-lived thread (as the engine does). Reports the first load (builds the sandbox program and probes namespaces) and p50/max of the
  * next ones, and what this platform's sandbox has (namespaces, prlimit).
  *
  *   node --conditions=source --import tsx bench/staging/run.ts
@@ -17,7 +17,7 @@ const dir = join(import.meta.dirname, "..", "..", "samples", "config");
 const times: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   const t = performance.now();
-  const r = await loadConfigIsolated(dir, { env: "dev", processEnv: {} });
+  const r = await loadConfigIsolated(dir, { env: "dev", processEnv: {}, staticFacts: "thread" });
   times.push(performance.now() - t);
   if (r.hasErrors) throw new Error(`samples/config has errors: ${JSON.stringify(r.problems[0])}`);
 }

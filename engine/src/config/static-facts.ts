@@ -1,16 +1,16 @@
 /**
  * Static facts for a load: extract.ts over every TypeScript source that ran. In this thread, or — for
- * the engine — in a short-lived worker thread, so the TypeScript compiler (~50 MB resident once
- * loaded) is never part of the engine's process: it is loaded for the extraction and freed with the
- * thread. CLI commands and the language server run it in-process (one load per process, or TS loaded
- * anyway).
+ * the engine — in a worker thread that ends when loads stop coming, so the TypeScript compiler (~50 MB
+ * resident once loaded) does not stay in the engine's process: it is loaded for the extraction and
+ * freed with the thread. CLI commands and the language server run it in-process (one load per
+ * process, or TypeScript loaded anyway).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { threadSource } from "../thread-source.js";
 import type { SourceText, StaticCall, StaticCallEntries } from "./static-call.js";
-import type { StaticFactsJob } from "./static-facts-thread.js";
+import type { StaticFactsAnswer, StaticFactsRequest, StaticFactsThreadData } from "./static-facts-thread.js";
 
 /** Where a load extracts static facts: here (loads TypeScript into this process), or in a thread. */
 export type StaticFactsIn = "process" | "thread";
@@ -41,19 +41,67 @@ async function inProcess(files: readonly SourceText[]): Promise<StaticCallEntrie
   return extractAll(files);
 }
 
-/** The extraction in a worker thread that ends once it answered (its heap, TypeScript and all, goes with it). */
+/** How long the extraction thread waits for the next load before it ends, and its heap with it. */
+export const STATIC_FACTS_IDLE_MS = 10_000;
+
+let shared: ExtractionThread | undefined;
+
+/** The extraction in the shared thread, started on first use and ended after STATIC_FACTS_IDLE_MS idle. */
 function inThread(files: readonly SourceText[]): Promise<StaticCallEntries> {
-  return new Promise((resolve, reject) => {
-    const job: StaticFactsJob = { staticFacts: [...files] };
-    const worker = new Worker(threadSource(THREAD_URL), { eval: true, workerData: job });
-    let answer: StaticCallEntries | undefined;
-    worker.once("message", (m: StaticCallEntries) => {
-      answer = m;
+  shared ??= new ExtractionThread();
+  return shared.extract(files);
+}
+
+/**
+ * One worker thread that loads the TypeScript compiler and answers extraction requests. Kept while
+ * loads come (a stage, then its promote), so only the first pays for starting it; gone when idle, so
+ * a long-running engine does not carry the compiler. It never keeps the process alive by itself.
+ */
+class ExtractionThread {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve(e: StaticCallEntries): void; reject(e: Error): void }>();
+  #next = 1;
+  #idle: NodeJS.Timeout | undefined;
+
+  constructor() {
+    const data: StaticFactsThreadData = { kind: "mf-static-facts" };
+    this.#worker = new Worker(threadSource(THREAD_URL), { eval: true, workerData: data });
+    this.#worker.on("message", (m: StaticFactsAnswer) => {
+      const p = this.#pending.get(m.id);
+      this.#pending.delete(m.id);
+      if ("error" in m) p?.reject(new Error(`static facts: ${m.error}`));
+      else p?.resolve(m.entries);
+      if (this.#pending.size === 0) this.#rest();
     });
-    worker.once("error", reject);
-    worker.once("exit", (code) => {
-      if (answer) resolve(answer);
-      else reject(new Error(`static facts thread exited with code ${code} before answering`));
+    this.#worker.on("error", (error) => this.#gone(error));
+    this.#worker.on("exit", (code) => this.#gone(new Error(`the static facts thread exited (code ${code})`)));
+  }
+
+  extract(files: readonly SourceText[]): Promise<StaticCallEntries> {
+    clearTimeout(this.#idle);
+    this.#worker.ref();
+    const id = this.#next++;
+    const request: StaticFactsRequest = { id, files: [...files] };
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage(request);
     });
-  });
+  }
+
+  /** Nothing pending: the thread no longer holds the process open, and ends after a quiet while. */
+  #rest(): void {
+    this.#worker.unref();
+    this.#idle = setTimeout(() => {
+      if (shared === this) shared = undefined;
+      void this.#worker.terminate();
+    }, STATIC_FACTS_IDLE_MS);
+    this.#idle.unref();
+  }
+
+  #gone(error: Error): void {
+    clearTimeout(this.#idle);
+    if (shared === this) shared = undefined;
+    for (const p of this.#pending.values()) p.reject(error);
+    this.#pending.clear();
+  }
 }
