@@ -96,6 +96,7 @@ describe("package faces after build", () => {
         .sort();
       // auth/permissions: the role and permission lists (the Users view's role pick), plain data.
       // load/builtin-profiles and load/charts: the load profiles and chart specs (Load Test panel), plain data.
+      // node-flags: the engine's Node.js flags (VS Code's local engine), one list.
       assert.deepEqual(inputs, [
         "api/error-codes",
         "auth/permissions",
@@ -103,6 +104,7 @@ describe("package faces after build", () => {
         "generate/message-types",
         "load/builtin-profiles",
         "load/charts",
+        "node-flags",
         "store/types",
       ]);
     });

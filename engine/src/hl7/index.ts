@@ -8,6 +8,7 @@ export {
   type AckError,
   type AckOptions,
   buildAck,
+  buildAckText,
   buildNakFromBytes,
   type NakOptions,
   versionAtLeast,

@@ -11,7 +11,7 @@
 import {
   type AckCode,
   type AckError,
-  buildAck,
+  buildAckText,
   buildNakFromBytes,
   decodeHl7Bytes,
   encodeHl7Text,
@@ -286,7 +286,7 @@ function ackCode(mode: "original" | "enhanced", outcome: Outcome): AckCode {
 
 function ackText(msg: Message, mode: AckMode, outcome: Outcome, error?: AckError): string | undefined {
   if (mode === "none") return undefined;
-  return buildAck(msg, { code: ackCode(mode, outcome), mode, ...(error ? { error } : {}) }).encode();
+  return buildAckText(msg, { code: ackCode(mode, outcome), mode, ...(error ? { error } : {}) });
 }
 
 function nakText(raw: string, mode: AckMode, outcome: Outcome, error: AckError): string | undefined {

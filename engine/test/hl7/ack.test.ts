@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { buildAck, buildNakFromBytes, Hl7EditError, parse } from "messagefoundry/hl7";
+import fc from "fast-check";
+import { buildAck, buildAckText, buildNakFromBytes, Hl7EditError, parse } from "messagefoundry/hl7";
 import { describe, it } from "mocha";
 import { ADT_A01, ODD_SEPARATORS } from "./fixtures.js";
 
@@ -80,5 +81,71 @@ describe("hl7 ACK builder", () => {
     assert.equal(partial.get("MSA-2"), "C77");
     assert.equal(partial.get("MSH-5"), "APP");
     assert.equal(partial.version, "2.3");
+  });
+});
+
+describe("hl7 buildAckText (the common ACK written directly)", () => {
+  const general = (text: string, code: "AA" | "CA" | "AE", controlId = "ACK1") =>
+    buildAck(parse(text), { code, controlId, timestamp: at }).encode();
+  const direct = (text: string, code: "AA" | "CA" | "AE", controlId = "ACK1") =>
+    buildAckText(parse(text), { code, controlId, timestamp: at });
+
+  it("writes what buildAck encodes, for the fixtures and the header shapes intake meets", () => {
+    for (const text of [
+      ADT_A01,
+      ODD_SEPARATORS,
+      "MSH|^~\\&|A|B|C|D|x||ADT^A01^ADT_A01|C1|P|2.5.1|||||||UNICODE UTF-8\rPID|1",
+      "MSH|^~\\&|A|B|C|D|x||ADT^A01|C2|P|2.3\rPID|1",
+      "MSH|^~\\&|A|B|C|D|x||ADT^A01|C3|P|2.2\rPID|1",
+      "MSH|^~\\&#|A^X|B|C|D|x||ADT|C4|P|2.2\r",
+      "MSH|^~\\&|||||x||ADT^A04|C5\r",
+      "MSH|^~\\&|A|B|C|D|x||ADT^A04\r",
+      "MSH|^~\\&|A|B|C|D|x||ADT^A\\T\\1|C6|P|2.5\r", // an escape in the trigger: the general builder
+      "MSH|^~\\&|A|B|C|D|x||ADT^A01|C7|P|2.5^USA~X|||||||8859/1\r",
+    ]) {
+      for (const code of ["AA", "CA", "AE"] as const) {
+        assert.equal(direct(text, code), general(text, code), `${code} ${JSON.stringify(text)}`);
+      }
+    }
+  });
+
+  it("gives a fresh MSH-10 when none is asked for, and the asked one escaped like buildAck", () => {
+    const a = buildAckText(parse(ADT_A01), { code: "AA", timestamp: at });
+    const b = buildAckText(parse(ADT_A01), { code: "AA", timestamp: at });
+    assert.notEqual(parse(a).get("MSH-10"), parse(b).get("MSH-10"));
+    assert.equal(direct(ADT_A01, "AA", "ID^1"), general(ADT_A01, "AA", "ID^1"));
+  });
+
+  it("never differs from buildAck on generated headers", () => {
+    const value = fc.constantFrom(
+      "",
+      "A",
+      "APP^FAC",
+      "X~Y",
+      "A&B",
+      "\\E\\",
+      "2.5",
+      "2.3.1",
+      "2.1",
+      "UNICODE UTF-8",
+    );
+    const version = fc.constantFrom("", "2.1", "2.3", "2.3.1", "2.4", "2.5", "2.5.1^USA", "2.8", "x");
+    const type = fc.constantFrom("", "ADT", "ADT^A01", "ADT^A01^ADT_A01", "ORU^R01~X", "ADT^A&1", "ADT^");
+    fc.assert(
+      fc.property(
+        fc.array(value, { minLength: 4, maxLength: 4 }),
+        type,
+        value,
+        version,
+        value,
+        value,
+        (apps, t, id, v, p, cs) => {
+          const text = `MSH|^~\\&|${apps.join("|")}|20260101||${t}|${id}|${p}|${v}|||||||${cs}\rPID|1`;
+          for (const code of ["AA", "CA"] as const)
+            assert.equal(direct(text, code), general(text, code), text);
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });
