@@ -5,7 +5,8 @@
  *
  *   1. fixed rate: an open-loop schedule at --rate msg/s spread over the senders (pipelined when
  *      needed, so a slow ACK does not lower the offered load); ACK and end-to-end latency measured
- *      from each message's scheduled send time. First, so every build meets it in the same state.
+ *      from each message's scheduled send time. First, so every build meets it in the same state, after
+ *      a 3 s closed-loop warm-up (drained) so it measures a warm engine, not its first seconds.
  *   2. sustained: closed loop, each sender sends its next message as soon as the previous is ACKed;
  *      reports ACKed and delivered msg/s over the window, whether the backlog grew, and the engine
  *      process's CPU time (user + system, all threads, from /proc) per delivered message.
