@@ -3,19 +3,17 @@
  * process, and the engine — which extracts in a thread — never loads the TypeScript compiler.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, it } from "mocha";
 import { loadConfig } from "../../src/config/index.js";
 import { staticCalls } from "../../src/config/static-facts.js";
 import { freePort, tempDir, writeFiles } from "../support/fixtures.js";
+import { ServeProcess } from "../support/serve-process.js";
 import { cleanupConfigs, posOf, writeConfig } from "./helpers.js";
 
 const SAMPLES = fileURLToPath(new URL("../../../samples/config", import.meta.url));
-const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 const PROBE = fileURLToPath(new URL("../support/typescript-probe.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 
 const ROUTES = `import { handler, inbound, mllp, outbound, router, send } from "messagefoundry";
 inbound("IB_FACTS", mllp({ host: "127.0.0.1", port: PORT }), { router: "facts_router" });
@@ -58,52 +56,26 @@ describe("config: static facts in a thread", () => {
 
   it("serve runs a config without loading the TypeScript compiler into the engine's process", async () => {
     const t = tempDir();
-    let child: ChildProcess | undefined;
+    let serve: ServeProcess | undefined;
     try {
       const port = await freePort();
       writeFiles(join(t.dir, "config"), { "routes.ts": ROUTES.replace("PORT", String(port)) });
-      child = spawn(
-        process.execPath,
-        [
-          "--conditions=source",
-          "--import",
-          "tsx",
-          "--import",
-          PROBE,
-          MAIN,
-          "serve",
-          "--config",
-          join(t.dir, "config"),
-          "--db",
-          join(t.dir, "engine.db"),
-          "--insecure-no-encryption",
-          "--api-port",
-          "0",
-        ],
-        { cwd: ROOT, env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "inherit"] },
+      const args = ["--config", join(t.dir, "config"), "--db", join(t.dir, "engine.db")];
+      serve = new ServeProcess(
+        [...args, "--insecure-no-encryption", "--api-port", "0"],
+        { PATH: process.env.PATH ?? "" },
+        [PROBE],
       );
-      let out = "";
-      child.stdout?.on("data", (c: Buffer) => {
-        out += c.toString();
-      });
-      const seen = (needle: string) =>
-        new Promise<void>((resolve, reject) => {
-          const check = () => (out.includes(needle) ? resolve() : undefined);
-          child?.stdout?.on("data", check);
-          child?.once("exit", (code) => reject(new Error(`serve exited ${code}:\n${out}`)));
-          check();
-        });
-      await seen('"event":"ready"');
-      assert.match(out, /"connections":\[\{"name":"IB_FACTS"/);
-      child.kill("SIGUSR2");
-      await seen("TYPESCRIPT_LOADED=");
-      assert.match(out, /TYPESCRIPT_LOADED=false/);
+      const ready = await serve.waitFor((l) => l.event === "ready");
+      assert.deepEqual(
+        (ready.connections as { name: string }[]).map((c) => c.name),
+        ["IB_FACTS", "OB_FACTS"],
+      );
+      serve.child.kill("SIGUSR2");
+      const probe = await serve.waitFor((l) => l.probe === "typescript");
+      assert.equal(probe.loaded, false);
     } finally {
-      if (child && child.exitCode === null) {
-        const exited = new Promise((r) => child?.once("exit", r));
-        child.kill("SIGTERM");
-        await exited;
-      }
+      await serve?.stop();
       t.cleanup();
     }
   });

@@ -1,5 +1,6 @@
 import net from "node:net";
 import { type AckCode, buildAck, encodeMllp, MllpDecoder, parse } from "../../src/hl7/index.js";
+import type { PipelineLog } from "../../src/pipeline/index.js";
 import { Engine, type EngineOptions } from "../../src/runtime/index.js";
 import { plainCodec } from "../../src/store/index.js";
 
@@ -134,4 +135,28 @@ export function inboundPort(engine: Engine, name: string): number {
   const port = c && "port" in c.connector ? c.connector.port : undefined;
   if (port === undefined) throw new Error(`${name} has no bound port`);
   return port;
+}
+
+/** One line an engine logged, as `captureLog` keeps it. */
+export interface LogLine {
+  level: "debug" | "info" | "warn" | "error";
+  obj: Record<string, unknown>;
+  msg: string | undefined;
+}
+
+/**
+ * A log for an engine that keeps every line it is given, whatever the level. With `debug` it also
+ * answers `isLevelEnabled` as a logger at that setting would (debug written or not).
+ */
+export function captureLog(opts: { debug?: boolean } = {}): { log: PipelineLog; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at =
+    (level: LogLine["level"]) =>
+    (obj: Record<string, unknown>, msg?: string): void => {
+      lines.push({ level, obj, msg });
+    };
+  const log: PipelineLog = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+  const debug = opts.debug;
+  if (debug !== undefined) log.isLevelEnabled = (level) => debug || level !== "debug";
+  return { log, lines };
 }

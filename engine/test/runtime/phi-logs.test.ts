@@ -8,27 +8,10 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PipelineLog } from "../../src/pipeline/index.js";
 import type { Engine } from "../../src/runtime/index.js";
-import { openEngine, tempDir, until, writeFiles } from "./helpers.js";
+import { captureLog, openEngine, tempDir, until, writeFiles } from "./helpers.js";
 
 const MARKER = "ZZPHIMARKER";
-
-interface Line {
-  level: keyof PipelineLog;
-  obj: Record<string, unknown>;
-  msg: string | undefined;
-}
-
-function captureLog(): { log: PipelineLog; lines: Line[] } {
-  const lines: Line[] = [];
-  const at =
-    (level: keyof PipelineLog) =>
-    (obj: Record<string, unknown>, msg?: string): void => {
-      lines.push({ level, obj, msg });
-    };
-  return { log: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") }, lines };
-}
 
 describe("runtime: no patient data in info+ logs", () => {
   let t: ReturnType<typeof tempDir>;

@@ -6,32 +6,8 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PipelineLog } from "../../src/pipeline/index.js";
 import type { Engine } from "../../src/runtime/index.js";
-import { adt, openEngine, tempDir, until, writeFiles } from "./helpers.js";
-
-interface Captured {
-  log: PipelineLog;
-  messages: (string | undefined)[];
-}
-
-/** Records every line it is given, whatever the level; says debug is enabled or not as told. */
-function capture(debug: boolean): Captured {
-  const messages: (string | undefined)[] = [];
-  const at = () => (_obj: Record<string, unknown>, msg?: string) => {
-    messages.push(msg);
-  };
-  return {
-    log: {
-      debug: at(),
-      info: at(),
-      warn: at(),
-      error: at(),
-      isLevelEnabled: (level) => debug || level !== "debug",
-    },
-    messages,
-  };
-}
+import { adt, captureLog, type LogLine, openEngine, tempDir, until, writeFiles } from "./helpers.js";
 
 describe("runtime: delivery threads' log lines", () => {
   let t: ReturnType<typeof tempDir>;
@@ -45,7 +21,7 @@ describe("runtime: delivery threads' log lines", () => {
     t.cleanup();
   });
 
-  async function deliverOne(debug: boolean): Promise<Captured> {
+  async function deliverOne(debug: boolean): Promise<(string | undefined)[]> {
     const inbox = join(t.dir, `in-${debug}`);
     const outbox = join(t.dir, `out-${debug}`);
     for (const d of [inbox, outbox]) mkdirSync(d);
@@ -58,8 +34,8 @@ router("r", () => "h");
 handler("h", (msg) => send("OB_LOG", msg));
 `,
     });
-    const captured = capture(debug);
-    engine = await openEngine(config, join(t.dir, `engine-${debug}.db`), { log: captured.log });
+    const { log, lines } = captureLog({ debug });
+    engine = await openEngine(config, join(t.dir, `engine-${debug}.db`), { log });
     writeFileSync(join(inbox, "m1.hl7"), adt("LOG1"));
     await until(() => existsSync(outbox) && readdirSync(outbox).length === 1);
     // The thread posts the outbound's state after the send (and so after the send's log lines):
@@ -71,16 +47,16 @@ handler("h", (msg) => send("OB_LOG", msg));
     await until(() => sent() === 1);
     await engine.stop();
     engine = undefined;
-    return captured;
+    return lines.map((l: LogLine) => l.msg);
   }
 
   it("relays a connector's debug line while the engine's log writes debug", async () => {
-    const { messages } = await deliverOne(true);
+    const messages = await deliverOne(true);
     assert.ok(messages.includes("file written"), `lines: ${JSON.stringify(messages)}`);
   });
 
   it("posts no debug line when the engine's log drops them", async () => {
-    const { messages } = await deliverOne(false);
+    const messages = await deliverOne(false);
     assert.ok(!messages.includes("file written"), `lines: ${JSON.stringify(messages)}`);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `messagefoundry serve` as a real child process on the tests' PostgreSQL: its engine.toml, a small
  * HTTP client for its API, and its JSON log lines (to wait for an event such as `ready` or a role
- * change). Shared by the PostgreSQL CLI test and the cluster (multi-process) tests.
+ * change). Shared by the PostgreSQL CLI test, the cluster (multi-process) tests and the static facts
+ * test (SQLite).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { request } from "node:http";
@@ -10,7 +11,8 @@ import { postgresUrl } from "@messagefoundry/test-services";
 
 const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 export const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-export const NODE_ARGS = ["--conditions=source", "--import", "tsx", MAIN];
+const FROM_SOURCE = ["--conditions=source", "--import", "tsx"];
+export const NODE_ARGS = [...FROM_SOURCE, MAIN];
 
 /** engine.toml for the tests' PostgreSQL (plus `extra` sections); its password goes to the engine in MEFOR_STORE_PASSWORD. */
 export function settingsToml(
@@ -107,8 +109,10 @@ export class ServeProcess {
   /** Called with each log line as it arrives (a health check following role changes). */
   readonly onLine = new Set<(line: Record<string, unknown>) => void>();
 
-  constructor(args: string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [...NODE_ARGS, "serve", ...args], {
+  /** `preload`: modules imported into the engine's process before it starts (`--import`), e.g. a probe. */
+  constructor(args: string[], env: NodeJS.ProcessEnv, preload: string[] = []) {
+    const imports = preload.flatMap((m) => ["--import", m]);
+    this.child = spawn(process.execPath, [...FROM_SOURCE, ...imports, MAIN, "serve", ...args], {
       cwd: ROOT,
       env,
       stdio: ["ignore", "pipe", "pipe"],
