@@ -154,6 +154,7 @@ export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<S
         assert.equal(await t.store.completeRouting("A", [{ rowId: a[0]?.rowId ?? 0, handlers: [] }]), 0);
         assert.equal(await t.store.completeRouting("B", [{ rowId: b[0]?.rowId ?? 0, handlers: [] }]), 1);
       });
+
       it("a claim takes at most its limit, whatever the limit, in id order, skipping excluded handlers", async () => {
         for (let i = 0; i < 12; i++)
           await t.store.enqueueIngress({ inbound: "IB_LIM", raw: buf(adt(`M${i}`)) });
@@ -162,11 +163,11 @@ export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<S
           OWNER,
           ingress.map((r) => ({ rowId: r.rowId, handlers: ["h1", "h2"] })),
         );
-        const h2 = ingress.length;
+        const perHandler = ingress.length;
         // More sizes than the SQLite dialect keeps a statement for.
         for (let limit = 1; limit <= 20; limit++) {
           const rows = await t.store.claimRouted("IB_LIM", { ...claim, limit, excludeHandlers: ["h1"] });
-          assert.equal(rows.length, Math.min(limit, h2), `limit ${limit}`);
+          assert.equal(rows.length, Math.min(limit, perHandler), `limit ${limit}`);
           assert.ok(rows.every((r) => r.handler === "h2"));
           const ids = rows.map((r) => r.rowId);
           assert.deepEqual(
@@ -175,7 +176,7 @@ export function storeContract(kind: "sqlite" | "postgres", open: () => Promise<S
           );
           assert.equal(await t.store.releaseClaims(OWNER, ids), rows.length);
           const all = await t.store.claimRouted("IB_LIM", { ...claim, limit });
-          assert.equal(all.length, Math.min(limit, 2 * h2), `limit ${limit}, nothing excluded`);
+          assert.equal(all.length, Math.min(limit, 2 * perHandler), `limit ${limit}, nothing excluded`);
           await t.store.releaseClaims(
             OWNER,
             all.map((r) => r.rowId),
