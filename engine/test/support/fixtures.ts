@@ -4,14 +4,8 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
-/** A loopback port free right now (configs name their ports up front). */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+/** A loopback port free right now, never handed out twice in a process (test-services' net.ts). */
+export { freePort } from "@messagefoundry/test-services";
 
 /** Writes `files` (path relative to `dir` → text), creating folders. */
 export function writeFiles(dir: string, files: Record<string, string>): void {

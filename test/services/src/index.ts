@@ -25,6 +25,7 @@ export { dcmtkService, type Storescp, startStorescp } from "./dcmtk.js";
 export { aptInstall, aptUnavailable } from "./debian.js";
 export { type FaultProxy, faultProxy } from "./fault-proxy.js";
 export { mariadbService, startMariadb } from "./mariadb.js";
+export { freePort } from "./net.js";
 export { type Orthanc, orthancService, startOrthanc } from "./orthanc.js";
 export { pgDumpService } from "./pg-dump.js";
 export { type PostgresTls, type StartedPostgres, startPostgres } from "./postgres.js";
