@@ -21,7 +21,7 @@ import {
   type Store,
 } from "../../engine/src/store/index.js";
 import { freePort, until } from "../../engine/test/support/fixtures.js";
-import { allDelivered, finalMessages } from "../../engine/test/support/ledger.js";
+import { allDelivered, allFinal, finalMessages } from "../../engine/test/support/ledger.js";
 import { mllpSender, mllpSink } from "../../engine/test/support/mllp-peers.js";
 import { type TestSchema, testSchema, urlParts } from "../../engine/test/support/pg-schema.js";
 import { type ServedStore, serve } from "./serve.js";
@@ -160,8 +160,15 @@ for (const backend of BACKENDS) {
       children.push(second);
       const secondExit = new Promise<number | null>((r) => second.on("exit", (code) => r(code)));
       await listening(inPort, second);
-      // Recovery: everything ACKed before the crash is delivered after the restart.
+      // Recovery: everything ACKed before the crash is delivered after the restart, and so is what was
+      // committed but not yet ACKed when the engine died (no sender waits for it: read the store).
       await until(() => allDelivered(acked, [lane1, lane2]), 50);
+      const watching = await backing.open(aesGcmCodec(parseStoreKey(key)));
+      try {
+        await until(() => allFinal(watching), 50);
+      } finally {
+        await watching.close();
+      }
       second.kill("SIGTERM");
       assert.equal(await secondExit, 0);
       await lane1.close();

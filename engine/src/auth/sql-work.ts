@@ -11,6 +11,7 @@
  */
 import type BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
+import { checkOut } from "../store/pg-connection.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -175,7 +176,7 @@ export class PgRunner implements SqlRunner {
   }
 
   async #run<T>(begin: string, work: () => Work<T>, lock: boolean): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await checkOut(this.pool);
     let broken = false;
     try {
       await client.query(begin);

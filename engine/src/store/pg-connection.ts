@@ -69,3 +69,22 @@ export function pgPoolConfig(o: PgConnectionOptions, fallbackPoolSize = 4): pg.P
   if (o.ssl) config.ssl = tlsConfig(o.ssl);
   return config;
 }
+
+/**
+ * A client checked out of `pool` for several statements. pg-pool listens for a client's 'error' only
+ * while it is idle in the pool, so a connection the server ends while the client is out (between two
+ * statements: an administrator, a failover's `pg_terminate_backend` after a pause) emitted an unheard
+ * 'error' event, and that ends the process. Here it is heard while the client is out (the statement
+ * that follows rejects anyway), and `release` stops listening.
+ */
+export async function checkOut(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  const heard = () => undefined;
+  client.on("error", heard);
+  const release = client.release;
+  client.release = (err?: Error | boolean) => {
+    client.removeListener("error", heard);
+    release.call(client, err);
+  };
+  return client;
+}

@@ -11,7 +11,7 @@
  * `<application>@<node>` — are terminated once its lease has expired.
  */
 import pg from "pg";
-import { type PgConnectionOptions, pgPoolConfig, pgSchema } from "./pg-connection.js";
+import { checkOut, type PgConnectionOptions, pgPoolConfig, pgSchema } from "./pg-connection.js";
 
 export interface LeaseRow {
   owner: string | null;
@@ -115,7 +115,7 @@ export class PgLease {
     lockWaitMs: number,
     reclaimOwn: boolean,
   ): Promise<number | undefined> {
-    const c = await this.#pool.connect();
+    const c = await checkOut(this.#pool);
     try {
       await c.query("BEGIN");
       try {

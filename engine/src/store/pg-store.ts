@@ -19,7 +19,7 @@
 import pg from "pg";
 import type { BodyCodec } from "./crypto.js";
 import type { LeaderFence } from "./fence.js";
-import { type PgConnectionOptions, pgPoolConfig, pgSchema } from "./pg-connection.js";
+import { checkOut, type PgConnectionOptions, pgPoolConfig, pgSchema } from "./pg-connection.js";
 import { migratePg } from "./pg-schema.js";
 import { QueueCore } from "./queue-core.js";
 import { deadLettersQuery, MESSAGE_COLUMNS, messagesQuery, ROW_COLUMNS } from "./sql-filters.js";
@@ -768,11 +768,7 @@ class PgDriver implements Driver {
     durability: Durability,
     after: () => Script<void>,
   ): Promise<T> {
-    const c = await this.pool.connect();
-    // A connection lost between two statements emits 'error' on the client; the next query rejects
-    // anyway, so the event only needs a listener (an unheard 'error' event would crash the process).
-    const onClientError = () => undefined;
-    c.on("error", onClientError);
+    const c = await checkOut(this.pool);
     const pending = new Pending();
     let locks: Stmt[] = [];
     let begun = false;
@@ -835,7 +831,6 @@ class PgDriver implements Driver {
       }
       throw error;
     } finally {
-      c.removeListener("error", onClientError);
       c.release(broken);
     }
   }
@@ -917,7 +912,7 @@ export class PgStore extends QueueCore {
     const onPoolError = opts.onPoolError ?? (() => undefined);
     pool.on("error", (error) => onPoolError(error));
     try {
-      const c = await pool.connect();
+      const c = await checkOut(pool);
       try {
         await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
         await migratePg(c);

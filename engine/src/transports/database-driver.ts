@@ -5,6 +5,7 @@
 import { checkServerIdentity } from "node:tls";
 import mysql from "mysql2/promise";
 import pg from "pg";
+import { checkOut } from "../store/pg-connection.js";
 import type { Dialect } from "./database-sql.js";
 import { loadClientTls, type TlsClientSettings } from "./tls.js";
 
@@ -66,9 +67,7 @@ function pgDriver(s: DbConnectionSettings, ssl: Ssl | undefined): DbDriver {
   return {
     query: (sql, params) => run(pool, sql, params),
     async transaction(body) {
-      const c = await pool.connect();
-      const onError = () => undefined;
-      c.on("error", onError);
+      const c = await checkOut(pool);
       let broken: Error | undefined;
       try {
         await c.query("BEGIN");
@@ -81,7 +80,6 @@ function pgDriver(s: DbConnectionSettings, ssl: Ssl | undefined): DbDriver {
         });
         throw err;
       } finally {
-        c.removeListener("error", onError);
         c.release(broken);
       }
     },

@@ -21,6 +21,22 @@ export async function finalMessages(store: Store): Promise<Map<string, MessageSu
   return byControlId;
 }
 
+/**
+ * Whether every message of `store` has reached a final disposition — also those committed but not
+ * ACKed when an engine died (their sender never learnt of them, so no sink tally waits for them).
+ */
+export async function allFinal(store: Store): Promise<boolean> {
+  for (let before: number | undefined; ; ) {
+    const page = await store.listMessages({
+      limit: 500,
+      ...(before !== undefined ? { beforeId: before } : {}),
+    });
+    if (page.length === 0) return true;
+    if (page.some((m) => !FINAL_DISPOSITIONS.has(m.disposition))) return false;
+    before = page[page.length - 1]?.id;
+  }
+}
+
 /** Whether every id in `owed` was seen by one of the sinks. */
 export function allDelivered(owed: readonly string[], sinks: readonly { ids: string[] }[]): boolean {
   const seen = new Set(sinks.flatMap((s) => s.ids));
