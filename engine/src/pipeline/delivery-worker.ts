@@ -4,8 +4,9 @@
  * behind the head may overtake it), a permanent failure dead-letters the row and the lane moves on.
  * Results are committed in small groups, so a crash re-sends at most the last few (at-least-once).
  */
-import type { ClaimedRow, DeliveryResult, HandoffTarget, Store } from "../store/index.js";
+import type { ClaimedRow, DeliveryResult, HandoffTarget, LaneHead, Store } from "../store/index.js";
 import { errorClass } from "./error-class.js";
+import { LaneInbox } from "./lane-inbox.js";
 import { afterFailure, checkRetryPolicy, DEFAULT_RETRY } from "./retry.js";
 import type { DeliverFn, DeliverOutcome, PipelineLog, RetryPolicy } from "./types.js";
 import {
@@ -30,6 +31,8 @@ export interface DeliveryWorkerOptions {
   pollMs?: number;
   /** Commit delivery results at least this often within a batch (default 20 ms). */
   flushMs?: number;
+  /** Handed rows held in memory at most (default LANE_INBOX_CAPACITY; see lane-inbox.ts). */
+  inboxCapacity?: number;
   log?: PipelineLog;
   owner?: string;
   /**
@@ -44,12 +47,20 @@ const noLog: PipelineLog = { debug() {}, info() {}, warn() {}, error() {} };
 /** Delivery claim lease: a batch to a slow destination can take a while. */
 export const DELIVERY_LEASE_MS = 300_000;
 
+/** Rows a lane holds in memory from the store's handoff at most (see lane-inbox.ts). */
+export const LANE_INBOX_CAPACITY = 1024;
+
 /**
- * A lane's handoff (store/types.ts HandoffTarget): its outbound rows are claimed for `owner` as they
- * are written — so the worker's next claim takes them without a write — and `take` wakes it.
+ * A lane's handoff (store/types.ts HandoffTarget) as the main thread attaches it for a lane running in
+ * a delivery thread: its outbound rows are claimed for `owner` as they are written, and `take` passes
+ * them on (offload.ts posts them to the thread, where the lane's own inbox takes them).
  */
-export function laneHandoff(owner: string, leaseMs: number, wake: () => void): HandoffTarget {
-  return { owner, leaseMs, room: () => Number.POSITIVE_INFINITY, overflow() {}, take: () => wake() };
+export function laneHandoff(
+  owner: string,
+  leaseMs: number,
+  take: (rows: ClaimedRow[], claimedAt: number) => void,
+): HandoffTarget {
+  return { owner, leaseMs, room: () => Number.POSITIVE_INFINITY, overflow() {}, take };
 }
 
 export function startDeliveryWorker(
@@ -83,28 +94,47 @@ export function startDeliveryWorker(
   };
 
   const owed = new OwedClaims(store, owner);
+  let wakeLoop: () => void = () => {};
+  const pollMs = opts.pollMs ?? 1000;
+  const inbox = new LaneInbox(owner, leaseMs, opts.inboxCapacity ?? LANE_INBOX_CAPACITY, pollMs, () =>
+    wakeLoop(),
+  );
   const step = async (signal: AbortSignal): Promise<StepResult> => {
     await owed.settle();
-    const rows = await store.claimOutbound(outbound, { owner, limit, leaseMs, ordered });
+    let rows = inbox.next(limit);
+    let head: LaneHead | undefined;
+    if (!rows) {
+      if (!inbox.mustClaim()) return { busy: false };
+      rows = await inbox.claim(
+        () => store.claimOutbound(outbound, { owner, limit, leaseMs, ordered }),
+        limit,
+        async () => {
+          head = await store.laneHead(outbound);
+          return head !== undefined;
+        },
+      );
+    }
     try {
+      if (rows.length === 0) return idle(head);
       return await deliverBatch(rows, signal);
     } catch (error) {
       // A failed commit must not leave the lane's head leased to us: give the claims back, now or as
       // soon as the store answers again (rows already committed are unaffected; delivered-but-
-      // unrecorded ones are re-sent: at-least-once).
+      // unrecorded ones are re-sent: at-least-once). The rows behind them come from the store too.
+      inbox.markBehind();
       await owed.giveBack(rows.map((r) => r.rowId));
       throw error;
     }
   };
 
+  /** Nothing to deliver: sleep until the head's backoff ends (or another holder's lease runs out). */
+  const idle = (head: LaneHead | undefined): StepResult => {
+    if (!head) return { busy: false };
+    const wakeAt = head.state === "pending" ? head.nextAttemptAt : (head.leaseUntil ?? Date.now() + 1000);
+    return { busy: false, wakeAt };
+  };
+
   const deliverBatch = async (rows: ClaimedRow[], signal: AbortSignal): Promise<StepResult> => {
-    if (rows.length === 0) {
-      const head = await store.laneHead(outbound);
-      if (!head) return { busy: false };
-      // Sleep until the head's backoff ends (or another holder's lease runs out).
-      const wakeAt = head.state === "pending" ? head.nextAttemptAt : (head.leaseUntil ?? Date.now() + 1000);
-      return { busy: false, wakeAt };
-    }
     let pending: DeliveryResult[] = [];
     let lastFlush = Date.now();
     const flush = async () => {
@@ -118,6 +148,7 @@ export function startDeliveryWorker(
       const row = rows[i] as ClaimedRow;
       if (signal.aborted) {
         await flush();
+        inbox.markBehind();
         await store.releaseClaims(
           owner,
           rows.slice(i).map((r) => r.rowId),
@@ -148,7 +179,9 @@ export function startDeliveryWorker(
           // Unordered: the rows behind it go on; the claim skips this one until its backoff ends.
           if (!ordered) continue;
           await flush();
-          // Nothing behind the head may overtake it.
+          // Nothing behind the head may overtake it: the rest of the batch goes back, and the rows
+          // after it come from the store in order once the head is through.
+          inbox.markBehind();
           await store.releaseClaims(
             owner,
             rows.slice(i + 1).map((r) => r.rowId),
@@ -162,19 +195,16 @@ export function startDeliveryWorker(
     return { busy: true };
   };
 
-  let wakeLoop: () => void = () => {};
-  const detach = store.attachHandoff?.(
-    "outbound",
-    outbound,
-    laneHandoff(owner, leaseMs, () => wakeLoop()),
-  );
+  const detach = store.attachHandoff?.("outbound", outbound, inbox.target);
+  // Rows the store wrote without handing them over (a replay, a resend): claim before taking more.
+  const unsubscribe = store.onWake("outbound", outbound, () => inbox.storeMayHaveRows());
   const loop = startLoop({
     name: `delivery:${outbound}`,
     store,
     stage: "outbound",
     conn: outbound,
     step,
-    pollMs: opts.pollMs ?? 1000,
+    pollMs,
     log,
     bindWake: (wake) => {
       wakeLoop = wake;
@@ -183,6 +213,8 @@ export function startDeliveryWorker(
   });
   return afterLoop(loop, async () => {
     detach?.();
+    unsubscribe();
+    inbox.clear();
     // Rows claimed for this lane at insert and not yet taken go back to pending, so whichever worker
     // runs the lane next (another owner after a promote) need not wait out their lease.
     await store.releaseLane?.(outbound, owner).catch(() => 0);

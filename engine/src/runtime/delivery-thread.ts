@@ -16,6 +16,7 @@ import type { WorkerHandle } from "../pipeline/worker-loop.js";
 import {
   type BodyCodec,
   codecFromEnv,
+  type HandoffTarget,
   LeaderFence,
   openPgStore,
   openSqliteStore,
@@ -26,6 +27,7 @@ import {
   WriteLock,
 } from "../store/index.js";
 import { connectors, LoopbackHub, type OutboundConnector, type RawSettings } from "../transports/index.js";
+import { type HandedRows, receivedRows } from "./handed-rows.js";
 
 /** Where a delivery thread opens its store: plain data, copied into the thread. */
 export type ThreadDatabase =
@@ -75,6 +77,8 @@ export interface LaneData {
 export type ToThread =
   | { type: "start"; lane: LaneData }
   | { type: "wake"; lane: string }
+  /** Rows the main thread's store wrote claimed for the lane (its handoff), payloads in the clear. */
+  | { type: "rows"; lane: string; rows: HandedRows; claimedAt: number }
   | { type: "stop"; lane: string }
   /** No lanes left: close the store, answer `closed`; the main thread then ends the thread. */
   | { type: "close" };
@@ -92,6 +96,8 @@ interface Lane {
   connector: OutboundConnector;
   worker: WorkerHandle;
   listeners: Set<() => void>;
+  /** The lane's inbox, which its worker attaches as the store's handoff target. */
+  handoff: { target?: HandoffTarget };
   /** Delivery latencies since the last state report (the main thread adds them up for GET /metrics). */
   stats: { latency: HistogramData };
   stopping: boolean;
@@ -142,9 +148,17 @@ async function run(data: DeliveryThreadData): Promise<void> {
       log,
       loopback: new LoopbackHub(),
     });
-    // The delivery worker only claims, completes and sleeps; its wake-ups come from the main thread.
+    // The delivery worker only claims, completes and sleeps; its wake-ups and handed rows come from
+    // the main thread.
     const listeners = new Set<() => void>();
+    const handoff: Lane["handoff"] = {};
     const view = {
+      attachHandoff: (_stage, _conn, target) => {
+        handoff.target = target;
+        return () => {
+          if (handoff.target === target) delete handoff.target;
+        };
+      },
       claimOutbound: (n, o) => store.claimOutbound(n, o),
       completeDelivery: (o, r) => store.completeDelivery(o, r),
       releaseClaims: (o, ids) => store.releaseClaims(o, ids),
@@ -158,6 +172,7 @@ async function run(data: DeliveryThreadData): Promise<void> {
       },
     } as Pick<
       Store,
+      | "attachHandoff"
       | "claimOutbound"
       | "completeDelivery"
       | "releaseClaims"
@@ -189,7 +204,7 @@ async function run(data: DeliveryThreadData): Promise<void> {
         ...(data.pollMs !== undefined ? { pollMs: data.pollMs } : {}),
       },
     );
-    const lane: Lane = { connector, worker, listeners, stats, stopping: false };
+    const lane: Lane = { connector, worker, listeners, handoff, stats, stopping: false };
     lanes.set(l.name, lane);
     // A lane whose worker fails goes: the main thread restarts it (in this thread or another).
     lane.worker.done.catch(async (error: unknown) => {
@@ -222,7 +237,8 @@ async function run(data: DeliveryThreadData): Promise<void> {
     if (m.type === "start") start(m.lane);
     else if (m.type === "wake") {
       for (const l of lanes.get(m.lane)?.listeners ?? []) l();
-    } else if (m.type === "stop") void stop(m.lane);
+    } else if (m.type === "rows") lanes.get(m.lane)?.handoff.target?.take(receivedRows(m.rows), m.claimedAt);
+    else if (m.type === "stop") void stop(m.lane);
     else if (m.type === "close") void close();
   });
 }

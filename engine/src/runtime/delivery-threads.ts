@@ -9,9 +9,10 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { PipelineLog } from "../pipeline/index.js";
-import type { WriteLock } from "../store/index.js";
+import type { ClaimedRow, WriteLock } from "../store/index.js";
 import { threadSource } from "../thread-source.js";
 import type { DeliveryThreadData, FromThread, LaneData, ToThread } from "./delivery-thread.js";
+import { handedRows } from "./handed-rows.js";
 
 const THREAD_URL = new URL(
   `./delivery-thread${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
@@ -46,6 +47,8 @@ export interface LaneEvents {
 
 export interface LaneHandle {
   wake(): void;
+  /** Rows written claimed for the lane (the store's handoff), passed to its inbox in the thread. */
+  hand(rows: ClaimedRow[], claimedAt: number): void;
   /** Asks the lane to stop; the thread ends once its last lane has. */
   stop(): void;
 }
@@ -110,6 +113,13 @@ class DeliveryThread {
     this.#post({ type: "start", lane });
     return {
       wake: () => this.#post({ type: "wake", lane: lane.name }),
+      hand: (rows, claimedAt) => {
+        const handed = handedRows(rows);
+        this.#worker.postMessage(
+          { type: "rows", lane: lane.name, rows: handed.rows, claimedAt } satisfies ToThread,
+          handed.transfer,
+        );
+      },
       stop: () => this.#post({ type: "stop", lane: lane.name }),
     };
   }

@@ -156,12 +156,12 @@ class ThreadedOutbound implements OffloadedDelivery {
         },
       );
       unsubscribe = opts.store.onWake("outbound", def.name, () => lane.wake());
-      // The lane's rows are claimed for its worker as the main thread writes them (no claim transaction
-      // in the thread, no write lock taken from intake); a handed row wakes the lane.
+      // The lane's rows are claimed for its worker as the main thread writes them, and passed to it
+      // with their payloads (no claim, no read-back and no decryption in the thread).
       detach = opts.store.attachHandoff?.(
         "outbound",
         def.name,
-        laneHandoff(this.#owner, DELIVERY_LEASE_MS, () => lane.wake()),
+        laneHandoff(this.#owner, DELIVERY_LEASE_MS, (rows, claimedAt) => lane.hand(rows, claimedAt)),
       );
     });
   }

@@ -71,6 +71,7 @@ for (const [kind, open] of DIALECTS) {
       outbounds: Record<string, Downstream>;
       retry?: RetryPolicy;
       callTimeoutMs?: number;
+      deliveryPollMs?: number;
     }) {
       const common = { store: t.store, pollMs: 200, callTimeoutMs: opts.callTimeoutMs ?? 30_000 };
       workers.push(startRouterWorker("IB_TEST", opts.route ?? routeToH, common));
@@ -81,7 +82,7 @@ for (const [kind, open] of DIALECTS) {
         workers.push(
           startDeliveryWorker(name, d.deliver, {
             store: t.store,
-            pollMs: 200,
+            pollMs: opts.deliveryPollMs ?? 200,
             retry: opts.retry ?? FAST_RETRY,
           }),
         );
@@ -124,6 +125,37 @@ for (const [kind, open] of DIALECTS) {
       const c = (await t.store.stats()).connections;
       assert.equal(c.find((x) => x.conn === "IB_TEST")?.processed, 30);
       assert.equal(c.find((x) => x.conn === "OB_A")?.delivered, 30);
+    });
+
+    it("a lane delivers the rows handed to it without reading them back from the store", async () => {
+      let open: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const sink = new Downstream(async (cid) => {
+        if (cid === "H0") await gate;
+        return ok();
+      });
+      // No poll claim while the first delivery waits: only handoffs feed the lane meanwhile.
+      run({ outbounds: { OB_A: sink }, deliveryPollMs: 60_000 });
+      const cids = ["H0", "H1", "H2", "H3", "H4"];
+      const ids = await send(...cids);
+      await eventually(
+        async () => (await t.query("SELECT id FROM stage_rows WHERE stage = 'outbound'")).length === 5,
+        "five outbound rows written",
+      );
+      // Unreadable in the store from now on: a lane that read them back would dead-letter them.
+      await t.exec(
+        "UPDATE stage_rows SET payload = ? WHERE stage = 'outbound' AND message_id <> ?",
+        Buffer.from("not a ciphertext"),
+        ids[0] ?? 0,
+      );
+      open();
+      await settle(
+        ids,
+        ids.map(() => "PROCESSED"),
+      );
+      assert.deepEqual(sink.received, cids, "each payload as the handler made it (Downstream checks)");
     });
 
     it("retries an AE with backoff, holding its lane, then delivers everything in order", async () => {
