@@ -28,6 +28,7 @@ import {
 } from "../store/index.js";
 import { connectors, LoopbackHub, type OutboundConnector, type RawSettings } from "../transports/index.js";
 import { type HandedRows, receivedRows } from "./handed-rows.js";
+import { MainWriter, type WriteCall, type WriteReply } from "./main-writes.js";
 
 /** Where a delivery thread opens its store: plain data, copied into the thread. */
 export type ThreadDatabase =
@@ -79,6 +80,8 @@ export type ToThread =
   | { type: "wake"; lane: string }
   /** Rows the main thread's store wrote claimed for the lane (its handoff), payloads in the clear. */
   | { type: "rows"; lane: string; rows: HandedRows; claimedAt: number }
+  /** The main thread committed a write this thread asked for (SQLite: main-writes.ts). */
+  | WriteReply
   | { type: "stop"; lane: string }
   /** No lanes left: close the store, answer `closed`; the main thread then ends the thread. */
   | { type: "close" };
@@ -89,7 +92,9 @@ export type FromThread =
   /** The lane's worker ended with an error (the main thread's supervisor restarts the lane). */
   | { type: "failed"; lane: string; error: string }
   | { type: "stopped"; lane: string }
-  | { type: "closed" };
+  | { type: "closed" }
+  /** SQLite: a lane's write, for the main thread's connection to run (main-writes.ts). */
+  | WriteCall;
 
 /** A lane running in this thread. */
 interface Lane {
@@ -117,6 +122,9 @@ async function run(data: DeliveryThreadData): Promise<void> {
   };
 
   const store = await openThreadStore(data.database, codecFromEnv(data.keys, { insecure: data.insecure }));
+  // On SQLite the lanes' writes run on the main thread's connection; on PostgreSQL on this thread's pool.
+  const writer = data.database.backend === "sqlite" ? new MainWriter(post) : undefined;
+  const writes = writer ?? store;
   const lanes = new Map<string, Lane>();
 
   const report = (name: string, lane: Lane) => {
@@ -160,12 +168,12 @@ async function run(data: DeliveryThreadData): Promise<void> {
         };
       },
       claimOutbound: (n, o) => store.claimOutbound(n, o),
-      completeDelivery: (o, r) => store.completeDelivery(o, r),
-      releaseClaims: (o, ids) => store.releaseClaims(o, ids),
+      completeDelivery: (o, r) => writes.completeDelivery(o, r),
+      releaseClaims: (o, ids) => writes.releaseClaims(o, ids),
       laneHead: (n) => store.laneHead(n),
       // The store-outage probe (pipeline/store-outage.ts) reads a cursor to see the database back.
       getCursor: (k) => store.getCursor(k),
-      releaseLane: (n, o) => store.releaseLane(n, o),
+      releaseLane: (n, o) => writes.releaseLane(n, o),
       onWake: (_stage, _conn, listener) => {
         listeners.add(listener);
         return () => listeners.delete(listener);
@@ -229,6 +237,7 @@ async function run(data: DeliveryThreadData): Promise<void> {
 
   const close = async () => {
     clearInterval(stateTimer);
+    writer?.failAll(new Error("the delivery thread is closing"));
     await store.close().catch(() => undefined);
     post({ type: "closed" });
   };
@@ -238,6 +247,7 @@ async function run(data: DeliveryThreadData): Promise<void> {
     else if (m.type === "wake") {
       for (const l of lanes.get(m.lane)?.listeners ?? []) l();
     } else if (m.type === "rows") lanes.get(m.lane)?.handoff.target?.take(receivedRows(m.rows), m.claimedAt);
+    else if (m.type === "written") writer?.answer(m);
     else if (m.type === "stop") void stop(m.lane);
     else if (m.type === "close") void close();
   });

@@ -13,6 +13,7 @@ import type { ClaimedRow, WriteLock } from "../store/index.js";
 import { threadSource } from "../thread-source.js";
 import type { DeliveryThreadData, FromThread, LaneData, ToThread } from "./delivery-thread.js";
 import { handedRows } from "./handed-rows.js";
+import { applyWrite } from "./main-writes.js";
 
 const THREAD_URL = new URL(
   `./delivery-thread${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
@@ -60,6 +61,8 @@ export interface DeliveryThreadsOptions {
   log: PipelineLog;
   /** The SQLite write lock the threads share, freed when a thread dies holding it. */
   writeLock?: WriteLock;
+  /** SQLite: the store whose (main-thread) connection runs the lanes' writes (main-writes.ts). */
+  writes?: Parameters<typeof applyWrite>[0];
 }
 
 export class DeliveryThreads {
@@ -87,6 +90,7 @@ class DeliveryThread {
   readonly lanes = new Map<string, LaneEvents>();
   readonly #worker: Worker;
   #closed: () => void = () => {};
+  #ended = false;
 
   constructor(
     private readonly opts: DeliveryThreadsOptions,
@@ -101,6 +105,7 @@ class DeliveryThread {
     this.#worker.on("message", (m: FromThread) => this.#onMessage(m));
     this.#worker.on("error", (error) => this.#died(error));
     this.#worker.on("exit", (code) => {
+      this.#ended = true;
       // A thread stopped mid-transaction must not leave the database locked for everyone else.
       if (opts.writeLock?.breakIfHeldBy(threadId))
         opts.log.warn({}, "freed the write lock of an exited delivery thread");
@@ -151,6 +156,15 @@ class DeliveryThread {
       case "closed":
         this.#closed();
         return;
+      case "write": {
+        const writes = this.opts.writes;
+        if (!writes) return;
+        void applyWrite(writes, m).then((reply) => {
+          // A thread ended meanwhile has nobody left to answer.
+          if (!this.#ended) this.#worker.postMessage(reply satisfies ToThread);
+        });
+        return;
+      }
     }
   }
 

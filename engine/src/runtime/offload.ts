@@ -41,7 +41,8 @@ export interface OffloadOptions {
   database: OffloadDatabase;
   keys: DeliveryThreadData["keys"];
   insecure: boolean;
-  store: Pick<Store, "onWake" | "attachHandoff">;
+  /** The engine's store: wake-ups and handoffs for the lanes; on SQLite it also runs their writes. */
+  store: Pick<Store, "onWake" | "attachHandoff" | "completeDelivery" | "releaseClaims" | "releaseLane">;
   log: PipelineLog;
   workers?: { batchSize?: number; pollMs?: number };
   /** Where the threads' delivery latencies are added up (GET /metrics). */
@@ -62,7 +63,7 @@ export function offloader(opts: OffloadOptions): (def: OutboundDef) => Offloaded
     },
     ...(opts.threads !== undefined ? { max: opts.threads } : {}),
     log: opts.log,
-    ...(opts.database.backend === "sqlite" ? { writeLock: opts.database.writeLock } : {}),
+    ...(opts.database.backend === "sqlite" ? { writeLock: opts.database.writeLock, writes: opts.store } : {}),
   });
   return (def) =>
     def.transport === "loopback" || reingresses(def) ? undefined : new ThreadedOutbound(def, opts, threads);
