@@ -103,7 +103,16 @@ export function startDeliveryWorker(
     await owed.settle();
     let rows = inbox.next(limit);
     let head: LaneHead | undefined;
-    if (!rows) {
+    if (rows) {
+      // A fenced node delivers nothing, not even rows it holds in memory (a claim would refuse them);
+      // should it lead again, these come from the store, in order.
+      try {
+        store.requireLeader?.();
+      } catch (error) {
+        inbox.markBehind();
+        throw error;
+      }
+    } else {
       if (!inbox.mustClaim()) return { busy: false };
       rows = await inbox.claim(
         () => store.claimOutbound(outbound, { owner, limit, leaseMs, ordered }),

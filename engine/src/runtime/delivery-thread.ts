@@ -174,6 +174,7 @@ async function run(data: DeliveryThreadData): Promise<void> {
       // The store-outage probe (pipeline/store-outage.ts) reads a cursor to see the database back.
       getCursor: (k) => store.getCursor(k),
       releaseLane: (n, o) => writes.releaseLane(n, o),
+      requireLeader: () => store.requireLeader(),
       onWake: (_stage, _conn, listener) => {
         listeners.add(listener);
         return () => listeners.delete(listener);
@@ -186,6 +187,7 @@ async function run(data: DeliveryThreadData): Promise<void> {
       | "releaseClaims"
       | "laneHead"
       | "releaseLane"
+      | "requireLeader"
       | "onWake"
       | "getCursor"
     >;

@@ -396,6 +396,10 @@ export class QueueCore implements Store {
     return promise(() => this.#write(fx, () => run("releaseRows", { ids: rowIds, owner, now: fx.now })));
   }
 
+  requireLeader(): void {
+    this.#fence?.require();
+  }
+
   releaseLane(outbound: string, owner: string): Promise<number> {
     const fx = new TxnEffects(Date.now());
     return promise(() =>

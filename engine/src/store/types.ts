@@ -383,6 +383,11 @@ export interface Store extends BodyRecoder {
   attachHandoff?(stage: Stage, conn: string, target: HandoffTarget): () => void;
   /** With handoffs: gives back the rows of lane `outbound` claimed for `owner` (its worker stopped). */
   releaseLane?(outbound: string, owner: string): Promise<number>;
+  /**
+   * With handoffs: throws `FencedError` when this node may not deliver (clustered, and no longer the
+   * leader), as a claim does. A lane checks it before delivering rows handed to it in memory.
+   */
+  requireLeader?(): void;
   /** Flushes pending group commits, then closes. */
   close(): Promise<void>;
 }

@@ -7,9 +7,12 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { startDeliveryWorker } from "../../src/pipeline/index.js";
 import {
   aesGcmCodec,
+  type ClaimOptions,
   FencedError,
+  type HandoffTarget,
   LeaderFence,
   makeStoreKey,
   monoNow,
@@ -17,7 +20,9 @@ import {
   openPgStore,
   PgLease,
   type PgStore,
+  type Stage,
 } from "../../src/store/index.js";
+import { eventually } from "../store/helpers.js";
 import { type TestSchema, testSchema } from "../support/pg-schema.js";
 import { hl7 } from "../support/pilot-traffic.js";
 
@@ -145,6 +150,65 @@ describe("pg: the cluster lease and the fencing token", () => {
     a.forgetReservedIds();
     const third = await a.enqueueIngress({ inbound: "IB", raw: hl7("I3", "X") });
     assert.ok(third.messageId > second.messageId, `${third.messageId} > ${second.messageId}`);
+  });
+
+  it("a deposed leader's lane delivers none of the rows handed to it in memory", async () => {
+    const fence = new LeaderFence("a");
+    const a = await open(fence, "a");
+    fence.grant((await leaseA.acquire("a", TTL, 1000)) ?? 0, monoNow() + 60_000);
+    // The engine's store as the lane sees it; `attachHandoff` shows the test the lane's inbox.
+    let inbox: HandoffTarget | undefined;
+    let claims = 0;
+    const store = new Proxy(a, {
+      get(target, key) {
+        if (key === "attachHandoff")
+          return (stage: Stage, conn: string, t: HandoffTarget) => {
+            inbox = t;
+            return target.attachHandoff(stage, conn, t);
+          };
+        if (key === "claimOutbound")
+          return (conn: string, opts: ClaimOptions) =>
+            target.claimOutbound(conn, opts).finally(() => claims++);
+        const value = Reflect.get(target, key, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const delivered: number[] = [];
+    const lane = startDeliveryWorker(
+      "OB",
+      async (_o, _payload, meta) => {
+        delivered.push(meta.rowId);
+        return { status: "ok" };
+      },
+      { store, pollMs: 60_000 },
+    );
+    try {
+      await eventually(async () => claims > 0, "the lane's first claim (nothing there: it is caught up)");
+      fence.revoke(); // the lease is lost; rows handed just before are still in the lane's memory
+      inbox?.take(
+        [
+          {
+            rowId: 1,
+            messageId: 1,
+            stage: "outbound",
+            conn: "OB",
+            handler: "h",
+            payload: hl7("D1", "X"),
+            attempts: 0,
+            inbound: "IB",
+            contentType: "hl7v2",
+            controlId: "D1",
+            messageType: "ADT^A01",
+            receivedAt: Date.now(),
+          },
+        ],
+        Date.now(),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(delivered, [], "a fenced node sends nothing");
+    } finally {
+      await lane.stop();
+    }
   });
 
   it("a leader past its fence time (or revoked) writes nothing, without asking the database", async () => {
