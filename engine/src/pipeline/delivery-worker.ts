@@ -4,9 +4,10 @@
  * behind the head may overtake it), a permanent failure dead-letters the row and the lane moves on.
  * Results are committed in small groups, so a crash re-sends at most the last few (at-least-once).
  */
-import type { ClaimedRow, DeliveryResult, HandoffTarget, LaneHead, Store } from "../store/index.js";
+import type { ClaimedRow, DeliveryResult, LaneHead, Store } from "../store/index.js";
 import { errorClass } from "./error-class.js";
 import { LaneInbox } from "./lane-inbox.js";
+
 import { afterFailure, checkRetryPolicy, DEFAULT_RETRY } from "./retry.js";
 import type { DeliverFn, DeliverOutcome, PipelineLog, RetryPolicy } from "./types.js";
 import {
@@ -49,19 +50,6 @@ export const DELIVERY_LEASE_MS = 300_000;
 
 /** Rows a lane holds in memory from the store's handoff at most (see lane-inbox.ts). */
 export const LANE_INBOX_CAPACITY = 1024;
-
-/**
- * A lane's handoff (store/types.ts HandoffTarget) as the main thread attaches it for a lane running in
- * a delivery thread: its outbound rows are claimed for `owner` as they are written, and `take` passes
- * them on (offload.ts posts them to the thread, where the lane's own inbox takes them).
- */
-export function laneHandoff(
-  owner: string,
-  leaseMs: number,
-  take: (rows: ClaimedRow[], claimedAt: number) => void,
-): HandoffTarget {
-  return { owner, leaseMs, room: () => Number.POSITIVE_INFINITY, overflow() {}, take };
-}
 
 export function startDeliveryWorker(
   outbound: string,

@@ -9,7 +9,6 @@
 export {
   DELIVERY_LEASE_MS,
   type DeliveryWorkerOptions,
-  laneHandoff,
   startDeliveryWorker,
 } from "./delivery-worker.js";
 export {
@@ -39,6 +38,7 @@ export {
   type IntakeResult,
   type ValidationProblem,
 } from "./intake.js";
+export { laneHandoff } from "./lane-inbox.js";
 export {
   emptyHistogram,
   type HistogramData,

@@ -17,6 +17,20 @@
  */
 import type { ClaimedRow, HandoffTarget } from "../store/index.js";
 
+/**
+ * A lane's handoff target: its outbound rows are claimed for `owner` as they are written (always —
+ * a row the lane's inbox drops is still the lane's to claim), and `take` passes them on. The main
+ * thread attaches one per lane in a delivery thread (offload.ts posts the rows there); a lane's own
+ * inbox is one.
+ */
+export function laneHandoff(
+  owner: string,
+  leaseMs: number,
+  take: (rows: ClaimedRow[], claimedAt: number) => void,
+): HandoffTarget {
+  return { owner, leaseMs, room: () => Number.POSITIVE_INFINITY, overflow() {}, take };
+}
+
 export class LaneInbox {
   #queue: ClaimedRow[] = [];
   #behind = true;
@@ -35,17 +49,10 @@ export class LaneInbox {
     private readonly pollMs: number,
     wake: () => void,
   ) {
-    this.target = {
-      owner,
-      leaseMs,
-      // Always claimed for the owner at insert: a row the inbox drops is still the lane's to claim.
-      room: () => Number.POSITIVE_INFINITY,
-      overflow() {},
-      take: (rows) => {
-        this.push(rows);
-        wake();
-      },
-    };
+    this.target = laneHandoff(owner, leaseMs, (rows) => {
+      this.push(rows);
+      wake();
+    });
   }
 
   get size(): number {
