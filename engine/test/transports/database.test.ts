@@ -429,6 +429,14 @@ handler("ehr_handler", (msg) => {
         await addRows(1, 5);
         const e = await start({ mode: "mark", destPort: proxy.port });
         await until(async () => (await delivered()).length >= 5, 50);
+        // Cut only once the engine has the server's reply for all five: a cut between the server's
+        // commit and its reply reaching the engine is an ambiguous delivery, which at-least-once resends.
+        await until(
+          async () =>
+            (await e.store.listMessages({ limit: 10 })).filter((m) => m.disposition === "PROCESSED").length >=
+            5,
+          50,
+        );
         proxy.cut();
         await addRows(6, 15);
         const ob = () => e.runner.connections().find((c) => c.name === "OB_CHART_DB");
@@ -444,6 +452,11 @@ handler("ehr_handler", (msg) => {
         await addRows(1, 5);
         const e = await start({ mode: "processed", sourcePort: proxy.port });
         await until(async () => (await delivered()).length >= 5, 50);
+        // Cut only once all five are marked: a row read but not yet marked is read again, by design.
+        await until(
+          async () => (await db.query(`SELECT id FROM ${db.t("adt_out")} WHERE done = 0`)).length === 0,
+          50,
+        );
         proxy.cut();
         const ib = () => e.runner.connections().find((c) => c.name === "IB_EHR_ADT");
         await until(() => ib()?.connector.status === "error", 20);
