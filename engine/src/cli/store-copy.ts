@@ -60,13 +60,28 @@ export async function copyStore(
   const source = openSource(fromPath);
   try {
     await (options.migrate ?? migrateTarget)(target);
-    const client = new pg.Client(pgPoolConfig(target));
+    const client = new pg.Client(
+      pgPoolConfig({ ...target, applicationName: target.applicationName ?? "messagefoundry-store-copy" }),
+    );
+    // A connection the server drops emits 'error' besides failing the query in flight; unheard, that
+    // event would end the process instead of failing the copy with what to do.
+    let lost: Error | undefined;
+    client.on("error", (error) => {
+      lost = error;
+    });
     await client.connect();
     let copied: Record<string, number>;
     try {
       copied = await copyInto(source, client, pgSchema(target), options.batchRows ?? BATCH_ROWS, progress);
+    } catch (error) {
+      if (lost)
+        throw new StoreCopyError(
+          `lost the connection to PostgreSQL during the copy (${lost.message}); the copy runs in one ` +
+            "transaction, so nothing of it was committed: run it again once the server is back",
+        );
+      throw error;
     } finally {
-      await client.end();
+      if (!lost) await client.end();
     }
     const requeued = await requeueClaims(target);
     progress({ phase: "done", tables: copied, requeued });

@@ -208,7 +208,7 @@ async function run(data: DeliveryThreadData): Promise<void> {
         ordered: l.ordered,
         log,
         owner: l.owner,
-        // Few, larger write transactions: each one briefly takes the database's write lock from intake.
+        // Few, larger write transactions: on SQLite each runs on the main thread, between intake's commits.
         batchSize: data.batchSize ?? 256,
         flushMs: 100,
         ...(data.pollMs !== undefined ? { pollMs: data.pollMs } : {}),

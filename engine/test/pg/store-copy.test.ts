@@ -168,6 +168,37 @@ describe("store copy: a pilot's SQLite store to PostgreSQL", function () {
     );
   });
 
+  it("fails with what to do, commits nothing and leaves the process running when the server drops the copy's connection", async () => {
+    const path = join(dir.dir, "dropped.db");
+    const pilot = openSqliteStore({ path, codec });
+    await pilotTraffic(pilot, marker);
+    await pilot.close();
+    const target: PgConnectionOptions = { connectionString: schema.url, schema: schema.name };
+    let dropped: Promise<unknown> | undefined;
+    const copying = copyStore(
+      path,
+      target,
+      (p) => {
+        // Mid-copy, the server ends the copy's session (an administrator, a failover, a restart).
+        if (p.phase === "table" && p.copied > 0)
+          dropped ??= schema.client.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity " +
+              "WHERE application_name = 'messagefoundry-store-copy' AND pid <> pg_backend_pid()",
+          );
+      },
+      { batchRows: 1 },
+    );
+    await assert.rejects(
+      copying,
+      (e: unknown) =>
+        e instanceof StoreCopyError && /lost the connection to PostgreSQL.*run it again/.test(e.message),
+    );
+    await dropped;
+    assert.equal((await schema.client.query("SELECT count(*)::int AS n FROM messages")).rows[0]?.n, 0);
+    const copied = await copyStore(path, target);
+    assert.ok((copied.messages ?? 0) > 0, "run again, the copy goes through");
+  });
+
   it("refuses a pilot table with rows the target has no table for, copying nothing", async () => {
     const path = join(dir.dir, "extra.db");
     const pilot = openSqliteStore({ path, codec });
