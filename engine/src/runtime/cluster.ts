@@ -60,7 +60,8 @@ export class ClusterNode {
   #timer: NodeJS.Timeout | undefined;
   #renewTimer: NodeJS.Timeout | undefined;
   #watchdog: NodeJS.Timeout | undefined;
-  #ticking = false;
+  /** The heartbeat (and acquisition attempt) in progress, if any: a clean stop waits for it. */
+  #ticking: Promise<void> | undefined;
   #renewing = false;
   #stopped = false;
 
@@ -128,16 +129,21 @@ export class ClusterNode {
     return { nodeId: lease.owner, apiUrl: member?.apiUrl ?? null };
   }
 
-  async #tick(): Promise<void> {
-    if (this.#ticking || this.#stopped) return;
-    this.#ticking = true;
+  #tick(): Promise<void> {
+    if (this.#ticking) return this.#ticking;
+    if (this.#stopped) return Promise.resolve();
+    this.#ticking = this.#beat().finally(() => {
+      this.#ticking = undefined;
+    });
+    return this.#ticking;
+  }
+
+  async #beat(): Promise<void> {
     try {
       await this.#heartbeat();
       if (this.#role === "standby" && !this.#transition) await this.#tryAcquire();
     } catch (error) {
       this.#log.warn({ event: "cluster-tick-failed", err: String(error) }, "cluster heartbeat failed");
-    } finally {
-      this.#ticking = false;
     }
   }
 
@@ -301,6 +307,9 @@ export class ClusterNode {
     clearInterval(this.#timer);
     clearInterval(this.#renewTimer);
     clearInterval(this.#watchdog);
+    // A heartbeat already under way (it may have begun while the stepdown drained) says "standby":
+    // it must land before the last one, or the member list would show this stopped node as a standby.
+    await this.#ticking;
     await this.#lease
       .heartbeat({
         nodeId: this.nodeId,

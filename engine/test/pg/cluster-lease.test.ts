@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { startDeliveryWorker } from "../../src/pipeline/index.js";
+import { ClusterNode } from "../../src/runtime/index.js";
 import {
   aesGcmCodec,
   type ClaimOptions,
@@ -209,6 +210,47 @@ describe("pg: the cluster lease and the fencing token", () => {
     } finally {
       await lane.stop();
     }
+  });
+
+  it("a node that stops while a heartbeat is under way is listed as stopped, not as the standby that heartbeat said", async () => {
+    let answer: (() => void) | undefined;
+    let asked = 0;
+    const settings = {
+      nodeId: "n1",
+      heartbeatMs: 200,
+      fenceTimeoutMs: 5000,
+      leaseTtlMs: TTL,
+      promotable: false,
+      acquireDelayMs: 0,
+    };
+    const node = new ClusterNode(
+      settings,
+      leaseA,
+      new LeaderFence("n1"),
+      {
+        lead: async () => undefined,
+        standDown: async () => undefined,
+        // From the second heartbeat on, readiness (a standby loading a promoted version) answers only when told.
+        readiness: () =>
+          asked++ === 0
+            ? Promise.resolve({ configVersion: "v1", ready: true, note: null })
+            : new Promise((resolve) => {
+                answer = () => resolve({ configVersion: "v1", ready: true, note: null });
+              }),
+      },
+      { debug() {}, info() {}, warn() {}, error() {} },
+    );
+    await node.start();
+    const role = async () => (await leaseB.members()).find((m) => m.nodeId === "n1")?.role;
+    assert.equal(await role(), "standby");
+    await eventually(() => answer !== undefined, "the next heartbeat waiting for its readiness");
+    // The node is told to stop while that heartbeat is under way; the heartbeat then goes on.
+    const stopping = node.stop();
+    await new Promise((r) => setTimeout(r, 200));
+    answer?.();
+    await stopping;
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await role(), "stopped");
   });
 
   it("a leader past its fence time (or revoked) writes nothing, without asking the database", async () => {
