@@ -10,6 +10,12 @@
  * starts behind, for the same reason. A row written pending while that claim was in flight (the
  * store tells `overflow` after its commit) may be missing from the claim's snapshot: such a claim
  * does not count as caught up (`claimStarts` / `caughtUp`).
+ *
+ * On a networked database the store asks for room inside the transaction and hands the rows over
+ * after its commit; the inbox may have fallen behind in between (its worker's handoff failed and its
+ * rows went back to the store). Such rows are not queued — taken from memory they would overtake the
+ * older rows given back — but returned to the store (`stale`, released by the worker before its next
+ * claim) and counted like an overflow.
  */
 import type { ClaimedRow, HandoffTarget } from "../store/index.js";
 
@@ -33,6 +39,8 @@ export class HandoffInbox {
   #behind = true;
   /** Overflows told so far: a claim during which one came in cannot prove the inbox caught up. */
   #overflows = 0;
+  /** Rows handed over while behind (claimed for this worker in the store): to release, not to run. */
+  #stale: number[] = [];
   readonly target: HandoffTarget;
 
   constructor(
@@ -51,7 +59,10 @@ export class HandoffInbox {
         this.#overflows++;
       },
       take: (rows, claimedAt) => {
-        for (const row of rows) this.#queue.push({ row, claimedAt });
+        if (this.#behind) {
+          for (const row of rows) this.#stale.push(row.rowId);
+          this.#overflows++;
+        } else for (const row of rows) this.#queue.push({ row, claimedAt });
         wake();
       },
     };
@@ -113,6 +124,13 @@ export class HandoffInbox {
     }
     this.#queue = rest;
     return new Map([...picked].map(([h, list]) => [h, batchOf(list)]));
+  }
+
+  /** Row ids handed over while behind, once each: the worker gives them back before it claims. */
+  stale(): number[] {
+    const ids = this.#stale;
+    this.#stale = [];
+    return ids;
   }
 
   /** Everything still queued (to give back to the store on stop). */

@@ -168,6 +168,14 @@ function openInbox(
   return {
     inbox,
     owed,
+    /**
+     * Before a step: gives back what is owed, and the rows handed over after the inbox fell behind
+     * (the claim must find them pending, in id order with the rows given back before them).
+     */
+    async settle(): Promise<void> {
+      await owed.giveBack(inbox.stale());
+      await owed.settle();
+    },
     /** False while every row came by handoff: the claim (a read) can be skipped. */
     shouldClaim(pollMs: number): boolean {
       return !handoff || inbox.behind || storeMayHaveRows || Date.now() - lastClaim >= pollMs;
@@ -190,6 +198,7 @@ function openInbox(
     },
     async close(): Promise<void> {
       detach();
+      await owed.giveBack(inbox.stale());
       await release(owed, inbox.drain());
     },
   };
@@ -202,7 +211,7 @@ export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWo
   const t = timing(opts);
   let wakeLoop: () => void = () => {};
   const pollMs = opts.pollMs ?? 1000;
-  const { inbox, owed, giveBack, close, shouldClaim, claim } = openInbox(
+  const { inbox, owed, settle, giveBack, close, shouldClaim, claim } = openInbox(
     store,
     "ingress",
     inbound,
@@ -212,7 +221,7 @@ export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWo
     () => wakeLoop(),
   );
   const step = async (signal: AbortSignal): Promise<StepResult> => {
-    await owed.settle();
+    await settle();
     let batch = inbox.next(limit);
     if (!batch) {
       if (!shouldClaim(pollMs)) return { busy: false };
@@ -289,6 +298,7 @@ export function startTransformWorker(
   const {
     inbox,
     owed,
+    settle,
     giveBack,
     close: closeInbox,
     shouldClaim,
@@ -343,7 +353,7 @@ export function startTransformWorker(
   };
 
   const step = async (signal: AbortSignal): Promise<StepResult> => {
-    await owed.settle();
+    await settle();
     // Rows handed over in memory first (each idle handler its oldest), then the store's pending rows.
     for (const [handler, batch] of inbox.nextByHandler(limit, new Set(busy.keys()))) {
       start(handler, batch.rows, batch.claimedAt, signal);

@@ -7,6 +7,23 @@
  */
 import assert from "node:assert/strict";
 import { HandoffInbox } from "../../src/pipeline/handoff-inbox.js";
+import type { ClaimedRow } from "../../src/store/index.js";
+
+/** A routed row as the store hands it over (claimed for the worker). */
+const row = (rowId: number): ClaimedRow => ({
+  rowId,
+  messageId: rowId,
+  stage: "routed",
+  conn: "IB",
+  handler: "h",
+  payload: Buffer.from(`MSH|^~\\&|A|B|||||ADT^A01|C${rowId}|P|2.5.1`),
+  attempts: 0,
+  inbound: "IB",
+  contentType: "hl7v2",
+  controlId: `C${rowId}`,
+  messageType: "ADT^A01",
+  receivedAt: 0,
+});
 
 describe("handoff inbox: catching up", () => {
   const inbox = () => new HandoffInbox("test:router:IB", 60_000, 8, () => {});
@@ -37,5 +54,26 @@ describe("handoff inbox: catching up", () => {
     box.caughtUp(box.claimStarts());
     box.target.overflow();
     assert.equal(box.behind, true);
+  });
+
+  it("does not queue rows handed over after it fell behind (a networked store asked for room before): they go back to the store", () => {
+    const box = inbox();
+    box.caughtUp(box.claimStarts());
+    assert.equal(box.target.room(), 8, "room given: the store writes the rows claimed for this worker");
+    // Before that transaction commits, the worker's own handoff fails and its rows go back: behind.
+    box.markBehind();
+    box.target.take([row(68)], Date.now());
+    assert.equal(box.next(8), undefined, "not run from memory: it would overtake the rows given back");
+    assert.deepEqual(box.stale(), [68], "given back, so the next claim finds it pending in id order");
+    assert.deepEqual(box.stale(), [], "once");
+  });
+
+  it("does not catch up on a claim during which such rows came in", () => {
+    const box = inbox();
+    const since = box.claimStarts();
+    box.target.take([row(69)], Date.now());
+    box.caughtUp(since);
+    assert.equal(box.behind, true, "the row given back may be past the claim's snapshot");
+    assert.deepEqual(box.stale(), [69]);
   });
 });
