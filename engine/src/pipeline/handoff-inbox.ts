@@ -126,6 +126,11 @@ export class HandoffInbox {
     return new Map([...picked].map(([h, list]) => [h, batchOf(list)]));
   }
 
+  /** Whether a row of `handler` is queued. */
+  holds(handler: string): boolean {
+    return this.#queue.some((q) => q.row.handler === handler);
+  }
+
   /** Row ids handed over while behind, once each: the worker gives them back before it claims. */
   stale(): number[] {
     const ids = this.#stale;

@@ -55,6 +55,7 @@ export {
   type StageWorkerOptions,
   startRouterWorker,
   startTransformWorker,
+  TransformLink,
 } from "./stage-workers.js";
 export { isStoreUnavailable, StoreUnavailableError } from "./store-outage.js";
 export * from "./types.js";

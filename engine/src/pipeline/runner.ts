@@ -25,10 +25,17 @@ import { startDeliveryWorker } from "./delivery-worker.js";
 import { createIntake, type InboundOptions, type Intake, type ValidationProblem } from "./intake.js";
 import type { Latencies } from "./latency.js";
 import { sendMeta } from "./send-meta.js";
-import { startRouterWorker, startTransformWorker } from "./stage-workers.js";
-import { runHandler, runRouter, toHandlerInput } from "./steps.js";
+import { startRouterWorker, startTransformWorker, TransformLink } from "./stage-workers.js";
+import {
+  type Delivery,
+  runHandler,
+  runHandlerNow,
+  runRouter,
+  type StepResult,
+  toHandlerInput,
+} from "./steps.js";
 import { type Running, Supervised, type SupervisedState } from "./supervisor.js";
-import type { DeliverFn, PipelineLog, RouteFn, TransformFn } from "./types.js";
+import type { DeliverFn, PipelineLog, RouteFn, TransformFn, TransformOutcome } from "./types.js";
 import { describeError, type WorkerHandle } from "./worker-loop.js";
 
 export interface RunnerOptions {
@@ -315,7 +322,9 @@ export class Runner {
     const { def } = run;
     const opts = this.#supervisorOpts();
     const w = this.#opts.workers ?? {};
-    const workerOpts = { store: this.#store, log: this.#log, ...w };
+    // One link per start: the router runs synchronous handlers' transforms in its own step while
+    // this inbound's transform worker holds nothing of theirs.
+    const workerOpts = { store: this.#store, log: this.#log, ...w, link: new TransformLink() };
     run.stopped = false;
     try {
       run.router = await Supervised.start(
@@ -427,11 +436,20 @@ export class Runner {
 
   #routeFn(run: InboundRun): RouteFn {
     const registry = run.registry;
-    return async (inbound, env) => {
+    return async (inbound, env, fuse) => {
       const input = toHandlerInput(env.contentType, env.body);
       if (!input.ok) return { error: input.error.message };
       const r = await runRouter(registry, inbound, input.message);
-      return r.ok ? { handlers: r.handlers } : { error: r.error.message };
+      if (!r.ok) return { error: r.error.message };
+      if (!fuse) return { handlers: r.handlers };
+      // Synchronous handlers the transform worker holds nothing for run now, on the message parsed once.
+      const transformed = new Map<string, TransformOutcome>();
+      for (const handler of r.handlers) {
+        if (!fuse(handler)) continue;
+        const out = runHandlerNow(registry, handler, input.message);
+        if (out) transformed.set(handler, transformOutcome(out));
+      }
+      return transformed.size > 0 ? { handlers: r.handlers, transformed } : { handlers: r.handlers };
     };
   }
 
@@ -440,14 +458,7 @@ export class Runner {
     return async (handler, env) => {
       const input = toHandlerInput(env.contentType, env.body);
       if (!input.ok) return { error: input.error.message };
-      const r = await runHandler(registry, handler, input.message);
-      if (!r.ok) return { error: r.error.message };
-      return {
-        sends: r.sends.map((s) => ({
-          outbound: s.outbound,
-          payload: typeof s.payload === "string" ? Buffer.from(s.payload, "utf8") : s.payload,
-        })),
-      };
+      return transformOutcome(await runHandler(registry, handler, input.message));
     };
   }
 
@@ -562,4 +573,14 @@ export function inboundOptions(def: InboundDef, index?: BlindIndex): InboundOpti
       }));
   }
   return opts;
+}
+
+function transformOutcome(r: StepResult<{ sends: Delivery[] }>): TransformOutcome {
+  if (!r.ok) return { error: r.error.message };
+  return {
+    sends: r.sends.map((s) => ({
+      outbound: s.outbound,
+      payload: typeof s.payload === "string" ? Buffer.from(s.payload, "utf8") : s.payload,
+    })),
+  };
 }

@@ -41,6 +41,35 @@ export interface StageWorkerOptions {
   owner?: string;
   /** Rows held in memory from the store's handoff at most (default 1024; see handoff-inbox.ts). */
   inboxCapacity?: number;
+  /**
+   * The inbound's router and transform workers share one: the router then runs a synchronous
+   * handler's transform in its own step while the transform worker holds nothing of that handler's.
+   */
+  link?: TransformLink;
+}
+
+/**
+ * Joins an inbound's router worker to its transform worker. The router may run a handler's transform
+ * in the routing step — one transaction, the routed row written closed, no claim or handoff between —
+ * only while the transform worker holds nothing of that handler's: it has caught up with the store,
+ * is not claiming, and has no row of the handler queued or running. Then no routed row of that
+ * handler is older than the router's batch, so the outbound rows it writes overtake none.
+ */
+export class TransformLink {
+  #idle: ((handler: string) => boolean) | undefined;
+
+  /** The transform worker's check, while it runs; returns the detach. */
+  attach(idle: (handler: string) => boolean): () => void {
+    this.#idle = idle;
+    return () => {
+      if (this.#idle === idle) this.#idle = undefined;
+    };
+  }
+
+  /** Whether `handler`'s transform may run in the routing step now (false with no transform worker). */
+  fusable(handler: string): boolean {
+    return this.#idle?.(handler) ?? false;
+  }
 }
 
 /**
@@ -157,6 +186,7 @@ function openInbox(
   // Whether the store may hold rows for us that were not handed over: written pending (a replay,
   // an overflow: the store wakes us), given back, or left by a worker that died (the poll).
   let storeMayHaveRows = true;
+  let claiming = false;
   let lastClaim = 0;
   const unsubscribe = store.onWake(stage, conn, () => {
     storeMayHaveRows = true;
@@ -180,13 +210,33 @@ function openInbox(
     shouldClaim(pollMs: number): boolean {
       return !handoff || inbox.behind || storeMayHaveRows || Date.now() - lastClaim >= pollMs;
     },
-    /** Wraps a claim: a full batch means there may be more. */
-    async claim(run: () => Promise<ClaimedRow[]>, limit: number): Promise<ClaimedRow[]> {
+    /**
+     * Every row of this stage is in memory: none pending in the store (caught up, nothing written
+     * since without a handoff, nothing to give back) and no claim under way.
+     */
+    idle(): boolean {
+      return handoff !== undefined && !inbox.behind && !storeMayHaveRows && !claiming;
+    },
+    /**
+     * Wraps a claim: a full batch means there may be more. `take` gets the rows before the claim
+     * counts as over, so no check of `idle` in between finds rows held nowhere it looks.
+     */
+    async claim(
+      run: () => Promise<ClaimedRow[]>,
+      limit: number,
+      take?: (rows: ClaimedRow[]) => void,
+    ): Promise<ClaimedRow[]> {
       storeMayHaveRows = false;
       lastClaim = Date.now();
-      const rows = await run();
-      if (rows.length >= limit) storeMayHaveRows = true;
-      return rows;
+      claiming = true;
+      try {
+        const rows = await run();
+        if (rows.length >= limit) storeMayHaveRows = true;
+        take?.(rows);
+        return rows;
+      } finally {
+        claiming = false;
+      }
     },
     /**
      * Rows went back to the store (released or a failed handoff): the queued ones follow them, so
@@ -200,6 +250,30 @@ function openInbox(
       detach();
       await owed.giveBack(inbox.stale());
       await release(owed, inbox.drain());
+    },
+  };
+}
+
+/**
+ * One router batch's transforms in the routing step: each handler asked once (at its first message in
+ * the batch: nothing the transform worker could take for it appears while the batch runs, as only
+ * this worker writes the inbound's routed rows); once a message of a handler goes to the transform
+ * worker — refused, or a handler that is not synchronous — the rest of the batch's do too, in order.
+ */
+function fusion(link: TransformLink | undefined) {
+  if (!link) return undefined;
+  const decided = new Map<string, boolean>();
+  return {
+    allows: (handler: string): boolean => {
+      let ok = decided.get(handler);
+      if (ok === undefined) {
+        ok = link.fusable(handler);
+        decided.set(handler, ok);
+      }
+      return ok;
+    },
+    ran(handlers: readonly string[], transformed: ReadonlyMap<string, unknown> | undefined): void {
+      for (const h of handlers) if (!transformed?.has(h)) decided.set(h, false);
     },
   };
 }
@@ -236,6 +310,7 @@ export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWo
       batch = { rows, claimedAt };
     }
     const { rows, claimedAt } = batch;
+    const fuse = fusion(opts.link);
     const { results, unstarted } = await runWithinLease(
       rows,
       claimedAt,
@@ -243,9 +318,15 @@ export function startRouterWorker(inbound: string, route: RouteFn, opts: StageWo
       signal,
       async (row): Promise<RoutingResult> => {
         try {
-          const out = await withTimeout(route(inbound, envelopeOf(row)), t.callTimeoutMs, "router");
-          return "error" in out
-            ? { rowId: row.rowId, error: out.error }
+          const out = await withTimeout(
+            route(inbound, envelopeOf(row), fuse?.allows),
+            t.callTimeoutMs,
+            "router",
+          );
+          if ("error" in out) return { rowId: row.rowId, error: out.error };
+          fuse?.ran(out.handlers, out.transformed);
+          return out.transformed
+            ? { rowId: row.rowId, handlers: out.handlers, source: row, transformed: out.transformed }
             : { rowId: row.rowId, handlers: out.handlers, source: row };
         } catch (error) {
           return { rowId: row.rowId, error: `router failed: ${describeError(error)}` };
@@ -303,7 +384,9 @@ export function startTransformWorker(
     close: closeInbox,
     shouldClaim,
     claim,
+    idle,
   } = openInbox(store, "routed", inbound, owner, t.leaseMs, opts.inboxCapacity ?? 1024, () => wakeLoop());
+  const detachLink = opts.link?.attach((handler) => idle() && !busy.has(handler) && !inbox.holds(handler));
 
   const runHandler = async (handler: string, rows: ClaimedRow[], claimedAt: number, signal: AbortSignal) => {
     const { results, unstarted } = await runWithinLease(
@@ -362,6 +445,21 @@ export function startTransformWorker(
     const claimedAt = Date.now();
     const excluded = [...busy.keys()];
     const since = inbox.claimStarts();
+    // The rows start (their handlers busy) as the claim returns: the router's TransformLink check
+    // must never see them held by neither.
+    const startAll = (rows: ClaimedRow[]) => {
+      const byHandler = new Map<string, ClaimedRow[]>();
+      for (const row of rows) {
+        const h = row.handler ?? "";
+        let list = byHandler.get(h);
+        if (!list) {
+          list = [];
+          byHandler.set(h, list);
+        }
+        list.push(row);
+      }
+      for (const [handler, list] of byHandler) start(handler, list, claimedAt, signal);
+    };
     const rows = await claim(
       () =>
         store.claimRouted(inbound, {
@@ -371,21 +469,10 @@ export function startTransformWorker(
           ...(excluded.length > 0 ? { excludeHandlers: excluded } : {}),
         }),
       limit,
+      startAll,
     );
     if (excluded.length === 0 && rows.length < limit) inbox.caughtUp(since);
-    if (rows.length === 0) return { busy: false };
-    const byHandler = new Map<string, ClaimedRow[]>();
-    for (const row of rows) {
-      const h = row.handler ?? "";
-      let list = byHandler.get(h);
-      if (!list) {
-        list = [];
-        byHandler.set(h, list);
-      }
-      list.push(row);
-    }
-    for (const [handler, list] of byHandler) start(handler, list, claimedAt, signal);
-    return { busy: true };
+    return { busy: rows.length > 0 };
   };
   const loop = startLoop({
     name: `transform:${inbound}`,
@@ -401,8 +488,16 @@ export function startTransformWorker(
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   // Stopping waits for every handler's in-flight call and handoff, not only the claiming loop.
-  return afterLoop(loop, async () => {
+  const handle = afterLoop(loop, async () => {
+    detachLink?.();
     while (busy.size > 0) await Promise.all(busy.values());
     await closeInbox();
   });
+  return {
+    ...handle,
+    stop() {
+      detachLink?.();
+      return handle.stop();
+    },
+  };
 }

@@ -103,17 +103,68 @@ export async function runHandler(
   view?: InputView,
 ): Promise<StepResult<{ sends: Delivery[] }>> {
   const handler = registry.handlers.get(handlerName);
-  if (!handler)
-    return { ok: false, error: { stage: "transform", message: `unknown handler "${handlerName}"` } };
+  if (!handler) return unknownHandler(handlerName);
   let result: unknown;
   try {
     result = await handler.fn(view ? view(cloneInput(input)) : cloneInput(input));
   } catch (e) {
-    return {
-      ok: false,
-      error: { stage: "transform", message: `handler "${handlerName}" threw: ${errorText(e)}` },
-    };
+    return handlerThrew(handlerName, e);
   }
+  return handlerResult(registry, handlerName, result);
+}
+
+/** Handler functions seen to return a promise: `runHandlerNow` does not call them again. */
+const asyncHandlers = new WeakSet<object>();
+
+/**
+ * {@link runHandler} for a handler that finishes synchronously (no `await` inside: a plain transform),
+ * so it can run inside the caller's own step. Undefined for an `async` handler, or one that returned a
+ * promise (its result is dropped: handlers are pure, the caller runs it the usual way).
+ */
+export function runHandlerNow(
+  registry: Registry,
+  handlerName: string,
+  input: AnyMessage,
+): StepResult<{ sends: Delivery[] }> | undefined {
+  const handler = registry.handlers.get(handlerName);
+  if (!handler) return unknownHandler(handlerName);
+  const fn = handler.fn;
+  if (asyncHandlers.has(fn) || fn.constructor.name === "AsyncFunction") return undefined;
+  let result: unknown;
+  try {
+    result = fn(cloneInput(input));
+  } catch (e) {
+    return handlerThrew(handlerName, e);
+  }
+  if (isThenable(result)) {
+    asyncHandlers.add(fn);
+    result.then(undefined, () => undefined);
+    return undefined;
+  }
+  return handlerResult(registry, handlerName, result);
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof (v as PromiseLike<unknown> | null)?.then === "function";
+}
+
+function unknownHandler(handlerName: string): StepResult<never> {
+  return { ok: false, error: { stage: "transform", message: `unknown handler "${handlerName}"` } };
+}
+
+function handlerThrew(handlerName: string, e: unknown): StepResult<never> {
+  return {
+    ok: false,
+    error: { stage: "transform", message: `handler "${handlerName}" threw: ${errorText(e)}` },
+  };
+}
+
+/** A handler's return value checked: sends to known outbounds, or nothing (filtered). */
+function handlerResult(
+  registry: Registry,
+  handlerName: string,
+  result: unknown,
+): StepResult<{ sends: Delivery[] }> {
   const list = result === undefined || result === null ? [] : Array.isArray(result) ? result : [result];
   if (!list.every(isSend)) {
     return {

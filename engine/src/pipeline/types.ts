@@ -18,9 +18,23 @@ export interface PayloadEnvelope {
   messageType: string | null;
 }
 
-export type RouteOutcome = { handlers: string[] } | { error: string };
-/** The inbound's router: which handlers see this message. An empty list means UNROUTED. */
-export type RouteFn = (inbound: string, input: PayloadEnvelope) => Promise<RouteOutcome>;
+export type RouteOutcome =
+  | {
+      handlers: string[];
+      /** Handlers that `fuse` allowed and that ran here (synchronous ones), with their outcomes. */
+      transformed?: ReadonlyMap<string, TransformOutcome>;
+    }
+  | { error: string };
+/**
+ * The inbound's router: which handlers see this message. An empty list means UNROUTED. `fuse` names
+ * the handlers that may run in the same step (see `TransformLink`); a handler that is not synchronous
+ * is left to the transform worker.
+ */
+export type RouteFn = (
+  inbound: string,
+  input: PayloadEnvelope,
+  fuse?: (handler: string) => boolean,
+) => Promise<RouteOutcome>;
 
 export interface SendRequest {
   outbound: string;

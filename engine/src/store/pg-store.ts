@@ -151,18 +151,19 @@ const DEFERRED: DeferredSet = {
           ["handler", "text", (r) => r.handler],
           ["parent_id", "bigint", (r) => r.parentId],
           ["payload", "bytea", (r) => r.payload],
+          ["state", "text", (r) => r.state],
           ["claimed_by", "text", (r) => r.claimedBy],
           ["lease_until", "bigint", (r) => r.leaseUntil],
+          ["error", "text", (r) => r.error],
           ["created_at", "bigint", (r) => r.now],
         ],
         form,
       );
       return {
         text: `INSERT INTO stage_rows (id, message_id, run, stage, conn, handler, parent_id, payload, state,
-          claimed_by, lease_until, created_at, updated_at)
-          SELECT id, message_id, run, stage, conn, handler, parent_id, payload,
-            CASE WHEN claimed_by IS NULL THEN 'pending' ELSE 'claimed' END, claimed_by, lease_until,
-            created_at, created_at FROM ${u.from}`,
+          claimed_by, lease_until, error, created_at, updated_at)
+          SELECT id, message_id, run, stage, conn, handler, parent_id, payload, state, claimed_by, lease_until,
+            error, created_at, created_at FROM ${u.from}`,
         values: u.values,
       };
     },

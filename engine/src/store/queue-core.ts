@@ -47,10 +47,12 @@ import type {
   QueueDepth,
   RejectedInput,
   RoutingResult,
+  Send,
   Stage,
   StageRowInfo,
   Store,
   StoreStats,
+  Transformed,
   TransformResult,
   WakeListener,
 } from "./types.js";
@@ -450,15 +452,20 @@ export class QueueCore implements Store {
       owner,
       results.map((res) => this.#close(res.rowId, "error" in res ? res.error : null, 0)),
     );
-    // An event per closed row, and the UNROUTED disposition's event where no handler was selected.
-    // Ids for the transaction's rows in one statement, not one per message (an upper bound: duplicates
-    // are dropped below; an id left over is never used).
+    // An event per closed row, the UNROUTED disposition's event where no handler was selected, and a
+    // "transformed" (or "transform-error") event per handler that ran in this step. Ids for the
+    // transaction's rows in one statement, not one per message (an upper bound: duplicates are dropped
+    // below; an id left over is never used).
     let events = closed.size;
     let rows = 0;
     for (const res of results) {
       if ("error" in res || !closed.has(res.rowId)) continue;
       if (res.handlers.length === 0) events++;
       rows += res.handlers.length;
+      if (res.transformed) {
+        events += res.transformed.size;
+        for (const t of res.transformed.values()) if ("sends" in t) rows += t.sends.length;
+      }
     }
     yield* this.#reserveEvents(fx, events);
     const ids =
@@ -476,9 +483,17 @@ export class QueueCore implements Store {
         continue;
       }
       const handlers = [...new Set(res.handlers)];
+      // Handlers that ran in the routing step, with their routed rows' ids: written after the
+      // "routed" event, so the history reads as if a transform worker had run them.
+      const ranHere: { handler: string; id: number; done: Transformed }[] = [];
       for (let i = 0; i < handlers.length; i++) {
         const handler = handlers[i] as string;
         const id = ids[next++] as number;
+        const done = res.transformed?.get(handler);
+        if (done) {
+          ranHere.push({ handler, id, done });
+          continue;
+        }
         // Handed on only with the claimed source row in hand (its payload is the routed rows' body).
         const target = res.source && this.#handTarget("routed", row.conn, fx);
         yield this.#insertRow(
@@ -504,9 +519,92 @@ export class QueueCore implements Store {
       yield this.#setDisposition(fx, row.message_id, routed);
       const event = this.#dispositionEvent(fx, row.message_id, row.conn, routed);
       if (event) yield event;
+      for (const { handler, id, done } of ranHere) {
+        next = yield* this.#transformedHere(fx, row, res.source, handler, id, done, ids, next);
+        // Filtered or failed: the disposition is then read from the tallies.
+        if ("error" in done || done.sends.length === 0) finalize.push(row.message_id);
+      }
     }
     yield* this.#finalize(fx, finalize);
     return applied;
+  }
+
+  /**
+   * A handler that ran in the routing step: its routed row (`id`) written closed, its sends queued
+   * (handed to their lanes) and its event — what `#transform` writes for a claimed routed row. Returns
+   * the next unused id.
+   */
+  *#transformedHere(
+    fx: TxnEffects,
+    ingress: ClosedRow,
+    source: ClaimedRow | undefined,
+    handler: string,
+    id: number,
+    done: Transformed,
+    ids: readonly number[],
+    next: number,
+  ): Script<number> {
+    const routed = { ...ingress, id, stage: "routed" as const, handler };
+    if ("error" in done) {
+      yield this.#insertTransformedRow(fx, id, ingress, handler, done.error);
+      yield* this.#failed(fx, routed, "transform-error", done.error);
+      return next;
+    }
+    yield this.#insertTransformedRow(fx, id, ingress, handler, null);
+    return yield* this.#queueSends(fx, routed, source, done.sends, ids, next);
+  }
+
+  /**
+   * A routed row's sends as outbound rows (handed to their lanes' owners with `source`'s identity and
+   * the payload in the clear, or their lanes woken) and its "transformed" event. Returns the next
+   * unused id.
+   */
+  *#queueSends(
+    fx: TxnEffects,
+    routed: Pick<ClosedRow, "id" | "message_id" | "run" | "conn" | "handler">,
+    source: ClaimedRow | undefined,
+    sends: readonly Send[],
+    ids: readonly number[],
+    next: number,
+  ): Script<number> {
+    for (const send of sends) {
+      const id = ids[next++] as number;
+      const target = source && this.#handTarget("outbound", send.outbound, fx);
+      yield this.#insertRow(
+        fx,
+        target,
+        id,
+        routed.message_id,
+        routed.run,
+        "outbound",
+        send.outbound,
+        routed.handler,
+        routed.id,
+        this.#codec.encode(send.payload, `stage_rows:${id}`),
+      );
+      if (target && source) {
+        this.#hand(target, fx, {
+          ...source,
+          rowId: id,
+          stage: "outbound",
+          conn: send.outbound,
+          handler: routed.handler,
+          payload: send.payload,
+          attempts: 0,
+        });
+      } else fx.wake("outbound", send.outbound);
+    }
+    const sent = sends.length === 0 ? "filtered" : sends.map((x) => x.outbound).join(",");
+    yield this.#event(
+      fx,
+      routed.message_id,
+      routed.id,
+      "transformed",
+      "routed",
+      routed.conn,
+      `${routed.handler}: ${sent}`,
+    );
+    return next;
   }
 
   completeTransform(owner: string, results: TransformResult[]): Promise<number> {
@@ -537,43 +635,7 @@ export class QueueCore implements Store {
         finalize.push(row.message_id);
         continue;
       }
-      for (let i = 0; i < res.sends.length; i++) {
-        const send = res.sends[i] as (typeof res.sends)[number];
-        const id = ids[next++] as number;
-        const target = res.source && this.#handTarget("outbound", send.outbound, fx);
-        yield this.#insertRow(
-          fx,
-          target,
-          id,
-          row.message_id,
-          row.run,
-          "outbound",
-          send.outbound,
-          row.handler,
-          res.rowId,
-          this.#codec.encode(send.payload, `stage_rows:${id}`),
-        );
-        if (target && res.source) {
-          this.#hand(target, fx, {
-            ...res.source,
-            rowId: id,
-            stage: "outbound",
-            conn: send.outbound,
-            payload: send.payload,
-            attempts: 0,
-          });
-        } else fx.wake("outbound", send.outbound);
-      }
-      const sent = res.sends.length === 0 ? "filtered" : res.sends.map((x) => x.outbound).join(",");
-      yield this.#event(
-        fx,
-        row.message_id,
-        res.rowId,
-        "transformed",
-        "routed",
-        row.conn,
-        `${row.handler}: ${sent}`,
-      );
+      next = yield* this.#queueSends(fx, row, res.source, res.sends, ids, next);
       // Rows were just queued for delivery: the finalizer's answer is ROUTED, which completeRouting
       // already set for this run (a replay or cancel would have closed this row first).
       if (res.sends.length === 0) finalize.push(row.message_id);
@@ -678,7 +740,12 @@ export class QueueCore implements Store {
   }
 
   /** History and message error for a row that `#closeHeld` just dead-lettered. */
-  *#failed(fx: TxnEffects, row: ClosedRow, kind: EventKind, error: string): Script<void> {
+  *#failed(
+    fx: TxnEffects,
+    row: Pick<ClosedRow, "id" | "message_id" | "stage" | "conn" | "handler">,
+    kind: EventKind,
+    error: string,
+  ): Script<void> {
     yield this.#setMessageError(fx, row.message_id, error);
     const detail = row.stage === "routed" ? `${row.handler}: ${error}` : error;
     yield this.#event(fx, row.message_id, row.id, kind, row.stage, row.conn, detail);
@@ -1060,8 +1127,35 @@ export class QueueCore implements Store {
       handler,
       parentId,
       payload,
+      state: target ? "claimed" : "pending",
       claimedBy: target ? target.owner : null,
       leaseUntil: target ? fx.now + target.leaseMs : null,
+      error: null,
+      now: fx.now,
+    });
+  }
+
+  /** A routed row whose handler already ran (in the routing step): written closed, never claimable. */
+  #insertTransformedRow(
+    fx: TxnEffects,
+    id: number,
+    ingress: ClosedRow,
+    handler: string,
+    error: string | null,
+  ): Request {
+    return stmt("insertRow", {
+      id,
+      messageId: ingress.message_id,
+      run: ingress.run,
+      stage: "routed",
+      conn: ingress.conn,
+      handler,
+      parentId: ingress.id,
+      payload: null,
+      state: error === null ? "done" : "dead",
+      claimedBy: null,
+      leaseUntil: null,
+      error: this.#seal(error, "stage_rows", id),
       now: fx.now,
     });
   }

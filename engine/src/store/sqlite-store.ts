@@ -237,9 +237,10 @@ function statements(
         r.handler,
         r.parentId,
         r.payload,
-        r.claimedBy === null ? "pending" : "claimed",
+        r.state,
         r.claimedBy,
         r.leaseUntil,
+        r.error,
         r.now,
         r.now,
       );
@@ -458,7 +459,7 @@ function prepare(db: Database.Database) {
     ),
     insertRow: db.prepare(
       `INSERT INTO stage_rows (id, message_id, run, stage, conn, handler, parent_id, payload, state,
-         claimed_by, lease_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         claimed_by, lease_until, error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertEvent: db.prepare(
       `INSERT INTO events (id, message_id, row_id, at, kind, stage, conn, detail, reply)

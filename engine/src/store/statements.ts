@@ -25,7 +25,10 @@ export interface MessageInsert {
   now: number;
 }
 
-/** A stage row, pending — or claimed for `claimedBy` until `leaseUntil` (a handoff). */
+/**
+ * A stage row, pending — or claimed for `claimedBy` until `leaseUntil` (a handoff), or written closed
+ * (`done`/`dead` with its sealed error: a routed row whose transform ran in the routing step).
+ */
 export interface RowInsert {
   id: number;
   messageId: number;
@@ -35,8 +38,11 @@ export interface RowInsert {
   handler: string | null;
   parentId: number | null;
   payload: Buffer | null;
+  state: "pending" | "claimed" | "done" | "dead";
   claimedBy: string | null;
   leaseUntil: number | null;
+  /** Sealed; only for a row written `dead`. */
+  error: string | null;
   now: number;
 }
 

@@ -127,8 +127,18 @@ export type RoutingResult =
       handlers: string[];
       /** The claimed ingress row (payload in the clear): lets the store hand the routed rows on (see Handoff). */
       source?: ClaimedRow;
+      /**
+       * Handlers whose transform already ran in the routing step, with its outcome: their routed rows
+       * are written closed (`done`, or `dead` with the error) and their sends queued as outbound rows in
+       * this same transaction, as `completeTransform` would have. Only for a handler with no older
+       * routed row still open on this inbound, or its output would overtake that row's.
+       */
+      transformed?: ReadonlyMap<string, Transformed>;
     }
   | { rowId: number; error: string };
+
+/** A handler's outcome: what it sends (none: filtered), or why it failed. */
+export type Transformed = { sends: Send[] } | { error: string };
 
 /**
  * A worker that takes the rows of its (stage, conn) straight from the transaction that writes them:

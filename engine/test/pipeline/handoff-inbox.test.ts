@@ -8,22 +8,10 @@
 import assert from "node:assert/strict";
 import { HandoffInbox } from "../../src/pipeline/handoff-inbox.js";
 import type { ClaimedRow } from "../../src/store/index.js";
+import { claimedRow } from "../store/helpers.js";
 
 /** A routed row as the store hands it over (claimed for the worker). */
-const row = (rowId: number): ClaimedRow => ({
-  rowId,
-  messageId: rowId,
-  stage: "routed",
-  conn: "IB",
-  handler: "h",
-  payload: Buffer.from(`MSH|^~\\&|A|B|||||ADT^A01|C${rowId}|P|2.5.1`),
-  attempts: 0,
-  inbound: "IB",
-  contentType: "hl7v2",
-  controlId: `C${rowId}`,
-  messageType: "ADT^A01",
-  receivedAt: 0,
-});
+const row = (rowId: number): ClaimedRow => claimedRow(rowId, { stage: "routed", conn: "IB" });
 
 describe("handoff inbox: catching up", () => {
   const inbox = () => new HandoffInbox("test:router:IB", 60_000, 8, () => {});

@@ -6,23 +6,10 @@
 import assert from "node:assert/strict";
 import { LaneInbox } from "../../src/pipeline/lane-inbox.js";
 import type { ClaimedRow } from "../../src/store/index.js";
+import { claimedRow } from "../store/helpers.js";
 
-function row(rowId: number): ClaimedRow {
-  return {
-    rowId,
-    messageId: rowId,
-    stage: "outbound",
-    conn: "OB_A",
-    handler: "h",
-    payload: Buffer.from(`MSH|^~\\&|T${rowId}`),
-    attempts: 0,
-    inbound: "IB",
-    contentType: "hl7v2",
-    controlId: `C${rowId}`,
-    messageType: "ADT^A01",
-    receivedAt: 0,
-  };
-}
+/** An outbound row as the store hands it to its lane. */
+const row = (rowId: number): ClaimedRow => claimedRow(rowId, { stage: "outbound", conn: "OB_A" });
 const rows = (...ids: number[]) => ids.map(row);
 const ids = (list: ClaimedRow[] | undefined) => list?.map((r) => r.rowId);
 const noHead = async () => false;

@@ -6,7 +6,7 @@ import { after, before, describe, it } from "mocha";
 import { type LoadResult, loadConfig, RawMessage } from "../../src/config/index.js";
 import { Message, parse } from "../../src/hl7/index.js";
 import { dryRunFile } from "../../src/pipeline/index.js";
-import { runHandler, runRouter, toHandlerInput } from "../../src/pipeline/steps.js";
+import { runHandler, runHandlerNow, runRouter, toHandlerInput } from "../../src/pipeline/steps.js";
 import { cleanupConfigs, writeConfig } from "../config/helpers.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
@@ -27,6 +27,10 @@ handler("h_keep", (m) => send("OB_S", m));
 handler("h_filter", () => []);
 handler("h_ghost", (m) => send("OB_GHOST", m));
 handler("h_bad", () => "nope" as never);
+handler("h_async", async (m) => { await Promise.resolve(); return send("OB_S", m); });
+let promised = 0;
+handler("h_promise", (m) => (promised++ === 0 ? Promise.resolve(send("OB_S", m)) : send("OB_S", m)));
+handler("h_throw", () => { throw new Error("handler broke"); });
 router("r_j", (m: import("messagefoundry").RawMessage) => (m.json<{ go: boolean }>().go ? "h_json" : null));
 handler("h_json", (m: import("messagefoundry").RawMessage) => send("OB_S", { echoed: m.json() }));
 outbound("OB_S", file({ path: "out" }));
@@ -88,6 +92,30 @@ outbound("OB_S", file({ path: "out" }));
     assert.ok(!bad.ok && /must return send/.test(bad.error.message));
     const unk = await runHandler(cfg.registry, "h_zz", parse(ADT));
     assert.ok(!unk.ok && unk.error.stage === "transform");
+  });
+
+  it("runHandlerNow runs a synchronous handler at once as runHandler would; async ones are left to the caller", async () => {
+    const msg = parse(ADT);
+    const now = runHandlerNow(cfg.registry, "h_upper", msg);
+    const later = await runHandler(cfg.registry, "h_upper", msg);
+    assert.ok(now?.ok && later.ok);
+    assert.equal(String(now.sends[0]?.payload), String(later.sends[0]?.payload));
+    assert.equal(msg.get("PID-5.1"), "test", "the input message is untouched");
+    assert.deepEqual(runHandlerNow(cfg.registry, "h_filter", msg), { ok: true, sends: [] });
+    const threw = runHandlerNow(cfg.registry, "h_throw", msg);
+    assert.ok(
+      threw && !threw.ok && /handler "h_throw" threw: Error: handler broke/.test(threw.error.message),
+    );
+    const bad = runHandlerNow(cfg.registry, "h_bad", msg);
+    assert.ok(bad && !bad.ok && /must return send/.test(bad.error.message));
+    const ghost = runHandlerNow(cfg.registry, "h_ghost", msg);
+    assert.ok(ghost && !ghost.ok && /unknown outbound\(s\): OB_GHOST/.test(ghost.error.message));
+    assert.equal(runHandlerNow(cfg.registry, "h_async", msg), undefined, "an async function is not called");
+    // A handler that once returned a promise is taken for asynchronous from then on.
+    assert.equal(runHandlerNow(cfg.registry, "h_promise", msg), undefined);
+    assert.equal(runHandlerNow(cfg.registry, "h_promise", msg), undefined);
+    const viaWorker = await runHandler(cfg.registry, "h_promise", msg);
+    assert.ok(viaWorker.ok && viaWorker.sends.length === 1);
   });
 
   it("non-HL7 messages: RawMessage in, JSON object sent as JSON", async () => {

@@ -11,6 +11,7 @@ import {
   startRouterWorker,
   startTransformWorker,
   type TransformFn,
+  TransformLink,
   type WorkerHandle,
 } from "../../src/pipeline/index.js";
 import type { Disposition } from "../../src/store/index.js";
@@ -72,8 +73,14 @@ for (const [kind, open] of DIALECTS) {
       retry?: RetryPolicy;
       callTimeoutMs?: number;
       deliveryPollMs?: number;
+      link?: TransformLink;
     }) {
-      const common = { store: t.store, pollMs: 200, callTimeoutMs: opts.callTimeoutMs ?? 30_000 };
+      const common = {
+        store: t.store,
+        pollMs: 200,
+        callTimeoutMs: opts.callTimeoutMs ?? 30_000,
+        ...(opts.link ? { link: opts.link } : {}),
+      };
       workers.push(startRouterWorker("IB_TEST", opts.route ?? routeToH, common));
       workers.push(
         startTransformWorker("IB_TEST", opts.transform ?? sendTo(...Object.keys(opts.outbounds)), common),
@@ -287,6 +294,60 @@ for (const [kind, open] of DIALECTS) {
       await settle(ids, ["PROCESSED", "PROCESSED", "PROCESSED"]);
       assert.deepEqual(fast.received, ["H1", "H2", "H3"]);
       assert.deepEqual(slow.received, ["H1", "H2", "H3"]);
+    });
+
+    it("runs a handler's transform in the routing step while the transform worker holds none of its rows, keeping its order", async () => {
+      let open: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const sink = new Downstream(ok);
+      const handler = sendTo("OB_A");
+      // Messages whose control id starts with SLOW behave as an async handler: left to the transform worker.
+      const route: RouteFn = async (_inbound, input, fuse) => {
+        if (input.controlId?.startsWith("SLOW") || !fuse?.("h")) return { handlers: ["h"] };
+        return { handlers: ["h"], transformed: new Map([["h", await handler("h", input)]]) };
+      };
+      const transformed: string[] = [];
+      const transform: TransformFn = async (h, input) => {
+        transformed.push(input.controlId ?? "");
+        if (input.controlId?.startsWith("SLOW")) await gate;
+        return handler(h, input);
+      };
+      const link = new TransformLink();
+      run({ route, transform, outbounds: { OB_A: sink }, link });
+      assert.equal(link.fusable("h"), false, "not before the transform worker's first claim caught it up");
+      await eventually(() => link.fusable("h"), "the transform worker caught up");
+      const first = await send("F1", "F2", "SLOW3", "F4", "F5");
+      await eventually(
+        () => sink.received.length === 2 && transformed.length > 0,
+        "F1, F2 delivered; SLOW3 runs",
+      );
+      // F4 and F5 wait behind SLOW3 in the transform worker: run in the routing step they would overtake it.
+      assert.equal(link.fusable("h"), false, "refused while a row of the handler is running");
+      assert.deepEqual(sink.received, ["F1", "F2"]);
+      await eventually(
+        async () => (await t.query("SELECT id FROM stage_rows WHERE stage = 'routed'")).length === 5,
+        "all five routed",
+      );
+      open();
+      await settle(
+        first,
+        first.map(() => "PROCESSED"),
+      );
+      await eventually(() => link.fusable("h"), "the transform worker is idle again");
+      const later = await send("F6", "F7");
+      await settle(later, ["PROCESSED", "PROCESSED"]);
+      assert.deepEqual(sink.received, ["F1", "F2", "SLOW3", "F4", "F5", "F6", "F7"]);
+      assert.deepEqual(transformed, ["SLOW3", "F4", "F5"]);
+      const routed = await t.query(
+        "SELECT state, claimed_by FROM stage_rows WHERE stage = 'routed' AND handler = 'h' ORDER BY id",
+      );
+      assert.equal(routed.length, 7);
+      assert.ok(
+        routed.every((r) => r.state === "done"),
+        "every routed row closed",
+      );
     });
 
     it("a long routing batch gives the event loop turns, so intake's ACKs are not held behind it", async () => {

@@ -157,5 +157,107 @@ for (const [kind, open] of DIALECTS) {
       );
       assert.equal((await t.store.getMessage(f1.messageId))?.disposition, "FILTERED");
     });
+
+    it("writes a handler that ran in the routing step as a transform would: routed row closed, sends handed to their lanes, filtered and failed ones finalized", async () => {
+      const router = recorder("router", 10);
+      const transformer = recorder("transformer", 10);
+      const lane = recorder("lane", 10);
+      const { attach } = handoffOf(t.store);
+      attach("ingress", "IB_X", router.target);
+      attach("routed", "IB_X", transformer.target);
+      attach("outbound", "OB_X", lane.target);
+      await Promise.all(
+        ["X1", "X2", "X3"].map((c) =>
+          t.store.enqueueIngress({ inbound: "IB_X", raw: buf(adt(c)), controlId: c }),
+        ),
+      );
+      const [x1, x2, x3] = router.taken.flat();
+      assert.ok(x1 && x2 && x3);
+      const sends = (text: string) => ({ sends: [{ outbound: "OB_X", payload: buf(text) }] });
+      await t.store.completeRouting("router", [
+        // h1 ran here; h2 is left to the transform worker.
+        {
+          rowId: x1.rowId,
+          handlers: ["h1", "h2"],
+          source: x1,
+          transformed: new Map([["h1", sends("OUT-1")]]),
+        },
+        { rowId: x2.rowId, handlers: ["h1"], source: x2, transformed: new Map([["h1", { sends: [] }]]) },
+        {
+          rowId: x3.rowId,
+          handlers: ["h1"],
+          source: x3,
+          transformed: new Map([["h1", { error: "h1 threw" }]]),
+        },
+      ]);
+      // Only h2's routed row reaches the transform worker; h1's are closed and never claimable.
+      assert.deepEqual(
+        transformer.taken.flat().map((r) => [r.handler, r.controlId]),
+        [["h2", "X1"]],
+      );
+      assert.deepEqual(await t.store.claimRouted("IB_X", { owner: "other", limit: 10, leaseMs: 1000 }), []);
+      const routed = await t.query(
+        "SELECT message_id, handler, state FROM stage_rows WHERE stage = 'routed' ORDER BY id",
+      );
+      assert.deepEqual(
+        routed.map((r) => [Number(r.message_id), r.handler, r.state]),
+        [
+          [x1.messageId, "h1", "done"],
+          [x1.messageId, "h2", "claimed"],
+          [x2.messageId, "h1", "done"],
+          [x3.messageId, "h1", "dead"],
+        ],
+      );
+      // X1's send went to its lane claimed, payload in the clear, and is stored sealed under its row.
+      const handed = lane.taken.flat();
+      assert.deepEqual(
+        handed.map((r) => [r.stage, r.conn, r.handler, r.controlId, r.payload.toString("latin1")]),
+        [["outbound", "OB_X", "h1", "X1", "OUT-1"]],
+      );
+      const mine = await t.store.claimOutbound("OB_X", { owner: "lane", limit: 10, leaseMs: 60_000 });
+      assert.deepEqual(
+        mine.map((r) => [r.rowId, r.payload.toString("latin1")]),
+        [[handed[0]?.rowId, "OUT-1"]],
+      );
+      const m1 = await t.store.getMessage(x1.messageId);
+      assert.equal(m1?.disposition, "ROUTED");
+      assert.deepEqual(
+        m1?.history.map((e) => [e.kind, e.detail]),
+        [
+          ["routed", "h1,h2"],
+          ["transformed", "h1: OB_X"],
+        ],
+      );
+      const m2 = await t.store.getMessage(x2.messageId);
+      assert.equal(m2?.disposition, "FILTERED");
+      assert.deepEqual(
+        m2?.history.map((e) => e.kind),
+        ["routed", "transformed", "disposition"],
+      );
+      const m3 = await t.store.getMessage(x3.messageId);
+      assert.deepEqual([m3?.disposition, m3?.error], ["ERROR", "h1 threw"]);
+      assert.deepEqual(
+        m3?.history.map((e) => [e.kind, e.detail]),
+        [
+          ["routed", "h1"],
+          ["transform-error", "h1: h1 threw"],
+          ["disposition", "ERROR"],
+        ],
+      );
+      assert.equal(m3?.rows.find((r) => r.stage === "routed")?.error, "h1 threw");
+      assert.deepEqual(
+        (await t.store.listDeadLetters({ conn: "IB_X" })).map((d) => d.messageId),
+        [x3.messageId],
+      );
+      // The failed transform's error is sealed at rest like any other.
+      const errors = await t.query("SELECT error AS v FROM stage_rows WHERE state = 'dead'");
+      assert.equal(String(errors[0]?.v).includes("h1 threw"), false);
+      // When the lane delivers, X1 waits only for h2's transform.
+      await t.store.completeDelivery("lane", [{ rowId: mine[0]?.rowId ?? 0, status: "ok" }]);
+      assert.equal((await t.store.getMessage(x1.messageId))?.disposition, "ROUTED");
+      const [h2] = transformer.taken.flat();
+      await t.store.completeTransform("transformer", [{ rowId: h2?.rowId ?? 0, sends: [], source: h2 }]);
+      assert.equal((await t.store.getMessage(x1.messageId))?.disposition, "PROCESSED");
+    });
   });
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import {
   aesGcmCodec,
   type BodyCodec,
+  type ClaimedRow,
   makeStoreKey,
   openSqliteStore,
   type SqliteStore,
@@ -58,6 +59,24 @@ export function adt(
 }
 
 export const buf = (s: string): Buffer => Buffer.from(s, "latin1");
+
+/** A synthetic row as a claim or a store handoff gives it to a worker (message id = row id, control id C<id>). */
+export function claimedRow(rowId: number, where: Pick<ClaimedRow, "stage" | "conn">): ClaimedRow {
+  return {
+    rowId,
+    messageId: rowId,
+    stage: where.stage,
+    conn: where.conn,
+    handler: "h",
+    payload: Buffer.from(`MSH|^~\\&|A|B|||||ADT^A01|C${rowId}|P|2.5.1`),
+    attempts: 0,
+    inbound: "IB",
+    contentType: "hl7v2",
+    controlId: `C${rowId}`,
+    messageType: "ADT^A01",
+    receivedAt: 0,
+  };
+}
 
 /** Polls `check` until it returns true (real workers run asynchronously). */
 export async function eventually(
