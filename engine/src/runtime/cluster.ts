@@ -211,15 +211,41 @@ export class ClusterNode {
       if (epoch !== undefined) await this.#lease.release(this.nodeId, epoch).catch(() => false);
       return;
     }
+    const from = await this.#fenceStart(epoch, sent);
+    if (from === undefined || this.#stopped || this.#transition) {
+      await this.#lease.release(this.nodeId, epoch).catch(() => false);
+      return;
+    }
     this.#epoch = epoch;
-    this.#renewedAt = sent;
-    this.#fence.grant(epoch, sent + this.settings.fenceTimeoutMs);
+    this.#renewedAt = from;
+    this.#fence.grant(epoch, from + this.settings.fenceTimeoutMs);
     const previous = before.owner && before.owner !== this.nodeId ? before.owner : null;
     this.#setRole("primary", previous ? `took the lease over from ${previous}` : "took the free lease");
     // Not awaited here: renewals and the fence watchdog go on while the graph comes up.
     this.#transition = this.#lead(epoch, previous).finally(() => {
       this.#transition = undefined;
     });
+  }
+
+  /**
+   * When the fence of a lease acquired under `epoch` (asked for at `sent`) starts. A slow acquire (a
+   * loaded database, lock waits) leaves a fence that lapses before the first renewal is due, or has
+   * lapsed already: the node would bring the graph up only to fence itself. Then the lease is renewed
+   * first and the fence starts with that renewal; undefined when that is too slow as well (the caller
+   * gives the lease back and tries again on a later heartbeat).
+   */
+  async #fenceStart(epoch: number, sent: number): Promise<number | undefined> {
+    const { fenceTimeoutMs, heartbeatMs, leaseTtlMs } = this.settings;
+    const leftAfter = (from: number) => from + fenceTimeoutMs - monoNow();
+    if (leftAfter(sent) > heartbeatMs) return sent;
+    const again = monoNow();
+    const held = await this.#lease.renew(this.nodeId, epoch, leaseTtlMs).catch(() => false);
+    if (held && leftAfter(again) > heartbeatMs) return again;
+    this.#log.warn(
+      { event: "lease-acquire-slow", nodeId: this.nodeId, epoch, ms: Math.round(monoNow() - sent) },
+      "the database answered too slowly to lead within the fence timeout: the lease is given back",
+    );
+    return undefined;
   }
 
   async #lead(epoch: number, previous: string | null): Promise<void> {

@@ -253,6 +253,72 @@ describe("pg: the cluster lease and the fencing token", () => {
     assert.equal(await role(), "stopped");
   });
 
+  it("a node whose acquire outlasted its fence timeout renews before it leads, instead of fencing itself at once", async () => {
+    // An earlier leader's lease, expired; a transaction of another client holds the lease row, so the
+    // node's acquire waits out one lock timeout (400 ms), and the row is let go 650 ms into its second.
+    assert.equal(await leaseA.acquire("old", TTL, 1000), 1);
+    await expire();
+    const holder = new pg.Client({ connectionString: schema.url, options: `-c search_path=${schema.name}` });
+    holder.on("error", () => undefined);
+    await holder.connect();
+    await holder.query("BEGIN");
+    await holder.query("SELECT 1 FROM cluster_lease WHERE id = 1 FOR UPDATE");
+    const fence = new LeaderFence("n1");
+    const events: string[] = [];
+    const node = new ClusterNode(
+      {
+        nodeId: "n1",
+        heartbeatMs: 400,
+        fenceTimeoutMs: 600,
+        leaseTtlMs: 3000,
+        promotable: true,
+        acquireDelayMs: 0,
+      },
+      leaseB,
+      fence,
+      {
+        lead: async () => {
+          events.push("lead");
+        },
+        standDown: async (reason) => {
+          events.push(`stand down: ${reason}`);
+        },
+        readiness: async () => ({ configVersion: "v1", ready: true, note: null }),
+      },
+      { debug() {}, info() {}, warn() {}, error() {} },
+    );
+    const started = node.start();
+    const waitingAt = await (async () => {
+      await eventually(
+        async () =>
+          Number(
+            (
+              await schema.client.query(
+                `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+                   AND query LIKE '%FROM cluster_lease WHERE id = 1 FOR UPDATE%'`,
+              )
+            ).rows[0]?.n,
+          ) > 0,
+        "the node's acquire waiting for the lease row",
+      );
+      return monoNow();
+    })();
+    await new Promise((r) => setTimeout(r, Math.max(0, waitingAt + 650 - monoNow())));
+    await holder.query("COMMIT");
+    await holder.end();
+    try {
+      await started;
+      await eventually(() => events.includes("lead"), "the node leads");
+      // Past several fence checks (every 100 ms here): still the leader, its fence current.
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepEqual(events, ["lead"]);
+      assert.equal(node.role, "primary");
+      assert.equal(fence.current()?.epoch, 2);
+    } finally {
+      await node.stop();
+    }
+  });
+
   it("a leader past its fence time (or revoked) writes nothing, without asking the database", async () => {
     const fence = new LeaderFence("a");
     const a = await open(fence, "a");
