@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { startDeliveryWorker } from "../../src/pipeline/index.js";
+import { createIntake, startDeliveryWorker, startRouterWorker } from "../../src/pipeline/index.js";
 import { ClusterNode } from "../../src/runtime/index.js";
 import {
   aesGcmCodec,
@@ -209,6 +209,85 @@ describe("pg: the cluster lease and the fencing token", () => {
       assert.deepEqual(delivered, [], "a fenced node sends nothing");
     } finally {
       await lane.stop();
+    }
+  });
+
+  it("a router whose handoff failed (its fence lapsed) routes an arrival handed to it meanwhile after the rows it gave back", async () => {
+    const fence = new LeaderFence("a");
+    const store = await open(fence, "a");
+    const epoch = (await leaseA.acquire("a", TTL, 1000)) ?? 0;
+    fence.grant(epoch, monoNow() + 60_000);
+    const intake = createIntake(store);
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const failures: string[] = [];
+    const router = startRouterWorker(
+      "IB",
+      async (_inbound, input) => {
+        if (input.controlId === "M1") await held;
+        return { handlers: ["h"] };
+      },
+      {
+        store,
+        pollMs: 60_000,
+        log: {
+          debug() {},
+          info() {},
+          warn() {},
+          error(fields: Record<string, unknown>) {
+            failures.push(String(fields.err));
+          },
+        },
+      },
+    );
+    // Another client's lock on the counters holds M2's intake transaction just before its commit,
+    // after the store asked the router's inbox for room: M2 is handed over after that commit.
+    const locker = new pg.Client({ connectionString: schema.url, options: `-c search_path=${schema.name}` });
+    locker.on("error", () => undefined);
+    await locker.connect();
+    try {
+      await intake.receive("IB", hl7("M1", "ONE"));
+      await eventually(
+        async () => (await count("SELECT count(*) AS n FROM stage_rows WHERE claimed_by IS NOT NULL")) === 1,
+        "M1 handed to the router",
+      );
+      await locker.query("BEGIN");
+      await locker.query("LOCK TABLE conn_stats IN EXCLUSIVE MODE");
+      const m2 = intake.receive("IB", hl7("M2", "TWO"));
+      await eventually(
+        async () =>
+          (await count(
+            `SELECT count(*) AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+               WHERE NOT l.granted AND c.relname = 'conn_stats'`,
+          )) > 0,
+        "M2's commit waiting",
+      );
+      // The fence lapses while M1 is routed: its handoff fails and M1 goes back to the store (owed).
+      fence.revoke();
+      release();
+      await eventually(() => failures.some((f) => f.includes("FencedError")), "the router's handoff failed");
+      // M2 commits and is handed to the router, which is behind now; then the fence is back.
+      await locker.query("COMMIT");
+      await m2;
+      fence.grant(epoch, monoNow() + 60_000);
+      await intake.receive("IB", hl7("M3", "THREE"));
+      await eventually(
+        async () => (await count("SELECT count(*) AS n FROM stage_rows WHERE stage = 'routed'")) === 3,
+        "all three routed",
+      );
+      const routed = await schema.client.query(
+        "SELECT m.control_id FROM stage_rows r JOIN messages m ON m.id = r.message_id WHERE r.stage = 'routed' ORDER BY r.id",
+      );
+      assert.deepEqual(
+        routed.rows.map((r) => r.control_id),
+        ["M1", "M2", "M3"],
+      );
+    } finally {
+      release();
+      await locker.end().catch(() => undefined);
+      await router.stop();
     }
   });
 
