@@ -42,6 +42,8 @@ export interface PgStoreOptions extends PgConnectionOptions {
   /** Clustered: the leader token every write checks (fence.ts). */
   fence?: LeaderFence;
   maxGroupSize?: number;
+  /** How long an arrival into an idle engine waits for others to share its commit (default 0). */
+  commitWindowMs?: number;
   /**
    * Told about a connection that failed while idle in the pool (the database restarted, a network
    * blip). The pool drops that connection and opens a new one on demand; without a listener the error
@@ -755,6 +757,8 @@ class PgDriver implements Driver {
    * first and reach the lanes ahead of older messages. Arrivals during a commit form the next batch.
    */
   readonly concurrentBatches = 1;
+  /** None by default: the commit's round trip already gathers the next batch (not measured with one). */
+  readonly commitWindowMs = 0;
   readonly pool: pg.Pool;
   readonly #ids = new IdBlocks();
   /** Queries sent to the server (each one round trip), for the bench and operators. */

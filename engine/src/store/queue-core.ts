@@ -76,6 +76,8 @@ export interface QueueCoreOptions {
   codec: BodyCodec;
   /** Arrivals per group-commit transaction (default 1000). */
   maxGroupSize?: number;
+  /** The group commit's window (default: the driver's; see GroupCommitter). */
+  commitWindowMs?: number;
   /**
    * Clustered: the leader token every write transaction checks (fence.ts); absent on a single node.
    * A write without a current token throws FencedError before it begins; one whose token no longer
@@ -104,6 +106,7 @@ export class QueueCore implements Store {
       (items) => this.#writeArrivals(items),
       opts.maxGroupSize ?? 1000,
       driver.concurrentBatches,
+      opts.commitWindowMs ?? driver.commitWindowMs,
     );
   }
 

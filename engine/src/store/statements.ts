@@ -369,6 +369,8 @@ export type Durability = "durable" | "relaxed";
 export interface Driver {
   /** Intake batches that may commit at once (1: one after the other; see GroupCommitter). */
   readonly concurrentBatches: number;
+  /** The group commit's default window (ms; see GroupCommitter). */
+  readonly commitWindowMs: number;
   /** Runs `script`, then `after` (run once `script` returned), in one transaction. */
   transaction<T>(script: () => Script<T>, durability: Durability, after: () => Script<void>): T | Promise<T>;
   read<T>(script: () => Script<T>): T | Promise<T>;
