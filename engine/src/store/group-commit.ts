@@ -76,6 +76,9 @@ export class GroupCommitter<I, R> {
   /** Writes batches until the queue is empty or every slot holds an asynchronous batch. */
   #drain(): void {
     this.#scheduled = undefined;
+    // A drain that came early (a batch in flight finished) ends a window too: nothing waits for a timer.
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     while (this.#queue.length > 0 && this.#writing.size < this.maxInFlight) {
       const batch = this.#queue.splice(0, this.maxBatch);
       this.#lastBatch = batch.length;
