@@ -54,7 +54,12 @@ export async function openRuntimeStore(
   const sealer = secretSealer(opts.codec);
   if (settings.backend === "sqlite") {
     const path = resolve(settings.path);
-    const store = openSqliteStore({ path, codec: opts.codec, ...(opts.sqlite ?? {}) });
+    const store = openSqliteStore({
+      path,
+      codec: opts.codec,
+      ...(opts.sqlite ?? {}),
+      ...(settings.commitWindowMs !== undefined ? { commitWindowMs: settings.commitWindowMs } : {}),
+    });
     try {
       const auth = new SqliteAuthRepository(store.db, { sealer });
       const versions = await VersionsRepository.sqlite(store.db);
@@ -74,6 +79,7 @@ export async function openRuntimeStore(
     schema,
     codec: opts.codec,
     ...(opts.fence ? { fence: opts.fence } : {}),
+    ...(settings.commitWindowMs !== undefined ? { commitWindowMs: settings.commitWindowMs } : {}),
   };
   const store = await openPgStore(storeOpts);
   const opened: { close(): Promise<void> }[] = [store];

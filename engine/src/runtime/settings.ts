@@ -22,9 +22,13 @@ import {
 import type { PgConnectionOptions, PgTlsOptions } from "../store/pg-connection.js";
 
 /** Which database holds the engine's runtime state (queue, auth, config versions). */
-export type StoreSettings =
+export type StoreSettings = (
   | { backend: "sqlite"; path: string }
-  | { backend: "postgres"; pg: PgConnectionOptions };
+  | { backend: "postgres"; pg: PgConnectionOptions }
+) & {
+  /** [store] commit_window_ms: the group commit's window (absent: the store's default). */
+  commitWindowMs?: number;
+};
 
 export interface ApiSettings {
   host?: string;
@@ -85,6 +89,7 @@ const SECTIONS: Readonly<Record<string, Readonly<Record<string, Kind>>>> = {
     user: "string",
     schema: "string",
     pool_size: "integer",
+    commit_window_ms: "integer",
   },
   "store.ssl": { mode: "string", ca: "string", servername: "string" },
   api: {
@@ -299,6 +304,10 @@ export function parseEngineSettings(
     } else {
       problem("store.backend", `unknown backend "${backend}"`, 'use "sqlite" or "postgres"');
     }
+    const window = int("store", "commit_window_ms");
+    if (window !== undefined && (window < 0 || window > 100))
+      problem("store.commit_window_ms", `commit_window_ms ${window} is out of range`, "use 0..100");
+    else if (window !== undefined && store) store.commitWindowMs = window;
   } else if (values["store.ssl"]) {
     problem("store.ssl", "[store.ssl] without [store]", 'add [store] with backend = "postgres"');
   }

@@ -88,6 +88,18 @@ allowed_origins = ["https://dash.example.test"]
     });
   });
 
+  it("[store] commit_window_ms is read for either backend, within 0..100 ms", () => {
+    const window = (toml: string) => parseEngineSettings(toml, FILE, {}).store?.commitWindowMs;
+    assert.equal(window('[store]\npath = "mf.db"\ncommit_window_ms = 0\n'), 0);
+    assert.equal(window('[store]\nbackend = "postgres"\ncommit_window_ms = 5\n'), 5);
+    assert.equal(window('[store]\npath = "mf.db"\n'), undefined, "absent: the store's default");
+    refused(
+      '[store]\npath = "mf.db"\n\ncommit_window_ms = 500\n',
+      /engine\.toml:4: commit_window_ms 500 is out of range/,
+      /0\.\.100/,
+    );
+  });
+
   it("ssl modes map to pg's TLS options", () => {
     const mode = (m: string) => {
       const s = parseEngineSettings(`[store]\nbackend = "postgres"\n[store.ssl]\nmode = "${m}"\n`, FILE, {});

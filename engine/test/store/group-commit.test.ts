@@ -4,8 +4,15 @@
  * arrival waits that long for company).
  */
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { openRuntimeStore, parseEngineSettings } from "../../src/runtime/index.js";
 import { GroupCommitter } from "../../src/store/group-commit.js";
+import { aesGcmCodec, makeStoreKey } from "../../src/store/index.js";
+import { adt, buf } from "./helpers.js";
 
 /** A writer that records its batches and answers each item with its batch's number. */
 function recorder() {
@@ -80,4 +87,37 @@ describe("group commit", () => {
     assert.equal(await a, 2);
     await assert.rejects(gc.submit("B"), /closed/);
   });
+
+  for (const windowMs of [0, 80]) {
+    it(`a SQLite store opened from engine.toml takes its window from [store] commit_window_ms (${windowMs})`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "mf-window-"));
+      const settings = parseEngineSettings(
+        `[store]\npath = "engine.db"\ncommit_window_ms = ${windowMs}\n`,
+        join(dir, "engine.toml"),
+        {},
+      );
+      assert.equal(settings.store?.commitWindowMs, windowMs);
+      if (!settings.store) return;
+      const runtime = await openRuntimeStore(settings.store, {
+        codec: aesGcmCodec(makeStoreKey(randomBytes(32))),
+      });
+      try {
+        const store = runtime.store;
+        const arrive = (c: string) => store.enqueueIngress({ inbound: "IB", raw: buf(adt(c)), controlId: c });
+        await Promise.all([arrive("X"), arrive("Y")]); // a batch with company
+        const a = arrive("A");
+        await sleep(30);
+        const b = arrive("B");
+        const [ra, rb] = await Promise.all([a, b]);
+        // One transaction stamps its arrivals with one time: within the window A and B share it.
+        const at = async (id: number) => (await store.getMessage(id))?.receivedAt ?? 0;
+        const gap = (await at(rb.messageId)) - (await at(ra.messageId));
+        if (windowMs === 0) assert.ok(gap >= 25, `two commits, ${gap} ms apart`);
+        else assert.equal(gap, 0, "one commit");
+      } finally {
+        await runtime.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
