@@ -71,8 +71,8 @@ class SqliteDriver implements Driver {
   readonly concurrentBatches = 1;
   /**
    * An arrival into an idle engine that had concurrent arrivals just before waits 2 ms for company:
-   * at 2,000 msg/s from 16 connections that cut the engine's CPU per message by a third, for +1.6 ms
-   * of median ACK latency (docs/PERFORMANCE.md, sixth round).
+   * at 2,000 msg/s from 16 connections that cut the engine's CPU per message by 30 %, for +1.3 ms of
+   * median ACK latency (docs/PERFORMANCE.md, sixth round).
    */
   readonly commitWindowMs = 2;
   readonly #db: Database.Database;
