@@ -443,13 +443,16 @@ export class Runner {
       if (!r.ok) return { error: r.error.message };
       if (!fuse) return { handlers: r.handlers };
       // Synchronous handlers the transform worker holds nothing for run now, on the message parsed once.
-      const transformed = new Map<string, TransformOutcome>();
+      // The map only once a handler ran here: most messages of a busy engine would allocate it for nothing.
+      let transformed: Map<string, TransformOutcome> | undefined;
       for (const handler of r.handlers) {
         if (!fuse(handler)) continue;
         const out = runHandlerNow(registry, handler, input.message);
-        if (out) transformed.set(handler, transformOutcome(out));
+        if (!out) continue;
+        transformed = transformed ?? new Map();
+        transformed.set(handler, transformOutcome(out));
       }
-      return transformed.size > 0 ? { handlers: r.handlers, transformed } : { handlers: r.handlers };
+      return transformed ? { handlers: r.handlers, transformed } : { handlers: r.handlers };
     };
   }
 

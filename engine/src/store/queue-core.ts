@@ -488,12 +488,13 @@ export class QueueCore implements Store {
       const handlers = [...new Set(res.handlers)];
       // Handlers that ran in the routing step, with their routed rows' ids: written after the
       // "routed" event, so the history reads as if a transform worker had run them.
-      const ranHere: { handler: string; id: number; done: Transformed }[] = [];
+      let ranHere: { handler: string; id: number; done: Transformed }[] | undefined;
       for (let i = 0; i < handlers.length; i++) {
         const handler = handlers[i] as string;
         const id = ids[next++] as number;
         const done = res.transformed?.get(handler);
         if (done) {
+          ranHere = ranHere ?? [];
           ranHere.push({ handler, id, done });
           continue;
         }
@@ -522,11 +523,12 @@ export class QueueCore implements Store {
       yield this.#setDisposition(fx, row.message_id, routed);
       const event = this.#dispositionEvent(fx, row.message_id, row.conn, routed);
       if (event) yield event;
-      for (const { handler, id, done } of ranHere) {
-        next = yield* this.#transformedHere(fx, row, res.source, handler, id, done, ids, next);
-        // Filtered or failed: the disposition is then read from the tallies.
-        if ("error" in done || done.sends.length === 0) finalize.push(row.message_id);
-      }
+      if (ranHere)
+        for (const { handler, id, done } of ranHere) {
+          next = yield* this.#transformedHere(fx, row, res.source, handler, id, done, ids, next);
+          // Filtered or failed: the disposition is then read from the tallies.
+          if ("error" in done || done.sends.length === 0) finalize.push(row.message_id);
+        }
     }
     yield* this.#finalize(fx, finalize);
     return applied;
