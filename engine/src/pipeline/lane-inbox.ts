@@ -13,7 +13,8 @@
  * for, and did not stop at a blocked head, has taken everything older than what comes next: from then
  * on the inbox keeps only rows newer than the claim's last. Rows that arrive while a claim is in
  * flight are kept until it ends (they may be newer than its snapshot); rows that arrive while the lane
- * is behind otherwise are dropped (the store has them).
+ * is behind otherwise are dropped (the store has them), and so are rows a claim already returned (on a
+ * networked database a commit is visible to a claim before its handoff arrives).
  */
 import type { ClaimedRow, HandoffTarget } from "../store/index.js";
 
@@ -39,6 +40,11 @@ export class LaneInbox {
   #overflowedInClaim = false;
   #storeMayHaveRows = true;
   #lastClaim = 0;
+  /**
+   * The highest row id a claim has returned. A handed row at or below it came from the store already:
+   * on a networked database the writer's commit is visible to a claim before its handoff arrives.
+   */
+  #claimedUpTo = 0;
   readonly target: HandoffTarget;
 
   constructor(
@@ -66,7 +72,7 @@ export class LaneInbox {
   /** Handed rows, in id order. */
   push(rows: readonly ClaimedRow[]): void {
     if (this.#behind && !this.#claiming) return;
-    for (const row of rows) this.#queue.push(row);
+    for (const row of rows) if (row.rowId > this.#claimedUpTo) this.#queue.push(row);
     if (this.#queue.length > this.capacity) {
       this.#queue = [];
       this.#behind = true;
@@ -111,6 +117,8 @@ export class LaneInbox {
     this.#lastClaim = Date.now();
     try {
       const rows = await run();
+      const top = rows.length > 0 ? (rows[rows.length - 1] as ClaimedRow).rowId : 0;
+      if (top > this.#claimedUpTo) this.#claimedUpTo = top;
       // Still "claiming" while the head is looked up: rows handed meanwhile are kept.
       const caughtUp =
         rows.length < limit && !this.#overflowedInClaim && (rows.length > 0 || !(await blocked()));

@@ -50,6 +50,14 @@ describe("lane inbox: handed rows and the store's order", () => {
     assert.deepEqual(ids(box.next(8)), [6]);
   });
 
+  it("drops a row handed after a claim already returned it (its commit was visible before its handoff came)", async () => {
+    const box = inbox();
+    assert.deepEqual(ids(await box.claim(async () => rows(3, 4, 5), 8, noHead)), [3, 4, 5]);
+    assert.equal(box.behind, false);
+    box.target.take(rows(5, 6), 0); // 5's handoff arrives late: the claim delivered it already
+    assert.deepEqual(ids(box.next(8)), [6]);
+  });
+
   it("stays behind after a claim that filled its limit (more may wait in the store)", async () => {
     const box = inbox();
     await box.claim(
