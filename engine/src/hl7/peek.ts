@@ -118,7 +118,11 @@ export function peekMsa(src: Uint8Array): PeekedMsa | undefined {
     while (i < n && (src[i] === CR || src[i] === LF)) i++;
     if (i + 3 >= n) return undefined;
     if (src[i] === 77 && src[i + 1] === 83 && src[i + 2] === 72) return undefined; // "MSH"
-    if (src[i] === 77 && src[i + 1] === 83 && src[i + 2] === 65 && src[i + 3] === fs) break; // "MSA|"
+    if (src[i] === 77 && src[i + 1] === 83 && src[i + 2] === 65) {
+      if (src[i + 3] === fs) break; // "MSA|"
+      // A bare "MSA" line is the first MSA segment to a parse (with no fields): leave it to the parse.
+      if (src[i + 3] === CR || src[i + 3] === LF) return undefined;
+    }
   }
   const values: (string | undefined)[] = [undefined, undefined];
   let start = i + 4;

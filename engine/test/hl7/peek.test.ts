@@ -79,6 +79,10 @@ describe("hl7 peekMsa (an ACK's MSA-1 and MSA-2 without a parse)", () => {
     }
   });
 
+  it("leaves a reply whose first MSA line has no fields to the full parse", () => {
+    assert.equal(peekMsa(bytes("MSH|^~\\&|S|F|E|F|1||ACK|G1|P|2.5\rMSA\nMSA|AA|C1")), undefined);
+  });
+
   it("never disagrees with a full parse on generated replies", () => {
     const part = fc.constantFrom(
       "AA",
